@@ -1,0 +1,245 @@
+"""National identifiers shared by every agency: ID numbers (GB 11643) and USCCs (GB 32100).
+
+Validation raises :class:`InvalidIdentifier` naming the rule that was broken, so callers can
+tell a user exactly what to fix. Generation helpers build valid numbers for synthetic data.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+__all__ = [
+    "InvalidIdentifier",
+    "birth_date_of_id_number",
+    "gender_of_id_number",
+    "id_number_check_char",
+    "make_id_number",
+    "make_uscc",
+    "org_code_check_char",
+    "uscc_check_char",
+    "validate_id_number",
+    "validate_uscc",
+]
+
+
+class InvalidIdentifier(ValueError):
+    """An identifier broke a rule of its standard; ``rule`` names the rule."""
+
+    def __init__(self, kind: str, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.rule = rule
+        self.message = message
+
+
+# --- GB 11643-1999: citizen identity number ------------------------------------------------
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
+# GB/T 2260 province-level codes (first two digits of the region code).
+_PROVINCES = frozenset(
+    {
+        11,
+        12,
+        13,
+        14,
+        15,
+        21,
+        22,
+        23,
+        31,
+        32,
+        33,
+        34,
+        35,
+        36,
+        37,
+        41,
+        42,
+        43,
+        44,
+        45,
+        46,
+        50,
+        51,
+        52,
+        53,
+        54,
+        61,
+        62,
+        63,
+        64,
+        65,
+        71,
+        81,
+        82,
+    }
+)
+
+
+def id_number_check_char(first17: str) -> str:
+    """ISO 7064 MOD 11-2 check character for the first 17 digits of an ID number."""
+    total = sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11]
+
+
+@dataclass(frozen=True, slots=True)
+class _IdParts:
+    birth: date
+    male: bool
+
+
+def _id_parts(value: str) -> _IdParts:
+    try:
+        birth = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        raise InvalidIdentifier(
+            "idNumber",
+            "GB11643_BIRTH_DATE",
+            f"ID number {value!r}: characters 7-14 must be a real birth date (YYYYMMDD)",
+        ) from None
+    return _IdParts(birth=birth, male=int(value[16]) % 2 == 1)
+
+
+def validate_id_number(value: str, *, today: date | None = None) -> str:
+    """Return the normalised (upper-case ``X``) ID number or raise :class:`InvalidIdentifier`."""
+    if not isinstance(value, str):
+        raise InvalidIdentifier("idNumber", "GB11643_TYPE", "ID number must be a string")
+    v = value.strip().upper()
+    if len(v) != 18:
+        raise InvalidIdentifier(
+            "idNumber",
+            "GB11643_LENGTH",
+            f"ID number must have 18 characters (GB 11643), got {len(v)}",
+        )
+    if not _ID_SHAPE.match(v):
+        raise InvalidIdentifier(
+            "idNumber",
+            "GB11643_CHARACTERS",
+            "ID number must be 17 digits followed by a digit or 'X' (GB 11643)",
+        )
+    if int(v[:2]) not in _PROVINCES:
+        raise InvalidIdentifier(
+            "idNumber",
+            "GB11643_REGION",
+            f"ID number {v!r}: region code {v[:6]} does not name a province (GB/T 2260)",
+        )
+    parts = _id_parts(v)
+    if parts.birth > (today or date.today()) or parts.birth.year < 1880:
+        raise InvalidIdentifier(
+            "idNumber",
+            "GB11643_BIRTH_DATE",
+            f"ID number {v!r}: birth date {parts.birth.isoformat()} is not plausible",
+        )
+    expected = id_number_check_char(v[:17])
+    if v[17] != expected:
+        raise InvalidIdentifier(
+            "idNumber",
+            "GB11643_CHECK_CHARACTER",
+            f"ID number {v!r}: check character must be {expected!r} (ISO 7064 MOD 11-2),"
+            f" got {v[17]!r}",
+        )
+    return v
+
+
+def make_id_number(region: str, birth: date, seq: int, *, male: bool) -> str:
+    """Build a valid ID number; ``seq`` (0-499) picks the order code, parity sets the gender."""
+    order = seq * 2 + (1 if male else 0)
+    if not 0 <= order <= 999:
+        raise ValueError("seq must be in 0..499")
+    first17 = f"{region}{birth:%Y%m%d}{order:03d}"
+    return first17 + id_number_check_char(first17)
+
+
+def birth_date_of_id_number(value: str) -> date:
+    return _id_parts(value).birth
+
+
+def gender_of_id_number(value: str) -> str:
+    return "男" if _id_parts(value).male else "女"
+
+
+# --- GB 32100-2015: unified social credit code ---------------------------------------------
+
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_VALUE = {c: i for i, c in enumerate(_USCC_CHARS)}
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC_SHAPE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+# Registration authority code (1st char) -> allowed organisation kinds (2nd char).
+_USCC_AUTHORITIES = {
+    "1": "1239",
+    "2": "19",
+    "3": "12345679",
+    "4": "19",
+    "5": "1239",
+    "6": "129",
+    "7": "129",
+    "8": "19",
+    "9": "123",
+    "A": "19",
+    "N": "1239",
+    "Y": "1",
+}
+# GB 11714 organisation code check character (positions 9-17 of the USCC).
+_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+_ORG_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def uscc_check_char(first17: str) -> str:
+    total = sum(_USCC_VALUE[c] * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    return _USCC_CHARS[(31 - total % 31) % 31]
+
+
+def org_code_check_char(first8: str) -> str:
+    """GB 11714 check character of an organisation code (digits or upper-case letters)."""
+    total = sum(_ORG_CHARS.index(c) * w for c, w in zip(first8, _ORG_WEIGHTS, strict=True))
+    check = 11 - total % 11
+    return "0" if check == 11 else "X" if check == 10 else str(check)
+
+
+def validate_uscc(value: str) -> str:
+    """Return the normalised USCC (upper case) or raise :class:`InvalidIdentifier`."""
+    if not isinstance(value, str):
+        raise InvalidIdentifier("uscc", "GB32100_TYPE", "USCC must be a string")
+    v = value.strip().upper()
+    if len(v) != 18:
+        raise InvalidIdentifier(
+            "uscc",
+            "GB32100_LENGTH",
+            f"unified social credit code must have 18 characters (GB 32100), got {len(v)}",
+        )
+    if not _USCC_SHAPE.match(v):
+        raise InvalidIdentifier(
+            "uscc",
+            "GB32100_CHARACTERS",
+            "unified social credit code may use digits and upper-case letters except"
+            " I, O, S, V, Z; characters 3-8 must be a region code (GB 32100)",
+        )
+    kinds = _USCC_AUTHORITIES.get(v[0])
+    if kinds is None or v[1] not in kinds:
+        raise InvalidIdentifier(
+            "uscc",
+            "GB32100_AUTHORITY",
+            f"USCC {v!r}: registration authority {v[0]!r} with organisation kind {v[1]!r}"
+            " is not defined by GB 32100",
+        )
+    expected = uscc_check_char(v[:17])
+    if v[17] != expected:
+        raise InvalidIdentifier(
+            "uscc",
+            "GB32100_CHECK_CHARACTER",
+            f"USCC {v!r}: check character must be {expected!r} (GB 32100 MOD 31), got {v[17]!r}",
+        )
+    return v
+
+
+def make_uscc(region: str, serial: int, *, authority: str = "9", kind: str = "1") -> str:
+    """Build a valid USCC for a market-registered enterprise from a region and a serial."""
+    body = f"{serial:08d}"[-8:]
+    # Organisation codes use letters too; keep them in the USCC alphabet.
+    org = body + org_code_check_char(body)
+    first17 = f"{authority}{kind}{region}{org}"
+    return first17 + uscc_check_char(first17)

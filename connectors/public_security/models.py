@@ -1,0 +1,36 @@
+"""Public security's tables: household registration (户籍) and motor vehicle registration."""
+
+from sqlalchemy import Column, Date, Index, MetaData, String, Table
+
+metadata = MetaData()
+
+residents = Table(
+    "residents",
+    metadata,
+    Column("id_number", String(18), primary_key=True),
+    Column("name", String(32), nullable=False),
+    Column("gender", String(2), nullable=False),  # 男 / 女
+    Column("birth_date", Date, nullable=False),
+    Column("ethnicity", String(16), nullable=False),  # 汉族, 回族, …
+    Column("registered_address", String(128), nullable=False),  # 户籍地址
+    Column("registration_status", String(4), nullable=False),  # 正常 / 迁出 / 死亡
+    Column("issuing_authority", String(64), nullable=False),  # 签发机关
+    Column("phone", String(16)),
+)
+
+vehicles = Table(
+    "vehicles",
+    metadata,
+    Column("plate", String(16), primary_key=True),  # 号牌号码, e.g. 鲁F·12345 stored as 鲁F12345
+    Column("vin", String(17), nullable=False, unique=True),
+    Column("brand", String(32), nullable=False),
+    Column("model", String(32), nullable=False),
+    Column("vehicle_type", String(16), nullable=False),  # 小型轿车 / 小型普通客车 / 重型货车 …
+    Column("colour", String(8), nullable=False),
+    Column("registered_on", Date, nullable=False),
+    Column("status", String(12), nullable=False),  # NORMAL / MORTGAGED / SEIZED / STOLEN
+    Column("owner_kind", String(10), nullable=False),  # PERSON / ENTERPRISE
+    Column("owner_id", String(18), nullable=False),  # ID number or USCC
+    Column("owner_name", String(64), nullable=False),
+    Index("ix_vehicles_owner_id", "owner_id"),
+)

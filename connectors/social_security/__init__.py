@@ -1,0 +1,36 @@
+"""The social_security connector (人力资源和社会保障局): tables, typed source, subgraph and synthetic data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connectors.base.connector import Connector
+from connectors.social_security.models import metadata
+
+
+def _embedded(url: str) -> Any:
+    from connectors.social_security.source import EmbeddedSocialSecuritySource
+
+    return EmbeddedSocialSecuritySource(url)
+
+
+def _generate(world: Any) -> dict[str, list[dict[str, Any]]]:
+    from connectors.social_security.synth import generate
+
+    return generate(world)
+
+
+def _subgraph(source: Any) -> Any:
+    from connectors.social_security.subgraph import build_schema
+
+    return build_schema(source)
+
+
+CONNECTOR = Connector(
+    name="social_security",
+    title="人力资源和社会保障局",
+    metadata=metadata,
+    embedded=_embedded,
+    generate=_generate,
+    subgraph=_subgraph,
+)

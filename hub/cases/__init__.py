@@ -1,0 +1,1 @@
+"""The court's own case data: courts, cases, judges assigned, parties."""

@@ -1,0 +1,60 @@
+"""Typed records of the court's case data, as the GraphQL layer reads them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+
+@dataclass(slots=True)
+class CourtRecord:
+    code: str
+    abbr: str
+    name: str
+
+
+@dataclass(slots=True)
+class CaseRecord:
+    case_number: str
+    court_code: str
+    court_name: str
+    kind: str
+    cause: str
+    status: str
+    filed_on: date
+    closed_on: date | None
+    amount: Decimal
+
+
+@dataclass(slots=True)
+class CaseParticipationRecord:
+    """A subject's part in a case: the case plus the role it plays there."""
+
+    case_number: str
+    court_code: str
+    court_name: str
+    kind: str
+    cause: str
+    status: str
+    filed_on: date
+    closed_on: date | None
+    amount: Decimal
+    role: str
+
+
+@dataclass(slots=True)
+class PartyRecord:
+    role: str
+    subject_kind: str
+    subject_id: str
+    name: str
+
+
+@dataclass(slots=True)
+class UserRecord:
+    id: str
+    name: str
+    org: str
+    roles: str
+    title: str

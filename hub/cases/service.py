@@ -1,0 +1,132 @@
+"""Reads of the court's case data; the caller passes the connection and owns the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hub.cases.models import case_judges, case_parties, cases, courts, users
+from hub.cases.records import CaseParticipationRecord, CaseRecord, PartyRecord, UserRecord
+
+_CASE_COLUMNS = (
+    cases.c.case_number,
+    cases.c.court_code,
+    courts.c.name,
+    cases.c.kind,
+    cases.c.cause,
+    cases.c.status,
+    cases.c.filed_on,
+    cases.c.closed_on,
+    cases.c.amount,
+)
+_CASES = select(*_CASE_COLUMNS).select_from(cases.join(courts, courts.c.code == cases.c.court_code))
+_PARTICIPATION = (
+    select(case_parties.c.subject_id, *_CASE_COLUMNS, case_parties.c.role)
+    .select_from(
+        case_parties.join(cases, cases.c.id == case_parties.c.case_id).join(
+            courts, courts.c.code == cases.c.court_code
+        )
+    )
+    .order_by(cases.c.filed_on.desc(), cases.c.id)
+)
+MAX_IN = 900
+
+
+async def cases_by_party(
+    conn: AsyncConnection, subject_ids: Sequence[str]
+) -> dict[str, list[CaseParticipationRecord]]:
+    out: dict[str, list[CaseParticipationRecord]] = {}
+    keys = list(subject_ids)
+    for i in range(0, len(keys), MAX_IN):
+        rows = await conn.execute(
+            _PARTICIPATION.where(case_parties.c.subject_id.in_(keys[i : i + MAX_IN]))
+        )
+        for r in rows:
+            out.setdefault(r[0], []).append(CaseParticipationRecord(*r[1:]))
+    return out
+
+
+async def case_by_number(conn: AsyncConnection, case_number: str) -> CaseRecord | None:
+    row = (await conn.execute(_CASES.where(cases.c.case_number == case_number))).first()
+    return CaseRecord(*row) if row else None
+
+
+async def parties_of_case(conn: AsyncConnection, case_number: str) -> list[PartyRecord]:
+    stmt = (
+        select(
+            case_parties.c.role,
+            case_parties.c.subject_kind,
+            case_parties.c.subject_id,
+            case_parties.c.name,
+        )
+        .select_from(case_parties.join(cases, cases.c.id == case_parties.c.case_id))
+        .where(cases.c.case_number == case_number)
+        .order_by(case_parties.c.id)
+    )
+    return [PartyRecord(*r) for r in await conn.execute(stmt)]
+
+
+async def judges_of_case(conn: AsyncConnection, case_number: str) -> list[str]:
+    stmt = (
+        select(case_judges.c.judge_id)
+        .select_from(case_judges.join(cases, cases.c.id == case_judges.c.case_id))
+        .where(cases.c.case_number == case_number)
+    )
+    return list((await conn.execute(stmt)).scalars())
+
+
+async def cases_of_judge(
+    conn: AsyncConnection, judge_id: str, *, status: str | None, limit: int, offset: int = 0
+) -> list[CaseRecord]:
+    stmt = (
+        _CASES.join(case_judges, case_judges.c.case_id == cases.c.id)
+        .where(case_judges.c.judge_id == judge_id)
+        .order_by(cases.c.filed_on.desc(), cases.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    if status:
+        stmt = stmt.where(cases.c.status == status)
+    return [CaseRecord(*r) for r in await conn.execute(stmt)]
+
+
+async def user_by_id(conn: AsyncConnection, user_id: str) -> UserRecord | None:
+    row = (await conn.execute(select(users).where(users.c.id == user_id))).first()
+    return UserRecord(*row) if row else None
+
+
+async def parties_of_open_cases(
+    conn: AsyncConnection,
+    *,
+    judge_id: str | None = None,
+    court_code: str | None = None,
+    role: str = "被执行人",
+    subject_kind: str | None = None,
+    status: str = "OPEN",
+    limit: int = 10,
+) -> list[tuple[str, PartyRecord]]:
+    """(case number, party) pairs of a judge's or a court's cases, oldest case first."""
+    stmt = (
+        select(
+            cases.c.case_number,
+            case_parties.c.role,
+            case_parties.c.subject_kind,
+            case_parties.c.subject_id,
+            case_parties.c.name,
+        )
+        .select_from(case_parties.join(cases, cases.c.id == case_parties.c.case_id))
+        .where(cases.c.status == status, case_parties.c.role == role)
+        .order_by(cases.c.id, case_parties.c.id)
+        .limit(limit)
+    )
+    if judge_id is not None:
+        stmt = stmt.where(
+            cases.c.id.in_(select(case_judges.c.case_id).where(case_judges.c.judge_id == judge_id))
+        )
+    if court_code is not None:
+        stmt = stmt.where(cases.c.court_code == court_code)
+    if subject_kind is not None:
+        stmt = stmt.where(case_parties.c.subject_kind == subject_kind)
+    return [(r[0], PartyRecord(*r[1:])) for r in await conn.execute(stmt)]

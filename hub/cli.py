@@ -1,0 +1,274 @@
+"""The `fyt` command: serve, demo data, tokens, database migrations, schema export."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+from hub.config import ConfigError, Settings
+
+_TTL = re.compile(r"^(\d+)([smhd]?)$")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_ttl(value: str) -> timedelta:
+    m = _TTL.match(value.strip())
+    if not m or int(m[1]) == 0:
+        raise click.BadParameter("use a positive duration such as 3600, 30m, 8h or 7d")
+    return timedelta(seconds=int(m[1]) * _UNITS[m[2]])
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+@click.version_option(package_name="hub")
+def main() -> None:
+    """府院通 hub: court–agency data exchange."""
+
+
+# --- serve -----------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option(
+    "--demo", is_flag=True, help="Create keys and demo data on first run, print demo users."
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--persons",
+    default=None,
+    type=click.IntRange(50, 2_000_000),
+    help="Demo size on first run (default 10,000 persons).",
+)
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+)
+def serve(demo: bool, host: str, port: int, persons: int | None, log_level: str) -> None:
+    """Serve the GraphQL API (GraphiQL at /graphql outside production)."""
+    import uvicorn
+
+    from hub.app import create_app
+    from hub.db.engine import create_hub_engine, current_revision
+    from hub.demo.seed import DEFAULT_PERSONS, demo_marker, seed_demo
+
+    settings = load_settings()
+    if demo:
+        if settings.production:
+            raise click.ClickException("--demo is refused with HUB_ENV=production")
+        if demo_marker(settings) is None:
+            click.echo(f"First run: creating demo data in {settings.data_dir}")
+            asyncio.run(seed_demo(settings, persons=persons or DEFAULT_PERSONS, log=click.echo))
+        tokens = _write_demo_tokens(settings)
+        click.echo(f"Demo users and their tokens: {tokens}  (or run `fyt demo info`)")
+    else:
+        engine = create_hub_engine(settings.database_url)
+        revision = asyncio.run(_revision(engine, current_revision))
+        if revision is None:
+            raise click.ClickException(
+                "the hub database is not migrated; run `fyt db upgrade` (or `fyt serve --demo`)"
+            )
+    if not settings.public_keys_path.exists():
+        raise click.ClickException(
+            f"no JWT public keys at {settings.public_keys_path}; set HUB_JWT_PUBLIC_KEYS or run `fyt keys generate`"
+        )
+    click.echo(f"GraphQL: http://{host}:{port}/graphql")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False)
+
+
+async def _revision(engine, fn):  # type: ignore[no-untyped-def]
+    try:
+        return await fn(engine)
+    finally:
+        await engine.dispose()
+
+
+def _write_demo_tokens(settings: Settings) -> Path:
+    from hub.demo.info import demo_info
+
+    info = asyncio.run(demo_info(settings))
+    path = settings.data_dir / "demo-tokens.json"
+    path.write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
+# --- demo ------------------------------------------------------------------------------------
+
+
+@main.group()
+def demo() -> None:
+    """Deterministic synthetic demo data."""
+
+
+@demo.command("seed")
+@click.option("--persons", default=10_000, show_default=True, type=click.IntRange(50, 2_000_000))
+@click.option("--seed", "seed_", default=20_260_101, show_default=True, type=int)
+def demo_seed(persons: int, seed_: int) -> None:
+    """(Re)generate the agency databases and the court's cases for N persons."""
+    from hub.demo.seed import seed_demo
+
+    settings = load_settings()
+    if settings.production:
+        raise click.ClickException("demo data is refused with HUB_ENV=production")
+    report = asyncio.run(seed_demo(settings, persons=persons, seed=seed_, log=click.echo))
+    click.echo(
+        f"{report.persons:,} persons, {report.enterprises:,} enterprises, "
+        f"{sum(report.rows.values()):,} rows in {report.seconds:.1f} s"
+    )
+
+
+@demo.command("info")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--ttl", default="30d", show_default=True, help="Token lifetime.")
+def demo_info_cmd(as_json: bool, ttl: str) -> None:
+    """Print the demo users with tokens, and sample subjects of open cases."""
+    from hub.demo.info import demo_info
+    from hub.demo.seed import demo_marker
+
+    settings = load_settings()
+    if demo_marker(settings) is None:
+        raise click.ClickException(
+            f"no demo data in {settings.data_dir}; run `fyt serve --demo` or `fyt demo seed`"
+        )
+    info = asyncio.run(demo_info(settings, ttl=parse_ttl(ttl)))
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False, indent=2))
+        return
+    for u in info["users"]:
+        click.echo(
+            f"{u['id']:<14} {u['name']}  {u['title']}  {u['org']}  roles={','.join(u['roles'])}"
+        )
+        click.echo(f"  Authorization: Bearer {u['token']}")
+    s = info["samples"]
+    click.echo(f"\nSample persons (parties of {s['judge']}'s open cases):")
+    for p in s["persons"]:
+        click.echo(f"  {p['idNumber']}  {p['name']}  {p['caseNumber']}")
+    click.echo("Sample enterprises:")
+    for e in s["enterprises"]:
+        click.echo(f"  {e['uscc']}  {e['name']}  {e['caseNumber']}")
+
+
+# --- tokens and keys -------------------------------------------------------------------------
+
+
+@main.group()
+def token() -> None:
+    """Bearer tokens."""
+
+
+@token.command("issue")
+@click.option("--sub", required=True, help="User id.")
+@click.option("--org", required=True, help="court:370602, agency:real_estate, …")
+@click.option(
+    "--role", "roles", multiple=True, required=True, help="Role name; repeat for several."
+)
+@click.option("--ttl", default="8h", show_default=True, help="Lifetime: seconds or 30m, 8h, 7d.")
+def token_issue(sub: str, org: str, roles: tuple[str, ...], ttl: str) -> None:
+    """Mint a token with the configured signing key (development and operations)."""
+    from hub.auth.tokens import issue_token, load_private_key
+
+    settings = load_settings()
+    try:
+        key, kid = load_private_key(settings.private_key_path)
+        click.echo(
+            issue_token(
+                private_key=key,
+                kid=kid,
+                sub=sub,
+                org=org,
+                roles=list(roles),
+                ttl=parse_ttl(ttl),
+                issuer=settings.jwt_issuer,
+                audience=settings.jwt_audience,
+            )
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.group()
+def keys() -> None:
+    """JWT signing keys."""
+
+
+@keys.command("generate")
+def keys_generate() -> None:
+    """Add a new Ed25519 signing key (the JWKS keeps older keys so issued tokens stay valid)."""
+    from hub.auth.tokens import generate_signing_key
+
+    settings = load_settings()
+    kid = generate_signing_key(settings.private_key_path, settings.public_keys_path)
+    click.echo(
+        f"new signing key {kid}: {settings.private_key_path}; public keys: {settings.public_keys_path}"
+    )
+
+
+# --- database and schema ---------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """The hub database."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Migrate the hub database (HUB_DATABASE_URL, default SQLite in the data directory)."""
+    from hub.db.engine import create_hub_engine, upgrade
+
+    settings = load_settings()
+    engine = create_hub_engine(settings.database_url)
+    asyncio.run(_revision(engine, lambda e: upgrade(e, revision)))
+    click.echo(f"hub database at {revision}")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Print the hub database's migration revision."""
+    from hub.db.engine import create_hub_engine, current_revision
+
+    engine = create_hub_engine(load_settings().database_url)
+    click.echo(asyncio.run(_revision(engine, current_revision)) or "(not migrated)")
+
+
+@main.group()
+def schema() -> None:
+    """The committed GraphQL contracts."""
+
+
+@schema.command("export")
+@click.option("--check", is_flag=True, help="Exit 1 if the committed files differ from the code.")
+def schema_export(check: bool) -> None:
+    """Write schema/hub.graphql and schema/subgraphs/*.graphql from the code."""
+    from hub.schema_export import drift, export
+
+    if check:
+        bad = drift()
+        if bad:
+            click.echo("schema drift: " + ", ".join(bad) + " — run `fyt schema export`", err=True)
+            sys.exit(1)
+        click.echo("schema files match the code")
+        return
+    for path in export():
+        click.echo(f"wrote {os.path.relpath(path)}")
+
+
+if __name__ == "__main__":
+    main()

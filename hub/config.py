@@ -1,0 +1,118 @@
+"""Runtime settings, read from the environment (``HUB_*``) with embedded defaults."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from connectors import registry
+
+ENVIRONMENTS = ("development", "production")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
+def async_url(url: str) -> str:
+    """Map a plain database URL to the async driver the hub uses."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite://") and not url.startswith("sqlite+"):
+        return "sqlite+aiosqlite://" + url.split("://", 1)[1]
+    return url
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorSettings:
+    url: str  # the agency database (embedded source)
+    timeout: float  # seconds per batch look-up
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path
+    database_url: str  # the hub database, async driver URL
+    env: str = "development"
+    jwt_public_keys: Path | None = None  # JWKS (.json) or PEM public key(s)
+    jwt_private_key: Path | None = None  # PEM private key, for `fyt token issue`
+    jwt_issuer: str = "fyt-hub"
+    jwt_audience: str = "fyt-hub"
+    connectors: dict[str, ConnectorSettings] = field(default_factory=dict)
+    max_reference_depth: int = 3
+    max_batch_subjects: int = 1000
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @property
+    def public_keys_path(self) -> Path:
+        return self.jwt_public_keys or self.keys_dir / "jwks.json"
+
+    @property
+    def private_key_path(self) -> Path:
+        return self.jwt_private_key or self.keys_dir / "jwt-signing-key.pem"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("HUB_DATA_DIR") or "fyt-data").resolve()
+        hub_env = env.get("HUB_ENV", "development")
+        if hub_env not in ENVIRONMENTS:
+            raise ConfigError(f"HUB_ENV must be one of {', '.join(ENVIRONMENTS)}, got {hub_env!r}")
+        db = env.get("HUB_DATABASE_URL") or f"sqlite:///{data_dir / 'hub.sqlite3'}"
+        timeout = _float(env, "HUB_CONNECTOR_TIMEOUT", 2.0)
+        connectors = {}
+        for name in registry.names():
+            key = f"HUB_{name.upper()}_DATABASE_URL"
+            url = env.get(key) or f"sqlite:///{data_dir / 'agencies' / (name + '.sqlite3')}"
+            connectors[name] = ConnectorSettings(
+                url=url, timeout=_float(env, f"HUB_{name.upper()}_TIMEOUT", timeout)
+            )
+        pub = env.get("HUB_JWT_PUBLIC_KEYS")
+        priv = env.get("HUB_JWT_PRIVATE_KEY")
+        settings = cls(
+            data_dir=data_dir,
+            database_url=async_url(db),
+            env=hub_env,
+            jwt_public_keys=Path(pub) if pub else None,
+            jwt_private_key=Path(priv) if priv else None,
+            jwt_issuer=env.get("HUB_JWT_ISSUER", "fyt-hub"),
+            jwt_audience=env.get("HUB_JWT_AUDIENCE", "fyt-hub"),
+            connectors=connectors,
+            max_reference_depth=_int(env, "HUB_MAX_REFERENCE_DEPTH", 3),
+        )
+        return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]

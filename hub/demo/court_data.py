@@ -1,0 +1,399 @@
+"""Synthetic court data for the hub database: courts, demo users, enforcement cases, sanctions."""
+
+from __future__ import annotations
+
+import math
+import random
+from bisect import bisect
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from itertools import accumulate
+from typing import Any
+
+from connectors.base.world import AS_OF, PersonSeed, World, age_on
+
+__all__ = ["COURTS", "DEMO_USERS", "generate"]
+
+# (GB/T 2260 code, abbreviation used in case numbers, name)
+COURTS: tuple[tuple[str, str, str], ...] = (
+    ("370602", "鲁0602", "烟台市芝罘区人民法院"),
+    ("370612", "鲁0612", "烟台市牟平区人民法院"),
+    ("370613", "鲁0613", "烟台市莱山区人民法院"),
+)
+
+DEMO_USERS: list[dict[str, str]] = [
+    {"id": uid, "name": name, "org": org, "roles": roles, "title": title}
+    for uid, name, org, roles, title in (
+        ("judge-zhang", "张明", "court:370602", "enforcement_judge", "执行法官"),
+        ("judge-zhou", "周建国", "court:370602", "enforcement_judge", "执行法官"),
+        ("judge-li", "李华", "court:370612", "enforcement_judge", "执行法官"),
+        ("registry-wang", "王芳", "agency:real_estate", "registry_officer", "不动产登记员"),
+        ("market-zhao", "赵强", "agency:market_supervision", "market_officer", "市场监管执法人员"),
+        ("police-chen", "陈刚", "agency:public_security", "police_officer", "公安户政民警"),
+        ("social-liu", "刘洋", "agency:social_security", "social_officer", "社保经办人员"),
+        ("auditor-sun", "孙丽", "court:370602", "auditor", "审计员"),
+    )
+]
+
+# The judge of a case by court; 370602 splits between two demo judges, 370613's judge is not one.
+_ZHANG, _ZHOU, _LI, _WU = "judge-zhang", "judge-zhou", "judge-li", "judge-wu"
+# Demo guarantees for judge-zhang: open cases against well-documented persons and enterprises.
+_RICH_PERSON_CASES = 12
+_ENTERPRISE_CASES = 4
+
+# 案由 -> (weight, what the respondent owes (for the obligation text), applicant kind, respondent)
+# applicant kind: P person, E enterprise, * either; respondent: P person, E enterprise, * either.
+_CAUSES: tuple[tuple[str, float, str, str, str], ...] = (
+    ("民间借贷纠纷", 26, "借款本金", "*", "*"),
+    ("买卖合同纠纷", 18, "货款", "*", "*"),
+    ("金融借款合同纠纷", 14, "借款本金", "E", "*"),
+    ("信用卡纠纷", 6, "信用卡透支本金", "E", "P"),
+    ("劳动争议", 5, "经济补偿金", "P", "E"),
+    ("追索劳动报酬纠纷", 4, "劳动报酬", "P", "E"),
+    ("建设工程施工合同纠纷", 6, "工程款", "E", "*"),
+    ("租赁合同纠纷", 6, "租金", "*", "*"),
+    ("承揽合同纠纷", 3, "承揽报酬", "E", "E"),
+    ("服务合同纠纷", 3, "服务费", "E", "*"),
+    ("机动车交通事故责任纠纷", 5, "赔偿款", "P", "P"),
+    ("离婚后财产纠纷", 2, "财产折价款", "P", "P"),
+    ("抚养费纠纷", 2, "抚养费", "P", "P"),
+)
+_YEARS = (2023, 2024, 2025, 2026)
+_YEAR_CUM = list(accumulate((15, 20, 30, 35)))
+_CLOSED_SHARE = {2023: 0.45, 2024: 0.3, 2025: 0.15, 2026: 0.06}
+_MIN_AMOUNT, _MAX_AMOUNT = 5_000, 5_000_000
+_LAST_FILED = AS_OF.toordinal()
+_LISTS = (
+    ("DISHONEST", "SX", 0.3, "《最高人民法院关于公布失信被执行人名单信息的若干规定》第一条"),
+    (
+        "CONSUMPTION_RESTRICTION",
+        "XF",
+        0.2,
+        "《最高人民法院关于限制被执行人高消费及有关消费的若干规定》第一条",
+    ),
+)
+_REVOKE_REASON = "已履行生效法律文书确定的义务"
+
+
+@dataclass(slots=True)
+class _Party:
+    role: str  # 申请执行人 / 被执行人
+    kind: str  # PERSON / ENTERPRISE
+    subject_id: str
+    name: str
+
+
+@dataclass(slots=True)
+class _Case:
+    court: str
+    abbr: str
+    judge: str
+    year: int
+    filed_on: date
+    cause: str
+    owed: str  # what the respondent owes, for the obligation text
+    kind: str
+    status: str
+    closed_on: date | None
+    amount: Decimal
+    parties: list[_Party] = field(default_factory=list)
+    number: str = ""
+
+
+class _Pools:
+    """Subjects to draw parties from; each pool is walked in a shuffled order, then reshuffled."""
+
+    def __init__(self, rng: random.Random, world: World) -> None:
+        self.rng = rng
+        self.world = world
+        persons = world.persons
+        alive = [
+            i
+            for i, p in enumerate(persons)
+            if p.registration_status == "正常" and age_on(p.birth_date) >= 20
+        ] or list(range(len(persons)))
+
+        def rich(p: PersonSeed) -> bool:
+            return bool(p.properties and p.vehicles and p.employer is not None and p.housing_fund)
+
+        def assets(p: PersonSeed) -> bool:
+            return bool(p.properties or p.vehicles or p.employer is not None)
+
+        self.rich_persons = [i for i in alive if rich(persons[i])] or alive
+        self.asset_persons = [i for i in alive if assets(persons[i])] or alive
+        self.any_persons = alive
+        ents = world.enterprises
+        standing = [i for i, e in enumerate(ents) if e.status != "注销"] or list(range(len(ents)))
+        self.asset_enterprises = [
+            i for i in standing if ents[i].properties or ents[i].vehicles
+        ] or standing
+        self.any_enterprises = [i for i, e in enumerate(ents) if e.status in ("存续", "在业")] or (
+            standing
+        )
+        self.employees: dict[int, list[int]] = {}
+        for i in alive:
+            employer = persons[i].employer
+            if employer is not None:
+                self.employees.setdefault(employer, []).append(i)
+        self._order: dict[str, list[int]] = {}
+        self._next: dict[str, int] = {}
+
+    def take(self, pool: str, exclude: list[str]) -> int:
+        """The next member of ``pool`` whose subject id is not in ``exclude``."""
+        members: list[int] = getattr(self, pool)
+        order = self._order.get(pool)
+        if order is None:
+            order = self._order[pool] = members[:]
+            self.rng.shuffle(order)
+            self._next[pool] = 0
+        for _ in range(len(order) + 1):
+            at = self._next[pool]
+            if at >= len(order):
+                self.rng.shuffle(order)
+                at = 0
+            self._next[pool] = at + 1
+            index = order[at]
+            if self.subject(pool, index)[1] not in exclude:
+                return index
+        raise ValueError(f"no party left in {pool}")
+
+    def subject(self, pool: str, index: int) -> tuple[str, str, str]:
+        """(kind, subject id, name) of a pool member."""
+        if pool.endswith("persons"):
+            p = self.world.persons[index]
+            return "PERSON", p.id_number, p.name
+        e = self.world.enterprises[index]
+        return "ENTERPRISE", e.uscc, e.name
+
+
+def _judges(n: int) -> list[tuple[str, str, str, str]]:
+    """(court code, abbreviation, judge, demo guarantee) of ``n`` cases, 70/20/10 % by court.
+
+    The guarantee ("" for none) makes a case OPEN against a rich person (``rich``), an
+    enterprise (``enterprise``) or any person (``person``), or CLOSED against a person
+    (``closed``), so the demo always has these to show.
+    """
+    n602 = round(n * 0.7)
+    n612 = round(n * 0.2)
+    n613 = n - n602 - n612
+    forced = ["rich"] * _RICH_PERSON_CASES + ["enterprise"] * _ENTERPRISE_CASES + ["closed"]
+    zhang = min(n602, max(len(forced), round(n602 * 0.6)))
+    (c602, a602, _), (c612, a612, _), (c613, a613, _) = COURTS
+    out = [(c602, a602, _ZHANG, forced[i] if i < len(forced) else "") for i in range(zhang)]
+    out += [(c602, a602, _ZHOU, "")] * (n602 - zhang)
+    out += [(c612, a612, _LI, "person" if i == 0 else "") for i in range(n612)]
+    out += [(c613, a613, _WU, "")] * n613
+    return out
+
+
+def _cause_for(rng: random.Random, respondent_kind: str) -> tuple[str, str, str]:
+    """(cause, owed, applicant kind P/E/*) fitting a respondent of kind P or E."""
+    fitting = [c for c in _CAUSES if c[4] in ("*", respondent_kind)]
+    cum = list(accumulate(c[1] for c in fitting))
+    cause, _, owed, applicant, _ = fitting[bisect(cum, rng.random() * cum[-1])]
+    return cause, owed, applicant
+
+
+def _date_in(rng: random.Random, first: date, last: date) -> date:
+    span = last.toordinal() - first.toordinal()
+    return date.fromordinal(first.toordinal() + int(rng.random() * (span + 1)))
+
+
+def generate(world: World) -> dict[str, list[dict[str, Any]]]:
+    """Rows of the hub's court tables for ``world`` (explicit ids for cases and parties)."""
+    rng = random.Random(f"{world.seed}:court")
+    rnd = rng.random
+    pools = _Pools(rng, world)
+    n = max(30, len(world.persons) // 20)
+    cases: list[_Case] = []
+    for court, abbr, judge, forced in _judges(n):
+        if forced:
+            respondent_kind = "E" if forced == "enterprise" else "P"
+        else:
+            respondent_kind = "P" if rnd() < 0.7 else "E"
+        cause, owed, applicant_kind = _cause_for(rng, respondent_kind)
+        if forced == "closed":
+            year = 2024
+        elif forced:
+            year = 2025 + (rnd() < 0.6)
+        else:
+            year = _YEARS[bisect(_YEAR_CUM, rnd() * _YEAR_CUM[-1])]
+        filed_on = _date_in(rng, date(year, 1, 1), min(date(year, 12, 31), AS_OF))
+        closed_on = None
+        if forced == "closed" or (
+            not forced and rnd() < _CLOSED_SHARE[year] and filed_on.toordinal() < _LAST_FILED - 30
+        ):
+            days = 30 + int(rnd() * 500)
+            closed_on = date.fromordinal(min(filed_on.toordinal() + days, _LAST_FILED))
+        log_amount = math.log(_MIN_AMOUNT) + rnd() * math.log(_MAX_AMOUNT / _MIN_AMOUNT)
+        amount = Decimal(int(math.exp(log_amount) * 100)).scaleb(-2)
+        case = _Case(
+            court=court,
+            abbr=abbr,
+            judge=judge,
+            year=year,
+            filed_on=filed_on,
+            cause=cause,
+            owed=owed,
+            kind="恢复执行" if rnd() < 0.12 else "首次执行",
+            status="CLOSED" if closed_on else "OPEN",
+            closed_on=closed_on,
+            amount=amount,
+        )
+        _add_parties(rng, pools, case, forced, respondent_kind, applicant_kind)
+        cases.append(case)
+
+    # Case numbers run with the filing date within each court and year; ids follow filing order.
+    cases.sort(key=lambda c: (c.filed_on, c.court, c.judge))
+    seqs: dict[tuple[str, int], int] = {}
+    for case in cases:
+        key = (case.court, case.year)
+        seq = seqs.get(key, 100 + int(rnd() * 700)) + 1 + int(rnd() * 30)
+        seqs[key] = seq
+        case.number = f"（{case.year}）{case.abbr}执{seq}号"
+
+    case_rows: list[dict[str, Any]] = []
+    judge_rows: list[dict[str, Any]] = []
+    party_rows: list[dict[str, Any]] = []
+    for case_id, case in enumerate(cases, start=1):
+        case_rows.append(
+            {
+                "id": case_id,
+                "case_number": case.number,
+                "court_code": case.court,
+                "kind": case.kind,
+                "cause": case.cause,
+                "status": case.status,
+                "filed_on": case.filed_on,
+                "closed_on": case.closed_on,
+                "amount": case.amount,
+            }
+        )
+        judge_rows.append({"case_id": case_id, "judge_id": case.judge, "role": "承办人"})
+        for party in case.parties:
+            party_rows.append(
+                {
+                    "id": len(party_rows) + 1,
+                    "case_id": case_id,
+                    "role": party.role,
+                    "subject_kind": party.kind,
+                    "subject_id": party.subject_id,
+                    "name": party.name,
+                }
+            )
+    return {
+        "courts": [{"code": c, "abbr": a, "name": name} for c, a, name in COURTS],
+        "users": [dict(u) for u in DEMO_USERS],
+        "cases": case_rows,
+        "case_judges": judge_rows,
+        "case_parties": party_rows,
+        "sanction_entries": _sanctions(rng, cases),
+    }
+
+
+def _add_parties(
+    rng: random.Random,
+    pools: _Pools,
+    case: _Case,
+    forced: str,
+    respondent_kind: str,
+    applicant_kind: str,
+) -> None:
+    rnd = rng.random
+    taken: list[str] = []
+
+    def add(role: str, pool: str, index: int) -> int:
+        kind, subject_id, name = pools.subject(pool, index)
+        case.parties.append(_Party(role, kind, subject_id, name))
+        taken.append(subject_id)
+        return index
+
+    # The first respondent: rich persons for the demo cases, mostly asset holders otherwise.
+    if respondent_kind == "P":
+        pool = "rich_persons" if forced or rnd() < 0.3 else "any_persons"
+        if pool == "any_persons" and rnd() < 0.85:
+            pool = "asset_persons"
+    else:
+        pool = "asset_enterprises" if forced or rnd() < 0.8 else "any_enterprises"
+    respondents = [("被执行人", pool, pools.take(pool, taken))]
+    taken.append(pools.subject(pool, respondents[0][2])[1])
+    # A second respondent (guarantor / joint debtor) in a quarter of the cases.
+    if rnd() < 0.25:
+        if respondent_kind == "E":
+            rep = pools.world.enterprises[respondents[0][2]].legal_rep
+            if pools.world.persons[rep].id_number not in taken:
+                respondents.append(("被执行人", "any_persons", rep))
+        else:
+            respondents.append(("被执行人", "asset_persons", pools.take("asset_persons", taken)))
+    # The applicant; an employee of the respondent for labour disputes when there is one.
+    if applicant_kind == "*":
+        applicant_kind = "P" if rnd() < 0.5 else "E"
+    staff = pools.employees.get(respondents[0][2], []) if respondent_kind == "E" else []
+    staff = [i for i in staff if pools.world.persons[i].id_number not in taken]
+    if applicant_kind == "P" and staff and case.owed in ("经济补偿金", "劳动报酬"):
+        add("申请执行人", "any_persons", staff[int(rnd() * len(staff))])
+    elif applicant_kind == "P":
+        add("申请执行人", "any_persons", pools.take("any_persons", taken))
+    else:
+        add("申请执行人", "any_enterprises", pools.take("any_enterprises", taken))
+    for role, pool, index in respondents:
+        add(role, pool, index)
+
+
+def _sanctions(rng: random.Random, cases: list[_Case]) -> list[dict[str, Any]]:
+    """Dishonest-debtor and consumption-restriction entries for respondents of open cases."""
+    rnd = rng.random
+    entries: list[tuple[date, str, str, dict[str, Any]]] = []
+    for case in cases:
+        if case.status != "OPEN":
+            continue
+        applicant = case.parties[0]
+        respondents = [p for p in case.parties if p.role == "被执行人"]
+        first = respondents[0]
+        for party in respondents:
+            if party is first:
+                obligation = (
+                    f"向申请执行人{applicant.name}支付{case.owed}人民币{case.amount}元及利息，"
+                    "并加倍支付迟延履行期间的债务利息"
+                )
+            else:
+                obligation = (
+                    f"对{first.name}向申请执行人{applicant.name}支付{case.owed}人民币"
+                    f"{case.amount}元的债务承担连带清偿责任"
+                )
+            for list_name, prefix, share, basis in _LISTS:
+                if rnd() >= share:
+                    continue
+                published = min(case.filed_on.toordinal() + 30 + int(rnd() * 180), _LAST_FILED)
+                if published <= case.filed_on.toordinal():
+                    continue
+                published_on = date.fromordinal(published)
+                revoked_on = None
+                if rnd() < 0.06 and published + 30 < _LAST_FILED:
+                    revoked_on = _date_in(rng, date.fromordinal(published + 30), AS_OF)
+                row = {
+                    "list": list_name,
+                    "subject_kind": party.kind,
+                    "subject_id": party.subject_id,
+                    "name": party.name,
+                    "court_code": case.court,
+                    "case_number": case.number,
+                    "obligation": obligation,
+                    "published_on": published_on,
+                    "legal_basis": basis,
+                    "status": "REVOKED" if revoked_on else "ACTIVE",
+                    "revoked_on": revoked_on,
+                    "revoke_reason": _REVOKE_REASON if revoked_on else None,
+                }
+                entries.append((published_on, prefix, case.court, row))
+    # Entry numbers run with the publication date per list, court and year.
+    entries.sort(key=lambda e: (e[0], e[1], e[2], e[3]["case_number"], e[3]["subject_id"]))
+    seqs: dict[tuple[str, str, int], int] = {}
+    rows: list[dict[str, Any]] = []
+    for published_on, prefix, court, row in entries:
+        key = (prefix, court, published_on.year)
+        seq = seqs.get(key, int(rnd() * 200)) + 1
+        seqs[key] = seq
+        rows.append({"id": f"{prefix}-{court}-{published_on.year}-{seq:06d}", **row})
+    return rows

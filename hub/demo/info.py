@@ -1,0 +1,72 @@
+"""The demo users with fresh tokens, and sample subjects to look up with them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from hub.auth.tokens import issue_token, load_private_key
+from hub.cases import service as cases_service
+from hub.cases.models import users
+from hub.config import Settings
+from hub.db.engine import create_hub_engine
+
+DEMO_JUDGE = "judge-zhang"
+
+
+async def demo_info(settings: Settings, *, ttl: timedelta = timedelta(days=30)) -> dict[str, Any]:
+    key, kid = load_private_key(settings.private_key_path)
+    engine = create_hub_engine(settings.database_url)
+    try:
+        async with engine.connect() as conn:
+            user_rows = (await conn.execute(select(users).order_by(users.c.id))).all()
+            persons = await cases_service.parties_of_open_cases(
+                conn, judge_id=DEMO_JUDGE, subject_kind="PERSON", limit=5
+            )
+            enterprises = await cases_service.parties_of_open_cases(
+                conn, judge_id=DEMO_JUDGE, subject_kind="ENTERPRISE", limit=3
+            )
+            other_court = await cases_service.parties_of_open_cases(
+                conn, court_code="370612", subject_kind="PERSON", limit=1
+            )
+            closed = await cases_service.parties_of_open_cases(
+                conn, judge_id=DEMO_JUDGE, subject_kind="PERSON", status="CLOSED", limit=1
+            )
+    finally:
+        await engine.dispose()
+    demo_users = [
+        {
+            "id": u.id,
+            "name": u.name,
+            "title": u.title,
+            "org": u.org,
+            "roles": u.roles.split(),
+            "token": issue_token(
+                private_key=key,
+                kid=kid,
+                sub=u.id,
+                org=u.org,
+                roles=u.roles.split(),
+                ttl=ttl,
+                issuer=settings.jwt_issuer,
+                audience=settings.jwt_audience,
+            ),
+        }
+        for u in user_rows
+    ]
+
+    def sample(pairs: list[tuple[str, Any]], id_key: str) -> list[dict[str, str]]:
+        return [{id_key: p.subject_id, "name": p.name, "caseNumber": case} for case, p in pairs]
+
+    return {
+        "users": demo_users,
+        "samples": {
+            "judge": DEMO_JUDGE,
+            "persons": sample(persons, "idNumber"),
+            "enterprises": sample(enterprises, "uscc"),
+            "otherCourtPersons": sample(other_court, "idNumber"),
+            "closedCasePersons": sample(closed, "idNumber"),
+        },
+    }

@@ -1,0 +1,112 @@
+"""Generating the demo dataset into the data directory (agencies) and the hub database."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete
+
+from connectors import registry
+from connectors.base.seeding import write_tables
+from connectors.base.world import World, build_world
+from hub.auth.tokens import generate_signing_key
+from hub.config import Settings
+from hub.db.engine import create_hub_engine, upgrade
+from hub.db.metadata import metadata
+from hub.demo import court_data
+
+DEFAULT_PERSONS = 10_000
+DEFAULT_SEED = 20_260_101
+MARKER = "demo.json"
+# Insertion order respects foreign keys; deletion goes the other way.
+HUB_TABLES = ("courts", "users", "cases", "case_judges", "case_parties", "sanction_entries")
+
+
+@dataclass(frozen=True, slots=True)
+class SeedReport:
+    persons: int
+    enterprises: int
+    seed: int
+    seconds: float
+    rows: dict[str, int]
+
+
+def ensure_keys(settings: Settings) -> None:
+    """Create the development JWT signing key on first run (never overwrites)."""
+    if settings.jwt_public_keys is None and not settings.private_key_path.exists():
+        generate_signing_key(settings.private_key_path, settings.public_keys_path)
+
+
+def demo_marker(settings: Settings) -> dict[str, Any] | None:
+    path = settings.data_dir / MARKER
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+async def seed_hub(settings: Settings, world: World) -> dict[str, int]:
+    rows = court_data.generate(world)
+    engine = create_hub_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with engine.begin() as conn:
+            for name in reversed(HUB_TABLES):
+                await conn.execute(delete(metadata.tables[name]))
+            for name in HUB_TABLES:
+                batch = rows.get(name) or []
+                for i in range(0, len(batch), 5000):
+                    await conn.execute(metadata.tables[name].insert(), batch[i : i + 5000])
+    finally:
+        await engine.dispose()
+    return {name: len(rows.get(name) or []) for name in HUB_TABLES}
+
+
+def seed_agencies(settings: Settings, world: World, log: Callable[[str], None]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for name in registry.names():
+        connector = registry.get(name)
+        url = settings.connectors[name].url
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        rows = connector.generate(world)
+        write_tables(url, connector.metadata, rows)
+        for table, table_rows in rows.items():
+            counts[f"{name}.{table}"] = len(table_rows)
+        log(
+            f"  {name}: {sum(len(r) for r in rows.values()):,} rows in {time.perf_counter() - started:.1f} s"
+        )
+    return counts
+
+
+async def seed_demo(
+    settings: Settings,
+    *,
+    persons: int = DEFAULT_PERSONS,
+    seed: int = DEFAULT_SEED,
+    log: Callable[[str], None] = lambda _: None,
+) -> SeedReport:
+    """(Re)generate every demo database; deterministic for (seed, persons)."""
+    if persons < 50:
+        raise ValueError("the demo needs at least 50 persons")
+    started = time.perf_counter()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_keys(settings)
+    world = build_world(seed, persons)
+    log(f"generating {persons:,} persons and {len(world.enterprises):,} enterprises (seed {seed})")
+    counts = seed_agencies(settings, world, log)
+    hub_counts = await seed_hub(settings, world)
+    counts.update({f"hub.{k}": v for k, v in hub_counts.items()})
+    seconds = time.perf_counter() - started
+    report = SeedReport(persons, len(world.enterprises), seed, seconds, counts)
+    (settings.data_dir / MARKER).write_text(
+        json.dumps(
+            {"persons": persons, "enterprises": len(world.enterprises), "seed": seed}, indent=2
+        )
+        + "\n"
+    )
+    log(f"done in {seconds:.1f} s")
+    return report

@@ -1,0 +1,85 @@
+"""The hub's expected failures, each with the error code clients see in ``extensions.code``.
+
+    HubError                      expected failure; message says what was wrong and how to fix it
+     ├── Unauthenticated          UNAUTHENTICATED         (HTTP 401 before execution)
+     ├── Forbidden                FORBIDDEN
+     ├── PurposeRequired          PURPOSE_REQUIRED
+     ├── BadUserInput             BAD_USER_INPUT          (names the rule that was broken)
+     ├── NotFound                 NOT_FOUND
+     ├── Conflict                 CONFLICT
+     ├── QueryTooComplex          QUERY_TOO_COMPLEX       (names the limit)
+     ├── RateLimited              RATE_LIMITED
+     ├── AuditUnavailable         AUDIT_UNAVAILABLE
+     └── ConnectorFailed          CONNECTOR_UNAVAILABLE / CONNECTOR_TIMEOUT (one agency's fields)
+
+graphql-core copies ``extensions`` of an exception raised in a resolver onto the error at that
+path. Anything that is not a HubError is unexpected: it is logged with the request id and
+reaches the client only as ``INTERNAL_SERVER_ERROR`` without details.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connectors.base.errors import ConnectorError
+
+
+class HubError(Exception):
+    code = "INTERNAL_SERVER_ERROR"
+
+    def __init__(self, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extra = extra
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        return {"code": self.code, **self.extra}
+
+
+class Unauthenticated(HubError):
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(HubError):
+    code = "FORBIDDEN"
+
+
+class PurposeRequired(HubError):
+    code = "PURPOSE_REQUIRED"
+
+
+class BadUserInput(HubError):
+    code = "BAD_USER_INPUT"
+
+
+class NotFound(HubError):
+    code = "NOT_FOUND"
+
+
+class Conflict(HubError):
+    code = "CONFLICT"
+
+
+class QueryTooComplex(HubError):
+    code = "QUERY_TOO_COMPLEX"
+
+
+class RateLimited(HubError):
+    code = "RATE_LIMITED"
+
+
+class AuditUnavailable(HubError):
+    code = "AUDIT_UNAVAILABLE"
+
+
+class ConnectorFailed(HubError):
+    """One agency could not answer; only that agency's fields are nulled."""
+
+    def __init__(self, code: str, connector: str, message: str) -> None:
+        super().__init__(message, connector=connector)
+        self.code = code  # type: ignore[misc]
+
+    @classmethod
+    def from_connector_error(cls, exc: ConnectorError) -> ConnectorFailed:
+        return cls(exc.code, exc.connector, exc.message)

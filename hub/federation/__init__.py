@@ -1,0 +1,1 @@
+"""Assembling profiles from the agencies: sources by name, per-request batch loaders."""

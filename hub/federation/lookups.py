@@ -1,0 +1,39 @@
+"""Every batch look-up the hub makes, named once: which source, which method, what a miss returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    connector: str  # source name in the registry ("court" is the hub's own data)
+    method: str  # batch method on the source: keys -> {key: value}
+    many: bool  # a miss is [] (list look-up) rather than None
+
+    def __str__(self) -> str:
+        return f"{self.connector}.{self.method}"
+
+
+# public security
+IDENTITIES = Lookup("public_security", "identities", many=False)
+VEHICLES_BY_OWNER = Lookup("public_security", "vehicles_by_owner", many=True)
+# real-estate registry
+PROPERTIES_BY_OWNER = Lookup("real_estate", "properties_by_owner", many=True)
+# market supervision
+ENTERPRISES = Lookup("market_supervision", "enterprises", many=False)
+SHAREHOLDERS = Lookup("market_supervision", "shareholders", many=True)
+STAKES_BY_HOLDER = Lookup("market_supervision", "stakes_by_holder", many=True)
+KEY_PERSONNEL = Lookup("market_supervision", "key_personnel", many=True)
+LICENCES = Lookup("market_supervision", "licences", many=True)
+PENALTIES = Lookup("market_supervision", "penalties", many=True)
+CREDIT = Lookup("market_supervision", "credit", many=False)
+ROLES_BY_PERSON = Lookup("market_supervision", "roles_by_person", many=True)
+# social security
+INSURANCE = Lookup("social_security", "insurance", many=True)
+HOUSING_FUND = Lookup("social_security", "housing_fund", many=False)
+QUALIFICATIONS = Lookup("social_security", "qualifications", many=True)
+ENTERPRISE_INSURANCE = Lookup("social_security", "enterprise_insurance", many=False)
+# the court's own data
+CASES_BY_PARTY = Lookup("court", "cases_by_party", many=True)
+SANCTIONS_BY_SUBJECT = Lookup("court", "sanctions_by_subject", many=True)

@@ -1,0 +1,90 @@
+"""The caller and their court: ``me`` and ``myCases``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import strawberry
+from strawberry.types import Info
+
+from hub.cases import service as cases_service
+from hub.errors import BadUserInput
+from hub.graphql.context import ctx
+from hub.graphql.enums import CaseStatus, SubjectKind
+
+MAX_PAGE = 200
+
+
+@strawberry.type(description="A party of a case")
+class CaseParty:
+    role: str = strawberry.field(description="申请执行人 / 被执行人")
+    subject_kind: SubjectKind
+    subject_id: str
+    name: str
+
+
+@strawberry.type(description="A case of the caller's court")
+class Case:
+    case_number: str
+    court_code: str
+    court_name: str
+    kind: str
+    cause: str
+    status: CaseStatus
+    filed_on: date
+    closed_on: date | None
+    amount: Decimal
+
+    @strawberry.field(description="Applicants (申请执行人) and respondents (被执行人)")
+    async def parties(self, info: Info) -> list[CaseParty]:
+        async with ctx(info).runtime.engine.connect() as conn:
+            return await cases_service.parties_of_case(conn, self.case_number)  # type: ignore[return-value]
+
+
+@strawberry.type(description="The authenticated caller")
+class Me:
+    user_id: str
+    name: str | None
+    title: str | None
+    org: str
+    roles: list[str]
+    court_code: str | None
+    token_expires_at: datetime
+
+
+async def resolve_me(info: Info) -> Me:
+    c = ctx(info)
+    p = c.principal
+    async with c.runtime.engine.connect() as conn:
+        user = await cases_service.user_by_id(conn, p.sub)
+    return Me(
+        user_id=p.sub,
+        name=user.name if user else None,
+        title=user.title if user else None,
+        org=p.org,
+        roles=list(p.roles),
+        court_code=p.court_code,
+        token_expires_at=p.expires_at,
+    )
+
+
+async def resolve_my_cases(
+    info: Info, status: CaseStatus | None, first: int, offset: int
+) -> list[Case]:
+    if not 1 <= first <= MAX_PAGE:
+        raise BadUserInput(
+            f"first must be between 1 and {MAX_PAGE}", argument="first", rule="PAGE_SIZE"
+        )
+    if offset < 0:
+        raise BadUserInput("offset must not be negative", argument="offset", rule="PAGE_OFFSET")
+    c = ctx(info)
+    async with c.runtime.engine.connect() as conn:
+        rows = await cases_service.cases_of_judge(
+            conn,
+            c.principal.sub,
+            status=status.value if status else None,
+            limit=first,
+            offset=offset,
+        )
+    return rows  # type: ignore[return-value]

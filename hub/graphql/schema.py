@@ -1,0 +1,74 @@
+"""The hub's GraphQL schema with its extensions (caches, limits, error masking)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import AddValidationRules, MaskErrors, ParserCache, ValidationCache
+from strawberry.types import ExecutionContext
+
+from hub.errors import HubError
+from hub.graphql.limits import reference_depth_rule
+from hub.graphql.query import Query
+
+log = logging.getLogger("hub.graphql")
+
+
+def _unexpected(error: GraphQLError) -> bool:
+    original = error.original_error
+    return original is not None and not isinstance(original, HubError)
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Expected failures (HubError) keep their message; anything else leaves as a bare code."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=_unexpected, error_message="internal error")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        context = self.execution_context.context
+        request_id = getattr(context, "request_id", None)
+        return GraphQLError(
+            message=f"internal error; quote request id {request_id} to the operator",
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+        )
+
+
+class HubSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Only unexpected errors are logged, by type and path: messages may quote personal data.
+        for error in errors:
+            if _unexpected(error):
+                request_id = getattr(
+                    getattr(execution_context, "context", None), "request_id", None
+                )
+                log.error(
+                    "unexpected error at %s (request %s)",
+                    error.path,
+                    request_id,
+                    exc_info=error.original_error,
+                )
+
+
+def build_schema(*, max_reference_depth: int = 3, **kwargs: Any) -> HubSchema:
+    rules = [reference_depth_rule(max_reference_depth)]
+    return HubSchema(
+        query=Query,
+        extensions=[
+            lambda: ParserCache(maxsize=512),
+            lambda: ValidationCache(maxsize=512),
+            lambda: AddValidationRules(rules),
+            MaskUnexpectedErrors,
+        ],
+        **kwargs,
+    )
+
+
+schema = build_schema()

@@ -1,0 +1,252 @@
+"""Person (个人全息视图) and Enterprise (企业全息视图): groups of fields, each from one look-up."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from hub.federation import lookups as L
+from hub.graphql.context import ctx
+from hub.graphql.enums import EnterpriseRoleKind, SubjectKind
+from hub.graphql.records import (
+    CaseParticipation,
+    EnterpriseCredit,
+    EnterpriseInsurance,
+    HousingFund,
+    Identity,
+    Licence,
+    Penalty,
+    Qualification,
+    RealEstate,
+    SanctionEntry,
+    SocialInsurance,
+    Vehicle,
+)
+
+
+async def _load(info: Info[Any, Any], lookup: L.Lookup, key: str) -> Any:
+    return await ctx(info).loaders.load(lookup, key)
+
+
+async def person_ref(info: Info[Any, Any], id_number: str | None) -> Person | None:
+    """A reference to a person: the full object if public security knows them, else null."""
+    if not id_number:
+        return None
+    return Person(id_number=id_number) if await _load(info, L.IDENTITIES, id_number) else None
+
+
+async def enterprise_ref(info: Info[Any, Any], uscc: str | None) -> Enterprise | None:
+    if not uscc:
+        return None
+    return Enterprise(uscc=uscc) if await _load(info, L.ENTERPRISES, uscc) else None
+
+
+# --- shared groups --------------------------------------------------------------------------
+
+
+@strawberry.type(description="Assets registered to the subject at the agencies")
+class Assets:
+    owner_id: strawberry.Private[str]
+
+    @strawberry.field(description="Real-estate units (real-estate registry)")
+    async def real_estates(self, info: Info) -> list[RealEstate] | None:
+        return await _load(info, L.PROPERTIES_BY_OWNER, self.owner_id)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Motor vehicles (public security)")
+    async def vehicles(self, info: Info) -> list[Vehicle] | None:
+        return await _load(info, L.VEHICLES_BY_OWNER, self.owner_id)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Equity stakes held in enterprises (market supervision)")
+    async def equities(self, info: Info) -> list[Equity] | None:
+        return await _load(info, L.STAKES_BY_HOLDER, self.owner_id)  # type: ignore[no-any-return]
+
+
+@strawberry.type(description="The subject's cases and sanction-list entries (court data)")
+class Legal:
+    subject_id: strawberry.Private[str]
+
+    @strawberry.field(description="Cases the subject is a party of")
+    async def cases(self, info: Info) -> list[CaseParticipation] | None:
+        return await _load(info, L.CASES_BY_PARTY, self.subject_id)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Dishonest-debtor and consumption-restriction entries")
+    async def sanctions(self, info: Info) -> list[SanctionEntry] | None:
+        return await _load(info, L.SANCTIONS_BY_SUBJECT, self.subject_id)  # type: ignore[no-any-return]
+
+
+@strawberry.type(description="An equity stake (股权) in an enterprise")
+class Equity:
+    stake_id: str = strawberry.field(description="Identifies the stake for freeze orders")
+    uscc: str
+    enterprise_name: str
+    holder_kind: SubjectKind
+    holder_id: str
+    holder_name: str
+    subscribed_capital: Decimal = strawberry.field(description="认缴出资, 10,000 CNY")
+    ratio: Decimal = strawberry.field(description="0.35 = 35 %")
+    subscribed_on: date
+
+    @strawberry.field(description="The enterprise the stake is in")
+    async def enterprise(self, info: Info) -> Enterprise | None:
+        return await enterprise_ref(info, self.uscc)
+
+
+# --- person ---------------------------------------------------------------------------------
+
+
+@strawberry.type(description="A person's role in an enterprise (market supervision)")
+class EnterpriseRole:
+    uscc: str
+    enterprise_name: str
+    role: EnterpriseRoleKind
+    position: str | None
+    ratio: Decimal | None = strawberry.field(description="shareholding ratio, for shareholders")
+
+    @strawberry.field
+    async def enterprise(self, info: Info) -> Enterprise | None:
+        return await enterprise_ref(info, self.uscc)
+
+
+@strawberry.type(description="Social insurance and housing fund (social security)")
+class PersonInsurance:
+    id_number: strawberry.Private[str]
+
+    @strawberry.field(description="The five insurances (五险)")
+    async def records(self, info: Info) -> list[SocialInsurance] | None:
+        return await _load(info, L.INSURANCE, self.id_number)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Housing provident fund account (住房公积金)")
+    async def housing_fund(self, info: Info) -> HousingFund | None:
+        return await _load(info, L.HOUSING_FUND, self.id_number)  # type: ignore[no-any-return]
+
+
+@strawberry.type(description="个人全息视图: a person's profile assembled from the agencies")
+class Person:
+    id_number: str
+
+    @strawberry.field(description="户籍 identity (public security)")
+    async def identity(self, info: Info) -> Identity | None:
+        return await _load(info, L.IDENTITIES, self.id_number)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Real estate, vehicles, equity")
+    def assets(self) -> Assets:
+        return Assets(owner_id=self.id_number)
+
+    @strawberry.field(description="Professional qualifications (social security)")
+    async def qualifications(self, info: Info) -> list[Qualification] | None:
+        return await _load(info, L.QUALIFICATIONS, self.id_number)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Social insurance and housing fund")
+    def insurance(self) -> PersonInsurance:
+        return PersonInsurance(id_number=self.id_number)
+
+    @strawberry.field(description="Legal representative, shareholder and key-personnel roles")
+    async def enterprise_roles(self, info: Info) -> list[EnterpriseRole] | None:
+        return await _load(info, L.ROLES_BY_PERSON, self.id_number)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Cases and sanction-list entries")
+    def legal(self) -> Legal:
+        return Legal(subject_id=self.id_number)
+
+
+# --- enterprise -----------------------------------------------------------------------------
+
+
+@strawberry.type(description="A member of an enterprise's key personnel (主要人员)")
+class KeyPerson:
+    id_number: str
+    name: str
+    position: str
+
+    @strawberry.field
+    async def person(self, info: Info) -> Person | None:
+        return await person_ref(info, self.id_number)
+
+
+@strawberry.type(description="Registration (登记信息) of an enterprise (market supervision)")
+class EnterpriseRegistration:
+    uscc: str
+    name: str
+    enterprise_type: str
+    legal_representative_id: str
+    legal_representative_name: str
+    registered_capital: Decimal = strawberry.field(description="注册资本, 10,000 CNY")
+    established_on: date
+    address: str
+    business_scope: str
+    status: str = strawberry.field(description="存续 / 在业 / 吊销 / 注销")
+    registration_authority: str
+    phone: str | None
+
+    @strawberry.field(description="The legal representative (法定代表人) as a full profile")
+    async def legal_representative(self, info: Info) -> Person | None:
+        return await person_ref(info, self.legal_representative_id)
+
+    @strawberry.field(description="Key personnel: directors, supervisors, managers")
+    async def key_personnel(self, info: Info) -> list[KeyPerson] | None:
+        return await _load(info, L.KEY_PERSONNEL, self.uscc)  # type: ignore[no-any-return]
+
+
+@strawberry.type(description="A shareholder (股东) of an enterprise with its stake")
+class Shareholder:
+    stake_id: str
+    holder_kind: SubjectKind
+    holder_id: str
+    holder_name: str
+    subscribed_capital: Decimal
+    ratio: Decimal
+    subscribed_on: date
+
+    @strawberry.field(description="The shareholder: a Person or an Enterprise")
+    async def holder(self, info: Info) -> Subject | None:
+        if self.holder_kind == "PERSON":
+            return await person_ref(info, self.holder_id)
+        return await enterprise_ref(info, self.holder_id)
+
+
+@strawberry.type(description="企业全息视图: an enterprise's profile assembled from the agencies")
+class Enterprise:
+    uscc: str
+
+    @strawberry.field(description="Registration (market supervision)")
+    async def registration(self, info: Info) -> EnterpriseRegistration | None:
+        return await _load(info, L.ENTERPRISES, self.uscc)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Licences (market supervision)")
+    async def licences(self, info: Info) -> list[Licence] | None:
+        return await _load(info, L.LICENCES, self.uscc)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Shareholders (market supervision)")
+    async def shareholders(self, info: Info) -> list[Shareholder] | None:
+        return await _load(info, L.SHAREHOLDERS, self.uscc)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Insured employees and arrears (social security)")
+    async def insurance(self, info: Info) -> EnterpriseInsurance | None:
+        return await _load(info, L.ENTERPRISE_INSURANCE, self.uscc)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Administrative penalties (market supervision)")
+    async def penalties(self, info: Info) -> list[Penalty] | None:
+        return await _load(info, L.PENALTIES, self.uscc)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Abnormal-operations and serious-violation lists")
+    async def credit(self, info: Info) -> EnterpriseCredit | None:
+        return await _load(info, L.CREDIT, self.uscc)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Real estate, vehicles and outbound equity")
+    def assets(self) -> Assets:
+        return Assets(owner_id=self.uscc)
+
+    @strawberry.field(description="Cases and sanction-list entries")
+    def legal(self) -> Legal:
+        return Legal(subject_id=self.uscc)
+
+
+Subject = Annotated[
+    Person | Enterprise, strawberry.union("Subject", description="A person or an enterprise")
+]
+
+SUBJECT_TYPES = frozenset({"Person", "Enterprise"})

@@ -1,0 +1,93 @@
+"""The HTTP endpoint: bearer-token check (401 before execution), request ids, fast JSON."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from hub.errors import Unauthenticated
+from hub.federation.loaders import Loaders
+from hub.graphql.context import HubContext
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")
+            if _REQUEST_ID.match(candidate):
+                return candidate
+    return uuid.uuid4().hex
+
+
+def _header(scope: Scope, wanted: bytes) -> str | None:
+    for name, value in scope.get("headers", ()):
+        if name == wanted:
+            return value.decode("latin-1")
+    return None
+
+
+class HubGraphQLView(GraphQL):
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    async def get_context(self, request: Request, response: Response) -> HubContext:  # type: ignore[override]
+        runtime = request.app.state.runtime
+        state = request.scope["state"]
+        response.headers["X-Request-Id"] = state["request_id"]
+        client = request.client.host if request.client else None
+        return HubContext(
+            request=request,
+            response=response,
+            principal=state.get("principal"),  # absent only for the GraphiQL page itself
+            loaders=Loaders(runtime.sources, runtime.timeouts),
+            runtime=runtime,
+            request_id=state["request_id"],
+            client=client,
+        )
+
+
+class GraphQLEndpoint:
+    """Authenticates every GraphQL request; only the GraphiQL page itself is public."""
+
+    def __init__(self, view: HubGraphQLView) -> None:
+        self.view = view
+
+    def _is_ide_page(self, scope: Scope) -> bool:
+        if scope["method"] != "GET" or self.view.graphql_ide is None:
+            return False
+        if b"query=" in scope.get("query_string", b""):
+            return False
+        return "text/html" in (_header(scope, b"accept") or "")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.view(scope, receive, send)
+            return
+        request_id = _request_id(scope)
+        state: dict[str, Any] = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        if not self._is_ide_page(scope):
+            runtime = scope["app"].state.runtime
+            try:
+                state["principal"] = runtime.verifier.verify_header(
+                    _header(scope, b"authorization")
+                )
+            except Unauthenticated as exc:
+                body = {"errors": [{"message": exc.message, "extensions": exc.extensions}]}
+                response = JSONResponse(
+                    body,
+                    status_code=401,
+                    headers={"WWW-Authenticate": 'Bearer realm="fyt"', "X-Request-Id": request_id},
+                )
+                await response(scope, receive, send)
+                return
+        await self.view(scope, receive, send)

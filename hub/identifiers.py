@@ -1,0 +1,82 @@
+"""Identifiers the API accepts: ID numbers, USCCs (rules in connectors.base) and case numbers.
+
+Every validator raises :class:`~hub.errors.BadUserInput` naming the rule it broke, before any
+connector is called.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from connectors.base.identifiers import InvalidIdentifier, validate_id_number, validate_uscc
+from hub.errors import BadUserInput
+
+# （2026）鲁0602执123号 — year, court abbreviation (province character + optional digits),
+# case-type characters (执, 执恢, 执保, 民初 …), serial, 号. ASCII brackets are accepted.
+_CASE = re.compile(
+    r"^[（(](?P<year>\d{4})[）)]"
+    r"(?P<court>[\u4e00-\u9fff]{1,3}\d{0,4})"
+    r"(?P<kind>[\u4e00-\u9fff]{1,4})"
+    r"(?P<serial>[1-9]\d{0,5})号"
+    r"(?P<suffix>之[一二三四五六七八九十]{1,3})?$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseNumber:
+    year: int
+    court: str
+    kind: str
+    serial: int
+    suffix: str = ""
+
+    def __str__(self) -> str:
+        return f"（{self.year}）{self.court}{self.kind}{self.serial}号{self.suffix}"
+
+
+def parse_case_number(value: str, *, argument: str = "caseNumber") -> CaseNumber:
+    if not isinstance(value, str) or not value.strip():
+        raise BadUserInput(
+            f"{argument} must not be empty", argument=argument, rule="CASE_NUMBER_EMPTY"
+        )
+    v = value.strip()
+    m = _CASE.match(v)
+    if m is None:
+        raise BadUserInput(
+            f"{argument} {v!r} is not a case number of the form （2026）鲁0602执123号"
+            " (year in brackets, court abbreviation, case type, serial, 号)",
+            argument=argument,
+            rule="CASE_NUMBER_FORMAT",
+        )
+    year = int(m["year"])
+    if not 1990 <= year <= 2100:
+        raise BadUserInput(
+            f"{argument} {v!r}: year {year} is out of range",
+            argument=argument,
+            rule="CASE_NUMBER_YEAR",
+        )
+    return CaseNumber(year, m["court"], m["kind"], int(m["serial"]), m["suffix"] or "")
+
+
+def normalize_case_number(value: str, *, argument: str = "caseNumber") -> str:
+    """The canonical (full-width bracket) spelling of a case number."""
+    return str(parse_case_number(value, argument=argument))
+
+
+def _bad(exc: InvalidIdentifier, argument: str) -> BadUserInput:
+    return BadUserInput(f"{argument}: {exc.message}", argument=argument, rule=exc.rule)
+
+
+def check_id_number(value: str, *, argument: str = "idNumber") -> str:
+    try:
+        return validate_id_number(value)
+    except InvalidIdentifier as exc:
+        raise _bad(exc, argument) from None
+
+
+def check_uscc(value: str, *, argument: str = "uscc") -> str:
+    try:
+        return validate_uscc(value)
+    except InvalidIdentifier as exc:
+        raise _bad(exc, argument) from None

@@ -1,0 +1,52 @@
+"""The running hub: settings, the hub database engine, every source by name, the token verifier."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from connectors import registry
+from hub.auth.tokens import TokenVerifier, load_public_keys
+from hub.config import Settings
+from hub.db.engine import create_hub_engine
+from hub.federation.court import CourtSource
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sources: dict[str, Any]
+    verifier: TokenVerifier
+    timeouts: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, settings: Settings, *, sources: Mapping[str, Any] | None = None) -> Runtime:
+        """Open engines and sources; ``sources`` replaces named sources (tests, fakes)."""
+        engine = create_hub_engine(settings.database_url)
+        opened: dict[str, Any] = {"court": CourtSource(engine)}
+        for name, conf in settings.connectors.items():
+            if sources and name in sources:
+                continue
+            opened[name] = registry.get(name).embedded(conf.url)
+        opened.update(sources or {})
+        timeouts = {name: conf.timeout for name, conf in settings.connectors.items()}
+        timeouts["court"] = 5.0
+        verifier = TokenVerifier(
+            load_public_keys(settings.public_keys_path),
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        )
+        return cls(
+            settings=settings, engine=engine, sources=opened, verifier=verifier, timeouts=timeouts
+        )
+
+    async def close(self) -> None:
+        for source in self.sources.values():
+            close = getattr(source, "close", None)
+            if close is not None and not isinstance(source, CourtSource):
+                close()
+        await self.engine.dispose()

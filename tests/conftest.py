@@ -1,0 +1,186 @@
+"""Shared fixtures: a seeded demo dataset per session (SQLite, or PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from hub.app import create_app
+from hub.auth.tokens import issue_token, load_private_key
+from hub.config import Settings, async_url
+from hub.demo.info import demo_info
+from hub.demo.seed import seed_demo
+
+TEST_PERSONS = 600
+TEST_SEED = 7
+PG_ENV = "HUB_TEST_DATABASE_URL"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get(PG_ENV):
+        return
+    skip = pytest.mark.skip(reason=f"PostgreSQL test: set {PG_ENV} (see README, Tests)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+async def _create_pg_database(base_url: str) -> tuple[str, str]:
+    """A fresh database for this session; fails loudly when PostgreSQL cannot be reached."""
+    url = make_url(base_url)
+    name = f"fyt_test_{uuid.uuid4().hex[:10]}"
+    conn = await asyncpg.connect(
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        user=url.username or "postgres",
+        password=url.password,
+        database=url.database or "postgres",
+    )
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return name, async_url(url.set(database=name).render_as_string(hide_password=False))
+
+
+async def _drop_pg_database(base_url: str, name: str) -> None:
+    url = make_url(base_url)
+    conn = await asyncpg.connect(
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        user=url.username or "postgres",
+        password=url.password,
+        database=url.database or "postgres",
+    )
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def hub_database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    base = os.environ.get(PG_ENV)
+    if not base:
+        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('hubdb') / 'hub.sqlite3'}"
+        return
+    name, url = await _create_pg_database(base)
+    try:
+        yield url
+    finally:
+        await _drop_pg_database(base, name)
+
+
+def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settings:
+    env = {"HUB_DATA_DIR": str(data_dir), "HUB_DATABASE_URL": database_url}
+    return Settings.from_env(env, **overrides)
+
+
+@pytest.fixture(scope="session")
+async def settings(tmp_path_factory: pytest.TempPathFactory, hub_database_url: str) -> Settings:
+    data_dir = tmp_path_factory.mktemp("fyt-data")
+    s = make_settings(data_dir, hub_database_url)
+    await seed_demo(s, persons=TEST_PERSONS, seed=TEST_SEED)
+    return s
+
+
+@pytest.fixture(scope="session")
+async def demo(settings: Settings) -> dict[str, Any]:
+    return await demo_info(settings)
+
+
+@pytest.fixture(scope="session")
+def tokens(demo: dict[str, Any]) -> dict[str, str]:
+    return {u["id"]: u["token"] for u in demo["users"]}
+
+
+@pytest.fixture(scope="session")
+def mint(settings: Settings) -> Any:
+    key, kid = load_private_key(settings.private_key_path)
+
+    def _mint(
+        sub: str = "judge-zhang",
+        org: str = "court:370602",
+        roles: tuple[str, ...] = ("enforcement_judge",),
+        ttl: timedelta = timedelta(hours=1),
+        **kw: Any,
+    ) -> str:
+        return issue_token(
+            private_key=key,
+            kid=kid,
+            sub=sub,
+            org=org,
+            roles=roles,
+            ttl=ttl,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            **kw,
+        )
+
+    return _mint
+
+
+class Api:
+    """A GraphQL client bound to one app; `token` defaults to the demo judge."""
+
+    def __init__(self, client: httpx.AsyncClient, token: str) -> None:
+        self.client = client
+        self.token = token
+
+    async def post(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        h = {"Authorization": f"Bearer {token or self.token}", **(headers or {})}
+        return await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=h
+        )
+
+    async def query(
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+    ) -> dict[str, Any]:
+        response = await self.post(query, variables, token=token)
+        assert response.status_code == 200, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+
+async def start_app(settings: Settings, sources: dict[str, Any] | None = None) -> tuple[Any, Any]:
+    app = create_app(settings, sources=sources)
+    lifespan = app.router.lifespan_context(app)
+    await lifespan.__aenter__()
+    return app, lifespan
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[Any]:
+    application, lifespan = await start_app(settings)
+    try:
+        yield application
+    finally:
+        await lifespan.__aexit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+async def api(app: Any, tokens: dict[str, str]) -> AsyncIterator[Api]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+        yield Api(client, tokens["judge-zhang"])
+
+
+@pytest.fixture
+def fresh_settings(settings: Settings) -> Iterator[Settings]:
+    yield replace(settings)
