@@ -47,6 +47,6 @@ class Runtime:
     async def close(self) -> None:
         for source in self.sources.values():
             close = getattr(source, "close", None)
-            if close is not None and not isinstance(source, CourtSource):
+            if close is not None:
                 close()
         await self.engine.dispose()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, MetaData, create_engine, event
+from sqlalchemy import Connection, MetaData, Table, create_engine, event
 
 __all__ = ["write_tables"]
 
@@ -60,6 +61,67 @@ def write_tables(
 def _insert(
     conn: Connection, name: str, metadata: MetaData, table_rows: Sequence[Mapping[str, Any]]
 ) -> None:
-    stmt = metadata.tables[name].insert()
-    for start in range(0, len(table_rows), _BATCH):
-        conn.execute(stmt, list(table_rows[start : start + _BATCH]))
+    table = metadata.tables[name]
+    names = [c.name for c in table.columns if c.name in table_rows[0]]
+    try:
+        tuples = _uniform_tuples(names, table_rows)
+    except KeyError:  # rows name different columns: a key a row leaves out is NULL
+        names = _column_names(table, table_rows)
+        tuples = [tuple(row.get(n) for n in names) for row in table_rows]
+    if conn.dialect.name == "sqlite":
+        # Positional tuples straight to the driver, bound as SQLAlchemy binds them.
+        dialect = conn.dialect
+        processors = [
+            (i, proc)
+            for i, n in enumerate(names)
+            if (proc := table.c[n].type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        ]
+        sql = str(table.insert().compile(dialect=dialect, column_keys=names))
+        for start in range(0, len(tuples), _BATCH):
+            batch = tuples[start : start + _BATCH]
+            if processors:
+                batch = [_bind(values, processors) for values in batch]
+            conn.exec_driver_sql(sql, batch)
+        return
+    stmt = table.insert()
+    for start in range(0, len(tuples), _BATCH):
+        conn.execute(
+            stmt, [dict(zip(names, t, strict=True)) for t in tuples[start : start + _BATCH]]
+        )
+
+
+def _uniform_tuples(
+    names: list[str], table_rows: Sequence[Mapping[str, Any]]
+) -> list[tuple[Any, ...]]:
+    """Rows as tuples in ``names`` order; KeyError unless every row has exactly those keys."""
+    if not names:
+        raise KeyError("the first row names no column")
+    get = itemgetter(*names)
+    width = len(names)
+    out: list[tuple[Any, ...]] = []
+    append = out.append
+    for row in table_rows:
+        if len(row) != width:
+            raise KeyError(width)
+        append(get(row) if width > 1 else (get(row),))
+    return out
+
+
+def _column_names(table: Table, table_rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The table's columns that any row names, in table order; ValueError for unknown keys."""
+    keys: set[str] = set()
+    for row in table_rows:
+        keys.update(row)
+    unknown = sorted(keys - set(table.c.keys()))
+    if unknown:
+        raise ValueError(f"rows for {table.name} name unknown columns: {', '.join(unknown)}")
+    return [c.name for c in table.columns if c.name in keys]
+
+
+def _bind(values: tuple[Any, ...], processors: list[tuple[int, Any]]) -> tuple[Any, ...]:
+    out = list(values)
+    for i, proc in processors:
+        value = out[i]
+        if value is not None:
+            out[i] = proc(value)
+    return tuple(out)

@@ -1,8 +1,12 @@
-"""The embedded source seam: SQL straight to an agency database, one thread hop per batch look-up.
+"""The embedded source seam: SQL straight to an agency database, off the event loop.
 
-A look-up is a plain function ``fn(conn, keys)`` run on a worker thread with a pooled
-connection; the event loop never blocks on the database. Every batch look-up answers all its
-keys in one call, so a request for N subjects costs one query per look-up, not N.
+A look-up is a plain function ``fn(conn, keys)``. Look-ups that a request dispatches together
+(the batch loaders of one request fire in the same few event-loop ticks) are coalesced into one
+job on a worker thread with one pooled connection, so a full profile costs one thread hop per
+agency, not one per look-up. Every batch look-up answers all its keys in one query.
+
+Queries are SQLAlchemy Core statements compiled once per dialect and key count
+(:class:`KeyedQuery`); rows get the column types' result processing (dates, decimals).
 """
 
 from __future__ import annotations
@@ -14,7 +18,17 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, Select, Table, create_engine, event, select
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Engine,
+    Select,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+    select,
+)
 from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.base.errors import ConnectorUnavailable
@@ -22,14 +36,24 @@ from connectors.base.errors import ConnectorUnavailable
 T = TypeVar("T")
 R = TypeVar("R")
 
+Job = tuple[Callable[..., Any], tuple[Any, ...], "asyncio.Future[Any]"]
+Outcome = tuple["asyncio.Future[Any]", Any, BaseException | None]
+
 # SQLite caps the number of bound parameters; stay well below it.
 MAX_IN_PARAMS = 900
+# How many event-loop ticks a source waits to collect look-ups into one job.
+COALESCE_TICKS = 3
 
 
 def make_engine(url: str) -> Engine:
     """A synchronous engine for an agency database; SQLite files get WAL and a busy timeout."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=8,
+            max_overflow=8,
+        )
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -62,37 +86,152 @@ def group_rows(
     return out
 
 
+def _placeholders(paramstyle: str, n: int) -> str:
+    if paramstyle == "qmark":
+        return ", ".join("?" * n)
+    if paramstyle in ("format", "pyformat"):
+        return ", ".join(["%s"] * n)
+    if paramstyle == "numeric":
+        return ", ".join(f":{i}" for i in range(1, n + 1))
+    if paramstyle == "numeric_dollar":
+        return ", ".join(f"${i}" for i in range(1, n + 1))
+    raise ValueError(f"unsupported DBAPI paramstyle {paramstyle!r}")
+
+
+class KeyedQuery:
+    """``stmt WHERE key IN (:keys)``, compiled once per dialect and number of keys.
+
+    SQLAlchemy's per-execution overhead (cache keys, result metadata) costs about four times
+    the query itself on an indexed SQLite look-up; this keeps the SQL and the column types from
+    Core and runs the compiled string through ``exec_driver_sql``.
+    """
+
+    _MARK = "__[POSTCOMPILE___keys]"
+
+    def __init__(self, stmt: Select[Any], key: Any) -> None:
+        self.stmt = stmt.where(key.in_(bindparam("__keys", expanding=True)))
+        self._compiled: dict[tuple[str, int], str] = {}
+        self._processors: dict[str, list[Any] | None] = {}
+
+    def _sql(self, dialect: Dialect, n: int) -> str:
+        cache_key = (dialect.name, n)
+        sql = self._compiled.get(cache_key)
+        if sql is None:
+            compiled = self.stmt.compile(dialect=dialect)
+            if list(compiled.positiontup or compiled.binds) != ["__keys"]:
+                raise ValueError("a KeyedQuery statement may bind only its keys")
+            sql = compiled.string.replace(self._MARK, _placeholders(dialect.paramstyle, n))
+            self._compiled[cache_key] = sql
+        return sql
+
+    def _row_processors(self, dialect: Dialect) -> list[Any] | None:
+        if dialect.name not in self._processors:
+            procs = [
+                c.type.dialect_impl(dialect).result_processor(dialect, None)
+                for c in self.stmt.selected_columns
+            ]
+            self._processors[dialect.name] = procs if any(procs) else None
+        return self._processors[dialect.name]
+
+    def rows(self, conn: Connection, keys: Sequence[Any]) -> list[tuple[Any, ...]]:
+        if not keys:
+            return []
+        dialect = conn.dialect
+        raw: list[Any] = []
+        # The DBAPI cursor of the pooled connection: no per-execution statement bookkeeping.
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            for part in chunks(list(dict.fromkeys(keys))):
+                cursor.execute(self._sql(dialect, len(part)), tuple(part))
+                raw.extend(cursor.fetchall())
+        finally:
+            cursor.close()
+        procs = self._row_processors(dialect)
+        if procs is None:
+            return [tuple(r) for r in raw]
+        return [
+            tuple(v if p is None or v is None else p(v) for p, v in zip(procs, r, strict=True))
+            for r in raw
+        ]
+
+
 class DatabaseSource:
-    """Base of every embedded source: owns the engine and the worker threads."""
+    """Base of every embedded source: owns the engine, one worker thread and job coalescing.
+
+    At most one job per source is in flight; look-ups that arrive meanwhile wait and leave
+    together in the next job, so under load a source makes far fewer thread hops than look-ups.
+    """
 
     connector: str = "agency"
 
-    def __init__(self, url: str, *, max_workers: int = 4) -> None:
+    def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
-        self._executor = ThreadPoolExecutor(max_workers, thread_name_prefix=f"{self.connector}-db")
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"{self.connector}-db")
+        self._pending: list[Job] = []
+        self._busy = False
 
     async def run(self, fn: Callable[..., R], *args: Any) -> R:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._call, fn, args)
+        future: asyncio.Future[R] = loop.create_future()
+        self._pending.append((fn, args, future))
+        if len(self._pending) == 1 and not self._busy:
+            self._flush_after(loop, COALESCE_TICKS)
+        return await future
 
-    def _call(self, fn: Callable[..., R], args: tuple[Any, ...]) -> R:
+    def _flush_after(self, loop: asyncio.AbstractEventLoop, ticks: int) -> None:
+        if ticks > 0:
+            loop.call_soon(self._flush_after, loop, ticks - 1)
+            return
+        if self._busy or not self._pending:
+            return
+        jobs, self._pending = self._pending, []
+        self._busy = True
+        loop.run_in_executor(self._executor, self._run_jobs, loop, jobs)
+
+    def _run_jobs(self, loop: asyncio.AbstractEventLoop, jobs: list[Job]) -> None:
+        outcomes: list[Outcome] = []
         try:
             with self.engine.connect() as conn:
-                return fn(conn, *args)
-        except SQLAlchemyError as exc:
-            raise ConnectorUnavailable(
-                self.connector, f"{self.connector}: agency database error ({type(exc).__name__})"
-            ) from exc
+                for fn, args, future in jobs:
+                    try:
+                        outcomes.append((future, fn(conn, *args), None))
+                    except SQLAlchemyError as exc:
+                        outcomes.append((future, None, self._failure(exc)))
+                    except Exception as exc:
+                        outcomes.append((future, None, exc))
+        except SQLAlchemyError as exc:  # no connection at all
+            failure = self._failure(exc)
+            done = {id(f) for f, _, _ in outcomes}
+            outcomes += [(f, None, failure) for _, _, f in jobs if id(f) not in done]
+        except BaseException as exc:  # never leave callers waiting
+            done = {id(f) for f, _, _ in outcomes}
+            outcomes += [(f, None, exc) for _, _, f in jobs if id(f) not in done]
+        loop.call_soon_threadsafe(self._deliver, loop, outcomes)
+
+    def _deliver(self, loop: asyncio.AbstractEventLoop, outcomes: list[Outcome]) -> None:
+        self._busy = False
+        _deliver(outcomes)
+        if self._pending:
+            self._flush_after(loop, 0)
+
+    def _failure(self, exc: BaseException) -> ConnectorUnavailable:
+        error = ConnectorUnavailable(
+            self.connector, f"{self.connector}: agency database error ({type(exc).__name__})"
+        )
+        error.__cause__ = exc
+        return error
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
         self.engine.dispose()
 
 
-def select_in(conn: Connection, stmt: Select[Any], column: Any, keys: Sequence[Any]) -> list[Any]:
-    """Run ``stmt WHERE column IN keys`` in parameter-safe chunks."""
-    rows: list[Any] = []
-    for part in chunks(list(keys)):
-        rows.extend(conn.execute(stmt.where(column.in_(part))).all())
-    return rows
+def _deliver(outcomes: list[Outcome]) -> None:
+    for future, result, error in outcomes:
+        if future.done():  # the caller gave up (timeout, cancellation)
+            continue
+        if error is None:
+            future.set_result(result)
+        else:
+            future.set_exception(error)

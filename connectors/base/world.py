@@ -22,6 +22,8 @@ __all__ = [
     "CITIES",
     "INDUSTRIES",
     "REGIONS",
+    "REGION_SHORT",
+    "STREETS",
     "EnterpriseSeed",
     "PersonSeed",
     "World",
@@ -31,7 +33,6 @@ __all__ = [
     "is_working_age",
     "market_authority",
     "police_authority",
-    "street_address",
 ]
 
 # The "today" of the synthetic data: insurance paid up to 2026-10, cases filed up to 2026-11-01.
@@ -310,16 +311,6 @@ def market_authority(region: str) -> str:
     if county.endswith("市"):
         return f"{county}市场监督管理局"
     return f"{city}{county}市场监督管理局"
-
-
-def street_address(rng: random.Random, region: str) -> str:
-    """An urban flat: 山东省烟台市芝罘区南大街123号5号楼2单元301室."""
-    rnd = rng.random
-    return (
-        f"{address_prefix(region)}{rng.choice(STREETS[region])}{int(rnd() * 300) + 1}号"
-        f"{int(rnd() * 12) + 1}号楼{int(rnd() * 3) + 1}单元"
-        f"{int(rnd() * 18) + 1}0{int(rnd() * 4) + 1}室"
-    )
 
 
 def _cum(weights: dict[str, float]) -> tuple[list[str], list[float]]:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, select
 
-from connectors.base.source import DatabaseSource, group_rows, record_select, select_in
+from connectors.base.source import DatabaseSource, KeyedQuery, group_rows, record_select
 from connectors.market_supervision.models import (
     abnormal_operations,
     enterprises,
@@ -52,8 +52,7 @@ class MarketSupervisionSource(Protocol):
     ) -> dict[str, list[EnterpriseRoleRecord]]: ...
 
 
-_ENTERPRISE = record_select(EnterpriseRecord, enterprises)
-_STAKE = (
+_STAKE_SELECT = (
     select(
         shareholders.c.stake_id,
         shareholders.c.uscc,
@@ -68,84 +67,29 @@ _STAKE = (
     .select_from(shareholders.join(enterprises, enterprises.c.uscc == shareholders.c.uscc))
     .order_by(shareholders.c.stake_id)
 )
-_KEY_PERSON = record_select(KeyPersonRecord, key_personnel).order_by(key_personnel.c.id)
-_LICENCE = select(
-    licences.c.uscc, *record_select(LicenceRecord, licences).selected_columns
-).order_by(licences.c.valid_from)
-_PENALTY = select(
-    penalties.c.uscc, *record_select(PenaltyRecord, penalties).selected_columns
-).order_by(penalties.c.decided_on)
-_ABNORMAL = select(
-    abnormal_operations.c.uscc,
-    *record_select(AbnormalOperationRecord, abnormal_operations).selected_columns,
-).order_by(abnormal_operations.c.listed_on)
-_SERIOUS = select(
-    serious_violations.c.uscc,
-    *record_select(SeriousViolationRecord, serious_violations).selected_columns,
-).order_by(serious_violations.c.listed_on)
 
 
-def _enterprises(conn: Connection, keys: Sequence[str]) -> dict[str, EnterpriseRecord]:
-    return {
-        r.uscc: EnterpriseRecord(*r) for r in select_in(conn, _ENTERPRISE, enterprises.c.uscc, keys)
-    }
+def _by_uscc(record: type, table: Any, order: Any) -> KeyedQuery:
+    stmt = select(table.c.uscc, *record_select(record, table).selected_columns).order_by(order)
+    return KeyedQuery(stmt, table.c.uscc)
 
 
-def _shareholders(conn: Connection, keys: Sequence[str]) -> dict[str, list[StakeRecord]]:
-    return group_rows(
-        select_in(conn, _STAKE, shareholders.c.uscc, keys),
-        lambda r: r[1],
-        lambda r: StakeRecord(*r),
-    )
-
-
-def _stakes_by_holder(conn: Connection, keys: Sequence[str]) -> dict[str, list[StakeRecord]]:
-    return group_rows(
-        select_in(conn, _STAKE, shareholders.c.holder_id, keys),
-        lambda r: r[4],
-        lambda r: StakeRecord(*r),
-    )
-
-
-def _stakes_by_id(conn: Connection, keys: Sequence[str]) -> dict[str, StakeRecord]:
-    return {r[0]: StakeRecord(*r) for r in select_in(conn, _STAKE, shareholders.c.stake_id, keys)}
-
-
-def _key_personnel(conn: Connection, keys: Sequence[str]) -> dict[str, list[KeyPersonRecord]]:
-    return group_rows(
-        select_in(conn, _KEY_PERSON, key_personnel.c.uscc, keys),
-        lambda r: r.uscc,
-        lambda r: KeyPersonRecord(*r),
-    )
-
-
-def _licences(conn: Connection, keys: Sequence[str]) -> dict[str, list[LicenceRecord]]:
-    return group_rows(
-        select_in(conn, _LICENCE, licences.c.uscc, keys),
-        lambda r: r[0],
-        lambda r: LicenceRecord(*r[1:]),
-    )
-
-
-def _penalties(conn: Connection, keys: Sequence[str]) -> dict[str, list[PenaltyRecord]]:
-    return group_rows(
-        select_in(conn, _PENALTY, penalties.c.uscc, keys),
-        lambda r: r[0],
-        lambda r: PenaltyRecord(*r[1:]),
-    )
-
-
-def _credit(conn: Connection, keys: Sequence[str]) -> dict[str, CreditRecord]:
-    out = {k: CreditRecord() for k in keys}
-    for r in select_in(conn, _ABNORMAL, abnormal_operations.c.uscc, keys):
-        out[r[0]].abnormal_operations.append(AbnormalOperationRecord(*r[1:]))
-    for r in select_in(conn, _SERIOUS, serious_violations.c.uscc, keys):
-        out[r[0]].serious_violations.append(SeriousViolationRecord(*r[1:]))
-    return out
-
-
-_LEGAL_REP = select(enterprises.c.legal_representative_id, enterprises.c.uscc, enterprises.c.name)
-_KEY_ROLE = (
+_ENTERPRISE = KeyedQuery(record_select(EnterpriseRecord, enterprises), enterprises.c.uscc)
+_STAKE_BY_USCC = KeyedQuery(_STAKE_SELECT, shareholders.c.uscc)
+_STAKE_BY_HOLDER = KeyedQuery(_STAKE_SELECT, shareholders.c.holder_id)
+_STAKE_BY_ID = KeyedQuery(_STAKE_SELECT, shareholders.c.stake_id)
+_KEY_PERSON = KeyedQuery(
+    record_select(KeyPersonRecord, key_personnel).order_by(key_personnel.c.id), key_personnel.c.uscc
+)
+_LICENCE = _by_uscc(LicenceRecord, licences, licences.c.valid_from)
+_PENALTY = _by_uscc(PenaltyRecord, penalties, penalties.c.decided_on)
+_ABNORMAL = _by_uscc(AbnormalOperationRecord, abnormal_operations, abnormal_operations.c.listed_on)
+_SERIOUS = _by_uscc(SeriousViolationRecord, serious_violations, serious_violations.c.listed_on)
+_LEGAL_REP = KeyedQuery(
+    select(enterprises.c.legal_representative_id, enterprises.c.uscc, enterprises.c.name),
+    enterprises.c.legal_representative_id,
+)
+_KEY_ROLE = KeyedQuery(
     select(
         key_personnel.c.id_number,
         key_personnel.c.uscc,
@@ -153,27 +97,64 @@ _KEY_ROLE = (
         key_personnel.c.position,
     )
     .select_from(key_personnel.join(enterprises, enterprises.c.uscc == key_personnel.c.uscc))
-    .order_by(key_personnel.c.id)
+    .order_by(key_personnel.c.id),
+    key_personnel.c.id_number,
 )
+
+
+def _enterprises(conn: Connection, keys: Sequence[str]) -> dict[str, EnterpriseRecord]:
+    return {r[0]: EnterpriseRecord(*r) for r in _ENTERPRISE.rows(conn, keys)}
+
+
+def _shareholders(conn: Connection, keys: Sequence[str]) -> dict[str, list[StakeRecord]]:
+    return group_rows(_STAKE_BY_USCC.rows(conn, keys), lambda r: r[1], lambda r: StakeRecord(*r))
+
+
+def _stakes_by_holder(conn: Connection, keys: Sequence[str]) -> dict[str, list[StakeRecord]]:
+    return group_rows(_STAKE_BY_HOLDER.rows(conn, keys), lambda r: r[4], lambda r: StakeRecord(*r))
+
+
+def _stakes_by_id(conn: Connection, keys: Sequence[str]) -> dict[str, StakeRecord]:
+    return {r[0]: StakeRecord(*r) for r in _STAKE_BY_ID.rows(conn, keys)}
+
+
+def _key_personnel(conn: Connection, keys: Sequence[str]) -> dict[str, list[KeyPersonRecord]]:
+    return group_rows(_KEY_PERSON.rows(conn, keys), lambda r: r[0], lambda r: KeyPersonRecord(*r))
+
+
+def _licences(conn: Connection, keys: Sequence[str]) -> dict[str, list[LicenceRecord]]:
+    return group_rows(_LICENCE.rows(conn, keys), lambda r: r[0], lambda r: LicenceRecord(*r[1:]))
+
+
+def _penalties(conn: Connection, keys: Sequence[str]) -> dict[str, list[PenaltyRecord]]:
+    return group_rows(_PENALTY.rows(conn, keys), lambda r: r[0], lambda r: PenaltyRecord(*r[1:]))
+
+
+def _credit(conn: Connection, keys: Sequence[str]) -> dict[str, CreditRecord]:
+    out = {k: CreditRecord() for k in keys}
+    for r in _ABNORMAL.rows(conn, keys):
+        out[r[0]].abnormal_operations.append(AbnormalOperationRecord(*r[1:]))
+    for r in _SERIOUS.rows(conn, keys):
+        out[r[0]].serious_violations.append(SeriousViolationRecord(*r[1:]))
+    return out
 
 
 def _roles_by_person(
     conn: Connection, keys: Sequence[str]
 ) -> dict[str, list[EnterpriseRoleRecord]]:
     out: dict[str, list[EnterpriseRoleRecord]] = {}
-    for r in select_in(conn, _LEGAL_REP, enterprises.c.legal_representative_id, keys):
-        out.setdefault(r[0], []).append(
-            EnterpriseRoleRecord(r[1], r[2], "LEGAL_REPRESENTATIVE", "法定代表人", None)
+    for pid, uscc, name in _LEGAL_REP.rows(conn, keys):
+        out.setdefault(pid, []).append(
+            EnterpriseRoleRecord(uscc, name, "LEGAL_REPRESENTATIVE", "法定代表人", None)
         )
-    for r in select_in(
-        conn, _STAKE.where(shareholders.c.holder_kind == "PERSON"), shareholders.c.holder_id, keys
-    ):
-        out.setdefault(r[4], []).append(
-            EnterpriseRoleRecord(r[1], r[2], "SHAREHOLDER", "股东", r[7])
-        )
-    for r in select_in(conn, _KEY_ROLE, key_personnel.c.id_number, keys):
-        out.setdefault(r[0], []).append(
-            EnterpriseRoleRecord(r[1], r[2], "KEY_PERSONNEL", r[3], None)
+    for r in _STAKE_BY_HOLDER.rows(conn, keys):
+        if r[3] == "PERSON":
+            out.setdefault(r[4], []).append(
+                EnterpriseRoleRecord(r[1], r[2], "SHAREHOLDER", "股东", r[7])
+            )
+    for pid, uscc, name, position in _KEY_ROLE.rows(conn, keys):
+        out.setdefault(pid, []).append(
+            EnterpriseRoleRecord(uscc, name, "KEY_PERSONNEL", position, None)
         )
     return out
 

@@ -198,19 +198,22 @@ def generate(world: World) -> dict[str, list[dict[str, Any]]]:
         )
         founded = e.established_on.toordinal()
         for n, (kind, index, ratio, subscribed) in enumerate(e.shareholders, start=1):
-            holder = persons[index] if kind == "PERSON" else ents[index]
             if kind == "ENTERPRISE":  # a corporate holder subscribes once it exists itself
-                since = max(founded, ents[index].established_on.toordinal() + 30)
+                corporate = ents[index]
+                holder_id, holder_name = corporate.uscc, corporate.name
+                since = max(founded, corporate.established_on.toordinal() + 30)
                 subscribed_on = _day_between(rng, since)
             else:
+                person = persons[index]
+                holder_id, holder_name = person.id_number, person.name
                 subscribed_on = e.established_on if rnd() < 0.8 else _day_between(rng, founded)
             shareholders.append(
                 {
                     "stake_id": f"{e.uscc}-{n:02d}",
                     "uscc": e.uscc,
                     "holder_kind": kind,
-                    "holder_id": holder.id_number if kind == "PERSON" else holder.uscc,
-                    "holder_name": holder.name,
+                    "holder_id": holder_id,
+                    "holder_name": holder_name,
                     "subscribed_capital": subscribed,
                     "ratio": ratio,
                     "subscribed_on": subscribed_on,

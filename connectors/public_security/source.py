@@ -7,7 +7,7 @@ from typing import Protocol
 
 from sqlalchemy import Connection
 
-from connectors.base.source import DatabaseSource, group_rows, record_select, select_in
+from connectors.base.source import DatabaseSource, KeyedQuery, group_rows, record_select
 from connectors.public_security.models import residents, vehicles
 from connectors.public_security.records import IdentityRecord, VehicleRecord
 
@@ -22,24 +22,24 @@ class PublicSecuritySource(Protocol):
     async def vehicles_by_plate(self, plates: Sequence[str]) -> dict[str, VehicleRecord]: ...
 
 
-_IDENTITY = record_select(IdentityRecord, residents)
+_IDENTITY = KeyedQuery(record_select(IdentityRecord, residents), residents.c.id_number)
 _VEHICLE = record_select(VehicleRecord, vehicles).order_by(vehicles.c.registered_on)
+_VEHICLE_BY_OWNER = KeyedQuery(_VEHICLE, vehicles.c.owner_id)
+_VEHICLE_BY_PLATE = KeyedQuery(_VEHICLE, vehicles.c.plate)
 
 
 def _identities(conn: Connection, keys: Sequence[str]) -> dict[str, IdentityRecord]:
-    return {
-        r.id_number: IdentityRecord(*r)
-        for r in select_in(conn, _IDENTITY, residents.c.id_number, keys)
-    }
+    return {r[0]: IdentityRecord(*r) for r in _IDENTITY.rows(conn, keys)}
 
 
 def _vehicles_by_owner(conn: Connection, keys: Sequence[str]) -> dict[str, list[VehicleRecord]]:
-    rows = select_in(conn, _VEHICLE, vehicles.c.owner_id, keys)
-    return group_rows(rows, lambda r: r.owner_id, lambda r: VehicleRecord(*r))
+    return group_rows(
+        _VEHICLE_BY_OWNER.rows(conn, keys), lambda r: r[9], lambda r: VehicleRecord(*r)
+    )
 
 
 def _vehicles_by_plate(conn: Connection, keys: Sequence[str]) -> dict[str, VehicleRecord]:
-    return {r.plate: VehicleRecord(*r) for r in select_in(conn, _VEHICLE, vehicles.c.plate, keys)}
+    return {r[0]: VehicleRecord(*r) for r in _VEHICLE_BY_PLATE.rows(conn, keys)}
 
 
 class EmbeddedPublicSecuritySource(DatabaseSource):

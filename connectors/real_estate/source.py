@@ -8,7 +8,7 @@ from typing import Protocol
 
 from sqlalchemy import Connection, select
 
-from connectors.base.source import DatabaseSource, record_select, select_in
+from connectors.base.source import DatabaseSource, KeyedQuery, record_select
 from connectors.real_estate.models import mortgages, owners, seizures, units
 from connectors.real_estate.records import (
     MortgageRecord,
@@ -28,57 +28,57 @@ class RealEstateSource(Protocol):
     ) -> dict[str, PropertyRecord]: ...
 
 
-_UNIT = select(
-    *(
-        units.c[n]
-        for n in (
-            "unit_number",
-            "certificate_number",
-            "address",
-            "usage",
-            "area",
-            "ownership_kind",
-            "registered_on",
-        )
-    )
-).order_by(units.c.registered_on)
-_OWNER = select(
-    owners.c.unit_number, *(owners.c[n] for n in ("owner_kind", "owner_id", "owner_name", "share"))
+_UNIT_COLUMNS = (
+    "unit_number",
+    "certificate_number",
+    "address",
+    "usage",
+    "area",
+    "ownership_kind",
+    "registered_on",
 )
-_MORTGAGE = select(
-    mortgages.c.unit_number, *record_select(MortgageRecord, mortgages).selected_columns
-).order_by(mortgages.c.registered_on)
-_SEIZURE = select(
-    seizures.c.unit_number, *record_select(SeizureRecord, seizures).selected_columns
-).order_by(seizures.c.rank)
-_OWNED = select(owners.c.owner_id, owners.c.unit_number)
+_UNIT = KeyedQuery(select(*(units.c[n] for n in _UNIT_COLUMNS)), units.c.unit_number)
+_OWNER = KeyedQuery(
+    select(owners.c.unit_number, *record_select(OwnerRecord, owners).selected_columns),
+    owners.c.unit_number,
+)
+_MORTGAGE = KeyedQuery(
+    select(
+        mortgages.c.unit_number, *record_select(MortgageRecord, mortgages).selected_columns
+    ).order_by(mortgages.c.registered_on),
+    mortgages.c.unit_number,
+)
+_SEIZURE = KeyedQuery(
+    select(
+        seizures.c.unit_number, *record_select(SeizureRecord, seizures).selected_columns
+    ).order_by(seizures.c.rank),
+    seizures.c.unit_number,
+)
+_OWNED = KeyedQuery(select(owners.c.owner_id, owners.c.unit_number), owners.c.owner_id)
 
 
 def _load_units(conn: Connection, unit_numbers: Sequence[str]) -> dict[str, PropertyRecord]:
-    found = {
-        r.unit_number: PropertyRecord(*r)
-        for r in select_in(conn, _UNIT, units.c.unit_number, unit_numbers)
-    }
+    found = {r[0]: PropertyRecord(*r) for r in _UNIT.rows(conn, unit_numbers)}
     if not found:
         return found
     keys = list(found)
-    for r in select_in(conn, _OWNER, owners.c.unit_number, keys):
+    for r in _OWNER.rows(conn, keys):
         found[r[0]].owners.append(OwnerRecord(*r[1:]))
-    for r in select_in(conn, _MORTGAGE, mortgages.c.unit_number, keys):
+    for r in _MORTGAGE.rows(conn, keys):
         found[r[0]].mortgages.append(MortgageRecord(*r[1:]))
-    for r in select_in(conn, _SEIZURE, seizures.c.unit_number, keys):
+    for r in _SEIZURE.rows(conn, keys):
         found[r[0]].seizures.append(SeizureRecord(*r[1:]))
     return found
 
 
 def _properties_by_owner(conn: Connection, keys: Sequence[str]) -> dict[str, list[PropertyRecord]]:
-    owned = select_in(conn, _OWNED, owners.c.owner_id, keys)
-    props = _load_units(conn, sorted({r.unit_number for r in owned}))
+    owned = _OWNED.rows(conn, keys)
+    props = _load_units(conn, sorted({r[1] for r in owned}))
     out: dict[str, list[PropertyRecord]] = defaultdict(list)
-    for r in owned:
-        prop = props.get(r.unit_number)
+    for owner_id, unit_number in owned:
+        prop = props.get(unit_number)
         if prop is not None:
-            out[r.owner_id].append(prop)
+            out[owner_id].append(prop)
     for lst in out.values():
         lst.sort(key=lambda p: (p.registered_on, p.unit_number))
     return out

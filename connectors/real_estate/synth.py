@@ -87,13 +87,21 @@ class _Registry:
         self.certificates: dict[tuple[str, int], int] = {}
         self.proofs: dict[tuple[str, int], int] = {}
         self.prefixes = {code: address_prefix(code) for code in REGIONS}
+        self.streets: set[str] = set()
 
     def _estate(self, region: str, usage: str) -> _Estate:
         rng = self.rng
         rnd = rng.random
         parcel = self.next_parcel.get(region, 1 + int(rnd() * 400)) + 1 + int(rnd() * 6)
         self.next_parcel[region] = parcel
-        street = f"{self.prefixes[region]}{rng.choice(STREETS[region])}{int(rnd() * 300) + 1}号"
+        # A street number no other parcel has (street numbers grow if a region fills up).
+        top = 300
+        while True:
+            street = f"{self.prefixes[region]}{rng.choice(STREETS[region])}{int(rnd() * top) + 1}号"
+            if street not in self.streets:
+                self.streets.add(street)
+                break
+            top += 10
         if usage == "住宅":
             buildings, stairs = 2 + int(rnd() * 14), 1 + int(rnd() * 3)
             floors, rooms = rng.choice((6, 6, 7, 11, 18, 26, 33)), 2

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, select
 
-from connectors.base.source import DatabaseSource, group_rows, record_select, select_in
+from connectors.base.source import DatabaseSource, KeyedQuery, group_rows, record_select
 from connectors.social_security.models import (
     enterprise_insurance,
     housing_fund_accounts,
@@ -36,40 +36,38 @@ class SocialSecuritySource(Protocol):
     ) -> dict[str, EnterpriseInsuranceRecord]: ...
 
 
-_INSURANCE = select(
-    insurance_records.c.id_number,
-    *record_select(InsuranceRecord, insurance_records).selected_columns,
-).order_by(insurance_records.c.id)
-_FUND = select(
-    housing_fund_accounts.c.id_number,
-    *record_select(HousingFundRecord, housing_fund_accounts).selected_columns,
+def _by_person(record: type, table: Any, order: Any) -> KeyedQuery:
+    stmt = select(table.c.id_number, *record_select(record, table).selected_columns).order_by(order)
+    return KeyedQuery(stmt, table.c.id_number)
+
+
+_INSURANCE = _by_person(InsuranceRecord, insurance_records, insurance_records.c.id)
+_FUND = _by_person(HousingFundRecord, housing_fund_accounts, housing_fund_accounts.c.account_number)
+_QUALIFICATION = _by_person(QualificationRecord, qualifications, qualifications.c.issued_on)
+_ENTERPRISE = KeyedQuery(
+    record_select(EnterpriseInsuranceRecord, enterprise_insurance), enterprise_insurance.c.uscc
 )
-_QUALIFICATION = select(
-    qualifications.c.id_number, *record_select(QualificationRecord, qualifications).selected_columns
-).order_by(qualifications.c.issued_on)
-_ENTERPRISE = record_select(EnterpriseInsuranceRecord, enterprise_insurance)
 
 
 def _insurance(conn: Connection, keys: Sequence[str]) -> dict[str, list[InsuranceRecord]]:
-    rows = select_in(conn, _INSURANCE, insurance_records.c.id_number, keys)
-    return group_rows(rows, lambda r: r[0], lambda r: InsuranceRecord(*r[1:]))
+    return group_rows(
+        _INSURANCE.rows(conn, keys), lambda r: r[0], lambda r: InsuranceRecord(*r[1:])
+    )
 
 
 def _housing_fund(conn: Connection, keys: Sequence[str]) -> dict[str, HousingFundRecord]:
-    rows = select_in(conn, _FUND, housing_fund_accounts.c.id_number, keys)
-    return {r[0]: HousingFundRecord(*r[1:]) for r in rows}
+    return {r[0]: HousingFundRecord(*r[1:]) for r in _FUND.rows(conn, keys)}
 
 
 def _qualifications(conn: Connection, keys: Sequence[str]) -> dict[str, list[QualificationRecord]]:
-    rows = select_in(conn, _QUALIFICATION, qualifications.c.id_number, keys)
+    rows = _QUALIFICATION.rows(conn, keys)
     return group_rows(rows, lambda r: r[0], lambda r: QualificationRecord(*r[1:]))
 
 
 def _enterprise_insurance(
     conn: Connection, keys: Sequence[str]
 ) -> dict[str, EnterpriseInsuranceRecord]:
-    rows = select_in(conn, _ENTERPRISE, enterprise_insurance.c.uscc, keys)
-    return {r.uscc: EnterpriseInsuranceRecord(*r) for r in rows}
+    return {r[0]: EnterpriseInsuranceRecord(*r) for r in _ENTERPRISE.rows(conn, keys)}
 
 
 class EmbeddedSocialSecuritySource(DatabaseSource):

@@ -1,12 +1,17 @@
-"""Reads of the court's case data; the caller passes the connection and owns the transaction."""
+"""Reads of the court's case data; the caller passes the connection and owns the transaction.
+
+Batch look-ups used by profile views are synchronous functions of a Connection (they run
+through :class:`hub.federation.court.CourtSource`); everything else is async.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from connectors.base.source import KeyedQuery
 from hub.cases.models import case_judges, case_parties, cases, courts, users
 from hub.cases.records import CaseParticipationRecord, CaseRecord, PartyRecord, UserRecord
 
@@ -22,29 +27,25 @@ _CASE_COLUMNS = (
     cases.c.amount,
 )
 _CASES = select(*_CASE_COLUMNS).select_from(cases.join(courts, courts.c.code == cases.c.court_code))
-_PARTICIPATION = (
+_PARTICIPATION = KeyedQuery(
     select(case_parties.c.subject_id, *_CASE_COLUMNS, case_parties.c.role)
     .select_from(
         case_parties.join(cases, cases.c.id == case_parties.c.case_id).join(
             courts, courts.c.code == cases.c.court_code
         )
     )
-    .order_by(cases.c.filed_on.desc(), cases.c.id)
+    .order_by(cases.c.filed_on.desc(), cases.c.id),
+    case_parties.c.subject_id,
 )
-MAX_IN = 900
 
 
-async def cases_by_party(
-    conn: AsyncConnection, subject_ids: Sequence[str]
+def cases_by_party(
+    conn: Connection, subject_ids: Sequence[str]
 ) -> dict[str, list[CaseParticipationRecord]]:
+    """Batch look-up (synchronous; run through the court source like an agency look-up)."""
     out: dict[str, list[CaseParticipationRecord]] = {}
-    keys = list(subject_ids)
-    for i in range(0, len(keys), MAX_IN):
-        rows = await conn.execute(
-            _PARTICIPATION.where(case_parties.c.subject_id.in_(keys[i : i + MAX_IN]))
-        )
-        for r in rows:
-            out.setdefault(r[0], []).append(CaseParticipationRecord(*r[1:]))
+    for r in _PARTICIPATION.rows(conn, subject_ids):
+        out.setdefault(r[0], []).append(CaseParticipationRecord(*r[1:]))
     return out
 
 

@@ -63,6 +63,14 @@ _YEARS = (2023, 2024, 2025, 2026)
 _YEAR_CUM = list(accumulate((15, 20, 30, 35)))
 _CLOSED_SHARE = {2023: 0.45, 2024: 0.3, 2025: 0.15, 2026: 0.06}
 _MIN_AMOUNT, _MAX_AMOUNT = 5_000, 5_000_000
+# Causes whose sums stay small (maintenance, wages, card debts, accident damages).
+_CAUSE_MAX_AMOUNT = {
+    "抚养费纠纷": 200_000,
+    "劳动争议": 300_000,
+    "追索劳动报酬纠纷": 300_000,
+    "信用卡纠纷": 500_000,
+    "机动车交通事故责任纠纷": 1_500_000,
+}
 _LAST_FILED = AS_OF.toordinal()
 _LISTS = (
     ("DISHONEST", "SX", 0.3, "《最高人民法院关于公布失信被执行人名单信息的若干规定》第一条"),
@@ -139,8 +147,8 @@ class _Pools:
         self._order: dict[str, list[int]] = {}
         self._next: dict[str, int] = {}
 
-    def take(self, pool: str, exclude: list[str]) -> int:
-        """The next member of ``pool`` whose subject id is not in ``exclude``."""
+    def take(self, pool: str, exclude: list[str]) -> int | None:
+        """The next member of ``pool`` whose subject id is not in ``exclude`` (None if none)."""
         members: list[int] = getattr(self, pool)
         order = self._order.get(pool)
         if order is None:
@@ -156,7 +164,7 @@ class _Pools:
             index = order[at]
             if self.subject(pool, index)[1] not in exclude:
                 return index
-        raise ValueError(f"no party left in {pool}")
+        return None
 
     def subject(self, pool: str, index: int) -> tuple[str, str, str]:
         """(kind, subject id, name) of a pool member."""
@@ -226,7 +234,8 @@ def generate(world: World) -> dict[str, list[dict[str, Any]]]:
         ):
             days = 30 + int(rnd() * 500)
             closed_on = date.fromordinal(min(filed_on.toordinal() + days, _LAST_FILED))
-        log_amount = math.log(_MIN_AMOUNT) + rnd() * math.log(_MAX_AMOUNT / _MIN_AMOUNT)
+        top = _CAUSE_MAX_AMOUNT.get(cause, _MAX_AMOUNT)
+        log_amount = math.log(_MIN_AMOUNT) + rnd() * math.log(top / _MIN_AMOUNT)
         amount = Decimal(int(math.exp(log_amount) * 100)).scaleb(-2)
         case = _Case(
             court=court,
@@ -316,29 +325,45 @@ def _add_parties(
             pool = "asset_persons"
     else:
         pool = "asset_enterprises" if forced or rnd() < 0.8 else "any_enterprises"
-    respondents = [("被执行人", pool, pools.take(pool, taken))]
-    taken.append(pools.subject(pool, respondents[0][2])[1])
+    first = pools.take(pool, taken)
+    if first is None:
+        raise ValueError(f"the world has no candidate respondents ({pool})")
+    respondents = [(pool, first)]
+    taken.append(pools.subject(pool, first)[1])
     # A second respondent (guarantor / joint debtor) in a quarter of the cases.
     if rnd() < 0.25:
-        if respondent_kind == "E":
-            rep = pools.world.enterprises[respondents[0][2]].legal_rep
-            if pools.world.persons[rep].id_number not in taken:
-                respondents.append(("被执行人", "any_persons", rep))
+        second: int | None
+        if respondent_kind == "E":  # the legal representative, as guarantor
+            second_pool = "any_persons"
+            rep = pools.world.enterprises[first].legal_rep
+            second = None if pools.world.persons[rep].id_number in taken else rep
         else:
-            respondents.append(("被执行人", "asset_persons", pools.take("asset_persons", taken)))
+            second_pool = "asset_persons"
+            second = pools.take(second_pool, taken)
+        if second is not None:
+            respondents.append((second_pool, second))
+            taken.append(pools.subject(second_pool, second)[1])
     # The applicant; an employee of the respondent for labour disputes when there is one.
     if applicant_kind == "*":
         applicant_kind = "P" if rnd() < 0.5 else "E"
-    staff = pools.employees.get(respondents[0][2], []) if respondent_kind == "E" else []
+    staff = pools.employees.get(first, []) if respondent_kind == "E" else []
     staff = [i for i in staff if pools.world.persons[i].id_number not in taken]
     if applicant_kind == "P" and staff and case.owed in ("经济补偿金", "劳动报酬"):
         add("申请执行人", "any_persons", staff[int(rnd() * len(staff))])
-    elif applicant_kind == "P":
-        add("申请执行人", "any_persons", pools.take("any_persons", taken))
     else:
-        add("申请执行人", "any_enterprises", pools.take("any_enterprises", taken))
-    for role, pool, index in respondents:
-        add(role, pool, index)
+        # Persons or enterprises as the cause suggests; the other kind if none is left.
+        order = ["any_persons", "any_enterprises"]
+        if applicant_kind == "E":
+            order.reverse()
+        for applicant_pool in order:
+            applicant = pools.take(applicant_pool, taken)
+            if applicant is not None:
+                add("申请执行人", applicant_pool, applicant)
+                break
+        else:
+            raise ValueError("the world is too small for an applicant distinct from respondents")
+    for respondent_pool, index in respondents:
+        add("被执行人", respondent_pool, index)
 
 
 def _sanctions(rng: random.Random, cases: list[_Case]) -> list[dict[str, Any]]:

@@ -1,15 +1,27 @@
-"""The court's own data (hub database) served through the same batch-loader seam as the agencies."""
+"""The court's own data (hub database) served through the same batch-loader seam as the agencies.
+
+On SQLite the look-ups run like an embedded agency source (worker thread, coalesced jobs); on
+PostgreSQL they run on the async engine (asyncpg) through ``run_sync``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from connectors.base.source import DatabaseSource
 from hub.cases import service as cases_service
 from hub.cases.records import CaseParticipationRecord
 from hub.sanctions import service as sanctions_service
 from hub.sanctions.records import SanctionEntryRecord
+
+R = TypeVar("R")
+
+
+class _SqliteCourtDatabase(DatabaseSource):
+    connector = "court"
 
 
 class CourtSource:
@@ -17,15 +29,29 @@ class CourtSource:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        url = engine.url
+        self._sqlite = (
+            _SqliteCourtDatabase(url.set(drivername="sqlite").render_as_string(hide_password=False))
+            if url.get_backend_name() == "sqlite"
+            else None
+        )
+
+    async def _run(self, fn: Callable[..., R], keys: Sequence[str]) -> R:
+        if self._sqlite is not None:
+            return await self._sqlite.run(fn, keys)
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(fn, keys)
 
     async def cases_by_party(
         self, subject_ids: Sequence[str]
     ) -> dict[str, list[CaseParticipationRecord]]:
-        async with self.engine.connect() as conn:
-            return await cases_service.cases_by_party(conn, subject_ids)
+        return await self._run(cases_service.cases_by_party, subject_ids)
 
     async def sanctions_by_subject(
         self, subject_ids: Sequence[str]
     ) -> dict[str, list[SanctionEntryRecord]]:
-        async with self.engine.connect() as conn:
-            return await sanctions_service.entries_by_subject(conn, subject_ids)
+        return await self._run(sanctions_service.entries_by_subject, subject_ids)
+
+    def close(self) -> Any:
+        if self._sqlite is not None:
+            self._sqlite.close()

@@ -54,7 +54,8 @@ class Loaders:
                     f"{lookup.connector}: connector is not configured",
                 )
             try:
-                found = await asyncio.wait_for(getattr(source, lookup.method)(keys), timeout)
+                async with asyncio.timeout(timeout):
+                    found = await getattr(source, lookup.method)(keys)
             except TimeoutError:
                 raise ConnectorFailed(
                     "CONNECTOR_TIMEOUT",

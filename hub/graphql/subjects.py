@@ -28,8 +28,10 @@ from hub.graphql.records import (
 )
 
 
-async def _load(info: Info[Any, Any], lookup: L.Lookup, key: str) -> Any:
-    return await ctx(info).loaders.load(lookup, key)
+def _load(info: Info[Any, Any], lookup: L.Lookup, key: str) -> Any:
+    """The request's batch-loader future for ``key``: resolvers return it without awaiting, so
+    graphql-core awaits it directly and no task is created per field."""
+    return ctx(info).loaders.loader(lookup).load(key)
 
 
 async def person_ref(info: Info[Any, Any], id_number: str | None) -> Person | None:
@@ -53,16 +55,16 @@ class Assets:
     owner_id: strawberry.Private[str]
 
     @strawberry.field(description="Real-estate units (real-estate registry)")
-    async def real_estates(self, info: Info) -> list[RealEstate] | None:
-        return await _load(info, L.PROPERTIES_BY_OWNER, self.owner_id)  # type: ignore[no-any-return]
+    def real_estates(self, info: Info) -> list[RealEstate] | None:
+        return _load(info, L.PROPERTIES_BY_OWNER, self.owner_id)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Motor vehicles (public security)")
-    async def vehicles(self, info: Info) -> list[Vehicle] | None:
-        return await _load(info, L.VEHICLES_BY_OWNER, self.owner_id)  # type: ignore[no-any-return]
+    def vehicles(self, info: Info) -> list[Vehicle] | None:
+        return _load(info, L.VEHICLES_BY_OWNER, self.owner_id)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Equity stakes held in enterprises (market supervision)")
-    async def equities(self, info: Info) -> list[Equity] | None:
-        return await _load(info, L.STAKES_BY_HOLDER, self.owner_id)  # type: ignore[no-any-return]
+    def equities(self, info: Info) -> list[Equity] | None:
+        return _load(info, L.STAKES_BY_HOLDER, self.owner_id)  # type: ignore[no-any-return]
 
 
 @strawberry.type(description="The subject's cases and sanction-list entries (court data)")
@@ -70,12 +72,12 @@ class Legal:
     subject_id: strawberry.Private[str]
 
     @strawberry.field(description="Cases the subject is a party of")
-    async def cases(self, info: Info) -> list[CaseParticipation] | None:
-        return await _load(info, L.CASES_BY_PARTY, self.subject_id)  # type: ignore[no-any-return]
+    def cases(self, info: Info) -> list[CaseParticipation] | None:
+        return _load(info, L.CASES_BY_PARTY, self.subject_id)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Dishonest-debtor and consumption-restriction entries")
-    async def sanctions(self, info: Info) -> list[SanctionEntry] | None:
-        return await _load(info, L.SANCTIONS_BY_SUBJECT, self.subject_id)  # type: ignore[no-any-return]
+    def sanctions(self, info: Info) -> list[SanctionEntry] | None:
+        return _load(info, L.SANCTIONS_BY_SUBJECT, self.subject_id)  # type: ignore[no-any-return]
 
 
 @strawberry.type(description="An equity stake (股权) in an enterprise")
@@ -116,12 +118,12 @@ class PersonInsurance:
     id_number: strawberry.Private[str]
 
     @strawberry.field(description="The five insurances (五险)")
-    async def records(self, info: Info) -> list[SocialInsurance] | None:
-        return await _load(info, L.INSURANCE, self.id_number)  # type: ignore[no-any-return]
+    def records(self, info: Info) -> list[SocialInsurance] | None:
+        return _load(info, L.INSURANCE, self.id_number)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Housing provident fund account (住房公积金)")
-    async def housing_fund(self, info: Info) -> HousingFund | None:
-        return await _load(info, L.HOUSING_FUND, self.id_number)  # type: ignore[no-any-return]
+    def housing_fund(self, info: Info) -> HousingFund | None:
+        return _load(info, L.HOUSING_FUND, self.id_number)  # type: ignore[no-any-return]
 
 
 @strawberry.type(description="个人全息视图: a person's profile assembled from the agencies")
@@ -129,24 +131,24 @@ class Person:
     id_number: str
 
     @strawberry.field(description="户籍 identity (public security)")
-    async def identity(self, info: Info) -> Identity | None:
-        return await _load(info, L.IDENTITIES, self.id_number)  # type: ignore[no-any-return]
+    def identity(self, info: Info) -> Identity | None:
+        return _load(info, L.IDENTITIES, self.id_number)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Real estate, vehicles, equity")
     def assets(self) -> Assets:
         return Assets(owner_id=self.id_number)
 
     @strawberry.field(description="Professional qualifications (social security)")
-    async def qualifications(self, info: Info) -> list[Qualification] | None:
-        return await _load(info, L.QUALIFICATIONS, self.id_number)  # type: ignore[no-any-return]
+    def qualifications(self, info: Info) -> list[Qualification] | None:
+        return _load(info, L.QUALIFICATIONS, self.id_number)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Social insurance and housing fund")
     def insurance(self) -> PersonInsurance:
         return PersonInsurance(id_number=self.id_number)
 
     @strawberry.field(description="Legal representative, shareholder and key-personnel roles")
-    async def enterprise_roles(self, info: Info) -> list[EnterpriseRole] | None:
-        return await _load(info, L.ROLES_BY_PERSON, self.id_number)  # type: ignore[no-any-return]
+    def enterprise_roles(self, info: Info) -> list[EnterpriseRole] | None:
+        return _load(info, L.ROLES_BY_PERSON, self.id_number)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Cases and sanction-list entries")
     def legal(self) -> Legal:
@@ -187,8 +189,8 @@ class EnterpriseRegistration:
         return await person_ref(info, self.legal_representative_id)
 
     @strawberry.field(description="Key personnel: directors, supervisors, managers")
-    async def key_personnel(self, info: Info) -> list[KeyPerson] | None:
-        return await _load(info, L.KEY_PERSONNEL, self.uscc)  # type: ignore[no-any-return]
+    def key_personnel(self, info: Info) -> list[KeyPerson] | None:
+        return _load(info, L.KEY_PERSONNEL, self.uscc)  # type: ignore[no-any-return]
 
 
 @strawberry.type(description="A shareholder (股东) of an enterprise with its stake")
@@ -213,28 +215,28 @@ class Enterprise:
     uscc: str
 
     @strawberry.field(description="Registration (market supervision)")
-    async def registration(self, info: Info) -> EnterpriseRegistration | None:
-        return await _load(info, L.ENTERPRISES, self.uscc)  # type: ignore[no-any-return]
+    def registration(self, info: Info) -> EnterpriseRegistration | None:
+        return _load(info, L.ENTERPRISES, self.uscc)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Licences (market supervision)")
-    async def licences(self, info: Info) -> list[Licence] | None:
-        return await _load(info, L.LICENCES, self.uscc)  # type: ignore[no-any-return]
+    def licences(self, info: Info) -> list[Licence] | None:
+        return _load(info, L.LICENCES, self.uscc)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Shareholders (market supervision)")
-    async def shareholders(self, info: Info) -> list[Shareholder] | None:
-        return await _load(info, L.SHAREHOLDERS, self.uscc)  # type: ignore[no-any-return]
+    def shareholders(self, info: Info) -> list[Shareholder] | None:
+        return _load(info, L.SHAREHOLDERS, self.uscc)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Insured employees and arrears (social security)")
-    async def insurance(self, info: Info) -> EnterpriseInsurance | None:
-        return await _load(info, L.ENTERPRISE_INSURANCE, self.uscc)  # type: ignore[no-any-return]
+    def insurance(self, info: Info) -> EnterpriseInsurance | None:
+        return _load(info, L.ENTERPRISE_INSURANCE, self.uscc)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Administrative penalties (market supervision)")
-    async def penalties(self, info: Info) -> list[Penalty] | None:
-        return await _load(info, L.PENALTIES, self.uscc)  # type: ignore[no-any-return]
+    def penalties(self, info: Info) -> list[Penalty] | None:
+        return _load(info, L.PENALTIES, self.uscc)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Abnormal-operations and serious-violation lists")
-    async def credit(self, info: Info) -> EnterpriseCredit | None:
-        return await _load(info, L.CREDIT, self.uscc)  # type: ignore[no-any-return]
+    def credit(self, info: Info) -> EnterpriseCredit | None:
+        return _load(info, L.CREDIT, self.uscc)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Real estate, vehicles and outbound equity")
     def assets(self) -> Assets:

@@ -2,44 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, select
 
+from connectors.base.source import KeyedQuery
 from hub.sanctions.models import sanction_entries
 from hub.sanctions.records import SanctionEntryRecord
 
-_ENTRY = select(
-    *(
-        sanction_entries.c[n]
-        for n in (
-            "id",
-            "list",
-            "subject_kind",
-            "subject_id",
-            "name",
-            "court_code",
-            "case_number",
-            "obligation",
-            "published_on",
-            "legal_basis",
-            "status",
-            "revoked_on",
-        )
-    )
-).order_by(sanction_entries.c.published_on.desc(), sanction_entries.c.id)
+_ENTRY = KeyedQuery(
+    select(*(sanction_entries.c[f.name] for f in dataclasses.fields(SanctionEntryRecord))).order_by(
+        sanction_entries.c.published_on.desc(), sanction_entries.c.id
+    ),
+    sanction_entries.c.subject_id,
+)
 
 
-async def entries_by_subject(
-    conn: AsyncConnection, subject_ids: Sequence[str]
+def entries_by_subject(
+    conn: Connection, subject_ids: Sequence[str]
 ) -> dict[str, list[SanctionEntryRecord]]:
+    """Batch look-up (synchronous; run through the court source like an agency look-up)."""
     out: dict[str, list[SanctionEntryRecord]] = {}
-    keys = list(subject_ids)
-    for i in range(0, len(keys), 900):
-        rows = await conn.execute(
-            _ENTRY.where(sanction_entries.c.subject_id.in_(keys[i : i + 900]))
-        )
-        for r in rows:
-            out.setdefault(r.subject_id, []).append(SanctionEntryRecord(*r))
+    for r in _ENTRY.rows(conn, subject_ids):
+        out.setdefault(r[3], []).append(SanctionEntryRecord(*r))
     return out
