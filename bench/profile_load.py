@@ -56,6 +56,32 @@ async def subjects(env: dict[str, str], limit: int) -> tuple[str, list[tuple[str
     return token, [(p.subject_id, case) for case, p in pairs]
 
 
+def _leaves(value: object) -> int:
+    if isinstance(value, dict):
+        return sum(_leaves(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_leaves(v) for v in value)
+    return 1
+
+
+def profile_sizes(port: int, pairs: list[tuple[str, str]], token: str) -> list[tuple[int, int]]:
+    """(response bytes, leaf values) of the profiles the benchmark asks for."""
+    out = []
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {token}"}) as c:
+        for pid, case in pairs:
+            r = c.post("/graphql", json={"query": PERSON_FULL, "variables": {"id": pid, "case": case}})
+            out.append((len(r.content), _leaves(r.json()["data"])))
+    return out
+
+
+def sample_stats(sizes: list[tuple[int, int]]) -> dict[str, float]:
+    return {
+        "response_bytes_mean": round(sum(b for b, _ in sizes) / len(sizes)),
+        "values_per_response_mean": round(sum(v for _, v in sizes) / len(sizes), 1),
+        "values_per_response_max": max(v for _, v in sizes),
+    }
+
+
 def ensure_data(env: dict[str, str], persons: int) -> None:
     marker = Path(env["HUB_DATA_DIR"]) / "demo.json"
     if marker.exists() and json.loads(marker.read_text())["persons"] == persons:
@@ -104,6 +130,7 @@ def main() -> None:
                 time.sleep(0.1)
         else:
             raise SystemExit("server did not start")
+        port_sizes = profile_sizes(port, pairs[:100], token)
         asyncio.run(run_load("127.0.0.1", port, requests, total=args.warmup, concurrency=args.concurrency))
         cpu0 = cpu_seconds(server.pid)
         result = asyncio.run(run_load("127.0.0.1", port, requests, total=args.requests, concurrency=args.concurrency))
@@ -117,7 +144,7 @@ def main() -> None:
         "persons": args.persons,
         "distinct_subjects": len(pairs),
         "server_cpu_ms_per_request": round(cpu * 1000 / result.requests, 3),
-        "response_bytes_sample": None,
+        **sample_stats(port_sizes),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
     }
     print(json.dumps(out, indent=2))
