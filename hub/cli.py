@@ -231,11 +231,16 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Migrate the hub database (HUB_DATABASE_URL, default SQLite in the data directory)."""
+    from alembic.util.exc import CommandError
+
     from hub.db.engine import create_hub_engine, upgrade
 
     settings = load_settings()
     engine = create_hub_engine(settings.database_url)
-    asyncio.run(_revision(engine, lambda e: upgrade(e, revision)))
+    try:
+        asyncio.run(_revision(engine, lambda e: upgrade(e, revision)))
+    except CommandError as exc:
+        raise click.ClickException(f"cannot migrate to {revision!r}: {exc}") from None
     click.echo(f"hub database at {revision}")
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from connectors import registry
 
 ENVIRONMENTS = ("development", "production")
+POLICY_DIR = Path(__file__).resolve().parents[1] / "policies"
 
 
 class ConfigError(ValueError):
@@ -69,6 +70,7 @@ class Settings:
     connectors: dict[str, ConnectorSettings] = field(default_factory=dict)
     max_reference_depth: int = 3
     max_batch_subjects: int = 1000
+    policy_dir: Path = field(default_factory=lambda: POLICY_DIR)
 
     @property
     def production(self) -> bool:
@@ -114,5 +116,6 @@ class Settings:
             jwt_audience=env.get("HUB_JWT_AUDIENCE", "fyt-hub"),
             connectors=connectors,
             max_reference_depth=_int(env, "HUB_MAX_REFERENCE_DEPTH", 3),
+            policy_dir=Path(env["HUB_POLICY_DIR"]) if env.get("HUB_POLICY_DIR") else POLICY_DIR,
         )
         return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
@@ -17,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from hub.app import create_app
 from hub.auth.tokens import issue_token, load_private_key
-from hub.config import Settings, async_url
+from hub.config import POLICY_DIR, Settings, async_url
 from hub.demo.info import demo_info
 from hub.demo.seed import seed_demo
 
@@ -86,10 +87,25 @@ def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settin
     return Settings.from_env(env, **overrides)
 
 
+# A role only the tests have: reads every field of any subject without citing a case, so tests
+# about assembly, batching and failures need not set up purposes.
+TEST_READER_LINES = "\n# tests only\np, test_reader, court:*, *, read, allow\n"
+
+
+def test_policy_dir(base: Path) -> Path:
+    base.mkdir(parents=True, exist_ok=True)
+    for name in ("model.conf", "policy.csv"):
+        shutil.copy(POLICY_DIR / name, base / name)
+    with (base / "policy.csv").open("a", encoding="utf-8") as f:
+        f.write(TEST_READER_LINES)
+    return base
+
+
 @pytest.fixture(scope="session")
 async def settings(tmp_path_factory: pytest.TempPathFactory, hub_database_url: str) -> Settings:
     data_dir = tmp_path_factory.mktemp("fyt-data")
-    s = make_settings(data_dir, hub_database_url)
+    policy_dir = test_policy_dir(tmp_path_factory.mktemp("policies"))
+    s = make_settings(data_dir, hub_database_url, policy_dir=policy_dir)
     await seed_demo(s, persons=TEST_PERSONS, seed=TEST_SEED)
     return s
 
@@ -100,8 +116,10 @@ async def demo(settings: Settings) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def tokens(demo: dict[str, Any]) -> dict[str, str]:
-    return {u["id"]: u["token"] for u in demo["users"]}
+def tokens(demo: dict[str, Any], mint: Any) -> dict[str, str]:
+    out = {u["id"]: u["token"] for u in demo["users"]}
+    out["reader"] = mint(sub="test-reader", org="court:370602", roles=("test_reader",))
+    return out
 
 
 @pytest.fixture(scope="session")
@@ -179,6 +197,12 @@ async def api(app: Any, tokens: dict[str, str]) -> AsyncIterator[Api]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
         yield Api(client, tokens["judge-zhang"])
+
+
+@pytest.fixture(scope="session")
+def reader(api: Api, tokens: dict[str, str]) -> Api:
+    """The same app, as the tests-only role that reads everything without citing a case."""
+    return Api(api.client, tokens["reader"])
 
 
 @pytest.fixture

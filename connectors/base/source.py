@@ -191,16 +191,17 @@ class DatabaseSource:
 
     def _run_jobs(self, loop: asyncio.AbstractEventLoop, jobs: list[Job]) -> None:
         outcomes: list[Outcome] = []
+        database_errors = (SQLAlchemyError, self.engine.dialect.loaded_dbapi.Error)
         try:
             with self.engine.connect() as conn:
                 for fn, args, future in jobs:
                     try:
                         outcomes.append((future, fn(conn, *args), None))
-                    except SQLAlchemyError as exc:
+                    except database_errors as exc:
                         outcomes.append((future, None, self._failure(exc)))
                     except Exception as exc:
                         outcomes.append((future, None, exc))
-        except SQLAlchemyError as exc:  # no connection at all
+        except database_errors as exc:  # no connection at all
             failure = self._failure(exc)
             done = {id(f) for f, _, _ in outcomes}
             outcomes += [(f, None, failure) for _, _, f in jobs if id(f) not in done]

@@ -45,7 +45,11 @@ def record_type(
         key_attr = key
 
         async def resolve_reference(cls: type, info: Info, **representation: Any) -> Any:
-            return await info.context["loaders"].load(reference, representation[_camel(key_attr)])
+            record = await info.context["loaders"].load(reference, representation[_camel(key_attr)])
+            if record is None:
+                return None
+            # An instance of the entity type itself, so the _Entity union can resolve it.
+            return cls(**{f.name: getattr(record, f.name) for f in dataclasses.fields(record)})
 
         namespace["resolve_reference"] = classmethod(resolve_reference)
     cls = type(name, (), namespace)

@@ -33,6 +33,10 @@ from connectors.market_supervision.records import (
 class MarketSupervisionSource(Protocol):
     async def enterprises(self, usccs: Sequence[str]) -> dict[str, EnterpriseRecord]: ...
 
+    async def registered(self, usccs: Sequence[str]) -> dict[str, bool]:
+        """Which USCCs are registered (existence only)."""
+        ...
+
     async def shareholders(self, usccs: Sequence[str]) -> dict[str, list[StakeRecord]]: ...
 
     async def stakes_by_holder(self, holder_ids: Sequence[str]) -> dict[str, list[StakeRecord]]: ...
@@ -74,6 +78,7 @@ def _by_uscc(record: type, table: Any, order: Any) -> KeyedQuery:
     return KeyedQuery(stmt, table.c.uscc)
 
 
+_REGISTERED = KeyedQuery(select(enterprises.c.uscc), enterprises.c.uscc)
 _ENTERPRISE = KeyedQuery(record_select(EnterpriseRecord, enterprises), enterprises.c.uscc)
 _STAKE_BY_USCC = KeyedQuery(_STAKE_SELECT, shareholders.c.uscc)
 _STAKE_BY_HOLDER = KeyedQuery(_STAKE_SELECT, shareholders.c.holder_id)
@@ -100,6 +105,10 @@ _KEY_ROLE = KeyedQuery(
     .order_by(key_personnel.c.id),
     key_personnel.c.id_number,
 )
+
+
+def _registered(conn: Connection, keys: Sequence[str]) -> dict[str, bool]:
+    return {r[0]: True for r in _REGISTERED.rows(conn, keys)}
 
 
 def _enterprises(conn: Connection, keys: Sequence[str]) -> dict[str, EnterpriseRecord]:
@@ -131,10 +140,10 @@ def _penalties(conn: Connection, keys: Sequence[str]) -> dict[str, list[PenaltyR
 
 
 def _credit(conn: Connection, keys: Sequence[str]) -> dict[str, CreditRecord]:
-    out = {k: CreditRecord() for k in keys}
-    for r in _ABNORMAL.rows(conn, keys):
+    out = {k: CreditRecord() for k in _registered(conn, keys)}
+    for r in _ABNORMAL.rows(conn, list(out)):
         out[r[0]].abnormal_operations.append(AbnormalOperationRecord(*r[1:]))
-    for r in _SERIOUS.rows(conn, keys):
+    for r in _SERIOUS.rows(conn, list(out)):
         out[r[0]].serious_violations.append(SeriousViolationRecord(*r[1:]))
     return out
 
@@ -161,6 +170,9 @@ def _roles_by_person(
 
 class EmbeddedMarketSupervisionSource(DatabaseSource):
     connector = "market_supervision"
+
+    async def registered(self, usccs: Sequence[str]) -> dict[str, bool]:
+        return await self.run(_registered, usccs)
 
     async def enterprises(self, usccs: Sequence[str]) -> dict[str, EnterpriseRecord]:
         return await self.run(_enterprises, usccs)

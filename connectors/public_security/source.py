@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from connectors.base.source import DatabaseSource, KeyedQuery, group_rows, record_select
 from connectors.public_security.models import residents, vehicles
@@ -21,8 +21,13 @@ class PublicSecuritySource(Protocol):
 
     async def vehicles_by_plate(self, plates: Sequence[str]) -> dict[str, VehicleRecord]: ...
 
+    async def registered(self, id_numbers: Sequence[str]) -> dict[str, bool]:
+        """Which ID numbers are registered (existence only, no personal data)."""
+        ...
+
 
 _IDENTITY = KeyedQuery(record_select(IdentityRecord, residents), residents.c.id_number)
+_REGISTERED = KeyedQuery(select(residents.c.id_number), residents.c.id_number)
 _VEHICLE = record_select(VehicleRecord, vehicles).order_by(vehicles.c.registered_on)
 _VEHICLE_BY_OWNER = KeyedQuery(_VEHICLE, vehicles.c.owner_id)
 _VEHICLE_BY_PLATE = KeyedQuery(_VEHICLE, vehicles.c.plate)
@@ -30,6 +35,10 @@ _VEHICLE_BY_PLATE = KeyedQuery(_VEHICLE, vehicles.c.plate)
 
 def _identities(conn: Connection, keys: Sequence[str]) -> dict[str, IdentityRecord]:
     return {r[0]: IdentityRecord(*r) for r in _IDENTITY.rows(conn, keys)}
+
+
+def _registered(conn: Connection, keys: Sequence[str]) -> dict[str, bool]:
+    return {r[0]: True for r in _REGISTERED.rows(conn, keys)}
 
 
 def _vehicles_by_owner(conn: Connection, keys: Sequence[str]) -> dict[str, list[VehicleRecord]]:
@@ -47,6 +56,9 @@ class EmbeddedPublicSecuritySource(DatabaseSource):
 
     async def identities(self, id_numbers: Sequence[str]) -> dict[str, IdentityRecord]:
         return await self.run(_identities, id_numbers)
+
+    async def registered(self, id_numbers: Sequence[str]) -> dict[str, bool]:
+        return await self.run(_registered, id_numbers)
 
     async def vehicles_by_owner(self, owner_ids: Sequence[str]) -> dict[str, list[VehicleRecord]]:
         return await self.run(_vehicles_by_owner, owner_ids)

@@ -58,3 +58,14 @@ class UserRecord:
     org: str
     roles: str
     title: str
+
+
+@dataclass(slots=True)
+class CasePurposeRecord:
+    """What purpose binding needs to know about a cited case."""
+
+    case_number: str
+    court_code: str
+    status: str
+    judges: frozenset[str]
+    parties: frozenset[str]  # subject ids (ID numbers, USCCs)

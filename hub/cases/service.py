@@ -13,7 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from connectors.base.source import KeyedQuery
 from hub.cases.models import case_judges, case_parties, cases, courts, users
-from hub.cases.records import CaseParticipationRecord, CaseRecord, PartyRecord, UserRecord
+from hub.cases.records import (
+    CaseParticipationRecord,
+    CasePurposeRecord,
+    CaseRecord,
+    PartyRecord,
+    UserRecord,
+)
 
 _CASE_COLUMNS = (
     cases.c.case_number,
@@ -47,6 +53,40 @@ def cases_by_party(
     for r in _PARTICIPATION.rows(conn, subject_ids):
         out.setdefault(r[0], []).append(CaseParticipationRecord(*r[1:]))
     return out
+
+
+_CASE_BY_NUMBER = KeyedQuery(
+    select(cases.c.case_number, cases.c.court_code, cases.c.status), cases.c.case_number
+)
+_JUDGES_BY_NUMBER = KeyedQuery(
+    select(cases.c.case_number, case_judges.c.judge_id).select_from(
+        case_judges.join(cases, cases.c.id == case_judges.c.case_id)
+    ),
+    cases.c.case_number,
+)
+_PARTIES_BY_NUMBER = KeyedQuery(
+    select(cases.c.case_number, case_parties.c.subject_id).select_from(
+        case_parties.join(cases, cases.c.id == case_parties.c.case_id)
+    ),
+    cases.c.case_number,
+)
+
+
+def purposes(conn: Connection, case_numbers: Sequence[str]) -> dict[str, CasePurposeRecord]:
+    """Batch look-up of cited cases with their judges and parties (for purpose binding)."""
+    found = {r[0]: (r[1], r[2]) for r in _CASE_BY_NUMBER.rows(conn, case_numbers)}
+    if not found:
+        return {}
+    judges: dict[str, set[str]] = {k: set() for k in found}
+    parties: dict[str, set[str]] = {k: set() for k in found}
+    for number, judge in _JUDGES_BY_NUMBER.rows(conn, list(found)):
+        judges[number].add(judge)
+    for number, subject in _PARTIES_BY_NUMBER.rows(conn, list(found)):
+        parties[number].add(subject)
+    return {
+        k: CasePurposeRecord(k, court, status, frozenset(judges[k]), frozenset(parties[k]))
+        for k, (court, status) in found.items()
+    }
 
 
 async def case_by_number(conn: AsyncConnection, case_number: str) -> CaseRecord | None:

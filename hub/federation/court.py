@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connectors.base.source import DatabaseSource
 from hub.cases import service as cases_service
-from hub.cases.records import CaseParticipationRecord
+from hub.cases.records import CaseParticipationRecord, CasePurposeRecord
 from hub.sanctions import service as sanctions_service
 from hub.sanctions.records import SanctionEntryRecord
 
@@ -51,6 +51,9 @@ class CourtSource:
         self, subject_ids: Sequence[str]
     ) -> dict[str, list[SanctionEntryRecord]]:
         return await self._run(sanctions_service.entries_by_subject, subject_ids)
+
+    async def purposes(self, case_numbers: Sequence[str]) -> dict[str, CasePurposeRecord]:
+        return await self._run(cases_service.purposes, case_numbers)
 
     def close(self) -> Any:
         if self._sqlite is not None:

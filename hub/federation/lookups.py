@@ -17,11 +17,13 @@ class Lookup:
 
 # public security
 IDENTITIES = Lookup("public_security", "identities", many=False)
+PERSONS_REGISTERED = Lookup("public_security", "registered", many=False)
 VEHICLES_BY_OWNER = Lookup("public_security", "vehicles_by_owner", many=True)
 # real-estate registry
 PROPERTIES_BY_OWNER = Lookup("real_estate", "properties_by_owner", many=True)
 # market supervision
 ENTERPRISES = Lookup("market_supervision", "enterprises", many=False)
+ENTERPRISES_REGISTERED = Lookup("market_supervision", "registered", many=False)
 SHAREHOLDERS = Lookup("market_supervision", "shareholders", many=True)
 STAKES_BY_HOLDER = Lookup("market_supervision", "stakes_by_holder", many=True)
 KEY_PERSONNEL = Lookup("market_supervision", "key_personnel", many=True)
@@ -37,3 +39,4 @@ ENTERPRISE_INSURANCE = Lookup("social_security", "enterprise_insurance", many=Fa
 # the court's own data
 CASES_BY_PARTY = Lookup("court", "cases_by_party", many=True)
 SANCTIONS_BY_SUBJECT = Lookup("court", "sanctions_by_subject", many=True)
+CASE_PURPOSES = Lookup("court", "purposes", many=False)

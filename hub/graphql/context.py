@@ -9,6 +9,7 @@ from strawberry.types import Info
 
 from hub.auth.tokens import Principal
 from hub.federation.loaders import Loaders
+from hub.policy.table import Grants
 
 if TYPE_CHECKING:
     from hub.runtime import Runtime
@@ -22,8 +23,9 @@ class HubContext:
     loaders: Loaders
     runtime: Runtime
     request_id: str
+    grants: Grants | None = None  # the caller's compiled grants (None only for the GraphiQL page)
     client: str | None = None
-    purposes: dict[str, str] = field(default_factory=dict)  # subject id -> case number cited
+    purposes: dict[str, str | None] = field(default_factory=dict)  # subject id -> case cited
 
 
 def ctx(info: Info[Any, Any]) -> HubContext:

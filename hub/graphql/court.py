@@ -12,29 +12,30 @@ from hub.cases import service as cases_service
 from hub.errors import BadUserInput
 from hub.graphql.context import ctx
 from hub.graphql.enums import CaseStatus, SubjectKind
+from hub.policy.masking import Mask, masked
 
 MAX_PAGE = 200
 
 
 @strawberry.type(description="A party of a case")
 class CaseParty:
-    role: str = strawberry.field(description="申请执行人 / 被执行人")
-    subject_kind: SubjectKind
-    subject_id: str
-    name: str
+    role: str | None = strawberry.field(description="申请执行人 / 被执行人")
+    subject_kind: SubjectKind | None
+    subject_id: str | None = masked(Mask.ID_NUMBER, subject_kind="subject_kind")
+    name: str | None = masked(Mask.NAME, subject_kind="subject_kind")
 
 
 @strawberry.type(description="A case of the caller's court")
 class Case:
-    case_number: str
-    court_code: str
-    court_name: str
-    kind: str
-    cause: str
-    status: CaseStatus
-    filed_on: date
+    case_number: str | None
+    court_code: str | None
+    court_name: str | None
+    kind: str | None
+    cause: str | None
+    status: CaseStatus | None
+    filed_on: date | None
     closed_on: date | None
-    amount: Decimal
+    amount: Decimal | None
 
     @strawberry.field(description="Applicants (申请执行人) and respondents (被执行人)")
     async def parties(self, info: Info) -> list[CaseParty]:

@@ -13,6 +13,7 @@ from strawberry.types import ExecutionContext
 from hub.errors import HubError
 from hub.graphql.limits import reference_depth_rule
 from hub.graphql.query import Query
+from hub.policy.enforce import attach_policy
 
 log = logging.getLogger("hub.graphql")
 
@@ -57,7 +58,37 @@ class HubSchema(strawberry.Schema):
                 )
 
 
+def _strawberry_types(root: type) -> list[type]:
+    """Every strawberry object type reachable from ``root``."""
+    from strawberry.types.base import StrawberryList, StrawberryOptional
+    from strawberry.types.union import StrawberryUnion
+
+    seen: dict[str, type] = {}
+    todo = [root]
+    while todo:
+        cls = todo.pop()
+        definition = cls.__strawberry_definition__
+        if definition.name in seen:
+            continue
+        seen[definition.name] = cls
+        for f in definition.fields:
+            t: Any = f.type
+            while isinstance(t, StrawberryOptional | StrawberryList):
+                t = t.of_type
+            members = t.types if isinstance(t, StrawberryUnion) else [t]
+            todo.extend(m for m in members if hasattr(m, "__strawberry_definition__"))
+    return list(seen.values())
+
+
 def build_schema(*, max_reference_depth: int = 3, **kwargs: Any) -> HubSchema:
+    # Policy enforcement is declared on every object-returning field of subject data (the
+    # caller's own account excepted) before strawberry converts the types.
+    attach_policy(
+        [t for t in _strawberry_types(Query) if t.__strawberry_definition__.name != "Me"],
+        skip=frozenset(
+            {"Query.me", "Query.person", "Query.persons", "Query.enterprise", "Query.enterprises"}
+        ),
+    )
     rules = [reference_depth_rule(max_reference_depth)]
     return HubSchema(
         query=Query,

@@ -26,6 +26,7 @@ from hub.graphql.records import (
     SocialInsurance,
     Vehicle,
 )
+from hub.policy.masking import Mask, masked
 
 
 def _load(info: Info[Any, Any], lookup: L.Lookup, key: str) -> Any:
@@ -38,13 +39,17 @@ async def person_ref(info: Info[Any, Any], id_number: str | None) -> Person | No
     """A reference to a person: the full object if public security knows them, else null."""
     if not id_number:
         return None
-    return Person(id_number=id_number) if await _load(info, L.IDENTITIES, id_number) else None
+    return (
+        Person(key=id_number, id_number=id_number)
+        if await _load(info, L.IDENTITIES, id_number)
+        else None
+    )
 
 
 async def enterprise_ref(info: Info[Any, Any], uscc: str | None) -> Enterprise | None:
     if not uscc:
         return None
-    return Enterprise(uscc=uscc) if await _load(info, L.ENTERPRISES, uscc) else None
+    return Enterprise(key=uscc, uscc=uscc) if await _load(info, L.ENTERPRISES, uscc) else None
 
 
 # --- shared groups --------------------------------------------------------------------------
@@ -82,15 +87,15 @@ class Legal:
 
 @strawberry.type(description="An equity stake (股权) in an enterprise")
 class Equity:
-    stake_id: str = strawberry.field(description="Identifies the stake for freeze orders")
-    uscc: str
-    enterprise_name: str
-    holder_kind: SubjectKind
-    holder_id: str
-    holder_name: str
-    subscribed_capital: Decimal = strawberry.field(description="认缴出资, 10,000 CNY")
-    ratio: Decimal = strawberry.field(description="0.35 = 35 %")
-    subscribed_on: date
+    stake_id: str | None = strawberry.field(description="Identifies the stake for freeze orders")
+    uscc: str | None
+    enterprise_name: str | None
+    holder_kind: SubjectKind | None
+    holder_id: str | None = masked(Mask.ID_NUMBER, subject_kind="holder_kind")
+    holder_name: str | None = masked(Mask.NAME, subject_kind="holder_kind")
+    subscribed_capital: Decimal | None = strawberry.field(description="认缴出资, 10,000 CNY")
+    ratio: Decimal | None = strawberry.field(description="0.35 = 35 %")
+    subscribed_on: date | None
 
     @strawberry.field(description="The enterprise the stake is in")
     async def enterprise(self, info: Info) -> Enterprise | None:
@@ -102,9 +107,9 @@ class Equity:
 
 @strawberry.type(description="A person's role in an enterprise (market supervision)")
 class EnterpriseRole:
-    uscc: str
-    enterprise_name: str
-    role: EnterpriseRoleKind
+    uscc: str | None
+    enterprise_name: str | None
+    role: EnterpriseRoleKind | None
     position: str | None
     ratio: Decimal | None = strawberry.field(description="shareholding ratio, for shareholders")
 
@@ -128,31 +133,32 @@ class PersonInsurance:
 
 @strawberry.type(description="个人全息视图: a person's profile assembled from the agencies")
 class Person:
-    id_number: str
+    key: strawberry.Private[str]  # the ID number used for look-ups (never masked)
+    id_number: str | None = masked(Mask.ID_NUMBER)
 
     @strawberry.field(description="户籍 identity (public security)")
     def identity(self, info: Info) -> Identity | None:
-        return _load(info, L.IDENTITIES, self.id_number)  # type: ignore[no-any-return]
+        return _load(info, L.IDENTITIES, self.key)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Real estate, vehicles, equity")
-    def assets(self) -> Assets:
-        return Assets(owner_id=self.id_number)
+    def assets(self) -> Assets | None:
+        return Assets(owner_id=self.key)
 
     @strawberry.field(description="Professional qualifications (social security)")
     def qualifications(self, info: Info) -> list[Qualification] | None:
-        return _load(info, L.QUALIFICATIONS, self.id_number)  # type: ignore[no-any-return]
+        return _load(info, L.QUALIFICATIONS, self.key)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Social insurance and housing fund")
-    def insurance(self) -> PersonInsurance:
-        return PersonInsurance(id_number=self.id_number)
+    def insurance(self) -> PersonInsurance | None:
+        return PersonInsurance(id_number=self.key)
 
     @strawberry.field(description="Legal representative, shareholder and key-personnel roles")
     def enterprise_roles(self, info: Info) -> list[EnterpriseRole] | None:
-        return _load(info, L.ROLES_BY_PERSON, self.id_number)  # type: ignore[no-any-return]
+        return _load(info, L.ROLES_BY_PERSON, self.key)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Cases and sanction-list entries")
-    def legal(self) -> Legal:
-        return Legal(subject_id=self.id_number)
+    def legal(self) -> Legal | None:
+        return Legal(subject_id=self.key)
 
 
 # --- enterprise -----------------------------------------------------------------------------
@@ -160,9 +166,9 @@ class Person:
 
 @strawberry.type(description="A member of an enterprise's key personnel (主要人员)")
 class KeyPerson:
-    id_number: str
-    name: str
-    position: str
+    id_number: str | None = masked(Mask.ID_NUMBER)
+    name: str | None = masked(Mask.NAME)
+    position: str | None
 
     @strawberry.field
     async def person(self, info: Info) -> Person | None:
@@ -171,18 +177,18 @@ class KeyPerson:
 
 @strawberry.type(description="Registration (登记信息) of an enterprise (market supervision)")
 class EnterpriseRegistration:
-    uscc: str
-    name: str
-    enterprise_type: str
-    legal_representative_id: str
-    legal_representative_name: str
-    registered_capital: Decimal = strawberry.field(description="注册资本, 10,000 CNY")
-    established_on: date
-    address: str
-    business_scope: str
-    status: str = strawberry.field(description="存续 / 在业 / 吊销 / 注销")
-    registration_authority: str
-    phone: str | None
+    uscc: str | None
+    name: str | None
+    enterprise_type: str | None
+    legal_representative_id: str | None = masked(Mask.ID_NUMBER)
+    legal_representative_name: str | None = masked(Mask.NAME)
+    registered_capital: Decimal | None = strawberry.field(description="注册资本, 10,000 CNY")
+    established_on: date | None
+    address: str | None = masked(Mask.ADDRESS)
+    business_scope: str | None
+    status: str | None = strawberry.field(description="存续 / 在业 / 吊销 / 注销")
+    registration_authority: str | None
+    phone: str | None = masked(Mask.PHONE)
 
     @strawberry.field(description="The legal representative (法定代表人) as a full profile")
     async def legal_representative(self, info: Info) -> Person | None:
@@ -195,13 +201,13 @@ class EnterpriseRegistration:
 
 @strawberry.type(description="A shareholder (股东) of an enterprise with its stake")
 class Shareholder:
-    stake_id: str
-    holder_kind: SubjectKind
-    holder_id: str
-    holder_name: str
-    subscribed_capital: Decimal
-    ratio: Decimal
-    subscribed_on: date
+    stake_id: str | None
+    holder_kind: SubjectKind | None
+    holder_id: str | None = masked(Mask.ID_NUMBER, subject_kind="holder_kind")
+    holder_name: str | None = masked(Mask.NAME, subject_kind="holder_kind")
+    subscribed_capital: Decimal | None
+    ratio: Decimal | None
+    subscribed_on: date | None
 
     @strawberry.field(description="The shareholder: a Person or an Enterprise")
     async def holder(self, info: Info) -> Subject | None:
@@ -212,39 +218,40 @@ class Shareholder:
 
 @strawberry.type(description="企业全息视图: an enterprise's profile assembled from the agencies")
 class Enterprise:
-    uscc: str
+    key: strawberry.Private[str]  # the USCC used for look-ups
+    uscc: str | None
 
     @strawberry.field(description="Registration (market supervision)")
     def registration(self, info: Info) -> EnterpriseRegistration | None:
-        return _load(info, L.ENTERPRISES, self.uscc)  # type: ignore[no-any-return]
+        return _load(info, L.ENTERPRISES, self.key)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Licences (market supervision)")
     def licences(self, info: Info) -> list[Licence] | None:
-        return _load(info, L.LICENCES, self.uscc)  # type: ignore[no-any-return]
+        return _load(info, L.LICENCES, self.key)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Shareholders (market supervision)")
     def shareholders(self, info: Info) -> list[Shareholder] | None:
-        return _load(info, L.SHAREHOLDERS, self.uscc)  # type: ignore[no-any-return]
+        return _load(info, L.SHAREHOLDERS, self.key)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Insured employees and arrears (social security)")
     def insurance(self, info: Info) -> EnterpriseInsurance | None:
-        return _load(info, L.ENTERPRISE_INSURANCE, self.uscc)  # type: ignore[no-any-return]
+        return _load(info, L.ENTERPRISE_INSURANCE, self.key)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Administrative penalties (market supervision)")
     def penalties(self, info: Info) -> list[Penalty] | None:
-        return _load(info, L.PENALTIES, self.uscc)  # type: ignore[no-any-return]
+        return _load(info, L.PENALTIES, self.key)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Abnormal-operations and serious-violation lists")
     def credit(self, info: Info) -> EnterpriseCredit | None:
-        return _load(info, L.CREDIT, self.uscc)  # type: ignore[no-any-return]
+        return _load(info, L.CREDIT, self.key)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Real estate, vehicles and outbound equity")
-    def assets(self) -> Assets:
-        return Assets(owner_id=self.uscc)
+    def assets(self) -> Assets | None:
+        return Assets(owner_id=self.key)
 
     @strawberry.field(description="Cases and sanction-list entries")
-    def legal(self) -> Legal:
-        return Legal(subject_id=self.uscc)
+    def legal(self) -> Legal | None:
+        return Legal(subject_id=self.key)
 
 
 Subject = Annotated[

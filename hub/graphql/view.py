@@ -44,13 +44,15 @@ class HubGraphQLView(GraphQL):
         state = request.scope["state"]
         response.headers["X-Request-Id"] = state["request_id"]
         client = request.client.host if request.client else None
+        principal = state.get("principal")  # absent only for the GraphiQL page itself
         return HubContext(
             request=request,
             response=response,
-            principal=state.get("principal"),  # absent only for the GraphiQL page itself
+            principal=principal,
             loaders=Loaders(runtime.sources, runtime.timeouts),
             runtime=runtime,
             request_id=state["request_id"],
+            grants=runtime.policy.grants(principal.roles, principal.org) if principal else None,
             client=client,
         )
 

@@ -61,24 +61,24 @@ async def test_full_person_profile_assembles_every_group(api: Api, demo: dict[st
         assert vehicle["ownerId"] == sample["idNumber"]
 
 
-async def test_rich_sample_has_assets_insurance_and_fund(api: Api, demo: dict[str, Any]) -> None:
+async def test_rich_sample_has_assets_insurance_and_fund(reader: Api, demo: dict[str, Any]) -> None:
     # given the demo's samples, which are chosen to be rich
     found = []
     for sample in demo["samples"]["persons"]:
-        body = await api.query(PERSON_FULL, {"id": sample["idNumber"]})
+        body = await reader.query(PERSON_FULL, {"id": sample["idNumber"]})
         p = body["data"]["person"]
         found.append(bool(p["assets"]["realEstates"]) and bool(p["insurance"]["records"]))
     # then at least one sample shows real estate and insurance
     assert any(found)
 
 
-async def test_unknown_person_resolves_to_null_without_error(api: Api) -> None:
+async def test_unknown_person_resolves_to_null_without_error(reader: Api) -> None:
     # given a valid ID number nobody has (region of another province)
     from datetime import date
 
     unknown = make_id_number("650102", date(1990, 1, 1), 7, male=True)
     # when
-    body = await api.query(IDENTITY_ONLY, {"id": unknown})
+    body = await reader.query(IDENTITY_ONLY, {"id": unknown})
     # then
     assert body == {"data": {"person": None}}
 
@@ -98,7 +98,7 @@ async def test_invalid_id_number_is_refused_before_any_lookup(
 ) -> None:
     # given an app whose sources record every call
     app, sources = recorded
-    client, api = await client_for(app, tokens["judge-zhang"])
+    client, api = await client_for(app, tokens["reader"])
     before = {n: len(s.calls) for n, s in sources.items()}
     # when an invalid ID number is asked for
     async with client:
@@ -122,7 +122,7 @@ async def test_persons_batch_makes_one_call_per_lookup(
     app, sources = recorded
     for s in sources.values():
         s.calls.clear()
-    client, api = await client_for(app, tokens["judge-zhang"])
+    client, api = await client_for(app, tokens["reader"])
     # when their full profiles are asked for in one call
     async with client:
         body = await api.query(PERSONS_FULL, {"ids": ids})
@@ -157,23 +157,23 @@ async def test_persons_names_the_bad_entry(api: Api, demo: dict[str, Any]) -> No
     assert body["errors"][0]["message"].startswith("idNumbers[1]")
 
 
-async def test_persons_keeps_order_and_nulls_unknown(api: Api, demo: dict[str, Any]) -> None:
+async def test_persons_keeps_order_and_nulls_unknown(reader: Api, demo: dict[str, Any]) -> None:
     from datetime import date
 
     known = demo["samples"]["persons"][0]["idNumber"]
     unknown = make_id_number("650102", date(1991, 2, 3), 9, male=False)
-    body = await api.query(
+    body = await reader.query(
         "query($ids:[String!]!){ persons(idNumbers:$ids){ idNumber } }",
         {"ids": [unknown, known, known]},
     )
     assert body["data"]["persons"] == [None, {"idNumber": known}, {"idNumber": known}]
 
 
-async def test_enterprise_profile_resolves_cross_references(api: Api, demo: dict[str, Any]) -> None:
+async def test_enterprise_profile_resolves_cross_references(reader: Api, demo: dict[str, Any]) -> None:
     # given an enterprise party of an open case
     sample = demo["samples"]["enterprises"][0]
     # when
-    body = await api.query(ENTERPRISE_FULL, {"uscc": sample["uscc"]})
+    body = await reader.query(ENTERPRISE_FULL, {"uscc": sample["uscc"]})
     # then registration, the legal representative as a person, shareholders as subjects
     assert "errors" not in body, body
     e = body["data"]["enterprise"]
@@ -243,7 +243,7 @@ async def test_failing_connector_nulls_only_its_fields(
     app, lifespan = await start_app(settings, sources)
     sample = demo["samples"]["persons"][0]
     try:
-        client, api = await client_for(app, tokens["judge-zhang"])
+        client, api = await client_for(app, tokens["reader"])
         async with client:
             body = await api.query(PERSON_FULL, {"id": sample["idNumber"]})
     finally:
@@ -270,7 +270,7 @@ async def test_crashing_connector_leaks_no_internals(
     sources = wrapped_sources(settings, FailingSource, only=["real_estate"], unexpected=True)
     app, lifespan = await start_app(settings, sources)
     try:
-        client, api = await client_for(app, tokens["judge-zhang"])
+        client, api = await client_for(app, tokens["reader"])
         async with client:
             body = await api.query(PERSON_FULL, {"id": demo["samples"]["persons"][0]["idNumber"]})
     finally:
@@ -295,7 +295,7 @@ async def test_hanging_connector_times_out_alone(
     app, lifespan = await start_app(fast, sources)
     sample = demo["samples"]["persons"][0]
     try:
-        client, api = await client_for(app, tokens["judge-zhang"])
+        client, api = await client_for(app, tokens["reader"])
         started = time.perf_counter()
         async with client:
             body = await api.query(PERSON_FULL, {"id": sample["idNumber"]})
@@ -331,10 +331,10 @@ async def test_reference_depth_counts_through_fragments(api: Api, demo: dict[str
     assert codes(body) == ["QUERY_TOO_COMPLEX"]
 
 
-async def test_reference_within_depth_resolves(api: Api, demo: dict[str, Any]) -> None:
+async def test_reference_within_depth_resolves(reader: Api, demo: dict[str, Any]) -> None:
     q = """query($id:String!){ person(idNumber:$id){ enterpriseRoles { enterprise {
       registration { legalRepresentative { idNumber } } } } } }"""
-    body = await api.query(q, {"id": demo["samples"]["persons"][0]["idNumber"]})
+    body = await reader.query(q, {"id": demo["samples"]["persons"][0]["idNumber"]})
     assert "errors" not in body
 
 

@@ -1,0 +1,335 @@
+"""Applying the compiled policy while a query executes, without a check per leaf field.
+
+Every field that returns objects carries :class:`PolicyField` (attached when the schema is
+built, see :func:`attach_policy`). For the caller's grants and the field's selection it builds
+once (then caches, per AST node) a :class:`Plan`:
+
+- the field's own decision: DENY raises ``FORBIDDEN`` before the resolver runs, so its
+  look-up is never made; so does a selection whose every requested leaf is denied;
+- per returned type, a *view* class when some requested leaf is masked or denied: the view
+  masks (rule declared on the field) or refuses that leaf, and passes everything else through.
+  When everything requested is readable no view is made and records leave as they are.
+
+Resolvers always receive the raw record, never the view, so references and keys stay intact;
+only what graphql-core reads for the response goes through the view.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLObjectType,
+    GraphQLUnionType,
+    InlineFragmentNode,
+    get_named_type,
+    is_leaf_type,
+)
+from strawberry.extensions.field_extension import FieldExtension
+from strawberry.types import Info
+
+from hub.errors import Forbidden
+from hub.policy.masking import apply_mask
+from hub.policy.table import Decision, FieldInfo, Grants
+
+RAW = "_fyt_raw"
+_PLAN_CACHE_LIMIT = 4096
+
+
+def raw(obj: Any) -> Any:
+    """The record behind a view (or the object itself)."""
+    return getattr(obj, RAW, obj)
+
+
+def forbidden(grants: Grants, coordinate: str) -> Forbidden:
+    return Forbidden(
+        f"{grants.describe} may not see {coordinate}", coordinate=coordinate, reason="POLICY"
+    )
+
+
+@dataclass
+class Plan:
+    own: Decision
+    denied: bool  # every requested leaf below is denied
+    views: dict[str, type | None] = field(default_factory=dict)  # concrete type -> view class
+    denied_leaves: list[str] = field(default_factory=list)
+
+    def apply(self, value: Any) -> Any:
+        if value is None or not self.views or not any(self.views.values()):
+            return value
+        if isinstance(value, list):
+            return [self._wrap(v) for v in value]
+        return self._wrap(value)
+
+    def _wrap(self, value: Any) -> Any:
+        if value is None or isinstance(value, BaseException):
+            return value
+        if len(self.views) == 1:
+            view = next(iter(self.views.values()))
+        else:
+            definition = getattr(value, "__strawberry_definition__", None)
+            view = self.views.get(definition.name if definition else "")
+        return view(value) if view is not None else value
+
+
+# --- building plans -------------------------------------------------------------------------
+
+
+def _requested(
+    nodes: list[FieldNode], type_name: str, info: Info[Any, Any], schema: Any
+) -> dict[str, list[FieldNode]]:
+    """Response fields requested on ``type_name`` by these nodes' selection sets."""
+    out: dict[str, list[FieldNode]] = {}
+    fragments = info._raw_info.fragments
+
+    def visit(selection_set: Any) -> None:
+        if selection_set is None:
+            return
+        for sel in selection_set.selections:
+            if isinstance(sel, FieldNode):
+                out.setdefault(sel.name.value, []).append(sel)
+            elif isinstance(sel, InlineFragmentNode):
+                cond = sel.type_condition.name.value if sel.type_condition else None
+                if cond is None or _applies(cond, type_name, schema):
+                    visit(sel.selection_set)
+            elif isinstance(sel, FragmentSpreadNode):
+                frag = fragments.get(sel.name.value)
+                if frag is not None and _applies(frag.type_condition.name.value, type_name, schema):
+                    visit(frag.selection_set)
+
+    for node in nodes:
+        visit(node.selection_set)
+    return out
+
+
+def _applies(condition: str, type_name: str, schema: Any) -> bool:
+    if condition == type_name:
+        return True
+    cond_type = schema.get_type(condition)
+    return isinstance(cond_type, GraphQLUnionType) and any(
+        t.name == type_name for t in cond_type.types
+    )
+
+
+def _concrete(named: Any) -> list[GraphQLObjectType]:
+    if isinstance(named, GraphQLUnionType):
+        return list(named.types)
+    if isinstance(named, GraphQLObjectType):
+        return [named]
+    return []
+
+
+class PlanBuilder:
+    def __init__(self, grants: Grants, fields: dict[str, FieldInfo], info: Info[Any, Any]) -> None:
+        self.grants = grants
+        self.fields = fields
+        self.info = info
+        self.schema = info._raw_info.schema
+
+    def decision(self, coordinate: str) -> Decision:
+        if coordinate not in self.fields:  # not governed (the caller's own account)
+            return Decision.READ
+        return self.grants.decision(coordinate)
+
+    def all_denied(self, nodes: list[FieldNode], named: Any, depth: int = 0) -> bool:
+        if depth > 32:
+            return False
+        saw_any = False
+        for obj_type in _concrete(named):
+            for name, subnodes in _requested(nodes, obj_type.name, self.info, self.schema).items():
+                if name.startswith("__"):
+                    continue
+                saw_any = True
+                gql_field = obj_type.fields.get(name)
+                if gql_field is None:
+                    continue
+                d = self.decision(f"{obj_type.name}.{name}")
+                if d == Decision.DENY:
+                    continue
+                sub_named = get_named_type(gql_field.type)
+                if is_leaf_type(sub_named) or not self.all_denied(subnodes, sub_named, depth + 1):
+                    return False
+        return saw_any
+
+    def build(self, coordinate: str, nodes: list[FieldNode], return_type: Any) -> Plan:
+        named = get_named_type(return_type)
+        plan = Plan(own=self.decision(coordinate), denied=False)
+        if plan.own == Decision.DENY:
+            return plan
+        plan.denied = self.all_denied(nodes, named)
+        for obj_type in _concrete(named):
+            special: dict[str, tuple[Decision, FieldInfo]] = {}
+            for name in _requested(nodes, obj_type.name, self.info, self.schema):
+                gql_field = obj_type.fields.get(name)
+                if gql_field is None or not is_leaf_type(get_named_type(gql_field.type)):
+                    continue
+                coord = f"{obj_type.name}.{name}"
+                info = self.fields.get(coord)
+                if info is None:
+                    continue
+                d = self.grants.decision(coord)
+                if d != Decision.READ:
+                    special[coord] = (d, info)
+                    if d == Decision.DENY:
+                        plan.denied_leaves.append(coord)
+            plan.views[obj_type.name] = (
+                make_view(obj_type.name, special, self.grants) if special else None
+            )
+        return plan
+
+
+def make_view(
+    type_name: str, special: dict[str, tuple[Decision, FieldInfo]], grants: Grants
+) -> type:
+    namespace: dict[str, Any] = {"__slots__": (RAW,)}
+
+    def init(self: Any, record: Any) -> None:
+        object.__setattr__(self, RAW, record)
+
+    def forward(self: Any, name: str) -> Any:
+        return getattr(object.__getattribute__(self, RAW), name)
+
+    namespace["__init__"] = init
+    namespace["__getattr__"] = forward
+    for coordinate, (decision, info) in special.items():
+        namespace[info.python_name] = _property(coordinate, decision, info, grants)
+    view = type(f"{type_name}View", (), namespace)
+    return view
+
+
+def _property(coordinate: str, decision: Decision, info: FieldInfo, grants: Grants) -> property:
+    py = info.python_name
+    if decision == Decision.DENY:
+
+        def denied(self: Any) -> Any:
+            raise forbidden(grants, coordinate)
+
+        return property(denied)
+    rule = info.mask
+    kind_attr = info.kind_attr
+
+    def masked(self: Any) -> Any:
+        record = object.__getattribute__(self, RAW)
+        value = getattr(record, py)
+        if kind_attr is not None and str(getattr(record, kind_attr, "")) == "ENTERPRISE":
+            return value  # enterprise names and USCCs are public register data
+        return apply_mask(rule, value)  # type: ignore[arg-type]
+
+    return property(masked)
+
+
+def plan_for(grants: Grants, fields: dict[str, FieldInfo], info: Info[Any, Any]) -> Plan:
+    nodes = info._raw_info.field_nodes
+    key = id(nodes[0])
+    hit = grants.plans.get(key)
+    if hit is not None and hit[0] is nodes[0] and hit[1] == len(nodes):
+        return hit[2]  # type: ignore[no-any-return]
+    coordinate = f"{info._raw_info.parent_type.name}.{info._raw_info.field_name}"
+    plan = PlanBuilder(grants, fields, info).build(
+        coordinate, list(nodes), info._raw_info.return_type
+    )
+    if len(grants.plans) >= _PLAN_CACHE_LIMIT:
+        grants.plans.clear()
+    # The node is kept alive by the entry, so its id cannot be reused while the entry exists.
+    grants.plans[key] = (nodes[0], len(nodes), plan)
+    return plan
+
+
+# --- the field extension ----------------------------------------------------------------------
+
+
+def _then(awaitable: Awaitable[Any], fn: Callable[[Any], Any]) -> Any:
+    """``fn`` applied to the awaitable's result, without creating a task for plain futures."""
+    if asyncio.isfuture(awaitable):
+        loop = awaitable.get_loop()
+        out = loop.create_future()
+
+        def done(f: asyncio.Future[Any]) -> None:
+            if out.done():
+                return
+            if f.cancelled():
+                out.cancel()
+            elif (exc := f.exception()) is not None:
+                out.set_exception(exc)
+            else:
+                try:
+                    out.set_result(fn(f.result()))
+                except Exception as err:
+                    out.set_exception(err)
+
+        awaitable.add_done_callback(done)
+        return out
+
+    async def chained() -> Any:
+        return fn(await awaitable)
+
+    return chained()
+
+
+class PolicyField(FieldExtension):
+    """Enforces the caller's grants on one object-returning field (see module docstring)."""
+
+    def _plan(self, info: Info[Any, Any]) -> tuple[Plan, Grants]:
+        context = info.context
+        grants = context.grants
+        plan = plan_for(grants, context.runtime.policy_fields, info)
+        if plan.own == Decision.DENY:
+            raise forbidden(
+                grants, f"{info._raw_info.parent_type.name}.{info._raw_info.field_name}"
+            )
+        if plan.denied:
+            coordinate = f"{info._raw_info.parent_type.name}.{info._raw_info.field_name}"
+            raise Forbidden(
+                f"{grants.describe} may see none of the fields requested under {coordinate}",
+                coordinate=coordinate,
+                reason="POLICY",
+            )
+        return plan, grants
+
+    def resolve(
+        self, next_: Callable[..., Any], source: Any, info: Info[Any, Any], **kwargs: Any
+    ) -> Any:
+        plan, _ = self._plan(info)
+        result = next_(raw(source), info, **kwargs)
+        if inspect.isawaitable(result):
+            return _then(result, plan.apply)
+        return plan.apply(result)
+
+    async def resolve_async(
+        self, next_: Callable[..., Any], source: Any, info: Info[Any, Any], **kwargs: Any
+    ) -> Any:
+        plan, _ = self._plan(info)
+        result = next_(raw(source), info, **kwargs)
+        if inspect.isawaitable(result):
+            result = await result
+        return plan.apply(result)
+
+
+def attach_policy(types: list[type], *, skip: frozenset[str]) -> None:
+    """Add :class:`PolicyField` to every object-returning field of these strawberry types."""
+    from strawberry.types.base import StrawberryList, StrawberryOptional
+
+    def is_object(t: Any) -> bool:
+        while isinstance(t, StrawberryOptional | StrawberryList):
+            t = t.of_type
+        return (
+            hasattr(t, "__strawberry_definition__")
+            or hasattr(t, "__strawberry_union__")
+            or (getattr(t, "__class__", None).__name__ == "StrawberryUnion")
+        )
+
+    for cls in types:
+        definition = cls.__strawberry_definition__
+        for f in definition.fields:
+            if f"{definition.name}.{f.python_name}" in skip or any(
+                isinstance(e, PolicyField) for e in f.extensions
+            ):
+                continue
+            if is_object(f.type):
+                f.extensions.append(PolicyField())

@@ -1,0 +1,135 @@
+"""Access to a subject: validation, purpose binding and the caller's grants, before any look-up.
+
+:class:`SubjectAccess` is declared on the root fields that name subjects (``person``,
+``persons``, ``enterprise``, ``enterprises``). In order, and before the resolver runs:
+
+1. the field itself must be granted (``Query.person``), else ``FORBIDDEN``;
+2. identifiers and the case number must be valid, else ``BAD_USER_INPUT`` naming the rule;
+3. if every requested field is denied, ``FORBIDDEN`` says so plainly;
+4. purpose binding, for roles the policy marks ``@purpose``: a case must be cited
+   (``PURPOSE_REQUIRED``), exist, belong to the caller's court, be open, have the caller
+   assigned (``@assignment``), and name the subject as a party (``FORBIDDEN`` with the reason).
+   In a batch each subject is judged on its own: a non-party is null with ``FORBIDDEN`` at its
+   index, the others load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from strawberry.extensions.field_extension import FieldExtension
+from strawberry.types import Info
+
+from hub.errors import BadUserInput, Forbidden, HubError, PurposeRequired
+from hub.federation.lookups import CASE_PURPOSES
+from hub.identifiers import check_id_number, check_uscc, normalize_case_number
+from hub.policy.enforce import plan_for
+from hub.policy.table import Decision, Grants
+
+_CHECKS = {"PERSON": check_id_number, "ENTERPRISE": check_uscc}
+
+
+def _batch_size(values: list[str], argument: str, limit: int) -> None:
+    if not values:
+        raise BadUserInput(
+            f"{argument} must name at least one subject", argument=argument, rule="BATCH_EMPTY"
+        )
+    if len(values) > limit:
+        raise BadUserInput(
+            f"{argument} names {len(values)} subjects; at most {limit} per call — split the batch",
+            argument=argument,
+            rule="BATCH_SIZE",
+        )
+
+
+async def purpose_verdicts(
+    context: Any, grants: Grants, case: str | None, keys: list[str]
+) -> list[HubError | None]:
+    """Per subject: None when the caller may look, else the error. Raises for the whole call."""
+    if not grants.requires_purpose:
+        return [None] * len(keys)
+    if case is None:
+        raise PurposeRequired(
+            f"{grants.describe} must cite the case the look-up is for: pass caseNumber"
+            " (for example （2026）鲁0602执123号)"
+        )
+    principal = context.principal
+    record = await context.loaders.load(CASE_PURPOSES, case)
+    if record is None:
+        raise Forbidden(
+            f"case {case} is not known to the hub", reason="CASE_UNKNOWN", caseNumber=case
+        )
+    if record.court_code != principal.court_code:
+        raise Forbidden(
+            f"case {case} belongs to another court than {principal.org}",
+            reason="CASE_OTHER_COURT",
+            caseNumber=case,
+        )
+    if record.status != "OPEN":
+        raise Forbidden(
+            f"case {case} is closed; look-ups need an open case",
+            reason="CASE_CLOSED",
+            caseNumber=case,
+        )
+    if grants.requires_assignment and principal.sub not in record.judges:
+        raise Forbidden(
+            f"{principal.sub} is not assigned to case {case}",
+            reason="NOT_ASSIGNED",
+            caseNumber=case,
+        )
+    return [
+        None
+        if key in record.parties
+        else Forbidden(
+            f"{key} is not a party of case {case}", reason="NOT_A_PARTY", caseNumber=case
+        )
+        for key in keys
+    ]
+
+
+class SubjectAccess(FieldExtension):
+    def __init__(self, *, kind: str, argument: str, many: bool) -> None:
+        self.kind = kind
+        self.argument = argument  # the resolver's (Python) argument name
+        self.many = many
+        self.graphql_argument = argument.split("_")[0] + "".join(
+            p.title() for p in argument.split("_")[1:]
+        )
+
+    async def resolve_async(
+        self, next_: Callable[..., Any], source: Any, info: Info[Any, Any], **kwargs: Any
+    ) -> Any:
+        context = info.context
+        grants: Grants = context.grants
+        plan = plan_for(grants, context.runtime.policy_fields, info)
+        noun = "persons" if self.kind == "PERSON" else "enterprises"
+        if plan.own == Decision.DENY:
+            raise Forbidden(f"{grants.describe} may not look up {noun}", reason="POLICY")
+        check = _CHECKS[self.kind]
+        value = kwargs[self.argument]
+        if self.many:
+            _batch_size(value, self.graphql_argument, context.runtime.settings.max_batch_subjects)
+            keys = [check(v, argument=f"{self.graphql_argument}[{i}]") for i, v in enumerate(value)]
+        else:
+            keys = [check(value, argument=self.graphql_argument)]
+        raw_case = kwargs.get("case_number")
+        case = normalize_case_number(raw_case) if raw_case is not None else None
+        if plan.denied:
+            raise Forbidden(
+                f"{grants.describe} may see none of the requested fields of {noun}", reason="POLICY"
+            )
+        verdicts = await purpose_verdicts(context, grants, case, keys)
+        for key in keys:
+            context.purposes[key] = case
+        kwargs["case_number"] = case
+        if not self.many:
+            if verdicts[0] is not None:
+                raise verdicts[0]
+            kwargs[self.argument] = keys[0]
+            return plan.apply(await next_(source, info, **kwargs))
+        allowed = [k for k, v in zip(keys, verdicts, strict=True) if v is None]
+        found = iter(
+            await next_(source, info, **{**kwargs, self.argument: allowed}) if allowed else []
+        )
+        return [v if v is not None else plan.apply(next(found)) for v in verdicts]

@@ -1,0 +1,167 @@
+"""Alembic on the hub database: upgrade, downgrade, re-upgrade, and no drift from the metadata."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import Connection, inspect, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import hub.cases.models
+import hub.sanctions.models  # noqa: F401  (both register their tables on the hub metadata)
+from alembic import command
+from hub.db.engine import alembic_config, create_hub_engine, current_revision, upgrade
+from hub.db.metadata import metadata
+from tests.conftest import PG_ENV, _create_pg_database, _drop_pg_database
+
+HEAD = "0001"
+HUB_TABLES = {"courts", "cases", "case_judges", "case_parties", "users", "sanction_entries"}
+
+
+def _downgrade(conn: Connection, revision: str) -> None:
+    cfg = alembic_config()
+    cfg.attributes["connection"] = conn
+    command.downgrade(cfg, revision)
+
+
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    async with engine.begin() as conn:
+        await conn.run_sync(_downgrade, revision)
+
+
+async def tables(engine: AsyncEngine) -> set[str]:
+    async with engine.connect() as conn:
+        return set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+
+
+def _diff(conn: Connection) -> list[Any]:
+    context = MigrationContext.configure(
+        conn, opts={"compare_type": True, "compare_server_default": True}
+    )
+    return list(compare_metadata(context, metadata))
+
+
+async def schema_diff(engine: AsyncEngine) -> list[Any]:
+    async with engine.connect() as conn:
+        return await conn.run_sync(_diff)
+
+
+async def version_rows(engine: AsyncEngine) -> list[str]:
+    async with engine.connect() as conn:
+        return list((await conn.execute(text("SELECT version_num FROM alembic_version"))).scalars())
+
+
+async def check_round_trip(engine: AsyncEngine) -> None:
+    # given an empty database
+    assert await current_revision(engine) is None
+    assert not (await tables(engine)) & HUB_TABLES
+    # when it is upgraded to head
+    await upgrade(engine)
+    # then every hub table exists, the version is the head, and the schema equals the metadata
+    assert HUB_TABLES <= await tables(engine)
+    assert await version_rows(engine) == [HEAD]
+    assert await current_revision(engine) == HEAD
+    assert await schema_diff(engine) == []
+    # when it is downgraded to base
+    await downgrade(engine, "base")
+    # then the hub tables are gone and no revision is recorded
+    assert not (await tables(engine)) & HUB_TABLES
+    assert await current_revision(engine) is None
+    # when it is upgraded again
+    await upgrade(engine)
+    # then it is back at head with no drift
+    assert HUB_TABLES <= await tables(engine)
+    assert await current_revision(engine) == HEAD
+    assert await schema_diff(engine) == []
+
+
+@pytest.fixture
+async def sqlite_engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = create_hub_engine(f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite3'}")
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+def test_the_migration_chain_has_one_head() -> None:
+    script = ScriptDirectory.from_config(alembic_config())
+    assert script.get_heads() == [HEAD]
+    assert [s.revision for s in script.walk_revisions()] == [HEAD]
+
+
+def test_metadata_holds_exactly_the_migrated_tables() -> None:
+    # a table added to the metadata without a migration (or vice versa) shows up here first
+    assert set(metadata.tables) == HUB_TABLES
+
+
+async def test_sqlite_upgrade_downgrade_upgrade(sqlite_engine: AsyncEngine) -> None:
+    await check_round_trip(sqlite_engine)
+
+
+async def test_upgrade_is_idempotent(sqlite_engine: AsyncEngine) -> None:
+    # given a migrated database with a row in it
+    await upgrade(sqlite_engine)
+    async with sqlite_engine.begin() as conn:
+        await conn.execute(
+            text("INSERT INTO courts (code, abbr, name) VALUES ('370602', '鲁0602', '芝罘区法院')")
+        )
+    # when it is upgraded again
+    await upgrade(sqlite_engine)
+    # then nothing changed
+    assert await version_rows(sqlite_engine) == [HEAD]
+    async with sqlite_engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM courts"))).scalar() == 1
+
+
+async def test_upgrade_to_a_named_revision(sqlite_engine: AsyncEngine) -> None:
+    await upgrade(sqlite_engine, HEAD)
+    assert await current_revision(sqlite_engine) == HEAD
+
+
+async def test_upgrade_to_an_unknown_revision_fails_and_changes_nothing(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    # when
+    with pytest.raises(CommandError, match="nonsense"):
+        await upgrade(sqlite_engine, "nonsense")
+    # then
+    assert await current_revision(sqlite_engine) is None
+    assert not (await tables(sqlite_engine)) & HUB_TABLES
+
+
+async def test_migrated_sqlite_enforces_foreign_keys(sqlite_engine: AsyncEngine) -> None:
+    # given a migrated database
+    await upgrade(sqlite_engine)
+    # when a case names a court that does not exist
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError):
+        async with sqlite_engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO cases (case_number, court_code, kind, cause, status, filed_on, amount)"
+                    " VALUES ('（2026）鲁0602执1号', '999999', '首次执行', 'x', 'OPEN', '2026-01-01', 1)"
+                )
+            )
+
+
+@pytest.mark.postgres
+async def test_postgres_upgrade_downgrade_upgrade() -> None:
+    # given a throw-away PostgreSQL database
+    base = os.environ[PG_ENV]
+    name, url = await _create_pg_database(base)
+    engine = create_hub_engine(url)
+    try:
+        await check_round_trip(engine)
+    finally:
+        await engine.dispose()
+        await _drop_pg_database(base, name)
