@@ -21,7 +21,10 @@ _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 def parse_ttl(value: str) -> timedelta:
     m = _TTL.match(value.strip())
     if not m or int(m[1]) == 0:
-        raise click.BadParameter("use a positive duration such as 3600, 30m, 8h or 7d")
+        raise click.BadParameter(
+            f"{value!r} is not a positive duration such as 3600, 30m, 8h or 7d",
+            param_hint="'--ttl'",
+        )
     return timedelta(seconds=int(m[1]) * _UNITS[m[2]])
 
 
@@ -103,8 +106,10 @@ def _write_demo_tokens(settings: Settings) -> Path:
 
     info = asyncio.run(demo_info(settings))
     path = settings.data_dir / "demo-tokens.json"
-    path.write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    path.chmod(0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(json.dumps(info, ensure_ascii=False, indent=2) + "\n")
     return path
 
 

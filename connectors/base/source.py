@@ -27,6 +27,7 @@ from sqlalchemy import (
     bindparam,
     create_engine,
     event,
+    make_url,
     select,
 )
 from sqlalchemy.exc import SQLAlchemyError
@@ -48,6 +49,11 @@ COALESCE_TICKS = 3
 def make_engine(url: str) -> Engine:
     """A synchronous engine for an agency database; SQLite files get WAL and a busy timeout."""
     if url.startswith("sqlite"):
+        path = make_url(url).database
+        if path and path != ":memory:" and not path.startswith("file:"):
+            # Open read-write but never create: a missing agency database is an error, not an
+            # empty agency.
+            url = f"sqlite:///file:{path}?mode=rw&uri=true"
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
@@ -125,6 +131,10 @@ class KeyedQuery:
         return sql
 
     def _row_processors(self, dialect: Dialect) -> list[Any] | None:
+        """Result conversions of the column types. Only SQLite needs them (dates come back as
+        text, decimals as floats); PostgreSQL drivers return ``date`` and ``Decimal`` already."""
+        if dialect.name != "sqlite":
+            return None
         if dialect.name not in self._processors:
             procs = [
                 c.type.dialect_impl(dialect).result_processor(dialect, None)

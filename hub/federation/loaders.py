@@ -22,7 +22,10 @@ log = logging.getLogger(__name__)
 
 
 class Loaders:
-    def __init__(self, sources: Mapping[str, Any], timeouts: Mapping[str, float]) -> None:
+    def __init__(
+        self, sources: Mapping[str, Any], timeouts: Mapping[str, float], request_id: str = "-"
+    ) -> None:
+        self.request_id = request_id
         self._sources = sources
         self._timeouts = timeouts
         self._loaders: dict[Lookup, DataLoader[str, Any]] = {}
@@ -65,7 +68,7 @@ class Loaders:
             except ConnectorError as exc:
                 raise ConnectorFailed.from_connector_error(exc) from None
             except Exception:
-                log.exception("look-up %s failed", lookup)
+                log.exception("look-up %s failed (request %s)", lookup, self.request_id)
                 raise ConnectorFailed(
                     "CONNECTOR_UNAVAILABLE",
                     lookup.connector,

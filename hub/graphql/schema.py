@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import AddValidationRules, MaskErrors, ParserCache, ValidationCache
 from strawberry.types import ExecutionContext
 
@@ -28,6 +28,27 @@ class MaskUnexpectedErrors(MaskErrors):
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=_unexpected, error_message="internal error")
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        out = []
+        for error in super()._process_errors(errors):
+            if error.original_error is None and not (error.extensions or {}).get("code"):
+                # A query the schema refuses: say which kind, as clients expect a code.
+                code = (
+                    "GRAPHQL_PARSE_FAILED"
+                    if isinstance(error, GraphQLSyntaxError)
+                    else "GRAPHQL_VALIDATION_FAILED"
+                )
+                error = GraphQLError(
+                    error.message,
+                    error.nodes,
+                    error.source,
+                    error.positions,
+                    error.path,
+                    extensions={**(error.extensions or {}), "code": code},
+                )
+            out.append(error)
+        return out
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         context = self.execution_context.context

@@ -39,6 +39,10 @@ class HubGraphQLView(GraphQL):
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
+    def decode_json(self, data: str | bytes) -> object:
+        # orjson refuses invalid UTF-8 with a JSONDecodeError, which strawberry answers with 400.
+        return orjson.loads(data)
+
     async def get_context(self, request: Request, response: Response) -> HubContext:  # type: ignore[override]
         runtime = request.app.state.runtime
         state = request.scope["state"]
@@ -49,7 +53,7 @@ class HubGraphQLView(GraphQL):
             request=request,
             response=response,
             principal=principal,
-            loaders=Loaders(runtime.sources, runtime.timeouts),
+            loaders=Loaders(runtime.sources, runtime.timeouts, state["request_id"]),
             runtime=runtime,
             request_id=state["request_id"],
             grants=runtime.policy.grants(principal.roles, principal.org) if principal else None,

@@ -59,6 +59,20 @@ class Plan:
     denied: bool  # every requested leaf below is denied
     views: dict[str, type | None] = field(default_factory=dict)  # concrete type -> view class
     denied_leaves: list[str] = field(default_factory=list)
+    refusal: Callable[[], Forbidden] | None = None  # makes the error when the field is refused
+    passthrough: bool = True  # nothing to mask or refuse in what this field returns
+
+    def seal(self, grants: Grants, coordinate: str) -> Plan:
+        self.passthrough = not any(self.views.values())
+        if self.own == Decision.DENY:
+            self.refusal = lambda: forbidden(grants, coordinate)
+        elif self.denied:
+            self.refusal = lambda: Forbidden(
+                f"{grants.describe} may see none of the fields requested under {coordinate}",
+                coordinate=coordinate,
+                reason="POLICY",
+            )
+        return self
 
     def apply(self, value: Any) -> Any:
         if value is None or not self.views or not any(self.views.values()):
@@ -234,6 +248,7 @@ def plan_for(grants: Grants, fields: dict[str, FieldInfo], info: Info[Any, Any])
     plan = PlanBuilder(grants, fields, info).build(
         coordinate, list(nodes), info._raw_info.return_type
     )
+    plan.seal(grants, coordinate)
     if len(grants.plans) >= _PLAN_CACHE_LIMIT:
         grants.plans.clear()
     # The node is kept alive by the entry, so its id cannot be reused while the entry exists.

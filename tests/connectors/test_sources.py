@@ -205,7 +205,9 @@ def ref_roles_by_person(conn: Connection, keys: Sequence[str]) -> dict[str, Any]
             en.legal_representative_id.in_(keys)
         )
     ):
-        out[pid].append(EnterpriseRoleRecord(uscc, name, "LEGAL_REPRESENTATIVE", "法定代表人", None))
+        out[pid].append(
+            EnterpriseRoleRecord(uscc, name, "LEGAL_REPRESENTATIVE", "法定代表人", None)
+        )
     for s in _stakes(conn, sh.holder_id, keys):
         if s.holder_kind == "PERSON":
             out[s.holder_id].append(
@@ -558,7 +560,9 @@ async def test_fifty_concurrent_calls_each_get_their_own_answer(
     calls = []
     for i in range(50):
         case = cases[i % len(cases)]
-        calls.append((case, rng.sample(keysets[str(case)], min(rng.randint(1, 8), len(keysets[str(case)])))))
+        calls.append(
+            (case, rng.sample(keysets[str(case)], min(rng.randint(1, 8), len(keysets[str(case)]))))
+        )
     source = registry.get(connector).embedded(settings.connectors[connector].url)
     batches = count_batches(source)
     try:

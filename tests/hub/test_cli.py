@@ -7,7 +7,6 @@ import os
 import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import jwt
 import pytest
@@ -172,7 +171,9 @@ def test_demo_seed_is_refused_in_production(tmp_path: Path) -> None:
 def test_reseeding_keeps_the_signing_key(tmp_path: Path) -> None:
     # given seeded data and a token minted then
     ok(fyt(tmp_path, "demo", "seed", "--persons", "50"))
-    token = ok(fyt(tmp_path, "token", "issue", "--sub", "x", "--org", "court:370602", "--role", "r"))
+    token = ok(
+        fyt(tmp_path, "token", "issue", "--sub", "x", "--org", "court:370602", "--role", "r")
+    )
     # when the demo is regenerated
     ok(fyt(tmp_path, "demo", "seed", "--persons", "50"))
     # then the old token still verifies
@@ -215,7 +216,9 @@ def test_token_issue_mints_a_verifiable_token_with_the_claims_asked(seeded: Path
 
 
 def test_token_issue_default_ttl_is_eight_hours(seeded: Path) -> None:
-    token = ok(fyt(seeded, "token", "issue", "--sub", "a", "--org", "agency:real_estate", "--role", "r"))
+    token = ok(
+        fyt(seeded, "token", "issue", "--sub", "a", "--org", "agency:real_estate", "--role", "r")
+    )
     principal = verifier(seeded).verify(token.strip())
     assert timedelta(hours=7, minutes=59) < lifetime(principal) <= timedelta(hours=8)
 
@@ -358,7 +361,11 @@ def test_serve_without_demo_needs_a_migrated_database(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("args", "needle"),
-    [(["--port", "0"], "--port"), (["--port", "http"], "--port"), (["--persons", "5"], "--persons")],
+    [
+        (["--port", "0"], "--port"),
+        (["--port", "http"], "--port"),
+        (["--persons", "5"], "--persons"),
+    ],
 )
 def test_serve_refuses_bad_options(tmp_path: Path, args: list[str], needle: str) -> None:
     refused(fyt(tmp_path, "serve", "--demo", *args), needle)
@@ -366,6 +373,6 @@ def test_serve_refuses_bad_options(tmp_path: Path, args: list[str], needle: str)
 
 
 def test_unknown_command_is_a_usage_error(tmp_path: Path) -> None:
-    result: Any = fyt(tmp_path, "demo", "explode")
+    result = fyt(tmp_path, "demo", "explode")
     assert result.exit_code == 2
     assert "No such command" in result.output

@@ -26,6 +26,7 @@ WAIT = 30.0  # seconds: every wait is bounded
 AGENCIES = ("public_security", "real_estate", "market_supervision", "social_security")
 
 ME = "{ me { userId name org roles courtCode } }"
+ME_USER_ID = "{ me { userId } }"
 PERSON = """
 query Person($id: String!, $case: String) {
   person(idNumber: $id, caseNumber: $case) { idNumber identity { name } }
@@ -327,7 +328,7 @@ async def test_production_app_serves_no_graphiql(
             # and an API client posts a query
             api = await client.post(
                 "/graphql",
-                json={"query": "{ me { userId } }"},
+                json={"query": ME_USER_ID},
                 headers={"Authorization": f"Bearer {tokens['judge-zhang']}"},
             )
     finally:
