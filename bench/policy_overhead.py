@@ -4,8 +4,8 @@
 
 Both variants run in this process over the same ASGI app code and the same data (the demo
 judge, citing each person's case): "with" is the hub as shipped; "without" builds the schema
-with the policy extensions replaced by pass-throughs (a measurement harness only — the hub has
-no switch to turn access control off). Requests go through the ASGI app directly (no sockets),
+with the policy extensions replaced by pass-throughs that only validate the identifiers (a
+measurement harness only — the hub has no switch to turn access control off). Requests go through the ASGI app directly (no sockets),
 8 at a time, and the CPU time of the process is compared; rounds alternate to cancel drift.
 """
 
@@ -35,7 +35,11 @@ def without_policy() -> None:
     import hub.policy.subjects as subjects_module
     from strawberry.extensions.field_extension import FieldExtension
 
+    from hub.identifiers import check_id_number, check_uscc, normalize_case_number
+
     class PassThrough(FieldExtension):
+        """Input validation only (that is not access control and stays in both variants)."""
+
         def __init__(self, **_: Any) -> None:
             pass
 
@@ -43,6 +47,11 @@ def without_policy() -> None:
             return next_(source, info, **kwargs)
 
         async def resolve_async(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
+            for name, check in (("id_number", check_id_number), ("uscc", check_uscc)):
+                if name in kwargs:
+                    kwargs[name] = check(kwargs[name])
+            if kwargs.get("case_number") is not None:
+                kwargs["case_number"] = normalize_case_number(kwargs["case_number"])
             return await next_(source, info, **kwargs)
 
     schema_module.attach_policy = lambda *a, **k: None

@@ -17,7 +17,7 @@ class ConfigError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
+def _float(env: Mapping[str, str], name: str, default: float, *, allow_zero: bool = False) -> float:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -25,7 +25,7 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
-    if value <= 0:
+    if value < 0 or (value == 0 and not allow_zero):
         raise ConfigError(f"{name} must be positive, got {raw!r}")
     return value
 
@@ -71,6 +71,7 @@ class Settings:
     max_reference_depth: int = 3
     max_batch_subjects: int = 1000
     policy_dir: Path = field(default_factory=lambda: POLICY_DIR)
+    purpose_cache_seconds: float = 5.0
 
     @property
     def production(self) -> bool:
@@ -117,5 +118,6 @@ class Settings:
             connectors=connectors,
             max_reference_depth=_int(env, "HUB_MAX_REFERENCE_DEPTH", 3),
             policy_dir=Path(env["HUB_POLICY_DIR"]) if env.get("HUB_POLICY_DIR") else POLICY_DIR,
+            purpose_cache_seconds=_float(env, "HUB_PURPOSE_CACHE_SECONDS", 5.0, allow_zero=True),
         )
         return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,34 @@ from hub.policy.fields import schema_fields
 from hub.policy.table import FieldInfo, PolicyTable
 
 
+class TtlCache:
+    """Found records kept for a few seconds (cited cases, for purpose binding).
+
+    Case data changes (closing, reassignment) reach the hub from the court's case system; a
+    look-up sees them at most ``seconds`` later. ``seconds=0`` turns the cache off.
+    """
+
+    def __init__(self, seconds: float, limit: int = 20_000) -> None:
+        self.seconds = seconds
+        self.limit = limit
+        self._entries: dict[str, tuple[float, Any]] = {}
+
+    async def get(self, key: str, load: Callable[[], Awaitable[Any]]) -> Any:
+        now = time.monotonic()
+        hit = self._entries.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        value = await load()
+        if value is not None and self.seconds > 0:
+            if len(self._entries) >= self.limit:
+                self._entries.clear()
+            self._entries[key] = (now + self.seconds, value)
+        return value
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -26,6 +55,7 @@ class Runtime:
     policy: PolicyTable
     policy_fields: dict[str, FieldInfo]
     timeouts: dict[str, float] = field(default_factory=dict)
+    purposes: TtlCache = field(default_factory=lambda: TtlCache(0))
 
     @classmethod
     def open(
@@ -56,6 +86,7 @@ class Runtime:
             policy=policy,
             policy_fields=policy_fields,
             timeouts=timeouts,
+            purposes=TtlCache(settings.purpose_cache_seconds),
         )
 
     def reload_policy(self) -> PolicyTable:
@@ -65,6 +96,7 @@ class Runtime:
         """
         table = PolicyTable.load(self.settings.policy_dir, self.policy_fields)
         self.policy = table
+        self.purposes.clear()
         return table
 
     async def close(self) -> None:

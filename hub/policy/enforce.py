@@ -75,7 +75,7 @@ class Plan:
         return self
 
     def apply(self, value: Any) -> Any:
-        if value is None or not self.views or not any(self.views.values()):
+        if value is None or self.passthrough:
             return value
         if isinstance(value, list):
             return [self._wrap(v) for v in value]
@@ -290,28 +290,27 @@ def _then(awaitable: Awaitable[Any], fn: Callable[[Any], Any]) -> Any:
 class PolicyField(FieldExtension):
     """Enforces the caller's grants on one object-returning field (see module docstring)."""
 
-    def _plan(self, info: Info[Any, Any]) -> tuple[Plan, Grants]:
-        context = info.context
-        grants = context.grants
-        plan = plan_for(grants, context.runtime.policy_fields, info)
-        if plan.own == Decision.DENY:
-            raise forbidden(
-                grants, f"{info._raw_info.parent_type.name}.{info._raw_info.field_name}"
-            )
-        if plan.denied:
-            coordinate = f"{info._raw_info.parent_type.name}.{info._raw_info.field_name}"
-            raise Forbidden(
-                f"{grants.describe} may see none of the fields requested under {coordinate}",
-                coordinate=coordinate,
-                reason="POLICY",
-            )
-        return plan, grants
+    @staticmethod
+    def _plan(info: Info[Any, Any]) -> Plan:
+        raw_info = info._raw_info
+        grants = raw_info.context.grants
+        node = raw_info.field_nodes[0]
+        hit = grants.plans.get(id(node))
+        if hit is not None and hit[0] is node and hit[1] == len(raw_info.field_nodes):
+            plan: Plan = hit[2]
+        else:
+            plan = plan_for(grants, raw_info.context.runtime.policy_fields, info)
+        if plan.refusal is not None:
+            raise plan.refusal()
+        return plan
 
     def resolve(
         self, next_: Callable[..., Any], source: Any, info: Info[Any, Any], **kwargs: Any
     ) -> Any:
-        plan, _ = self._plan(info)
-        result = next_(raw(source), info, **kwargs)
+        plan = self._plan(info)
+        result = next_(getattr(source, RAW, source), info, **kwargs)
+        if plan.passthrough:
+            return result
         if inspect.isawaitable(result):
             return _then(result, plan.apply)
         return plan.apply(result)
@@ -319,8 +318,8 @@ class PolicyField(FieldExtension):
     async def resolve_async(
         self, next_: Callable[..., Any], source: Any, info: Info[Any, Any], **kwargs: Any
     ) -> Any:
-        plan, _ = self._plan(info)
-        result = next_(raw(source), info, **kwargs)
+        plan = self._plan(info)
+        result = next_(getattr(source, RAW, source), info, **kwargs)
         if inspect.isawaitable(result):
             result = await result
         return plan.apply(result)

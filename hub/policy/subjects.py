@@ -55,7 +55,9 @@ async def purpose_verdicts(
             " (for example （2026）鲁0602执123号)"
         )
     principal = context.principal
-    record = await context.loaders.load(CASE_PURPOSES, case)
+    record = await context.runtime.purposes.get(
+        case, lambda: context.loaders.load(CASE_PURPOSES, case)
+    )
     if record is None:
         raise Forbidden(
             f"case {case} is not known to the hub", reason="CASE_UNKNOWN", caseNumber=case

@@ -165,6 +165,7 @@ class PolicyTable:
             if ln.ptype == "g":
                 self._parents.setdefault(ln.values[0], set()).add(ln.values[1])
         self._tables: dict[tuple[tuple[str, ...], frozenset[str]], Grants] = {}
+        self._by_caller: dict[tuple[tuple[str, ...], str], Grants] = {}
         self._lock = threading.Lock()
         # Compile once up front so a broken model or policy fails at load, not at a request.
         self._enforcer(("__probe__",), frozenset())
@@ -207,6 +208,10 @@ class PolicyTable:
         return casbin.Enforcer(str(self.model_path), _Lines(chosen))
 
     def grants(self, roles: tuple[str, ...], org: str) -> Grants:
+        """The compiled grants of a caller; a dict hit after the first request of each kind."""
+        hit = self._by_caller.get((roles, org))
+        if hit is not None:
+            return hit
         patterns = frozenset(p for p in self._patterns if glob_match(org, p))
         key = (tuple(sorted(roles)), patterns)
         table = self._tables.get(key)
@@ -216,6 +221,9 @@ class PolicyTable:
                 self._tables[key] = table
         if table.org != org:
             table = dataclasses.replace(table, org=org)  # same decisions, the caller's org named
+        if len(self._by_caller) >= 10_000:
+            self._by_caller.clear()
+        self._by_caller[(roles, org)] = table
         return table
 
     def _compile(self, roles: tuple[str, ...], org: str, patterns: frozenset[str]) -> Grants:
