@@ -21,7 +21,7 @@ from hub.runtime import Runtime
 
 def create_app(settings: Settings, *, sources: Mapping[str, Any] | None = None) -> Starlette:
     """Build the hub; ``sources`` replaces named connector sources (tests, fault injection)."""
-    schema = build_schema(max_reference_depth=settings.max_reference_depth)
+    schema = build_schema(limits=settings.limits, production=settings.production)
     view = HubGraphQLView(
         schema,
         graphql_ide=None if settings.production else "graphiql",

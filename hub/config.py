@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from connectors import registry
 
@@ -70,8 +71,26 @@ class Settings:
     connectors: dict[str, ConnectorSettings] = field(default_factory=dict)
     max_reference_depth: int = 3
     max_batch_subjects: int = 1000
+    max_query_depth: int = 12
+    max_aliases: int = 50
+    max_tokens: int = 5_000
+    max_query_cost: int = 50_000
+    max_batch_operations: int = 10
     policy_dir: Path = field(default_factory=lambda: POLICY_DIR)
     purpose_cache_seconds: float = 5.0
+
+    @property
+    def limits(self) -> Any:
+        from hub.graphql.limits import Limits
+
+        return Limits(
+            max_depth=self.max_query_depth,
+            max_reference_depth=self.max_reference_depth,
+            max_aliases=self.max_aliases,
+            max_tokens=self.max_tokens,
+            max_cost=self.max_query_cost,
+            max_batch_operations=self.max_batch_operations,
+        )
 
     @property
     def production(self) -> bool:
@@ -117,6 +136,11 @@ class Settings:
             jwt_audience=env.get("HUB_JWT_AUDIENCE", "fyt-hub"),
             connectors=connectors,
             max_reference_depth=_int(env, "HUB_MAX_REFERENCE_DEPTH", 3),
+            max_query_depth=_int(env, "HUB_MAX_QUERY_DEPTH", 12),
+            max_aliases=_int(env, "HUB_MAX_ALIASES", 50),
+            max_tokens=_int(env, "HUB_MAX_TOKENS", 5_000),
+            max_query_cost=_int(env, "HUB_MAX_QUERY_COST", 50_000),
+            max_batch_operations=_int(env, "HUB_MAX_BATCH_OPERATIONS", 10),
             policy_dir=Path(env["HUB_POLICY_DIR"]) if env.get("HUB_POLICY_DIR") else POLICY_DIR,
             purpose_cache_seconds=_float(env, "HUB_PURPOSE_CACHE_SECONDS", 5.0, allow_zero=True),
         )

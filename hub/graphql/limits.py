@@ -1,7 +1,26 @@
-"""Static limits checked while validating a query, before anything runs."""
+"""Query limits: what a single request may ask for, checked before anything runs.
+
+An exchange holding every citizen's data is a target; a query is refused with
+``QUERY_TOO_COMPLEX`` and ``extensions.limit`` naming the limit when it
+
+- nests fields deeper than ``max_depth`` (``DEPTH``),
+- nests persons and enterprises through references deeper than ``max_reference_depth``
+  (``REFERENCE_DEPTH``),
+- uses more than ``max_aliases`` aliases (``ALIASES``),
+- has more than ``max_tokens`` tokens (``TOKENS``, enforced by the parser),
+- would cost more than ``max_cost`` (``COST``): every object field costs 1 per parent item; a
+  subject list costs its actual length, any other list is assumed to hold 10 items.
+
+Fragments are followed wherever they are spread (a fragment or operation *named* like an
+introspection field is just a name), so nesting cannot hide in them. The static limits are a
+validation rule (cached with the document); the cost needs the variables and is checked when
+the operation executes.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -10,93 +29,261 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLError,
     GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    VariableNode,
     get_named_type,
+    is_leaf_type,
 )
 from graphql.validation import ValidationRule
+from strawberry.extensions import SchemaExtension
+from strawberry.types.execution import ExecutionResult
 
 SUBJECT_TYPE_NAMES = frozenset({"Person", "Enterprise", "Subject"})
+SUBJECT_LIST_ARGUMENTS = frozenset({"idNumbers", "usccs"})
+LIST_FANOUT = 10
 _WALK_BUDGET = 20_000
 
 
-def _too_complex(message: str, node: Any, limit: str) -> GraphQLError:
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_depth: int = 12
+    max_reference_depth: int = 3
+    max_aliases: int = 50
+    max_tokens: int = 5_000
+    max_cost: int = 50_000
+    max_batch_operations: int = 10
+
+
+def too_complex(message: str, limit: str, node: Any = None) -> GraphQLError:
     return GraphQLError(message, node, extensions={"code": "QUERY_TOO_COMPLEX", "limit": limit})
 
 
-def reference_depth(
-    schema: GraphQLSchema,
-    operation: OperationDefinitionNode,
-    fragments: dict[str, FragmentDefinitionNode],
-) -> int:
-    """How many subjects (Person / Enterprise) deep the operation's selections nest."""
-    budget = [_WALK_BUDGET]
-    deepest = 0
+@dataclass
+class Shape:
+    depth: int = 0
+    reference_depth: int = 0
+    aliases: int = 0
 
-    def walk(
-        selection_set: SelectionSetNode, parent: Any, depth: int, visiting: frozenset[str]
-    ) -> None:
-        nonlocal deepest
+
+def _is_list(t: Any) -> bool:
+    while isinstance(t, GraphQLNonNull):
+        t = t.of_type
+    return isinstance(t, GraphQLList)
+
+
+class _Walker:
+    """Walks an operation's selections with types, following fragment spreads."""
+
+    def __init__(self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode]) -> None:
+        self.schema = schema
+        self.fragments = fragments
+        self.budget = _WALK_BUDGET
+
+    def fields(
+        self, selection_set: SelectionSetNode, parent: Any, visiting: frozenset[str] = frozenset()
+    ) -> Iterator[tuple[FieldNode, Any, Any]]:
+        """(field node, field definition or None, its parent type) for every selected field."""
         for sel in selection_set.selections:
-            budget[0] -= 1
-            if budget[0] < 0:
-                raise _too_complex("the query is too large to analyse; simplify it", sel, "SIZE")
+            self.budget -= 1
+            if self.budget < 0:
+                raise too_complex("the query is too large to analyse; simplify it", "SIZE", sel)
             if isinstance(sel, FieldNode):
-                if not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
-                    continue
-                field = parent.fields.get(sel.name.value)
-                if field is None:
-                    continue
-                named = get_named_type(field.type)
-                d = depth + (1 if named.name in SUBJECT_TYPE_NAMES else 0)
-                deepest = max(deepest, d)
-                if sel.selection_set is not None:
-                    walk(sel.selection_set, named, d, visiting)
+                definition = None
+                if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
+                    definition = parent.fields.get(sel.name.value)
+                yield sel, definition, parent
             elif isinstance(sel, InlineFragmentNode):
                 cond = (
-                    schema.get_type(sel.type_condition.name.value) if sel.type_condition else parent
+                    self.schema.get_type(sel.type_condition.name.value)
+                    if sel.type_condition
+                    else parent
                 )
-                walk(sel.selection_set, cond, depth, visiting)
+                yield from self.fields(sel.selection_set, cond, visiting)
             elif isinstance(sel, FragmentSpreadNode):
                 name = sel.name.value
-                frag = fragments.get(name)
+                frag = self.fragments.get(name)
                 if frag is None or name in visiting:
                     continue
-                walk(
-                    frag.selection_set,
-                    schema.get_type(frag.type_condition.name.value),
-                    depth,
-                    visiting | {name},
+                cond = self.schema.get_type(frag.type_condition.name.value)
+                yield from self.fields(frag.selection_set, cond, visiting | {name})
+
+    def shape(
+        self,
+        selection_set: SelectionSetNode,
+        parent: Any,
+        depth: int,
+        refs: int,
+        out: Shape,
+        visiting: frozenset[str] = frozenset(),
+    ) -> None:
+        for node, definition, _ in self.fields(selection_set, parent, visiting):
+            if node.alias is not None:
+                out.aliases += 1
+            if definition is None:
+                continue
+            named = get_named_type(definition.type)
+            d = depth + 1
+            r = refs + (1 if named.name in SUBJECT_TYPE_NAMES else 0)
+            out.depth = max(out.depth, d)
+            out.reference_depth = max(out.reference_depth, r)
+            if node.selection_set is not None:
+                self.shape(node.selection_set, named, d, r, out)
+
+    def cost(
+        self,
+        selection_set: SelectionSetNode,
+        parent: Any,
+        multiplier: int,
+        variables: dict[str, Any],
+    ) -> int:
+        total = 0
+        for node, definition, _ in self.fields(selection_set, parent):
+            if definition is None or is_leaf_type(get_named_type(definition.type)):
+                continue
+            total += multiplier
+            fanout = 1
+            if _is_list(definition.type):
+                fanout = _subject_list_length(node, variables) or LIST_FANOUT
+            if node.selection_set is not None:
+                total += self.cost(
+                    node.selection_set,
+                    get_named_type(definition.type),
+                    multiplier * fanout,
+                    variables,
                 )
-
-    root = schema.get_root_type(operation.operation)
-    walk(operation.selection_set, root, 0, frozenset())
-    return deepest
+        return total
 
 
-def reference_depth_rule(max_depth: int) -> type[ValidationRule]:
-    class ReferenceDepth(ValidationRule):
+def _subject_list_length(node: FieldNode, variables: dict[str, Any]) -> int | None:
+    for arg in node.arguments or ():
+        if arg.name.value not in SUBJECT_LIST_ARGUMENTS:
+            continue
+        value = arg.value
+        if isinstance(value, ListValueNode):
+            return len(value.values)
+        if isinstance(value, VariableNode):
+            v = variables.get(value.name.value)
+            return len(v) if isinstance(v, list) else 1
+    return None
+
+
+def _fragments(document: Any) -> dict[str, FragmentDefinitionNode]:
+    return {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+
+
+def query_limits_rule(limits: Limits) -> type[ValidationRule]:
+    class QueryLimits(ValidationRule):
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
-            doc = self.context.document
-            fragments = {
-                d.name.value: d for d in doc.definitions if isinstance(d, FragmentDefinitionNode)
-            }
+            walker = _Walker(self.context.schema, _fragments(self.context.document))
+            shape = Shape()
             try:
-                depth = reference_depth(self.context.schema, node, fragments)
+                walker.shape(
+                    node.selection_set,
+                    self.context.schema.get_root_type(node.operation),
+                    0,
+                    0,
+                    shape,
+                )
             except GraphQLError as err:
                 self.report_error(err)
                 return
-            if depth > max_depth:
+            if shape.depth > limits.max_depth:
                 self.report_error(
-                    _too_complex(
-                        f"the query nests persons and enterprises {depth} deep through references;"
-                        f" at most {max_depth} are allowed — query the referenced subject on its own",
+                    too_complex(
+                        f"the query nests fields {shape.depth} deep; at most {limits.max_depth}",
+                        "DEPTH",
                         node,
+                    )
+                )
+            if shape.reference_depth > limits.max_reference_depth:
+                self.report_error(
+                    too_complex(
+                        f"the query nests persons and enterprises {shape.reference_depth} deep through"
+                        f" references; at most {limits.max_reference_depth} are allowed — query the"
+                        " referenced subject on its own",
                         "REFERENCE_DEPTH",
+                        node,
+                    )
+                )
+            if shape.aliases > limits.max_aliases:
+                self.report_error(
+                    too_complex(
+                        f"the query uses {shape.aliases} aliases; at most {limits.max_aliases}",
+                        "ALIASES",
+                        node,
                     )
                 )
 
-    return ReferenceDepth
+    return QueryLimits
+
+
+def operation_cost(
+    schema: GraphQLSchema, document: Any, operation_name: str | None, variables: dict[str, Any]
+) -> int:
+    walker = _Walker(schema, _fragments(document))
+    total = 0
+    for d in document.definitions:
+        if isinstance(d, OperationDefinitionNode) and (
+            operation_name is None or (d.name and d.name.value == operation_name)
+        ):
+            total += walker.cost(d.selection_set, schema.get_root_type(d.operation), 1, variables)
+    return total
+
+
+_COSTS: dict[tuple[int, str | None, tuple[tuple[str, int], ...]], tuple[Any, int]] = {}
+
+
+def cached_cost(
+    schema: GraphQLSchema, document: Any, operation_name: str | None, variables: dict[str, Any]
+) -> int:
+    """The cost depends on the document and the lengths of list variables only."""
+    lengths = tuple(sorted((k, len(v)) for k, v in variables.items() if isinstance(v, list)))
+    key = (id(document), operation_name, lengths)
+    hit = _COSTS.get(key)
+    if hit is not None and hit[0] is document:
+        return hit[1]
+    cost = operation_cost(schema, document, operation_name, variables)
+    if len(_COSTS) >= 4096:
+        _COSTS.clear()
+    _COSTS[key] = (document, cost)  # the entry keeps the document alive: its id stays unique
+    return cost
+
+
+class QueryCost(SchemaExtension):
+    """Refuses an operation whose estimated cost exceeds the limit (needs the variables)."""
+
+    def __init__(self, limit: int = Limits.max_cost) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def on_execute(self) -> Iterator[None]:
+        ec = self.execution_context
+        document = ec.graphql_document
+        if document is not None and not ec.result:
+            try:
+                cost = cached_cost(
+                    ec.schema._schema, document, ec.operation_name, ec.variables or {}
+                )
+            except GraphQLError as err:
+                ec.result = ExecutionResult(data=None, errors=[err])
+            else:
+                if cost > self.limit:
+                    ec.result = ExecutionResult(
+                        data=None,
+                        errors=[
+                            too_complex(
+                                f"the query would cost {cost:,} (each object field per item; subject lists by"
+                                f" their length, other lists counted as {LIST_FANOUT}); at most"
+                                f" {self.limit:,} — ask for fewer subjects or fewer nested lists",
+                                "COST",
+                            )
+                        ],
+                    )
+        yield

@@ -6,12 +6,19 @@ import logging
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError, GraphQLSyntaxError
-from strawberry.extensions import AddValidationRules, MaskErrors, ParserCache, ValidationCache
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxTokensLimiter,
+    ParserCache,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from hub.errors import HubError
-from hub.graphql.limits import reference_depth_rule
+from hub.graphql.limits import Limits, QueryCost, query_limits_rule
 from hub.graphql.query import Query
 from hub.policy.enforce import attach_policy
 
@@ -28,27 +35,6 @@ class MaskUnexpectedErrors(MaskErrors):
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=_unexpected, error_message="internal error")
-
-    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        out = []
-        for error in super()._process_errors(errors):
-            if error.original_error is None and not (error.extensions or {}).get("code"):
-                # A query the schema refuses: say which kind, as clients expect a code.
-                code = (
-                    "GRAPHQL_PARSE_FAILED"
-                    if isinstance(error, GraphQLSyntaxError)
-                    else "GRAPHQL_VALIDATION_FAILED"
-                )
-                error = GraphQLError(
-                    error.message,
-                    error.nodes,
-                    error.source,
-                    error.positions,
-                    error.path,
-                    extensions={**(error.extensions or {}), "code": code},
-                )
-            out.append(error)
-        return out
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         context = self.execution_context.context
@@ -101,7 +87,11 @@ def _strawberry_types(root: type) -> list[type]:
     return list(seen.values())
 
 
-def build_schema(*, max_reference_depth: int = 3, **kwargs: Any) -> HubSchema:
+def build_schema(
+    *, limits: Limits | None = None, production: bool = False, **kwargs: Any
+) -> HubSchema:
+    """The hub's schema. ``production`` turns introspection and field suggestions off."""
+    limits = limits or Limits()
     # Policy enforcement is declared on every object-returning field of subject data (the
     # caller's own account excepted) before strawberry converts the types.
     attach_policy(
@@ -110,13 +100,21 @@ def build_schema(*, max_reference_depth: int = 3, **kwargs: Any) -> HubSchema:
             {"Query.me", "Query.person", "Query.persons", "Query.enterprise", "Query.enterprises"}
         ),
     )
-    rules = [reference_depth_rule(max_reference_depth)]
+    rules: list[Any] = [query_limits_rule(limits)]
+    if production:
+        rules.append(NoSchemaIntrospectionCustomRule)
     return HubSchema(
         query=Query,
+        config=StrawberryConfig(
+            disable_field_suggestions=production,
+            batching_config={"max_operations": limits.max_batch_operations},
+        ),
         extensions=[
+            lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
             lambda: ParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
             lambda: AddValidationRules(rules),
+            lambda: QueryCost(limits.max_cost),
             MaskUnexpectedErrors,
         ],
         **kwargs,

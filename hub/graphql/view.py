@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.http.base import HTTPException  # the exception strawberry turns into a status
 
 from hub.errors import Unauthenticated
 from hub.federation.loaders import Loaders
@@ -35,9 +36,41 @@ def _header(scope: Scope, wanted: bytes) -> str | None:
     return None
 
 
+def add_code(error: dict[str, Any]) -> None:
+    """Every error leaves with ``extensions.code``; refused documents get GraphQL's usual ones."""
+    extensions = error.setdefault("extensions", {})
+    if "code" in extensions:
+        return
+    message = str(error.get("message", ""))
+    if message.startswith("Syntax Error") and "tokens" in message:
+        extensions.update(code="QUERY_TOO_COMPLEX", limit="TOKENS")
+    elif message.startswith("Syntax Error"):
+        extensions["code"] = "GRAPHQL_PARSE_FAILED"
+    elif "path" in error:
+        extensions["code"] = "INTERNAL_SERVER_ERROR"
+    else:
+        extensions["code"] = "GRAPHQL_VALIDATION_FAILED"
+
+
 class HubGraphQLView(GraphQL):
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    async def process_result(self, request: Any, result: Any) -> Any:
+        data = await super().process_result(request, result)
+        for error in data.get("errors") or ():
+            add_code(error)
+        return data
+
+    def _validate_batch_request(self, request_data: list[Any], protocol: Any) -> None:
+        limit = self.schema.config.batching_config["max_operations"]  # type: ignore[index]
+        if len(request_data) > limit:
+            raise HTTPException(
+                400,
+                f"a batched request may carry at most {limit} operations, got {len(request_data)};"
+                " split it",
+            )
+        super()._validate_batch_request(request_data, protocol)
 
     def decode_json(self, data: str | bytes) -> object:
         # orjson refuses invalid UTF-8 with a JSONDecodeError, which strawberry answers with 400.
