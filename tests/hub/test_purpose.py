@@ -1,0 +1,284 @@
+"""Purpose binding: a judge must cite an open case of their court, assigned to them, naming the
+subject as a party; otherwise PURPOSE_REQUIRED / FORBIDDEN and no agency is asked anything."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Any
+
+import pytest
+
+from connectors.base.identifiers import make_id_number
+from hub.cases import service as cases_service
+from tests.conftest import Api
+from tests.hub.policy_support import (
+    AGENCIES,
+    calls,
+    client,
+    codes,
+    demo_token,
+    forget_calls,
+    recorded_app,
+)
+
+PERSON_PROFILE = """
+query PurposePerson($id: String!, $case: String) {
+  person(idNumber: $id, caseNumber: $case) {
+    idNumber
+    identity { name }
+    assets { realEstates { unitNumber } vehicles { plate } }
+    insurance { records { kind } }
+  }
+}
+"""
+
+PERSONS_PROFILE = """
+query PurposePersons($ids: [String!]!, $case: String) {
+  persons(idNumbers: $ids, caseNumber: $case) {
+    idNumber
+    identity { name }
+    assets { realEstates { unitNumber } vehicles { plate } }
+    insurance { records { kind } }
+  }
+}
+"""
+
+ENTERPRISE_PROFILE = """
+query PurposeEnterprise($uscc: String!, $case: String) {
+  enterprise(uscc: $uscc, caseNumber: $case) { uscc registration { name } }
+}
+"""
+
+UNKNOWN_CASE = "（2026）鲁0602执99999号"
+
+
+@pytest.fixture(scope="module")
+async def recorded(settings: Any) -> AsyncIterator[tuple[Any, dict[str, Any]]]:
+    async with recorded_app(settings) as (app, sources):
+        yield app, sources
+
+
+@pytest.fixture
+async def judge(recorded: Any, demo: dict[str, Any]) -> AsyncIterator[Api]:
+    """judge-zhang on the recording app, with the calls of earlier tests forgotten."""
+    app, sources = recorded
+    forget_calls(sources)
+    async with client(app, demo_token(demo, "enforcement_judge")) as api:
+        yield api
+
+
+def agency_calls(recorded: Any) -> dict[str, list[Any]]:
+    return {name: c for name, c in calls(recorded[1]).items() if name in AGENCIES}
+
+
+def refusal(body: dict[str, Any]) -> dict[str, Any]:
+    """The one error of a refused look-up (the subject field is null)."""
+    assert body["data"] is None or all(v is None for v in body["data"].values()), body
+    assert len(body["errors"]) == 1, body["errors"]
+    return body["errors"][0]  # type: ignore[no-any-return]
+
+
+async def parties_of(app: Any, case: str) -> set[str]:
+    async with app.state.runtime.engine.connect() as conn:
+        return {p.subject_id for p in await cases_service.parties_of_case(conn, case)}
+
+
+async def test_no_case_number_is_purpose_required(
+    judge: Api, recorded: Any, demo: dict[str, Any]
+) -> None:
+    # given a party of one of the judge's open cases
+    sample = demo["samples"]["persons"][0]
+    # when the judge asks without citing the case
+    body = await judge.query(PERSON_PROFILE, {"id": sample["idNumber"]})
+    # then PURPOSE_REQUIRED says how to fix it, and nothing was asked of anyone
+    error = refusal(body)
+    assert error["extensions"]["code"] == "PURPOSE_REQUIRED"
+    assert error["path"] == ["person"]
+    assert "caseNumber" in error["message"]
+    assert calls(recorded[1]) == {name: [] for name in recorded[1]}
+
+
+async def test_enterprise_without_case_number_is_purpose_required(
+    judge: Api, recorded: Any, demo: dict[str, Any]
+) -> None:
+    # given an enterprise party of one of the judge's open cases
+    uscc = demo["samples"]["enterprises"][0]["uscc"]
+    # when the judge asks without citing the case
+    body = await judge.query(ENTERPRISE_PROFILE, {"uscc": uscc})
+    # then
+    assert body["data"] == {"enterprise": None}
+    assert codes(body) == ["PURPOSE_REQUIRED"]
+    assert agency_calls(recorded) == {name: [] for name in AGENCIES}
+
+
+async def test_unknown_case_is_forbidden(judge: Api, recorded: Any, demo: dict[str, Any]) -> None:
+    # given a well-formed case number the hub does not know
+    sample = demo["samples"]["persons"][0]
+    # when
+    body = await judge.query(PERSON_PROFILE, {"id": sample["idNumber"], "case": UNKNOWN_CASE})
+    # then
+    error = refusal(body)
+    assert error["extensions"] == {
+        "code": "FORBIDDEN",
+        "reason": "CASE_UNKNOWN",
+        "caseNumber": UNKNOWN_CASE,
+    }
+    assert agency_calls(recorded) == {name: [] for name in AGENCIES}
+
+
+async def test_case_of_another_court_is_forbidden(
+    judge: Api, recorded: Any, demo: dict[str, Any]
+) -> None:
+    # given a party of an open case of the 牟平 court (the judge sits in 芝罘)
+    sample = demo["samples"]["otherCourtPersons"][0]
+    assert "鲁0612" in sample["caseNumber"]
+    # when
+    body = await judge.query(
+        PERSON_PROFILE, {"id": sample["idNumber"], "case": sample["caseNumber"]}
+    )
+    # then
+    error = refusal(body)
+    assert error["extensions"]["code"] == "FORBIDDEN"
+    assert error["extensions"]["reason"] == "CASE_OTHER_COURT"
+    assert agency_calls(recorded) == {name: [] for name in AGENCIES}
+
+
+async def test_closed_case_is_forbidden(judge: Api, recorded: Any, demo: dict[str, Any]) -> None:
+    # given a party of one of the judge's closed cases
+    sample = demo["samples"]["closedCasePersons"][0]
+    # when
+    body = await judge.query(
+        PERSON_PROFILE, {"id": sample["idNumber"], "case": sample["caseNumber"]}
+    )
+    # then
+    error = refusal(body)
+    assert error["extensions"]["reason"] == "CASE_CLOSED"
+    assert "closed" in error["message"]
+    assert agency_calls(recorded) == {name: [] for name in AGENCIES}
+
+
+async def test_case_assigned_to_another_judge_is_forbidden(judge: Api, recorded: Any) -> None:
+    # given an open case of the same court assigned to judge-zhou only
+    app, _ = recorded
+    async with app.state.runtime.engine.connect() as conn:
+        pairs = await cases_service.parties_of_open_cases(
+            conn, judge_id="judge-zhou", subject_kind="PERSON", limit=1
+        )
+        assert pairs, "the demo has open cases of judge-zhou"
+        case, party = pairs[0]
+        judges = await cases_service.judges_of_case(conn, case)
+    assert "judge-zhang" not in judges and case.startswith("（") and "鲁0602" in case
+    # when judge-zhang cites it for its party
+    body = await judge.query(PERSON_PROFILE, {"id": party.subject_id, "case": case})
+    # then
+    error = refusal(body)
+    assert error["extensions"]["reason"] == "NOT_ASSIGNED"
+    assert "judge-zhang" in error["message"]
+    assert agency_calls(recorded) == {name: [] for name in AGENCIES}
+
+
+async def test_subject_not_a_party_is_forbidden(
+    judge: Api, recorded: Any, demo: dict[str, Any]
+) -> None:
+    # given the judge's open case and a known person who is not a party of it
+    persons = demo["samples"]["persons"]
+    case = persons[0]["caseNumber"]
+    parties = await parties_of(recorded[0], case)
+    outsider = next(p["idNumber"] for p in persons if p["idNumber"] not in parties)
+    # when
+    body = await judge.query(PERSON_PROFILE, {"id": outsider, "case": case})
+    # then
+    error = refusal(body)
+    assert error["extensions"] == {"code": "FORBIDDEN", "reason": "NOT_A_PARTY", "caseNumber": case}
+    assert error["path"] == ["person"]
+    assert agency_calls(recorded) == {name: [] for name in AGENCIES}
+
+
+async def test_enterprise_not_a_party_is_forbidden(
+    judge: Api, recorded: Any, demo: dict[str, Any]
+) -> None:
+    # given an enterprise party of one case, cited with a person party's case
+    enterprise = demo["samples"]["enterprises"][0]
+    case = demo["samples"]["persons"][0]["caseNumber"]
+    assert enterprise["uscc"] not in await parties_of(recorded[0], case)
+    # when
+    body = await judge.query(ENTERPRISE_PROFILE, {"uscc": enterprise["uscc"], "case": case})
+    # then
+    assert refusal(body)["extensions"]["reason"] == "NOT_A_PARTY"
+    assert agency_calls(recorded) == {name: [] for name in AGENCIES}
+
+
+async def test_persons_loads_parties_and_refuses_the_others(
+    judge: Api, recorded: Any, demo: dict[str, Any]
+) -> None:
+    # given the judge's case, its party, a known non-party and a valid but unknown ID number
+    sample = demo["samples"]["persons"][0]
+    case, party = sample["caseNumber"], sample["idNumber"]
+    parties = await parties_of(recorded[0], case)
+    stranger = next(
+        p["idNumber"] for p in demo["samples"]["persons"] if p["idNumber"] not in parties
+    )
+    nobody = make_id_number("650102", date(1990, 5, 6), 11, male=False)
+    ids = [stranger, party, nobody, party]
+    # when they are looked up in one batch citing the case
+    body = await judge.query(PERSONS_PROFILE, {"ids": ids, "case": case})
+    # then the party loads (twice, in place) and each non-party is null with FORBIDDEN at its index
+    persons = body["data"]["persons"]
+    assert [p["idNumber"] if p else None for p in persons] == [None, party, None, party]
+    assert persons[1]["identity"]["name"] == sample["name"]
+    errors = sorted((tuple(e["path"]), e["extensions"]["reason"]) for e in body["errors"])
+    assert errors == [(("persons", 0), "NOT_A_PARTY"), (("persons", 2), "NOT_A_PARTY")]
+    assert set(codes(body)) == {"FORBIDDEN"}
+    # and the agencies were asked about the party only
+    made = agency_calls(recorded)
+    assert made["public_security"] and made["real_estate"] and made["social_security"]
+    for name, made_calls in made.items():
+        for method, keys in made_calls:
+            assert set(keys) == {party}, (name, method, keys)
+
+
+async def test_role_without_purpose_needs_no_case(recorded: Any, demo: dict[str, Any]) -> None:
+    # given the registry officer, whose role the policy does not bind to a purpose
+    app, sources = recorded
+    forget_calls(sources)
+    sample = demo["samples"]["persons"][0]
+    grants = app.state.runtime.policy.grants(("registry_officer",), "agency:real_estate")
+    assert not grants.requires_purpose
+    # when the officer asks without a case number
+    async with client(app, demo_token(demo, "registry_officer")) as officer:
+        body = await officer.query(
+            "query($id: String!) { person(idNumber: $id) { identity { name }"
+            " assets { realEstates { unitNumber } } } }",
+            {"id": sample["idNumber"]},
+        )
+    # then the granted fields load, and no case was looked up
+    assert "errors" not in body, body["errors"]
+    assert body["data"]["person"]["identity"]["name"] != sample["name"]  # masked for them
+    assert body["data"]["person"]["assets"]["realEstates"]
+    assert calls(sources)["court"] == []
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "2026鲁0602执1号",
+        "（2026）执1号",
+        "（2026）鲁0602执0号",
+        "（1989）鲁0602执1号",
+        " ",
+        "x" * 500,
+    ],
+)
+async def test_malformed_case_number_is_bad_input_before_purpose(
+    judge: Api, recorded: Any, demo: dict[str, Any], case: str
+) -> None:
+    # given a party of the judge's case, cited with a malformed case number
+    sample = demo["samples"]["persons"][0]
+    # when
+    body = await judge.query(PERSON_PROFILE, {"id": sample["idNumber"], "case": case})
+    # then BAD_USER_INPUT names the rule, and no case (nor anything else) was looked up
+    error = refusal(body)
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["rule"].startswith("CASE_NUMBER")
+    assert calls(recorded[1]) == {name: [] for name in recorded[1]}
