@@ -15,10 +15,10 @@ from hub.errors import BadUserInput
 # （2026）鲁0602执123号 — year, court abbreviation (province character + optional digits),
 # case-type characters (执, 执恢, 执保, 民初 …), serial, 号. ASCII brackets are accepted.
 _CASE = re.compile(
-    r"^[（(](?P<year>\d{4})[）)]"
-    r"(?P<court>[\u4e00-\u9fff]{1,3}\d{0,4})"
+    r"^[（(](?P<year>[0-9]{4})[）)]"
+    r"(?P<court>[\u4e00-\u9fff]{1,3}[0-9]{0,4})"
     r"(?P<kind>[\u4e00-\u9fff]{1,4})"
-    r"(?P<serial>[1-9]\d{0,5})号"
+    r"(?P<serial>[1-9][0-9]{0,5})号"
     r"(?P<suffix>之[一二三四五六七八九十]{1,3})?$"
 )
 

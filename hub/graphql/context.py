@@ -26,6 +26,7 @@ class HubContext:
     grants: Grants | None = None  # the caller's compiled grants (None only for the GraphiQL page)
     client: str | None = None
     purposes: dict[str, str | None] = field(default_factory=dict)  # subject id -> case cited
+    cited_cases: dict[str, Any] = field(default_factory=dict)  # case number -> purpose record
 
 
 def ctx(info: Info[Any, Any]) -> HubContext:

@@ -17,24 +17,25 @@ from hub.graphql.context import ctx
 from hub.graphql.court import Case, Me, resolve_me, resolve_my_cases
 from hub.graphql.enums import CaseStatus
 from hub.graphql.subjects import Enterprise, Person
+from hub.policy.enforce import plan_for
 from hub.policy.subjects import SubjectAccess
-from hub.policy.table import Decision
 
 
 async def _exist(info: Info[Any, Any], kind: str, keys: list[str]) -> list[bool]:
     """Which subjects the authoritative agency knows. If it cannot answer, every subject is
     returned and the agency's own fields carry the error (the rest of the profile still loads).
 
-    The full record is loaded when the caller may see it anyway (the look-up is then shared
-    with the field); otherwise only existence is asked.
+    The full record is loaded when the query asks for it and the caller may see some of it
+    (the look-up is then shared with the field); otherwise only existence is asked.
     """
     c = ctx(info)
+    plan = plan_for(c.grants, c.runtime.policy_fields, info)
     if kind == "PERSON":
-        visible = c.grants.decision("Person.identity") != Decision.DENY
-        lookup = L.IDENTITIES if visible else L.PERSONS_REGISTERED
+        wanted = "identity" in plan.live.get("Person", ())
+        lookup = L.IDENTITIES if wanted else L.PERSONS_REGISTERED
     else:
-        visible = c.grants.decision("Enterprise.registration") != Decision.DENY
-        lookup = L.ENTERPRISES if visible else L.ENTERPRISES_REGISTERED
+        wanted = "registration" in plan.live.get("Enterprise", ())
+        lookup = L.ENTERPRISES if wanted else L.ENTERPRISES_REGISTERED
     try:
         found = await c.loaders.load_many(lookup, keys)
     except ConnectorFailed:

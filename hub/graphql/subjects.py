@@ -26,7 +26,9 @@ from hub.graphql.records import (
     SocialInsurance,
     Vehicle,
 )
+from hub.policy.enforce import raw
 from hub.policy.masking import Mask, masked
+from hub.policy.subjects import check_reference
 
 
 def _load(info: Info[Any, Any], lookup: L.Lookup, key: str) -> Any:
@@ -36,9 +38,14 @@ def _load(info: Info[Any, Any], lookup: L.Lookup, key: str) -> Any:
 
 
 async def person_ref(info: Info[Any, Any], id_number: str | None) -> Person | None:
-    """A reference to a person: the full object if public security knows them, else null."""
+    """A reference to a person: the full object if public security knows them, else null.
+
+    For purpose-bound callers the referenced person must be a party of a case cited in this
+    request (``FORBIDDEN`` / ``NOT_A_PARTY`` otherwise, nothing fetched).
+    """
     if not id_number:
         return None
+    check_reference(info.context, id_number)
     return (
         Person(key=id_number, id_number=id_number)
         if await _load(info, L.IDENTITIES, id_number)
@@ -47,8 +54,10 @@ async def person_ref(info: Info[Any, Any], id_number: str | None) -> Person | No
 
 
 async def enterprise_ref(info: Info[Any, Any], uscc: str | None) -> Enterprise | None:
+    """A reference to an enterprise; the same rules as :func:`person_ref`."""
     if not uscc:
         return None
+    check_reference(info.context, uscc)
     return Enterprise(key=uscc, uscc=uscc) if await _load(info, L.ENTERPRISES, uscc) else None
 
 
@@ -99,7 +108,7 @@ class Equity:
 
     @strawberry.field(description="The enterprise the stake is in")
     async def enterprise(self, info: Info) -> Enterprise | None:
-        return await enterprise_ref(info, self.uscc)
+        return await enterprise_ref(info, raw(self).uscc)
 
 
 # --- person ---------------------------------------------------------------------------------
@@ -115,7 +124,7 @@ class EnterpriseRole:
 
     @strawberry.field
     async def enterprise(self, info: Info) -> Enterprise | None:
-        return await enterprise_ref(info, self.uscc)
+        return await enterprise_ref(info, raw(self).uscc)
 
 
 @strawberry.type(description="Social insurance and housing fund (social security)")
@@ -172,7 +181,7 @@ class KeyPerson:
 
     @strawberry.field
     async def person(self, info: Info) -> Person | None:
-        return await person_ref(info, self.id_number)
+        return await person_ref(info, raw(self).id_number)
 
 
 @strawberry.type(description="Registration (登记信息) of an enterprise (market supervision)")
@@ -192,11 +201,11 @@ class EnterpriseRegistration:
 
     @strawberry.field(description="The legal representative (法定代表人) as a full profile")
     async def legal_representative(self, info: Info) -> Person | None:
-        return await person_ref(info, self.legal_representative_id)
+        return await person_ref(info, raw(self).legal_representative_id)
 
     @strawberry.field(description="Key personnel: directors, supervisors, managers")
     def key_personnel(self, info: Info) -> list[KeyPerson] | None:
-        return _load(info, L.KEY_PERSONNEL, self.uscc)  # type: ignore[no-any-return]
+        return _load(info, L.KEY_PERSONNEL, raw(self).uscc)  # type: ignore[no-any-return]
 
 
 @strawberry.type(description="A shareholder (股东) of an enterprise with its stake")
@@ -211,9 +220,10 @@ class Shareholder:
 
     @strawberry.field(description="The shareholder: a Person or an Enterprise")
     async def holder(self, info: Info) -> Subject | None:
-        if self.holder_kind == "PERSON":
-            return await person_ref(info, self.holder_id)
-        return await enterprise_ref(info, self.holder_id)
+        record = raw(self)
+        if record.holder_kind == "PERSON":
+            return await person_ref(info, record.holder_id)
+        return await enterprise_ref(info, record.holder_id)
 
 
 @strawberry.type(description="企业全息视图: an enterprise's profile assembled from the agencies")

@@ -59,6 +59,9 @@ class Plan:
     denied: bool  # every requested leaf below is denied
     views: dict[str, type | None] = field(default_factory=dict)  # concrete type -> view class
     denied_leaves: list[str] = field(default_factory=list)
+    live: dict[str, frozenset[str]] = field(
+        default_factory=dict
+    )  # per type: fields that will resolve
     refusal: Callable[[], Forbidden] | None = None  # makes the error when the field is refused
     passthrough: bool = True  # nothing to mask or refuse in what this field returns
 
@@ -179,7 +182,17 @@ class PlanBuilder:
         plan.denied = self.all_denied(nodes, named)
         for obj_type in _concrete(named):
             special: dict[str, tuple[Decision, FieldInfo]] = {}
-            for name in _requested(nodes, obj_type.name, self.info, self.schema):
+            requested = _requested(nodes, obj_type.name, self.info, self.schema)
+            live = set()
+            for name, subnodes in requested.items():
+                gql_field = obj_type.fields.get(name)
+                if gql_field is None or self.decision(f"{obj_type.name}.{name}") == Decision.DENY:
+                    continue
+                sub_named = get_named_type(gql_field.type)
+                if is_leaf_type(sub_named) or not self.all_denied(subnodes, sub_named):
+                    live.add(name)
+            plan.live[obj_type.name] = frozenset(live)
+            for name in requested:
                 gql_field = obj_type.fields.get(name)
                 if gql_field is None or not is_leaf_type(get_named_type(gql_field.type)):
                     continue

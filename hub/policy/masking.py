@@ -41,12 +41,11 @@ def mask_phone(value: str) -> str:
 
 
 def mask_address(value: str) -> str:
-    """Province, city and district kept (the first nine characters at most), the rest hidden."""
+    """Province, city and district (or county-level city) kept, the rest hidden."""
     cut = 0
-    for marker in ("区", "县", "市", "旗"):
-        i = value.find(marker, 2)
-        if 0 < i < 12:
-            cut = max(cut, i + 1)
+    for i, ch in enumerate(value[:12]):
+        if i >= 2 and ch in "区县市旗":
+            cut = i + 1
     cut = cut or min(6, len(value) // 2)
     return value[:cut] + "****"
 

@@ -80,6 +80,7 @@ async def purpose_verdicts(
             reason="NOT_ASSIGNED",
             caseNumber=case,
         )
+    context.cited_cases[case] = record
     return [
         None
         if key in record.parties
@@ -88,6 +89,22 @@ async def purpose_verdicts(
         )
         for key in keys
     ]
+
+
+def check_reference(context: Any, key: str) -> None:
+    """Purpose binding reaches references too: a purpose-bound caller may follow a reference
+    (an equity's enterprise, a legal representative, a shareholder) only to a party of a case
+    cited in this request; nothing about anyone else is fetched."""
+    grants: Grants = context.grants
+    if not grants.requires_purpose:
+        return
+    if any(key in record.parties for record in context.cited_cases.values()):
+        return
+    raise Forbidden(
+        f"{key} is not a party of the case cited ({', '.join(context.cited_cases) or 'none'});"
+        " look them up citing a case they are a party of",
+        reason="NOT_A_PARTY",
+    )
 
 
 class SubjectAccess(FieldExtension):

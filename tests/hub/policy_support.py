@@ -22,10 +22,6 @@ DEMO_JUDGE = "judge-zhang"
 # field extensions run, so resolvers such as EnterpriseRegistration.legal_representative,
 # KeyPerson.person and Shareholder.holder read their key through the masking view and look up
 # the *masked* ID number: the referenced person silently resolves to null.
-MASKED_KEY_BUG = (
-    "product bug: cross-references resolve through the masking view, so a masked key"
-    " (legalRepresentativeId, KeyPerson.idNumber, Shareholder.holderId) finds no person"
-)
 
 
 def demo_token(demo: dict[str, Any], role: str) -> str:

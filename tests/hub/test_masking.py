@@ -20,7 +20,7 @@ from hub.policy.masking import (
     mask_phone,
 )
 from tests.conftest import TEST_PERSONS, TEST_SEED, Api
-from tests.hub.policy_support import MASKED_KEY_BUG, demo_token
+from tests.hub.policy_support import demo_token
 
 MASKED_ID = re.compile(r"^\d{6}\*{8}[\dX]{4}$")
 
@@ -218,7 +218,6 @@ async def test_market_officer_sees_persons_masked_and_enterprises_in_clear(
             _assert_masked(s["holderId"], clear_s["holderId"])
 
 
-@pytest.mark.xfail(reason=MASKED_KEY_BUG, strict=True)
 async def test_masked_references_still_resolve_with_masked_values(
     api: Api, reader: Api, demo: dict[str, Any]
 ) -> None:

@@ -41,22 +41,41 @@ def test_check_accepts_the_shipped_policy(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("line", "complaint"),
     [
-        ("p, registry_officer, agency:real_estate, Identiy.name, read, allow", "Identiy.name matches no field"),
-        ("p, registry_officer, agency:real_estate, Identity.name, write, allow", "action must be read or mask"),
+        (
+            "p, registry_officer, agency:real_estate, Identiy.name, read, allow",
+            "Identiy.name matches no field",
+        ),
+        (
+            "p, registry_officer, agency:real_estate, Identity.name, write, allow",
+            "action must be read or mask",
+        ),
         ("p, registry_officer, agency:real_estate, #email, mask, allow", "unknown tag #email"),
         ("p, registry_officer, agency:real_estate, Identity.name, read", "a policy line is"),
-        ("p, registry_officer, agency:real_estate, Identity.name, read, maybe", "effect must be allow or deny"),
-        ("p, registry_officer, agency:real_estate, @purpose, read, allow", "@purpose takes the action 'require'"),
-        ("x, registry_officer, agency:real_estate, Identity.name, read, allow", "unknown line type"),
+        (
+            "p, registry_officer, agency:real_estate, Identity.name, read, maybe",
+            "effect must be allow or deny",
+        ),
+        (
+            "p, registry_officer, agency:real_estate, @purpose, read, allow",
+            "@purpose takes the action 'require'",
+        ),
+        (
+            "x, registry_officer, agency:real_estate, Identity.name, read, allow",
+            "unknown line type",
+        ),
     ],
 )
-def test_check_names_the_bad_line(tmp_path: Path, policy_dir: Path, line: str, complaint: str) -> None:
+def test_check_names_the_bad_line(
+    tmp_path: Path, policy_dir: Path, line: str, complaint: str
+) -> None:
     # given the shipped policy with one bad line appended
     with (policy_dir / "policy.csv").open("a") as f:
         f.write(line + "\n")
     number = len((policy_dir / "policy.csv").read_text().splitlines())
     # when
-    result = run(["policy", "check"], {"HUB_DATA_DIR": str(tmp_path), "HUB_POLICY_DIR": str(policy_dir)})
+    result = run(
+        ["policy", "check"], {"HUB_DATA_DIR": str(tmp_path), "HUB_POLICY_DIR": str(policy_dir)}
+    )
     # then it fails, names the line and says what is wrong
     assert result.exit_code == 1
     assert f"line {number}" in result.output
@@ -65,36 +84,56 @@ def test_check_names_the_bad_line(tmp_path: Path, policy_dir: Path, line: str, c
 
 def test_check_refuses_a_missing_model(tmp_path: Path, policy_dir: Path) -> None:
     (policy_dir / "model.conf").unlink()
-    result = run(["policy", "check"], {"HUB_DATA_DIR": str(tmp_path), "HUB_POLICY_DIR": str(policy_dir)})
+    result = run(
+        ["policy", "check"], {"HUB_DATA_DIR": str(tmp_path), "HUB_POLICY_DIR": str(policy_dir)}
+    )
     assert result.exit_code == 1
     assert "model.conf is missing" in result.output
 
 
 def test_explain_names_the_deciding_lines(tmp_path: Path) -> None:
-    result = run(["policy", "explain", "--role", "enforcement_judge", "--org", "court:370602",
-                  "EnterpriseRegistration.phone"], {"HUB_DATA_DIR": str(tmp_path)})
+    result = run(
+        [
+            "policy",
+            "explain",
+            "--role",
+            "enforcement_judge",
+            "--org",
+            "court:370602",
+            "EnterpriseRegistration.phone",
+        ],
+        {"HUB_DATA_DIR": str(tmp_path)},
+    )
     assert result.exit_code == 0, result.output
-    assert "EnterpriseRegistration.phone for enforcement_judge of court:370602: mask" in result.output
+    assert (
+        "EnterpriseRegistration.phone for enforcement_judge of court:370602: mask" in result.output
+    )
     assert "EnterpriseRegistration.phone, read, deny" in result.output
     assert "EnterpriseRegistration.phone, mask, allow" in result.output
 
 
 def test_explain_default_deny(tmp_path: Path) -> None:
-    result = run(["policy", "explain", "--role", "auditor", "--org", "court:370602", "Identity.name"],
-                 {"HUB_DATA_DIR": str(tmp_path)})
+    result = run(
+        ["policy", "explain", "--role", "auditor", "--org", "court:370602", "Identity.name"],
+        {"HUB_DATA_DIR": str(tmp_path)},
+    )
     assert result.exit_code == 0
     assert ": deny" in result.output and "denied by default" in result.output
 
 
 def test_explain_purpose_marker(tmp_path: Path) -> None:
-    result = run(["policy", "explain", "--role", "enforcement_judge", "--org", "court:370612", "@purpose"],
-                 {"HUB_DATA_DIR": str(tmp_path)})
+    result = run(
+        ["policy", "explain", "--role", "enforcement_judge", "--org", "court:370612", "@purpose"],
+        {"HUB_DATA_DIR": str(tmp_path)},
+    )
     assert "@purpose for enforcement_judge of court:370612: required" in result.output
 
 
 def test_explain_refuses_an_unknown_coordinate(tmp_path: Path) -> None:
-    result = run(["policy", "explain", "--role", "x", "--org", "court:1", "Identiy.name"],
-                 {"HUB_DATA_DIR": str(tmp_path)})
+    result = run(
+        ["policy", "explain", "--role", "x", "--org", "court:1", "Identiy.name"],
+        {"HUB_DATA_DIR": str(tmp_path)},
+    )
     assert result.exit_code == 1
     assert "Identiy.name is not a field of the schema" in result.output
 
@@ -113,8 +152,20 @@ def test_sighup_reload_while_serving(tmp_path: Path, policy_dir: Path) -> None:
     port = free_port()
     log = (tmp_path / "serve.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "hub.cli", "serve", "--demo", "--persons", "60", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "hub.cli",
+            "serve",
+            "--demo",
+            "--persons",
+            "60",
+            "--port",
+            str(port),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -133,8 +184,12 @@ def test_sighup_reload_while_serving(tmp_path: Path, policy_dir: Path) -> None:
         person = info["samples"]["persons"][0]["idNumber"]
 
         def ask() -> dict[str, Any]:
-            r = httpx.post(f"{base}/graphql", json={"query": IDENTITY, "variables": {"id": person}},
-                           headers={"Authorization": f"Bearer {token}"}, timeout=10)
+            r = httpx.post(
+                f"{base}/graphql",
+                json={"query": IDENTITY, "variables": {"id": person}},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=10,
+            )
             return r.json()  # type: ignore[no-any-return]
 
         before = ask()
@@ -144,8 +199,13 @@ def test_sighup_reload_while_serving(tmp_path: Path, policy_dir: Path) -> None:
         with (policy_dir / "policy.csv").open("a") as f:
             f.write("p, registry_officer, agency:real_estate, Identity.gender, read, allow\n")
         cli_env = {k: v for k, v in env.items()}
-        result = subprocess.run([sys.executable, "-m", "hub.cli", "policy", "reload"], env=cli_env,
-                                capture_output=True, text=True, timeout=WAIT)
+        result = subprocess.run(
+            [sys.executable, "-m", "hub.cli", "policy", "reload"],
+            env=cli_env,
+            capture_output=True,
+            text=True,
+            timeout=WAIT,
+        )
         assert result.returncode == 0, result.stdout + result.stderr
         # then the next requests see the new decision
         deadline = time.monotonic() + WAIT
@@ -154,7 +214,9 @@ def test_sighup_reload_while_serving(tmp_path: Path, policy_dir: Path) -> None:
             time.sleep(0.05)
         # when a broken policy is signalled directly, it is refused and the last good one serves
         good = ask()
-        (policy_dir / "policy.csv").write_text("p, registry_officer, agency:real_estate, Identiy.name, read, allow\n")
+        (policy_dir / "policy.csv").write_text(
+            "p, registry_officer, agency:real_estate, Identiy.name, read, allow\n"
+        )
         process.send_signal(1)  # SIGHUP
         time.sleep(0.5)
         assert process.poll() is None

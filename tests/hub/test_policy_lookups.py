@@ -176,12 +176,6 @@ async def test_group_with_every_leaf_denied_is_refused_at_the_group(
     assert "none of the fields requested under Person.identity" in body["errors"][0]["message"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: hub/graphql/query.py _exist() picks the identities look-up whenever the"
-    " Person.identity coordinate is granted, even if this query does not ask for identity or"
-    " refuses it; the full identity record (phone, address, …) is fetched and thrown away",
-)
 @pytest.mark.parametrize("query", [IDENTITY_LEAVES_DENIED, ASSETS_ONLY], ids=["refused", "absent"])
 async def test_identity_record_is_not_fetched_unless_released(
     recorded: Any, demo: dict[str, Any], query: str

@@ -169,7 +169,9 @@ async def test_persons_keeps_order_and_nulls_unknown(reader: Api, demo: dict[str
     assert body["data"]["persons"] == [None, {"idNumber": known}, {"idNumber": known}]
 
 
-async def test_enterprise_profile_resolves_cross_references(reader: Api, demo: dict[str, Any]) -> None:
+async def test_enterprise_profile_resolves_cross_references(
+    reader: Api, demo: dict[str, Any]
+) -> None:
     # given an enterprise party of an open case
     sample = demo["samples"]["enterprises"][0]
     # when

@@ -282,3 +282,43 @@ async def test_malformed_case_number_is_bad_input_before_purpose(
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert error["extensions"]["rule"].startswith("CASE_NUMBER")
     assert calls(recorded[1]) == {name: [] for name in recorded[1]}
+
+
+REFERENCE = """query($u: String!, $case: String) {
+  enterprise(uscc: $u, caseNumber: $case) {
+    registration { name legalRepresentative { idNumber identity { name } } }
+    shareholders { holderName holder { __typename ... on Person { idNumber } ... on Enterprise { uscc } } }
+  }
+}"""
+
+
+async def test_purpose_binding_reaches_references(
+    judge: Api, recorded: Any, demo: dict[str, Any]
+) -> None:
+    # given an enterprise party of the judge's case, whose legal representative is not a party
+    app = recorded[0]
+    sample = demo["samples"]["enterprises"][0]
+    parties = await parties_of(app, sample["caseNumber"])
+    # when the judge follows the references
+    body = await judge.query(REFERENCE, {"u": sample["uscc"], "case": sample["caseNumber"]})
+    # then the enterprise loads, and every referenced non-party is refused with NOT_A_PARTY
+    e = body["data"]["enterprise"]
+    assert e["registration"]["name"] == sample["name"]
+    refused = {
+        tuple(err["path"])
+        for err in body["errors"]
+        if err["extensions"].get("reason") == "NOT_A_PARTY"
+    }
+    legal_rep_path = ("enterprise", "registration", "legalRepresentative")
+    rep = e["registration"]["legalRepresentative"]
+    if rep is None:
+        assert legal_rep_path in refused
+    else:
+        assert rep["idNumber"] in parties
+    for i, holder in enumerate(e["shareholders"]):
+        if holder["holder"] is None:
+            assert ("enterprise", "shareholders", i, "holder") in refused
+    assert refused, "the demo's enterprise parties have representatives who are not parties"
+    # and nothing about a refused subject was asked of any agency
+    asked = {k for name, c in agency_calls(recorded).items() for _, keys in c for k in keys}
+    assert not (asked - parties - {sample["uscc"]})
