@@ -106,3 +106,21 @@ def test_made_usccs_validate_and_changes_are_caught() -> None:
         with pytest.raises(InvalidIdentifier) as err:
             validate_uscc(bad)
         assert err.value.rule == "GB32100_CHECK_CHARACTER"
+
+
+def test_full_width_digits_are_not_digits() -> None:
+    # given a valid ID number and USCC written with full-width digits
+    value = make_id_number("370602", date(1985, 6, 30), 12, male=True)
+    wide = value.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    # then both are refused by their character rule
+    with pytest.raises(InvalidIdentifier) as err:
+        validate_id_number(wide)
+    assert err.value.rule == "GB11643_CHARACTERS"
+    uscc = make_uscc("370602", 4242)
+    with pytest.raises(InvalidIdentifier) as err:
+        validate_uscc(
+            uscc[:2]
+            + uscc[2:8].translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+            + uscc[8:]
+        )
+    assert err.value.rule == "GB32100_CHARACTERS"

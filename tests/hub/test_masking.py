@@ -245,3 +245,17 @@ async def test_masked_references_still_resolve_with_masked_values(
             _assert_masked(s["holder"]["idNumber"], clear_s["holder"]["idNumber"])
             _assert_masked(s["holder"]["identity"]["name"], clear_s["holder"]["identity"]["name"])
     assert "errors" not in body
+
+
+@pytest.mark.parametrize(
+    ("address", "masked"),
+    [
+        ("山东省烟台市龙口市港栾路58号", "山东省烟台市龙口市****"),
+        ("山东省烟台市芝罘区南大街123号5号楼2单元301室", "山东省烟台市芝罘区****"),
+        ("北京市朝阳区建国路1号", "北京市朝阳区****"),
+    ],
+)
+def test_address_keeps_the_county_level_unit(address: str, masked: str) -> None:
+    from hub.policy.masking import mask_address
+
+    assert mask_address(address) == masked

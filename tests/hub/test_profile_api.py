@@ -360,3 +360,13 @@ async def test_me_and_my_cases(api: Api) -> None:
 async def test_my_cases_page_size_is_bounded(api: Api) -> None:
     body = await api.query("{ myCases(first: 1000) { caseNumber } }")
     assert codes(body) == ["BAD_USER_INPUT"]
+
+
+async def test_full_width_digits_in_a_case_number_are_bad_input(
+    api: Api, demo: dict[str, Any]
+) -> None:
+    sample = demo["samples"]["persons"][0]
+    wide = sample["caseNumber"].translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    body = await api.query(PERSON_FULL, {"id": sample["idNumber"], "case": wide})
+    assert codes(body) == ["BAD_USER_INPUT"]
+    assert body["errors"][0]["extensions"]["rule"] == "CASE_NUMBER_FORMAT"
