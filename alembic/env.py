@@ -7,6 +7,7 @@ import asyncio
 from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
+import hub.audit.models
 import hub.cases.models
 import hub.sanctions.models  # noqa: F401
 from alembic import context

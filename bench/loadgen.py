@@ -40,14 +40,26 @@ class LoadResult:
 
 
 def build_request(path: str, body: bytes, headers: dict[str, str]) -> bytes:
-    head = [f"POST {path} HTTP/1.1", "Host: bench", "Content-Type: application/json",
-            f"Content-Length: {len(body)}"]
+    head = [
+        f"POST {path} HTTP/1.1",
+        "Host: bench",
+        "Content-Type: application/json",
+        f"Content-Length: {len(body)}",
+    ]
     head += [f"{k}: {v}" for k, v in headers.items()]
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
 
-async def _worker(host: str, port: int, requests: list[bytes], counter: list[int], total: int,
-                  latencies: list[float], errors: list[int], error_marker: bytes | None) -> None:
+async def _worker(
+    host: str,
+    port: int,
+    requests: list[bytes],
+    counter: list[int],
+    total: int,
+    latencies: list[float],
+    errors: list[int],
+    error_marker: bytes | None,
+) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
         while counter[0] < total:
@@ -71,12 +83,21 @@ async def _worker(host: str, port: int, requests: list[bytes], counter: list[int
         writer.close()
 
 
-async def run_load(host: str, port: int, requests: list[bytes], *, total: int, concurrency: int,
-                   error_marker: bytes | None = b'"errors"') -> LoadResult:
+async def run_load(
+    host: str,
+    port: int,
+    requests: list[bytes],
+    *,
+    total: int,
+    concurrency: int,
+    error_marker: bytes | None = b'"errors"',
+) -> LoadResult:
     counter, errors, latencies = [0], [0], []  # type: ignore[var-annotated]
     started = time.perf_counter()
-    await asyncio.gather(*(
-        _worker(host, port, requests, counter, total, latencies, errors, error_marker)
-        for _ in range(concurrency)
-    ))
+    await asyncio.gather(
+        *(
+            _worker(host, port, requests, counter, total, latencies, errors, error_marker)
+            for _ in range(concurrency)
+        )
+    )
     return LoadResult(len(latencies), errors[0], time.perf_counter() - started, latencies)

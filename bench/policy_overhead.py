@@ -32,11 +32,11 @@ from tests.hub.queries import PERSON_FULL  # noqa: E402
 
 def without_policy() -> None:
     """Replace the policy extensions with pass-throughs (before the schema is built)."""
+    from strawberry.extensions.field_extension import FieldExtension
+
     import hub.graphql.query as query_module
     import hub.graphql.schema as schema_module
     import hub.policy.subjects as subjects_module
-    from strawberry.extensions.field_extension import FieldExtension
-
     from hub.identifiers import check_id_number, check_uscc, normalize_case_number
 
     class PassThrough(FieldExtension):
@@ -58,14 +58,19 @@ def without_policy() -> None:
 
     schema_module.attach_policy = lambda *a, **k: None
     for name in ("person", "persons", "enterprise", "enterprises"):
-        f = next(f for f in query_module.Query.__strawberry_definition__.fields if f.python_name == name)
+        f = next(
+            f for f in query_module.Query.__strawberry_definition__.fields if f.python_name == name
+        )
         f.extensions[:] = [PassThrough()]
     subjects_module.SubjectAccess = PassThrough  # type: ignore[misc]
 
 
 async def measure(app: Any, bodies: list[bytes], token: str, n: int) -> float:
     """CPU ms per request over n requests sent straight to the ASGI app, 8 in flight."""
-    headers = [(b"authorization", f"Bearer {token}".encode()), (b"content-type", b"application/json")]
+    headers = [
+        (b"authorization", f"Bearer {token}".encode()),
+        (b"content-type", b"application/json"),
+    ]
 
     async def one(body: bytes) -> None:
         sent = False
@@ -82,10 +87,22 @@ async def measure(app: Any, bodies: list[bytes], token: str, n: int) -> float:
             if message["type"] == "http.response.body":
                 out.append(message.get("body", b""))
 
-        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
-                 "scheme": "http", "path": "/graphql", "raw_path": b"/graphql", "query_string": b"",
-                 "root_path": "", "headers": headers, "client": ("127.0.0.1", 1), "server": ("bench", 80),
-                 "app": app, "state": {}}
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/graphql",
+            "raw_path": b"/graphql",
+            "query_string": b"",
+            "root_path": "",
+            "headers": headers,
+            "client": ("127.0.0.1", 1),
+            "server": ("bench", 80),
+            "app": app,
+            "state": {},
+        }
         await app(scope, receive, send)
         if b'"errors"' in b"".join(out):
             raise SystemExit(f"unexpected errors: {b''.join(out)[:300]!r}")
@@ -96,20 +113,26 @@ async def measure(app: Any, bodies: list[bytes], token: str, n: int) -> float:
     return (time.process_time() - cpu) * 1000 / n
 
 
-async def run_variant(env: dict[str, str], policy: bool, token: str, pairs: list[tuple[str, str]],
-                      n: int) -> float:
+async def run_variant(
+    env: dict[str, str], policy: bool, token: str, pairs: list[tuple[str, str]], n: int
+) -> float:
     from hub.app import create_app
     from hub.config import Settings
 
     app = create_app(Settings.from_env(env))
-    bodies = [json.dumps({"query": PERSON_FULL, "variables": {"id": p, "case": c}}).encode() for p, c in pairs]
+    bodies = [
+        json.dumps({"query": PERSON_FULL, "variables": {"id": p, "case": c}}).encode()
+        for p, c in pairs
+    ]
     async with app.router.lifespan_context(app):
         await measure(app, bodies, token, 400)  # warm-up
         return await measure(app, bodies, token, n)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--persons", type=int, default=100_000)
     ap.add_argument("--requests", type=int, default=4000)
     ap.add_argument("--rounds", type=int, default=5)
@@ -130,22 +153,43 @@ def main() -> None:
     for _ in range(args.rounds):
         for variant in ("without", "with"):
             pin = ["taskset", "-c", "1"] if shutil.which("taskset") else []
-            out = subprocess.run(
-                [*pin, sys.executable, __file__, "--variant", variant, "--persons", str(args.persons),
-                 "--requests", str(args.requests)],
-                env=env, check=True, capture_output=True, text=True,
-            ).stdout.strip().splitlines()[-1]
+            out = (
+                subprocess.run(
+                    [
+                        *pin,
+                        sys.executable,
+                        __file__,
+                        "--variant",
+                        variant,
+                        "--persons",
+                        str(args.persons),
+                        "--requests",
+                        str(args.requests),
+                    ],
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                .stdout.strip()
+                .splitlines()[-1]
+            )
             results[variant].append(float(out))
     med = {k: statistics.median(v) for k, v in results.items()}
     low = {k: min(v) for k, v in results.items()}
-    print(json.dumps({
-        "cpu_ms_per_request_with_policy": round(med["with"], 3),
-        "cpu_ms_per_request_without_policy": round(med["without"], 3),
-        "overhead_percent_of_medians": round((med["with"] / med["without"] - 1) * 100, 1),
-        "overhead_percent_of_minimums": round((low["with"] / low["without"] - 1) * 100, 1),
-        "rounds": {k: [round(x, 3) for x in v] for k, v in results.items()},
-        "requests_per_round": args.requests,
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "cpu_ms_per_request_with_policy": round(med["with"], 3),
+                "cpu_ms_per_request_without_policy": round(med["without"], 3),
+                "overhead_percent_of_medians": round((med["with"] / med["without"] - 1) * 100, 1),
+                "overhead_percent_of_minimums": round((low["with"] / low["without"] - 1) * 100, 1),
+                "rounds": {k: [round(x, 3) for x in v] for k, v in results.items()},
+                "requests_per_round": args.requests,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

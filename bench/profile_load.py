@@ -51,7 +51,9 @@ async def subjects(env: dict[str, str], limit: int) -> tuple[str, list[tuple[str
     token = next(u["token"] for u in info["users"] if u["id"] == "judge-zhang")
     engine = create_hub_engine(settings.database_url)
     async with engine.connect() as conn:
-        pairs = await service.parties_of_open_cases(conn, judge_id="judge-zhang", subject_kind="PERSON", limit=limit)
+        pairs = await service.parties_of_open_cases(
+            conn, judge_id="judge-zhang", subject_kind="PERSON", limit=limit
+        )
     await engine.dispose()
     return token, [(p.subject_id, case) for case, p in pairs]
 
@@ -67,9 +69,13 @@ def _leaves(value: object) -> int:
 def profile_sizes(port: int, pairs: list[tuple[str, str]], token: str) -> list[tuple[int, int]]:
     """(response bytes, leaf values) of the profiles the benchmark asks for."""
     out = []
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {token}"}) as c:
+    with httpx.Client(
+        base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {token}"}
+    ) as c:
         for pid, case in pairs:
-            r = c.post("/graphql", json={"query": PERSON_FULL, "variables": {"id": pid, "case": case}})
+            r = c.post(
+                "/graphql", json={"query": PERSON_FULL, "variables": {"id": pid, "case": case}}
+            )
             out.append((len(r.content), _leaves(r.json()["data"])))
     return out
 
@@ -88,12 +94,18 @@ def ensure_data(env: dict[str, str], persons: int) -> None:
         return
     print(f"seeding {persons:,} persons into {env['HUB_DATA_DIR']} …", flush=True)
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "hub.cli", "demo", "seed", "--persons", str(persons)], env=env, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "hub.cli", "demo", "seed", "--persons", str(persons)],
+        env=env,
+        check=True,
+    )
     print(f"seeded in {time.perf_counter() - started:.1f} s", flush=True)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--persons", type=int, default=100_000)
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--requests", type=int, default=20_000)
@@ -113,13 +125,18 @@ def main() -> None:
     token, pairs = asyncio.run(subjects(env, args.subjects))
     headers = {"Authorization": f"Bearer {token}"}
     requests = [
-        build_request("/graphql", json.dumps({"query": PERSON_FULL, "variables": {"id": pid, "case": case}}).encode(), headers)
+        build_request(
+            "/graphql",
+            json.dumps({"query": PERSON_FULL, "variables": {"id": pid, "case": case}}).encode(),
+            headers,
+        )
         for pid, case in pairs
     ]
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "hub.cli", "serve", "--port", str(port), "--log-level", "warning"],
-        env=env, stdout=subprocess.DEVNULL,
+        env=env,
+        stdout=subprocess.DEVNULL,
     )
     try:
         for _ in range(200):
@@ -131,9 +148,13 @@ def main() -> None:
         else:
             raise SystemExit("server did not start")
         port_sizes = profile_sizes(port, pairs[:100], token)
-        asyncio.run(run_load("127.0.0.1", port, requests, total=args.warmup, concurrency=args.concurrency))
+        asyncio.run(
+            run_load("127.0.0.1", port, requests, total=args.warmup, concurrency=args.concurrency)
+        )
         cpu0 = cpu_seconds(server.pid)
-        result = asyncio.run(run_load("127.0.0.1", port, requests, total=args.requests, concurrency=args.concurrency))
+        result = asyncio.run(
+            run_load("127.0.0.1", port, requests, total=args.requests, concurrency=args.concurrency)
+        )
         cpu = cpu_seconds(server.pid) - cpu0
     finally:
         server.terminate()

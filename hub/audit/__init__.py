@@ -1,0 +1,1 @@
+"""The tamper-evident audit log: recording, Merkle tree, checkpoints, auditor workspace."""

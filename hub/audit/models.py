@@ -1,0 +1,66 @@
+"""Audit tables: entries (append-only; redaction may only erase contents), leaves, checkpoints."""
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+)
+
+from hub.db.metadata import metadata
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets BIGINT.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+audit_entries = Table(
+    "audit_entries",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("request_id", String(64), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("org", String(64), nullable=False),
+    Column("roles", String(128), nullable=False),
+    Column("case_number", String(64)),
+    Column("action", String(32), nullable=False),  # PROFILE_VIEW, AUDIT_QUERY, …
+    Column("subject_kind", String(10)),  # PERSON / ENTERPRISE
+    Column("subject_index", String(64)),  # keyed blind index (HMAC-SHA256 hex) of the subject id
+    Column("outcome", String(24), nullable=False),  # OK, PARTIAL, DENIED, PURPOSE_REQUIRED, ERROR
+    Column("flags", String(128), nullable=False),  # space-separated anomaly flags
+    Column(
+        "content", Text
+    ),  # canonical JSON of the details (subject encrypted); NULL once redacted
+    Column("salt", LargeBinary(16)),  # NULL once redacted
+    Column("content_hash", LargeBinary(32), nullable=False),  # SHA-256(salt ‖ content)
+    Column("redacted_at", DateTime(timezone=True)),
+    Index("ix_audit_entries_subject_index", "subject_index"),
+    Index("ix_audit_entries_user_time", "user_id", "occurred_at"),
+    Index("ix_audit_entries_occurred_at", "occurred_at"),
+    Index("ix_audit_entries_case_number", "case_number"),
+)
+
+audit_leaves = Table(
+    "audit_leaves",
+    metadata,
+    Column("leaf_index", BigInteger, primary_key=True, autoincrement=False),
+    Column("entry_id", BigId, ForeignKey("audit_entries.id"), nullable=False, unique=True),
+    Column("leaf_hash", LargeBinary(32), nullable=False),
+)
+
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("tree_size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root", LargeBinary(32), nullable=False),
+    Column("note", Text, nullable=False),  # the signed note (C2SP checkpoint)
+    Column(
+        "state", Text, nullable=False
+    ),  # JSON: the perfect subtrees, to append without rehashing
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
