@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,20 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _hours(raw: str) -> tuple[str, str]:
+    start, sep, end = raw.partition("-")
+    try:
+        if not sep:
+            raise ValueError
+        for value in (start, end):
+            datetime.strptime(value.strip(), "%H:%M")
+    except ValueError:
+        raise ConfigError(
+            f"HUB_WORKING_HOURS must look like 08:30-17:30 (Asia/Shanghai), got {raw!r}"
+        ) from None
+    return start.strip(), end.strip()
+
+
 def async_url(url: str) -> str:
     """Map a plain database URL to the async driver the hub uses."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):
@@ -78,6 +93,12 @@ class Settings:
     max_batch_operations: int = 10
     policy_dir: Path = field(default_factory=lambda: POLICY_DIR)
     purpose_cache_seconds: float = 5.0
+    audit_key_file: Path | None = None  # 32 random bytes, base64 (subject encryption, blind index)
+    audit_signing_key: Path | None = None  # Ed25519 PEM for checkpoints
+    audit_origin: str = "fyt-hub.local/audit"
+    working_hours: tuple[str, str] = ("08:30", "17:30")  # Asia/Shanghai, Monday to Friday
+    bulk_subjects_per_hour: int = 200
+    denied_burst: int = 5  # denied attempts within a minute that make a burst
 
     @property
     def limits(self) -> Any:
@@ -99,6 +120,14 @@ class Settings:
     @property
     def keys_dir(self) -> Path:
         return self.data_dir / "keys"
+
+    @property
+    def audit_key_path(self) -> Path:
+        return self.audit_key_file or self.keys_dir / "audit.key"
+
+    @property
+    def audit_signing_path(self) -> Path:
+        return self.audit_signing_key or self.keys_dir / "audit-signing-key.pem"
 
     @property
     def public_keys_path(self) -> Path:
@@ -143,5 +172,15 @@ class Settings:
             max_batch_operations=_int(env, "HUB_MAX_BATCH_OPERATIONS", 10),
             policy_dir=Path(env["HUB_POLICY_DIR"]) if env.get("HUB_POLICY_DIR") else POLICY_DIR,
             purpose_cache_seconds=_float(env, "HUB_PURPOSE_CACHE_SECONDS", 5.0, allow_zero=True),
+            audit_key_file=Path(env["HUB_AUDIT_KEY_FILE"])
+            if env.get("HUB_AUDIT_KEY_FILE")
+            else None,
+            audit_signing_key=(
+                Path(env["HUB_AUDIT_SIGNING_KEY"]) if env.get("HUB_AUDIT_SIGNING_KEY") else None
+            ),
+            audit_origin=env.get("HUB_AUDIT_ORIGIN", "fyt-hub.local/audit"),
+            working_hours=_hours(env.get("HUB_WORKING_HOURS", "08:30-17:30")),
+            bulk_subjects_per_hour=_int(env, "HUB_BULK_SUBJECTS_PER_HOUR", 200),
+            denied_burst=_int(env, "HUB_DENIED_BURST", 5),
         )
         return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]

@@ -5,11 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import time as clock
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connectors import registry
+from hub.audit.keys import AuditKeys
+from hub.audit.log import AuditLog, FlagTracker
 from hub.auth.tokens import TokenVerifier, load_public_keys
 from hub.config import Settings
 from hub.db.engine import create_hub_engine
@@ -56,6 +59,7 @@ class Runtime:
     policy_fields: dict[str, FieldInfo]
     timeouts: dict[str, float] = field(default_factory=dict)
     purposes: TtlCache = field(default_factory=lambda: TtlCache(0))
+    audit: AuditLog | None = None
 
     @classmethod
     def open(
@@ -87,6 +91,20 @@ class Runtime:
             policy_fields=policy_fields,
             timeouts=timeouts,
             purposes=TtlCache(settings.purpose_cache_seconds),
+            audit=AuditLog(
+                engine,
+                AuditKeys.load(
+                    settings.audit_key_path, settings.audit_signing_path, settings.audit_origin
+                ),
+                FlagTracker(
+                    working_hours=(
+                        clock.fromisoformat(settings.working_hours[0]),
+                        clock.fromisoformat(settings.working_hours[1]),
+                    ),
+                    bulk_subjects=settings.bulk_subjects_per_hour,
+                    denied_burst=settings.denied_burst,
+                ),
+            ),
         )
 
     def reload_policy(self) -> PolicyTable:

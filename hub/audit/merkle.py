@@ -58,6 +58,8 @@ def _split(n: int) -> int:
 
 
 def _check_leaves(leaves: Sequence[bytes]) -> None:
+    if set(map(len, leaves)) <= {HASH_SIZE}:
+        return
     for i, h in enumerate(leaves):
         if len(h) != HASH_SIZE:
             raise ValueError(f"leaf hash {i} is {len(h)} bytes, expected {HASH_SIZE}")
@@ -71,14 +73,14 @@ def _mth(leaves: Sequence[bytes], start: int, end: int) -> bytes:
     """
     if end <= start:
         return EMPTY_ROOT
-    level = list(leaves[start:end])
+    level = leaves[start:end]
     while len(level) > 1:
-        n = len(level)
-        paired = [_sha256(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, n - 1, 2)]
-        if n & 1:
+        pairs = iter(level)
+        paired = [_sha256(b"\x01" + left + right).digest() for left, right in zip(pairs, pairs, strict=False)]
+        if len(level) & 1:
             paired.append(level[-1])
         level = paired
-    return level[0]
+    return bytes(level[0])
 
 
 def root(leaves: Sequence[bytes]) -> bytes:

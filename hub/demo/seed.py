@@ -14,6 +14,7 @@ from sqlalchemy import delete
 from connectors import registry
 from connectors.base.seeding import write_tables
 from connectors.base.world import World, build_world
+from hub.audit.keys import generate_audit_keys
 from hub.auth.tokens import generate_signing_key
 from hub.config import Settings
 from hub.db.engine import create_hub_engine, upgrade
@@ -37,9 +38,10 @@ class SeedReport:
 
 
 def ensure_keys(settings: Settings) -> None:
-    """Create the development JWT signing key on first run (never overwrites)."""
+    """Create the development keys on first run (never overwrites): JWT signing, audit log."""
     if settings.jwt_public_keys is None and not settings.private_key_path.exists():
         generate_signing_key(settings.private_key_path, settings.public_keys_path)
+    generate_audit_keys(settings.audit_key_path, settings.audit_signing_path)
 
 
 def demo_marker(settings: Settings) -> dict[str, Any] | None:

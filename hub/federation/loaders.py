@@ -29,7 +29,8 @@ class Loaders:
         self._sources = sources
         self._timeouts = timeouts
         self._loaders: dict[Lookup, DataLoader[str, Any]] = {}
-        self.calls: list[str] = []  # look-ups made in this request, in order (for the audit record)
+        self.calls: list[str] = []  # look-ups made in this request, in order
+        self.outcomes: dict[str, str] = {}  # connector -> OK or the error code (for the audit log)
 
     def loader(self, lookup: Lookup) -> DataLoader[str, Any]:
         dl = self._loaders.get(lookup)
@@ -60,20 +61,24 @@ class Loaders:
                 async with asyncio.timeout(timeout):
                     found = await getattr(source, lookup.method)(keys)
             except TimeoutError:
+                self.outcomes[lookup.connector] = "CONNECTOR_TIMEOUT"
                 raise ConnectorFailed(
                     "CONNECTOR_TIMEOUT",
                     lookup.connector,
                     f"{lookup.connector}: no answer within {timeout:g} s; its fields are null, the rest is complete",
                 ) from None
             except ConnectorError as exc:
+                self.outcomes[lookup.connector] = exc.code
                 raise ConnectorFailed.from_connector_error(exc) from None
             except Exception:
+                self.outcomes[lookup.connector] = "CONNECTOR_UNAVAILABLE"
                 log.exception("look-up %s failed (request %s)", lookup, self.request_id)
                 raise ConnectorFailed(
                     "CONNECTOR_UNAVAILABLE",
                     lookup.connector,
                     f"{lookup.connector}: the agency failed to answer; its fields are null, the rest is complete",
                 ) from None
+            self.outcomes.setdefault(lookup.connector, "OK")
             if lookup.many:
                 return [found.get(k) or [] for k in keys]
             return [found.get(k) for k in keys]

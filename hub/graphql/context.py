@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from strawberry.types import Info
 
+from hub.audit.entries import AccessRecord
 from hub.auth.tokens import Principal
 from hub.federation.loaders import Loaders
 from hub.policy.table import Grants
@@ -27,6 +29,9 @@ class HubContext:
     client: str | None = None
     purposes: dict[str, str | None] = field(default_factory=dict)  # subject id -> case cited
     cited_cases: dict[str, Any] = field(default_factory=dict)  # case number -> purpose record
+    started: float = field(default_factory=time.perf_counter)
+    audit_subjects: list[AccessRecord] = field(default_factory=list)  # subjects touched
+    audit_recorded: int = 0  # how many of them are written already
 
 
 def ctx(info: Info[Any, Any]) -> HubContext:

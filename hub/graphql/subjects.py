@@ -45,7 +45,7 @@ async def person_ref(info: Info[Any, Any], id_number: str | None) -> Person | No
     """
     if not id_number:
         return None
-    check_reference(info.context, id_number)
+    check_reference(info, id_number, "PERSON")
     return (
         Person(key=id_number, id_number=id_number)
         if await _load(info, L.IDENTITIES, id_number)
@@ -57,7 +57,7 @@ async def enterprise_ref(info: Info[Any, Any], uscc: str | None) -> Enterprise |
     """A reference to an enterprise; the same rules as :func:`person_ref`."""
     if not uscc:
         return None
-    check_reference(info.context, uscc)
+    check_reference(info, uscc, "ENTERPRISE")
     return Enterprise(key=uscc, uscc=uscc) if await _load(info, L.ENTERPRISES, uscc) else None
 
 

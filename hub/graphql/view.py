@@ -13,7 +13,7 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http.base import HTTPException  # the exception strawberry turns into a status
 
-from hub.errors import Unauthenticated
+from hub.errors import AuditUnavailable, Unauthenticated
 from hub.federation.loaders import Loaders
 from hub.graphql.context import HubContext
 
@@ -57,6 +57,19 @@ class HubGraphQLView(GraphQL):
         return orjson.dumps(data)
 
     async def process_result(self, request: Any, result: Any) -> Any:
+        context = getattr(request.state, "hub_context", None)
+        if context is not None and len(context.audit_subjects) > context.audit_recorded:
+            # Every subject touched is on record before anything about it leaves (fail closed).
+            audit = context.runtime.audit
+            fresh = context.audit_subjects[context.audit_recorded :]
+            context.audit_recorded = len(context.audit_subjects)
+            try:
+                await audit.append(audit.rows(context, fresh, result.data, result.errors or ()))
+            except AuditUnavailable as exc:
+                return {
+                    "data": None,
+                    "errors": [{"message": exc.message, "extensions": exc.extensions}],
+                }
         data = await super().process_result(request, result)
         for error in data.get("errors") or ():
             add_code(error)
@@ -82,7 +95,7 @@ class HubGraphQLView(GraphQL):
         response.headers["X-Request-Id"] = state["request_id"]
         client = request.client.host if request.client else None
         principal = state.get("principal")  # absent only for the GraphiQL page itself
-        return HubContext(
+        context = HubContext(
             request=request,
             response=response,
             principal=principal,
@@ -92,6 +105,8 @@ class HubGraphQLView(GraphQL):
             grants=runtime.policy.grants(principal.roles, principal.org) if principal else None,
             client=client,
         )
+        request.state.hub_context = context
+        return context
 
 
 class GraphQLEndpoint:

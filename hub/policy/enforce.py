@@ -56,12 +56,15 @@ def forbidden(grants: Grants, coordinate: str) -> Forbidden:
 @dataclass
 class Plan:
     own: Decision
-    denied: bool  # every requested leaf below is denied
+    refused_below: bool  # every requested leaf below is denied
     views: dict[str, type | None] = field(default_factory=dict)  # concrete type -> view class
     denied_leaves: list[str] = field(default_factory=list)
-    live: dict[str, frozenset[str]] = field(
-        default_factory=dict
-    )  # per type: fields that will resolve
+    # per concrete type: the requested fields that will resolve (not refused)
+    live: dict[str, frozenset[str]] = field(default_factory=dict)
+    # every coordinate requested in the subtree, by decision (for the audit log)
+    granted: list[str] = field(default_factory=list)
+    masked: list[str] = field(default_factory=list)
+    denied: list[str] = field(default_factory=list)
     refusal: Callable[[], Forbidden] | None = None  # makes the error when the field is refused
     passthrough: bool = True  # nothing to mask or refuse in what this field returns
 
@@ -69,7 +72,7 @@ class Plan:
         self.passthrough = not any(self.views.values())
         if self.own == Decision.DENY:
             self.refusal = lambda: forbidden(grants, coordinate)
-        elif self.denied:
+        elif self.refused_below:
             self.refusal = lambda: Forbidden(
                 f"{grants.describe} may see none of the fields requested under {coordinate}",
                 coordinate=coordinate,
@@ -174,12 +177,40 @@ class PlanBuilder:
                     return False
         return saw_any
 
+    def coordinates(
+        self, nodes: list[FieldNode], named: Any, out: dict[str, Decision], depth: int = 0
+    ) -> None:
+        """Every coordinate requested below these nodes with its decision (refused subtrees
+        are recorded as refused, not walked)."""
+        if depth > 32:
+            return
+        for obj_type in _concrete(named):
+            for name, subnodes in _requested(nodes, obj_type.name, self.info, self.schema).items():
+                gql_field = obj_type.fields.get(name)
+                if gql_field is None or name.startswith("__"):
+                    continue
+                coord = f"{obj_type.name}.{name}"
+                d = self.decision(coord)
+                out[coord] = min(out.get(coord, d), d)
+                sub_named = get_named_type(gql_field.type)
+                if d != Decision.DENY and not is_leaf_type(sub_named):
+                    self.coordinates(subnodes, sub_named, out, depth + 1)
+
     def build(self, coordinate: str, nodes: list[FieldNode], return_type: Any) -> Plan:
         named = get_named_type(return_type)
-        plan = Plan(own=self.decision(coordinate), denied=False)
+        plan = Plan(own=self.decision(coordinate), refused_below=False)
         if plan.own == Decision.DENY:
             return plan
-        plan.denied = self.all_denied(nodes, named)
+        plan.refused_below = self.all_denied(nodes, named)
+        requested: dict[str, Decision] = {}
+        self.coordinates(nodes, named, requested)
+        for coord, d in sorted(requested.items()):
+            if d == Decision.READ:
+                plan.granted.append(coord)
+            elif d == Decision.MASK:
+                plan.masked.append(coord)
+            else:
+                plan.denied.append(coord)
         for obj_type in _concrete(named):
             special: dict[str, tuple[Decision, FieldInfo]] = {}
             requested = _requested(nodes, obj_type.name, self.info, self.schema)

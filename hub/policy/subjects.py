@@ -21,6 +21,7 @@ from typing import Any
 from strawberry.extensions.field_extension import FieldExtension
 from strawberry.types import Info
 
+from hub.audit.entries import AccessRecord
 from hub.errors import BadUserInput, Forbidden, HubError, PurposeRequired
 from hub.federation.lookups import CASE_PURPOSES
 from hub.identifiers import check_id_number, check_uscc, normalize_case_number
@@ -91,14 +92,31 @@ async def purpose_verdicts(
     ]
 
 
-def check_reference(context: Any, key: str) -> None:
+def check_reference(info: Info[Any, Any], key: str, kind: str) -> None:
     """Purpose binding reaches references too: a purpose-bound caller may follow a reference
     (an equity's enterprise, a legal representative, a shareholder) only to a party of a case
-    cited in this request; nothing about anyone else is fetched."""
+    cited in this request; nothing about anyone else is fetched. Either way the subject reached
+    is audited."""
+    context = info.context
     grants: Grants = context.grants
-    if not grants.requires_purpose:
-        return
-    if any(key in record.parties for record in context.cited_cases.values()):
+    plan = plan_for(grants, context.runtime.policy_fields, info)
+    cases = [c for c, record in context.cited_cases.items() if key in record.parties]
+    allowed = not grants.requires_purpose or bool(cases)
+    context.audit_subjects.append(
+        AccessRecord(
+            action="REFERENCE_VIEW",
+            subject_kind=kind,
+            subject_id=key,
+            case_number=cases[0] if cases else next(iter(context.cited_cases), None),
+            path=tuple(info._raw_info.path.as_list()),
+            outcome=None if allowed else "DENIED",
+            reason=None if allowed else "NOT_A_PARTY",
+            granted=plan.granted,
+            masked=plan.masked,
+            denied=plan.denied,
+        )
+    )
+    if allowed:
         return
     raise Forbidden(
         f"{key} is not a party of the case cited ({', '.join(context.cited_cases) or 'none'});"
@@ -123,6 +141,49 @@ class SubjectAccess(FieldExtension):
         grants: Grants = context.grants
         plan = plan_for(grants, context.runtime.policy_fields, info)
         noun = "persons" if self.kind == "PERSON" else "enterprises"
+        path = tuple(info._raw_info.path.as_list())
+        try:
+            return await self._resolve(next_, source, info, kwargs, plan, noun, path)
+        except HubError as exc:
+            if exc.code in ("FORBIDDEN", "PURPOSE_REQUIRED"):
+                self._record_refusal(context, kwargs, exc, path)
+            raise
+
+    def _record_refusal(
+        self, context: Any, kwargs: dict[str, Any], exc: HubError, path: tuple[Any, ...]
+    ) -> None:
+        """Denied and purpose-less attempts are audited too (one entry per named subject)."""
+        value = kwargs.get(self.argument)
+        keys = value if isinstance(value, list) else [value]
+        outcome = "PURPOSE_REQUIRED" if exc.code == "PURPOSE_REQUIRED" else "DENIED"
+        case = kwargs.get("case_number")
+        for i, key in enumerate(keys):
+            if not isinstance(key, str):
+                continue
+            context.audit_subjects.append(
+                AccessRecord(
+                    action="PROFILE_VIEW",
+                    subject_kind=self.kind,
+                    subject_id=key.strip().upper(),
+                    case_number=case if isinstance(case, str) else None,
+                    path=path + ((i,) if self.many else ()),
+                    outcome=outcome,
+                    reason=str(exc.extra.get("reason") or exc.code),
+                )
+            )
+
+    async def _resolve(
+        self,
+        next_: Callable[..., Any],
+        source: Any,
+        info: Info[Any, Any],
+        kwargs: dict[str, Any],
+        plan: Any,
+        noun: str,
+        path: tuple[Any, ...],
+    ) -> Any:
+        context = info.context
+        grants: Grants = context.grants
         if plan.own == Decision.DENY:
             raise Forbidden(f"{grants.describe} may not look up {noun}", reason="POLICY")
         check = _CHECKS[self.kind]
@@ -134,14 +195,28 @@ class SubjectAccess(FieldExtension):
             keys = [check(value, argument=self.graphql_argument)]
         raw_case = kwargs.get("case_number")
         case = normalize_case_number(raw_case) if raw_case is not None else None
-        if plan.denied:
+        if plan.refused_below:
             raise Forbidden(
                 f"{grants.describe} may see none of the requested fields of {noun}", reason="POLICY"
             )
-        verdicts = await purpose_verdicts(context, grants, case, keys)
-        for key in keys:
-            context.purposes[key] = case
         kwargs["case_number"] = case
+        verdicts = await purpose_verdicts(context, grants, case, keys)
+        for i, (key, verdict) in enumerate(zip(keys, verdicts, strict=True)):
+            context.purposes[key] = case
+            context.audit_subjects.append(
+                AccessRecord(
+                    action="PROFILE_VIEW",
+                    subject_kind=self.kind,
+                    subject_id=key,
+                    case_number=case,
+                    path=path + ((i,) if self.many else ()),
+                    outcome=None if verdict is None else "DENIED",
+                    reason=None if verdict is None else str(verdict.extra.get("reason")),
+                    granted=plan.granted,
+                    masked=plan.masked,
+                    denied=plan.denied,
+                )
+            )
         if not self.many:
             if verdicts[0] is not None:
                 raise verdicts[0]

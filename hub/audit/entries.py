@@ -1,0 +1,82 @@
+"""What one audit entry holds, and the bytes its Merkle leaf commits to.
+
+An entry has a *header* (who, when, which case, which subject by blind index, outcome, flags)
+and *contents* (canonical JSON: the encrypted subject id, fields granted / masked / denied,
+connectors and their outcome, latency, client address). The leaf commits to the header and to
+``content_hash = SHA-256(salt ‖ contents)``; redaction erases contents and salt and the tree
+still verifies, while any other change to an entry breaks its leaf.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+HEADER = (
+    "id",
+    "occurred_at",
+    "request_id",
+    "user_id",
+    "org",
+    "roles",
+    "case_number",
+    "action",
+    "subject_kind",
+    "subject_index",
+    "outcome",
+    "flags",
+    "content_hash",
+)
+
+
+def canonical(value: Any) -> bytes:
+    """Canonical JSON: sorted keys, no whitespace, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def content_hash(salt: bytes, content: str) -> bytes:
+    return hashlib.sha256(salt + content.encode()).digest()
+
+
+def utc_text(value: datetime) -> str:
+    """One spelling of an instant whatever the database hands back (naive means UTC)."""
+    value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return utc_text(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    return value
+
+
+def leaf_data(row: dict[str, Any]) -> bytes:
+    """The bytes a leaf commits to (the header, with the content hash)."""
+    return canonical({name: _iso(row[name]) for name in HEADER})
+
+
+@dataclass
+class AccessRecord:
+    """One subject touched by a request, as the policy layer saw it."""
+
+    action: str  # PROFILE_VIEW, REFERENCE_VIEW, AUDIT_QUERY
+    subject_kind: str | None
+    subject_id: str | None
+    case_number: str | None
+    path: tuple[Any, ...]  # response path of the subject (errors below it belong to it)
+    outcome: str | None = None  # set when refused: DENIED, PURPOSE_REQUIRED
+    reason: str | None = None
+    granted: list[str] = field(default_factory=list)
+    masked: list[str] = field(default_factory=list)
+    denied: list[str] = field(default_factory=list)
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def new_salt() -> bytes:
+    return os.urandom(16)

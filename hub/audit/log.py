@@ -1,0 +1,213 @@
+"""Recording audit entries: built per subject at the end of a request, durable before release.
+
+Requests hand their entries to :class:`AuditLog`, which writes everything pending in one
+transaction (group commit: one transaction in flight, entries arriving meanwhile leave together
+in the next), and each request waits for its own commit. If the write fails, the request gets
+``AUDIT_UNAVAILABLE`` and no data (fail closed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict, deque
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from datetime import time as clock
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hub.audit.entries import AccessRecord, canonical, content_hash, new_salt
+from hub.audit.keys import AuditKeys
+from hub.audit.models import audit_entries
+from hub.errors import AuditUnavailable
+
+log = logging.getLogger("hub.audit")
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+class FlagTracker:
+    """Anomaly flags decided when an entry is written (windows are per hub process)."""
+
+    def __init__(
+        self,
+        *,
+        working_hours: tuple[clock, clock],
+        bulk_subjects: int,
+        denied_burst: int,
+        burst_seconds: float = 60.0,
+    ) -> None:
+        self.start, self.end = working_hours
+        self.bulk_subjects = bulk_subjects
+        self.denied_burst = denied_burst
+        self.burst_seconds = burst_seconds
+        self._denied: dict[str, deque[float]] = defaultdict(deque)
+        self._subjects: dict[str, dict[str, float]] = defaultdict(dict)
+
+    def flags(
+        self,
+        *,
+        user: str,
+        org: str,
+        access: AccessRecord,
+        outcome: str,
+        subject_index: str | None,
+        now: datetime,
+    ) -> list[str]:
+        out = []
+        if (
+            org.startswith("court:")
+            and access.case_number is None
+            and access.action != "AUDIT_QUERY"
+        ):
+            out.append("NO_CASE")
+        if access.reason in ("CASE_CLOSED", "CASE_OTHER_COURT"):
+            out.append(access.reason)
+        local = now.astimezone(CHINA)
+        if local.weekday() >= 5 or not (self.start <= local.time() < self.end):
+            out.append("OFF_HOURS")
+        mono = time.monotonic()
+        if outcome in ("DENIED", "PURPOSE_REQUIRED"):
+            window = self._denied[user]
+            window.append(mono)
+            while window and window[0] < mono - self.burst_seconds:
+                window.popleft()
+            if len(window) >= self.denied_burst:
+                out.append("DENIED_BURST")
+        if subject_index is not None and outcome in ("OK", "PARTIAL"):
+            seen = self._subjects[user]
+            seen[subject_index] = mono
+            if len(seen) > self.bulk_subjects:
+                for key in [k for k, t in seen.items() if t < mono - 3600]:
+                    del seen[key]
+                if len(seen) > self.bulk_subjects:
+                    out.append("BULK")
+        return out
+
+
+def _outcome(access: AccessRecord, data: Any, errors: Sequence[Any]) -> str:
+    if access.outcome is not None:
+        return access.outcome
+    n = len(access.path)
+    mine = [e for e in errors if tuple(e.path or ())[:n] == access.path]
+    if any(getattr(e.original_error, "code", "").startswith("CONNECTOR") for e in mine):
+        return "PARTIAL"
+    value: Any = data
+    for step in access.path:
+        if value is None:
+            break
+        value = value[step] if isinstance(value, list) else value.get(step)
+    if value is None and not mine:
+        return "NOT_FOUND"
+    return "OK"
+
+
+class AuditLog:
+    def __init__(self, engine: AsyncEngine, keys: AuditKeys, flags: FlagTracker) -> None:
+        self.engine = engine
+        self.keys = keys
+        self.flags = flags
+        self._pending: list[tuple[list[dict[str, Any]], asyncio.Future[None]]] = []
+        self._busy = False
+        self._task: asyncio.Task[None] | None = None
+
+    # --- building ---------------------------------------------------------------------------
+
+    def rows(
+        self, context: Any, accesses: Sequence[AccessRecord], data: Any, errors: Sequence[Any]
+    ) -> list[dict[str, Any]]:
+        principal = context.principal
+        now = datetime.now(UTC)
+        latency_ms = round((time.perf_counter() - context.started) * 1000, 2)
+        connectors = dict(context.loaders.outcomes)
+        out = []
+        for access in accesses:
+            outcome = _outcome(access, data, errors)
+            index = self.keys.blind_index(access.subject_id) if access.subject_id else None
+            content = canonical(
+                {
+                    "subject": self.keys.encrypt(access.subject_id) if access.subject_id else None,
+                    "fields": {
+                        "granted": access.granted,
+                        "masked": access.masked,
+                        "denied": access.denied,
+                    },
+                    "connectors": connectors,
+                    "latencyMs": latency_ms,
+                    "client": context.client,
+                    "reason": access.reason,
+                    "detail": access.detail,
+                }
+            ).decode()
+            salt = new_salt()
+            out.append(
+                {
+                    "occurred_at": now,
+                    "request_id": context.request_id,
+                    "user_id": principal.sub,
+                    "org": principal.org,
+                    "roles": " ".join(principal.roles),
+                    "case_number": access.case_number,
+                    "action": access.action,
+                    "subject_kind": access.subject_kind,
+                    "subject_index": index,
+                    "outcome": outcome,
+                    "flags": " ".join(
+                        self.flags.flags(
+                            user=principal.sub,
+                            org=principal.org,
+                            access=access,
+                            outcome=outcome,
+                            subject_index=index,
+                            now=now,
+                        )
+                    ),
+                    "content": content,
+                    "salt": salt,
+                    "content_hash": content_hash(salt, content),
+                    "redacted_at": None,
+                }
+            )
+        return out
+
+    # --- writing ----------------------------------------------------------------------------
+
+    async def append(self, rows: list[dict[str, Any]]) -> None:
+        """Returns once the rows are committed; raises AuditUnavailable otherwise."""
+        if not rows:
+            return
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        self._pending.append((rows, future))
+        if not self._busy:
+            self._busy = True
+            self._task = loop.create_task(self._flush())
+        await future
+
+    async def _flush(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                rows = [row for rs, _ in batch for row in rs]
+                try:
+                    async with self.engine.begin() as conn:
+                        await conn.execute(audit_entries.insert(), rows)
+                except Exception as exc:
+                    log.error("audit write of %d entries failed: %s", len(rows), type(exc).__name__)
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(
+                                AuditUnavailable(
+                                    "the audit log cannot be written, so no data is released;"
+                                    " try again later or tell the operator"
+                                )
+                            )
+                else:
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_result(None)
+        finally:
+            self._busy = False
