@@ -7,7 +7,7 @@ import json
 import os
 import re
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -345,6 +345,124 @@ def policy_reload() -> None:
     except (ValueError, ProcessLookupError):
         raise click.ClickException(f"the hub named in {pid_file} is not running") from None
     click.echo(f"policy valid; asked hub process {pid} to reload it (see its log)")
+
+
+@main.group()
+def audit() -> None:
+    """The tamper-evident audit log."""
+
+
+def _audit_keys(settings: Settings):  # type: ignore[no-untyped-def]
+    from hub.audit.keys import AuditKeys
+
+    try:
+        return AuditKeys.load(
+            settings.audit_key_path, settings.audit_signing_path, settings.audit_origin
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@audit.command("integrate")
+def audit_integrate() -> None:
+    """Append recorded entries to the Merkle tree now and sign a checkpoint."""
+    from hub.audit.integrator import integrate
+    from hub.db.engine import create_hub_engine
+
+    settings = load_settings()
+    keys = _audit_keys(settings)
+    engine = create_hub_engine(settings.database_url)
+    size = asyncio.run(_revision(engine, lambda e: integrate(e, keys)))
+    click.echo("another integrator is working; try again" if size is None else f"tree size {size}")
+
+
+@audit.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Print the latest signed checkpoint (keep a copy outside the hub: `verify --trusted`)."""
+    from hub.audit.integrator import latest_checkpoint
+    from hub.db.engine import create_hub_engine
+
+    async def latest(engine):  # type: ignore[no-untyped-def]
+        async with engine.connect() as conn:
+            return await latest_checkpoint(conn)
+
+    engine = create_hub_engine(load_settings().database_url)
+    row = asyncio.run(_revision(engine, latest))
+    if row is None:
+        raise click.ClickException("no checkpoint yet: nothing has been integrated")
+    click.echo(row.note, nl=False)
+
+
+@audit.command("public-key")
+def audit_public_key() -> None:
+    """Print the checkpoint verifier key (signed-note vkey) for offline verification."""
+    from hub.audit.checkpoint import vkey
+
+    settings = load_settings()
+    keys = _audit_keys(settings)
+    click.echo(vkey(keys.origin, keys.public_key))
+
+
+@audit.command("verify")
+@click.option(
+    "--trusted",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="A checkpoint note kept outside the hub: the log must still extend it.",
+)
+def audit_verify(trusted: str | None) -> None:
+    """Recompute every leaf, the tree and every signed checkpoint; name the first bad entry."""
+    from hub.audit.checkpoint import open_checkpoint, vkey
+    from hub.audit.verify import verify_log
+    from hub.db.engine import create_hub_engine
+
+    settings = load_settings()
+    keys = _audit_keys(settings)
+    verifier = [vkey(keys.origin, keys.public_key)]
+    trusted_cp = None
+    if trusted is not None:
+        try:
+            trusted_cp = open_checkpoint(Path(trusted).read_text(encoding="utf-8"), verifier)
+        except ValueError as exc:
+            raise click.ClickException(f"the trusted checkpoint does not verify: {exc}") from None
+    engine = create_hub_engine(settings.database_url)
+    report = asyncio.run(_revision(engine, lambda e: verify_log(e, verifier, trusted_cp)))
+    click.echo(
+        f"{report.entries} entries, tree size {report.tree_size}, {report.checkpoints} checkpoints,"
+        f" {report.redacted} redacted, {report.unintegrated} not yet integrated"
+    )
+    if not report.ok:
+        for problem in report.problems:
+            click.echo(f"FAIL: {problem}", err=True)
+        raise SystemExit(1)
+    click.echo("OK: the audit log is consistent")
+
+
+@audit.command("redact")
+@click.option(
+    "--before",
+    required=True,
+    help="Erase contents of entries older than this date (YYYY-MM-DD, UTC).",
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def audit_redact(before: str, yes: bool) -> None:
+    """Retention: erase entry contents before DATE; the tree still verifies (entries show as redacted)."""
+    from hub.audit.service import redact_before
+    from hub.db.engine import create_hub_engine
+
+    try:
+        cutoff = datetime.strptime(before, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise click.BadParameter(
+            f"{before!r} is not a date like 2026-01-31", param_hint="'--before'"
+        ) from None
+    if cutoff > datetime.now(UTC):
+        raise click.BadParameter("the date is in the future", param_hint="'--before'")
+    if not yes:
+        click.confirm(f"Erase the contents of every audit entry before {before}?", abort=True)
+    engine = create_hub_engine(load_settings().database_url)
+    count = asyncio.run(_revision(engine, lambda e: redact_before(e, cutoff)))
+    click.echo(f"redacted {count} entries recorded before {before}")
 
 
 @main.group()

@@ -76,7 +76,10 @@ def _mth(leaves: Sequence[bytes], start: int, end: int) -> bytes:
     level = leaves[start:end]
     while len(level) > 1:
         pairs = iter(level)
-        paired = [_sha256(b"\x01" + left + right).digest() for left, right in zip(pairs, pairs, strict=False)]
+        paired = [
+            _sha256(b"\x01" + left + right).digest()
+            for left, right in zip(pairs, pairs, strict=False)
+        ]
         if len(level) & 1:
             paired.append(level[-1])
         level = paired

@@ -1,0 +1,125 @@
+"""Verifying the whole audit log from the database: entries, leaves, tree, signed checkpoints.
+
+The report names the first bad entry (or the range a failing checkpoint covers), reports
+redacted entries as redacted (not tampered), and checks a trusted checkpoint kept outside the
+hub: the log must still contain it and extend it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hub.audit.checkpoint import Checkpoint, open_checkpoint
+from hub.audit.entries import content_hash, leaf_data
+from hub.audit.merkle import TreeBuilder, leaf_hash
+from hub.audit.models import audit_checkpoints, audit_entries, audit_leaves
+
+
+@dataclass
+class Report:
+    tree_size: int = 0
+    entries: int = 0
+    redacted: int = 0
+    checkpoints: int = 0
+    unintegrated: int = 0
+    problems: list[str] = field(default_factory=list)
+    root: bytes = b""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def first(self) -> str:
+        return self.problems[0] if self.problems else "the audit log is consistent"
+
+
+async def verify_log(
+    engine: AsyncEngine, verifier_keys: list[str], trusted: Checkpoint | None = None
+) -> Report:
+    report = Report()
+    async with engine.connect() as conn:
+        entries = {r.id: dict(r._mapping) for r in await conn.execute(select(audit_entries))}
+        leaves = [
+            r for r in await conn.execute(select(audit_leaves).order_by(audit_leaves.c.leaf_index))
+        ]
+        checkpoints = list(
+            await conn.execute(select(audit_checkpoints).order_by(audit_checkpoints.c.tree_size))
+        )
+    report.entries = len(entries)
+    by_size = {c.tree_size: c for c in checkpoints}
+    builder = TreeBuilder()
+    seen: set[int] = set()
+    for position, leaf in enumerate(leaves):
+        if leaf.leaf_index != position:
+            report.problems.append(
+                f"leaf {position} is missing (the next stored leaf is {leaf.leaf_index})"
+            )
+            break
+        entry: dict[str, Any] | None = entries.get(leaf.entry_id)
+        seen.add(leaf.entry_id)
+        if entry is None:
+            report.problems.append(f"entry {leaf.entry_id} (leaf {position}) is missing")
+        else:
+            if leaf_hash(leaf_data(entry)) != bytes(leaf.leaf_hash):
+                report.problems.append(f"entry {leaf.entry_id} (leaf {position}) was altered")
+            elif entry["redacted_at"] is not None:
+                if entry["content"] is not None or entry["salt"] is not None:
+                    report.problems.append(
+                        f"entry {leaf.entry_id} (leaf {position}) is marked redacted but holds contents"
+                    )
+                report.redacted += 1
+            elif (
+                entry["content"] is None
+                or entry["salt"] is None
+                or content_hash(bytes(entry["salt"]), entry["content"])
+                != bytes(entry["content_hash"])
+            ):
+                report.problems.append(
+                    f"entry {leaf.entry_id} (leaf {position}): its contents were altered"
+                )
+        builder.append(bytes(leaf.leaf_hash))
+        checkpoint = by_size.get(builder.size)
+        if checkpoint is not None:
+            _check_checkpoint(report, checkpoint, builder, verifier_keys)
+        if trusted is not None and builder.size == trusted.size and builder.root() != trusted.root:
+            report.problems.append(
+                f"the log does not extend the trusted checkpoint of size {trusted.size}"
+                f" (a leaf at index < {trusted.size} differs)"
+            )
+    report.tree_size = builder.size
+    report.root = builder.root()
+    report.checkpoints = len(checkpoints)
+    report.unintegrated = len(set(entries) - seen)
+    if checkpoints and checkpoints[-1].tree_size > builder.size:
+        report.problems.append(
+            f"the latest signed checkpoint covers {checkpoints[-1].tree_size} leaves but only"
+            f" {builder.size} are stored: the log was truncated"
+        )
+    if trusted is not None and trusted.size > builder.size:
+        report.problems.append(
+            f"the log holds {builder.size} leaves, fewer than the trusted checkpoint's"
+            f" {trusted.size}: it was truncated"
+        )
+    return report
+
+
+def _check_checkpoint(report: Report, row: Any, builder: TreeBuilder, keys: list[str]) -> None:
+    size = row.tree_size
+    try:
+        signed = open_checkpoint(row.note, keys)
+    except ValueError as exc:
+        report.problems.append(f"checkpoint {size}: signature or format does not verify ({exc})")
+        return
+    if signed.size != size or signed.root != bytes(row.root):
+        report.problems.append(
+            f"checkpoint {size}: stored root or size differs from the signed note"
+        )
+    elif builder.root() != signed.root:
+        report.problems.append(
+            f"checkpoint {size}: the leaves no longer hash to its signed root"
+            " (a leaf below this size was changed)"
+        )

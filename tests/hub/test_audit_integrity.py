@@ -1,0 +1,385 @@
+"""Tamper evidence: the integrator's tree and checkpoints, and `fyt audit verify` naming what broke."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hub.audit.checkpoint import open_checkpoint, vkey
+from hub.audit.entries import canonical, content_hash, new_salt
+from hub.audit.integrator import integrate, latest_checkpoint
+from hub.audit.keys import AuditKeys, generate_audit_keys
+from hub.audit.merkle import leaf_hash, root
+from hub.audit.models import audit_checkpoints, audit_entries, audit_leaves
+from hub.audit.service import redact_before
+from hub.audit.verify import verify_log
+from hub.cli import main
+from hub.db.engine import create_hub_engine, upgrade
+from tests.conftest import PG_ENV, _create_pg_database, _drop_pg_database
+
+
+def entry(i: int, when: datetime | None = None) -> dict[str, Any]:
+    content = canonical({"subject": f"enc-{i}", "fields": {"granted": ["Identity.name"]}}).decode()
+    salt = new_salt()
+    return {
+        "occurred_at": when or datetime.now(UTC),
+        "request_id": f"req-{i}",
+        "user_id": f"user-{i % 3}",
+        "org": "court:370602",
+        "roles": "enforcement_judge",
+        "case_number": "（2026）鲁0602执1号",
+        "action": "PROFILE_VIEW",
+        "subject_kind": "PERSON",
+        "subject_index": f"{i:064x}",
+        "outcome": "OK",
+        "flags": "",
+        "content": content,
+        "salt": salt,
+        "content_hash": content_hash(salt, content),
+        "redacted_at": None,
+    }
+
+
+async def insert_entries(engine: AsyncEngine, rows: list[dict[str, Any]]) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(audit_entries.insert(), rows)
+
+
+async def tamper(engine: AsyncEngine, statement: Any) -> None:
+    """What an attacker with database rights would do: switch the triggers off, change, restore."""
+    if engine.dialect.name == "sqlite":
+        async with engine.connect() as conn:  # foreign keys can only be switched outside BEGIN
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            for t in ("audit_entries", "audit_leaves", "audit_checkpoints"):
+                await conn.execute(text(f"ALTER TABLE {t} DISABLE TRIGGER ALL"))
+            await conn.execute(statement)
+            for t in ("audit_entries", "audit_leaves", "audit_checkpoints"):
+                await conn.execute(text(f"ALTER TABLE {t} ENABLE TRIGGER ALL"))
+        else:
+            triggers = (
+                await conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type='trigger'"))
+            ).all()
+            for name, _ in triggers:
+                await conn.execute(text(f"DROP TRIGGER {name}"))
+            await conn.execute(statement)
+            for _, sql in triggers:
+                await conn.execute(text(sql))
+
+
+@pytest.fixture
+async def log(tmp_path: Path) -> AsyncIterator[tuple[AsyncEngine, AuditKeys, list[str]]]:
+    generate_audit_keys(tmp_path / "audit.key", tmp_path / "audit.pem")
+    keys = AuditKeys.load(tmp_path / "audit.key", tmp_path / "audit.pem", "test.example/audit")
+    engine = create_hub_engine(f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite3'}")
+    await upgrade(engine)
+    await insert_entries(engine, [entry(i) for i in range(20)])
+    assert await integrate(engine, keys, batch=7) == 7  # several checkpoints
+    assert await integrate(engine, keys, batch=7) == 14
+    assert await integrate(engine, keys) == 20
+    try:
+        yield engine, keys, [vkey(keys.origin, keys.public_key)]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_sound_log_verifies(log: Any) -> None:
+    engine, _, verifier = log
+    report = await verify_log(engine, verifier)
+    assert report.ok, report.problems
+    assert (report.entries, report.tree_size, report.checkpoints) == (20, 20, 3)
+
+
+async def test_the_root_equals_one_rebuilt_from_the_entries(log: Any) -> None:
+    engine, keys, verifier = log
+    from hub.audit.entries import leaf_data
+
+    async with engine.connect() as conn:
+        rows = [
+            dict(r._mapping)
+            for r in await conn.execute(select(audit_entries).order_by(audit_entries.c.id))
+        ]
+        last = await latest_checkpoint(conn)
+    signed = open_checkpoint(last.note, verifier)
+    assert signed.root == root([leaf_hash(leaf_data(r)) for r in rows])
+    assert (signed.size, signed.origin) == (20, keys.origin)
+
+
+async def test_integration_is_idempotent(log: Any) -> None:
+    engine, keys, _ = log
+    assert await integrate(engine, keys) == 20
+    async with engine.connect() as conn:
+        assert len((await conn.execute(select(audit_checkpoints))).all()) == 3
+
+
+@pytest.mark.parametrize("entry_id", [1, 7, 13, 20])
+async def test_a_flipped_byte_in_contents_is_named(log: Any, entry_id: int) -> None:
+    engine, _, verifier = log
+    async with engine.connect() as conn:
+        content = (
+            await conn.execute(
+                select(audit_entries.c.content).where(audit_entries.c.id == entry_id)
+            )
+        ).scalar()
+    flipped = content.replace("enc-", "enC-", 1)
+    await tamper(
+        engine, update(audit_entries).where(audit_entries.c.id == entry_id).values(content=flipped)
+    )
+    report = await verify_log(engine, verifier)
+    assert not report.ok
+    assert report.first() == f"entry {entry_id} (leaf {entry_id - 1}): its contents were altered"
+
+
+@pytest.mark.parametrize("column", ["user_id", "case_number", "outcome", "occurred_at"])
+async def test_a_changed_header_is_named(log: Any, column: str) -> None:
+    engine, _, verifier = log
+    value: Any = datetime.now(UTC) - timedelta(days=3) if column == "occurred_at" else "X"
+    await tamper(
+        engine, update(audit_entries).where(audit_entries.c.id == 5).values({column: value})
+    )
+    report = await verify_log(engine, verifier)
+    assert report.first() == "entry 5 (leaf 4) was altered"
+
+
+async def test_a_deleted_entry_is_named(log: Any) -> None:
+    engine, _, verifier = log
+    await tamper(engine, text("DELETE FROM audit_entries WHERE id = 9"))
+    report = await verify_log(engine, verifier)
+    assert report.first() == "entry 9 (leaf 8) is missing"
+
+
+async def test_swapped_entries_are_named(log: Any) -> None:
+    engine, _, verifier = log
+    async with engine.connect() as conn:
+        a = (
+            await conn.execute(select(audit_entries.c.request_id).where(audit_entries.c.id == 3))
+        ).scalar()
+        b = (
+            await conn.execute(select(audit_entries.c.request_id).where(audit_entries.c.id == 4))
+        ).scalar()
+    await tamper(engine, update(audit_entries).where(audit_entries.c.id == 3).values(request_id=b))
+    await tamper(engine, update(audit_entries).where(audit_entries.c.id == 4).values(request_id=a))
+    report = await verify_log(engine, verifier)
+    assert report.problems[:2] == ["entry 3 (leaf 2) was altered", "entry 4 (leaf 3) was altered"]
+
+
+async def test_rewritten_leaves_break_the_signed_checkpoints(log: Any) -> None:
+    # an attacker who changes an entry and its leaf hash still cannot match the signed roots
+    engine, _, verifier = log
+    from hub.audit.entries import leaf_data
+
+    await tamper(engine, update(audit_entries).where(audit_entries.c.id == 2).values(user_id="X"))
+    async with engine.connect() as conn:
+        row = dict(
+            (await conn.execute(select(audit_entries).where(audit_entries.c.id == 2)))
+            .first()
+            ._mapping
+        )
+    await tamper(
+        engine,
+        update(audit_leaves)
+        .where(audit_leaves.c.leaf_index == 1)
+        .values(leaf_hash=leaf_hash(leaf_data(row))),
+    )
+    report = await verify_log(engine, verifier)
+    assert (
+        report.first()
+        == "checkpoint 7: the leaves no longer hash to its signed root (a leaf below this size was changed)"
+    )
+
+
+async def test_truncation_below_a_trusted_checkpoint_is_detected(log: Any, tmp_path: Path) -> None:
+    engine, _, verifier = log
+    async with engine.connect() as conn:
+        trusted = open_checkpoint((await latest_checkpoint(conn)).note, verifier)
+    await tamper(engine, text("DELETE FROM audit_checkpoints WHERE tree_size > 14"))
+    await tamper(engine, text("DELETE FROM audit_leaves WHERE leaf_index >= 14"))
+    await tamper(engine, text("DELETE FROM audit_entries WHERE id > 14"))
+    # the log alone is consistent again, but not with the checkpoint kept outside
+    assert (await verify_log(engine, verifier)).ok
+    report = await verify_log(engine, verifier, trusted)
+    assert (
+        report.first()
+        == "the log holds 14 leaves, fewer than the trusted checkpoint's 20: it was truncated"
+    )
+
+
+async def test_a_forged_checkpoint_signature_is_detected(log: Any) -> None:
+    engine, _, verifier = log
+    async with engine.connect() as conn:
+        note = (
+            await conn.execute(
+                select(audit_checkpoints.c.note).where(audit_checkpoints.c.tree_size == 14)
+            )
+        ).scalar()
+    body, _, sig = note.rpartition("— ")
+    name, raw = sig.split(" ")
+    forged = base64.b64decode(raw)
+    forged = forged[:10] + bytes([forged[10] ^ 1]) + forged[11:]
+    bad = f"{body}— {name} {base64.b64encode(forged).decode()}\n"
+    await tamper(
+        engine,
+        update(audit_checkpoints).where(audit_checkpoints.c.tree_size == 14).values(note=bad),
+    )
+    report = await verify_log(engine, verifier)
+    assert report.first().startswith("checkpoint 14: signature or format does not verify")
+
+
+async def test_redaction_keeps_the_tree_verifiable(log: Any) -> None:
+    engine, keys, verifier = log
+    old = [entry(100 + i, when=datetime.now(UTC) - timedelta(days=400)) for i in range(3)]
+    await insert_entries(engine, old)
+    await integrate(engine, keys)
+    count = await redact_before(engine, datetime.now(UTC) - timedelta(days=365))
+    assert count == 3
+    report = await verify_log(engine, verifier)
+    assert report.ok, report.problems
+    assert report.redacted == 3
+    async with engine.connect() as conn:
+        erased = (
+            (
+                await conn.execute(
+                    select(audit_entries.c.content).where(audit_entries.c.redacted_at.is_not(None))
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert erased == [None, None, None]
+
+
+async def test_redaction_cannot_touch_the_header(log: Any) -> None:
+    engine, _, _ = log
+    from sqlalchemy.exc import DBAPIError
+
+    with pytest.raises(DBAPIError, match="append-only"):
+        async with engine.begin() as conn:
+            await conn.execute(
+                update(audit_entries)
+                .where(audit_entries.c.id == 1)
+                .values(content=None, salt=None, redacted_at=datetime.now(UTC), user_id="someone")
+            )
+
+
+def test_verify_cli_exit_status(tmp_path: Path) -> None:
+    # given a data directory with keys and a migrated hub database holding entries
+    data = tmp_path / "fyt-data"
+    env = {"HUB_DATA_DIR": str(data)}
+    generate_audit_keys(data / "keys" / "audit.key", data / "keys" / "audit-signing-key.pem")
+    engine_url = f"sqlite+aiosqlite:///{data / 'hub.sqlite3'}"
+
+    async def prepare() -> None:
+        engine = create_hub_engine(engine_url)
+        await upgrade(engine)
+        await insert_entries(engine, [entry(i) for i in range(5)])
+        await engine.dispose()
+
+    asyncio.run(prepare())
+    runner = CliRunner()
+    assert runner.invoke(main, ["audit", "integrate"], env=env).output.strip() == "tree size 5"
+    ok = runner.invoke(main, ["audit", "verify"], env=env)
+    assert ok.exit_code == 0 and "OK: the audit log is consistent" in ok.output
+    note = runner.invoke(main, ["audit", "checkpoint"], env=env).output
+    (tmp_path / "trusted.note").write_text(note)
+    assert (
+        runner.invoke(
+            main, ["audit", "verify", "--trusted", str(tmp_path / "trusted.note")], env=env
+        ).exit_code
+        == 0
+    )
+
+    # when an entry is altered behind the triggers' back
+    async def alter() -> None:
+        engine = create_hub_engine(engine_url)
+        await tamper(
+            engine, update(audit_entries).where(audit_entries.c.id == 2).values(org="court:999999")
+        )
+        await engine.dispose()
+
+    asyncio.run(alter())
+    bad = runner.invoke(main, ["audit", "verify"], env=env)
+    assert bad.exit_code == 1
+    assert "FAIL: entry 2 (leaf 1) was altered" in bad.output
+    # and a trusted checkpoint that does not verify is refused
+    (tmp_path / "forged.note").write_text(note.replace("\n5\n", "\n6\n"))
+    forged = runner.invoke(
+        main, ["audit", "verify", "--trusted", str(tmp_path / "forged.note")], env=env
+    )
+    assert forged.exit_code == 1 and "does not verify" in forged.output
+
+
+@pytest.mark.postgres
+async def test_concurrent_writers_leave_a_contiguous_tree_on_postgresql(tmp_path: Path) -> None:
+    # given a fresh PostgreSQL database, 32 writers and 4 integrators running at once
+    base = os.environ[PG_ENV]
+    name, url = await _create_pg_database(base)
+    generate_audit_keys(tmp_path / "audit.key", tmp_path / "audit.pem")
+    keys = AuditKeys.load(tmp_path / "audit.key", tmp_path / "audit.pem", "test.example/audit")
+    engines = [create_hub_engine(url) for _ in range(4)]
+    try:
+        await upgrade(engines[0])
+
+        async def writer(w: int) -> None:
+            for b in range(5):
+                await insert_entries(
+                    engines[w % 4], [entry(w * 1000 + b * 10 + i) for i in range(10)]
+                )
+                await asyncio.sleep(0)
+
+        stop = asyncio.Event()
+
+        async def integrator(e: AsyncEngine) -> None:
+            while not stop.is_set():
+                await integrate(e, keys, batch=37)
+                await asyncio.sleep(0.005)
+
+        tasks = [asyncio.create_task(integrator(e)) for e in engines]
+        await asyncio.gather(*(writer(w) for w in range(32)))
+        stop.set()
+        await asyncio.gather(*tasks)
+        for _ in range(100):  # the rest, batch by batch
+            if await integrate(engines[0], keys) == 32 * 50:
+                break
+        # then the leaves are contiguous, every entry is in the tree once, and the signed root
+        # equals a tree rebuilt from scratch
+        async with engines[0].connect() as conn:
+            indexes = (
+                (
+                    await conn.execute(
+                        select(audit_leaves.c.leaf_index).order_by(audit_leaves.c.leaf_index)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            entry_ids = (await conn.execute(select(audit_leaves.c.entry_id))).scalars().all()
+            hashes = [
+                bytes(h)
+                for h in (
+                    await conn.execute(
+                        select(audit_leaves.c.leaf_hash).order_by(audit_leaves.c.leaf_index)
+                    )
+                ).scalars()
+            ]
+            last = await latest_checkpoint(conn)
+        assert indexes == list(range(32 * 50))
+        assert len(set(entry_ids)) == 32 * 50
+        verifier = [vkey(keys.origin, keys.public_key)]
+        assert open_checkpoint(last.note, verifier).root == root(hashes)
+        report = await verify_log(engines[0], verifier)
+        assert report.ok, report.problems[:3]
+    finally:
+        for e in engines:
+            await e.dispose()
+        await _drop_pg_database(base, name)
