@@ -13,6 +13,19 @@ from strawberry.types import Info
 
 from hub.errors import ConnectorFailed
 from hub.federation import lookups as L
+from hub.graphql.audit import (
+    AuditCheckpoint,
+    AuditEvent,
+    AuditEventConnection,
+    AuditEventFilter,
+    ConsistencyProof,
+    InclusionProof,
+    resolve_access_history,
+    resolve_audit_events,
+    resolve_checkpoint,
+    resolve_consistency,
+    resolve_inclusion,
+)
 from hub.graphql.context import ctx
 from hub.graphql.court import Case, Me, resolve_me, resolve_my_cases
 from hub.graphql.enums import CaseStatus
@@ -99,6 +112,40 @@ class Query:
         return [
             Enterprise(key=k, uscc=k) if ok else None for k, ok in zip(usccs, found, strict=True)
         ]
+
+    @strawberry.field(description="Search the audit log, newest first (auditors)")
+    async def audit_events(
+        self,
+        info: Info,
+        filter: AuditEventFilter | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> AuditEventConnection | None:
+        return await resolve_audit_events(info, filter, first, after)
+
+    @strawberry.field(description="Who looked at this person, when, from which org, for which case")
+    async def access_history(
+        self, info: Info, id_number: str, first: int = 100
+    ) -> list[AuditEvent] | None:
+        return await resolve_access_history(info, id_number, first)
+
+    @strawberry.field(description="The latest signed checkpoint of the audit log")
+    async def audit_checkpoint(self, info: Info) -> AuditCheckpoint | None:
+        return await resolve_checkpoint(info)
+
+    @strawberry.field(
+        description="Proof that an entry is in the tree of the given size (default: latest)"
+    )
+    async def audit_inclusion_proof(
+        self, info: Info, entry_id: str, tree_size: int | None = None
+    ) -> InclusionProof | None:
+        return await resolve_inclusion(info, entry_id, tree_size)
+
+    @strawberry.field(description="Proof that the tree of toSize extends the tree of fromSize")
+    async def audit_consistency_proof(
+        self, info: Info, from_size: int, to_size: int
+    ) -> ConsistencyProof | None:
+        return await resolve_consistency(info, from_size, to_size)
 
     @strawberry.field(description="Cases the caller is assigned to, newest first")
     async def my_cases(

@@ -1,0 +1,355 @@
+"""The auditor's workspace: search the access record, a person's access history, proofs.
+
+Only roles the policy grants ``Query.audit*`` reach these fields (the auditor); every query an
+auditor makes is itself recorded (action ``AUDIT_QUERY``).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from hub.audit import queries
+from hub.audit.checkpoint import parse_checkpoint, split_note
+from hub.audit.entries import AccessRecord
+from hub.errors import BadUserInput, NotFound
+from hub.graphql.context import ctx
+from hub.graphql.enums import SubjectKind
+from hub.identifiers import check_id_number, check_uscc, normalize_case_number
+from hub.policy.masking import Mask, masked
+
+OUTCOMES = ("OK", "PARTIAL", "NOT_FOUND", "DENIED", "PURPOSE_REQUIRED")
+FLAGS = ("NO_CASE", "CASE_CLOSED", "CASE_OTHER_COURT", "DENIED_BURST", "OFF_HOURS", "BULK")
+MAX_PAGE = 200
+
+
+@strawberry.type(description="A connector called for the request and how it answered")
+class ConnectorOutcome:
+    connector: str
+    outcome: str
+
+
+@strawberry.type(description="One entry of the audit log")
+class AuditEvent:
+    id: str
+    occurred_at: datetime
+    request_id: str
+    user_id: str
+    org: str
+    roles: list[str]
+    case_number: str | None
+    action: str = strawberry.field(description="PROFILE_VIEW, REFERENCE_VIEW, AUDIT_QUERY")
+    subject_kind: SubjectKind | None
+    subject_id: str | None = masked(
+        Mask.ID_NUMBER, subject_kind="subject_kind", description="null once redacted"
+    )
+    outcome: str = strawberry.field(description=", ".join(OUTCOMES))
+    flags: list[str] = strawberry.field(description="Anomaly flags: " + ", ".join(FLAGS))
+    fields_granted: list[str]
+    fields_masked: list[str]
+    fields_denied: list[str]
+    connectors: list[ConnectorOutcome]
+    latency_ms: float | None
+    client: str | None
+    reason: str | None
+    redacted: bool
+    leaf_index: int | None = strawberry.field(
+        description="Position in the Merkle tree, once integrated"
+    )
+
+
+@strawberry.type
+class PageInfo:
+    end_cursor: str | None
+    has_next_page: bool
+
+
+@strawberry.type
+class AuditEventConnection:
+    nodes: list[AuditEvent]
+    page_info: PageInfo
+
+
+@strawberry.input(description="Every field narrows the search; all are optional")
+class AuditEventFilter:
+    subject_id_number: str | None = None
+    subject_uscc: str | None = None
+    user_id: str | None = None
+    org: str | None = None
+    case_number: str | None = None
+    from_: datetime | None = strawberry.field(name="from", default=None)
+    to: datetime | None = None
+    outcome: str | None = None
+    flag: str | None = None
+
+
+@strawberry.type(description="A signed checkpoint of the audit log (C2SP tlog-checkpoint)")
+class AuditCheckpoint:
+    origin: str
+    tree_size: int
+    root_hash: str = strawberry.field(description="base64")
+    note: str = strawberry.field(description="The signed note, to keep outside the hub")
+    created_at: datetime
+
+
+@strawberry.type(description="RFC 9162 inclusion proof of an entry in a tree of a given size")
+class InclusionProof:
+    entry_id: str
+    leaf_index: int
+    tree_size: int
+    leaf_hash: str
+    hashes: list[str] = strawberry.field(description="base64, from the leaf up")
+
+
+@strawberry.type(description="RFC 9162 consistency proof between two tree sizes")
+class ConsistencyProof:
+    from_size: int
+    to_size: int
+    hashes: list[str]
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _event(row: dict[str, Any], keys: Any) -> AuditEvent:
+    content = json.loads(row["content"]) if row["content"] else {}
+    subject = content.get("subject")
+    fields = content.get("fields") or {}
+    return AuditEvent(
+        id=str(row["id"]),
+        occurred_at=row["occurred_at"],
+        request_id=row["request_id"],
+        user_id=row["user_id"],
+        org=row["org"],
+        roles=row["roles"].split(),
+        case_number=row["case_number"],
+        action=row["action"],
+        subject_kind=row["subject_kind"],  # type: ignore[arg-type]
+        subject_id=keys.decrypt(subject) if subject else None,
+        outcome=row["outcome"],
+        flags=row["flags"].split(),
+        fields_granted=fields.get("granted", []),
+        fields_masked=fields.get("masked", []),
+        fields_denied=fields.get("denied", []),
+        connectors=[
+            ConnectorOutcome(connector=k, outcome=v)
+            for k, v in sorted((content.get("connectors") or {}).items())
+        ],
+        latency_ms=content.get("latencyMs"),
+        client=content.get("client"),
+        reason=content.get("reason"),
+        redacted=row["redacted_at"] is not None,
+        leaf_index=row.get("leaf_index"),
+    )
+
+
+def _cursor(entry_id: int) -> str:
+    return base64.urlsafe_b64encode(f"audit:{entry_id}".encode()).decode()
+
+
+def _after(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if kind != "audit":
+            raise ValueError
+        return int(value)
+    except (ValueError, UnicodeDecodeError):
+        raise BadUserInput(
+            "after is not a cursor this API returned", argument="after", rule="CURSOR"
+        ) from None
+
+
+def _record(
+    info: Info, query: str, detail: dict[str, Any], subject: tuple[str, str] | None = None
+) -> None:
+    """The auditor's own queries are on record too."""
+    kind, key = subject if subject else (None, None)
+    ctx(info).audit_subjects.append(
+        AccessRecord(
+            action="AUDIT_QUERY",
+            subject_kind=kind,
+            subject_id=key,
+            case_number=None,
+            path=(info.path.key,),
+            detail={"query": query, **detail},
+        )
+    )
+
+
+def _subject_filter(f: AuditEventFilter) -> tuple[str, str] | None:
+    if f.subject_id_number and f.subject_uscc:
+        raise BadUserInput(
+            "filter by subjectIdNumber or subjectUscc, not both", rule="FILTER_SUBJECT"
+        )
+    if f.subject_id_number:
+        return "PERSON", check_id_number(f.subject_id_number, argument="filter.subjectIdNumber")
+    if f.subject_uscc:
+        return "ENTERPRISE", check_uscc(f.subject_uscc, argument="filter.subjectUscc")
+    return None
+
+
+async def resolve_audit_events(
+    info: Info, filter: AuditEventFilter | None, first: int, after: str | None
+) -> AuditEventConnection:
+    if not 1 <= first <= MAX_PAGE:
+        raise BadUserInput(
+            f"first must be between 1 and {MAX_PAGE}", argument="first", rule="PAGE_SIZE"
+        )
+    f = filter or AuditEventFilter()
+    if f.outcome is not None and f.outcome not in OUTCOMES:
+        raise BadUserInput(
+            f"outcome must be one of {', '.join(OUTCOMES)}",
+            argument="filter.outcome",
+            rule="OUTCOME",
+        )
+    if f.flag is not None and f.flag not in FLAGS:
+        raise BadUserInput(
+            f"flag must be one of {', '.join(FLAGS)}", argument="filter.flag", rule="FLAG"
+        )
+    if f.from_ and f.to and f.from_ >= f.to:
+        raise BadUserInput("from must be before to", argument="filter", rule="TIME_RANGE")
+    subject = _subject_filter(f)
+    c = ctx(info)
+    keys = c.runtime.audit.keys
+    case = (
+        normalize_case_number(f.case_number, argument="filter.caseNumber")
+        if f.case_number
+        else None
+    )
+    before = _after(after)
+    _record(
+        info,
+        "auditEvents",
+        {
+            "filter": {
+                k: v
+                for k, v in {
+                    "userId": f.user_id,
+                    "org": f.org,
+                    "caseNumber": case,
+                    "outcome": f.outcome,
+                    "flag": f.flag,
+                }.items()
+                if v
+            },
+        },
+        subject,
+    )
+    event_filter = queries.EventFilter(
+        subject_index=keys.blind_index(subject[1]) if subject else None,
+        user_id=f.user_id,
+        org=f.org,
+        case_number=case,
+        since=f.from_,
+        until=f.to,
+        outcome=f.outcome,
+        flag=f.flag,
+    )
+    async with c.runtime.engine.connect() as conn:
+        rows = await queries.search(conn, event_filter, first=first, before_id=before)
+    page = rows[:first]
+    return AuditEventConnection(
+        nodes=[_event(r, keys) for r in page],
+        page_info=PageInfo(
+            end_cursor=_cursor(page[-1]["id"]) if page else None,
+            has_next_page=len(rows) > first,
+        ),
+    )
+
+
+async def resolve_access_history(info: Info, id_number: str, first: int) -> list[AuditEvent]:
+    if not 1 <= first <= MAX_PAGE:
+        raise BadUserInput(
+            f"first must be between 1 and {MAX_PAGE}", argument="first", rule="PAGE_SIZE"
+        )
+    key = check_id_number(id_number)
+    c = ctx(info)
+    keys = c.runtime.audit.keys
+    _record(info, "accessHistory", {}, ("PERSON", key))
+    async with c.runtime.engine.connect() as conn:
+        rows = await queries.search(
+            conn,
+            queries.EventFilter(subject_index=keys.blind_index(key)),
+            first=first,
+            before_id=None,
+        )
+    return [_event(r, keys) for r in rows[:first] if r["action"] != "AUDIT_QUERY"]
+
+
+async def resolve_checkpoint(info: Info) -> AuditCheckpoint | None:
+    c = ctx(info)
+    _record(info, "auditCheckpoint", {})
+    async with c.runtime.engine.connect() as conn:
+        row = await queries.checkpoint_at(conn, None)
+    if row is None:
+        return None
+    body, _ = split_note(row.note)
+    cp = parse_checkpoint(body)
+    return AuditCheckpoint(
+        origin=cp.origin,
+        tree_size=cp.size,
+        root_hash=_b64(cp.root),
+        note=row.note,
+        created_at=row.created_at,
+    )
+
+
+async def resolve_inclusion(info: Info, entry_id: str, tree_size: int | None) -> InclusionProof:
+    try:
+        eid = int(entry_id)
+    except ValueError:
+        raise BadUserInput(
+            "entryId must be the id of an audit entry", argument="entryId", rule="ENTRY_ID"
+        ) from None
+    c = ctx(info)
+    _record(info, "auditInclusionProof", {"entryId": entry_id, "treeSize": tree_size})
+    async with c.runtime.engine.connect() as conn:
+        leaf = await queries.leaf_of_entry(conn, eid)
+        if leaf is None:
+            raise NotFound(
+                f"entry {entry_id} is not in the tree (yet); integration follows within a second"
+            )
+        checkpoint = await queries.checkpoint_at(conn, tree_size)
+        if checkpoint is None:
+            raise NotFound(
+                f"there is no signed checkpoint of size {tree_size}; use auditCheckpoint"
+            )
+        if leaf.leaf_index >= checkpoint.tree_size:
+            raise BadUserInput(
+                f"entry {entry_id} (leaf {leaf.leaf_index}) is not in a tree of size {checkpoint.tree_size}",
+                argument="treeSize",
+                rule="TREE_SIZE",
+            )
+        leaves = await queries.leaf_hashes(conn, checkpoint.tree_size)
+    return InclusionProof(
+        entry_id=entry_id,
+        leaf_index=leaf.leaf_index,
+        tree_size=checkpoint.tree_size,
+        leaf_hash=_b64(bytes(leaf.leaf_hash)),
+        hashes=[_b64(h) for h in queries.inclusion(leaves, leaf.leaf_index)],
+    )
+
+
+async def resolve_consistency(info: Info, from_size: int, to_size: int) -> ConsistencyProof:
+    if not 0 < from_size <= to_size:
+        raise BadUserInput("need 0 < fromSize <= toSize", argument="fromSize", rule="TREE_SIZE")
+    c = ctx(info)
+    _record(info, "auditConsistencyProof", {"fromSize": from_size, "toSize": to_size})
+    async with c.runtime.engine.connect() as conn:
+        for size in (from_size, to_size):
+            if await queries.checkpoint_at(conn, size) is None:
+                raise NotFound(f"there is no signed checkpoint of size {size}")
+        leaves = await queries.leaf_hashes(conn, to_size)
+    return ConsistencyProof(
+        from_size=from_size,
+        to_size=to_size,
+        hashes=[_b64(h) for h in queries.consistency(leaves, from_size)],
+    )
