@@ -438,6 +438,73 @@ def audit_verify(trusted: str | None) -> None:
     click.echo("OK: the audit log is consistent")
 
 
+def _day(value: str, option: str) -> datetime:
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date like 2026-01-31", param_hint=option
+        ) from None
+
+
+@audit.command("export")
+@click.option("--from", "since", required=True, help="First day included (YYYY-MM-DD, UTC).")
+@click.option("--to", "until", required=True, help="Day after the last included (YYYY-MM-DD, UTC).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    default="-",
+    help="File to write (default: standard output).",
+)
+def audit_export(since: str, until: str, fmt: str, output: str) -> None:
+    """Write entries with inclusion proofs and the signed checkpoint, verifiable offline."""
+    from hub.audit.export import export_entries, write_csv, write_jsonl
+    from hub.db.engine import create_hub_engine
+
+    start, end = _day(since, "'--from'"), _day(until, "'--to'")
+    if start >= end:
+        raise click.BadParameter("--from must be before --to", param_hint="'--from'")
+    engine = create_hub_engine(load_settings().database_url)
+    try:
+        note, records = asyncio.run(_revision(engine, lambda e: export_entries(e, start, end)))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    write = write_jsonl if fmt == "jsonl" else write_csv
+    if output == "-":
+        write(sys.stdout, note, records)
+    else:
+        with open(output, "w", encoding="utf-8", newline="") as f:
+            write(f, note, records)
+        click.echo(f"exported {len(records)} entries to {output}", err=True)
+
+
+@audit.command("verify-export")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--public-key",
+    required=True,
+    help="The log's verifier key (`fyt audit public-key`), or a file holding it.",
+)
+def audit_verify_export(file: str, public_key: str) -> None:
+    """Verify an export offline: signature, every leaf, every inclusion proof, every content hash."""
+    from hub.audit.export import verify_export
+
+    key = Path(public_key).read_text().strip() if Path(public_key).is_file() else public_key.strip()
+    report = verify_export(Path(file).read_text(encoding="utf-8"), [key])
+    click.echo(
+        f"{report.entries} entries in a tree of {report.tree_size}, {report.redacted} redacted"
+    )
+    if not report.ok:
+        for problem in report.problems:
+            click.echo(f"FAIL: {problem}", err=True)
+        raise SystemExit(1)
+    click.echo("OK: every entry is in the signed tree and unaltered")
+
+
 @audit.command("redact")
 @click.option(
     "--before",
@@ -450,12 +517,7 @@ def audit_redact(before: str, yes: bool) -> None:
     from hub.audit.service import redact_before
     from hub.db.engine import create_hub_engine
 
-    try:
-        cutoff = datetime.strptime(before, "%Y-%m-%d").replace(tzinfo=UTC)
-    except ValueError:
-        raise click.BadParameter(
-            f"{before!r} is not a date like 2026-01-31", param_hint="'--before'"
-        ) from None
+    cutoff = _day(before, "'--before'")
     if cutoff > datetime.now(UTC):
         raise click.BadParameter("the date is in the future", param_hint="'--before'")
     if not yes:
