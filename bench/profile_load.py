@@ -91,6 +91,10 @@ def sample_stats(sizes: list[tuple[int, int]]) -> dict[str, float]:
 def ensure_data(env: dict[str, str], persons: int) -> None:
     marker = Path(env["HUB_DATA_DIR"]) / "demo.json"
     if marker.exists() and json.loads(marker.read_text())["persons"] == persons:
+        from hub.config import Settings
+        from hub.demo.seed import ensure_keys
+
+        ensure_keys(Settings.from_env(env))
         return
     print(f"seeding {persons:,} persons into {env['HUB_DATA_DIR']} …", flush=True)
     started = time.perf_counter()
@@ -113,6 +117,8 @@ def main() -> None:
     ap.add_argument("--subjects", type=int, default=500)
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--extra-env", action="append", default=[], help="KEY=VALUE for the server")
+    ap.add_argument("--without-audit", action="store_true",
+                    help="measurement only: serve with audit writes replaced by a no-op")
     args = ap.parse_args()
 
     data_dir = Path(args.data_dir or ROOT / "bench" / ".data" / f"profile-{args.persons}")
@@ -133,8 +139,9 @@ def main() -> None:
         for pid, case in pairs
     ]
     port = free_port()
+    entry = [str(ROOT / "bench" / "serve_without_audit.py")] if args.without_audit else ["-m", "hub.cli"]
     server = subprocess.Popen(
-        [sys.executable, "-m", "hub.cli", "serve", "--port", str(port), "--log-level", "warning"],
+        [sys.executable, *entry, "serve", "--port", str(port), "--log-level", "warning"],
         env=env,
         stdout=subprocess.DEVNULL,
     )
@@ -162,6 +169,7 @@ def main() -> None:
     out = {
         **result.summary(),
         "concurrency": args.concurrency,
+        "audit": not args.without_audit,
         "persons": args.persons,
         "distinct_subjects": len(pairs),
         "server_cpu_ms_per_request": round(cpu * 1000 / result.requests, 3),

@@ -68,7 +68,7 @@ def serve(demo: bool, host: str, port: int, persons: int | None, log_level: str)
 
     from hub.app import create_app
     from hub.db.engine import create_hub_engine, current_revision
-    from hub.demo.seed import DEFAULT_PERSONS, demo_marker, seed_demo
+    from hub.demo.seed import DEFAULT_PERSONS, demo_marker, ensure_keys, seed_demo
 
     settings = load_settings()
     if demo:
@@ -77,6 +77,8 @@ def serve(demo: bool, host: str, port: int, persons: int | None, log_level: str)
         if demo_marker(settings) is None:
             click.echo(f"First run: creating demo data in {settings.data_dir}")
             asyncio.run(seed_demo(settings, persons=persons or DEFAULT_PERSONS, log=click.echo))
+        else:
+            ensure_keys(settings)  # data made by an earlier version may lack newer keys
         tokens = _write_demo_tokens(settings)
         click.echo(f"Demo users and their tokens: {tokens}  (or run `fyt demo info`)")
     else:
@@ -90,6 +92,7 @@ def serve(demo: bool, host: str, port: int, persons: int | None, log_level: str)
         raise click.ClickException(
             f"no JWT public keys at {settings.public_keys_path}; set HUB_JWT_PUBLIC_KEYS or run `fyt keys generate`"
         )
+    _audit_keys(settings)  # refuse to start without the audit log's keys
     click.echo(f"GraphQL: http://{host}:{port}/graphql")
     pid_file = settings.data_dir / "hub.pid"
     settings.data_dir.mkdir(parents=True, exist_ok=True)

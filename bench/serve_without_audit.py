@@ -1,0 +1,26 @@
+"""`fyt serve` with audit writes replaced by a no-op — a measurement harness for
+bench/profile_load.py --without-audit only (the hub itself cannot run without its audit log)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from hub.audit.integrator import Integrator
+from hub.audit.log import AuditLog
+from hub.cli import main
+
+
+async def _skip(self: AuditLog, rows: list[dict[str, Any]]) -> None:
+    return None
+
+
+async def _idle(self: Integrator) -> None:
+    return None
+
+
+AuditLog.append = _skip  # type: ignore[method-assign]
+Integrator._run = _idle  # type: ignore[method-assign]
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
