@@ -8,6 +8,7 @@ from decimal import Decimal
 import strawberry
 from strawberry.types import Info
 
+from hub.audit.entries import AccessRecord
 from hub.cases import service as cases_service
 from hub.errors import BadUserInput
 from hub.graphql.context import ctx
@@ -80,6 +81,17 @@ async def resolve_my_cases(
     if offset < 0:
         raise BadUserInput("offset must not be negative", argument="offset", rule="PAGE_OFFSET")
     c = ctx(info)
+    # The parties listed are subject data: the listing is on record (no single subject).
+    c.audit_subjects.append(
+        AccessRecord(
+            action="CASE_LIST",
+            subject_kind=None,
+            subject_id=None,
+            case_number=None,
+            path=(info.path.key,),
+            detail={"status": status.value if status else None, "first": first, "offset": offset},
+        )
+    )
     async with c.runtime.engine.connect() as conn:
         rows = await cases_service.cases_of_judge(
             conn,

@@ -189,3 +189,9 @@ async def test_truncate_is_refused_on_postgresql(app: Any) -> None:
     with pytest.raises(DBAPIError, match="append-only"):
         async with engine.begin() as conn:
             await conn.execute(text("TRUNCATE audit_entries CASCADE"))
+
+
+async def test_listing_my_cases_is_recorded(api: Api, app: Any) -> None:
+    _, rid = await ask(api, "{ myCases(first: 3) { caseNumber parties { subjectId } } }", {})
+    [row] = await entries(app, rid)
+    assert (row["action"], row["subject_index"], row["outcome"]) == ("CASE_LIST", None, "OK")
