@@ -52,8 +52,12 @@ async def closed_loop(log: AuditLog, writers: int, seconds: float) -> dict[str, 
     started = time.perf_counter()
     await asyncio.gather(*(writer(w) for w in range(writers)))
     elapsed = time.perf_counter() - started
-    return {"entries": len(latencies), "entries_per_s": round(len(latencies) / elapsed),
-            "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99)}
+    return {
+        "entries": len(latencies),
+        "entries_per_s": round(len(latencies) / elapsed),
+        "p50_ms": pct(latencies, 50),
+        "p99_ms": pct(latencies, 99),
+    }
 
 
 async def open_loop(log: AuditLog, rate: int, seconds: float) -> dict[str, Any]:
@@ -75,13 +79,25 @@ async def open_loop(log: AuditLog, rate: int, seconds: float) -> dict[str, Any]:
         tasks.append(asyncio.create_task(one(i)))
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - started
-    return {"rate_asked": rate, "entries": total, "entries_per_s": round(total / elapsed),
-            "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99)}
+    return {
+        "rate_asked": rate,
+        "entries": total,
+        "entries_per_s": round(total / elapsed),
+        "p50_ms": pct(latencies, 50),
+        "p99_ms": pct(latencies, 99),
+    }
 
 
 async def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--url", default=os.environ.get("HUB_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--url",
+        default=os.environ.get(
+            "HUB_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
     ap.add_argument("--writers", type=int, default=64)
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--rate", type=int, default=2000)
@@ -95,15 +111,24 @@ async def main() -> None:
         await upgrade(engine)
         from datetime import time as clock
 
-        log = AuditLog(engine, keys, FlagTracker(working_hours=(clock(8, 30), clock(17, 30)),
-                                                 bulk_subjects=200, denied_burst=5))
+        log = AuditLog(
+            engine,
+            keys,
+            FlagTracker(
+                working_hours=(clock(8, 30), clock(17, 30)), bulk_subjects=200, denied_burst=5
+            ),
+        )
         integrator = Integrator(engine, keys)
         if not os.environ.get("BENCH_NO_INTEGRATOR"):
             integrator.start()
         opened = await open_loop(log, args.rate, args.seconds)
         closed = await closed_loop(log, args.writers, args.seconds)
         await integrator.stop()
-        print(json.dumps({"closed_loop": {"writers": args.writers, **closed}, "open_loop": opened}, indent=2))
+        print(
+            json.dumps(
+                {"closed_loop": {"writers": args.writers, **closed}, "open_loop": opened}, indent=2
+            )
+        )
     finally:
         await engine.dispose()
         await _drop_pg_database(args.url, name)

@@ -117,8 +117,11 @@ def main() -> None:
     ap.add_argument("--subjects", type=int, default=500)
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--extra-env", action="append", default=[], help="KEY=VALUE for the server")
-    ap.add_argument("--without-audit", action="store_true",
-                    help="measurement only: serve with audit writes replaced by a no-op")
+    ap.add_argument(
+        "--without-audit",
+        action="store_true",
+        help="measurement only: serve with audit writes replaced by a no-op",
+    )
     args = ap.parse_args()
 
     data_dir = Path(args.data_dir or ROOT / "bench" / ".data" / f"profile-{args.persons}")
@@ -139,7 +142,11 @@ def main() -> None:
         for pid, case in pairs
     ]
     port = free_port()
-    entry = [str(ROOT / "bench" / "serve_without_audit.py")] if args.without_audit else ["-m", "hub.cli"]
+    entry = (
+        [str(ROOT / "bench" / "serve_without_audit.py")]
+        if args.without_audit
+        else ["-m", "hub.cli"]
+    )
     server = subprocess.Popen(
         [sys.executable, *entry, "serve", "--port", str(port), "--log-level", "warning"],
         env=env,

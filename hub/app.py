@@ -18,8 +18,11 @@ from starlette.routing import Route
 from hub import __version__
 from hub.audit.integrator import Integrator
 from hub.config import Settings
+from hub.graphql.orders import owner_kind
 from hub.graphql.schema import build_schema
 from hub.graphql.view import GraphQLEndpoint, HubGraphQLView
+from hub.orders import service as order_service
+from hub.orders.worker import OrderWorker
 from hub.policy.table import PolicyError
 from hub.runtime import Runtime
 
@@ -37,11 +40,30 @@ def reload_policy(runtime: Runtime) -> bool:
     return True
 
 
+def audit_transitions(runtime: Runtime) -> Any:
+    """What the order worker did, on the audit log."""
+
+    async def record(transitions: list[Any]) -> None:
+        async with runtime.engine.connect() as conn:
+            for t in transitions:
+                order = await order_service.get_order(conn, t.order_id)
+                await runtime.audit.record_system(  # type: ignore[union-attr]
+                    action=f"ORDER_{t.event}",
+                    case_number=t.case_number,
+                    subject_kind=owner_kind(order["owner_id"]),
+                    subject_id=order["owner_id"],
+                    detail={"order": t.order_id, **t.detail},
+                )
+
+    return record
+
+
 def create_app(
     settings: Settings,
     *,
     sources: Mapping[str, Any] | None = None,
     reload_on_sighup: bool = False,
+    run_worker: bool = False,
 ) -> Starlette:
     """Build the hub; ``sources`` replaces named connector sources (tests, fault injection).
 
@@ -65,6 +87,10 @@ def create_app(
         integrator = Integrator(runtime.engine, runtime.audit.keys) if runtime.audit else None
         if integrator is not None:
             integrator.start()
+        worker = None
+        if run_worker:
+            worker = OrderWorker(runtime.engine, on_transitions=audit_transitions(runtime))
+            worker.start()
         loop = asyncio.get_running_loop()
         if reload_on_sighup:
             loop.add_signal_handler(signal.SIGHUP, reload_policy, runtime)
@@ -75,6 +101,8 @@ def create_app(
                 loop.remove_signal_handler(signal.SIGHUP)
             if integrator is not None:
                 await integrator.stop()
+            if worker is not None:
+                await worker.stop()
             await runtime.close()
 
     async def healthz(_: Request) -> JSONResponse:

@@ -99,7 +99,7 @@ def serve(demo: bool, host: str, port: int, persons: int | None, log_level: str)
     pid_file.write_text(f"{os.getpid()}\n")
     try:
         uvicorn.run(
-            create_app(settings, reload_on_sighup=True),
+            create_app(settings, reload_on_sighup=True, run_worker=True),
             host=host,
             port=port,
             log_level=log_level,
@@ -272,6 +272,38 @@ def db_current() -> None:
 
     engine = create_hub_engine(load_settings().database_url)
     click.echo(asyncio.run(_revision(engine, current_revision)) or "(not migrated)")
+
+
+@main.command()
+@click.option("--interval", default=0.5, show_default=True, type=click.FloatRange(0.05, 60))
+def worker(interval: float) -> None:
+    """Deliver orders from the outbox and lapse expired measures (several may run)."""
+    from hub.app import audit_transitions
+    from hub.orders.worker import OrderWorker
+    from hub.runtime import Runtime
+
+    settings = load_settings()
+    _audit_keys(settings)
+
+    async def run() -> None:
+        from hub.graphql.schema import build_schema
+
+        runtime = Runtime.open(settings, build_schema())
+        w = OrderWorker(
+            runtime.engine, on_transitions=audit_transitions(runtime), interval=interval
+        )
+        w.start()
+        click.echo("order worker running; Ctrl-C stops it")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await w.stop()
+            await runtime.close()
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        pass
 
 
 @main.group()

@@ -173,6 +173,47 @@ class AuditLog:
             )
         return out
 
+    async def record_system(
+        self,
+        *,
+        action: str,
+        case_number: str | None,
+        subject_kind: str | None,
+        subject_id: str | None,
+        detail: dict[str, Any],
+    ) -> None:
+        """An entry for what the hub did on its own (order delivery, lapse, a waiting order
+        taking effect): the actor is the hub."""
+        now = datetime.now(UTC)
+        content = canonical(
+            {
+                "subject": self.keys.encrypt(subject_id) if subject_id else None,
+                "detail": detail,
+            }
+        ).decode()
+        salt = new_salt()
+        await self.append(
+            [
+                {
+                    "occurred_at": now,
+                    "request_id": "-",
+                    "user_id": "hub",
+                    "org": "hub:system",
+                    "roles": "system",
+                    "case_number": case_number,
+                    "action": action,
+                    "subject_kind": subject_kind,
+                    "subject_index": self.keys.blind_index(subject_id) if subject_id else None,
+                    "outcome": "OK",
+                    "flags": "",
+                    "content": content,
+                    "salt": salt,
+                    "content_hash": content_hash(salt, content),
+                    "redacted_at": None,
+                }
+            ]
+        )
+
     # --- writing ----------------------------------------------------------------------------
 
     async def append(self, rows: list[dict[str, Any]]) -> None:

@@ -19,13 +19,16 @@ class Lookup:
 IDENTITIES = Lookup("public_security", "identities", many=False)
 PERSONS_REGISTERED = Lookup("public_security", "registered", many=False)
 VEHICLES_BY_OWNER = Lookup("public_security", "vehicles_by_owner", many=True)
+VEHICLES_BY_PLATE = Lookup("public_security", "vehicles_by_plate", many=False)
 # real-estate registry
 PROPERTIES_BY_OWNER = Lookup("real_estate", "properties_by_owner", many=True)
+PROPERTIES_BY_UNIT = Lookup("real_estate", "properties_by_unit", many=False)
 # market supervision
 ENTERPRISES = Lookup("market_supervision", "enterprises", many=False)
 ENTERPRISES_REGISTERED = Lookup("market_supervision", "registered", many=False)
 SHAREHOLDERS = Lookup("market_supervision", "shareholders", many=True)
 STAKES_BY_HOLDER = Lookup("market_supervision", "stakes_by_holder", many=True)
+STAKES_BY_ID = Lookup("market_supervision", "stakes_by_id", many=False)
 KEY_PERSONNEL = Lookup("market_supervision", "key_personnel", many=True)
 LICENCES = Lookup("market_supervision", "licences", many=True)
 PENALTIES = Lookup("market_supervision", "penalties", many=True)

@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from hub.errors import ConnectorFailed
 from hub.federation import lookups as L
+from hub.graphql import orders
 from hub.graphql.audit import (
     AuditCheckpoint,
     AuditEvent,
@@ -29,6 +30,16 @@ from hub.graphql.audit import (
 from hub.graphql.context import ctx
 from hub.graphql.court import Case, Me, resolve_me, resolve_my_cases
 from hub.graphql.enums import CaseStatus
+from hub.graphql.orders import (
+    FreezeOrder,
+    FreezeOrderConnection,
+    FreezeOrderFilter,
+    FreezeOrderPayload,
+    FreezeOrderReleaseInput,
+    FreezeOrderRenewInput,
+    FreezeOrderSubmitInput,
+    ReceiptInput,
+)
 from hub.graphql.subjects import Enterprise, Person
 from hub.policy.enforce import plan_for
 from hub.policy.subjects import SubjectAccess
@@ -54,6 +65,41 @@ async def _exist(info: Info[Any, Any], kind: str, keys: list[str]) -> list[bool]
     except ConnectorFailed:
         return [True] * len(keys)
     return [bool(rec) for rec in found]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Court: seize (查封) or freeze (冻结) an asset of a party of the case"
+    )
+    async def freeze_order_submit(
+        self, info: Info, input: FreezeOrderSubmitInput
+    ) -> FreezeOrderPayload | None:
+        return await orders.submit(info, input)
+
+    @strawberry.mutation(description="Court: release (解封) an effective or waiting order")
+    async def freeze_order_release(
+        self, info: Info, id: str, input: FreezeOrderReleaseInput
+    ) -> FreezeOrderPayload | None:
+        return await orders.release(info, id, input)
+
+    @strawberry.mutation(description="Court: renew (续封) an effective order before it expires")
+    async def freeze_order_renew(
+        self, info: Info, id: str, input: FreezeOrderRenewInput
+    ) -> FreezeOrderPayload | None:
+        return await orders.renew(info, id, input)
+
+    @strawberry.mutation(description="Agency: register a delivered order, with the receipt")
+    async def freeze_order_accept(
+        self, info: Info, id: str, receipt: ReceiptInput
+    ) -> FreezeOrderPayload | None:
+        return await orders.accept(info, id, receipt)
+
+    @strawberry.mutation(description="Agency: refuse a delivered order, with the reason")
+    async def freeze_order_reject(
+        self, info: Info, id: str, reason: str
+    ) -> FreezeOrderPayload | None:
+        return await orders.reject(info, id, reason)
 
 
 @strawberry.type
@@ -146,6 +192,30 @@ class Query:
         self, info: Info, from_size: int, to_size: int
     ) -> ConsistencyProof | None:
         return await resolve_consistency(info, from_size, to_size)
+
+    @strawberry.field(
+        description="An order of the caller's court, or addressed to the caller's agency"
+    )
+    async def freeze_order(self, info: Info, id: str) -> FreezeOrder | None:
+        return await orders.one(info, id)
+
+    @strawberry.field(description="Orders of the caller's court (or agency), newest first")
+    async def freeze_orders(
+        self,
+        info: Info,
+        filter: FreezeOrderFilter | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> FreezeOrderConnection | None:
+        return await orders.many(info, filter, first, after)
+
+    @strawberry.field(
+        description="Orders delivered to the caller's agency and waiting for an answer"
+    )
+    async def agency_inbox(
+        self, info: Info, first: int = 50, after: str | None = None
+    ) -> FreezeOrderConnection | None:
+        return await orders.many(info, None, first, after, inbox=True)
 
     @strawberry.field(description="Cases the caller is assigned to, newest first")
     async def my_cases(

@@ -19,7 +19,7 @@ from strawberry.types import ExecutionContext
 
 from hub.errors import HubError
 from hub.graphql.limits import Limits, QueryCost, query_limits_rule
-from hub.graphql.query import Query
+from hub.graphql.query import Mutation, Query
 from hub.policy.enforce import attach_policy
 
 log = logging.getLogger("hub.graphql")
@@ -95,7 +95,12 @@ def build_schema(
     # Policy enforcement is declared on every object-returning field of subject data (the
     # caller's own account excepted) before strawberry converts the types.
     attach_policy(
-        [t for t in _strawberry_types(Query) if t.__strawberry_definition__.name != "Me"],
+        [
+            t
+            for root in (Query, Mutation)
+            for t in _strawberry_types(root)
+            if t.__strawberry_definition__.name != "Me"
+        ],
         skip=frozenset(
             {"Query.me", "Query.person", "Query.persons", "Query.enterprise", "Query.enterprises"}
         ),
@@ -105,6 +110,7 @@ def build_schema(
         rules.append(NoSchemaIntrospectionCustomRule)
     return HubSchema(
         query=Query,
+        mutation=Mutation,
         config=StrawberryConfig(
             disable_field_suggestions=production,
             batching_config={"max_operations": limits.max_batch_operations},

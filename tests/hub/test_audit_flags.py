@@ -10,22 +10,41 @@ from hub.audit.log import FlagTracker
 
 
 def tracker(**kw: int) -> FlagTracker:
-    return FlagTracker(working_hours=(clock(8, 30), clock(17, 30)), bulk_subjects=kw.get("bulk", 3),
-                       denied_burst=kw.get("burst", 3))
+    return FlagTracker(
+        working_hours=(clock(8, 30), clock(17, 30)),
+        bulk_subjects=kw.get("bulk", 3),
+        denied_burst=kw.get("burst", 3),
+    )
 
 
 def access(case: str | None = "（2026）鲁0602执1号", reason: str | None = None) -> AccessRecord:
-    return AccessRecord(action="PROFILE_VIEW", subject_kind="PERSON", subject_id="x", case_number=case,
-                        path=("person",), reason=reason)
+    return AccessRecord(
+        action="PROFILE_VIEW",
+        subject_kind="PERSON",
+        subject_id="x",
+        case_number=case,
+        path=("person",),
+        reason=reason,
+    )
 
 
 # Tuesday 2026-11-17, 10:00 in Shanghai is 02:00 UTC
 WORKDAY = datetime(2026, 11, 17, 2, 0, tzinfo=UTC)
 
 
-def flags(t: FlagTracker, *, org: str = "court:370602", a: AccessRecord | None = None, outcome: str = "OK",
-          index: str | None = "i1", now: datetime = WORKDAY, user: str = "u") -> list[str]:
-    return t.flags(user=user, org=org, access=a or access(), outcome=outcome, subject_index=index, now=now)
+def flags(
+    t: FlagTracker,
+    *,
+    org: str = "court:370602",
+    a: AccessRecord | None = None,
+    outcome: str = "OK",
+    index: str | None = "i1",
+    now: datetime = WORKDAY,
+    user: str = "u",
+) -> list[str]:
+    return t.flags(
+        user=user, org=org, access=a or access(), outcome=outcome, subject_index=index, now=now
+    )
 
 
 def test_an_ordinary_access_has_no_flags() -> None:
@@ -39,7 +58,9 @@ def test_no_case_is_flagged_for_courts_only() -> None:
 
 def test_closed_and_other_court_cases_are_flagged() -> None:
     assert "CASE_CLOSED" in flags(tracker(), a=access(reason="CASE_CLOSED"), outcome="DENIED")
-    assert "CASE_OTHER_COURT" in flags(tracker(), a=access(reason="CASE_OTHER_COURT"), outcome="DENIED")
+    assert "CASE_OTHER_COURT" in flags(
+        tracker(), a=access(reason="CASE_OTHER_COURT"), outcome="DENIED"
+    )
 
 
 def test_off_hours_and_weekends_in_shanghai_time() -> None:

@@ -17,13 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import hub.audit.models
 import hub.cases.models
+import hub.orders.models
 import hub.sanctions.models  # noqa: F401  (they register their tables on the hub metadata)
 from alembic import command
 from hub.db.engine import alembic_config, create_hub_engine, current_revision, upgrade
 from hub.db.metadata import metadata
 from tests.conftest import PG_ENV, _create_pg_database, _drop_pg_database
 
-HEAD = "0002"  # the latest migration
+HEAD = "0003"  # the latest migration
 HUB_TABLES = {
     "courts",
     "cases",
@@ -34,6 +35,9 @@ HUB_TABLES = {
     "audit_entries",
     "audit_leaves",
     "audit_checkpoints",
+    "freeze_orders",
+    "freeze_order_events",
+    "outbox",
 }
 
 
@@ -106,7 +110,7 @@ async def sqlite_engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
 def test_the_migration_chain_has_one_head() -> None:
     script = ScriptDirectory.from_config(alembic_config())
     assert script.get_heads() == [HEAD]
-    assert [s.revision for s in script.walk_revisions()] == [HEAD, "0001"]
+    assert [s.revision for s in script.walk_revisions()] == [HEAD, "0002", "0001"]
 
 
 def test_metadata_holds_exactly_the_migrated_tables() -> None:

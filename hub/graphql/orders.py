@@ -1,0 +1,425 @@
+"""Orders over GraphQL: the court submits, releases and renews; the agency accepts or rejects.
+
+Expected failures are part of each payload (``errors`` with a code per domain); who may call
+which mutation is in the policy (``Mutation.freezeOrderSubmit`` …). A court acts only on its
+own open cases (the purpose rules of look-ups: own court, open, assigned, the asset's owner a
+party); an agency only on orders addressed to it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from connectors.base.identifiers import InvalidIdentifier, validate_id_number
+from hub.audit.entries import AccessRecord
+from hub.errors import HubError
+from hub.federation import lookups as L
+from hub.graphql.context import ctx
+from hub.identifiers import normalize_case_number
+from hub.orders import service
+from hub.policy.subjects import purpose_verdicts
+
+MAX_PAGE = 200
+
+
+@strawberry.enum
+class FreezeOrderKind(Enum):
+    SEIZE = "SEIZE"  # 查封
+    FREEZE = "FREEZE"  # 冻结
+
+
+@strawberry.enum
+class AssetType(Enum):
+    REAL_ESTATE = "REAL_ESTATE"
+    VEHICLE = "VEHICLE"
+    EQUITY = "EQUITY"
+
+
+@strawberry.enum
+class FreezeOrderStatus(Enum):
+    SUBMITTED = "SUBMITTED"
+    DELIVERED = "DELIVERED"
+    EFFECTIVE = "EFFECTIVE"
+    WAITING = "WAITING"
+    REJECTED = "REJECTED"
+    RELEASED = "RELEASED"
+    EXPIRED = "EXPIRED"
+
+
+@strawberry.enum
+class FreezeOrderErrorCode(Enum):
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    FORBIDDEN = "FORBIDDEN"
+    PURPOSE_REQUIRED = "PURPOSE_REQUIRED"
+    NOT_FOUND = "NOT_FOUND"
+    CONFLICT = "CONFLICT"
+    CONNECTOR_UNAVAILABLE = "CONNECTOR_UNAVAILABLE"
+    CONNECTOR_TIMEOUT = "CONNECTOR_TIMEOUT"
+
+
+@strawberry.type
+class FreezeOrderError:
+    code: FreezeOrderErrorCode
+    message: str
+    field: str | None = None
+    reason: str | None = None
+    rule: str | None = None
+
+
+@strawberry.type(description="A seizure or freeze order and where it stands")
+class FreezeOrder:
+    id: str
+    kind: FreezeOrderKind
+    asset_type: AssetType
+    asset_id: str
+    agency: str
+    owner_id: str
+    court_code: str
+    case_number: str
+    ruling_number: str
+    term_days: int
+    status: FreezeOrderStatus
+    rank: int | None = strawberry.field(description="Place in the waiting line (1 = in effect)")
+    submitted_by: str
+    submitted_at: datetime
+    delivered_at: datetime | None
+    effective_from: date | None
+    expires_on: date | None
+    receipt_number: str | None
+    receipt_registered_at: datetime | None
+    closed_reason: str | None
+    release_ruling: str | None
+    renewals: int
+
+
+@strawberry.type
+class FreezeOrderPayload:
+    order: FreezeOrder | None = None
+    errors: list[FreezeOrderError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class FreezeOrderConnection:
+    nodes: list[FreezeOrder]
+    end_cursor: str | None
+    has_next_page: bool
+
+
+@strawberry.input
+class AssetInput:
+    type: AssetType
+    id: str
+
+
+@strawberry.input
+class FreezeOrderSubmitInput:
+    kind: FreezeOrderKind
+    asset: AssetInput
+    case_number: str
+    ruling_number: str
+    term_days: int | None = None
+    idempotency_key: str
+
+
+@strawberry.input
+class FreezeOrderReleaseInput:
+    ruling_number: str
+    reason: str
+
+
+@strawberry.input
+class FreezeOrderRenewInput:
+    ruling_number: str
+    term_days: int | None = None
+
+
+@strawberry.input
+class ReceiptInput:
+    document_number: str
+    registered_at: datetime
+
+
+@strawberry.input
+class FreezeOrderFilter:
+    case_number: str | None = None
+    status: FreezeOrderStatus | None = None
+    asset_type: AssetType | None = None
+    expiring_within_days: int | None = None
+
+
+def _order(row: dict[str, Any]) -> FreezeOrder:
+    fields = {f.name for f in FreezeOrder.__strawberry_definition__.fields}
+    return FreezeOrder(**{name: row.get(name) for name in fields})
+
+
+def _failed(exc: HubError) -> FreezeOrderPayload:
+    code = (
+        FreezeOrderErrorCode(exc.code)
+        if exc.code in FreezeOrderErrorCode.__members__
+        else FreezeOrderErrorCode.BAD_USER_INPUT
+    )
+    return FreezeOrderPayload(
+        errors=[
+            FreezeOrderError(
+                code=code,
+                message=exc.message,
+                field=exc.extra.get("argument"),
+                reason=exc.extra.get("reason"),
+                rule=exc.extra.get("rule"),
+            )
+        ]
+    )
+
+
+def _text(value: str, name: str, limit: int = 64) -> str:
+    from hub.errors import BadUserInput
+
+    value = (value or "").strip()
+    if not value or len(value) > limit:
+        raise BadUserInput(
+            f"{name} must be 1 to {limit} characters", argument=name, rule="TEXT_LENGTH"
+        )
+    return value
+
+
+def owner_kind(owner_id: str) -> str:
+    try:
+        validate_id_number(owner_id)
+    except InvalidIdentifier:
+        return "ENTERPRISE"
+    return "PERSON"
+
+
+def _audit(info: Info, action: str, order: dict[str, Any], detail: dict[str, Any]) -> None:
+    ctx(info).audit_subjects.append(
+        AccessRecord(
+            action=action,
+            subject_kind=owner_kind(order["owner_id"]),
+            subject_id=order["owner_id"],
+            case_number=order["case_number"],
+            path=(info.path.key,),
+            detail={
+                "order": order["id"],
+                "asset": f"{order['asset_type']}:{order['asset_id']}",
+                **detail,
+            },
+        )
+    )
+
+
+async def _asset_owners(info: Info, asset_type: str, asset_id: str) -> list[str]:
+    loaders = ctx(info).loaders
+    if asset_type == "REAL_ESTATE":
+        rec = await loaders.load(L.PROPERTIES_BY_UNIT, asset_id)
+        return [o.owner_id for o in rec.owners] if rec else []
+    if asset_type == "VEHICLE":
+        rec = await loaders.load(L.VEHICLES_BY_PLATE, asset_id)
+        return [rec.owner_id] if rec else []
+    rec = await loaders.load(L.STAKES_BY_ID, asset_id)
+    return [rec.holder_id] if rec else []
+
+
+async def submit(info: Info, data: FreezeOrderSubmitInput) -> FreezeOrderPayload:
+    from hub.errors import BadUserInput, Forbidden
+
+    c = ctx(info)
+    try:
+        case = normalize_case_number(data.case_number)
+        asset_type = data.asset.type.value
+        asset_id = _text(data.asset.id, "asset.id", 32)
+        term = service.check_term(asset_type, data.term_days)
+        payload = {
+            "kind": data.kind.value,
+            "assetType": asset_type,
+            "assetId": asset_id,
+            "caseNumber": case,
+            "rulingNumber": _text(data.ruling_number, "rulingNumber"),
+            "termDays": term,
+            "idempotencyKey": _text(data.idempotency_key, "idempotencyKey"),
+        }
+        owners = await _asset_owners(info, asset_type, asset_id)
+        if not owners:
+            raise BadUserInput(
+                f"{asset_type} {asset_id} is not registered at the agency",
+                argument="asset.id",
+                rule="ASSET_UNKNOWN",
+            )
+        verdicts = await purpose_verdicts(c, c.grants, case, owners)
+        parties = [o for o, v in zip(owners, verdicts, strict=True) if v is None]
+        if not parties:
+            raise Forbidden(
+                f"{asset_type} {asset_id} belongs to no party of case {case}", reason="NOT_A_PARTY"
+            )
+        async with c.runtime.engine.begin() as conn:
+            row, _ = await service.submit(
+                conn,
+                payload=payload,
+                owner_id=parties[0],
+                court_code=c.principal.court_code or "",
+                actor=c.principal.sub,
+                now=service.utcnow(),
+            )
+    except HubError as exc:
+        return _failed(exc)
+    _audit(info, "ORDER_SUBMIT", row, {"kind": row["kind"], "termDays": row["term_days"]})
+    return FreezeOrderPayload(order=_order(row))
+
+
+async def _court_action(
+    info: Info, order_id: str, action: str, fn: Any, **kw: Any
+) -> FreezeOrderPayload:
+    c = ctx(info)
+    try:
+        async with c.runtime.engine.begin() as conn:
+            await fn(
+                conn,
+                order_id,
+                court_code=c.principal.court_code or "",
+                actor=c.principal.sub,
+                now=service.utcnow(),
+                **kw,
+            )
+            row = await service.get_order(conn, order_id)
+    except HubError as exc:
+        return _failed(exc)
+    _audit(info, action, row, {k: v for k, v in kw.items() if isinstance(v, str | int)})
+    return FreezeOrderPayload(order=_order(row))
+
+
+async def release(info: Info, order_id: str, data: FreezeOrderReleaseInput) -> FreezeOrderPayload:
+    try:
+        ruling, reason = (
+            _text(data.ruling_number, "rulingNumber"),
+            _text(data.reason, "reason", 200),
+        )
+    except HubError as exc:
+        return _failed(exc)
+    return await _court_action(
+        info, order_id, "ORDER_RELEASE", service.release, ruling_number=ruling, reason=reason
+    )
+
+
+async def renew(info: Info, order_id: str, data: FreezeOrderRenewInput) -> FreezeOrderPayload:
+    try:
+        ruling = _text(data.ruling_number, "rulingNumber")
+    except HubError as exc:
+        return _failed(exc)
+    return await _court_action(
+        info, order_id, "ORDER_RENEW", service.renew, ruling_number=ruling, term_days=data.term_days
+    )
+
+
+async def _agency_action(
+    info: Info, order_id: str, action: str, fn: Any, **kw: Any
+) -> FreezeOrderPayload:
+    c = ctx(info)
+    try:
+        async with c.runtime.engine.begin() as conn:
+            await fn(
+                conn,
+                order_id,
+                agency=c.principal.agency or "",
+                actor=c.principal.sub,
+                now=service.utcnow(),
+                **kw,
+            )
+            row = await service.get_order(conn, order_id)
+    except HubError as exc:
+        return _failed(exc)
+    _audit(info, action, row, {k: str(v) for k, v in kw.items()})
+    return FreezeOrderPayload(order=_order(row))
+
+
+async def accept(info: Info, order_id: str, receipt: ReceiptInput) -> FreezeOrderPayload:
+    try:
+        number = _text(receipt.document_number, "receipt.documentNumber")
+    except HubError as exc:
+        return _failed(exc)
+    return await _agency_action(
+        info,
+        order_id,
+        "ORDER_ACCEPT",
+        service.accept,
+        document_number=number,
+        registered_at=receipt.registered_at,
+    )
+
+
+async def reject(info: Info, order_id: str, reason: str) -> FreezeOrderPayload:
+    try:
+        text = _text(reason, "reason", 200)
+    except HubError as exc:
+        return _failed(exc)
+    return await _agency_action(info, order_id, "ORDER_REJECT", service.reject, reason=text)
+
+
+def _scope(info: Info) -> dict[str, str | None]:
+    p = ctx(info).principal
+    return (
+        {"court_code": p.court_code, "agency": None}
+        if p.court_code
+        else {"court_code": None, "agency": p.agency or "-"}
+    )
+
+
+async def one(info: Info, order_id: str) -> FreezeOrder | None:
+    c = ctx(info)
+    async with c.runtime.engine.connect() as conn:
+        try:
+            row = await service.get_order(conn, order_id)
+        except HubError:
+            return None
+    scope = _scope(info)
+    if (scope["court_code"] and row["court_code"] != scope["court_code"]) or (
+        scope["agency"] and row["agency"] != scope["agency"]
+    ):
+        return None  # another court's or agency's order does not exist for this caller
+    return _order(row)
+
+
+async def many(
+    info: Info, filter: FreezeOrderFilter | None, first: int, after: str | None, inbox: bool = False
+) -> FreezeOrderConnection:
+    from datetime import timedelta
+
+    from hub.errors import BadUserInput
+
+    if not 1 <= first <= MAX_PAGE:
+        raise BadUserInput(
+            f"first must be between 1 and {MAX_PAGE}", argument="first", rule="PAGE_SIZE"
+        )
+    f = filter or FreezeOrderFilter()
+    expiring = None
+    if f.expiring_within_days is not None:
+        if not 0 <= f.expiring_within_days <= 3650:
+            raise BadUserInput(
+                "expiringWithinDays must be between 0 and 3650",
+                argument="expiringWithinDays",
+                rule="RANGE",
+            )
+        expiring = service.utcnow().date() + timedelta(days=f.expiring_within_days)
+    scope = _scope(info)
+    c = ctx(info)
+    async with c.runtime.engine.connect() as conn:
+        rows = await service.list_orders(
+            conn,
+            court_code=scope["court_code"],
+            agency=scope["agency"],
+            case_number=normalize_case_number(f.case_number) if f.case_number else None,
+            status="DELIVERED" if inbox else (f.status.value if f.status else None),
+            asset_type=f.asset_type.value if f.asset_type else None,
+            expiring_before=expiring,
+            first=first,
+            after=after,
+        )
+    page = rows[:first]
+    return FreezeOrderConnection(
+        nodes=[_order(r) for r in page],
+        end_cursor=page[-1]["id"] if page else None,
+        has_next_page=len(rows) > first,
+    )

@@ -1,0 +1,76 @@
+"""Tables of the order workflow: orders, their history, and the transactional outbox."""
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from hub.audit.models import BigId
+from hub.db.metadata import metadata
+
+freeze_orders = Table(
+    "freeze_orders",
+    metadata,
+    Column("id", String(32), primary_key=True),  # FO-2026-0000000123
+    Column("kind", String(8), nullable=False),  # SEIZE / FREEZE
+    Column("asset_type", String(12), nullable=False),  # REAL_ESTATE / VEHICLE / EQUITY
+    Column("asset_id", String(32), nullable=False),  # unit number, plate, stake id
+    Column("agency", String(32), nullable=False),  # the connector that owns the asset
+    Column("owner_id", String(18), nullable=False),  # the party the asset belongs to
+    Column("court_code", String(6), nullable=False),
+    Column("case_number", String(64), nullable=False),
+    Column("ruling_number", String(64), nullable=False),
+    Column("term_days", Integer, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("rank", Integer),  # place in the agency's waiting line once accepted (1 = in effect)
+    Column("submitted_by", String(64), nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("effective_from", Date),
+    Column("expires_on", Date),
+    Column("receipt_number", String(64)),
+    Column("receipt_registered_at", DateTime(timezone=True)),
+    Column("closed_reason", Text),  # rejection or release reason
+    Column("release_ruling", String(64)),
+    Column("renewals", Integer, nullable=False, default=0),
+    Column("idempotency_key", String(64), nullable=False),
+    Column("payload_hash", String(64), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("court_code", "idempotency_key", name="uq_freeze_orders_idempotency"),
+    UniqueConstraint("asset_type", "asset_id", "rank", name="uq_freeze_orders_rank"),
+    Index("ix_freeze_orders_asset", "asset_type", "asset_id"),
+    Index("ix_freeze_orders_case", "case_number"),
+    Index("ix_freeze_orders_agency_status", "agency", "status"),
+)
+
+freeze_order_events = Table(
+    "freeze_order_events",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("order_id", String(32), ForeignKey("freeze_orders.id"), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("event", String(16), nullable=False),  # SUBMITTED, DELIVERED, EFFECTIVE, WAITING, …
+    Column("actor", String(64), nullable=False),
+    Column("detail", Text, nullable=False),  # canonical JSON
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("order_id", String(32), ForeignKey("freeze_orders.id"), nullable=False),
+    Column("action", String(12), nullable=False),  # DELIVER
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("done_at", DateTime(timezone=True)),
+    Column("last_error", Text),
+    Index("ix_outbox_pending", "done_at", "next_attempt_at"),
+)
