@@ -52,6 +52,11 @@ class CourtSource:
     ) -> dict[str, list[SanctionEntryRecord]]:
         return await self._run(sanctions_service.entries_by_subject, subject_ids)
 
+    async def orders_by_asset(self, keys: Sequence[str]) -> dict[str, list[Any]]:
+        from hub.orders.service import orders_by_asset
+
+        return await self._run(orders_by_asset, keys)
+
     async def purposes(self, case_numbers: Sequence[str]) -> dict[str, CasePurposeRecord]:
         return await self._run(cases_service.purposes, case_numbers)
 

@@ -43,3 +43,4 @@ ENTERPRISE_INSURANCE = Lookup("social_security", "enterprise_insurance", many=Fa
 CASES_BY_PARTY = Lookup("court", "cases_by_party", many=True)
 SANCTIONS_BY_SUBJECT = Lookup("court", "sanctions_by_subject", many=True)
 CASE_PURPOSES = Lookup("court", "purposes", many=False)
+WAITING_LINE = Lookup("court", "orders_by_asset", many=True)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import strawberry
+from strawberry.types import Info
 
+from hub.federation import lookups as L
 from hub.graphql.enums import (
     CaseStatus,
     EnterpriseRoleKind,
@@ -17,6 +20,7 @@ from hub.graphql.enums import (
     SubjectKind,
     VehicleStatus,
 )
+from hub.policy.enforce import raw
 from hub.policy.masking import Mask, masked
 
 
@@ -33,6 +37,25 @@ class Identity:
     phone: str | None = masked(Mask.PHONE)
 
 
+@strawberry.type(
+    description="An order in effect or waiting (轮候) on an asset, from the court's records"
+)
+class WaitingLineEntry:
+    order_id: str | None
+    kind: str | None = strawberry.field(description="SEIZE / FREEZE")
+    court_code: str | None
+    case_number: str | None
+    rank: int | None = strawberry.field(description="1 = in effect; 2, 3, … wait in this order")
+    status: str | None = strawberry.field(description="EFFECTIVE / WAITING")
+    effective_from: date | None
+    expires_on: date | None
+
+
+def waiting_line(info: Info[Any, Any], asset_type: str, asset_id: str) -> Any:
+    """The request's batch-loader future for an asset's waiting line."""
+    return info.context.loaders.loader(L.WAITING_LINE).load(f"{asset_type}:{asset_id}")
+
+
 @strawberry.type(description="A motor vehicle registered to the subject (public security)")
 class Vehicle:
     plate: str | None
@@ -46,6 +69,10 @@ class Vehicle:
     owner_kind: SubjectKind | None
     owner_id: str | None = masked(Mask.ID_NUMBER, subject_kind="owner_kind")
     owner_name: str | None = masked(Mask.NAME, subject_kind="owner_kind")
+
+    @strawberry.field(description="Court orders in effect or waiting on this vehicle")
+    def waiting_line(self, info: Info) -> list[WaitingLineEntry] | None:
+        return waiting_line(info, "VEHICLE", raw(self).plate)  # type: ignore[no-any-return]
 
 
 @strawberry.type(description="An owner of a property unit with their share")
@@ -90,7 +117,13 @@ class RealEstate:
     registered_on: date | None
     owners: list[PropertyOwner] | None
     mortgages: list[Mortgage] | None
-    seizures: list[SeizureAnnotation] | None
+    seizures: list[SeizureAnnotation] | None = strawberry.field(
+        description="Seizure annotations registered at the registry"
+    )
+
+    @strawberry.field(description="Court orders in effect or waiting on this unit (court records)")
+    def waiting_line(self, info: Info) -> list[WaitingLineEntry] | None:
+        return waiting_line(info, "REAL_ESTATE", raw(self).unit_number)  # type: ignore[no-any-return]
 
 
 @strawberry.type(description="A professional qualification (职业资格)")

@@ -25,6 +25,8 @@ from hub.graphql.records import (
     SanctionEntry,
     SocialInsurance,
     Vehicle,
+    WaitingLineEntry,
+    waiting_line,
 )
 from hub.policy.enforce import raw
 from hub.policy.masking import Mask, masked
@@ -105,6 +107,10 @@ class Equity:
     subscribed_capital: Decimal | None = strawberry.field(description="认缴出资, 10,000 CNY")
     ratio: Decimal | None = strawberry.field(description="0.35 = 35 %")
     subscribed_on: date | None
+
+    @strawberry.field(description="Court orders in effect or waiting on this stake")
+    def waiting_line(self, info: Info) -> list[WaitingLineEntry] | None:
+        return waiting_line(info, "EQUITY", raw(self).stake_id)  # type: ignore[no-any-return]
 
     @strawberry.field(description="The enterprise the stake is in")
     async def enterprise(self, info: Info) -> Enterprise | None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import Date, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.errors import BadUserInput, Conflict, Forbidden, NotFound
@@ -448,6 +448,48 @@ async def pending_deliveries(
     if conn.dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     return list(await conn.execute(stmt))
+
+
+@dataclass(slots=True)
+class WaitingLineRecord:
+    order_id: str
+    kind: str
+    court_code: str
+    case_number: str
+    rank: int
+    status: str
+    effective_from: date | None
+    expires_on: date | None
+
+
+def orders_by_asset(conn: Any, keys: Any) -> dict[str, list[WaitingLineRecord]]:
+    """Batch look-up (synchronous, through the court source): the active orders on each asset,
+    keyed ``TYPE:ID``, in rank order — the waiting line (轮候) with the one in effect first."""
+    out: dict[str, list[WaitingLineRecord]] = {}
+    for part in _chunks(list(keys), 400):
+        clauses = []
+        params: dict[str, Any] = {}
+        for i, key in enumerate(part):
+            asset_type, _, asset_id = key.partition(":")
+            clauses.append(f"(asset_type = :t{i} AND asset_id = :a{i})")
+            params[f"t{i}"], params[f"a{i}"] = asset_type, asset_id
+        rows = conn.execute(
+            text(
+                "SELECT asset_type, asset_id, id, kind, court_code, case_number, rank, status,"
+                " effective_from, expires_on FROM freeze_orders"
+                f" WHERE status IN ('EFFECTIVE', 'WAITING') AND ({' OR '.join(clauses)})"
+                " ORDER BY rank"
+            ).columns(effective_from=Date(), expires_on=Date()),
+            params,
+        )
+        for r in rows:
+            out.setdefault(f"{r[0]}:{r[1]}", []).append(WaitingLineRecord(*r[2:]))
+    return out
+
+
+def _chunks(items: list[Any], size: int) -> Any:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 def utcnow() -> datetime:

@@ -385,3 +385,23 @@ async def test_twenty_concurrent_seizures_get_ranks_one_to_twenty(
             )
         ).scalar()
     assert second == "EFFECTIVE"
+
+
+LINE = """query($id: String!, $case: String) { person(idNumber: $id, caseNumber: $case) {
+  assets { realEstates { unitNumber waitingLine { orderId caseNumber courtCode rank status expiresOn } } } } }"""
+
+
+async def test_the_waiting_line_shows_in_the_profile(api: Api, app: Any, tokens: dict[str, str], target: dict[str, str]) -> None:
+    # given an order in effect and one waiting on the party's unit
+    first = await delivered_and_accepted(api, app, tokens, target)
+    second = await delivered_and_accepted(api, app, tokens, target)
+    # when the judge (and the registry) look at the profile
+    for token in (None, tokens["registry-wang"]):
+        body = await api.query(LINE, {"id": target["idNumber"], "case": target["caseNumber"]}, token=token)
+        unit = next(u for u in body["data"]["person"]["assets"]["realEstates"] if u["unitNumber"] == target["unit"])
+        line = [(e["orderId"], e["status"]) for e in unit["waitingLine"]]
+        # then both are there in rank order, with case, court and term
+        assert line[-2:] == [(first["id"], first["status"]), (second["id"], "WAITING")]
+        assert all(e["caseNumber"] == target["caseNumber"] and e["courtCode"] == "370602" for e in unit["waitingLine"])
+    for order in (first, second):
+        await api.query(RELEASE, {"id": order["id"], "input": {"rulingNumber": "x", "reason": "y"}})
