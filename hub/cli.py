@@ -307,6 +307,39 @@ def worker(interval: float) -> None:
 
 
 @main.group()
+def order() -> None:
+    """Seizure and freeze orders."""
+
+
+@order.command("verify")
+@click.argument("order_id")
+def order_verify(order_id: str) -> None:
+    """Check the court's signature on the order and the agency's on its receipt."""
+    from hub.db.engine import create_hub_engine
+    from hub.errors import NotFound
+    from hub.orders.service import verify_order
+    from hub.orders.signing import OrderKeys
+
+    settings = load_settings()
+    keys = OrderKeys(settings.keys_dir / "orders", create=False)
+
+    async def check(engine):  # type: ignore[no-untyped-def]
+        async with engine.connect() as conn:
+            return await verify_order(conn, order_id, keys)
+
+    engine = create_hub_engine(settings.database_url)
+    try:
+        result = asyncio.run(_revision(engine, check))
+    except (NotFound, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"court signature on the order: {'OK' if result['court'] else 'FAILS'}")
+    receipt = {None: "no receipt yet", True: "OK", False: "FAILS"}[result["receipt"]]
+    click.echo(f"agency signature on the receipt: {receipt}")
+    if not result["court"] or result["receipt"] is False:
+        raise SystemExit(1)
+
+
+@main.group()
 def policy() -> None:
     """Field-level access control (policies/)."""
 

@@ -17,6 +17,7 @@ from hub.auth.tokens import TokenVerifier, load_public_keys
 from hub.config import Settings
 from hub.db.engine import create_hub_engine
 from hub.federation.court import CourtSource
+from hub.orders.signing import OrderKeys
 from hub.policy.fields import schema_fields
 from hub.policy.table import FieldInfo, PolicyTable
 
@@ -60,6 +61,7 @@ class Runtime:
     timeouts: dict[str, float] = field(default_factory=dict)
     purposes: TtlCache = field(default_factory=lambda: TtlCache(0))
     audit: AuditLog | None = None
+    order_keys: OrderKeys | None = None
 
     @classmethod
     def open(
@@ -91,6 +93,7 @@ class Runtime:
             policy_fields=policy_fields,
             timeouts=timeouts,
             purposes=TtlCache(settings.purpose_cache_seconds),
+            order_keys=OrderKeys(settings.keys_dir / "orders", create=not settings.production),
             audit=AuditLog(
                 engine,
                 AuditKeys.load(

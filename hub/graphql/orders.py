@@ -263,6 +263,7 @@ async def submit(info: Info, data: FreezeOrderSubmitInput) -> FreezeOrderPayload
                 court_code=c.principal.court_code or "",
                 actor=c.principal.sub,
                 now=service.utcnow(),
+                keys=c.runtime.order_keys,
             )
     except HubError as exc:
         return _failed(exc)
@@ -347,6 +348,7 @@ async def accept(info: Info, order_id: str, receipt: ReceiptInput) -> FreezeOrde
         service.accept,
         document_number=number,
         registered_at=receipt.registered_at,
+        keys=ctx(info).runtime.order_keys,
     )
 
 

@@ -41,6 +41,9 @@ freeze_orders = Table(
     Column("closed_reason", Text),  # rejection or release reason
     Column("release_ruling", String(64)),
     Column("renewals", Integer, nullable=False, default=0),
+    Column("order_signature", Text),  # the court's Ed25519 signature of the order document
+    Column("receipt", Text),  # the agency's receipt document (canonical JSON)
+    Column("receipt_signature", Text),  # the agency's Ed25519 signature of the receipt
     Column("idempotency_key", String(64), nullable=False),
     Column("payload_hash", String(64), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),

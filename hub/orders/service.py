@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.errors import BadUserInput, Conflict, Forbidden, NotFound
 from hub.orders.models import freeze_order_events, freeze_orders, outbox
+from hub.orders.signing import OrderKeys, order_document, receipt_document
 
 # Longest term per asset class (最高人民法院关于人民法院民事执行中查封、扣押、冻结财产的规定 第二十九条
 # / 民事诉讼法解释 第四百八十五条): deposits 1 year, movables 2 years, real estate and other
@@ -117,6 +118,7 @@ async def submit(
     court_code: str,
     actor: str,
     now: datetime,
+    keys: OrderKeys,
 ) -> tuple[dict[str, Any], list[Transition]]:
     """A validated order; the same idempotency key with the same payload returns the same order."""
     digest = payload_hash(payload)
@@ -155,6 +157,7 @@ async def submit(
         "payload_hash": digest,
         "updated_at": now,
     }
+    row["order_signature"] = keys.sign(f"court:{court_code}", order_document(row))
     await conn.execute(insert(freeze_orders).values(**row))
     # Written in the same transaction as the order: delivery cannot be lost.
     await conn.execute(
@@ -230,6 +233,7 @@ async def accept(
     registered_at: datetime,
     actor: str,
     now: datetime,
+    keys: OrderKeys,
 ) -> list[Transition]:
     order = await get_order(conn, order_id, lock=True)
     if order["agency"] != agency:
@@ -251,12 +255,21 @@ async def accept(
         )
     ).scalar() or 0
     rank = top + 1
+    receipt = receipt_document(
+        order,
+        document_number=document_number,
+        registered_at=registered_at.isoformat(),
+        accepted_by=actor,
+        rank=rank,
+    )
     await conn.execute(
         update(freeze_orders)
         .where(freeze_orders.c.id == order_id)
         .values(
             status="WAITING",
             rank=rank,
+            receipt=canonical(receipt),
+            receipt_signature=keys.sign(f"agency:{agency}", receipt),
             receipt_number=document_number,
             receipt_registered_at=registered_at,
             updated_at=now,
@@ -490,6 +503,23 @@ def orders_by_asset(conn: Any, keys: Any) -> dict[str, list[WaitingLineRecord]]:
 def _chunks(items: list[Any], size: int) -> Any:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+async def verify_order(
+    conn: AsyncConnection, order_id: str, keys: OrderKeys
+) -> dict[str, bool | None]:
+    """Both signatures of an order: the court's on the order, the agency's on the receipt."""
+    order = await get_order(conn, order_id)
+    court = keys.verify(
+        f"court:{order['court_code']}", order_document(order), order["order_signature"]
+    )
+    receipt: bool | None = None
+    if order["receipt"] is not None:
+        document = json.loads(order["receipt"])
+        receipt = document.get("orderId") == order_id and keys.verify(
+            f"agency:{order['agency']}", document, order["receipt_signature"]
+        )
+    return {"court": court, "receipt": receipt}
 
 
 def utcnow() -> datetime:

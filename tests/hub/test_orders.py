@@ -336,6 +336,7 @@ async def test_twenty_concurrent_seizures_get_ranks_one_to_twenty(
             }
             row, _ = await service.submit(
                 conn,
+                keys=app.state.runtime.order_keys,
                 payload=payload,
                 owner_id=target["idNumber"],
                 court_code="370602",
@@ -350,6 +351,7 @@ async def test_twenty_concurrent_seizures_get_ranks_one_to_twenty(
             await service.accept(
                 conn,
                 order_id,
+                keys=app.state.runtime.order_keys,
                 agency="real_estate",
                 document_number=order_id,
                 registered_at=now,
@@ -391,17 +393,72 @@ LINE = """query($id: String!, $case: String) { person(idNumber: $id, caseNumber:
   assets { realEstates { unitNumber waitingLine { orderId caseNumber courtCode rank status expiresOn } } } } }"""
 
 
-async def test_the_waiting_line_shows_in_the_profile(api: Api, app: Any, tokens: dict[str, str], target: dict[str, str]) -> None:
+async def test_the_waiting_line_shows_in_the_profile(
+    api: Api, app: Any, tokens: dict[str, str], target: dict[str, str]
+) -> None:
     # given an order in effect and one waiting on the party's unit
     first = await delivered_and_accepted(api, app, tokens, target)
     second = await delivered_and_accepted(api, app, tokens, target)
     # when the judge (and the registry) look at the profile
     for token in (None, tokens["registry-wang"]):
-        body = await api.query(LINE, {"id": target["idNumber"], "case": target["caseNumber"]}, token=token)
-        unit = next(u for u in body["data"]["person"]["assets"]["realEstates"] if u["unitNumber"] == target["unit"])
+        body = await api.query(
+            LINE, {"id": target["idNumber"], "case": target["caseNumber"]}, token=token
+        )
+        unit = next(
+            u
+            for u in body["data"]["person"]["assets"]["realEstates"]
+            if u["unitNumber"] == target["unit"]
+        )
         line = [(e["orderId"], e["status"]) for e in unit["waitingLine"]]
         # then both are there in rank order, with case, court and term
         assert line[-2:] == [(first["id"], first["status"]), (second["id"], "WAITING")]
-        assert all(e["caseNumber"] == target["caseNumber"] and e["courtCode"] == "370602" for e in unit["waitingLine"])
+        assert all(
+            e["caseNumber"] == target["caseNumber"] and e["courtCode"] == "370602"
+            for e in unit["waitingLine"]
+        )
     for order in (first, second):
         await api.query(RELEASE, {"id": order["id"], "input": {"rulingNumber": "x", "reason": "y"}})
+
+
+async def test_order_and_receipt_signatures_verify(
+    api: Api, app: Any, tokens: dict[str, str], target: dict[str, str]
+) -> None:
+    from sqlalchemy import update
+
+    order = await delivered_and_accepted(api, app, tokens, target)
+    runtime = app.state.runtime
+    async with runtime.engine.connect() as conn:
+        assert await service.verify_order(conn, order["id"], runtime.order_keys) == {
+            "court": True,
+            "receipt": True,
+        }
+    # a changed order no longer matches the court's signature
+    async with runtime.engine.begin() as conn:
+        await conn.execute(
+            update(freeze_orders).where(freeze_orders.c.id == order["id"]).values(term_days=1)
+        )
+    async with runtime.engine.connect() as conn:
+        assert (await service.verify_order(conn, order["id"], runtime.order_keys))["court"] is False
+    await api.query(RELEASE, {"id": order["id"], "input": {"rulingNumber": "x", "reason": "y"}})
+
+
+async def test_order_verify_cli(
+    api: Api, app: Any, tokens: dict[str, str], target: dict[str, str], settings: Any
+) -> None:
+    from click.testing import CliRunner
+
+    from hub.cli import main
+
+    order = await delivered_and_accepted(api, app, tokens, target)
+    env = {"HUB_DATA_DIR": str(settings.data_dir), "HUB_DATABASE_URL": settings.database_url}
+    result = await asyncio.to_thread(
+        CliRunner().invoke, main, ["order", "verify", order["id"]], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert "court signature on the order: OK" in result.output
+    assert "agency signature on the receipt: OK" in result.output
+    missing = await asyncio.to_thread(
+        CliRunner().invoke, main, ["order", "verify", "FO-NOPE"], env=env
+    )
+    assert missing.exit_code == 1 and "no order FO-NOPE" in missing.output
+    await api.query(RELEASE, {"id": order["id"], "input": {"rulingNumber": "x", "reason": "y"}})
