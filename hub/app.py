@@ -13,7 +13,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from hub import __version__
 from hub.audit.integrator import Integrator
@@ -22,6 +22,7 @@ from hub.graphql.orders import owner_kind
 from hub.graphql.schema import build_schema
 from hub.graphql.view import GraphQLEndpoint, HubGraphQLView
 from hub.orders import service as order_service
+from hub.orders.events import announce
 from hub.orders.worker import OrderWorker
 from hub.policy.table import PolicyError
 from hub.runtime import Runtime
@@ -44,6 +45,7 @@ def audit_transitions(runtime: Runtime) -> Any:
     """What the order worker did, on the audit log."""
 
     async def record(transitions: list[Any]) -> None:
+        await announce(runtime, transitions)
         async with runtime.engine.connect() as conn:
             for t in transitions:
                 order = await order_service.get_order(conn, t.order_id)
@@ -116,6 +118,7 @@ def create_app(
             Route("/", index),
             Route("/healthz", healthz),
             Route("/graphql", GraphQLEndpoint(view), methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", GraphQLEndpoint(view)),
         ],
         lifespan=lifespan,
     )

@@ -17,6 +17,7 @@ from hub.auth.tokens import TokenVerifier, load_public_keys
 from hub.config import Settings
 from hub.db.engine import create_hub_engine
 from hub.federation.court import CourtSource
+from hub.orders.events import OrderEventBus
 from hub.orders.signing import OrderKeys
 from hub.policy.fields import schema_fields
 from hub.policy.table import FieldInfo, PolicyTable
@@ -62,6 +63,7 @@ class Runtime:
     purposes: TtlCache = field(default_factory=lambda: TtlCache(0))
     audit: AuditLog | None = None
     order_keys: OrderKeys | None = None
+    order_events: OrderEventBus = field(default_factory=OrderEventBus)
 
     @classmethod
     def open(

@@ -208,3 +208,17 @@ def reader(api: Api, tokens: dict[str, str]) -> Api:
 @pytest.fixture
 def fresh_settings(settings: Settings) -> Iterator[Settings]:
     yield replace(settings)
+
+
+UNITS = "query($id: String!) { person(idNumber: $id) { assets { realEstates { unitNumber } } } }"
+
+
+@pytest.fixture(scope="session")
+async def target(reader: Api, demo: dict[str, Any]) -> dict[str, str]:
+    """A party of one of the judge's open cases who owns real estate."""
+    for sample in demo["samples"]["persons"]:
+        body = await reader.query(UNITS, {"id": sample["idNumber"]})
+        units = body["data"]["person"]["assets"]["realEstates"]
+        if units:
+            return {**sample, "unit": units[0]["unitNumber"]}
+    raise AssertionError("no demo sample owns real estate")

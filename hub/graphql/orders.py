@@ -22,6 +22,7 @@ from hub.federation import lookups as L
 from hub.graphql.context import ctx
 from hub.identifiers import normalize_case_number
 from hub.orders import service
+from hub.orders.events import announce
 from hub.policy.subjects import purpose_verdicts
 
 MAX_PAGE = 200
@@ -256,7 +257,7 @@ async def submit(info: Info, data: FreezeOrderSubmitInput) -> FreezeOrderPayload
                 f"{asset_type} {asset_id} belongs to no party of case {case}", reason="NOT_A_PARTY"
             )
         async with c.runtime.engine.begin() as conn:
-            row, _ = await service.submit(
+            row, transitions = await service.submit(
                 conn,
                 payload=payload,
                 owner_id=parties[0],
@@ -268,6 +269,7 @@ async def submit(info: Info, data: FreezeOrderSubmitInput) -> FreezeOrderPayload
     except HubError as exc:
         return _failed(exc)
     _audit(info, "ORDER_SUBMIT", row, {"kind": row["kind"], "termDays": row["term_days"]})
+    await announce(ctx(info).runtime, transitions)
     return FreezeOrderPayload(order=_order(row))
 
 
@@ -277,7 +279,7 @@ async def _court_action(
     c = ctx(info)
     try:
         async with c.runtime.engine.begin() as conn:
-            await fn(
+            transitions = await fn(
                 conn,
                 order_id,
                 court_code=c.principal.court_code or "",
@@ -289,6 +291,7 @@ async def _court_action(
     except HubError as exc:
         return _failed(exc)
     _audit(info, action, row, {k: v for k, v in kw.items() if isinstance(v, str | int)})
+    await announce(ctx(info).runtime, transitions)
     return FreezeOrderPayload(order=_order(row))
 
 
@@ -321,7 +324,7 @@ async def _agency_action(
     c = ctx(info)
     try:
         async with c.runtime.engine.begin() as conn:
-            await fn(
+            transitions = await fn(
                 conn,
                 order_id,
                 agency=c.principal.agency or "",
@@ -333,6 +336,7 @@ async def _agency_action(
     except HubError as exc:
         return _failed(exc)
     _audit(info, action, row, {k: str(v) for k, v in kw.items()})
+    await announce(ctx(info).runtime, transitions)
     return FreezeOrderPayload(order=_order(row))
 
 
@@ -425,3 +429,60 @@ async def many(
         end_cursor=page[-1]["id"] if page else None,
         has_next_page=len(rows) > first,
     )
+
+
+@strawberry.type(description="A transition of an order, pushed to subscribers")
+class FreezeOrderEvent:
+    order_id: str
+    event: str = strawberry.field(
+        description="SUBMITTED, DELIVERED, WAITING, EFFECTIVE, RELEASED, …"
+    )
+    case_number: str
+    agency: str
+    at: datetime
+    detail: str = strawberry.field(description="JSON")
+
+
+async def events(info: Info, case_number: str) -> Any:
+    """Transitions of the orders of one case: a court sees its own cases, an agency the orders
+    addressed to it."""
+    import json
+
+    from hub.errors import Forbidden, Unauthenticated
+    from hub.policy.table import Decision
+
+    c = ctx(info)
+    if c.principal is None:
+        raise Unauthenticated(
+            'send the token in the connection_init payload: {"Authorization": "Bearer …"}'
+        )
+    if c.grants.decision("Subscription.freezeOrderEvents") == Decision.DENY:
+        raise Forbidden(f"{c.grants.describe} may not follow orders", reason="POLICY")
+    case = normalize_case_number(case_number)
+    principal = c.principal
+    if principal.court_code is not None:
+        async with c.runtime.engine.connect() as conn:
+            from hub.cases.service import case_by_number
+
+            record = await case_by_number(conn, case)
+        if record is None or record.court_code != principal.court_code:
+            raise Forbidden(
+                f"case {case} is not a case of {principal.org}", reason="CASE_OTHER_COURT"
+            )
+
+        def wants(e: Any) -> bool:
+            return bool(e.case_number == case and e.court_code == principal.court_code)
+    else:
+
+        def wants(e: Any) -> bool:
+            return bool(e.case_number == case and e.agency == principal.agency)
+
+    async for event in c.runtime.order_events.subscribe(wants):
+        yield FreezeOrderEvent(
+            order_id=event.order_id,
+            event=event.event,
+            case_number=event.case_number,
+            agency=event.agency,
+            at=event.at,
+            detail=json.dumps(event.detail, ensure_ascii=False, sort_keys=True),
+        )

@@ -6,6 +6,7 @@ Validation, purpose binding and the caller's grants are declared on each subject
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import strawberry
@@ -33,6 +34,7 @@ from hub.graphql.enums import CaseStatus
 from hub.graphql.orders import (
     FreezeOrder,
     FreezeOrderConnection,
+    FreezeOrderEvent,
     FreezeOrderFilter,
     FreezeOrderPayload,
     FreezeOrderReleaseInput,
@@ -65,6 +67,16 @@ async def _exist(info: Info[Any, Any], kind: str, keys: list[str]) -> list[bool]
     except ConnectorFailed:
         return [True] * len(keys)
     return [bool(rec) for rec in found]
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="Order transitions of a case (graphql-transport-ws)")
+    async def freeze_order_events(
+        self, info: Info, case_number: str
+    ) -> AsyncGenerator[FreezeOrderEvent, None]:
+        async for event in orders.events(info, case_number):
+            yield event
 
 
 @strawberry.type

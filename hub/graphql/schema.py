@@ -19,7 +19,7 @@ from strawberry.types import ExecutionContext
 
 from hub.errors import HubError
 from hub.graphql.limits import Limits, QueryCost, query_limits_rule
-from hub.graphql.query import Mutation, Query
+from hub.graphql.query import Mutation, Query, Subscription
 from hub.policy.enforce import attach_policy
 
 log = logging.getLogger("hub.graphql")
@@ -111,6 +111,7 @@ def build_schema(
     return HubSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         config=StrawberryConfig(
             disable_field_suggestions=production,
             batching_config={"max_operations": limits.max_batch_operations},

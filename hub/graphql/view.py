@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.base import HTTPException  # the exception strawberry turns into a status
 
 from hub.errors import AuditUnavailable, Unauthenticated
@@ -56,6 +57,22 @@ class HubGraphQLView(GraphQL):
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
+    async def on_ws_connect(self, context: Any) -> Any:
+        """Websockets authenticate in connection_init: {"Authorization": "Bearer <JWT>"}."""
+        params = context.connection_params or {}
+        header = params.get("Authorization") or params.get("authorization")
+        try:
+            principal = context.runtime.verifier.verify_header(
+                header if isinstance(header, str) else None
+            )
+        except Unauthenticated as exc:
+            raise ConnectionRejectionError(
+                {"message": exc.message, "extensions": exc.extensions}
+            ) from None
+        context.principal = principal
+        context.grants = context.runtime.policy.grants(principal.roles, principal.org)
+        return {"userId": principal.sub}
+
     async def process_result(self, request: Any, result: Any) -> Any:
         context = getattr(request.state, "hub_context", None)
         if context is not None and len(context.audit_subjects) > context.audit_recorded:
@@ -91,8 +108,14 @@ class HubGraphQLView(GraphQL):
 
     async def get_context(self, request: Request, response: Response) -> HubContext:  # type: ignore[override]
         runtime = request.app.state.runtime
-        state = request.scope["state"]
-        response.headers["X-Request-Id"] = state["request_id"]
+        state = request.scope.setdefault("state", {})
+        state.setdefault("request_id", _request_id(request.scope))
+        if (
+            response is not None
+            and hasattr(response, "headers")
+            and request.scope["type"] == "http"
+        ):
+            response.headers["X-Request-Id"] = state["request_id"]
         client = request.client.host if request.client else None
         principal = state.get("principal")  # absent only for the GraphiQL page itself
         context = HubContext(
@@ -105,7 +128,8 @@ class HubGraphQLView(GraphQL):
             grants=runtime.policy.grants(principal.roles, principal.org) if principal else None,
             client=client,
         )
-        request.state.hub_context = context
+        if request.scope["type"] == "http":
+            request.state.hub_context = context
         return context
 
 

@@ -32,17 +32,6 @@ ORDERS = """query($f: FreezeOrderFilter) { freezeOrders(filter: $f, first: 100) 
 UNITS = "query($id: String!) { person(idNumber: $id) { assets { realEstates { unitNumber } } } }"
 
 
-@pytest.fixture(scope="module")
-async def target(reader: Api, demo: dict[str, Any]) -> dict[str, str]:
-    """A party of one of the judge's open cases who owns real estate."""
-    for sample in demo["samples"]["persons"]:
-        body = await reader.query(UNITS, {"id": sample["idNumber"]})
-        units = body["data"]["person"]["assets"]["realEstates"]
-        if units:
-            return {**sample, "unit": units[0]["unitNumber"]}
-    raise AssertionError("no demo sample owns real estate")
-
-
 def submit_input(t: dict[str, str], **over: Any) -> dict[str, Any]:
     return {
         "kind": "SEIZE",

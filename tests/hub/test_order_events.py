@@ -1,0 +1,145 @@
+"""The freezeOrderEvents subscription: who may follow which case, and the events it streams.
+
+The subscription runs through the app's own schema in the test's event loop (the transport,
+graphql-transport-ws, is strawberry's; the hub adds the connection_init authentication, tested
+in test_websocket_auth below through the ASGI app).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+
+from hub.federation.loaders import Loaders
+from hub.graphql.context import HubContext
+from tests.conftest import Api
+from tests.hub.test_orders import SUBMIT, submit_input
+
+SUBSCRIBE = "subscription($case: String!) { freezeOrderEvents(caseNumber: $case) { orderId event caseNumber agency } }"
+
+
+def schema_of(app: Any) -> Any:
+    route = next(r for r in app.routes if getattr(r, "path", None) == "/graphql")
+    return (
+        route.app.view.schema
+        if hasattr(route, "app") and hasattr(route.app, "view")
+        else route.endpoint.view.schema
+    )
+
+
+def context_for(app: Any, token: str) -> HubContext:
+    runtime = app.state.runtime
+    principal = runtime.verifier.verify(token)
+    return HubContext(
+        request=None,
+        response=None,
+        principal=principal,
+        loaders=Loaders(runtime.sources, runtime.timeouts),
+        runtime=runtime,
+        request_id="sub",
+        grants=runtime.policy.grants(principal.roles, principal.org),
+    )
+
+
+async def first_message(app: Any, token: str, case: str) -> Any:
+    stream = await schema_of(app).subscribe(
+        SUBSCRIBE, variable_values={"case": case}, context_value=context_for(app, token)
+    )
+    if not hasattr(stream, "__anext__"):
+        return stream, None
+    return None, stream
+
+
+async def test_a_judge_follows_the_orders_of_a_case(
+    api: Api, app: Any, tokens: dict[str, str], target: dict[str, str]
+) -> None:
+    # given the judge subscribed to a case of theirs
+    error, stream = await first_message(app, tokens["judge-zhang"], target["caseNumber"])
+    assert error is None
+    waiting = asyncio.ensure_future(stream.__anext__())
+    await asyncio.sleep(0.05)
+    # when an order of that case is submitted
+    body = await api.query(SUBMIT, {"input": submit_input(target)})
+    order = body["data"]["freezeOrderSubmit"]["order"]
+    # then the subscriber is told
+    result = await asyncio.wait_for(waiting, 5)
+    assert result.errors is None
+    assert result.data["freezeOrderEvents"] == {
+        "orderId": order["id"],
+        "event": "SUBMITTED",
+        "caseNumber": target["caseNumber"],
+        "agency": "real_estate",
+    }
+    await stream.aclose()
+
+
+@pytest.mark.parametrize(
+    ("who", "code", "reason"),
+    [("judge-li", "FORBIDDEN", "CASE_OTHER_COURT"), ("auditor-sun", "FORBIDDEN", "POLICY")],
+)
+async def test_who_may_not_follow(
+    app: Any, tokens: dict[str, str], target: dict[str, str], who: str, code: str, reason: str
+) -> None:
+    error, stream = await first_message(app, tokens[who], target["caseNumber"])
+    if stream is not None:
+        result = await asyncio.wait_for(stream.__anext__(), 5)
+        errors = result.errors
+    else:
+        errors = error.errors
+    assert errors[0].extensions["code"] == code
+    assert errors[0].extensions["reason"] == reason
+
+
+async def connection_init(app: Any, token: str | None) -> list[dict[str, Any]]:
+    """What the server sends back to a websocket that opens with this connection_init."""
+    payload = {"Authorization": f"Bearer {token}"} if token else {}
+    inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    inbox.put_nowait({"type": "websocket.connect"})
+    inbox.put_nowait(
+        {
+            "type": "websocket.receive",
+            "text": json.dumps({"type": "connection_init", "payload": payload}),
+        }
+    )
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return await inbox.get()
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+        if message["type"] in ("websocket.close", "websocket.send"):
+            inbox.put_nowait({"type": "websocket.disconnect", "code": 1000})
+
+    scope = {
+        "type": "websocket",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "query_string": b"",
+        "headers": [(b"sec-websocket-protocol", b"graphql-transport-ws")],
+        "subprotocols": ["graphql-transport-ws"],
+        "client": ("127.0.0.1", 1),
+        "server": ("hub.test", 80),
+        "scheme": "ws",
+        "root_path": "",
+        "app": app,
+        "state": {},
+    }
+    await asyncio.wait_for(app(scope, receive, send), 10)
+    return [m for m in sent if m["type"] != "websocket.accept"]
+
+
+@pytest.mark.parametrize("token", [None, "not-a-jwt"])
+async def test_websocket_without_a_valid_token_is_closed(app: Any, token: str | None) -> None:
+    replies = await connection_init(app, token)
+    assert (replies[0]["type"], replies[0]["code"]) == ("websocket.close", 4403)
+
+
+async def test_websocket_with_a_token_is_acknowledged(app: Any, tokens: dict[str, str]) -> None:
+    replies = await connection_init(app, tokens["judge-zhang"])
+    message = json.loads(replies[0].get("text") or replies[0]["bytes"])
+    assert message["type"] == "connection_ack"
+    assert message["payload"] == {"userId": "judge-zhang"}
