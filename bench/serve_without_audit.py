@@ -16,11 +16,11 @@ async def _skip(self: AuditLog, rows: list[dict[str, Any]]) -> None:
 
 
 async def _idle(self: Integrator) -> None:
-    return None
+    return None  # no entries to integrate
 
 
 AuditLog.append = _skip  # type: ignore[method-assign]
-Integrator._run = _idle  # type: ignore[method-assign]
+Integrator.tick = _idle  # type: ignore[method-assign]
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

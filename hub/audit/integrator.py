@@ -25,6 +25,7 @@ from hub.audit.entries import leaf_data
 from hub.audit.keys import AuditKeys
 from hub.audit.merkle import TreeBuilder, leaf_hash
 from hub.audit.models import audit_checkpoints, audit_entries, audit_leaves
+from hub.periodic import Periodic
 
 log = logging.getLogger("hub.audit")
 LOCK_KEY = 0x66797461  # "fyta"
@@ -111,30 +112,15 @@ async def integrate(engine: AsyncEngine, keys: AuditKeys, *, batch: int = BATCH)
         return None  # another integrator appended the same leaves first; its batch stands
 
 
-class Integrator:
+class Integrator(Periodic):
     """Runs :func:`integrate` every ``interval`` seconds in the background of a hub process."""
 
+    name = "audit integration"
+
     def __init__(self, engine: AsyncEngine, keys: AuditKeys, interval: float = 0.2) -> None:
+        super().__init__(interval)
         self.engine = engine
         self.keys = keys
-        self.interval = interval
-        self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run())
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await integrate(self.engine, self.keys)
-            except Exception:
-                log.exception("audit integration failed; retrying")
-            await asyncio.sleep(self.interval)
+    async def tick(self) -> None:
+        await integrate(self.engine, self.keys)

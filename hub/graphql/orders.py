@@ -273,26 +273,29 @@ async def submit(info: Info, data: FreezeOrderSubmitInput) -> FreezeOrderPayload
     return FreezeOrderPayload(order=_order(row))
 
 
-async def _court_action(
-    info: Info, order_id: str, action: str, fn: Any, **kw: Any
-) -> FreezeOrderPayload:
+async def _act(info: Info, order_id: str, action: str, fn: Any, **kw: Any) -> FreezeOrderPayload:
+    """One transition of an existing order in its own transaction: audited, then announced."""
     c = ctx(info)
     try:
         async with c.runtime.engine.begin() as conn:
             transitions = await fn(
-                conn,
-                order_id,
-                court_code=c.principal.court_code or "",
-                actor=c.principal.sub,
-                now=service.utcnow(),
-                **kw,
+                conn, order_id, actor=c.principal.sub, now=service.utcnow(), **kw
             )
             row = await service.get_order(conn, order_id)
     except HubError as exc:
         return _failed(exc)
-    _audit(info, action, row, {k: v for k, v in kw.items() if isinstance(v, str | int)})
-    await announce(ctx(info).runtime, transitions)
+    detail = {k: str(v) for k, v in kw.items() if k not in ("keys", "court_code", "agency")}
+    _audit(info, action, row, detail)
+    await announce(c.runtime, transitions)
     return FreezeOrderPayload(order=_order(row))
+
+
+async def _court_action(
+    info: Info, order_id: str, action: str, fn: Any, **kw: Any
+) -> FreezeOrderPayload:
+    return await _act(
+        info, order_id, action, fn, court_code=ctx(info).principal.court_code or "", **kw
+    )
 
 
 async def release(info: Info, order_id: str, data: FreezeOrderReleaseInput) -> FreezeOrderPayload:
@@ -321,23 +324,7 @@ async def renew(info: Info, order_id: str, data: FreezeOrderRenewInput) -> Freez
 async def _agency_action(
     info: Info, order_id: str, action: str, fn: Any, **kw: Any
 ) -> FreezeOrderPayload:
-    c = ctx(info)
-    try:
-        async with c.runtime.engine.begin() as conn:
-            transitions = await fn(
-                conn,
-                order_id,
-                agency=c.principal.agency or "",
-                actor=c.principal.sub,
-                now=service.utcnow(),
-                **kw,
-            )
-            row = await service.get_order(conn, order_id)
-    except HubError as exc:
-        return _failed(exc)
-    _audit(info, action, row, {k: str(v) for k, v in kw.items()})
-    await announce(ctx(info).runtime, transitions)
-    return FreezeOrderPayload(order=_order(row))
+    return await _act(info, order_id, action, fn, agency=ctx(info).principal.agency or "", **kw)
 
 
 async def accept(info: Info, order_id: str, receipt: ReceiptInput) -> FreezeOrderPayload:

@@ -7,7 +7,6 @@ applied once at the agency even if a row is delivered twice (a delivered order i
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.orders import service
 from hub.orders.models import outbox
+from hub.periodic import Periodic
 
 log = logging.getLogger("hub.orders")
 MAX_BACKOFF = 300.0
@@ -73,36 +73,23 @@ async def lapse_expired(
         return await service.lapse(conn, now=now or service.utcnow())
 
 
-class OrderWorker:
+class OrderWorker(Periodic):
+    """Delivers the outbox every ``interval`` seconds and lapses expired measures every minute."""
+
+    name = "order worker"
+
     def __init__(
         self, engine: AsyncEngine, on_transitions: Any = None, interval: float = 0.5
     ) -> None:
+        super().__init__(interval)
         self.engine = engine
         self.on_transitions = on_transitions
-        self.interval = interval
-        self._task: asyncio.Task[None] | None = None
+        self._ticks = 0
 
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run())
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-
-    async def _run(self) -> None:
-        ticks = 0
-        while True:
-            try:
-                transitions = await deliver_pending(self.engine)
-                if ticks % 120 == 0:
-                    transitions += await lapse_expired(self.engine)
-                if transitions and self.on_transitions is not None:
-                    await self.on_transitions(transitions)
-            except Exception:
-                log.exception("order worker pass failed; retrying")
-            ticks += 1
-            await asyncio.sleep(self.interval)
+    async def tick(self) -> None:
+        transitions = await deliver_pending(self.engine)
+        if self._ticks % max(1, round(60 / self.interval)) == 0:
+            transitions += await lapse_expired(self.engine)
+        self._ticks += 1
+        if transitions and self.on_transitions is not None:
+            await self.on_transitions(transitions)
