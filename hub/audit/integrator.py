@@ -25,6 +25,7 @@ from hub.audit.entries import leaf_data
 from hub.audit.keys import AuditKeys
 from hub.audit.merkle import TreeBuilder, leaf_hash
 from hub.audit.models import audit_checkpoints, audit_entries, audit_leaves
+from hub.db.engine import lock_for_write
 from hub.periodic import Periodic
 
 log = logging.getLogger("hub.audit")
@@ -86,6 +87,7 @@ async def integrate(engine: AsyncEngine, keys: AuditKeys, *, batch: int = BATCH)
     holds the lock or won the race."""
     try:
         async with engine.begin() as conn:
+            await lock_for_write(conn)
             if not await _lock(conn):
                 return None
             last = await latest_checkpoint(conn)

@@ -65,3 +65,15 @@ def _current(sync_conn: Connection) -> str | None:
 async def current_revision(engine: AsyncEngine) -> str | None:
     async with engine.connect() as conn:
         return await conn.run_sync(_current)
+
+
+async def lock_for_write(conn: Any) -> None:
+    """Start a read-then-write transaction with the write lock (SQLite).
+
+    SQLite transactions begin deferred: one that reads first and writes later fails at once
+    with "database is locked" if another writer committed in between (its snapshot is stale).
+    Taking the write lock first makes it wait for other writers (busy timeout) instead.
+    PostgreSQL needs nothing here.
+    """
+    if conn.dialect.name == "sqlite":
+        await conn.exec_driver_sql("UPDATE alembic_version SET version_num = version_num WHERE 0")

@@ -17,6 +17,7 @@ from strawberry.types import Info
 
 from connectors.base.identifiers import InvalidIdentifier, validate_id_number
 from hub.audit.entries import AccessRecord
+from hub.db.engine import lock_for_write
 from hub.errors import HubError
 from hub.federation import lookups as L
 from hub.graphql.context import ctx
@@ -257,6 +258,7 @@ async def submit(info: Info, data: FreezeOrderSubmitInput) -> FreezeOrderPayload
                 f"{asset_type} {asset_id} belongs to no party of case {case}", reason="NOT_A_PARTY"
             )
         async with c.runtime.engine.begin() as conn:
+            await lock_for_write(conn)
             row, transitions = await service.submit(
                 conn,
                 payload=payload,
@@ -278,6 +280,7 @@ async def _act(info: Info, order_id: str, action: str, fn: Any, **kw: Any) -> Fr
     c = ctx(info)
     try:
         async with c.runtime.engine.begin() as conn:
+            await lock_for_write(conn)
             transitions = await fn(
                 conn, order_id, actor=c.principal.sub, now=service.utcnow(), **kw
             )

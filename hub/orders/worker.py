@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hub.db.engine import lock_for_write
 from hub.orders import service
 from hub.orders.models import outbox
 from hub.periodic import Periodic
@@ -35,6 +36,7 @@ async def deliver_pending(
     now = now or service.utcnow()
     transitions: list[service.Transition] = []
     async with engine.begin() as conn:
+        await lock_for_write(conn)
         rows = await service.pending_deliveries(conn, now=now)
         for row in rows:
             try:
@@ -70,6 +72,7 @@ async def lapse_expired(
     engine: AsyncEngine, *, now: datetime | None = None
 ) -> list[service.Transition]:
     async with engine.begin() as conn:
+        await lock_for_write(conn)
         return await service.lapse(conn, now=now or service.utcnow())
 
 
