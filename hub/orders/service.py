@@ -224,6 +224,23 @@ async def _promote(
     return [Transition(nxt.id, "EFFECTIVE", nxt.case_number, {"rank": nxt.rank})]
 
 
+async def _delivered_to(
+    conn: AsyncConnection, order_id: str, agency: str, verb: str
+) -> dict[str, Any]:
+    """The order, locked, if it is addressed to ``agency`` and waits for its answer."""
+    order = await get_order(conn, order_id, lock=True)
+    if order["agency"] != agency:
+        raise Forbidden(
+            f"order {order_id} is addressed to {order['agency']}, not to {agency}",
+            reason="NOT_ADDRESSEE",
+        )
+    if order["status"] != "DELIVERED":
+        raise Conflict(
+            f"order {order_id} is {order['status']}; only a DELIVERED order can be {verb}"
+        )
+    return order
+
+
 async def accept(
     conn: AsyncConnection,
     order_id: str,
@@ -235,16 +252,7 @@ async def accept(
     now: datetime,
     keys: OrderKeys,
 ) -> list[Transition]:
-    order = await get_order(conn, order_id, lock=True)
-    if order["agency"] != agency:
-        raise Forbidden(
-            f"order {order_id} is addressed to {order['agency']}, not to {agency}",
-            reason="NOT_ADDRESSEE",
-        )
-    if order["status"] != "DELIVERED":
-        raise Conflict(
-            f"order {order_id} is {order['status']}; only a DELIVERED order can be accepted"
-        )
+    order = await _delivered_to(conn, order_id, agency, "accepted")
     await _lock_asset(conn, order["asset_type"], order["asset_id"])
     top = (
         await conn.execute(
@@ -288,16 +296,7 @@ async def accept(
 async def reject(
     conn: AsyncConnection, order_id: str, *, agency: str, reason: str, actor: str, now: datetime
 ) -> list[Transition]:
-    order = await get_order(conn, order_id, lock=True)
-    if order["agency"] != agency:
-        raise Forbidden(
-            f"order {order_id} is addressed to {order['agency']}, not to {agency}",
-            reason="NOT_ADDRESSEE",
-        )
-    if order["status"] != "DELIVERED":
-        raise Conflict(
-            f"order {order_id} is {order['status']}; only a DELIVERED order can be rejected"
-        )
+    order = await _delivered_to(conn, order_id, agency, "rejected")
     await conn.execute(
         update(freeze_orders)
         .where(freeze_orders.c.id == order_id)

@@ -12,7 +12,7 @@ import dataclasses
 import random
 import typing
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -336,29 +336,6 @@ def check_answer(found: dict[str, Any], expected: dict[str, Any], case: Case) ->
 
 
 # --- fixtures --------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def databases(settings: Settings) -> Iterator[dict[str, Engine]]:
-    engines = {name: create_engine(settings.connectors[name].url) for name in registry.names()}
-    try:
-        yield engines
-    finally:
-        for engine in engines.values():
-            engine.dispose()
-
-
-@pytest.fixture(scope="module")
-async def sources(settings: Settings) -> AsyncIterator[dict[str, Any]]:
-    opened = {
-        name: registry.get(name).embedded(settings.connectors[name].url)
-        for name in registry.names()
-    }
-    try:
-        yield opened
-    finally:
-        for source in opened.values():
-            source.close()
 
 
 def all_keys(databases: dict[str, Engine], case: Case) -> list[str]:

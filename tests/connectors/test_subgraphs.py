@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from decimal import Decimal
 from importlib import import_module
@@ -12,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Engine, create_engine, select
+from sqlalchemy import Column, Engine, select
 
 from connectors import registry
 from connectors.base.identifiers import InvalidIdentifier, validate_id_number
@@ -201,29 +200,6 @@ async def execute(
         variable_values={"reps": reps} if reps is not None else None,
         context_value={"loaders": SubgraphLoaders(source, many(name))},
     )
-
-
-@pytest.fixture(scope="module")
-def databases(settings: Settings) -> Iterator[dict[str, Engine]]:
-    engines = {name: create_engine(settings.connectors[name].url) for name in registry.names()}
-    try:
-        yield engines
-    finally:
-        for engine in engines.values():
-            engine.dispose()
-
-
-@pytest.fixture(scope="module")
-async def sources(settings: Settings) -> AsyncIterator[dict[str, Any]]:
-    opened = {
-        name: registry.get(name).embedded(settings.connectors[name].url)
-        for name in registry.names()
-    }
-    try:
-        yield opened
-    finally:
-        for source in opened.values():
-            source.close()
 
 
 def keys_from(engine: Engine, column: Column[Any], n: int, *, like: str | None = None) -> list[str]:
