@@ -22,7 +22,7 @@ from hub.graphql.orders import owner_kind
 from hub.graphql.schema import build_schema
 from hub.graphql.view import GraphQLEndpoint, HubGraphQLView
 from hub.orders import service as order_service
-from hub.orders.events import announce
+from hub.orders.events import EventFeed
 from hub.orders.worker import OrderWorker
 from hub.policy.table import PolicyError
 from hub.runtime import Runtime
@@ -45,7 +45,6 @@ def audit_transitions(runtime: Runtime) -> Any:
     """What the order worker did, on the audit log."""
 
     async def record(transitions: list[Any]) -> None:
-        await announce(runtime, transitions)
         async with runtime.engine.connect() as conn:
             for t in transitions:
                 order = await order_service.get_order(conn, t.order_id)
@@ -89,9 +88,15 @@ def create_app(
         integrator = Integrator(runtime.engine, runtime.audit.keys) if runtime.audit else None
         if integrator is not None:
             integrator.start()
+        feed = EventFeed(runtime.engine, runtime.order_events)
+        feed.start()
         worker = None
         if run_worker:
-            worker = OrderWorker(runtime.engine, on_transitions=audit_transitions(runtime))
+            worker = OrderWorker(
+                runtime.engine,
+                on_transitions=audit_transitions(runtime),
+                sources=runtime.sources,
+            )
             worker.start()
         loop = asyncio.get_running_loop()
         if reload_on_sighup:
@@ -105,6 +110,7 @@ def create_app(
                 await integrator.stop()
             if worker is not None:
                 await worker.stop()
+            await feed.stop()
             await runtime.close()
 
     async def healthz(_: Request) -> JSONResponse:

@@ -290,7 +290,10 @@ def worker(interval: float) -> None:
 
         runtime = Runtime.open(settings, build_schema())
         w = OrderWorker(
-            runtime.engine, on_transitions=audit_transitions(runtime), interval=interval
+            runtime.engine,
+            on_transitions=audit_transitions(runtime),
+            interval=interval,
+            sources=runtime.sources,
         )
         w.start()
         click.echo("order worker running; Ctrl-C stops it")

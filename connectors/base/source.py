@@ -189,6 +189,10 @@ class DatabaseSource:
             self._flush_after(loop, COALESCE_TICKS)
         return await future
 
+    async def write(self, fn: Callable[..., R], *args: Any) -> R:
+        """Run ``fn(conn, *args)`` in a transaction of its own, committed when it returns."""
+        return await self.run(_in_transaction, fn, *args)
+
     def _flush_after(self, loop: asyncio.AbstractEventLoop, ticks: int) -> None:
         if ticks > 0:
             loop.call_soon(self._flush_after, loop, ticks - 1)
@@ -236,6 +240,17 @@ class DatabaseSource:
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
         self.engine.dispose()
+
+
+def _in_transaction(conn: Connection, fn: Callable[..., R], *args: Any) -> R:
+    conn.commit()  # end the read transaction earlier jobs of this batch began
+    try:
+        result = fn(conn, *args)
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    return result
 
 
 def _deliver(outcomes: list[Outcome]) -> None:

@@ -2,6 +2,8 @@
 
 from sqlalchemy import Column, Date, Index, Integer, MetaData, Numeric, String, Table, Text
 
+from connectors.base.annotations import annotation_table
+
 metadata = MetaData()
 
 enterprises = Table(
@@ -32,8 +34,13 @@ shareholders = Table(
     Column("subscribed_capital", Numeric(14, 2), nullable=False),  # 万元
     Column("ratio", Numeric(7, 4), nullable=False),  # 0.3500 = 35 %
     Column("subscribed_on", Date, nullable=False),
+    # NORMAL, or FROZEN while a court's freeze (股权冻结) is in effect or waiting on the stake.
+    Column("freeze_status", String(8), nullable=False, default="NORMAL"),
     Index("ix_shareholders_holder_id", "holder_id"),
 )
+
+# 股权冻结 registered at a court's request (司法协助), one row per order.
+equity_freezes = annotation_table("equity_freezes", metadata, "stake_id", 32)
 
 key_personnel = Table(
     "key_personnel",

@@ -36,6 +36,7 @@ class StakeRecord:
     subscribed_capital: Decimal
     ratio: Decimal
     subscribed_on: date
+    freeze_status: str  # NORMAL / FROZEN
 
 
 @dataclass(slots=True)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
+from connectors.base.annotations import Annotation, store_annotation
 from connectors.base.source import DatabaseSource, KeyedQuery, group_rows, record_select
 from connectors.market_supervision.models import (
     abnormal_operations,
     enterprises,
+    equity_freezes,
     key_personnel,
     licences,
     penalties,
@@ -67,6 +69,7 @@ _STAKE_SELECT = (
         shareholders.c.subscribed_capital,
         shareholders.c.ratio,
         shareholders.c.subscribed_on,
+        shareholders.c.freeze_status,
     )
     .select_from(shareholders.join(enterprises, enterprises.c.uscc == shareholders.c.uscc))
     .order_by(shareholders.c.stake_id)
@@ -168,6 +171,22 @@ def _roles_by_person(
     return out
 
 
+def _annotate(conn: Connection, a: Annotation) -> bool:
+    """Register a court's freeze on a stake; the stake is FROZEN while any is active."""
+    found = conn.execute(
+        select(shareholders.c.stake_id).where(shareholders.c.stake_id == a.asset_id)
+    ).first()
+    if found is None:
+        raise LookupError(f"no equity stake {a.asset_id} at market supervision")
+    frozen = store_annotation(conn, equity_freezes, "stake_id", a)
+    conn.execute(
+        update(shareholders)
+        .where(shareholders.c.stake_id == a.asset_id)
+        .values(freeze_status="FROZEN" if frozen else "NORMAL")
+    )
+    return True
+
+
 class EmbeddedMarketSupervisionSource(DatabaseSource):
     connector = "market_supervision"
 
@@ -202,3 +221,6 @@ class EmbeddedMarketSupervisionSource(DatabaseSource):
         self, id_numbers: Sequence[str]
     ) -> dict[str, list[EnterpriseRoleRecord]]:
         return await self.run(_roles_by_person, id_numbers)
+
+    async def annotate(self, annotation: Annotation) -> bool:
+        return await self.write(_annotate, annotation)

@@ -217,6 +217,7 @@ def generate(world: World) -> dict[str, list[dict[str, Any]]]:
                     "subscribed_capital": subscribed,
                     "ratio": ratio,
                     "subscribed_on": subscribed_on,
+                    "freeze_status": "NORMAL",
                 }
             )
         for index, position in e.key_personnel:

@@ -2,6 +2,8 @@
 
 from sqlalchemy import Column, Date, Index, MetaData, String, Table
 
+from connectors.base.annotations import annotation_table
+
 metadata = MetaData()
 
 residents = Table(
@@ -32,5 +34,10 @@ vehicles = Table(
     Column("owner_kind", String(10), nullable=False),  # PERSON / ENTERPRISE
     Column("owner_id", String(18), nullable=False),  # ID number or USCC
     Column("owner_name", String(64), nullable=False),
+    # The status a seizure replaced, restored when the last measure on the vehicle ends.
+    Column("status_before_seizure", String(12)),
     Index("ix_vehicles_owner_id", "owner_id"),
 )
+
+# 查封/扣押 registered on vehicles at a court's request, one row per order.
+vehicle_seizures = annotation_table("vehicle_seizures", metadata, "plate", 16)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
+from connectors.base.annotations import Annotation, store_annotation
 from connectors.base.source import DatabaseSource, KeyedQuery, group_rows, record_select
-from connectors.public_security.models import residents, vehicles
+from connectors.public_security.models import residents, vehicle_seizures, vehicles
 from connectors.public_security.records import IdentityRecord, VehicleRecord
 
 
@@ -51,6 +52,30 @@ def _vehicles_by_plate(conn: Connection, keys: Sequence[str]) -> dict[str, Vehic
     return {r[0]: VehicleRecord(*r) for r in _VEHICLE_BY_PLATE.rows(conn, keys)}
 
 
+def _annotate(conn: Connection, a: Annotation) -> bool:
+    """Register a court's measure on a vehicle; the vehicle is SEIZED while any is active."""
+    row = conn.execute(
+        select(vehicles.c.status, vehicles.c.status_before_seizure).where(
+            vehicles.c.plate == a.asset_id
+        )
+    ).first()
+    if row is None:
+        raise LookupError(f"no vehicle {a.asset_id} at public security")
+    status, before = row
+    if store_annotation(conn, vehicle_seizures, "plate", a):
+        if status != "SEIZED":
+            values = {"status": "SEIZED", "status_before_seizure": status}
+        else:
+            values = {}
+    elif status == "SEIZED" and before is not None:
+        values = {"status": before, "status_before_seizure": None}
+    else:
+        values = {}
+    if values:
+        conn.execute(update(vehicles).where(vehicles.c.plate == a.asset_id).values(**values))
+    return True
+
+
 class EmbeddedPublicSecuritySource(DatabaseSource):
     connector = "public_security"
 
@@ -65,3 +90,6 @@ class EmbeddedPublicSecuritySource(DatabaseSource):
 
     async def vehicles_by_plate(self, plates: Sequence[str]) -> dict[str, VehicleRecord]:
         return await self.run(_vehicles_by_plate, plates)
+
+    async def annotate(self, annotation: Annotation) -> bool:
+        return await self.write(_annotate, annotation)

@@ -45,13 +45,17 @@ seizures = Table(
     "seizures",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    # The hub's order id, for annotations registered through the hub; older ones have none.
+    Column("order_id", String(32), unique=True),
     Column("unit_number", String(28), nullable=False, index=True),
     Column("court", String(64), nullable=False),
     Column("case_number", String(64), nullable=False),
     Column("document_number", String(64), nullable=False),
-    Column("kind", String(8), nullable=False),  # SEIZE / WAITING
+    Column(
+        "kind", String(8), nullable=False
+    ),  # SEIZE / FREEZE; WAITING on registrations older than the hub
     Column("rank", Integer, nullable=False),  # 1 = effective; 2.. = waiting line (轮候)
     Column("start_date", Date, nullable=False),
-    Column("end_date", Date, nullable=False),
+    Column("end_date", Date),  # none while waiting: the term starts when it takes effect
     Column("status", String(10), nullable=False),  # EFFECTIVE / WAITING / RELEASED / EXPIRED
 )

@@ -33,7 +33,7 @@ class SeizureRecord:
     kind: str
     rank: int
     start_date: date
-    end_date: date
+    end_date: date | None
     status: str
 
 

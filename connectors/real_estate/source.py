@@ -6,8 +6,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Protocol
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, insert, select, update
 
+from connectors.base.annotations import Annotation
 from connectors.base.source import DatabaseSource, KeyedQuery, record_select
 from connectors.real_estate.models import mortgages, owners, seizures, units
 from connectors.real_estate.records import (
@@ -84,6 +85,30 @@ def _properties_by_owner(conn: Connection, keys: Sequence[str]) -> dict[str, lis
     return out
 
 
+def _annotate(conn: Connection, a: Annotation) -> bool:
+    """Register (or bring up to date) the seizure annotation of a court order on its unit."""
+    if (
+        conn.execute(select(units.c.unit_number).where(units.c.unit_number == a.asset_id)).first()
+        is None
+    ):
+        raise LookupError(f"no unit {a.asset_id} at the real-estate registry")
+    values = {
+        "unit_number": a.asset_id,
+        "court": a.court,
+        "case_number": a.case_number,
+        "document_number": a.document_number,
+        "kind": a.kind,
+        "rank": a.rank,
+        "start_date": a.start_date,
+        "end_date": a.end_date,
+        "status": a.status,
+    }
+    done = conn.execute(update(seizures).where(seizures.c.order_id == a.order_id).values(**values))
+    if done.rowcount == 0:
+        conn.execute(insert(seizures).values(order_id=a.order_id, **values))
+    return True
+
+
 class EmbeddedRealEstateSource(DatabaseSource):
     connector = "real_estate"
 
@@ -94,3 +119,6 @@ class EmbeddedRealEstateSource(DatabaseSource):
 
     async def properties_by_unit(self, unit_numbers: Sequence[str]) -> dict[str, PropertyRecord]:
         return await self.run(_load_units, unit_numbers)
+
+    async def annotate(self, annotation: Annotation) -> bool:
+        return await self.write(_annotate, annotation)

@@ -23,7 +23,6 @@ from hub.federation import lookups as L
 from hub.graphql.context import ctx
 from hub.identifiers import normalize_case_number
 from hub.orders import service
-from hub.orders.events import announce
 from hub.policy.subjects import purpose_verdicts
 
 MAX_PAGE = 200
@@ -259,7 +258,7 @@ async def submit(info: Info, data: FreezeOrderSubmitInput) -> FreezeOrderPayload
             )
         async with c.runtime.engine.begin() as conn:
             await lock_for_write(conn)
-            row, transitions = await service.submit(
+            row, _ = await service.submit(
                 conn,
                 payload=payload,
                 owner_id=parties[0],
@@ -271,25 +270,21 @@ async def submit(info: Info, data: FreezeOrderSubmitInput) -> FreezeOrderPayload
     except HubError as exc:
         return _failed(exc)
     _audit(info, "ORDER_SUBMIT", row, {"kind": row["kind"], "termDays": row["term_days"]})
-    await announce(ctx(info).runtime, transitions)
     return FreezeOrderPayload(order=_order(row))
 
 
 async def _act(info: Info, order_id: str, action: str, fn: Any, **kw: Any) -> FreezeOrderPayload:
-    """One transition of an existing order in its own transaction: audited, then announced."""
+    """One transition of an existing order in its own transaction: audited (subscribers hear of it from the event feed)."""
     c = ctx(info)
     try:
         async with c.runtime.engine.begin() as conn:
             await lock_for_write(conn)
-            transitions = await fn(
-                conn, order_id, actor=c.principal.sub, now=service.utcnow(), **kw
-            )
+            await fn(conn, order_id, actor=c.principal.sub, now=service.utcnow(), **kw)
             row = await service.get_order(conn, order_id)
     except HubError as exc:
         return _failed(exc)
     detail = {k: str(v) for k, v in kw.items() if k not in ("keys", "court_code", "agency")}
     _audit(info, action, row, detail)
-    await announce(c.runtime, transitions)
     return FreezeOrderPayload(order=_order(row))
 
 

@@ -107,6 +107,9 @@ class Equity:
     subscribed_capital: Decimal | None = strawberry.field(description="认缴出资, 10,000 CNY")
     ratio: Decimal | None = strawberry.field(description="0.35 = 35 %")
     subscribed_on: date | None
+    freeze_status: str | None = strawberry.field(
+        description="NORMAL / FROZEN: a court's freeze (股权冻结) registered at market supervision"
+    )
 
     @strawberry.field(description="Court orders in effect or waiting on this stake")
     def waiting_line(self, info: Info) -> list[WaitingLineEntry] | None:

@@ -1,22 +1,35 @@
-"""Order events for subscribers (``freezeOrderEvents``): an in-process fan-out.
+"""Order events for subscribers (``freezeOrderEvents``), fed from the order history table.
 
-Each hub process publishes the transitions it makes (mutations it serves, deliveries and lapses
-of its worker) to its own subscribers. With several replicas behind a load balancer, a
-subscriber sees the transitions its replica made; the order's history (``freezeOrder``) is
-always complete.
+Every transition is a row of ``freeze_order_events``, committed with the transition, whoever
+made it: a mutation on any replica, a ``fyt worker`` process, a lapse. Each hub process follows
+that table (:class:`EventFeed`, a few times a second) and fans the new rows out to its own
+subscribers, so a subscriber sees every transition of its case, whichever process made it.
+
+Row ids are handed out before commit, so on PostgreSQL a row can become visible after one with a
+higher id. The feed therefore looks back over the last ``LOOKBACK`` ids and remembers which it
+has published: a late row is still published, and none is published twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hub.orders.models import freeze_order_events, freeze_orders
+from hub.periodic import Periodic
 
 log = logging.getLogger("hub.orders")
 QUEUE_LIMIT = 1000
+LOOKBACK = 256
+BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -33,6 +46,10 @@ class OrderEvent:
 class OrderEventBus:
     def __init__(self) -> None:
         self._subscribers: set[tuple[asyncio.Queue[OrderEvent | None], Any]] = set()
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._subscribers)
 
     def publish(self, events: Iterable[OrderEvent]) -> None:
         for event in events:
@@ -61,27 +78,59 @@ class OrderEventBus:
             self._subscribers.discard(entry)
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
+_TOP = select(func.coalesce(func.max(freeze_order_events.c.id), 0))
 
 
-async def announce(runtime: Any, transitions: Iterable[Any]) -> None:
-    """Publish committed transitions to this process's subscribers."""
-    from hub.orders.service import get_order
+class EventFeed(Periodic):
+    """Publishes the rows of ``freeze_order_events`` committed after it starts to a bus."""
 
-    events = []
-    async with runtime.engine.connect() as conn:
-        for t in transitions:
-            order = await get_order(conn, t.order_id)
-            events.append(
+    name = "order event feed"
+
+    def __init__(self, engine: AsyncEngine, bus: OrderEventBus, interval: float = 0.2) -> None:
+        super().__init__(interval)
+        self.engine = engine
+        self.bus = bus
+        self._floor: int | None = None  # rows up to here are never published
+        self._top = 0  # the highest id published
+        self._seen: set[int] = set()  # ids published above ``_top - LOOKBACK``
+
+    async def tick(self) -> None:
+        if self._floor is None or not self.bus.subscribers:
+            # Nobody listens: keep up with the table without reading its rows.
+            async with self.engine.connect() as conn:
+                self._floor = self._top = (await conn.execute(_TOP)).scalar_one()
+            self._seen.clear()
+            return
+        await self.poll()
+
+    async def poll(self) -> int:
+        """Publish the rows not published yet; how many."""
+        top = self._top
+        e, o = freeze_order_events.c, freeze_orders.c
+        stmt = (
+            select(e.id, e.order_id, e.event, e.at, e.detail, o.case_number, o.agency, o.court_code)
+            .join_from(freeze_order_events, freeze_orders, o.id == e.order_id)
+            .where(e.id > max(self._floor or 0, top - LOOKBACK))
+            .order_by(e.id)
+            .limit(BATCH + LOOKBACK)
+        )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(stmt)).all()
+        fresh = [r for r in rows if r.id not in self._seen]
+        if fresh:
+            self.bus.publish(
                 OrderEvent(
-                    order_id=t.order_id,
-                    event=t.event,
-                    case_number=t.case_number,
-                    agency=order["agency"],
-                    court_code=order["court_code"],
-                    at=now(),
-                    detail=dict(t.detail),
+                    order_id=r.order_id,
+                    event=r.event,
+                    case_number=r.case_number,
+                    agency=r.agency,
+                    court_code=r.court_code,
+                    at=r.at,
+                    detail=json.loads(r.detail),
                 )
+                for r in fresh
             )
-    runtime.order_events.publish(events)
+            self._seen.update(r.id for r in fresh)
+            self._top = max(top, fresh[-1].id)
+            self._seen = {i for i in self._seen if i > self._top - LOOKBACK}
+        return len(fresh)

@@ -70,7 +70,7 @@ outbox = Table(
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("order_id", String(32), ForeignKey("freeze_orders.id"), nullable=False),
-    Column("action", String(12), nullable=False),  # DELIVER
+    Column("action", String(12), nullable=False),  # DELIVER / ANNOTATE
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", DateTime(timezone=True), nullable=False),
     Column("done_at", DateTime(timezone=True)),

@@ -26,6 +26,8 @@ from typing import Any
 from sqlalchemy import Date, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from connectors.base.annotations import Annotation
+from hub.cases.models import courts
 from hub.errors import BadUserInput, Conflict, Forbidden, NotFound
 from hub.orders.models import freeze_order_events, freeze_orders, outbox
 from hub.orders.signing import OrderKeys, order_document, receipt_document
@@ -40,6 +42,8 @@ AGENCY_OF = {
     "EQUITY": "market_supervision",
 }
 ACTIVE = ("EFFECTIVE", "WAITING")
+# Transitions the agency registers on its own record of the asset (annotation sent by the worker).
+ANNOTATED = frozenset({"WAITING", "EFFECTIVE", "RELEASED", "EXPIRED", "RENEWED"})
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,13 @@ async def _event(
             order_id=order_id, at=now, event=event, actor=actor, detail=canonical(detail)
         )
     )
+    if event in ANNOTATED:
+        # In the same transaction as the transition: the agency's record follows it.
+        await conn.execute(
+            insert(outbox).values(
+                order_id=order_id, action="ANNOTATE", attempts=0, next_attempt_at=now
+            )
+        )
 
 
 async def get_order(conn: AsyncConnection, order_id: str, *, lock: bool = False) -> dict[str, Any]:
@@ -406,6 +417,29 @@ async def lapse(conn: AsyncConnection, *, now: datetime) -> list[Transition]:
         out.append(Transition(order.id, "EXPIRED", order.case_number, {}))
         out += await _promote(conn, order.asset_type, order.asset_id, today=today, now=now)
     return out
+
+
+async def annotation_of(conn: AsyncConnection, order_id: str) -> Annotation:
+    """The agency's annotation for an accepted order, as the order stands now."""
+    order = await get_order(conn, order_id)
+    if order["rank"] is None:
+        raise Conflict(f"order {order_id} was not accepted; the agency has nothing to register")
+    court = (
+        await conn.execute(select(courts.c.name).where(courts.c.code == order["court_code"]))
+    ).scalar() or order["court_code"]
+    registered = order["receipt_registered_at"]
+    return Annotation(
+        order_id=order_id,
+        asset_id=order["asset_id"],
+        kind=order["kind"],
+        court=court,
+        case_number=order["case_number"],
+        document_number=order["receipt_number"],
+        rank=order["rank"],
+        status=order["status"],
+        start_date=order["effective_from"] or registered.date(),
+        end_date=order["expires_on"],
+    )
 
 
 async def list_orders(

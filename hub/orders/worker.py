@@ -1,5 +1,9 @@
 """The order worker: delivers the outbox to the agencies with retries, lapses expired measures.
 
+Two kinds of outbox row: DELIVER puts a new order in the agency's inbox; ANNOTATE sends an
+accepted order's current state (rank, status, term) to the agency's own records through its
+source, which keeps one annotation per order, so a repeated send changes nothing.
+
 Several workers may run (hub replicas, `fyt worker`): on PostgreSQL each takes outbox rows with
 ``FOR UPDATE SKIP LOCKED``; on SQLite the database's write lock serialises them. Delivery is
 applied once at the agency even if a row is delivered twice (a delivered order ignores it).
@@ -9,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,8 +34,21 @@ def backoff(attempts: int) -> float:
     return min(MAX_BACKOFF, 2.0**attempts) * random.uniform(0.5, 1.0)
 
 
+async def _annotate(conn: Any, order_id: str, sources: Mapping[str, Any]) -> None:
+    annotation = await service.annotation_of(conn, order_id)
+    order = await service.get_order(conn, order_id)
+    source = sources.get(order["agency"])
+    if source is None or not hasattr(source, "annotate"):
+        raise RuntimeError(f"no source of {order['agency']} takes annotations")
+    await source.annotate(annotation)
+
+
 async def deliver_pending(
-    engine: AsyncEngine, *, now: datetime | None = None, fail: Any = None
+    engine: AsyncEngine,
+    *,
+    sources: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
+    fail: Any = None,
 ) -> list[service.Transition]:
     """One pass over the outbox. ``fail(order_id)`` may raise to simulate an agency failure."""
     now = now or service.utcnow()
@@ -43,7 +61,10 @@ async def deliver_pending(
                 async with conn.begin_nested():
                     if fail is not None:
                         fail(row.order_id)
-                    transitions += await service.deliver(conn, row.order_id, now=now)
+                    if row.action == "ANNOTATE":
+                        await _annotate(conn, row.order_id, sources or {})
+                    else:
+                        transitions += await service.deliver(conn, row.order_id, now=now)
                     await conn.execute(
                         update(outbox)
                         .where(outbox.c.id == row.id)
@@ -51,7 +72,8 @@ async def deliver_pending(
                     )
             except Exception as exc:  # the agency did not take it: try again later
                 log.warning(
-                    "delivery of %s failed (attempt %d): %s",
+                    "%s of %s failed (attempt %d): %s",
+                    row.action.lower(),
                     row.order_id,
                     row.attempts + 1,
                     type(exc).__name__,
@@ -82,15 +104,20 @@ class OrderWorker(Periodic):
     name = "order worker"
 
     def __init__(
-        self, engine: AsyncEngine, on_transitions: Any = None, interval: float = 0.5
+        self,
+        engine: AsyncEngine,
+        on_transitions: Any = None,
+        interval: float = 0.5,
+        sources: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(interval)
         self.engine = engine
+        self.sources = sources or {}
         self.on_transitions = on_transitions
         self._ticks = 0
 
     async def tick(self) -> None:
-        transitions = await deliver_pending(self.engine)
+        transitions = await deliver_pending(self.engine, sources=self.sources)
         if self._ticks % max(1, round(60 / self.interval)) == 0:
             transitions += await lapse_expired(self.engine)
         self._ticks += 1

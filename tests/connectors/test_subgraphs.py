@@ -91,7 +91,7 @@ query Entities($reps: [_Any!]!) {
   }
 }
 fragment Stake on Equity {
-  stakeId uscc enterpriseName holderKind holderId holderName subscribedCapital ratio subscribedOn
+  stakeId uscc enterpriseName holderKind holderId holderName subscribedCapital ratio subscribedOn freezeStatus
 }
 """
 

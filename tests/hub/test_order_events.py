@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import func, insert, select, text
 
+from hub.db.engine import create_hub_engine
 from hub.federation.loaders import Loaders
 from hub.graphql.context import HubContext
+from hub.orders.events import EventFeed, OrderEventBus
+from hub.orders.models import freeze_order_events, freeze_orders
+from hub.orders.worker import deliver_pending
 from tests.conftest import Api
 from tests.hub.test_orders import SUBMIT, submit_input
 
@@ -64,8 +71,10 @@ async def test_a_judge_follows_the_orders_of_a_case(
     # when an order of that case is submitted
     body = await api.query(SUBMIT, {"input": submit_input(target)})
     order = body["data"]["freezeOrderSubmit"]["order"]
-    # then the subscriber is told
+    # then the subscriber is told (after any earlier transitions of the case's other orders)
     result = await asyncio.wait_for(waiting, 5)
+    while result.data["freezeOrderEvents"]["orderId"] != order["id"]:
+        result = await asyncio.wait_for(stream.__anext__(), 5)
     assert result.errors is None
     assert result.data["freezeOrderEvents"] == {
         "orderId": order["id"],
@@ -143,3 +152,102 @@ async def test_websocket_with_a_token_is_acknowledged(app: Any, tokens: dict[str
     message = json.loads(replies[0].get("text") or replies[0]["bytes"])
     assert message["type"] == "connection_ack"
     assert message["payload"] == {"userId": "judge-zhang"}
+
+
+async def test_transitions_made_by_another_process_reach_the_subscriber(
+    api: Api, app: Any, tokens: dict[str, str], target: dict[str, str], settings: Any
+) -> None:
+    # given the judge subscribed, and an order submitted
+    error, stream = await first_message(app, tokens["judge-zhang"], target["caseNumber"])
+    assert error is None
+    body = await api.query(SUBMIT, {"input": submit_input(target)})
+    order_id = body["data"]["freezeOrderSubmit"]["order"]["id"]
+    # when another process (its own engine, as `fyt worker` has) delivers it
+    other = create_hub_engine(settings.database_url)
+    try:
+        await deliver_pending(other, sources=app.state.runtime.sources)
+    finally:
+        await other.dispose()
+    # then the subscriber hears of the delivery too, after the submission
+    seen = []
+    while ("DELIVERED", order_id) not in seen:
+        result = await asyncio.wait_for(stream.__anext__(), 5)
+        event = result.data["freezeOrderEvents"]
+        seen.append((event["event"], event["orderId"]))
+    mine = [e for e, o in seen if o == order_id]
+    assert mine == ["SUBMITTED", "DELIVERED"]
+    await stream.aclose()
+
+
+async def test_the_feed_publishes_a_late_row_once(app: Any, target: dict[str, str]) -> None:
+    engine = app.state.runtime.engine
+    bus = OrderEventBus()
+    feed = EventFeed(engine, bus)
+    received: list[str] = []
+
+    async def listen() -> None:
+        async for event in bus.subscribe(lambda e: e.order_id == "FO-FEED-TEST"):
+            received.append(event.event)
+
+    listener = asyncio.ensure_future(listen())
+    await asyncio.sleep(0)
+    await feed.tick()  # starts from the table's end
+    async with engine.begin() as conn:
+        top = (await conn.execute(select(func.max(freeze_order_events.c.id)))).scalar() or 0
+        await conn.execute(
+            insert(freeze_orders).values(
+                id="FO-FEED-TEST",
+                kind="SEIZE",
+                asset_type="REAL_ESTATE",
+                asset_id="x",
+                agency="real_estate",
+                owner_id=target["idNumber"],
+                court_code="370602",
+                case_number=target["caseNumber"],
+                ruling_number="r",
+                term_days=1,
+                status="SUBMITTED",
+                submitted_by="t",
+                submitted_at=datetime.now(UTC),
+                renewals=0,
+                idempotency_key=uuid.uuid4().hex,
+                payload_hash="h",
+                updated_at=datetime.now(UTC),
+            )
+        )
+        await conn.execute(
+            insert(freeze_order_events).values(
+                id=top + 5,
+                order_id="FO-FEED-TEST",
+                at=datetime.now(UTC),
+                event="B",
+                actor="t",
+                detail="{}",
+            )
+        )
+    assert await feed.poll() == 1
+    # a row with a lower id becomes visible later (its transaction committed later)
+    async with engine.begin() as conn:
+        await conn.execute(
+            insert(freeze_order_events).values(
+                id=top + 2,
+                order_id="FO-FEED-TEST",
+                at=datetime.now(UTC),
+                event="A",
+                actor="t",
+                detail="{}",
+            )
+        )
+    assert await feed.poll() == 1
+    assert await feed.poll() == 0
+    if engine.dialect.name == "postgresql":  # the ids were chosen by hand: move the sequence on
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "SELECT setval(pg_get_serial_sequence('freeze_order_events', 'id'),"
+                    " (SELECT max(id) FROM freeze_order_events))"
+                )
+            )
+    await asyncio.sleep(0)
+    assert received == ["B", "A"]
+    listener.cancel()

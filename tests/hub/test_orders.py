@@ -61,7 +61,7 @@ async def delivered_and_accepted(
     api: Api, app: Any, tokens: dict[str, str], t: dict[str, str]
 ) -> dict[str, Any]:
     order = await submitted(api, t)
-    await deliver_pending(app.state.runtime.engine)
+    await deliver_pending(app.state.runtime.engine, sources=app.state.runtime.sources)
     body = await api.query(
         ACCEPT, {"id": order["id"], "r": receipt()}, token=tokens["registry-wang"]
     )
@@ -82,7 +82,7 @@ async def test_the_whole_way_with_a_waiting_line(
     )
     assert first["termDays"] == 3 * 365
     # when the outbox is delivered, the registry sees it in its inbox (public security does not)
-    await deliver_pending(app.state.runtime.engine)
+    await deliver_pending(app.state.runtime.engine, sources=app.state.runtime.sources)
     inbox = (await api.query(INBOX, token=tokens["registry-wang"]))["data"]["agencyInbox"]["nodes"]
     assert {"id": first["id"], "status": "DELIVERED", "agency": "real_estate"} in inbox
     police = (await api.query(INBOX, token=tokens["police-chen"]))["data"]["agencyInbox"]["nodes"]
@@ -142,7 +142,7 @@ async def test_reject_and_what_cannot_follow(
     api: Api, app: Any, tokens: dict[str, str], target: dict[str, str]
 ) -> None:
     order = await submitted(api, target)
-    await deliver_pending(app.state.runtime.engine)
+    await deliver_pending(app.state.runtime.engine, sources=app.state.runtime.sources)
     wrong = await api.query(
         ACCEPT, {"id": order["id"], "r": receipt()}, token=tokens["police-chen"]
     )
@@ -239,7 +239,7 @@ async def test_expiring_orders_are_listed_and_lapse(
         pytest.fail("an earlier test left an order in effect on the unit")
     await api.query(RELEASE, {"id": order["id"], "input": {"rulingNumber": "x", "reason": "y"}})
     short = await submitted(api, target, termDays=10)
-    await deliver_pending(app.state.runtime.engine)
+    await deliver_pending(app.state.runtime.engine, sources=app.state.runtime.sources)
     await api.query(ACCEPT, {"id": short["id"], "r": receipt()}, token=tokens["registry-wang"])
     waiting = await delivered_and_accepted(api, app, tokens, target)
     assert waiting["status"] == "WAITING"
@@ -265,7 +265,7 @@ async def test_a_failed_delivery_is_retried_and_applied_once(
         if order_id == order["id"]:
             raise ConnectionError("agency unreachable")
 
-    await deliver_pending(engine, fail=agency_down)
+    await deliver_pending(engine, sources=app.state.runtime.sources, fail=agency_down)
     async with engine.connect() as conn:
         row = (await conn.execute(select(outbox).where(outbox.c.order_id == order["id"]))).first()
         status = (
@@ -277,8 +277,8 @@ async def test_a_failed_delivery_is_retried_and_applied_once(
     assert "agency unreachable" in row.last_error
     # a restarted worker, later: delivered exactly once, even if the row is offered twice
     later = datetime.now(UTC) + timedelta(minutes=10)
-    first = await deliver_pending(engine, now=later)
-    again = await deliver_pending(engine, now=later)
+    first = await deliver_pending(engine, sources=app.state.runtime.sources, now=later)
+    again = await deliver_pending(engine, sources=app.state.runtime.sources, now=later)
     assert [t.event for t in first if t.order_id == order["id"]] == ["DELIVERED"]
     assert [t for t in again if t.order_id == order["id"]] == []
     async with engine.begin() as conn:

@@ -1,0 +1,89 @@
+"""Judicial annotations an agency registers on its own records when it executes a court order.
+
+The hub sends the current state of an accepted order (its rank in the waiting line, status and
+term); the agency keeps one annotation per order and replaces it on every send, so a repeated
+or reordered delivery leaves the same record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+ACTIVE = ("EFFECTIVE", "WAITING")
+STATUSES = ("EFFECTIVE", "WAITING", "RELEASED", "EXPIRED")
+
+
+@dataclass(frozen=True, slots=True)
+class Annotation:
+    order_id: str
+    asset_id: str  # unit number, plate or stake id
+    kind: str  # SEIZE / FREEZE
+    court: str
+    case_number: str
+    document_number: str  # the agency's receipt number (协助执行通知书回执)
+    rank: int  # 1 = in effect; 2, 3, … wait in this order
+    status: str  # EFFECTIVE / WAITING / RELEASED / EXPIRED
+    start_date: date
+    end_date: date | None  # None while waiting: the term starts when it takes effect
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"annotation status must be one of {', '.join(STATUSES)}")
+        if self.rank < 1:
+            raise ValueError("annotation rank must be at least 1")
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["start_date"] = self.start_date.isoformat()
+        out["end_date"] = self.end_date.isoformat() if self.end_date else None
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Annotation:
+        values = dict(data)
+        values["start_date"] = date.fromisoformat(values["start_date"])
+        if values.get("end_date"):
+            values["end_date"] = date.fromisoformat(values["end_date"])
+        return cls(**values)
+
+
+def annotation_table(name: str, metadata: Any, asset_column: str, length: int) -> Any:
+    """The table an agency keeps its judicial annotations in, one row per court order."""
+    from sqlalchemy import Column, Date, Integer, String, Table
+
+    return Table(
+        name,
+        metadata,
+        Column("order_id", String(32), primary_key=True),
+        Column(asset_column, String(length), nullable=False, index=True),
+        Column("court", String(64), nullable=False),
+        Column("case_number", String(64), nullable=False),
+        Column("document_number", String(64), nullable=False),
+        Column("kind", String(8), nullable=False),
+        Column("rank", Integer, nullable=False),
+        Column("start_date", Date, nullable=False),
+        Column("end_date", Date),
+        Column("status", String(10), nullable=False),
+    )
+
+
+def store_annotation(conn: Any, table: Any, asset_column: str, a: Annotation) -> bool:
+    """Insert or replace the row of ``a.order_id``; True when the asset has an active measure."""
+    from sqlalchemy import delete, func, insert, select
+
+    conn.execute(delete(table).where(table.c.order_id == a.order_id))
+    values = a.to_json() | {"start_date": a.start_date, "end_date": a.end_date}
+    values[asset_column] = values.pop("asset_id")
+    conn.execute(insert(table).values(**values))
+    active = conn.execute(
+        select(func.count())
+        .select_from(table)
+        .where(table.c[asset_column] == a.asset_id, table.c.status.in_(ACTIVE))
+    ).scalar()
+    return bool(active)
