@@ -68,10 +68,123 @@ def async_url(url: str) -> str:
     return url
 
 
+MODES = ("embedded", "remote")
+
+
 @dataclass(frozen=True, slots=True)
 class ConnectorSettings:
     url: str  # the agency database (embedded source)
-    timeout: float  # seconds per batch look-up
+    timeout: float  # seconds per batch look-up, retries included
+    mode: str = "embedded"  # embedded: the agency database; remote: the agency's service
+    service_url: str | None = None  # the agency service (remote), e.g. http://127.0.0.1:7101
+    retries: int = 2  # extra attempts of a failed read, with jittered backoff
+    max_concurrency: int = 64  # look-ups in flight to this agency at once
+    breaker_failures: int = 5  # consecutive failures that open the circuit breaker
+    breaker_reset: float = 5.0  # seconds the breaker stays open before one probe
+    token: str | None = None  # bearer token the agency service requires, if any
+
+    @property
+    def target(self) -> str:
+        return self.service_url or "" if self.mode == "remote" else self.url
+
+
+_CONNECTOR_KEYS: dict[str, tuple[type, ...]] = {
+    "mode": (str,),
+    "url": (str,),
+    "database_url": (str,),
+    "timeout": (int, float),
+    "retries": (int,),
+    "max_concurrency": (int,),
+    "breaker_failures": (int,),
+    "breaker_reset": (int, float),
+    "token_file": (str,),
+}
+
+
+def load_connector_file(
+    path: Path, base: Mapping[str, ConnectorSettings]
+) -> dict[str, ConnectorSettings]:
+    """Connector settings from a TOML file (``HUB_CONFIG``) over ``base``.
+
+    ``[connectors.NAME]`` tables choose each connector's mode (``embedded`` or ``remote``), its
+    agency service ``url`` or ``database_url``, and its limits. Every mistake is a
+    :class:`ConfigError` naming the file and the key.
+    """
+    import tomllib
+
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"HUB_CONFIG: no file {path}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    unknown = sorted(set(document) - {"connectors"})
+    if unknown:
+        raise ConfigError(f"{path}: unknown section {unknown[0]!r}; only [connectors.NAME] is read")
+    tables = document.get("connectors", {})
+    if not isinstance(tables, dict):
+        raise ConfigError(f"{path}: connectors must be a table of [connectors.NAME] tables")
+    out = dict(base)
+    for name, table in tables.items():
+        where = f"{path}: [connectors.{name}]"
+        if name not in registry.names():
+            raise ConfigError(
+                f"{where}: unknown connector; known connectors: {', '.join(registry.names())}"
+            )
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where} must be a table")
+        for key, value in table.items():
+            kinds = _CONNECTOR_KEYS.get(key)
+            if kinds is None:
+                raise ConfigError(
+                    f"{where}: unknown key {key!r}; known keys: {', '.join(_CONNECTOR_KEYS)}"
+                )
+            if not isinstance(value, kinds) or isinstance(value, bool):
+                raise ConfigError(
+                    f"{where}: {key} must be {' or '.join(k.__name__ for k in kinds)}"
+                )
+        mode = table.get("mode", "embedded")
+        if mode not in MODES:
+            raise ConfigError(f"{where}: mode must be one of {', '.join(MODES)}, got {mode!r}")
+        for key in ("timeout", "breaker_reset"):
+            if key in table and table[key] <= 0:
+                raise ConfigError(f"{where}: {key} must be positive")
+        for key in ("max_concurrency", "breaker_failures"):
+            if key in table and table[key] < 1:
+                raise ConfigError(f"{where}: {key} must be at least 1")
+        if "retries" in table and not 0 <= table["retries"] <= 10:
+            raise ConfigError(f"{where}: retries must be between 0 and 10")
+        service_url = table.get("url")
+        if mode == "remote":
+            if not service_url:
+                raise ConfigError(f"{where}: a remote connector needs the agency service's url")
+            if not service_url.startswith(("http://", "https://")):
+                raise ConfigError(f"{where}: url must start with http:// or https://")
+        elif service_url:
+            raise ConfigError(f'{where}: url is for mode = "remote"; use database_url here')
+        token = None
+        if "token_file" in table:
+            token_path = (path.parent / table["token_file"]).resolve()
+            try:
+                token = token_path.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(f"{where}: cannot read token_file {token_path}: {exc}") from None
+            if not token:
+                raise ConfigError(f"{where}: token_file {token_path} is empty")
+        current = out[name]
+        out[name] = replace(
+            current,
+            mode=mode,
+            url=table.get("database_url", current.url),
+            service_url=service_url,
+            timeout=float(table.get("timeout", current.timeout)),
+            retries=table.get("retries", current.retries),
+            max_concurrency=table.get("max_concurrency", current.max_concurrency),
+            breaker_failures=table.get("breaker_failures", current.breaker_failures),
+            breaker_reset=float(table.get("breaker_reset", current.breaker_reset)),
+            token=token,
+        )
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +212,7 @@ class Settings:
     working_hours: tuple[str, str] = ("08:30", "17:30")  # Asia/Shanghai, Monday to Friday
     bulk_subjects_per_hour: int = 200
     denied_burst: int = 5  # denied attempts within a minute that make a burst
+    config_file: Path | None = None  # HUB_CONFIG, the connector configuration it was read from
 
     @property
     def limits(self) -> Any:
@@ -153,6 +267,9 @@ class Settings:
             connectors[name] = ConnectorSettings(
                 url=url, timeout=_float(env, f"HUB_{name.upper()}_TIMEOUT", timeout)
             )
+        config_file = env.get("HUB_CONFIG")
+        if config_file:
+            connectors = load_connector_file(Path(config_file), connectors)
         pub = env.get("HUB_JWT_PUBLIC_KEYS")
         priv = env.get("HUB_JWT_PRIVATE_KEY")
         settings = cls(
@@ -182,5 +299,6 @@ class Settings:
             working_hours=_hours(env.get("HUB_WORKING_HOURS", "08:30-17:30")),
             bulk_subjects_per_hour=_int(env, "HUB_BULK_SUBJECTS_PER_HOUR", 200),
             denied_burst=_int(env, "HUB_DENIED_BURST", 5),
+            config_file=Path(config_file).resolve() if config_file else None,
         )
         return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]

@@ -17,6 +17,8 @@ from hub.auth.tokens import TokenVerifier, load_public_keys
 from hub.config import Settings
 from hub.db.engine import create_hub_engine
 from hub.federation.court import CourtSource
+from hub.federation.resilience import Guard
+from hub.metrics import Metrics
 from hub.orders.events import OrderEventBus
 from hub.orders.signing import OrderKeys
 from hub.policy.fields import schema_fields
@@ -59,7 +61,8 @@ class Runtime:
     verifier: TokenVerifier
     policy: PolicyTable
     policy_fields: dict[str, FieldInfo]
-    timeouts: dict[str, float] = field(default_factory=dict)
+    guards: dict[str, Guard] = field(default_factory=dict)
+    metrics: Metrics = field(default_factory=Metrics)
     purposes: TtlCache = field(default_factory=lambda: TtlCache(0))
     audit: AuditLog | None = None
     order_keys: OrderKeys | None = None
@@ -67,7 +70,12 @@ class Runtime:
 
     @classmethod
     def open(
-        cls, settings: Settings, schema: Any, *, sources: Mapping[str, Any] | None = None
+        cls,
+        settings: Settings,
+        schema: Any,
+        *,
+        sources: Mapping[str, Any] | None = None,
+        metrics: Metrics | None = None,
     ) -> Runtime:
         """Open engines and sources; ``sources`` replaces named sources (tests, fakes)."""
         engine = create_hub_engine(settings.database_url)
@@ -75,10 +83,41 @@ class Runtime:
         for name, conf in settings.connectors.items():
             if sources and name in sources:
                 continue
-            opened[name] = registry.get(name).embedded(conf.url)
+            connector = registry.get(name)
+            if conf.mode == "remote":
+                opened[name] = connector.remote(
+                    conf.service_url,
+                    timeout=conf.timeout,
+                    max_connections=conf.max_concurrency,
+                    token=conf.token,
+                )
+            else:
+                opened[name] = connector.embedded(conf.url)
         opened.update(sources or {})
-        timeouts = {name: conf.timeout for name, conf in settings.connectors.items()}
-        timeouts["court"] = 5.0
+        metrics = metrics or Metrics()
+        guards = {
+            name: Guard(
+                name,
+                timeout=conf.timeout,
+                retries=conf.retries,
+                max_concurrency=conf.max_concurrency,
+                breaker_failures=conf.breaker_failures,
+                breaker_reset=conf.breaker_reset,
+                on_result=metrics.connector_result(name),
+            )
+            for name, conf in settings.connectors.items()
+        }
+        # The hub's own database: no retries, a breaker that only a long outage opens.
+        guards["court"] = Guard(
+            "court",
+            timeout=5.0,
+            retries=0,
+            max_concurrency=64,
+            breaker_failures=50,
+            breaker_reset=1.0,
+            on_result=metrics.connector_result("court"),
+        )
+        metrics.watch_guards(guards)
         policy_fields = schema_fields(schema)
         policy = PolicyTable.load(settings.policy_dir, policy_fields)
         verifier = TokenVerifier(
@@ -93,7 +132,8 @@ class Runtime:
             verifier=verifier,
             policy=policy,
             policy_fields=policy_fields,
-            timeouts=timeouts,
+            guards=guards,
+            metrics=metrics,
             purposes=TtlCache(settings.purpose_cache_seconds),
             order_keys=OrderKeys(settings.keys_dir / "orders", create=not settings.production),
             audit=AuditLog(
@@ -124,6 +164,10 @@ class Runtime:
 
     async def close(self) -> None:
         for source in self.sources.values():
+            aclose = getattr(source, "aclose", None)
+            if aclose is not None:
+                await aclose()
+                continue
             close = getattr(source, "close", None)
             if close is not None:
                 close()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import MetaData
@@ -22,6 +22,15 @@ class Connector:
     embedded: Callable[[str], Any]  # database URL -> embedded source
     generate: Callable[[World], dict[str, list[dict[str, Any]]]]  # synthetic rows per table
     subgraph: Callable[[Any], Any]  # source -> strawberry federation schema
+    # Existence look-ups answered through another look-up when remote: "registered" -> "identities"
+    exists: Mapping[str, str] = field(default_factory=dict)
 
     def database_file(self) -> str:
         return f"{self.name}.sqlite3"
+
+    def remote(self, url: str, **options: Any) -> Any:
+        """The remote source: this agency's service at ``url``, through its own subgraph."""
+        from connectors.base.remote import RemoteSource
+
+        lookups = self.subgraph(None).fyt_lookups
+        return RemoteSource(self.name, url, lookups, exists=self.exists, **options)

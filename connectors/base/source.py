@@ -189,6 +189,10 @@ class DatabaseSource:
             self._flush_after(loop, COALESCE_TICKS)
         return await future
 
+    async def ping(self) -> None:
+        """Raise unless the agency database answers."""
+        await self.run(_ping)
+
     async def write(self, fn: Callable[..., R], *args: Any) -> R:
         """Run ``fn(conn, *args)`` in a transaction of its own, committed when it returns."""
         return await self.run(_in_transaction, fn, *args)
@@ -240,6 +244,10 @@ class DatabaseSource:
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
         self.engine.dispose()
+
+
+def _ping(conn: Connection) -> None:
+    conn.exec_driver_sql("SELECT 1").close()
 
 
 def _in_transaction(conn: Connection, fn: Callable[..., R], *args: Any) -> R:

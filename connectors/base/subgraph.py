@@ -17,6 +17,39 @@ import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
+# The subgraph type each record is served as (filled by record_type); remote sources use it to
+# build selection sets and to name the types the hub's policy speaks of.
+TYPE_OF_RECORD: dict[type, str] = {}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class EntityLookup:
+    """A source batch method as the subgraph serves it: ``_entities`` of ``typename`` by ``key``,
+    then ``field`` of each entity (``None``: the entity itself, a reference look-up)."""
+
+    method: str
+    typename: str
+    key: str  # GraphQL name of the key field: idNumber, uscc, plate, …
+    field: str | None  # GraphQL name of the entity field, or None
+    record: type  # the dataclass the method returns (per key: one, a list, or None)
+    many: bool
+
+
+def lookups_of(types: Sequence[Any]) -> list[EntityLookup]:
+    """Every look-up the given subgraph types serve."""
+    return [lookup for t in types for lookup in getattr(t, "__fyt_lookups__", ())]
+
+
+def _record_of(returns: Any) -> tuple[type, bool]:
+    """The record dataclass behind a field's return annotation, and whether it is a list."""
+    many = typing.get_origin(returns) is list
+    inner = typing.get_args(returns)[0] if many else returns
+    for arg in typing.get_args(inner) or (inner,):  # X | None
+        record = getattr(arg, "__fyt_record__", None)
+        if record is not None:
+            return record, many
+    raise TypeError(f"no record type behind {returns!r}")
+
 
 def record_type(
     record: type,
@@ -53,6 +86,12 @@ def record_type(
 
         namespace["resolve_reference"] = classmethod(resolve_reference)
     cls = type(name, (), namespace)
+    cls.__fyt_record__ = record  # type: ignore[attr-defined]
+    TYPE_OF_RECORD[record] = name
+    if key and reference:
+        cls.__fyt_lookups__ = [  # type: ignore[attr-defined]
+            EntityLookup(reference, name, _camel(key), None, record, many=False)
+        ]
     if key:
         return strawberry.federation.type(cls, keys=[_camel(key)], description=description)
     return strawberry.type(cls, description=description)
@@ -87,13 +126,21 @@ def loader_field(method: str, returns: Any, *, key_attr: str, description: str) 
         return await info.context["loaders"].load(method, getattr(root, key_attr))
 
     resolve.__annotations__ = {"root": strawberry.Parent[Any], "info": Info, "return": returns}
-    return strawberry.field(resolver=resolve, description=description)
+    field = strawberry.field(resolver=resolve, description=description)
+    field.__fyt_method__ = (method, returns)  # type: ignore[attr-defined]
+    return field
 
 
 def entity(name: str, key: str, fields: Mapping[str, Any], *, description: str) -> Any:
     """An entity type keyed by ``key`` (a ``str`` field) with the given resolver fields."""
     namespace: dict[str, Any] = {"__annotations__": {key: str}, **fields}
     cls = type(name, (), namespace)
+    lookups = []
+    for field_name, f in fields.items():
+        method, returns = f.__fyt_method__
+        record, many = _record_of(returns)
+        lookups.append(EntityLookup(method, name, _camel(key), _camel(field_name), record, many))
+    cls.__fyt_lookups__ = lookups  # type: ignore[attr-defined]
     return strawberry.federation.type(cls, keys=[_camel(key)], description=description)
 
 
@@ -113,4 +160,6 @@ def build_subgraph(*, types: Sequence[Any]) -> Any:
         def ok(self) -> bool:
             return True
 
-    return strawberry.federation.Schema(query=Query, types=list(types))
+    schema = strawberry.federation.Schema(query=Query, types=list(types))
+    schema.fyt_lookups = lookups_of(types)  # type: ignore[attr-defined]
+    return schema

@@ -7,7 +7,6 @@ only the fields that needed it (``CONNECTOR_UNAVAILABLE`` / ``CONNECTOR_TIMEOUT`
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -17,17 +16,52 @@ from strawberry.dataloader import DataLoader
 from connectors.base.errors import ConnectorError
 from hub.errors import ConnectorFailed
 from hub.federation.lookups import Lookup
+from hub.federation.resilience import Guard
+from hub.policy.table import Decision
 
 log = logging.getLogger(__name__)
 
 
+# Subgraph types the hub shows under another name for some look-ups.
+HUB_TYPE = {("shareholders", "Equity"): "Shareholder"}
+
+
+class FieldVisibility:
+    """Which record fields a remote look-up requests: those the caller's grants let it read
+    or see masked (a denied field is never fetched). One per (grants, method), kept with the
+    grants, so remote sources can cache selection sets per instance."""
+
+    __slots__ = ("__weakref__", "_decision", "_method")
+
+    def __init__(self, grants: Any, method: str) -> None:
+        self._decision = grants.decision
+        self._method = method
+
+    def __call__(self, typename: str, field: str) -> bool:
+        hub_type = HUB_TYPE.get((self._method, typename), typename)
+        return self._decision(f"{hub_type}.{field}") is not Decision.DENY
+
+    @classmethod
+    def of(cls, grants: Any, method: str) -> FieldVisibility:
+        key = ("wire", method)
+        found = grants.plans.get(key)
+        if found is None:
+            found = grants.plans[key] = cls(grants, method)
+        return found  # type: ignore[no-any-return]
+
+
 class Loaders:
     def __init__(
-        self, sources: Mapping[str, Any], timeouts: Mapping[str, float], request_id: str = "-"
+        self,
+        sources: Mapping[str, Any],
+        guards: Mapping[str, Guard],
+        request_id: str = "-",
+        grants: Any = None,
     ) -> None:
         self.request_id = request_id
         self._sources = sources
-        self._timeouts = timeouts
+        self._guards = guards
+        self._grants = grants
         self._loaders: dict[Lookup, DataLoader[str, Any]] = {}
         self.calls: list[str] = []  # look-ups made in this request, in order
         self.outcomes: dict[str, str] = {}  # connector -> OK or the error code (for the audit log)
@@ -47,37 +81,39 @@ class Loaders:
 
     def _batch_fn(self, lookup: Lookup) -> Any:
         source = self._sources.get(lookup.connector)
-        timeout = self._timeouts.get(lookup.connector, 2.0)
+        guard = self._guards.get(lookup.connector)
+        remote = getattr(source, "remote", False)
+        visible = (
+            FieldVisibility.of(self._grants, lookup.method)
+            if remote and self._grants is not None
+            else None
+        )
 
         async def batch(keys: list[str]) -> list[Any]:
             self.calls.append(str(lookup))
-            if source is None:
+            if source is None or guard is None:
                 raise ConnectorFailed(
                     "CONNECTOR_UNAVAILABLE",
                     lookup.connector,
                     f"{lookup.connector}: connector is not configured",
                 )
+            method = getattr(source, lookup.method)
             try:
-                async with asyncio.timeout(timeout):
-                    found = await getattr(source, lookup.method)(keys)
-            except TimeoutError:
-                self.outcomes[lookup.connector] = "CONNECTOR_TIMEOUT"
-                raise ConnectorFailed(
-                    "CONNECTOR_TIMEOUT",
-                    lookup.connector,
-                    f"{lookup.connector}: no answer within {timeout:g} s; its fields are null, the rest is complete",
-                ) from None
+                if visible is not None:
+                    found = await guard.call(lookup.method, lambda: method(keys, visible=visible))
+                else:
+                    found = await guard.call(lookup.method, lambda: method(keys))
             except ConnectorError as exc:
                 self.outcomes[lookup.connector] = exc.code
+                cause = exc.__cause__
+                if cause is not None and not isinstance(cause, ConnectorError):
+                    log.error(
+                        "look-up %s failed (request %s)",
+                        lookup,
+                        self.request_id,
+                        exc_info=(type(cause), cause, cause.__traceback__),
+                    )
                 raise ConnectorFailed.from_connector_error(exc) from None
-            except Exception:
-                self.outcomes[lookup.connector] = "CONNECTOR_UNAVAILABLE"
-                log.exception("look-up %s failed (request %s)", lookup, self.request_id)
-                raise ConnectorFailed(
-                    "CONNECTOR_UNAVAILABLE",
-                    lookup.connector,
-                    f"{lookup.connector}: the agency failed to answer; its fields are null, the rest is complete",
-                ) from None
             self.outcomes.setdefault(lookup.connector, "OK")
             if lookup.many:
                 return [found.get(k) or [] for k in keys]

@@ -118,14 +118,15 @@ class HubGraphQLView(GraphQL):
             response.headers["X-Request-Id"] = state["request_id"]
         client = request.client.host if request.client else None
         principal = state.get("principal")  # absent only for the GraphiQL page itself
+        grants = runtime.policy.grants(principal.roles, principal.org) if principal else None
         context = HubContext(
             request=request,
             response=response,
             principal=principal,
-            loaders=Loaders(runtime.sources, runtime.timeouts, state["request_id"]),
+            loaders=Loaders(runtime.sources, runtime.guards, state["request_id"], grants),
             runtime=runtime,
             request_id=state["request_id"],
-            grants=runtime.policy.grants(principal.roles, principal.org) if principal else None,
+            grants=grants,
             client=client,
         )
         if request.scope["type"] == "http":

@@ -44,7 +44,7 @@ def context_for(app: Any, token: str) -> HubContext:
         request=None,
         response=None,
         principal=principal,
-        loaders=Loaders(runtime.sources, runtime.timeouts),
+        loaders=Loaders(runtime.sources, runtime.guards),
         runtime=runtime,
         request_id="sub",
         grants=runtime.policy.grants(principal.roles, principal.org),

@@ -1,0 +1,147 @@
+"""An agency's own service: its federation subgraph over its own database, on HTTP.
+
+``fyt agency serve NAME`` runs this. Routes:
+
+- ``POST /graphql`` — the subgraph (``_service { sdl }``, ``_entities``), Apollo Federation v2;
+- ``POST /annotations`` — a court order's annotation to register (sent by the hub's worker);
+- ``GET /healthz`` — liveness, with the connector's name.
+
+Fault injection (tests and demonstrations) applies to ``/graphql`` and ``/annotations``: an
+added latency, a share of requests answered HTTP 503, or every request left hanging. A bearer
+token, when set, is required on both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cross_web import HTTPException
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+
+from connectors.base.annotations import Annotation
+from connectors.base.subgraph import SubgraphLoaders
+
+
+@dataclass
+class Faults:
+    """What the service does wrong on purpose; mutable while it serves."""
+
+    latency_ms: float = 0.0
+    error_rate: float = 0.0
+    hang: bool = False
+
+    def __post_init__(self) -> None:
+        if self.latency_ms < 0:
+            raise ValueError("latency must not be negative")
+        if not 0.0 <= self.error_rate <= 1.0:
+            raise ValueError("error rate must be between 0 and 1")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], **flags: Any) -> Faults:
+        """Flags win over ``AGENCY_LATENCY_MS``, ``AGENCY_ERROR_RATE`` and ``AGENCY_HANG``."""
+
+        def pick(flag: str, var: str, convert: Any, default: Any) -> Any:
+            if flags.get(flag) is not None:
+                return flags[flag]
+            raw = env.get(var)
+            if raw in (None, ""):
+                return default
+            try:
+                return convert(raw)
+            except ValueError:
+                raise ValueError(f"{var} must be a number, got {raw!r}") from None
+
+        hang = pick("hang", "AGENCY_HANG", lambda v: v.lower() in ("1", "true", "yes"), False)
+        return cls(
+            latency_ms=pick("latency_ms", "AGENCY_LATENCY_MS", float, 0.0),
+            error_rate=pick("error_rate", "AGENCY_ERROR_RATE", float, 0.0),
+            hang=hang,
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.latency_ms or self.error_rate or self.hang)
+
+    async def apply(self) -> Response | None:
+        """Sleep, hang or fail as configured; a response to send instead, or None."""
+        if self.hang:
+            await asyncio.Event().wait()  # until the client gives up and the server cancels
+        if self.latency_ms:
+            await asyncio.sleep(self.latency_ms / 1000)
+        if self.error_rate and random.random() < self.error_rate:
+            return JSONResponse({"error": "injected failure"}, status_code=503)
+        return None
+
+
+class _Subgraph(GraphQL):  # type: ignore[misc,type-arg]
+    def __init__(self, schema: Any, source: Any, many: frozenset[str]) -> None:
+        super().__init__(schema, graphql_ide=None, allow_queries_via_get=False)
+        self._source = source
+        self._many = many
+
+    async def get_context(self, request: Any, response: Any) -> dict[str, Any]:
+        return {"loaders": SubgraphLoaders(self._source, self._many), "request": request}
+
+
+def agency_app(
+    connector: Any, source: Any, *, faults: Faults | None = None, token: str | None = None
+) -> Starlette:
+    """The agency service of ``connector`` over ``source``."""
+    schema = connector.subgraph(source)
+    many = frozenset(lk.method for lk in schema.fyt_lookups if lk.many)
+    graphql = _Subgraph(schema, source, many)
+    app_faults = faults or Faults()
+
+    def refused(request: Request) -> Response | None:
+        if token is None:
+            return None
+        given = request.headers.get("authorization", "")
+        if hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            return None
+        return JSONResponse({"error": "a valid bearer token is required"}, status_code=401)
+
+    async def graphql_route(request: Request) -> Response:
+        failed = refused(request) or (await app_faults.apply() if app_faults.active else None)
+        if failed is not None:
+            return failed
+        try:
+            return await graphql.run(request)  # type: ignore[no-any-return]
+        except HTTPException as exc:
+            return PlainTextResponse(exc.reason, status_code=exc.status_code)
+
+    async def annotations(request: Request) -> Response:
+        failed = refused(request) or (await app_faults.apply() if app_faults.active else None)
+        if failed is not None:
+            return failed
+        try:
+            annotation = Annotation.from_json(await request.json())
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            return JSONResponse({"error": f"malformed annotation: {exc}"}, status_code=400)
+        try:
+            await source.annotate(annotation)
+        except LookupError as exc:
+            return JSONResponse({"error": str(exc).strip("'\"")}, status_code=404)
+        return JSONResponse({"ok": True, "orderId": annotation.order_id})
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok", "connector": connector.name})
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql_route, methods=["POST"]),
+            Route("/annotations", annotations, methods=["POST"]),
+            Route("/healthz", healthz),
+        ]
+    )
+    app.state.faults = app_faults
+    app.state.source = source
+    return app
