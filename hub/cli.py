@@ -110,6 +110,175 @@ def serve(demo: bool, host: str, port: int, persons: int | None, log_level: str)
             pid_file.unlink()
 
 
+# --- agency services ---------------------------------------------------------------------------
+
+
+@main.group()
+def agency() -> None:
+    """An agency's own subgraph service (what the hub reaches in remote mode)."""
+
+
+@agency.command("serve")
+@click.argument("name")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=7100, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the agency database is (DATA_DIR/agencies/NAME.sqlite3); default HUB_DATA_DIR or fyt-data.",
+)
+@click.option("--database-url", help="The agency database, instead of the one in --data-dir.")
+@click.option(
+    "--latency-ms",
+    type=click.FloatRange(0, 600_000),
+    help="Fault injection: added latency per request (env AGENCY_LATENCY_MS).",
+)
+@click.option(
+    "--error-rate",
+    type=click.FloatRange(0, 1),
+    help="Fault injection: share of requests answered HTTP 503 (env AGENCY_ERROR_RATE).",
+)
+@click.option(
+    "--hang/--no-hang",
+    default=None,
+    help="Fault injection: never answer (env AGENCY_HANG=1).",
+)
+@click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Require this bearer token (env AGENCY_TOKEN holds it directly).",
+)
+@click.option(
+    "--log-level",
+    default="warning",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+)
+def agency_serve(
+    name: str,
+    host: str,
+    port: int,
+    data_dir: Path | None,
+    database_url: str | None,
+    latency_ms: float | None,
+    error_rate: float | None,
+    hang: bool | None,
+    token_file: Path | None,
+    log_level: str,
+) -> None:
+    """Serve agency NAME's federation subgraph over its own database."""
+    import uvicorn
+
+    from connectors import registry
+    from connectors.base.service import Faults, agency_app
+
+    try:
+        connector = registry.get(name)
+    except KeyError as exc:
+        raise click.BadParameter(str(exc.args[0]), param_hint="'NAME'") from None
+    try:
+        faults = Faults.from_env(
+            os.environ, latency_ms=latency_ms, error_rate=error_rate, hang=hang
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    if database_url is None:
+        base = data_dir or Path(os.environ.get("HUB_DATA_DIR") or "fyt-data")
+        path = (base / "agencies" / connector.database_file()).resolve()
+        if not path.exists():
+            raise click.ClickException(
+                f"no {name} database at {path}; run `fyt demo seed` (or `fyt serve --demo`) "
+                "first, or pass --database-url"
+            )
+        database_url = f"sqlite:///{path}"
+    token = token_file.read_text(encoding="utf-8").strip() if token_file else None
+    token = token or os.environ.get("AGENCY_TOKEN") or None
+    source = connector.embedded(database_url)
+    app = agency_app(connector, source, faults=faults, token=token)
+    click.echo(f"{connector.title} ({name}) subgraph: http://{host}:{port}/graphql")
+    if faults.active:
+        click.echo(
+            f"fault injection: latency {faults.latency_ms:g} ms, error rate {faults.error_rate:g},"
+            f" hang {'on' if faults.hang else 'off'}"
+        )
+    try:
+        uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
+    finally:
+        source.close()
+
+
+# --- configuration ----------------------------------------------------------------------------
+
+
+@main.group()
+def config() -> None:
+    """The hub's configuration (environment and HUB_CONFIG)."""
+
+
+@config.command("check")
+@click.option("--probe", is_flag=True, help="Also ask every connector whether it answers.")
+def config_check(probe: bool) -> None:
+    """Validate the configuration and print what was found; exit 1 when it is wrong."""
+    settings = load_settings()
+    click.echo(f"configuration file: {settings.config_file or '(none: HUB_CONFIG is not set)'}")
+    click.echo(f"hub database:       {_redact(settings.database_url)}")
+    click.echo(f"data directory:     {settings.data_dir}")
+    click.echo("connectors:")
+    failures = 0
+    results: dict[str, str] = {}
+    if probe:
+        results = asyncio.run(_probe_connectors(settings))
+        failures = sum(1 for r in results.values() if r != "ok")
+    for name, conf in settings.connectors.items():
+        where = conf.service_url if conf.mode == "remote" else _redact(conf.url)
+        line = (
+            f"  {name:<19} {conf.mode:<8} {where}  timeout {conf.timeout:g} s, "
+            f"retries {conf.retries}, concurrency {conf.max_concurrency}, "
+            f"breaker {conf.breaker_failures} failures / {conf.breaker_reset:g} s"
+            + (", token set" if conf.token else "")
+        )
+        if probe:
+            line += f"  [{results[name]}]"
+        click.echo(line)
+    if failures:
+        raise click.ClickException(f"{failures} connector(s) did not answer")
+    click.echo("configuration is valid")
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url
+
+
+async def _probe_connectors(settings: Settings) -> dict[str, str]:
+    from connectors import registry
+
+    async def one(name: str) -> tuple[str, str]:
+        conf = settings.connectors[name]
+        connector = registry.get(name)
+        if conf.mode == "remote":
+            source = connector.remote(conf.service_url, timeout=conf.timeout, token=conf.token)
+        else:
+            source = connector.embedded(conf.url)
+        try:
+            async with asyncio.timeout(conf.timeout):
+                await source.ping()
+            return name, "ok"
+        except Exception as exc:
+            return name, f"FAILED: {exc or type(exc).__name__}"
+        finally:
+            if hasattr(source, "aclose"):
+                await source.aclose()
+            else:
+                source.close()
+
+    return dict(await asyncio.gather(*(one(n) for n in settings.connectors)))
+
+
 async def _revision(engine, fn):  # type: ignore[no-untyped-def]
     try:
         return await fn(engine)

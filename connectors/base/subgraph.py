@@ -9,6 +9,7 @@ call per look-up.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import typing
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -150,16 +151,52 @@ def _camel(name: str) -> str:
 
 
 def build_subgraph(*, types: Sequence[Any]) -> Any:
-    """A federation v2 schema whose only root field is a health probe; entities come via _entities."""
+    """A federation v2 schema over ``types``; entities come via ``_entities``.
 
-    @strawberry.type
-    class Query:
-        @strawberry.federation.field(
-            shareable=True, description="Always true: the subgraph is serving"
+    Root fields: ``ok`` (a health probe) and, where the subgraph serves them, ``person(idNumber)``
+    and ``enterprise(uscc)``: entry points a federated gateway starts a query plan from. They
+    are shareable (every agency has them), look nothing up, and answer null for a key that is
+    not a valid identifier.
+    """
+    from connectors.base.identifiers import InvalidIdentifier, validate_id_number, validate_uscc
+
+    by_name = {t.__strawberry_definition__.name: t for t in types}
+    namespace: dict[str, Any] = {"__annotations__": {}}
+
+    def ok() -> bool:
+        return True
+
+    namespace["ok"] = strawberry.federation.field(
+        resolver=ok, shareable=True, description="Always true: the subgraph is serving"
+    )
+    for type_name, arg, validate, description in (
+        ("Person", "id_number", validate_id_number, "A person by ID number (an entry point)"),
+        ("Enterprise", "uscc", validate_uscc, "An enterprise by USCC (an entry point)"),
+    ):
+        cls = by_name.get(type_name)
+        if cls is None:
+            continue
+        namespace[type_name.lower()] = strawberry.federation.field(
+            resolver=_entry_point(cls, arg, validate, InvalidIdentifier),
+            shareable=True,
+            description=description,
         )
-        def ok(self) -> bool:
-            return True
-
-    schema = strawberry.federation.Schema(query=Query, types=list(types))
+    query = strawberry.type(type("Query", (), namespace))
+    schema = strawberry.federation.Schema(query=query, types=list(types))
     schema.fyt_lookups = lookups_of(types)  # type: ignore[attr-defined]
     return schema
+
+
+def _entry_point(cls: Any, arg: str, validate: Any, invalid: type[Exception]) -> Any:
+    def resolve(**kwargs: str) -> Any:
+        try:
+            return cls(**{arg: validate(kwargs[arg])})
+        except invalid:
+            return None
+
+    resolve.__annotations__ = {arg: str, "return": cls | None}
+    resolve.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(arg, inspect.Parameter.KEYWORD_ONLY, annotation=str)],
+        return_annotation=cls | None,
+    )
+    return resolve
