@@ -38,6 +38,7 @@ class Faults:
     latency_ms: float = 0.0
     error_rate: float = 0.0
     hang: bool = False
+    fail_next: int = 0  # answer the next N requests with HTTP 503 (tests: a passing glitch)
 
     def __post_init__(self) -> None:
         if self.latency_ms < 0:
@@ -69,7 +70,7 @@ class Faults:
 
     @property
     def active(self) -> bool:
-        return bool(self.latency_ms or self.error_rate or self.hang)
+        return bool(self.latency_ms or self.error_rate or self.hang or self.fail_next)
 
     async def apply(self) -> Response | None:
         """Sleep, hang or fail as configured; a response to send instead, or None."""
@@ -77,6 +78,9 @@ class Faults:
             await asyncio.Event().wait()  # until the client gives up and the server cancels
         if self.latency_ms:
             await asyncio.sleep(self.latency_ms / 1000)
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            return JSONResponse({"error": "injected failure"}, status_code=503)
         if self.error_rate and random.random() < self.error_rate:
             return JSONResponse({"error": "injected failure"}, status_code=503)
         return None
