@@ -136,6 +136,8 @@ async def test_checkpoint_and_proofs_verify(
 ) -> None:
     runtime = app.state.runtime
     verifier = [vkey(runtime.audit.keys.origin, runtime.audit.keys.public_key)]
+    # every entry so far (other tests' views of the same party too) is in the signed tree
+    await integrate(runtime.engine, runtime.audit.keys)
     first = (await api.query(CHECKPOINT, token=tokens["auditor-sun"]))["data"]["auditCheckpoint"]
     signed = open_checkpoint(first["note"], verifier)
     assert (signed.size, base64.b64encode(signed.root).decode()) == (
