@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -116,6 +117,10 @@ def load_connector_file(
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"HUB_CONFIG: no file {path}") from None
+    except OSError as exc:
+        raise ConfigError(
+            f"{path}: cannot read the configuration ({exc.strerror or exc})"
+        ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     unknown = sorted(set(document) - {"connectors"})
@@ -147,8 +152,8 @@ def load_connector_file(
         if mode not in MODES:
             raise ConfigError(f"{where}: mode must be one of {', '.join(MODES)}, got {mode!r}")
         for key in ("timeout", "breaker_reset"):
-            if key in table and table[key] <= 0:
-                raise ConfigError(f"{where}: {key} must be positive")
+            if key in table and not (math.isfinite(table[key]) and table[key] > 0):
+                raise ConfigError(f"{where}: {key} must be a positive number of seconds")
         for key in ("max_concurrency", "breaker_failures"):
             if key in table and table[key] < 1:
                 raise ConfigError(f"{where}: {key} must be at least 1")
@@ -167,6 +172,8 @@ def load_connector_file(
             token_path = (path.parent / table["token_file"]).resolve()
             try:
                 token = token_path.read_text(encoding="utf-8").strip()
+            except UnicodeDecodeError:
+                raise ConfigError(f"{where}: token_file {token_path} is not UTF-8 text") from None
             except OSError as exc:
                 raise ConfigError(f"{where}: cannot read token_file {token_path}: {exc}") from None
             if not token:

@@ -13,6 +13,8 @@ from typing import Any
 
 ACTIVE = ("EFFECTIVE", "WAITING")
 STATUSES = ("EFFECTIVE", "WAITING", "RELEASED", "EXPIRED")
+KINDS = ("SEIZE", "FREEZE")
+_TEXT_FIELDS = ("order_id", "asset_id", "court", "case_number", "document_number")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +31,20 @@ class Annotation:
     end_date: date | None  # None while waiting: the term starts when it takes effect
 
     def __post_init__(self) -> None:
+        for name in _TEXT_FIELDS:
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip() or len(value) > 64:
+                raise ValueError(f"annotation {name} must be a non-empty string of at most 64")
+        if self.kind not in KINDS:
+            raise ValueError(f"annotation kind must be one of {', '.join(KINDS)}")
         if self.status not in STATUSES:
             raise ValueError(f"annotation status must be one of {', '.join(STATUSES)}")
-        if self.rank < 1:
-            raise ValueError("annotation rank must be at least 1")
+        if not isinstance(self.rank, int) or isinstance(self.rank, bool) or self.rank < 1:
+            raise ValueError("annotation rank must be an integer of at least 1")
+        if not isinstance(self.start_date, date):
+            raise ValueError("annotation start_date must be a date")
+        if self.end_date is not None and not isinstance(self.end_date, date):
+            raise ValueError("annotation end_date must be a date or null")
 
     @property
     def active(self) -> bool:
@@ -45,12 +57,22 @@ class Annotation:
         return out
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Annotation:
+    def from_json(cls, data: Any) -> Annotation:
+        """An annotation from its JSON form; ValueError names what is wrong."""
+        if not isinstance(data, dict):
+            raise ValueError("an annotation is a JSON object")
         values = dict(data)
-        values["start_date"] = date.fromisoformat(values["start_date"])
-        if values.get("end_date"):
-            values["end_date"] = date.fromisoformat(values["end_date"])
-        return cls(**values)
+        for name in ("start_date", "end_date"):
+            raw = values.get(name)
+            if isinstance(raw, str):
+                try:
+                    values[name] = date.fromisoformat(raw)
+                except ValueError:
+                    raise ValueError(f"annotation {name} must be a date (YYYY-MM-DD)") from None
+        try:
+            return cls(**values)
+        except TypeError as exc:  # missing or unknown keys
+            raise ValueError(f"annotation fields: {exc}") from None
 
 
 def annotation_table(name: str, metadata: Any, asset_column: str, length: int) -> Any:

@@ -17,6 +17,7 @@ import asyncio
 import dataclasses
 import types
 import typing
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -177,7 +178,10 @@ class RemoteSource:
             self._by_method.setdefault(lookup.method, []).append(lookup)
         self._exists = dict(exists or {})
         self._selection = _Selection()
-        self._queries: dict[tuple[Any, ...], str] = {}
+        # Fragments per visibility (one per caller's grants and look-up), dropped with it.
+        self._fragments: weakref.WeakKeyDictionary[Any, dict[EntityLookup, str]] = (
+            weakref.WeakKeyDictionary()
+        )
         headers = {"Content-Type": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -258,10 +262,22 @@ class RemoteSource:
         return reps
 
     def _fragment(self, lookup: EntityLookup, visible: Visible) -> str:
-        selection = self._selection.select(lookup.record, visible)
-        if lookup.field is None:
-            return f"... on {lookup.typename} {{ {selection} }}"
-        return f"... on {lookup.typename} {{ {lookup.field} {{ {selection} }} }}"
+        """The inline fragment of a look-up for a visibility, built once per pair."""
+        try:
+            cached = self._fragments[visible]
+        except KeyError:
+            cached = self._fragments[visible] = {}
+        except TypeError:  # a visibility that cannot be weakly referenced: no cache
+            cached = {}
+        fragment = cached.get(lookup)
+        if fragment is None:
+            selection = self._selection.select(lookup.record, visible)
+            if lookup.field is None:
+                fragment = f"... on {lookup.typename} {{ {selection} }}"
+            else:
+                fragment = f"... on {lookup.typename} {{ {lookup.field} {{ {selection} }} }}"
+            cached[lookup] = fragment
+        return fragment
 
     async def _send(self, calls: list[_Call]) -> None:
         try:

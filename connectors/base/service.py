@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import math
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -59,14 +60,27 @@ class Faults:
             try:
                 return convert(raw)
             except ValueError:
-                raise ValueError(f"{var} must be a number, got {raw!r}") from None
+                kind = "1/0, true/false or yes/no" if var == "AGENCY_HANG" else "a number"
+                raise ValueError(f"{var} must be {kind}, got {raw!r}") from None
 
-        hang = pick("hang", "AGENCY_HANG", lambda v: v.lower() in ("1", "true", "yes"), False)
-        return cls(
-            latency_ms=pick("latency_ms", "AGENCY_LATENCY_MS", float, 0.0),
-            error_rate=pick("error_rate", "AGENCY_ERROR_RATE", float, 0.0),
-            hang=hang,
-        )
+        def boolean(raw: str) -> bool:
+            value = raw.strip().lower()
+            if value in ("1", "true", "yes", "on"):
+                return True
+            if value in ("0", "false", "no", "off"):
+                return False
+            raise ValueError
+
+        latency = pick("latency_ms", "AGENCY_LATENCY_MS", float, 0.0)
+        rate = pick("error_rate", "AGENCY_ERROR_RATE", float, 0.0)
+        hang = pick("hang", "AGENCY_HANG", boolean, False)
+        if not (math.isfinite(latency) and latency >= 0):
+            raise ValueError(
+                f"AGENCY_LATENCY_MS must be a number of milliseconds ≥ 0, got {latency}"
+            )
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError(f"AGENCY_ERROR_RATE must be between 0 and 1, got {rate}")
+        return cls(latency_ms=latency, error_rate=rate, hang=hang)
 
     @property
     def active(self) -> bool:

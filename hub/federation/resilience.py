@@ -34,6 +34,12 @@ class BreakerState(Enum):
     OPEN = 2
 
 
+class Admission(Enum):
+    REFUSED = 0
+    CALL = 1  # the breaker is closed
+    PROBE = 2  # the one call let through while half-open
+
+
 class Breaker:
     def __init__(
         self, failures: int, reset_after: float, clock: Callable[[], float] = time.monotonic
@@ -53,30 +59,34 @@ class Breaker:
             return BreakerState.HALF_OPEN
         return BreakerState.OPEN
 
-    def admit(self) -> bool:
+    def admit(self) -> Admission:
         """May a call go through now? In half-open state only one probe at a time."""
         state = self.state
         if state is BreakerState.CLOSED:
-            return True
+            return Admission.CALL
         if state is BreakerState.HALF_OPEN and not self._probing:
             self._probing = True
-            return True
-        return False
+            return Admission.PROBE
+        return Admission.REFUSED
 
-    def success(self) -> None:
+    def success(self, admission: Admission = Admission.CALL) -> None:
         self._failures = 0
         self._opened_at = None
-        self._probing = False
+        if admission is Admission.PROBE:
+            self._probing = False
 
-    def failure(self) -> None:
+    def failure(self, admission: Admission = Admission.CALL) -> None:
         self._failures += 1
-        if self._probing or self._failures >= self.threshold:
+        if admission is Admission.PROBE:
+            self._opened_at = self._clock()  # the probe failed: a full new period
+            self._probing = False
+        elif self._opened_at is None and self._failures >= self.threshold:
             self._opened_at = self._clock()
-        self._probing = False
 
-    def release(self) -> None:
-        """A call that was admitted ended without telling (cancelled): free the probe slot."""
-        self._probing = False
+    def release(self, admission: Admission) -> None:
+        """An admitted call ended without an outcome (cancelled): a probe frees its slot."""
+        if admission is Admission.PROBE:
+            self._probing = False
 
 
 class Guard:
@@ -105,7 +115,8 @@ class Guard:
     async def call(self, method: str, fn: Callable[[], Awaitable[T]], *, read: bool = True) -> T:
         """``fn()`` under the limit, breaker and retries; raises :class:`ConnectorError`."""
         started = time.perf_counter()
-        if not self.breaker.admit():
+        admission = self.breaker.admit()
+        if admission is Admission.REFUSED:
             self._report(method, "CIRCUIT_OPEN", started)
             raise ConnectorUnavailable(
                 self.connector,
@@ -122,11 +133,11 @@ class Guard:
                     finally:
                         self.in_flight -= 1
             outcome = "OK"
-            self.breaker.success()
+            self.breaker.success(admission)
             return result
         except TimeoutError:
             outcome = "CONNECTOR_TIMEOUT"
-            self.breaker.failure()
+            self.breaker.failure(admission)
             raise ConnectorTimeout(
                 self.connector,
                 f"{self.connector}: no answer within {self.timeout:g} s; "
@@ -134,11 +145,11 @@ class Guard:
             ) from None
         except ConnectorError as exc:
             outcome = exc.code
-            self.breaker.failure()
+            self.breaker.failure(admission)
             raise
         except Exception as exc:
             outcome = "CONNECTOR_UNAVAILABLE"
-            self.breaker.failure()
+            self.breaker.failure(admission)
             raise ConnectorUnavailable(
                 self.connector,
                 f"{self.connector}: the agency failed to answer; "
@@ -146,7 +157,7 @@ class Guard:
             ) from exc
         finally:
             if outcome == "CANCELLED":
-                self.breaker.release()
+                self.breaker.release(admission)
             self._report(method, outcome, started)
 
     async def _attempts(self, fn: Callable[[], Awaitable[T]], read: bool) -> T:
