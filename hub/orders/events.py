@@ -30,6 +30,7 @@ log = logging.getLogger("hub.orders")
 QUEUE_LIMIT = 1000
 LOOKBACK = 256
 BATCH = 1000
+IDLE_TICKS = 10  # with nobody subscribed, the feed looks at the table every 10th tick
 
 
 @dataclass(frozen=True)
@@ -93,13 +94,18 @@ class EventFeed(Periodic):
         self._floor: int | None = None  # rows up to here are never published
         self._top = 0  # the highest id published
         self._seen: set[int] = set()  # ids published above ``_top - LOOKBACK``
+        self._idle = 0
 
     async def tick(self) -> None:
         if self._floor is None or not self.bus.subscribers:
-            # Nobody listens: keep up with the table without reading its rows.
-            async with self.engine.connect() as conn:
-                self._floor = self._top = (await conn.execute(_TOP)).scalar_one()
-            self._seen.clear()
+            # Nobody listens: keep up with the table without reading its rows, every
+            # IDLE_TICKS ticks (a subscriber may get transitions of the last few seconds).
+            self._idle += 1
+            if self._floor is None or self._idle >= IDLE_TICKS:
+                async with self.engine.connect() as conn:
+                    self._floor = self._top = (await conn.execute(_TOP)).scalar_one()
+                self._seen.clear()
+                self._idle = 0
             return
         await self.poll()
 
