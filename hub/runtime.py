@@ -23,6 +23,7 @@ from hub.orders.events import OrderEventBus
 from hub.orders.signing import OrderKeys
 from hub.policy.fields import schema_fields
 from hub.policy.table import FieldInfo, PolicyTable
+from hub.sanctions.catalogue import Matter, load_catalogue
 
 
 class TtlCache:
@@ -67,6 +68,7 @@ class Runtime:
     audit: AuditLog | None = None
     order_keys: OrderKeys | None = None
     order_events: OrderEventBus = field(default_factory=OrderEventBus)
+    sanction_matters: dict[str, Matter] = field(default_factory=dict)
 
     @classmethod
     def open(
@@ -120,6 +122,7 @@ class Runtime:
         metrics.watch_guards(guards)
         policy_fields = schema_fields(schema)
         policy = PolicyTable.load(settings.policy_dir, policy_fields)
+        matters = load_catalogue(settings.policy_dir)
         verifier = TokenVerifier(
             load_public_keys(settings.public_keys_path),
             issuer=settings.jwt_issuer,
@@ -134,6 +137,7 @@ class Runtime:
             policy_fields=policy_fields,
             guards=guards,
             metrics=metrics,
+            sanction_matters=matters,
             purposes=TtlCache(settings.purpose_cache_seconds),
             order_keys=OrderKeys(settings.keys_dir / "orders", create=not settings.production),
             audit=AuditLog(
@@ -158,7 +162,9 @@ class Runtime:
         A bad policy raises :class:`PolicyError` and the old table keeps serving.
         """
         table = PolicyTable.load(self.settings.policy_dir, self.policy_fields)
+        matters = load_catalogue(self.settings.policy_dir)
         self.policy = table
+        self.sanction_matters = matters
         self.purposes.clear()
         return table
 

@@ -57,7 +57,10 @@ class FlagTracker:
         subject_index: str | None,
         now: datetime,
     ) -> list[str]:
-        out = []
+        out: list[str] = []
+        if access.action == "SANCTION_CHECK":
+            # An approval system's automatic checks: volume and hours are its normal work.
+            return out
         if (
             org.startswith("court:")
             and access.case_number is None
@@ -110,7 +113,7 @@ class AuditLog:
         self.engine = engine
         self.keys = keys
         self.flags = flags
-        self._pending: list[tuple[list[dict[str, Any]], asyncio.Future[None]]] = []
+        self._pending: list[tuple[list[dict[str, Any]], list[Any], asyncio.Future[None]]] = []
         self._busy = False
         self._task: asyncio.Task[None] | None = None
 
@@ -216,13 +219,17 @@ class AuditLog:
 
     # --- writing ----------------------------------------------------------------------------
 
-    async def append(self, rows: list[dict[str, Any]]) -> None:
-        """Returns once the rows are committed; raises AuditUnavailable otherwise."""
+    async def append(self, rows: list[dict[str, Any]], *, also: Sequence[Any] = ()) -> None:
+        """Returns once the rows are committed; raises AuditUnavailable otherwise.
+
+        ``also``: coroutine functions ``fn(conn)`` run in the same transaction (counters kept
+        with the entries they count), so both are written or neither.
+        """
         if not rows:
             return
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
-        self._pending.append((rows, future))
+        self._pending.append((rows, list(also), future))
         if not self._busy:
             self._busy = True
             self._task = loop.create_task(self._flush())
@@ -232,13 +239,16 @@ class AuditLog:
         try:
             while self._pending:
                 batch, self._pending = self._pending, []
-                rows = [row for rs, _ in batch for row in rs]
+                rows = [row for rs, _, _ in batch for row in rs]
                 try:
                     async with self.engine.begin() as conn:
                         await conn.execute(audit_entries.insert(), rows)
+                        for _, also, _ in batch:
+                            for fn in also:
+                                await fn(conn)
                 except Exception as exc:
                     log.error("audit write of %d entries failed: %s", len(rows), type(exc).__name__)
-                    for _, future in batch:
+                    for _, _, future in batch:
                         if not future.done():
                             future.set_exception(
                                 AuditUnavailable(
@@ -247,7 +257,7 @@ class AuditLog:
                                 )
                             )
                 else:
-                    for _, future in batch:
+                    for _, _, future in batch:
                         if not future.done():
                             future.set_result(None)
         finally:

@@ -6,7 +6,8 @@ import math
 import random
 from bisect import bisect
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
+from datetime import time as dt_time
 from decimal import Decimal
 from itertools import accumulate
 from typing import Any
@@ -33,6 +34,20 @@ DEMO_USERS: list[dict[str, str]] = [
         ("police-chen", "陈刚", "agency:public_security", "police_officer", "公安户政民警"),
         ("social-liu", "刘洋", "agency:social_security", "social_officer", "社保经办人员"),
         ("auditor-sun", "孙丽", "court:370602", "auditor", "审计员"),
+        (
+            "approval-market",
+            "市场监管审批系统",
+            "agency:market_supervision",
+            "approval_system",
+            "审批系统",
+        ),
+        (
+            "approval-registry",
+            "不动产登记审批系统",
+            "agency:real_estate",
+            "approval_system",
+            "审批系统",
+        ),
     )
 ]
 
@@ -297,8 +312,48 @@ def generate(world: World) -> dict[str, list[dict[str, Any]]]:
         "cases": case_rows,
         "case_judges": judge_rows,
         "case_parties": party_rows,
-        "sanction_entries": _sanctions(rng, cases),
+        "sanction_entries": (entries := _sanctions(rng, cases)),
+        "sanction_entry_persons": _entry_persons(world, entries),
+        "sanction_changes": _changes(entries),
     }
+
+
+def _entry_persons(world: World, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """For each enterprise entry, the enterprise's legal representative and key personnel."""
+    by_uscc = {e.uscc: e for e in world.enterprises}
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for entry in entries:
+        if entry["subject_kind"] != "ENTERPRISE":
+            continue
+        enterprise = by_uscc[entry["subject_id"]]
+        people = [(enterprise.legal_rep, "LEGAL_REPRESENTATIVE")]
+        people += [(index, "KEY_PERSONNEL") for index, _ in enterprise.key_personnel]
+        for index, role in people:
+            person = world.persons[index]
+            key = (entry["id"], person.id_number, role)
+            rows[key] = {
+                "entry_id": entry["id"],
+                "id_number": person.id_number,
+                "name": person.name,
+                "role": role,
+            }
+    return list(rows.values())
+
+
+def _changes(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The change feed from its beginning: each publication, then each revocation, by date."""
+    events = [(e["published_on"], 0, e["id"], "PUBLISHED") for e in entries]
+    events += [(e["revoked_on"], 1, e["id"], "REVOKED") for e in entries if e["revoked_on"]]
+    events.sort()
+    return [
+        {
+            "seq": seq,
+            "entry_id": entry_id,
+            "change": change,
+            "at": datetime.combine(day, dt_time(9, 0), tzinfo=UTC),
+        }
+        for seq, (day, _, entry_id, change) in enumerate(events, start=1)
+    ]
 
 
 def _add_parties(

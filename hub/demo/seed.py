@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 
 from connectors import registry
 from connectors.base.seeding import write_tables
@@ -25,7 +25,16 @@ DEFAULT_PERSONS = 10_000
 DEFAULT_SEED = 20_260_101
 MARKER = "demo.json"
 # Insertion order respects foreign keys; deletion goes the other way.
-HUB_TABLES = ("courts", "users", "cases", "case_judges", "case_parties", "sanction_entries")
+HUB_TABLES = (
+    "courts",
+    "users",
+    "cases",
+    "case_judges",
+    "case_parties",
+    "sanction_entries",
+    "sanction_entry_persons",
+    "sanction_changes",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +70,15 @@ async def seed_hub(settings: Settings, world: World) -> dict[str, int]:
                 batch = rows.get(name) or []
                 for i in range(0, len(batch), 5000):
                     await conn.execute(metadata.tables[name].insert(), batch[i : i + 5000])
+            if conn.dialect.name == "postgresql":
+                # Rows came with their ids: move the sequences past them for later inserts.
+                for table, column in (("sanction_changes", "seq"), ("case_parties", "id")):
+                    await conn.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'),"
+                            f" COALESCE((SELECT max({column}) FROM {table}), 0) + 1, false)"
+                        )
+                    )
     finally:
         await engine.dispose()
     return {name: len(rows.get(name) or []) for name in HUB_TABLES}

@@ -52,6 +52,14 @@ class CourtSource:
     ) -> dict[str, list[SanctionEntryRecord]]:
         return await self._run(sanctions_service.entries_by_subject, subject_ids)
 
+    async def sanction_matches(self, matter: Any, keys: Sequence[str]) -> dict[str, list[Any]]:
+        """The active sanction entries restricting each subject for a matter (checks)."""
+
+        def run(conn: Any, subjects: Sequence[str]) -> dict[str, list[Any]]:
+            return sanctions_service.matches(conn, matter, subjects)
+
+        return await self._run(run, keys)
+
     async def orders_by_asset(self, keys: Sequence[str]) -> dict[str, list[Any]]:
         from hub.orders.service import orders_by_asset
 

@@ -7,14 +7,15 @@ Validation, purpose binding and the caller's grants are declared on each subject
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
 from hub.errors import ConnectorFailed
 from hub.federation import lookups as L
-from hub.graphql import orders
+from hub.graphql import orders, sanctions
 from hub.graphql.audit import (
     AuditCheckpoint,
     AuditEvent,
@@ -71,6 +72,15 @@ async def _exist(info: Info[Any, Any], kind: str, keys: list[str]) -> list[bool]
 
 @strawberry.type
 class Subscription:
+    @strawberry.subscription(
+        description="Sanction-list changes after a cursor, then each new one (graphql-transport-ws)"
+    )
+    async def sanction_list_changes(
+        self, info: Info, after: str | None = None
+    ) -> AsyncGenerator[sanctions.SanctionChange, None]:
+        async for change in sanctions.follow(info, after):
+            yield change
+
     @strawberry.subscription(description="Order transitions of a case (graphql-transport-ws)")
     async def freeze_order_events(
         self, info: Info, case_number: str
@@ -81,6 +91,20 @@ class Subscription:
 
 @strawberry.type
 class Mutation:
+    @strawberry.mutation(
+        description="Court: put a 被执行人 of an open case of the court on a sanction list"
+    )
+    async def sanction_entry_publish(
+        self, info: Info, input: sanctions.SanctionEntryPublishInput
+    ) -> sanctions.SanctionEntryPayload:
+        return await sanctions.publish(info, input)
+
+    @strawberry.mutation(description="Court: take an entry of the court off its list")
+    async def sanction_entry_revoke(
+        self, info: Info, id: str, reason: str
+    ) -> sanctions.SanctionEntryPayload:
+        return await sanctions.revoke(info, id, reason)
+
     @strawberry.mutation(
         description="Court: seize (查封) or freeze (冻结) an asset of a party of the case"
     )
@@ -116,6 +140,42 @@ class Mutation:
 
 @strawberry.type
 class Query:
+    @strawberry.field(description="Approval systems: may this subject be granted the matter?")
+    async def sanction_check(
+        self, info: Info, subject: sanctions.SubjectInput, matter: str
+    ) -> sanctions.SanctionCheckResult:
+        (result,) = await sanctions.check_many(info, [subject], matter)
+        return result
+
+    @strawberry.field(description="Approval systems: up to 10,000 subjects for one matter at once")
+    async def sanction_checks(
+        self, info: Info, subjects: list[sanctions.SubjectInput], matter: str
+    ) -> list[sanctions.SanctionCheckResult]:
+        return await sanctions.check_many(info, subjects, matter)
+
+    @strawberry.field(description="The catalogue of restricted matters")
+    def sanction_matters(self, info: Info) -> list[sanctions.SanctionMatter]:
+        return sanctions.matters(info)
+
+    @strawberry.field(description="Sanction-list changes after a cursor, oldest first")
+    async def sanction_list_changes(
+        self, info: Info, after: str | None = None, first: int = 500
+    ) -> sanctions.SanctionChangePage:
+        return await sanctions.changes(info, after, first)
+
+    @strawberry.field(
+        name="sanctionStats",
+        description="Checks and interceptions per agency, matter or month (府院联动 reports)",
+    )
+    async def sanction_stats(
+        self,
+        info: Info,
+        from_: Annotated[date, strawberry.argument(name="from")],
+        to: date,
+        group_by: sanctions.SanctionStatsGroup,
+    ) -> list[sanctions.SanctionStatsRow]:
+        return await sanctions.stats(info, from_, to, group_by)
+
     @strawberry.field(description="The authenticated caller")
     async def me(self, info: Info) -> Me:
         return await resolve_me(info)

@@ -80,8 +80,11 @@ class HubGraphQLView(GraphQL):
             audit = context.runtime.audit
             fresh = context.audit_subjects[context.audit_recorded :]
             context.audit_recorded = len(context.audit_subjects)
+            also, context.audit_also = context.audit_also, []
             try:
-                await audit.append(audit.rows(context, fresh, result.data, result.errors or ()))
+                await audit.append(
+                    audit.rows(context, fresh, result.data, result.errors or ()), also=also
+                )
             except AuditUnavailable as exc:
                 return {
                     "data": None,

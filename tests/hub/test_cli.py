@@ -26,6 +26,8 @@ DEMO_USERS = {
     "police-chen": ("agency:public_security", ["police_officer"]),
     "social-liu": ("agency:social_security", ["social_officer"]),
     "auditor-sun": ("court:370602", ["auditor"]),
+    "approval-market": ("agency:market_supervision", ["approval_system"]),
+    "approval-registry": ("agency:real_estate", ["approval_system"]),
 }
 
 
@@ -281,10 +283,10 @@ def test_db_upgrade_then_current_prints_the_head_revision(tmp_path: Path) -> Non
     # when
     ok(fyt(tmp_path, "db", "upgrade"))
     # then
-    assert ok(fyt(tmp_path, "db", "current")).strip() == "0003"
+    assert ok(fyt(tmp_path, "db", "current")).strip() == "0004"
     # and upgrading again is a no-op
     ok(fyt(tmp_path, "db", "upgrade"))
-    assert ok(fyt(tmp_path, "db", "current")).strip() == "0003"
+    assert ok(fyt(tmp_path, "db", "current")).strip() == "0004"
 
 
 def test_db_upgrade_to_an_unknown_revision_is_a_clear_error(tmp_path: Path) -> None:

@@ -269,9 +269,21 @@ MISTAKES: list[tuple[str, str, tuple[str, ...]]] = [
         f'{PS}\nurl = "http://127.0.0.1:7101"\n',
         (PS, 'url is for mode = "remote"', "database_url"),
     ),
-    ("zero-timeout", f"{PS}\n{REMOTE}timeout = 0\n", (PS, "timeout must be a positive number of seconds")),
-    ("negative-timeout", f"{PS}\ntimeout = -1.5\n", (PS, "timeout must be a positive number of seconds")),
-    ("zero-breaker-reset", f"{PS}\nbreaker_reset = 0\n", (PS, "breaker_reset must be a positive number of seconds")),
+    (
+        "zero-timeout",
+        f"{PS}\n{REMOTE}timeout = 0\n",
+        (PS, "timeout must be a positive number of seconds"),
+    ),
+    (
+        "negative-timeout",
+        f"{PS}\ntimeout = -1.5\n",
+        (PS, "timeout must be a positive number of seconds"),
+    ),
+    (
+        "zero-breaker-reset",
+        f"{PS}\nbreaker_reset = 0\n",
+        (PS, "breaker_reset must be a positive number of seconds"),
+    ),
     (
         "zero-concurrency",
         f"{PS}\nmax_concurrency = 0\n",

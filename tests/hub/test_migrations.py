@@ -24,7 +24,7 @@ from hub.db.engine import alembic_config, create_hub_engine, current_revision, u
 from hub.db.metadata import metadata
 from tests.conftest import PG_ENV, _create_pg_database, _drop_pg_database
 
-HEAD = "0003"  # the latest migration
+HEAD = "0004"  # the latest migration
 HUB_TABLES = {
     "courts",
     "cases",
@@ -38,6 +38,9 @@ HUB_TABLES = {
     "freeze_orders",
     "freeze_order_events",
     "outbox",
+    "sanction_entry_persons",
+    "sanction_changes",
+    "sanction_check_counts",
 }
 
 
@@ -110,7 +113,7 @@ async def sqlite_engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
 def test_the_migration_chain_has_one_head() -> None:
     script = ScriptDirectory.from_config(alembic_config())
     assert script.get_heads() == [HEAD]
-    assert [s.revision for s in script.walk_revisions()] == [HEAD, "0002", "0001"]
+    assert [s.revision for s in script.walk_revisions()] == [HEAD, "0003", "0002", "0001"]
 
 
 def test_metadata_holds_exactly_the_migrated_tables() -> None:

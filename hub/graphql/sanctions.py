@@ -1,0 +1,538 @@
+"""Sanction lists in GraphQL: publication and revocation (courts), checks (approval systems),
+the change feed, and the interception statistics.
+
+An approval system sees a decision, the entries behind it (list, court, case, date) and the
+legal basis; never a profile. Every subject checked is an audit entry (action SANCTION_CHECK,
+outcome BLOCK or ALLOW), and the checks are counted in the same transaction for
+``sanctionStats``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import UTC, date, datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from connectors.base.identifiers import InvalidIdentifier, validate_id_number, validate_uscc
+from hub.audit.entries import AccessRecord
+from hub.db.engine import lock_for_write
+from hub.errors import BadUserInput, ConnectorFailed, Forbidden, HubError
+from hub.federation import lookups as L
+from hub.graphql.context import ctx
+from hub.graphql.enums import SanctionList, SanctionStatus, SubjectKind
+from hub.identifiers import normalize_case_number
+from hub.sanctions import service
+from hub.sanctions.catalogue import Matter
+
+MAX_CHANGES_PAGE = 1000
+FEED_POLL_SECONDS = 0.5
+
+
+@strawberry.enum(description="What an approval system is to do")
+class SanctionDecision(Enum):
+    BLOCK = "BLOCK"  # a listed subject: refuse the matter
+    ALLOW = "ALLOW"  # not listed for this matter
+
+
+@strawberry.enum(description="How sanctionStats groups the checks")
+class SanctionStatsGroup(Enum):
+    AGENCY = "AGENCY"
+    MATTER = "MATTER"
+    MONTH = "MONTH"
+
+
+@strawberry.enum
+class SanctionErrorCode(Enum):
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    CONFLICT = "CONFLICT"
+    CONNECTOR_UNAVAILABLE = "CONNECTOR_UNAVAILABLE"
+    CONNECTOR_TIMEOUT = "CONNECTOR_TIMEOUT"
+
+
+@strawberry.type
+class SanctionError:
+    code: SanctionErrorCode
+    message: str
+    field: str | None = None
+    reason: str | None = None
+    rule: str | None = None
+
+
+@strawberry.input(description="A person (idNumber) or an enterprise (uscc): exactly one")
+class SubjectInput:
+    id_number: str | None = None
+    uscc: str | None = None
+
+
+@strawberry.input
+class SanctionEntryPublishInput:
+    list: SanctionList
+    subject: SubjectInput
+    case_number: str
+    obligation: str = strawberry.field(description="生效法律文书确定的义务")
+    published_on: date
+    legal_basis: str = strawberry.field(description="e.g. 法释〔2017〕7号 第一条第（一）项")
+
+
+@strawberry.type(description="A court's entry on a sanction list, as the court sees it")
+class SanctionListEntry:
+    id: str
+    list: SanctionList
+    subject_kind: SubjectKind
+    subject_id: str
+    name: str
+    court_code: str
+    case_number: str
+    obligation: str
+    published_on: date
+    legal_basis: str
+    status: SanctionStatus
+    revoked_on: date | None
+    revoke_reason: str | None
+
+
+@strawberry.type
+class SanctionEntryPayload:
+    entry: SanctionListEntry | None = None
+    errors: list[SanctionError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(
+    description="A restricted matter of the catalogue (policies/sanction_matters.toml)"
+)
+class SanctionMatter:
+    code: str
+    name: str
+    lists: list[SanctionList]
+    subjects: list[SubjectKind]
+    extends_to: list[str] = strawberry.field(
+        description="For a listed enterprise, the persons it binds too"
+    )
+    legal_basis: str
+
+
+@strawberry.type(description="An active entry behind a BLOCK")
+class SanctionMatch:
+    entry_id: str
+    list: SanctionList
+    court_code: str
+    court_name: str
+    case_number: str
+    published_on: date
+    role: str = strawberry.field(
+        description="SUBJECT (listed itself), LEGAL_REPRESENTATIVE or KEY_PERSONNEL (of a listed"
+        " enterprise: viaUscc)"
+    )
+    via_uscc: str | None
+    via_name: str | None
+
+
+@strawberry.type(description="The answer for one subject and one matter")
+class SanctionCheckResult:
+    subject_kind: SubjectKind
+    subject_id: str
+    matter: str
+    decision: SanctionDecision
+    entries: list[SanctionMatch]
+    legal_basis: str | None = strawberry.field(
+        description="Why the matter is restricted (BLOCK only)"
+    )
+
+
+@strawberry.type(description="A publication or revocation on the lists")
+class SanctionChange:
+    cursor: str
+    change: str = strawberry.field(description="PUBLISHED / REVOKED")
+    at: datetime
+    entry_id: str
+    list: SanctionList
+    subject_kind: SubjectKind
+    subject_id: str
+    name: str
+    court_code: str
+    case_number: str
+    published_on: date
+    status: SanctionStatus
+    revoked_on: date | None
+
+
+@strawberry.type
+class SanctionChangePage:
+    nodes: list[SanctionChange]
+    end_cursor: str = strawberry.field(description="Pass as after to continue (also when empty)")
+    has_more: bool
+
+
+@strawberry.type
+class SanctionStatsRow:
+    key: str = strawberry.field(description="The organisation, the matter code or YYYY-MM")
+    checks: int
+    blocked: int = strawberry.field(description="Interceptions (BLOCK)")
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _failed(exc: HubError) -> SanctionEntryPayload:
+    code = (
+        SanctionErrorCode(exc.code)
+        if exc.code in SanctionErrorCode.__members__
+        else SanctionErrorCode.BAD_USER_INPUT
+    )
+    return SanctionEntryPayload(
+        errors=[
+            SanctionError(
+                code=code,
+                message=exc.message,
+                field=exc.extra.get("argument"),
+                reason=exc.extra.get("reason"),
+                rule=exc.extra.get("rule"),
+            )
+        ]
+    )
+
+
+def _entry(row: dict[str, Any]) -> SanctionListEntry:
+    return SanctionListEntry(
+        id=row["id"],
+        list=SanctionList(row["list"]),
+        subject_kind=SubjectKind(row["subject_kind"]),
+        subject_id=row["subject_id"],
+        name=row["name"],
+        court_code=row["court_code"],
+        case_number=row["case_number"],
+        obligation=row["obligation"],
+        published_on=row["published_on"],
+        legal_basis=row["legal_basis"],
+        status=SanctionStatus(row["status"]),
+        revoked_on=row["revoked_on"],
+        revoke_reason=row["revoke_reason"],
+    )
+
+
+def _text(value: str, name: str, limit: int) -> str:
+    value = (value or "").strip()
+    if not value or len(value) > limit:
+        raise BadUserInput(
+            f"{name} must be 1 to {limit} characters", argument=name, rule="TEXT_LENGTH"
+        )
+    return value
+
+
+def subject_of(subject: SubjectInput, argument: str = "subject") -> tuple[str, str]:
+    """(kind, normalised id) of a SubjectInput; BAD_USER_INPUT naming the rule otherwise."""
+    if (subject.id_number is None) == (subject.uscc is None):
+        raise BadUserInput(
+            f"{argument}: give exactly one of idNumber and uscc",
+            argument=argument,
+            rule="ONE_IDENTIFIER",
+        )
+    try:
+        if subject.id_number is not None:
+            return "PERSON", validate_id_number(subject.id_number.strip())
+        return "ENTERPRISE", validate_uscc((subject.uscc or "").strip())
+    except InvalidIdentifier as exc:
+        raise BadUserInput(
+            f"{argument}: {exc}", argument=argument, rule=getattr(exc, "rule", "IDENTIFIER")
+        ) from None
+
+
+def _matter(info: Info, code: str) -> Matter:
+    catalogue = ctx(info).runtime.sanction_matters
+    matter = catalogue.get(code.strip()) if isinstance(code, str) else None
+    if matter is None:
+        raise BadUserInput(
+            f"unknown matter {code!r}; sanctionMatters lists the catalogue"
+            f" ({len(catalogue)} matters, e.g. {next(iter(catalogue))})",
+            argument="matter",
+            rule="MATTER_UNKNOWN",
+        )
+    return matter
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- court: publish and revoke ----------------------------------------------------------------
+
+
+async def _enterprise_persons(info: Info, uscc: str) -> list[tuple[str, str, str]]:
+    """The legal representative and key personnel of an enterprise, from market supervision."""
+    loaders = ctx(info).loaders
+    registration, personnel = await asyncio.gather(
+        loaders.load(L.ENTERPRISES, uscc), loaders.load(L.KEY_PERSONNEL, uscc)
+    )
+    persons = []
+    if registration is not None:
+        persons.append(
+            (
+                registration.legal_representative_id,
+                registration.legal_representative_name,
+                "LEGAL_REPRESENTATIVE",
+            )
+        )
+    persons += [(p.id_number, p.name, "KEY_PERSONNEL") for p in personnel or []]
+    return persons
+
+
+async def publish(info: Info, data: SanctionEntryPublishInput) -> SanctionEntryPayload:
+    c = ctx(info)
+    try:
+        kind, subject_id = subject_of(data.subject, "subject")
+        case = normalize_case_number(data.case_number)
+        obligation = _text(data.obligation, "obligation", 500)
+        basis = _text(data.legal_basis, "legalBasis", 128)
+        today = _now().date()
+        if data.published_on > today:
+            raise BadUserInput(
+                f"publishedOn {data.published_on} is in the future",
+                argument="publishedOn",
+                rule="NOT_IN_FUTURE",
+            )
+        court = c.principal.court_code
+        if court is None:
+            raise Forbidden("only a court publishes sanction entries", reason="NOT_A_COURT")
+        async with c.runtime.engine.connect() as conn:
+            party_kind, name = await service.respondent(
+                conn, court_code=court, case_number=case, subject_id=subject_id
+            )
+        if party_kind != kind:
+            raise BadUserInput(
+                f"{subject_id} is a {party_kind} party, not {kind}",
+                argument="subject",
+                rule="SUBJECT_KIND",
+            )
+        persons = await _enterprise_persons(info, subject_id) if kind == "ENTERPRISE" else []
+        async with c.runtime.engine.begin() as conn:
+            await lock_for_write(conn)
+            row = await service.publish(
+                conn,
+                list_=data.list.value,
+                subject_kind=kind,
+                subject_id=subject_id,
+                name=name,
+                court_code=court,
+                case_number=case,
+                obligation=obligation,
+                published_on=data.published_on,
+                legal_basis=basis,
+                actor=c.principal.sub,
+                persons=persons,
+                now=_now(),
+            )
+    except ConnectorFailed as exc:
+        return _failed(exc)
+    except HubError as exc:
+        return _failed(exc)
+    _audit(info, "SANCTION_PUBLISH", row, {"persons": len(persons)})
+    return SanctionEntryPayload(entry=_entry(row))
+
+
+async def revoke(info: Info, entry_id: str, reason: str) -> SanctionEntryPayload:
+    c = ctx(info)
+    try:
+        reason = _text(reason, "reason", 128)
+        court = c.principal.court_code
+        if court is None:
+            raise Forbidden("only a court revokes sanction entries", reason="NOT_A_COURT")
+        async with c.runtime.engine.begin() as conn:
+            await lock_for_write(conn)
+            row = await service.revoke(
+                conn,
+                _text(entry_id, "id", 32),
+                court_code=court,
+                reason=reason,
+                actor=c.principal.sub,
+                now=_now(),
+            )
+    except HubError as exc:
+        return _failed(exc)
+    _audit(info, "SANCTION_REVOKE", row, {"reason": reason})
+    return SanctionEntryPayload(entry=_entry(row))
+
+
+def _audit(info: Info, action: str, row: dict[str, Any], detail: dict[str, Any]) -> None:
+    ctx(info).audit_subjects.append(
+        AccessRecord(
+            action=action,
+            subject_kind=row["subject_kind"],
+            subject_id=row["subject_id"],
+            case_number=row["case_number"],
+            path=(info.path.key,),
+            outcome="OK",
+            detail={"entry": row["id"], "list": row["list"], **detail},
+        )
+    )
+
+
+# --- approval systems: checks ------------------------------------------------------------------
+
+
+async def check_many(
+    info: Info, subjects: list[SubjectInput], matter_code: str
+) -> list[SanctionCheckResult]:
+    c = ctx(info)
+    matter = _matter(info, matter_code)
+    if len(subjects) > service.MAX_CHECK:
+        raise BadUserInput(
+            f"at most {service.MAX_CHECK:,} subjects per check, got {len(subjects):,}; split it",
+            argument="subjects",
+            rule="BATCH_SIZE",
+        )
+    if not subjects:
+        return []
+    keyed = []
+    for i, subject in enumerate(subjects):
+        kind, subject_id = subject_of(subject, f"subjects[{i}]")
+        if kind not in matter.subjects:
+            raise BadUserInput(
+                f"subjects[{i}]: matter {matter.code} applies to"
+                f" {' and '.join(matter.subjects)} only",
+                argument=f"subjects[{i}]",
+                rule="MATTER_SUBJECT_KIND",
+            )
+        keyed.append((kind, subject_id))
+    found = await c.runtime.sources["court"].sanction_matches(
+        matter, [subject_id for _, subject_id in keyed]
+    )
+    results = []
+    decisions: Counter[str] = Counter()
+    path_key = info.path.key
+    for i, (kind, subject_id) in enumerate(keyed):
+        hits = found.get(subject_id, [])
+        decision = "BLOCK" if hits else "ALLOW"
+        decisions[decision] += 1
+        results.append(
+            SanctionCheckResult(
+                subject_kind=SubjectKind(kind),
+                subject_id=subject_id,
+                matter=matter.code,
+                decision=SanctionDecision(decision),
+                entries=[
+                    SanctionMatch(
+                        entry_id=m.entry_id,
+                        list=SanctionList(m.list),
+                        court_code=m.court_code,
+                        court_name=m.court_name,
+                        case_number=m.case_number,
+                        published_on=m.published_on,
+                        role=m.role,
+                        via_uscc=m.via_uscc,
+                        via_name=m.via_name,
+                    )
+                    for m in hits
+                ],
+                legal_basis=matter.legal_basis if hits else None,
+            )
+        )
+        c.audit_subjects.append(
+            AccessRecord(
+                action="SANCTION_CHECK",
+                subject_kind=kind,
+                subject_id=subject_id,
+                case_number=None,
+                path=(path_key, i),
+                outcome=decision,
+                detail={"matter": matter.code, "entries": [m.entry_id for m in hits]},
+            )
+        )
+    c.audit_also.append(
+        service.counter(_now().date(), c.principal.org, matter.code, dict(decisions))
+    )
+    return results
+
+
+# --- the change feed ---------------------------------------------------------------------------
+
+
+def _change(row: dict[str, Any]) -> SanctionChange:
+    return SanctionChange(
+        cursor=str(row["seq"]),
+        change=row["change"],
+        at=row["at"],
+        entry_id=row["id"],
+        list=SanctionList(row["list"]),
+        subject_kind=SubjectKind(row["subject_kind"]),
+        subject_id=row["subject_id"],
+        name=row["name"],
+        court_code=row["court_code"],
+        case_number=row["case_number"],
+        published_on=row["published_on"],
+        status=SanctionStatus(row["status"]),
+        revoked_on=row["revoked_on"],
+    )
+
+
+async def changes(info: Info, after: str | None, first: int) -> SanctionChangePage:
+    if not 1 <= first <= MAX_CHANGES_PAGE:
+        raise BadUserInput(
+            f"first must be 1 to {MAX_CHANGES_PAGE}", argument="first", rule="PAGE_SIZE"
+        )
+    cursor = service.parse_cursor(after)
+    async with ctx(info).runtime.engine.connect() as conn:
+        rows = await service.changes_after(conn, cursor, first + 1)
+    page = rows[:first]
+    end = str(page[-1]["seq"]) if page else str(cursor)
+    return SanctionChangePage(
+        nodes=[_change(r) for r in page], end_cursor=end, has_more=len(rows) > first
+    )
+
+
+async def follow(info: Info, after: str | None) -> Any:
+    """Every change after the cursor, then each new one as it is committed."""
+    from hub.errors import Unauthenticated
+    from hub.policy.table import Decision
+
+    c = ctx(info)
+    if c.principal is None:
+        raise Unauthenticated(
+            'send the token in the connection_init payload: {"Authorization": "Bearer …"}'
+        )
+    if c.grants.decision("Subscription.sanctionListChanges") == Decision.DENY:
+        raise Forbidden(f"{c.grants.describe} may not follow the lists", reason="POLICY")
+    cursor = service.parse_cursor(after)
+    while True:
+        async with c.runtime.engine.connect() as conn:
+            rows = await service.changes_after(conn, cursor, MAX_CHANGES_PAGE)
+        for row in rows:
+            cursor = row["seq"]
+            yield _change(row)
+        if len(rows) < MAX_CHANGES_PAGE:
+            await asyncio.sleep(FEED_POLL_SECONDS)
+
+
+# --- statistics --------------------------------------------------------------------------------
+
+
+async def stats(
+    info: Info, start: date, end: date, group_by: SanctionStatsGroup
+) -> list[SanctionStatsRow]:
+    if end < start:
+        raise BadUserInput("to is before from", argument="to", rule="DATE_RANGE")
+    if (end - start).days > 3660:
+        raise BadUserInput("at most ten years at once", argument="to", rule="DATE_RANGE")
+    async with ctx(info).runtime.engine.connect() as conn:
+        rows = await service.stats(conn, start=start, end=end, group_by=group_by.value)
+    return [SanctionStatsRow(key=k, checks=n, blocked=b) for k, n, b in rows]
+
+
+def matters(info: Info) -> list[SanctionMatter]:
+    return [
+        SanctionMatter(
+            code=m.code,
+            name=m.name,
+            lists=[SanctionList(x) for x in m.lists],
+            subjects=[SubjectKind(x) for x in m.subjects],
+            extends_to=list(m.extends_to),
+            legal_basis=m.legal_basis,
+        )
+        for m in ctx(info).runtime.sanction_matters.values()
+    ]
