@@ -84,29 +84,39 @@ async def _lock(conn: AsyncConnection) -> bool:
 
 async def integrate(engine: AsyncEngine, keys: AuditKeys, *, batch: int = BATCH) -> int | None:
     """Integrate pending entries; returns the new tree size, or None if another integrator
-    holds the lock or won the race."""
+    holds the lock or won the race.
+
+    The pending entries are read and hashed outside any write transaction: on SQLite the
+    write lock is taken only to append the leaves, so request writers never wait for the
+    hashing. The append checks that the tree is still the one the batch was built on.
+    """
+    async with engine.connect() as conn:
+        last = await latest_checkpoint(conn)
+        builder = load_state(last.state) if last else TreeBuilder()
+        newest = (await conn.execute(select(func.max(audit_leaves.c.entry_id)))).scalar() or 0
+        pending_stmt = (
+            select(audit_entries)
+            .where(
+                audit_entries.c.id > max(0, newest - LOOKBEHIND),
+                ~exists().where(audit_leaves.c.entry_id == audit_entries.c.id),
+            )
+            .order_by(audit_entries.c.id)
+            .limit(batch)
+        )
+        pending = [dict(r._mapping) for r in await conn.execute(pending_stmt)]
+    if not pending:
+        return builder.size
+    base = builder.size
+    # Hashing a batch is CPU work: a worker thread keeps the event loop free for requests.
+    leaves, row = await asyncio.to_thread(_grow, builder, pending, keys)
     try:
         async with engine.begin() as conn:
             await lock_for_write(conn)
             if not await _lock(conn):
                 return None
-            last = await latest_checkpoint(conn)
-            builder = load_state(last.state) if last else TreeBuilder()
-            newest = (await conn.execute(select(func.max(audit_leaves.c.entry_id)))).scalar() or 0
-            pending_stmt = (
-                select(audit_entries)
-                .where(
-                    audit_entries.c.id > max(0, newest - LOOKBEHIND),
-                    ~exists().where(audit_leaves.c.entry_id == audit_entries.c.id),
-                )
-                .order_by(audit_entries.c.id)
-                .limit(batch)
-            )
-            pending = [dict(r._mapping) for r in await conn.execute(pending_stmt)]
-            if not pending:
-                return builder.size
-            # Hashing a batch is CPU work: a worker thread keeps the event loop free for requests.
-            leaves, row = await asyncio.to_thread(_grow, builder, pending, keys)
+            current = await latest_checkpoint(conn)
+            if (current.tree_size if current else 0) != base:
+                return None  # another integrator appended meanwhile; the next tick goes on
             await conn.execute(insert(audit_leaves), leaves)
             await conn.execute(insert(audit_checkpoints), row)
             return builder.size

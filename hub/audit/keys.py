@@ -7,7 +7,7 @@ blind index never share a key. Checkpoints are signed with an Ed25519 key (PEM).
 from __future__ import annotations
 
 import base64
-import hashlib
+import functools
 import hmac
 import os
 from dataclasses import dataclass
@@ -92,13 +92,17 @@ class AuditKeys:
 
     def blind_index(self, subject_id: str) -> str:
         """Deterministic, keyed: auditors can search by subject without the id being stored."""
-        return hmac.new(self.index, subject_id.encode(), hashlib.sha256).hexdigest()
+        return hmac.digest(self.index, subject_id.encode(), "sha256").hex()
+
+    @functools.cached_property
+    def _aead(self) -> AESGCM:
+        return AESGCM(self.encryption)
 
     def encrypt(self, subject_id: str) -> str:
         nonce = os.urandom(12)
-        sealed = AESGCM(self.encryption).encrypt(nonce, subject_id.encode(), _AAD)
+        sealed = self._aead.encrypt(nonce, subject_id.encode(), _AAD)
         return base64.b64encode(nonce + sealed).decode()
 
     def decrypt(self, token: str) -> str:
         raw = base64.b64decode(token)
-        return AESGCM(self.encryption).decrypt(raw[:12], raw[12:], _AAD).decode()
+        return self._aead.decrypt(raw[:12], raw[12:], _AAD).decode()

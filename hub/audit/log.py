@@ -9,18 +9,20 @@ in the next), and each request waits for its own commit. If the write fails, the
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections import defaultdict, deque
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from datetime import time as clock
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub.audit.entries import AccessRecord, canonical, content_hash, new_salt
+from hub.audit.entries import AccessRecord, content_hash, content_json, new_salt
 from hub.audit.keys import AuditKeys
 from hub.audit.models import audit_entries
 from hub.errors import AuditUnavailable
@@ -108,6 +110,39 @@ def _outcome(access: AccessRecord, data: Any, errors: Sequence[Any]) -> str:
     return "OK"
 
 
+_COLUMNS = [c.name for c in audit_entries.columns if c.name != "id"]
+
+
+@functools.cache
+def _sqlite_insert(dialect: Any) -> str:
+    return str(audit_entries.insert().compile(dialect=dialect, column_keys=_COLUMNS))
+
+
+async def insert_entries(conn: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert entries. On SQLite the rows go to the driver as tuples, the timestamps converted
+    as SQLAlchemy would (10,000 entries of a batch check: a third of the generic path's time)."""
+    if conn.dialect.name != "sqlite":
+        await conn.execute(audit_entries.insert(), rows)
+        return
+    dialect = conn.dialect
+    stamp = audit_entries.c.occurred_at.type.dialect_impl(dialect).bind_processor(dialect)
+    get = itemgetter(*_COLUMNS)
+    at = _COLUMNS.index("occurred_at")
+    redacted = _COLUMNS.index("redacted_at")
+    last: tuple[Any, Any] = (None, None)
+    tuples = []
+    for row in rows:
+        values = list(get(row))
+        when = values[at]
+        if when is not last[0]:
+            last = (when, stamp(when) if stamp else when)
+        values[at] = last[1]
+        if values[redacted] is not None and stamp:
+            values[redacted] = stamp(values[redacted])
+        tuples.append(tuple(values))
+    await conn.exec_driver_sql(_sqlite_insert(dialect), tuples)
+
+
 class AuditLog:
     def __init__(self, engine: AsyncEngine, keys: AuditKeys, flags: FlagTracker) -> None:
         self.engine = engine
@@ -130,7 +165,7 @@ class AuditLog:
         for access in accesses:
             outcome = _outcome(access, data, errors)
             index = self.keys.blind_index(access.subject_id) if access.subject_id else None
-            content = canonical(
+            content = content_json(
                 {
                     "subject": self.keys.encrypt(access.subject_id) if access.subject_id else None,
                     "fields": {
@@ -176,6 +211,57 @@ class AuditLog:
             )
         return out
 
+    def seal(self, subject_ids: Sequence[str]) -> list[tuple[str, str]]:
+        """(ciphertext, blind index) of each subject id, for :meth:`check_rows`."""
+        encrypt, index = self.keys.encrypt, self.keys.blind_index
+        return [(encrypt(s), index(s)) for s in subject_ids]
+
+    def check_rows(
+        self,
+        context: Any,
+        matter: str,
+        checks: Sequence[tuple[str, str, str, list[str]]],
+        sealed: Sequence[tuple[str, str]],
+    ) -> list[dict[str, Any]]:
+        """Entries of sanction checks, one per subject: (kind, id, BLOCK|ALLOW, entry ids).
+        The same columns as :meth:`rows`, built without the per-access bookkeeping a batch of
+        10,000 would otherwise pay for."""
+        principal = context.principal
+        common = {
+            "occurred_at": datetime.now(UTC),
+            "request_id": context.request_id,
+            "user_id": principal.sub,
+            "org": principal.org,
+            "roles": " ".join(principal.roles),
+            "case_number": None,
+            "action": "SANCTION_CHECK",
+            "flags": "",
+            "redacted_at": None,
+        }
+        client = context.client
+        out = []
+        for (kind, _, decision, entries), (cipher, index) in zip(checks, sealed, strict=True):
+            content = content_json(
+                {
+                    "subject": cipher,
+                    "client": client,
+                    "detail": {"matter": matter, "entries": entries},
+                }
+            ).decode()
+            salt = new_salt()
+            out.append(
+                {
+                    **common,
+                    "subject_kind": kind,
+                    "subject_index": index,
+                    "outcome": decision,
+                    "content": content,
+                    "salt": salt,
+                    "content_hash": content_hash(salt, content),
+                }
+            )
+        return out
+
     async def record_system(
         self,
         *,
@@ -188,7 +274,7 @@ class AuditLog:
         """An entry for what the hub did on its own (order delivery, lapse, a waiting order
         taking effect): the actor is the hub."""
         now = datetime.now(UTC)
-        content = canonical(
+        content = content_json(
             {
                 "subject": self.keys.encrypt(subject_id) if subject_id else None,
                 "detail": detail,
@@ -242,7 +328,7 @@ class AuditLog:
                 rows = [row for rs, _, _ in batch for row in rs]
                 try:
                     async with self.engine.begin() as conn:
-                        await conn.execute(audit_entries.insert(), rows)
+                        await insert_entries(conn, rows)
                         for _, also, _ in batch:
                             for fn in also:
                                 await fn(conn)

@@ -32,7 +32,7 @@ class HubContext:
     started: float = field(default_factory=time.perf_counter)
     audit_subjects: list[AccessRecord] = field(default_factory=list)  # subjects touched
     audit_recorded: int = 0  # how many of them are written already
-    audit_also: list[Any] = field(default_factory=list)  # fn(conn) to run with the audit write
+    audit_writes: list[Any] = field(default_factory=list)  # audit writes under way (futures)
     connection_params: dict[str, Any] | None = None  # websocket connection_init payload
 
 

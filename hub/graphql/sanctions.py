@@ -239,9 +239,7 @@ def subject_of(subject: SubjectInput, argument: str = "subject") -> tuple[str, s
             return "PERSON", validate_id_number(subject.id_number.strip())
         return "ENTERPRISE", validate_uscc((subject.uscc or "").strip())
     except InvalidIdentifier as exc:
-        raise BadUserInput(
-            f"{argument}: {exc}", argument=argument, rule=getattr(exc, "rule", "IDENTIFIER")
-        ) from None
+        raise BadUserInput(f"{argument}: {exc}", argument=argument, rule=exc.rule) from None
 
 
 def _matter(info: Info, code: str) -> Matter:
@@ -376,78 +374,123 @@ def _audit(info: Info, action: str, row: dict[str, Any], detail: dict[str, Any])
 # --- approval systems: checks ------------------------------------------------------------------
 
 
-async def check_many(
-    info: Info, subjects: list[SubjectInput], matter_code: str
-) -> list[SanctionCheckResult]:
-    c = ctx(info)
-    matter = _matter(info, matter_code)
-    if len(subjects) > service.MAX_CHECK:
+def _keyed(
+    matter: Matter,
+    subjects: list[SubjectInput],
+    id_numbers: list[str],
+    usccs: list[str],
+) -> list[tuple[str, str]]:
+    """(kind, id) of every subject asked, in order: subjects, then idNumbers, then usccs."""
+    total = len(subjects) + len(id_numbers) + len(usccs)
+    if total > service.MAX_CHECK:
         raise BadUserInput(
-            f"at most {service.MAX_CHECK:,} subjects per check, got {len(subjects):,}; split it",
+            f"at most {service.MAX_CHECK:,} subjects per check, got {total:,}; split it",
             argument="subjects",
             rule="BATCH_SIZE",
         )
-    if not subjects:
-        return []
-    keyed = []
-    for i, subject in enumerate(subjects):
-        kind, subject_id = subject_of(subject, f"subjects[{i}]")
+    keyed = [subject_of(s, f"subjects[{i}]") for i, s in enumerate(subjects)]
+    today = date.today()
+    for argument, kind, values, validate in (
+        ("idNumbers", "PERSON", id_numbers, lambda v: validate_id_number(v, today=today)),
+        ("usccs", "ENTERPRISE", usccs, validate_uscc),
+    ):
+        for i, value in enumerate(values):
+            try:
+                keyed.append((kind, validate(value)))
+            except InvalidIdentifier as exc:
+                raise BadUserInput(
+                    f"{argument}[{i}]: {exc}", argument=f"{argument}[{i}]", rule=exc.rule
+                ) from None
+    for i, (kind, _) in enumerate(keyed):
         if kind not in matter.subjects:
             raise BadUserInput(
-                f"subjects[{i}]: matter {matter.code} applies to"
+                f"subject {i}: matter {matter.code} applies to"
                 f" {' and '.join(matter.subjects)} only",
-                argument=f"subjects[{i}]",
+                argument="subjects",
                 rule="MATTER_SUBJECT_KIND",
             )
-        keyed.append((kind, subject_id))
-    found = await c.runtime.sources["court"].sanction_matches(
-        matter, [subject_id for _, subject_id in keyed]
-    )
+    return keyed
+
+
+async def check_many(
+    info: Info,
+    subjects: list[SubjectInput],
+    matter_code: str,
+    id_numbers: list[str] | None = None,
+    usccs: list[str] | None = None,
+) -> list[SanctionCheckResult]:
+    c = ctx(info)
+    matter = _matter(info, matter_code)
+    keyed = _keyed(matter, subjects, id_numbers or [], usccs or [])
+    if not keyed:
+        return []
+    ids = [subject_id for _, subject_id in keyed]
+    lookup = asyncio.ensure_future(c.runtime.sources["court"].sanction_matches(matter, ids))
+    # While the database searches the lists (on its own thread), seal the subjects for the
+    # audit log, a slice at a time so the search gets going: encryption and blind index do not
+    # depend on the answer.
+    sealed: list[tuple[str, str]] = []
+    for start in range(0, len(ids), 500):
+        await asyncio.sleep(0)
+        sealed += c.runtime.audit.seal(ids[start : start + 500])
+    found = await lookup
+    kinds = {k.value: k for k in SubjectKind}
     results = []
+    checks = []
     decisions: Counter[str] = Counter()
-    path_key = info.path.key
-    for i, (kind, subject_id) in enumerate(keyed):
-        hits = found.get(subject_id, [])
-        decision = "BLOCK" if hits else "ALLOW"
-        decisions[decision] += 1
-        results.append(
-            SanctionCheckResult(
-                subject_kind=SubjectKind(kind),
-                subject_id=subject_id,
-                matter=matter.code,
-                decision=SanctionDecision(decision),
-                entries=[
-                    SanctionMatch(
-                        entry_id=m.entry_id,
-                        list=SanctionList(m.list),
-                        court_code=m.court_code,
-                        court_name=m.court_name,
-                        case_number=m.case_number,
-                        published_on=m.published_on,
-                        role=m.role,
-                        via_uscc=m.via_uscc,
-                        via_name=m.via_name,
-                    )
-                    for m in hits
-                ],
-                legal_basis=matter.legal_basis if hits else None,
+    for kind, subject_id in keyed:
+        hits = found.get(subject_id)
+        if hits:
+            decisions["BLOCK"] += 1
+            checks.append((kind, subject_id, "BLOCK", [m.entry_id for m in hits]))
+            results.append(
+                SanctionCheckResult(
+                    subject_kind=kinds[kind],
+                    subject_id=subject_id,
+                    matter=matter.code,
+                    decision=SanctionDecision.BLOCK,
+                    entries=[_match(m) for m in hits],
+                    legal_basis=matter.legal_basis,
+                )
+            )
+        else:
+            decisions["ALLOW"] += 1
+            checks.append((kind, subject_id, "ALLOW", []))
+            results.append(
+                SanctionCheckResult(
+                    subject_kind=kinds[kind],
+                    subject_id=subject_id,
+                    matter=matter.code,
+                    decision=SanctionDecision.ALLOW,
+                    entries=[],
+                    legal_basis=None,
+                )
+            )
+    # One audit entry per subject, with the counts in the same transaction. The write starts
+    # now, while GraphQL lays out the answer, and the answer leaves only once it is committed.
+    c.audit_writes.append(
+        asyncio.ensure_future(
+            c.runtime.audit.append(
+                c.runtime.audit.check_rows(c, matter.code, checks, sealed),
+                also=[service.counter(_now().date(), c.principal.org, matter.code, dict(decisions))],
             )
         )
-        c.audit_subjects.append(
-            AccessRecord(
-                action="SANCTION_CHECK",
-                subject_kind=kind,
-                subject_id=subject_id,
-                case_number=None,
-                path=(path_key, i),
-                outcome=decision,
-                detail={"matter": matter.code, "entries": [m.entry_id for m in hits]},
-            )
-        )
-    c.audit_also.append(
-        service.counter(_now().date(), c.principal.org, matter.code, dict(decisions))
     )
     return results
+
+
+def _match(m: service.Match) -> SanctionMatch:
+    return SanctionMatch(
+        entry_id=m.entry_id,
+        list=SanctionList(m.list),
+        court_code=m.court_code,
+        court_name=m.court_name,
+        case_number=m.case_number,
+        published_on=m.published_on,
+        role=m.role,
+        via_uscc=m.via_uscc,
+        via_name=m.via_name,
+    )
 
 
 # --- the change feed ---------------------------------------------------------------------------

@@ -75,17 +75,24 @@ class HubGraphQLView(GraphQL):
 
     async def process_result(self, request: Any, result: Any) -> Any:
         context = getattr(request.state, "hub_context", None)
-        if context is not None and len(context.audit_subjects) > context.audit_recorded:
+        if context is not None and (
+            len(context.audit_subjects) > context.audit_recorded or context.audit_writes
+        ):
             # Every subject touched is on record before anything about it leaves (fail closed).
             audit = context.runtime.audit
             fresh = context.audit_subjects[context.audit_recorded :]
             context.audit_recorded = len(context.audit_subjects)
-            also, context.audit_also = context.audit_also, []
+            started, context.audit_writes = context.audit_writes, []
             try:
-                await audit.append(
-                    audit.rows(context, fresh, result.data, result.errors or ()), also=also
-                )
+                await audit.append(audit.rows(context, fresh, result.data, result.errors or ()))
+                for write in started:  # writes resolvers began (batch sanction checks)
+                    await write
             except AuditUnavailable as exc:
+                for write in started:
+                    if not write.done():
+                        write.cancel()
+                    elif not write.cancelled():
+                        write.exception()  # retrieved: the answer below reports it
                 return {
                     "data": None,
                     "errors": [{"message": exc.message, "extensions": exc.extensions}],

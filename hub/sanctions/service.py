@@ -67,6 +67,8 @@ class Match:
 
 
 _E, _P, _C = sanction_entries.c, sanction_entry_persons.c, courts.c
+# Literal conditions: a KeyedQuery binds only its keys.
+_ACTIVE = text("sanction_entries.status = 'ACTIVE'")
 _DIRECT = KeyedQuery(
     select(
         _E.subject_id,
@@ -78,7 +80,7 @@ _DIRECT = KeyedQuery(
         _E.published_on,
     )
     .select_from(sanction_entries.join(courts, _C.code == _E.court_code))
-    .where(_E.status == "ACTIVE")
+    .where(_ACTIVE)
     .order_by(_E.published_on, _E.id),
     _E.subject_id,
 )
@@ -100,7 +102,7 @@ _EXTENDED = KeyedQuery(
             courts, _C.code == _E.court_code
         )
     )
-    .where(_E.status == "ACTIVE", _E.subject_kind == "ENTERPRISE")
+    .where(_ACTIVE, text("sanction_entries.subject_kind = 'ENTERPRISE'"))
     .order_by(_E.published_on, _E.id),
     _P.id_number,
 )
