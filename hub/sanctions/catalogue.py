@@ -47,7 +47,10 @@ def load_catalogue(policy_dir: Path) -> dict[str, Matter]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CatalogueError(f"{path}: not valid TOML ({exc})") from None
     matters: dict[str, Matter] = {}
-    for i, raw in enumerate(document.get("matter", []), start=1):
+    entries = document.get("matter", [])
+    if not isinstance(entries, list):
+        raise CatalogueError(f"{path}: matter must be an array of tables ([[matter]])")
+    for i, raw in enumerate(entries, start=1):
         where = f"{path}: matter {i}"
         if not isinstance(raw, dict):
             raise CatalogueError(f"{where}: must be a table")
@@ -58,6 +61,8 @@ def load_catalogue(policy_dir: Path) -> dict[str, Matter]:
             if not isinstance(raw.get(key), str) or not raw[key].strip():
                 raise CatalogueError(f"{where}: {key} must be a non-empty string")
         code = raw["code"]
+        if code != code.strip():
+            raise CatalogueError(f"{where}: code {code!r} has blanks around it")
         if code in matters:
             raise CatalogueError(f"{where}: code {code!r} appears twice")
         for key, allowed in (("lists", LISTS), ("subjects", SUBJECT_KINDS), ("extends_to", ROLES)):

@@ -331,13 +331,18 @@ async def changes_after(conn: AsyncConnection, after: int, limit: int) -> list[d
         .order_by(ch.seq)
         .limit(limit)
     )
-    return [dict(r._mapping) for r in rows]
+    return [{**r._mapping, "at": aware(r.at)} for r in rows]
+
+
+def aware(value: datetime) -> datetime:
+    """SQLite hands back timestamps without their zone; they are stored in UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def parse_cursor(cursor: str | None) -> int:
     if cursor is None or cursor == "":
         return 0
-    if not cursor.isdigit() or len(cursor) > 18:
+    if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 18:
         raise BadUserInput(
             f"after must be a cursor this feed returned (digits), got {cursor!r}",
             argument="after",
