@@ -288,7 +288,7 @@ async def publish(info: Info, data: SanctionEntryPublishInput) -> SanctionEntryP
         case = normalize_case_number(data.case_number)
         obligation = _text(data.obligation, "obligation", 500)
         basis = _text(data.legal_basis, "legalBasis", 128)
-        today = _now().date()
+        today = service.court_date(_now())
         if data.published_on > today:
             raise BadUserInput(
                 f"publishedOn {data.published_on} is in the future",
@@ -299,8 +299,14 @@ async def publish(info: Info, data: SanctionEntryPublishInput) -> SanctionEntryP
         if court is None:
             raise Forbidden("only a court publishes sanction entries", reason="NOT_A_COURT")
         async with c.runtime.engine.connect() as conn:
-            party_kind, name = await service.respondent(
+            party_kind, name, filed_on = await service.respondent(
                 conn, court_code=court, case_number=case, subject_id=subject_id
+            )
+        if data.published_on < filed_on:
+            raise BadUserInput(
+                f"publishedOn {data.published_on} is before the case was filed ({filed_on})",
+                argument="publishedOn",
+                rule="BEFORE_FILING",
             )
         if party_kind != kind:
             raise BadUserInput(
@@ -401,12 +407,14 @@ def _keyed(
                 raise BadUserInput(
                     f"{argument}[{i}]: {exc}", argument=f"{argument}[{i}]", rule=exc.rule
                 ) from None
-    for i, (kind, _) in enumerate(keyed):
+    names = [f"subjects[{i}]" for i in range(len(subjects))]
+    names += [f"idNumbers[{i}]" for i in range(len(id_numbers))]
+    names += [f"usccs[{i}]" for i in range(len(usccs))]
+    for name, (kind, _) in zip(names, keyed, strict=True):
         if kind not in matter.subjects:
             raise BadUserInput(
-                f"subject {i}: matter {matter.code} applies to"
-                f" {' and '.join(matter.subjects)} only",
-                argument="subjects",
+                f"{name}: matter {matter.code} applies to {' and '.join(matter.subjects)} only",
+                argument=name,
                 rule="MATTER_SUBJECT_KIND",
             )
     return keyed
@@ -472,7 +480,11 @@ async def check_many(
         asyncio.ensure_future(
             c.runtime.audit.append(
                 c.runtime.audit.check_rows(c, matter.code, checks, sealed),
-                also=[service.counter(_now().date(), c.principal.org, matter.code, dict(decisions))],
+                also=[
+                    service.counter(
+                        service.court_date(_now()), c.principal.org, matter.code, dict(decisions)
+                    )
+                ],
             )
         )
     )

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -27,6 +28,13 @@ from hub.sanctions.models import (
 from hub.sanctions.records import SanctionEntryRecord
 
 PREFIX = {"DISHONEST": "SX", "CONSUMPTION_RESTRICTION": "XF"}
+COURT_ZONE = ZoneInfo("Asia/Shanghai")  # the courts' calendar: dates of entries and counts
+
+
+def court_date(moment: datetime) -> date:
+    return moment.astimezone(COURT_ZONE).date()
+
+
 MAX_CHECK = 10_000
 
 _ENTRY = KeyedQuery(
@@ -182,11 +190,12 @@ async def _serialise(conn: AsyncConnection) -> None:
 
 async def respondent(
     conn: AsyncConnection, *, court_code: str, case_number: str, subject_id: str
-) -> tuple[str, str]:
-    """(kind, name) of ``subject_id`` as a 被执行人 of an open case of ``court_code``."""
+) -> tuple[str, str, date]:
+    """(kind, name, the case's filing date) of ``subject_id`` as a 被执行人 of an open case of
+    ``court_code``."""
     case = (
         await conn.execute(
-            select(cases.c.id, cases.c.court_code, cases.c.status).where(
+            select(cases.c.id, cases.c.court_code, cases.c.status, cases.c.filed_on).where(
                 cases.c.case_number == case_number
             )
         )
@@ -211,7 +220,7 @@ async def respondent(
             f"{subject_id} is not a 被执行人 (respondent) of case {case_number}",
             reason="NOT_A_RESPONDENT",
         )
-    return party.subject_kind, party.name
+    return party.subject_kind, party.name, case.filed_on
 
 
 async def _next_id(conn: AsyncConnection, list_: str, court_code: str, year: int) -> str:
@@ -299,7 +308,7 @@ async def revoke(
         raise Forbidden(f"entry {entry_id} was published by another court", reason="OTHER_COURT")
     if row["status"] != "ACTIVE":
         raise Conflict(f"entry {entry_id} is {row['status']}; only an ACTIVE entry can be revoked")
-    today = now.astimezone(UTC).date()
+    today = court_date(now)
     await conn.execute(
         update(sanction_entries)
         .where(sanction_entries.c.id == entry_id)
