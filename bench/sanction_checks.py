@@ -182,6 +182,13 @@ def main() -> None:
     ap.add_argument(
         "--listed", type=float, default=0.1, help="share of the batch that is restricted (0-1)"
     )
+    ap.add_argument(
+        "--pause",
+        type=float,
+        default=3.0,
+        help="seconds between rounds, for the audit integrator to take in the last batch's"
+        " 10,000 entries (0: back to back, the integrator's work overlapping the next round)",
+    )
     args = ap.parse_args()
 
     pg = os.environ.get("HUB_DATABASE_URL", "").startswith("postgres")
@@ -224,6 +231,7 @@ def main() -> None:
         headers = {"Authorization": f"Bearer {token}"}
         with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
             for round_ in range(args.rounds + 1):  # the first round warms up
+                time.sleep(args.pause if round_ else 0)
                 body = {
                     "query": QUERY,
                     "variables": {
@@ -256,6 +264,7 @@ def main() -> None:
         "max_s": round(timings[-1], 3),
         "min_s": round(timings[0], 3),
         "blocked_per_batch": blocked[0],
+        "pause_s": args.pause,
         "calibration_s": [round(c, 3) for c in calibration],
         "database": Settings.from_env(env).database_url.split(":", 1)[0],
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",

@@ -115,6 +115,8 @@ class KeyedQuery:
     _MARK = "__[POSTCOMPILE___keys]"
 
     def __init__(self, stmt: Select[Any], key: Any) -> None:
+        self.base = stmt  # without the key condition
+        self.key = key
         self.stmt = stmt.where(key.in_(bindparam("__keys", expanding=True)))
         self._compiled: dict[tuple[str, int], str] = {}
         self._processors: dict[str, list[Any] | None] = {}

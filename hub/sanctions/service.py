@@ -11,7 +11,19 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, and_, func, insert, select, text, update
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    String,
+    and_,
+    any_,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -116,12 +128,22 @@ _EXTENDED = KeyedQuery(
 )
 
 
+def _rows(conn: Connection, query: KeyedQuery, keys: Sequence[str]) -> list[Any]:
+    """``query`` for ``keys``: chunked IN lists on SQLite, one ``= ANY(array)`` on PostgreSQL
+    (a single statement whatever the number of keys, planned once)."""
+    if conn.dialect.name != "postgresql":
+        return query.rows(conn, keys)
+    key = query.key
+    stmt = query.base.where(key == any_(bindparam("keys", type_=ARRAY(String))))
+    return list(conn.execute(stmt, {"keys": list(dict.fromkeys(keys))}))
+
+
 def matches(conn: Connection, matter: Matter, subjects: Sequence[str]) -> dict[str, list[Match]]:
     """The active entries restricting each subject for ``matter`` (absent: none)."""
     out: dict[str, list[Match]] = {}
     lists = set(matter.lists)
-    for subject_id, list_, entry_id, court, court_name, case, published in _DIRECT.rows(
-        conn, subjects
+    for subject_id, list_, entry_id, court, court_name, case, published in _rows(
+        conn, _DIRECT, subjects
     ):
         if list_ in lists:
             out.setdefault(subject_id, []).append(
@@ -129,7 +151,7 @@ def matches(conn: Connection, matter: Matter, subjects: Sequence[str]) -> dict[s
             )
     if matter.extends_to:
         roles = set(matter.extends_to)
-        for row in _EXTENDED.rows(conn, subjects):
+        for row in _rows(conn, _EXTENDED, subjects):
             person, list_, entry_id, court, court_name, case, published, role, uscc, name = row
             if list_ in lists and role in roles:
                 out.setdefault(person, []).append(
