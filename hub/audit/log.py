@@ -211,6 +211,18 @@ class AuditLog:
             )
         return out
 
+    async def record_in(self, conn: Any, context: Any, accesses: Sequence[AccessRecord]) -> None:
+        """Write entries in the caller's transaction: a change (an order's transition, a list
+        entry) and its audit entry are committed together or not at all."""
+        try:
+            await insert_entries(conn, self.rows(context, accesses, None, ()))
+        except Exception as exc:
+            log.error("audit write in a transaction failed: %s", type(exc).__name__)
+            raise AuditUnavailable(
+                "the audit log cannot be written, so nothing was changed; try again later or"
+                " tell the operator"
+            ) from exc
+
     def seal(self, subject_ids: Sequence[str]) -> list[tuple[str, str]]:
         """(ciphertext, blind index) of each subject id, for :meth:`check_rows`."""
         encrypt, index = self.keys.encrypt, self.keys.blind_index

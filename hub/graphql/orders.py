@@ -54,6 +54,7 @@ class FreezeOrderStatus(Enum):
 
 @strawberry.enum
 class FreezeOrderErrorCode(Enum):
+    AUDIT_UNAVAILABLE = "AUDIT_UNAVAILABLE"
     BAD_USER_INPUT = "BAD_USER_INPUT"
     FORBIDDEN = "FORBIDDEN"
     PURPOSE_REQUIRED = "PURPOSE_REQUIRED"
@@ -196,21 +197,25 @@ def owner_kind(owner_id: str) -> str:
     return "PERSON"
 
 
-def _audit(info: Info, action: str, order: dict[str, Any], detail: dict[str, Any]) -> None:
-    ctx(info).audit_subjects.append(
-        AccessRecord(
-            action=action,
-            subject_kind=owner_kind(order["owner_id"]),
-            subject_id=order["owner_id"],
-            case_number=order["case_number"],
-            path=(info.path.key,),
-            detail={
-                "order": order["id"],
-                "asset": f"{order['asset_type']}:{order['asset_id']}",
-                **detail,
-            },
-        )
+async def _audit(
+    conn: Any, info: Info, action: str, order: dict[str, Any], detail: dict[str, Any]
+) -> None:
+    """The action's audit entry, in the action's own transaction (both or neither)."""
+    c = ctx(info)
+    access = AccessRecord(
+        action=action,
+        subject_kind=owner_kind(order["owner_id"]),
+        subject_id=order["owner_id"],
+        case_number=order["case_number"],
+        path=(info.path.key,),
+        outcome="OK",
+        detail={
+            "order": order["id"],
+            "asset": f"{order['asset_type']}:{order['asset_id']}",
+            **detail,
+        },
     )
+    await c.runtime.audit.record_in(conn, c, [access])
 
 
 async def _asset_owners(info: Info, asset_type: str, asset_id: str) -> list[str]:
@@ -267,9 +272,11 @@ async def submit(info: Info, data: FreezeOrderSubmitInput) -> FreezeOrderPayload
                 now=service.utcnow(),
                 keys=c.runtime.order_keys,
             )
+            await _audit(
+                conn, info, "ORDER_SUBMIT", row, {"kind": row["kind"], "termDays": row["term_days"]}
+            )
     except HubError as exc:
         return _failed(exc)
-    _audit(info, "ORDER_SUBMIT", row, {"kind": row["kind"], "termDays": row["term_days"]})
     return FreezeOrderPayload(order=_order(row))
 
 
@@ -281,10 +288,10 @@ async def _act(info: Info, order_id: str, action: str, fn: Any, **kw: Any) -> Fr
             await lock_for_write(conn)
             await fn(conn, order_id, actor=c.principal.sub, now=service.utcnow(), **kw)
             row = await service.get_order(conn, order_id)
+            detail = {k: str(v) for k, v in kw.items() if k not in ("keys", "court_code", "agency")}
+            await _audit(conn, info, action, row, detail)
     except HubError as exc:
         return _failed(exc)
-    detail = {k: str(v) for k, v in kw.items() if k not in ("keys", "court_code", "agency")}
-    _audit(info, action, row, detail)
     return FreezeOrderPayload(order=_order(row))
 
 

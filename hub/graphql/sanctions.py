@@ -21,7 +21,7 @@ from strawberry.types import Info
 from connectors.base.identifiers import InvalidIdentifier, validate_id_number, validate_uscc
 from hub.audit.entries import AccessRecord
 from hub.db.engine import lock_for_write
-from hub.errors import BadUserInput, ConnectorFailed, Forbidden, HubError
+from hub.errors import BadUserInput, Forbidden, HubError
 from hub.federation import lookups as L
 from hub.graphql.context import ctx
 from hub.graphql.enums import SanctionList, SanctionStatus, SubjectKind
@@ -48,6 +48,7 @@ class SanctionStatsGroup(Enum):
 
 @strawberry.enum
 class SanctionErrorCode(Enum):
+    AUDIT_UNAVAILABLE = "AUDIT_UNAVAILABLE"
     BAD_USER_INPUT = "BAD_USER_INPUT"
     FORBIDDEN = "FORBIDDEN"
     NOT_FOUND = "NOT_FOUND"
@@ -332,11 +333,9 @@ async def publish(info: Info, data: SanctionEntryPublishInput) -> SanctionEntryP
                 persons=persons,
                 now=_now(),
             )
-    except ConnectorFailed as exc:
-        return _failed(exc)
+            await _audit(conn, info, "SANCTION_PUBLISH", row, {"persons": len(persons)})
     except HubError as exc:
         return _failed(exc)
-    _audit(info, "SANCTION_PUBLISH", row, {"persons": len(persons)})
     return SanctionEntryPayload(entry=_entry(row))
 
 
@@ -357,24 +356,27 @@ async def revoke(info: Info, entry_id: str, reason: str) -> SanctionEntryPayload
                 actor=c.principal.sub,
                 now=_now(),
             )
+            await _audit(conn, info, "SANCTION_REVOKE", row, {"reason": reason})
     except HubError as exc:
         return _failed(exc)
-    _audit(info, "SANCTION_REVOKE", row, {"reason": reason})
     return SanctionEntryPayload(entry=_entry(row))
 
 
-def _audit(info: Info, action: str, row: dict[str, Any], detail: dict[str, Any]) -> None:
-    ctx(info).audit_subjects.append(
-        AccessRecord(
-            action=action,
-            subject_kind=row["subject_kind"],
-            subject_id=row["subject_id"],
-            case_number=row["case_number"],
-            path=(info.path.key,),
-            outcome="OK",
-            detail={"entry": row["id"], "list": row["list"], **detail},
-        )
+async def _audit(
+    conn: Any, info: Info, action: str, row: dict[str, Any], detail: dict[str, Any]
+) -> None:
+    """The change's audit entry, in the change's own transaction."""
+    c = ctx(info)
+    access = AccessRecord(
+        action=action,
+        subject_kind=row["subject_kind"],
+        subject_id=row["subject_id"],
+        case_number=row["case_number"],
+        path=(info.path.key,),
+        outcome="OK",
+        detail={"entry": row["id"], "list": row["list"], **detail},
     )
+    await c.runtime.audit.record_in(conn, c, [access])
 
 
 # --- approval systems: checks ------------------------------------------------------------------

@@ -1156,3 +1156,41 @@ async def test_a_check_fails_closed_when_the_audit_log_cannot_be_written(
     after = await stats(api, tokens["auditor-sun"], "MATTER")
     old = before.get("LH-LAND", (0, 0))
     assert (after["LH-LAND"][0] - old[0], after["LH-LAND"][1] - old[1]) == (1, 1)
+
+
+async def test_a_publication_is_not_kept_when_its_audit_entry_cannot_be_written(
+    api: Api, app: Any, demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a respondent off the lists, and an audit log that refuses writes
+    import hub.audit.log as audit_log
+
+    party = await a_free_party(app, "PERSON", demo)
+
+    async def refuse(conn: Any, rows: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(audit_log, "insert_entries", refuse)
+    async with app.state.runtime.engine.connect() as conn:
+        before = (
+            await conn.execute(
+                select(func.count())
+                .select_from(sanction_entries)
+                .where(sanction_entries.c.subject_id == party["id"])
+            )
+        ).scalar()
+    # when the judge publishes an entry
+    body = await api.query(PUBLISH, {"input": publish_input("DISHONEST", party)})
+    monkeypatch.undo()
+    # then the answer says the audit log is unavailable and no entry was kept
+    payload = body["data"]["sanctionEntryPublish"]
+    assert payload["entry"] is None
+    assert payload["errors"][0]["code"] == "AUDIT_UNAVAILABLE"
+    async with app.state.runtime.engine.connect() as conn:
+        after = (
+            await conn.execute(
+                select(func.count())
+                .select_from(sanction_entries)
+                .where(sanction_entries.c.subject_id == party["id"])
+            )
+        ).scalar()
+    assert after == before
