@@ -14,13 +14,17 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 
+from connectors import registry
+from connectors.base.service import agency_app
 from hub.app import create_app
 from hub.auth.tokens import issue_token, load_private_key
 from hub.config import POLICY_DIR, Settings, async_url
 from hub.demo.info import demo_info
 from hub.demo.seed import seed_demo
+from tests.servers import Served
 
 TEST_PERSONS = 600
 TEST_SEED = 7
@@ -222,3 +226,44 @@ async def target(reader: Api, demo: dict[str, Any]) -> dict[str, str]:
         if units:
             return {**sample, "unit": units[0]["unitNumber"]}
     raise AssertionError("no demo sample owns real estate")
+
+
+# --- the agencies: databases, embedded sources, services (connector and interop tests) -------
+
+
+@pytest.fixture(scope="module")
+def databases(settings: Settings) -> Iterator[dict[str, Engine]]:
+    engines = {name: create_engine(settings.connectors[name].url) for name in registry.names()}
+    try:
+        yield engines
+    finally:
+        for engine in engines.values():
+            engine.dispose()
+
+
+@pytest.fixture(scope="module")
+async def sources(settings: Settings) -> AsyncIterator[dict[str, Any]]:
+    opened = {
+        name: registry.get(name).embedded(settings.connectors[name].url)
+        for name in registry.names()
+    }
+    try:
+        yield opened
+    finally:
+        for source in opened.values():
+            source.close()
+
+
+@pytest.fixture(scope="module")
+async def agency_services(sources: dict[str, Any]) -> AsyncIterator[dict[str, Served]]:
+    """Each agency's service (``fyt agency serve``) on loopback, over the embedded sources."""
+    served = {
+        name: Served(agency_app(registry.get(name), source)) for name, source in sources.items()
+    }
+    for server in served.values():
+        await server.start()
+    try:
+        yield served
+    finally:
+        for server in served.values():
+            await server.stop()

@@ -65,3 +65,21 @@ async def serving(app: Any) -> AsyncIterator[Served]:
         yield served
     finally:
         await served.stop()
+
+
+def graphql_ws_scope(app: Any) -> dict[str, Any]:
+    """The ASGI scope of a graphql-transport-ws connection to ``app``'s /graphql."""
+    return {
+        "type": "websocket",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "query_string": b"",
+        "headers": [(b"sec-websocket-protocol", b"graphql-transport-ws")],
+        "subprotocols": ["graphql-transport-ws"],
+        "client": ("127.0.0.1", 1),
+        "server": ("hub.test", 80),
+        "scheme": "ws",
+        "root_path": "",
+        "app": app,
+        "state": {},
+    }

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import Column, Date, Integer, String, Table, delete, func, insert, select
+
 ACTIVE = ("EFFECTIVE", "WAITING")
 STATUSES = ("EFFECTIVE", "WAITING", "RELEASED", "EXPIRED")
 KINDS = ("SEIZE", "FREEZE")
@@ -77,8 +79,6 @@ class Annotation:
 
 def annotation_table(name: str, metadata: Any, asset_column: str, length: int) -> Any:
     """The table an agency keeps its judicial annotations in, one row per court order."""
-    from sqlalchemy import Column, Date, Integer, String, Table
-
     return Table(
         name,
         metadata,
@@ -97,8 +97,6 @@ def annotation_table(name: str, metadata: Any, asset_column: str, length: int) -
 
 def store_annotation(conn: Any, table: Any, asset_column: str, a: Annotation) -> bool:
     """Insert or replace the row of ``a.order_id``; True when the asset has an active measure."""
-    from sqlalchemy import delete, func, insert, select
-
     conn.execute(delete(table).where(table.c.order_id == a.order_id))
     values = a.to_json() | {"start_date": a.start_date, "end_date": a.end_date}
     values[asset_column] = values.pop("asset_id")

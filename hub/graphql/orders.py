@@ -21,6 +21,7 @@ from hub.db.engine import lock_for_write
 from hub.errors import HubError
 from hub.federation import lookups as L
 from hub.graphql.context import ctx
+from hub.graphql.payloads import error_fields, text_argument
 from hub.identifiers import normalize_case_number
 from hub.orders import service
 from hub.policy.subjects import purpose_verdicts
@@ -160,33 +161,7 @@ def _order(row: dict[str, Any]) -> FreezeOrder:
 
 
 def _failed(exc: HubError) -> FreezeOrderPayload:
-    code = (
-        FreezeOrderErrorCode(exc.code)
-        if exc.code in FreezeOrderErrorCode.__members__
-        else FreezeOrderErrorCode.BAD_USER_INPUT
-    )
-    return FreezeOrderPayload(
-        errors=[
-            FreezeOrderError(
-                code=code,
-                message=exc.message,
-                field=exc.extra.get("argument"),
-                reason=exc.extra.get("reason"),
-                rule=exc.extra.get("rule"),
-            )
-        ]
-    )
-
-
-def _text(value: str, name: str, limit: int = 64) -> str:
-    from hub.errors import BadUserInput
-
-    value = (value or "").strip()
-    if not value or len(value) > limit:
-        raise BadUserInput(
-            f"{name} must be 1 to {limit} characters", argument=name, rule="TEXT_LENGTH"
-        )
-    return value
+    return FreezeOrderPayload(errors=[FreezeOrderError(**error_fields(exc, FreezeOrderErrorCode))])
 
 
 def owner_kind(owner_id: str) -> str:
@@ -237,16 +212,16 @@ async def submit(info: Info, data: FreezeOrderSubmitInput) -> FreezeOrderPayload
     try:
         case = normalize_case_number(data.case_number)
         asset_type = data.asset.type.value
-        asset_id = _text(data.asset.id, "asset.id", 32)
+        asset_id = text_argument(data.asset.id, "asset.id", 32)
         term = service.check_term(asset_type, data.term_days)
         payload = {
             "kind": data.kind.value,
             "assetType": asset_type,
             "assetId": asset_id,
             "caseNumber": case,
-            "rulingNumber": _text(data.ruling_number, "rulingNumber"),
+            "rulingNumber": text_argument(data.ruling_number, "rulingNumber"),
             "termDays": term,
-            "idempotencyKey": _text(data.idempotency_key, "idempotencyKey"),
+            "idempotencyKey": text_argument(data.idempotency_key, "idempotencyKey"),
         }
         owners = await _asset_owners(info, asset_type, asset_id)
         if not owners:
@@ -306,8 +281,8 @@ async def _court_action(
 async def release(info: Info, order_id: str, data: FreezeOrderReleaseInput) -> FreezeOrderPayload:
     try:
         ruling, reason = (
-            _text(data.ruling_number, "rulingNumber"),
-            _text(data.reason, "reason", 200),
+            text_argument(data.ruling_number, "rulingNumber"),
+            text_argument(data.reason, "reason", 200),
         )
     except HubError as exc:
         return _failed(exc)
@@ -318,7 +293,7 @@ async def release(info: Info, order_id: str, data: FreezeOrderReleaseInput) -> F
 
 async def renew(info: Info, order_id: str, data: FreezeOrderRenewInput) -> FreezeOrderPayload:
     try:
-        ruling = _text(data.ruling_number, "rulingNumber")
+        ruling = text_argument(data.ruling_number, "rulingNumber")
     except HubError as exc:
         return _failed(exc)
     return await _court_action(
@@ -334,7 +309,7 @@ async def _agency_action(
 
 async def accept(info: Info, order_id: str, receipt: ReceiptInput) -> FreezeOrderPayload:
     try:
-        number = _text(receipt.document_number, "receipt.documentNumber")
+        number = text_argument(receipt.document_number, "receipt.documentNumber")
     except HubError as exc:
         return _failed(exc)
     return await _agency_action(
@@ -350,7 +325,7 @@ async def accept(info: Info, order_id: str, receipt: ReceiptInput) -> FreezeOrde
 
 async def reject(info: Info, order_id: str, reason: str) -> FreezeOrderPayload:
     try:
-        text = _text(reason, "reason", 200)
+        text = text_argument(reason, "reason", 200)
     except HubError as exc:
         return _failed(exc)
     return await _agency_action(info, order_id, "ORDER_REJECT", service.reject, reason=text)

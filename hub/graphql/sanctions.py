@@ -25,6 +25,7 @@ from hub.errors import BadUserInput, Forbidden, HubError
 from hub.federation import lookups as L
 from hub.graphql.context import ctx
 from hub.graphql.enums import SanctionList, SanctionStatus, SubjectKind
+from hub.graphql.payloads import error_fields, text_argument
 from hub.identifiers import normalize_case_number
 from hub.sanctions import service
 from hub.sanctions.catalogue import Matter
@@ -182,22 +183,7 @@ class SanctionStatsRow:
 
 
 def _failed(exc: HubError) -> SanctionEntryPayload:
-    code = (
-        SanctionErrorCode(exc.code)
-        if exc.code in SanctionErrorCode.__members__
-        else SanctionErrorCode.BAD_USER_INPUT
-    )
-    return SanctionEntryPayload(
-        errors=[
-            SanctionError(
-                code=code,
-                message=exc.message,
-                field=exc.extra.get("argument"),
-                reason=exc.extra.get("reason"),
-                rule=exc.extra.get("rule"),
-            )
-        ]
-    )
+    return SanctionEntryPayload(errors=[SanctionError(**error_fields(exc, SanctionErrorCode))])
 
 
 def _entry(row: dict[str, Any]) -> SanctionListEntry:
@@ -216,15 +202,6 @@ def _entry(row: dict[str, Any]) -> SanctionListEntry:
         revoked_on=row["revoked_on"],
         revoke_reason=row["revoke_reason"],
     )
-
-
-def _text(value: str, name: str, limit: int) -> str:
-    value = (value or "").strip()
-    if not value or len(value) > limit:
-        raise BadUserInput(
-            f"{name} must be 1 to {limit} characters", argument=name, rule="TEXT_LENGTH"
-        )
-    return value
 
 
 def subject_of(subject: SubjectInput, argument: str = "subject") -> tuple[str, str]:
@@ -287,8 +264,8 @@ async def publish(info: Info, data: SanctionEntryPublishInput) -> SanctionEntryP
     try:
         kind, subject_id = subject_of(data.subject, "subject")
         case = normalize_case_number(data.case_number)
-        obligation = _text(data.obligation, "obligation", 500)
-        basis = _text(data.legal_basis, "legalBasis", 128)
+        obligation = text_argument(data.obligation, "obligation", 500)
+        basis = text_argument(data.legal_basis, "legalBasis", 128)
         today = service.court_date(_now())
         if data.published_on > today:
             raise BadUserInput(
@@ -342,7 +319,7 @@ async def publish(info: Info, data: SanctionEntryPublishInput) -> SanctionEntryP
 async def revoke(info: Info, entry_id: str, reason: str) -> SanctionEntryPayload:
     c = ctx(info)
     try:
-        reason = _text(reason, "reason", 128)
+        reason = text_argument(reason, "reason", 128)
         court = c.principal.court_code
         if court is None:
             raise Forbidden("only a court revokes sanction entries", reason="NOT_A_COURT")
@@ -350,7 +327,7 @@ async def revoke(info: Info, entry_id: str, reason: str) -> SanctionEntryPayload
             await lock_for_write(conn)
             row = await service.revoke(
                 conn,
-                _text(entry_id, "id", 32),
+                text_argument(entry_id, "id", 32),
                 court_code=court,
                 reason=reason,
                 actor=c.principal.sub,

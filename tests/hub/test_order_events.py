@@ -24,6 +24,7 @@ from hub.orders.models import freeze_order_events, freeze_orders
 from hub.orders.worker import deliver_pending
 from tests.conftest import Api
 from tests.hub.test_orders import SUBMIT, submit_input
+from tests.servers import graphql_ws_scope
 
 SUBSCRIBE = "subscription($case: String!) { freezeOrderEvents(caseNumber: $case) { orderId event caseNumber agency } }"
 
@@ -123,20 +124,7 @@ async def connection_init(app: Any, token: str | None) -> list[dict[str, Any]]:
         if message["type"] in ("websocket.close", "websocket.send"):
             inbox.put_nowait({"type": "websocket.disconnect", "code": 1000})
 
-    scope = {
-        "type": "websocket",
-        "path": "/graphql",
-        "raw_path": b"/graphql",
-        "query_string": b"",
-        "headers": [(b"sec-websocket-protocol", b"graphql-transport-ws")],
-        "subprotocols": ["graphql-transport-ws"],
-        "client": ("127.0.0.1", 1),
-        "server": ("hub.test", 80),
-        "scheme": "ws",
-        "root_path": "",
-        "app": app,
-        "state": {},
-    }
+    scope = graphql_ws_scope(app)
     await asyncio.wait_for(app(scope, receive, send), 10)
     return [m for m in sent if m["type"] != "websocket.accept"]
 

@@ -20,6 +20,7 @@ from hub.cases.models import case_parties, cases
 from hub.sanctions.models import sanction_changes, sanction_entries
 from tests.conftest import Api
 from tests.hub.test_order_events import connection_init, context_for, schema_of
+from tests.servers import graphql_ws_scope
 
 COURT = "370602"
 
@@ -535,20 +536,7 @@ async def test_the_feed_over_a_websocket(
     async def send(message: dict[str, Any]) -> None:
         outbox.put_nowait(message)
 
-    scope = {
-        "type": "websocket",
-        "path": "/graphql",
-        "raw_path": b"/graphql",
-        "query_string": b"",
-        "headers": [(b"sec-websocket-protocol", b"graphql-transport-ws")],
-        "subprotocols": ["graphql-transport-ws"],
-        "client": ("127.0.0.1", 1),
-        "server": ("hub.test", 80),
-        "scheme": "ws",
-        "root_path": "",
-        "app": app,
-        "state": {},
-    }
+    scope = graphql_ws_scope(app)
     inbox.put_nowait({"type": "websocket.connect"})
     session = asyncio.ensure_future(app(scope, inbox.get, send))
     try:
