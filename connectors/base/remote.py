@@ -344,11 +344,13 @@ class RemoteSource:
                     out[key] = self._selection.decode(lookup.record, value)
         return out
 
-    async def _post(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    async def _request(self, method: str, path: str, body: Any = None) -> httpx.Response:
+        """One HTTP exchange with the agency service; transport failures as connector errors."""
         try:
-            response = await self._client.post(
-                f"{self.url}/graphql",
-                content=orjson.dumps({"query": query, "variables": variables}),
+            return await self._client.request(
+                method,
+                f"{self.url}{path}",
+                content=None if body is None else orjson.dumps(body),
                 headers=self._headers,
             )
         except httpx.TimeoutException as exc:
@@ -357,6 +359,9 @@ class RemoteSource:
             raise ConnectorUnavailable(
                 self.connector, f"{self.connector}: agency unreachable ({type(exc).__name__})"
             ) from exc
+
+    async def _post(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        response = await self._request("POST", "/graphql", {"query": query, "variables": variables})
         if response.status_code != 200:
             raise ConnectorUnavailable(
                 self.connector, f"{self.connector}: agency answered HTTP {response.status_code}"
@@ -384,16 +389,7 @@ class RemoteSource:
 
     async def annotate(self, annotation: Annotation) -> bool:
         """Send a judicial annotation to the agency (it replaces the order's earlier one)."""
-        try:
-            response = await self._client.post(
-                f"{self.url}/annotations",
-                content=orjson.dumps(annotation.to_json()),
-                headers=self._headers,
-            )
-        except httpx.HTTPError as exc:
-            raise ConnectorUnavailable(
-                self.connector, f"{self.connector}: agency unreachable ({type(exc).__name__})"
-            ) from exc
+        response = await self._request("POST", "/annotations", annotation.to_json())
         if response.status_code == 404:
             raise LookupError(response.json().get("error", "unknown asset"))
         if response.status_code != 200:
@@ -405,12 +401,7 @@ class RemoteSource:
 
     async def ping(self) -> None:
         """Raise unless the agency's service answers its health probe."""
-        try:
-            response = await self._client.get(f"{self.url}/healthz", headers=self._headers)
-        except httpx.HTTPError as exc:
-            raise ConnectorUnavailable(
-                self.connector, f"{self.connector}: agency unreachable ({type(exc).__name__})"
-            ) from exc
+        response = await self._request("GET", "/healthz")
         if response.status_code != 200:
             raise ConnectorUnavailable(
                 self.connector, f"{self.connector}: health probe answered {response.status_code}"
