@@ -19,6 +19,7 @@ from starlette.routing import Route, WebSocketRoute
 from hub import __version__
 from hub.audit.integrator import Integrator
 from hub.config import Settings
+from hub.console import console_routes
 from hub.graphql.orders import owner_kind
 from hub.graphql.schema import build_schema
 from hub.graphql.view import GraphQLEndpoint, HubGraphQLView
@@ -67,10 +68,12 @@ def create_app(
     sources: Mapping[str, Any] | None = None,
     reload_on_sighup: bool = False,
     run_worker: bool = False,
+    demo: bool = False,
 ) -> Starlette:
     """Build the hub; ``sources`` replaces named connector sources (tests, fault injection).
 
     With ``reload_on_sighup`` (``fyt serve``), SIGHUP reloads the policy files while serving.
+    ``demo`` (``fyt serve --demo``) lets the console sign in as a demo user.
     """
     schema = build_schema(limits=settings.limits, production=settings.production)
     metrics = Metrics()
@@ -130,7 +133,7 @@ def create_app(
         )
 
     async def index(_: Request) -> RedirectResponse:
-        return RedirectResponse("/graphql")
+        return RedirectResponse("/console/")
 
     app = Starlette(
         routes=[
@@ -140,6 +143,7 @@ def create_app(
             Route("/metrics", metrics_page),
             Route("/graphql", GraphQLEndpoint(view), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", GraphQLEndpoint(view)),
+            *console_routes(demo=demo),
         ],
         lifespan=lifespan,
         middleware=[

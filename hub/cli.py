@@ -93,13 +93,13 @@ def serve(demo: bool, host: str, port: int, persons: int | None, log_level: str)
             f"no JWT public keys at {settings.public_keys_path}; set HUB_JWT_PUBLIC_KEYS or run `fyt keys generate`"
         )
     _audit_keys(settings)  # refuse to start without the audit log's keys
-    click.echo(f"GraphQL: http://{host}:{port}/graphql")
+    click.echo(f"Console: http://{host}:{port}/console/   GraphQL: http://{host}:{port}/graphql")
     pid_file = settings.data_dir / "hub.pid"
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     pid_file.write_text(f"{os.getpid()}\n")
     try:
         uvicorn.run(
-            create_app(settings, reload_on_sighup=True, run_worker=True),
+            create_app(settings, reload_on_sighup=True, run_worker=True, demo=demo),
             host=host,
             port=port,
             log_level=log_level,

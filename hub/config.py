@@ -60,6 +60,16 @@ def _hours(raw: str) -> tuple[str, str]:
     return start.strip(), end.strip()
 
 
+def _login_url(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    if not (raw.startswith("https://") or raw.startswith("http://") or raw.startswith("/")):
+        raise ConfigError(
+            f"HUB_CONSOLE_LOGIN_URL must be an http(s) URL or a path on this host, got {raw!r}"
+        )
+    return raw
+
+
 def async_url(url: str) -> str:
     """Map a plain database URL to the async driver the hub uses."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):
@@ -220,6 +230,7 @@ class Settings:
     bulk_subjects_per_hour: int = 200
     denied_burst: int = 5  # denied attempts within a minute that make a burst
     config_file: Path | None = None  # HUB_CONFIG, the connector configuration it was read from
+    console_login_url: str | None = None  # HUB_CONSOLE_LOGIN_URL: an OIDC login in front of /console
 
     @property
     def limits(self) -> Any:
@@ -307,5 +318,6 @@ class Settings:
             bulk_subjects_per_hour=_int(env, "HUB_BULK_SUBJECTS_PER_HOUR", 200),
             denied_burst=_int(env, "HUB_DENIED_BURST", 5),
             config_file=Path(config_file).resolve() if config_file else None,
+            console_login_url=_login_url(env.get("HUB_CONSOLE_LOGIN_URL")),
         )
         return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]

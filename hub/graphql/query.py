@@ -16,6 +16,12 @@ from strawberry.types import Info
 from hub.errors import ConnectorFailed
 from hub.federation import lookups as L
 from hub.graphql import orders, sanctions
+from hub.graphql.audit_reports import (
+    AuditActivityDay,
+    AuditIntegrityReport,
+    resolve_activity,
+    resolve_integrity,
+)
 from hub.graphql.audit import (
     AuditCheckpoint,
     AuditEvent,
@@ -273,6 +279,23 @@ class Query:
         self, info: Info, from_size: int, to_size: int
     ) -> ConsistencyProof | None:
         return await resolve_consistency(info, from_size, to_size)
+
+    @strawberry.field(
+        description="Accesses per agency per day and denied attempts (at most 366 days)"
+    )
+    async def audit_activity(
+        self,
+        info: Info,
+        from_: Annotated[date, strawberry.argument(name="from")],
+        to: date,
+    ) -> list[AuditActivityDay] | None:
+        return await resolve_activity(info, from_, to)
+
+    @strawberry.field(
+        description="Recompute the whole log now: every leaf, the tree, every signed checkpoint"
+    )
+    async def audit_integrity(self, info: Info) -> AuditIntegrityReport | None:
+        return await resolve_integrity(info)
 
     @strawberry.field(
         description="An order of the caller's court, or addressed to the caller's agency"

@@ -266,10 +266,10 @@ def test_get_graphql_query_without_token_is_401(server: Server) -> None:
     assert response.status_code == 401
 
 
-def test_root_redirects_to_graphql(server: Server) -> None:
+def test_root_redirects_to_the_console(server: Server) -> None:
     response = httpx.get(f"{server.base_url}/", follow_redirects=False, timeout=WAIT)
     assert response.is_redirect
-    assert response.headers["location"] == "/graphql"
+    assert response.headers["location"] == "/console/"
 
 
 # --- second run ------------------------------------------------------------------------------

@@ -1,0 +1,154 @@
+"""The web console at ``/console``: static pages that are a client of the hub's GraphQL API.
+
+The pages hold the user's bearer token and send every request to ``/graphql`` with it, so every
+policy, mask, purpose check and audit entry applies as for any other client. The server side
+here is only what a browser cannot do itself:
+
+- ``GET /console/api/config``: how to sign in (demo picker, token, or an OIDC login URL);
+- ``GET /console/api/demo-users`` and ``POST /console/api/demo-sign-in``: the demo users and a
+  fresh token for one of them, only when the hub runs with ``fyt serve --demo`` (never in
+  production).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
+
+from hub import __version__
+
+STATIC_DIR = Path(__file__).with_name("static")
+DEMO_TOKEN_TTL = timedelta(hours=8)
+
+# The pages load nothing from elsewhere (the hosts that run this have no internet) and may not
+# be framed; scripts and styles come only from /console itself.
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+}
+
+
+class _Secured:
+    """Static files with the console's security headers; the token never lands in a cache."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+                headers.append((b"cache-control", b"no-cache"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=SECURITY_HEADERS)
+
+
+def console_routes(*, demo: bool) -> list[Any]:
+    """Routes under ``/console``; ``demo`` enables the demo users' sign-in."""
+
+    def demo_enabled(request: Request) -> bool:
+        return demo and not request.app.state.settings.production
+
+    async def config(request: Request) -> JSONResponse:
+        settings = request.app.state.settings
+        return JSONResponse(
+            {
+                "version": __version__,
+                "demo": demo_enabled(request),
+                "loginUrl": settings.console_login_url,
+            },
+            headers=SECURITY_HEADERS,
+        )
+
+    async def demo_users(request: Request) -> JSONResponse:
+        if not demo_enabled(request):
+            return _error(404, "演示登录未开启：请使用令牌登录（demo sign-in is off)")
+        rows = await _users(request)
+        return JSONResponse(
+            [
+                {
+                    "id": u.id,
+                    "name": u.name,
+                    "title": u.title,
+                    "org": u.org,
+                    "roles": u.roles.split(),
+                }
+                for u in rows
+            ],
+            headers=SECURITY_HEADERS,
+        )
+
+    async def demo_sign_in(request: Request) -> JSONResponse:
+        if not demo_enabled(request):
+            return _error(404, "演示登录未开启：请使用令牌登录（demo sign-in is off)")
+        try:
+            body = await request.json()
+        except ValueError:
+            return _error(400, "请求体须为 JSON：{\"userId\": \"…\"}")
+        user_id = body.get("userId") if isinstance(body, dict) else None
+        if not isinstance(user_id, str) or not user_id:
+            return _error(400, "缺少 userId（演示用户编号）")
+        user = next((u for u in await _users(request) if u.id == user_id), None)
+        if user is None:
+            return _error(400, f"没有编号为 {user_id[:64]!r} 的演示用户")
+        token, expires = _issue(request.app.state.settings, user)
+        return JSONResponse(
+            {"token": token, "expiresAt": expires.isoformat()}, headers=SECURITY_HEADERS
+        )
+
+    async def slash(_: Request) -> Response:
+        return RedirectResponse("/console/")
+
+    return [
+        Route("/console", slash),
+        Route("/console/api/config", config),
+        Route("/console/api/demo-users", demo_users),
+        Route("/console/api/demo-sign-in", demo_sign_in, methods=["POST"]),
+        Mount("/console", app=_Secured(StaticFiles(directory=STATIC_DIR, html=True))),
+    ]
+
+
+async def _users(request: Request) -> list[Any]:
+    from hub.cases.models import users
+
+    async with request.app.state.runtime.engine.connect() as conn:
+        return list((await conn.execute(select(users).order_by(users.c.id))).all())
+
+
+def _issue(settings: Any, user: Any) -> tuple[str, datetime]:
+    from hub.auth.tokens import issue_token, load_private_key
+
+    key, kid = load_private_key(settings.private_key_path)
+    now = datetime.now(UTC)
+    token = issue_token(
+        private_key=key,
+        kid=kid,
+        sub=user.id,
+        org=user.org,
+        roles=user.roles.split(),
+        ttl=DEMO_TOKEN_TTL,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        now=now,
+    )
+    return token, now + DEMO_TOKEN_TTL

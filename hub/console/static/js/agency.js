@@ -1,0 +1,101 @@
+// The agency officer's pages: orders addressed to my agency, accepted with a receipt or rejected.
+
+import { gql } from "./api.js";
+import { dialogForm } from "./judge.js";
+import { badge, busy, card, fmtDateTime, h, label, mount, statusBadge, table } from "./ui.js";
+
+const ORDER_FIELDS = `id kind assetType assetId agency ownerId courtCode caseNumber rulingNumber termDays
+  status rank submittedAt deliveredAt effectiveFrom expiresOn receiptNumber receiptRegisteredAt closedReason`;
+
+const INBOX = `query Inbox { agencyInbox(first: 100) { nodes { ${ORDER_FIELDS} } hasNextPage } }`;
+const HANDLED = `query Handled { freezeOrders(first: 100) { nodes { ${ORDER_FIELDS} } hasNextPage } }`;
+
+const ACCEPT = `
+mutation Accept($id: String!, $receipt: ReceiptInput!) {
+  freezeOrderAccept(id: $id, receipt: $receipt) { order { id status rank } errors { code message field reason rule } }
+}`;
+
+const REJECT = `
+mutation Reject($id: String!, $reason: String!) {
+  freezeOrderReject(id: $id, reason: $reason) { order { id status } errors { code message field reason rule } }
+}`;
+
+function localNow() {
+  const d = new Date();
+  d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
+  return d.toISOString().slice(0, 16);
+}
+
+function accept(order) {
+  const { inputs } = dialogForm(
+    `登记回执：${label("kind", order.kind)}${label("asset", order.assetType)} ${order.assetId}`,
+    [["documentNumber", "回执文号"], ["registeredAt", "登记时间", "datetime-local"]],
+    async (values) => {
+      const { data } = await busy("正在登记回执…", gql(ACCEPT, { id: order.id, receipt: values }));
+      return data.freezeOrderAccept;
+    },
+  );
+  inputs.registeredAt.value = localNow();
+}
+
+function reject(order) {
+  dialogForm(`退回：${order.caseNumber}`, [["reason", "退回原因"]], async ({ reason }) => {
+    const { data } = await busy("正在退回…", gql(REJECT, { id: order.id, reason }));
+    return data.freezeOrderReject;
+  });
+}
+
+function describeOrder(o) {
+  return h("div", {}, h("strong", {}, `${label("kind", o.kind)}${label("asset", o.assetType)}`), h("br"), h("small", {}, o.assetId));
+}
+
+export async function inbox() {
+  const { data } = await busy("正在读取待办文书…", gql(INBOX));
+  const nodes = data.agencyInbox.nodes;
+  mount(
+    h("h1", {}, "协助执行收件箱"),
+    card(
+      null,
+      h("p", { class: "muted" }, `待办 ${nodes.length} 件。登记后请填写回执文号；不能协助执行的，请写明退回原因。`),
+      table(
+        ["文书", "法院 / 案号", "裁定书", "期限", "送达时间", ""],
+        nodes.map((o) => [
+          describeOrder(o),
+          h("div", {}, o.courtCode, h("br"), o.caseNumber),
+          o.rulingNumber,
+          `${o.termDays} 天`,
+          fmtDateTime(o.deliveredAt || o.submittedAt),
+          h(
+            "div",
+            { class: "row" },
+            h("button", { type: "button", class: "primary", onclick: () => accept(o), dataset: { accept: o.id } }, "登记回执"),
+            h("button", { type: "button", class: "danger", onclick: () => reject(o), dataset: { reject: o.id } }, "退回"),
+          ),
+        ]),
+        (i) => ({ dataset: { order: nodes[i].id } }),
+      ),
+    ),
+  );
+}
+
+export async function handled() {
+  const { data } = await busy("正在读取文书…", gql(HANDLED));
+  const nodes = data.freezeOrders.nodes;
+  mount(
+    h("h1", {}, "本机关的协助执行文书"),
+    card(
+      null,
+      table(
+        ["文书", "法院 / 案号", "状态", "起止", "回执", "说明"],
+        nodes.map((o) => [
+          describeOrder(o),
+          h("div", {}, o.courtCode, h("br"), o.caseNumber),
+          h("div", {}, statusBadge(o.status), o.rank ? badge(`第 ${o.rank} 顺位`) : null),
+          o.effectiveFrom ? `${o.effectiveFrom} 至 ${o.expiresOn}` : "—",
+          o.receiptNumber ? h("div", {}, o.receiptNumber, h("br"), h("small", {}, fmtDateTime(o.receiptRegisteredAt))) : "—",
+          o.closedReason || "",
+        ]),
+      ),
+    ),
+  );
+}

@@ -1,0 +1,262 @@
+// The auditor's pages: the access log with filters, a person's access history, the activity chart,
+// and the log's integrity (latest signed checkpoint, verify now).
+
+import { REASONS, agencyName, gql } from "./api.js";
+import { LABELS, badge, busy, card, daysFrom, field, fmtDateTime, h, label, mount, svg, table, today } from "./ui.js";
+
+const EVENT_FIELDS = `id occurredAt userId org roles caseNumber action subjectKind subjectId outcome flags
+  fieldsDenied connectors { connector outcome } reason redacted leafIndex`;
+
+const EVENTS = `
+query Events($filter: AuditEventFilter, $after: String) {
+  auditEvents(filter: $filter, first: 50, after: $after) {
+    nodes { ${EVENT_FIELDS} }
+    pageInfo { endCursor hasNextPage }
+  }
+}`;
+
+const HISTORY = `query History($id: String!) { accessHistory(idNumber: $id, first: 200) { ${EVENT_FIELDS} } }`;
+
+function outcomeBadge(outcome) {
+  const kind = { OK: "ok", PARTIAL: "warn", DENIED: "bad", PURPOSE_REQUIRED: "bad", BLOCK: "bad", ALLOW: "ok" }[outcome] || "";
+  return badge(label("outcome", outcome), kind);
+}
+
+function subjectCell(e) {
+  if (e.redacted) return h("span", { class: "muted" }, "已按保存期限清除");
+  if (!e.subjectId) return "—";
+  if (e.subjectKind === "PERSON") {
+    return h("a", { href: "#/audit/history?" + new URLSearchParams({ id: e.subjectId }), class: "subject-link" }, e.subjectId);
+  }
+  return e.subjectId;
+}
+
+function eventsTable(events) {
+  return table(
+    ["时间", "用户 / 单位", "案号", "操作", "查询对象", "结果", "异常标记"],
+    events.map((e) => [
+      fmtDateTime(e.occurredAt),
+      h("div", {}, h("a", { href: "#/audit?" + new URLSearchParams({ userId: e.userId }) }, e.userId), h("br"), h("small", {}, e.org)),
+      e.caseNumber ? h("a", { href: "#/audit?" + new URLSearchParams({ caseNumber: e.caseNumber }) }, e.caseNumber) : h("span", { class: "muted" }, "无"),
+      label("action", e.action),
+      subjectCell(e),
+      h("div", {}, outcomeBadge(e.outcome), e.reason ? h("div", { class: "muted" }, REASONS[e.reason] || e.reason) : null),
+      e.flags.length ? e.flags.map((f) => badge(label("flag", f), "warn")) : "",
+    ]),
+    (i) => ({ class: events[i].flags.length ? "flagged" : null, dataset: { entry: events[i].id } }),
+  );
+}
+
+const FILTERS = [
+  ["subjectIdNumber", "被查询人身份证号码"],
+  ["subjectUscc", "被查询企业统一社会信用代码"],
+  ["userId", "用户"],
+  ["org", "单位（如 court:370602）"],
+  ["caseNumber", "案号"],
+];
+
+function toIso(local) {
+  return local ? new Date(local).toISOString() : null;
+}
+
+export async function log(params) {
+  const inputs = Object.fromEntries(FILTERS.map(([name]) => [name, h("input", { name, id: "filter-" + name, value: params.get(name) || "", autocomplete: "off" })]));
+  const from = h("input", { type: "datetime-local", id: "filter-from", value: params.get("from") || "" });
+  const to = h("input", { type: "datetime-local", id: "filter-to", value: params.get("to") || "" });
+  const outcome = h("select", { id: "filter-outcome" }, h("option", { value: "" }, "全部"), ["OK", "PARTIAL", "NOT_FOUND", "DENIED", "PURPOSE_REQUIRED"].map((o) => h("option", { value: o, selected: params.get("outcome") === o }, label("outcome", o))));
+  const flag = h("select", { id: "filter-flag" }, h("option", { value: "" }, "全部"), Object.keys(LABELS.flag).map((f) => h("option", { value: f, selected: params.get("flag") === f }, label("flag", f))));
+  const form = h(
+    "form",
+    {
+      id: "audit-filter",
+      onsubmit: (event) => {
+        event.preventDefault();
+        const q = new URLSearchParams();
+        for (const [name, el] of Object.entries(inputs)) if (el.value.trim()) q.set(name, el.value.trim());
+        if (from.value) q.set("from", from.value);
+        if (to.value) q.set("to", to.value);
+        if (outcome.value) q.set("outcome", outcome.value);
+        if (flag.value) q.set("flag", flag.value);
+        const target = "#/audit?" + q;
+        if (location.hash === target) log(q);
+        else location.hash = target;
+      },
+    },
+    h("div", { class: "row" }, FILTERS.map(([name, text]) => field(text, inputs[name]))),
+    h("div", { class: "row" }, field("起始时间", from), field("结束时间", to), field("结果", outcome), field("异常标记", flag), h("button", { class: "primary", type: "submit" }, "查询"), h("a", { href: "#/audit" }, "清除条件")),
+  );
+  const filter = {};
+  for (const [name] of FILTERS) if (params.get(name)) filter[name] = params.get(name);
+  if (params.get("from")) filter.from = toIso(params.get("from"));
+  if (params.get("to")) filter.to = toIso(params.get("to"));
+  if (params.get("outcome")) filter.outcome = params.get("outcome");
+  if (params.get("flag")) filter.flag = params.get("flag");
+  const results = h("div", { id: "audit-results" });
+  mount(h("h1", {}, "访问记录"), card(null, form), results);
+  let events = [];
+  const more = h("button", { type: "button", class: "secondary", id: "audit-more" }, "加载更多");
+  const load = async (after) => {
+    const { data } = await busy("正在检索审计日志…", gql(EVENTS, { filter, after }));
+    const page = data.auditEvents;
+    events = events.concat(page.nodes);
+    results.replaceChildren(card(`共显示 ${events.length} 条（最新在前；标黄为异常）`, eventsTable(events), page.pageInfo.hasNextPage ? more : null));
+    more.onclick = () => load(page.pageInfo.endCursor).catch((err) => import("./main.js").then((m) => m.handle(err)));
+  };
+  await load(null);
+}
+
+export async function history(params) {
+  const id = (params.get("id") || "").trim();
+  const input = h("input", { id: "history-id", value: id, required: true, placeholder: "18 位身份证号码", autocomplete: "off" });
+  const form = h(
+    "form",
+    {
+      onsubmit: (event) => {
+        event.preventDefault();
+        location.hash = "#/audit/history?" + new URLSearchParams({ id: input.value.trim() });
+      },
+    },
+    h("div", { class: "row" }, field("身份证号码", input, true), h("button", { class: "primary", type: "submit" }, "查看访问历史")),
+  );
+  const results = h("div", { id: "history-results" });
+  mount(h("h1", {}, "个人访问历史"), card(null, h("p", { class: "muted" }, "谁在何时、以何案由、从哪个单位查看过此人。"), form), results);
+  if (!id) return;
+  const { data } = await busy("正在检索访问历史…", gql(HISTORY, { id }));
+  const events = data.accessHistory;
+  results.replaceChildren(card(`${id} 的访问记录：${events.length} 条`, eventsTable(events)));
+}
+
+const ACTIVITY = `
+query Activity($from: Date!, $to: Date!) {
+  auditActivity(from: $from, to: $to) { day accesses denied agencies { agency accesses } }
+}`;
+
+const COLORS = ["#1f5fa8", "#2e8b57", "#c47f00", "#7b4fa0", "#5f7d8c", "#a0522d"];
+
+function swatch(fill) {
+  return svg("svg", { width: 12, height: 12, class: "swatch" }, svg("rect", { width: 12, height: 12, fill }));
+}
+
+function activityChart(days) {
+  const agencies = [...new Set(days.flatMap((d) => d.agencies.map((a) => a.agency)))].sort();
+  const colour = Object.fromEntries(agencies.map((a, i) => [a, COLORS[i % COLORS.length]]));
+  const width = 960;
+  const height = 300;
+  const pad = { left: 44, right: 12, top: 12, bottom: 36 };
+  const max = Math.max(1, ...days.map((d) => Math.max(d.agencies.reduce((s, a) => s + a.accesses, 0), d.denied)));
+  const slot = (width - pad.left - pad.right) / Math.max(days.length, 1);
+  const bar = Math.max(2, slot * 0.38);
+  const y = (v) => height - pad.bottom - (v / max) * (height - pad.top - pad.bottom);
+  const shapes = [];
+  for (let t = 0; t <= 4; t += 1) {
+    const v = Math.round((max * t) / 4);
+    shapes.push(svg("line", { x1: pad.left, x2: width - pad.right, y1: y(v), y2: y(v), stroke: "#e3e7ec" }));
+    shapes.push(svg("text", { x: pad.left - 6, y: y(v) + 4, "text-anchor": "end", "font-size": 11, fill: "#616e7c" }, v));
+  }
+  days.forEach((d, i) => {
+    const x = pad.left + i * slot + slot * 0.1;
+    let top = height - pad.bottom;
+    for (const a of d.agencies) {
+      const h2 = (a.accesses / max) * (height - pad.top - pad.bottom);
+      top -= h2;
+      shapes.push(svg("rect", { x, y: top, width: bar, height: h2, fill: colour[a.agency] }, svg("title", {}, `${d.day} ${agencyName(a.agency)}：${a.accesses} 次`)));
+    }
+    if (d.denied) {
+      const h2 = (d.denied / max) * (height - pad.top - pad.bottom);
+      shapes.push(svg("rect", { x: x + bar + 1, y: height - pad.bottom - h2, width: bar, height: h2, fill: "#b3261e" }, svg("title", {}, `${d.day} 被拒绝：${d.denied} 次`)));
+    }
+    if (days.length <= 31 || i % Math.ceil(days.length / 31) === 0) {
+      shapes.push(svg("text", { x: x + bar, y: height - pad.bottom + 14, "text-anchor": "middle", "font-size": 10, fill: "#616e7c" }, d.day.slice(5)));
+    }
+  });
+  return h(
+    "div",
+    { class: "chart", id: "activity-chart" },
+    svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "每日各部门访问量与被拒绝次数" }, ...shapes),
+    h("div", { class: "legend" }, agencies.map((a) => h("span", {}, swatch(colour[a]), agencyName(a))), h("span", {}, swatch("#b3261e"), "被拒绝")),
+  );
+}
+
+export async function chart(params) {
+  const to = params.get("to") || today();
+  const from = params.get("from") || daysFrom(to, -29);
+  const fromInput = h("input", { type: "date", id: "chart-from", value: from });
+  const toInput = h("input", { type: "date", id: "chart-to", value: to });
+  const form = h(
+    "form",
+    {
+      onsubmit: (event) => {
+        event.preventDefault();
+        location.hash = "#/audit/chart?" + new URLSearchParams({ from: fromInput.value, to: toInput.value });
+      },
+    },
+    h("div", { class: "row" }, field("起始日期", fromInput), field("结束日期", toInput), h("button", { class: "primary", type: "submit" }, "统计")),
+  );
+  const { data } = await busy("正在统计…", gql(ACTIVITY, { from, to }));
+  const days = data.auditActivity;
+  const total = days.reduce((s, d) => s + d.accesses, 0);
+  const denied = days.reduce((s, d) => s + d.denied, 0);
+  mount(
+    h("h1", {}, "访问统计"),
+    card(null, form),
+    card(`${from} 至 ${to}：访问 ${total} 次，被拒绝 ${denied} 次`, activityChart(days)),
+    card(
+      "按日明细",
+      table(
+        ["日期", "访问", "被拒绝", "各部门（调用次数）"],
+        days.filter((d) => d.accesses).map((d) => [d.day, d.accesses, d.denied, d.agencies.map((a) => `${agencyName(a.agency)} ${a.accesses}`).join("，")]),
+      ),
+    ),
+  );
+}
+
+const CHECKPOINT = `query Checkpoint { auditCheckpoint { origin treeSize rootHash note createdAt } }`;
+const VERIFY = `query Verify { auditIntegrity { ok checkedAt entries treeSize rootHash checkpoints redacted unintegrated problems } }`;
+
+export async function integrity() {
+  const { data } = await busy("正在读取最新签名检查点…", gql(CHECKPOINT));
+  const cp = data.auditCheckpoint;
+  const result = h("div", { id: "verify-result" });
+  const button = h("button", { type: "button", class: "primary", id: "verify-now" }, "立即校验");
+  button.onclick = async () => {
+    button.disabled = true;
+    result.replaceChildren(h("p", {}, "正在逐条重算审计日志的哈希、默克尔树和全部签名检查点……", h("progress", {})));
+    try {
+      const { data: d } = await busy("正在校验审计日志…", gql(VERIFY));
+      const r = d.auditIntegrity;
+      result.replaceChildren(
+        h("p", { class: r.ok ? "status-ok" : "status-bad", id: "verify-status" }, r.ok ? "校验通过：审计日志完整，未被篡改" : "校验失败：审计日志与签名检查点不一致"),
+        h("dl", { class: "kv" },
+          h("dt", {}, "校验时间"), h("dd", {}, fmtDateTime(r.checkedAt)),
+          h("dt", {}, "条目数"), h("dd", {}, r.entries),
+          h("dt", {}, "树大小"), h("dd", {}, r.treeSize),
+          h("dt", {}, "签名检查点"), h("dd", {}, r.checkpoints),
+          h("dt", {}, "已清除内容的条目"), h("dd", {}, r.redacted),
+          h("dt", {}, "待入树条目"), h("dd", {}, r.unintegrated),
+          h("dt", {}, "根哈希"), h("dd", {}, h("code", {}, r.rootHash)),
+        ),
+        r.problems.length ? h("ul", {}, r.problems.map((p) => h("li", { class: "status-bad" }, p))) : null,
+      );
+    } catch (err) {
+      result.replaceChildren(h("p", { class: "status-bad" }, "校验未能完成：" + err.message));
+    } finally {
+      button.disabled = false;
+    }
+  };
+  mount(
+    h("h1", {}, "审计日志完整性"),
+    card(
+      "最新签名检查点",
+      cp
+        ? h("dl", { class: "kv", id: "checkpoint" },
+            h("dt", {}, "来源"), h("dd", {}, cp.origin),
+            h("dt", {}, "树大小"), h("dd", { id: "checkpoint-size" }, cp.treeSize),
+            h("dt", {}, "根哈希"), h("dd", {}, h("code", {}, cp.rootHash)),
+            h("dt", {}, "签署时间"), h("dd", {}, fmtDateTime(cp.createdAt)),
+            h("dt", {}, "签名文本"), h("dd", {}, h("pre", {}, cp.note)))
+        : h("p", { class: "empty" }, "尚无签名检查点（首批条目入树后 1 秒内生成）"),
+      h("p", { class: "muted" }, "请将签名文本另行保存；日后可用 fyt audit verify --trusted 证明日志未被改写。"),
+    ),
+    card("立即校验", h("p", {}, "重算每一条目的哈希与默克尔树，并核对全部签名检查点。"), button, result),
+  );
+}

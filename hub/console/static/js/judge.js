@@ -1,0 +1,306 @@
+// The judge's pages: my cases, the profile look-up, seizure orders. Agency officers use the
+// look-up too (their policy decides what they see).
+
+import { describe, gql } from "./api.js";
+import { ENTERPRISE_QUERY, PERSON_QUERY, renderEnterprise, renderPerson } from "./profile.js";
+import { badge, busy, card, daysFrom, field, flash, fmtMoney, h, label, mount, notice, statusBadge, table, today } from "./ui.js";
+
+const CASES_QUERY = `
+query MyCases($status: CaseStatus) {
+  myCases(status: $status, first: 100) {
+    caseNumber courtName kind cause status filedOn amount
+    parties { role subjectKind subjectId name }
+  }
+}`;
+
+async function openCases() {
+  const { data } = await gql(CASES_QUERY, { status: "OPEN" });
+  return data.myCases;
+}
+
+export async function cases() {
+  const list = await busy("正在读取我承办的案件…", openCases());
+  mount(
+    h("h1", {}, "我承办的未结执行案件"),
+    card(
+      null,
+      table(
+        ["案号", "案由", "执行标的", "立案日期", "当事人", ""],
+        list.map((c) => [
+          h("strong", {}, c.caseNumber),
+          c.cause || "—",
+          fmtMoney(c.amount) || "—",
+          c.filedOn || "—",
+          h(
+            "div",
+            {},
+            c.parties.map((p) =>
+              h(
+                "div",
+                {},
+                badge(p.role || "当事人"),
+                h("a", { href: `#/lookup?${new URLSearchParams({ kind: p.subjectKind, id: p.subjectId, case: c.caseNumber })}`, class: "party-link" }, p.name || p.subjectId),
+              ),
+            ),
+          ),
+          h("a", { href: `#/orders?${new URLSearchParams({ case: c.caseNumber })}` }, "本案查控文书"),
+        ]),
+      ),
+    ),
+  );
+}
+
+function subjectKindOf(id) {
+  return /^[0-9]{17}[0-9Xx]$/.test(id.trim()) ? "PERSON" : "ENTERPRISE";
+}
+
+export async function lookup(params, me) {
+  const isJudge = me.roles.includes("enforcement_judge");
+  const id = (params.get("id") || "").trim();
+  const kind = params.get("kind") || (id ? subjectKindOf(id) : "PERSON");
+  const caseNumber = params.get("case") || "";
+  const idInput = h("input", { id: "subject-id", name: "id", value: id, required: true, autocomplete: "off", placeholder: "18 位身份证号码或统一社会信用代码" });
+  const kindSelect = h("select", { id: "subject-kind", name: "kind" }, h("option", { value: "PERSON", selected: kind === "PERSON" }, "自然人（身份证号码）"), h("option", { value: "ENTERPRISE", selected: kind === "ENTERPRISE" }, "企业（统一社会信用代码）"));
+  const caseSelect = h("select", { id: "case-select", name: "case" }, h("option", { value: "" }, "不指定案件"));
+  const form = h(
+    "form",
+    {
+      id: "lookup-form",
+      onsubmit: (event) => {
+        event.preventDefault();
+        const q = new URLSearchParams({ kind: kindSelect.value, id: idInput.value.trim() });
+        if (caseSelect.value) q.set("case", caseSelect.value);
+        const target = "#/lookup?" + q;
+        if (location.hash === target) lookup(new URLSearchParams(q), me);
+        else location.hash = target;
+      },
+    },
+    h("div", { class: "row" }, field("主体类型", kindSelect), field("证件号码", idInput, true), isJudge ? field("查询事由（执行案件）", caseSelect, true) : null, h("button", { class: "primary", type: "submit" }, "查询")),
+    isJudge ? h("p", { class: "muted" }, "执行法官查询须选择本人承办的未结案件，且被查询人须为该案当事人；每次查询均记入审计日志。") : null,
+  );
+  const result = h("div", { id: "lookup-result" });
+  mount(h("h1", {}, "全息查询"), card(null, form), result);
+  if (isJudge) {
+    try {
+      for (const c of await openCases()) {
+        caseSelect.append(h("option", { value: c.caseNumber, selected: c.caseNumber === caseNumber }, `${c.caseNumber} ${c.cause || ""}`));
+      }
+      if (caseNumber && caseSelect.value !== caseNumber) {
+        caseSelect.append(h("option", { value: caseNumber, selected: true }, caseNumber));
+      }
+    } catch {
+      /* the look-up below reports the problem */
+    }
+  }
+  if (!id) return;
+  const variables = kind === "ENTERPRISE" ? { uscc: id, case: caseNumber || null } : { id, case: caseNumber || null };
+  const { data, errors } = await busy("正在向各部门调取信息…", gql(kind === "ENTERPRISE" ? ENTERPRISE_QUERY : PERSON_QUERY, variables));
+  const root = kind === "ENTERPRISE" ? "enterprise" : "person";
+  const subject = data[root];
+  const rootError = errors.find((e) => e.path && e.path.length === 1);
+  if (subject == null) {
+    const message = rootError ? describe(rootError) : kind === "ENTERPRISE" ? "市场监管部门没有这家企业的登记记录" : "公安机关没有此人的户籍记录";
+    result.replaceChildren(card("查询结果", h("p", { class: rootError ? "denied-block" : "empty", id: "lookup-refused" }, message)));
+    if (rootError) notice(message);
+    return;
+  }
+  const onOrder = isJudge ? (asset) => startOrder(asset, caseSelect.value || caseNumber) : null;
+  const options = { caseNumber, onOrder };
+  const view = kind === "ENTERPRISE" ? renderEnterprise(subject, errors, options) : renderPerson(subject, errors, options);
+  const partial = errors.filter((e) => ["CONNECTOR_UNAVAILABLE", "CONNECTOR_TIMEOUT"].includes((e.extensions || {}).code));
+  if (partial.length) notice([...new Set(partial.map(describe))].join("；"), "info");
+  result.replaceChildren(view);
+}
+
+function startOrder(asset, caseNumber) {
+  const q = new URLSearchParams({ type: asset.type, id: asset.id });
+  if (caseNumber) q.set("case", caseNumber);
+  location.hash = "#/order/new?" + q;
+}
+
+const MAX_TERM = { VEHICLE: 730, REAL_ESTATE: 1095, EQUITY: 1095 };
+
+const SUBMIT = `
+mutation Submit($input: FreezeOrderSubmitInput!) {
+  freezeOrderSubmit(input: $input) {
+    order { id status rank agency expiresOn }
+    errors { code message field reason rule }
+  }
+}`;
+
+function payloadMessage(errors) {
+  return errors.map((e) => describe({ message: e.message, extensions: { code: e.code, reason: e.reason, rule: e.rule } })).join("；");
+}
+
+export async function newOrder(params) {
+  const type = params.get("type") || "REAL_ESTATE";
+  const cases = await busy("正在读取我承办的案件…", openCases());
+  const caseSelect = h("select", { id: "order-case", required: true }, cases.map((c) => h("option", { value: c.caseNumber, selected: c.caseNumber === params.get("case") }, `${c.caseNumber} ${c.cause || ""}`)));
+  const typeSelect = h("select", { id: "order-asset-type" }, Object.keys(MAX_TERM).map((t) => h("option", { value: t, selected: t === type }, label("asset", t))));
+  const kindSelect = h("select", { id: "order-kind" }, h("option", { value: "SEIZE", selected: type !== "EQUITY" }, "查封"), h("option", { value: "FREEZE", selected: type === "EQUITY" }, "冻结"));
+  const assetInput = h("input", { id: "order-asset-id", value: params.get("id") || "", required: true, placeholder: "不动产单元号 / 号牌号码 / 股权编号" });
+  const rulingInput = h("input", { id: "order-ruling", required: true, placeholder: "例如（2026）鲁0602执123号之一" });
+  const termInput = h("input", { id: "order-term", type: "number", min: 1, max: MAX_TERM[type], placeholder: `默认法定最长期限 ${MAX_TERM[type]} 天` });
+  typeSelect.addEventListener("change", () => {
+    termInput.max = MAX_TERM[typeSelect.value];
+    termInput.placeholder = `默认法定最长期限 ${MAX_TERM[typeSelect.value]} 天`;
+  });
+  const idempotencyKey = crypto.randomUUID();
+  const submit = h("button", { class: "primary", type: "submit", id: "order-submit" }, "提交查控文书");
+  const outcome = h("div", { id: "order-outcome" });
+  const form = h(
+    "form",
+    {
+      id: "order-form",
+      onsubmit: async (event) => {
+        event.preventDefault();
+        submit.disabled = true;
+        try {
+          const input = {
+            kind: kindSelect.value,
+            asset: { type: typeSelect.value, id: assetInput.value.trim() },
+            caseNumber: caseSelect.value,
+            rulingNumber: rulingInput.value.trim(),
+            termDays: termInput.value ? Number(termInput.value) : null,
+            idempotencyKey,
+          };
+          const { data } = await busy("正在提交并送达协助执行机关…", gql(SUBMIT, { input }));
+          const payload = data.freezeOrderSubmit;
+          if (payload.errors.length) {
+            notice(payloadMessage(payload.errors));
+            return;
+          }
+          notice(null);
+          outcome.replaceChildren(
+            card("已提交", h("p", { id: "order-created" }, `文书编号 ${payload.order.id}，当前状态：`, statusBadge(payload.order.status), `。已送达${payload.order.agency}，待其登记回执。`), h("a", { href: "#/orders" }, "查看我的查控文书")),
+          );
+          form.replaceChildren();
+        } finally {
+          submit.disabled = false;
+        }
+      },
+    },
+    h("div", { class: "row" }, field("执行案件", caseSelect, true), field("措施", kindSelect)),
+    h("div", { class: "row" }, field("财产类型", typeSelect), field("财产编号", assetInput, true)),
+    h("div", { class: "row" }, field("裁定书文号", rulingInput, true), field("期限（天）", termInput)),
+    h("div", { class: "row" }, submit, h("button", { type: "button", class: "secondary", onclick: () => history.back() }, "返回")),
+  );
+  mount(h("h1", {}, "发起查封 / 冻结"), card(null, h("p", { class: "muted" }, "财产须登记在本案被执行人名下；同一财产已有查封的，本次进入轮候。"), form), outcome);
+}
+
+const ORDERS = `
+query Orders($filter: FreezeOrderFilter, $after: String) {
+  freezeOrders(filter: $filter, first: 50, after: $after) {
+    nodes { id kind assetType assetId agency ownerId caseNumber rulingNumber termDays status rank
+      submittedAt effectiveFrom expiresOn receiptNumber closedReason renewals }
+    endCursor hasNextPage
+  }
+}`;
+
+const RELEASE = `
+mutation Release($id: String!, $input: FreezeOrderReleaseInput!) {
+  freezeOrderRelease(id: $id, input: $input) { order { id status } errors { code message field reason rule } }
+}`;
+
+const RENEW = `
+mutation Renew($id: String!, $input: FreezeOrderRenewInput!) {
+  freezeOrderRenew(id: $id, input: $input) { order { id status expiresOn } errors { code message field reason rule } }
+}`;
+
+export async function orders(params) {
+  const expiring = params.get("expiring") === "30";
+  const caseNumber = params.get("case");
+  const filter = {};
+  if (expiring) filter.expiringWithinDays = 30;
+  if (caseNumber) filter.caseNumber = caseNumber;
+  const { data } = await busy("正在读取查控文书…", gql(ORDERS, { filter }));
+  const page = data.freezeOrders;
+  const tabs = h(
+    "div",
+    { class: "tabs" },
+    h("a", { href: "#/orders", class: !expiring ? "active" : null }, "全部"),
+    h("a", { href: "#/orders?expiring=30", class: expiring ? "active" : null, id: "tab-expiring" }, "30 天内到期"),
+  );
+  const rows = page.nodes.map((o) => [
+    h("div", {}, label("kind", o.kind), " ", label("asset", o.assetType), h("br"), h("small", {}, o.assetId)),
+    o.caseNumber,
+    h("div", {}, statusBadge(o.status), o.rank ? badge(`第 ${o.rank} 顺位`, o.rank === 1 ? "ok" : "warn") : null),
+    h("div", {}, `${o.termDays} 天`, o.renewals ? `（已续 ${o.renewals} 次）` : ""),
+    o.effectiveFrom ? `${o.effectiveFrom} 至 ${o.expiresOn}` : "—",
+    h("div", {}, o.receiptNumber || "—", o.closedReason ? h("div", { class: "muted" }, o.closedReason) : null),
+    actions(o),
+  ]);
+  const soon = daysFrom(today(), 30);
+  mount(
+    h("h1", {}, caseNumber ? `查控文书：${caseNumber}` : "我的查控文书"),
+    tabs,
+    card(
+      null,
+      table(["措施与财产", "案号", "状态 / 顺位", "期限", "起止", "回执 / 说明", ""], rows, (i) => {
+        const o = page.nodes[i];
+        return { class: o.expiresOn && o.expiresOn <= soon && ["EFFECTIVE"].includes(o.status) ? "flagged" : null, dataset: { order: o.id } };
+      }),
+      page.hasNextPage ? h("p", { class: "muted" }, "仅显示最近 50 件。") : null,
+    ),
+  );
+}
+
+function actions(o) {
+  if (!["EFFECTIVE", "WAITING"].includes(o.status)) return "";
+  const release = h("button", {
+    type: "button", class: "danger", onclick: () => dialogForm("解除查封 / 冻结", [["rulingNumber", "解除裁定书文号"], ["reason", "解除原因"]], async (values) => {
+      const { data } = await busy("正在提交解除…", gql(RELEASE, { id: o.id, input: values }));
+      return data.freezeOrderRelease;
+    }),
+  }, "解除");
+  const renew = o.status === "EFFECTIVE" ? h("button", {
+    type: "button", class: "secondary", onclick: () => dialogForm("续行查封 / 冻结", [["rulingNumber", "续行裁定书文号"]], async (values) => {
+      const { data } = await busy("正在提交续行…", gql(RENEW, { id: o.id, input: values }));
+      return data.freezeOrderRenew;
+    }),
+  }, "续行") : null;
+  return h("div", { class: "row" }, renew, release);
+}
+
+/** A small modal form; `run` returns a payload {order, errors}; success reloads the page. */
+export function dialogForm(title, fields, run) {
+  const inputs = Object.fromEntries(fields.map(([name, , type]) => [name, h("input", { name, required: true, type: type || "text" })]));
+  const ok = h("button", { class: "primary", type: "submit" }, "确定");
+  const message = h("p", { class: "denied-block", role: "alert" });
+  const dialog = h(
+    "dialog",
+    {},
+    h(
+      "form",
+      {
+        onsubmit: async (event) => {
+          event.preventDefault();
+          ok.disabled = true;
+          try {
+            const values = Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.type === "datetime-local" ? new Date(el.value).toISOString() : el.value.trim()]));
+            const payload = await run(values);
+            if (payload.errors.length) {
+              message.textContent = payloadMessage(payload.errors);
+              return;
+            }
+            dialog.close();
+            flash("已办理", "ok");
+            window.dispatchEvent(new HashChangeEvent("hashchange"));
+          } catch (err) {
+            message.textContent = err.message;
+          } finally {
+            ok.disabled = false;
+          }
+        },
+      },
+      h("h2", {}, title),
+      fields.map(([name, text]) => field(text, inputs[name], true)),
+      message,
+      h("div", { class: "row" }, ok, h("button", { type: "button", class: "secondary", onclick: () => dialog.close() }, "取消")),
+    ),
+  );
+  dialog.addEventListener("close", () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+  return { dialog, inputs };
+}

@@ -1,0 +1,227 @@
+// The console's shell: sign-in, the session, the menu by role, and the router.
+
+import { ApiError, SignedOut, consoleApi, gql, setToken, token } from "./api.js";
+import { busy, card, field, h, mount, notice, showFlash } from "./ui.js";
+import * as judge from "./judge.js";
+import * as agency from "./agency.js";
+import * as auditor from "./auditor.js";
+import * as approval from "./approval.js";
+
+const ROLE_NAMES = {
+  enforcement_judge: "执行法官",
+  registry_officer: "不动产登记员",
+  market_officer: "市场监管人员",
+  police_officer: "公安民警",
+  social_officer: "社保经办人员",
+  auditor: "审计员",
+  approval_system: "审批系统",
+};
+const OFFICER_ROLES = ["registry_officer", "market_officer", "police_officer", "social_officer"];
+
+const MENUS = [
+  { role: "enforcement_judge", items: [["#/cases", "我的案件"], ["#/lookup", "全息查询"], ["#/orders", "查控文书"]] },
+  { roles: OFFICER_ROLES, items: [["#/inbox", "协助执行收件箱"], ["#/handled", "已办理"], ["#/lookup", "信息查询"]] },
+  { role: "auditor", items: [["#/audit", "访问记录"], ["#/audit/history", "个人访问历史"], ["#/audit/chart", "统计图表"], ["#/audit/integrity", "日志完整性"]] },
+  { role: "approval_system", items: [["#/check", "联合惩戒核查"]] },
+];
+
+const ROUTES = {
+  "/cases": judge.cases,
+  "/lookup": judge.lookup,
+  "/orders": judge.orders,
+  "/order/new": judge.newOrder,
+  "/inbox": agency.inbox,
+  "/handled": agency.handled,
+  "/audit": auditor.log,
+  "/audit/history": auditor.history,
+  "/audit/chart": auditor.chart,
+  "/audit/integrity": auditor.integrity,
+  "/check": approval.check,
+};
+
+let me = null;
+let expiryTimer = null;
+
+export function currentUser() {
+  return me;
+}
+
+export function hasRole(role) {
+  return !!me && me.roles.includes(role);
+}
+
+function menuFor(user) {
+  return MENUS.filter((m) => (m.roles || [m.role]).some((r) => user.roles.includes(r))).flatMap((m) => m.items);
+}
+
+function home(user) {
+  const items = menuFor(user);
+  return items.length ? items[0][0] : "#/none";
+}
+
+export function signOut(message, kind = "info") {
+  setToken(null);
+  me = null;
+  clearTimeout(expiryTimer);
+  document.getElementById("who").replaceChildren();
+  document.getElementById("nav").replaceChildren();
+  if (location.hash !== "#/signin") history.replaceState(null, "", "#/signin");
+  renderSignIn(message, kind);
+}
+
+async function loadMe() {
+  const { data } = await gql("query Me { me { userId name title org roles courtCode tokenExpiresAt } }");
+  me = data.me;
+  const left = new Date(me.tokenExpiresAt).getTime() - Date.now();
+  clearTimeout(expiryTimer);
+  // Timers longer than ~24.8 days overflow; the server refuses an expired token anyway.
+  expiryTimer = setTimeout(() => signOut("登录已过期，请重新登录", "error"), Math.min(Math.max(left, 0), 2 ** 31 - 1));
+  const roles = me.roles.map((r) => ROLE_NAMES[r] || r).join("、");
+  document.getElementById("who").replaceChildren(
+    h("span", { id: "who-name" }, `${me.name || me.userId}（${me.title || roles}）`),
+    h("button", { type: "button", id: "sign-out", onclick: () => signOut("您已退出登录") }, "退出"),
+  );
+}
+
+function renderNav() {
+  const path = location.hash.split("?")[0];
+  document.getElementById("nav").replaceChildren(
+    ...menuFor(me).map(([href, text]) => h("a", { href, class: path === href ? "active" : null }, text)),
+  );
+}
+
+async function renderSignIn(message, kind = "info") {
+  notice(message || null, kind);
+  const tokenInput = h("textarea", { id: "token-input", rows: 4, placeholder: "eyJhbGciOiJFZERTQSIs…", autocomplete: "off" });
+  const useToken = async (event) => {
+    event.preventDefault();
+    const value = tokenInput.value.trim();
+    if (!value) {
+      notice("请粘贴访问令牌（Bearer token）");
+      return;
+    }
+    setToken(value.replace(/^Bearer\s+/i, ""));
+    await start();
+  };
+  const tokenCard = card(
+    "使用访问令牌登录",
+    h("p", { class: "muted" }, "粘贴由本单位身份认证系统或 fyt token issue 签发的令牌。令牌只保存在本浏览器标签页中，关闭标签页即失效。"),
+    h("form", { onsubmit: useToken }, field("访问令牌", tokenInput, true), h("div", { class: "row" }, h("button", { class: "primary", type: "submit" }, "登录"))),
+  );
+  mount(h("h1", {}, "登录府院通工作台"), h("div", { id: "signin-extra" }), tokenCard);
+  let config;
+  try {
+    config = await consoleApi("config");
+  } catch (err) {
+    notice(err.message);
+    return;
+  }
+  const extra = document.getElementById("signin-extra");
+  if (!extra) return;
+  if (config.loginUrl) {
+    const target = config.loginUrl + (config.loginUrl.includes("?") ? "&" : "?") + "return=" + encodeURIComponent(location.origin + "/console/");
+    extra.append(card("统一身份认证", h("p", {}, h("a", { href: target, class: "primary", id: "oidc-login" }, "使用统一身份认证登录"))));
+  }
+  if (config.demo) {
+    const users = await consoleApi("demo-users").catch((err) => {
+      notice(err.message);
+      return [];
+    });
+    extra.append(
+      card(
+        "演示用户",
+        h("p", { class: "muted" }, "演示模式：选择一位演示用户直接登录（令牌 8 小时有效）。生产环境没有此入口。"),
+        h(
+          "div",
+          { class: "users" },
+          users.map((u) =>
+            h(
+              "button",
+              { type: "button", dataset: { user: u.id }, onclick: () => demoSignIn(u.id) },
+              h("strong", {}, u.name),
+              h("span", {}, `${u.title} · ${u.id} · ${u.org}`),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+}
+
+async function demoSignIn(userId) {
+  try {
+    const body = await busy("正在登录…", consoleApi("demo-sign-in", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ userId }),
+    }));
+    setToken(body.token);
+    await start();
+  } catch (err) {
+    notice(err.message);
+  }
+}
+
+async function route() {
+  if (!token()) {
+    if (location.hash !== "#/signin") history.replaceState(null, "", "#/signin");
+    await renderSignIn(sessionStorage.getItem("fyt.console.message"));
+    sessionStorage.removeItem("fyt.console.message");
+    return;
+  }
+  if (!me) {
+    await start();
+    return;
+  }
+  const [path, query] = location.hash.replace(/^#/, "").split("?");
+  if (!path || path === "/" || path === "/signin") {
+    location.hash = home(me);
+    return;
+  }
+  renderNav();
+  showFlash();
+  const page = ROUTES[path];
+  if (!page) {
+    mount(card("没有这个页面", h("p", {}, "请从上方菜单进入。")));
+    return;
+  }
+  try {
+    await page(new URLSearchParams(query || ""), me);
+  } catch (err) {
+    handle(err);
+  }
+}
+
+export function handle(err) {
+  if (err instanceof SignedOut) {
+    signOut(err.message === "登录已失效，请重新登录" ? "登录已过期或令牌无效，请重新登录" : err.message, "error");
+  } else if (err instanceof ApiError) {
+    notice(err.message);
+  } else {
+    console.error(err);
+    notice("页面出错：" + (err && err.message ? err.message : String(err)));
+  }
+}
+
+async function start() {
+  try {
+    await busy("正在验证身份…", loadMe());
+  } catch (err) {
+    handle(err);
+    return;
+  }
+  notice(null);
+  const path = location.hash.replace(/^#/, "").split("?")[0];
+  if (!path || path === "/" || path === "/signin") location.hash = home(me);
+  else await route();
+}
+
+// An OIDC login in front of the console hands the hub token back as /console/#token=…
+if (location.hash.startsWith("#token=")) {
+  setToken(decodeURIComponent(location.hash.slice("#token=".length)));
+  history.replaceState(null, "", location.pathname + "#/");
+}
+
+window.addEventListener("hashchange", route);
+window.addEventListener("unhandledrejection", (event) => handle(event.reason));
+route();

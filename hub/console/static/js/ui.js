@@ -1,0 +1,169 @@
+// Small DOM helpers. Data is only ever put into the page as text, never as markup.
+
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value == null || value === false) continue;
+    if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
+    else if (key === "class") el.className = value;
+    else if (key === "dataset") Object.assign(el.dataset, value);
+    else if (value === true) el.setAttribute(key, "");
+    else el.setAttribute(key, String(value));
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children) {
+    if (child == null || child === false) continue;
+    if (Array.isArray(child)) append(el, child);
+    else el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+export function svg(tag, attrs = {}, ...children) {
+  const el = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [key, value] of Object.entries(attrs)) el.setAttribute(key, String(value));
+  for (const child of children) {
+    if (child == null) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+export function mount(...children) {
+  const app = document.getElementById("app");
+  app.replaceChildren(...children.flat().filter((c) => c != null));
+  return app;
+}
+
+let busyCount = 0;
+
+/** Show progress while `promise` runs (long operations), with what is being done. */
+export async function busy(text, promise) {
+  const bar = document.getElementById("busy");
+  document.getElementById("busy-text").textContent = text;
+  busyCount += 1;
+  bar.hidden = false;
+  try {
+    return await promise;
+  } finally {
+    busyCount -= 1;
+    if (busyCount === 0) bar.hidden = true;
+  }
+}
+
+export function notice(message, kind = "error") {
+  const el = document.getElementById("notice");
+  if (!message) {
+    el.hidden = true;
+    el.textContent = "";
+    return;
+  }
+  el.className = "notice" + (kind === "error" ? "" : " " + kind);
+  el.textContent = message;
+  el.hidden = false;
+}
+
+let pending = null;
+
+/** A notice to show once the next page has rendered (after an action that reloads it). */
+export function flash(message, kind = "ok") {
+  pending = [message, kind];
+}
+
+export function showFlash() {
+  const next = pending;
+  pending = null;
+  if (next) notice(next[0], next[1]);
+  else notice(null);
+}
+
+export function card(title, ...children) {
+  return h("section", { class: "card" }, title ? h("h2", {}, title) : null, ...children);
+}
+
+export function field(label, input, wide = false) {
+  return h("label", { class: wide ? "field wide" : "field" }, label, input);
+}
+
+export function table(headers, rows, rowAttrs = () => ({})) {
+  if (!rows.length) return h("p", { class: "empty" }, "无记录");
+  return h(
+    "div",
+    { class: "table-wrap" },
+    h(
+      "table",
+      {},
+      h("thead", {}, h("tr", {}, headers.map((x) => h("th", {}, x)))),
+      h(
+        "tbody",
+        {},
+        rows.map((cells, i) => h("tr", rowAttrs(i), cells.map((c) => h("td", {}, c)))),
+      ),
+    ),
+  );
+}
+
+export function badge(text, kind = "") {
+  return h("span", { class: "badge " + kind }, text);
+}
+
+export function fmtDateTime(value) {
+  if (!value) return "—";
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) return value;
+  return d.toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false });
+}
+
+export function fmtMoney(value) {
+  if (value == null) return null;
+  const n = Number(value);
+  if (Number.isNaN(n)) return value;
+  return n.toLocaleString("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 }) + " 元";
+}
+
+export function today() {
+  return new Date().toLocaleDateString("sv-SE", { timeZone: "Asia/Shanghai" });
+}
+
+export function daysFrom(day, n) {
+  const d = new Date(day + "T00:00:00Z");
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
+export const LABELS = {
+  status: {
+    SUBMITTED: "已提交", DELIVERED: "已送达", EFFECTIVE: "已生效", WAITING: "轮候中",
+    REJECTED: "已退回", RELEASED: "已解除", EXPIRED: "已到期",
+    OPEN: "未结", CLOSED: "已结", ACTIVE: "有效", REVOKED: "已撤销",
+  },
+  kind: { SEIZE: "查封", FREEZE: "冻结" },
+  asset: { REAL_ESTATE: "不动产", VEHICLE: "机动车", EQUITY: "股权" },
+  list: { DISHONEST: "失信被执行人名单", CONSUMPTION_RESTRICTION: "限制消费名单" },
+  insurance: { PENSION: "养老保险", MEDICAL: "医疗保险", UNEMPLOYMENT: "失业保险", INJURY: "工伤保险", MATERNITY: "生育保险" },
+  role: { LEGAL_REPRESENTATIVE: "法定代表人", SHAREHOLDER: "股东", KEY_PERSONNEL: "主要人员" },
+  vehicle: { NORMAL: "正常", MORTGAGED: "抵押", SEIZED: "查封", STOLEN: "被盗抢" },
+  subject: { PERSON: "自然人", ENTERPRISE: "企业" },
+  outcome: { OK: "成功", PARTIAL: "部分成功", NOT_FOUND: "未找到", DENIED: "被拒绝", PURPOSE_REQUIRED: "缺少查询事由", BLOCK: "拦截", ALLOW: "放行" },
+  flag: {
+    NO_CASE: "无案查询", CASE_CLOSED: "结案后查询", CASE_OTHER_COURT: "他院案件",
+    DENIED_BURST: "频繁被拒", OFF_HOURS: "非工作时间", BULK: "批量查询",
+  },
+  action: {
+    PROFILE_VIEW: "查看全息视图", REFERENCE_VIEW: "关联查看", AUDIT_QUERY: "审计查询",
+    CASE_LIST: "案件列表", SANCTION_CHECK: "联合惩戒核查",
+  },
+};
+
+export function label(group, value) {
+  if (value == null) return "—";
+  return (LABELS[group] || {})[value] || value;
+}
+
+export function statusBadge(status) {
+  const kind = { EFFECTIVE: "ok", WAITING: "warn", REJECTED: "bad", EXPIRED: "bad", ACTIVE: "bad" }[status] || "";
+  return badge(label("status", status), kind);
+}
