@@ -2,7 +2,7 @@
 
 import { gql } from "./api.js";
 import { dialogForm } from "./judge.js";
-import { badge, busy, card, fmtDateTime, h, label, mount, statusBadge, table } from "./ui.js";
+import { badge, busy, card, fmtDateTime, h, label, statusBadge, table, screen } from "./ui.js";
 
 const ORDER_FIELDS = `id kind assetType assetId agency ownerId courtCode caseNumber rulingNumber termDays
   status rank submittedAt deliveredAt effectiveFrom expiresOn receiptNumber receiptRegisteredAt closedReason`;
@@ -50,6 +50,7 @@ function describeOrder(o) {
 }
 
 export async function inbox() {
+  const mount = screen();
   const { data } = await busy("正在读取待办文书…", gql(INBOX));
   const nodes = data.agencyInbox.nodes;
   mount(
@@ -79,6 +80,7 @@ export async function inbox() {
 }
 
 export async function handled() {
+  const mount = screen();
   const { data } = await busy("正在读取文书…", gql(HANDLED));
   const nodes = data.freezeOrders.nodes;
   mount(

@@ -103,9 +103,9 @@ export function describe(error) {
 /**
  * Run a GraphQL operation. Resolves to {data, errors} (errors may hold per-field refusals,
  * which the pages show in place). Throws SignedOut when the token is refused, ApiError when
- * there is no data at all.
+ * there is no data or a root field was refused (unless `nullRoot`).
  */
-export async function gql(query, variables = {}) {
+export async function gql(query, variables = {}, { nullRoot = false } = {}) {
   const headers = { "content-type": "application/json", accept: "application/json" };
   const t = token();
   if (t) headers.authorization = "Bearer " + t;
@@ -132,6 +132,12 @@ export async function gql(query, variables = {}) {
   }
   if (body.data == null) {
     throw new ApiError(errors.length ? errors.map(describe).join("；") : "请求失败", errors);
+  }
+  // A root field refused as a whole (bad input, no permission) fails the request, unless the
+  // page shows such refusals itself (the profile look-up).
+  const refused = errors.filter((e) => e.path && e.path.length === 1 && body.data[e.path[0]] == null);
+  if (refused.length && !nullRoot) {
+    throw new ApiError([...new Set(refused.map(describe))].join("；"), errors);
   }
   return { data: body.data, errors };
 }

@@ -1,7 +1,7 @@
 // The approval system's page: may this subject be granted the matter? (联合惩戒核查)
 
 import { gql } from "./api.js";
-import { busy, card, field, h, label, mount, table } from "./ui.js";
+import { busy, card, field, h, label, table, screen } from "./ui.js";
 
 const MATTERS = `query Matters { sanctionMatters { code name lists subjects legalBasis } }`;
 const CHECK = `
@@ -13,6 +13,7 @@ query Check($subject: SubjectInput!, $matter: String!) {
 }`;
 
 export async function check(params) {
+  const mount = screen();
   const { data } = await busy("正在读取受限事项目录…", gql(MATTERS));
   const matterSelect = h("select", { id: "check-matter" }, data.sanctionMatters.map((m) => h("option", { value: m.code, selected: m.code === params.get("matter") }, `${m.code} ${m.name}`)));
   const idInput = h("input", { id: "check-id", required: true, value: params.get("id") || "", placeholder: "身份证号码或统一社会信用代码", autocomplete: "off" });

@@ -2,7 +2,7 @@
 // and the log's integrity (latest signed checkpoint, verify now).
 
 import { REASONS, agencyName, gql } from "./api.js";
-import { LABELS, badge, busy, card, daysFrom, field, fmtDateTime, h, label, mount, svg, table, today } from "./ui.js";
+import { LABELS, badge, busy, card, daysFrom, field, fmtDateTime, h, label, svg, table, today, screen } from "./ui.js";
 
 const EVENT_FIELDS = `id occurredAt userId org roles caseNumber action subjectKind subjectId outcome flags
   fieldsDenied connectors { connector outcome } reason redacted leafIndex`;
@@ -60,6 +60,7 @@ function toIso(local) {
 }
 
 export async function log(params) {
+  const mount = screen();
   const inputs = Object.fromEntries(FILTERS.map(([name]) => [name, h("input", { name, id: "filter-" + name, value: params.get(name) || "", autocomplete: "off" })]));
   const from = h("input", { type: "datetime-local", id: "filter-from", value: params.get("from") || "" });
   const to = h("input", { type: "datetime-local", id: "filter-to", value: params.get("to") || "" });
@@ -106,6 +107,7 @@ export async function log(params) {
 }
 
 export async function history(params) {
+  const mount = screen();
   const id = (params.get("id") || "").trim();
   const input = h("input", { id: "history-id", value: id, required: true, placeholder: "18 位身份证号码", autocomplete: "off" });
   const form = h(
@@ -178,6 +180,7 @@ function activityChart(days) {
 }
 
 export async function chart(params) {
+  const mount = screen();
   const to = params.get("to") || today();
   const from = params.get("from") || daysFrom(to, -29);
   const fromInput = h("input", { type: "date", id: "chart-from", value: from });
@@ -214,6 +217,7 @@ const CHECKPOINT = `query Checkpoint { auditCheckpoint { origin treeSize rootHas
 const VERIFY = `query Verify { auditIntegrity { ok checkedAt entries treeSize rootHash checkpoints redacted unintegrated problems } }`;
 
 export async function integrity() {
+  const mount = screen();
   const { data } = await busy("正在读取最新签名检查点…", gql(CHECKPOINT));
   const cp = data.auditCheckpoint;
   const result = h("div", { id: "verify-result" });

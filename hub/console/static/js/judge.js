@@ -3,7 +3,7 @@
 
 import { describe, gql } from "./api.js";
 import { ENTERPRISE_QUERY, PERSON_QUERY, renderEnterprise, renderPerson } from "./profile.js";
-import { badge, busy, card, daysFrom, field, flash, fmtMoney, h, label, mount, notice, statusBadge, table, today } from "./ui.js";
+import { badge, busy, card, daysFrom, field, flash, fmtMoney, h, label, notice, statusBadge, table, today, screen } from "./ui.js";
 
 const CASES_QUERY = `
 query MyCases($status: CaseStatus) {
@@ -19,6 +19,7 @@ async function openCases() {
 }
 
 export async function cases() {
+  const mount = screen();
   const list = await busy("正在读取我承办的案件…", openCases());
   mount(
     h("h1", {}, "我承办的未结执行案件"),
@@ -55,6 +56,7 @@ function subjectKindOf(id) {
 }
 
 export async function lookup(params, me) {
+  const mount = screen();
   const isJudge = me.roles.includes("enforcement_judge");
   const id = (params.get("id") || "").trim();
   const kind = params.get("kind") || (id ? subjectKindOf(id) : "PERSON");
@@ -94,7 +96,7 @@ export async function lookup(params, me) {
   }
   if (!id) return;
   const variables = kind === "ENTERPRISE" ? { uscc: id, case: caseNumber || null } : { id, case: caseNumber || null };
-  const { data, errors } = await busy("正在向各部门调取信息…", gql(kind === "ENTERPRISE" ? ENTERPRISE_QUERY : PERSON_QUERY, variables));
+  const { data, errors } = await busy("正在向各部门调取信息…", gql(kind === "ENTERPRISE" ? ENTERPRISE_QUERY : PERSON_QUERY, variables, { nullRoot: true }));
   const root = kind === "ENTERPRISE" ? "enterprise" : "person";
   const subject = data[root];
   const rootError = errors.find((e) => e.path && e.path.length === 1);
@@ -133,6 +135,7 @@ function payloadMessage(errors) {
 }
 
 export async function newOrder(params) {
+  const mount = screen();
   const type = params.get("type") || "REAL_ESTATE";
   const cases = await busy("正在读取我承办的案件…", openCases());
   const caseSelect = h("select", { id: "order-case", required: true }, cases.map((c) => h("option", { value: c.caseNumber, selected: c.caseNumber === params.get("case") }, `${c.caseNumber} ${c.cause || ""}`)));
@@ -208,6 +211,7 @@ mutation Renew($id: String!, $input: FreezeOrderRenewInput!) {
 }`;
 
 export async function orders(params) {
+  const mount = screen();
   const expiring = params.get("expiring") === "30";
   const caseNumber = params.get("case");
   const filter = {};

@@ -1,7 +1,7 @@
 // The console's shell: sign-in, the session, the menu by role, and the router.
 
 import { ApiError, SignedOut, consoleApi, gql, setToken, token } from "./api.js";
-import { busy, card, field, h, mount, notice, showFlash } from "./ui.js";
+import { Stale, busy, card, field, h, mount, nextScreen, notice, showFlash } from "./ui.js";
 import * as judge from "./judge.js";
 import * as agency from "./agency.js";
 import * as auditor from "./auditor.js";
@@ -62,6 +62,7 @@ function home(user) {
 export function signOut(message, kind = "info") {
   setToken(null);
   me = null;
+  nextScreen();
   clearTimeout(expiryTimer);
   document.getElementById("who").replaceChildren();
   document.getElementById("nav").replaceChildren();
@@ -178,6 +179,7 @@ async function route() {
     location.hash = home(me);
     return;
   }
+  nextScreen();
   renderNav();
   showFlash();
   const page = ROUTES[path];
@@ -193,6 +195,7 @@ async function route() {
 }
 
 export function handle(err) {
+  if (err instanceof Stale) return; // the user moved on; nothing to report
   if (err instanceof SignedOut) {
     signOut(err.message === "登录已失效，请重新登录" ? "登录已过期或令牌无效，请重新登录" : err.message, "error");
   } else if (err instanceof ApiError) {

@@ -32,6 +32,25 @@ export function svg(tag, attrs = {}, ...children) {
   return el;
 }
 
+let generation = 0;
+
+/** Thrown into a page that is no longer the one shown (the user moved on while it loaded). */
+export class Stale extends Error {}
+
+/** The router starts a new screen: pages still loading for the old one will not mount. */
+export function nextScreen() {
+  generation += 1;
+}
+
+/** A page's own mount: it only renders while the page is still the current screen. */
+export function screen() {
+  const mine = generation;
+  return (...children) => {
+    if (mine !== generation) throw new Stale();
+    return mount(...children);
+  };
+}
+
 export function mount(...children) {
   const app = document.getElementById("app");
   app.replaceChildren(...children.flat().filter((c) => c != null));

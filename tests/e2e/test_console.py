@@ -1,0 +1,483 @@
+"""The web console in headless Chromium against a real `fyt serve --demo`."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from hub.auth.tokens import issue_token, load_private_key
+from hub.config import Settings
+from tests.e2e.conftest import WAIT_MS, Console
+from tests.hub.test_serve import Server
+
+CASES = """
+{ myCases(status: OPEN, first: 100) { caseNumber parties { role subjectKind subjectId name } } }
+"""
+ASSETS = """
+query A($id: String!, $case: String) {
+  person(idNumber: $id, caseNumber: $case) {
+    assets { realEstates { unitNumber waitingLine { rank } } vehicles { plate } }
+  }
+}
+"""
+
+
+def respondents(graphql: Any, kind: str = "PERSON") -> list[tuple[str, str, str]]:
+    """(case number, id, name) of the demo judge's open cases' respondents."""
+    body = graphql("judge-zhang", CASES)
+    return [
+        (c["caseNumber"], p["subjectId"], p["name"])
+        for c in body["data"]["myCases"]
+        for p in c["parties"]
+        if p["subjectKind"] == kind and p["role"] == "被执行人"
+    ]
+
+
+@pytest.fixture(scope="package")
+def respondent(graphql: Any) -> tuple[str, str, str]:
+    return respondents(graphql)[0]
+
+
+@pytest.fixture(scope="package")
+def units_to_seize(graphql: Any) -> list[tuple[str, str, str]]:
+    """(case, owner id, unit number) of respondents' real estate nobody has seized."""
+    found = []
+    for case, id_number, _ in respondents(graphql):
+        body = graphql("judge-zhang", ASSETS, {"id": id_number, "case": case})
+        for unit in body["data"]["person"]["assets"]["realEstates"] or []:
+            if not unit["waitingLine"]:
+                found.append((case, id_number, unit["unitNumber"]))
+    if len(found) < 2:
+        pytest.fail("the demo judge's respondents own fewer than two units of real estate")
+    return found
+
+
+# --- sign-in and the menu of each role ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("user", "menu", "heading"),
+    [
+        ("judge-zhang", ["我的案件", "全息查询", "查控文书"], "我承办的未结执行案件"),
+        ("registry-wang", ["协助执行收件箱", "已办理", "信息查询"], "协助执行收件箱"),
+        ("market-zhao", ["协助执行收件箱", "已办理", "信息查询"], "协助执行收件箱"),
+        ("auditor-sun", ["访问记录", "个人访问历史", "统计图表", "日志完整性"], "访问记录"),
+        ("approval-market", ["联合惩戒核查"], "联合惩戒核查"),
+    ],
+)
+async def test_each_role_signs_in_to_its_own_pages_and_signs_out(
+    console: Console, user: str, menu: list[str], heading: str
+) -> None:
+    await console.sign_in(user)
+    await console.page.wait_for_selector(f"h1:has-text('{heading}')", timeout=WAIT_MS)
+    nav = await console.page.locator("#nav a").all_inner_texts()
+    assert nav == menu
+    if user == "judge-zhang":
+        await console.shot("judge-cases")
+    await console.sign_out()
+    assert "您已退出登录" in await console.notice()
+    assert await console.page.evaluate("sessionStorage.length") == 0
+    # the back button does not bring the pages back without signing in again
+    await console.page.go_back()
+    await console.page.wait_for_selector("#token-input", timeout=WAIT_MS)
+
+
+async def test_sign_in_page_offers_the_demo_users(console: Console) -> None:
+    await console.open()
+    await console.page.wait_for_selector("[data-user='judge-zhang']", timeout=WAIT_MS)
+    users = await console.page.locator("[data-user]").count()
+    assert users == 10
+    await console.shot("sign-in")
+
+
+async def test_a_token_is_accepted_and_its_expiry_returns_to_sign_in(
+    console: Console, hub: Server
+) -> None:
+    settings = Settings.from_env({"HUB_DATA_DIR": str(hub.data_dir)})
+    key, kid = load_private_key(settings.private_key_path)
+    token = issue_token(
+        private_key=key,
+        kid=kid,
+        sub="auditor-sun",
+        org="court:370602",
+        roles=["auditor"],
+        ttl=timedelta(seconds=4),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+    )
+    await console.open("#/signin")
+    await console.page.fill("#token-input", "Bearer " + token)
+    await console.page.click("form:has(#token-input) button[type=submit]")
+    await console.page.wait_for_selector("#who-name", timeout=WAIT_MS)
+    assert "孙丽" in await console.text("#who-name")
+    # the session ends by itself when the token expires
+    await console.page.wait_for_selector("#token-input", timeout=10_000)
+    assert "登录已过期" in await console.notice()
+
+
+async def test_a_refused_token_returns_to_sign_in_with_a_message(console: Console) -> None:
+    await console.open("#/signin")
+    await console.page.fill("#token-input", "not-a-token")
+    await console.page.click("form:has(#token-input) button[type=submit]")
+    message = await console.notice()
+    assert "登录已过期或令牌无效" in message or "令牌" in message
+    assert await console.page.evaluate("sessionStorage.length") == 0
+    # an empty token is refused before anything is sent
+    await console.page.fill("#token-input", "")
+    await console.page.click("form:has(#token-input) button[type=submit]")
+    assert "请粘贴访问令牌" in await console.notice()
+
+
+async def test_an_expired_stored_token_goes_back_to_sign_in(console: Console, hub: Server) -> None:
+    settings = Settings.from_env({"HUB_DATA_DIR": str(hub.data_dir)})
+    key, kid = load_private_key(settings.private_key_path)
+    token = issue_token(
+        private_key=key,
+        kid=kid,
+        sub="judge-zhang",
+        org="court:370602",
+        roles=["enforcement_judge"],
+        ttl=timedelta(minutes=5),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        now=datetime.now(UTC) - timedelta(hours=1),  # expired well beyond the verifier's leeway
+    )
+    await console.open("#/signin")
+    await console.page.evaluate(
+        "t => sessionStorage.setItem('fyt.console.token', t)", token
+    )
+    await console.page.reload()  # a new page load with the stored token
+    await console.page.wait_for_selector("#token-input", timeout=WAIT_MS)
+    assert "登录已过期或令牌无效" in await console.notice()
+
+
+# --- the judge ---------------------------------------------------------------------------------
+
+
+async def test_judge_looks_up_a_party_of_a_case_and_sees_the_full_profile(
+    console: Console, respondent: tuple[str, str, str]
+) -> None:
+    case, id_number, name = respondent
+    await console.sign_in("judge-zhang")
+    # from the case list, click the party
+    await console.page.click(f"a.party-link[href*='{id_number}']")
+    await console.page.wait_for_selector("#profile", timeout=WAIT_MS)
+    heading = await console.text("#profile h1")
+    assert name in heading and id_number in heading
+    for section in ("identity", "assets", "insurance", "qualifications", "enterpriseRoles", "legal"):
+        assert await console.page.locator(f"[data-section='{section}']").count() == 1
+    assert await console.page.locator(".denied").count() == 0
+    assert await console.page.input_value("#case-select") == case
+    assert name in await console.text("[data-section='identity'] [data-field='name']")
+    await console.shot("judge-person-profile")
+
+
+async def test_judge_without_a_case_is_told_why_in_plain_words(
+    console: Console, respondent: tuple[str, str, str]
+) -> None:
+    _, id_number, name = respondent
+    await console.sign_in("judge-zhang")
+    await console.go("#/lookup", "#lookup-form")
+    await console.page.fill("#subject-id", id_number)
+    await console.page.select_option("#case-select", "")
+    await console.page.click("#lookup-form button[type=submit]")
+    await console.page.wait_for_selector("#lookup-refused", timeout=WAIT_MS)
+    message = await console.text("#lookup-refused")
+    assert "须选择您承办的" in message
+    assert await console.page.locator("#profile").count() == 0
+    assert name not in await console.page.inner_text("main")
+    await console.shot("judge-no-case")
+
+
+async def test_a_bad_id_number_is_refused_in_plain_words(console: Console) -> None:
+    await console.sign_in("judge-zhang")
+    await console.go("#/lookup", "#lookup-form")
+    await console.page.fill("#subject-id", "370602199001011234")  # wrong check character
+    await console.page.click("#lookup-form button[type=submit]")
+    assert "身份证号码校验位不正确" in await console.notice()
+
+
+async def test_judge_sees_an_enterprise_with_its_masked_phone_and_clickable_persons(
+    console: Console, graphql: Any
+) -> None:
+    case, uscc, name = respondents(graphql, "ENTERPRISE")[0]
+    await console.sign_in("judge-zhang")
+    await console.go(f"#/lookup?kind=ENTERPRISE&id={uscc}&case={case}", "#profile")
+    assert name in await console.text("#profile h1")
+    phone = console.page.locator("[data-section='registration'] [data-field='phone'] .masked")
+    assert await phone.count() == 1
+    assert "*" in await phone.inner_text()
+    # the legal representative links to their own profile (the case decides if it may be seen)
+    links = console.page.locator("[data-section='registration'] a.subject-link")
+    assert await links.count() >= 1
+    assert "kind=PERSON" in (await links.first.get_attribute("href") or "")
+    await console.shot("judge-enterprise-profile")
+
+
+async def open_inbox_row(console: Console, order_id: str) -> str:
+    row = f"tr[data-order='{order_id}']"
+    for _ in range(40):  # the worker delivers within a few seconds
+        await console.go("#/handled", "h1:has-text('本机关')")
+        await console.go("#/inbox", "h1:has-text('协助执行收件箱')")
+        if await console.page.locator(row).count():
+            break
+        await asyncio.sleep(0.5)
+    await console.page.wait_for_selector(row, timeout=WAIT_MS)
+    return row
+
+
+async def test_an_order_submitted_by_the_judge_is_accepted_by_the_registry(
+    console: Console, units_to_seize: list[tuple[str, str, str]], graphql: Any
+) -> None:
+    case, owner, unit = units_to_seize[0]
+    await console.sign_in("judge-zhang")
+    await console.go(f"#/lookup?kind=PERSON&id={owner}&case={case}", "#profile")
+    await console.page.click(f"[data-asset='{unit}']")
+    await console.page.wait_for_selector("#order-form", timeout=WAIT_MS)
+    # pre-filled from the asset and the case
+    assert await console.page.input_value("#order-asset-id") == unit
+    assert await console.page.input_value("#order-asset-type") == "REAL_ESTATE"
+    assert await console.page.input_value("#order-kind") == "SEIZE"
+    assert await console.page.input_value("#order-case") == case
+    await console.page.fill("#order-ruling", "（2026）鲁0602执保1号")
+    await console.shot("judge-order-form")
+    # a term beyond the legal maximum is refused in plain words and submits nothing
+    await console.page.fill("#order-term", "5000")
+    await console.page.evaluate("document.getElementById('order-term').removeAttribute('max')")
+    await console.page.click("#order-submit")
+    assert "期限超出法定上限" in await console.notice()
+    await console.page.fill("#order-term", "")
+    await console.page.click("#order-submit")
+    await console.page.wait_for_selector("#order-created", timeout=WAIT_MS)
+    order_id = (await console.text("#order-created")).split("文书编号 ")[1].split("，")[0]
+    await console.sign_out()
+
+    await console.sign_in("registry-wang")
+    row = await open_inbox_row(console, order_id)
+    await console.shot("agency-inbox")
+    await console.page.click(f"[data-accept='{order_id}']")
+    await console.page.fill("dialog input[name=documentNumber]", "烟不动产查字〔2026〕1号")
+    await console.page.click("dialog button[type=submit]")
+    await console.page.wait_for_selector(f"{row}", state="detached", timeout=WAIT_MS)
+    assert "已办理" in await console.notice()
+    await console.sign_out()
+
+    await console.sign_in("judge-zhang")
+    await console.go("#/orders", f"tr[data-order='{order_id}']")
+    cells = await console.text(f"tr[data-order='{order_id}']")
+    assert "已生效" in cells and "第 1 顺位" in cells and "烟不动产查字〔2026〕1号" in cells
+    await console.shot("judge-orders")
+    # the API agrees: the order is in effect with its receipt
+    body = graphql(
+        "judge-zhang",
+        "query O($id: String!) { freezeOrder(id: $id) { status rank receiptNumber } }",
+        {"id": order_id},
+    )
+    assert body["data"]["freezeOrder"] == {
+        "status": "EFFECTIVE",
+        "rank": 1,
+        "receiptNumber": "烟不动产查字〔2026〕1号",
+    }
+    # and the profile shows the unit's waiting line
+    await console.go(f"#/lookup?kind=PERSON&id={owner}&case={case}", "#profile")
+    assert "第 1 顺位" in await console.text("[data-section='assets']")
+
+
+SUBMIT = """
+mutation S($input: FreezeOrderSubmitInput!) {
+  freezeOrderSubmit(input: $input) { order { id } errors { code message } }
+}
+"""
+
+
+async def test_the_registry_rejects_an_order_with_its_reason(
+    console: Console, units_to_seize: list[tuple[str, str, str]], graphql: Any
+) -> None:
+    case, _, unit = units_to_seize[1]
+    body = graphql(
+        "judge-zhang",
+        SUBMIT,
+        {
+            "input": {
+                "kind": "SEIZE",
+                "asset": {"type": "REAL_ESTATE", "id": unit},
+                "caseNumber": case,
+                "rulingNumber": "（2026）鲁0602执保2号",
+                "idempotencyKey": f"e2e-reject-{unit}",
+            }
+        },
+    )
+    assert body["data"]["freezeOrderSubmit"]["errors"] == [], body
+    order_id = body["data"]["freezeOrderSubmit"]["order"]["id"]
+    await console.sign_in("registry-wang")
+    row = await open_inbox_row(console, order_id)
+    await console.page.click(f"[data-reject='{order_id}']")
+    # the reason is required: an empty form is not sent
+    await console.page.click("dialog button[type=submit]")
+    assert await console.page.locator("dialog[open]").count() == 1
+    assert await console.page.locator(row).count() == 1
+    await console.page.fill("dialog input[name=reason]", "该不动产单元已注销")
+    await console.page.click("dialog button[type=submit]")
+    await console.page.wait_for_selector(row, state="detached", timeout=WAIT_MS)
+    await console.go("#/handled", f"tr >> text={unit}")
+    handled = await console.text("main")
+    assert "已退回" in handled and "该不动产单元已注销" in handled
+    await console.shot("agency-handled")
+    status = graphql(
+        "judge-zhang",
+        "query O($id: String!) { freezeOrder(id: $id) { status closedReason } }",
+        {"id": order_id},
+    )["data"]["freezeOrder"]
+    assert status == {"status": "REJECTED", "closedReason": "该不动产单元已注销"}
+
+
+# --- an agency officer: masked and denied ------------------------------------------------------
+
+
+async def test_registry_officer_sees_masked_identity_and_no_permission_sections(
+    console: Console, respondent: tuple[str, str, str]
+) -> None:
+    _, id_number, name = respondent
+    await console.sign_in("registry-wang")
+    await console.go(f"#/lookup?kind=PERSON&id={id_number}", "#profile")
+    masked = console.page.locator("[data-section='identity'] [data-field='name'] .masked")
+    assert await masked.count() == 1
+    shown = await masked.inner_text()
+    assert "*" in shown and shown != name
+    assert name not in await console.page.inner_text("main")
+    for section in ("insurance", "qualifications", "enterpriseRoles", "legal"):
+        denied = console.page.locator(f"[data-section='{section}'] .denied")
+        assert await denied.count() == 1, section
+        assert await denied.inner_text() == "无权限查看"
+    # a field refused inside a granted section is refused in place
+    assert await console.page.locator("[data-section='identity'] [data-field='phone'] .denied").count() == 1
+    await console.shot("registry-masked-and-denied")
+
+
+# --- the auditor -------------------------------------------------------------------------------
+
+
+async def test_auditor_finds_the_judges_access(
+    console: Console, respondent: tuple[str, str, str]
+) -> None:
+    case, id_number, _ = respondent
+    await console.sign_in("judge-zhang")
+    await console.go(f"#/lookup?kind=PERSON&id={id_number}&case={case}", "#profile")
+    await console.sign_out()
+
+    await console.sign_in("auditor-sun")
+    await console.page.wait_for_selector("#audit-filter", timeout=WAIT_MS)
+    await console.page.fill("#filter-userId", "judge-zhang")
+    await console.page.fill("#filter-subjectIdNumber", id_number)
+    await console.page.click("#audit-filter button[type=submit]")
+    await console.page.wait_for_selector("#audit-results tbody tr", timeout=WAIT_MS)
+    rows = await console.page.locator("#audit-results tbody tr").all_inner_texts()
+    assert rows and all("judge-zhang" in r and id_number in r for r in rows)
+    assert any(case in r and "查看全息视图" in r for r in rows)
+    await console.shot("auditor-log")
+
+    # flagged entries are highlighted: the same judge without a case is refused and flagged
+    await console.page.select_option("#filter-flag", "NO_CASE")
+    await console.page.fill("#filter-subjectIdNumber", "")
+    await console.page.click("#audit-filter button[type=submit]")
+    await console.page.wait_for_selector("#audit-results tbody tr.flagged", timeout=WAIT_MS)
+
+    # the person's access history
+    await console.page.click(f"#audit-results a.subject-link >> nth=0")
+    await console.page.wait_for_selector("#history-results", timeout=WAIT_MS)
+    await console.go(f"#/audit/history?id={id_number}", "#history-results tbody tr")
+    history = await console.text("#history-results")
+    assert "judge-zhang" in history and case in history
+    await console.shot("auditor-history")
+
+
+async def test_auditor_filter_refuses_a_bad_time_range(console: Console) -> None:
+    await console.sign_in("auditor-sun")
+    await console.page.wait_for_selector("#audit-filter", timeout=WAIT_MS)
+    await console.page.fill("#filter-from", "2026-03-02T10:00")
+    await console.page.fill("#filter-to", "2026-03-01T10:00")
+    await console.page.click("#audit-filter button[type=submit]")
+    assert "起始时间须早于结束时间" in await console.notice()
+
+
+async def test_auditor_chart_of_accesses_per_agency_and_denied(console: Console) -> None:
+    await console.sign_in("auditor-sun")
+    await console.go("#/audit/chart", "#activity-chart svg")
+    bars = await console.page.locator("#activity-chart svg rect").count()
+    assert bars > 0
+    legend = await console.text("#activity-chart .legend")
+    assert "公安机关" in legend and "被拒绝" in legend
+    await console.shot("auditor-chart")
+
+
+async def test_auditor_verifies_the_log_now(console: Console) -> None:
+    await console.sign_in("auditor-sun")
+    await console.go("#/audit/integrity", "#verify-now")
+    await console.page.wait_for_selector("#checkpoint-size", timeout=WAIT_MS)
+    assert int(await console.text("#checkpoint-size")) > 0
+    await console.page.click("#verify-now")
+    await console.page.wait_for_selector("#verify-status", timeout=60_000)
+    assert "校验通过" in await console.text("#verify-status")
+    await console.shot("auditor-integrity")
+
+
+# --- the approval system -----------------------------------------------------------------------
+
+
+async def test_approval_system_check_blocks_a_listed_person(console: Console, graphql: Any) -> None:
+    changes = graphql(
+        "approval-market",
+        "{ sanctionListChanges(first: 500) { nodes { subjectKind subjectId list status } } }",
+    )["data"]["sanctionListChanges"]["nodes"]
+    listed = next(
+        c["subjectId"]
+        for c in changes
+        if c["subjectKind"] == "PERSON" and c["status"] == "ACTIVE" and c["list"] == "DISHONEST"
+    )
+    matters = graphql("approval-market", "{ sanctionMatters { code lists subjects } }")
+    matter = next(
+        m["code"]
+        for m in matters["data"]["sanctionMatters"]
+        if "DISHONEST" in m["lists"] and "PERSON" in m["subjects"]
+    )
+    await console.sign_in("approval-market")
+    await console.page.wait_for_selector("#check-matter", timeout=WAIT_MS)
+    await console.page.select_option("#check-matter", matter)
+    await console.page.fill("#check-id", listed)
+    await console.page.click("form:has(#check-id) button[type=submit]")
+    await console.page.wait_for_selector("#check-decision", timeout=WAIT_MS)
+    assert "拦截" in await console.text("#check-decision")
+    await console.shot("approval-check")
+
+
+# --- a narrow window ---------------------------------------------------------------------------
+
+
+async def _no_sideways_scroll(tab: Console) -> None:
+    width = await tab.page.evaluate("document.documentElement.scrollWidth")
+    viewport = await tab.page.evaluate("window.innerWidth")
+    assert width <= viewport + 1, (width, viewport)
+
+
+async def test_the_pages_fit_a_narrow_window(
+    narrow: Console, respondent: tuple[str, str, str]
+) -> None:
+    case, id_number, _ = respondent
+    await narrow.sign_in("judge-zhang")
+    await narrow.page.wait_for_selector("a.party-link", timeout=WAIT_MS)
+    await _no_sideways_scroll(narrow)
+    await narrow.go(f"#/lookup?kind=PERSON&id={id_number}&case={case}", "#profile")
+    await _no_sideways_scroll(narrow)
+    await narrow.shot("narrow-judge-profile")
+    await narrow.go("#/orders", "h1")
+    await _no_sideways_scroll(narrow)
+    await narrow.sign_out()
+    await narrow.sign_in("auditor-sun")
+    await narrow.page.wait_for_selector("#audit-results tbody tr", timeout=WAIT_MS)
+    await _no_sideways_scroll(narrow)
+    await narrow.go("#/audit/chart", "#activity-chart svg")
+    await _no_sideways_scroll(narrow)
+
