@@ -139,13 +139,22 @@ class Console:
         await self.open("#/signin")
         await self.page.click(f"[data-user='{user}']", timeout=WAIT_MS)
         await self.page.wait_for_selector("#who-name", timeout=WAIT_MS)
+        await self.ready()  # the role's first page has loaded
 
     async def sign_out(self) -> None:
         await self.page.click("#sign-out")
         await self.page.wait_for_selector("#token-input", timeout=WAIT_MS)
 
+    async def ready(self) -> None:
+        """Until the page for the current address has finished loading."""
+        await self.page.wait_for_function(
+            "() => document.getElementById('app').dataset.ready === location.hash",
+            timeout=WAIT_MS,
+        )
+
     async def go(self, hash_: str, ready: str) -> None:
         await self.page.evaluate("h => { location.hash = h }", hash_)
+        await self.ready()
         await self.page.wait_for_selector(ready, timeout=WAIT_MS)
 
     async def text(self, selector: str) -> str:

@@ -373,6 +373,8 @@ async def test_auditor_finds_the_judges_access(
     await console.page.fill("#filter-userId", "judge-zhang")
     await console.page.fill("#filter-subjectIdNumber", id_number)
     await console.page.click("#audit-filter button[type=submit]")
+    await console.page.wait_for_function("() => location.hash.includes('userId=judge-zhang')")
+    await console.ready()
     await console.page.wait_for_selector("#audit-results tbody tr", timeout=WAIT_MS)
     rows = await console.page.locator("#audit-results tbody tr").all_inner_texts()
     assert rows and all("judge-zhang" in r and id_number in r for r in rows)
@@ -383,11 +385,16 @@ async def test_auditor_finds_the_judges_access(
     await console.page.select_option("#filter-flag", "NO_CASE")
     await console.page.fill("#filter-subjectIdNumber", "")
     await console.page.click("#audit-filter button[type=submit]")
-    await console.page.wait_for_selector("#audit-results tbody tr.flagged", timeout=WAIT_MS)
+    await console.page.wait_for_function("() => location.hash.includes('flag=NO_CASE')")
+    await console.ready()
+    rows = console.page.locator("#audit-results tbody tr")
+    assert await rows.count() > 0
+    assert await rows.count() == await console.page.locator("#audit-results tbody tr.flagged").count()
 
-    # the person's access history
-    await console.page.click(f"#audit-results a.subject-link >> nth=0")
-    await console.page.wait_for_selector("#history-results", timeout=WAIT_MS)
+    # the person's access history, from a subject in the log
+    await console.page.click("#audit-results a.subject-link >> nth=0")
+    await console.page.wait_for_function("() => location.hash.startsWith('#/audit/history')")
+    await console.ready()
     await console.go(f"#/audit/history?id={id_number}", "#history-results tbody tr")
     history = await console.text("#history-results")
     assert "judge-zhang" in history and case in history
@@ -403,13 +410,19 @@ async def test_auditor_filter_refuses_a_bad_time_range(console: Console) -> None
     assert "起始时间须早于结束时间" in await console.notice()
 
 
-async def test_auditor_chart_of_accesses_per_agency_and_denied(console: Console) -> None:
+async def test_auditor_chart_of_accesses_per_agency_and_denied(
+    console: Console, graphql: Any, respondent: tuple[str, str, str]
+) -> None:
+    case, id_number, _ = respondent
+    graphql("judge-zhang", ASSETS, {"id": id_number, "case": case})  # one access today
+    graphql("judge-zhang", ASSETS, {"id": id_number})  # one denied attempt (no case)
     await console.sign_in("auditor-sun")
     await console.go("#/audit/chart", "#activity-chart svg")
     bars = await console.page.locator("#activity-chart svg rect").count()
     assert bars > 0
     legend = await console.text("#activity-chart .legend")
-    assert "公安机关" in legend and "被拒绝" in legend
+    assert "不动产登记机构" in legend and "被拒绝" in legend
+    assert await console.page.locator("#activity-chart rect[fill='#b3261e']").count() >= 2
     await console.shot("auditor-chart")
 
 

@@ -63,6 +63,7 @@ export function signOut(message, kind = "info") {
   setToken(null);
   me = null;
   nextScreen();
+  delete document.getElementById("app").dataset.ready;
   clearTimeout(expiryTimer);
   document.getElementById("who").replaceChildren();
   document.getElementById("nav").replaceChildren();
@@ -180,6 +181,9 @@ async function route() {
     return;
   }
   nextScreen();
+  const app = document.getElementById("app");
+  const shown = location.hash;
+  delete app.dataset.ready;
   renderNav();
   showFlash();
   const page = ROUTES[path];
@@ -192,6 +196,8 @@ async function route() {
   } catch (err) {
     handle(err);
   }
+  // The page for this address has finished loading (or reported why not).
+  if (location.hash === shown) app.dataset.ready = shown;
 }
 
 export function handle(err) {
