@@ -230,7 +230,9 @@ class Settings:
     bulk_subjects_per_hour: int = 200
     denied_burst: int = 5  # denied attempts within a minute that make a burst
     config_file: Path | None = None  # HUB_CONFIG, the connector configuration it was read from
-    console_login_url: str | None = None  # HUB_CONSOLE_LOGIN_URL: an OIDC login in front of /console
+    console_login_url: str | None = (
+        None  # HUB_CONSOLE_LOGIN_URL: an OIDC login in front of /console
+    )
 
     @property
     def limits(self) -> Any:

@@ -104,7 +104,7 @@ def console_routes(*, demo: bool) -> list[Any]:
         try:
             body = await request.json()
         except ValueError:
-            return _error(400, "请求体须为 JSON：{\"userId\": \"…\"}")
+            return _error(400, '请求体须为 JSON：{"userId": "…"}')
         user_id = body.get("userId") if isinstance(body, dict) else None
         if not isinstance(user_id, str) or not user_id:
             return _error(400, "缺少 userId（演示用户编号）")

@@ -16,12 +16,6 @@ from strawberry.types import Info
 from hub.errors import ConnectorFailed
 from hub.federation import lookups as L
 from hub.graphql import orders, sanctions
-from hub.graphql.audit_reports import (
-    AuditActivityDay,
-    AuditIntegrityReport,
-    resolve_activity,
-    resolve_integrity,
-)
 from hub.graphql.audit import (
     AuditCheckpoint,
     AuditEvent,
@@ -34,6 +28,12 @@ from hub.graphql.audit import (
     resolve_checkpoint,
     resolve_consistency,
     resolve_inclusion,
+)
+from hub.graphql.audit_reports import (
+    AuditActivityDay,
+    AuditIntegrityReport,
+    resolve_activity,
+    resolve_integrity,
 )
 from hub.graphql.context import ctx
 from hub.graphql.court import Case, Me, resolve_me, resolve_my_cases

@@ -123,9 +123,11 @@ class Console:
         page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
         page.on(
             "console",
-            lambda m: self.errors.append(f"console {m.type}: {m.text}")
-            if m.type == "error" and "401" not in m.text
-            else None,
+            lambda m: (
+                self.errors.append(f"console {m.type}: {m.text}")
+                if m.type == "error" and "401" not in m.text
+                else None
+            ),
         )
 
     @property

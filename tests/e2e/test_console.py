@@ -146,9 +146,7 @@ async def test_an_expired_stored_token_goes_back_to_sign_in(console: Console, hu
         now=datetime.now(UTC) - timedelta(hours=1),  # expired well beyond the verifier's leeway
     )
     await console.open("#/signin")
-    await console.page.evaluate(
-        "t => sessionStorage.setItem('fyt.console.token', t)", token
-    )
+    await console.page.evaluate("t => sessionStorage.setItem('fyt.console.token', t)", token)
     await console.page.reload()  # a new page load with the stored token
     await console.page.wait_for_selector("#token-input", timeout=WAIT_MS)
     assert "登录已过期或令牌无效" in await console.notice()
@@ -167,7 +165,14 @@ async def test_judge_looks_up_a_party_of_a_case_and_sees_the_full_profile(
     await console.page.wait_for_selector("#profile", timeout=WAIT_MS)
     heading = await console.text("#profile h1")
     assert name in heading and id_number in heading
-    for section in ("identity", "assets", "insurance", "qualifications", "enterpriseRoles", "legal"):
+    for section in (
+        "identity",
+        "assets",
+        "insurance",
+        "qualifications",
+        "enterpriseRoles",
+        "legal",
+    ):
         assert await console.page.locator(f"[data-section='{section}']").count() == 1
     assert await console.page.locator(".denied").count() == 0
     assert await console.page.input_value("#case-select") == case
@@ -285,6 +290,16 @@ async def test_an_order_submitted_by_the_judge_is_accepted_by_the_registry(
     await console.go(f"#/lookup?kind=PERSON&id={owner}&case={case}", "#profile")
     assert "第 1 顺位" in await console.text("[data-section='assets']")
 
+    # the judge releases it: the ruling and the reason are asked for
+    await console.go("#/orders", f"[data-release='{order_id}']")
+    await console.page.click(f"[data-release='{order_id}']")
+    await console.page.fill("dialog input[name=rulingNumber]", "（2026）鲁0602执保1号之一")
+    await console.page.fill("dialog input[name=reason]", "被执行人已履行")
+    await console.page.click("dialog button[type=submit]")
+    assert "已办理" in await console.notice()
+    await console.ready()
+    assert "已解除" in await console.text(f"tr[data-order='{order_id}']")
+
 
 SUBMIT = """
 mutation S($input: FreezeOrderSubmitInput!) {
@@ -353,7 +368,10 @@ async def test_registry_officer_sees_masked_identity_and_no_permission_sections(
         assert await denied.count() == 1, section
         assert await denied.inner_text() == "无权限查看"
     # a field refused inside a granted section is refused in place
-    assert await console.page.locator("[data-section='identity'] [data-field='phone'] .denied").count() == 1
+    assert (
+        await console.page.locator("[data-section='identity'] [data-field='phone'] .denied").count()
+        == 1
+    )
     await console.shot("registry-masked-and-denied")
 
 
@@ -389,7 +407,9 @@ async def test_auditor_finds_the_judges_access(
     await console.ready()
     rows = console.page.locator("#audit-results tbody tr")
     assert await rows.count() > 0
-    assert await rows.count() == await console.page.locator("#audit-results tbody tr.flagged").count()
+    assert (
+        await rows.count() == await console.page.locator("#audit-results tbody tr.flagged").count()
+    )
 
     # the person's access history, from a subject in the log
     await console.page.click("#audit-results a.subject-link >> nth=0")
@@ -493,4 +513,3 @@ async def test_the_pages_fit_a_narrow_window(
     await _no_sideways_scroll(narrow)
     await narrow.go("#/audit/chart", "#activity-chart svg")
     await _no_sideways_scroll(narrow)
-

@@ -188,7 +188,10 @@ async def test_activity_counts_accesses_per_agency_and_denied_attempts(
 ) -> None:
     sample = demo["samples"]["persons"][0]
     today = date.today()
-    window = {"from": (today - timedelta(days=1)).isoformat(), "to": (today + timedelta(days=1)).isoformat()}
+    window = {
+        "from": (today - timedelta(days=1)).isoformat(),
+        "to": (today + timedelta(days=1)).isoformat(),
+    }
 
     async def totals() -> tuple[int, int, dict[str, int]]:
         body = await api.query(ACTIVITY, window, token=tokens["auditor-sun"])

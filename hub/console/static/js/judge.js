@@ -252,13 +252,13 @@ export async function orders(params) {
 function actions(o) {
   if (!["EFFECTIVE", "WAITING"].includes(o.status)) return "";
   const release = h("button", {
-    type: "button", class: "danger", onclick: () => dialogForm("解除查封 / 冻结", [["rulingNumber", "解除裁定书文号"], ["reason", "解除原因"]], async (values) => {
+    type: "button", class: "danger", dataset: { release: o.id }, onclick: () => dialogForm("解除查封 / 冻结", [["rulingNumber", "解除裁定书文号"], ["reason", "解除原因"]], async (values) => {
       const { data } = await busy("正在提交解除…", gql(RELEASE, { id: o.id, input: values }));
       return data.freezeOrderRelease;
     }),
   }, "解除");
   const renew = o.status === "EFFECTIVE" ? h("button", {
-    type: "button", class: "secondary", onclick: () => dialogForm("续行查封 / 冻结", [["rulingNumber", "续行裁定书文号"]], async (values) => {
+    type: "button", class: "secondary", dataset: { renew: o.id }, onclick: () => dialogForm("续行查封 / 冻结", [["rulingNumber", "续行裁定书文号"]], async (values) => {
       const { data } = await busy("正在提交续行…", gql(RENEW, { id: o.id, input: values }));
       return data.freezeOrderRenew;
     }),
