@@ -349,6 +349,47 @@ async def test_the_registry_rejects_an_order_with_its_reason(
     assert status == {"status": "REJECTED", "closedReason": "该不动产单元已注销"}
 
 
+async def test_judge_publishes_and_revokes_a_list_entry(console: Console, graphql: Any) -> None:
+    case, id_number, _ = respondents(graphql)[-1]
+    await console.sign_in("judge-zhang")
+    await console.go(f"#/lookup?kind=PERSON&id={id_number}&case={case}", "#sanction-publish")
+    before = await console.page.locator("[data-section='legal'] [data-revoke]").count()
+    await console.page.click("#sanction-publish")
+    await console.page.select_option("dialog select[name=list]", "CONSUMPTION_RESTRICTION")
+    assert "限制被执行人高消费" in await console.page.input_value("dialog input[name=legalBasis]")
+    # a publication date in the future is refused in plain words and publishes nothing
+    await console.page.fill("dialog input[name=obligation]", "支付借款本金及利息")
+    await console.page.fill("dialog input[name=publishedOn]", "2099-01-01")
+    await console.page.click("dialog button[type=submit]")
+    await console.page.wait_for_selector("dialog [role=alert]:not(:empty)", timeout=WAIT_MS)
+    assert "输入有误" in await console.text("dialog [role=alert]")
+    await console.page.fill("dialog input[name=publishedOn]", "")
+    await console.page.evaluate(
+        "document.querySelector('dialog input[name=publishedOn]').valueAsDate = new Date()"
+    )
+    await console.page.click("dialog button[type=submit]")
+    assert "已办理" in await console.notice()
+    await console.ready()
+    revoke = console.page.locator("[data-section='legal'] [data-revoke]")
+    assert await revoke.count() == before + 1
+    entry_id = await revoke.last.get_attribute("data-revoke")
+    check = (
+        'query C($id: String!) { sanctionCheck(subject: {idNumber: $id}, matter: "XF-PROPERTY")'
+        " { decision entries { entryId } } }"
+    )
+    listed = graphql("approval-registry", check, {"id": id_number})["data"]["sanctionCheck"]
+    assert listed["decision"] == "BLOCK"
+    assert entry_id in [e["entryId"] for e in listed["entries"]]
+    await console.page.click(f"[data-revoke='{entry_id}']")
+    await console.page.fill("dialog input[name=reason]", "已履行完毕")
+    await console.page.click("dialog button[type=submit]")
+    assert "已办理" in await console.notice()
+    await console.ready()
+    assert await console.page.locator(f"[data-revoke='{entry_id}']").count() == 0
+    after = graphql("approval-registry", check, {"id": id_number})["data"]["sanctionCheck"]
+    assert entry_id not in [e["entryId"] for e in after["entries"]]
+
+
 # --- an agency officer: masked and denied ------------------------------------------------------
 
 

@@ -3,7 +3,7 @@
 
 import { describe, gql } from "./api.js";
 import { ENTERPRISE_QUERY, PERSON_QUERY, renderEnterprise, renderPerson } from "./profile.js";
-import { badge, busy, card, daysFrom, field, flash, fmtMoney, h, label, notice, statusBadge, table, today, screen } from "./ui.js";
+import { LABELS, badge, busy, card, daysFrom, field, flash, fmtMoney, h, label, notice, statusBadge, table, today, screen } from "./ui.js";
 
 const CASES_QUERY = `
 query MyCases($status: CaseStatus) {
@@ -107,11 +107,55 @@ export async function lookup(params, me) {
     return;
   }
   const onOrder = isJudge ? (asset) => startOrder(asset, caseSelect.value || caseNumber) : null;
-  const options = { caseNumber, onOrder };
+  const subjectInput = kind === "ENTERPRISE" ? { uscc: id } : { idNumber: id };
+  const onPublish = isJudge && caseNumber ? () => publishEntry(subjectInput, caseNumber) : null;
+  const onRevoke = isJudge ? (entry) => revokeEntry(entry) : null;
+  const options = { caseNumber, onOrder, onPublish, onRevoke };
   const view = kind === "ENTERPRISE" ? renderEnterprise(subject, errors, options) : renderPerson(subject, errors, options);
   const partial = errors.filter((e) => ["CONNECTOR_UNAVAILABLE", "CONNECTOR_TIMEOUT"].includes((e.extensions || {}).code));
   if (partial.length) notice([...new Set(partial.map(describe))].join("；"), "info");
   result.replaceChildren(view);
+}
+
+const PUBLISH = `
+mutation Publish($input: SanctionEntryPublishInput!) {
+  sanctionEntryPublish(input: $input) { entry { id status } errors { code message field reason rule } }
+}`;
+
+const REVOKE = `
+mutation Revoke($id: String!, $reason: String!) {
+  sanctionEntryRevoke(id: $id, reason: $reason) { entry { id status } errors { code message field reason rule } }
+}`;
+
+const BASIS = {
+  DISHONEST: "《最高人民法院关于公布失信被执行人名单信息的若干规定》第一条第（一）项",
+  CONSUMPTION_RESTRICTION: "《最高人民法院关于限制被执行人高消费及有关消费的若干规定》第一条",
+};
+
+function publishEntry(subject, caseNumber) {
+  const { inputs } = dialogForm(
+    `纳入名单：${caseNumber}`,
+    [
+      ["list", "名单", "select", Object.entries(LABELS.list), "DISHONEST"],
+      ["obligation", "生效法律文书确定的义务"],
+      ["publishedOn", "发布日期", "date", null, today()],
+      ["legalBasis", "依据", "text", null, BASIS.DISHONEST],
+    ],
+    async (values) => {
+      const { data } = await busy("正在发布…", gql(PUBLISH, { input: { ...values, subject, caseNumber } }));
+      return data.sanctionEntryPublish;
+    },
+  );
+  inputs.list.addEventListener("change", () => {
+    inputs.legalBasis.value = BASIS[inputs.list.value];
+  });
+}
+
+function revokeEntry(entry) {
+  dialogForm(`撤销名单信息：${entry.caseNumber}`, [["reason", "撤销原因"]], async ({ reason }) => {
+    const { data } = await busy("正在撤销…", gql(REVOKE, { id: entry.id, reason }));
+    return data.sanctionEntryRevoke;
+  });
 }
 
 function startOrder(asset, caseNumber) {
@@ -268,7 +312,11 @@ function actions(o) {
 
 /** A small modal form; `run` returns a payload {order, errors}; success reloads the page. */
 export function dialogForm(title, fields, run) {
-  const inputs = Object.fromEntries(fields.map(([name, , type]) => [name, h("input", { name, required: true, type: type || "text" })]));
+  const control = ([name, , type, choices, value]) =>
+    type === "select"
+      ? h("select", { name, required: true }, choices.map(([v, text]) => h("option", { value: v, selected: v === value }, text)))
+      : h("input", { name, required: true, type: type || "text", value: value ?? null });
+  const inputs = Object.fromEntries(fields.map((f) => [f[0], control(f)]));
   const ok = h("button", { class: "primary", type: "submit" }, "确定");
   const message = h("p", { class: "denied-block", role: "alert" });
   const dialog = h(

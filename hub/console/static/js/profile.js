@@ -73,10 +73,12 @@ query EnterpriseProfile($uscc: String!, $case: String) {
  * into links), and what the viewer may start from an asset (orders).
  */
 class View {
-  constructor(errors, { caseNumber, onOrder }) {
+  constructor(errors, { caseNumber, onOrder, onPublish, onRevoke }) {
     this.errors = errorsByPath(errors);
     this.caseNumber = caseNumber;
     this.onOrder = onOrder;
+    this.onPublish = onPublish;
+    this.onRevoke = onRevoke;
   }
 
   /** The error at this path or at the nearest parent that is null because of it. */
@@ -203,7 +205,11 @@ class View {
   }
 
   legal(legal, path) {
-    return this.section("涉诉与失信", "法院", legal, path, (l) => [
+    return this.section("涉诉与失信", "法院", legal, path, (l) => this.legalBody(l, path));
+  }
+
+  legalBody(l, path) {
+    return [
       h("h3", {}, "涉诉案件"),
       this.list(l.cases, [...path, "cases"], ["案号", "法院", "案由", "诉讼地位", "标的", "状态"], (c, p) => [
         this.value(c.caseNumber, [...p, "caseNumber"]),
@@ -214,14 +220,20 @@ class View {
         this.value(c.status, [...p, "status"], (x) => label("status", x)),
       ]),
       h("h3", {}, "失信与限制消费"),
-      this.list(l.sanctions, [...path, "sanctions"], ["名单", "案号", "发布日期", "状态", "依据"], (s, p) => [
+      this.list(l.sanctions, [...path, "sanctions"], ["名单", "案号", "发布日期", "状态", "依据", ""], (s, p) => [
         this.value(s.list, [...p, "list"], (x) => label("list", x)),
         this.value(s.caseNumber, [...p, "caseNumber"]),
         this.value(s.publishedOn, [...p, "publishedOn"]),
         s.status ? statusBadge(s.status) : this.value(null, [...p, "status"]),
         this.value(s.legalBasis, [...p, "legalBasis"]),
+        this.onRevoke && s.status === "ACTIVE" && s.caseNumber === this.caseNumber
+          ? h("button", { type: "button", class: "danger", dataset: { revoke: s.id }, onclick: () => this.onRevoke(s) }, "撤销")
+          : "",
       ]),
-    ]);
+      this.onPublish
+        ? h("p", {}, h("button", { type: "button", class: "secondary", id: "sanction-publish", onclick: () => this.onPublish() }, "纳入失信 / 限制消费名单"))
+        : null,
+    ];
   }
 }
 
