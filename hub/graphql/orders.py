@@ -410,9 +410,9 @@ class FreezeOrderEvent:
     detail: str = strawberry.field(description="JSON")
 
 
-async def events(info: Info, case_number: str) -> Any:
-    """Transitions of the orders of one case: a court sees its own cases, an agency the orders
-    addressed to it."""
+async def events(info: Info, case_number: str | None) -> Any:
+    """Transitions of orders: a court sees its own (of one case, or all), an agency the orders
+    addressed to it (of one case, or all: the inbox)."""
     import json
 
     from hub.errors import Forbidden, Unauthenticated
@@ -425,24 +425,27 @@ async def events(info: Info, case_number: str) -> Any:
         )
     if c.grants.decision("Subscription.freezeOrderEvents") == Decision.DENY:
         raise Forbidden(f"{c.grants.describe} may not follow orders", reason="POLICY")
-    case = normalize_case_number(case_number)
+    case = normalize_case_number(case_number) if case_number is not None else None
     principal = c.principal
     if principal.court_code is not None:
-        async with c.runtime.engine.connect() as conn:
-            from hub.cases.service import case_by_number
+        if case is not None:
+            async with c.runtime.engine.connect() as conn:
+                from hub.cases.service import case_by_number
 
-            record = await case_by_number(conn, case)
-        if record is None or record.court_code != principal.court_code:
-            raise Forbidden(
-                f"case {case} is not a case of {principal.org}", reason="CASE_OTHER_COURT"
-            )
+                record = await case_by_number(conn, case)
+            if record is None or record.court_code != principal.court_code:
+                raise Forbidden(
+                    f"case {case} is not a case of {principal.org}", reason="CASE_OTHER_COURT"
+                )
 
         def wants(e: Any) -> bool:
-            return bool(e.case_number == case and e.court_code == principal.court_code)
+            return bool(
+                (case is None or e.case_number == case) and e.court_code == principal.court_code
+            )
     else:
 
         def wants(e: Any) -> bool:
-            return bool(e.case_number == case and e.agency == principal.agency)
+            return bool((case is None or e.case_number == case) and e.agency == principal.agency)
 
     async for event in c.runtime.order_events.subscribe(wants):
         yield FreezeOrderEvent(

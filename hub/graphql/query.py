@@ -87,9 +87,11 @@ class Subscription:
         async for change in sanctions.follow(info, after):
             yield change
 
-    @strawberry.subscription(description="Order transitions of a case (graphql-transport-ws)")
+    @strawberry.subscription(
+        description="Order transitions of a case, or of all the caller's orders without one (graphql-transport-ws)"
+    )
     async def freeze_order_events(
-        self, info: Info, case_number: str
+        self, info: Info, case_number: str | None = None
     ) -> AsyncGenerator[FreezeOrderEvent, None]:
         async for event in orders.events(info, case_number):
             yield event

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.base import HTTPException  # the exception strawberry turns into a status
+from strawberry.http.exceptions import WebSocketDisconnected
 
 from hub.errors import AuditUnavailable, Unauthenticated
 from hub.federation.loaders import Loaders
@@ -53,7 +56,20 @@ def add_code(error: dict[str, Any]) -> None:
         extensions["code"] = "GRAPHQL_VALIDATION_FAILED"
 
 
+class _TextFrames(ASGIWebSocketAdapter):
+    """graphql-transport-ws messages are JSON text frames; browsers' clients parse nothing else
+    (a binary frame reaches them as a Blob)."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class HubGraphQLView(GraphQL):
+    websocket_adapter_class = _TextFrames  # type: ignore[assignment]
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 

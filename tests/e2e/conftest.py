@@ -154,6 +154,12 @@ class Console:
             timeout=WAIT_MS,
         )
 
+    async def confirm(self) -> None:
+        """Submit the open dialog; wait until it has closed and the page has reloaded."""
+        await self.page.click("dialog button[type=submit]")
+        await self.page.wait_for_selector("dialog", state="detached", timeout=WAIT_MS)
+        await self.ready()
+
     async def go(self, hash_: str, ready: str) -> None:
         await self.page.evaluate("h => { location.hash = h }", hash_)
         await self.ready()

@@ -265,7 +265,7 @@ async def test_an_order_submitted_by_the_judge_is_accepted_by_the_registry(
     await console.shot("agency-inbox")
     await console.page.click(f"[data-accept='{order_id}']")
     await console.page.fill("dialog input[name=documentNumber]", "烟不动产查字〔2026〕1号")
-    await console.page.click("dialog button[type=submit]")
+    await console.confirm()
     await console.page.wait_for_selector(f"{row}", state="detached", timeout=WAIT_MS)
     assert "已办理" in await console.notice()
     await console.sign_out()
@@ -295,9 +295,8 @@ async def test_an_order_submitted_by_the_judge_is_accepted_by_the_registry(
     await console.page.click(f"[data-release='{order_id}']")
     await console.page.fill("dialog input[name=rulingNumber]", "（2026）鲁0602执保1号之一")
     await console.page.fill("dialog input[name=reason]", "被执行人已履行")
-    await console.page.click("dialog button[type=submit]")
+    await console.confirm()
     assert "已办理" in await console.notice()
-    await console.ready()
     assert "已解除" in await console.text(f"tr[data-order='{order_id}']")
 
 
@@ -312,6 +311,10 @@ async def test_the_registry_rejects_an_order_with_its_reason(
     console: Console, units_to_seize: list[tuple[str, str, str]], graphql: Any
 ) -> None:
     case, _, unit = units_to_seize[1]
+    # the officer has the inbox open before the order exists: it appears by itself
+    await console.sign_in("registry-wang")
+    await console.page.wait_for_selector("h1:has-text('协助执行收件箱')", timeout=WAIT_MS)
+    await asyncio.sleep(0.5)  # the page's subscription is connected
     body = graphql(
         "judge-zhang",
         SUBMIT,
@@ -327,15 +330,15 @@ async def test_the_registry_rejects_an_order_with_its_reason(
     )
     assert body["data"]["freezeOrderSubmit"]["errors"] == [], body
     order_id = body["data"]["freezeOrderSubmit"]["order"]["id"]
-    await console.sign_in("registry-wang")
-    row = await open_inbox_row(console, order_id)
+    row = f"tr[data-order='{order_id}']"
+    await console.page.wait_for_selector(row, timeout=WAIT_MS)  # no reload, no navigation
     await console.page.click(f"[data-reject='{order_id}']")
     # the reason is required: an empty form is not sent
     await console.page.click("dialog button[type=submit]")
     assert await console.page.locator("dialog[open]").count() == 1
     assert await console.page.locator(row).count() == 1
     await console.page.fill("dialog input[name=reason]", "该不动产单元已注销")
-    await console.page.click("dialog button[type=submit]")
+    await console.confirm()
     await console.page.wait_for_selector(row, state="detached", timeout=WAIT_MS)
     await console.go("#/handled", f"tr >> text={unit}")
     handled = await console.text("main")
@@ -367,9 +370,8 @@ async def test_judge_publishes_and_revokes_a_list_entry(console: Console, graphq
     await console.page.evaluate(
         "document.querySelector('dialog input[name=publishedOn]').valueAsDate = new Date()"
     )
-    await console.page.click("dialog button[type=submit]")
+    await console.confirm()
     assert "已办理" in await console.notice()
-    await console.ready()
     revoke = console.page.locator("[data-section='legal'] [data-revoke]")
     assert await revoke.count() == before + 1
     entry_id = await revoke.last.get_attribute("data-revoke")
@@ -382,9 +384,8 @@ async def test_judge_publishes_and_revokes_a_list_entry(console: Console, graphq
     assert entry_id in [e["entryId"] for e in listed["entries"]]
     await console.page.click(f"[data-revoke='{entry_id}']")
     await console.page.fill("dialog input[name=reason]", "已履行完毕")
-    await console.page.click("dialog button[type=submit]")
+    await console.confirm()
     assert "已办理" in await console.notice()
-    await console.ready()
     assert await console.page.locator(f"[data-revoke='{entry_id}']").count() == 0
     after = graphql("approval-registry", check, {"id": id_number})["data"]["sanctionCheck"]
     assert entry_id not in [e["entryId"] for e in after["entries"]]

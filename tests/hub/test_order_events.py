@@ -8,6 +8,7 @@ in test_websocket_auth below through the ASGI app).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from datetime import UTC, datetime
@@ -86,6 +87,39 @@ async def test_a_judge_follows_the_orders_of_a_case(
     await stream.aclose()
 
 
+ALL_MINE = "subscription { freezeOrderEvents { orderId event caseNumber agency } }"
+
+
+async def test_without_a_case_the_agency_follows_its_inbox_and_the_court_its_orders(
+    api: Api, app: Any, tokens: dict[str, str], target: dict[str, str]
+) -> None:
+    streams = {}
+    for who in ("registry-wang", "judge-zhou", "police-chen", "judge-li"):
+        stream = await schema_of(app).subscribe(
+            ALL_MINE, context_value=context_for(app, tokens[who])
+        )
+        streams[who] = stream
+    pending = {who: asyncio.ensure_future(s.__anext__()) for who, s in streams.items()}
+    await asyncio.sleep(0.05)
+    body = await api.query(SUBMIT, {"input": submit_input(target)})
+    order = body["data"]["freezeOrderSubmit"]["order"]
+    # the registry (addressee) and a judge of the same court hear of it, whatever the case
+    for who in ("registry-wang", "judge-zhou"):
+        result = await asyncio.wait_for(pending[who], 5)
+        while result.data["freezeOrderEvents"]["orderId"] != order["id"]:
+            result = await asyncio.wait_for(streams[who].__anext__(), 5)
+        assert result.data["freezeOrderEvents"]["caseNumber"] == target["caseNumber"]
+    # another agency and another court do not
+    await asyncio.sleep(0.5)
+    for who in ("police-chen", "judge-li"):
+        assert not pending[who].done()
+        pending[who].cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pending[who]
+    for stream in streams.values():
+        await stream.aclose()
+
+
 @pytest.mark.parametrize(
     ("who", "code", "reason"),
     [("judge-li", "FORBIDDEN", "CASE_OTHER_COURT"), ("auditor-sun", "FORBIDDEN", "POLICY")],
@@ -137,7 +171,9 @@ async def test_websocket_without_a_valid_token_is_closed(app: Any, token: str | 
 
 async def test_websocket_with_a_token_is_acknowledged(app: Any, tokens: dict[str, str]) -> None:
     replies = await connection_init(app, tokens["judge-zhang"])
-    message = json.loads(replies[0].get("text") or replies[0]["bytes"])
+    # a text frame: browsers' graphql-transport-ws clients parse nothing else
+    assert "bytes" not in replies[0] or replies[0]["bytes"] is None
+    message = json.loads(replies[0]["text"])
     assert message["type"] == "connection_ack"
     assert message["payload"] == {"userId": "judge-zhang"}
 

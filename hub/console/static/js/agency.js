@@ -1,8 +1,10 @@
 // The agency officer's pages: orders addressed to my agency, accepted with a receipt or rejected.
 
-import { gql } from "./api.js";
+import { follow, gql } from "./api.js";
 import { dialogForm } from "./judge.js";
-import { badge, busy, card, fmtDateTime, h, label, statusBadge, table, screen } from "./ui.js";
+import { badge, busy, card, fmtDateTime, h, label, onLeave, reloadSoon, screen, statusBadge, table } from "./ui.js";
+
+const EVENTS = "subscription Inbox { freezeOrderEvents { orderId event } }";
 
 const ORDER_FIELDS = `id kind assetType assetId agency ownerId courtCode caseNumber rulingNumber termDays
   status rank submittedAt deliveredAt effectiveFrom expiresOn receiptNumber receiptRegisteredAt closedReason`;
@@ -57,7 +59,7 @@ export async function inbox() {
     h("h1", {}, "协助执行收件箱"),
     card(
       null,
-      h("p", { class: "muted" }, `待办 ${nodes.length} 件。登记后请填写回执文号；不能协助执行的，请写明退回原因。`),
+      h("p", { class: "muted" }, `待办 ${nodes.length} 件（新送达的文书会自动出现）。登记后请填写回执文号；不能协助执行的，请写明退回原因。`),
       table(
         ["文书", "法院 / 案号", "裁定书", "期限", "送达时间", ""],
         nodes.map((o) => [
@@ -77,6 +79,7 @@ export async function inbox() {
       ),
     ),
   );
+  onLeave(follow(EVENTS, {}, reloadSoon)); // new deliveries appear by themselves
 }
 
 export async function handled() {

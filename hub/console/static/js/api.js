@@ -162,3 +162,40 @@ export async function consoleApi(path, options = {}) {
   if (!response.ok) throw new ApiError(body.error || `请求失败（HTTP ${response.status}）`);
   return body;
 }
+
+/**
+ * Follow a subscription over graphql-transport-ws with the user's token; `onNext` gets each
+ * result's data. Returns a function that stops following. Failures are quiet: the page still
+ * works by reloading, it only stops updating by itself.
+ */
+export function follow(query, variables, onNext) {
+  const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/graphql";
+  let socket;
+  try {
+    socket = new WebSocket(url, "graphql-transport-ws");
+  } catch {
+    return () => {};
+  }
+  socket.onopen = () => {
+    socket.send(JSON.stringify({ type: "connection_init", payload: { Authorization: "Bearer " + token() } }));
+  };
+  socket.onmessage = (event) => {
+    let message;
+    try {
+      message = JSON.parse(event.data);
+    } catch {
+      return;
+    }
+    if (message.type === "connection_ack") {
+      socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query, variables } }));
+    } else if (message.type === "ping") {
+      socket.send(JSON.stringify({ type: "pong" }));
+    } else if (message.type === "next" && message.payload && message.payload.data) {
+      onNext(message.payload.data);
+    }
+  };
+  return () => {
+    socket.onmessage = null;
+    if (socket.readyState <= 1) socket.close(1000);
+  };
+}

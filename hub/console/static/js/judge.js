@@ -1,9 +1,9 @@
 // The judge's pages: my cases, the profile look-up, seizure orders. Agency officers use the
 // look-up too (their policy decides what they see).
 
-import { describe, gql } from "./api.js";
+import { describe, follow, gql } from "./api.js";
 import { ENTERPRISE_QUERY, PERSON_QUERY, renderEnterprise, renderPerson } from "./profile.js";
-import { LABELS, badge, busy, card, daysFrom, field, flash, fmtMoney, h, label, notice, statusBadge, table, today, screen } from "./ui.js";
+import { LABELS, badge, busy, card, daysFrom, field, flash, fmtMoney, h, label, notice, onLeave, reloadSoon, statusBadge, table, today, screen } from "./ui.js";
 
 const CASES_QUERY = `
 query MyCases($status: CaseStatus) {
@@ -291,6 +291,8 @@ export async function orders(params) {
       page.hasNextPage ? h("p", { class: "muted" }, "仅显示最近 50 件。") : null,
     ),
   );
+  // statuses change as agencies answer: the list follows them
+  onLeave(follow("subscription Mine { freezeOrderEvents { orderId event } }", {}, reloadSoon));
 }
 
 function actions(o) {

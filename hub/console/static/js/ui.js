@@ -37,9 +37,28 @@ let generation = 0;
 /** Thrown into a page that is no longer the one shown (the user moved on while it loaded). */
 export class Stale extends Error {}
 
+let leaving = [];
+
 /** The router starts a new screen: pages still loading for the old one will not mount. */
 export function nextScreen() {
   generation += 1;
+  const cleanups = leaving;
+  leaving = [];
+  for (const fn of cleanups) fn();
+}
+
+/** Run `fn` when the current screen is left (stop following a subscription). */
+export function onLeave(fn) {
+  leaving.push(fn);
+}
+
+/** Reload the current screen, unless a dialog is open (its own success reloads it). */
+let reloadTimer = null;
+export function reloadSoon() {
+  clearTimeout(reloadTimer);
+  reloadTimer = setTimeout(() => {
+    if (!document.querySelector("dialog[open]")) window.dispatchEvent(new HashChangeEvent("hashchange"));
+  }, 400);
 }
 
 /** A page's own mount: it only renders while the page is still the current screen. */
