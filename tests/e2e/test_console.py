@@ -7,10 +7,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select, update
 
+from hub.audit.models import audit_entries, audit_leaves
 from hub.auth.tokens import issue_token, load_private_key
 from hub.config import Settings
+from hub.db.engine import create_hub_engine
 from tests.e2e.conftest import WAIT_MS, Console
+from tests.hub.test_audit_integrity import tamper
 from tests.hub.test_serve import Server
 
 CASES = """
@@ -116,6 +120,16 @@ async def test_a_token_is_accepted_and_its_expiry_returns_to_sign_in(
     # the session ends by itself when the token expires
     await console.page.wait_for_selector("#token-input", timeout=10_000)
     assert "登录已过期" in await console.notice()
+
+
+async def test_a_login_in_front_hands_the_token_over_in_the_fragment(
+    console: Console, demo: dict[str, Any]
+) -> None:
+    token = next(u["token"] for u in demo["users"] if u["id"] == "market-zhao")
+    await console.open("#token=" + token)
+    await console.page.wait_for_selector("#who-name", timeout=WAIT_MS)
+    assert "赵强" in await console.text("#who-name")
+    assert token not in console.page.url  # taken out of the address bar (and its history)
 
 
 async def test_a_refused_token_returns_to_sign_in_with_a_message(console: Console) -> None:
@@ -275,6 +289,11 @@ async def test_an_order_submitted_by_the_judge_is_accepted_by_the_registry(
     cells = await console.text(f"tr[data-order='{order_id}']")
     assert "已生效" in cells and "第 1 顺位" in cells and "烟不动产查字〔2026〕1号" in cells
     await console.shot("judge-orders")
+    # the 30-day tab lists only orders in effect that expire within 30 days (this one: 3 years)
+    await console.page.click("#tab-expiring")
+    await console.page.wait_for_function("() => location.hash.includes('expiring=30')")
+    await console.ready()
+    assert await console.page.locator(f"tr[data-order='{order_id}']").count() == 0
     # the API agrees: the order is in effect with its receipt
     body = graphql(
         "judge-zhang",
@@ -555,3 +574,47 @@ async def test_the_pages_fit_a_narrow_window(
     await _no_sideways_scroll(narrow)
     await narrow.go("#/audit/chart", "#activity-chart svg")
     await _no_sideways_scroll(narrow)
+
+
+async def test_verify_now_names_an_altered_entry(
+    console: Console, hub: Server, graphql: Any
+) -> None:
+    """Runs last: it alters an entry behind the triggers' back, then puts it back."""
+    graphql("judge-zhang", CASES)  # at least one entry
+    engine = create_hub_engine(Settings.from_env({"HUB_DATA_DIR": str(hub.data_dir)}).database_url)
+    e = audit_entries
+    try:
+        row = None
+        for _ in range(50):  # the integrator puts it in the tree within a second
+            async with engine.connect() as conn:
+                row = (
+                    await conn.execute(
+                        select(e.c.id, e.c.content)
+                        .join(audit_leaves, audit_leaves.c.entry_id == e.c.id)
+                        .where(e.c.content.is_not(None))
+                        .order_by(e.c.id)
+                        .limit(1)
+                    )
+                ).first()
+            if row is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert row is not None
+        await tamper(engine, update(e).where(e.c.id == row.id).values(content=row.content + " "))
+        try:
+            await console.sign_in("auditor-sun")
+            await console.go("#/audit/integrity", "#verify-now")
+            await console.page.click("#verify-now")
+            await console.page.wait_for_selector("#verify-status", timeout=60_000)
+            assert "校验失败" in await console.text("#verify-status")
+            assert f"entry {row.id}" in await console.text("#verify-result")
+            await console.shot("auditor-integrity-failed")
+        finally:
+            await tamper(engine, update(e).where(e.c.id == row.id).values(content=row.content))
+    finally:
+        await engine.dispose()
+    await console.page.click("#verify-now")
+    await console.page.wait_for_function(
+        "() => (document.getElementById('verify-status') || {}).textContent?.includes('校验通过')",
+        timeout=60_000,
+    )

@@ -40,6 +40,7 @@ const ROUTES = {
 };
 
 let me = null;
+let routes = 0; // route() calls so far: only the latest may say its page is ready
 let expiryTimer = null;
 
 export function currentUser() {
@@ -181,6 +182,7 @@ async function route() {
     return;
   }
   nextScreen();
+  const mine = ++routes;
   const app = document.getElementById("app");
   const shown = location.hash;
   delete app.dataset.ready;
@@ -197,7 +199,7 @@ async function route() {
     handle(err);
   }
   // The page for this address has finished loading (or reported why not).
-  if (location.hash === shown) app.dataset.ready = shown;
+  if (mine === routes && location.hash === shown) app.dataset.ready = shown;
 }
 
 export function handle(err) {

@@ -33,6 +33,7 @@ export function svg(tag, attrs = {}, ...children) {
 }
 
 let generation = 0;
+let keepNotice = false;
 
 /** Thrown into a page that is no longer the one shown (the user moved on while it loaded). */
 export class Stale extends Error {}
@@ -57,7 +58,9 @@ let reloadTimer = null;
 export function reloadSoon() {
   clearTimeout(reloadTimer);
   reloadTimer = setTimeout(() => {
-    if (!document.querySelector("dialog[open]")) window.dispatchEvent(new HashChangeEvent("hashchange"));
+    if (document.querySelector("dialog[open]")) return;
+    keepNotice = true; // a live refresh keeps what the user was told
+    window.dispatchEvent(new HashChangeEvent("hashchange"));
   }, 400);
 }
 
@@ -113,9 +116,11 @@ export function flash(message, kind = "ok") {
 
 export function showFlash() {
   const next = pending;
+  const keep = keepNotice;
   pending = null;
+  keepNotice = false;
   if (next) notice(next[0], next[1]);
-  else notice(null);
+  else if (!keep) notice(null);
 }
 
 export function card(title, ...children) {
