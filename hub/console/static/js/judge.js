@@ -262,34 +262,54 @@ export async function orders(params) {
   if (expiring) filter.expiringWithinDays = 30;
   if (caseNumber) filter.caseNumber = caseNumber;
   const { data } = await busy("正在读取查控文书…", gql(ORDERS, { filter }));
-  const page = data.freezeOrders;
   const tabs = h(
     "div",
     { class: "tabs" },
     h("a", { href: "#/orders", class: !expiring ? "active" : null }, "全部"),
     h("a", { href: "#/orders?expiring=30", class: expiring ? "active" : null, id: "tab-expiring" }, "30 天内到期"),
   );
-  const rows = page.nodes.map((o) => [
-    h("div", {}, label("kind", o.kind), " ", label("asset", o.assetType), h("br"), h("small", {}, o.assetId)),
-    o.caseNumber,
-    h("div", {}, statusBadge(o.status), o.rank ? badge(`第 ${o.rank} 顺位`, o.rank === 1 ? "ok" : "warn") : null),
-    h("div", {}, `${o.termDays} 天`, o.renewals ? `（已续 ${o.renewals} 次）` : ""),
-    o.effectiveFrom ? `${o.effectiveFrom} 至 ${o.expiresOn}` : "—",
-    h("div", {}, o.receiptNumber || "—", o.closedReason ? h("div", { class: "muted" }, o.closedReason) : null),
-    actions(o),
-  ]);
   const soon = daysFrom(today(), 30);
+  const nodes = [];
+  const list = h("div", { id: "orders-list" });
+  const more = h("button", { type: "button", class: "secondary", id: "orders-more" }, "加载更多");
+  const show = (page) => {
+    nodes.push(...page.nodes);
+    list.replaceChildren(
+      table(
+        ["措施与财产", "案号", "状态 / 顺位", "期限", "起止", "回执 / 说明", ""],
+        nodes.map((o) => [
+          h("div", {}, label("kind", o.kind), " ", label("asset", o.assetType), h("br"), h("small", {}, o.assetId)),
+          o.caseNumber,
+          h("div", {}, statusBadge(o.status), o.rank ? badge(`第 ${o.rank} 顺位`, o.rank === 1 ? "ok" : "warn") : null),
+          h("div", {}, `${o.termDays} 天`, o.renewals ? `（已续 ${o.renewals} 次）` : ""),
+          o.effectiveFrom ? `${o.effectiveFrom} 至 ${o.expiresOn}` : "—",
+          h("div", {}, o.receiptNumber || "—", o.closedReason ? h("div", { class: "muted" }, o.closedReason) : null),
+          actions(o),
+        ]),
+        (i) => {
+          const o = nodes[i];
+          return { class: o.expiresOn && o.expiresOn <= soon && o.status === "EFFECTIVE" ? "flagged" : null, dataset: { order: o.id } };
+        },
+      ),
+      page.hasNextPage ? more : null,
+    );
+    more.onclick = async () => {
+      more.disabled = true;
+      try {
+        const next = await busy("正在读取更多文书…", gql(ORDERS, { filter, after: page.endCursor }));
+        show(next.data.freezeOrders);
+      } catch (err) {
+        (await import("./main.js")).handle(err);
+      } finally {
+        more.disabled = false;
+      }
+    };
+  };
+  show(data.freezeOrders);
   mount(
     h("h1", {}, caseNumber ? `查控文书：${caseNumber}` : "我的查控文书"),
     tabs,
-    card(
-      null,
-      table(["措施与财产", "案号", "状态 / 顺位", "期限", "起止", "回执 / 说明", ""], rows, (i) => {
-        const o = page.nodes[i];
-        return { class: o.expiresOn && o.expiresOn <= soon && ["EFFECTIVE"].includes(o.status) ? "flagged" : null, dataset: { order: o.id } };
-      }),
-      page.hasNextPage ? h("p", { class: "muted" }, "仅显示最近 50 件。") : null,
-    ),
+    card(null, h("p", { class: "muted" }, "标黄的文书将在 30 天内到期，请及时续行。"), list),
   );
   // statuses change as agencies answer: the list follows them
   onLeave(follow("subscription Mine { freezeOrderEvents { orderId event } }", {}, reloadSoon));
