@@ -2,8 +2,9 @@
 the change feed, and the interception statistics.
 
 An approval system sees a decision, the entries behind it (list, court, case, date) and the
-legal basis; never a profile. Every subject checked is an audit entry (action SANCTION_CHECK,
-outcome BLOCK or ALLOW), and the checks are counted in the same transaction for
+legal basis; never a profile. Every check, of one subject or a batch, is one audit entry
+(action SANCTION_CHECK) with a row per subject checked (its outcome BLOCK or ALLOW, found by the
+subject's blind index), and the checks are counted in the same transaction for
 ``sanctionStats``.
 """
 
@@ -453,12 +454,16 @@ async def check_many(
                     legal_basis=None,
                 )
             )
-    # One audit entry per subject, with the counts in the same transaction. The write starts
-    # now, while GraphQL lays out the answer, and the answer leaves only once it is committed.
+    # One audit entry for the check with a row per subject, and the counts, in one
+    # transaction. The write starts now, while GraphQL lays out the answer, and the answer
+    # leaves only once it is committed.
+    audit = c.runtime.audit
+    entry, subject_rows = audit.check_entry(c, matter.code, checks, sealed)
     c.audit_writes.append(
         asyncio.ensure_future(
-            c.runtime.audit.append(
-                c.runtime.audit.check_rows(c, matter.code, checks, sealed),
+            audit.append_check(
+                entry,
+                subject_rows,
                 also=[
                     service.counter(
                         service.court_date(_now()), c.principal.org, matter.code, dict(decisions)
