@@ -173,6 +173,29 @@ async def test_migrated_sqlite_enforces_foreign_keys(sqlite_engine: AsyncEngine)
             )
 
 
+async def test_the_wal_is_checkpointed_in_the_background(sqlite_engine: AsyncEngine) -> None:
+    from hub.db.engine import WAL_AUTOCHECKPOINT_PAGES, WalCheckpoints
+
+    # given a migrated database whose connections leave checkpoints to the hub
+    await upgrade(sqlite_engine)
+    async with sqlite_engine.connect() as conn:
+        limit = (await conn.exec_driver_sql("PRAGMA wal_autocheckpoint")).scalar()
+    assert limit == WAL_AUTOCHECKPOINT_PAGES
+    # and committed writes waiting in the WAL
+    async with sqlite_engine.begin() as conn:
+        for i in range(50):
+            await conn.execute(
+                text("INSERT INTO courts (code, abbr, name) VALUES (:c, :c, 'y')"),
+                {"c": f"{i:06d}"},
+            )
+    # when the background checkpoint runs once
+    await WalCheckpoints(sqlite_engine).tick()
+    # then every frame of the WAL is in the database file
+    async with sqlite_engine.connect() as conn:
+        busy, frames, done = (await conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")).one()
+    assert (busy, frames) == (0, done)
+
+
 @pytest.mark.postgres
 async def test_postgres_upgrade_downgrade_upgrade() -> None:
     # given a throw-away PostgreSQL database
