@@ -597,3 +597,24 @@ def test_a_subject_digest_is_the_sha256_of_the_canonical_header() -> None:
     header["content_hash"] = bytes(range(32)).hex()
     assert subject_digest(row) == hashlib.sha256(canonical(header)).digest()
     assert subject_digest({**row, "content_hash": bytes(range(32)).hex()}) == subject_digest(row)
+
+
+@pytest.mark.parametrize("size", [1, 4001, 10_000])
+async def test_a_batch_of_any_size_is_stored_whole(log: Any, size: int) -> None:
+    # given batches that fill the insert statements evenly and unevenly
+    engine, keys, verifier = log
+    outcomes = ["BLOCK" if i % 7 == 0 else "ALLOW" for i in range(size)]
+    entry_id = await add_batch(engine, keys, outcomes)
+    # then every row is stored, in order, and the log verifies
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(audit_subjects.c.position, audit_subjects.c.outcome)
+                .where(audit_subjects.c.entry_id == entry_id)
+                .order_by(audit_subjects.c.position)
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == list(enumerate(outcomes))
+    report = await verify_log(engine, verifier)
+    assert report.ok, report.problems
+    assert report.subjects == size
