@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
 import pytest
 import strawberry
@@ -60,3 +61,23 @@ def test_plain_fields_answer_as_graphql_core_does(query: str) -> None:
     assert [(e.message, e.path) for e in got.errors or ()] == [
         (e.message, e.path) for e in expected.errors or ()
     ]
+
+
+async def test_an_empty_list_under_the_policy_answers_as_before(
+    api: Any, tokens: dict[str, str]
+) -> None:
+    # given a batch where most subjects are on no list (their entries are empty lists)
+    ids = ["110101199003074477"] * 3
+    query = """query($ids: [String!]) { sanctionChecks(matter: "XF-FLIGHT", idNumbers: $ids) {
+      subjectId decision entries { entryId } } }"""
+    # when the approval system checks them
+    body = await api.query(query, {"ids": ids}, token=tokens["approval-market"])
+    # then every answer is there, with its empty entries
+    assert "errors" not in body, body
+    assert [(r["decision"], r["entries"]) for r in body["data"]["sanctionChecks"]] == [
+        ("ALLOW", [])
+    ] * 3
+    # and a caller the policy refuses still gets FORBIDDEN, not an empty list
+    body = await api.query(query, {"ids": ids}, token=tokens["judge-zhang"])
+    assert body["data"] is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
