@@ -8,8 +8,9 @@ synthetic active entries (a quarter of them enterprises, each with a legal repre
 two key personnel), starts `fyt serve`, and sends `sanctionChecks` as an approval system: a
 share `--listed` of the batch is restricted (half listed persons, half legal representatives
 of listed enterprises), the rest is on no list; the matter is a consumption matter, so entries
-and their extension to representatives are both searched. Reports the wall time of each round as the client sees it, with the audit entries
-written (one per subject) and the counts updated.
+and their extension to representatives are both searched. Reports the wall time of each round
+as the client sees it, with the audit entry written (one per check, with a row per subject) and
+the counts updated.
 """
 
 from __future__ import annotations
@@ -186,8 +187,9 @@ def main() -> None:
         "--pause",
         type=float,
         default=3.0,
-        help="seconds between rounds, for the audit integrator to take in the last batch's"
-        " 10,000 entries (0: back to back, the integrator's work overlapping the next round)",
+        help="seconds between rounds, for the background work of the last batch (audit"
+        " integration, on SQLite the WAL checkpoint) to finish (0: back to back, that work"
+        " overlapping the next round)",
     )
     args = ap.parse_args()
 

@@ -20,6 +20,7 @@ from hub import __version__
 from hub.audit.integrator import Integrator
 from hub.config import Settings
 from hub.console import console_routes
+from hub.db.engine import WalCheckpoints
 from hub.graphql.orders import owner_kind
 from hub.graphql.schema import build_schema
 from hub.graphql.view import GraphQLEndpoint, HubGraphQLView
@@ -96,6 +97,10 @@ def create_app(
             integrator.start()
         feed = EventFeed(runtime.engine, runtime.order_events)
         feed.start()
+        checkpoints = None
+        if runtime.engine.dialect.name == "sqlite":
+            checkpoints = WalCheckpoints(runtime.engine)
+            checkpoints.start()
         worker = None
         if run_worker:
             worker = OrderWorker(
@@ -117,6 +122,8 @@ def create_app(
             if worker is not None:
                 await worker.stop()
             await feed.stop()
+            if checkpoints is not None:
+                await checkpoints.stop()
             await runtime.close()
 
     async def healthz(_: Request) -> JSONResponse:

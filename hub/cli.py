@@ -670,6 +670,12 @@ def audit_verify(trusted: str | None) -> None:
     click.echo(
         f"{report.entries} entries, tree size {report.tree_size}, {report.checkpoints} checkpoints,"
         f" {report.redacted} redacted, {report.unintegrated} not yet integrated"
+        + (
+            f"; {report.subjects} subject rows of batch entries, {report.redacted_subjects}"
+            " redacted"
+            if report.subjects
+            else ""
+        )
     )
     if not report.ok:
         for problem in report.problems:
@@ -753,7 +759,8 @@ def audit_verify_export(file: str, public_key: str) -> None:
 )
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def audit_redact(before: str, yes: bool) -> None:
-    """Retention: erase entry contents before DATE; the tree still verifies (entries show as redacted)."""
+    """Retention: erase entry contents (and those of their subject rows) before DATE; the tree
+    still verifies (entries show as redacted)."""
     from hub.audit.service import redact_before
     from hub.db.engine import create_hub_engine
 

@@ -5,6 +5,12 @@ and *contents* (canonical JSON: the encrypted subject id, fields granted / maske
 connectors and their outcome, latency, client address). The leaf commits to the header and to
 ``content_hash = SHA-256(salt ‖ contents)``; redaction erases contents and salt and the tree
 still verifies, while any other change to an entry breaks its leaf.
+
+An entry for many subjects (a batch sanction check) keeps one *subject row* per subject, each
+with its own header (position, kind, blind index, outcome) and salted contents hash. The entry's
+``subjects_hash = SHA-256(d₀ ‖ d₁ ‖ …)``, where ``dᵢ = SHA-256(canonical JSON of row i's
+header)``, is part of its leaf: a subject row changed, added, removed or moved breaks it, and a
+row's contents are checked against its own hash, so rows redact one by one like entries.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +40,10 @@ HEADER = (
     "flags",
     "content_hash",
 )
+
+
+# The header of a subject row (the entry it belongs to commits to it through subjects_hash).
+SUBJECT_HEADER = ("position", "subject_kind", "subject_index", "outcome", "content_hash")
 
 
 def canonical(value: Any) -> bytes:
@@ -66,8 +77,32 @@ def _iso(value: Any) -> Any:
 
 
 def leaf_data(row: dict[str, Any]) -> bytes:
-    """The bytes a leaf commits to (the header, with the content hash)."""
-    return canonical({name: _iso(row[name]) for name in HEADER})
+    """The bytes a leaf commits to (the header, with the content hash, and for an entry with
+    subject rows their hash; entries without keep the header they always had)."""
+    header = {name: _iso(row[name]) for name in HEADER}
+    if row.get("subjects_hash") is not None:
+        header["subjects_hash"] = _iso(row["subjects_hash"])
+    return canonical(header)
+
+
+def subject_digest(row: dict[str, Any]) -> bytes:
+    """SHA-256 of a subject row's header: canonical JSON of SUBJECT_HEADER, the content hash in
+    hex. The values are an integer and ASCII strings, for which orjson with sorted keys writes
+    exactly :func:`canonical`'s bytes (a batch of 10,000 rows: 10 ms instead of 60)."""
+    digest = row["content_hash"]
+    header = {
+        "content_hash": digest if isinstance(digest, str) else bytes(digest).hex(),
+        "outcome": row["outcome"],
+        "position": row["position"],
+        "subject_index": row["subject_index"],
+        "subject_kind": row["subject_kind"],
+    }
+    return hashlib.sha256(orjson.dumps(header, option=orjson.OPT_SORT_KEYS)).digest()
+
+
+def subjects_hash(rows: Sequence[dict[str, Any]]) -> bytes:
+    """What an entry commits to about its subject rows, given in position order."""
+    return hashlib.sha256(b"".join(subject_digest(r) for r in rows)).digest()
 
 
 @dataclass

@@ -7,9 +7,12 @@ verifier key, ``fyt audit public-key``).
 
 JSON Lines: the first line ``{"type": "checkpoint", "note": ..., "treeSize": ..., "rootHash":
 ...}``, then one ``{"type": "entry", "leafIndex", "leafHash", "proof", "entry": {...}}`` per
-entry (hashes base64; ``entry.content_hash`` hex; ``entry.salt`` base64; times UTC). CSV: one row
-per entry with the same fields flattened (``proof`` space-separated, the checkpoint note base64 in
-``checkpoint`` on every row).
+entry (hashes base64; ``entry.content_hash`` hex; ``entry.salt`` base64; times UTC). An entry of
+many subjects (a batch sanction check) has ``entry.subjects_hash`` (hex) and its subject rows in
+``subjects`` (position order; ``content_hash`` hex, ``salt`` base64), which the offline check
+holds against that hash. CSV: one row per entry with the same fields flattened (``proof``
+space-separated, ``subjects`` as JSON, the checkpoint note base64 in ``checkpoint`` on every
+row).
 """
 
 from __future__ import annotations
@@ -27,30 +30,48 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.audit.checkpoint import open_checkpoint, split_note
-from hub.audit.entries import HEADER, content_hash, leaf_data, utc_text
+from hub.audit.entries import HEADER, content_hash, leaf_data, subjects_hash, utc_text
 from hub.audit.integrator import latest_checkpoint
 from hub.audit.merkle import inclusion_proof, leaf_hash, verify_inclusion
-from hub.audit.models import audit_entries, audit_leaves
+from hub.audit.models import audit_entries, audit_leaves, audit_subjects
 from hub.audit.queries import leaf_hashes
 
-FIELDS = (*HEADER, "content", "salt", "redacted_at")
+FIELDS = (*HEADER, "subjects_hash", "content", "salt", "redacted_at")
 NULLABLE = frozenset(
-    {"case_number", "subject_kind", "subject_index", "content", "salt", "redacted_at"}
+    {
+        "case_number",
+        "subject_kind",
+        "subject_index",
+        "subjects_hash",
+        "content",
+        "salt",
+        "redacted_at",
+    }
 )
-CSV_COLUMNS = ("leafIndex", "leafHash", "proof", "treeSize", *FIELDS, "checkpoint")
+SUBJECT_FIELDS = (
+    "position",
+    "subject_kind",
+    "subject_index",
+    "outcome",
+    "content_hash",
+    "content",
+    "salt",
+    "redacted_at",
+)
+CSV_COLUMNS = ("leafIndex", "leafHash", "proof", "treeSize", *FIELDS, "subjects", "checkpoint")
 
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def _entry_json(row: dict[str, Any]) -> dict[str, Any]:
+def _entry_json(row: dict[str, Any], fields: tuple[str, ...] = FIELDS) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name in FIELDS:
+    for name in fields:
         value = row[name]
         if isinstance(value, datetime):
             value = utc_text(value)
-        elif name == "content_hash":
+        elif name in ("content_hash", "subjects_hash") and value is not None:
             value = bytes(value).hex()
         elif name == "salt" and value is not None:
             value = _b64(bytes(value))
@@ -78,6 +99,17 @@ async def export_entries(
             .order_by(audit_leaves.c.leaf_index)
         )
         rows = [dict(r._mapping) for r in await conn.execute(stmt)]
+        subjects: dict[int, list[dict[str, Any]]] = {}
+        batch_ids = [r["id"] for r in rows if r["subjects_hash"] is not None]
+        for k in range(0, len(batch_ids), 500):
+            for s in await conn.execute(
+                select(audit_subjects)
+                .where(audit_subjects.c.entry_id.in_(batch_ids[k : k + 500]))
+                .order_by(audit_subjects.c.entry_id, audit_subjects.c.position)
+            ):
+                subjects.setdefault(s.entry_id, []).append(
+                    _entry_json(dict(s._mapping), SUBJECT_FIELDS)
+                )
     records = [
         {
             "type": "entry",
@@ -86,6 +118,7 @@ async def export_entries(
             "treeSize": checkpoint.tree_size,
             "proof": [_b64(h) for h in inclusion_proof(r["leaf_index"], leaves)],
             "entry": _entry_json(r),
+            **({"subjects": subjects.get(r["id"], [])} if r["subjects_hash"] is not None else {}),
         }
         for r in rows
     ]
@@ -124,6 +157,9 @@ def write_csv(out: TextIO, note: str, records: list[dict[str, Any]]) -> None:
                 "proof": " ".join(record["proof"]),
                 "treeSize": record["treeSize"],
                 **{k: ("" if v is None else v) for k, v in record["entry"].items()},
+                "subjects": json.dumps(record["subjects"], ensure_ascii=False)
+                if "subjects" in record
+                else "",
                 "checkpoint": encoded,
             }
         )
@@ -166,9 +202,35 @@ def _read(text: str) -> tuple[str, Iterator[dict[str, Any]]]:
                 "treeSize": int(row["treeSize"]),
                 "proof": row["proof"].split(),
                 "entry": entry,
+                **({"subjects": json.loads(row["subjects"])} if row.get("subjects") else {}),
             }
 
     return note, records()
+
+
+def _sound(row: dict[str, Any]) -> bool:
+    """Unredacted contents match their hash (exported form: salt base64, hash hex)."""
+    return (
+        row.get("content") is not None
+        and row.get("salt") is not None
+        and content_hash(base64.b64decode(row["salt"]), row["content"]).hex() == row["content_hash"]
+    )
+
+
+def _check_subjects(
+    report: ExportReport, where: str, entry: dict[str, Any], subjects: list[dict[str, Any]]
+) -> None:
+    if entry.get("subjects_hash") is None:
+        report.problems.append(f"{where} holds subject rows it does not commit to")
+        return
+    if [s["position"] for s in subjects] != list(range(len(subjects))) or subjects_hash(
+        subjects
+    ).hex() != entry["subjects_hash"]:
+        report.problems.append(f"{where}: its subjects were altered")
+        return
+    for s in subjects:
+        if not s.get("redacted_at") and not _sound(s):
+            report.problems.append(f"{where}, subject {s['position']}: its contents were altered")
 
 
 def verify_export(text: str, verifier_keys: list[str]) -> ExportReport:
@@ -203,13 +265,10 @@ def verify_export(text: str, verifier_keys: list[str]) -> ExportReport:
                 continue
             if entry.get("redacted_at"):
                 report.redacted += 1
-            elif (
-                entry.get("content") is None
-                or entry.get("salt") is None
-                or content_hash(base64.b64decode(entry["salt"]), entry["content"]).hex()
-                != entry["content_hash"]
-            ):
+            elif not _sound(entry):
                 report.problems.append(f"{where}: its contents were altered")
+            if entry.get("subjects_hash") is not None or record.get("subjects"):
+                _check_subjects(report, where, entry, record.get("subjects") or [])
     except (ValueError, KeyError, TypeError) as exc:
         report.problems.append(f"the export is malformed: {exc}")
     if report.entries == 0 and not report.problems:

@@ -98,8 +98,10 @@ class AuditKeys:
     def _aead(self) -> AESGCM:
         return AESGCM(self.encryption)
 
-    def encrypt(self, subject_id: str) -> str:
-        nonce = os.urandom(12)
+    def encrypt(self, subject_id: str, nonce: bytes | None = None) -> str:
+        """AES-GCM under a fresh random 96-bit nonce (``nonce``: one drawn by the caller from
+        os.urandom, for many at once)."""
+        nonce = nonce or os.urandom(12)
         sealed = self._aead.encrypt(nonce, subject_id.encode(), _AAD)
         return base64.b64encode(nonce + sealed).decode()
 

@@ -1,4 +1,5 @@
-"""Audit tables: entries (append-only; redaction may only erase contents), leaves, checkpoints."""
+"""Audit tables: entries (append-only; redaction may only erase contents), the subjects of a
+batch entry, leaves, checkpoints."""
 
 from sqlalchemy import (
     BigInteger,
@@ -8,6 +9,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -39,10 +41,32 @@ audit_entries = Table(
     Column("salt", LargeBinary(16)),  # NULL once redacted
     Column("content_hash", LargeBinary(32), nullable=False),  # SHA-256(salt ‖ content)
     Column("redacted_at", DateTime(timezone=True)),
+    # An entry for many subjects (a batch sanction check): SHA-256 over its audit_subjects rows
+    # in order (hub.audit.entries.subjects_hash); part of the leaf. NULL for other entries.
+    Column("subjects_hash", LargeBinary(32)),
     Index("ix_audit_entries_subject_index", "subject_index"),
     Index("ix_audit_entries_user_time", "user_id", "occurred_at"),
     Index("ix_audit_entries_occurred_at", "occurred_at"),
     Index("ix_audit_entries_case_number", "case_number"),
+)
+
+# The subjects of an entry that covers many (a batch sanction check), one row each, in the order
+# asked: searchable by blind index like an entry's own subject, committed to by the entry's
+# subjects_hash, and redactable row by row the same way (contents and salt erased, the rest kept).
+audit_subjects = Table(
+    "audit_subjects",
+    metadata,
+    Column("entry_id", BigId, ForeignKey("audit_entries.id"), nullable=False),
+    Column("position", Integer, nullable=False),  # 0-based, in the order asked
+    Column("subject_kind", String(10), nullable=False),  # PERSON / ENTERPRISE
+    Column("subject_index", String(64), nullable=False),  # keyed blind index of the subject id
+    Column("outcome", String(24), nullable=False),  # BLOCK / ALLOW
+    Column("content", Text),  # canonical JSON (subject encrypted); NULL once redacted
+    Column("salt", LargeBinary(16)),  # NULL once redacted
+    Column("content_hash", LargeBinary(32), nullable=False),  # SHA-256(salt ‖ content)
+    Column("redacted_at", DateTime(timezone=True)),
+    PrimaryKeyConstraint("entry_id", "position", name="pk_audit_subjects"),
+    Index("ix_audit_subjects_subject_index", "subject_index"),
 )
 
 audit_leaves = Table(

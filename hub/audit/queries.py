@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.audit.integrator import latest_checkpoint
 from hub.audit.merkle import consistency_proof, inclusion_proof
-from hub.audit.models import audit_checkpoints, audit_entries, audit_leaves
+from hub.audit.models import audit_checkpoints, audit_entries, audit_leaves, audit_subjects
 
 
 @dataclass(frozen=True)
@@ -28,9 +28,19 @@ class EventFilter:
 
 
 async def search(
-    conn: AsyncConnection, f: EventFilter, *, first: int, before_id: int | None
+    conn: AsyncConnection,
+    f: EventFilter,
+    *,
+    first: int,
+    before: tuple[int, int | None] | None,
 ) -> list[dict[str, Any]]:
-    """Newest first; ``first + 1`` rows so the caller knows whether there is a next page."""
+    """Newest first; ``first + 1`` rows so the caller knows whether there is a next page.
+
+    Filtered by subject, an entry for many subjects (a batch sanction check) counts once per
+    row of that subject, with the row's kind, outcome, contents and ``position`` (newest
+    first, then by position from the end); other rows have ``position`` None. ``before`` is
+    the (entry id, position) of the last row of the previous page.
+    """
     e = audit_entries
     stmt = (
         select(e, audit_leaves.c.leaf_index)
@@ -38,10 +48,56 @@ async def search(
         .order_by(e.c.id.desc())
         .limit(first + 1)
     )
-    if before_id is not None:
-        stmt = stmt.where(e.c.id < before_id)
+    if before is not None:
+        stmt = stmt.where(e.c.id < before[0])
+    stmt = _narrowed(stmt, f, e.c.subject_index, e.c.outcome)
+    rows = [{**r._mapping, "position": None} for r in await conn.execute(stmt)]
+    if f.subject_index is None:
+        return rows
+    s = audit_subjects
+    batch = (
+        select(
+            e,
+            audit_leaves.c.leaf_index,
+            s.c.position,
+            s.c.subject_kind.label("s_kind"),
+            s.c.subject_index.label("s_index"),
+            s.c.outcome.label("s_outcome"),
+            s.c.content.label("s_content"),
+            s.c.redacted_at.label("s_redacted_at"),
+        )
+        .select_from(
+            s.join(e, e.c.id == s.c.entry_id).outerjoin(
+                audit_leaves, audit_leaves.c.entry_id == e.c.id
+            )
+        )
+        .order_by(e.c.id.desc(), s.c.position.desc())
+        .limit(first + 1)
+    )
+    if before is not None:
+        last_id, last_position = before
+        stmt_before = e.c.id < last_id
+        if last_position is not None:
+            stmt_before = or_(stmt_before, and_(e.c.id == last_id, s.c.position < last_position))
+        batch = batch.where(stmt_before)
+    batch = _narrowed(batch, f, s.c.subject_index, s.c.outcome)
+    for r in await conn.execute(batch):
+        row = dict(r._mapping)
+        row["entry_content"] = row["content"]
+        row["subject_kind"] = row.pop("s_kind")
+        row["subject_index"] = row.pop("s_index")
+        row["outcome"] = row.pop("s_outcome")
+        row["content"] = row.pop("s_content")
+        row["redacted_at"] = row.pop("s_redacted_at")
+        rows.append(row)
+    rows.sort(key=lambda r: (r["id"], -1 if r["position"] is None else r["position"]), reverse=True)
+    return rows[: first + 1]
+
+
+def _narrowed(stmt: Any, f: EventFilter, subject_index: Any, outcome: Any) -> Any:
+    e = audit_entries
     if f.subject_index is not None:
-        stmt = stmt.where(e.c.subject_index == f.subject_index)
+        stmt = stmt.where(subject_index == f.subject_index)
     if f.user_id is not None:
         stmt = stmt.where(e.c.user_id == f.user_id)
     if f.org is not None:
@@ -53,10 +109,10 @@ async def search(
     if f.until is not None:
         stmt = stmt.where(e.c.occurred_at < f.until)
     if f.outcome is not None:
-        stmt = stmt.where(e.c.outcome == f.outcome)
+        stmt = stmt.where(outcome == f.outcome)
     if f.flag is not None:
         stmt = stmt.where((" " + e.c.flags + " ").contains(f" {f.flag} "))
-    return [dict(r._mapping) for r in await conn.execute(stmt)]
+    return stmt
 
 
 async def leaf_hashes(conn: AsyncConnection, size: int) -> list[bytes]:

@@ -2,7 +2,9 @@
 
 The report names the first bad entry (or the range a failing checkpoint covers), reports
 redacted entries as redacted (not tampered), and checks a trusted checkpoint kept outside the
-hub: the log must still contain it and extend it.
+hub: the log must still contain it and extend it. An entry's subject rows (a batch sanction
+check) are checked against its ``subjects_hash`` and, unless redacted, against their own
+contents hashes.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.audit.checkpoint import Checkpoint, open_checkpoint
-from hub.audit.entries import content_hash, leaf_data
+from hub.audit.entries import content_hash, leaf_data, subjects_hash
 from hub.audit.merkle import TreeBuilder, leaf_hash
-from hub.audit.models import audit_checkpoints, audit_entries, audit_leaves
+from hub.audit.models import audit_checkpoints, audit_entries, audit_leaves, audit_subjects
 
 
 @dataclass
@@ -24,6 +26,8 @@ class Report:
     tree_size: int = 0
     entries: int = 0
     redacted: int = 0
+    subjects: int = 0  # subject rows of batch entries
+    redacted_subjects: int = 0
     checkpoints: int = 0
     unintegrated: int = 0
     problems: list[str] = field(default_factory=list)
@@ -49,7 +53,13 @@ async def verify_log(
         checkpoints = list(
             await conn.execute(select(audit_checkpoints).order_by(audit_checkpoints.c.tree_size))
         )
+        subjects: dict[int, list[dict[str, Any]]] = {}
+        for r in await conn.execute(
+            select(audit_subjects).order_by(audit_subjects.c.entry_id, audit_subjects.c.position)
+        ):
+            subjects.setdefault(r.entry_id, []).append(dict(r._mapping))
     report.entries = len(entries)
+    report.subjects = sum(len(rows) for rows in subjects.values())
     by_size = {c.tree_size: c for c in checkpoints}
     builder = TreeBuilder()
     seen: set[int] = set()
@@ -81,6 +91,7 @@ async def verify_log(
                 report.problems.append(
                     f"entry {leaf.entry_id} (leaf {position}): its contents were altered"
                 )
+            _check_subjects(report, entry, subjects.get(leaf.entry_id, []), position)
         builder.append(bytes(leaf.leaf_hash))
         checkpoint = by_size.get(builder.size)
         if checkpoint is not None:
@@ -105,6 +116,38 @@ async def verify_log(
             f" {trusted.size}: it was truncated"
         )
     return report
+
+
+def _check_subjects(
+    report: Report, entry: dict[str, Any], rows: list[dict[str, Any]], leaf: int
+) -> None:
+    """An entry's subject rows against the hash its leaf commits to, then each row's contents."""
+    where = f"entry {entry['id']} (leaf {leaf})"
+    committed = entry.get("subjects_hash")
+    if committed is None:
+        if rows:
+            report.problems.append(f"{where} holds {len(rows)} subject rows it does not commit to")
+        return
+    if [r["position"] for r in rows] != list(range(len(rows))) or subjects_hash(rows) != bytes(
+        committed
+    ):
+        report.problems.append(
+            f"{where}: its subjects were altered (rows changed, added or removed)"
+        )
+        return
+    for row in rows:
+        if row["redacted_at"] is not None:
+            if row["content"] is not None or row["salt"] is not None:
+                report.problems.append(
+                    f"{where}, subject {row['position']}: marked redacted but holds contents"
+                )
+            report.redacted_subjects += 1
+        elif (
+            row["content"] is None
+            or row["salt"] is None
+            or content_hash(bytes(row["salt"]), row["content"]) != bytes(row["content_hash"])
+        ):
+            report.problems.append(f"{where}, subject {row['position']}: its contents were altered")
 
 
 def _check_checkpoint(report: Report, row: Any, builder: TreeBuilder, keys: list[str]) -> None:

@@ -61,6 +61,11 @@ class AuditEvent:
     leaf_index: int | None = strawberry.field(
         description="Position in the Merkle tree, once integrated"
     )
+    subject_position: int | None = strawberry.field(
+        description="For an entry of many subjects (a batch sanction check) found by subject:"
+        " this subject's position in the batch (0-based); the event's subject, outcome and"
+        " redaction are that subject's"
+    )
 
 
 @strawberry.type
@@ -119,6 +124,9 @@ def _b64(data: bytes) -> str:
 
 def _event(row: dict[str, Any], keys: Any) -> AuditEvent:
     content = json.loads(row["content"]) if row["content"] else {}
+    if row.get("position") is not None and row.get("entry_content"):
+        # A subject of a batch: its own contents, the request's client from the entry.
+        content = {"client": json.loads(row["entry_content"]).get("client"), **content}
     subject = content.get("subject")
     fields = content.get("fields") or {}
     return AuditEvent(
@@ -146,21 +154,24 @@ def _event(row: dict[str, Any], keys: Any) -> AuditEvent:
         reason=content.get("reason"),
         redacted=row["redacted_at"] is not None,
         leaf_index=row.get("leaf_index"),
+        subject_position=row.get("position"),
     )
 
 
-def _cursor(entry_id: int) -> str:
-    return base64.urlsafe_b64encode(f"audit:{entry_id}".encode()).decode()
+def _cursor(row: dict[str, Any]) -> str:
+    position = row.get("position")
+    value = f"audit:{row['id']}" + ("" if position is None else f":{position}")
+    return base64.urlsafe_b64encode(value.encode()).decode()
 
 
-def _after(cursor: str | None) -> int | None:
+def _after(cursor: str | None) -> tuple[int, int | None] | None:
     if cursor is None:
         return None
     try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind != "audit":
+        kind, *values = base64.urlsafe_b64decode(cursor.encode()).decode().split(":")
+        if kind != "audit" or len(values) not in (1, 2):
             raise ValueError
-        return int(value)
+        return int(values[0]), int(values[1]) if len(values) == 2 else None
     except (ValueError, UnicodeDecodeError):
         raise BadUserInput(
             "after is not a cursor this API returned", argument="after", rule="CURSOR"
@@ -254,12 +265,12 @@ async def resolve_audit_events(
         flag=f.flag,
     )
     async with c.runtime.engine.connect() as conn:
-        rows = await queries.search(conn, event_filter, first=first, before_id=before)
+        rows = await queries.search(conn, event_filter, first=first, before=before)
     page = rows[:first]
     return AuditEventConnection(
         nodes=[_event(r, keys) for r in page],
         page_info=PageInfo(
-            end_cursor=_cursor(page[-1]["id"]) if page else None,
+            end_cursor=_cursor(page[-1]) if page else None,
             has_next_page=len(rows) > first,
         ),
     )
@@ -279,7 +290,7 @@ async def resolve_access_history(info: Info, id_number: str, first: int) -> list
             conn,
             queries.EventFilter(subject_index=keys.blind_index(key)),
             first=first,
-            before_id=None,
+            before=None,
         )
     return [_event(r, keys) for r in rows[:first] if r["action"] != "AUDIT_QUERY"]
 

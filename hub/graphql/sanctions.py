@@ -2,8 +2,9 @@
 the change feed, and the interception statistics.
 
 An approval system sees a decision, the entries behind it (list, court, case, date) and the
-legal basis; never a profile. Every subject checked is an audit entry (action SANCTION_CHECK,
-outcome BLOCK or ALLOW), and the checks are counted in the same transaction for
+legal basis; never a profile. Every check, of one subject or a batch, is one audit entry
+(action SANCTION_CHECK) with a row per subject checked (its outcome BLOCK or ALLOW, found by the
+subject's blind index), and the checks are counted in the same transaction for
 ``sanctionStats``.
 """
 
@@ -421,52 +422,49 @@ async def check_many(
         await asyncio.sleep(0)
         sealed += c.runtime.audit.seal(ids[start : start + 500])
     found = await lookup
-    kinds = {k.value: k for k in SubjectKind}
-    results = []
     checks = []
     decisions: Counter[str] = Counter()
     for kind, subject_id in keyed:
         hits = found.get(subject_id)
-        if hits:
-            decisions["BLOCK"] += 1
-            checks.append((kind, subject_id, "BLOCK", [m.entry_id for m in hits]))
-            results.append(
-                SanctionCheckResult(
-                    subject_kind=kinds[kind],
-                    subject_id=subject_id,
-                    matter=matter.code,
-                    decision=SanctionDecision.BLOCK,
-                    entries=[_match(m) for m in hits],
-                    legal_basis=matter.legal_basis,
+        decision = "BLOCK" if hits else "ALLOW"
+        decisions[decision] += 1
+        checks.append((kind, subject_id, decision, [m.entry_id for m in hits] if hits else []))
+    # One audit entry for the check with a row per subject, and the counts, in one
+    # transaction. The answer leaves only once it is committed; the write gets going first, so
+    # the database stores the rows while GraphQL lays out the answer.
+    audit = c.runtime.audit
+    entry, subject_rows = audit.check_entry(c, matter.code, checks, sealed)
+    started = asyncio.Event()
+    write = asyncio.ensure_future(
+        audit.append_check(
+            entry,
+            subject_rows,
+            also=[
+                service.counter(
+                    service.court_date(_now()), c.principal.org, matter.code, dict(decisions)
                 )
-            )
-        else:
-            decisions["ALLOW"] += 1
-            checks.append((kind, subject_id, "ALLOW", []))
-            results.append(
-                SanctionCheckResult(
-                    subject_kind=kinds[kind],
-                    subject_id=subject_id,
-                    matter=matter.code,
-                    decision=SanctionDecision.ALLOW,
-                    entries=[],
-                    legal_basis=None,
-                )
-            )
-    # One audit entry per subject, with the counts in the same transaction. The write starts
-    # now, while GraphQL lays out the answer, and the answer leaves only once it is committed.
-    c.audit_writes.append(
-        asyncio.ensure_future(
-            c.runtime.audit.append(
-                c.runtime.audit.check_rows(c, matter.code, checks, sealed),
-                also=[
-                    service.counter(
-                        service.court_date(_now()), c.principal.org, matter.code, dict(decisions)
-                    )
-                ],
-            )
+            ],
+            started=started.set,
         )
     )
+    c.audit_writes.append(write)
+    waiter = asyncio.ensure_future(started.wait())
+    await asyncio.wait((waiter, write), return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
+    kinds = {k.value: k for k in SubjectKind}
+    results = []
+    for kind, subject_id in keyed:
+        hits = found.get(subject_id)
+        results.append(
+            SanctionCheckResult(
+                subject_kind=kinds[kind],
+                subject_id=subject_id,
+                matter=matter.code,
+                decision=SanctionDecision.BLOCK if hits else SanctionDecision.ALLOW,
+                entries=[_match(m) for m in hits] if hits else [],
+                legal_basis=matter.legal_basis if hits else None,
+            )
+        )
     return results
 
 

@@ -18,6 +18,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from hub.errors import HubError
+from hub.graphql.execution import HubExecutionContext
 from hub.graphql.limits import Limits, QueryCost, query_limits_rule
 from hub.graphql.query import Mutation, Query, Subscription
 from hub.policy.enforce import attach_policy
@@ -112,6 +113,7 @@ def build_schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        execution_context_class=HubExecutionContext,
         config=StrawberryConfig(
             disable_field_suggestions=production,
             batching_config={"max_operations": limits.max_batch_operations},

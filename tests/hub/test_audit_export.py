@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from hub.audit.keys import generate_audit_keys
+from hub.audit.keys import AuditKeys, generate_audit_keys
 from hub.cli import main
 from hub.db.engine import create_hub_engine, upgrade
-from tests.hub.test_audit_integrity import entry, insert_entries
+from tests.hub.test_audit_integrity import add_batch, entry, insert_entries
 
 TODAY = datetime.now(UTC).date()
 FROM = (TODAY - timedelta(days=1)).isoformat()
@@ -164,3 +164,78 @@ def test_redacted_entries_still_verify_in_an_export(data: dict[str, str], tmp_pa
     assert result.exit_code == 0, result.output
     assert "9 entries in a tree of 9, 3 redacted" in result.output
     assert run(data, "audit", "verify").exit_code == 0
+
+
+@pytest.fixture
+def batch_data(tmp_path: Path) -> dict[str, str]:
+    """Two single entries, then a batch check of three subjects (entry 3, leaf 2)."""
+    data_dir = tmp_path / "fyt-data"
+    keys_dir = data_dir / "keys"
+    generate_audit_keys(keys_dir / "audit.key", keys_dir / "audit-signing-key.pem")
+
+    async def prepare() -> None:
+        engine = create_hub_engine(f"sqlite+aiosqlite:///{data_dir / 'hub.sqlite3'}")
+        await upgrade(engine)
+        await insert_entries(engine, [entry(i) for i in range(2)])
+        keys = AuditKeys.load(keys_dir / "audit.key", keys_dir / "audit-signing-key.pem", "-")
+        assert await add_batch(engine, keys, integrated=False) == 3
+        await engine.dispose()
+
+    asyncio.run(prepare())
+    env = {"HUB_DATA_DIR": str(data_dir)}
+    assert CliRunner().invoke(main, ["audit", "integrate"], env=env).exit_code == 0
+    return env
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_batch_entry_and_its_subjects_verify_offline(
+    batch_data: dict[str, str], tmp_path: Path, fmt: str
+) -> None:
+    out = tmp_path / f"export.{fmt}"
+    result = run(
+        batch_data, "audit", "export", "--from", FROM, "--to", TO, "--format", fmt, "-o", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    key = run(batch_data, "audit", "public-key").output.strip()
+    result = run({}, "audit", "verify-export", str(out), "--public-key", key)
+    assert result.exit_code == 0, result.output
+    assert "3 entries in a tree of 3" in result.output
+    if fmt == "jsonl":
+        batch = json.loads(out.read_text().splitlines()[3])
+        assert batch["entry"]["subjects_hash"] is not None
+        assert [(s["position"], s["outcome"]) for s in batch["subjects"]] == [
+            (0, "BLOCK"),
+            (1, "ALLOW"),
+            (2, "ALLOW"),
+        ]
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda s: s[0].update(outcome="ALLOW"), "its subjects were altered"),
+        (lambda s: s.pop(), "its subjects were altered"),
+        (lambda s: s.append({**s[1], "position": 3}), "its subjects were altered"),
+        (
+            lambda s: s[2].update(content=s[2]["content"].replace("[]", '["X"]')),
+            "subject 2: its contents were altered",
+        ),
+    ],
+    ids=["outcome", "removed", "added", "contents"],
+)
+def test_a_changed_subject_in_an_export_is_named(
+    batch_data: dict[str, str], tmp_path: Path, change: Any, problem: str
+) -> None:
+    out = tmp_path / "export.jsonl"
+    run(batch_data, "audit", "export", "--from", FROM, "--to", TO, "-o", str(out))
+    key = run(batch_data, "audit", "public-key").output.strip()
+    lines = out.read_text().splitlines()
+    record = json.loads(lines[3])
+    change(record["subjects"])
+    lines[3] = json.dumps(record, ensure_ascii=False)
+    out.write_text("\n".join(lines) + "\n")
+    result = run({}, "audit", "verify-export", str(out), "--public-key", key)
+    assert result.exit_code == 1
+    assert f"FAIL: entry 3 (leaf 2){',' if 'subject 2' in problem else ':'} {problem}" in (
+        result.output
+    )

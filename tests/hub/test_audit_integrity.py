@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -19,8 +20,9 @@ from hub.audit.checkpoint import open_checkpoint, vkey
 from hub.audit.entries import canonical, content_hash, new_salt
 from hub.audit.integrator import integrate, latest_checkpoint
 from hub.audit.keys import AuditKeys, generate_audit_keys
+from hub.audit.log import AuditLog, insert_batch
 from hub.audit.merkle import leaf_hash, root
-from hub.audit.models import audit_checkpoints, audit_entries, audit_leaves
+from hub.audit.models import audit_checkpoints, audit_entries, audit_leaves, audit_subjects
 from hub.audit.service import redact_before
 from hub.audit.verify import verify_log
 from hub.cli import main
@@ -50,6 +52,9 @@ def entry(i: int, when: datetime | None = None) -> dict[str, Any]:
     }
 
 
+AUDIT_TABLES = ("audit_entries", "audit_subjects", "audit_leaves", "audit_checkpoints")
+
+
 async def insert_entries(engine: AsyncEngine, rows: list[dict[str, Any]]) -> None:
     async with engine.begin() as conn:
         await conn.execute(audit_entries.insert(), rows)
@@ -62,10 +67,10 @@ async def tamper(engine: AsyncEngine, statement: Any) -> None:
             await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
     async with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            for t in ("audit_entries", "audit_leaves", "audit_checkpoints"):
+            for t in AUDIT_TABLES:
                 await conn.execute(text(f"ALTER TABLE {t} DISABLE TRIGGER ALL"))
             await conn.execute(statement)
-            for t in ("audit_entries", "audit_leaves", "audit_checkpoints"):
+            for t in AUDIT_TABLES:
                 await conn.execute(text(f"ALTER TABLE {t} ENABLE TRIGGER ALL"))
         else:
             triggers = (
@@ -272,6 +277,195 @@ async def test_redaction_cannot_touch_the_header(log: Any) -> None:
             )
 
 
+# --- an entry of many subjects (a batch sanction check) ---------------------------------------
+
+
+async def add_batch(
+    engine: AsyncEngine,
+    keys: AuditKeys,
+    outcomes: Sequence[str] = ("BLOCK", "ALLOW", "ALLOW"),
+    when: datetime | None = None,
+    integrated: bool = True,
+) -> int:
+    """One SANCTION_CHECK entry with a subject row per outcome (integrated); its id."""
+    audit = AuditLog(engine, keys, flags=None)  # type: ignore[arg-type]
+    context = SimpleNamespace(
+        principal=SimpleNamespace(
+            sub="approval-market", org="agency:market_supervision", roles=["approval_system"]
+        ),
+        request_id="req-batch",
+        client="127.0.0.1",
+    )
+    ids = [f"1101011990030{i:05d}" for i in range(len(outcomes))]
+    checks = [
+        ("PERSON", sid, outcome, ["XF-370602-2026-000001"] if outcome == "BLOCK" else [])
+        for sid, outcome in zip(ids, outcomes, strict=True)
+    ]
+    batch, subjects = audit.check_entry(context, "XF-FLIGHT", checks, audit.seal(ids))
+    if when is not None:
+        batch["occurred_at"] = when
+    async with engine.begin() as conn:
+        entry_id = await insert_batch(conn, batch, subjects)
+    if integrated:
+        await integrate(engine, keys)
+    return entry_id
+
+
+@pytest.fixture
+async def batch_log(log: Any) -> tuple[AsyncEngine, AuditKeys, list[str]]:
+    engine, keys, _ = log
+    assert await add_batch(engine, keys) == 21  # leaf 20, after the 20 single entries
+    return log  # type: ignore[no-any-return]
+
+
+async def test_a_batch_entry_and_its_subject_rows_verify(batch_log: Any) -> None:
+    engine, _, verifier = batch_log
+    report = await verify_log(engine, verifier)
+    assert report.ok, report.problems
+    assert (report.entries, report.tree_size, report.subjects) == (21, 21, 3)
+    async with engine.connect() as conn:
+        entry_row = (
+            await conn.execute(select(audit_entries).where(audit_entries.c.id == 21))
+        ).one()
+        rows = (
+            await conn.execute(
+                select(audit_subjects.c.position, audit_subjects.c.outcome)
+                .where(audit_subjects.c.entry_id == 21)
+                .order_by(audit_subjects.c.position)
+            )
+        ).all()
+    assert (entry_row.action, entry_row.subject_index, entry_row.outcome) == (
+        "SANCTION_CHECK",
+        None,
+        "OK",
+    )
+    assert [tuple(r) for r in rows] == [(0, "BLOCK"), (1, "ALLOW"), (2, "ALLOW")]
+
+
+SUBJECTS_ALTERED = "entry 21 (leaf 20): its subjects were altered (rows changed, added or removed)"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_subjects SET outcome = 'ALLOW' WHERE entry_id = 21 AND position = 0",
+        "UPDATE audit_subjects SET subject_index = 'ff' WHERE entry_id = 21 AND position = 1",
+        "UPDATE audit_subjects SET subject_kind = 'ENTERPRISE' WHERE entry_id = 21 AND position = 2",
+        "UPDATE audit_subjects SET position = 5 WHERE entry_id = 21 AND position = 2",
+        "DELETE FROM audit_subjects WHERE entry_id = 21 AND position = 2",
+        "DELETE FROM audit_subjects WHERE entry_id = 21 AND position = 0",
+        "INSERT INTO audit_subjects (entry_id, position, subject_kind, subject_index, outcome,"
+        " content, salt, content_hash) SELECT entry_id, 3, subject_kind, subject_index, outcome,"
+        " content, salt, content_hash FROM audit_subjects WHERE entry_id = 21 AND position = 1",
+    ],
+    ids=["outcome", "subject-index", "kind", "moved", "removed-last", "removed-first", "added"],
+)
+async def test_a_changed_added_or_removed_subject_row_is_named(
+    batch_log: Any, statement: str
+) -> None:
+    engine, _, verifier = batch_log
+    # when a subject row is changed, added or removed behind the triggers' back
+    await tamper(engine, text(statement))
+    # then verification names the batch entry
+    report = await verify_log(engine, verifier)
+    assert report.first() == SUBJECTS_ALTERED
+
+
+async def test_changed_subject_contents_are_named(batch_log: Any) -> None:
+    engine, _, verifier = batch_log
+    async with engine.connect() as conn:
+        content = (
+            await conn.execute(
+                select(audit_subjects.c.content).where(
+                    audit_subjects.c.entry_id == 21, audit_subjects.c.position == 1
+                )
+            )
+        ).scalar_one()
+    await tamper(
+        engine,
+        update(audit_subjects)
+        .where(audit_subjects.c.entry_id == 21, audit_subjects.c.position == 1)
+        .values(content=content.replace('"entries":[]', '"entries":["X"]')),
+    )
+    report = await verify_log(engine, verifier)
+    assert report.first() == "entry 21 (leaf 20), subject 1: its contents were altered"
+
+
+async def test_subject_rows_given_to_a_single_entry_are_named(batch_log: Any) -> None:
+    engine, _, verifier = batch_log
+    await tamper(
+        engine, text("UPDATE audit_subjects SET entry_id = 5 WHERE entry_id = 21 AND position = 2")
+    )
+    report = await verify_log(engine, verifier)
+    assert report.problems[:2] == [
+        "entry 5 (leaf 4) holds 1 subject rows it does not commit to",
+        SUBJECTS_ALTERED,
+    ]
+
+
+async def test_subject_rows_are_append_only_but_redactable(batch_log: Any) -> None:
+    engine, _, verifier = batch_log
+    from sqlalchemy.exc import DBAPIError
+
+    where = (audit_subjects.c.entry_id == 21, audit_subjects.c.position == 0)
+    # a subject row cannot be changed or removed
+    for statement in (
+        update(audit_subjects).where(*where).values(outcome="ALLOW"),
+        update(audit_subjects)
+        .where(*where)
+        .values(content=None, salt=None, redacted_at=datetime.now(UTC), outcome="ALLOW"),
+        audit_subjects.delete().where(*where),
+    ):
+        with pytest.raises(DBAPIError, match="append-only"):
+            async with engine.begin() as conn:
+                await conn.execute(statement)
+    # but it may be redacted on its own: contents and salt erased, the rest kept
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(audit_subjects)
+            .where(*where)
+            .values(content=None, salt=None, redacted_at=datetime.now(UTC))
+        )
+    report = await verify_log(engine, verifier)
+    assert report.ok, report.problems
+    assert (report.redacted, report.redacted_subjects) == (0, 1)
+
+
+async def test_redaction_erases_a_batch_and_its_subject_rows(batch_log: Any) -> None:
+    engine, keys, verifier = batch_log
+    # given a batch checked 400 days ago
+    old = await add_batch(
+        engine, keys, ("ALLOW", "BLOCK"), when=datetime.now(UTC) - timedelta(days=400)
+    )
+    # when the retention period is applied
+    assert await redact_before(engine, datetime.now(UTC) - timedelta(days=365)) == 1
+    # then its contents and its rows' contents are gone, and the log still verifies
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(audit_subjects.c.content, audit_subjects.c.salt, audit_subjects.c.outcome)
+                .where(audit_subjects.c.entry_id == old)
+                .order_by(audit_subjects.c.position)
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [(None, None, "ALLOW"), (None, None, "BLOCK")]
+    report = await verify_log(engine, verifier)
+    assert report.ok, report.problems
+    assert (report.redacted, report.redacted_subjects, report.subjects) == (1, 2, 5)
+    # and a redacted row's header still cannot change unnoticed
+    await tamper(
+        engine,
+        text(
+            f"UPDATE audit_subjects SET outcome = 'ALLOW' WHERE entry_id = {old} AND position = 1"
+        ),
+    )
+    report = await verify_log(engine, verifier)
+    assert (
+        report.first()
+        == f"entry {old} (leaf 21): its subjects were altered (rows changed, added or removed)"
+    )
+
+
 def test_verify_cli_exit_status(tmp_path: Path) -> None:
     # given a data directory with keys and a migrated hub database holding entries
     data = tmp_path / "fyt-data"
@@ -383,3 +577,44 @@ async def test_concurrent_writers_leave_a_contiguous_tree_on_postgresql(tmp_path
         for e in engines:
             await e.dispose()
         await _drop_pg_database(base, name)
+
+
+def test_a_subject_digest_is_the_sha256_of_the_canonical_header() -> None:
+    # the digest's spelling is the canonical JSON of the row's header (content hash in hex)
+    import hashlib
+
+    from hub.audit.entries import SUBJECT_HEADER, subject_digest
+
+    row = {
+        "position": 7,
+        "subject_kind": "PERSON",
+        "subject_index": "ab" * 32,
+        "outcome": "BLOCK",
+        "content_hash": bytes(range(32)),
+        "content": "{}",
+    }
+    header = {name: row[name] for name in SUBJECT_HEADER}
+    header["content_hash"] = bytes(range(32)).hex()
+    assert subject_digest(row) == hashlib.sha256(canonical(header)).digest()
+    assert subject_digest({**row, "content_hash": bytes(range(32)).hex()}) == subject_digest(row)
+
+
+@pytest.mark.parametrize("size", [1, 4001, 10_000])
+async def test_a_batch_of_any_size_is_stored_whole(log: Any, size: int) -> None:
+    # given batches that fill the insert statements evenly and unevenly
+    engine, keys, verifier = log
+    outcomes = ["BLOCK" if i % 7 == 0 else "ALLOW" for i in range(size)]
+    entry_id = await add_batch(engine, keys, outcomes)
+    # then every row is stored, in order, and the log verifies
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(audit_subjects.c.position, audit_subjects.c.outcome)
+                .where(audit_subjects.c.entry_id == entry_id)
+                .order_by(audit_subjects.c.position)
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == list(enumerate(outcomes))
+    report = await verify_log(engine, verifier)
+    assert report.ok, report.problems
+    assert report.subjects == size

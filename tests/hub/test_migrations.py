@@ -24,7 +24,7 @@ from hub.db.engine import alembic_config, create_hub_engine, current_revision, u
 from hub.db.metadata import metadata
 from tests.conftest import PG_ENV, _create_pg_database, _drop_pg_database
 
-HEAD = "0004"  # the latest migration
+HEAD = "0005"  # the latest migration
 HUB_TABLES = {
     "courts",
     "cases",
@@ -35,6 +35,7 @@ HUB_TABLES = {
     "audit_entries",
     "audit_leaves",
     "audit_checkpoints",
+    "audit_subjects",
     "freeze_orders",
     "freeze_order_events",
     "outbox",
@@ -113,7 +114,7 @@ async def sqlite_engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
 def test_the_migration_chain_has_one_head() -> None:
     script = ScriptDirectory.from_config(alembic_config())
     assert script.get_heads() == [HEAD]
-    assert [s.revision for s in script.walk_revisions()] == [HEAD, "0003", "0002", "0001"]
+    assert [s.revision for s in script.walk_revisions()] == [HEAD, "0004", "0003", "0002", "0001"]
 
 
 def test_metadata_holds_exactly_the_migrated_tables() -> None:
@@ -170,6 +171,29 @@ async def test_migrated_sqlite_enforces_foreign_keys(sqlite_engine: AsyncEngine)
                     " VALUES ('（2026）鲁0602执1号', '999999', '首次执行', 'x', 'OPEN', '2026-01-01', 1)"
                 )
             )
+
+
+async def test_the_wal_is_checkpointed_in_the_background(sqlite_engine: AsyncEngine) -> None:
+    from hub.db.engine import WAL_AUTOCHECKPOINT_PAGES, WalCheckpoints
+
+    # given a migrated database whose connections leave checkpoints to the hub
+    await upgrade(sqlite_engine)
+    async with sqlite_engine.connect() as conn:
+        limit = (await conn.exec_driver_sql("PRAGMA wal_autocheckpoint")).scalar()
+    assert limit == WAL_AUTOCHECKPOINT_PAGES
+    # and committed writes waiting in the WAL
+    async with sqlite_engine.begin() as conn:
+        for i in range(50):
+            await conn.execute(
+                text("INSERT INTO courts (code, abbr, name) VALUES (:c, :c, 'y')"),
+                {"c": f"{i:06d}"},
+            )
+    # when the background checkpoint runs once
+    await WalCheckpoints(sqlite_engine).tick()
+    # then every frame of the WAL is in the database file
+    async with sqlite_engine.connect() as conn:
+        busy, frames, done = (await conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")).one()
+    assert (busy, frames) == (0, done)
 
 
 @pytest.mark.postgres

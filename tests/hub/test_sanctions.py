@@ -1,5 +1,6 @@
-"""Sanction lists: courts publish and revoke, approval systems check, every check is audited and
-counted, and a check fails closed when the audit log cannot be written.
+"""Sanction lists: courts publish and revoke, approval systems check, every check is audited (one
+entry per check, a row per subject) and counted, and a check fails closed when the audit log
+cannot be written.
 
 The session's database is shared and already holds demo entries (some on the demo samples), so
 each test picks parties that are on no active list at that moment, asserts on its own rows and
@@ -21,7 +22,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from hub.audit.models import audit_entries
+from hub.audit.models import audit_entries, audit_subjects
 from hub.cases.models import case_judges, case_parties, cases
 from hub.config import POLICY_DIR
 from hub.sanctions.catalogue import load_catalogue
@@ -57,6 +58,13 @@ REGISTRATION = """query($u: String!) { enterprise(uscc: $u) { registration {
   name legalRepresentativeId legalRepresentativeName keyPersonnel { idNumber name } } } }"""
 HISTORY = """query($id: String!) { accessHistory(idNumber: $id, first: 200) {
   requestId userId org action outcome subjectKind } }"""
+SUBJECT_HISTORY = """query($id: String!) { accessHistory(idNumber: $id, first: 200) {
+  id requestId userId org action outcome subjectKind subjectId subjectPosition client redacted
+  leafIndex } }"""
+SUBJECT_EVENTS = """query($id: String!, $first: Int!, $after: String) {
+  auditEvents(filter: {subjectIdNumber: $id}, first: $first, after: $after) {
+    nodes { id requestId action outcome subjectId subjectPosition }
+    pageInfo { endCursor hasNextPage } } }"""
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -168,6 +176,25 @@ async def audit_rows(app: Any, request_id: str) -> list[dict[str, Any]]:
             .order_by(audit_entries.c.id)
         )
         return [dict(r._mapping) for r in rows]
+
+
+async def subject_rows(app: Any, request_id: str) -> list[dict[str, Any]]:
+    """The subject rows of the request's entries, in order."""
+    async with app.state.runtime.engine.connect() as conn:
+        rows = await conn.execute(
+            select(audit_subjects)
+            .join(audit_entries, audit_entries.c.id == audit_subjects.c.entry_id)
+            .where(audit_entries.c.request_id == request_id)
+            .order_by(audit_subjects.c.entry_id, audit_subjects.c.position)
+        )
+        return [dict(r._mapping) for r in rows]
+
+
+async def subject_row_count(app: Any) -> int:
+    async with app.state.runtime.engine.connect() as conn:
+        return int(
+            (await conn.execute(select(func.count()).select_from(audit_subjects))).scalar_one()
+        )
 
 
 async def ask(
@@ -803,7 +830,7 @@ async def test_an_empty_batch_answers_nothing_but_the_matter_must_exist(
     assert body["errors"][0]["extensions"]["rule"] == "MATTER_UNKNOWN"
 
 
-async def test_batch_answers_in_order_and_records_one_entry_per_subject(
+async def test_batch_answers_in_order_and_records_one_entry_with_a_row_per_subject(
     api: Api, app: Any, demo: dict[str, Any], tokens: dict[str, str], listed: list[str]
 ) -> None:
     # given a listed respondent, an unlisted person and two unlisted enterprises
@@ -837,30 +864,110 @@ async def test_batch_answers_in_order_and_records_one_entry_per_subject(
     ]
     assert results[1]["entries"] == [{"entryId": entry["id"], "role": "SUBJECT"}]
     assert {r["matter"] for r in results} == {"LH-PROCUREMENT"}
-    # and each subject checked is one audit entry of the approval system, with its decision
-    rows = await audit_rows(app, rid)
+    # and the batch is one audit entry of the approval system, with no subject of its own
+    [row] = await audit_rows(app, rid)
+    assert (row["action"], row["subject_kind"], row["subject_index"], row["outcome"]) == (
+        "SANCTION_CHECK",
+        None,
+        None,
+        "OK",
+    )
+    assert (row["user_id"], row["org"], row["case_number"]) == ("approval-market", ORG_MARKET, None)
+    # automatic checks raise no anomaly flags (no BULK, no OFF_HOURS)
+    assert row["flags"] == ""
+    assert json.loads(row["content"])["detail"] == {
+        "matter": "LH-PROCUREMENT",
+        "subjects": 5,
+        "blocked": 2,
+    }
+    assert row["subjects_hash"] is not None
+    # and a row per subject checked, in the order asked, with its decision
+    rows = await subject_rows(app, rid)
     keys = app.state.runtime.audit.keys
-    assert [(r["action"], r["subject_kind"], r["outcome"]) for r in rows] == [
-        ("SANCTION_CHECK", "ENTERPRISE", "ALLOW"),
-        ("SANCTION_CHECK", "PERSON", "BLOCK"),
-        ("SANCTION_CHECK", "PERSON", "ALLOW"),
-        ("SANCTION_CHECK", "PERSON", "BLOCK"),
-        ("SANCTION_CHECK", "ENTERPRISE", "ALLOW"),
+    assert [(r["position"], r["subject_kind"], r["outcome"]) for r in rows] == [
+        (0, "ENTERPRISE", "ALLOW"),
+        (1, "PERSON", "BLOCK"),
+        (2, "PERSON", "ALLOW"),
+        (3, "PERSON", "BLOCK"),
+        (4, "ENTERPRISE", "ALLOW"),
     ]
     assert [r["subject_index"] for r in rows] == [
         keys.blind_index(s) for s in (u1, party["id"], person["id"], party["id"].upper(), u2)
     ]
-    assert {(r["user_id"], r["org"], r["case_number"]) for r in rows} == {
-        ("approval-market", ORG_MARKET, None)
-    }
-    # automatic checks raise no anomaly flags (no BULK, no OFF_HOURS)
-    assert {r["flags"] for r in rows} == {""}
-    assert json.loads(rows[1]["content"])["detail"] == {
-        "matter": "LH-PROCUREMENT",
-        "entries": [entry["id"]],
-    }
+    content = json.loads(rows[1]["content"])
+    assert content["entries"] == [entry["id"]]
+    assert keys.decrypt(content["subject"]) == party["id"]
     # no subject in clear on record
     assert not any(party["id"] in r["content"] for r in rows)
+    assert party["id"] not in row["content"]
+
+
+async def test_a_subject_checked_in_a_batch_is_in_its_access_history(
+    api: Api, app: Any, demo: dict[str, Any], tokens: dict[str, str], listed: list[str]
+) -> None:
+    # given a listed respondent and an unlisted person
+    party = await a_free_party(app, "PERSON", demo)
+    await published(api, listed, "DISHONEST", party)
+    other = await a_free_party(app, "PERSON", demo, role=APPLICANT)
+    # when an approval system checks them in one batch, the listed one twice
+    body, rid = await ask(
+        api,
+        CHECKS,
+        {"m": "LH-HONOURS", "ids": [other["id"], party["id"], other["id"], party["id"]]},
+        token=tokens["approval-registry"],
+    )
+    assert [r["decision"] for r in body["data"]["sanctionChecks"]] == [
+        "ALLOW",
+        "BLOCK",
+        "ALLOW",
+        "BLOCK",
+    ]
+    [entry_row] = await audit_rows(app, rid)
+    # then the auditor finds the listed one in its access history, at each position, blocked
+    auditor = tokens["auditor-sun"]
+    body = await api.query(SUBJECT_HISTORY, {"id": party["id"]}, token=auditor)
+    assert "errors" not in body, body
+    events = [e for e in body["data"]["accessHistory"] if e["requestId"] == rid]
+    common = {
+        "id": str(entry_row["id"]),
+        "requestId": rid,
+        "userId": "approval-registry",
+        "org": ORG_REGISTRY,
+        "action": "SANCTION_CHECK",
+        "outcome": "BLOCK",
+        "subjectKind": "PERSON",
+        "subjectId": party["id"],
+        "client": "127.0.0.1",
+        "redacted": False,
+    }
+    assert [{k: e[k] for k in common} for e in events] == [common, common]
+    assert [e["subjectPosition"] for e in events] == [3, 1]
+    # and the other one with its own outcome, nobody else's
+    body = await api.query(SUBJECT_HISTORY, {"id": other["id"]}, token=auditor)
+    events = [e for e in body["data"]["accessHistory"] if e["requestId"] == rid]
+    assert [(e["outcome"], e["subjectId"], e["subjectPosition"]) for e in events] == [
+        ("ALLOW", other["id"], 2),
+        ("ALLOW", other["id"], 0),
+    ]
+    # the subject filter of auditEvents pages through the same rows, one at a time (after the
+    # auditor's own queries about the person, which are on record too)
+    seen = []
+    after = None
+    for _ in range(20):
+        body = await api.query(
+            SUBJECT_EVENTS, {"id": party["id"], "first": 1, "after": after}, token=auditor
+        )
+        assert "errors" not in body, body
+        page = body["data"]["auditEvents"]
+        seen += [
+            (n["requestId"], n["subjectPosition"], n["outcome"])
+            for n in page["nodes"]
+            if n["requestId"] == rid
+        ]
+        after = page["pageInfo"]["endCursor"]
+        if len(seen) >= 2 or not page["pageInfo"]["hasNextPage"]:
+            break
+    assert seen == [(rid, 3, "BLOCK"), (rid, 1, "BLOCK")]
 
 
 async def test_a_batch_above_ten_thousand_is_refused(
@@ -873,12 +980,14 @@ async def test_a_batch_above_ten_thousand_is_refused(
         "s": [{"idNumber": valid}] * 5000,
         "ids": [valid] * 5001,
     }
+    rows_before = await subject_row_count(app)
     # when they are checked at once, then BATCH_SIZE and nothing on record
     body, rid = await ask(api, CHECKS, variables, token=tokens["approval-market"])
     assert body["data"] is None
     assert codes(body) == ["BAD_USER_INPUT"]
     assert body["errors"][0]["extensions"]["rule"] == "BATCH_SIZE"
     assert await audit_rows(app, rid) == []
+    assert await subject_row_count(app) == rows_before
 
 
 @pytest.mark.parametrize(
@@ -915,6 +1024,8 @@ async def test_one_invalid_identifier_refuses_the_whole_batch(
     argument: str,
     rule: str | None,
 ) -> None:
+    rows_before = await subject_row_count(app)
+    counts_before = await stats(api, tokens["auditor-sun"], "MATTER")
     # when a batch holds one invalid identifier
     body, rid = await ask(
         api, CHECKS, {"m": "XF-FLIGHT", **variables}, token=tokens["approval-market"]
@@ -927,6 +1038,9 @@ async def test_one_invalid_identifier_refuses_the_whole_batch(
     if rule is not None:
         assert extensions["rule"] == rule
     assert await audit_rows(app, rid) == []
+    # nor any subject row, nor a count
+    assert await subject_row_count(app) == rows_before
+    assert await stats(api, tokens["auditor-sun"], "MATTER") == counts_before
 
 
 # --- who may do what ---------------------------------------------------------------------------
@@ -999,16 +1113,23 @@ async def test_checks_publications_and_revocations_are_on_record(
         api, CHECK, {"s": subject(party), "m": "XF-HOTEL"}, token=tokens["approval-registry"]
     )
     assert body["data"]["sanctionCheck"]["decision"] == "BLOCK"
-    # then one entry: SANCTION_CHECK, BLOCK, the caller's org, the subject by blind index
+    # then one entry: SANCTION_CHECK by the caller's org, and its one subject row: BLOCK, the
+    # subject by blind index (a single check is a batch of one)
     [row] = await audit_rows(app, check_rid)
     assert (row["action"], row["outcome"], row["user_id"], row["org"], row["roles"]) == (
         "SANCTION_CHECK",
-        "BLOCK",
+        "OK",
         "approval-registry",
         ORG_REGISTRY,
         "approval_system",
     )
-    assert (row["subject_kind"], row["subject_index"]) == ("PERSON", keys.blind_index(party["id"]))
+    [subject_row] = await subject_rows(app, check_rid)
+    assert (
+        subject_row["position"],
+        subject_row["subject_kind"],
+        subject_row["subject_index"],
+        subject_row["outcome"],
+    ) == (0, "PERSON", keys.blind_index(party["id"]), "BLOCK")
     # and the auditor finds it in the person's access history
     body = await api.query(HISTORY, {"id": party["id"]}, token=tokens["auditor-sun"])
     assert "errors" not in body, body
@@ -1039,9 +1160,8 @@ async def test_checks_publications_and_revocations_are_on_record(
         api, CHECK, {"s": subject(party), "m": "XF-HOTEL"}, token=tokens["approval-registry"]
     )
     assert body["data"]["sanctionCheck"]["decision"] == "ALLOW"
-    assert [(r["action"], r["outcome"]) for r in await audit_rows(app, check_rid)] == [
-        ("SANCTION_CHECK", "ALLOW")
-    ]
+    assert [r["action"] for r in await audit_rows(app, check_rid)] == ["SANCTION_CHECK"]
+    assert [r["outcome"] for r in await subject_rows(app, check_rid)] == ["ALLOW"]
 
 
 # --- statistics --------------------------------------------------------------------------------
@@ -1149,6 +1269,7 @@ async def test_a_check_fails_closed_when_the_audit_log_cannot_be_written(
     # nothing is on record and nothing was counted
     assert await audit_rows(app, rid1) == []
     assert await audit_rows(app, rid2) == []
+    assert await subject_rows(app, rid1) == await subject_rows(app, rid2) == []
     assert await stats(api, tokens["auditor-sun"], "MATTER") == before
     # and once the log is back, the check answers and counts again
     result = await check(api, tokens["approval-market"], subject(party), "LH-LAND")
