@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -36,21 +36,16 @@ async def daily_activity(conn: AsyncConnection, first: date, last: date) -> list
         .where(e.c.occurred_at >= since, e.c.occurred_at < until, e.c.action != "AUDIT_QUERY")
         .order_by(e.c.id)
     )
-    days: dict[date, Day] = defaultdict(lambda: Day(date.min))
+    days: dict[date, Day] = {}
     for occurred_at, outcome, content in await conn.execute(stmt):
         if occurred_at.tzinfo is None:  # SQLite hands back naive UTC
             occurred_at = occurred_at.replace(tzinfo=ZoneInfo("UTC"))
         day = occurred_at.astimezone(COURT_TZ).date()
-        d = days[day]
+        d = days.setdefault(day, Day(day))
         d.accesses += 1
         if outcome in DENIED:
             d.denied += 1
         if content:  # NULL once redacted: counted, without its agencies
             d.agencies.update((json.loads(content).get("connectors") or {}).keys())
-    out = []
-    for n in range((last - first).days + 1):
-        day = first + timedelta(days=n)
-        d = days.get(day) or Day(day)
-        d.day = day
-        out.append(d)
-    return out
+    span = (first + timedelta(days=n) for n in range((last - first).days + 1))
+    return [days.get(day) or Day(day) for day in span]

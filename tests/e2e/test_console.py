@@ -29,6 +29,22 @@ query A($id: String!, $case: String) {
 """
 
 
+def mint(hub: Server, sub: str, org: str, role: str, **kw: Any) -> str:
+    """A token signed with the served hub's own development key."""
+    settings = Settings.from_env({"HUB_DATA_DIR": str(hub.data_dir)})
+    key, kid = load_private_key(settings.private_key_path)
+    return issue_token(
+        private_key=key,
+        kid=kid,
+        sub=sub,
+        org=org,
+        roles=[role],
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        **kw,
+    )
+
+
 def respondents(graphql: Any, kind: str = "PERSON") -> list[tuple[str, str, str]]:
     """(case number, id, name) of the demo judge's open cases' respondents."""
     body = graphql("judge-zhang", CASES)
@@ -100,18 +116,7 @@ async def test_sign_in_page_offers_the_demo_users(console: Console) -> None:
 async def test_a_token_is_accepted_and_its_expiry_returns_to_sign_in(
     console: Console, hub: Server
 ) -> None:
-    settings = Settings.from_env({"HUB_DATA_DIR": str(hub.data_dir)})
-    key, kid = load_private_key(settings.private_key_path)
-    token = issue_token(
-        private_key=key,
-        kid=kid,
-        sub="auditor-sun",
-        org="court:370602",
-        roles=["auditor"],
-        ttl=timedelta(seconds=4),
-        issuer=settings.jwt_issuer,
-        audience=settings.jwt_audience,
-    )
+    token = mint(hub, "auditor-sun", "court:370602", "auditor", ttl=timedelta(seconds=4))
     await console.open("#/signin")
     await console.page.fill("#token-input", "Bearer " + token)
     await console.page.click("form:has(#token-input) button[type=submit]")
@@ -146,17 +151,12 @@ async def test_a_refused_token_returns_to_sign_in_with_a_message(console: Consol
 
 
 async def test_an_expired_stored_token_goes_back_to_sign_in(console: Console, hub: Server) -> None:
-    settings = Settings.from_env({"HUB_DATA_DIR": str(hub.data_dir)})
-    key, kid = load_private_key(settings.private_key_path)
-    token = issue_token(
-        private_key=key,
-        kid=kid,
-        sub="judge-zhang",
-        org="court:370602",
-        roles=["enforcement_judge"],
+    token = mint(
+        hub,
+        "judge-zhang",
+        "court:370602",
+        "enforcement_judge",
         ttl=timedelta(minutes=5),
-        issuer=settings.jwt_issuer,
-        audience=settings.jwt_audience,
         now=datetime.now(UTC) - timedelta(hours=1),  # expired well beyond the verifier's leeway
     )
     await console.open("#/signin")
