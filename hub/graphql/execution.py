@@ -29,7 +29,7 @@ from graphql import (
 )
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from hub.policy.enforce import RAW, PolicyField
+from hub.policy.enforce import RAW, PolicyField, cached_plan, plan_key
 
 _PLAIN = "_fyt_plain"  # cached on the GraphQLField: (leaf type, non-null) or None
 _POLICY_LIST = "_fyt_policy_list"  # cached on the GraphQLField: attribute name or None
@@ -94,7 +94,9 @@ class HubExecutionContext(StrawberryGraphQLCoreExecutionContext):
             else None
         )
         if plain is None:
-            if field is not None and self._empty_and_allowed(field, source, field_details_list):
+            if field is not None and self._empty_and_allowed(
+                parent_type, field, source, field_details_list
+            ):
                 return []
             return super().execute_field(
                 parent_type, source, field_details_list, path, position_context
@@ -136,7 +138,13 @@ class HubExecutionContext(StrawberryGraphQLCoreExecutionContext):
             )
             return None
 
-    def _empty_and_allowed(self, field: GraphQLField, source: Any, field_details_list: Any) -> bool:
+    def _empty_and_allowed(
+        self,
+        parent_type: GraphQLObjectType,
+        field: GraphQLField,
+        source: Any,
+        field_details_list: Any,
+    ) -> bool:
         """An empty list under a policy-only list field whose cached plan refuses nothing."""
         name = _policy_list(field)
         middleware = self.middleware_manager
@@ -146,11 +154,7 @@ class HubExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if not isinstance(value, list) or value:
             return False
         grants = getattr(self.context_value, "grants", None)
-        node = field_details_list[0].node
-        hit = grants.plans.get(id(node)) if grants is not None else None
-        return (
-            hit is not None
-            and hit[0] is node
-            and hit[1] == len(field_details_list)
-            and hit[2].refusal is None
-        )
+        if grants is None:
+            return False
+        plan = cached_plan(grants, plan_key(parent_type.name, [d.node for d in field_details_list]))
+        return plan is not None and plan.refusal is None

@@ -2,7 +2,7 @@
 
 Every field that returns objects carries :class:`PolicyField` (attached when the schema is
 built, see :func:`attach_policy`). For the caller's grants and the field's selection it builds
-once (then caches, per AST node) a :class:`Plan`:
+once (then caches, per merged selection: see :func:`plan_key`) a :class:`Plan`:
 
 - the field's own decision: DENY raises ``FORBIDDEN`` before the resolver runs, so its
   look-up is never made; so does a selection whose every requested leaf is denied;
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -282,21 +282,33 @@ def _property(coordinate: str, decision: Decision, info: FieldInfo, grants: Gran
     return property(masked)
 
 
-def plan_for(grants: Grants, fields: dict[str, FieldInfo], info: Info[Any, Any]) -> Plan:
-    nodes = info._raw_info.field_nodes
-    key = id(nodes[0])
+def plan_key(parent_type: str, nodes: Sequence[FieldNode]) -> tuple[Any, ...]:
+    """What a plan stands for: the parent type and *every* field node merged into the field.
+
+    The same node (a field inside a named fragment) can be merged with different siblings in
+    different places of one document, so no single node identifies the selection. The cache
+    entry keeps the nodes alive, so their ids cannot be reused while it exists."""
+    return (parent_type, *map(id, nodes))
+
+
+def cached_plan(grants: Grants, key: tuple[Any, ...]) -> Plan | None:
     hit = grants.plans.get(key)
-    if hit is not None and hit[0] is nodes[0] and hit[1] == len(nodes):
-        return hit[2]  # type: ignore[no-any-return]
-    coordinate = f"{info._raw_info.parent_type.name}.{info._raw_info.field_name}"
-    plan = PlanBuilder(grants, fields, info).build(
-        coordinate, list(nodes), info._raw_info.return_type
-    )
+    return hit[1] if hit is not None else None  # type: ignore[no-any-return]
+
+
+def plan_for(grants: Grants, fields: dict[str, FieldInfo], info: Info[Any, Any]) -> Plan:
+    raw_info = info._raw_info
+    nodes = raw_info.field_nodes
+    key = plan_key(raw_info.parent_type.name, nodes)
+    hit = grants.plans.get(key)
+    if hit is not None:
+        return hit[1]  # type: ignore[no-any-return]
+    coordinate = f"{raw_info.parent_type.name}.{raw_info.field_name}"
+    plan = PlanBuilder(grants, fields, info).build(coordinate, list(nodes), raw_info.return_type)
     plan.seal(grants, coordinate)
     if len(grants.plans) >= _PLAN_CACHE_LIMIT:
         grants.plans.clear()
-    # The node is kept alive by the entry, so its id cannot be reused while the entry exists.
-    grants.plans[key] = (nodes[0], len(nodes), plan)
+    grants.plans[key] = (tuple(nodes), plan)
     return plan
 
 
@@ -336,14 +348,8 @@ class PolicyField(FieldExtension):
 
     @staticmethod
     def _plan(info: Info[Any, Any]) -> Plan:
-        raw_info = info._raw_info
-        grants = raw_info.context.grants
-        node = raw_info.field_nodes[0]
-        hit = grants.plans.get(id(node))
-        if hit is not None and hit[0] is node and hit[1] == len(raw_info.field_nodes):
-            plan: Plan = hit[2]
-        else:
-            plan = plan_for(grants, raw_info.context.runtime.policy_fields, info)
+        context = info._raw_info.context
+        plan = plan_for(context.grants, context.runtime.policy_fields, info)
         if plan.refusal is not None:
             raise plan.refusal()
         return plan

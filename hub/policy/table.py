@@ -75,7 +75,7 @@ class Grants:
     decisions: dict[str, Decision]
     requires_purpose: bool
     requires_assignment: bool
-    plans: dict[int, Any] = field(default_factory=dict)  # enforcement plans by AST node id
+    plans: dict[Any, Any] = field(default_factory=dict)  # enforcement plans by merged selection
 
     def decision(self, coordinate: str) -> Decision:
         return self.decisions.get(coordinate, Decision.DENY)
