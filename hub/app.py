@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import hmac
 import logging
 import signal
 from collections.abc import AsyncIterator, Mapping
@@ -15,6 +16,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from hub import __version__
 from hub.audit.integrator import Integrator
@@ -24,6 +26,7 @@ from hub.db.engine import WalCheckpoints
 from hub.graphql.orders import owner_kind
 from hub.graphql.schema import build_schema
 from hub.graphql.view import GraphQLEndpoint, HubGraphQLView
+from hub.limits_http import BodyLimit
 from hub.metrics import Metrics, MetricsMiddleware
 from hub.orders import service as order_service
 from hub.orders.events import EventFeed
@@ -82,6 +85,9 @@ def create_app(
         schema,
         graphql_ide=None if settings.production else "graphiql",
         allow_queries_via_get=True,
+        # graphql-transport-ws only: the legacy graphql-ws protocol is not served
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        max_subscriptions_per_connection=20,
     )
 
     @contextlib.asynccontextmanager
@@ -129,11 +135,15 @@ def create_app(
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "version": __version__})
 
-    async def readyz(request: Request) -> JSONResponse:
+    async def readyz(request: Request) -> Response:
+        if (refused := ops_refusal(request, settings)) is not None:
+            return refused
         report = await readiness(request.app.state.runtime)
         return JSONResponse(report, status_code=200 if report["status"] != "unavailable" else 503)
 
     async def metrics_page(request: Request) -> Response:
+        if (refused := ops_refusal(request, settings)) is not None:
+            return refused
         return Response(
             request.app.state.runtime.metrics.render(),
             media_type="text/plain; version=0.0.4; charset=utf-8",
@@ -158,11 +168,55 @@ def create_app(
                 MetricsMiddleware,
                 metrics=metrics,
                 paths=frozenset({"/graphql", "/healthz", "/readyz", "/metrics"}),
-            )
+            ),
+            Middleware(BodyLimit, limit=settings.max_body_bytes),
         ],
     )
     app.state.settings = settings
     return app
+
+
+_LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def ops_refusal(request: Request, settings: Settings) -> Response | None:
+    """/metrics and /readyz describe the hub's insides (connectors, their addresses, error
+    rates): with ``HUB_OPS_TOKEN_FILE`` they need that bearer token; without it, production
+    answers loopback callers only (a probe or scraper on the same host) and development
+    answers anyone."""
+    token = settings.ops_token
+    if token is not None:
+        scheme, _, given = (request.headers.get("authorization") or "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token):
+            return None
+        return JSONResponse(
+            {
+                "errors": [
+                    {
+                        "message": "this endpoint needs the operator token"
+                        " (Authorization: Bearer <token of HUB_OPS_TOKEN_FILE>)",
+                        "extensions": {"code": "UNAUTHENTICATED", "reason": "OPS_TOKEN"},
+                    }
+                ]
+            },
+            status_code=401,
+            headers={"WWW-Authenticate": 'Bearer realm="fyt-ops"'},
+        )
+    client = request.client.host if request.client else None
+    if settings.production and client not in _LOOPBACK:
+        return JSONResponse(
+            {
+                "errors": [
+                    {
+                        "message": "this endpoint answers only on this host in production;"
+                        " set HUB_OPS_TOKEN_FILE to reach it from elsewhere",
+                        "extensions": {"code": "FORBIDDEN", "reason": "OPS_ONLY"},
+                    }
+                ]
+            },
+            status_code=403,
+        )
+    return None
 
 
 async def readiness(runtime: Runtime, probe_seconds: float = 1.0) -> dict[str, Any]:

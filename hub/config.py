@@ -70,6 +70,28 @@ def _login_url(raw: str | None) -> str | None:
     return raw
 
 
+def _networks(raw: str) -> tuple[Any, ...]:
+    from hub.proxies import parse_networks
+
+    try:
+        return parse_networks(raw.split(","))
+    except ValueError as exc:
+        raise ConfigError(f"HUB_TRUSTED_PROXIES: {exc}") from None
+
+
+def _secret_file(raw: str | None, name: str) -> str | None:
+    """A secret read from a file (never from the environment itself, which leaks into logs)."""
+    if not raw:
+        return None
+    try:
+        value = Path(raw).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{name}: cannot read {raw}: {exc}") from None
+    if len(value) < 16:
+        raise ConfigError(f"{name}: {raw} must hold a token of at least 16 characters")
+    return value
+
+
 def async_url(url: str) -> str:
     """Map a plain database URL to the async driver the hub uses."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):
@@ -233,6 +255,13 @@ class Settings:
     console_login_url: str | None = (
         None  # HUB_CONSOLE_LOGIN_URL: an OIDC login in front of /console
     )
+    trusted_proxies: tuple[Any, ...] = ()  # HUB_TRUSTED_PROXIES: networks whose X-Forwarded-For counts
+    max_body_bytes: int = 1_048_576  # HUB_MAX_BODY_BYTES: a request body, a websocket message
+    max_document_bytes: int = 32_768  # HUB_MAX_DOCUMENT_BYTES: a GraphQL document's text
+    unknown_subjects_per_day: int = 20  # HUB_UNKNOWN_SUBJECTS_PER_DAY: per user, then RATE_LIMITED
+    subjects_per_hour: int = 2_000  # HUB_SUBJECTS_PER_HOUR: distinct subjects per user, then RATE_LIMITED
+    ops_token: str | None = None  # HUB_OPS_TOKEN_FILE: the bearer token /metrics and /readyz require
+    audit_write_timeout: float = 5.0  # HUB_AUDIT_WRITE_TIMEOUT: seconds, then AUDIT_UNAVAILABLE
 
     @property
     def limits(self) -> Any:
@@ -245,6 +274,7 @@ class Settings:
             max_tokens=self.max_tokens,
             max_cost=self.max_query_cost,
             max_batch_operations=self.max_batch_operations,
+            max_document_bytes=self.max_document_bytes,
         )
 
     @property
@@ -321,5 +351,12 @@ class Settings:
             denied_burst=_int(env, "HUB_DENIED_BURST", 5),
             config_file=Path(config_file).resolve() if config_file else None,
             console_login_url=_login_url(env.get("HUB_CONSOLE_LOGIN_URL")),
+            trusted_proxies=_networks(env.get("HUB_TRUSTED_PROXIES", "")),
+            max_body_bytes=_int(env, "HUB_MAX_BODY_BYTES", 1_048_576),
+            max_document_bytes=_int(env, "HUB_MAX_DOCUMENT_BYTES", 32_768),
+            unknown_subjects_per_day=_int(env, "HUB_UNKNOWN_SUBJECTS_PER_DAY", 20),
+            subjects_per_hour=_int(env, "HUB_SUBJECTS_PER_HOUR", 2_000),
+            ops_token=_secret_file(env.get("HUB_OPS_TOKEN_FILE"), "HUB_OPS_TOKEN_FILE"),
+            audit_write_timeout=_float(env, "HUB_AUDIT_WRITE_TIMEOUT", 5.0),
         )
         return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]

@@ -23,6 +23,7 @@ from hub.orders.events import OrderEventBus
 from hub.orders.signing import OrderKeys
 from hub.policy.fields import schema_fields
 from hub.policy.table import FieldInfo, PolicyTable
+from hub.proxies import Proxies
 from hub.sanctions.catalogue import Matter, load_catalogue
 
 
@@ -69,6 +70,7 @@ class Runtime:
     order_keys: OrderKeys | None = None
     order_events: OrderEventBus = field(default_factory=OrderEventBus)
     sanction_matters: dict[str, Matter] = field(default_factory=dict)
+    proxies: Proxies = field(default_factory=Proxies)
 
     @classmethod
     def open(
@@ -138,6 +140,7 @@ class Runtime:
             guards=guards,
             metrics=metrics,
             sanction_matters=matters,
+            proxies=Proxies(settings.trusted_proxies),
             purposes=TtlCache(settings.purpose_cache_seconds),
             order_keys=OrderKeys(settings.keys_dir / "orders", create=not settings.production),
             audit=AuditLog(

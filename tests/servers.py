@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -83,3 +84,67 @@ def graphql_ws_scope(app: Any) -> dict[str, Any]:
         "app": app,
         "state": {},
     }
+
+
+class WsClient:
+    """A graphql-transport-ws client driving ``app`` over ASGI in the test's event loop.
+
+    ``async with WsClient(app, token) as ws``: connection_init is sent and its answer kept in
+    ``ws.ack``; ``await ws.subscribe(id, query, variables)`` sends a subscribe message and
+    ``await ws.receive()`` returns the next message the server sent (text frames parsed,
+    a close as ``{"type": "close", "code": …, "reason": …}``)."""
+
+    def __init__(self, app: Any, token: str | None) -> None:
+        self.app = app
+        self.token = token
+        self._inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self.ack: dict[str, Any] | None = None
+
+    async def __aenter__(self) -> WsClient:
+        async def receive() -> dict[str, Any]:
+            return await self._inbox.get()
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "websocket.send":
+                self._outbox.put_nowait(json.loads(message.get("text") or message["bytes"]))
+            elif message["type"] == "websocket.close":
+                self._outbox.put_nowait(
+                    {"type": "close", "code": message.get("code"), "reason": message.get("reason")}
+                )
+                self._inbox.put_nowait({"type": "websocket.disconnect", "code": 1000})
+
+        self._inbox.put_nowait({"type": "websocket.connect"})
+        self._task = asyncio.create_task(self.app(graphql_ws_scope(self.app), receive, send))
+        payload = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        await self.send({"type": "connection_init", "payload": payload})
+        self.ack = await self.receive()
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self._inbox.put_nowait({"type": "websocket.disconnect", "code": 1000})
+        if self._task is not None:
+            await asyncio.wait_for(self._task, 10)
+
+    async def send(self, message: dict[str, Any]) -> None:
+        self._inbox.put_nowait({"type": "websocket.receive", "text": json.dumps(message)})
+
+    async def subscribe(
+        self, id: str, query: str, variables: dict[str, Any] | None = None
+    ) -> None:
+        await self.send(
+            {"id": id, "type": "subscribe", "payload": {"query": query, "variables": variables or {}}}
+        )
+
+    async def receive(self, within: float = 10) -> dict[str, Any]:
+        return await asyncio.wait_for(self._outbox.get(), within)
+
+    async def result(self, id: str, within: float = 10) -> dict[str, Any]:
+        """The payload of the next ``next`` (or ``error``) message of operation ``id``."""
+        while True:
+            message = await self.receive(within)
+            if message.get("id") == id and message["type"] in ("next", "error"):
+                return message
+            if message["type"] == "close":
+                raise AssertionError(f"closed: {message}")

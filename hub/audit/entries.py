@@ -122,5 +122,17 @@ class AccessRecord:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class BatchRecord:
+    """Many subjects served by one field (a page of orders, of list changes): one entry with a
+    subject row per subject, in the order served."""
+
+    action: str  # ORDER_LIST, SANCTION_FEED
+    path: tuple[Any, ...]
+    subjects: list[tuple[str, str]]  # (PERSON | ENTERPRISE, id) in the order served
+    detail: dict[str, Any] = field(default_factory=dict)
+    case_number: str | None = None
+
+
 def new_salt() -> bytes:
     return os.urandom(16)

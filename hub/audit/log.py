@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.audit.entries import (
     AccessRecord,
+    BatchRecord,
     content_hash,
     content_json,
     new_salt,
@@ -273,6 +274,11 @@ class AuditLog:
                     "connectors": connectors,
                     "latencyMs": latency_ms,
                     "client": context.client,
+                    **(
+                        {"upstreamRequestId": context.upstream_request_id}
+                        if getattr(context, "upstream_request_id", None)
+                        else {}
+                    ),
                     "reason": access.reason,
                     "detail": access.detail,
                 }
@@ -340,35 +346,66 @@ class AuditLog:
         ids) each. One entry (action SANCTION_CHECK, no subject of its own) and one subject row
         per subject in the order asked, with its decision and the entries behind it; the entry
         commits to the rows through ``subjects_hash``."""
+        blocked = sum(decision == "BLOCK" for _, _, decision, _ in checks)
+        return self._many(
+            context,
+            action="SANCTION_CHECK",
+            case_number=None,
+            detail={"matter": matter, "subjects": len(checks), "blocked": blocked},
+            subjects=[
+                (kind, decision, {"subject": cipher, "entries": entries}, index)
+                for (kind, _, decision, entries), (cipher, index) in zip(
+                    checks, sealed, strict=True
+                )
+            ],
+        )
+
+    def batch_entry(
+        self, context: Any, record: BatchRecord
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The entry of a list of subjects served by one field (:class:`BatchRecord`)."""
+        sealed = self.seal([subject_id for _, subject_id in record.subjects])
+        return self._many(
+            context,
+            action=record.action,
+            case_number=record.case_number,
+            detail={**record.detail, "subjects": len(record.subjects)},
+            subjects=[
+                (kind, "OK", {"subject": cipher}, index)
+                for (kind, _), (cipher, index) in zip(record.subjects, sealed, strict=True)
+            ],
+        )
+
+    def _many(
+        self,
+        context: Any,
+        *,
+        action: str,
+        case_number: str | None,
+        detail: dict[str, Any],
+        subjects: Sequence[tuple[str, str, dict[str, Any], str]],
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """One entry (no subject of its own) and a row per (kind, outcome, contents, blind
+        index), in order; the entry commits to the rows through ``subjects_hash``."""
         principal = context.principal
-        client = context.client
-        salts = os.urandom(16 * len(checks))
-        subjects = []
-        blocked = 0
-        for position, ((kind, _, decision, entries), (cipher, index)) in enumerate(
-            zip(checks, sealed, strict=True)
-        ):
-            content = content_json({"subject": cipher, "entries": entries}).decode()
+        salts = os.urandom(16 * len(subjects))
+        rows = []
+        for position, (kind, outcome, contents, index) in enumerate(subjects):
+            content = content_json(contents).decode()
             salt = salts[16 * position : 16 * position + 16]
-            blocked += decision == "BLOCK"
-            subjects.append(
+            rows.append(
                 {
                     "position": position,
                     "subject_kind": kind,
                     "subject_index": index,
-                    "outcome": decision,
+                    "outcome": outcome,
                     "content": content,
                     "salt": salt,
                     "content_hash": content_hash(salt, content),
                     "redacted_at": None,
                 }
             )
-        content = content_json(
-            {
-                "client": client,
-                "detail": {"matter": matter, "subjects": len(checks), "blocked": blocked},
-            }
-        ).decode()
+        content = content_json({"client": context.client, "detail": detail}).decode()
         salt = new_salt()
         entry = {
             "occurred_at": datetime.now(UTC),
@@ -376,19 +413,19 @@ class AuditLog:
             "user_id": principal.sub,
             "org": principal.org,
             "roles": " ".join(principal.roles),
-            "case_number": None,
-            "action": "SANCTION_CHECK",
+            "case_number": case_number,
+            "action": action,
             "subject_kind": None,
             "subject_index": None,
             "outcome": "OK",
-            "flags": "",  # an approval system's automatic checks: volume and hours are normal
+            "flags": "",  # lists and automatic checks: volume and hours are their normal work
             "content": content,
             "salt": salt,
             "content_hash": content_hash(salt, content),
             "redacted_at": None,
-            "subjects_hash": subjects_hash(subjects),
+            "subjects_hash": subjects_hash(rows),
         }
-        return entry, subjects
+        return entry, rows
 
     async def record_system(
         self,

@@ -59,6 +59,7 @@ class Limits:
     max_tokens: int = 5_000
     max_cost: int = 50_000
     max_batch_operations: int = 10
+    max_document_bytes: int = 32_768
 
 
 def too_complex(message: str, limit: str, node: Any = None) -> GraphQLError:

@@ -3,67 +3,111 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
-    MaskErrors,
     MaxTokensLimiter,
     ParserCache,
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.execution import PreExecutionError
 
-from hub.errors import HubError
+from hub.graphql.audit_trail import AuditTrail, OperationScope
+from hub.graphql.context import HubContext
+from hub.graphql.errors import (
+    InputErrors,
+    MaskUnexpectedErrors,
+    NoSuggestions,
+    log_unexpected,
+)
 from hub.graphql.execution import HubExecutionContext
-from hub.graphql.limits import Limits, QueryCost, query_limits_rule
+from hub.graphql.limits import Limits, QueryCost, query_limits_rule, too_complex
 from hub.graphql.query import Mutation, Query, Subscription
 from hub.policy.enforce import attach_policy
 
 log = logging.getLogger("hub.graphql")
 
 
-def _unexpected(error: GraphQLError) -> bool:
-    original = error.original_error
-    return original is not None and not isinstance(original, HubError)
+CACHED_DOCUMENT_CHARS = 8_192  # longer documents are parsed, validated and planned each time
 
 
-class MaskUnexpectedErrors(MaskErrors):
-    """Expected failures (HubError) keep their message; anything else leaves as a bare code."""
+def document_too_large(query: Any, limit: int) -> GraphQLError | None:
+    """A document over the size limit is refused before the lexer sees it (a huge comment or
+    string literal is not a token, so the token limit alone does not bound the work)."""
+    if not isinstance(query, str) or len(query) * 4 <= limit:
+        return None
+    size = len(query.encode("utf-8", "surrogatepass"))
+    if size <= limit:
+        return None
+    return too_complex(
+        f"the GraphQL document is {size:,} bytes; at most {limit:,} — pass identifiers as"
+        " variables and split the query",
+        "DOCUMENT_SIZE",
+    )
 
-    def __init__(self) -> None:
-        super().__init__(should_mask_error=_unexpected, error_message="internal error")
 
-    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        context = self.execution_context.context
-        request_id = getattr(context, "request_id", None)
-        return GraphQLError(
-            message=f"internal error; quote request id {request_id} to the operator",
-            nodes=error.nodes,
-            path=error.path,
-            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
-        )
+class BoundedParserCache(ParserCache):
+    """Parses through the shared cache only documents of at most CACHED_DOCUMENT_CHARS, and
+    never raises: a document that does not parse is left to strawberry, which reports the
+    syntax error the same way on every transport."""
+
+    def on_parse(self) -> Iterator[None]:
+        ec = self.execution_context
+        query = ec.query
+        if query is not None and len(query) <= CACHED_DOCUMENT_CHARS:
+            try:
+                ec.graphql_document = self.cached_parse_document(query, **ec.parse_options)
+            except GraphQLError:
+                pass
+        elif isinstance(ec.context, HubContext):
+            ec.context.cache_plans = False
+        yield
+
+
+class BoundedValidationCache(ValidationCache):
+    def on_validate(self) -> Iterator[None]:
+        ec = self.execution_context
+        if ec.query is not None and len(ec.query) > CACHED_DOCUMENT_CHARS:
+            yield  # validated by strawberry itself, uncached
+            return
+        yield from super().on_validate()
 
 
 class HubSchema(strawberry.Schema):
+    max_document_bytes: int = 32_768
+
+    async def execute(self, query: str | None, *args: Any, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
+        refused = document_too_large(query, self.max_document_bytes)
+        if refused is not None:
+            return ExecutionResult(data=None, errors=[refused])
+        return await super().execute(query, *args, **kwargs)
+
+    def execute_sync(self, query: str | None, *args: Any, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
+        refused = document_too_large(query, self.max_document_bytes)
+        if refused is not None:
+            return ExecutionResult(data=None, errors=[refused])
+        return super().execute_sync(query, *args, **kwargs)
+
+    async def stream(self, query: str | None, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        refused = document_too_large(query, self.max_document_bytes)
+        if refused is None:
+            return await super().stream(query, *args, **kwargs)
+
+        async def refusal() -> AsyncIterator[Any]:
+            yield PreExecutionError(data=None, errors=[refused])
+
+        return refusal()
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        # Only unexpected errors are logged, by type and path: messages may quote personal data.
-        for error in errors:
-            if _unexpected(error):
-                request_id = getattr(
-                    getattr(execution_context, "context", None), "request_id", None
-                )
-                log.error(
-                    "unexpected error at %s (request %s)",
-                    error.path,
-                    request_id,
-                    exc_info=error.original_error,
-                )
+        log_unexpected(errors, execution_context)
 
 
 def _strawberry_types(root: type) -> list[type]:
@@ -109,7 +153,7 @@ def build_schema(
     rules: list[Any] = [query_limits_rule(limits)]
     if production:
         rules.append(NoSchemaIntrospectionCustomRule)
-    return HubSchema(
+    built = HubSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -120,14 +164,20 @@ def build_schema(
         ),
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-            lambda: ParserCache(maxsize=512),
-            lambda: ValidationCache(maxsize=512),
+            OperationScope,
+            lambda: BoundedParserCache(maxsize=512),
+            lambda: BoundedValidationCache(maxsize=512),
             lambda: AddValidationRules(rules),
             lambda: QueryCost(limits.max_cost),
+            AuditTrail,
+            InputErrors,
             MaskUnexpectedErrors,
+            *([NoSuggestions] if production else []),
         ],
         **kwargs,
     )
+    built.max_document_bytes = limits.max_document_bytes
+    return built
 
 
 schema = build_schema()

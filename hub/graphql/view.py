@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
+import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -16,20 +19,20 @@ from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.base import HTTPException  # the exception strawberry turns into a status
 from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
 
-from hub.errors import AuditUnavailable, Unauthenticated
+from hub.errors import Unauthenticated
 from hub.federation.loaders import Loaders
 from hub.graphql.context import HubContext
+from hub.proxies import Proxies
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
-def _request_id(scope: Scope) -> str:
-    for name, value in scope.get("headers", ()):
-        if name == b"x-request-id":
-            candidate = value.decode("latin-1")
-            if _REQUEST_ID.match(candidate):
-                return candidate
+def new_request_id() -> str:
+    """The hub's own id of a request: unique, whatever the caller sends."""
     return uuid.uuid4().hex
 
 
@@ -38,6 +41,14 @@ def _header(scope: Scope, wanted: bytes) -> str | None:
         if name == wanted:
             return value.decode("latin-1")
     return None
+
+
+def upstream_request_id(scope: Scope, proxies: Proxies) -> str | None:
+    """A trusted proxy's ``X-Request-Id`` (recorded beside the hub's own id), else None."""
+    if not proxies.trusts(scope):
+        return None
+    value = _header(scope, b"x-request-id")
+    return value if value is not None and _REQUEST_ID.fullmatch(value) else None
 
 
 def add_code(error: dict[str, Any]) -> None:
@@ -67,11 +78,50 @@ class _TextFrames(ASGIWebSocketAdapter):
             raise WebSocketDisconnected from exc
 
 
+class _ExpiringConnection(BaseGraphQLTransportWSHandler):  # type: ignore[misc]
+    """A graphql-transport-ws connection ends when the token it was opened with expires
+    (close code 4401); until then every operation is checked again as it starts."""
+
+    _expiry: asyncio.Task[None] | None = None
+
+    async def handle_connection_init(self, message: Any) -> None:
+        await super().handle_connection_init(message)
+        principal = getattr(self.context, "principal", None)
+        if self.connection_acknowledged and principal is not None and self._expiry is None:
+            self._expiry = asyncio.create_task(self._close_at(principal.expires_at.timestamp()))
+
+    async def _close_at(self, expires: float) -> None:
+        await asyncio.sleep(max(0.0, expires - time.time()))
+        with contextlib.suppress(Exception):
+            await self.websocket.close(code=4401, reason="token expired; sign in again")
+
+    async def shutdown(self) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._expiry
+        await super().shutdown()
+
+
 class HubGraphQLView(GraphQL):
     websocket_adapter_class = _TextFrames  # type: ignore[assignment]
+    graphql_transport_ws_handler_class = _ExpiringConnection
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    async def execute_operation(  # type: ignore[override]
+        self, request: Any, request_adapter: Any, request_data: Any, context: Any, **kw: Any
+    ) -> Any:
+        if isinstance(request_data, list) and isinstance(context, HubContext):
+            context.numbered = True  # each operation of a batch gets its own request id
+        return await super().execute_operation(
+            request=request,
+            request_adapter=request_adapter,
+            request_data=request_data,
+            context=context,
+            **kw,
+        )
 
     async def on_ws_connect(self, context: Any) -> Any:
         """Websockets authenticate in connection_init: {"Authorization": "Bearer <JWT>"}."""
@@ -90,29 +140,6 @@ class HubGraphQLView(GraphQL):
         return {"userId": principal.sub}
 
     async def process_result(self, request: Any, result: Any) -> Any:
-        context = getattr(request.state, "hub_context", None)
-        if context is not None and (
-            len(context.audit_subjects) > context.audit_recorded or context.audit_writes
-        ):
-            # Every subject touched is on record before anything about it leaves (fail closed).
-            audit = context.runtime.audit
-            fresh = context.audit_subjects[context.audit_recorded :]
-            context.audit_recorded = len(context.audit_subjects)
-            started, context.audit_writes = context.audit_writes, []
-            try:
-                await audit.append(audit.rows(context, fresh, result.data, result.errors or ()))
-                for write in started:  # writes resolvers began (batch sanction checks)
-                    await write
-            except AuditUnavailable as exc:
-                for write in started:
-                    if not write.done():
-                        write.cancel()
-                    elif not write.cancelled():
-                        write.exception()  # retrieved: the answer below reports it
-                return {
-                    "data": None,
-                    "errors": [{"message": exc.message, "extensions": exc.extensions}],
-                }
         data = await super().process_result(request, result)
         for error in data.get("errors") or ():
             add_code(error)
@@ -135,17 +162,14 @@ class HubGraphQLView(GraphQL):
     async def get_context(self, request: Request, response: Response) -> HubContext:  # type: ignore[override]
         runtime = request.app.state.runtime
         state = request.scope.setdefault("state", {})
-        state.setdefault("request_id", _request_id(request.scope))
-        if (
-            response is not None
-            and hasattr(response, "headers")
-            and request.scope["type"] == "http"
-        ):
+        state.setdefault("request_id", new_request_id())
+        websocket = request.scope["type"] == "websocket"
+        if not websocket and response is not None and hasattr(response, "headers"):
             response.headers["X-Request-Id"] = state["request_id"]
-        client = request.client.host if request.client else None
+        proxies = runtime.proxies
         principal = state.get("principal")  # absent only for the GraphiQL page itself
         grants = runtime.policy.grants(principal.roles, principal.org) if principal else None
-        context = HubContext(
+        return HubContext(
             request=request,
             response=response,
             principal=principal,
@@ -153,11 +177,10 @@ class HubGraphQLView(GraphQL):
             runtime=runtime,
             request_id=state["request_id"],
             grants=grants,
-            client=client,
+            client=proxies.client(request.scope),
+            upstream_request_id=upstream_request_id(request.scope, proxies),
+            numbered=websocket,  # every operation on a connection gets its own request id
         )
-        if request.scope["type"] == "http":
-            request.state.hub_context = context
-        return context
 
 
 class GraphQLEndpoint:
@@ -177,7 +200,7 @@ class GraphQLEndpoint:
         if scope["type"] != "http":
             await self.view(scope, receive, send)
             return
-        request_id = _request_id(scope)
+        request_id = new_request_id()
         state: dict[str, Any] = scope.setdefault("state", {})
         state["request_id"] = request_id
         if not self._is_ide_page(scope):

@@ -306,6 +306,8 @@ def plan_for(grants: Grants, fields: dict[str, FieldInfo], info: Info[Any, Any])
     coordinate = f"{raw_info.parent_type.name}.{raw_info.field_name}"
     plan = PlanBuilder(grants, fields, info).build(coordinate, list(nodes), raw_info.return_type)
     plan.seal(grants, coordinate)
+    if not getattr(raw_info.context, "cache_plans", True):
+        return plan  # a document too large for the shared caches
     if len(grants.plans) >= _PLAN_CACHE_LIMIT:
         grants.plans.clear()
     grants.plans[key] = (tuple(nodes), plan)

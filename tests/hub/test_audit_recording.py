@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 import pytest
@@ -34,9 +33,8 @@ async def entries(app: Any, request_id: str) -> list[dict[str, Any]]:
 async def ask(
     api: Api, query: str, variables: dict[str, Any], token: str | None = None
 ) -> tuple[dict[str, Any], str]:
-    request_id = uuid.uuid4().hex
-    response = await api.post(query, variables, token=token, headers={"X-Request-Id": request_id})
-    return response.json(), request_id
+    response = await api.post(query, variables, token=token)
+    return response.json(), response.headers["X-Request-Id"]
 
 
 async def test_a_profile_view_is_recorded(api: Api, app: Any, demo: dict[str, Any]) -> None:

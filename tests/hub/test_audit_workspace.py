@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import uuid
 from typing import Any
 
 import pytest
@@ -36,12 +35,10 @@ CONSISTENCY = (
 async def viewed(api: Api, app: Any, demo: dict[str, Any]) -> dict[str, Any]:
     """The judge looks at a party's profile; the log is integrated."""
     sample = demo["samples"]["persons"][2]
-    rid = uuid.uuid4().hex
     response = await api.post(
-        PERSON_FULL,
-        {"id": sample["idNumber"], "case": sample["caseNumber"]},
-        headers={"X-Request-Id": rid},
+        PERSON_FULL, {"id": sample["idNumber"], "case": sample["caseNumber"]}
     )
+    rid = response.headers["X-Request-Id"]
     assert "errors" not in response.json()
     runtime = app.state.runtime
     await integrate(runtime.engine, runtime.audit.keys)

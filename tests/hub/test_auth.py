@@ -154,6 +154,10 @@ async def test_get_query_needs_a_token(api: Api) -> None:
     assert response.status_code == 401
 
 
-async def test_request_id_is_echoed(api: Api) -> None:
-    response = await api.post(ME, headers={"X-Request-Id": "abc-123"})
-    assert response.headers["x-request-id"] == "abc-123"
+async def test_the_request_id_is_the_hubs_own(api: Api) -> None:
+    # given a caller that is not a trusted proxy sending its own request id twice
+    first = await api.post(ME, headers={"X-Request-Id": "abc-123"})
+    second = await api.post(ME, headers={"X-Request-Id": "abc-123"})
+    # then each response carries a fresh id of the hub's, not the caller's
+    ids = {first.headers["x-request-id"], second.headers["x-request-id"]}
+    assert "abc-123" not in ids and len(ids) == 2

@@ -155,7 +155,7 @@ async def test_unexpected_error_in_a_resolver_is_masked_with_the_request_id(
     assert logged and request_id in logged[0].getMessage()
 
 
-async def test_client_request_id_is_kept_in_header_and_error(
+async def test_a_client_request_id_does_not_replace_the_hubs(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given
@@ -165,11 +165,12 @@ async def test_client_request_id_is_kept_in_header_and_error(
         raise KeyError(SECRET)
 
     monkeypatch.setattr(hub.cases.service, "user_by_id", crash)
-    # when the client sends its own request id
+    # when a client that is not a trusted proxy sends its own request id
     response = await api.post(ME, headers={"X-Request-Id": "client-req.42"})
-    # then it is used for the header and the error
-    assert response.headers["x-request-id"] == "client-req.42"
-    assert response.json()["errors"][0]["extensions"]["requestId"] == "client-req.42"
+    # then the header and the error quote the hub's own id (a caller cannot forge the audit's)
+    hub_id = response.headers["x-request-id"]
+    assert hub_id != "client-req.42"
+    assert response.json()["errors"][0]["extensions"]["requestId"] == hub_id
 
 
 @pytest.mark.parametrize(

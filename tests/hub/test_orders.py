@@ -290,8 +290,7 @@ async def test_orders_are_on_the_audit_record(
 ) -> None:
     from hub.audit.models import audit_entries
 
-    rid = uuid.uuid4().hex
-    await api.post(SUBMIT, {"input": submit_input(target)}, headers={"X-Request-Id": rid})
+    rid = (await api.post(SUBMIT, {"input": submit_input(target)})).headers["X-Request-Id"]
     async with app.state.runtime.engine.connect() as conn:
         rows = (
             await conn.execute(

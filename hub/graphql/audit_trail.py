@@ -1,0 +1,160 @@
+"""Every operation's own context, and its audit entries durable before anything is released.
+
+Two schema extensions, so they run on every transport strawberry serves the schema on — single
+HTTP requests, batched JSON arrays, graphql-transport-ws (queries and mutations as well as
+subscriptions) and in-process ``schema.execute`` — the same way:
+
+- :class:`OperationScope` gives each operation a fresh :class:`HubContext` (its own request
+  id, loaders, cited cases, audit records and the policy in force when it starts) and refuses
+  an operation whose token has expired (a websocket outlives its token's check at connect).
+- :class:`AuditTrail` writes what the operation touched — subjects looked up or referenced,
+  lists of subjects served, refusals of whole fields — after execution and before the result
+  leaves; for a subscription, before each event leaves. If the audit store cannot take the
+  entries the result is replaced by ``AUDIT_UNAVAILABLE`` with no data (fail closed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+from strawberry.types.execution import ExecutionResult
+from strawberry.types.graphql import OperationType
+
+from hub.audit.entries import AccessRecord
+from hub.errors import AuditUnavailable, Forbidden, HubError, PurposeRequired, Unauthenticated
+from hub.graphql.context import HubContext
+
+log = logging.getLogger("hub.audit")
+
+REFUSED = "ACCESS_REFUSED"  # a whole field refused to the caller (no subject reached)
+
+
+class OperationScope(SchemaExtension):
+    """One context per operation; an expired token runs nothing."""
+
+    def on_operation(self) -> Iterator[None]:
+        ec = self.execution_context
+        if isinstance(ec.context, HubContext):
+            ec.context = ec.context.for_operation()
+        yield
+
+    def on_execute(self) -> Iterator[None]:
+        ec = self.execution_context
+        context = ec.context
+        principal = getattr(context, "principal", None)
+        if principal is not None and not ec.result:
+            if principal.expires_at.timestamp() <= time.time():
+                error = Unauthenticated(
+                    "token expired; sign in again (a websocket ends when its token expires)",
+                    reason="EXPIRED",
+                )
+                ec.result = ExecutionResult(
+                    data=None,
+                    errors=[
+                        GraphQLError(
+                            error.message, original_error=error, extensions=error.extensions
+                        )
+                    ],
+                )
+        yield
+
+
+def _refusals(context: HubContext, errors: Sequence[GraphQLError]) -> list[AccessRecord]:
+    """Whole root fields refused to the caller (a role calling what it may not): attempts are
+    what auditors look for, so each is an entry without a subject. Fields that recorded their
+    own subjects (a refused look-up names them) are not recorded twice."""
+    recorded = {a.path[:1] for a in context.audit_subjects}
+    recorded |= {b.path[:1] for b in context.audit_batches}
+    out = []
+    for error in errors:
+        original = error.original_error
+        path = tuple(error.path or ())
+        if len(path) != 1 or not isinstance(original, Forbidden | PurposeRequired):
+            continue
+        if path in recorded:
+            continue
+        recorded.add(path)
+        out.append(
+            AccessRecord(
+                action=REFUSED,
+                subject_kind=None,
+                subject_id=None,
+                case_number=None,
+                path=path,
+                outcome="PURPOSE_REQUIRED" if original.code == "PURPOSE_REQUIRED" else "DENIED",
+                reason=str(original.extra.get("reason") or original.code),
+                detail={"field": original.extra.get("coordinate") or str(path[0])},
+            )
+        )
+    return out
+
+
+async def _settle(writes: Sequence[Any]) -> BaseException | None:
+    """Wait for every write; the first failure, if any (the others are still awaited)."""
+    outcomes = await asyncio.gather(*writes, return_exceptions=True)
+    return next((o for o in outcomes if isinstance(o, BaseException)), None)
+
+
+async def record(context: HubContext, result: Any) -> None:
+    """Write what the operation touched since the last call; on failure, withhold ``result``."""
+    errors = list(getattr(result, "errors", None) or ())
+    fresh = context.audit_subjects[context.audit_recorded :]
+    fresh += _refusals(context, errors)
+    context.audit_recorded = len(context.audit_subjects)
+    batches, context.audit_batches = context.audit_batches, []
+    started, context.audit_writes = context.audit_writes, []
+    if not (fresh or batches or started):
+        return
+    audit = context.runtime.audit
+    failure: BaseException | None
+    try:
+        writes = [*started]
+        if fresh:
+            writes.append(audit.append(audit.rows(context, fresh, result.data, errors)))
+        writes += [audit.append_check(*audit.batch_entry(context, b)) for b in batches]
+        failure = await _settle(writes)
+    except Exception as exc:  # building the entries failed: nothing may leave unrecorded
+        failure = exc
+    if failure is None:
+        return
+    if not isinstance(failure, AuditUnavailable):
+        log.error(
+            "audit entries of request %s could not be built or written: %s",
+            context.request_id,
+            type(failure).__name__,
+        )
+        failure = AuditUnavailable(
+            "the audit log cannot be written, so no data is released; try again later or tell"
+            " the operator"
+        )
+    assert isinstance(failure, HubError)
+    result.data = None
+    result.errors = [
+        GraphQLError(failure.message, original_error=failure, extensions=failure.extensions)
+    ]
+
+
+class AuditTrail(SchemaExtension):
+    """Durable audit entries before release, on every transport (see the module docstring)."""
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        yield
+        ec = self.execution_context
+        if isinstance(ec.context, HubContext) and ec.result is not None:
+            await record(ec.context, ec.result)
+
+    async def on_stream_result(self, result: Any) -> AsyncIterator[None]:
+        ec = self.execution_context
+        if (
+            isinstance(ec.context, HubContext)
+            and ec.operation_type is OperationType.SUBSCRIPTION
+            and isinstance(result, ExecutionResult)
+        ):
+            await record(ec.context, result)
+        yield
