@@ -163,16 +163,33 @@ class _Walker:
 
 
 def _subject_list_length(node: FieldNode, variables: dict[str, Any]) -> int | None:
+    """How many subjects a list argument names: a literal list by its length, a variable by
+    the value sent or, when none is sent, by its default value in the operation."""
     for arg in node.arguments or ():
         if arg.name.value not in SUBJECT_LIST_ARGUMENTS:
             continue
         value = arg.value
+        if isinstance(value, VariableNode):
+            name = value.name.value
+            if name in variables:
+                v = variables[name]
+                return len(v) if isinstance(v, list) else 1
+            value = variables.get(_DEFAULT, {}).get(name)
         if isinstance(value, ListValueNode):
             return len(value.values)
-        if isinstance(value, VariableNode):
-            v = variables.get(value.name.value)
-            return len(v) if isinstance(v, list) else 1
+        return 1
     return None
+
+
+_DEFAULT = "\x00defaults"  # where operation_cost puts the operation's default values
+
+
+def _defaults(operation: OperationDefinitionNode) -> dict[str, Any]:
+    return {
+        v.variable.name.value: v.default_value
+        for v in operation.variable_definitions or ()
+        if v.default_value is not None
+    }
 
 
 def _fragments(document: Any) -> dict[str, FragmentDefinitionNode]:
@@ -234,7 +251,8 @@ def operation_cost(
         if isinstance(d, OperationDefinitionNode) and (
             operation_name is None or (d.name and d.name.value == operation_name)
         ):
-            total += walker.cost(d.selection_set, schema.get_root_type(d.operation), 1, variables)
+            seen = {**variables, _DEFAULT: _defaults(d)}
+            total += walker.cost(d.selection_set, schema.get_root_type(d.operation), 1, seen)
     return total
 
 
@@ -244,21 +262,32 @@ _COSTS: dict[tuple[int, str | None, tuple[tuple[str, int], ...]], tuple[Any, int
 def cached_cost(
     schema: GraphQLSchema, document: Any, operation_name: str | None, variables: dict[str, Any]
 ) -> int:
-    """The cost depends on the document and the lengths of list variables only."""
-    lengths = tuple(sorted((k, len(v)) for k, v in variables.items() if isinstance(v, list)))
+    """The cost depends on the document and on which variables are sent, with the lengths
+    of the lists among them (an absent variable costs its default value)."""
+    lengths = tuple(
+        sorted((k, len(v) if isinstance(v, list) else -1) for k, v in variables.items())
+    )
     key = (id(document), operation_name, lengths)
     hit = _COSTS.get(key)
     if hit is not None and hit[0] is document:
         return hit[1]
     cost = operation_cost(schema, document, operation_name, variables)
+    if document.loc is not None and document.loc.end > CACHED_DOCUMENT_CHARS:
+        return cost  # large documents stay out of the shared caches
     if len(_COSTS) >= 4096:
         _COSTS.clear()
     _COSTS[key] = (document, cost)  # the entry keeps the document alive: its id stays unique
     return cost
 
 
+CACHED_DOCUMENT_CHARS = 8_192  # longer documents are parsed, validated, costed and planned each time
+
+
 class QueryCost(SchemaExtension):
-    """Refuses an operation whose estimated cost exceeds the limit (needs the variables)."""
+    """Refuses an operation whose estimated cost exceeds the limit (needs the variables).
+
+    The operations of one batched request share one budget of ``max_cost``: each takes its
+    cost from what the earlier ones left, so ten operations cost what one may."""
 
     def __init__(self, limit: int = Limits.max_cost) -> None:
         super().__init__()
@@ -275,6 +304,8 @@ class QueryCost(SchemaExtension):
             except GraphQLError as err:
                 ec.result = ExecutionResult(data=None, errors=[err])
             else:
+                base = getattr(ec.context, "parent", None)
+                budget = getattr(base, "budget", None)
                 if cost > self.limit:
                     ec.result = ExecutionResult(
                         data=None,
@@ -287,4 +318,18 @@ class QueryCost(SchemaExtension):
                             )
                         ],
                     )
+                elif budget is not None and cost > budget:
+                    ec.result = ExecutionResult(
+                        data=None,
+                        errors=[
+                            too_complex(
+                                f"this operation would cost {cost:,}, and the batch it came in has"
+                                f" {budget:,} of its {self.limit:,} left — a batch costs what one"
+                                " operation may; split it over several requests",
+                                "COST",
+                            )
+                        ],
+                    )
+                elif budget is not None:
+                    base.budget = budget - cost
         yield

@@ -27,14 +27,17 @@ from hub.graphql.errors import (
     log_unexpected,
 )
 from hub.graphql.execution import HubExecutionContext
-from hub.graphql.limits import Limits, QueryCost, query_limits_rule, too_complex
+from hub.graphql.limits import (
+    CACHED_DOCUMENT_CHARS,
+    Limits,
+    QueryCost,
+    query_limits_rule,
+    too_complex,
+)
 from hub.graphql.query import Mutation, Query, Subscription
 from hub.policy.enforce import attach_policy
 
 log = logging.getLogger("hub.graphql")
-
-
-CACHED_DOCUMENT_CHARS = 8_192  # longer documents are parsed, validated and planned each time
 
 
 def document_too_large(query: Any, limit: int) -> GraphQLError | None:

@@ -115,6 +115,7 @@ class HubGraphQLView(GraphQL):
     ) -> Any:
         if isinstance(request_data, list) and isinstance(context, HubContext):
             context.numbered = True  # each operation of a batch gets its own request id
+            context.budget = context.runtime.settings.max_query_cost  # shared by the batch
         return await super().execute_operation(
             request=request,
             request_adapter=request_adapter,

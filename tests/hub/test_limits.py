@@ -214,3 +214,32 @@ async def test_no_field_suggestions_in_production(production: Api, reader: Api) 
 async def test_no_graphiql_in_production(production: Api) -> None:
     response = await production.client.get("/graphql", headers={"Accept": "text/html"})
     assert "graphiql" not in response.text.lower()
+
+
+async def test_cost_counts_a_list_in_a_variables_default_value(
+    recorded_reader: tuple[Api, Any],
+) -> None:
+    # given the 1,000 subjects as the default value of a variable that is not sent
+    api, sources = recorded_reader
+    literal = "[" + ",".join(f'"{i}"' for i in ids(1000)) + "]"
+    query = COSTLY.replace("query($ids:[String!]!)", f"query($ids:[String!]! = {literal})")
+    # when it is run without variables
+    body = await api.query(query, {})
+    # then the default counts as if it had been sent, and nothing is fetched
+    assert limit_of(body) == ["COST"]
+    assert all(not s.calls for s in sources.values())
+
+
+async def test_a_batch_is_costed_as_a_whole(reader: Api) -> None:
+    # given two operations of cost 1 + 322 × 100 = 32,201 each (each under 50,000, together over)
+    op = {"query": COSTLY, "variables": {"ids": ids(100)}}
+    # when they come in one batched request
+    response = await reader.client.post(
+        "/graphql", json=[op, op], headers={"Authorization": f"Bearer {reader.token}"}
+    )
+    # then one runs and the other is refused by the batch's budget
+    answers = response.json()
+    refused = [a for a in answers if a.get("errors") and limit_of(a) == ["COST"]]
+    ran = [a for a in answers if not a.get("errors")]
+    assert len(refused) == 1 and len(ran) == 1
+    assert "batch" in refused[0]["errors"][0]["message"]
