@@ -156,6 +156,7 @@ class Runtime:
                     bulk_subjects=settings.bulk_subjects_per_hour,
                     denied_burst=settings.denied_burst,
                 ),
+                write_timeout=settings.audit_write_timeout,
             ),
         )
 

@@ -37,6 +37,7 @@ from hub.errors import AuditUnavailable
 
 log = logging.getLogger("hub.audit")
 CHINA = ZoneInfo("Asia/Shanghai")
+SUBJECT_LOOKUPS = frozenset({"PROFILE_VIEW", "REFERENCE_VIEW"})
 
 
 class FlagTracker:
@@ -74,9 +75,10 @@ class FlagTracker:
         if (
             org.startswith("court:")
             and access.case_number is None
-            and access.action != "AUDIT_QUERY"
+            and access.action in SUBJECT_LOOKUPS
+            and access.subject_id is not None
         ):
-            out.append("NO_CASE")
+            out.append("NO_CASE")  # a court looked a subject up without citing a case
         if access.reason in ("CASE_CLOSED", "CASE_OTHER_COURT"):
             out.append(access.reason)
         local = now.astimezone(CHINA)
@@ -241,11 +243,23 @@ def _pg_subjects_insert() -> Any:
     )
 
 
+async def bound_wait(conn: Any, seconds: float) -> None:
+    """On PostgreSQL, a locked audit table or a stuck statement fails this transaction after
+    ``seconds`` instead of holding the request (SQLite: the caller's asyncio timeout)."""
+    if conn.dialect.name == "postgresql":
+        ms = max(1, int(seconds * 1000))
+        await conn.exec_driver_sql(f"SET LOCAL lock_timeout = {ms}")
+        await conn.exec_driver_sql(f"SET LOCAL statement_timeout = {ms}")
+
+
 class AuditLog:
-    def __init__(self, engine: AsyncEngine, keys: AuditKeys, flags: FlagTracker) -> None:
+    def __init__(
+        self, engine: AsyncEngine, keys: AuditKeys, flags: FlagTracker, write_timeout: float = 5.0
+    ) -> None:
         self.engine = engine
         self.keys = keys
         self.flags = flags
+        self.write_timeout = write_timeout  # seconds a write may wait, then AUDIT_UNAVAILABLE
         self._pending: list[tuple[list[dict[str, Any]], list[Any], asyncio.Future[None]]] = []
         self._busy = False
         self._task: asyncio.Task[None] | None = None
@@ -319,7 +333,9 @@ class AuditLog:
         """Write entries in the caller's transaction: a change (an order's transition, a list
         entry) and its audit entry are committed together or not at all."""
         try:
-            await insert_entries(conn, self.rows(context, accesses, None, ()))
+            async with asyncio.timeout(self.write_timeout + 1):
+                await bound_wait(conn, self.write_timeout)
+                await insert_entries(conn, self.rows(context, accesses, None, ()))
         except Exception as exc:
             log.error("audit write in a transaction failed: %s", type(exc).__name__)
             raise AuditUnavailable(
@@ -510,7 +526,8 @@ class AuditLog:
                 batch, self._pending = self._pending, []
                 rows = [row for rs, _, _ in batch for row in rs]
                 try:
-                    async with self.engine.begin() as conn:
+                    async with asyncio.timeout(self.write_timeout + 1), self.engine.begin() as conn:
+                        await bound_wait(conn, self.write_timeout)
                         if rows:
                             await insert_entries(conn, rows)
                         for _, also, _ in batch:

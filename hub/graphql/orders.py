@@ -16,7 +16,7 @@ import strawberry
 from strawberry.types import Info
 
 from connectors.base.identifiers import InvalidIdentifier, validate_id_number
-from hub.audit.entries import AccessRecord
+from hub.audit.entries import AccessRecord, BatchRecord
 from hub.db.engine import lock_for_write
 from hub.errors import HubError
 from hub.federation import lookups as L
@@ -24,7 +24,9 @@ from hub.graphql.context import ctx
 from hub.graphql.payloads import error_fields, text_argument
 from hub.identifiers import normalize_case_number
 from hub.orders import service
-from hub.policy.subjects import purpose_verdicts
+from hub.policy.enforce import policy_plan
+from hub.policy.masking import Mask, masked
+from hub.policy.subjects import purpose_verdicts, require_assignment
 
 MAX_PAGE = 200
 
@@ -81,7 +83,8 @@ class FreezeOrder:
     asset_type: AssetType
     asset_id: str
     agency: str
-    owner_id: str
+    owner_kind: strawberry.Private[str]  # PERSON / ENTERPRISE (an enterprise's USCC is public)
+    owner_id: str = masked(Mask.ID_NUMBER, subject_kind="owner_kind")
     court_code: str
     case_number: str
     ruling_number: str
@@ -155,9 +158,15 @@ class FreezeOrderFilter:
     expiring_within_days: int | None = None
 
 
+_ORDER_FIELDS = tuple(
+    f.name for f in FreezeOrder.__strawberry_definition__.fields if f.name != "owner_kind"
+)
+
+
 def _order(row: dict[str, Any]) -> FreezeOrder:
-    fields = {f.name for f in FreezeOrder.__strawberry_definition__.fields}
-    return FreezeOrder(**{name: row.get(name) for name in fields})
+    return FreezeOrder(
+        owner_kind=owner_kind(row["owner_id"]), **{name: row.get(name) for name in _ORDER_FIELDS}
+    )
 
 
 def _failed(exc: HubError) -> FreezeOrderPayload:
@@ -236,9 +245,10 @@ async def submit(info: Info, data: FreezeOrderSubmitInput) -> FreezeOrderPayload
             raise Forbidden(
                 f"{asset_type} {asset_id} belongs to no party of case {case}", reason="NOT_A_PARTY"
             )
+        await require_assignment(c, case)
         async with c.runtime.engine.begin() as conn:
             await lock_for_write(conn)
-            row, _ = await service.submit(
+            row, transitions = await service.submit(
                 conn,
                 payload=payload,
                 owner_id=parties[0],
@@ -247,9 +257,16 @@ async def submit(info: Info, data: FreezeOrderSubmitInput) -> FreezeOrderPayload
                 now=service.utcnow(),
                 keys=c.runtime.order_keys,
             )
-            await _audit(
-                conn, info, "ORDER_SUBMIT", row, {"kind": row["kind"], "termDays": row["term_days"]}
-            )
+            if transitions:  # a new order (a resubmission with the same key only reads it)
+                await _audit(
+                    conn,
+                    info,
+                    "ORDER_SUBMIT",
+                    row,
+                    {"kind": row["kind"], "termDays": row["term_days"]},
+                )
+        if not transitions:
+            _served(info, [row], single=True)
     except HubError as exc:
         return _failed(exc)
     return FreezeOrderPayload(order=_order(row))
@@ -273,9 +290,16 @@ async def _act(info: Info, order_id: str, action: str, fn: Any, **kw: Any) -> Fr
 async def _court_action(
     info: Info, order_id: str, action: str, fn: Any, **kw: Any
 ) -> FreezeOrderPayload:
-    return await _act(
-        info, order_id, action, fn, court_code=ctx(info).principal.court_code or "", **kw
-    )
+    c = ctx(info)
+    court = c.principal.court_code or ""
+    try:
+        async with c.runtime.engine.connect() as conn:
+            order = await service.get_order(conn, order_id)
+        if order["court_code"] == court:  # another court's order: the service says so
+            await require_assignment(c, order["case_number"])
+    except HubError as exc:
+        return _failed(exc)
+    return await _act(info, order_id, action, fn, court_code=court, **kw)
 
 
 async def release(info: Info, order_id: str, data: FreezeOrderReleaseInput) -> FreezeOrderPayload:
@@ -340,6 +364,34 @@ def _scope(info: Info) -> dict[str, str | None]:
     )
 
 
+def _served(info: Info, rows: list[dict[str, Any]], *, single: bool = False) -> None:
+    """Orders name their owners: serving them is on record like any subject data (one entry
+    for an order, one with a row per order for a page), written before the answer leaves."""
+    c = ctx(info)
+    path = tuple(info.path.as_list())
+    if single:
+        row = rows[0]
+        c.audit_subjects.append(
+            AccessRecord(
+                action="ORDER_VIEW",
+                subject_kind=owner_kind(row["owner_id"]),
+                subject_id=row["owner_id"],
+                case_number=row["case_number"],
+                path=path,
+                detail={"order": row["id"]},
+            )
+        )
+    elif rows:
+        c.audit_batches.append(
+            BatchRecord(
+                action="ORDER_LIST",
+                path=path,
+                subjects=[(owner_kind(r["owner_id"]), r["owner_id"]) for r in rows],
+                detail={"orders": [r["id"] for r in rows]},
+            )
+        )
+
+
 async def one(info: Info, order_id: str) -> FreezeOrder | None:
     c = ctx(info)
     async with c.runtime.engine.connect() as conn:
@@ -352,6 +404,7 @@ async def one(info: Info, order_id: str) -> FreezeOrder | None:
         scope["agency"] and row["agency"] != scope["agency"]
     ):
         return None  # another court's or agency's order does not exist for this caller
+    _served(info, [row], single=True)
     return _order(row)
 
 
@@ -391,6 +444,7 @@ async def many(
             after=after,
         )
     page = rows[:first]
+    _served(info, page)
     return FreezeOrderConnection(
         nodes=[_order(r) for r in page],
         end_cursor=page[-1]["id"] if page else None,
@@ -416,15 +470,13 @@ async def events(info: Info, case_number: str | None) -> Any:
     import json
 
     from hub.errors import Forbidden, Unauthenticated
-    from hub.policy.table import Decision
 
     c = ctx(info)
     if c.principal is None:
         raise Unauthenticated(
             'send the token in the connection_init payload: {"Authorization": "Bearer …"}'
         )
-    if c.grants.decision("Subscription.freezeOrderEvents") == Decision.DENY:
-        raise Forbidden(f"{c.grants.describe} may not follow orders", reason="POLICY")
+    plan = policy_plan(info)  # refuses a role the policy does not let follow orders
     case = normalize_case_number(case_number) if case_number is not None else None
     principal = c.principal
     if principal.court_code is not None:
@@ -448,11 +500,13 @@ async def events(info: Info, case_number: str | None) -> Any:
             return bool((case is None or e.case_number == case) and e.agency == principal.agency)
 
     async for event in c.runtime.order_events.subscribe(wants):
-        yield FreezeOrderEvent(
-            order_id=event.order_id,
-            event=event.event,
-            case_number=event.case_number,
-            agency=event.agency,
-            at=event.at,
-            detail=json.dumps(event.detail, ensure_ascii=False, sort_keys=True),
+        yield plan.apply(
+            FreezeOrderEvent(
+                order_id=event.order_id,
+                event=event.event,
+                case_number=event.case_number,
+                agency=event.agency,
+                at=event.at,
+                detail=json.dumps(event.detail, ensure_ascii=False, sort_keys=True),
+            )
         )

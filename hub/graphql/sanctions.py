@@ -20,7 +20,7 @@ import strawberry
 from strawberry.types import Info
 
 from connectors.base.identifiers import InvalidIdentifier, validate_id_number, validate_uscc
-from hub.audit.entries import AccessRecord
+from hub.audit.entries import AccessRecord, BatchRecord
 from hub.db.engine import lock_for_write
 from hub.errors import BadUserInput, Forbidden, HubError
 from hub.federation import lookups as L
@@ -28,6 +28,9 @@ from hub.graphql.context import ctx
 from hub.graphql.enums import SanctionList, SanctionStatus, SubjectKind
 from hub.graphql.payloads import error_fields, text_argument
 from hub.identifiers import normalize_case_number
+from hub.policy.enforce import policy_plan
+from hub.policy.masking import Mask, masked
+from hub.policy.subjects import require_assignment
 from hub.sanctions import service
 from hub.sanctions.catalogue import Matter
 
@@ -89,8 +92,8 @@ class SanctionListEntry:
     id: str
     list: SanctionList
     subject_kind: SubjectKind
-    subject_id: str
-    name: str
+    subject_id: str = masked(Mask.ID_NUMBER, subject_kind="subject_kind")
+    name: str = masked(Mask.NAME, subject_kind="subject_kind")
     court_code: str
     case_number: str
     obligation: str
@@ -157,8 +160,8 @@ class SanctionChange:
     entry_id: str
     list: SanctionList
     subject_kind: SubjectKind
-    subject_id: str
-    name: str
+    subject_id: str = masked(Mask.ID_NUMBER, subject_kind="subject_kind")
+    name: str = masked(Mask.NAME, subject_kind="subject_kind")
     court_code: str
     case_number: str
     published_on: date
@@ -277,6 +280,7 @@ async def publish(info: Info, data: SanctionEntryPublishInput) -> SanctionEntryP
         court = c.principal.court_code
         if court is None:
             raise Forbidden("only a court publishes sanction entries", reason="NOT_A_COURT")
+        await require_assignment(c, case)
         async with c.runtime.engine.connect() as conn:
             party_kind, name, filed_on = await service.respondent(
                 conn, court_code=court, case_number=case, subject_id=subject_id
@@ -324,11 +328,16 @@ async def revoke(info: Info, entry_id: str, reason: str) -> SanctionEntryPayload
         court = c.principal.court_code
         if court is None:
             raise Forbidden("only a court revokes sanction entries", reason="NOT_A_COURT")
+        entry_id = text_argument(entry_id, "id", 32)
+        async with c.runtime.engine.connect() as conn:
+            existing = await service.get_entry(conn, entry_id)
+        if existing["court_code"] == court:  # another court's entry: the service says so
+            await require_assignment(c, existing["case_number"])
         async with c.runtime.engine.begin() as conn:
             await lock_for_write(conn)
             row = await service.revoke(
                 conn,
-                text_argument(entry_id, "id", 32),
+                entry_id,
                 court_code=court,
                 reason=reason,
                 actor=c.principal.sub,
@@ -513,6 +522,15 @@ async def changes(info: Info, after: str | None, first: int) -> SanctionChangePa
         rows = await service.changes_after(conn, cursor, first + 1)
     page = rows[:first]
     end = str(page[-1]["seq"]) if page else str(cursor)
+    if page:
+        ctx(info).audit_batches.append(
+            BatchRecord(
+                action="SANCTION_FEED",
+                path=tuple(info.path.as_list()),
+                subjects=[(r["subject_kind"], r["subject_id"]) for r in page],
+                detail={"after": cursor, "end": end},
+            )
+        )
     return SanctionChangePage(
         nodes=[_change(r) for r in page], end_cursor=end, has_more=len(rows) > first
     )
@@ -521,22 +539,32 @@ async def changes(info: Info, after: str | None, first: int) -> SanctionChangePa
 async def follow(info: Info, after: str | None) -> Any:
     """Every change after the cursor, then each new one as it is committed."""
     from hub.errors import Unauthenticated
-    from hub.policy.table import Decision
 
     c = ctx(info)
     if c.principal is None:
         raise Unauthenticated(
             'send the token in the connection_init payload: {"Authorization": "Bearer …"}'
         )
-    if c.grants.decision("Subscription.sanctionListChanges") == Decision.DENY:
-        raise Forbidden(f"{c.grants.describe} may not follow the lists", reason="POLICY")
+    plan = policy_plan(info)  # refuses a role the policy does not let follow the lists
     cursor = service.parse_cursor(after)
     while True:
         async with c.runtime.engine.connect() as conn:
             rows = await service.changes_after(conn, cursor, MAX_CHANGES_PAGE)
         for row in rows:
             cursor = row["seq"]
-            yield _change(row)
+            # each event is on record (written before it leaves) and shown as the policy says
+            c.audit_subjects.append(
+                AccessRecord(
+                    action="SANCTION_FEED",
+                    subject_kind=row["subject_kind"],
+                    subject_id=row["subject_id"],
+                    case_number=None,
+                    path=tuple(info.path.as_list()),
+                    outcome="OK",
+                    detail={"entry": row["id"], "change": row["change"], "cursor": cursor},
+                )
+            )
+            yield plan.apply(_change(row))
         if len(rows) < MAX_CHANGES_PAGE:
             await asyncio.sleep(FEED_POLL_SECONDS)
 

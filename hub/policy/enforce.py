@@ -314,6 +314,16 @@ def plan_for(grants: Grants, fields: dict[str, FieldInfo], info: Info[Any, Any])
     return plan
 
 
+def policy_plan(info: Info[Any, Any]) -> Plan:
+    """The caller's plan for this field, refused as the policy says: for fields that cannot
+    carry :class:`PolicyField` (subscriptions apply it to each event themselves)."""
+    context = info._raw_info.context
+    plan = plan_for(context.grants, context.runtime.policy_fields, info)
+    if plan.refusal is not None:
+        raise plan.refusal()
+    return plan
+
+
 # --- the field extension ----------------------------------------------------------------------
 
 

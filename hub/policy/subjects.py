@@ -92,6 +92,36 @@ async def purpose_verdicts(
     ]
 
 
+async def require_assignment(context: Any, case_number: str) -> None:
+    """A court action on a case (submit, release, renew an order; publish, revoke a list
+    entry) is for the judges assigned to the case, when the policy marks the role
+    ``@assignment``: an unassigned judge of the same court is refused (``NOT_ASSIGNED``).
+    Read fresh, not from the purpose cache: a reassignment takes effect at once."""
+    grants: Grants = context.grants
+    if not grants.requires_assignment:
+        return
+    principal = context.principal
+    record = await context.loaders.load(CASE_PURPOSES, case_number)
+    if record is None:
+        raise Forbidden(
+            f"case {case_number} is not known to the hub",
+            reason="CASE_UNKNOWN",
+            caseNumber=case_number,
+        )
+    if record.court_code != principal.court_code:
+        raise Forbidden(
+            f"case {case_number} belongs to another court than {principal.org}",
+            reason="CASE_OTHER_COURT",
+            caseNumber=case_number,
+        )
+    if principal.sub not in record.judges:
+        raise Forbidden(
+            f"{principal.sub} is not assigned to case {case_number}",
+            reason="NOT_ASSIGNED",
+            caseNumber=case_number,
+        )
+
+
 def check_reference(info: Info[Any, Any], key: str, kind: str) -> None:
     """Purpose binding reaches references too: a purpose-bound caller may follow a reference
     (an equity's enterprise, a legal representative, a shareholder) only to a party of a case
@@ -142,10 +172,14 @@ class SubjectAccess(FieldExtension):
         plan = plan_for(grants, context.runtime.policy_fields, info)
         noun = "persons" if self.kind == "PERSON" else "enterprises"
         path = tuple(info._raw_info.path.as_list())
+        recorded = len(context.audit_subjects)
         try:
             return await self._resolve(next_, source, info, kwargs, plan, noun, path)
         except HubError as exc:
-            if exc.code in ("FORBIDDEN", "PURPOSE_REQUIRED"):
+            # A refusal of the subjects already recorded (a non-party) is not recorded twice.
+            if exc.code in ("FORBIDDEN", "PURPOSE_REQUIRED") and (
+                len(context.audit_subjects) == recorded
+            ):
                 self._record_refusal(context, kwargs, exc, path)
             raise
 

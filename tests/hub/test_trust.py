@@ -10,10 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from hub.audit.models import audit_entries
+from hub.audit.models import audit_entries, audit_subjects
 from tests.conftest import Api
 from tests.hub.policy_support import codes, demo_token, errors_by_path
 from tests.servers import WsClient
@@ -80,9 +80,7 @@ async def test_a_query_over_the_websocket_is_audited(
     sample = demo["samples"]["persons"][0]
     async with WsClient(app, tokens["judge-zhang"]) as ws:
         # when a look-up is sent as a subscribe message (a query, not a subscription)
-        await ws.subscribe(
-            "1", PROFILE, {"id": sample["idNumber"], "case": sample["caseNumber"]}
-        )
+        await ws.subscribe("1", PROFILE, {"id": sample["idNumber"], "case": sample["caseNumber"]})
         message = await ws.result("1")
     # then it is answered, and an entry of its own is on record
     assert message["type"] == "next"
@@ -100,9 +98,7 @@ async def test_a_query_over_the_websocket_is_audited(
     assert rows[0]["action"] == "PROFILE_VIEW"
     assert rows[0]["outcome"] == "OK"
     assert rows[0]["case_number"] == sample["caseNumber"]
-    assert rows[0]["subject_index"] == app.state.runtime.audit.keys.blind_index(
-        sample["idNumber"]
-    )
+    assert rows[0]["subject_index"] == app.state.runtime.audit.keys.blind_index(sample["idNumber"])
 
 
 async def test_the_websocket_fails_closed_when_the_audit_store_is_down(
@@ -110,9 +106,7 @@ async def test_the_websocket_fails_closed_when_the_audit_store_is_down(
 ) -> None:
     sample = demo["samples"]["persons"][0]
     async with WsClient(app, tokens["judge-zhang"]) as ws:
-        await ws.subscribe(
-            "1", PROFILE, {"id": sample["idNumber"], "case": sample["caseNumber"]}
-        )
+        await ws.subscribe("1", PROFILE, {"id": sample["idNumber"], "case": sample["caseNumber"]})
         message = await ws.result("1")
     payload = message["payload"]
     assert payload["data"] is None
@@ -164,9 +158,7 @@ async def test_each_operation_of_a_batch_has_its_own_entry_and_outcome(
     by_id = {r["request_id"]: r for r in rows}
     assert by_id[f"{rid}-1"]["outcome"] == "OK"
     assert by_id[f"{rid}-2"]["outcome"] == "DENIED"  # not a party of the case: refused
-    assert by_id[f"{rid}-2"]["subject_index"] == app.state.runtime.audit.keys.blind_index(
-        unknown
-    )
+    assert by_id[f"{rid}-2"]["subject_index"] == app.state.runtime.audit.keys.blind_index(unknown)
 
 
 async def test_a_whole_field_refused_by_role_is_on_record(
@@ -175,9 +167,7 @@ async def test_a_whole_field_refused_by_role_is_on_record(
     # given an agency officer, whom the policy does not let search the audit log
     officer = demo_token(demo, "registry_officer")
     # when the officer tries
-    response = await api.post(
-        "{ auditEvents(first: 5) { nodes { id } } }", token=officer
-    )
+    response = await api.post("{ auditEvents(first: 5) { nodes { id } } }", token=officer)
     assert codes(response.json()) == ["FORBIDDEN"]
     # then the attempt is an entry without a subject, outcome DENIED, naming the field
     rows = await entries_of(app, response.headers["X-Request-Id"])
@@ -188,9 +178,7 @@ async def test_a_whole_field_refused_by_role_is_on_record(
     assert content["detail"] == {"field": "Query.auditEvents"}
 
 
-async def test_refused_fields_count_toward_a_denied_burst(
-    api: Api, app: Any, mint: Any
-) -> None:
+async def test_refused_fields_count_toward_a_denied_burst(api: Api, app: Any, mint: Any) -> None:
     # given a fresh officer account (its own burst window)
     token = mint(sub="burst-probe", org="agency:real_estate", roles=("registry_officer",))
     rids = []
@@ -261,7 +249,10 @@ async def test_a_huge_document_is_refused_before_parsing(api: Api) -> None:
     response = await api.post(query)
     # then it is refused by size, without being lexed
     body = response.json()
-    assert body["errors"][0]["extensions"] == {"code": "QUERY_TOO_COMPLEX", "limit": "DOCUMENT_SIZE"}
+    assert body["errors"][0]["extensions"] == {
+        "code": "QUERY_TOO_COMPLEX",
+        "limit": "DOCUMENT_SIZE",
+    }
 
 
 async def test_a_huge_document_over_the_websocket_is_refused(
@@ -413,4 +404,222 @@ async def test_ops_endpoints_need_the_ops_token_when_one_is_set(settings: Any) -
             right = await client.get("/metrics", headers={"Authorization": f"Bearer {secret}"})
             assert right.status_code == 200
     finally:
+        await lifespan.__aexit__(None, None, None)
+
+
+# --- court actions need the assignment; order and list data go through policy and audit -------
+
+
+async def judges_of(app: Any, case_number: str) -> list[str]:
+    from hub.cases.service import judges_of_case
+
+    async with app.state.runtime.engine.connect() as conn:
+        return await judges_of_case(conn, case_number)
+
+
+async def test_an_unassigned_judge_of_the_same_court_cannot_release_or_renew(
+    api: Api, app: Any, tokens: dict[str, str], target: dict[str, str]
+) -> None:
+    from tests.hub.test_orders import RELEASE, RENEW, SUBMIT, submit_input
+
+    # given judge-zhang's seizure in a case judge-zhou (same court) is not assigned to
+    assert "judge-zhou" not in await judges_of(app, target["caseNumber"])
+    body = await api.query(SUBMIT, {"input": submit_input(target)})
+    order = body["data"]["freezeOrderSubmit"]["order"]
+    ruling = target["caseNumber"].replace("号", "号之二")
+    # when judge-zhou tries to release it, and to renew it
+    released = await api.query(
+        RELEASE,
+        {"id": order["id"], "input": {"rulingNumber": ruling, "reason": "x"}},
+        token=tokens["judge-zhou"],
+    )
+    renewed = await api.query(
+        RENEW, {"id": order["id"], "input": {"rulingNumber": ruling}}, token=tokens["judge-zhou"]
+    )
+    # then both are refused for the assignment, and the order is as it was
+    for payload in (released["data"]["freezeOrderRelease"], renewed["data"]["freezeOrderRenew"]):
+        assert payload["order"] is None
+        assert (payload["errors"][0]["code"], payload["errors"][0]["reason"]) == (
+            "FORBIDDEN",
+            "NOT_ASSIGNED",
+        )
+    still = await api.query(
+        "query($id: String!) { freezeOrder(id: $id) { status renewals } }", {"id": order["id"]}
+    )
+    assert still["data"]["freezeOrder"]["status"] != "RELEASED"
+    assert still["data"]["freezeOrder"]["renewals"] == 0
+
+
+async def test_an_unassigned_judge_cannot_publish_or_revoke_a_list_entry(
+    api: Api, app: Any, tokens: dict[str, str], demo: dict[str, Any]
+) -> None:
+    from tests.hub.test_sanctions import PUBLISH, REVOKE, a_free_party, publish_input
+
+    # given a respondent of judge-zhang's case that judge-zhou is not assigned to
+    party = await a_free_party(app, "PERSON", demo, judge="judge-zhang")
+    assert "judge-zhou" not in await judges_of(app, party["caseNumber"])
+    # when judge-zhou publishes an entry for it
+    body = await api.query(
+        PUBLISH, {"input": publish_input("DISHONEST", party)}, token=tokens["judge-zhou"]
+    )
+    error = body["data"]["sanctionEntryPublish"]["errors"][0]
+    assert (error["code"], error["reason"]) == ("FORBIDDEN", "NOT_ASSIGNED")
+    # and when judge-zhang's own entry is revoked by judge-zhou
+    own = await api.query(PUBLISH, {"input": publish_input("DISHONEST", party)})
+    entry = own["data"]["sanctionEntryPublish"]["entry"]
+    body = await api.query(
+        REVOKE, {"id": entry["id"], "reason": "已履行"}, token=tokens["judge-zhou"]
+    )
+    error = body["data"]["sanctionEntryRevoke"]["errors"][0]
+    assert (error["code"], error["reason"]) == ("FORBIDDEN", "NOT_ASSIGNED")
+    # (cleanup: the assigned judge revokes it)
+    done = await api.query(REVOKE, {"id": entry["id"], "reason": "测试结束"})
+    assert done["data"]["sanctionEntryRevoke"]["errors"] == []
+
+
+INBOX_OWNERS = "{ agencyInbox(first: 50) { nodes { id ownerId } } }"
+
+
+async def test_agency_officers_see_order_owners_masked_and_on_record(
+    api: Api, app: Any, demo: dict[str, Any], target: dict[str, str]
+) -> None:
+    from hub.orders.worker import deliver_pending
+    from tests.hub.test_orders import SUBMIT, submit_input
+
+    # given an order delivered to the registry
+    await api.query(SUBMIT, {"input": submit_input(target)})
+    await deliver_pending(app.state.runtime.engine, sources=app.state.runtime.sources)
+    officer = demo_token(demo, "registry_officer")
+    # when the registry officer opens the inbox
+    response = await api.post(INBOX_OWNERS, token=officer)
+    nodes = response.json()["data"]["agencyInbox"]["nodes"]
+    assert nodes
+    # then no owner's ID number leaves in clear
+    persons = [n for n in nodes if len(n["ownerId"]) == 18 and "*" in n["ownerId"]]
+    assert persons, nodes
+    assert target["idNumber"] not in response.text
+    # and the page is on record: one entry with a row per order
+    rows = await entries_of(app, response.headers["X-Request-Id"])
+    assert [(r["action"], r["subject_index"]) for r in rows] == [("ORDER_LIST", None)]
+    async with app.state.runtime.engine.connect() as conn:
+        count = (
+            await conn.execute(
+                select(func.count())
+                .select_from(audit_subjects)
+                .where(audit_subjects.c.entry_id == rows[0]["id"])
+            )
+        ).scalar_one()
+    assert count == len(nodes)
+
+
+async def test_the_inbox_fails_closed_when_the_audit_store_is_down(
+    api: Api, demo: dict[str, Any], audit_down: None
+) -> None:
+    response = await api.post(INBOX_OWNERS, token=demo_token(demo, "registry_officer"))
+    body = response.json()
+    assert body["data"] is None
+    assert codes(body) == ["AUDIT_UNAVAILABLE"]
+
+
+async def test_the_list_feed_is_on_record_and_fails_closed(
+    api: Api, app: Any, demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feed = "{ sanctionListChanges(first: 5) { nodes { subjectId } endCursor } }"
+    approval = demo_token(demo, "approval_system")
+    response = await api.post(feed, token=approval)
+    nodes = response.json()["data"]["sanctionListChanges"]["nodes"]
+    assert nodes
+    rows = await entries_of(app, response.headers["X-Request-Id"])
+    assert [r["action"] for r in rows] == ["SANCTION_FEED"]
+    # when the audit store refuses writes, the feed releases nothing
+    broken = create_async_engine("sqlite+aiosqlite:////nonexistent-dir/audit.sqlite3")
+    monkeypatch.setattr(app.state.runtime.audit, "engine", broken)
+    body = (await api.post(feed, token=approval)).json()
+    assert body["data"] is None and codes(body) == ["AUDIT_UNAVAILABLE"]
+
+
+# --- audit noise ---------------------------------------------------------------------------
+
+
+async def test_a_refusal_for_a_non_party_is_written_once(
+    api: Api, app: Any, demo: dict[str, Any]
+) -> None:
+    # given a judge citing their case for someone who is not a party of it
+    case = demo["samples"]["persons"][0]["caseNumber"]
+    stranger = "110101199003070011"
+    response = await api.post(PROFILE, {"id": stranger, "case": case})
+    assert codes(response.json()) == ["FORBIDDEN"]
+    # then one entry records the refusal
+    rows = await entries_of(app, response.headers["X-Request-Id"])
+    assert [(r["action"], r["outcome"]) for r in rows] == [("PROFILE_VIEW", "DENIED")]
+
+
+async def test_an_idempotent_resubmission_is_not_a_second_submission(
+    api: Api, app: Any, target: dict[str, str]
+) -> None:
+    from tests.hub.test_orders import SUBMIT, submit_input
+
+    # given an order submitted, then sent again with the same idempotency key
+    order = submit_input(target)
+    first = await api.post(SUBMIT, {"input": order})
+    again = await api.post(SUBMIT, {"input": order})
+    ids = {r.json()["data"]["freezeOrderSubmit"]["order"]["id"] for r in (first, again)}
+    assert len(ids) == 1
+    # then only the first is an ORDER_SUBMIT; the second only read the order back
+    assert [r["action"] for r in await entries_of(app, first.headers["X-Request-Id"])] == [
+        "ORDER_SUBMIT"
+    ]
+    assert [r["action"] for r in await entries_of(app, again.headers["X-Request-Id"])] == [
+        "ORDER_VIEW"
+    ]
+
+
+async def test_listing_ones_cases_raises_no_anomaly(api: Api, app: Any) -> None:
+    response = await api.post("{ myCases(first: 20) { caseNumber } }")
+    rows = await entries_of(app, response.headers["X-Request-Id"])
+    assert [r["action"] for r in rows] == ["CASE_LIST"]
+    assert "NO_CASE" not in rows[0]["flags"].split()
+
+
+# --- the audit writer is bounded -----------------------------------------------------------
+
+
+@pytest.mark.postgres
+async def test_a_locked_audit_table_answers_audit_unavailable_within_the_bound(
+    settings: Any, demo: dict[str, Any], tokens: dict[str, str]
+) -> None:
+    import time
+    from dataclasses import replace
+
+    from tests.conftest import start_app
+
+    app, lifespan = await start_app(replace(settings, audit_write_timeout=1.0))
+    locker = create_async_engine(settings.database_url)
+    try:
+        sample = demo["samples"]["persons"][0]
+        async with locker.connect() as conn:
+            # given another session holding the audit table locked
+            await conn.exec_driver_sql("BEGIN")
+            await conn.exec_driver_sql("LOCK TABLE audit_entries IN ACCESS EXCLUSIVE MODE")
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as c:
+                started = time.monotonic()
+                # when a judge looks a party up (an unbounded writer would wait for ever)
+                async with asyncio.timeout(15):
+                    response = await c.post(
+                        "/graphql",
+                        json={
+                            "query": PROFILE,
+                            "variables": {"id": sample["idNumber"], "case": sample["caseNumber"]},
+                        },
+                        headers={"Authorization": f"Bearer {tokens['judge-zhang']}"},
+                    )
+                elapsed = time.monotonic() - started
+            await conn.exec_driver_sql("ROLLBACK")
+        # then AUDIT_UNAVAILABLE comes within the bound, and nothing is released
+        body = response.json()
+        assert codes(body) == ["AUDIT_UNAVAILABLE"] and body["data"] is None
+        assert elapsed < 4.0
+    finally:
+        await locker.dispose()
         await lifespan.__aexit__(None, None, None)
