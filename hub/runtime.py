@@ -22,6 +22,7 @@ from hub.metrics import Metrics
 from hub.orders.events import OrderEventBus
 from hub.orders.signing import OrderKeys
 from hub.policy.fields import schema_fields
+from hub.policy.probing import ProbeGuard
 from hub.policy.table import FieldInfo, PolicyTable
 from hub.proxies import Proxies
 from hub.sanctions.catalogue import Matter, load_catalogue
@@ -71,6 +72,7 @@ class Runtime:
     order_events: OrderEventBus = field(default_factory=OrderEventBus)
     sanction_matters: dict[str, Matter] = field(default_factory=dict)
     proxies: Proxies = field(default_factory=Proxies)
+    probes: ProbeGuard | None = None
 
     @classmethod
     def open(
@@ -141,6 +143,11 @@ class Runtime:
             metrics=metrics,
             sanction_matters=matters,
             proxies=Proxies(settings.trusted_proxies),
+            probes=ProbeGuard(
+                engine,
+                unknown_per_day=settings.unknown_subjects_per_day,
+                subjects_per_hour=settings.subjects_per_hour,
+            ),
             purposes=TtlCache(settings.purpose_cache_seconds),
             order_keys=OrderKeys(settings.keys_dir / "orders", create=not settings.production),
             audit=AuditLog(

@@ -81,11 +81,13 @@ class FlagTracker:
             out.append("NO_CASE")  # a court looked a subject up without citing a case
         if access.reason in ("CASE_CLOSED", "CASE_OTHER_COURT"):
             out.append(access.reason)
+        if outcome == "RATE_LIMITED" and access.reason == "ENUMERATION":
+            out.append("ENUMERATION")  # unknown identifiers past the daily limit: a probe
         local = now.astimezone(CHINA)
         if local.weekday() >= 5 or not (self.start <= local.time() < self.end):
             out.append("OFF_HOURS")
         mono = time.monotonic()
-        if outcome in ("DENIED", "PURPOSE_REQUIRED"):
+        if outcome in ("DENIED", "PURPOSE_REQUIRED", "RATE_LIMITED"):
             window = self._denied[user]
             window.append(mono)
             while window and window[0] < mono - self.burst_seconds:

@@ -23,8 +23,16 @@ from hub.graphql.enums import SubjectKind
 from hub.identifiers import check_id_number, check_uscc, normalize_case_number
 from hub.policy.masking import Mask, masked
 
-OUTCOMES = ("OK", "PARTIAL", "NOT_FOUND", "DENIED", "PURPOSE_REQUIRED")
-FLAGS = ("NO_CASE", "CASE_CLOSED", "CASE_OTHER_COURT", "DENIED_BURST", "OFF_HOURS", "BULK")
+OUTCOMES = ("OK", "PARTIAL", "NOT_FOUND", "DENIED", "PURPOSE_REQUIRED", "RATE_LIMITED")
+FLAGS = (
+    "NO_CASE",
+    "CASE_CLOSED",
+    "CASE_OTHER_COURT",
+    "DENIED_BURST",
+    "OFF_HOURS",
+    "BULK",
+    "ENUMERATION",
+)
 MAX_PAGE = 200
 
 

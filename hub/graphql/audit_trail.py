@@ -103,6 +103,15 @@ async def _settle(writes: Sequence[Any]) -> BaseException | None:
 
 async def record(context: HubContext, result: Any) -> None:
     """Write what the operation touched since the last call; on failure, withhold ``result``."""
+    try:
+        await _record(context, result)
+    finally:
+        settled, context.after_audit = context.after_audit, []
+        for callback in settled:
+            callback()
+
+
+async def _record(context: HubContext, result: Any) -> None:
     errors = list(getattr(result, "errors", None) or ())
     fresh = context.audit_subjects[context.audit_recorded :]
     fresh += _refusals(context, errors)

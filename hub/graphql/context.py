@@ -42,6 +42,7 @@ class HubContext:
     audit_batches: list[BatchRecord] = field(default_factory=list)  # lists of subjects served
     audit_recorded: int = 0  # how many of audit_subjects are written already
     audit_writes: list[Any] = field(default_factory=list)  # audit writes under way (futures)
+    after_audit: list[Any] = field(default_factory=list)  # called once the entries are settled
     connection_params: dict[str, Any] | None = None  # websocket connection_init payload
     numbered: bool = False  # operations get their own request ids (batches, websockets)
     operations: int = 0  # operations started with this context as their base

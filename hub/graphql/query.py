@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types import Info
 
-from hub.errors import ConnectorFailed
+from hub.errors import ConnectorFailed, RateLimited
 from hub.federation import lookups as L
 from hub.graphql import orders, sanctions
 from hub.graphql.audit import (
@@ -63,16 +63,31 @@ async def _exist(info: Info[Any, Any], kind: str, keys: list[str]) -> list[bool]
     """
     c = ctx(info)
     plan = plan_for(c.grants, c.runtime.policy_fields, info)
-    if kind == "PERSON":
-        wanted = "identity" in plan.live.get("Person", ())
-        lookup = L.IDENTITIES if wanted else L.PERSONS_REGISTERED
-    else:
-        wanted = "registration" in plan.live.get("Enterprise", ())
-        lookup = L.ENTERPRISES if wanted else L.ENTERPRISES_REGISTERED
+    user = c.principal.sub
+    guard = c.runtime.probes
+    path = tuple(info._raw_info.path.as_list())
     try:
-        found = await c.loaders.load_many(lookup, keys)
-    except ConnectorFailed:
-        return [True] * len(keys)
+        guard.admit_subjects(user, keys)
+        if kind == "PERSON":
+            wanted = "identity" in plan.live.get("Person", ())
+            lookup = L.IDENTITIES if wanted else L.PERSONS_REGISTERED
+        else:
+            wanted = "registration" in plan.live.get("Enterprise", ())
+            lookup = L.ENTERPRISES if wanted else L.ENTERPRISES_REGISTERED
+        try:
+            found = await c.loaders.load_many(lookup, keys)
+        except ConnectorFailed:
+            return [True] * len(keys)
+        release = await guard.admit_unknown(user, sum(not rec for rec in found))
+        if release is not None:
+            c.after_audit.append(release)
+    except RateLimited as exc:
+        # nothing is answered; the look-ups are on record as refused by the limit
+        for access in c.audit_subjects:
+            if access.path[: len(path)] == path and access.outcome is None:
+                access.outcome = "RATE_LIMITED"
+                access.reason = str(exc.extra.get("reason"))
+        raise
     return [bool(rec) for rec in found]
 
 

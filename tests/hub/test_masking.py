@@ -22,7 +22,7 @@ from hub.policy.masking import (
 from tests.conftest import TEST_PERSONS, TEST_SEED, Api
 from tests.hub.policy_support import demo_token
 
-MASKED_ID = re.compile(r"^\d{6}\*{8}[\dX]{4}$")
+MASKED_ID = re.compile(r"^\d{2}\*{14}[\dX]{2}$")
 
 IDENTITY_MASKS = """
 query MaskedIdentity($id: String!) {
@@ -60,9 +60,10 @@ query MaskedReferences($uscc: String!) {
 @pytest.mark.parametrize(
     ("value", "masked"),
     [
-        ("37060219900101123X", "370602********123X"),
-        ("370602199001011234", "370602********1234"),
-        ("3706021990", "**********"),  # too short to keep anything
+        ("37060219900101123X", "37**************3X"),
+        ("370602199001011234", "37**************34"),
+        ("3706021990", "37******90"),
+        ("370602", "******"),  # too short to keep anything
         ("", ""),
     ],
 )
