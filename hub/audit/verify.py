@@ -1,5 +1,10 @@
 """Verifying the whole audit log from the database: entries, leaves, tree, signed checkpoints.
 
+The log is read in one consistent snapshot (:func:`hub.audit.snapshot.snapshot`), the latest
+checkpoint first and the leaves up to its size, so a verification running while the integrator
+appends sees one tree: entries integrated after that checkpoint are counted as not yet
+integrated, never as a problem.
+
 The report names the first bad entry (or the range a failing checkpoint covers), reports
 redacted entries as redacted (not tampered), and checks a trusted checkpoint kept outside the
 hub: the log must still contain it and extend it. An entry's subject rows (a batch sanction
@@ -12,13 +17,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.audit.checkpoint import Checkpoint, open_checkpoint
 from hub.audit.entries import content_hash, leaf_data, subjects_hash
+from hub.audit.integrator import latest_checkpoint
 from hub.audit.merkle import TreeBuilder, leaf_hash
 from hub.audit.models import audit_checkpoints, audit_entries, audit_leaves, audit_subjects
+from hub.audit.snapshot import snapshot
 
 
 @dataclass
@@ -45,14 +52,31 @@ async def verify_log(
     engine: AsyncEngine, verifier_keys: list[str], trusted: Checkpoint | None = None
 ) -> Report:
     report = Report()
-    async with engine.connect() as conn:
-        entries = {r.id: dict(r._mapping) for r in await conn.execute(select(audit_entries))}
-        leaves = [
-            r for r in await conn.execute(select(audit_leaves).order_by(audit_leaves.c.leaf_index))
-        ]
+    async with snapshot(engine) as conn:
+        latest = await latest_checkpoint(conn)
+        size = latest.tree_size if latest is not None else 0
         checkpoints = list(
-            await conn.execute(select(audit_checkpoints).order_by(audit_checkpoints.c.tree_size))
+            await conn.execute(
+                select(audit_checkpoints)
+                .where(audit_checkpoints.c.tree_size <= size)
+                .order_by(audit_checkpoints.c.tree_size)
+            )
         )
+        leaves = list(
+            await conn.execute(
+                select(audit_leaves)
+                .where(audit_leaves.c.leaf_index < size)
+                .order_by(audit_leaves.c.leaf_index)
+            )
+        )
+        beyond = (
+            await conn.execute(
+                select(func.count())
+                .select_from(audit_leaves)
+                .where(audit_leaves.c.leaf_index >= size)
+            )
+        ).scalar()
+        entries = {r.id: dict(r._mapping) for r in await conn.execute(select(audit_entries))}
         subjects: dict[int, list[dict[str, Any]]] = {}
         for r in await conn.execute(
             select(audit_subjects).order_by(audit_subjects.c.entry_id, audit_subjects.c.position)
@@ -109,6 +133,10 @@ async def verify_log(
         report.problems.append(
             f"the latest signed checkpoint covers {checkpoints[-1].tree_size} leaves but only"
             f" {builder.size} are stored: the log was truncated"
+        )
+    if beyond:
+        report.problems.append(
+            f"{beyond} stored leaves (from index {size}) are covered by no signed checkpoint"
         )
     if trusted is not None and trusted.size > builder.size:
         report.problems.append(
