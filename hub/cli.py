@@ -606,13 +606,16 @@ def _audit_keys(settings: Settings):  # type: ignore[no-untyped-def]
 @audit.command("integrate")
 def audit_integrate() -> None:
     """Append recorded entries to the Merkle tree now and sign a checkpoint."""
-    from hub.audit.integrator import integrate
+    from hub.audit.integrator import IntegrationRefused, integrate
     from hub.db.engine import create_hub_engine
 
     settings = load_settings()
     keys = _audit_keys(settings)
     engine = create_hub_engine(settings.database_url)
-    size = asyncio.run(_revision(engine, lambda e: integrate(e, keys)))
+    try:
+        size = asyncio.run(_revision(engine, lambda e: integrate(e, keys)))
+    except IntegrationRefused as exc:
+        raise click.ClickException(f"integration refused, nothing was signed: {exc}") from None
     click.echo("another integrator is working; try again" if size is None else f"tree size {size}")
 
 

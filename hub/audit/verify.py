@@ -9,7 +9,8 @@ The report names the first bad entry (or the range a failing checkpoint covers),
 redacted entries as redacted (not tampered), and checks a trusted checkpoint kept outside the
 hub: the log must still contain it and extend it. An entry's subject rows (a batch sanction
 check) are checked against its ``subjects_hash`` and, unless redacted, against their own
-contents hashes.
+contents hashes. Each checkpoint's stored tree state (what the integrator grows the next one
+from) must be the tree its note signs.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.audit.checkpoint import Checkpoint, open_checkpoint
 from hub.audit.entries import content_hash, leaf_data, subjects_hash
-from hub.audit.integrator import latest_checkpoint
+from hub.audit.integrator import latest_checkpoint, state_problem
 from hub.audit.merkle import TreeBuilder, leaf_hash
 from hub.audit.models import audit_checkpoints, audit_entries, audit_leaves, audit_subjects
 from hub.audit.snapshot import snapshot
@@ -189,8 +190,12 @@ def _check_checkpoint(report: Report, row: Any, builder: TreeBuilder, keys: list
         report.problems.append(
             f"checkpoint {size}: stored root or size differs from the signed note"
         )
-    elif builder.root() != signed.root:
+        return
+    if builder.root() != signed.root:
         report.problems.append(
             f"checkpoint {size}: the leaves no longer hash to its signed root"
             " (a leaf below this size was changed)"
         )
+    problem = state_problem(row, signed)
+    if problem is not None:
+        report.problems.append(f"{problem}: the integrator refuses to grow the tree from it")
