@@ -747,6 +747,10 @@ def audit_verify_export(file: str, public_key: str) -> None:
     click.echo(
         f"{report.entries} entries in a tree of {report.tree_size}, {report.redacted} redacted"
     )
+    if report.first_leaf is not None and report.first_leaf >= 0:
+        click.echo(f"the export states leaves {report.first_leaf} to {report.last_leaf}")
+    for warning in report.warnings:
+        click.echo(f"WARNING: {warning}", err=True)
     if not report.ok:
         for problem in report.problems:
             click.echo(f"FAIL: {problem}", err=True)
