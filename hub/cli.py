@@ -621,13 +621,14 @@ def audit_integrate() -> None:
 
 @audit.command("checkpoint")
 def audit_checkpoint() -> None:
-    """Print the latest signed checkpoint (keep a copy outside the hub: `verify --trusted`)."""
-    from hub.audit.integrator import latest_checkpoint
+    """Print the latest signed checkpoint, with the witnesses' cosignatures it has so far (keep
+    a copy outside the hub: `verify --trusted`)."""
+    from hub.audit.queries import checkpoint_at
     from hub.db.engine import create_hub_engine
 
     async def latest(engine):  # type: ignore[no-untyped-def]
         async with engine.connect() as conn:
-            return await latest_checkpoint(conn)
+            return await checkpoint_at(conn, None)
 
     engine = create_hub_engine(load_settings().database_url)
     row = asyncio.run(_revision(engine, latest))
@@ -668,8 +669,9 @@ def audit_verify(trusted: str | None) -> None:
             trusted_cp = open_checkpoint(Path(trusted).read_text(encoding="utf-8"), verifier)
         except ValueError as exc:
             raise click.ClickException(f"the trusted checkpoint does not verify: {exc}") from None
+    policy = _witness_policy()
     engine = create_hub_engine(settings.database_url)
-    report = asyncio.run(_revision(engine, lambda e: verify_log(e, verifier, trusted_cp)))
+    report = asyncio.run(_revision(engine, lambda e: verify_log(e, verifier, trusted_cp, policy)))
     click.echo(
         f"{report.entries} entries, tree size {report.tree_size}, {report.checkpoints} checkpoints,"
         f" {report.redacted} redacted, {report.unintegrated} not yet integrated"
@@ -680,11 +682,99 @@ def audit_verify(trusted: str | None) -> None:
             else ""
         )
     )
+    if policy.witnesses:
+        line = f"witnesses: {len(policy.witnesses)} configured, {policy.quorum} required"
+        if policy.quorum:
+            line += (
+                f"; the newest witnessed checkpoint is {report.witnessed_size}"
+                if report.witnessed_size is not None
+                else "; no checkpoint has the quorum"
+            )
+        click.echo(line)
+        for size in sorted(report.cosigned)[-3:]:
+            click.echo(f"  checkpoint {size} cosigned by {_cosigners(report.cosigned[size])}")
+        if report.pending:
+            click.echo(f"  waiting: {report.pending}")
     if not report.ok:
         for problem in report.problems:
             click.echo(f"FAIL: {problem}", err=True)
         raise SystemExit(1)
     click.echo("OK: the audit log is consistent")
+
+
+def _witness_policy():  # type: ignore[no-untyped-def]
+    from hub.audit.witness import WitnessConfigError, WitnessPolicy
+
+    try:
+        return WitnessPolicy.from_env()
+    except WitnessConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _cosigners(valid: dict[str, int]) -> str:
+    return ", ".join(
+        f"{name} at {datetime.fromtimestamp(t, UTC):%Y-%m-%d %H:%M:%S}Z"
+        for name, t in sorted(valid.items())
+    )
+
+
+@audit.command("witnesses")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def audit_witnesses(as_json: bool) -> None:
+    """List the configured witnesses: the size each last cosigned, when, and the last failure."""
+    from hub.audit.witness import witness_status
+    from hub.db.engine import create_hub_engine
+
+    policy = _witness_policy()
+    if not policy.witnesses:
+        raise click.ClickException("no witnesses configured: set HUB_AUDIT_WITNESSES (a TOML file)")
+    engine = create_hub_engine(load_settings().database_url)
+    rows = asyncio.run(_revision(engine, lambda e: witness_status(e, policy)))
+    if as_json:
+        for row in rows:
+            for key in ("cosignedAt", "checkedAt"):
+                row[key] = row[key].isoformat() if row[key] else None
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{len(rows)} witness(es), {policy.quorum} cosignature(s) required")
+    for row in rows:
+        size = (
+            "never cosigned" if row["cosignedSize"] is None else f"cosigned {row['cosignedSize']}"
+        )
+        when = f" at {row['cosignedAt']:%Y-%m-%d %H:%M:%S}Z" if row["cosignedAt"] else ""
+        click.echo(f"{row['name']}  {row['url']}  {size}{when} (log at {row['latestSize']})")
+        if row["lastError"]:
+            click.echo(f"  last round: {row['lastError']}")
+
+
+@audit.command("cosign")
+def audit_cosign() -> None:
+    """Send the latest checkpoint to every witness that has not cosigned it, now."""
+    from hub.audit.witness import WitnessSender
+    from hub.db.engine import create_hub_engine
+
+    policy = _witness_policy()
+    if not policy.witnesses:
+        raise click.ClickException("no witnesses configured: set HUB_AUDIT_WITNESSES (a TOML file)")
+    engine = create_hub_engine(load_settings().database_url)
+
+    async def one_round(e):  # type: ignore[no-untyped-def]
+        sender = WitnessSender(e, policy)
+        sender.start()
+        try:
+            return await sender.run_round()
+        finally:
+            await sender.stop()
+
+    outcomes = asyncio.run(_revision(engine, one_round))
+    for o in outcomes:
+        held = "" if o.size is None else f" (holds {o.size})"
+        click.echo(
+            f"{o.witness}: {o.status}{held}"
+            + (f": {o.detail}" if o.status not in ("cosigned", "current") else "")
+        )
+    if any(o.status in ("refused", "failed") for o in outcomes):
+        raise SystemExit(1)
 
 
 def _day(value: str, option: str) -> datetime:
@@ -719,7 +809,10 @@ def audit_export(since: str, until: str, fmt: str, output: str) -> None:
         raise click.BadParameter("--from must be before --to", param_hint="'--from'")
     engine = create_hub_engine(load_settings().database_url)
     try:
-        note, records = asyncio.run(_revision(engine, lambda e: export_entries(e, start, end)))
+        policy = _witness_policy()
+        note, records = asyncio.run(
+            _revision(engine, lambda e: export_entries(e, start, end, policy))
+        )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     write = write_jsonl if fmt == "jsonl" else write_csv
@@ -738,15 +831,49 @@ def audit_export(since: str, until: str, fmt: str, output: str) -> None:
     required=True,
     help="The log's verifier key (`fyt audit public-key`), or a file holding it.",
 )
-def audit_verify_export(file: str, public_key: str) -> None:
-    """Verify an export offline: signature, every leaf, every inclusion proof, every content hash."""
+@click.option(
+    "--witness",
+    "witness_keys",
+    multiple=True,
+    help="A witness's verifier key (type 0x04), or a file of them one a line; repeatable."
+    " Default: the witnesses of HUB_AUDIT_WITNESSES.",
+)
+@click.option(
+    "--quorum",
+    type=click.IntRange(0, 100),
+    default=None,
+    help="Cosignatures of those witnesses the checkpoint must carry"
+    " (default HUB_AUDIT_WITNESS_QUORUM, else 0).",
+)
+def audit_verify_export(
+    file: str, public_key: str, witness_keys: tuple[str, ...], quorum: int | None
+) -> None:
+    """Verify an export offline: signature, every leaf, every inclusion proof, every content
+    hash, the leaf range, and the witnesses' cosignatures when a quorum is asked for."""
+    from hub.audit.cosignature import CosignerKey
     from hub.audit.export import verify_export
+    from hub.audit.witness import WitnessConfig, WitnessConfigError, WitnessPolicy
 
     key = Path(public_key).read_text().strip() if Path(public_key).is_file() else public_key.strip()
-    report = verify_export(Path(file).read_text(encoding="utf-8"), [key])
+    try:
+        policy = _witness_policy()
+        if witness_keys:
+            texts = []
+            for given in witness_keys:
+                path = Path(given)
+                texts += path.read_text().split() if path.is_file() else [given.strip()]
+            configs = tuple(WitnessConfig(CosignerKey.parse(t)) for t in texts)
+            policy = WitnessPolicy(configs, policy.quorum if quorum is None else quorum)
+        elif quorum is not None:
+            policy = WitnessPolicy(policy.witnesses, quorum)
+    except (ValueError, WitnessConfigError) as exc:
+        raise click.ClickException(f"witnesses: {exc}") from None
+    report = verify_export(Path(file).read_text(encoding="utf-8"), [key], policy)
     click.echo(
         f"{report.entries} entries in a tree of {report.tree_size}, {report.redacted} redacted"
     )
+    if report.cosigned:
+        click.echo(f"checkpoint {report.tree_size} cosigned by {_cosigners(report.cosigned)}")
     if report.first_leaf is not None and report.first_leaf >= 0:
         click.echo(f"the export states leaves {report.first_leaf} to {report.last_leaf}")
     for warning in report.warnings:

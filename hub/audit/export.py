@@ -1,9 +1,10 @@
 """Exporting audit entries with inclusion proofs, and verifying an export offline.
 
-The export proves itself: it carries the signed checkpoint, and each entry carries its header,
+The export proves itself: it carries the signed checkpoint (with the witnesses' cosignature
+lines appended: with a quorum set, the newest checkpoint that has it), and each entry carries its header,
 its contents and salt (unless redacted), its leaf hash and its RFC 9162 inclusion proof in the
 checkpoint's tree. ``verify_export`` needs only the file and the log's public key (signed-note
-verifier key, ``fyt audit public-key``).
+verifier key, ``fyt audit public-key``), and the witnesses' keys when it must count cosignatures.
 
 An export covers one contiguous range of leaves: from the first to the last leaf recorded in
 the chosen days (an entry recorded out of order inside that range is included, so the range has
@@ -40,12 +41,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.audit.checkpoint import open_checkpoint, split_note
+from hub.audit.cosignature import open_cosignatures
 from hub.audit.entries import HEADER, content_hash, leaf_data, subjects_hash, utc_text
-from hub.audit.integrator import latest_checkpoint
 from hub.audit.merkle import inclusion_proof, leaf_hash, verify_inclusion
 from hub.audit.models import audit_entries, audit_leaves, audit_subjects
 from hub.audit.queries import leaf_hashes
 from hub.audit.snapshot import snapshot
+from hub.audit.witness import WitnessPolicy, cosigned_note, witnessed_checkpoint
 
 FIELDS = (*HEADER, "subjects_hash", "content", "salt", "redacted_at")
 NULLABLE = frozenset(
@@ -102,14 +104,25 @@ def _entry_json(row: dict[str, Any], fields: tuple[str, ...] = FIELDS) -> dict[s
 
 
 async def export_entries(
-    engine: AsyncEngine, since: datetime, until: datetime
+    engine: AsyncEngine,
+    since: datetime,
+    until: datetime,
+    witnesses: WitnessPolicy | None = None,
 ) -> tuple[str, list[dict[str, Any]]]:
     """(signed note, records): the leaves from the first to the last integrated entry with
-    since <= occurred_at < until, every one of them, in leaf order."""
+    since <= occurred_at < until, every one of them, in leaf order, in the tree of the newest
+    checkpoint with the witness quorum (the latest when none is required)."""
+    policy = witnesses or WitnessPolicy()
     async with snapshot(engine) as conn:
-        checkpoint = await latest_checkpoint(conn)
+        checkpoint = await witnessed_checkpoint(conn, policy)
+        if checkpoint is None and policy.quorum:
+            raise ValueError(
+                f"no checkpoint has the {policy.quorum} cosignature(s) HUB_AUDIT_WITNESS_QUORUM"
+                " requires yet (see `fyt audit witnesses`)"
+            )
         if checkpoint is None:
             raise ValueError("nothing is integrated yet: run `fyt audit integrate` first")
+        note = await cosigned_note(conn, checkpoint)
         leaves = await leaf_hashes(conn, checkpoint.tree_size)
         first, last = (
             await conn.execute(
@@ -154,7 +167,7 @@ async def export_entries(
         }
         for r in rows
     ]
-    return checkpoint.note, records
+    return note, records
 
 
 def leaf_range(records: list[dict[str, Any]]) -> dict[str, int | None]:
@@ -218,6 +231,7 @@ class ExportReport:
     warnings: list[str] = field(default_factory=list)
     first_leaf: int | None = None
     last_leaf: int | None = None
+    cosigned: dict[str, int] = field(default_factory=dict)  # witness -> time, those that verify
 
     @property
     def ok(self) -> bool:
@@ -363,8 +377,15 @@ def _check_subjects(
             report.problems.append(f"{where}, subject {s['position']}: its contents were altered")
 
 
-def verify_export(text: str, verifier_keys: list[str]) -> ExportReport:
-    """Check every entry of an export against its signed checkpoint, offline."""
+def verify_export(
+    text: str,
+    verifier_keys: list[str],
+    witnesses: WitnessPolicy | None = None,
+    *,
+    now: float | None = None,
+) -> ExportReport:
+    """Check every entry of an export against its signed checkpoint, offline; with witnesses,
+    the checkpoint must carry ``witnesses.quorum`` valid cosignatures of theirs."""
     report = ExportReport()
     try:
         note, stated, records = _read(text)
@@ -373,6 +394,16 @@ def verify_export(text: str, verifier_keys: list[str]) -> ExportReport:
         report.problems.append(f"the export's checkpoint does not verify: {exc}")
         return report
     report.tree_size = checkpoint.size
+    if witnesses is not None and witnesses.witnesses:
+        found = open_cosignatures(note, witnesses.keys, now=now)
+        report.cosigned = found.valid
+        report.problems.extend(f"the export's checkpoint: {p}" for p in found.problems)
+        if len(found.valid) < witnesses.quorum:
+            missing = ", ".join(w.name for w in witnesses.witnesses if w.name not in found.valid)
+            report.problems.append(
+                f"the export's checkpoint (size {checkpoint.size}) has {len(found.valid)} of the"
+                f" {witnesses.quorum} cosignature(s) required: none from {missing}"
+            )
     ranges = None
     if stated is None:
         report.warnings.append(
