@@ -149,6 +149,29 @@ def agency() -> None:
     help="Require this bearer token (env AGENCY_TOKEN holds it directly).",
 )
 @click.option(
+    "--witness-key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also witness the hub's audit log (POST /add-checkpoint) with this Ed25519 key (PEM;"
+    " created on first run outside production). Env AGENCY_WITNESS_KEY.",
+)
+@click.option(
+    "--witness-log",
+    "witness_logs",
+    multiple=True,
+    help="The verifier key of a log to witness (`fyt audit public-key`), or a file of them;"
+    " repeatable. Env AGENCY_WITNESS_LOG (space-separated).",
+)
+@click.option(
+    "--witness-name",
+    help="The witness's key name (default fyt-agency.local/NAME). Env AGENCY_WITNESS_NAME.",
+)
+@click.option(
+    "--witness-state",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The witness's own store of what it cosigned (default DATA_DIR/witness/NAME.sqlite3)."
+    " Env AGENCY_WITNESS_STATE.",
+)
+@click.option(
     "--log-level",
     default="warning",
     show_default=True,
@@ -164,9 +187,14 @@ def agency_serve(
     error_rate: float | None,
     hang: bool | None,
     token_file: Path | None,
+    witness_key: Path | None,
+    witness_logs: tuple[str, ...],
+    witness_name: str | None,
+    witness_state: Path | None,
     log_level: str,
 ) -> None:
-    """Serve agency NAME's federation subgraph over its own database."""
+    """Serve agency NAME's federation subgraph over its own database (and, configured with a
+    witness key and the hub's verifier key, a witness of the hub's audit log)."""
     import uvicorn
 
     from connectors import registry
@@ -193,9 +221,18 @@ def agency_serve(
         database_url = f"sqlite:///{path}"
     token = token_file.read_text(encoding="utf-8").strip() if token_file else None
     token = token or os.environ.get("AGENCY_TOKEN") or None
+    base = data_dir or Path(os.environ.get("HUB_DATA_DIR") or "fyt-data")
+    witness = _witness(
+        witness_key or _env_path("AGENCY_WITNESS_KEY"),
+        list(witness_logs) or os.environ.get("AGENCY_WITNESS_LOG", "").split(),
+        witness_name or os.environ.get("AGENCY_WITNESS_NAME") or f"fyt-agency.local/{name}",
+        witness_state or _env_path("AGENCY_WITNESS_STATE") or base / "witness" / f"{name}.sqlite3",
+    )
     source = connector.embedded(database_url)
-    app = agency_app(connector, source, faults=faults, token=token)
+    app = agency_app(connector, source, faults=faults, token=token, witness=witness)
     click.echo(f"{connector.title} ({name}) subgraph: http://{host}:{port}/graphql")
+    if witness is not None:
+        _announce_witness(witness, f"http://{host}:{port}")
     if faults.active:
         click.echo(
             f"fault injection: latency {faults.latency_ms:g} ms, error rate {faults.error_rate:g},"
@@ -205,6 +242,118 @@ def agency_serve(
         uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
     finally:
         source.close()
+        if witness is not None:
+            witness.store.close()
+
+
+def _env_path(name: str) -> Path | None:
+    value = os.environ.get(name)
+    return Path(value) if value else None
+
+
+def _log_vkeys(given: list[str]) -> list[str]:
+    out = []
+    for value in given:
+        path = Path(value)
+        out += path.read_text(encoding="utf-8").split() if path.is_file() else [value.strip()]
+    return [v for v in out if v]
+
+
+def _witness(key: Path | None, logs: list[str], name: str, state: Path):  # type: ignore[no-untyped-def]
+    """A witness for `fyt agency serve` / `fyt witness serve`, or None when not configured."""
+    from connectors.base.witness import Witness, WitnessStore, load_witness_key
+
+    vkeys = _log_vkeys(logs)
+    if key is None and not vkeys:
+        return None
+    if key is None or not vkeys:
+        raise click.ClickException(
+            "a witness needs both its key (--witness-key / AGENCY_WITNESS_KEY) and the"
+            " verifier key of the log it witnesses (--witness-log / AGENCY_WITNESS_LOG)"
+        )
+    production = os.environ.get("HUB_ENV") == "production"
+    try:
+        signing = load_witness_key(key, create=not production)
+        return Witness(name, signing, vkeys, WitnessStore(state))
+    except ValueError as exc:
+        raise click.ClickException(f"witness: {exc}") from None
+
+
+def _announce_witness(witness, url: str) -> None:  # type: ignore[no-untyped-def]
+    click.echo(f"witness {witness.name}: POST {url}/add-checkpoint")
+    click.echo(f"  its verifier key (for the hub's HUB_AUDIT_WITNESSES): {witness.vkey}")
+    click.echo(f"  witnessing: {', '.join(sorted(witness.logs))}; state in {witness.store.path}")
+
+
+# --- witnesses -------------------------------------------------------------------------------
+
+
+@main.group("witness")
+def witness_group() -> None:
+    """A witness of the hub's audit log run by any party (C2SP tlog-witness)."""
+
+
+@witness_group.command("serve")
+@click.option("--name", required=True, help="The witness's key name, e.g. witness.example.org/w1.")
+@click.option(
+    "--key",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Its Ed25519 signing key (PEM); created on first run outside production.",
+)
+@click.option(
+    "--log",
+    "logs",
+    multiple=True,
+    required=True,
+    help="The verifier key of a log to witness (`fyt audit public-key`), or a file; repeatable.",
+)
+@click.option(
+    "--state",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Its own store of the checkpoints it cosigned (SQLite, created if missing).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=7200, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--log-level",
+    default="warning",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+)
+def witness_serve(
+    name: str, key: Path, logs: tuple[str, ...], state: Path, host: str, port: int, log_level: str
+) -> None:
+    """Serve POST /add-checkpoint for the given logs."""
+    import uvicorn
+
+    from connectors.base.witness import witness_app
+
+    witness = _witness(key, list(logs), name, state)
+    assert witness is not None
+    _announce_witness(witness, f"http://{host}:{port}")
+    try:
+        uvicorn.run(
+            witness_app(witness), host=host, port=port, log_level=log_level, access_log=False
+        )
+    finally:
+        witness.store.close()
+
+
+@witness_group.command("public-key")
+@click.option("--name", required=True, help="The witness's key name.")
+@click.option("--key", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def witness_public_key(name: str, key: Path) -> None:
+    """Print the witness's verifier key (type 0x04), for the hub's HUB_AUDIT_WITNESSES."""
+    from connectors.base.witness import load_witness_key
+    from hub.audit.cosignature import CosignerKey
+
+    try:
+        signing = load_witness_key(key, create=False)
+        click.echo(CosignerKey.of(name, signing.public_key()).vkey)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 # --- configuration ----------------------------------------------------------------------------
