@@ -333,7 +333,9 @@ class WitnessSender:
             if problem is not None:
                 log.error("witness round: %s", problem)
                 return outcomes + [Outcome(w.name, "failed", None, problem) for w, _ in send]
-            outcomes.extend(await asyncio.gather(*(self._one(w, latest, h) for w, h in send)))
+            sent = await asyncio.gather(*(self._one(w, latest, h) for w, h in send))
+            await self._record(latest, [(w, o) for (w, _), o in zip(send, sent, strict=True)])
+            outcomes.extend(sent)
             return outcomes
 
     async def _sync_cache(self, latest: Any) -> str | None:
@@ -369,7 +371,6 @@ class WitnessSender:
         started = time.perf_counter()
         outcome = await self._send(witness, latest, held or 0, retry=True)
         outcome.seconds = time.perf_counter() - started
-        await self._record(witness, latest, outcome)
         if outcome.status == "cosigned":
             self._backoff.pop(witness.name, None)
             self._cosigned.labels(witness.name).set(latest.tree_size)
@@ -459,59 +460,72 @@ class WitnessSender:
             f"HTTP {response.status_code} {detail} {text[:200].strip()}".strip(),
         )
 
-    async def _record(self, witness: WitnessConfig, latest: Any, outcome: Outcome) -> None:
-        """Keep a cosignature with its checkpoint, and what the hub now knows of the witness."""
+    async def _record(self, latest: Any, results: list[tuple[WitnessConfig, Outcome]]) -> None:
+        """Keep the cosignatures with their checkpoint, and what the hub now knows of each
+        witness: one transaction per round."""
         now = datetime.now(UTC)
         async with self.engine.begin() as conn:
             await lock_for_write(conn)
-            row = (
+            for witness, outcome in results:
+                await self._record_one(conn, witness, latest, outcome, now)
+
+    async def _record_one(
+        self,
+        conn: AsyncConnection,
+        witness: WitnessConfig,
+        latest: Any,
+        outcome: Outcome,
+        now: datetime,
+    ) -> None:
+        """One witness's outcome: its cosignature kept, its record brought up to date."""
+        row = (
+            await conn.execute(
+                select(audit_witnesses).where(audit_witnesses.c.name == witness.name)
+            )
+        ).first()
+        values: dict[str, Any] = {
+            "url": witness.url,
+            "vkey": witness.key.vkey,
+            "checked_at": now,
+        }
+        if outcome.status == "cosigned":
+            blob = parse_lines(outcome.detail)[0][1]
+            cosigned_at = datetime.fromtimestamp(int.from_bytes(blob[4:12], "big"), UTC)
+            exists = (
                 await conn.execute(
-                    select(audit_witnesses).where(audit_witnesses.c.name == witness.name)
+                    select(audit_cosignatures.c.witness).where(
+                        audit_cosignatures.c.tree_size == latest.tree_size,
+                        audit_cosignatures.c.witness == witness.name,
+                    )
                 )
             ).first()
-            values: dict[str, Any] = {
-                "url": witness.url,
-                "vkey": witness.key.vkey,
-                "checked_at": now,
-            }
-            if outcome.status == "cosigned":
-                blob = parse_lines(outcome.detail)[0][1]
-                cosigned_at = datetime.fromtimestamp(int.from_bytes(blob[4:12], "big"), UTC)
-                exists = (
-                    await conn.execute(
-                        select(audit_cosignatures.c.witness).where(
-                            audit_cosignatures.c.tree_size == latest.tree_size,
-                            audit_cosignatures.c.witness == witness.name,
-                        )
-                    )
-                ).first()
-                if exists is None:
-                    await conn.execute(
-                        insert(audit_cosignatures).values(
-                            tree_size=latest.tree_size,
-                            witness=witness.name,
-                            line=outcome.detail,
-                            cosigned_at=cosigned_at,
-                        )
-                    )
-                values.update(
-                    cosigned_size=latest.tree_size,
-                    cosigned_root=bytes(latest.root),
-                    cosigned_at=cosigned_at,
-                    last_error=None,
-                )
-            else:
-                values["last_error"] = f"{outcome.status}: {outcome.detail}"[:2000]
-                if row is not None and row.vkey != witness.key.vkey:
-                    values.update(cosigned_size=None, cosigned_root=None, cosigned_at=None)
-            if row is None:
-                await conn.execute(insert(audit_witnesses).values(name=witness.name, **values))
-            else:
+            if exists is None:
                 await conn.execute(
-                    update(audit_witnesses)
-                    .where(audit_witnesses.c.name == witness.name)
-                    .values(**values)
+                    insert(audit_cosignatures).values(
+                        tree_size=latest.tree_size,
+                        witness=witness.name,
+                        line=outcome.detail,
+                        cosigned_at=cosigned_at,
+                    )
                 )
+            values.update(
+                cosigned_size=latest.tree_size,
+                cosigned_root=bytes(latest.root),
+                cosigned_at=cosigned_at,
+                last_error=None,
+            )
+        else:
+            values["last_error"] = f"{outcome.status}: {outcome.detail}"[:2000]
+            if row is not None and row.vkey != witness.key.vkey:
+                values.update(cosigned_size=None, cosigned_root=None, cosigned_at=None)
+        if row is None:
+            await conn.execute(insert(audit_witnesses).values(name=witness.name, **values))
+        else:
+            await conn.execute(
+                update(audit_witnesses)
+                .where(audit_witnesses.c.name == witness.name)
+                .values(**values)
+            )
 
 
 async def witness_status(engine: AsyncEngine, policy: WitnessPolicy) -> list[dict[str, Any]]:
