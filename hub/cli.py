@@ -803,7 +803,14 @@ def audit_public_key() -> None:
     default=None,
     help="A checkpoint note kept outside the hub: the log must still extend it.",
 )
-def audit_verify(trusted: str | None) -> None:
+@click.option(
+    "--ask-witnesses/--no-ask-witnesses",
+    default=True,
+    show_default=True,
+    help="With HUB_AUDIT_WITNESSES: also ask each witness whether the latest checkpoint"
+    " extends the tree it holds (their stores are out of the hub's reach).",
+)
+def audit_verify(trusted: str | None, ask_witnesses: bool) -> None:
     """Recompute every leaf, the tree and every signed checkpoint; name the first bad entry."""
     from hub.audit.checkpoint import open_checkpoint, vkey
     from hub.audit.verify import verify_log
@@ -844,6 +851,17 @@ def audit_verify(trusted: str | None) -> None:
             click.echo(f"  checkpoint {size} cosigned by {_cosigners(report.cosigned[size])}")
         if report.pending:
             click.echo(f"  waiting: {report.pending}")
+        if ask_witnesses:
+            from hub.audit.witness import ask_witnesses as ask
+
+            engine = create_hub_engine(settings.database_url)
+            for o in asyncio.run(_revision(engine, lambda e: ask(e, policy))):
+                if o.status == "cosigned":
+                    click.echo(f"  asked {o.witness}: it holds {o.size}, consistent with the log")
+                elif o.status == "refused":
+                    report.problems.append(f"witness {o.witness} refuses the log: {o.detail}")
+                else:
+                    click.echo(f"WARNING: could not ask witness {o.witness}: {o.detail}", err=True)
     if not report.ok:
         for problem in report.problems:
             click.echo(f"FAIL: {problem}", err=True)

@@ -229,7 +229,10 @@ class Outcome:
     """What one witness did with one round's checkpoint."""
 
     witness: str
-    status: str  # cosigned, current (already cosigned), refused, failed, waiting (backing off)
+    # cosigned; current (already cosigned); refused: the witness holds a tree the log does not
+    # extend (a fork, 422, a larger size); failed: unreachable, misconfigured, malformed answer;
+    # waiting: backing off after failures
+    status: str
     size: int | None = None  # the size it holds now, when known
     detail: str = ""
     seconds: float = 0.0
@@ -453,9 +456,11 @@ class WitnessSender:
             422: "the consistency proof does not verify: the log is not an extension of the"
             " tree the witness cosigned (history rewritten?)",
         }.get(response.status_code, "")
+        # 422 is the witness saying the log is inconsistent; anything else is a failure to ask
+        # (a witness not configured for this log, an error page, a proxy).
         return Outcome(
             witness.name,
-            "refused",
+            "refused" if response.status_code == 422 else "failed",
             old if response.status_code == 422 else None,
             f"HTTP {response.status_code} {detail} {text[:200].strip()}".strip(),
         )
@@ -526,6 +531,52 @@ class WitnessSender:
                 .where(audit_witnesses.c.name == witness.name)
                 .values(**values)
             )
+
+
+async def ask_witnesses(
+    engine: AsyncEngine,
+    policy: WitnessPolicy,
+    *,
+    client: httpx.AsyncClient | None = None,
+    attempts: int = 3,
+) -> list[Outcome]:
+    """Ask every witness whether the log's latest checkpoint extends what it holds (for
+    ``fyt audit verify``): the witnesses' own stores are out of the hub's reach, so this holds
+    even when the hub's database (its cosignatures, its record of the witnesses, the times of
+    its checkpoints) was rewritten.
+
+    Each witness is sent the latest checkpoint as if it held that size; one that holds another
+    names its size (409) and is sent a consistency proof from there. ``cosigned`` means it
+    holds the latest checkpoint now (a witness only ever cosigns an extension of what it holds,
+    so asking never moves it off the log's history); ``refused`` is a fork (same size, another
+    root), a history that does not extend its tree (422), or a size larger than the log's. A
+    witness ahead of the checkpoint read (the sender got there first) is asked again with a
+    newer one, up to ``attempts`` times. The answers are not stored.
+    """
+    sender = WitnessSender(engine, policy, client=client or httpx.AsyncClient())
+    try:
+
+        async def one(witness: WitnessConfig) -> Outcome:
+            outcome = Outcome(witness.name, "failed", None, "the log has no checkpoint")
+            for _ in range(attempts):
+                async with engine.connect() as conn:
+                    latest = await latest_checkpoint(conn)
+                if latest is None:
+                    return outcome
+                async with sender._lock:
+                    problem = await sender._sync_cache(latest)
+                if problem is not None:
+                    return Outcome(witness.name, "failed", None, problem)
+                outcome = await sender._send(witness, latest, latest.tree_size, retry=True)
+                ahead = outcome.size is not None and outcome.size > latest.tree_size
+                if not (outcome.status == "refused" and ahead):
+                    return outcome
+            return outcome
+
+        return list(await asyncio.gather(*(one(w) for w in policy.witnesses)))
+    finally:
+        if client is None and sender.client is not None:
+            await sender.client.aclose()
 
 
 async def witness_status(engine: AsyncEngine, policy: WitnessPolicy) -> list[dict[str, Any]]:

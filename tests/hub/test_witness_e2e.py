@@ -329,6 +329,7 @@ async def test_the_cli_lists_witnesses_verifies_with_the_quorum_and_exports_cosi
         in verified.output
     )
     assert f"checkpoint 5 cosigned by {WITNESS_NAME} at " in verified.output
+    assert f"asked {WITNESS_NAME}: it holds 5, consistent with the log" in verified.output
     # and an export verifies offline with only the log's key and the witness's key
     out = tmp_path / "export.jsonl"
     assert (

@@ -12,20 +12,27 @@ from typing import Any
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from connectors.base.witness import Witness, WitnessStore, witness_app
 from hub.audit.checkpoint import vkey
 from hub.audit.cosignature import CosignerKey, cosign
 from hub.audit.integrator import integrate
 from hub.audit.keys import AuditKeys, generate_audit_keys
-from hub.audit.models import audit_checkpoints, audit_cosignatures, audit_witnesses
+from hub.audit.models import (
+    audit_checkpoints,
+    audit_cosignatures,
+    audit_entries,
+    audit_leaves,
+    audit_witnesses,
+)
 from hub.audit.verify import verify_log
 from hub.audit.witness import (
     WitnessConfig,
     WitnessConfigError,
     WitnessPolicy,
     WitnessSender,
+    ask_witnesses,
     load_witnesses,
 )
 from hub.db.engine import create_hub_engine, upgrade
@@ -189,3 +196,68 @@ def test_a_quorum_above_the_witnesses_is_refused(tmp_path: Path) -> None:
         WitnessPolicy.from_env({"HUB_AUDIT_WITNESS_QUORUM": "1"})
     with pytest.raises(WitnessConfigError, match="must be a number"):
         WitnessPolicy.from_env({"HUB_AUDIT_WITNESS_QUORUM": "one"})
+
+
+# --- asking the witnesses --------------------------------------------------------------------
+
+
+async def test_asking_the_witness_catches_a_rewrite_the_database_alone_hides(log: Any) -> None:
+    engine, keys, policy, sender = log["engine"], log["keys"], log["policy"], log["sender"]
+    # given checkpoint 13 cosigned too: the witness holds 13
+    assert [o.status for o in await sender.run_round()] == ["cosigned"]
+    assert [o.status for o in await ask_witnesses(engine, policy, client=sender.client)] == [
+        "cosigned"
+    ]
+    # when an attacker with the database rewrites entry 10 (above the witnessed 8, below the
+    # 13 the witness holds), drops what shows 13 was cosigned, and re-integrates with 2 more
+    for statement in (
+        delete(audit_cosignatures).where(audit_cosignatures.c.tree_size > 8),
+        delete(audit_leaves).where(audit_leaves.c.leaf_index >= 8),
+        delete(audit_checkpoints).where(audit_checkpoints.c.tree_size > 8),
+        update(audit_entries).where(audit_entries.c.id == 10).values(user_id="nobody"),
+    ):
+        await tamper(engine, statement)
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(audit_witnesses).values(cosigned_size=8, cosigned_root=await root_at(engine, 8))
+        )
+    await insert_entries(engine, [entry(i) for i in range(13, 15)])
+    assert await integrate(engine, keys) == 15
+    # then the hub's own records cannot tell, while the new checkpoint is young
+    signed = await created_at(engine, 15)
+    report = await verify_log(
+        engine, log["verifier"], witnesses=policy, now=signed + timedelta(seconds=5)
+    )
+    assert report.ok and report.witnessed_size == 8
+    # but the witness, asked, refuses: the log does not extend the 13 it holds
+    [answer] = await ask_witnesses(engine, policy, client=sender.client)
+    assert answer.status == "refused"
+    assert answer.size == 13 and "HTTP 422" in answer.detail
+
+
+async def root_at(engine: Any, size: int) -> bytes:
+    async with engine.connect() as conn:
+        return bytes(
+            (
+                await conn.execute(
+                    select(audit_checkpoints.c.root).where(audit_checkpoints.c.tree_size == size)
+                )
+            ).scalar()
+        )
+
+
+async def test_asking_a_witness_ahead_of_the_log_is_refused(log: Any) -> None:
+    engine, policy, sender = log["engine"], log["policy"], log["sender"]
+    # given the witness at 13, then the log truncated back to 8 (leaves and checkpoints)
+    assert [o.status for o in await sender.run_round()] == ["cosigned"]
+    for statement in (
+        delete(audit_cosignatures).where(audit_cosignatures.c.tree_size > 8),
+        delete(audit_leaves).where(audit_leaves.c.leaf_index >= 8),
+        delete(audit_checkpoints).where(audit_checkpoints.c.tree_size > 8),
+    ):
+        await tamper(engine, statement)
+    # when the witness is asked
+    [answer] = await ask_witnesses(engine, policy, client=sender.client)
+    # then it holds more than the log: refused, naming both sizes
+    assert answer.status == "refused"
+    assert answer.detail == "it has cosigned size 13, more than the log's 8"
