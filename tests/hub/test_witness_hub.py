@@ -261,3 +261,35 @@ async def test_asking_a_witness_ahead_of_the_log_is_refused(log: Any) -> None:
     # then it holds more than the log: refused, naming both sizes
     assert answer.status == "refused"
     assert answer.detail == "it has cosigned size 13, more than the log's 8"
+
+
+async def test_a_witness_that_floods_or_stalls_is_cut_off(log: Any) -> None:
+    from starlette.applications import Starlette
+    from starlette.responses import Response, StreamingResponse
+    from starlette.routing import Route
+
+    async def flood(_: Any) -> Response:
+        async def body() -> AsyncIterator[bytes]:
+            for _ in range(1000):
+                yield b"x" * 65536
+
+        return StreamingResponse(body(), media_type="text/plain")
+
+    async def stall(_: Any) -> Response:
+        import asyncio
+
+        await asyncio.sleep(30)
+        return Response("late")
+
+    engine = log["engine"]
+    for handler, expected in ((flood, "answer over 65536 bytes"), (stall, "unreachable")):
+        # given a witness answering with 64 MB, or not before 30 s (its timeout 0.5 s)
+        app = Starlette(routes=[Route("/add-checkpoint", handler, methods=["POST"])])
+        config = WitnessConfig(CosignerKey.parse(VKEY), "http://bad.test", timeout=0.5)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as client:
+            sender = WitnessSender(engine, WitnessPolicy((config,)), client=client)
+            # when a round runs
+            [outcome] = await sender.run_round()
+        # then the answer is cut off, and the round ends
+        assert outcome.status == "failed"
+        assert outcome.detail.startswith(expected), outcome.detail
