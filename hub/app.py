@@ -94,7 +94,7 @@ def create_app(
         gc.collect()
         gc.freeze()
         # Witnesses (HUB_AUDIT_WITNESSES): each new checkpoint goes to them, one round at a time.
-        policy = WitnessPolicy.from_env() if runtime.audit else None
+        policy = await asyncio.to_thread(WitnessPolicy.from_env) if runtime.audit else None
         sender = (
             WitnessSender(runtime.engine, policy, registry=metrics.registry)
             if policy is not None and policy.witnesses

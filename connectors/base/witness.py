@@ -1,5 +1,7 @@
-"""A transparency-log witness (C2SP tlog-witness): it cosigns a log's checkpoint only when it
-extends the last one it cosigned for that log, which it keeps in its own store.
+"""A transparency-log witness (C2SP tlog-witness) and its own store of what it cosigned.
+
+It cosigns a log's checkpoint only when it extends the last one it cosigned for that log,
+which it keeps in its own store.
 
 ``POST /add-checkpoint`` takes ``old <size>\\n``, up to 63 base64 consistency-proof lines, a
 blank line, then the log's signed checkpoint note, and answers, as the spec says:

@@ -1,5 +1,4 @@
-"""Verifying the whole audit log from the database: entries, leaves, tree, signed checkpoints,
-and the witnesses' cosignatures on them.
+"""Verifying the whole audit log from the database: entries, leaves, tree, checkpoints, cosignatures.
 
 The log is read in one consistent snapshot (:func:`hub.audit.snapshot.snapshot`), the latest
 checkpoint first and the leaves up to its size, so a verification running while the integrator

@@ -1,5 +1,7 @@
-"""Witnesses, the hub's side: which ones and how many must cosign (settings), and the job that
-sends each new checkpoint to them (C2SP tlog-witness add-checkpoint) and keeps their cosignatures.
+"""The hub's side of witnessing: the witness settings, the round sender, cosigned notes.
+
+Which witnesses and how many must cosign are settings; the job sends each new checkpoint to
+them (C2SP tlog-witness add-checkpoint) and keeps their cosignatures.
 
 Settings (environment):
 
