@@ -364,7 +364,10 @@ class WitnessSender:
                     if row.leaf_index != expected:
                         break
                     hashes.append(bytes(row.leaf_hash))
-            self._cache.extend(hashes)
+            if len(hashes) > 1000:  # the first round of a process: hashing off the event loop
+                await asyncio.to_thread(self._cache.extend, hashes)
+            else:
+                self._cache.extend(hashes)
             if self._cache.size == size and self._cache.root(size) == bytes(latest.root):
                 return None
         return (
