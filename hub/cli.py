@@ -149,6 +149,29 @@ def agency() -> None:
     help="Require this bearer token (env AGENCY_TOKEN holds it directly).",
 )
 @click.option(
+    "--witness-key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also witness the hub's audit log (POST /add-checkpoint) with this Ed25519 key (PEM;"
+    " created on first run outside production). Env AGENCY_WITNESS_KEY.",
+)
+@click.option(
+    "--witness-log",
+    "witness_logs",
+    multiple=True,
+    help="The verifier key of a log to witness (`fyt audit public-key`), or a file of them;"
+    " repeatable. Env AGENCY_WITNESS_LOG (space-separated).",
+)
+@click.option(
+    "--witness-name",
+    help="The witness's key name (default fyt-agency.local/NAME). Env AGENCY_WITNESS_NAME.",
+)
+@click.option(
+    "--witness-state",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The witness's own store of what it cosigned (default DATA_DIR/witness/NAME.sqlite3)."
+    " Env AGENCY_WITNESS_STATE.",
+)
+@click.option(
     "--log-level",
     default="warning",
     show_default=True,
@@ -164,9 +187,14 @@ def agency_serve(
     error_rate: float | None,
     hang: bool | None,
     token_file: Path | None,
+    witness_key: Path | None,
+    witness_logs: tuple[str, ...],
+    witness_name: str | None,
+    witness_state: Path | None,
     log_level: str,
 ) -> None:
-    """Serve agency NAME's federation subgraph over its own database."""
+    """Serve agency NAME's federation subgraph over its own database (and, configured with a
+    witness key and the hub's verifier key, a witness of the hub's audit log)."""
     import uvicorn
 
     from connectors import registry
@@ -193,9 +221,18 @@ def agency_serve(
         database_url = f"sqlite:///{path}"
     token = token_file.read_text(encoding="utf-8").strip() if token_file else None
     token = token or os.environ.get("AGENCY_TOKEN") or None
+    base = data_dir or Path(os.environ.get("HUB_DATA_DIR") or "fyt-data")
+    witness = _witness(
+        witness_key or _env_path("AGENCY_WITNESS_KEY"),
+        list(witness_logs) or os.environ.get("AGENCY_WITNESS_LOG", "").split(),
+        witness_name or os.environ.get("AGENCY_WITNESS_NAME") or f"fyt-agency.local/{name}",
+        witness_state or _env_path("AGENCY_WITNESS_STATE") or base / "witness" / f"{name}.sqlite3",
+    )
     source = connector.embedded(database_url)
-    app = agency_app(connector, source, faults=faults, token=token)
+    app = agency_app(connector, source, faults=faults, token=token, witness=witness)
     click.echo(f"{connector.title} ({name}) subgraph: http://{host}:{port}/graphql")
+    if witness is not None:
+        _announce_witness(witness, f"http://{host}:{port}")
     if faults.active:
         click.echo(
             f"fault injection: latency {faults.latency_ms:g} ms, error rate {faults.error_rate:g},"
@@ -205,6 +242,118 @@ def agency_serve(
         uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
     finally:
         source.close()
+        if witness is not None:
+            witness.store.close()
+
+
+def _env_path(name: str) -> Path | None:
+    value = os.environ.get(name)
+    return Path(value) if value else None
+
+
+def _log_vkeys(given: list[str]) -> list[str]:
+    out = []
+    for value in given:
+        path = Path(value)
+        out += path.read_text(encoding="utf-8").split() if path.is_file() else [value.strip()]
+    return [v for v in out if v]
+
+
+def _witness(key: Path | None, logs: list[str], name: str, state: Path):  # type: ignore[no-untyped-def]
+    """A witness for `fyt agency serve` / `fyt witness serve`, or None when not configured."""
+    from connectors.base.witness import Witness, WitnessStore, load_witness_key
+
+    vkeys = _log_vkeys(logs)
+    if key is None and not vkeys:
+        return None
+    if key is None or not vkeys:
+        raise click.ClickException(
+            "a witness needs both its key (--witness-key / AGENCY_WITNESS_KEY) and the"
+            " verifier key of the log it witnesses (--witness-log / AGENCY_WITNESS_LOG)"
+        )
+    production = os.environ.get("HUB_ENV") == "production"
+    try:
+        signing = load_witness_key(key, create=not production)
+        return Witness(name, signing, vkeys, WitnessStore(state))
+    except ValueError as exc:
+        raise click.ClickException(f"witness: {exc}") from None
+
+
+def _announce_witness(witness, url: str) -> None:  # type: ignore[no-untyped-def]
+    click.echo(f"witness {witness.name}: POST {url}/add-checkpoint")
+    click.echo(f"  its verifier key (for the hub's HUB_AUDIT_WITNESSES): {witness.vkey}")
+    click.echo(f"  witnessing: {', '.join(sorted(witness.logs))}; state in {witness.store.path}")
+
+
+# --- witnesses -------------------------------------------------------------------------------
+
+
+@main.group("witness")
+def witness_group() -> None:
+    """A witness of the hub's audit log run by any party (C2SP tlog-witness)."""
+
+
+@witness_group.command("serve")
+@click.option("--name", required=True, help="The witness's key name, e.g. witness.example.org/w1.")
+@click.option(
+    "--key",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Its Ed25519 signing key (PEM); created on first run outside production.",
+)
+@click.option(
+    "--log",
+    "logs",
+    multiple=True,
+    required=True,
+    help="The verifier key of a log to witness (`fyt audit public-key`), or a file; repeatable.",
+)
+@click.option(
+    "--state",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Its own store of the checkpoints it cosigned (SQLite, created if missing).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=7200, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--log-level",
+    default="warning",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+)
+def witness_serve(
+    name: str, key: Path, logs: tuple[str, ...], state: Path, host: str, port: int, log_level: str
+) -> None:
+    """Serve POST /add-checkpoint for the given logs."""
+    import uvicorn
+
+    from connectors.base.witness import witness_app
+
+    witness = _witness(key, list(logs), name, state)
+    assert witness is not None
+    _announce_witness(witness, f"http://{host}:{port}")
+    try:
+        uvicorn.run(
+            witness_app(witness), host=host, port=port, log_level=log_level, access_log=False
+        )
+    finally:
+        witness.store.close()
+
+
+@witness_group.command("public-key")
+@click.option("--name", required=True, help="The witness's key name.")
+@click.option("--key", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def witness_public_key(name: str, key: Path) -> None:
+    """Print the witness's verifier key (type 0x04), for the hub's HUB_AUDIT_WITNESSES."""
+    from connectors.base.witness import load_witness_key
+    from hub.audit.cosignature import CosignerKey
+
+    try:
+        signing = load_witness_key(key, create=False)
+        click.echo(CosignerKey.of(name, signing.public_key()).vkey)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 # --- configuration ----------------------------------------------------------------------------
@@ -606,25 +755,29 @@ def _audit_keys(settings: Settings):  # type: ignore[no-untyped-def]
 @audit.command("integrate")
 def audit_integrate() -> None:
     """Append recorded entries to the Merkle tree now and sign a checkpoint."""
-    from hub.audit.integrator import integrate
+    from hub.audit.integrator import IntegrationRefused, integrate
     from hub.db.engine import create_hub_engine
 
     settings = load_settings()
     keys = _audit_keys(settings)
     engine = create_hub_engine(settings.database_url)
-    size = asyncio.run(_revision(engine, lambda e: integrate(e, keys)))
+    try:
+        size = asyncio.run(_revision(engine, lambda e: integrate(e, keys)))
+    except IntegrationRefused as exc:
+        raise click.ClickException(f"integration refused, nothing was signed: {exc}") from None
     click.echo("another integrator is working; try again" if size is None else f"tree size {size}")
 
 
 @audit.command("checkpoint")
 def audit_checkpoint() -> None:
-    """Print the latest signed checkpoint (keep a copy outside the hub: `verify --trusted`)."""
-    from hub.audit.integrator import latest_checkpoint
+    """Print the latest signed checkpoint, with the witnesses' cosignatures it has so far (keep
+    a copy outside the hub: `verify --trusted`)."""
+    from hub.audit.queries import checkpoint_at
     from hub.db.engine import create_hub_engine
 
     async def latest(engine):  # type: ignore[no-untyped-def]
         async with engine.connect() as conn:
-            return await latest_checkpoint(conn)
+            return await checkpoint_at(conn, None)
 
     engine = create_hub_engine(load_settings().database_url)
     row = asyncio.run(_revision(engine, latest))
@@ -650,7 +803,14 @@ def audit_public_key() -> None:
     default=None,
     help="A checkpoint note kept outside the hub: the log must still extend it.",
 )
-def audit_verify(trusted: str | None) -> None:
+@click.option(
+    "--ask-witnesses/--no-ask-witnesses",
+    default=True,
+    show_default=True,
+    help="With HUB_AUDIT_WITNESSES: also ask each witness whether the latest checkpoint"
+    " extends the tree it holds (their stores are out of the hub's reach).",
+)
+def audit_verify(trusted: str | None, ask_witnesses: bool) -> None:
     """Recompute every leaf, the tree and every signed checkpoint; name the first bad entry."""
     from hub.audit.checkpoint import open_checkpoint, vkey
     from hub.audit.verify import verify_log
@@ -665,8 +825,9 @@ def audit_verify(trusted: str | None) -> None:
             trusted_cp = open_checkpoint(Path(trusted).read_text(encoding="utf-8"), verifier)
         except ValueError as exc:
             raise click.ClickException(f"the trusted checkpoint does not verify: {exc}") from None
+    policy = _witness_policy()
     engine = create_hub_engine(settings.database_url)
-    report = asyncio.run(_revision(engine, lambda e: verify_log(e, verifier, trusted_cp)))
+    report = asyncio.run(_revision(engine, lambda e: verify_log(e, verifier, trusted_cp, policy)))
     click.echo(
         f"{report.entries} entries, tree size {report.tree_size}, {report.checkpoints} checkpoints,"
         f" {report.redacted} redacted, {report.unintegrated} not yet integrated"
@@ -677,11 +838,110 @@ def audit_verify(trusted: str | None) -> None:
             else ""
         )
     )
+    if policy.witnesses:
+        line = f"witnesses: {len(policy.witnesses)} configured, {policy.quorum} required"
+        if policy.quorum:
+            line += (
+                f"; the newest witnessed checkpoint is {report.witnessed_size}"
+                if report.witnessed_size is not None
+                else "; no checkpoint has the quorum"
+            )
+        click.echo(line)
+        for size in sorted(report.cosigned)[-3:]:
+            click.echo(f"  checkpoint {size} cosigned by {_cosigners(report.cosigned[size])}")
+        if report.pending:
+            click.echo(f"  waiting: {report.pending}")
+        if ask_witnesses:
+            from hub.audit.witness import ask_witnesses as ask
+
+            engine = create_hub_engine(settings.database_url)
+            for o in asyncio.run(_revision(engine, lambda e: ask(e, policy))):
+                if o.status == "cosigned":
+                    click.echo(f"  asked {o.witness}: it holds {o.size}, consistent with the log")
+                elif o.status == "refused":
+                    report.problems.append(f"witness {o.witness} refuses the log: {o.detail}")
+                else:
+                    click.echo(f"WARNING: could not ask witness {o.witness}: {o.detail}", err=True)
     if not report.ok:
         for problem in report.problems:
             click.echo(f"FAIL: {problem}", err=True)
         raise SystemExit(1)
     click.echo("OK: the audit log is consistent")
+
+
+def _witness_policy():  # type: ignore[no-untyped-def]
+    from hub.audit.witness import WitnessConfigError, WitnessPolicy
+
+    try:
+        return WitnessPolicy.from_env()
+    except WitnessConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _cosigners(valid: dict[str, int]) -> str:
+    return ", ".join(
+        f"{name} at {datetime.fromtimestamp(t, UTC):%Y-%m-%d %H:%M:%S}Z"
+        for name, t in sorted(valid.items())
+    )
+
+
+@audit.command("witnesses")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def audit_witnesses(as_json: bool) -> None:
+    """List the configured witnesses: the size each last cosigned, when, and the last failure."""
+    from hub.audit.witness import witness_status
+    from hub.db.engine import create_hub_engine
+
+    policy = _witness_policy()
+    if not policy.witnesses:
+        raise click.ClickException("no witnesses configured: set HUB_AUDIT_WITNESSES (a TOML file)")
+    engine = create_hub_engine(load_settings().database_url)
+    rows = asyncio.run(_revision(engine, lambda e: witness_status(e, policy)))
+    if as_json:
+        for row in rows:
+            for key in ("cosignedAt", "checkedAt"):
+                row[key] = row[key].isoformat() if row[key] else None
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{len(rows)} witness(es), {policy.quorum} cosignature(s) required")
+    for row in rows:
+        size = (
+            "never cosigned" if row["cosignedSize"] is None else f"cosigned {row['cosignedSize']}"
+        )
+        when = f" at {row['cosignedAt']:%Y-%m-%d %H:%M:%S}Z" if row["cosignedAt"] else ""
+        click.echo(f"{row['name']}  {row['url']}  {size}{when} (log at {row['latestSize']})")
+        if row["lastError"]:
+            click.echo(f"  last round: {row['lastError']}")
+
+
+@audit.command("cosign")
+def audit_cosign() -> None:
+    """Send the latest checkpoint to every witness that has not cosigned it, now."""
+    from hub.audit.witness import WitnessSender
+    from hub.db.engine import create_hub_engine
+
+    policy = _witness_policy()
+    if not policy.witnesses:
+        raise click.ClickException("no witnesses configured: set HUB_AUDIT_WITNESSES (a TOML file)")
+    engine = create_hub_engine(load_settings().database_url)
+
+    async def one_round(e):  # type: ignore[no-untyped-def]
+        sender = WitnessSender(e, policy)
+        sender.start()
+        try:
+            return await sender.run_round()
+        finally:
+            await sender.stop()
+
+    outcomes = asyncio.run(_revision(engine, one_round))
+    for o in outcomes:
+        held = "" if o.size is None else f" (holds {o.size})"
+        click.echo(
+            f"{o.witness}: {o.status}{held}"
+            + (f": {o.detail}" if o.status not in ("cosigned", "current") else "")
+        )
+    if any(o.status in ("refused", "failed") for o in outcomes):
+        raise SystemExit(1)
 
 
 def _day(value: str, option: str) -> datetime:
@@ -716,7 +976,10 @@ def audit_export(since: str, until: str, fmt: str, output: str) -> None:
         raise click.BadParameter("--from must be before --to", param_hint="'--from'")
     engine = create_hub_engine(load_settings().database_url)
     try:
-        note, records = asyncio.run(_revision(engine, lambda e: export_entries(e, start, end)))
+        policy = _witness_policy()
+        note, records = asyncio.run(
+            _revision(engine, lambda e: export_entries(e, start, end, policy))
+        )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     write = write_jsonl if fmt == "jsonl" else write_csv
@@ -735,15 +998,53 @@ def audit_export(since: str, until: str, fmt: str, output: str) -> None:
     required=True,
     help="The log's verifier key (`fyt audit public-key`), or a file holding it.",
 )
-def audit_verify_export(file: str, public_key: str) -> None:
-    """Verify an export offline: signature, every leaf, every inclusion proof, every content hash."""
+@click.option(
+    "--witness",
+    "witness_keys",
+    multiple=True,
+    help="A witness's verifier key (type 0x04), or a file of them one a line; repeatable."
+    " Default: the witnesses of HUB_AUDIT_WITNESSES.",
+)
+@click.option(
+    "--quorum",
+    type=click.IntRange(0, 100),
+    default=None,
+    help="Cosignatures of those witnesses the checkpoint must carry"
+    " (default HUB_AUDIT_WITNESS_QUORUM, else 0).",
+)
+def audit_verify_export(
+    file: str, public_key: str, witness_keys: tuple[str, ...], quorum: int | None
+) -> None:
+    """Verify an export offline: signature, every leaf, every inclusion proof, every content
+    hash, the leaf range, and the witnesses' cosignatures when a quorum is asked for."""
+    from hub.audit.cosignature import CosignerKey
     from hub.audit.export import verify_export
+    from hub.audit.witness import WitnessConfig, WitnessConfigError, WitnessPolicy
 
     key = Path(public_key).read_text().strip() if Path(public_key).is_file() else public_key.strip()
-    report = verify_export(Path(file).read_text(encoding="utf-8"), [key])
+    try:
+        policy = _witness_policy()
+        if witness_keys:
+            texts = []
+            for given in witness_keys:
+                path = Path(given)
+                texts += path.read_text().split() if path.is_file() else [given.strip()]
+            configs = tuple(WitnessConfig(CosignerKey.parse(t)) for t in texts)
+            policy = WitnessPolicy(configs, policy.quorum if quorum is None else quorum)
+        elif quorum is not None:
+            policy = WitnessPolicy(policy.witnesses, quorum)
+    except (ValueError, WitnessConfigError) as exc:
+        raise click.ClickException(f"witnesses: {exc}") from None
+    report = verify_export(Path(file).read_text(encoding="utf-8"), [key], policy)
     click.echo(
         f"{report.entries} entries in a tree of {report.tree_size}, {report.redacted} redacted"
     )
+    if report.cosigned:
+        click.echo(f"checkpoint {report.tree_size} cosigned by {_cosigners(report.cosigned)}")
+    if report.first_leaf is not None and report.first_leaf >= 0:
+        click.echo(f"the export states leaves {report.first_leaf} to {report.last_leaf}")
+    for warning in report.warnings:
+        click.echo(f"WARNING: {warning}", err=True)
     if not report.ok:
         for problem in report.problems:
             click.echo(f"FAIL: {problem}", err=True)

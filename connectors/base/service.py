@@ -4,7 +4,10 @@
 
 - ``POST /graphql`` — the subgraph (``_service { sdl }``, ``_entities``), Apollo Federation v2;
 - ``POST /annotations`` — a court order's annotation to register (sent by the hub's worker);
-- ``GET /healthz`` — liveness, with the connector's name.
+- ``GET /healthz`` — liveness, with the connector's name;
+- ``POST /add-checkpoint`` — when the service is also a witness of the hub's audit log (C2SP
+  tlog-witness, :mod:`connectors.base.witness`): no bearer token and no fault injection, as the
+  protocol authenticates by the checkpoint's signature.
 
 Fault injection (tests and demonstrations) applies to ``/graphql`` and ``/annotations``: an
 added latency, a share of requests answered HTTP 503, or every request left hanging. A bearer
@@ -30,6 +33,7 @@ from strawberry.asgi import GraphQL
 
 from connectors.base.annotations import Annotation
 from connectors.base.subgraph import SubgraphLoaders
+from connectors.base.witness import Witness, witness_routes
 
 
 @dataclass
@@ -111,9 +115,14 @@ class _Subgraph(GraphQL):  # type: ignore[misc,type-arg]
 
 
 def agency_app(
-    connector: Any, source: Any, *, faults: Faults | None = None, token: str | None = None
+    connector: Any,
+    source: Any,
+    *,
+    faults: Faults | None = None,
+    token: str | None = None,
+    witness: Witness | None = None,
 ) -> Starlette:
-    """The agency service of ``connector`` over ``source``."""
+    """The agency service of ``connector`` over ``source`` (and a witness, when given)."""
     schema = connector.subgraph(source)
     many = frozenset(lk.method for lk in schema.fyt_lookups if lk.many)
     graphql = _Subgraph(schema, source, many)
@@ -158,8 +167,10 @@ def agency_app(
             Route("/graphql", graphql_route, methods=["POST"]),
             Route("/annotations", annotations, methods=["POST"]),
             Route("/healthz", healthz),
+            *(witness_routes(witness) if witness is not None else []),
         ]
     )
     app.state.faults = app_faults
     app.state.source = source
+    app.state.witness = witness
     return app

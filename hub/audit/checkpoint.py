@@ -31,6 +31,7 @@ __all__ = [
     "ALG_ED25519",
     "MAX_SIGNATURES",
     "Checkpoint",
+    "add_signatures",
     "key_hash",
     "open_checkpoint",
     "open_note",
@@ -96,21 +97,23 @@ def _raw_public_key(public_key: Ed25519PublicKey) -> bytes:
     return public_key.public_bytes_raw()
 
 
-def key_hash(name: str, public_key: Ed25519PublicKey) -> bytes:
-    """The 4-byte key ID: ``SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key)[:4]``."""
+def key_hash(name: str, public_key: Ed25519PublicKey, alg: int = ALG_ED25519) -> bytes:
+    """The 4-byte key ID: ``SHA-256(name ‖ 0x0A ‖ alg ‖ public key)[:4]`` (``alg`` 0x01 for a
+    note signature, 0x04 for a tlog-cosignature/v1 cosignature)."""
     _check_name(name)
     raw = _raw_public_key(public_key)
-    return hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([ALG_ED25519]) + raw).digest()[:4]
+    return hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([alg]) + raw).digest()[:4]
 
 
-def vkey(name: str, public_key: Ed25519PublicKey) -> str:
-    """The verifier key string ``<name>+<hex key ID>+<base64(0x01 ‖ public key)>``."""
+def vkey(name: str, public_key: Ed25519PublicKey, alg: int = ALG_ED25519) -> str:
+    """The verifier key string ``<name>+<hex key ID>+<base64(alg ‖ public key)>``."""
     raw = _raw_public_key(public_key)
-    return f"{name}+{key_hash(name, public_key).hex()}+{_b64encode(bytes([ALG_ED25519]) + raw)}"
+    return f"{name}+{key_hash(name, public_key, alg).hex()}+{_b64encode(bytes([alg]) + raw)}"
 
 
-def parse_vkey(s: str) -> tuple[str, bytes, Ed25519PublicKey]:
-    """``(name, key ID, public key)`` of a verifier key string; ``ValueError`` when malformed."""
+def parse_vkey(s: str, alg: int = ALG_ED25519) -> tuple[str, bytes, Ed25519PublicKey]:
+    """``(name, key ID, public key)`` of a verifier key string of signature type ``alg``;
+    ``ValueError`` when malformed or of another type."""
     name, sep1, rest = s.partition("+")
     key_id_hex, sep2, key_b64 = rest.partition("+")
     if not (sep1 and sep2):
@@ -119,10 +122,12 @@ def parse_vkey(s: str) -> tuple[str, bytes, Ed25519PublicKey]:
     if not _KEY_HASH_RE.fullmatch(key_id_hex):
         raise ValueError(f"verifier key ID {key_id_hex!r} is not 8 hexadecimal digits")
     key = _b64decode(key_b64, "verifier public key")
-    if len(key) != 1 + 32 or key[0] != ALG_ED25519:
-        raise ValueError("verifier public key is not 0x01 followed by a 32-byte Ed25519 key")
+    if len(key) != 1 + 32 or key[0] != alg:
+        raise ValueError(
+            f"verifier public key is not 0x{alg:02x} followed by a 32-byte Ed25519 key"
+        )
     public_key = Ed25519PublicKey.from_public_bytes(key[1:])
-    expected = key_hash(name, public_key)
+    expected = key_hash(name, public_key, alg)
     if bytes.fromhex(key_id_hex) != expected:
         raise ValueError(
             f"verifier key ID {key_id_hex} does not match the key (expected {expected.hex()})"
@@ -259,6 +264,17 @@ def open_note(note: str, verifier_keys: list[str]) -> str:
     if not verified:
         raise ValueError("signed note has no signature from a known key")
     return body
+
+
+def add_signatures(note: str, lines: str) -> str:
+    """``note`` with further signature lines (each ``"— <name> <base64>\\n"``) appended."""
+    if not lines:
+        return note
+    if not note.endswith("\n") or not lines.endswith("\n"):
+        raise ValueError("a note and its signature lines end with a newline")
+    combined = note + lines
+    split_note(combined)  # the result must still be a well-formed note
+    return combined
 
 
 def open_checkpoint(note: str, verifier_keys: list[str]) -> Checkpoint:

@@ -3,28 +3,37 @@
 One integrator works at a time: on PostgreSQL a transaction-scoped advisory lock decides, and
 on any database the unique leaf index makes a second writer's batch fail and roll back whole.
 Requests never wait on it: they only insert entries; leaves and checkpoints follow within
-about a second. A checkpoint is only ever signed for a tree that extends the previous one (the
-tree is grown from the previous checkpoint's stored state), so no two checkpoints disagree.
+about a second. A checkpoint is only ever signed for a tree that extends the previous one: the
+tree is grown from the previous checkpoint's stored state, and that state (which is not signed)
+is first held against the previous checkpoint's signed note, with the stored leaves of its
+batch. When they disagree the integrator signs nothing, raises :class:`IntegrationRefused`
+and, in a serving hub, keeps refusing and says so (an ERROR in the log, the
+``hub_audit_integration_refused`` gauge, and ``fyt audit verify`` names the checkpoint).
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import binascii
 import json
 import logging
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from prometheus_client import CollectorRegistry, Gauge
 from sqlalchemy import exists, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from hub.audit.checkpoint import Checkpoint, sign_note
+from hub.audit.checkpoint import Checkpoint, open_checkpoint, sign_note, vkey
 from hub.audit.entries import leaf_data
 from hub.audit.keys import AuditKeys
 from hub.audit.merkle import TreeBuilder, leaf_hash
 from hub.audit.models import audit_checkpoints, audit_entries, audit_leaves
+from hub.audit.snapshot import snapshot
 from hub.db.engine import lock_for_write
 from hub.periodic import Periodic
 
@@ -47,6 +56,88 @@ def load_state(raw: str) -> TreeBuilder:
     return TreeBuilder.from_state(
         data["size"], [(h, base64.b64decode(d)) for h, d in data["stack"]]
     )
+
+
+class IntegrationRefused(RuntimeError):
+    """The stored tree state or leaves contradict the last signed checkpoint: nothing is signed."""
+
+
+def state_problem(row: Any, signed: Checkpoint) -> str | None:
+    """Why checkpoint ``row``'s stored tree state cannot be grown from, or None when it is the
+    tree of the ``signed`` note (same size, same root)."""
+    try:
+        builder = load_state(row.state)
+    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+        return f"checkpoint {row.tree_size}: its stored tree state is unreadable ({exc})"
+    if builder.size != signed.size or builder.root() != signed.root:
+        return (
+            f"checkpoint {row.tree_size}: its stored tree state (size {builder.size}, root"
+            f" {base64.b64encode(builder.root()).decode()}) does not match its signed note"
+            f" (size {signed.size}, root {base64.b64encode(signed.root).decode()})"
+        )
+    return None
+
+
+def _signed(row: Any, keys: AuditKeys) -> Checkpoint:
+    """The checkpoint ``row``'s note signs, once it verifies and matches the row's columns."""
+    try:
+        signed = open_checkpoint(row.note, [vkey(keys.origin, keys.public_key)])
+    except ValueError as exc:
+        raise IntegrationRefused(
+            f"checkpoint {row.tree_size}: its note does not verify with the log's key ({exc})"
+        ) from None
+    if (signed.origin, signed.size, signed.root) != (keys.origin, row.tree_size, bytes(row.root)):
+        raise IntegrationRefused(
+            f"checkpoint {row.tree_size}: the stored size or root differs from its signed note"
+        )
+    return signed
+
+
+async def _check_base(conn: AsyncConnection, last: Any, keys: AuditKeys) -> TreeBuilder:
+    """The tree to grow: the latest checkpoint's stored state, once it matches the signed note
+    and the stored leaves of the latest batch lead from the previous checkpoint to it."""
+    problem = state_problem(last, _signed(last, keys))
+    if problem is not None:
+        raise IntegrationRefused(problem)
+    builder = load_state(last.state)
+    size = builder.size
+    top = (await conn.execute(select(func.max(audit_leaves.c.leaf_index)))).scalar()
+    if (top if top is not None else -1) != size - 1:
+        raise IntegrationRefused(
+            f"checkpoint {size}: the stored leaves end at index {top}, not {size - 1}"
+        )
+    previous = (
+        await conn.execute(
+            select(audit_checkpoints.c.tree_size, audit_checkpoints.c.state)
+            .where(audit_checkpoints.c.tree_size < size)
+            .order_by(audit_checkpoints.c.tree_size.desc())
+            .limit(1)
+        )
+    ).first()
+    try:
+        batch = load_state(previous.state) if previous else TreeBuilder()
+    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+        raise IntegrationRefused(
+            f"checkpoint {previous.tree_size}: its stored tree state is unreadable ({exc})"
+        ) from None
+    rows = (
+        await conn.execute(
+            select(audit_leaves.c.leaf_index, audit_leaves.c.leaf_hash)
+            .where(audit_leaves.c.leaf_index >= batch.size, audit_leaves.c.leaf_index < size)
+            .order_by(audit_leaves.c.leaf_index)
+        )
+    ).all()
+    if [r.leaf_index for r in rows] != list(range(batch.size, size)):
+        raise IntegrationRefused(
+            f"checkpoint {size}: leaves between {batch.size} and {size} are missing"
+        )
+    batch.extend(bytes(r.leaf_hash) for r in rows)
+    if batch.root() != builder.root():
+        raise IntegrationRefused(
+            f"checkpoint {size}: the stored leaves {batch.size - len(rows)}..{size - 1} do not"
+            " hash to its signed root"
+        )
+    return builder
 
 
 def _grow(
@@ -84,15 +175,15 @@ async def _lock(conn: AsyncConnection) -> bool:
 
 async def integrate(engine: AsyncEngine, keys: AuditKeys, *, batch: int = BATCH) -> int | None:
     """Integrate pending entries; returns the new tree size, or None if another integrator
-    holds the lock or won the race.
+    holds the lock or won the race. Raises :class:`IntegrationRefused` when the stored state
+    contradicts the last signed checkpoint (see the module's docstring).
 
     The pending entries are read and hashed outside any write transaction: on SQLite the
     write lock is taken only to append the leaves, so request writers never wait for the
     hashing. The append checks that the tree is still the one the batch was built on.
     """
-    async with engine.connect() as conn:
+    async with snapshot(engine) as conn:  # the checkpoint and the leaves of one moment
         last = await latest_checkpoint(conn)
-        builder = load_state(last.state) if last else TreeBuilder()
         newest = (await conn.execute(select(func.max(audit_leaves.c.entry_id)))).scalar() or 0
         pending_stmt = (
             select(audit_entries)
@@ -104,8 +195,17 @@ async def integrate(engine: AsyncEngine, keys: AuditKeys, *, batch: int = BATCH)
             .limit(batch)
         )
         pending = [dict(r._mapping) for r in await conn.execute(pending_stmt)]
-    if not pending:
-        return builder.size
+        if not pending:
+            return last.tree_size if last else 0
+        # Only a tick that will sign checks what it builds on (idle ticks stay cheap): the
+        # latest signed note, the state grown from, and the leaves of the latest batch.
+        builder = await _check_base(conn, last, keys) if last else TreeBuilder()
+        if last is None:
+            top = (await conn.execute(select(func.max(audit_leaves.c.leaf_index)))).scalar()
+            if top is not None:
+                raise IntegrationRefused(
+                    f"there is no signed checkpoint, yet {top + 1} or more leaves are stored"
+                )
     base = builder.size
     # Hashing a batch is CPU work: a worker thread keeps the event loop free for requests.
     leaves, row = await asyncio.to_thread(_grow, builder, pending, keys)
@@ -125,14 +225,62 @@ async def integrate(engine: AsyncEngine, keys: AuditKeys, *, batch: int = BATCH)
 
 
 class Integrator(Periodic):
-    """Runs :func:`integrate` every ``interval`` seconds in the background of a hub process."""
+    """Runs :func:`integrate` every ``interval`` seconds in the background of a hub process.
+
+    ``alarm`` holds the reason while integration is refused (logged at ERROR when it is
+    raised, then once a minute; the gauge ``hub_audit_integration_refused`` is 1 meanwhile).
+    ``on_checkpoint`` is called with the tree size whenever it changes (and on the first tick).
+    """
 
     name = "audit integration"
+    ALARM_REPEAT = 60.0
 
-    def __init__(self, engine: AsyncEngine, keys: AuditKeys, interval: float = 0.2) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        keys: AuditKeys,
+        interval: float = 0.2,
+        *,
+        registry: CollectorRegistry | None = None,
+        on_checkpoint: Callable[[int], None] | None = None,
+    ) -> None:
         super().__init__(interval)
         self.engine = engine
         self.keys = keys
+        self.on_checkpoint = on_checkpoint
+        self.alarm: str | None = None
+        self._alarm_logged = 0.0
+        self._size: int | None = None
+        self._gauge = Gauge(
+            "hub_audit_integration_refused",
+            "1 while the integrator refuses to sign: the stored tree state contradicts the"
+            " last signed checkpoint",
+            registry=registry,
+        )
 
     async def tick(self) -> None:
-        await integrate(self.engine, self.keys)
+        try:
+            size = await integrate(self.engine, self.keys)
+        except IntegrationRefused as exc:
+            self._raise_alarm(str(exc))
+            return
+        if self.alarm is not None:
+            log.warning("audit integration resumed; the refusal was: %s", self.alarm)
+            self.alarm = None
+            self._gauge.set(0)
+        if size is not None and size != self._size:
+            self._size = size
+            if self.on_checkpoint is not None:
+                self.on_checkpoint(size)
+
+    def _raise_alarm(self, reason: str) -> None:
+        now = time.monotonic()
+        if reason != self.alarm or now - self._alarm_logged >= self.ALARM_REPEAT:
+            log.error(
+                "AUDIT ALARM: integration refused, no checkpoint will be signed until this is"
+                " resolved: %s",
+                reason,
+            )
+            self._alarm_logged = now
+        self.alarm = reason
+        self._gauge.set(1)

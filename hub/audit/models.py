@@ -1,11 +1,12 @@
 """Audit tables: entries (append-only; redaction may only erase contents), the subjects of a
-batch entry, leaves, checkpoints."""
+batch entry, leaves, checkpoints, witnesses' cosignatures and what the hub knows of each witness."""
 
 from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -87,4 +88,37 @@ audit_checkpoints = Table(
         "state", Text, nullable=False
     ),  # JSON: the perfect subtrees, to append without rehashing
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# A witness's cosignature (C2SP tlog-cosignature/v1) on a checkpoint, as the witness returned
+# it: the note signature line, appended to the checkpoint's note when it is served or exported.
+audit_cosignatures = Table(
+    "audit_cosignatures",
+    metadata,
+    Column("tree_size", BigInteger, nullable=False),
+    Column("witness", String(200), nullable=False),  # the witness's key name
+    Column("line", Text, nullable=False),  # "— <name> <base64(key ID ‖ timestamp ‖ sig)>"
+    Column("cosigned_at", DateTime(timezone=True), nullable=False),  # the signed timestamp
+    PrimaryKeyConstraint("tree_size", "witness", name="pk_audit_cosignatures"),
+    ForeignKeyConstraint(
+        ["tree_size"],
+        ["audit_checkpoints.tree_size"],
+        name="fk_audit_cosignatures_tree_size_audit_checkpoints",
+    ),
+)
+
+# What the hub knows of each witness it sends checkpoints to: the size it last cosigned (the old
+# size of the next request), when, and the last round's failure. Mutable: the hub's own memory,
+# not evidence (the witness keeps its own record).
+audit_witnesses = Table(
+    "audit_witnesses",
+    metadata,
+    Column("name", String(200), primary_key=True),  # the witness's key name
+    Column("vkey", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("cosigned_size", BigInteger),  # NULL: unknown (the next request says old 0)
+    Column("cosigned_root", LargeBinary(32)),
+    Column("cosigned_at", DateTime(timezone=True)),
+    Column("checked_at", DateTime(timezone=True)),  # the last round, successful or not
+    Column("last_error", Text),  # NULL when the last round succeeded
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hub.audit.integrator import latest_checkpoint
 from hub.audit.merkle import consistency_proof, inclusion_proof
 from hub.audit.models import audit_checkpoints, audit_entries, audit_leaves, audit_subjects
+from hub.audit.witness import cosigned_note
 
 
 @dataclass(frozen=True)
@@ -125,10 +127,16 @@ async def leaf_hashes(conn: AsyncConnection, size: int) -> list[bytes]:
 
 
 async def checkpoint_at(conn: AsyncConnection, size: int | None) -> Any:
+    """The checkpoint of ``size`` (the latest for None), its note carrying the witnesses'
+    cosignatures stored so far; None when there is none."""
     if size is None:
-        return await latest_checkpoint(conn)
-    stmt = select(audit_checkpoints).where(audit_checkpoints.c.tree_size == size)
-    return (await conn.execute(stmt)).first()
+        row = await latest_checkpoint(conn)
+    else:
+        stmt = select(audit_checkpoints).where(audit_checkpoints.c.tree_size == size)
+        row = (await conn.execute(stmt)).first()
+    if row is None:
+        return None
+    return SimpleNamespace(**{**row._mapping, "note": await cosigned_note(conn, row)})
 
 
 async def leaf_of_entry(conn: AsyncConnection, entry_id: int) -> Any:

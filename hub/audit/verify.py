@@ -1,24 +1,47 @@
-"""Verifying the whole audit log from the database: entries, leaves, tree, signed checkpoints.
+"""Verifying the whole audit log from the database: entries, leaves, tree, checkpoints, cosignatures.
+
+The log is read in one consistent snapshot (:func:`hub.audit.snapshot.snapshot`), the latest
+checkpoint first and the leaves up to its size, so a verification running while the integrator
+appends sees one tree: entries integrated after that checkpoint are counted as not yet
+integrated, never as a problem.
 
 The report names the first bad entry (or the range a failing checkpoint covers), reports
 redacted entries as redacted (not tampered), and checks a trusted checkpoint kept outside the
 hub: the log must still contain it and extend it. An entry's subject rows (a batch sanction
 check) are checked against its ``subjects_hash`` and, unless redacted, against their own
-contents hashes.
+contents hashes. Each checkpoint's stored tree state (what the integrator grows the next one
+from) must be the tree its note signs.
+
+With a witness policy (``HUB_AUDIT_WITNESSES``, ``HUB_AUDIT_WITNESS_QUORUM``) every stored
+cosignature from a configured witness must verify, the latest checkpoint must carry the quorum
+(a checkpoint younger than the grace period may still wait for it, the newest witnessed one
+standing in), and the size and root each witness was last seen to cosign must still be the log's.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub.audit.checkpoint import Checkpoint, open_checkpoint
+from hub.audit.checkpoint import Checkpoint, open_checkpoint, split_note
+from hub.audit.cosignature import check_lines, parse_lines
 from hub.audit.entries import content_hash, leaf_data, subjects_hash
+from hub.audit.integrator import latest_checkpoint, state_problem
 from hub.audit.merkle import TreeBuilder, leaf_hash
-from hub.audit.models import audit_checkpoints, audit_entries, audit_leaves, audit_subjects
+from hub.audit.models import (
+    audit_checkpoints,
+    audit_cosignatures,
+    audit_entries,
+    audit_leaves,
+    audit_subjects,
+    audit_witnesses,
+)
+from hub.audit.snapshot import snapshot
+from hub.audit.witness import WitnessPolicy
 
 
 @dataclass
@@ -32,6 +55,10 @@ class Report:
     unintegrated: int = 0
     problems: list[str] = field(default_factory=list)
     root: bytes = b""
+    quorum: int = 0
+    cosigned: dict[int, dict[str, int]] = field(default_factory=dict)  # size -> witness -> time
+    witnessed_size: int | None = None  # the newest checkpoint with the quorum of cosignatures
+    pending: str | None = None  # the latest checkpoint still waiting for cosignatures
 
     @property
     def ok(self) -> bool:
@@ -42,25 +69,85 @@ class Report:
 
 
 async def verify_log(
-    engine: AsyncEngine, verifier_keys: list[str], trusted: Checkpoint | None = None
+    engine: AsyncEngine,
+    verifier_keys: list[str],
+    trusted: Checkpoint | None = None,
+    witnesses: WitnessPolicy | None = None,
+    *,
+    now: datetime | None = None,
 ) -> Report:
     report = Report()
-    async with engine.connect() as conn:
-        entries = {r.id: dict(r._mapping) for r in await conn.execute(select(audit_entries))}
-        leaves = [
-            r for r in await conn.execute(select(audit_leaves).order_by(audit_leaves.c.leaf_index))
-        ]
+    policy = witnesses or WitnessPolicy()
+    report.quorum = policy.quorum
+    async with snapshot(engine) as conn:
+        latest = await latest_checkpoint(conn)
+        size = latest.tree_size if latest is not None else 0
         checkpoints = list(
-            await conn.execute(select(audit_checkpoints).order_by(audit_checkpoints.c.tree_size))
+            await conn.execute(
+                select(audit_checkpoints)
+                .where(audit_checkpoints.c.tree_size <= size)
+                .order_by(audit_checkpoints.c.tree_size)
+            )
         )
+        leaves = list(
+            await conn.execute(
+                select(audit_leaves)
+                .where(audit_leaves.c.leaf_index < size)
+                .order_by(audit_leaves.c.leaf_index)
+            )
+        )
+        beyond = (
+            await conn.execute(
+                select(func.count())
+                .select_from(audit_leaves)
+                .where(audit_leaves.c.leaf_index >= size)
+            )
+        ).scalar()
+        entries = {r.id: dict(r._mapping) for r in await conn.execute(select(audit_entries))}
         subjects: dict[int, list[dict[str, Any]]] = {}
         for r in await conn.execute(
             select(audit_subjects).order_by(audit_subjects.c.entry_id, audit_subjects.c.position)
         ):
             subjects.setdefault(r.entry_id, []).append(dict(r._mapping))
+        cosignatures: dict[int, list[Any]] = {}
+        records: list[Any] = []
+        if policy.witnesses:
+            for r in await conn.execute(
+                select(audit_cosignatures).where(audit_cosignatures.c.tree_size <= size)
+            ):
+                cosignatures.setdefault(r.tree_size, []).append(r)
+            records = list(await conn.execute(select(audit_witnesses)))
     report.entries = len(entries)
     report.subjects = sum(len(rows) for rows in subjects.values())
     by_size = {c.tree_size: c for c in checkpoints}
+    # Sizes whose root someone outside the log vouched for: the trusted checkpoint, and what
+    # each configured witness was last seen to cosign (the hub's own record of it).
+    # Each: (root, message when the log's root at that size differs, message when it is shorter).
+    vouched: dict[int, list[tuple[bytes, str, str]]] = {}
+    if trusted is not None:
+        vouched.setdefault(trusted.size, []).append(
+            (
+                trusted.root,
+                f"the log does not extend the trusted checkpoint of size {trusted.size}"
+                f" (a leaf at index < {trusted.size} differs)",
+                "fewer than the trusted checkpoint's {size}: it was truncated",
+            )
+        )
+    configured = {w.name: w for w in policy.witnesses}
+    for record in records:
+        witness = configured.get(record.name)
+        if witness is None or record.vkey != witness.key.vkey or record.cosigned_size is None:
+            continue
+        if record.cosigned_root is not None:
+            held = record.cosigned_size
+            vouched.setdefault(held, []).append(
+                (
+                    bytes(record.cosigned_root),
+                    f"witness {record.name} cosigned size {held} with another root: the log was"
+                    f" rewritten below size {held}",
+                    f"fewer than the {{size}} witness {record.name} cosigned: it was truncated",
+                )
+            )
     builder = TreeBuilder()
     seen: set[int] = set()
     for position, leaf in enumerate(leaves):
@@ -96,11 +183,9 @@ async def verify_log(
         checkpoint = by_size.get(builder.size)
         if checkpoint is not None:
             _check_checkpoint(report, checkpoint, builder, verifier_keys)
-        if trusted is not None and builder.size == trusted.size and builder.root() != trusted.root:
-            report.problems.append(
-                f"the log does not extend the trusted checkpoint of size {trusted.size}"
-                f" (a leaf at index < {trusted.size} differs)"
-            )
+        for root, differs, _ in vouched.get(builder.size, []):
+            if builder.root() != root:
+                report.problems.append(differs)
     report.tree_size = builder.size
     report.root = builder.root()
     report.checkpoints = len(checkpoints)
@@ -110,12 +195,79 @@ async def verify_log(
             f"the latest signed checkpoint covers {checkpoints[-1].tree_size} leaves but only"
             f" {builder.size} are stored: the log was truncated"
         )
-    if trusted is not None and trusted.size > builder.size:
+    if beyond:
         report.problems.append(
-            f"the log holds {builder.size} leaves, fewer than the trusted checkpoint's"
-            f" {trusted.size}: it was truncated"
+            f"{beyond} stored leaves (from index {size}) are covered by no signed checkpoint"
         )
+    for held in sorted(vouched):
+        if held > builder.size:
+            for _, _, shorter in vouched[held]:
+                report.problems.append(
+                    f"the log holds {builder.size} leaves, " + shorter.format(size=held)
+                )
+    if policy.witnesses:
+        _check_cosignatures(report, checkpoints, cosignatures, policy, latest, now)
     return report
+
+
+def _check_cosignatures(
+    report: Report,
+    checkpoints: list[Any],
+    cosignatures: dict[int, list[Any]],
+    policy: WitnessPolicy,
+    latest: Any,
+    now: datetime | None,
+) -> None:
+    """Every stored cosignature of a configured witness must verify; the latest checkpoint
+    needs the quorum, or to be younger than the grace period with an older one that has it."""
+    keys = policy.keys
+    for row in checkpoints:
+        rows = cosignatures.get(row.tree_size, [])
+        if not rows:
+            continue
+        try:
+            body, _ = split_note(row.note)
+            lines = [line for r in rows for line in parse_lines(r.line)]
+        except ValueError as exc:
+            report.problems.append(
+                f"checkpoint {row.tree_size}: a cosignature is malformed ({exc})"
+            )
+            continue
+        found = check_lines(body, lines, keys, now=(now or datetime.now(UTC)).timestamp())
+        for problem in found.problems:
+            report.problems.append(f"checkpoint {row.tree_size}: {problem}")
+        if found.valid:
+            report.cosigned[row.tree_size] = found.valid
+    quorum = policy.quorum
+    if quorum == 0 or latest is None:
+        return
+    witnessed = [s for s, valid in report.cosigned.items() if len(valid) >= quorum]
+    report.witnessed_size = max(witnessed) if witnessed else None
+    if report.witnessed_size == latest.tree_size:
+        return
+    have = report.cosigned.get(latest.tree_size, {})
+    missing = ", ".join(w.name for w in policy.witnesses if w.name not in have)
+    created = latest.created_at
+    created = created.astimezone(UTC) if created.tzinfo else created.replace(tzinfo=UTC)
+    age = ((now or datetime.now(UTC)) - created).total_seconds()
+    what = (
+        f"checkpoint {latest.tree_size} (the latest) has {len(have)} of the {quorum}"
+        f" cosignature(s) required: none from {missing}"
+    )
+    if report.witnessed_size is None:
+        report.problems.append(
+            f"{what}; no checkpoint has them, so nothing in the log is witnessed"
+        )
+    elif age > policy.grace:
+        report.problems.append(
+            f"{what}, {age:.0f} s after it was signed (the newest witnessed checkpoint is"
+            f" {report.witnessed_size})"
+        )
+    else:
+        report.pending = (
+            f"{what} yet ({age:.0f} s after it was signed); the newest witnessed checkpoint is"
+            f" {report.witnessed_size}"
+        )
 
 
 def _check_subjects(
@@ -161,8 +313,12 @@ def _check_checkpoint(report: Report, row: Any, builder: TreeBuilder, keys: list
         report.problems.append(
             f"checkpoint {size}: stored root or size differs from the signed note"
         )
-    elif builder.root() != signed.root:
+        return
+    if builder.root() != signed.root:
         report.problems.append(
             f"checkpoint {size}: the leaves no longer hash to its signed root"
             " (a leaf below this size was changed)"
         )
+    problem = state_problem(row, signed)
+    if problem is not None:
+        report.problems.append(f"{problem}: the integrator refuses to grow the tree from it")

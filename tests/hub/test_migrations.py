@@ -24,7 +24,7 @@ from hub.db.engine import alembic_config, create_hub_engine, current_revision, u
 from hub.db.metadata import metadata
 from tests.conftest import PG_ENV, _create_pg_database, _drop_pg_database
 
-HEAD = "0005"  # the latest migration
+HEAD = "0006"  # the latest migration
 HUB_TABLES = {
     "courts",
     "cases",
@@ -36,6 +36,8 @@ HUB_TABLES = {
     "audit_leaves",
     "audit_checkpoints",
     "audit_subjects",
+    "audit_cosignatures",
+    "audit_witnesses",
     "freeze_orders",
     "freeze_order_events",
     "outbox",
@@ -114,7 +116,14 @@ async def sqlite_engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
 def test_the_migration_chain_has_one_head() -> None:
     script = ScriptDirectory.from_config(alembic_config())
     assert script.get_heads() == [HEAD]
-    assert [s.revision for s in script.walk_revisions()] == [HEAD, "0004", "0003", "0002", "0001"]
+    assert [s.revision for s in script.walk_revisions()] == [
+        HEAD,
+        "0005",
+        "0004",
+        "0003",
+        "0002",
+        "0001",
+    ]
 
 
 def test_metadata_holds_exactly_the_migrated_tables() -> None:
