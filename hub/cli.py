@@ -104,6 +104,10 @@ def serve(demo: bool, host: str, port: int, persons: int | None, log_level: str)
             port=port,
             log_level=log_level,
             access_log=False,
+            # the hub reads X-Forwarded-For itself, from HUB_TRUSTED_PROXIES only
+            proxy_headers=False,
+            server_header=False,
+            ws_max_size=settings.max_body_bytes,
         )
     finally:
         if pid_file.exists() and pid_file.read_text().strip() == str(os.getpid()):

@@ -73,6 +73,7 @@ class Runtime:
     sanction_matters: dict[str, Matter] = field(default_factory=dict)
     proxies: Proxies = field(default_factory=Proxies)
     probes: ProbeGuard | None = None
+    witnesses: Any = None  # the audit log's witness policy (HUB_AUDIT_WITNESSES), when serving
 
     @classmethod
     def open(

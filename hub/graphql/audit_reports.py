@@ -75,7 +75,9 @@ async def resolve_integrity(info: Info) -> AuditIntegrityReport:
     c = ctx(info)
     keys = c.runtime.audit.keys
     _record(info, "auditIntegrity", {})
-    report = await verify_log(c.runtime.engine, [vkey(keys.origin, keys.public_key)])
+    report = await verify_log(
+        c.runtime.engine, [vkey(keys.origin, keys.public_key)], witnesses=c.runtime.witnesses
+    )
     return AuditIntegrityReport(
         ok=report.ok,
         checked_at=datetime.now(UTC),
