@@ -117,6 +117,7 @@ def create_app(
             if runtime.audit
             else None
         )
+        runtime.integrator = integrator
         if integrator is not None:
             integrator.start()
         if sender is not None:
@@ -279,14 +280,19 @@ async def readiness(runtime: Runtime, probe_seconds: float = 1.0) -> dict[str, A
     names = [n for n in runtime.sources if n != "court"]
     results = await asyncio.gather(database(), *(probe(n, runtime.sources[n]) for n in names))
     db_ok, connectors = results[0], dict(results[1:])
+    alarm = getattr(getattr(runtime, "integrator", None), "alarm", None)
     if not db_ok:
         status = "unavailable"
-    elif all(c["ok"] and c.get("breaker") == "CLOSED" for c in connectors.values()):
+    elif alarm is None and all(
+        c["ok"] and c.get("breaker") == "CLOSED" for c in connectors.values()
+    ):
         status = "ready"
     else:
         status = "degraded"
     return {
         "status": status,
+        # the integrator refuses to grow the tree from a state the last checkpoint contradicts
+        "auditIntegration": "ok" if alarm is None else f"refused: {alarm}",
         "database": "ok" if db_ok else "unreachable",
         "connectors": connectors,
     }

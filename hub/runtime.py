@@ -74,6 +74,7 @@ class Runtime:
     proxies: Proxies = field(default_factory=Proxies)
     probes: ProbeGuard | None = None
     witnesses: Any = None  # the audit log's witness policy (HUB_AUDIT_WITNESSES), when serving
+    integrator: Any = None  # the serving process's integrator (its alarm shows in /readyz)
 
     @classmethod
     def open(

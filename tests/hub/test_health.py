@@ -125,3 +125,20 @@ def test_metrics_of_two_apps_do_not_collide(settings: Any) -> None:
     first = create_app(replace(settings))
     second = create_app(replace(settings))
     assert first is not second
+
+
+async def test_readyz_is_degraded_while_audit_integration_is_refused(app: Any) -> None:
+    # given a hub whose integrator refuses to grow the tree (its state contradicts the note)
+    runtime = app.state.runtime
+    fake = SimpleNamespace(
+        engine=runtime.engine,
+        sources=runtime.sources,
+        guards=runtime.guards,
+        settings=runtime.settings,
+        integrator=SimpleNamespace(alarm="the stored tree state does not match checkpoint 12"),
+    )
+    # when readiness is asked
+    report = await readiness(fake)  # type: ignore[arg-type]
+    # then the hub is degraded and says why
+    assert report["status"] == "degraded"
+    assert report["auditIntegration"].startswith("refused: the stored tree state")
