@@ -5,27 +5,39 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
 
-from hub.config import ConfigError, Settings
+from hub.config import ConfigError, Settings, parse_duration
 
-_TTL = re.compile(r"^(\d+)([smhd]?)$")
-_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+DEFAULT_TTL = timedelta(hours=8)  # tokens minted here, unless HUB_MAX_TOKEN_LIFETIME is shorter
 
 
 def parse_ttl(value: str) -> timedelta:
-    m = _TTL.match(value.strip())
-    if not m or int(m[1]) == 0:
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--ttl'") from None
+
+
+def token_ttl(settings: Settings, value: str | None) -> timedelta:
+    """``--ttl`` (default 8 hours, or the maximum if shorter), refused above the maximum."""
+    from hub.auth.tokens import describe_duration
+
+    if value is None:
+        return min(DEFAULT_TTL, settings.max_token_lifetime)
+    ttl = parse_ttl(value)
+    if ttl > settings.max_token_lifetime:
         raise click.BadParameter(
-            f"{value!r} is not a positive duration such as 3600, 30m, 8h or 7d",
+            f"{value!r} is longer than the hub's maximum token lifetime of"
+            f" {describe_duration(settings.max_token_lifetime)} (HUB_MAX_TOKEN_LIFETIME):"
+            " the hub would refuse such a token",
             param_hint="'--ttl'",
         )
-    return timedelta(seconds=int(m[1]) * _UNITS[m[2]])
+    return ttl
 
 
 def load_settings() -> Settings:
@@ -325,18 +337,23 @@ def demo_seed(persons: int, seed_: int) -> None:
 
 @demo.command("info")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option("--ttl", default="30d", show_default=True, help="Token lifetime.")
-def demo_info_cmd(as_json: bool, ttl: str) -> None:
+@click.option(
+    "--ttl",
+    default=None,
+    help="Token lifetime: seconds or 30m, 8h (default 8h; at most HUB_MAX_TOKEN_LIFETIME).",
+)
+def demo_info_cmd(as_json: bool, ttl: str | None) -> None:
     """Print the demo users with tokens, and sample subjects of open cases."""
     from hub.demo.info import demo_info
     from hub.demo.seed import demo_marker
 
     settings = load_settings()
+    lifetime = token_ttl(settings, ttl)
     if demo_marker(settings) is None:
         raise click.ClickException(
             f"no demo data in {settings.data_dir}; run `fyt serve --demo` or `fyt demo seed`"
         )
-    info = asyncio.run(demo_info(settings, ttl=parse_ttl(ttl)))
+    info = asyncio.run(demo_info(settings, ttl=lifetime))
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False, indent=2))
         return
@@ -368,12 +385,17 @@ def token() -> None:
 @click.option(
     "--role", "roles", multiple=True, required=True, help="Role name; repeat for several."
 )
-@click.option("--ttl", default="8h", show_default=True, help="Lifetime: seconds or 30m, 8h, 7d.")
-def token_issue(sub: str, org: str, roles: tuple[str, ...], ttl: str) -> None:
+@click.option(
+    "--ttl",
+    default=None,
+    help="Lifetime: seconds or 30m, 8h (default 8h; at most HUB_MAX_TOKEN_LIFETIME).",
+)
+def token_issue(sub: str, org: str, roles: tuple[str, ...], ttl: str | None) -> None:
     """Mint a token with the configured signing key (development and operations)."""
     from hub.auth.tokens import issue_token, load_private_key
 
     settings = load_settings()
+    lifetime = token_ttl(settings, ttl)
     try:
         key, kid = load_private_key(settings.private_key_path)
         click.echo(
@@ -383,7 +405,7 @@ def token_issue(sub: str, org: str, roles: tuple[str, ...], ttl: str) -> None:
                 sub=sub,
                 org=org,
                 roles=list(roles),
-                ttl=parse_ttl(ttl),
+                ttl=lifetime,
                 issuer=settings.jwt_issuer,
                 audience=settings.jwt_audience,
             )

@@ -38,7 +38,7 @@ class InvalidIdentifier(ValueError):
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
+_ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")  # fullmatch
 # GB/T 2260 province-level codes (first two digits of the region code).
 _PROVINCES = frozenset(
     {
@@ -124,7 +124,7 @@ def validate_id_number(value: str, *, today: date | None = None) -> str:
             "GB11643_LENGTH",
             f"ID number must have 18 characters (GB 11643), got {len(v)}",
         )
-    if not _ID_SHAPE.match(v):
+    if not _ID_SHAPE.fullmatch(v):
         raise InvalidIdentifier(
             "idNumber",
             "GB11643_CHARACTERS",
@@ -179,7 +179,7 @@ def gender_of_id_number(value: str) -> str:
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_VALUE = {c: i for i, c in enumerate(_USCC_CHARS)}
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_USCC_SHAPE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+_USCC_SHAPE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}")  # fullmatch
 # Registration authority code (1st char) -> allowed organisation kinds (2nd char).
 _USCC_AUTHORITIES = {
     "1": "1239",
@@ -223,7 +223,7 @@ def validate_uscc(value: str) -> str:
             "GB32100_LENGTH",
             f"unified social credit code must have 18 characters (GB 32100), got {len(v)}",
         )
-    if not _USCC_SHAPE.match(v):
+    if not _USCC_SHAPE.fullmatch(v):
         raise InvalidIdentifier(
             "uscc",
             "GB32100_CHARACTERS",
