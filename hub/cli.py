@@ -83,9 +83,11 @@ def serve(demo: bool, host: str, port: int, persons: int | None, log_level: str)
     from hub.demo.seed import DEFAULT_PERSONS, demo_marker, ensure_keys, seed_demo
 
     settings = load_settings()
-    if demo:
-        if settings.production:
+    if settings.production:
+        if demo:
             raise click.ClickException("--demo is refused with HUB_ENV=production")
+        _refuse_development_credentials(settings)
+    if demo:
         if demo_marker(settings) is None:
             click.echo(f"First run: creating demo data in {settings.data_dir}")
             asyncio.run(seed_demo(settings, persons=persons or DEFAULT_PERSONS, log=click.echo))
@@ -120,6 +122,46 @@ def serve(demo: bool, host: str, port: int, persons: int | None, log_level: str)
     finally:
         if pid_file.exists() and pid_file.read_text().strip() == str(os.getpid()):
             pid_file.unlink()
+
+
+def _refuse_development_credentials(settings: Settings) -> None:
+    """Production must not start with what `fyt serve --demo` leaves behind."""
+    from hub.auth.tokens import DEVELOPMENT_KID_PREFIX
+
+    dev_key = settings.data_dir / "keys" / "jwt-signing-key.pem"
+    kid_file = dev_key.with_suffix(".kid")
+    problems = []
+    if dev_key.exists():
+        problems.append(
+            f"  {dev_key}: a JWT signing key in the data directory (the development key made by"
+            " `fyt serve --demo`; whoever holds it can sign in as anyone)"
+        )
+    tokens_file = settings.data_dir / "demo-tokens.json"
+    if tokens_file.exists():
+        problems.append(f"  {tokens_file}: the demo users' tokens")
+    dev_kids = set()
+    if kid_file.exists():
+        dev_kids.add(kid_file.read_text(encoding="utf-8").strip())
+    jwks = settings.public_keys_path
+    try:
+        document = json.loads(jwks.read_bytes())
+    except (OSError, ValueError):
+        document = None  # a PEM file or none: not a JWKS (serve names a missing one below)
+    keys = document.get("keys") if isinstance(document, dict) else None
+    for jwk in keys if isinstance(keys, list) else []:
+        kid = jwk.get("kid") if isinstance(jwk, dict) else None
+        if isinstance(kid, str) and (kid in dev_kids or kid.startswith(DEVELOPMENT_KID_PREFIX)):
+            problems.append(
+                f"  {jwks}: trusts the development signing key (kid {kid}); remove that key from"
+                " the JWKS or set HUB_JWT_PUBLIC_KEYS to the identity provider's keys"
+            )
+    if problems:
+        raise click.ClickException(
+            "refusing to start with HUB_ENV=production: development credentials found\n"
+            + "\n".join(problems)
+            + "\nRemove these files (or those keys), or point HUB_DATA_DIR at the production"
+            " data directory."
+        )
 
 
 # --- agency services ---------------------------------------------------------------------------

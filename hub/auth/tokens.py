@@ -29,6 +29,7 @@ ROLE_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,47}")
 MAX_TOKEN_LENGTH = 8 * 1024  # characters of a token, checked before anything is decoded
 MAX_ROLES = 32
 MAX_LIFETIME = timedelta(hours=12)  # the default of HUB_MAX_TOKEN_LIFETIME
+DEVELOPMENT_KID_PREFIX = "dev-"  # key ids of the signing keys `fyt serve --demo` creates
 # A compact JWS (RFC 7515 §7.1): three base64url parts. Nothing else reaches a decoder.
 _COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 # `typ` values accepted (RFC 7519 §5.1, RFC 9068 §2.1), compared in lower case.
@@ -63,11 +64,16 @@ class Principal:
 # --- key files ----------------------------------------------------------------------------
 
 
-def generate_signing_key(private_path: Path, jwks_path: Path) -> str:
-    """Write a new Ed25519 signing key (PEM, mode 0600) and its public JWKS; return the key id."""
+def generate_signing_key(private_path: Path, jwks_path: Path, *, development: bool = False) -> str:
+    """Write a new Ed25519 signing key (PEM, mode 0600) and its public JWKS; return the key id.
+
+    A ``development`` key (made by ``fyt serve --demo``) has a key id starting with ``dev-``, so
+    a production hub can tell that its JWKS still trusts it and refuse to start.
+    """
     key = Ed25519PrivateKey.generate()
-    kid = uuid.uuid4().hex[:16]
+    kid = (DEVELOPMENT_KID_PREFIX if development else "") + uuid.uuid4().hex[:16]
     private_path.parent.mkdir(parents=True, exist_ok=True)
+    jwks_path.parent.mkdir(parents=True, exist_ok=True)
     pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
