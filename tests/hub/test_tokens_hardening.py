@@ -342,3 +342,23 @@ async def test_refusals_cost_no_traceback_in_the_log(
             assert response.status_code == 401
     # then no record carries a traceback
     assert not [r for r in caplog.records if r.exc_info], caplog.text
+
+
+@pytest.mark.parametrize("member", ["jwk", "jku", "x5u"])
+async def test_a_key_the_token_brings_along_is_not_trusted(
+    api: Api, claims: dict[str, Any], member: str
+) -> None:
+    # given a token signed with the attacker's own key, which its header carries or points to
+    from jwt.algorithms import OKPAlgorithm
+
+    attacker = Ed25519PrivateKey.generate()
+    jwk = json.loads(OKPAlgorithm.to_jwk(attacker.public_key()))
+    value = jwk if member == "jwk" else "https://attacker.invalid/keys.json"
+    for header in ({"alg": "EdDSA", member: value}, {"alg": "EdDSA", "kid": "x", member: value}):
+        token = forge(header, claims, attacker)
+        # then the hub looks for the key among its own only, and refuses the token
+        response = await api.client.post(
+            "/graphql", json={"query": ME}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status_code == 401
+        assert response.json()["errors"][0]["extensions"]["reason"] == "BAD_SIGNATURE"
