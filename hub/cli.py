@@ -5,27 +5,39 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
 
-from hub.config import ConfigError, Settings
+from hub.config import ConfigError, Settings, parse_duration
 
-_TTL = re.compile(r"^(\d+)([smhd]?)$")
-_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+DEFAULT_TTL = timedelta(hours=8)  # tokens minted here, unless HUB_MAX_TOKEN_LIFETIME is shorter
 
 
 def parse_ttl(value: str) -> timedelta:
-    m = _TTL.match(value.strip())
-    if not m or int(m[1]) == 0:
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--ttl'") from None
+
+
+def token_ttl(settings: Settings, value: str | None) -> timedelta:
+    """``--ttl`` (default 8 hours, or the maximum if shorter), refused above the maximum."""
+    from hub.auth.tokens import describe_duration
+
+    if value is None:
+        return min(DEFAULT_TTL, settings.max_token_lifetime)
+    ttl = parse_ttl(value)
+    if ttl > settings.max_token_lifetime:
         raise click.BadParameter(
-            f"{value!r} is not a positive duration such as 3600, 30m, 8h or 7d",
+            f"{value!r} is longer than the hub's maximum token lifetime of"
+            f" {describe_duration(settings.max_token_lifetime)} (HUB_MAX_TOKEN_LIFETIME):"
+            " the hub would refuse such a token",
             param_hint="'--ttl'",
         )
-    return timedelta(seconds=int(m[1]) * _UNITS[m[2]])
+    return ttl
 
 
 def load_settings() -> Settings:
@@ -71,9 +83,11 @@ def serve(demo: bool, host: str, port: int, persons: int | None, log_level: str)
     from hub.demo.seed import DEFAULT_PERSONS, demo_marker, ensure_keys, seed_demo
 
     settings = load_settings()
-    if demo:
-        if settings.production:
+    if settings.production:
+        if demo:
             raise click.ClickException("--demo is refused with HUB_ENV=production")
+        _refuse_development_credentials(settings)
+    if demo:
         if demo_marker(settings) is None:
             click.echo(f"First run: creating demo data in {settings.data_dir}")
             asyncio.run(seed_demo(settings, persons=persons or DEFAULT_PERSONS, log=click.echo))
@@ -112,6 +126,46 @@ def serve(demo: bool, host: str, port: int, persons: int | None, log_level: str)
     finally:
         if pid_file.exists() and pid_file.read_text().strip() == str(os.getpid()):
             pid_file.unlink()
+
+
+def _refuse_development_credentials(settings: Settings) -> None:
+    """Production must not start with what `fyt serve --demo` leaves behind."""
+    from hub.auth.tokens import DEVELOPMENT_KID_PREFIX
+
+    dev_key = settings.data_dir / "keys" / "jwt-signing-key.pem"
+    kid_file = dev_key.with_suffix(".kid")
+    problems = []
+    if dev_key.exists():
+        problems.append(
+            f"  {dev_key}: a JWT signing key in the data directory (the development key made by"
+            " `fyt serve --demo`; whoever holds it can sign in as anyone)"
+        )
+    tokens_file = settings.data_dir / "demo-tokens.json"
+    if tokens_file.exists():
+        problems.append(f"  {tokens_file}: the demo users' tokens")
+    dev_kids = set()
+    if kid_file.exists():
+        dev_kids.add(kid_file.read_text(encoding="utf-8").strip())
+    jwks = settings.public_keys_path
+    try:
+        document = json.loads(jwks.read_bytes())
+    except (OSError, ValueError):
+        document = None  # a PEM file or none: not a JWKS (serve names a missing one below)
+    keys = document.get("keys") if isinstance(document, dict) else None
+    for jwk in keys if isinstance(keys, list) else []:
+        kid = jwk.get("kid") if isinstance(jwk, dict) else None
+        if isinstance(kid, str) and (kid in dev_kids or kid.startswith(DEVELOPMENT_KID_PREFIX)):
+            problems.append(
+                f"  {jwks}: trusts the development signing key (kid {kid}); remove that key from"
+                " the JWKS or set HUB_JWT_PUBLIC_KEYS to the identity provider's keys"
+            )
+    if problems:
+        raise click.ClickException(
+            "refusing to start with HUB_ENV=production: development credentials found\n"
+            + "\n".join(problems)
+            + "\nRemove these files (or those keys), or point HUB_DATA_DIR at the production"
+            " data directory."
+        )
 
 
 # --- agency services ---------------------------------------------------------------------------
@@ -478,18 +532,23 @@ def demo_seed(persons: int, seed_: int) -> None:
 
 @demo.command("info")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option("--ttl", default="30d", show_default=True, help="Token lifetime.")
-def demo_info_cmd(as_json: bool, ttl: str) -> None:
+@click.option(
+    "--ttl",
+    default=None,
+    help="Token lifetime: seconds or 30m, 8h (default 8h; at most HUB_MAX_TOKEN_LIFETIME).",
+)
+def demo_info_cmd(as_json: bool, ttl: str | None) -> None:
     """Print the demo users with tokens, and sample subjects of open cases."""
     from hub.demo.info import demo_info
     from hub.demo.seed import demo_marker
 
     settings = load_settings()
+    lifetime = token_ttl(settings, ttl)
     if demo_marker(settings) is None:
         raise click.ClickException(
             f"no demo data in {settings.data_dir}; run `fyt serve --demo` or `fyt demo seed`"
         )
-    info = asyncio.run(demo_info(settings, ttl=parse_ttl(ttl)))
+    info = asyncio.run(demo_info(settings, ttl=lifetime))
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False, indent=2))
         return
@@ -521,12 +580,17 @@ def token() -> None:
 @click.option(
     "--role", "roles", multiple=True, required=True, help="Role name; repeat for several."
 )
-@click.option("--ttl", default="8h", show_default=True, help="Lifetime: seconds or 30m, 8h, 7d.")
-def token_issue(sub: str, org: str, roles: tuple[str, ...], ttl: str) -> None:
+@click.option(
+    "--ttl",
+    default=None,
+    help="Lifetime: seconds or 30m, 8h (default 8h; at most HUB_MAX_TOKEN_LIFETIME).",
+)
+def token_issue(sub: str, org: str, roles: tuple[str, ...], ttl: str | None) -> None:
     """Mint a token with the configured signing key (development and operations)."""
     from hub.auth.tokens import issue_token, load_private_key
 
     settings = load_settings()
+    lifetime = token_ttl(settings, ttl)
     try:
         key, kid = load_private_key(settings.private_key_path)
         click.echo(
@@ -536,7 +600,7 @@ def token_issue(sub: str, org: str, roles: tuple[str, ...], ttl: str) -> None:
                 sub=sub,
                 org=org,
                 roles=list(roles),
-                ttl=parse_ttl(ttl),
+                ttl=lifetime,
                 issuer=settings.jwt_issuer,
                 audience=settings.jwt_audience,
             )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -262,6 +263,7 @@ class Settings:
     subjects_per_hour: int = 2_000  # HUB_SUBJECTS_PER_HOUR: distinct subjects per user, then RATE_LIMITED
     ops_token: str | None = None  # HUB_OPS_TOKEN_FILE: the bearer token /metrics and /readyz require
     audit_write_timeout: float = 5.0  # HUB_AUDIT_WRITE_TIMEOUT: seconds, then AUDIT_UNAVAILABLE
+    max_token_lifetime: timedelta = timedelta(hours=12)  # HUB_MAX_TOKEN_LIFETIME: exp - iat
 
     @property
     def limits(self) -> Any:
@@ -358,5 +360,30 @@ class Settings:
             subjects_per_hour=_int(env, "HUB_SUBJECTS_PER_HOUR", 2_000),
             ops_token=_secret_file(env.get("HUB_OPS_TOKEN_FILE"), "HUB_OPS_TOKEN_FILE"),
             audit_write_timeout=_float(env, "HUB_AUDIT_WRITE_TIMEOUT", 5.0),
+            max_token_lifetime=_duration(env, "HUB_MAX_TOKEN_LIFETIME", timedelta(hours=12)),
         )
         return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]
+
+
+# --- HUB_MAX_TOKEN_LIFETIME -------------------------------------------------------------
+
+_DURATION = re.compile(r"([0-9]{1,9})([smhd]?)")
+_DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``3600``, ``3600s``, ``30m``, ``12h`` or ``7d`` as a positive duration (ValueError if not)."""
+    m = _DURATION.fullmatch(text.strip(" "))
+    if not m or int(m[1]) == 0:
+        raise ValueError(f"{text!r} is not a positive duration such as 3600, 30m, 8h or 7d")
+    return timedelta(seconds=int(m[1]) * _DURATION_UNITS[m[2]])
+
+
+def _duration(env: Mapping[str, str], name: str, default: timedelta) -> timedelta:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return parse_duration(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}: {exc}") from None

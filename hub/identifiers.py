@@ -14,12 +14,12 @@ from hub.errors import BadUserInput
 
 # （2026）鲁0602执123号 — year, court abbreviation (province character + optional digits),
 # case-type characters (执, 执恢, 执保, 民初 …), serial, 号. ASCII brackets are accepted.
-_CASE = re.compile(
-    r"^[（(](?P<year>[0-9]{4})[）)]"
+_CASE = re.compile(  # matched with fullmatch (``match`` with ``$`` lets a final "\n" through)
+    r"[（(](?P<year>[0-9]{4})[）)]"
     r"(?P<court>[\u4e00-\u9fff]{1,3}[0-9]{0,4})"
     r"(?P<kind>[\u4e00-\u9fff]{1,4})"
     r"(?P<serial>[1-9][0-9]{0,5})号"
-    r"(?P<suffix>之[一二三四五六七八九十]{1,3})?$"
+    r"(?P<suffix>之[一二三四五六七八九十]{1,3})?"
 )
 
 
@@ -41,7 +41,7 @@ def parse_case_number(value: str, *, argument: str = "caseNumber") -> CaseNumber
             f"{argument} must not be empty", argument=argument, rule="CASE_NUMBER_EMPTY"
         )
     v = value.strip()
-    m = _CASE.match(v)
+    m = _CASE.fullmatch(v)
     if m is None:
         raise BadUserInput(
             f"{argument} {v!r} is not a case number of the form （2026）鲁0602执123号"

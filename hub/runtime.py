@@ -133,6 +133,7 @@ class Runtime:
             load_public_keys(settings.public_keys_path),
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
+            max_lifetime=settings.max_token_lifetime,
         )
         return cls(
             settings=settings,

@@ -6,6 +6,7 @@ tell a user exactly what to fix. Generation helpers build valid numbers for synt
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -38,7 +39,7 @@ class InvalidIdentifier(ValueError):
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
+_ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")  # fullmatch
 # GB/T 2260 province-level codes (first two digits of the region code).
 _PROVINCES = frozenset(
     {
@@ -124,7 +125,7 @@ def validate_id_number(value: str, *, today: date | None = None) -> str:
             "GB11643_LENGTH",
             f"ID number must have 18 characters (GB 11643), got {len(v)}",
         )
-    if not _ID_SHAPE.match(v):
+    if not _ID_SHAPE.fullmatch(v):
         raise InvalidIdentifier(
             "idNumber",
             "GB11643_CHARACTERS",
@@ -179,7 +180,7 @@ def gender_of_id_number(value: str) -> str:
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_VALUE = {c: i for i, c in enumerate(_USCC_CHARS)}
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_USCC_SHAPE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+_USCC_SHAPE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}")  # fullmatch
 # Registration authority code (1st char) -> allowed organisation kinds (2nd char).
 _USCC_AUTHORITIES = {
     "1": "1239",
@@ -198,6 +199,55 @@ _USCC_AUTHORITIES = {
 # GB 11714 organisation code check character (positions 9-17 of the USCC).
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _ORG_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# Characters 3-8: the registration authority's administrative division code (GB/T 2260).
+# Central (national-level) authorities register with 100000: GB/T 2260 has no code for the
+# country, and the codes they issue carry it (e.g. 51100000500002862F, a national association
+# registered by the Ministry of Civil Affairs).
+_NATIONAL_REGION = "100000"
+
+
+@functools.cache
+def _divisions() -> tuple[frozenset[str], frozenset[str]]:
+    """Every division code GB/T 2260 has listed, and the first four digits of each listed
+    prefecture-level division (its code's digits 3-4 are not 00).
+
+    From python-stdnum's copy of the list (``stdnum/cn/loc.dat``, which ``stdnum.cn.ric``
+    uses), past divisions included: a code, once issued, stays valid after its division is
+    renamed or merged.
+    """
+    from stdnum import numdb
+
+    codes = set()
+    for _, low, high, _, children in numdb.get("cn/loc").prefixes:
+        for province in range(int(low), int(high) + 1):
+            for _, c_low, c_high, _, _ in children:
+                codes.update(
+                    f"{province:02d}{rest:04d}" for rest in range(int(c_low), int(c_high) + 1)
+                )
+    return frozenset(codes), frozenset(c[:4] for c in codes if c[2:4] != "00")
+
+
+def _region_problem(region: str) -> str | None:
+    """Why six digits are not a registration authority's division code, or None if they are.
+
+    A province must be one of GB/T 2260's; a code GB/T 2260 lists (now or in the past) is
+    accepted, and so are a province's own code (xx0000) and any code under a listed
+    prefecture-level division (xxxx00): the county digits are not looked up, because the
+    registration authorities of development zones and other functional areas use codes that
+    GB/T 2260 does not list (320594, Suzhou Industrial Park, is on many real codes).
+    """
+    if region == _NATIONAL_REGION:
+        return None
+    if int(region[:2]) not in _PROVINCES:
+        return f"{region[:2]} is not a province-level code"
+    listed, prefectures = _divisions()
+    if region in listed or region[2:] == "0000":
+        return None
+    if region[2:4] == "00":
+        return f"{region} names no division (under province {region[:2]}0000 but not listed)"
+    if region[:4] not in prefectures:
+        return f"{region[:4]}00 is not a prefecture-level division"
+    return None
 
 
 def uscc_check_char(first17: str) -> str:
@@ -223,7 +273,7 @@ def validate_uscc(value: str) -> str:
             "GB32100_LENGTH",
             f"unified social credit code must have 18 characters (GB 32100), got {len(v)}",
         )
-    if not _USCC_SHAPE.match(v):
+    if not _USCC_SHAPE.fullmatch(v):
         raise InvalidIdentifier(
             "uscc",
             "GB32100_CHARACTERS",
@@ -237,6 +287,29 @@ def validate_uscc(value: str) -> str:
             "GB32100_AUTHORITY",
             f"USCC {v!r}: registration authority {v[0]!r} with organisation kind {v[1]!r}"
             " is not defined by GB 32100",
+        )
+    problem = _region_problem(v[2:8])
+    if problem is not None:
+        raise InvalidIdentifier(
+            "uscc",
+            "GB32100_REGION",
+            f"USCC {v!r}: characters 3-8 must be the registration authority's administrative"
+            f" division code (GB/T 2260, or 100000 for a central authority): {problem}",
+        )
+    # Characters 9-17 are the subject's organisation code: GB 32100-2015 defines them as the
+    # 主体标识码（组织机构代码）, coded by GB 11714, whose ninth character is GB 11714's check
+    # character (weights 3 7 9 10 5 8 4 2, MOD 11; 10 is X, 11 is 0). It holds for codes
+    # issued since 2015 too, which get their nine characters from the organisation code centre
+    # under the same rule: real codes of enterprises (91…), market registrations since 2015
+    # (…MA…), civil-affairs bodies (5…, …MJ…) and central associations (51100000…) all pass it;
+    # early pilot codes known to break GB 32100 fail its MOD 31 check anyway.
+    org_check = org_code_check_char(v[8:16])
+    if v[16] != org_check:
+        raise InvalidIdentifier(
+            "uscc",
+            "GB32100_ORGANIZATION_CODE",
+            f"USCC {v!r}: characters 9-17 are an organisation code (GB 11714) whose check"
+            f" character (the 17th) must be {org_check!r}, got {v[16]!r}",
         )
     expected = uscc_check_char(v[:17])
     if v[17] != expected:

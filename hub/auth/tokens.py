@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import logging
+import math
 import re
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -19,9 +23,21 @@ from jwt.algorithms import OKPAlgorithm
 from hub.errors import Unauthenticated
 
 ALGORITHM = "EdDSA"
-ORG_PATTERN = re.compile(r"^(court|agency|hub):[a-z0-9_]{1,32}$")
-ROLE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
+# Always matched with fullmatch: ``re.match`` with ``$`` lets a trailing "\n" through.
+ORG_PATTERN = re.compile(r"(court|agency|hub):[a-z0-9_]{1,32}")
+ROLE_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,47}")
+MAX_TOKEN_LENGTH = 8 * 1024  # characters of a token, checked before anything is decoded
+MAX_ROLES = 32
+MAX_LIFETIME = timedelta(hours=12)  # the default of HUB_MAX_TOKEN_LIFETIME
+DEVELOPMENT_KID_PREFIX = "dev-"  # key ids of the signing keys `fyt serve --demo` creates
+# A compact JWS (RFC 7515 §7.1): three base64url parts. Nothing else reaches a decoder.
+_COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+# `typ` values accepted (RFC 7519 §5.1, RFC 9068 §2.1), compared in lower case.
+_TYPES = frozenset({"jwt", "application/jwt", "at+jwt", "application/at+jwt"})
+_MAX_KID = 128
+_MAX_JTI = 128
 _CACHE_LIMIT = 10_000
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,11 +64,16 @@ class Principal:
 # --- key files ----------------------------------------------------------------------------
 
 
-def generate_signing_key(private_path: Path, jwks_path: Path) -> str:
-    """Write a new Ed25519 signing key (PEM, mode 0600) and its public JWKS; return the key id."""
+def generate_signing_key(private_path: Path, jwks_path: Path, *, development: bool = False) -> str:
+    """Write a new Ed25519 signing key (PEM, mode 0600) and its public JWKS; return the key id.
+
+    A ``development`` key (made by ``fyt serve --demo``) has a key id starting with ``dev-``, so
+    a production hub can tell that its JWKS still trusts it and refuse to start.
+    """
     key = Ed25519PrivateKey.generate()
-    kid = uuid.uuid4().hex[:16]
+    kid = (DEVELOPMENT_KID_PREFIX if development else "") + uuid.uuid4().hex[:16]
     private_path.parent.mkdir(parents=True, exist_ok=True)
+    jwks_path.parent.mkdir(parents=True, exist_ok=True)
     pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
@@ -107,6 +128,17 @@ def load_public_keys(path: Path) -> dict[str | None, Ed25519PublicKey]:
     return keys
 
 
+def describe_duration(value: timedelta) -> str:
+    """A lifetime in the units people use: ``12h``, ``30m``, ``1h30m``, ``45s``, ``30d``."""
+    seconds = int(value.total_seconds())
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size or (unit == "s" and not parts):
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return "".join(parts)
+
+
 # --- minting --------------------------------------------------------------------------------
 
 
@@ -124,9 +156,9 @@ def issue_token(
 ) -> str:
     if not sub or len(sub) > 64:
         raise ValueError("sub must be 1-64 characters")
-    if not ORG_PATTERN.match(org):
+    if not ORG_PATTERN.fullmatch(org):
         raise ValueError(f"org must look like 'court:370602' or 'agency:real_estate', got {org!r}")
-    if not roles or not all(ROLE_PATTERN.match(r) for r in roles):
+    if not roles or not all(ROLE_PATTERN.fullmatch(r) for r in roles):
         raise ValueError("roles must be one or more lower-case names such as enforcement_judge")
     if ttl <= timedelta(0):
         raise ValueError("ttl must be positive")
@@ -149,6 +181,74 @@ def issue_token(
 # --- verification ---------------------------------------------------------------------------
 
 
+def _malformed(message: str) -> NoReturn:
+    raise Unauthenticated(message, reason="MALFORMED")
+
+
+def _shown(value: object) -> str:
+    """A value from a token, for a message: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in out:
+            _malformed(f"token header repeats the member {_shown(name)}")
+        out[name] = value
+    return out
+
+
+def _header(token: str) -> dict[str, Any]:
+    """The JOSE header of a compact token, read by the hub itself (every oddity is a 401)."""
+    encoded = token.partition(".")[0]
+    try:
+        raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+    except (binascii.Error, ValueError):
+        _malformed("malformed token: the header is not base64url")
+    try:
+        header = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        _malformed("malformed token: the header is not JSON")
+    if not isinstance(header, dict):
+        _malformed("malformed token: the header must be a JSON object")
+    return header
+
+
+def _check_header(header: dict[str, Any]) -> str | None:
+    """Refuse what the hub does not do; return the key id."""
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg != ALGORITHM:
+        _malformed(f"token algorithm must be {ALGORITHM}, got {_shown(alg)}")
+    if "crit" in header:
+        # RFC 7515 §4.1.11: extensions listed as critical must be understood; the hub
+        # understands none, so any `crit` refuses the token.
+        _malformed(
+            f"token header lists critical extensions (crit {_shown(header['crit'])}) the hub"
+            " does not support (RFC 7515 §4.1.11)"
+        )
+    typ = header.get("typ")
+    if typ is not None and (not isinstance(typ, str) or typ.lower() not in _TYPES):
+        _malformed(f"token header 'typ' must be JWT when present, got {_shown(typ)}")
+    kid = header.get("kid")
+    if kid is not None and (not isinstance(kid, str) or not kid or len(kid) > _MAX_KID):
+        _malformed(
+            f"token header 'kid' must be a key id (a string of 1-{_MAX_KID} characters),"
+            f" got {_shown(kid)}"
+        )
+    return kid
+
+
+def _seconds(claims: dict[str, Any], name: str) -> float:
+    value = claims[name]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        _malformed(
+            f"token claim {name!r} must be a number of seconds since 1970, got {_shown(value)}"
+        )
+    return float(value)
+
+
 class TokenVerifier:
     """Verifies bearer tokens; a verified token is remembered until it expires."""
 
@@ -159,11 +259,13 @@ class TokenVerifier:
         issuer: str,
         audience: str,
         leeway: int = 30,
+        max_lifetime: timedelta = MAX_LIFETIME,
     ) -> None:
         self._keys = keys
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway
+        self._max_lifetime = max_lifetime
         self._cache: dict[str, Principal] = {}
 
     def verify_header(self, authorization: str | None) -> Principal:
@@ -173,42 +275,51 @@ class TokenVerifier:
                 " (mint one with `fyt token issue`, demo tokens with `fyt demo info`)",
                 reason="MISSING",
             )
-        scheme, _, token = authorization.strip().partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthenticated(
-                "the Authorization header must be 'Bearer <JWT>'", reason="MALFORMED"
+        if len(authorization) > MAX_TOKEN_LENGTH + 64:
+            _malformed(
+                f"the Authorization header is too long: a token has at most {MAX_TOKEN_LENGTH}"
+                " characters"
             )
-        return self.verify(token.strip())
+        # RFC 7235: credentials = auth-scheme 1*SP token68; the scheme is case-insensitive.
+        scheme, _, token = authorization.strip(" \t").partition(" ")
+        token = token.lstrip(" ")
+        if not scheme.isascii() or scheme.lower() != "bearer" or not token:
+            _malformed("the Authorization header must be 'Bearer <JWT>'")
+        return self.verify(token)
 
     def verify(self, token: str) -> Principal:
+        if len(token) > MAX_TOKEN_LENGTH:
+            _malformed(f"token is too long: a token has at most {MAX_TOKEN_LENGTH} characters")
         hit = self._cache.get(token)
         if hit is not None:
             if hit.expires_at.timestamp() + self._leeway > time.time():
                 return hit
             del self._cache[token]
-        principal = self._verify(token)
+        try:
+            principal = self._verify(token)
+        except Unauthenticated:
+            raise
+        except Exception as exc:  # a decoder's surprise must not become a 500 per request
+            log.warning("token refused: %s while reading it", type(exc).__name__)
+            _malformed("malformed token: it could not be read")
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
         self._cache[token] = principal
         return principal
 
     def _verify(self, token: str) -> Principal:
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.DecodeError as exc:
-            raise Unauthenticated(f"malformed token: {exc}", reason="MALFORMED") from None
-        if header.get("alg") != ALGORITHM:
-            raise Unauthenticated(
-                f"token algorithm must be {ALGORITHM}, got {header.get('alg')!r}",
-                reason="MALFORMED",
+        if not _COMPACT.fullmatch(token):
+            _malformed(
+                "malformed token: a token is three base64url parts joined by dots"
+                " (header.claims.signature), without spaces or other characters"
             )
-        kid = header.get("kid")
+        kid = _check_header(_header(token))
         key = self._keys.get(kid)
         if key is None and kid is not None and None in self._keys:
             key = self._keys[None]
         if key is None:
             raise Unauthenticated(
-                f"token key id {kid!r} is not among the hub's keys", reason="BAD_SIGNATURE"
+                f"token key id {_shown(kid)} is not among the hub's keys", reason="BAD_SIGNATURE"
             )
         try:
             claims: dict[str, Any] = jwt.decode(
@@ -217,13 +328,16 @@ class TokenVerifier:
                 algorithms=[ALGORITHM],
                 audience=self._audience,
                 issuer=self._issuer,
-                leeway=self._leeway,
-                options={"require": ["sub", "exp", "iat", "iss", "aud", "org", "roles"]},
+                options={
+                    "require": ["sub", "exp", "iat", "iss", "aud", "org", "roles"],
+                    # exp, iat, nbf, sub and jti are checked below, with their types
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                    "verify_sub": False,
+                    "verify_jti": False,
+                },
             )
-        except jwt.ExpiredSignatureError:
-            raise Unauthenticated(
-                "token expired; mint a new one (fyt token issue)", reason="EXPIRED"
-            ) from None
         except jwt.InvalidSignatureError:
             raise Unauthenticated(
                 "token signature does not verify with the hub's keys", reason="BAD_SIGNATURE"
@@ -240,38 +354,56 @@ class TokenVerifier:
             raise Unauthenticated(
                 f"token issuer must be {self._issuer!r}", reason="MALFORMED"
             ) from None
-        except jwt.ImmatureSignatureError:
-            raise Unauthenticated(
-                "token is not valid yet (nbf/iat in the future)", reason="MALFORMED"
-            ) from None
         except jwt.InvalidTokenError as exc:
             raise Unauthenticated(f"malformed token: {exc}", reason="MALFORMED") from None
-        return _principal(claims)
+        return self._principal(claims)
 
-
-def _principal(claims: dict[str, Any]) -> Principal:
-    sub, org, roles = claims["sub"], claims["org"], claims["roles"]
-    if not isinstance(sub, str) or not sub or len(sub) > 64:
-        raise Unauthenticated(
-            "token claim 'sub' must be a user id of 1-64 characters", reason="MALFORMED"
+    def _principal(self, claims: dict[str, Any]) -> Principal:
+        exp, iat = _seconds(claims, "exp"), _seconds(claims, "iat")
+        nbf = _seconds(claims, "nbf") if "nbf" in claims else iat
+        now = time.time()
+        if exp <= now - self._leeway:
+            raise Unauthenticated(
+                "token expired; mint a new one (fyt token issue)", reason="EXPIRED"
+            )
+        if max(iat, nbf) > now + self._leeway:
+            _malformed("token is not valid yet (nbf/iat in the future)")
+        if exp <= iat:
+            _malformed("token claim 'exp' must come after 'iat'")
+        lifetime = timedelta(seconds=exp - iat)
+        if lifetime > self._max_lifetime:
+            _malformed(
+                f"token lifetime (exp - iat) of {describe_duration(lifetime)} exceeds the hub's"
+                f" maximum of {describe_duration(self._max_lifetime)} (HUB_MAX_TOKEN_LIFETIME);"
+                " mint a shorter-lived token"
+            )
+        sub, org, roles = claims["sub"], claims["org"], claims["roles"]
+        if (
+            not isinstance(sub, str)
+            or not 1 <= len(sub) <= 64
+            or not sub.isprintable()
+            or sub != sub.strip()
+        ):
+            _malformed(
+                "token claim 'sub' must be a user id of 1-64 printable characters"
+                " without surrounding spaces"
+            )
+        if not isinstance(org, str) or not ORG_PATTERN.fullmatch(org):
+            _malformed("token claim 'org' must look like 'court:370602' or 'agency:real_estate'")
+        if not isinstance(roles, list) or not 1 <= len(roles) <= MAX_ROLES:
+            _malformed(f"token claim 'roles' must be a list of 1-{MAX_ROLES} role names")
+        if not all(isinstance(r, str) and ROLE_PATTERN.fullmatch(r) for r in roles):
+            _malformed(
+                "token claim 'roles' must hold role names such as enforcement_judge"
+                " (lower-case letters, digits, underscores)"
+            )
+        jti = claims.get("jti")
+        if jti is not None and (not isinstance(jti, str) or not 1 <= len(jti) <= _MAX_JTI):
+            _malformed(f"token claim 'jti' must be a string of 1-{_MAX_JTI} characters")
+        return Principal(
+            sub=sub,
+            org=org,
+            roles=tuple(roles),
+            expires_at=datetime.fromtimestamp(int(exp), UTC),
+            token_id=jti,
         )
-    if not isinstance(org, str) or not ORG_PATTERN.match(org):
-        raise Unauthenticated(
-            "token claim 'org' must look like 'court:370602' or 'agency:real_estate'",
-            reason="MALFORMED",
-        )
-    if (
-        not isinstance(roles, list)
-        or not roles
-        or not all(isinstance(r, str) and ROLE_PATTERN.match(r) for r in roles)
-    ):
-        raise Unauthenticated(
-            "token claim 'roles' must be a non-empty list of role names", reason="MALFORMED"
-        )
-    return Principal(
-        sub=sub,
-        org=org,
-        roles=tuple(roles),
-        expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
-        token_id=claims.get("jti"),
-    )

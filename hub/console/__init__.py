@@ -12,7 +12,7 @@ here is only what a browser cannot do itself:
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,6 @@ from starlette.types import Receive, Scope, Send
 from hub import __version__
 
 STATIC_DIR = Path(__file__).with_name("static")
-DEMO_TOKEN_TTL = timedelta(hours=8)
 
 # The pages load nothing from elsewhere (the hosts that run this have no internet) and may not
 # be framed; scripts and styles come only from /console itself.
@@ -70,12 +69,15 @@ def console_routes(*, demo: bool) -> list[Any]:
         return demo and not request.app.state.settings.production
 
     async def config(request: Request) -> JSONResponse:
+        from hub.demo.info import demo_token_ttl
+
         settings = request.app.state.settings
         return JSONResponse(
             {
                 "version": __version__,
                 "demo": demo_enabled(request),
                 "loginUrl": settings.console_login_url,
+                "demoTokenSeconds": int(demo_token_ttl(settings).total_seconds()),
             },
             headers=SECURITY_HEADERS,
         )
@@ -137,8 +139,10 @@ async def _users(request: Request) -> list[Any]:
 
 def _issue(settings: Any, user: Any) -> tuple[str, datetime]:
     from hub.auth.tokens import issue_token, load_private_key
+    from hub.demo.info import demo_token_ttl
 
     key, kid = load_private_key(settings.private_key_path)
+    ttl = demo_token_ttl(settings)  # within HUB_MAX_TOKEN_LIFETIME, or the hub refuses it
     now = datetime.now(UTC)
     token = issue_token(
         private_key=key,
@@ -146,9 +150,9 @@ def _issue(settings: Any, user: Any) -> tuple[str, datetime]:
         sub=user.id,
         org=user.org,
         roles=user.roles.split(),
-        ttl=DEMO_TOKEN_TTL,
+        ttl=ttl,
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
         now=now,
     )
-    return token, now + DEMO_TOKEN_TTL
+    return token, now + ttl

@@ -14,9 +14,19 @@ from hub.config import Settings
 from hub.db.engine import create_hub_engine
 
 DEMO_JUDGE = "judge-zhang"
+DEMO_TOKEN_TTL = timedelta(hours=8)
 
 
-async def demo_info(settings: Settings, *, ttl: timedelta = timedelta(days=30)) -> dict[str, Any]:
+def demo_token_ttl(settings: Settings) -> timedelta:
+    """How long demo tokens live: 8 hours, or HUB_MAX_TOKEN_LIFETIME if that is shorter."""
+    return min(DEMO_TOKEN_TTL, settings.max_token_lifetime)
+
+
+async def demo_info(settings: Settings, *, ttl: timedelta | None = None) -> dict[str, Any]:
+    """The demo users with tokens of ``ttl`` (default :func:`demo_token_ttl`), and samples."""
+    ttl = demo_token_ttl(settings) if ttl is None else ttl
+    if ttl > settings.max_token_lifetime:
+        raise ValueError("demo tokens may not outlive HUB_MAX_TOKEN_LIFETIME")
     key, kid = load_private_key(settings.private_key_path)
     engine = create_hub_engine(settings.database_url)
     try:

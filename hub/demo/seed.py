@@ -49,7 +49,7 @@ class SeedReport:
 def ensure_keys(settings: Settings) -> None:
     """Create the development keys on first run (never overwrites): JWT signing, audit log."""
     if settings.jwt_public_keys is None and not settings.private_key_path.exists():
-        generate_signing_key(settings.private_key_path, settings.public_keys_path)
+        generate_signing_key(settings.private_key_path, settings.public_keys_path, development=True)
     generate_audit_keys(settings.audit_key_path, settings.audit_signing_path)
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import re
+import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import select, update
@@ -127,14 +130,194 @@ async def test_a_token_is_accepted_and_its_expiry_returns_to_sign_in(
     assert "登录已过期" in await console.notice()
 
 
-async def test_a_login_in_front_hands_the_token_over_in_the_fragment(
+# --- the hand-over from a login in front (HUB_CONSOLE_LOGIN_URL) ------------------------------
+
+LOGIN_PATH = "/test-login"
+HANDOVER_REFUSED = "登录链接无效或已过期，请重新登录"
+
+
+class LoginInFront:
+    """Plays the OIDC login in front of the console in one tab: the console's config names it,
+    and it answers each visit with ``answer(state)`` (a hand-over fragment, or None to stay on
+    the login page). The states it was given are kept in ``states``."""
+
+    def __init__(self, tab: Console, answer: Any) -> None:
+        self.tab = tab
+        self.answer = answer
+        self.states: list[str] = []
+        self.returns: list[str] = []
+
+    async def install(self) -> LoginInFront:
+        async def config(route: Any) -> None:
+            response = await route.fetch()
+            await route.fulfill(
+                response=response, json={**await response.json(), "loginUrl": LOGIN_PATH}
+            )
+
+        async def login(route: Any) -> None:
+            query = parse_qs(urlsplit(route.request.url).query)
+            self.states += query.get("state", [])
+            self.returns += query.get("return", [])
+            fragment = self.answer(query.get("state", [""])[0])
+            if fragment is None:
+                await route.fulfill(
+                    status=200, content_type="text/html", body="<p>统一身份认证</p>"
+                )
+            else:
+                await route.fulfill(status=302, headers={"location": "/console/#" + fragment})
+
+        await self.tab.page.route("**/console/api/config", config)
+        await self.tab.page.route(re.compile(r".*/test-login\?.*"), login)
+        return self
+
+    async def start(self) -> None:
+        """Open the sign-in page and press the login button."""
+        await self.tab.open("#/signin")
+        await self.tab.page.click("#oidc-login", timeout=WAIT_MS)
+
+
+def token_of(demo: dict[str, Any], user: str) -> str:
+    return next(u["token"] for u in demo["users"] if u["id"] == user)
+
+
+async def signed_in_as(tab: Console, name: str) -> None:
+    await tab.page.wait_for_selector("#who-name", timeout=WAIT_MS)
+    assert name in await tab.text("#who-name")
+
+
+async def not_signed_in(tab: Console, token: str) -> None:
+    """The sign-in page with the plain message; no token kept; the address bar holds none."""
+    await tab.page.wait_for_selector("#token-input", timeout=WAIT_MS)
+    assert HANDOVER_REFUSED in await tab.notice()
+    assert await tab.page.locator("#who-name").count() == 0
+    assert await tab.page.evaluate("sessionStorage.getItem('fyt.console.token')") is None
+    assert token not in tab.page.url and "state=" not in tab.page.url
+    assert tab.page.url.endswith("/console/#/signin")
+
+
+async def test_a_login_in_front_hands_the_token_over_with_the_state_it_was_given(
     console: Console, demo: dict[str, Any]
 ) -> None:
-    token = next(u["token"] for u in demo["users"] if u["id"] == "market-zhao")
-    await console.open("#token=" + token)
-    await console.page.wait_for_selector("#who-name", timeout=WAIT_MS)
-    assert "赵强" in await console.text("#who-name")
-    assert token not in console.page.url  # taken out of the address bar (and its history)
+    # given a login in front that hands the market officer's token back with the state it got
+    token = token_of(demo, "market-zhao")
+    login = await LoginInFront(console, lambda state: f"token={token}&state={state}").install()
+    # when the user presses the login button
+    await login.start()
+    # then the console signed in, and nothing of the hand-over is left in the address bar
+    await signed_in_as(console, "赵强")
+    assert token not in console.page.url and "state=" not in console.page.url
+    # and the login was given a fresh random state (256 bits, hex) and the way back
+    assert len(login.states) == 1 and re.fullmatch("[0-9a-f]{64}", login.states[0])
+    assert login.returns == [f"{console.base_url}/console/"]
+    # which is used up: no pending login is left in the tab
+    assert await console.page.evaluate("sessionStorage.getItem('fyt.console.loginStates')") is None
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        "token={t}",
+        "token={t}&state=",
+        "state=&token={t}",
+        "%74oken={t}",
+        "token={t}&token={t}",
+        "error=access_denied&token={t}",
+    ],
+)
+async def test_a_link_with_a_token_and_no_state_does_not_sign_in(
+    console: Console, demo: dict[str, Any], fragment: str
+) -> None:
+    # given an attacker's link carrying the attacker's token, opened in a fresh tab
+    token = token_of(demo, "market-zhao")
+    await console.open("#" + fragment.format(t=token))
+    # then the tab is not signed in, says the link is not valid, and the token is out of the URL
+    await not_signed_in(console, token)
+    if fragment == "token={t}":
+        await console.shot("sign-in-handover-refused")
+
+
+@pytest.mark.parametrize("forged", ["random", "prefix", "longer", "empty", "twice"])
+async def test_a_hand_over_with_a_state_the_tab_did_not_start_does_not_sign_in(
+    console: Console, demo: dict[str, Any], forged: str
+) -> None:
+    # given the user started a login, but the hand-over comes back with another state:
+    # a random one, the real one cut short or lengthened, none, or the real one twice
+    token = token_of(demo, "market-zhao")
+
+    def answer(state: str) -> str:
+        other = {
+            "random": secrets.token_hex(32),
+            "prefix": state[:-1],
+            "longer": state + "0",
+            "empty": "",
+        }.get(forged)
+        if other is None:
+            return f"token={token}&state={state}&state={state}"
+        return f"token={token}&state={other}"
+
+    login = await LoginInFront(console, answer).install()
+    await login.start()
+    # then the console does not sign in
+    await not_signed_in(console, token)
+
+
+async def test_a_replayed_hand_over_does_not_sign_in(
+    console: Console, demo: dict[str, Any]
+) -> None:
+    # given a login completed in this tab with its state, then a sign-out
+    token = token_of(demo, "market-zhao")
+    login = await LoginInFront(console, lambda state: f"token={token}&state={state}").install()
+    await login.start()
+    await signed_in_as(console, "赵强")
+    await console.sign_out()
+    # when the same hand-over link is opened again in the tab
+    await console.open(f"#token={token}&state={login.states[0]}")
+    # then the used-up state signs nobody in
+    await not_signed_in(console, token)
+
+
+async def test_a_hand_over_after_ten_minutes_does_not_sign_in(
+    console: Console, demo: dict[str, Any]
+) -> None:
+    # given a login started, the user lingering at the login page
+    token = token_of(demo, "market-zhao")
+    await console.page.clock.install()
+    login = await LoginInFront(console, lambda state: None).install()
+    await login.start()
+    await console.page.wait_for_url(re.compile(r".*/test-login\?.*"), timeout=WAIT_MS)
+    # when the hand-over arrives 11 minutes later
+    await console.page.clock.fast_forward("11:00")
+    await console.page.goto(f"{console.url}#token={token}&state={login.states[0]}")
+    # then the state has expired
+    await not_signed_in(console, token)
+
+
+async def test_two_tabs_each_take_only_their_own_hand_over(
+    browser: Any, hub: Server, screenshots: Any, demo: dict[str, Any]
+) -> None:
+    # given two tabs of one browser, each starting a login, both held at the login page
+    context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    try:
+        tabs = [Console(await context.new_page(), hub.base_url, screenshots) for _ in range(2)]
+        logins = [await LoginInFront(tab, lambda state: None).install() for tab in tabs]
+        for login in logins:
+            await login.start()
+            await login.tab.page.wait_for_url(re.compile(r".*/test-login\?.*"), timeout=WAIT_MS)
+        (first,), (second,) = logins[0].states, logins[1].states
+        assert first != second
+        market, registry = token_of(demo, "market-zhao"), token_of(demo, "registry-wang")
+        # when the first tab is handed the second tab's state, it refuses
+        await tabs[0].page.goto(f"{tabs[0].url}#token={registry}&state={second}")
+        await not_signed_in(tabs[0], registry)
+        # and each tab takes the hand-over of the login it started itself
+        await tabs[1].page.goto(f"{tabs[1].url}#token={registry}&state={second}")
+        await signed_in_as(tabs[1], "王")
+        await tabs[0].page.goto(f"{tabs[0].url}#token={market}&state={first}")
+        await signed_in_as(tabs[0], "赵强")
+        for tab in tabs:
+            assert not tab.errors, tab.errors
+    finally:
+        await context.close()
 
 
 async def test_a_refused_token_returns_to_sign_in_with_a_message(console: Console) -> None:

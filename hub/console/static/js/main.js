@@ -42,6 +42,78 @@ const ROUTES = {
 let me = null;
 let routes = 0; // route() calls so far: only the latest may say its page is ready
 let expiryTimer = null;
+let signInNotice = null; // [message, kind] for the next sign-in page
+
+// --- the hand-over from a login in front (HUB_CONSOLE_LOGIN_URL) -----------------------------
+// The login hands the hub token back as /console/#token=…&state=…. The console takes it only
+// with a state it started itself, in this tab, less than 10 minutes ago, and only once: a link
+// carrying someone else's token must not sign this tab into their account (login CSRF).
+
+const LOGIN_STATES_KEY = "fyt.console.loginStates";
+const LOGIN_STATE_TTL_MS = 10 * 60 * 1000;
+const LOGIN_STATES_KEPT = 8; // logins started and not yet back, per tab
+export const HANDOVER_REFUSED = "登录链接无效或已过期，请重新登录";
+
+function pendingLogins() {
+  let entries = [];
+  try {
+    const stored = JSON.parse(sessionStorage.getItem(LOGIN_STATES_KEY) || "[]");
+    if (Array.isArray(stored)) entries = stored;
+  } catch {
+    // a damaged entry: no login is pending
+  }
+  const now = Date.now();
+  return entries.filter((e) => e && typeof e.state === "string" && typeof e.expires === "number" && e.expires > now);
+}
+
+function keepLogins(entries) {
+  if (entries.length) sessionStorage.setItem(LOGIN_STATES_KEY, JSON.stringify(entries.slice(-LOGIN_STATES_KEPT)));
+  else sessionStorage.removeItem(LOGIN_STATES_KEY);
+}
+
+/** A fresh state (256 random bits, hex) for a login about to start; kept in this tab only. */
+function startLogin() {
+  const bytes = new Uint8Array(32);
+  crypto.getRandomValues(bytes);
+  const state = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  keepLogins([...pendingLogins(), { state, expires: Date.now() + LOGIN_STATE_TTL_MS }]);
+  return state;
+}
+
+/** Whether `state` is one this tab started and has not used; it is used up either way. */
+function finishLogin(state) {
+  const entries = pendingLogins();
+  const index = entries.findIndex((e) => e.state === state);
+  if (index >= 0) entries.splice(index, 1);
+  keepLogins(entries);
+  return index >= 0;
+}
+
+function loginTarget(loginUrl) {
+  const back = encodeURIComponent(location.origin + "/console/");
+  return `${loginUrl}${loginUrl.includes("?") ? "&" : "?"}return=${back}&state=${startLogin()}`;
+}
+
+/**
+ * A hand-over in the address bar (#token=…&state=…: any fragment with parameters, pages are
+ * #/…) is taken out of it at once, whatever it holds; the token is kept only with a state this
+ * tab started. Returns whether there was one.
+ */
+function takeHandOver() {
+  const fragment = location.hash.replace(/^#/, "");
+  if (fragment.startsWith("/") || !fragment.includes("=")) return false;
+  const params = new URLSearchParams(fragment);
+  const tokens = params.getAll("token");
+  const states = params.getAll("state");
+  const started = states.length === 1 && finishLogin(states[0]);
+  const accepted = started && tokens.length === 1 && tokens[0] !== "";
+  history.replaceState(null, "", location.pathname + location.search + (accepted ? "#/" : "#/signin"));
+  me = null;
+  clearTimeout(expiryTimer);
+  setToken(accepted ? tokens[0] : null);
+  if (!accepted) signInNotice = [HANDOVER_REFUSED, "error"];
+  return true;
+}
 
 export function currentUser() {
   return me;
@@ -62,6 +134,7 @@ function home(user) {
 
 export function signOut(message, kind = "info") {
   setToken(null);
+  keepLogins([]);
   me = null;
   nextScreen();
   delete document.getElementById("app").dataset.ready;
@@ -122,8 +195,9 @@ async function renderSignIn(message, kind = "info") {
   const extra = document.getElementById("signin-extra");
   if (!extra) return;
   if (config.loginUrl) {
-    const target = config.loginUrl + (config.loginUrl.includes("?") ? "&" : "?") + "return=" + encodeURIComponent(location.origin + "/console/");
-    extra.append(card("统一身份认证", h("p", {}, h("a", { href: target, class: "primary", id: "oidc-login" }, "使用统一身份认证登录"))));
+    // The state is made when the user leaves for the login, never before.
+    const login = () => location.assign(loginTarget(config.loginUrl));
+    extra.append(card("统一身份认证", h("p", {}, h("button", { type: "button", class: "primary", id: "oidc-login", onclick: login }, "使用统一身份认证登录"))));
   }
   if (config.demo) {
     const users = await consoleApi("demo-users").catch((err) => {
@@ -133,7 +207,7 @@ async function renderSignIn(message, kind = "info") {
     extra.append(
       card(
         "演示用户",
-        h("p", { class: "muted" }, "演示模式：选择一位演示用户直接登录（令牌 8 小时有效）。生产环境没有此入口。"),
+        h("p", { class: "muted" }, `演示模式：选择一位演示用户直接登录（令牌 ${lifetime(config.demoTokenSeconds)}有效）。生产环境没有此入口。`),
         h(
           "div",
           { class: "users" },
@@ -151,6 +225,11 @@ async function renderSignIn(message, kind = "info") {
   }
 }
 
+function lifetime(seconds) {
+  if (!seconds) return "";
+  return seconds % 3600 === 0 ? `${seconds / 3600} 小时` : `${Math.max(1, Math.round(seconds / 60))} 分钟`;
+}
+
 async function demoSignIn(userId) {
   try {
     const body = await busy("正在登录…", consoleApi("demo-sign-in", {
@@ -166,10 +245,17 @@ async function demoSignIn(userId) {
 }
 
 async function route() {
+  if (takeHandOver()) {
+    nextScreen();
+    document.getElementById("who").replaceChildren();
+    document.getElementById("nav").replaceChildren();
+  }
   if (!token()) {
     if (location.hash !== "#/signin") history.replaceState(null, "", "#/signin");
-    await renderSignIn(sessionStorage.getItem("fyt.console.message"));
+    const [message, kind] = signInNotice || [sessionStorage.getItem("fyt.console.message"), "info"];
+    signInNotice = null;
     sessionStorage.removeItem("fyt.console.message");
+    await renderSignIn(message, kind);
     return;
   }
   if (!me) {
@@ -225,12 +311,6 @@ async function start() {
   const path = location.hash.replace(/^#/, "").split("?")[0];
   if (!path || path === "/" || path === "/signin") location.hash = home(me);
   else await route();
-}
-
-// An OIDC login in front of the console hands the hub token back as /console/#token=…
-if (location.hash.startsWith("#token=")) {
-  setToken(decodeURIComponent(location.hash.slice("#token=".length)));
-  history.replaceState(null, "", location.pathname + "#/");
 }
 
 window.addEventListener("hashchange", route);
