@@ -28,7 +28,7 @@ from hub.federation.loaders import Loaders
 from hub.graphql.context import HubContext
 from hub.proxies import Proxies
 
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # used with fullmatch
 
 
 def new_request_id() -> str:
