@@ -117,6 +117,25 @@ def _narrowed(stmt: Any, f: EventFilter, subject_index: Any, outcome: Any) -> An
     return stmt
 
 
+async def subject_in_log(conn: AsyncConnection, subject_index: str) -> bool:
+    """Whether any entry (other than an auditor's own search) or subject row is about this
+    subject: the indexed look-up behind an empty subject search."""
+    e, s = audit_entries, audit_subjects
+    found = (
+        await conn.execute(
+            select(e.c.id)
+            .where(e.c.subject_index == subject_index, e.c.action != "AUDIT_QUERY")
+            .limit(1)
+        )
+    ).first()
+    if found is not None:
+        return True
+    row = (
+        await conn.execute(select(s.c.entry_id).where(s.c.subject_index == subject_index).limit(1))
+    ).first()
+    return row is not None
+
+
 async def leaf_hashes(conn: AsyncConnection, size: int) -> list[bytes]:
     stmt = (
         select(audit_leaves.c.leaf_hash)

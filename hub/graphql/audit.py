@@ -17,7 +17,7 @@ from strawberry.types import Info
 from hub.audit import queries
 from hub.audit.checkpoint import parse_checkpoint, split_note
 from hub.audit.entries import AccessRecord
-from hub.errors import BadUserInput, NotFound
+from hub.errors import BadUserInput, NotFound, RateLimited
 from hub.graphql.context import ctx
 from hub.graphql.enums import SubjectKind
 from hub.identifiers import check_id_number, check_uscc, normalize_case_number
@@ -188,19 +188,39 @@ def _after(cursor: str | None) -> tuple[int, int | None] | None:
 
 def _record(
     info: Info, query: str, detail: dict[str, Any], subject: tuple[str, str] | None = None
-) -> None:
+) -> AccessRecord:
     """The auditor's own queries are on record too."""
     kind, key = subject if subject else (None, None)
-    ctx(info).audit_subjects.append(
-        AccessRecord(
-            action="AUDIT_QUERY",
-            subject_kind=kind,
-            subject_id=key,
-            case_number=None,
-            path=(info.path.key,),
-            detail={"query": query, **detail},
-        )
+    access = AccessRecord(
+        action="AUDIT_QUERY",
+        subject_kind=kind,
+        subject_id=key,
+        case_number=None,
+        path=(info.path.key,),
+        detail={"query": query, **detail},
     )
+    ctx(info).audit_subjects.append(access)
+    return access
+
+
+async def _unknown_subject(info: Info, access: AccessRecord, index: str) -> None:
+    """A subject search that finds nothing says the subject is not in the log. Auditors see ID
+    numbers masked, so such answers are limited like look-ups of unknown subjects (the
+    candidates a mask leaves open cannot be tried one by one): over the daily limit the search
+    is refused whole (RATE_LIMITED, flagged ENUMERATION)."""
+    c = ctx(info)
+    async with c.runtime.engine.connect() as conn:
+        if await queries.subject_in_log(conn, index):
+            return
+    try:
+        release = await c.runtime.probes.admit_unknown(c.principal.sub, 1)
+    except RateLimited as exc:
+        access.outcome = "RATE_LIMITED"
+        access.reason = str(exc.extra.get("reason"))
+        raise
+    access.outcome = "NOT_FOUND"
+    if release is not None:
+        c.after_audit.append(release)
 
 
 def _subject_filter(f: AuditEventFilter) -> tuple[str, str] | None:
@@ -244,7 +264,7 @@ async def resolve_audit_events(
         else None
     )
     before = _after(after)
-    _record(
+    access = _record(
         info,
         "auditEvents",
         {
@@ -274,6 +294,10 @@ async def resolve_audit_events(
     )
     async with c.runtime.engine.connect() as conn:
         rows = await queries.search(conn, event_filter, first=first, before=before)
+    if subject is not None and event_filter.subject_index is not None and not any(
+        r["action"] != "AUDIT_QUERY" for r in rows
+    ):
+        await _unknown_subject(info, access, event_filter.subject_index)
     page = rows[:first]
     return AuditEventConnection(
         nodes=[_event(r, keys) for r in page],
@@ -292,15 +316,16 @@ async def resolve_access_history(info: Info, id_number: str, first: int) -> list
     key = check_id_number(id_number)
     c = ctx(info)
     keys = c.runtime.audit.keys
-    _record(info, "accessHistory", {}, ("PERSON", key))
+    access = _record(info, "accessHistory", {}, ("PERSON", key))
+    index = keys.blind_index(key)
     async with c.runtime.engine.connect() as conn:
         rows = await queries.search(
-            conn,
-            queries.EventFilter(subject_index=keys.blind_index(key)),
-            first=first,
-            before=None,
+            conn, queries.EventFilter(subject_index=index), first=first, before=None
         )
-    return [_event(r, keys) for r in rows[:first] if r["action"] != "AUDIT_QUERY"]
+    events = [_event(r, keys) for r in rows[:first] if r["action"] != "AUDIT_QUERY"]
+    if not events:
+        await _unknown_subject(info, access, index)
+    return events
 
 
 async def resolve_checkpoint(info: Info) -> AuditCheckpoint | None:

@@ -160,7 +160,12 @@ class SanctionChange:
     entry_id: str
     list: SanctionList
     subject_kind: SubjectKind
-    subject_id: str = masked(Mask.ID_NUMBER, subject_kind="subject_kind")
+    subject_id: str | None = masked(
+        Mask.ID_NUMBER,
+        subject_kind="subject_kind",
+        description="Null where the policy withholds it (approval systems re-check the"
+        " subjects they hold with sanctionChecks instead)",
+    )
     name: str = masked(Mask.NAME, subject_kind="subject_kind")
     court_code: str
     case_number: str

@@ -12,7 +12,10 @@ that together (the design is in docs/architecture.md, "Masked values and existen
   flagged ``ENUMERATION``), so at most that many candidates are tested a day,
 - each user may name at most ``HUB_SUBJECTS_PER_HOUR`` distinct subjects in an hour.
 
-The daily count is read from the audit log (look-ups whose subject was not found, durable
+The same daily limit covers an auditor's subject searches that find nothing (auditors see ID
+numbers masked, and a search says whether a subject is in the log).
+
+The daily count is read from the audit log (look-ups and searches whose subject was not found, durable
 before they were answered) plus the unknown subjects of this process's operations whose
 entries are not written yet (reserved when admitted, released once the operation's audit
 entries are written or withheld), so concurrent calls cannot each spend the same budget.
@@ -75,7 +78,7 @@ class ProbeGuard:
                         .where(
                             e.c.user_id == user,
                             e.c.occurred_at >= since,
-                            e.c.action == "PROFILE_VIEW",
+                            e.c.action.in_(("PROFILE_VIEW", "AUDIT_QUERY")),
                             e.c.outcome == "NOT_FOUND",
                         )
                     )

@@ -97,3 +97,21 @@ async def test_the_ID_number_mask_keeps_only_the_province_and_the_last_two(
     masked = body["data"]["persons"][0]["idNumber"]
     assert masked == person.id_number[:2] + "*" * 14 + person.id_number[-2:]
     assert json.dumps(body).count(person.id_number[2:16]) == 0
+
+
+HISTORY = "query($id: String!) { accessHistory(idNumber: $id) { id subjectId } }"
+
+
+async def test_an_auditor_cannot_probe_the_log_for_a_masked_id_number(
+    api: Api, app: Any, mint: Any
+) -> None:
+    # given an auditor (who sees ID numbers masked) trying candidates one by one
+    limit = app.state.settings.unknown_subjects_per_day
+    auditor = mint(sub="probe-auditor", org="court:370602", roles=("auditor",))
+    tries = candidates("370612199001011234", limit + 2)[:-1]  # IDs nobody looked up
+    answers = [await api.query(HISTORY, {"id": c}, token=auditor) for c in tries]
+    # then the searches that find nothing are answered up to the daily limit, then refused
+    assert all(a["data"]["accessHistory"] == [] for a in answers[:limit])
+    last = answers[limit]
+    assert [e["extensions"]["code"] for e in last["errors"]] == ["RATE_LIMITED"]
+    assert last["errors"][0]["extensions"]["reason"] == "ENUMERATION"

@@ -24,10 +24,16 @@ from tests.servers import graphql_ws_scope
 
 COURT = "370602"
 
+# What an approval system reads of a change: which entry changed, not who is on it (its policy
+# withholds subjectId and masks name; see test_an_approval_system_learns_which_entry_not_who).
 FIELDS = (
-    "cursor change at entryId list subjectKind subjectId name courtCode caseNumber"
-    " publishedOn status revokedOn"
+    "cursor change at entryId list subjectKind courtCode caseNumber publishedOn status revokedOn"
 )
+WHO = """
+query($after: String, $first: Int!) {
+  sanctionListChanges(after: $after, first: $first) { nodes { cursor subjectId name } }
+}
+"""
 CHANGES = f"""
 query($after: String, $first: Int!) {{
   sanctionListChanges(after: $after, first: $first) {{
@@ -154,8 +160,6 @@ def as_change(entry: dict[str, Any], change: str) -> dict[str, Any]:
             for k in (
                 "list",
                 "subjectKind",
-                "subjectId",
-                "name",
                 "courtCode",
                 "caseNumber",
                 "publishedOn",
@@ -267,8 +271,6 @@ async def test_resuming_after_a_cursor_returns_exactly_the_new_changes(
     assert int(start) < int(first["cursor"]) < int(second["cursor"])
     assert page["endCursor"] == second["cursor"]
     # with the entry's fields as published, and the revocation's date pushed too
-    assert first["subjectId"] == new_person["idNumber"]
-    assert first["name"] == new_person["name"]
     assert first["caseNumber"] == new_person["caseNumber"]
     assert (first["courtCode"], first["status"], first["list"]) == (
         COURT,
@@ -276,7 +278,12 @@ async def test_resuming_after_a_cursor_returns_exactly_the_new_changes(
         new_person["list"],
     )
     assert (second["entryId"], second["status"]) == (earlier["id"], "REVOKED")
-    assert second["subjectId"] == earlier_person["idNumber"]
+    # (the court's judge sees who is on them)
+    who = await api.query(WHO, {"after": start, "first": 10}, token=tokens["judge-zhang"])
+    assert [(n["subjectId"], n["name"]) for n in who["data"]["sanctionListChanges"]["nodes"]] == [
+        (new_person["idNumber"], new_person["name"]),
+        (earlier_person["idNumber"], earlier_person["name"]),
+    ]
     assert second["revokedOn"] == datetime.now(UTC).date().isoformat()
     # and asking again after the new end gives nothing, at the same cursor
     again = await read(api, token, page["endCursor"])
@@ -404,6 +411,30 @@ async def test_a_cursor_past_the_end_returns_nothing_at_that_cursor(
 async def test_who_may_read_the_feed(api: Api, tokens: dict[str, str], who: str) -> None:
     page = await read(api, tokens[who], None, 3)
     assert [n["cursor"] for n in page["nodes"]] == ["1", "2", "3"]
+
+
+async def test_an_approval_system_learns_which_entry_not_who(
+    api: Api, app: Any, demo: dict[str, Any], tokens: dict[str, str]
+) -> None:
+    # given a new entry on the list
+    token = tokens["approval-market"]
+    start = await end_cursor(api, token)
+    person = (await fresh_respondents(app, demo, 1))[0]
+    entry = await publish(api, person)
+    # when the approval system asks the feed who is on it
+    body = await api.query(WHO, {"after": start, "first": 10}, token=token)
+    # then the ID number is withheld (a masked one could be recovered by checking candidates)
+    # and the name is masked; the entry itself is named, to re-check the subjects it holds
+    node = body["data"]["sanctionListChanges"]["nodes"][0]
+    assert node["subjectId"] is None
+    name = person["name"]
+    assert node["name"] == (
+        name[0] + "*" if len(name) == 2 else name[0] + "*" * (len(name) - 2) + name[-1]
+    )
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
+    assert body["errors"][0]["path"] == ["sanctionListChanges", "nodes", 0, "subjectId"]
+    assert person["idNumber"] not in json.dumps(body, ensure_ascii=False)
+    await revoke(api, entry["id"])
 
 
 @pytest.mark.parametrize("who", ["auditor-sun", "registry-wang", "market-zhao"])

@@ -524,7 +524,7 @@ async def test_the_inbox_fails_closed_when_the_audit_store_is_down(
 async def test_the_list_feed_is_on_record_and_fails_closed(
     api: Api, app: Any, demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    feed = "{ sanctionListChanges(first: 5) { nodes { subjectId } endCursor } }"
+    feed = "{ sanctionListChanges(first: 5) { nodes { entryId name } endCursor } }"
     approval = demo_token(demo, "approval_system")
     response = await api.post(feed, token=approval)
     nodes = response.json()["data"]["sanctionListChanges"]["nodes"]
