@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from connectors import registry
+from hub.resources import POLICY_DIR
 
 ENVIRONMENTS = ("development", "production")
-POLICY_DIR = Path(__file__).resolve().parents[1] / "policies"
 
 
 class ConfigError(ValueError):

@@ -5,15 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from alembic import command
 from hub.periodic import Periodic
+from hub.resources import MIGRATIONS_DIR
 
-ROOT = Path(__file__).resolve().parents[2]
-ALEMBIC_DIR = ROOT / "alembic"
 # A connection checkpoints the WAL itself only past this many pages (SQLite's default is
 # 1,000): a serving hub checkpoints in the background (WalCheckpoints), so a request that
 # commits a large audit entry (a batch check: 10,000 subject rows, some 40 MB of index pages)
@@ -44,8 +43,9 @@ def create_hub_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 
 def alembic_config(url: str | None = None) -> Config:
+    """Alembic's configuration, made here: the migrations shipped in the package, no alembic.ini."""
     cfg = Config()
-    cfg.set_main_option("script_location", str(ALEMBIC_DIR))
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     if url:
         cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg

@@ -23,7 +23,6 @@ from casbin.util.builtin_operators import glob_match
 
 from hub.policy.masking import Mask
 
-POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
 ACTIONS = ("read", "mask")
 MARKERS = {"@purpose": "require", "@assignment": "require"}
 EFFECTS = ("allow", "deny")

@@ -1,4 +1,4 @@
-"""The catalogue of restricted matters (``policies/sanction_matters.toml``)."""
+"""The catalogue of restricted matters (``sanction_matters.toml`` of the policy directory)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hub.policy.table import PolicyError
+from hub.resources import POLICY_DIR
 
 LISTS = ("DISHONEST", "CONSUMPTION_RESTRICTION")
 SUBJECT_KINDS = ("PERSON", "ENTERPRISE")
@@ -32,7 +33,7 @@ class Matter:
     legal_basis: str
 
 
-BUNDLED = Path(__file__).resolve().parents[2] / "policies" / CATALOGUE_FILE
+BUNDLED = POLICY_DIR / CATALOGUE_FILE
 
 
 def load_catalogue(policy_dir: Path) -> dict[str, Matter]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -19,7 +20,6 @@ import hub.audit.models
 import hub.cases.models
 import hub.orders.models
 import hub.sanctions.models  # noqa: F401  (they register their tables on the hub metadata)
-from alembic import command
 from hub.db.engine import alembic_config, create_hub_engine, current_revision, upgrade
 from hub.db.metadata import metadata
 from tests.conftest import PG_ENV, _create_pg_database, _drop_pg_database

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from alembic import context
 from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -11,7 +12,6 @@ import hub.audit.models
 import hub.cases.models
 import hub.orders.models
 import hub.sanctions.models  # noqa: F401
-from alembic import context
 from hub.config import Settings, async_url
 from hub.db.metadata import metadata
 
