@@ -100,7 +100,9 @@ def create_app(
         gc.collect()
         gc.freeze()
         # Witnesses (HUB_AUDIT_WITNESSES): each new checkpoint goes to them, one round at a time.
-        policy = await asyncio.to_thread(WitnessPolicy.from_env) if runtime.audit else None
+        policy = (
+            await asyncio.to_thread(WitnessPolicy.from_settings, settings) if runtime.audit else None
+        )
         runtime.witnesses = policy
         sender = (
             WitnessSender(runtime.engine, policy, registry=metrics.registry)

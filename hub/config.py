@@ -1,96 +1,97 @@
-"""Runtime settings, read from the environment (``HUB_*``) with embedded defaults."""
+"""Runtime settings: one typed, frozen class read from the ``HUB_*`` variables and ``HUB_CONFIG``.
+
+:class:`Settings` declares every setting once, with its type and its default; pydantic-settings
+reads each field from the variable ``HUB_<FIELD>`` (exact name; an empty variable counts as
+unset) and validates it. Two fields come from no variable of their own: ``connectors`` (the
+per-agency ``HUB_<AGENCY>_DATABASE_URL`` / ``HUB_<AGENCY>_TIMEOUT``, named after the registry,
+then the ``[connectors.NAME]`` tables of the ``HUB_CONFIG`` file) and ``ops_token`` (read from
+the file ``HUB_OPS_TOKEN_FILE`` names). Every mistake is a :class:`ConfigError` naming the
+variable, or the file and key, and what was wrong.
+"""
 
 from __future__ import annotations
 
 import math
 import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+import tomllib
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Annotated, Any, ClassVar, Literal, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from connectors import registry
 from hub.resources import POLICY_DIR
 
+PREFIX = "HUB_"
 ENVIRONMENTS = ("development", "production")
+MODES = ("embedded", "remote")
+
+__all__ = [
+    "ENVIRONMENTS",
+    "MODES",
+    "POLICY_DIR",
+    "ConfigError",
+    "ConnectorSettings",
+    "Settings",
+    "async_url",
+    "load_connector_file",
+    "parse_duration",
+]
 
 
 class ConfigError(ValueError):
-    """A setting is missing or malformed; the message names the variable."""
+    """A setting is missing or malformed; the message names the variable (or file and key)."""
 
 
-def _float(env: Mapping[str, str], name: str, default: float, *, allow_zero: bool = False) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
-    if value < 0 or (value == 0 and not allow_zero):
-        raise ConfigError(f"{name} must be positive, got {raw!r}")
-    return value
+# --- value types: the type, the rule and the words of its error, in one place ----------------
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
-    if value <= 0:
-        raise ConfigError(f"{name} must be positive, got {raw!r}")
-    return value
+def _fail(phrase: str, *, echo: bool = True) -> PydanticCustomError:
+    """An error whose message reads ``<VARIABLE> <phrase>`` (``, got <value>`` unless not
+    ``echo``: a database URL may hold a password)."""
+    return PydanticCustomError(
+        "setting" if echo else "setting_quiet", "{phrase}", {"phrase": phrase}
+    )
 
 
-def _hours(raw: str) -> tuple[str, str]:
-    start, sep, end = raw.partition("-")
-    try:
-        if not sep:
-            raise ValueError
-        for value in (start, end):
-            datetime.strptime(value.strip(), "%H:%M")
-    except ValueError:
-        raise ConfigError(
-            f"HUB_WORKING_HOURS must look like 08:30-17:30 (Asia/Shanghai), got {raw!r}"
-        ) from None
-    return start.strip(), end.strip()
+def _rule(test: Callable[[Any], bool], phrase: str) -> AfterValidator:
+    def check(value: Any) -> Any:
+        if not test(value):
+            raise _fail(phrase)
+        return value
+
+    return AfterValidator(check)
 
 
-def _login_url(raw: str | None) -> str | None:
-    if not raw:
-        return None
-    if not (raw.startswith("https://") or raw.startswith("http://") or raw.startswith("/")):
-        raise ConfigError(
-            f"HUB_CONSOLE_LOGIN_URL must be an http(s) URL or a path on this host, got {raw!r}"
-        )
-    return raw
-
-
-def _networks(raw: str) -> tuple[Any, ...]:
-    from hub.proxies import parse_networks
-
-    try:
-        return parse_networks(raw.split(","))
-    except ValueError as exc:
-        raise ConfigError(f"HUB_TRUSTED_PROXIES: {exc}") from None
-
-
-def _secret_file(raw: str | None, name: str) -> str | None:
-    """A secret read from a file (never from the environment itself, which leaks into logs)."""
-    if not raw:
-        return None
-    try:
-        value = Path(raw).read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{name}: cannot read {raw}: {exc}") from None
-    if len(value) < 16:
-        raise ConfigError(f"{name}: {raw} must hold a token of at least 16 characters")
-    return value
+PositiveSeconds = Annotated[
+    float, _rule(lambda v: math.isfinite(v) and v > 0, "must be a positive number of seconds")
+]
+Seconds = Annotated[
+    float, _rule(lambda v: math.isfinite(v) and v >= 0, "must be 0 or a positive number of seconds")
+]
+Count = Annotated[int, _rule(lambda v: v >= 1, "must be at least 1")]
+Quorum = Annotated[int, _rule(lambda v: v >= 0, "must not be negative")]
+Retries = Annotated[int, _rule(lambda v: 0 <= v <= 10, "must be between 0 and 10")]
 
 
 def async_url(url: str) -> str:
@@ -102,37 +103,212 @@ def async_url(url: str) -> str:
     return url
 
 
-MODES = ("embedded", "remote")
+def _database_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(url)
+    except ArgumentError:
+        raise _fail(
+            "must be a database URL such as postgresql://user@host/db", echo=False
+        ) from None
+    return url
+
+
+DatabaseURL = Annotated[str, AfterValidator(_database_url)]
+
+
+def _absolute(path: Path | None) -> Path | None:
+    return None if path is None else path.resolve()
+
+
+def _working_hours(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    start, sep, end = value.partition("-")
+    try:
+        if not sep:
+            raise ValueError
+        for part in (start, end):
+            datetime.strptime(part.strip(), "%H:%M")
+    except ValueError:
+        raise _fail("must look like 08:30-17:30 (Asia/Shanghai)") from None
+    return start.strip(), end.strip()
+
+
+def _login_url(value: str | None) -> str | None:
+    if value is not None and not value.startswith(("https://", "http://", "/")):
+        raise _fail("must be an http(s) URL or a path on this host")
+    return value
+
+
+def _networks(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    from hub.proxies import parse_networks
+
+    try:
+        return parse_networks(value.split(","))
+    except ValueError as exc:
+        raise _fail(f"must list IP addresses or networks: {exc}", echo=False) from None
+
+
+_DURATION = re.compile(r"([0-9]{1,9})([smhd]?)")
+_DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``3600``, ``3600s``, ``30m``, ``12h`` or ``7d`` as a positive duration (ValueError if not)."""
+    m = _DURATION.fullmatch(text.strip(" "))
+    if not m or int(m[1]) == 0:
+        raise ValueError(f"{text!r} is not a positive duration such as 3600, 30m, 8h or 7d")
+    return timedelta(seconds=int(m[1]) * _DURATION_UNITS[m[2]])
+
+
+def _duration(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return parse_duration(value)
+        except ValueError:
+            raise _fail("must be a positive duration such as 3600, 30m, 8h or 7d") from None
+    return value
+
+
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(_duration),
+    _rule(lambda v: v > timedelta(0), "must be a positive duration such as 3600, 30m, 8h or 7d"),
+]
+WorkingHours = Annotated[tuple[str, str], BeforeValidator(_working_hours)]
+Networks = Annotated[tuple[IPv4Network | IPv6Network, ...], BeforeValidator(_networks)]
+LoginURL = Annotated[str | None, AfterValidator(_login_url)]
 
 
 @dataclass(frozen=True, slots=True)
-class ConnectorSettings:
-    url: str  # the agency database (embedded source)
-    timeout: float  # seconds per batch look-up, retries included
-    mode: str = "embedded"  # embedded: the agency database; remote: the agency's service
+class Variable:
+    """Field metadata: the variable a field is read from when it is not ``HUB_<FIELD>``; None
+    for a field derived from others (read from no variable of its own)."""
+
+    name: str | None
+
+
+# --- errors: pydantic's, in the words of the variable or key -----------------------------------
+
+_PHRASES = {
+    "int_parsing": "must be an integer",
+    "int_type": "must be int",
+    "int_from_float": "must be int",
+    "float_parsing": "must be a number",
+    "float_type": "must be int or float",
+    "string_type": "must be str",
+    "path_type": "must be a path",
+    "extra_forbidden": "is not a setting",
+    "frozen_instance": "cannot be changed: settings are frozen",
+}
+
+
+def _phrase(error: Any) -> str:
+    kind = error["type"]
+    if kind in _PHRASES:
+        return _PHRASES[kind]
+    if kind == "literal_error":
+        return "must be one of " + ", ".join(re.findall(r"'([^']*)'", error["ctx"]["expected"]))
+    if kind == "value_error":
+        return str(error["ctx"]["error"])
+    message = str(error["msg"])
+    return message if kind.startswith("setting") else message[:1].lower() + message[1:]
+
+
+def problems(exc: ValidationError, name_of: Callable[[tuple[Any, ...]], str]) -> list[str]:
+    """One line per mistake: ``<name> <what is wrong>, got <value>``."""
+    out = []
+    for error in exc.errors():
+        if error["type"] == "default_factory_not_called":  # an earlier field failed
+            continue
+        name = name_of(error["loc"])
+        line = f"{name} {_phrase(error)}" if name else _phrase(error)
+        value = error.get("input")
+        if (
+            name
+            and error["type"] not in ("setting_quiet", "extra_forbidden")
+            and isinstance(value, str | int | float)
+            and not isinstance(value, bool)
+        ):
+            line += f", got {value!r}"
+        out.append(line)
+    return out
+
+
+class _Replaceable:
+    """A frozen model whose variants are made with :meth:`replace`, validated like the original."""
+
+    model_fields: ClassVar[dict[str, FieldInfo]]
+
+    @classmethod
+    def _name_of(cls, loc: tuple[Any, ...]) -> str:
+        return str(loc[0]) if loc else ""
+
+    def replace(self, **changes: Any) -> Self:
+        """A copy with ``changes`` (field names) validated and applied; fields derived from
+        others are not derived again (as :func:`dataclasses.replace`)."""
+        cls = type(self)
+        unknown = sorted(set(changes) - set(cls.model_fields))
+        if unknown:
+            raise TypeError(f"{cls.__name__} has no field {', '.join(unknown)}")
+        try:
+            return cls.model_validate({**self.__dict__, **changes})  # type: ignore[attr-defined,no-any-return]
+        except ValidationError as exc:
+            raise ConfigError("; ".join(problems(exc, cls._name_of))) from None
+
+
+# --- connectors ---------------------------------------------------------------------------------
+
+
+class ConnectorSettings(_Replaceable, BaseModel):
+    """One agency connector: where its data is and how the hub guards its calls."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    url: DatabaseURL  # the agency database (embedded source)
+    timeout: PositiveSeconds  # seconds per batch look-up, retries included
+    mode: Literal["embedded", "remote"] = "embedded"  # remote: the agency's own service
     service_url: str | None = None  # the agency service (remote), e.g. http://127.0.0.1:7101
-    retries: int = 2  # extra attempts of a failed read, with jittered backoff
-    max_concurrency: int = 64  # look-ups in flight to this agency at once
-    breaker_failures: int = 5  # consecutive failures that open the circuit breaker
-    breaker_reset: float = 5.0  # seconds the breaker stays open before one probe
-    token: str | None = None  # bearer token the agency service requires, if any
+    retries: Retries = 2  # extra attempts of a failed read, with jittered backoff
+    max_concurrency: Count = 64  # look-ups in flight to this agency at once
+    breaker_failures: Count = 5  # consecutive failures that open the circuit breaker
+    breaker_reset: PositiveSeconds = 5.0  # seconds the breaker stays open before one probe
+    token: str | None = Field(None, repr=False)  # bearer token the agency service requires
+
+    @model_validator(mode="after")
+    def _mode_fits_url(self) -> Self:
+        if self.mode == "remote":
+            if not self.service_url:
+                raise _fail("a remote connector needs the agency service's url")
+            if not self.service_url.startswith(("http://", "https://")):
+                raise _fail("url must start with http:// or https://")
+        elif self.service_url:
+            raise _fail('url is for mode = "remote"; use database_url here')
+        return self
 
     @property
     def target(self) -> str:
         return self.service_url or "" if self.mode == "remote" else self.url
 
 
-_CONNECTOR_KEYS: dict[str, tuple[type, ...]] = {
-    "mode": (str,),
-    "url": (str,),
-    "database_url": (str,),
-    "timeout": (int, float),
-    "retries": (int,),
-    "max_concurrency": (int,),
-    "breaker_failures": (int,),
-    "breaker_reset": (int, float),
-    "token_file": (str,),
+# The keys of a [connectors.NAME] table and the ConnectorSettings field each sets.
+CONNECTOR_KEYS = {
+    "mode": "mode",
+    "url": "service_url",
+    "database_url": "url",
+    "timeout": "timeout",
+    "retries": "retries",
+    "max_concurrency": "max_concurrency",
+    "breaker_failures": "breaker_failures",
+    "breaker_reset": "breaker_reset",
+    "token_file": "token",
 }
+_KEY_OF_FIELD = {f: k for k, f in CONNECTOR_KEYS.items()}
 
 
 def load_connector_file(
@@ -141,11 +317,11 @@ def load_connector_file(
     """Connector settings from a TOML file (``HUB_CONFIG``) over ``base``.
 
     ``[connectors.NAME]`` tables choose each connector's mode (``embedded`` or ``remote``), its
-    agency service ``url`` or ``database_url``, and its limits. Every mistake is a
-    :class:`ConfigError` naming the file and the key.
+    agency service ``url`` or ``database_url``, and its limits; a connector's keys left out keep
+    ``base``'s values (its mode is ``embedded`` unless the table says ``remote``). Values are
+    checked strictly against :class:`ConnectorSettings` (``timeout = "2"`` is a mistake). Every
+    mistake is a :class:`ConfigError` naming the file and the key.
     """
-    import tomllib
-
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -171,113 +347,244 @@ def load_connector_file(
             )
         if not isinstance(table, dict):
             raise ConfigError(f"{where} must be a table")
-        for key, value in table.items():
-            kinds = _CONNECTOR_KEYS.get(key)
-            if kinds is None:
+        for key in table:
+            if key not in CONNECTOR_KEYS:
                 raise ConfigError(
-                    f"{where}: unknown key {key!r}; known keys: {', '.join(_CONNECTOR_KEYS)}"
+                    f"{where}: unknown key {key!r}; known keys: {', '.join(CONNECTOR_KEYS)}"
                 )
-            if not isinstance(value, kinds) or isinstance(value, bool):
-                raise ConfigError(
-                    f"{where}: {key} must be {' or '.join(k.__name__ for k in kinds)}"
-                )
-        mode = table.get("mode", "embedded")
-        if mode not in MODES:
-            raise ConfigError(f"{where}: mode must be one of {', '.join(MODES)}, got {mode!r}")
-        for key in ("timeout", "breaker_reset"):
-            if key in table and not (math.isfinite(table[key]) and table[key] > 0):
-                raise ConfigError(f"{where}: {key} must be a positive number of seconds")
-        for key in ("max_concurrency", "breaker_failures"):
-            if key in table and table[key] < 1:
-                raise ConfigError(f"{where}: {key} must be at least 1")
-        if "retries" in table and not 0 <= table["retries"] <= 10:
-            raise ConfigError(f"{where}: retries must be between 0 and 10")
-        service_url = table.get("url")
-        if mode == "remote":
-            if not service_url:
-                raise ConfigError(f"{where}: a remote connector needs the agency service's url")
-            if not service_url.startswith(("http://", "https://")):
-                raise ConfigError(f"{where}: url must start with http:// or https://")
-        elif service_url:
-            raise ConfigError(f'{where}: url is for mode = "remote"; use database_url here')
-        token = None
+        values = {CONNECTOR_KEYS[k]: v for k, v in table.items() if k != "token_file"}
+        values = {"mode": "embedded", "service_url": None, "token": None, **values}
+        try:
+            conf = ConnectorSettings.model_validate({**out[name].__dict__, **values}, strict=True)
+        except ValidationError as exc:
+            found = problems(exc, lambda loc: _KEY_OF_FIELD.get(loc[0], str(loc[0])) if loc else "")
+            raise ConfigError(f"{where}: " + "; ".join(found)) from None
         if "token_file" in table:
-            token_path = (path.parent / table["token_file"]).resolve()
-            try:
-                token = token_path.read_text(encoding="utf-8").strip()
-            except UnicodeDecodeError:
-                raise ConfigError(f"{where}: token_file {token_path} is not UTF-8 text") from None
-            except OSError as exc:
-                raise ConfigError(f"{where}: cannot read token_file {token_path}: {exc}") from None
-            if not token:
-                raise ConfigError(f"{where}: token_file {token_path} is empty")
-        current = out[name]
-        out[name] = replace(
-            current,
-            mode=mode,
-            url=table.get("database_url", current.url),
-            service_url=service_url,
-            timeout=float(table.get("timeout", current.timeout)),
-            retries=table.get("retries", current.retries),
-            max_concurrency=table.get("max_concurrency", current.max_concurrency),
-            breaker_failures=table.get("breaker_failures", current.breaker_failures),
-            breaker_reset=float(table.get("breaker_reset", current.breaker_reset)),
-            token=token,
-        )
+            conf = conf.replace(token=_token_file(path, where, table["token_file"]))
+        out[name] = conf
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
-    data_dir: Path
-    database_url: str  # the hub database, async driver URL
-    env: str = "development"
-    jwt_public_keys: Path | None = None  # JWKS (.json) or PEM public key(s)
-    jwt_private_key: Path | None = None  # PEM private key, for `fyt token issue`
+def _token_file(config: Path, where: str, relative: Any) -> str:
+    if not isinstance(relative, str):
+        raise ConfigError(f"{where}: token_file must be str")
+    path = (config.parent / relative).resolve()
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+    except UnicodeDecodeError:
+        raise ConfigError(f"{where}: token_file {path} is not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(f"{where}: cannot read token_file {path}: {exc}") from None
+    if not token:
+        raise ConfigError(f"{where}: token_file {path} is empty")
+    return token
+
+
+# --- where the variables come from --------------------------------------------------------------
+
+# The environment being read: os.environ, or the mapping given to Settings.from_env.
+_ENVIRON: ContextVar[Mapping[str, str]] = ContextVar("hub_settings_environ", default=os.environ)
+
+
+@contextmanager
+def _reading(environ: Mapping[str, str]) -> Iterator[None]:
+    token = _ENVIRON.set(environ)
+    try:
+        yield
+    finally:
+        _ENVIRON.reset(token)
+
+
+def _variable(environ: Mapping[str, str], name: str) -> str | None:
+    return environ.get(name) or None  # an empty variable counts as unset
+
+
+def variable_of(field_name: str, field: FieldInfo) -> str | None:
+    """The variable a settings field is read from (None: derived from other fields)."""
+    for item in field.metadata:
+        if isinstance(item, Variable):
+            return item.name
+    return PREFIX + field_name.upper()
+
+
+class _Variables(PydanticBaseSettingsSource):
+    """Each field's variable, by its exact name, from the environment being read."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        name = variable_of(field_name, field)
+        return (_variable(_ENVIRON.get(), name) if name else None), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found = {}
+        for field_name, field in self.settings_cls.model_fields.items():
+            value, key, _ = self.get_field_value(field, field_name)
+            if value is not None:
+                found[key] = value
+        return found
+
+
+def _connectors(data: dict[str, Any]) -> dict[str, ConnectorSettings]:
+    """Every registered connector, embedded over the data directory unless
+    ``HUB_<AGENCY>_DATABASE_URL`` / ``HUB_<AGENCY>_TIMEOUT`` or the HUB_CONFIG file say otherwise."""
+    environ = _ENVIRON.get()
+    out = {}
+    for name in registry.names():
+        variables = {
+            "url": f"{PREFIX}{name.upper()}_DATABASE_URL",
+            "timeout": f"{PREFIX}{name.upper()}_TIMEOUT",
+        }
+        values: dict[str, Any] = {
+            "url": f"sqlite:///{data['data_dir'] / 'agencies' / (name + '.sqlite3')}",
+            "timeout": data["connector_timeout"],
+        }
+        for key, variable in variables.items():
+            if (value := _variable(environ, variable)) is not None:
+                values[key] = value
+        try:
+            out[name] = ConnectorSettings(**values)
+        except ValidationError as exc:
+            found = problems(exc, lambda loc, v=variables: v.get(loc[0], "") if loc else "")
+            raise ConfigError("; ".join(found)) from None
+    if data["config_file"] is not None:
+        out = load_connector_file(data["config_file"], out)
+    return out
+
+
+def _secret_file(path: Path | None) -> str | None:
+    """A secret read from a file (never from the environment itself, which leaks into logs)."""
+    if path is None:
+        return None
+    try:
+        value = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"HUB_OPS_TOKEN_FILE: cannot read {path}: {exc}") from None
+    if len(value) < 16:
+        raise ConfigError(f"HUB_OPS_TOKEN_FILE: {path} must hold a token of at least 16 characters")
+    return value
+
+
+Connectors = Annotated[
+    Mapping[str, ConnectorSettings],
+    AfterValidator(MappingProxyType),  # frozen like the rest
+    PlainSerializer(dict),
+]
+
+
+# --- the settings -------------------------------------------------------------------------------
+
+
+class Settings(_Replaceable, BaseSettings):
+    """Every setting of the hub: its variable (``HUB_`` + the field's name in capitals unless
+    marked), type, rule and default. Frozen: a variant is ``settings.replace(env="production")``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=PREFIX, frozen=True, extra="forbid", validate_default=True
+    )
+
+    # Where things are. The data directory's defaults follow it (HUB_DATA_DIR-relative).
+    data_dir: Annotated[Path, AfterValidator(_absolute)] = Path("fyt-data")  # then resolved
+    env: Literal["development", "production"] = "development"
+    database_url: Annotated[DatabaseURL, AfterValidator(async_url)] = Field(
+        default_factory=lambda d: f"sqlite:///{d['data_dir'] / 'hub.sqlite3'}"
+    )  # the hub database (stored with its async driver)
+    config_file: Annotated[Path | None, AfterValidator(_absolute), Variable("HUB_CONFIG")] = None
+    connector_timeout: PositiveSeconds = 2.0  # each connector's, unless HUB_<AGENCY>_TIMEOUT
+    connectors: Annotated[Connectors, Variable(None)] = Field(default_factory=_connectors)
+    policy_dir: Annotated[Path, AfterValidator(_absolute)] = POLICY_DIR  # HUB_POLICY_DIR or bundled
+
+    # Tokens.
+    jwt_public_keys: Path | None = None  # JWKS (.json) or PEM; default keys/jwks.json
+    jwt_private_key: Path | None = None  # PEM for `fyt token issue`; keys/jwt-signing-key.pem
     jwt_issuer: str = "fyt-hub"
     jwt_audience: str = "fyt-hub"
-    connectors: dict[str, ConnectorSettings] = field(default_factory=dict)
-    max_reference_depth: int = 3
-    max_batch_subjects: int = 1000
-    max_query_depth: int = 12
-    max_aliases: int = 50
-    max_tokens: int = 5_000
-    max_query_cost: int = 50_000
-    max_batch_operations: int = 10
-    policy_dir: Path = field(default_factory=lambda: POLICY_DIR)
-    purpose_cache_seconds: float = 5.0
-    audit_key_file: Path | None = None  # 32 random bytes, base64 (subject encryption, blind index)
-    audit_signing_key: Path | None = None  # Ed25519 PEM for checkpoints
+    max_token_lifetime: Duration = timedelta(hours=12)  # exp - iat: 12h, 30m, 3600
+
+    # Query limits (QUERY_TOO_COMPLEX, BAD_USER_INPUT, RATE_LIMITED).
+    max_batch_subjects: ClassVar[int] = 1000  # per persons / enterprises call (no variable)
+    max_reference_depth: Count = 3
+    max_query_depth: Count = 12
+    max_aliases: Count = 50
+    max_tokens: Count = 5_000
+    max_query_cost: Count = 50_000
+    max_batch_operations: Count = 10
+    max_body_bytes: Count = 1_048_576  # a request body, a websocket message
+    max_document_bytes: Count = 32_768  # a GraphQL document's text
+    unknown_subjects_per_day: Count = 20  # per user, then RATE_LIMITED (ENUMERATION)
+    subjects_per_hour: Count = 2_000  # distinct subjects per user, then RATE_LIMITED (VOLUME)
+    purpose_cache_seconds: Seconds = 5.0  # 0: off
+
+    # Audit.
+    audit_key_file: Path | None = None  # 32 random bytes, base64; default keys/audit.key
+    audit_signing_key: Path | None = None  # Ed25519 PEM; default keys/audit-signing-key.pem
     audit_origin: str = "fyt-hub.local/audit"
-    working_hours: tuple[str, str] = ("08:30", "17:30")  # Asia/Shanghai, Monday to Friday
-    bulk_subjects_per_hour: int = 200
-    denied_burst: int = 5  # denied attempts within a minute that make a burst
-    config_file: Path | None = None  # HUB_CONFIG, the connector configuration it was read from
-    console_login_url: str | None = (
-        None  # HUB_CONSOLE_LOGIN_URL: an OIDC login in front of /console
+    audit_write_timeout: PositiveSeconds = 5.0  # then AUDIT_UNAVAILABLE
+    audit_witnesses: Path | None = None  # TOML file of [[witness]] tables
+    audit_witness_quorum: Quorum = 0  # cosignatures a checkpoint must carry
+    audit_witness_grace: Seconds = 60.0  # seconds a new checkpoint may wait for them
+    working_hours: WorkingHours = ("08:30", "17:30")  # Asia/Shanghai, Monday to Friday
+    bulk_subjects_per_hour: Count = 200
+    denied_burst: Count = 5  # denied attempts within a minute that make a burst
+
+    # Edges.
+    console_login_url: LoginURL = None  # an OIDC login in front of /console
+    trusted_proxies: Networks = ()  # networks whose X-Forwarded-For / X-Request-Id count
+    ops_token_file: Path | None = None  # holds the bearer token /metrics and /readyz require
+    ops_token: Annotated[str | None, Variable(None)] = Field(
+        default_factory=lambda d: _secret_file(d["ops_token_file"]), repr=False
     )
-    trusted_proxies: tuple[Any, ...] = ()  # HUB_TRUSTED_PROXIES: networks whose X-Forwarded-For counts
-    max_body_bytes: int = 1_048_576  # HUB_MAX_BODY_BYTES: a request body, a websocket message
-    max_document_bytes: int = 32_768  # HUB_MAX_DOCUMENT_BYTES: a GraphQL document's text
-    unknown_subjects_per_day: int = 20  # HUB_UNKNOWN_SUBJECTS_PER_DAY: per user, then RATE_LIMITED
-    subjects_per_hour: int = 2_000  # HUB_SUBJECTS_PER_HOUR: distinct subjects per user, then RATE_LIMITED
-    ops_token: str | None = None  # HUB_OPS_TOKEN_FILE: the bearer token /metrics and /readyz require
-    audit_write_timeout: float = 5.0  # HUB_AUDIT_WRITE_TIMEOUT: seconds, then AUDIT_UNAVAILABLE
-    max_token_lifetime: timedelta = timedelta(hours=12)  # HUB_MAX_TOKEN_LIFETIME: exp - iat
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise ConfigError("; ".join(problems(exc, type(self)._name_of))) from None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Arguments first (tests, overrides), then the variables; no .env or secrets directory.
+        return init_settings, _Variables(settings_cls)
+
+    @classmethod
+    def _name_of(cls, loc: tuple[Any, ...]) -> str:
+        if not loc:
+            return ""
+        field = cls.model_fields.get(str(loc[0]))
+        return (variable_of(str(loc[0]), field) if field else None) or str(loc[0])
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """The settings of ``env`` (default ``os.environ``), with ``overrides`` (field names)
+        taking precedence and validated the same way."""
+        with _reading(os.environ if env is None else env):
+            return cls(**overrides)
+
+    @classmethod
+    def default_of(cls, name: str) -> Any:
+        """The default of the field ``name``: the one place it is stated."""
+        return cls.model_fields[name].get_default(call_default_factory=False)
+
+    @classmethod
+    def variables(cls) -> dict[str, str]:
+        """Field name -> the variable it is read from (derived fields left out)."""
+        out = {}
+        for name, field in cls.model_fields.items():
+            variable = variable_of(name, field)
+            if variable is not None:
+                out[name] = variable
+        return out
 
     @property
     def limits(self) -> Any:
         from hub.graphql.limits import Limits
 
-        return Limits(
-            max_depth=self.max_query_depth,
-            max_reference_depth=self.max_reference_depth,
-            max_aliases=self.max_aliases,
-            max_tokens=self.max_tokens,
-            max_cost=self.max_query_cost,
-            max_batch_operations=self.max_batch_operations,
-            max_document_bytes=self.max_document_bytes,
-        )
+        return Limits.from_settings(self)
 
     @property
     def production(self) -> bool:
@@ -302,88 +609,3 @@ class Settings:
     @property
     def private_key_path(self) -> Path:
         return self.jwt_private_key or self.keys_dir / "jwt-signing-key.pem"
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
-        env = os.environ if env is None else env
-        data_dir = Path(env.get("HUB_DATA_DIR") or "fyt-data").resolve()
-        hub_env = env.get("HUB_ENV", "development")
-        if hub_env not in ENVIRONMENTS:
-            raise ConfigError(f"HUB_ENV must be one of {', '.join(ENVIRONMENTS)}, got {hub_env!r}")
-        db = env.get("HUB_DATABASE_URL") or f"sqlite:///{data_dir / 'hub.sqlite3'}"
-        timeout = _float(env, "HUB_CONNECTOR_TIMEOUT", 2.0)
-        connectors = {}
-        for name in registry.names():
-            key = f"HUB_{name.upper()}_DATABASE_URL"
-            url = env.get(key) or f"sqlite:///{data_dir / 'agencies' / (name + '.sqlite3')}"
-            connectors[name] = ConnectorSettings(
-                url=url, timeout=_float(env, f"HUB_{name.upper()}_TIMEOUT", timeout)
-            )
-        config_file = env.get("HUB_CONFIG")
-        if config_file:
-            connectors = load_connector_file(Path(config_file), connectors)
-        pub = env.get("HUB_JWT_PUBLIC_KEYS")
-        priv = env.get("HUB_JWT_PRIVATE_KEY")
-        settings = cls(
-            data_dir=data_dir,
-            database_url=async_url(db),
-            env=hub_env,
-            jwt_public_keys=Path(pub) if pub else None,
-            jwt_private_key=Path(priv) if priv else None,
-            jwt_issuer=env.get("HUB_JWT_ISSUER", "fyt-hub"),
-            jwt_audience=env.get("HUB_JWT_AUDIENCE", "fyt-hub"),
-            connectors=connectors,
-            max_reference_depth=_int(env, "HUB_MAX_REFERENCE_DEPTH", 3),
-            max_query_depth=_int(env, "HUB_MAX_QUERY_DEPTH", 12),
-            max_aliases=_int(env, "HUB_MAX_ALIASES", 50),
-            max_tokens=_int(env, "HUB_MAX_TOKENS", 5_000),
-            max_query_cost=_int(env, "HUB_MAX_QUERY_COST", 50_000),
-            max_batch_operations=_int(env, "HUB_MAX_BATCH_OPERATIONS", 10),
-            policy_dir=Path(env["HUB_POLICY_DIR"]) if env.get("HUB_POLICY_DIR") else POLICY_DIR,
-            purpose_cache_seconds=_float(env, "HUB_PURPOSE_CACHE_SECONDS", 5.0, allow_zero=True),
-            audit_key_file=Path(env["HUB_AUDIT_KEY_FILE"])
-            if env.get("HUB_AUDIT_KEY_FILE")
-            else None,
-            audit_signing_key=(
-                Path(env["HUB_AUDIT_SIGNING_KEY"]) if env.get("HUB_AUDIT_SIGNING_KEY") else None
-            ),
-            audit_origin=env.get("HUB_AUDIT_ORIGIN", "fyt-hub.local/audit"),
-            working_hours=_hours(env.get("HUB_WORKING_HOURS", "08:30-17:30")),
-            bulk_subjects_per_hour=_int(env, "HUB_BULK_SUBJECTS_PER_HOUR", 200),
-            denied_burst=_int(env, "HUB_DENIED_BURST", 5),
-            config_file=Path(config_file).resolve() if config_file else None,
-            console_login_url=_login_url(env.get("HUB_CONSOLE_LOGIN_URL")),
-            trusted_proxies=_networks(env.get("HUB_TRUSTED_PROXIES", "")),
-            max_body_bytes=_int(env, "HUB_MAX_BODY_BYTES", 1_048_576),
-            max_document_bytes=_int(env, "HUB_MAX_DOCUMENT_BYTES", 32_768),
-            unknown_subjects_per_day=_int(env, "HUB_UNKNOWN_SUBJECTS_PER_DAY", 20),
-            subjects_per_hour=_int(env, "HUB_SUBJECTS_PER_HOUR", 2_000),
-            ops_token=_secret_file(env.get("HUB_OPS_TOKEN_FILE"), "HUB_OPS_TOKEN_FILE"),
-            audit_write_timeout=_float(env, "HUB_AUDIT_WRITE_TIMEOUT", 5.0),
-            max_token_lifetime=_duration(env, "HUB_MAX_TOKEN_LIFETIME", timedelta(hours=12)),
-        )
-        return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]
-
-
-# --- HUB_MAX_TOKEN_LIFETIME -------------------------------------------------------------
-
-_DURATION = re.compile(r"([0-9]{1,9})([smhd]?)")
-_DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_duration(text: str) -> timedelta:
-    """``3600``, ``3600s``, ``30m``, ``12h`` or ``7d`` as a positive duration (ValueError if not)."""
-    m = _DURATION.fullmatch(text.strip(" "))
-    if not m or int(m[1]) == 0:
-        raise ValueError(f"{text!r} is not a positive duration such as 3600, 30m, 8h or 7d")
-    return timedelta(seconds=int(m[1]) * _DURATION_UNITS[m[2]])
-
-
-def _duration(env: Mapping[str, str], name: str, default: timedelta) -> timedelta:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return parse_duration(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name}: {exc}") from None

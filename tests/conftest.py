@@ -6,7 +6,6 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -211,7 +210,7 @@ def reader(api: Api, tokens: dict[str, str]) -> Api:
 
 @pytest.fixture
 def fresh_settings(settings: Settings) -> Iterator[Settings]:
-    yield replace(settings)
+    yield settings.replace()
 
 
 UNITS = "query($id: String!) { person(idNumber: $id) { assets { realEstates { unitNumber } } } }"

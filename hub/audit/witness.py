@@ -27,7 +27,6 @@ import asyncio
 import base64
 import logging
 import math
-import os
 import time
 import tomllib
 from collections.abc import Mapping
@@ -46,12 +45,13 @@ from hub.audit.cosignature import CosignerKey, check_lines, parse_lines
 from hub.audit.integrator import latest_checkpoint
 from hub.audit.merkle import SubtreeCache
 from hub.audit.models import audit_checkpoints, audit_cosignatures, audit_leaves, audit_witnesses
+from hub.config import ConfigError, Settings
 from hub.db.engine import lock_for_write
 
 log = logging.getLogger("hub.audit.witness")
 
 DEFAULT_TIMEOUT = 5.0
-DEFAULT_GRACE = 60.0
+DEFAULT_GRACE = Settings.default_of("audit_witness_grace")
 MAX_ANSWER = 64 * 1024  # bytes of a witness's answer the hub reads at most
 
 
@@ -96,26 +96,20 @@ class WitnessPolicy:
         return [w.key for w in self.witnesses]
 
     @classmethod
+    def from_settings(cls, settings: Settings) -> WitnessPolicy:
+        """The policy of ``HUB_AUDIT_WITNESSES`` / ``_QUORUM`` / ``_GRACE`` (read with the other
+        settings); the witnesses' file is read here."""
+        path = settings.audit_witnesses
+        witnesses = load_witnesses(path) if path is not None else ()
+        return cls(witnesses, settings.audit_witness_quorum, settings.audit_witness_grace, path)
+
+    @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> WitnessPolicy:
-        env = os.environ if env is None else env
-        quorum = _number(env, "HUB_AUDIT_WITNESS_QUORUM", 0, int)
-        grace = _number(env, "HUB_AUDIT_WITNESS_GRACE", DEFAULT_GRACE, float)
-        path = env.get("HUB_AUDIT_WITNESSES")
-        witnesses = load_witnesses(Path(path)) if path else ()
-        return cls(witnesses, int(quorum), float(grace), Path(path) if path else None)
-
-
-def _number(env: Mapping[str, str], name: str, default: float, kind: type) -> float:
-    raw = env.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = kind(raw)
-    except ValueError:
-        raise WitnessConfigError(f"{name} must be a number, got {raw!r}") from None
-    if not (math.isfinite(value) and value >= 0):
-        raise WitnessConfigError(f"{name} must not be negative, got {raw!r}")
-    return value  # type: ignore[no-any-return]
+        try:
+            settings = Settings.from_env(env)
+        except ConfigError as exc:
+            raise WitnessConfigError(str(exc)) from None
+        return cls.from_settings(settings)
 
 
 def load_witnesses(path: Path) -> tuple[WitnessConfig, ...]:

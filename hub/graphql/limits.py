@@ -45,21 +45,44 @@ from graphql.validation import ValidationRule
 from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
 
+from hub.config import Settings
+
 SUBJECT_TYPE_NAMES = frozenset({"Person", "Enterprise", "Subject"})
 SUBJECT_LIST_ARGUMENTS = frozenset({"idNumbers", "usccs"})
 LIST_FANOUT = 10
 _WALK_BUDGET = 20_000
 
 
+# Limits field -> the setting it comes from (HUB_MAX_*), whose default is the only one stated.
+SETTINGS = {
+    "max_depth": "max_query_depth",
+    "max_reference_depth": "max_reference_depth",
+    "max_aliases": "max_aliases",
+    "max_tokens": "max_tokens",
+    "max_cost": "max_query_cost",
+    "max_batch_operations": "max_batch_operations",
+    "max_document_bytes": "max_document_bytes",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
-    max_depth: int = 12
-    max_reference_depth: int = 3
-    max_aliases: int = 50
-    max_tokens: int = 5_000
-    max_cost: int = 50_000
-    max_batch_operations: int = 10
-    max_document_bytes: int = 32_768
+    """The query limits a schema enforces; without arguments, the settings' defaults."""
+
+    max_depth: int = Settings.default_of(SETTINGS["max_depth"])
+    max_reference_depth: int = Settings.default_of(SETTINGS["max_reference_depth"])
+    max_aliases: int = Settings.default_of(SETTINGS["max_aliases"])
+    max_tokens: int = Settings.default_of(SETTINGS["max_tokens"])
+    max_cost: int = Settings.default_of(SETTINGS["max_cost"])
+    max_batch_operations: int = Settings.default_of(SETTINGS["max_batch_operations"])
+    max_document_bytes: int = Settings.default_of(SETTINGS["max_document_bytes"])
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        return cls(**{name: getattr(settings, setting) for name, setting in SETTINGS.items()})
+
+
+DEFAULT_LIMITS = Limits()
 
 
 def too_complex(message: str, limit: str, node: Any = None) -> GraphQLError:
@@ -289,7 +312,7 @@ class QueryCost(SchemaExtension):
     The operations of one batched request share one budget of ``max_cost``: each takes its
     cost from what the earlier ones left, so ten operations cost what one may."""
 
-    def __init__(self, limit: int = Limits.max_cost) -> None:
+    def __init__(self, limit: int = DEFAULT_LIMITS.max_cost) -> None:
         super().__init__()
         self.limit = limit
 

@@ -29,6 +29,7 @@ from hub.graphql.errors import (
 from hub.graphql.execution import HubExecutionContext
 from hub.graphql.limits import (
     CACHED_DOCUMENT_CHARS,
+    DEFAULT_LIMITS,
     Limits,
     QueryCost,
     query_limits_rule,
@@ -83,7 +84,7 @@ class BoundedValidationCache(ValidationCache):
 
 
 class HubSchema(strawberry.Schema):
-    max_document_bytes: int = 32_768
+    max_document_bytes: int = DEFAULT_LIMITS.max_document_bytes
 
     async def execute(self, query: str | None, *args: Any, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
         refused = document_too_large(query, self.max_document_bytes)

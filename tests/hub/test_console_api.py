@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -147,7 +146,7 @@ async def test_demo_sign_in_refuses_bad_input_clearly(
 
 
 async def test_demo_sign_in_is_off_in_production(settings: Settings) -> None:
-    app, lifespan = await start_app_demo(replace(settings, env="production"))
+    app, lifespan = await start_app_demo(settings.replace(env="production"))
     try:
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://hub.test"
@@ -170,7 +169,7 @@ def test_login_url_setting_is_checked() -> None:
 
 
 async def test_config_names_the_login_url(settings: Settings) -> None:
-    app, lifespan = await start_app(replace(settings, console_login_url="/oauth2/start"))
+    app, lifespan = await start_app(settings.replace(console_login_url="/oauth2/start"))
     try:
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://hub.test"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -122,8 +121,8 @@ def test_metrics_of_two_apps_do_not_collide(settings: Any) -> None:
     # each app has its own registry: building a second one in the same process is fine
     from hub.app import create_app
 
-    first = create_app(replace(settings))
-    second = create_app(replace(settings))
+    first = create_app(settings.replace())
+    second = create_app(settings.replace())
     assert first is not second
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -145,7 +144,7 @@ async def test_introspection_is_available_in_development(reader: Api) -> None:
 
 @pytest.fixture(scope="module")
 async def production(settings: Any, tokens: dict[str, str]) -> Any:
-    app, lifespan = await start_app(replace(settings, env="production"))
+    app, lifespan = await start_app(settings.replace(env="production"))
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub.test")
     try:
         yield Api(client, tokens["reader"])
@@ -156,7 +155,7 @@ async def production(settings: Any, tokens: dict[str, str]) -> Any:
 
 @pytest.fixture(scope="module")
 async def shallow(settings: Any, tokens: dict[str, str]) -> Any:
-    app, lifespan = await start_app(replace(settings, max_query_depth=8))
+    app, lifespan = await start_app(settings.replace(max_query_depth=8))
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub.test")
     try:
         yield Api(client, tokens["reader"])

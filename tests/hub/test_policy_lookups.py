@@ -3,7 +3,6 @@ when nothing requested may be seen."""
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -200,7 +199,7 @@ async def estate_clerk_app(
         shutil.copy(settings.policy_dir / name, policy_dir / name)
     with (policy_dir / "policy.csv").open("a", encoding="utf-8") as f:
         f.write(ASSETS_ONLY_ROLE)
-    async with recorded_app(dataclasses.replace(settings, policy_dir=policy_dir)) as found:
+    async with recorded_app(settings.replace(policy_dir=policy_dir)) as found:
         yield found
 
 

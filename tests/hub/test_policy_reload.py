@@ -4,7 +4,6 @@ naming its line while the old table keeps serving, and no request ever sees a mi
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import shutil
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -82,7 +81,7 @@ def flavour(body: dict[str, Any]) -> str:
 async def policy_app(settings: Any, tmp_path: Path) -> AsyncIterator[tuple[Any, Path]]:
     """An app of its own, reading the policy from a copy the test may rewrite."""
     policy_dir = copy_policy(settings.policy_dir, tmp_path / "policies")
-    app, lifespan = await start_app(dataclasses.replace(settings, policy_dir=policy_dir))
+    app, lifespan = await start_app(settings.replace(policy_dir=policy_dir))
     try:
         yield app, policy_dir
     finally:
@@ -213,7 +212,7 @@ async def test_requests_in_flight_during_a_reload_never_see_a_mix(
     sources = wrapped_sources(settings)
     gated = GatedIdentities(sources["public_security"]._inner)
     sources["public_security"] = gated
-    app, lifespan = await start_app(dataclasses.replace(settings, policy_dir=policy_dir), sources)
+    app, lifespan = await start_app(settings.replace(policy_dir=policy_dir), sources)
     ids = [p["idNumber"] for p in demo["samples"]["persons"]]
     try:
         async with client(app, demo_token(demo, "police_officer")) as police:

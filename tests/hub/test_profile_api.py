@@ -286,13 +286,10 @@ async def test_hanging_connector_times_out_alone(
     settings: Any, tokens: dict[str, str], demo: dict[str, Any]
 ) -> None:
     import time
-    from dataclasses import replace
-
-    from hub.config import ConnectorSettings
 
     conf = dict(settings.connectors)
-    conf["public_security"] = ConnectorSettings(conf["public_security"].url, timeout=0.2)
-    fast = replace(settings, connectors=conf)
+    conf["public_security"] = conf["public_security"].replace(timeout=0.2)
+    fast = settings.replace(connectors=conf)
     sources = wrapped_sources(fast, HangingSource, only=["public_security"])
     app, lifespan = await start_app(fast, sources)
     sample = demo["samples"]["persons"][0]

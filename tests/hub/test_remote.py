@@ -11,7 +11,6 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -92,8 +91,7 @@ def healthy(agencies: dict[str, Served]) -> None:
 
 def remote_settings(settings: Settings, agencies: dict[str, Served]) -> Settings:
     connectors = {
-        name: replace(
-            conf,
+        name: conf.replace(
             mode="remote",
             service_url=agencies[name].url,
             timeout=TIMEOUT,
@@ -103,7 +101,7 @@ def remote_settings(settings: Settings, agencies: dict[str, Served]) -> Settings
         )
         for name, conf in settings.connectors.items()
     }
-    return replace(settings, connectors=connectors)
+    return settings.replace(connectors=connectors)
 
 
 @pytest.fixture(scope="module")

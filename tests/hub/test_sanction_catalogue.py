@@ -4,7 +4,6 @@ bad catalogue keeps the old one serving, like a bad policy file."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import shutil
 import tomllib
@@ -292,7 +291,7 @@ async def catalogue_app(settings: Any, tmp_path: Path) -> AsyncIterator[tuple[An
     """An app of its own, reading the policy and the catalogue from a copy of policies/."""
     policy_dir = tmp_path / "policies"
     shutil.copytree(POLICY_DIR, policy_dir)
-    app, lifespan = await start_app(dataclasses.replace(settings, policy_dir=policy_dir))
+    app, lifespan = await start_app(settings.replace(policy_dir=policy_dir))
     try:
         yield app, policy_dir
     finally:

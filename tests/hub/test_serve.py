@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -315,7 +315,7 @@ async def test_production_app_serves_no_graphiql(
     settings: Settings, tokens: dict[str, str]
 ) -> None:
     # given the hub built for production
-    app, lifespan = await start_app(replace(settings, env="production"))
+    app, lifespan = await start_app(settings.replace(env="production"))
     try:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -146,7 +145,7 @@ async def test_a_thirty_day_token_is_refused(api: Any, mint: Any) -> None:
 async def short_lived_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """A hub whose HUB_MAX_TOKEN_LIFETIME is 30 minutes, with the demo sign-in on."""
     app, lifespan = await start_app_demo(
-        replace(settings, max_token_lifetime=timedelta(minutes=30))
+        settings.replace(max_token_lifetime=timedelta(minutes=30))
     )
     try:
         async with httpx.AsyncClient(
@@ -207,7 +206,7 @@ async def test_console_demo_sign_in_tokens_are_accepted_by_the_default_hub(
 
 async def test_demo_info_tokens_fit_the_maximum(settings: Settings) -> None:
     # given a hub whose maximum is 2 hours
-    short = replace(settings, max_token_lifetime=timedelta(hours=2))
+    short = settings.replace(max_token_lifetime=timedelta(hours=2))
     # when the demo users' tokens are made with the default lifetime
     info = await demo_info(short)
     verifier = TokenVerifier(

@@ -344,11 +344,9 @@ async def test_a_wrongly_typed_variable_is_bad_input_and_its_value_is_not_logged
 
 @pytest.fixture(scope="module")
 async def production_app(settings: Any) -> Any:
-    from dataclasses import replace
-
     from tests.conftest import start_app
 
-    app, lifespan = await start_app(replace(settings, env="production"))
+    app, lifespan = await start_app(settings.replace(env="production"))
     yield app
     await lifespan.__aexit__(None, None, None)
 
@@ -389,12 +387,10 @@ async def test_ops_endpoints_answer_only_on_this_host_in_production(
 
 
 async def test_ops_endpoints_need_the_ops_token_when_one_is_set(settings: Any) -> None:
-    from dataclasses import replace
-
     from tests.conftest import start_app
 
     secret = "ops-" + "s" * 30
-    app, lifespan = await start_app(replace(settings, ops_token=secret))
+    app, lifespan = await start_app(settings.replace(ops_token=secret))
     try:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
@@ -589,11 +585,10 @@ async def test_a_locked_audit_table_answers_audit_unavailable_within_the_bound(
     settings: Any, demo: dict[str, Any], tokens: dict[str, str]
 ) -> None:
     import time
-    from dataclasses import replace
 
     from tests.conftest import start_app
 
-    app, lifespan = await start_app(replace(settings, audit_write_timeout=1.0))
+    app, lifespan = await start_app(settings.replace(audit_write_timeout=1.0))
     locker = create_async_engine(settings.database_url)
     try:
         sample = demo["samples"]["persons"][0]

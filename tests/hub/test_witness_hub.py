@@ -194,7 +194,7 @@ def test_a_log_key_is_not_a_witness_key(tmp_path: Path) -> None:
 def test_a_quorum_above_the_witnesses_is_refused(tmp_path: Path) -> None:
     with pytest.raises(WitnessConfigError, match="QUORUM is 1, but 0 witness"):
         WitnessPolicy.from_env({"HUB_AUDIT_WITNESS_QUORUM": "1"})
-    with pytest.raises(WitnessConfigError, match="must be a number"):
+    with pytest.raises(WitnessConfigError, match="HUB_AUDIT_WITNESS_QUORUM must be an integer"):
         WitnessPolicy.from_env({"HUB_AUDIT_WITNESS_QUORUM": "one"})
 
 
