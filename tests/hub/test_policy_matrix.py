@@ -1,6 +1,6 @@
 """The policy matrix (tests/policy_matrix.csv): compiled decisions, and what each role gets over HTTP.
 
-The matrix is written by hand from policies/policy.csv and the ``masked(...)`` declarations; it
+The matrix is written by hand from hub/policies/policy.csv and the ``masked(...)`` declarations; it
 is the reviewed statement of who sees what. The unit test compares it with the compiled table,
 the HTTP test with what a response actually holds, field by field, against the clear values
 the tests-only reader role sees.

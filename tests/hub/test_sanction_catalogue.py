@@ -1,4 +1,4 @@
-"""The catalogue of restricted matters (policies/sanction_matters.toml): what the bundled file
+"""The catalogue of restricted matters (hub/policies/sanction_matters.toml): what the bundled file
 says, how a malformed one is refused (naming the file and the matter), and how a reload with a
 bad catalogue keeps the old one serving, like a bad policy file."""
 
@@ -58,7 +58,7 @@ def bundled() -> dict[str, Matter]:
 
 
 def test_the_bundled_catalogue_loads(bundled: dict[str, Matter]) -> None:
-    # given the catalogue shipped in policies/
+    # given the catalogue shipped in the package (hub/policies/)
     assert BUNDLED == POLICY_DIR / CATALOGUE_FILE
     raw = tomllib.loads(BUNDLED.read_text(encoding="utf-8"))["matter"]
     # then every [[matter]] is loaded, in the file's order, under its code
@@ -288,7 +288,7 @@ def test_an_unreadable_catalogue_is_refused(tmp_path: Path) -> None:
 
 @pytest.fixture
 async def catalogue_app(settings: Any, tmp_path: Path) -> AsyncIterator[tuple[Any, Path]]:
-    """An app of its own, reading the policy and the catalogue from a copy of policies/."""
+    """An app of its own, reading the policy and the catalogue from a copy of hub/policies/."""
     policy_dir = tmp_path / "policies"
     shutil.copytree(POLICY_DIR, policy_dir)
     app, lifespan = await start_app(settings.replace(policy_dir=policy_dir))
