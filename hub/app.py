@@ -24,14 +24,13 @@ from hub.audit.witness import WitnessPolicy, WitnessSender
 from hub.config import Settings
 from hub.console import console_routes
 from hub.db.engine import WalCheckpoints
-from hub.graphql.orders import owner_kind
 from hub.graphql.schema import build_schema
 from hub.graphql.view import GraphQLEndpoint, HubGraphQLView
 from hub.limits_http import BodyLimit
 from hub.metrics import Metrics, MetricsMiddleware
-from hub.orders import service as order_service
 from hub.orders.events import EventFeed
 from hub.orders.worker import OrderWorker
+from hub.orders.workflow import record_transitions
 from hub.policy.table import PolicyError
 from hub.runtime import Runtime
 
@@ -51,20 +50,7 @@ def reload_policy(runtime: Runtime) -> bool:
 
 def audit_transitions(runtime: Runtime) -> Any:
     """What the order worker did, on the audit log."""
-
-    async def record(transitions: list[Any]) -> None:
-        async with runtime.engine.connect() as conn:
-            for t in transitions:
-                order = await order_service.get_order(conn, t.order_id)
-                await runtime.audit.record_system(  # type: ignore[union-attr]
-                    action=f"ORDER_{t.event}",
-                    case_number=t.case_number,
-                    subject_kind=owner_kind(order["owner_id"]),
-                    subject_id=order["owner_id"],
-                    detail={"order": t.order_id, **t.detail},
-                )
-
-    return record
+    return record_transitions(runtime.engine, runtime.audit)
 
 
 def create_app(
