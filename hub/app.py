@@ -24,6 +24,8 @@ from hub.audit.witness import WitnessPolicy, WitnessSender
 from hub.config import Settings
 from hub.console import console_routes
 from hub.db.engine import WalCheckpoints
+from hub.errors import PolicyError
+from hub.graphql.limits import limits_of
 from hub.graphql.schema import build_schema
 from hub.graphql.view import GraphQLEndpoint, HubGraphQLView
 from hub.limits_http import BodyLimit
@@ -31,7 +33,6 @@ from hub.metrics import Metrics, MetricsMiddleware
 from hub.orders.events import EventFeed
 from hub.orders.worker import OrderWorker
 from hub.orders.workflow import record_transitions
-from hub.policy.table import PolicyError
 from hub.runtime import Runtime
 
 log = logging.getLogger("hub")
@@ -66,7 +67,7 @@ def create_app(
     With ``reload_on_sighup`` (``fyt serve``), SIGHUP reloads the policy files while serving.
     ``demo`` (``fyt serve --demo``) lets the console sign in as a demo user.
     """
-    schema = build_schema(limits=settings.limits, production=settings.production)
+    schema = build_schema(limits=limits_of(settings), production=settings.production)
     metrics = Metrics()
     view = HubGraphQLView(
         schema,

@@ -62,6 +62,19 @@ class Limits:
     max_document_bytes: int = 32_768
 
 
+def limits_of(settings: Any) -> Limits:
+    """The query limits a hub's settings choose."""
+    return Limits(
+        max_depth=settings.max_query_depth,
+        max_reference_depth=settings.max_reference_depth,
+        max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+        max_cost=settings.max_query_cost,
+        max_batch_operations=settings.max_batch_operations,
+        max_document_bytes=settings.max_document_bytes,
+    )
+
+
 def too_complex(message: str, limit: str, node: Any = None) -> GraphQLError:
     return GraphQLError(message, node, extensions={"code": "QUERY_TOO_COMPLEX", "limit": limit})
 

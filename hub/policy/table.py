@@ -21,6 +21,7 @@ from casbin import persist
 from casbin.persist.adapter import Adapter
 from casbin.util.builtin_operators import glob_match
 
+from hub.errors import PolicyError
 from hub.policy.masking import Mask
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
@@ -48,14 +49,6 @@ class FieldInfo:
     mask: Mask | None = None
     kind_attr: str | None = None  # record attribute PERSON / ENTERPRISE, for party fields
     is_leaf: bool = True
-
-
-class PolicyError(ValueError):
-    """The policy files are malformed or name what the schema does not have."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True, slots=True)
