@@ -261,19 +261,27 @@ async def accept(info: Info, order_id: str, receipt: ReceiptInput) -> FreezeOrde
 
 async def reject(info: Info, order_id: str, reason: str) -> FreezeOrderPayload:
     try:
-        command = workflow.RejectOrder(order_id=order_id, reason=text_argument(reason, "reason", 200))
+        command = workflow.RejectOrder(
+            order_id=order_id, reason=text_argument(reason, "reason", 200)
+        )
     except HubError as exc:
         return _failed(exc)
     return await _run(info, workflow.reject, command)
 
 
 def _scope(info: Info) -> dict[str, str | None]:
-    p = ctx(info).principal
-    return (
-        {"court_code": p.court_code, "agency": None}
-        if p.court_code
-        else {"court_code": None, "agency": p.agency or "-"}
-    )
+    """Whose orders the caller sees: a court's own (for a judge of an @assignment role, those
+    of the cases the judge is assigned to), or those addressed to an agency."""
+    c = ctx(info)
+    p = c.principal
+    if p.court_code:
+        assigned = bool(c.grants and c.grants.requires_assignment)
+        return {
+            "court_code": p.court_code,
+            "agency": None,
+            "assigned_to": p.sub if assigned else None,
+        }
+    return {"court_code": None, "agency": p.agency or "-", "assigned_to": None}
 
 
 def _served(info: Info, rows: list[dict[str, Any]], *, single: bool = False) -> None:
@@ -316,6 +324,10 @@ async def one(info: Info, order_id: str) -> FreezeOrder | None:
         scope["agency"] and row["agency"] != scope["agency"]
     ):
         return None  # another court's or agency's order does not exist for this caller
+    if scope["assigned_to"] is not None:
+        record = await c.loaders.load(L.CASE_PURPOSES, row["case_number"])
+        if record is None or scope["assigned_to"] not in record.judges:
+            return None  # a colleague's case: not this judge's to see
     _served(info, [row], single=True)
     return _order(row)
 
@@ -352,6 +364,7 @@ async def many(
             status="DELIVERED" if inbox else (f.status.value if f.status else None),
             asset_type=f.asset_type.value if f.asset_type else None,
             expiring_before=expiring,
+            assigned_to=scope["assigned_to"],
             first=first,
             after=after,
         )
@@ -402,9 +415,24 @@ async def events(info: Info, case_number: str | None) -> Any:
                     f"case {case} is not a case of {principal.org}", reason="CASE_OTHER_COURT"
                 )
 
+        mine: frozenset[str] | None = None
+        if c.grants is not None and c.grants.requires_assignment:
+            # a judge follows the orders of the cases the judge is assigned to (as they are
+            # when the subscription starts)
+            async with c.runtime.engine.connect() as conn:
+                from hub.cases.service import case_numbers_of_judge
+
+                mine = frozenset(await case_numbers_of_judge(conn, principal.sub))
+            if case is not None and case not in mine:
+                raise Forbidden(
+                    f"{principal.sub} is not assigned to case {case}", reason="NOT_ASSIGNED"
+                )
+
         def wants(e: Any) -> bool:
             return bool(
-                (case is None or e.case_number == case) and e.court_code == principal.court_code
+                (case is None or e.case_number == case)
+                and e.court_code == principal.court_code
+                and (mine is None or e.case_number in mine)
             )
     else:
 

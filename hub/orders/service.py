@@ -22,7 +22,7 @@ from sqlalchemy import Date, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from connectors.base.annotations import Annotation
-from hub.cases.models import courts
+from hub.cases.models import case_judges, cases, courts
 from hub.errors import BadUserInput, Conflict, Forbidden, NotFound
 from hub.orders.models import freeze_order_events, freeze_orders, outbox
 from hub.orders.signing import OrderKeys, order_document, receipt_document
@@ -441,12 +441,23 @@ async def list_orders(
     status: str | None = None,
     asset_type: str | None = None,
     expiring_before: date | None = None,
+    assigned_to: str | None = None,
     first: int,
     after: str | None,
 ) -> list[dict[str, Any]]:
+    """Newest first, ``first + 1`` rows; ``assigned_to`` keeps the orders of cases that judge
+    is assigned to."""
     stmt = select(freeze_orders).order_by(
         freeze_orders.c.submitted_at.desc(), freeze_orders.c.id.desc()
     )
+    if assigned_to is not None:
+        stmt = stmt.where(
+            freeze_orders.c.case_number.in_(
+                select(cases.c.case_number)
+                .join(case_judges, case_judges.c.case_id == cases.c.id)
+                .where(case_judges.c.judge_id == assigned_to)
+            )
+        )
     for column, value in (
         (freeze_orders.c.court_code, court_code),
         (freeze_orders.c.agency, agency),

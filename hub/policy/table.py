@@ -213,7 +213,9 @@ class PolicyTable:
                 table = self._tables.get(key) or self._compile(key[0], org, patterns)
                 self._tables[key] = table
         if table.org != org:
-            table = dataclasses.replace(table, org=org)  # same decisions, the caller's org named
+            # the same decisions with the caller's org named, and plans of its own: a plan's
+            # refusals and views name the org they were made for
+            table = dataclasses.replace(table, org=org, plans={})
         if len(self._by_caller) >= 10_000:
             self._by_caller.clear()
         self._by_caller[(roles, org)] = table

@@ -623,3 +623,87 @@ async def test_a_locked_audit_table_answers_audit_unavailable_within_the_bound(
     finally:
         await locker.dispose()
         await lifespan.__aexit__(None, None, None)
+
+
+async def test_a_refusal_names_the_callers_own_org_after_another_orgs_was_cached(
+    api: Api, tokens: dict[str, str]
+) -> None:
+    # given a judge of court 370612 refused a field first (its plan is cached)
+    query = "{ agencyInbox(first: 7) { nodes { id } } }"
+    first = await api.post(query, token=tokens["judge-li"])
+    assert "court:370612" in first.json()["errors"][0]["message"]
+    # when a judge of court 370602 sends the same document
+    second = await api.post(query, token=tokens["judge-zhou"])
+    # then the refusal names 370602, not the other court
+    message = second.json()["errors"][0]["message"]
+    assert "court:370602" in message and "370612" not in message
+
+
+async def test_a_subscription_over_plain_http_is_refused_cleanly(
+    api: Api, tokens: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    # given a subscription posted as an ordinary HTTP request (it needs a websocket)
+    with caplog.at_level("ERROR"):
+        response = await api.post(
+            "subscription { sanctionListChanges { cursor } }", token=tokens["approval-market"]
+        )
+    # then it is the caller's mistake (400), with no internal error logged
+    assert response.status_code == 400
+    assert "subscription" in response.text.lower()
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+async def test_a_judge_sees_only_orders_of_cases_assigned_to_them(
+    api: Api, app: Any, tokens: dict[str, str], target: dict[str, str]
+) -> None:
+    from tests.hub.test_orders import SUBMIT, submit_input
+
+    # given judge-zhang's order in a case judge-zhou (same court) is not assigned to
+    assert "judge-zhou" not in await judges_of(app, target["caseNumber"])
+    order = (await api.query(SUBMIT, {"input": submit_input(target)}))["data"]["freezeOrderSubmit"][
+        "order"
+    ]
+    # when judge-zhou lists the court's orders and asks for this one
+    listed = await api.query(
+        "{ freezeOrders(first: 200) { nodes { id caseNumber } } }", token=tokens["judge-zhou"]
+    )
+    one = await api.query(
+        "query($id: String!) { freezeOrder(id: $id) { id ownerId } }",
+        {"id": order["id"]},
+        token=tokens["judge-zhou"],
+    )
+    # then the colleague's order is not among them, and does not exist for judge-zhou
+    assert order["id"] not in {n["id"] for n in listed["data"]["freezeOrders"]["nodes"]}
+    assert target["caseNumber"] not in {
+        n["caseNumber"] for n in listed["data"]["freezeOrders"]["nodes"]
+    }
+    assert one["data"]["freezeOrder"] is None
+    # while the assigned judge sees it
+    mine = await api.query(
+        "query($id: String!) { freezeOrder(id: $id) { id } }", {"id": order["id"]}
+    )
+    assert mine["data"]["freezeOrder"]["id"] == order["id"]
+
+
+async def test_the_auditor_role_is_a_courts(api: Api, mint: Any) -> None:
+    # given a token with the auditor role issued to an agency
+    token = mint(sub="agency-auditor", org="agency:real_estate", roles=("auditor",))
+    # when it searches the audit log
+    body = (await api.post("{ auditEvents(first: 1) { nodes { id } } }", token=token)).json()
+    # then it is refused: the auditor role is granted to courts' audit offices only
+    assert codes(body) == ["FORBIDDEN"]
+
+
+async def test_two_authorization_headers_are_refused(api: Api, tokens: dict[str, str]) -> None:
+    # given a request carrying two bearer tokens (the first a judge's, the second an auditor's)
+    response = await api.client.post(
+        "/graphql",
+        json={"query": "{ me { userId } }"},
+        headers=[
+            ("Authorization", f"Bearer {tokens['judge-zhang']}"),
+            ("Authorization", f"Bearer {tokens['auditor-sun']}"),
+        ],
+    )
+    # then it is refused rather than either being picked
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["extensions"]["reason"] == "MALFORMED"
