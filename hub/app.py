@@ -268,16 +268,24 @@ async def readiness(runtime: Runtime, probe_seconds: float = 1.0) -> dict[str, A
     results = await asyncio.gather(database(), *(probe(n, runtime.sources[n]) for n in names))
     db_ok, connectors = results[0], dict(results[1:])
     alarm = getattr(getattr(runtime, "integrator", None), "alarm", None)
+    audit = getattr(runtime, "audit", None)
+    failing = getattr(audit, "failing_since", None)
     if not db_ok:
         status = "unavailable"
-    elif alarm is None and all(
-        c["ok"] and c.get("breaker") == "CLOSED" for c in connectors.values()
+    elif (
+        alarm is None
+        and failing is None
+        and all(c["ok"] and c.get("breaker") == "CLOSED" for c in connectors.values())
     ):
         status = "ready"
     else:
         status = "degraded"
     return {
         "status": status,
+        # no subject data can be answered while audit writes fail
+        "auditWrites": "ok"
+        if failing is None
+        else f"failing since {failing.isoformat()} ({getattr(audit, 'last_failure', '')})",
         # the integrator refuses to grow the tree from a state the last checkpoint contradicts
         "auditIntegration": "ok" if alarm is None else f"refused: {alarm}",
         "database": "ok" if db_ok else "unreachable",

@@ -21,7 +21,7 @@ from hub.audit.entries import AccessRecord, BatchRecord
 from hub.errors import HubError
 from hub.federation import lookups as L
 from hub.graphql.context import ctx
-from hub.graphql.payloads import error_fields, text_argument
+from hub.graphql.payloads import error_fields, record_refusal, text_argument
 from hub.identifiers import normalize_case_number
 from hub.orders import service, workflow
 from hub.policy.enforce import policy_plan
@@ -185,6 +185,16 @@ class _RequestGateway:
         await self.context.runtime.audit.record_in(conn, self.context, accesses)
 
 
+def _target(command: Any) -> dict[str, Any]:
+    """What a refused order action was aimed at, for its audit entry."""
+    if isinstance(command, workflow.SubmitOrder):
+        return {
+            "asset": f"{command.asset_type.value}:{command.asset_id}",
+            "caseNumber": command.case_number,
+        }
+    return {"order": command.order_id}
+
+
 def _actor(info: Info) -> workflow.Actor:
     c = ctx(info)
     p = c.principal
@@ -197,10 +207,20 @@ def _actor(info: Info) -> workflow.Actor:
     )
 
 
+_ACTIONS = {
+    workflow.submit: "ORDER_SUBMIT",
+    workflow.release: "ORDER_RELEASE",
+    workflow.renew: "ORDER_RENEW",
+    workflow.accept: "ORDER_ACCEPT",
+    workflow.reject: "ORDER_REJECT",
+}
+
+
 async def _run(info: Info, action: Any, command: Any) -> FreezeOrderPayload:
     try:
         outcome = await action(_RequestGateway(info), _actor(info), command)
     except HubError as exc:
+        record_refusal(info, _ACTIONS[action], exc, _target(command))
         return _failed(exc)
     if not outcome.created:
         _served(info, [outcome.order], single=True)  # a resubmission only read the order back

@@ -25,7 +25,7 @@ from hub.errors import BadUserInput, HubError
 from hub.federation import lookups as L
 from hub.graphql.context import ctx
 from hub.graphql.enums import SanctionList, SanctionStatus, SubjectKind
-from hub.graphql.payloads import error_fields, text_argument
+from hub.graphql.payloads import error_fields, record_refusal, text_argument
 from hub.identifiers import normalize_case_number
 from hub.policy.enforce import policy_plan
 from hub.policy.masking import Mask, masked
@@ -301,6 +301,7 @@ async def publish(info: Info, data: SanctionEntryPublishInput) -> SanctionEntryP
         )
         row = await workflow.publish(_RequestGateway(info), _actor(info), command)
     except HubError as exc:
+        record_refusal(info, "SANCTION_PUBLISH", exc, {"caseNumber": data.case_number})
         return _failed(exc)
     return SanctionEntryPayload(entry=_entry(row))
 
@@ -313,6 +314,7 @@ async def revoke(info: Info, entry_id: str, reason: str) -> SanctionEntryPayload
         )
         row = await workflow.revoke(_RequestGateway(info), _actor(info), command)
     except HubError as exc:
+        record_refusal(info, "SANCTION_REVOKE", exc, {"entry": entry_id})
         return _failed(exc)
     return SanctionEntryPayload(entry=_entry(row))
 

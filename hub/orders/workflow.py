@@ -31,7 +31,7 @@ from hub.audit.entries import AccessRecord
 from hub.cases.records import CasePurposeRecord
 from hub.cases.rules import check_case, party_verdicts
 from hub.db.engine import lock_for_write
-from hub.errors import BadUserInput, Conflict, Forbidden
+from hub.errors import Conflict, Forbidden
 from hub.orders import service
 from hub.orders.service import Transition
 from hub.orders.signing import OrderKeys
@@ -151,12 +151,6 @@ async def submit(gateway: Gateway, actor: Actor, cmd: SubmitOrder) -> Outcome:
     """查封 / 冻结: an asset of a party of one of the court's open cases, the caller assigned."""
     term = service.check_term(cmd.asset_type.value, cmd.term_days)
     owners = await gateway.owners(cmd.asset_type, cmd.asset_id)
-    if not owners:
-        raise BadUserInput(
-            f"{cmd.asset_type.value} {cmd.asset_id} is not registered at the agency",
-            argument="asset.id",
-            rule="ASSET_UNKNOWN",
-        )
     record = check_case(
         await gateway.case(cmd.case_number),
         cmd.case_number,
@@ -168,9 +162,11 @@ async def submit(gateway: Gateway, actor: Actor, cmd: SubmitOrder) -> Outcome:
     verdicts = party_verdicts(record, owners, cmd.case_number)
     parties = [o for o, v in zip(owners, verdicts, strict=True) if v is None]
     if not parties:
+        # An unregistered asset answers the same as another person's: the submission is not a
+        # way to learn which plates, units or stakes exist.
         raise Forbidden(
-            f"{cmd.asset_type.value} {cmd.asset_id} belongs to no party of case"
-            f" {cmd.case_number}",
+            f"{cmd.asset_type.value} {cmd.asset_id} is not registered to a party of case"
+            f" {cmd.case_number}; check the asset's number",
             reason="NOT_A_PARTY",
         )
     if gateway.keys is None:
