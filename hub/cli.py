@@ -404,8 +404,8 @@ def witness_serve(
 @click.option("--key", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def witness_public_key(name: str, key: Path) -> None:
     """Print the witness's verifier key (type 0x04), for the hub's HUB_AUDIT_WITNESSES."""
+    from connectors.base.tlog.cosignature import CosignerKey
     from connectors.base.witness import load_witness_key
-    from hub.audit.cosignature import CosignerKey
 
     try:
         signing = load_witness_key(key, create=False)
@@ -857,7 +857,7 @@ def audit_checkpoint() -> None:
 @audit.command("public-key")
 def audit_public_key() -> None:
     """Print the checkpoint verifier key (signed-note vkey) for offline verification."""
-    from hub.audit.checkpoint import vkey
+    from connectors.base.tlog.checkpoint import vkey
 
     settings = load_settings()
     keys = _audit_keys(settings)
@@ -880,7 +880,7 @@ def audit_public_key() -> None:
 )
 def audit_verify(trusted: str | None, ask_witnesses: bool) -> None:
     """Recompute every leaf, the tree and every signed checkpoint; name the first bad entry."""
-    from hub.audit.checkpoint import open_checkpoint, vkey
+    from connectors.base.tlog.checkpoint import open_checkpoint, vkey
     from hub.audit.verify import verify_log
     from hub.db.engine import create_hub_engine
 
@@ -1085,7 +1085,7 @@ def audit_verify_export(
 ) -> None:
     """Verify an export offline: signature, every leaf, every inclusion proof, every content
     hash, the leaf range, and the witnesses' cosignatures when a quorum is asked for."""
-    from hub.audit.cosignature import CosignerKey
+    from connectors.base.tlog.cosignature import CosignerKey
     from hub.audit.export import verify_export
     from hub.audit.witness import WitnessConfig, WitnessConfigError, WitnessPolicy
 

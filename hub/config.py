@@ -581,12 +581,6 @@ class Settings(_Replaceable, BaseSettings):
         return out
 
     @property
-    def limits(self) -> Any:
-        from hub.graphql.limits import Limits
-
-        return Limits.from_settings(self)
-
-    @property
     def production(self) -> bool:
         return self.env == "production"
 

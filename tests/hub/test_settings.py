@@ -14,7 +14,7 @@ import hub
 from hub.audit.witness import WitnessPolicy
 from hub.cli import main
 from hub.config import ConfigError, ConnectorSettings, Settings
-from hub.graphql.limits import Limits
+from hub.graphql.limits import Limits, limits_of
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 AGENCIES = ("public_security", "real_estate", "market_supervision", "social_security")
@@ -107,7 +107,7 @@ def test_the_query_limits_follow_the_variables() -> None:
     # given
     env = {"HUB_MAX_QUERY_COST": "700", "HUB_MAX_QUERY_DEPTH": "8", "HUB_MAX_ALIASES": "4"}
     # when
-    limits = Settings.from_env(env).limits
+    limits = limits_of(Settings.from_env(env))
     # then
     assert (limits.max_cost, limits.max_depth, limits.max_aliases) == (700, 8, 4)
     assert limits.max_tokens == 5000

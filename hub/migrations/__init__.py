@@ -1,0 +1,1 @@
+"""The hub database's Alembic migrations (package data: env.py, script.py.mako, versions/)."""
