@@ -759,14 +759,13 @@ async def test_a_locked_sqlite_database_is_bounded_and_the_hub_recovers(
 ) -> None:
     import sqlite3
     import time
-    from dataclasses import replace
 
     from tests.conftest import start_app
     from tests.hub.test_orders import SUBMIT, submit_input
 
     if not settings.database_url.startswith("sqlite"):
         pytest.skip("the SQLite busy-timeout path (PostgreSQL: the locked-table test above)")
-    app, lifespan = await start_app(replace(settings, audit_write_timeout=1.0))
+    app, lifespan = await start_app(settings.replace(audit_write_timeout=1.0))
     path = settings.database_url.split("///", 1)[1]
     sample = demo["samples"]["persons"][0]
     profile = {"id": sample["idNumber"], "case": sample["caseNumber"]}
