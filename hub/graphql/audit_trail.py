@@ -26,10 +26,10 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from connectors.base.identifiers import InvalidIdentifier, validate_id_number
 from hub.audit.entries import AccessRecord, BatchRecord
 from hub.errors import AuditUnavailable, Forbidden, HubError, PurposeRequired, Unauthenticated
 from hub.graphql.context import HubContext
+from hub.identifiers import subject_kind
 
 log = logging.getLogger("hub.audit")
 
@@ -109,17 +109,9 @@ def _shown(context: HubContext) -> None:
             BatchRecord(
                 action="SUBJECTS_SHOWN",
                 path=(),
-                subjects=[(kind_of(s), s) for s in others],
+                subjects=[(subject_kind(s), s) for s in others],
             )
         )
-
-
-def kind_of(identifier: str) -> str:
-    try:
-        validate_id_number(identifier)
-    except InvalidIdentifier:
-        return "ENTERPRISE"
-    return "PERSON"
 
 
 async def _settle(writes: Sequence[Any]) -> BaseException | None:
