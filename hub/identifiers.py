@@ -80,3 +80,12 @@ def check_uscc(value: str, *, argument: str = "uscc") -> str:
         return validate_uscc(value)
     except InvalidIdentifier as exc:
         raise _bad(exc, argument) from None
+
+
+def subject_kind(identifier: str) -> str:
+    """PERSON for a valid ID number, ENTERPRISE otherwise (a USCC)."""
+    try:
+        validate_id_number(identifier)
+    except InvalidIdentifier:
+        return "ENTERPRISE"
+    return "PERSON"

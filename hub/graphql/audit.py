@@ -23,6 +23,28 @@ from hub.graphql.enums import SubjectKind
 from hub.identifiers import check_id_number, check_uscc, normalize_case_number
 from hub.policy.masking import Mask, masked
 
+ACTIONS = (
+    "PROFILE_VIEW",
+    "REFERENCE_VIEW",
+    "SUBJECTS_SHOWN",
+    "CASE_LIST",
+    "ORDER_VIEW",
+    "ORDER_LIST",
+    "ORDER_SUBMIT",
+    "ORDER_RELEASE",
+    "ORDER_RENEW",
+    "ORDER_ACCEPT",
+    "ORDER_REJECT",
+    "ORDER_DELIVERED",
+    "ORDER_EFFECTIVE",
+    "ORDER_EXPIRED",
+    "SANCTION_CHECK",
+    "SANCTION_PUBLISH",
+    "SANCTION_REVOKE",
+    "SANCTION_FEED",
+    "ACCESS_REFUSED",
+    "AUDIT_QUERY",
+)
 OUTCOMES = ("OK", "PARTIAL", "NOT_FOUND", "DENIED", "PURPOSE_REQUIRED", "RATE_LIMITED")
 FLAGS = (
     "NO_CASE",
@@ -51,7 +73,7 @@ class AuditEvent:
     org: str
     roles: list[str]
     case_number: str | None
-    action: str = strawberry.field(description="PROFILE_VIEW, REFERENCE_VIEW, AUDIT_QUERY")
+    action: str = strawberry.field(description=", ".join(ACTIONS))
     subject_kind: SubjectKind | None
     subject_id: str | None = masked(
         Mask.ID_NUMBER, subject_kind="subject_kind", description="null once redacted"

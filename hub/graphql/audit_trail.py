@@ -26,9 +26,10 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from hub.audit.entries import AccessRecord
+from hub.audit.entries import AccessRecord, BatchRecord
 from hub.errors import AuditUnavailable, Forbidden, HubError, PurposeRequired, Unauthenticated
 from hub.graphql.context import HubContext
+from hub.identifiers import subject_kind
 
 log = logging.getLogger("hub.audit")
 
@@ -95,6 +96,24 @@ def _refusals(context: HubContext, errors: Sequence[GraphQLError]) -> list[Acces
     return out
 
 
+def _shown(context: HubContext) -> None:
+    """Identifiers released in clear that no entry of this operation names yet (co-owners,
+    shareholders, key personnel, parties of a case list): one entry with a row for each, so
+    that a person's access history finds every answer that showed their identifier."""
+    named = {a.subject_id for a in context.audit_subjects} | context.named
+    named.update(s for b in context.audit_batches for _, s in b.subjects)
+    others = sorted(context.shown - named)
+    context.shown = set()
+    if others:
+        context.audit_batches.append(
+            BatchRecord(
+                action="SUBJECTS_SHOWN",
+                path=(),
+                subjects=[(subject_kind(s), s) for s in others],
+            )
+        )
+
+
 async def _settle(writes: Sequence[Any]) -> BaseException | None:
     """Wait for every write; the first failure, if any (the others are still awaited)."""
     outcomes = await asyncio.gather(*writes, return_exceptions=True)
@@ -116,6 +135,8 @@ async def _record(context: HubContext, result: Any) -> None:
     fresh = context.audit_subjects[context.audit_recorded :]
     fresh += _refusals(context, errors)
     context.audit_recorded = len(context.audit_subjects)
+    if context.shown and getattr(result, "data", None) is not None:
+        _shown(context)
     batches, context.audit_batches = context.audit_batches, []
     started, context.audit_writes = context.audit_writes, []
     if not (fresh or batches or started):

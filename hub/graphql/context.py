@@ -48,7 +48,9 @@ class HubContext:
     operations: int = 0  # operations started with this context as their base
     budget: int | None = None  # query cost left for the operations of a batch (on the base)
     parent: HubContext | None = None
-    cache_plans: bool = True  # False for documents too large for the shared caches  # the request's or connection's context
+    cache_plans: bool = True  # False for documents too large for the shared caches
+    shown: set[str] = field(default_factory=set)  # identifiers released in clear
+    named: set[str] = field(default_factory=set)  # subjects of entries written by workflows  # the request's or connection's context
 
     def for_operation(self) -> HubContext:
         """A fresh context for one operation run on this request or connection."""

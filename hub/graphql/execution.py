@@ -12,6 +12,11 @@ completes an empty list to ``[]`` at once when the caller's plan for that select
 and refuses nothing: the policy has nothing to view or mask in it (a sanction check that allows
 has no entries). Everything else, the first item of a list included (it makes the plan), and
 every field while a schema extension resolves fields, takes graphql-core's path.
+
+A plain field that holds a subject's identifier (declared with the ID-number mask: owners,
+holders, key personnel, parties) records the value it releases in clear on the operation's
+context (``shown``), so that the audit trail can put every subject whose identifier left on
+record, not only the one looked up.
 """
 
 from __future__ import annotations
@@ -30,17 +35,19 @@ from graphql import (
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from hub.policy.enforce import RAW, PolicyField, cached_plan, plan_key
+from hub.policy.masking import MASK_METADATA, Mask
 
 _PLAIN = "_fyt_plain"  # cached on the GraphQLField: (leaf type, non-null) or None
 _POLICY_LIST = "_fyt_policy_list"  # cached on the GraphQLField: attribute name or None
 
 
-def _plain(field: GraphQLField) -> tuple[GraphQLLeafType, bool] | None:
+def _plain(field: GraphQLField) -> tuple[GraphQLLeafType, bool, bool] | None:
+    """(leaf type, non-null, holds a subject's identifier) of a plain field, else None."""
     try:
         return getattr(field, _PLAIN)  # type: ignore[no-any-return]
     except AttributeError:
         pass
-    plain: tuple[GraphQLLeafType, bool] | None = None
+    plain: tuple[GraphQLLeafType, bool, bool] | None = None
     field_type = field.type
     non_null = isinstance(field_type, GraphQLNonNull)
     inner = field_type.of_type if non_null else field_type
@@ -49,7 +56,10 @@ def _plain(field: GraphQLField) -> tuple[GraphQLLeafType, bool] | None:
         and not field.args
         and is_leaf_type(inner)
     ):
-        plain = (inner, non_null)  # type: ignore[assignment]
+        definition = field.extensions.get("strawberry-definition")
+        metadata = getattr(definition, "metadata", None) or {}
+        identifier = metadata.get(MASK_METADATA) is Mask.ID_NUMBER
+        plain = (inner, non_null, identifier)  # type: ignore[assignment]
     setattr(field, _PLAIN, plain)
     return plain
 
@@ -101,7 +111,7 @@ class HubExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return super().execute_field(
                 parent_type, source, field_details_list, path, position_context
             )
-        leaf_type, non_null = plain
+        leaf_type, non_null, identifier = plain
         try:
             result = field.resolve(source, None)  # type: ignore[misc, union-attr]
             if self.is_awaitable(result):
@@ -128,6 +138,11 @@ class HubExecutionContext(StrawberryGraphQLCoreExecutionContext):
                         f" {parent_type.name}.{node.name.value}."
                     )
                 return None
+            if identifier and type(result) is str and "*" not in result:
+                # a subject's identifier leaves in clear: the audit trail records it
+                shown = getattr(self.context_value, "shown", None)
+                if shown is not None:
+                    shown.add(result)
             return self.complete_leaf_value(leaf_type, result)
         except Exception as raw_error:
             self.handle_field_error(

@@ -274,6 +274,7 @@ class _RequestGateway:
         for access in accesses:
             access.path = self.path
         await self.context.runtime.audit.record_in(conn, self.context, accesses)
+        self.context.named.update(a.subject_id for a in accesses if a.subject_id)
 
 
 def _actor(info: Info) -> workflow.Actor:

@@ -26,25 +26,18 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from connectors.base.identifiers import InvalidIdentifier, validate_id_number
 from hub.audit.entries import AccessRecord
 from hub.cases.records import CasePurposeRecord
 from hub.cases.rules import check_case, party_verdicts
 from hub.db.engine import lock_for_write
 from hub.errors import Conflict, Forbidden
+from hub.identifiers import subject_kind
 from hub.orders import service
 from hub.orders.service import Transition
 from hub.orders.signing import OrderKeys
 from hub.orders.states import TRANSITIONS, AssetType, OrderKind, OrderStatus, may_become
 
-
-def owner_kind(owner_id: str) -> str:
-    """PERSON for an ID number, ENTERPRISE for a USCC."""
-    try:
-        validate_id_number(owner_id)
-    except InvalidIdentifier:
-        return "ENTERPRISE"
-    return "PERSON"
+owner_kind = subject_kind  # PERSON for an ID number, ENTERPRISE for a USCC
 
 
 # --- who acts, and what the workflow asks of the hub ------------------------------------------

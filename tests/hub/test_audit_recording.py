@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from hub.audit.models import audit_entries
+from hub.audit.models import audit_entries, audit_subjects
 from tests.conftest import Api
 from tests.hub.queries import PERSON_FULL
 
@@ -190,6 +190,24 @@ async def test_truncate_is_refused_on_postgresql(app: Any) -> None:
 
 
 async def test_listing_my_cases_is_recorded(api: Api, app: Any) -> None:
-    _, rid = await ask(api, "{ myCases(first: 3) { caseNumber parties { subjectId } } }", {})
-    [row] = await entries(app, rid)
-    assert (row["action"], row["subject_index"], row["outcome"]) == ("CASE_LIST", None, "OK")
+    body, rid = await ask(api, "{ myCases(first: 3) { caseNumber parties { subjectId } } }", {})
+    listed, shown = await entries(app, rid)
+    assert (listed["action"], listed["subject_index"], listed["outcome"]) == (
+        "CASE_LIST",
+        None,
+        "OK",
+    )
+    # the parties' identifiers that left are on record too, one row each, findable by subject
+    parties = {p["subjectId"] for c in body["data"]["myCases"] for p in c["parties"]}
+    assert shown["action"] == "SUBJECTS_SHOWN"
+    async with app.state.runtime.engine.connect() as conn:
+        indexes = {
+            r.subject_index
+            for r in await conn.execute(
+                select(audit_subjects.c.subject_index).where(
+                    audit_subjects.c.entry_id == shown["id"]
+                )
+            )
+        }
+    keys = app.state.runtime.audit.keys
+    assert indexes == {keys.blind_index(p) for p in parties}

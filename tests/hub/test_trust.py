@@ -810,3 +810,25 @@ async def test_a_locked_sqlite_database_is_bounded_and_the_hub_recovers(
             probe.close()
     finally:
         await lifespan.__aexit__(None, None, None)
+
+
+async def test_third_parties_shown_in_a_profile_find_it_in_their_access_history(
+    api: Api, app: Any, demo: dict[str, Any], tokens: dict[str, str]
+) -> None:
+    # given an enterprise party of the judge's case, whose key personnel are no parties
+    sample = demo["samples"]["enterprises"][0]
+    query = """query($u: String!, $case: String) { enterprise(uscc: $u, caseNumber: $case) {
+      registration { keyPersonnel { idNumber name } } } }"""
+    body = (await api.post(query, {"u": sample["uscc"], "case": sample["caseNumber"]})).json()
+    people = [p["idNumber"] for p in body["data"]["enterprise"]["registration"]["keyPersonnel"]]
+    assert people and all("*" not in p for p in people)  # the judge sees them in clear
+    # when the auditor asks who saw the first of them
+    history = await api.query(
+        "query($id: String!) { accessHistory(idNumber: $id) { userId action } }",
+        {"id": people[0]},
+        token=tokens["auditor-sun"],
+    )
+    # then the judge's answer that showed the ID number is there
+    assert ("judge-zhang", "SUBJECTS_SHOWN") in {
+        (e["userId"], e["action"]) for e in history["data"]["accessHistory"]
+    }
