@@ -36,7 +36,7 @@ def without_policy() -> None:
 
     import hub.graphql.query as query_module
     import hub.graphql.schema as schema_module
-    import hub.policy.subjects as subjects_module
+    import hub.graphql.subject_access as subjects_module
     from hub.identifiers import check_id_number, check_uscc, normalize_case_number
 
     class PassThrough(FieldExtension):

@@ -34,8 +34,8 @@ sys.path.insert(0, str(ROOT))
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
+from connectors.base.tlog.checkpoint import vkey  # noqa: E402
 from connectors.base.witness import Witness, WitnessStore, witness_app  # noqa: E402
-from hub.audit.checkpoint import vkey  # noqa: E402
 from hub.audit.integrator import integrate  # noqa: E402
 from hub.audit.keys import AuditKeys, generate_audit_keys  # noqa: E402
 from hub.audit.witness import WitnessConfig, WitnessPolicy, WitnessSender  # noqa: E402

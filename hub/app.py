@@ -24,15 +24,15 @@ from hub.audit.witness import WitnessPolicy, WitnessSender
 from hub.config import Settings
 from hub.console import console_routes
 from hub.db.engine import WalCheckpoints
-from hub.graphql.orders import owner_kind
+from hub.errors import PolicyError
+from hub.graphql.limits import limits_of
 from hub.graphql.schema import build_schema
 from hub.graphql.view import GraphQLEndpoint, HubGraphQLView
 from hub.limits_http import BodyLimit
 from hub.metrics import Metrics, MetricsMiddleware
-from hub.orders import service as order_service
 from hub.orders.events import EventFeed
 from hub.orders.worker import OrderWorker
-from hub.policy.table import PolicyError
+from hub.orders.workflow import record_transitions
 from hub.runtime import Runtime
 
 log = logging.getLogger("hub")
@@ -51,20 +51,7 @@ def reload_policy(runtime: Runtime) -> bool:
 
 def audit_transitions(runtime: Runtime) -> Any:
     """What the order worker did, on the audit log."""
-
-    async def record(transitions: list[Any]) -> None:
-        async with runtime.engine.connect() as conn:
-            for t in transitions:
-                order = await order_service.get_order(conn, t.order_id)
-                await runtime.audit.record_system(  # type: ignore[union-attr]
-                    action=f"ORDER_{t.event}",
-                    case_number=t.case_number,
-                    subject_kind=owner_kind(order["owner_id"]),
-                    subject_id=order["owner_id"],
-                    detail={"order": t.order_id, **t.detail},
-                )
-
-    return record
+    return record_transitions(runtime.engine, runtime.audit)
 
 
 def create_app(
@@ -80,7 +67,7 @@ def create_app(
     With ``reload_on_sighup`` (``fyt serve``), SIGHUP reloads the policy files while serving.
     ``demo`` (``fyt serve --demo``) lets the console sign in as a demo user.
     """
-    schema = build_schema(limits=settings.limits, production=settings.production)
+    schema = build_schema(limits=limits_of(settings), production=settings.production)
     metrics = Metrics()
     view = HubGraphQLView(
         schema,
@@ -281,16 +268,24 @@ async def readiness(runtime: Runtime, probe_seconds: float = 1.0) -> dict[str, A
     results = await asyncio.gather(database(), *(probe(n, runtime.sources[n]) for n in names))
     db_ok, connectors = results[0], dict(results[1:])
     alarm = getattr(getattr(runtime, "integrator", None), "alarm", None)
+    audit = getattr(runtime, "audit", None)
+    failing = getattr(audit, "failing_since", None)
     if not db_ok:
         status = "unavailable"
-    elif alarm is None and all(
-        c["ok"] and c.get("breaker") == "CLOSED" for c in connectors.values()
+    elif (
+        alarm is None
+        and failing is None
+        and all(c["ok"] and c.get("breaker") == "CLOSED" for c in connectors.values())
     ):
         status = "ready"
     else:
         status = "degraded"
     return {
         "status": status,
+        # no subject data can be answered while audit writes fail
+        "auditWrites": "ok"
+        if failing is None
+        else f"failing since {failing.isoformat()} ({getattr(audit, 'last_failure', '')})",
         # the integrator refuses to grow the tree from a state the last checkpoint contradicts
         "auditIntegration": "ok" if alarm is None else f"refused: {alarm}",
         "database": "ok" if db_ok else "unreachable",

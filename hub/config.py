@@ -266,20 +266,6 @@ class Settings:
     max_token_lifetime: timedelta = timedelta(hours=12)  # HUB_MAX_TOKEN_LIFETIME: exp - iat
 
     @property
-    def limits(self) -> Any:
-        from hub.graphql.limits import Limits
-
-        return Limits(
-            max_depth=self.max_query_depth,
-            max_reference_depth=self.max_reference_depth,
-            max_aliases=self.max_aliases,
-            max_tokens=self.max_tokens,
-            max_cost=self.max_query_cost,
-            max_batch_operations=self.max_batch_operations,
-            max_document_bytes=self.max_document_bytes,
-        )
-
-    @property
     def production(self) -> bool:
         return self.env == "production"
 

@@ -83,3 +83,11 @@ class ConnectorFailed(HubError):
     @classmethod
     def from_connector_error(cls, exc: ConnectorError) -> ConnectorFailed:
         return cls(exc.code, exc.connector, exc.message)
+
+
+class PolicyError(ValueError):
+    """The policy files are malformed or name what the schema does not have."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems

@@ -87,7 +87,9 @@ class Runtime:
         metrics: Metrics | None = None,
     ) -> Runtime:
         """Open engines and sources; ``sources`` replaces named sources (tests, fakes)."""
-        engine = create_hub_engine(settings.database_url)
+        engine = create_hub_engine(
+            settings.database_url, busy_timeout=settings.audit_write_timeout
+        )
         opened: dict[str, Any] = {"court": CourtSource(engine)}
         for name, conf in settings.connectors.items():
             if sources and name in sources:

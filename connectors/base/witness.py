@@ -16,8 +16,8 @@ blank line, then the log's signed checkpoint note, and answers, as the spec says
   sizes are equal and the roots are not (a fork);
 - 422 when the consistency proof does not verify (a rewritten history).
 
-The witness reuses the hub's checkpoint and Merkle code (``hub.audit.checkpoint``,
-``hub.audit.merkle``, ``hub.audit.cosignature``: formats only, no database); its state is its
+The witness reuses the hub's checkpoint and Merkle code (``connectors.base.tlog.checkpoint``,
+``connectors.base.tlog.merkle``, ``connectors.base.tlog.cosignature``: formats only, no database); its state is its
 own SQLite file, never the hub's database.
 """
 
@@ -45,9 +45,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from hub.audit.checkpoint import open_note, parse_checkpoint, parse_vkey, split_note
-from hub.audit.cosignature import CosignerKey, cosign
-from hub.audit.merkle import EMPTY_ROOT, HASH_SIZE, verify_consistency
+from connectors.base.tlog.checkpoint import open_note, parse_checkpoint, parse_vkey, split_note
+from connectors.base.tlog.cosignature import CosignerKey, cosign
+from connectors.base.tlog.merkle import EMPTY_ROOT, HASH_SIZE, verify_consistency
 
 log = logging.getLogger("connectors.witness")
 

@@ -40,10 +40,10 @@ from typing import Any, TextIO
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub.audit.checkpoint import open_checkpoint, split_note
-from hub.audit.cosignature import open_cosignatures
+from connectors.base.tlog.checkpoint import open_checkpoint, split_note
+from connectors.base.tlog.cosignature import open_cosignatures
+from connectors.base.tlog.merkle import inclusion_proof, leaf_hash, verify_inclusion
 from hub.audit.entries import HEADER, content_hash, leaf_data, subjects_hash, utc_text
-from hub.audit.merkle import inclusion_proof, leaf_hash, verify_inclusion
 from hub.audit.models import audit_entries, audit_leaves, audit_subjects
 from hub.audit.queries import leaf_hashes
 from hub.audit.snapshot import snapshot

@@ -28,10 +28,10 @@ from sqlalchemy import exists, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from hub.audit.checkpoint import Checkpoint, open_checkpoint, sign_note, vkey
+from connectors.base.tlog.checkpoint import Checkpoint, open_checkpoint, sign_note, vkey
+from connectors.base.tlog.merkle import TreeBuilder, leaf_hash
 from hub.audit.entries import leaf_data
 from hub.audit.keys import AuditKeys
-from hub.audit.merkle import TreeBuilder, leaf_hash
 from hub.audit.models import audit_checkpoints, audit_entries, audit_leaves
 from hub.audit.snapshot import snapshot
 from hub.db.engine import lock_for_write

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from connectors.base.tlog.merkle import consistency_proof, inclusion_proof
 from hub.audit.integrator import latest_checkpoint
-from hub.audit.merkle import consistency_proof, inclusion_proof
 from hub.audit.models import audit_checkpoints, audit_entries, audit_leaves, audit_subjects
 from hub.audit.witness import cosigned_note
 

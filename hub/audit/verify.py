@@ -27,11 +27,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub.audit.checkpoint import Checkpoint, open_checkpoint, split_note
-from hub.audit.cosignature import check_lines, parse_lines
+from connectors.base.tlog.checkpoint import Checkpoint, open_checkpoint, split_note
+from connectors.base.tlog.cosignature import check_lines, parse_lines
+from connectors.base.tlog.merkle import TreeBuilder, leaf_hash
 from hub.audit.entries import content_hash, leaf_data, subjects_hash
 from hub.audit.integrator import latest_checkpoint, state_problem
-from hub.audit.merkle import TreeBuilder, leaf_hash
 from hub.audit.models import (
     audit_checkpoints,
     audit_cosignatures,

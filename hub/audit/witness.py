@@ -41,10 +41,10 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from hub.audit.checkpoint import add_signatures, split_note
-from hub.audit.cosignature import CosignerKey, check_lines, parse_lines
+from connectors.base.tlog.checkpoint import add_signatures, split_note
+from connectors.base.tlog.cosignature import CosignerKey, check_lines, parse_lines
+from connectors.base.tlog.merkle import SubtreeCache
 from hub.audit.integrator import latest_checkpoint
-from hub.audit.merkle import SubtreeCache
 from hub.audit.models import audit_checkpoints, audit_cosignatures, audit_leaves, audit_witnesses
 from hub.db.engine import lock_for_write
 

@@ -10,8 +10,10 @@ in the next), and each request waits for its own commit. If the write fails, the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -28,11 +30,22 @@ log = logging.getLogger("hub.audit")
 
 async def bound_wait(conn: Any, seconds: float) -> None:
     """On PostgreSQL, a locked audit table or a stuck statement fails this transaction after
-    ``seconds`` instead of holding the request (SQLite: the caller's asyncio timeout)."""
+    ``seconds`` instead of holding the request. (On SQLite the engine's busy timeout is the
+    bound: see hub.db.engine.create_hub_engine.)"""
     if conn.dialect.name == "postgresql":
         ms = max(1, int(seconds * 1000))
         await conn.exec_driver_sql(f"SET LOCAL lock_timeout = {ms}")
         await conn.exec_driver_sql(f"SET LOCAL statement_timeout = {ms}")
+
+
+def deadline(conn_or_engine: Any, seconds: float) -> Any:
+    """A last-resort asyncio bound on PostgreSQL, where cancelling is safe (the driver sends a
+    cancel request and the connection is dropped); none on SQLite, where a cancelled wait
+    would leave the driver's thread to take the lock after the caller gave up."""
+    dialect = getattr(conn_or_engine, "dialect", None)
+    if dialect is not None and dialect.name == "sqlite":
+        return contextlib.nullcontext()
+    return asyncio.timeout(seconds + 1)
 
 
 class AuditLog:
@@ -43,6 +56,8 @@ class AuditLog:
         self.keys = keys
         self.flags = flags
         self.write_timeout = write_timeout  # seconds a write may wait, then AUDIT_UNAVAILABLE
+        self.failing_since: datetime | None = None  # the first failed write since the last good one
+        self.last_failure: str | None = None
         self._pending: list[tuple[list[dict[str, Any]], list[Any], asyncio.Future[None]]] = []
         self._busy = False
         self._task: asyncio.Task[None] | None = None
@@ -82,7 +97,7 @@ class AuditLog:
         """Write entries in the caller's transaction: a change (an order's transition, a list
         entry) and its audit entry are committed together or not at all."""
         try:
-            async with asyncio.timeout(self.write_timeout + 1):
+            async with deadline(conn, self.write_timeout):
                 await bound_wait(conn, self.write_timeout)
                 await insert_entries(conn, self.rows(context, accesses, None, ()))
         except Exception as exc:
@@ -155,7 +170,10 @@ class AuditLog:
                 batch, self._pending = self._pending, []
                 rows = [row for rs, _, _ in batch for row in rs]
                 try:
-                    async with asyncio.timeout(self.write_timeout + 1), self.engine.begin() as conn:
+                    async with (
+                        deadline(self.engine, self.write_timeout),
+                        self.engine.begin() as conn,
+                    ):
                         await bound_wait(conn, self.write_timeout)
                         if rows:
                             await insert_entries(conn, rows)
@@ -164,6 +182,9 @@ class AuditLog:
                                 await fn(conn)
                 except Exception as exc:
                     log.error("audit write of %d entries failed: %s", len(rows), type(exc).__name__)
+                    if self.failing_since is None:
+                        self.failing_since = datetime.now(UTC)
+                    self.last_failure = type(exc).__name__
                     for _, _, future in batch:
                         if not future.done():
                             future.set_exception(
@@ -173,6 +194,7 @@ class AuditLog:
                                 )
                             )
                 else:
+                    self.failing_since = None
                     for _, _, future in batch:
                         if not future.done():
                             future.set_result(None)

@@ -118,6 +118,16 @@ async def judges_of_case(conn: AsyncConnection, case_number: str) -> list[str]:
     return list((await conn.execute(stmt)).scalars())
 
 
+async def case_numbers_of_judge(conn: AsyncConnection, judge_id: str) -> list[str]:
+    """The case numbers a judge is assigned to."""
+    rows = await conn.execute(
+        select(cases.c.case_number)
+        .join(case_judges, case_judges.c.case_id == cases.c.id)
+        .where(case_judges.c.judge_id == judge_id)
+    )
+    return [r[0] for r in rows]
+
+
 async def cases_of_judge(
     conn: AsyncConnection, judge_id: str, *, status: str | None, limit: int, offset: int = 0
 ) -> list[CaseRecord]:

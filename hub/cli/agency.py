@@ -222,8 +222,8 @@ def witness_serve(
 @click.option("--key", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def witness_public_key(name: str, key: Path) -> None:
     """Print the witness's verifier key (type 0x04), for the hub's HUB_AUDIT_WITNESSES."""
+    from connectors.base.tlog.cosignature import CosignerKey
     from connectors.base.witness import load_witness_key
-    from hub.audit.cosignature import CosignerKey
 
     with clean_errors(ValueError):
         signing = load_witness_key(key, create=False)

@@ -54,7 +54,7 @@ def audit_checkpoint() -> None:
 @audit.command("public-key")
 def audit_public_key() -> None:
     """Print the checkpoint verifier key (signed-note vkey) for offline verification."""
-    from hub.audit.checkpoint import vkey
+    from connectors.base.tlog.checkpoint import vkey
 
     settings = load_settings()
     keys = audit_keys(settings)
@@ -77,7 +77,7 @@ def audit_public_key() -> None:
 )
 def audit_verify(trusted: str | None, ask_witnesses: bool) -> None:
     """Recompute every leaf, the tree and every signed checkpoint; name the first bad entry."""
-    from hub.audit.checkpoint import open_checkpoint, vkey
+    from connectors.base.tlog.checkpoint import open_checkpoint, vkey
     from hub.audit.verify import verify_log
 
     settings = load_settings()
@@ -270,7 +270,7 @@ def audit_verify_export(
 ) -> None:
     """Verify an export offline: signature, every leaf, every inclusion proof, every content
     hash, the leaf range, and the witnesses' cosignatures when a quorum is asked for."""
-    from hub.audit.cosignature import CosignerKey
+    from connectors.base.tlog.cosignature import CosignerKey
     from hub.audit.export import verify_export
     from hub.audit.witness import WitnessConfig, WitnessConfigError, WitnessPolicy
 

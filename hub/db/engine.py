@@ -7,9 +7,11 @@ from typing import Any
 
 from alembic.config import Config
 from sqlalchemy import Connection, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from alembic import command
+from hub.errors import AuditUnavailable
 from hub.periodic import Periodic
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,12 +23,16 @@ ALEMBIC_DIR = ROOT / "alembic"
 WAL_AUTOCHECKPOINT_PAGES = 25_000
 
 
-def create_hub_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def create_hub_engine(url: str, *, busy_timeout: float = 30.0, **kwargs: Any) -> AsyncEngine:
+    """The hub database's engine. On SQLite ``busy_timeout`` is how long a writer waits for
+    another's lock before SQLite itself answers "database is locked": the bound of a write is
+    SQLite's, never a cancellation of the driver's thread (a cancelled wait could still take
+    the lock afterwards and hold it for good)."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_async_engine(url, connect_args={"timeout": busy_timeout}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -83,7 +89,17 @@ async def lock_for_write(conn: Any) -> None:
     PostgreSQL needs nothing here.
     """
     if conn.dialect.name == "sqlite":
-        await conn.exec_driver_sql("UPDATE alembic_version SET version_num = version_num WHERE 0")
+        try:
+            await conn.exec_driver_sql(
+                "UPDATE alembic_version SET version_num = version_num WHERE 0"
+            )
+        except OperationalError as exc:
+            if "locked" not in str(exc).lower():
+                raise
+            raise AuditUnavailable(
+                "the hub database is busy (another writer holds it), so nothing was changed;"
+                " try again shortly or tell the operator"
+            ) from exc
 
 
 class WalCheckpoints(Periodic):

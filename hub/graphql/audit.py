@@ -14,8 +14,8 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from connectors.base.tlog.checkpoint import parse_checkpoint, split_note
 from hub.audit import queries
-from hub.audit.checkpoint import parse_checkpoint, split_note
 from hub.audit.entries import AccessRecord
 from hub.errors import BadUserInput, NotFound, RateLimited
 from hub.graphql.context import ctx

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 import strawberry
 from strawberry.types import Info
 
+from connectors.base.tlog.checkpoint import vkey
 from hub.audit import activity
-from hub.audit.checkpoint import vkey
 from hub.audit.verify import verify_log
 from hub.errors import BadUserInput
 from hub.graphql.audit import _record

@@ -4,6 +4,8 @@ from enum import Enum
 
 import strawberry
 
+from hub.sanctions import workflow as lists
+
 
 @strawberry.enum(description="Whether a subject is a natural person or an enterprise")
 class SubjectKind(Enum):
@@ -41,10 +43,9 @@ class CaseStatus(Enum):
     CLOSED = "CLOSED"
 
 
-@strawberry.enum(description="The court's credit-sanction lists")
-class SanctionList(Enum):
-    DISHONEST = "DISHONEST"  # 失信被执行人名单
-    CONSUMPTION_RESTRICTION = "CONSUMPTION_RESTRICTION"  # 限制消费
+SanctionList = strawberry.enum(
+    lists.SanctionList, name="SanctionList", description="The court's credit-sanction lists"
+)
 
 
 @strawberry.enum(description="Whether a sanction entry is in force")

@@ -9,7 +9,9 @@ An exchange holding every citizen's data is a target; a query is refused with
 - uses more than ``max_aliases`` aliases (``ALIASES``),
 - has more than ``max_tokens`` tokens (``TOKENS``, enforced by the parser),
 - would cost more than ``max_cost`` (``COST``): every object field costs 1 per parent item; a
-  subject list costs its actual length, any other list is assumed to hold 10 items.
+  field that names subjects (``persons``, ``enterprises``, ``sanctionChecks``) costs 1 per
+  subject named and its list counts its actual length, any other list is assumed to hold 10
+  items.
 
 Fragments are followed wherever they are spread (a fragment or operation *named* like an
 introspection field is just a name), so nesting cannot hide in them. The static limits are a
@@ -46,7 +48,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
 
 SUBJECT_TYPE_NAMES = frozenset({"Person", "Enterprise", "Subject"})
-SUBJECT_LIST_ARGUMENTS = frozenset({"idNumbers", "usccs"})
+SUBJECT_LIST_ARGUMENTS = frozenset({"idNumbers", "usccs", "subjects"})
 LIST_FANOUT = 10
 _WALK_BUDGET = 20_000
 
@@ -60,6 +62,19 @@ class Limits:
     max_cost: int = 50_000
     max_batch_operations: int = 10
     max_document_bytes: int = 32_768
+
+
+def limits_of(settings: Any) -> Limits:
+    """The query limits a hub's settings choose."""
+    return Limits(
+        max_depth=settings.max_query_depth,
+        max_reference_depth=settings.max_reference_depth,
+        max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+        max_cost=settings.max_query_cost,
+        max_batch_operations=settings.max_batch_operations,
+        max_document_bytes=settings.max_document_bytes,
+    )
 
 
 def too_complex(message: str, limit: str, node: Any = None) -> GraphQLError:
@@ -150,8 +165,11 @@ class _Walker:
                 continue
             total += multiplier
             fanout = 1
+            named = _subject_list_length(node, variables)
+            if named:
+                total += multiplier * named  # each subject named is a look-up or a check
             if _is_list(definition.type):
-                fanout = _subject_list_length(node, variables) or LIST_FANOUT
+                fanout = named or LIST_FANOUT
             if node.selection_set is not None:
                 total += self.cost(
                     node.selection_set,
@@ -163,22 +181,29 @@ class _Walker:
 
 
 def _subject_list_length(node: FieldNode, variables: dict[str, Any]) -> int | None:
-    """How many subjects a list argument names: a literal list by its length, a variable by
-    the value sent or, when none is sent, by its default value in the operation."""
+    """How many subjects a field's list arguments name together: a literal list by its
+    length, a variable by the value sent or, when none is sent, by its default value in the
+    operation (None when the field takes no subject list)."""
+    total: int | None = None
     for arg in node.arguments or ():
         if arg.name.value not in SUBJECT_LIST_ARGUMENTS:
             continue
         value = arg.value
+        count = 1
         if isinstance(value, VariableNode):
             name = value.name.value
             if name in variables:
                 v = variables[name]
-                return len(v) if isinstance(v, list) else 1
+                count = len(v) if isinstance(v, list) else int(v is not None)
+                total = (total or 0) + count
+                continue
             value = variables.get(_DEFAULT, {}).get(name)
         if isinstance(value, ListValueNode):
-            return len(value.values)
-        return 1
-    return None
+            count = len(value.values)
+        elif value is None:
+            count = 0
+        total = (total or 0) + count
+    return total
 
 
 _DEFAULT = "\x00defaults"  # where operation_cost puts the operation's default values

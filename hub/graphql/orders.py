@@ -1,13 +1,15 @@
-"""Orders over GraphQL: the court submits, releases and renews; the agency accepts or rejects.
+"""Orders over GraphQL: each mutation decodes its input, calls the order workflow
+(:mod:`hub.orders.workflow`), and maps the outcome to its payload.
 
 Expected failures are part of each payload (``errors`` with a code per domain); who may call
-which mutation is in the policy (``Mutation.freezeOrderSubmit`` …). A court acts only on its
-own open cases (the purpose rules of look-ups: own court, open, assigned, the asset's owner a
-party); an agency only on orders addressed to it.
+which mutation is in the policy (``Mutation.freezeOrderSubmit`` …); the rules of each action
+(own court, open case, assignment, the asset's owner a party, addressed agency) are the
+workflow's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -15,44 +17,22 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from connectors.base.identifiers import InvalidIdentifier, validate_id_number
 from hub.audit.entries import AccessRecord, BatchRecord
-from hub.db.engine import lock_for_write
 from hub.errors import HubError
 from hub.federation import lookups as L
 from hub.graphql.context import ctx
-from hub.graphql.payloads import error_fields, text_argument
+from hub.graphql.payloads import error_fields, record_refusal, text_argument
 from hub.identifiers import normalize_case_number
-from hub.orders import service
+from hub.orders import service, workflow
 from hub.policy.enforce import policy_plan
 from hub.policy.masking import Mask, masked
-from hub.policy.subjects import purpose_verdicts, require_assignment
 
 MAX_PAGE = 200
 
 
-@strawberry.enum
-class FreezeOrderKind(Enum):
-    SEIZE = "SEIZE"  # 查封
-    FREEZE = "FREEZE"  # 冻结
-
-
-@strawberry.enum
-class AssetType(Enum):
-    REAL_ESTATE = "REAL_ESTATE"
-    VEHICLE = "VEHICLE"
-    EQUITY = "EQUITY"
-
-
-@strawberry.enum
-class FreezeOrderStatus(Enum):
-    SUBMITTED = "SUBMITTED"
-    DELIVERED = "DELIVERED"
-    EFFECTIVE = "EFFECTIVE"
-    WAITING = "WAITING"
-    REJECTED = "REJECTED"
-    RELEASED = "RELEASED"
-    EXPIRED = "EXPIRED"
+FreezeOrderKind = strawberry.enum(workflow.OrderKind, name="FreezeOrderKind")
+AssetType = strawberry.enum(workflow.AssetType, name="AssetType")
+FreezeOrderStatus = strawberry.enum(workflow.OrderStatus, name="FreezeOrderStatus")
 
 
 @strawberry.enum
@@ -173,195 +153,155 @@ def _failed(exc: HubError) -> FreezeOrderPayload:
     return FreezeOrderPayload(errors=[FreezeOrderError(**error_fields(exc, FreezeOrderErrorCode))])
 
 
-def owner_kind(owner_id: str) -> str:
-    try:
-        validate_id_number(owner_id)
-    except InvalidIdentifier:
-        return "ENTERPRISE"
-    return "PERSON"
+owner_kind = workflow.owner_kind
 
 
-async def _audit(
-    conn: Any, info: Info, action: str, order: dict[str, Any], detail: dict[str, Any]
-) -> None:
-    """The action's audit entry, in the action's own transaction (both or neither)."""
+class _RequestGateway:
+    """The order workflow's view of the hub during one GraphQL operation."""
+
+    def __init__(self, info: Info) -> None:
+        self.context = ctx(info)
+        self.engine = self.context.runtime.engine
+        self.keys = self.context.runtime.order_keys
+        self.path = (info.path.key,)
+
+    async def owners(self, asset_type: workflow.AssetType, asset_id: str) -> list[str]:
+        loaders = self.context.loaders
+        if asset_type is workflow.AssetType.REAL_ESTATE:
+            rec = await loaders.load(L.PROPERTIES_BY_UNIT, asset_id)
+            return [o.owner_id for o in rec.owners] if rec else []
+        if asset_type is workflow.AssetType.VEHICLE:
+            rec = await loaders.load(L.VEHICLES_BY_PLATE, asset_id)
+            return [rec.owner_id] if rec else []
+        rec = await loaders.load(L.STAKES_BY_ID, asset_id)
+        return [rec.holder_id] if rec else []
+
+    async def case(self, case_number: str) -> Any:
+        return await self.context.loaders.load(L.CASE_PURPOSES, case_number)
+
+    async def audit(self, conn: Any, accesses: Sequence[AccessRecord]) -> None:
+        for access in accesses:
+            access.path = self.path
+        await self.context.runtime.audit.record_in(conn, self.context, accesses)
+
+
+def _target(command: Any) -> dict[str, Any]:
+    """What a refused order action was aimed at, for its audit entry."""
+    if isinstance(command, workflow.SubmitOrder):
+        return {
+            "asset": f"{command.asset_type.value}:{command.asset_id}",
+            "caseNumber": command.case_number,
+        }
+    return {"order": command.order_id}
+
+
+def _actor(info: Info) -> workflow.Actor:
     c = ctx(info)
-    access = AccessRecord(
-        action=action,
-        subject_kind=owner_kind(order["owner_id"]),
-        subject_id=order["owner_id"],
-        case_number=order["case_number"],
-        path=(info.path.key,),
-        outcome="OK",
-        detail={
-            "order": order["id"],
-            "asset": f"{order['asset_type']}:{order['asset_id']}",
-            **detail,
-        },
+    p = c.principal
+    return workflow.Actor(
+        user_id=p.sub,
+        org=p.org,
+        court_code=p.court_code,
+        agency=p.agency,
+        requires_assignment=bool(c.grants and c.grants.requires_assignment),
     )
-    await c.runtime.audit.record_in(conn, c, [access])
 
 
-async def _asset_owners(info: Info, asset_type: str, asset_id: str) -> list[str]:
-    loaders = ctx(info).loaders
-    if asset_type == "REAL_ESTATE":
-        rec = await loaders.load(L.PROPERTIES_BY_UNIT, asset_id)
-        return [o.owner_id for o in rec.owners] if rec else []
-    if asset_type == "VEHICLE":
-        rec = await loaders.load(L.VEHICLES_BY_PLATE, asset_id)
-        return [rec.owner_id] if rec else []
-    rec = await loaders.load(L.STAKES_BY_ID, asset_id)
-    return [rec.holder_id] if rec else []
+_ACTIONS = {
+    workflow.submit: "ORDER_SUBMIT",
+    workflow.release: "ORDER_RELEASE",
+    workflow.renew: "ORDER_RENEW",
+    workflow.accept: "ORDER_ACCEPT",
+    workflow.reject: "ORDER_REJECT",
+}
+
+
+async def _run(info: Info, action: Any, command: Any) -> FreezeOrderPayload:
+    try:
+        outcome = await action(_RequestGateway(info), _actor(info), command)
+    except HubError as exc:
+        record_refusal(info, _ACTIONS[action], exc, _target(command))
+        return _failed(exc)
+    if not outcome.created:
+        _served(info, [outcome.order], single=True)  # a resubmission only read the order back
+    return FreezeOrderPayload(order=_order(outcome.order))
 
 
 async def submit(info: Info, data: FreezeOrderSubmitInput) -> FreezeOrderPayload:
-    from hub.errors import BadUserInput, Forbidden
-
-    c = ctx(info)
     try:
-        case = normalize_case_number(data.case_number)
-        asset_type = data.asset.type.value
-        asset_id = text_argument(data.asset.id, "asset.id", 32)
-        term = service.check_term(asset_type, data.term_days)
-        payload = {
-            "kind": data.kind.value,
-            "assetType": asset_type,
-            "assetId": asset_id,
-            "caseNumber": case,
-            "rulingNumber": text_argument(data.ruling_number, "rulingNumber"),
-            "termDays": term,
-            "idempotencyKey": text_argument(data.idempotency_key, "idempotencyKey"),
-        }
-        owners = await _asset_owners(info, asset_type, asset_id)
-        if not owners:
-            raise BadUserInput(
-                f"{asset_type} {asset_id} is not registered at the agency",
-                argument="asset.id",
-                rule="ASSET_UNKNOWN",
-            )
-        verdicts = await purpose_verdicts(c, c.grants, case, owners)
-        parties = [o for o, v in zip(owners, verdicts, strict=True) if v is None]
-        if not parties:
-            raise Forbidden(
-                f"{asset_type} {asset_id} belongs to no party of case {case}", reason="NOT_A_PARTY"
-            )
-        await require_assignment(c, case)
-        async with c.runtime.engine.begin() as conn:
-            await lock_for_write(conn)
-            row, transitions = await service.submit(
-                conn,
-                payload=payload,
-                owner_id=parties[0],
-                court_code=c.principal.court_code or "",
-                actor=c.principal.sub,
-                now=service.utcnow(),
-                keys=c.runtime.order_keys,
-            )
-            if transitions:  # a new order (a resubmission with the same key only reads it)
-                await _audit(
-                    conn,
-                    info,
-                    "ORDER_SUBMIT",
-                    row,
-                    {"kind": row["kind"], "termDays": row["term_days"]},
-                )
-        if not transitions:
-            _served(info, [row], single=True)
+        command = workflow.SubmitOrder(
+            kind=workflow.OrderKind(data.kind.value),
+            asset_type=workflow.AssetType(data.asset.type.value),
+            asset_id=text_argument(data.asset.id, "asset.id", 32),
+            case_number=normalize_case_number(data.case_number),
+            ruling_number=text_argument(data.ruling_number, "rulingNumber"),
+            term_days=data.term_days,
+            idempotency_key=text_argument(data.idempotency_key, "idempotencyKey"),
+        )
     except HubError as exc:
         return _failed(exc)
-    return FreezeOrderPayload(order=_order(row))
-
-
-async def _act(info: Info, order_id: str, action: str, fn: Any, **kw: Any) -> FreezeOrderPayload:
-    """One transition of an existing order in its own transaction: audited (subscribers hear of it from the event feed)."""
-    c = ctx(info)
-    try:
-        async with c.runtime.engine.begin() as conn:
-            await lock_for_write(conn)
-            await fn(conn, order_id, actor=c.principal.sub, now=service.utcnow(), **kw)
-            row = await service.get_order(conn, order_id)
-            detail = {k: str(v) for k, v in kw.items() if k not in ("keys", "court_code", "agency")}
-            await _audit(conn, info, action, row, detail)
-    except HubError as exc:
-        return _failed(exc)
-    return FreezeOrderPayload(order=_order(row))
-
-
-async def _court_action(
-    info: Info, order_id: str, action: str, fn: Any, **kw: Any
-) -> FreezeOrderPayload:
-    c = ctx(info)
-    court = c.principal.court_code or ""
-    try:
-        async with c.runtime.engine.connect() as conn:
-            order = await service.get_order(conn, order_id)
-        if order["court_code"] == court:  # another court's order: the service says so
-            await require_assignment(c, order["case_number"])
-    except HubError as exc:
-        return _failed(exc)
-    return await _act(info, order_id, action, fn, court_code=court, **kw)
+    return await _run(info, workflow.submit, command)
 
 
 async def release(info: Info, order_id: str, data: FreezeOrderReleaseInput) -> FreezeOrderPayload:
     try:
-        ruling, reason = (
-            text_argument(data.ruling_number, "rulingNumber"),
-            text_argument(data.reason, "reason", 200),
+        command = workflow.ReleaseOrder(
+            order_id=order_id,
+            ruling_number=text_argument(data.ruling_number, "rulingNumber"),
+            reason=text_argument(data.reason, "reason", 200),
         )
     except HubError as exc:
         return _failed(exc)
-    return await _court_action(
-        info, order_id, "ORDER_RELEASE", service.release, ruling_number=ruling, reason=reason
-    )
+    return await _run(info, workflow.release, command)
 
 
 async def renew(info: Info, order_id: str, data: FreezeOrderRenewInput) -> FreezeOrderPayload:
     try:
-        ruling = text_argument(data.ruling_number, "rulingNumber")
+        command = workflow.RenewOrder(
+            order_id=order_id,
+            ruling_number=text_argument(data.ruling_number, "rulingNumber"),
+            term_days=data.term_days,
+        )
     except HubError as exc:
         return _failed(exc)
-    return await _court_action(
-        info, order_id, "ORDER_RENEW", service.renew, ruling_number=ruling, term_days=data.term_days
-    )
-
-
-async def _agency_action(
-    info: Info, order_id: str, action: str, fn: Any, **kw: Any
-) -> FreezeOrderPayload:
-    return await _act(info, order_id, action, fn, agency=ctx(info).principal.agency or "", **kw)
+    return await _run(info, workflow.renew, command)
 
 
 async def accept(info: Info, order_id: str, receipt: ReceiptInput) -> FreezeOrderPayload:
     try:
-        number = text_argument(receipt.document_number, "receipt.documentNumber")
+        command = workflow.AcceptOrder(
+            order_id=order_id,
+            document_number=text_argument(receipt.document_number, "receipt.documentNumber"),
+            registered_at=receipt.registered_at,
+        )
     except HubError as exc:
         return _failed(exc)
-    return await _agency_action(
-        info,
-        order_id,
-        "ORDER_ACCEPT",
-        service.accept,
-        document_number=number,
-        registered_at=receipt.registered_at,
-        keys=ctx(info).runtime.order_keys,
-    )
+    return await _run(info, workflow.accept, command)
 
 
 async def reject(info: Info, order_id: str, reason: str) -> FreezeOrderPayload:
     try:
-        text = text_argument(reason, "reason", 200)
+        command = workflow.RejectOrder(
+            order_id=order_id, reason=text_argument(reason, "reason", 200)
+        )
     except HubError as exc:
         return _failed(exc)
-    return await _agency_action(info, order_id, "ORDER_REJECT", service.reject, reason=text)
+    return await _run(info, workflow.reject, command)
 
 
 def _scope(info: Info) -> dict[str, str | None]:
-    p = ctx(info).principal
-    return (
-        {"court_code": p.court_code, "agency": None}
-        if p.court_code
-        else {"court_code": None, "agency": p.agency or "-"}
-    )
+    """Whose orders the caller sees: a court's own (for a judge of an @assignment role, those
+    of the cases the judge is assigned to), or those addressed to an agency."""
+    c = ctx(info)
+    p = c.principal
+    if p.court_code:
+        assigned = bool(c.grants and c.grants.requires_assignment)
+        return {
+            "court_code": p.court_code,
+            "agency": None,
+            "assigned_to": p.sub if assigned else None,
+        }
+    return {"court_code": None, "agency": p.agency or "-", "assigned_to": None}
 
 
 def _served(info: Info, rows: list[dict[str, Any]], *, single: bool = False) -> None:
@@ -404,6 +344,10 @@ async def one(info: Info, order_id: str) -> FreezeOrder | None:
         scope["agency"] and row["agency"] != scope["agency"]
     ):
         return None  # another court's or agency's order does not exist for this caller
+    if scope["assigned_to"] is not None:
+        record = await c.loaders.load(L.CASE_PURPOSES, row["case_number"])
+        if record is None or scope["assigned_to"] not in record.judges:
+            return None  # a colleague's case: not this judge's to see
     _served(info, [row], single=True)
     return _order(row)
 
@@ -440,6 +384,7 @@ async def many(
             status="DELIVERED" if inbox else (f.status.value if f.status else None),
             asset_type=f.asset_type.value if f.asset_type else None,
             expiring_before=expiring,
+            assigned_to=scope["assigned_to"],
             first=first,
             after=after,
         )
@@ -490,9 +435,24 @@ async def events(info: Info, case_number: str | None) -> Any:
                     f"case {case} is not a case of {principal.org}", reason="CASE_OTHER_COURT"
                 )
 
+        mine: frozenset[str] | None = None
+        if c.grants is not None and c.grants.requires_assignment:
+            # a judge follows the orders of the cases the judge is assigned to (as they are
+            # when the subscription starts)
+            async with c.runtime.engine.connect() as conn:
+                from hub.cases.service import case_numbers_of_judge
+
+                mine = frozenset(await case_numbers_of_judge(conn, principal.sub))
+            if case is not None and case not in mine:
+                raise Forbidden(
+                    f"{principal.sub} is not assigned to case {case}", reason="NOT_ASSIGNED"
+                )
+
         def wants(e: Any) -> bool:
             return bool(
-                (case is None or e.case_number == case) and e.court_code == principal.court_code
+                (case is None or e.case_number == case)
+                and e.court_code == principal.court_code
+                and (mine is None or e.case_number in mine)
             )
     else:
 

@@ -1,10 +1,12 @@
-"""What mutation payloads share: their typed errors, and the text arguments they check."""
+"""What mutation payloads share: their typed errors, the text arguments they check, and the
+audit entry of a refused attempt."""
 
 from __future__ import annotations
 
 from enum import Enum
 from typing import Any
 
+from hub.audit.entries import AccessRecord
 from hub.errors import BadUserInput, HubError
 
 
@@ -28,3 +30,27 @@ def text_argument(value: str, name: str, limit: int = 64) -> str:
             f"{name} must be 1 to {limit} characters", argument=name, rule="TEXT_LENGTH"
         )
     return value
+
+
+_REFUSED = {"FORBIDDEN": "DENIED", "PURPOSE_REQUIRED": "PURPOSE_REQUIRED", "NOT_FOUND": "NOT_FOUND"}
+
+
+def record_refusal(info: Any, action: str, exc: HubError, target: dict[str, Any]) -> None:
+    """A mutation refused for who asked or what it named (not for malformed input or the
+    state of the thing) is an attempt auditors look for: an entry without a subject, written
+    with the operation's others before the payload leaves, counted toward DENIED_BURST."""
+    outcome = _REFUSED.get(exc.code)
+    if outcome is None:
+        return
+    info.context.audit_subjects.append(
+        AccessRecord(
+            action=action,
+            subject_kind=None,
+            subject_id=None,
+            case_number=None,
+            path=(info.path.key,),
+            outcome=outcome,
+            reason=str(exc.extra.get("reason") or exc.code),
+            detail={k: str(v) for k, v in target.items()},
+        )
+    )

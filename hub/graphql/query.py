@@ -1,7 +1,7 @@
 """The root Query: subjects by identifier, the caller, their cases.
 
 Validation, purpose binding and the caller's grants are declared on each subject field
-(:class:`~hub.policy.subjects.SubjectAccess`); the resolvers only check which subjects exist.
+(:class:`~hub.graphql.subject_access.SubjectAccess`); the resolvers only check which subjects exist.
 """
 
 from __future__ import annotations
@@ -49,9 +49,9 @@ from hub.graphql.orders import (
     FreezeOrderSubmitInput,
     ReceiptInput,
 )
+from hub.graphql.subject_access import SubjectAccess
 from hub.graphql.subjects import Enterprise, Person
 from hub.policy.enforce import plan_for
-from hub.policy.subjects import SubjectAccess
 
 
 async def _exist(info: Info[Any, Any], kind: str, keys: list[str]) -> list[bool]:

@@ -11,8 +11,8 @@ subject's blind index), and the checks are counted in the same transaction for
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
-from datetime import UTC, date, datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
@@ -21,27 +21,24 @@ from strawberry.types import Info
 
 from connectors.base.identifiers import InvalidIdentifier, validate_id_number, validate_uscc
 from hub.audit.entries import AccessRecord, BatchRecord
-from hub.db.engine import lock_for_write
-from hub.errors import BadUserInput, Forbidden, HubError
+from hub.errors import BadUserInput, HubError
 from hub.federation import lookups as L
 from hub.graphql.context import ctx
 from hub.graphql.enums import SanctionList, SanctionStatus, SubjectKind
-from hub.graphql.payloads import error_fields, text_argument
+from hub.graphql.payloads import error_fields, record_refusal, text_argument
 from hub.identifiers import normalize_case_number
 from hub.policy.enforce import policy_plan
 from hub.policy.masking import Mask, masked
-from hub.policy.subjects import require_assignment
-from hub.sanctions import service
+from hub.sanctions import service, workflow
 from hub.sanctions.catalogue import Matter
 
 MAX_CHANGES_PAGE = 1000
 FEED_POLL_SECONDS = 0.5
 
 
-@strawberry.enum(description="What an approval system is to do")
-class SanctionDecision(Enum):
-    BLOCK = "BLOCK"  # a listed subject: refuse the matter
-    ALLOW = "ALLOW"  # not listed for this matter
+SanctionDecision = strawberry.enum(
+    workflow.Decision, name="SanctionDecision", description="What an approval system is to do"
+)
 
 
 @strawberry.enum(description="How sanctionStats groups the checks")
@@ -242,133 +239,84 @@ def _matter(info: Info, code: str) -> Matter:
     return matter
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 # --- court: publish and revoke ----------------------------------------------------------------
 
 
-async def _enterprise_persons(info: Info, uscc: str) -> list[tuple[str, str, str]]:
-    """The legal representative and key personnel of an enterprise, from market supervision."""
-    loaders = ctx(info).loaders
-    registration, personnel = await asyncio.gather(
-        loaders.load(L.ENTERPRISES, uscc), loaders.load(L.KEY_PERSONNEL, uscc)
-    )
-    persons = []
-    if registration is not None:
-        persons.append(
-            (
-                registration.legal_representative_id,
-                registration.legal_representative_name,
-                "LEGAL_REPRESENTATIVE",
-            )
+class _RequestGateway:
+    """The sanctions workflow's view of the hub during one GraphQL operation."""
+
+    def __init__(self, info: Info) -> None:
+        self.context = ctx(info)
+        self.engine = self.context.runtime.engine
+        self.path = (info.path.key,)
+
+    async def case(self, case_number: str) -> Any:
+        return await self.context.loaders.load(L.CASE_PURPOSES, case_number)
+
+    async def enterprise_persons(self, uscc: str) -> list[tuple[str, str, str]]:
+        loaders = self.context.loaders
+        registration, personnel = await asyncio.gather(
+            loaders.load(L.ENTERPRISES, uscc), loaders.load(L.KEY_PERSONNEL, uscc)
         )
-    persons += [(p.id_number, p.name, "KEY_PERSONNEL") for p in personnel or []]
-    return persons
+        persons = []
+        if registration is not None:
+            persons.append(
+                (
+                    registration.legal_representative_id,
+                    registration.legal_representative_name,
+                    "LEGAL_REPRESENTATIVE",
+                )
+            )
+        persons += [(p.id_number, p.name, "KEY_PERSONNEL") for p in personnel or []]
+        return persons
+
+    async def audit(self, conn: Any, accesses: Sequence[AccessRecord]) -> None:
+        for access in accesses:
+            access.path = self.path
+        await self.context.runtime.audit.record_in(conn, self.context, accesses)
+
+
+def _actor(info: Info) -> workflow.Actor:
+    c = ctx(info)
+    p = c.principal
+    return workflow.Actor(
+        user_id=p.sub,
+        org=p.org,
+        court_code=p.court_code,
+        requires_assignment=bool(c.grants and c.grants.requires_assignment),
+    )
 
 
 async def publish(info: Info, data: SanctionEntryPublishInput) -> SanctionEntryPayload:
-    c = ctx(info)
     try:
         kind, subject_id = subject_of(data.subject, "subject")
-        case = normalize_case_number(data.case_number)
-        obligation = text_argument(data.obligation, "obligation", 500)
-        basis = text_argument(data.legal_basis, "legalBasis", 128)
-        today = service.court_date(_now())
-        if data.published_on > today:
-            raise BadUserInput(
-                f"publishedOn {data.published_on} is in the future",
-                argument="publishedOn",
-                rule="NOT_IN_FUTURE",
-            )
-        court = c.principal.court_code
-        if court is None:
-            raise Forbidden("only a court publishes sanction entries", reason="NOT_A_COURT")
-        await require_assignment(c, case)
-        async with c.runtime.engine.connect() as conn:
-            party_kind, name, filed_on = await service.respondent(
-                conn, court_code=court, case_number=case, subject_id=subject_id
-            )
-        if data.published_on < filed_on:
-            raise BadUserInput(
-                f"publishedOn {data.published_on} is before the case was filed ({filed_on})",
-                argument="publishedOn",
-                rule="BEFORE_FILING",
-            )
-        if party_kind != kind:
-            raise BadUserInput(
-                f"{subject_id} is a {party_kind} party, not {kind}",
-                argument="subject",
-                rule="SUBJECT_KIND",
-            )
-        persons = await _enterprise_persons(info, subject_id) if kind == "ENTERPRISE" else []
-        async with c.runtime.engine.begin() as conn:
-            await lock_for_write(conn)
-            row = await service.publish(
-                conn,
-                list_=data.list.value,
-                subject_kind=kind,
-                subject_id=subject_id,
-                name=name,
-                court_code=court,
-                case_number=case,
-                obligation=obligation,
-                published_on=data.published_on,
-                legal_basis=basis,
-                actor=c.principal.sub,
-                persons=persons,
-                now=_now(),
-            )
-            await _audit(conn, info, "SANCTION_PUBLISH", row, {"persons": len(persons)})
+        command = workflow.PublishEntry(
+            list=workflow.SanctionList(data.list.value),
+            subject_kind=kind,
+            subject_id=subject_id,
+            case_number=normalize_case_number(data.case_number),
+            obligation=text_argument(data.obligation, "obligation", 500),
+            published_on=data.published_on,
+            legal_basis=text_argument(data.legal_basis, "legalBasis", 128),
+        )
+        row = await workflow.publish(_RequestGateway(info), _actor(info), command)
     except HubError as exc:
+        record_refusal(info, "SANCTION_PUBLISH", exc, {"caseNumber": data.case_number})
         return _failed(exc)
     return SanctionEntryPayload(entry=_entry(row))
 
 
 async def revoke(info: Info, entry_id: str, reason: str) -> SanctionEntryPayload:
-    c = ctx(info)
     try:
-        reason = text_argument(reason, "reason", 128)
-        court = c.principal.court_code
-        if court is None:
-            raise Forbidden("only a court revokes sanction entries", reason="NOT_A_COURT")
-        entry_id = text_argument(entry_id, "id", 32)
-        async with c.runtime.engine.connect() as conn:
-            existing = await service.get_entry(conn, entry_id)
-        if existing["court_code"] == court:  # another court's entry: the service says so
-            await require_assignment(c, existing["case_number"])
-        async with c.runtime.engine.begin() as conn:
-            await lock_for_write(conn)
-            row = await service.revoke(
-                conn,
-                entry_id,
-                court_code=court,
-                reason=reason,
-                actor=c.principal.sub,
-                now=_now(),
-            )
-            await _audit(conn, info, "SANCTION_REVOKE", row, {"reason": reason})
+        command = workflow.RevokeEntry(
+            entry_id=text_argument(entry_id, "id", 32),
+            reason=text_argument(reason, "reason", 128),
+        )
+        row = await workflow.revoke(_RequestGateway(info), _actor(info), command)
     except HubError as exc:
+        record_refusal(info, "SANCTION_REVOKE", exc, {"entry": entry_id})
         return _failed(exc)
     return SanctionEntryPayload(entry=_entry(row))
-
-
-async def _audit(
-    conn: Any, info: Info, action: str, row: dict[str, Any], detail: dict[str, Any]
-) -> None:
-    """The change's audit entry, in the change's own transaction."""
-    c = ctx(info)
-    access = AccessRecord(
-        action=action,
-        subject_kind=row["subject_kind"],
-        subject_id=row["subject_id"],
-        case_number=row["case_number"],
-        path=(info.path.key,),
-        outcome="OK",
-        detail={"entry": row["id"], "list": row["list"], **detail},
-    )
-    await c.runtime.audit.record_in(conn, c, [access])
 
 
 # --- approval systems: checks ------------------------------------------------------------------
@@ -426,60 +374,27 @@ async def check_many(
     keyed = _keyed(matter, subjects, id_numbers or [], usccs or [])
     if not keyed:
         return []
-    ids = [subject_id for _, subject_id in keyed]
-    lookup = asyncio.ensure_future(c.runtime.sources["court"].sanction_matches(matter, ids))
-    # While the database searches the lists (on its own thread), seal the subjects for the
-    # audit log, a slice at a time so the search gets going: encryption and blind index do not
-    # depend on the answer.
-    sealed: list[tuple[str, str]] = []
-    for start in range(0, len(ids), 500):
-        await asyncio.sleep(0)
-        sealed += c.runtime.audit.seal(ids[start : start + 500])
-    found = await lookup
-    checks = []
-    decisions: Counter[str] = Counter()
-    for kind, subject_id in keyed:
-        hits = found.get(subject_id)
-        decision = "BLOCK" if hits else "ALLOW"
-        decisions[decision] += 1
-        checks.append((kind, subject_id, decision, [m.entry_id for m in hits] if hits else []))
-    # One audit entry for the check with a row per subject, and the counts, in one
-    # transaction. The answer leaves only once it is committed; the write gets going first, so
-    # the database stores the rows while GraphQL lays out the answer.
-    audit = c.runtime.audit
-    entry, subject_rows = audit.check_entry(c, matter.code, checks, sealed)
-    started = asyncio.Event()
-    write = asyncio.ensure_future(
-        audit.append_check(
-            entry,
-            subject_rows,
-            also=[
-                service.counter(
-                    service.court_date(_now()), c.principal.org, matter.code, dict(decisions)
-                )
-            ],
-            started=started.set,
-        )
+    outcomes, write = await workflow.check(
+        matches=c.runtime.sources["court"].sanction_matches,
+        log=c.runtime.audit,
+        context=c,
+        org=c.principal.org,
+        matter=matter,
+        subjects=keyed,
     )
-    c.audit_writes.append(write)
-    waiter = asyncio.ensure_future(started.wait())
-    await asyncio.wait((waiter, write), return_when=asyncio.FIRST_COMPLETED)
-    waiter.cancel()
+    c.audit_writes.append(write)  # the answer leaves once it is committed
     kinds = {k.value: k for k in SubjectKind}
-    results = []
-    for kind, subject_id in keyed:
-        hits = found.get(subject_id)
-        results.append(
-            SanctionCheckResult(
-                subject_kind=kinds[kind],
-                subject_id=subject_id,
-                matter=matter.code,
-                decision=SanctionDecision.BLOCK if hits else SanctionDecision.ALLOW,
-                entries=[_match(m) for m in hits] if hits else [],
-                legal_basis=matter.legal_basis if hits else None,
-            )
+    return [
+        SanctionCheckResult(
+            subject_kind=kinds[o.subject_kind],
+            subject_id=o.subject_id,
+            matter=matter.code,
+            decision=SanctionDecision(o.decision.value),
+            entries=[_match(m) for m in o.matches],
+            legal_basis=matter.legal_basis if o.matches else None,
         )
-    return results
+        for o in outcomes
+    ]
 
 
 def _match(m: service.Match) -> SanctionMatch:

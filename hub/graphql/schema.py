@@ -15,8 +15,10 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
 
 from hub.graphql.audit_trail import AuditTrail, OperationScope
 from hub.graphql.context import HubContext
@@ -89,6 +91,11 @@ class HubSchema(strawberry.Schema):
         refused = document_too_large(query, self.max_document_bytes)
         if refused is not None:
             return ExecutionResult(data=None, errors=[refused])
+        # A subscription needs a stream (graphql-transport-ws); executed once it has no answer.
+        allowed = kwargs.get("allowed_operation_types")
+        kwargs["allowed_operation_types"] = frozenset(
+            allowed if allowed is not None else DEFAULT_ALLOWED_OPERATION_TYPES
+        ) - {OperationType.SUBSCRIPTION}
         return await super().execute(query, *args, **kwargs)
 
     def execute_sync(self, query: str | None, *args: Any, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]

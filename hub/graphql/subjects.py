@@ -28,9 +28,9 @@ from hub.graphql.records import (
     WaitingLineEntry,
     waiting_line,
 )
+from hub.graphql.subject_access import check_reference
 from hub.policy.enforce import raw
 from hub.policy.masking import Mask, masked
-from hub.policy.subjects import check_reference
 
 _market = registry.records("market_supervision")
 

@@ -207,6 +207,11 @@ class GraphQLEndpoint:
         if not self._is_ide_page(scope):
             runtime = scope["app"].state.runtime
             try:
+                if sum(name == b"authorization" for name, _ in scope.get("headers", ())) > 1:
+                    raise Unauthenticated(
+                        "send one Authorization header; this request has several",
+                        reason="MALFORMED",
+                    )
                 state["principal"] = runtime.verifier.verify_header(
                     _header(scope, b"authorization")
                 )

@@ -1,12 +1,7 @@
-"""The order workflow: legal rules, state transitions, waiting lines; callers own the transaction.
+"""Orders in the hub database: state changes, waiting lines, terms; callers own the transaction.
 
-States::
-
-    SUBMITTED ──deliver──▶ DELIVERED ──accept──▶ EFFECTIVE ──release──▶ RELEASED
-                               │            └──▶ WAITING ──(ahead released/lapsed)──▶ EFFECTIVE
-                               └──reject──▶ REJECTED          │
-                                            EFFECTIVE ──term ends──▶ EXPIRED
-                                            WAITING ──release──▶ RELEASED
+Every change of state is checked against the table of :mod:`hub.orders.states`; the actions
+that use these steps, with their rules and audit entries, are in :mod:`hub.orders.workflow`.
 
 The agency accepts orders in the order it receives them; an accepted order takes the next
 rank on its asset (1 = in effect). When the order in effect is released or lapses, the waiting
@@ -27,10 +22,11 @@ from sqlalchemy import Date, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from connectors.base.annotations import Annotation
-from hub.cases.models import courts
+from hub.cases.models import case_judges, cases, courts
 from hub.errors import BadUserInput, Conflict, Forbidden, NotFound
 from hub.orders.models import freeze_order_events, freeze_orders, outbox
 from hub.orders.signing import OrderKeys, order_document, receipt_document
+from hub.orders.states import RENEWABLE, OrderStatus, check_move, may_become
 
 # Longest term per asset class (最高人民法院关于人民法院民事执行中查封、扣押、冻结财产的规定 第二十九条
 # / 民事诉讼法解释 第四百八十五条): deposits 1 year, movables 2 years, real estate and other
@@ -181,8 +177,8 @@ async def submit(
 async def deliver(conn: AsyncConnection, order_id: str, *, now: datetime) -> list[Transition]:
     """The agency has received the order (applied once: a second delivery changes nothing)."""
     order = await get_order(conn, order_id, lock=True)
-    if order["status"] != "SUBMITTED":
-        return []
+    if not may_become(order["status"], OrderStatus.DELIVERED):
+        return []  # delivered already (a repeated delivery changes nothing)
     await conn.execute(
         update(freeze_orders)
         .where(freeze_orders.c.id == order_id)
@@ -236,7 +232,7 @@ async def _promote(
 
 
 async def _delivered_to(
-    conn: AsyncConnection, order_id: str, agency: str, verb: str
+    conn: AsyncConnection, order_id: str, agency: str, target: OrderStatus, verb: str
 ) -> dict[str, Any]:
     """The order, locked, if it is addressed to ``agency`` and waits for its answer."""
     order = await get_order(conn, order_id, lock=True)
@@ -245,10 +241,7 @@ async def _delivered_to(
             f"order {order_id} is addressed to {order['agency']}, not to {agency}",
             reason="NOT_ADDRESSEE",
         )
-    if order["status"] != "DELIVERED":
-        raise Conflict(
-            f"order {order_id} is {order['status']}; only a DELIVERED order can be {verb}"
-        )
+    check_move(order_id, order["status"], target, verb)
     return order
 
 
@@ -263,7 +256,7 @@ async def accept(
     now: datetime,
     keys: OrderKeys,
 ) -> list[Transition]:
-    order = await _delivered_to(conn, order_id, agency, "accepted")
+    order = await _delivered_to(conn, order_id, agency, OrderStatus.WAITING, "accepted")
     await _lock_asset(conn, order["asset_type"], order["asset_id"])
     top = (
         await conn.execute(
@@ -307,7 +300,7 @@ async def accept(
 async def reject(
     conn: AsyncConnection, order_id: str, *, agency: str, reason: str, actor: str, now: datetime
 ) -> list[Transition]:
-    order = await _delivered_to(conn, order_id, agency, "rejected")
+    order = await _delivered_to(conn, order_id, agency, OrderStatus.REJECTED, "rejected")
     await conn.execute(
         update(freeze_orders)
         .where(freeze_orders.c.id == order_id)
@@ -330,10 +323,7 @@ async def release(
     order = await get_order(conn, order_id, lock=True)
     if order["court_code"] != court_code:
         raise Forbidden(f"order {order_id} was issued by another court", reason="OTHER_COURT")
-    if order["status"] not in ACTIVE:
-        raise Conflict(
-            f"order {order_id} is {order['status']}; only an EFFECTIVE or WAITING order can be released"
-        )
+    check_move(order_id, order["status"], OrderStatus.RELEASED, "released")
     await _lock_asset(conn, order["asset_type"], order["asset_id"])
     await conn.execute(
         update(freeze_orders)
@@ -364,7 +354,7 @@ async def renew(
     order = await get_order(conn, order_id, lock=True)
     if order["court_code"] != court_code:
         raise Forbidden(f"order {order_id} was issued by another court", reason="OTHER_COURT")
-    if order["status"] != "EFFECTIVE":
+    if order["status"] not in RENEWABLE:
         raise Conflict(
             f"order {order_id} is {order['status']}; only an EFFECTIVE order can be renewed"
         )
@@ -451,12 +441,23 @@ async def list_orders(
     status: str | None = None,
     asset_type: str | None = None,
     expiring_before: date | None = None,
+    assigned_to: str | None = None,
     first: int,
     after: str | None,
 ) -> list[dict[str, Any]]:
+    """Newest first, ``first + 1`` rows; ``assigned_to`` keeps the orders of cases that judge
+    is assigned to."""
     stmt = select(freeze_orders).order_by(
         freeze_orders.c.submitted_at.desc(), freeze_orders.c.id.desc()
     )
+    if assigned_to is not None:
+        stmt = stmt.where(
+            freeze_orders.c.case_number.in_(
+                select(cases.c.case_number)
+                .join(case_judges, case_judges.c.case_id == cases.c.id)
+                .where(case_judges.c.judge_id == assigned_to)
+            )
+        )
     for column, value in (
         (freeze_orders.c.court_code, court_code),
         (freeze_orders.c.agency, agency),

@@ -21,6 +21,7 @@ from casbin import persist
 from casbin.persist.adapter import Adapter
 from casbin.util.builtin_operators import glob_match
 
+from hub.errors import PolicyError
 from hub.policy.masking import Mask
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
@@ -48,14 +49,6 @@ class FieldInfo:
     mask: Mask | None = None
     kind_attr: str | None = None  # record attribute PERSON / ENTERPRISE, for party fields
     is_leaf: bool = True
-
-
-class PolicyError(ValueError):
-    """The policy files are malformed or name what the schema does not have."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +213,9 @@ class PolicyTable:
                 table = self._tables.get(key) or self._compile(key[0], org, patterns)
                 self._tables[key] = table
         if table.org != org:
-            table = dataclasses.replace(table, org=org)  # same decisions, the caller's org named
+            # the same decisions with the caller's org named, and plans of its own: a plan's
+            # refusals and views name the org they were made for
+            table = dataclasses.replace(table, org=org, plans={})
         if len(self._by_caller) >= 10_000:
             self._by_caller.clear()
         self._by_caller[(roles, org)] = table

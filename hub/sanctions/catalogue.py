@@ -6,7 +6,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from hub.policy.table import PolicyError
+from hub.errors import PolicyError
 
 LISTS = ("DISHONEST", "CONSUMPTION_RESTRICTION")
 SUBJECT_KINDS = ("PERSON", "ENTERPRISE")

@@ -16,9 +16,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from connectors import registry
 from connectors.base.service import agency_app
+from connectors.base.tlog.checkpoint import Checkpoint, sign_note, vkey
+from connectors.base.tlog.merkle import consistency_proof, root
 from connectors.base.witness import MAX_BODY, Witness, WitnessStore, witness_app
-from hub.audit.checkpoint import Checkpoint, sign_note, vkey
-from hub.audit.merkle import consistency_proof, root
 from tests.hub.test_cosignature import _independent_verify
 
 ORIGIN = "hub.example/audit"

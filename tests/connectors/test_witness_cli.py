@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from hub.audit.checkpoint import Checkpoint, sign_note, vkey
-from hub.audit.cosignature import CosignerKey, open_cosignatures
-from hub.audit.merkle import root
+from connectors.base.tlog.checkpoint import Checkpoint, sign_note, vkey
+from connectors.base.tlog.cosignature import CosignerKey, open_cosignatures
+from connectors.base.tlog.merkle import root
 from hub.cli import main
 from hub.config import Settings
 from tests.connectors.test_agency_service import AGENCY_ENV, ROOT, free_port

@@ -16,10 +16,10 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub.audit.checkpoint import open_checkpoint, vkey
+from connectors.base.tlog.checkpoint import open_checkpoint, vkey
+from connectors.base.tlog.merkle import TreeBuilder, leaf_hash, verify_consistency
 from hub.audit.integrator import Integrator, dump_state, integrate
 from hub.audit.keys import AuditKeys, generate_audit_keys
-from hub.audit.merkle import TreeBuilder, leaf_hash, verify_consistency
 from hub.audit.models import audit_checkpoints, audit_leaves
 from hub.audit.verify import verify_log
 from hub.cli import main
@@ -219,7 +219,7 @@ async def test_a_sound_log_grows_consistently_and_the_alarm_clears(log: Any) -> 
                 )
             ).scalars()
         ]
-    from hub.audit.merkle import consistency_proof
+    from connectors.base.tlog.merkle import consistency_proof
 
     assert verify_consistency(14, 20, old.root, new.root, consistency_proof(14, leaves))
     assert (await verify_log(engine, verifier)).ok

@@ -16,11 +16,11 @@ from click.testing import CliRunner
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub.audit.checkpoint import open_checkpoint, vkey
+from connectors.base.tlog.checkpoint import open_checkpoint, vkey
+from connectors.base.tlog.merkle import leaf_hash, root
 from hub.audit.entries import canonical, content_hash, new_salt
 from hub.audit.integrator import integrate, latest_checkpoint
 from hub.audit.keys import AuditKeys, generate_audit_keys
-from hub.audit.merkle import leaf_hash, root
 from hub.audit.models import audit_checkpoints, audit_entries, audit_leaves, audit_subjects
 from hub.audit.rows import insert_batch
 from hub.audit.service import redact_before

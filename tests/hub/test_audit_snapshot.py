@@ -13,7 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import await_only
 
-from hub.audit.checkpoint import vkey
+from connectors.base.tlog.checkpoint import vkey
 from hub.audit.integrator import integrate
 from hub.audit.keys import AuditKeys, generate_audit_keys
 from hub.audit.verify import verify_log

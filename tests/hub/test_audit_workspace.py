@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from hub.audit.checkpoint import open_checkpoint, vkey
+from connectors.base.tlog.checkpoint import open_checkpoint, vkey
+from connectors.base.tlog.merkle import verify_consistency, verify_inclusion
 from hub.audit.integrator import integrate
-from hub.audit.merkle import verify_consistency, verify_inclusion
 from tests.conftest import Api
 from tests.hub.queries import PERSON_FULL
 

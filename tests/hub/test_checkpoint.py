@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from hub.audit.checkpoint import (
+from connectors.base.tlog.checkpoint import (
     Checkpoint,
     key_hash,
     open_checkpoint,

@@ -9,7 +9,7 @@ import hashlib
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from hub.audit.checkpoint import (
+from connectors.base.tlog.checkpoint import (
     Checkpoint,
     add_signatures,
     open_checkpoint,
@@ -18,7 +18,7 @@ from hub.audit.checkpoint import (
     split_note,
     vkey,
 )
-from hub.audit.cosignature import CosignerKey, cosign, open_cosignatures, parse_lines
+from connectors.base.tlog.cosignature import CosignerKey, cosign, open_cosignatures, parse_lines
 
 # A checkpoint of the staging CT log arche2025h1.staging.ct.transparency.dev as four public
 # witnesses cosigned it (published with their verifier keys in the witness network's lists; the

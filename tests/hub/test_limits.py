@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -240,7 +240,8 @@ async def test_cost_counts_a_list_in_a_variables_default_value(
 
 
 async def test_a_batch_is_costed_as_a_whole(reader: Api) -> None:
-    # given two operations of cost 1 + 322 × 100 = 32,201 each (each under 50,000, together over)
+    # given two operations of cost 1 + 100 (the subjects named) + 322 × 100 = 32,301 each
+    # (each under 50,000, together over)
     op = {"query": COSTLY, "variables": {"ids": ids(100)}}
     # when they come in one batched request
     response = await reader.client.post(
@@ -252,3 +253,40 @@ async def test_a_batch_is_costed_as_a_whole(reader: Api) -> None:
     ran = [a for a in answers if not a.get("errors")]
     assert len(refused) == 1 and len(ran) == 1
     assert "batch" in refused[0]["errors"][0]["message"]
+
+
+async def test_sanction_checks_cost_one_per_subject_checked(
+    api: Api, tokens: dict[str, str]
+) -> None:
+    # given an approval system asking 10,000 checks under ten aliases (100,000 checks)
+    ids = ids_for_checks(10_000)
+    query = (
+        "query($ids: [String!]) { "
+        + " ".join(
+            f'a{i}: sanctionChecks(matter: "XF-FLIGHT", idNumbers: $ids) {{ decision }}'
+            for i in range(10)
+        )
+        + " }"
+    )
+    # when it is sent
+    body = await api.query(query, {"ids": ids}, token=tokens["approval-market"])
+    # then it is refused by cost before any check runs (one alias alone costs 10,001)
+    assert limit_of(body) == ["COST"]
+    one = await api.query(
+        'query($ids: [String!]) { sanctionChecks(matter: "XF-FLIGHT", idNumbers: $ids) { decision } }',
+        {"ids": ids},
+        token=tokens["approval-market"],
+    )
+    assert "errors" not in one and len(one["data"]["sanctionChecks"]) == 10_000
+
+
+def ids_for_checks(n: int) -> list[str]:
+    return [
+        make_id_number(
+            "110101",
+            date(1950 + i // 3000, 1, 1) + timedelta(days=i % 3000 // 10),
+            i % 10,
+            male=True,
+        )
+        for i in range(n)
+    ]

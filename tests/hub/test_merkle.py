@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from hub.audit.merkle import (
+from connectors.base.tlog.merkle import (
     EMPTY_ROOT,
     TreeBuilder,
     consistency_proof,

@@ -8,7 +8,12 @@ import time
 
 import pytest
 
-from hub.audit.merkle import SubtreeCache, consistency_proof, leaf_hash, verify_consistency
+from connectors.base.tlog.merkle import (
+    SubtreeCache,
+    consistency_proof,
+    leaf_hash,
+    verify_consistency,
+)
 from tests.hub.test_merkle import (
     CT_CONSISTENCY,
     CT_LEAVES,

@@ -113,13 +113,18 @@ async def assets_of(api: Api, holder: dict[str, str]) -> dict[str, Any]:
     return body["data"]["person"]["assets"]  # type: ignore[no-any-return]
 
 
-async def pending_annotations(app: Any) -> int:
+async def pending_annotations(app: Any, order_id: str) -> int:
+    """Annotations of this order not yet taken by its agency (other tests' orders aside)."""
     async with app.state.runtime.engine.connect() as conn:
         return (
             await conn.execute(
                 select(func.count())
                 .select_from(outbox)
-                .where(outbox.c.action == "ANNOTATE", outbox.c.done_at.is_(None))
+                .where(
+                    outbox.c.action == "ANNOTATE",
+                    outbox.c.order_id == order_id,
+                    outbox.c.done_at.is_(None),
+                )
             )
         ).scalar()
 
@@ -130,7 +135,7 @@ async def test_the_registry_records_the_seizure_and_its_release(
     holder = holders["REAL_ESTATE"]
     # given an accepted seizure, sent on by the worker
     order = await accepted_order(api, app, tokens, holder, "REAL_ESTATE")
-    assert await pending_annotations(app) == 0
+    assert await pending_annotations(app, order["id"]) == 0
     # then the registry's record of the unit carries it, with court, case, rank and term
     unit = next(
         u
@@ -261,13 +266,13 @@ async def test_an_agency_that_fails_gets_the_annotation_later(
         token=tokens["market-zhao"],
     )
     await deliver_pending(runtime.engine, sources=runtime.sources, fail=agency_down)
-    assert await pending_annotations(app) == 1
+    assert await pending_annotations(app, order_id) == 1
     equities = (await assets_of(api, holder))["equities"]
     assert next(e["freezeStatus"] for e in equities if e["stakeId"] == holder["asset"]) == "NORMAL"
     # when it is back (after the backoff), the annotation arrives
     later = datetime.now(UTC).replace(year=datetime.now(UTC).year + 1)
     await deliver_pending(runtime.engine, sources=runtime.sources, now=later)
-    assert await pending_annotations(app) == 0
+    assert await pending_annotations(app, order_id) == 0
     equities = (await assets_of(api, holder))["equities"]
     assert next(e["freezeStatus"] for e in equities if e["stakeId"] == holder["asset"]) == "FROZEN"
     await release(api, app, order_id)

@@ -94,7 +94,7 @@ async def test_without_a_case_the_agency_follows_its_inbox_and_the_court_its_ord
     api: Api, app: Any, tokens: dict[str, str], target: dict[str, str]
 ) -> None:
     streams = {}
-    for who in ("registry-wang", "judge-zhou", "police-chen", "judge-li"):
+    for who in ("registry-wang", "judge-zhang", "police-chen", "judge-li", "judge-zhou"):
         stream = await schema_of(app).subscribe(
             ALL_MINE, context_value=context_for(app, tokens[who])
         )
@@ -103,15 +103,15 @@ async def test_without_a_case_the_agency_follows_its_inbox_and_the_court_its_ord
     await asyncio.sleep(0.05)
     body = await api.query(SUBMIT, {"input": submit_input(target)})
     order = body["data"]["freezeOrderSubmit"]["order"]
-    # the registry (addressee) and a judge of the same court hear of it, whatever the case
-    for who in ("registry-wang", "judge-zhou"):
+    # the registry (addressee) and the judge assigned to the case hear of it
+    for who in ("registry-wang", "judge-zhang"):
         result = await asyncio.wait_for(pending[who], 5)
         while result.data["freezeOrderEvents"]["orderId"] != order["id"]:
             result = await asyncio.wait_for(streams[who].__anext__(), 5)
         assert result.data["freezeOrderEvents"]["caseNumber"] == target["caseNumber"]
-    # another agency and another court do not
+    # another agency, another court and a judge of the same court not assigned to it do not
     await asyncio.sleep(0.5)
-    for who in ("police-chen", "judge-li"):
+    for who in ("police-chen", "judge-li", "judge-zhou"):
         assert not pending[who].done()
         pending[who].cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -166,11 +166,6 @@ async def test_reject_and_what_cannot_follow(
     [
         ({"termDays": 4000}, "BAD_USER_INPUT", "TERM_TOO_LONG"),
         ({"termDays": 0}, "BAD_USER_INPUT", "TERM_POSITIVE"),
-        (
-            {"asset": {"type": "REAL_ESTATE", "id": "370602000000GB00000F00000000"}},
-            "BAD_USER_INPUT",
-            "ASSET_UNKNOWN",
-        ),
         ({"caseNumber": "bogus"}, "BAD_USER_INPUT", "CASE_NUMBER_FORMAT"),
         ({"idempotencyKey": ""}, "BAD_USER_INPUT", "TEXT_LENGTH"),
     ],

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from hub.policy.table import Decision, PolicyError
+from hub.errors import PolicyError
+from hub.policy.table import Decision
 from tests.conftest import start_app
 from tests.fakes import RecordingSource, wrapped_sources
 from tests.hub.policy_support import client, demo_token, errors_by_path

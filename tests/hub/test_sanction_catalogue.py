@@ -17,7 +17,7 @@ import pytest
 
 from hub.app import reload_policy
 from hub.config import POLICY_DIR
-from hub.policy.table import PolicyError
+from hub.errors import PolicyError
 from hub.sanctions.catalogue import (
     BUNDLED,
     CATALOGUE_FILE,

@@ -534,13 +534,13 @@ async def test_a_publication_dated_today_in_china_is_not_in_the_future(
     listed: list[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from hub.graphql import sanctions as gql_sanctions
+    from hub.sanctions import workflow as sanctions_workflow
 
     # given 07:30 in Yantai (23:30 UTC the day before)
     china_day = today()
     moment = datetime.combine(china_day - timedelta(days=1), time(23, 30), tzinfo=UTC)
     assert moment.astimezone(ZoneInfo("Asia/Shanghai")).date() == china_day
-    monkeypatch.setattr(gql_sanctions, "_now", lambda: moment)
+    monkeypatch.setattr(sanctions_workflow, "now", lambda: moment)
     party = await a_free_party(app, "PERSON", demo)
     # when the judge publishes an entry dated today (the court's today)
     body = await api.query(

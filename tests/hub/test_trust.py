@@ -623,3 +623,196 @@ async def test_a_locked_audit_table_answers_audit_unavailable_within_the_bound(
     finally:
         await locker.dispose()
         await lifespan.__aexit__(None, None, None)
+
+
+async def test_a_refusal_names_the_callers_own_org_after_another_orgs_was_cached(
+    api: Api, tokens: dict[str, str]
+) -> None:
+    # given a judge of court 370612 refused a field first (its plan is cached)
+    query = "{ agencyInbox(first: 7) { nodes { id } } }"
+    first = await api.post(query, token=tokens["judge-li"])
+    assert "court:370612" in first.json()["errors"][0]["message"]
+    # when a judge of court 370602 sends the same document
+    second = await api.post(query, token=tokens["judge-zhou"])
+    # then the refusal names 370602, not the other court
+    message = second.json()["errors"][0]["message"]
+    assert "court:370602" in message and "370612" not in message
+
+
+async def test_a_subscription_over_plain_http_is_refused_cleanly(
+    api: Api, tokens: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    # given a subscription posted as an ordinary HTTP request (it needs a websocket)
+    with caplog.at_level("ERROR"):
+        response = await api.post(
+            "subscription { sanctionListChanges { cursor } }", token=tokens["approval-market"]
+        )
+    # then it is the caller's mistake (400), with no internal error logged
+    assert response.status_code == 400
+    assert "subscription" in response.text.lower()
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+async def test_a_judge_sees_only_orders_of_cases_assigned_to_them(
+    api: Api, app: Any, tokens: dict[str, str], target: dict[str, str]
+) -> None:
+    from tests.hub.test_orders import SUBMIT, submit_input
+
+    # given judge-zhang's order in a case judge-zhou (same court) is not assigned to
+    assert "judge-zhou" not in await judges_of(app, target["caseNumber"])
+    order = (await api.query(SUBMIT, {"input": submit_input(target)}))["data"]["freezeOrderSubmit"][
+        "order"
+    ]
+    # when judge-zhou lists the court's orders and asks for this one
+    listed = await api.query(
+        "{ freezeOrders(first: 200) { nodes { id caseNumber } } }", token=tokens["judge-zhou"]
+    )
+    one = await api.query(
+        "query($id: String!) { freezeOrder(id: $id) { id ownerId } }",
+        {"id": order["id"]},
+        token=tokens["judge-zhou"],
+    )
+    # then the colleague's order is not among them, and does not exist for judge-zhou
+    assert order["id"] not in {n["id"] for n in listed["data"]["freezeOrders"]["nodes"]}
+    assert target["caseNumber"] not in {
+        n["caseNumber"] for n in listed["data"]["freezeOrders"]["nodes"]
+    }
+    assert one["data"]["freezeOrder"] is None
+    # while the assigned judge sees it
+    mine = await api.query(
+        "query($id: String!) { freezeOrder(id: $id) { id } }", {"id": order["id"]}
+    )
+    assert mine["data"]["freezeOrder"]["id"] == order["id"]
+
+
+async def test_the_auditor_role_is_a_courts(api: Api, mint: Any) -> None:
+    # given a token with the auditor role issued to an agency
+    token = mint(sub="agency-auditor", org="agency:real_estate", roles=("auditor",))
+    # when it searches the audit log
+    body = (await api.post("{ auditEvents(first: 1) { nodes { id } } }", token=token)).json()
+    # then it is refused: the auditor role is granted to courts' audit offices only
+    assert codes(body) == ["FORBIDDEN"]
+
+
+async def test_two_authorization_headers_are_refused(api: Api, tokens: dict[str, str]) -> None:
+    # given a request carrying two bearer tokens (the first a judge's, the second an auditor's)
+    response = await api.client.post(
+        "/graphql",
+        json={"query": "{ me { userId } }"},
+        headers=[
+            ("Authorization", f"Bearer {tokens['judge-zhang']}"),
+            ("Authorization", f"Bearer {tokens['auditor-sun']}"),
+        ],
+    )
+    # then it is refused rather than either being picked
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["extensions"]["reason"] == "MALFORMED"
+
+
+async def test_an_unregistered_asset_answers_as_another_persons_and_both_are_on_record(
+    api: Api, app: Any, tokens: dict[str, str], target: dict[str, str]
+) -> None:
+    from tests.hub.test_orders import SUBMIT, submit_input
+
+    # given a plate nobody has, and a unit registered to someone who is no party of the case
+    unknown = submit_input(target, asset={"type": "VEHICLE", "id": "鲁F00000"})
+    answers = []
+    for order in (unknown, submit_input(target, asset={"type": "VEHICLE", "id": "鲁FZZ999"})):
+        response = await api.post(SUBMIT, {"input": order})
+        answers.append((response, response.json()["data"]["freezeOrderSubmit"]["errors"][0]))
+    # then both answer the same refusal (a submission does not tell which assets exist)
+    assert {(e["code"], e["reason"]) for _, e in answers} == {("FORBIDDEN", "NOT_A_PARTY")}
+    # and every refused attempt is on record, without a subject, naming what it aimed at
+    for response, _ in answers:
+        rows = await entries_of(app, response.headers["X-Request-Id"])
+        assert [(r["action"], r["outcome"], r["subject_index"]) for r in rows] == [
+            ("ORDER_SUBMIT", "DENIED", None)
+        ]
+
+
+async def test_a_refused_court_or_agency_action_is_on_record(
+    api: Api, app: Any, tokens: dict[str, str], target: dict[str, str]
+) -> None:
+    from tests.hub.test_orders import RELEASE, SUBMIT, submit_input
+    from tests.hub.test_sanctions import REVOKE as REVOKE_SANCTION
+
+    order = (await api.query(SUBMIT, {"input": submit_input(target)}))["data"]["freezeOrderSubmit"][
+        "order"
+    ]
+    attempts = [
+        # an unassigned judge of the same court releases a colleague's order
+        (RELEASE, {"id": order["id"], "input": {"rulingNumber": "x", "reason": "y"}}, "judge-zhou"),
+        # an agency answers an order addressed to another
+        (
+            'mutation($id: String!) { freezeOrderReject(id: $id, reason: "x") { errors { code } } }',
+            {"id": order["id"]},
+            "market-zhao",
+        ),
+        # a judge of another court revokes this court's entry
+        (REVOKE_SANCTION, {"id": "SX-370602-2023-000001", "reason": "x"}, "judge-li"),
+    ]
+    for query, variables, who in attempts:
+        response = await api.post(query, variables, token=tokens[who])
+        rows = await entries_of(app, response.headers["X-Request-Id"])
+        assert len(rows) == 1, (who, rows)
+        assert rows[0]["outcome"] in ("DENIED", "NOT_FOUND"), (who, rows[0])
+        assert rows[0]["user_id"] == who
+
+
+async def test_a_locked_sqlite_database_is_bounded_and_the_hub_recovers(
+    settings: Any, demo: dict[str, Any], tokens: dict[str, str], target: dict[str, str]
+) -> None:
+    import sqlite3
+    import time
+    from dataclasses import replace
+
+    from tests.conftest import start_app
+    from tests.hub.test_orders import SUBMIT, submit_input
+
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("the SQLite busy-timeout path (PostgreSQL: the locked-table test above)")
+    app, lifespan = await start_app(replace(settings, audit_write_timeout=1.0))
+    path = settings.database_url.split("///", 1)[1]
+    sample = demo["samples"]["persons"][0]
+    profile = {"id": sample["idNumber"], "case": sample["caseNumber"]}
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as c:
+            auth = {"Authorization": f"Bearer {tokens['judge-zhang']}"}
+
+            async def post(query: str, variables: dict[str, Any]) -> dict[str, Any]:
+                r = await c.post(
+                    "/graphql", json={"query": query, "variables": variables}, headers=auth
+                )
+                return r.json()  # type: ignore[no-any-return]
+
+            # given another process holding the hub database's write lock for 4 seconds
+            holder = sqlite3.connect(path, timeout=1)
+            holder.execute("BEGIN IMMEDIATE")
+            try:
+                started = time.monotonic()
+                # when a judge looks a party up, and submits an order
+                looked = await post(PROFILE, profile)
+                waited = time.monotonic() - started
+                submitted = await post(SUBMIT, {"input": submit_input(target)})
+                ready = (await c.get("/readyz")).json()
+            finally:
+                await asyncio.sleep(max(0.0, 4 - (time.monotonic() - started)))
+                holder.rollback()
+                holder.close()
+            # then both fail within the bound, closed and in plain words, and readiness says so
+            assert looked["data"] is None and codes(looked) == ["AUDIT_UNAVAILABLE"]
+            assert waited < 3.0
+            errors = submitted["data"]["freezeOrderSubmit"]["errors"]
+            assert [e["code"] for e in errors] == ["AUDIT_UNAVAILABLE"]
+            assert ready["status"] == "degraded" and ready["auditWrites"].startswith("failing")
+            # and once the lock is gone the hub works again (no write was left holding it)
+            again = await post(PROFILE, profile)
+            assert "errors" not in again, again
+            assert (await c.get("/readyz")).json()["auditWrites"] == "ok"
+            probe = sqlite3.connect(path, timeout=2)
+            probe.execute("BEGIN IMMEDIATE")  # nobody else holds the lock
+            probe.rollback()
+            probe.close()
+    finally:
+        await lifespan.__aexit__(None, None, None)

@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connectors import registry
 from connectors.base.service import agency_app
+from connectors.base.tlog.checkpoint import open_checkpoint, split_note, vkey
+from connectors.base.tlog.cosignature import open_cosignatures
 from connectors.base.witness import Witness, WitnessStore
-from hub.audit.checkpoint import open_checkpoint, split_note, vkey
-from hub.audit.cosignature import open_cosignatures
 from hub.audit.export import export_entries, verify_export, write_jsonl
 from hub.audit.integrator import Integrator, integrate
 from hub.audit.keys import AuditKeys, generate_audit_keys

@@ -14,9 +14,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import delete, select, update
 
+from connectors.base.tlog.checkpoint import vkey
+from connectors.base.tlog.cosignature import CosignerKey, cosign
 from connectors.base.witness import Witness, WitnessStore, witness_app
-from hub.audit.checkpoint import vkey
-from hub.audit.cosignature import CosignerKey, cosign
 from hub.audit.integrator import integrate
 from hub.audit.keys import AuditKeys, generate_audit_keys
 from hub.audit.models import (

@@ -60,7 +60,6 @@ const RULES = {
   CASE_NUMBER_EMPTY: "请填写案号",
   CASE_NUMBER_FORMAT: "案号格式不正确，例如（2026）鲁0602执123号",
   CASE_NUMBER_YEAR: "案号中的年份不正确",
-  ASSET_UNKNOWN: "登记机关没有这项财产",
   PAGE_SIZE: "每页条数超出范围",
   CURSOR: "翻页参数无效，请重新查询",
   TIME_RANGE: "起始时间须早于结束时间",

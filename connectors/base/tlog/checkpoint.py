@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from hub.audit.merkle import HASH_SIZE
+from connectors.base.tlog.merkle import HASH_SIZE
 
 __all__ = [
     "ALG_ED25519",

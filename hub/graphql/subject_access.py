@@ -22,6 +22,7 @@ from strawberry.extensions.field_extension import FieldExtension
 from strawberry.types import Info
 
 from hub.audit.entries import AccessRecord
+from hub.cases.rules import check_case, party_verdicts
 from hub.errors import BadUserInput, Forbidden, HubError, PurposeRequired
 from hub.federation.lookups import CASE_PURPOSES
 from hub.identifiers import check_id_number, check_uscc, normalize_case_number
@@ -59,37 +60,16 @@ async def purpose_verdicts(
     record = await context.runtime.purposes.get(
         case, lambda: context.loaders.load(CASE_PURPOSES, case)
     )
-    if record is None:
-        raise Forbidden(
-            f"case {case} is not known to the hub", reason="CASE_UNKNOWN", caseNumber=case
-        )
-    if record.court_code != principal.court_code:
-        raise Forbidden(
-            f"case {case} belongs to another court than {principal.org}",
-            reason="CASE_OTHER_COURT",
-            caseNumber=case,
-        )
-    if record.status != "OPEN":
-        raise Forbidden(
-            f"case {case} is closed; look-ups need an open case",
-            reason="CASE_CLOSED",
-            caseNumber=case,
-        )
-    if grants.requires_assignment and principal.sub not in record.judges:
-        raise Forbidden(
-            f"{principal.sub} is not assigned to case {case}",
-            reason="NOT_ASSIGNED",
-            caseNumber=case,
-        )
+    check_case(
+        record,
+        case,
+        court_code=principal.court_code,
+        org=principal.org,
+        user_id=principal.sub,
+        assignment_required=grants.requires_assignment,
+    )
     context.cited_cases[case] = record
-    return [
-        None
-        if key in record.parties
-        else Forbidden(
-            f"{key} is not a party of case {case}", reason="NOT_A_PARTY", caseNumber=case
-        )
-        for key in keys
-    ]
+    return party_verdicts(record, keys, case)
 
 
 async def require_assignment(context: Any, case_number: str) -> None:
@@ -101,25 +81,14 @@ async def require_assignment(context: Any, case_number: str) -> None:
     if not grants.requires_assignment:
         return
     principal = context.principal
-    record = await context.loaders.load(CASE_PURPOSES, case_number)
-    if record is None:
-        raise Forbidden(
-            f"case {case_number} is not known to the hub",
-            reason="CASE_UNKNOWN",
-            caseNumber=case_number,
-        )
-    if record.court_code != principal.court_code:
-        raise Forbidden(
-            f"case {case_number} belongs to another court than {principal.org}",
-            reason="CASE_OTHER_COURT",
-            caseNumber=case_number,
-        )
-    if principal.sub not in record.judges:
-        raise Forbidden(
-            f"{principal.sub} is not assigned to case {case_number}",
-            reason="NOT_ASSIGNED",
-            caseNumber=case_number,
-        )
+    check_case(
+        await context.loaders.load(CASE_PURPOSES, case_number),
+        case_number,
+        court_code=principal.court_code,
+        org=principal.org,
+        user_id=principal.sub,
+        open_required=False,
+    )
 
 
 def check_reference(info: Info[Any, Any], key: str, kind: str) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from hub.audit.checkpoint import key_hash, parse_vkey, split_note, vkey
+from connectors.base.tlog.checkpoint import key_hash, parse_vkey, split_note, vkey
 
 ALG_COSIGNATURE_V1 = 0x04
 """Signature type byte of Ed25519 tlog-cosignature/v1 key IDs and verifier keys."""

@@ -1,0 +1,375 @@
+"""What a court and an agency do with an order: typed commands, their rules, one transaction each.
+
+GraphQL mutations, the order worker and the CLI call these functions. Each court or agency
+action checks who may take it, runs in its own transaction with its audit entry (both are
+committed or neither), and returns the order as it then stands with the transitions it made;
+the hub's own transitions (delivery, a waiting order taking effect, a lapse) are recorded by
+:func:`record_transitions`. What the workflow needs from the rest of the hub (the agencies'
+registers, the cited case, the audit log) comes through a :class:`Gateway`, so it imports no
+transport.
+
+States and the transitions between them (``TRANSITIONS`` in :mod:`hub.orders.states`)::
+
+    SUBMITTED ──deliver──▶ DELIVERED ──accept──▶ EFFECTIVE ──release──▶ RELEASED
+                               │            └──▶ WAITING ──(ahead released/lapsed)──▶ EFFECTIVE
+                               └──reject──▶ REJECTED          │
+                                            EFFECTIVE ──term ends──▶ EXPIRED
+                                            WAITING ──release──▶ RELEASED
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from connectors.base.identifiers import InvalidIdentifier, validate_id_number
+from hub.audit.entries import AccessRecord
+from hub.cases.records import CasePurposeRecord
+from hub.cases.rules import check_case, party_verdicts
+from hub.db.engine import lock_for_write
+from hub.errors import Conflict, Forbidden
+from hub.orders import service
+from hub.orders.service import Transition
+from hub.orders.signing import OrderKeys
+from hub.orders.states import TRANSITIONS, AssetType, OrderKind, OrderStatus, may_become
+
+
+def owner_kind(owner_id: str) -> str:
+    """PERSON for an ID number, ENTERPRISE for a USCC."""
+    try:
+        validate_id_number(owner_id)
+    except InvalidIdentifier:
+        return "ENTERPRISE"
+    return "PERSON"
+
+
+# --- who acts, and what the workflow asks of the hub ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The caller as the rules see them."""
+
+    user_id: str
+    org: str
+    court_code: str | None
+    agency: str | None
+    requires_assignment: bool = False  # the policy marks the role @assignment
+
+
+class Gateway(Protocol):
+    """The hub as an order action needs it (GraphQL passes one per request)."""
+
+    engine: AsyncEngine
+    keys: OrderKeys | None
+
+    async def owners(self, asset_type: AssetType, asset_id: str) -> list[str]:
+        """The registered owners of an asset at its agency (empty if it is unknown)."""
+        ...
+
+    async def case(self, case_number: str) -> CasePurposeRecord | None:
+        """The case as it stands now (court, status, judges, parties)."""
+        ...
+
+    async def audit(self, conn: AsyncConnection, accesses: Sequence[AccessRecord]) -> None:
+        """Write entries in this transaction (AUDIT_UNAVAILABLE otherwise)."""
+        ...
+
+
+# --- commands and outcomes -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitOrder:
+    kind: OrderKind
+    asset_type: AssetType
+    asset_id: str
+    case_number: str  # normalised
+    ruling_number: str
+    term_days: int | None
+    idempotency_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseOrder:
+    order_id: str
+    ruling_number: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RenewOrder:
+    order_id: str
+    ruling_number: str
+    term_days: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptOrder:
+    order_id: str
+    document_number: str
+    registered_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RejectOrder:
+    order_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    order: dict[str, Any]  # the order's row as it now stands
+    transitions: list[Transition] = field(default_factory=list)
+    created: bool = True  # False: a resubmission with the same key read the order back
+
+
+def _access(action: str, order: dict[str, Any], detail: dict[str, Any]) -> AccessRecord:
+    return AccessRecord(
+        action=action,
+        subject_kind=owner_kind(order["owner_id"]),
+        subject_id=order["owner_id"],
+        case_number=order["case_number"],
+        path=(),
+        outcome="OK",
+        detail={
+            "order": order["id"],
+            "asset": f"{order['asset_type']}:{order['asset_id']}",
+            **detail,
+        },
+    )
+
+
+# --- court actions ---------------------------------------------------------------------------
+
+
+async def submit(gateway: Gateway, actor: Actor, cmd: SubmitOrder) -> Outcome:
+    """查封 / 冻结: an asset of a party of one of the court's open cases, the caller assigned."""
+    term = service.check_term(cmd.asset_type.value, cmd.term_days)
+    owners = await gateway.owners(cmd.asset_type, cmd.asset_id)
+    record = check_case(
+        await gateway.case(cmd.case_number),
+        cmd.case_number,
+        court_code=actor.court_code,
+        org=actor.org,
+        user_id=actor.user_id,
+        assignment_required=actor.requires_assignment,
+    )
+    verdicts = party_verdicts(record, owners, cmd.case_number)
+    parties = [o for o, v in zip(owners, verdicts, strict=True) if v is None]
+    if not parties:
+        # An unregistered asset answers the same as another person's: the submission is not a
+        # way to learn which plates, units or stakes exist.
+        raise Forbidden(
+            f"{cmd.asset_type.value} {cmd.asset_id} is not registered to a party of case"
+            f" {cmd.case_number}; check the asset's number",
+            reason="NOT_A_PARTY",
+        )
+    if gateway.keys is None:
+        raise Conflict("the hub has no order signing key; ask the operator")
+    payload = {
+        "kind": cmd.kind.value,
+        "assetType": cmd.asset_type.value,
+        "assetId": cmd.asset_id,
+        "caseNumber": cmd.case_number,
+        "rulingNumber": cmd.ruling_number,
+        "termDays": term,
+        "idempotencyKey": cmd.idempotency_key,
+    }
+    async with gateway.engine.begin() as conn:
+        await lock_for_write(conn)
+        row, transitions = await service.submit(
+            conn,
+            payload=payload,
+            owner_id=parties[0],
+            court_code=actor.court_code or "",
+            actor=actor.user_id,
+            now=service.utcnow(),
+            keys=gateway.keys,
+        )
+        if transitions:  # a new order (a resubmission with the same key only reads it back)
+            await gateway.audit(
+                conn,
+                [_access("ORDER_SUBMIT", row, {"kind": row["kind"], "termDays": row["term_days"]})],
+            )
+    return Outcome(row, transitions, created=bool(transitions))
+
+
+async def _court_order(gateway: Gateway, actor: Actor, order_id: str) -> None:
+    """A court acts on its own orders, in cases the caller is assigned to."""
+    async with gateway.engine.connect() as conn:
+        order = await service.get_order(conn, order_id)
+    if order["court_code"] != actor.court_code:
+        raise Forbidden(f"order {order_id} was issued by another court", reason="OTHER_COURT")
+    if actor.requires_assignment:
+        check_case(
+            await gateway.case(order["case_number"]),
+            order["case_number"],
+            court_code=actor.court_code,
+            org=actor.org,
+            user_id=actor.user_id,
+            open_required=False,
+        )
+
+
+Step = Callable[[AsyncConnection], Awaitable[list[Transition]]]
+
+
+async def _transition(
+    gateway: Gateway, order_id: str, action: str, step: Step, detail: dict[str, Any]
+) -> Outcome:
+    """One action on an existing order and its audit entry, in one transaction."""
+    async with gateway.engine.begin() as conn:
+        await lock_for_write(conn)
+        transitions = await step(conn)
+        row = await service.get_order(conn, order_id)
+        await gateway.audit(conn, [_access(action, row, detail)])
+    return Outcome(row, transitions)
+
+
+async def release(gateway: Gateway, actor: Actor, cmd: ReleaseOrder) -> Outcome:
+    """解封: an effective or waiting order of the court; the next in line takes effect."""
+    await _court_order(gateway, actor, cmd.order_id)
+    return await _transition(
+        gateway,
+        cmd.order_id,
+        "ORDER_RELEASE",
+        lambda conn: service.release(
+            conn,
+            cmd.order_id,
+            court_code=actor.court_code or "",
+            ruling_number=cmd.ruling_number,
+            reason=cmd.reason,
+            actor=actor.user_id,
+            now=service.utcnow(),
+        ),
+        {"ruling_number": cmd.ruling_number, "reason": cmd.reason},
+    )
+
+
+async def renew(gateway: Gateway, actor: Actor, cmd: RenewOrder) -> Outcome:
+    """续封: an effective order of the court, before it lapses."""
+    await _court_order(gateway, actor, cmd.order_id)
+    return await _transition(
+        gateway,
+        cmd.order_id,
+        "ORDER_RENEW",
+        lambda conn: service.renew(
+            conn,
+            cmd.order_id,
+            court_code=actor.court_code or "",
+            ruling_number=cmd.ruling_number,
+            term_days=cmd.term_days,
+            actor=actor.user_id,
+            now=service.utcnow(),
+        ),
+        {"ruling_number": cmd.ruling_number, "term_days": str(cmd.term_days)},
+    )
+
+
+# --- agency actions ---------------------------------------------------------------------------
+
+
+async def accept(gateway: Gateway, actor: Actor, cmd: AcceptOrder) -> Outcome:
+    """The agency registers a delivered order, with its receipt; it takes its rank."""
+    if gateway.keys is None:
+        raise Conflict("the hub has no order signing key; ask the operator")
+    keys = gateway.keys
+    return await _transition(
+        gateway,
+        cmd.order_id,
+        "ORDER_ACCEPT",
+        lambda conn: service.accept(
+            conn,
+            cmd.order_id,
+            agency=actor.agency or "",
+            document_number=cmd.document_number,
+            registered_at=cmd.registered_at,
+            actor=actor.user_id,
+            now=service.utcnow(),
+            keys=keys,
+        ),
+        {"document_number": cmd.document_number, "registered_at": str(cmd.registered_at)},
+    )
+
+
+async def reject(gateway: Gateway, actor: Actor, cmd: RejectOrder) -> Outcome:
+    """The agency refuses a delivered order, with the reason."""
+    return await _transition(
+        gateway,
+        cmd.order_id,
+        "ORDER_REJECT",
+        lambda conn: service.reject(
+            conn,
+            cmd.order_id,
+            agency=actor.agency or "",
+            reason=cmd.reason,
+            actor=actor.user_id,
+            now=service.utcnow(),
+        ),
+        {"reason": cmd.reason},
+    )
+
+
+# --- what the hub does on its own ----------------------------------------------------------------
+
+
+class SystemRecorder(Protocol):
+    async def record_system(
+        self,
+        *,
+        action: str,
+        case_number: str | None,
+        subject_kind: str | None,
+        subject_id: str | None,
+        detail: dict[str, Any],
+    ) -> None: ...
+
+
+def record_transitions(
+    engine: AsyncEngine, audit: SystemRecorder
+) -> Callable[[list[Transition]], Awaitable[None]]:
+    """What the order worker did (deliveries, waiting orders taking effect, lapses), on the
+    audit log with the hub as the actor."""
+
+    async def record(transitions: list[Transition]) -> None:
+        async with engine.connect() as conn:
+            for t in transitions:
+                order = await service.get_order(conn, t.order_id)
+                await audit.record_system(
+                    action=f"ORDER_{t.event}",
+                    case_number=t.case_number,
+                    subject_kind=owner_kind(order["owner_id"]),
+                    subject_id=order["owner_id"],
+                    detail={"order": t.order_id, **t.detail},
+                )
+
+    return record
+
+
+__all__ = [
+    "TRANSITIONS",
+    "AcceptOrder",
+    "Actor",
+    "AssetType",
+    "Gateway",
+    "OrderKind",
+    "OrderStatus",
+    "Outcome",
+    "RejectOrder",
+    "ReleaseOrder",
+    "RenewOrder",
+    "SubmitOrder",
+    "accept",
+    "may_become",
+    "owner_kind",
+    "record_transitions",
+    "reject",
+    "release",
+    "renew",
+    "submit",
+]

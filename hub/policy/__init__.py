@@ -1,0 +1,1 @@
+"""Access-control policy: compiled decision tables, masking rules, probing limits."""
