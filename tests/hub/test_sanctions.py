@@ -421,8 +421,10 @@ async def test_publish_refusals_write_nothing(
     if rule is not None:
         assert error["rule"] == rule, error
     # and nothing is written: no entry, no person, no change, no publication on record
+    # (a refusal for who asked or what it named is on record as a refused attempt, OK never)
     assert await sanction_rows(app) == before
-    assert [r for r in await audit_rows(app, rid) if r["action"] == "SANCTION_PUBLISH"] == []
+    published = [r for r in await audit_rows(app, rid) if r["action"] == "SANCTION_PUBLISH"]
+    assert [r["outcome"] for r in published] == (["DENIED"] if code == "FORBIDDEN" else [])
 
 
 @pytest.mark.parametrize(
