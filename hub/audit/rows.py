@@ -189,9 +189,7 @@ def seal(keys: AuditKeys, subject_ids: Sequence[str]) -> list[tuple[str, str]]:
     """(ciphertext, blind index) of each subject id, for :func:`check_entry`."""
     encrypt, index = keys.encrypt, keys.blind_index
     nonces = os.urandom(12 * len(subject_ids))  # one system call, not one per subject
-    return [
-        (encrypt(s, nonces[12 * i : 12 * i + 12]), index(s)) for i, s in enumerate(subject_ids)
-    ]
+    return [(encrypt(s, nonces[12 * i : 12 * i + 12]), index(s)) for i, s in enumerate(subject_ids)]
 
 
 def check_entry(
