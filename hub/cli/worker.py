@@ -13,8 +13,8 @@ from hub.cli.common import audit_keys, load_settings
 @click.option("--interval", default=0.5, show_default=True, type=click.FloatRange(0.05, 60))
 def worker(interval: float) -> None:
     """Deliver orders from the outbox and lapse expired measures (several may run)."""
-    from hub.app import audit_transitions
     from hub.orders.worker import OrderWorker
+    from hub.orders.workflow import record_transitions
     from hub.runtime import Runtime
 
     settings = load_settings()
@@ -26,7 +26,7 @@ def worker(interval: float) -> None:
         runtime = Runtime.open(settings, build_schema())
         w = OrderWorker(
             runtime.engine,
-            on_transitions=audit_transitions(runtime),
+            on_transitions=record_transitions(runtime.engine, runtime.audit),
             interval=interval,
             sources=runtime.sources,
         )
