@@ -24,9 +24,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from hub.audit.flags import FlagTracker  # noqa: E402
 from hub.audit.integrator import Integrator  # noqa: E402
 from hub.audit.keys import AuditKeys, generate_audit_keys  # noqa: E402
-from hub.audit.log import AuditLog, FlagTracker  # noqa: E402
+from hub.audit.writer import AuditLog  # noqa: E402
 from hub.db.engine import create_hub_engine, upgrade  # noqa: E402
 from tests.conftest import _create_pg_database, _drop_pg_database  # noqa: E402
 from tests.hub.test_audit_integrity import entry  # noqa: E402

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from hub.audit.integrator import Integrator
-from hub.audit.log import AuditLog
+from hub.audit.writer import AuditLog
 from hub.cli import main
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+from types import ModuleType
+
 from connectors.base.connector import Connector
 from connectors.market_supervision import CONNECTOR as MARKET_SUPERVISION
 from connectors.public_security import CONNECTOR as PUBLIC_SECURITY
@@ -23,3 +26,10 @@ def get(name: str) -> Connector:
 
 def names() -> list[str]:
     return list(CONNECTORS)
+
+
+def records(name: str) -> ModuleType:
+    """The typed records connector ``name``'s source returns: its ``records`` module (every
+    agency package has one), for the hub's types of the same records."""
+    get(name)
+    return importlib.import_module(f"connectors.{name}.records")

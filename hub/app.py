@@ -49,11 +49,6 @@ def reload_policy(runtime: Runtime) -> bool:
     return True
 
 
-def audit_transitions(runtime: Runtime) -> Any:
-    """What the order worker did, on the audit log."""
-    return record_transitions(runtime.engine, runtime.audit)
-
-
 def create_app(
     settings: Settings,
     *,
@@ -121,7 +116,7 @@ def create_app(
         if run_worker:
             worker = OrderWorker(
                 runtime.engine,
-                on_transitions=audit_transitions(runtime),
+                on_transitions=record_transitions(runtime.engine, runtime.audit),
                 sources=runtime.sources,
             )
             worker.start()

@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connectors import registry
+from hub.audit.flags import FlagTracker
 from hub.audit.keys import AuditKeys
-from hub.audit.log import AuditLog, FlagTracker
+from hub.audit.writer import AuditLog
 from hub.auth.tokens import TokenVerifier, load_public_keys
 from hub.config import Settings
 from hub.db.engine import create_hub_engine

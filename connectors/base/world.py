@@ -323,86 +323,101 @@ _BIRTH_FIRST = date(1950, 1, 1).toordinal()
 _BIRTH_SPAN = date(2004, 12, 31).toordinal() - _BIRTH_FIRST + 1
 
 
+_SURNAME_NAMES = [s for s, _ in _SURNAMES]
+_SURNAME_CUM = list(accumulate(w for _, w in _SURNAMES))
+_MINORITY_NAMES = [e for e, _ in _MINORITIES]
+_MINORITY_CUM = list(accumulate(w for _, w in _MINORITIES))
+_ADDRESS_PREFIXES = {code: address_prefix(code) for code in REGIONS}
+_POLICE_AUTHORITIES = {code: police_authority(code) for code in REGIONS}
+
+
 def _build_persons(rng: random.Random, n: int) -> list[PersonSeed]:
-    rnd = rng.random
-    choice = rng.choice
+    """``n`` persons, registered across the regions by weight (one random stream, person by
+    person, in the order of the fields)."""
     region_codes, region_cum = _cum(_PERSON_REGION_WEIGHTS)
     regions = rng.choices(region_codes, cum_weights=region_cum, k=n)
-    surnames = [s for s, _ in _SURNAMES]
-    surname_cum = list(accumulate(w for _, w in _SURNAMES))
-    surname_total = surname_cum[-1]
-    ethnicities = [e for e, _ in _MINORITIES]
-    ethnicity_cum = list(accumulate(w for _, w in _MINORITIES))
-    ethnicity_total = ethnicity_cum[-1]
-    prefixes = {code: address_prefix(code) for code in REGIONS}
-    authorities = {code: police_authority(code) for code in REGIONS}
-    from_ordinal = date.fromordinal
     next_seq: dict[tuple[str, int, bool], int] = {}
-    persons: list[PersonSeed] = []
-    append = persons.append
-    for region in regions:
-        male = rnd() < 0.51
-        ordinal = _BIRTH_FIRST + int(rnd() * _BIRTH_SPAN)
-        birth = from_ordinal(ordinal)
-        key = (region, ordinal, male)
-        seq = next_seq.get(key)
-        if seq is None:
-            seq = 1 + int(rnd() * 300)
-        next_seq[key] = seq + 1
-        id_number = make_id_number(region, birth, seq % 500, male=male)
+    return [_person(rng, region, next_seq) for region in regions]
 
-        surname = surnames[bisect(surname_cum, rnd() * surname_total)]
-        chars = _MALE_CHARS if male else _FEMALE_CHARS
-        given = choice(chars) + choice(chars) if rnd() < 0.65 else choice(chars)
 
-        r = rnd()
-        ethnicity = (
-            "汉族" if r < 0.95 else ethnicities[bisect(ethnicity_cum, rnd() * ethnicity_total)]
-        )
-        r = rnd()
-        status = "死亡" if r < 0.01 else "迁出" if r < 0.05 else "正常"
+def _person(
+    rng: random.Random, region: str, next_seq: dict[tuple[str, int, bool], int]
+) -> PersonSeed:
+    """A person registered in ``region``; ``next_seq`` keeps ID numbers of one region, birth
+    date and gender apart."""
+    rnd = rng.random
+    male = rnd() < 0.51
+    ordinal = _BIRTH_FIRST + int(rnd() * _BIRTH_SPAN)
+    birth = date.fromordinal(ordinal)
+    key = (region, ordinal, male)
+    seq = next_seq.get(key)
+    if seq is None:
+        seq = 1 + int(rnd() * 300)
+    next_seq[key] = seq + 1
+    id_number = make_id_number(region, birth, seq % 500, male=male)
+    name = _person_name(rng, male)
+    r = rnd()
+    ethnicity = (
+        "汉族" if r < 0.95 else _MINORITY_NAMES[bisect(_MINORITY_CUM, rnd() * _MINORITY_CUM[-1])]
+    )
+    r = rnd()
+    status = "死亡" if r < 0.01 else "迁出" if r < 0.05 else "正常"
+    address = _home_address(rng, region)
+    phone = f"{rng.choice(_MOBILE_PREFIXES)}{int(rnd() * 100_000_000):08d}"
+    properties, vehicles, qualifications = _person_holdings(rng, birth)
+    return PersonSeed(
+        id_number=id_number,
+        name=name,
+        gender="男" if male else "女",
+        birth_date=birth,
+        ethnicity=ethnicity,
+        region=region,
+        registered_address=address,
+        registration_status=status,
+        issuing_authority=_POLICE_AUTHORITIES[region],
+        phone=phone,
+        properties=properties,
+        vehicles=vehicles,
+        qualifications=qualifications,
+    )
 
-        towns = _TOWNS.get(region)
-        if towns is not None and rnd() < 0.3:
-            address = (
-                f"{prefixes[region]}{choice(towns)}{choice(_VILLAGES)}村{int(rnd() * 400) + 1}号"
-            )
-        else:
-            address = (
-                f"{prefixes[region]}{choice(STREETS[region])}{int(rnd() * 300) + 1}号"
-                f"{int(rnd() * 12) + 1}号楼{int(rnd() * 3) + 1}单元"
-                f"{int(rnd() * 18) + 1}0{int(rnd() * 4) + 1}室"
-            )
-        phone = f"{choice(_MOBILE_PREFIXES)}{int(rnd() * 100_000_000):08d}"
 
-        young = birth.year >= 2000
-        r = rnd()
-        if young:
-            properties = 1 if r < 0.15 else 0
-        else:
-            properties = 0 if r < 0.3 else 1 if r < 0.75 else 2 if r < 0.93 else 3
-        r = rnd()
-        vehicles = 0 if r < 0.45 else 1 if r < 0.9 else 2
-        r = rnd()
-        qualifications = 0 if r < 0.62 else 1 if r < 0.9 else 2
-        append(
-            PersonSeed(
-                id_number=id_number,
-                name=surname + given,
-                gender="男" if male else "女",
-                birth_date=birth,
-                ethnicity=ethnicity,
-                region=region,
-                registered_address=address,
-                registration_status=status,
-                issuing_authority=authorities[region],
-                phone=phone,
-                properties=properties,
-                vehicles=vehicles,
-                qualifications=qualifications,
-            )
-        )
-    return persons
+def _person_name(rng: random.Random, male: bool) -> str:
+    """A surname by frequency and a given name of one or two characters."""
+    choice = rng.choice
+    surname = _SURNAME_NAMES[bisect(_SURNAME_CUM, rng.random() * _SURNAME_CUM[-1])]
+    chars = _MALE_CHARS if male else _FEMALE_CHARS
+    given = choice(chars) + choice(chars) if rng.random() < 0.65 else choice(chars)
+    return surname + given
+
+
+def _home_address(rng: random.Random, region: str) -> str:
+    """A flat in town, or (in a county-level city's towns, 30 %) a house in a village."""
+    rnd = rng.random
+    choice = rng.choice
+    towns = _TOWNS.get(region)
+    if towns is not None and rnd() < 0.3:
+        return f"{_ADDRESS_PREFIXES[region]}{choice(towns)}{choice(_VILLAGES)}村{int(rnd() * 400) + 1}号"
+    return (
+        f"{_ADDRESS_PREFIXES[region]}{choice(STREETS[region])}{int(rnd() * 300) + 1}号"
+        f"{int(rnd() * 12) + 1}号楼{int(rnd() * 3) + 1}单元"
+        f"{int(rnd() * 18) + 1}0{int(rnd() * 4) + 1}室"
+    )
+
+
+def _person_holdings(rng: random.Random, birth: date) -> tuple[int, int, int]:
+    """How many real-estate units, vehicles and qualifications a person has."""
+    rnd = rng.random
+    r = rnd()
+    if birth.year >= 2000:
+        properties = 1 if r < 0.15 else 0
+    else:
+        properties = 0 if r < 0.3 else 1 if r < 0.75 else 2 if r < 0.93 else 3
+    r = rnd()
+    vehicles = 0 if r < 0.45 else 1 if r < 0.9 else 2
+    r = rnd()
+    qualifications = 0 if r < 0.62 else 1 if r < 0.9 else 2
+    return properties, vehicles, qualifications
 
 
 def _distinct(rng: random.Random, pool: list[int], k: int, exclude: tuple[int, ...]) -> list[int]:
@@ -445,140 +460,184 @@ def _enterprise_type(kinds: list[str], joint_stock: bool) -> str:
     return "有限责任公司（自然人投资或控股）"
 
 
+@dataclass
+class _EnterpriseDraw:
+    """What drawing the enterprises shares: the world's persons, who may be an officer (living
+    adults of 25-70, or anyone if the world is tiny), the names already taken."""
+
+    rng: random.Random
+    count: int
+    persons: list[PersonSeed]
+    officers: list[int]
+    used_names: set[str] = field(default_factory=set)
+
+
 def _build_enterprises(
     rng: random.Random, m: int, persons: list[PersonSeed]
 ) -> list[EnterpriseSeed]:
-    rnd = rng.random
-    choice = rng.choice
-    # Legal representatives and officers: living adults of 25-70 (anyone if the world is tiny).
+    """``m`` enterprises (one random stream, enterprise by enterprise, in the order of the
+    fields)."""
     officers = [
         i
         for i, p in enumerate(persons)
         if p.registration_status != "死亡" and 25 <= age_on(p.birth_date) <= 70
     ] or list(range(len(persons)))
-    region_codes, region_cum = _cum(_ENTERPRISE_REGION_WEIGHTS)
-    industry_codes, industry_cum = _cum(_INDUSTRY_WEIGHTS)
+    draw = _EnterpriseDraw(rng, m, persons, officers)
     serials = rng.sample(range(10_000_000, 100_000_000), m)
-    used_names: set[str] = set()
-    enterprises: list[EnterpriseSeed] = []
-    for i in range(m):
-        region = region_codes[bisect(region_cum, rnd() * region_cum[-1])]
-        _, city, county = REGIONS[region]
-        industry = industry_codes[bisect(industry_cum, rnd() * industry_cum[-1])]
-        joint_stock = rnd() < 0.06
-        suffix = "股份有限公司" if joint_stock else "有限公司"
-        city_short = city[:-1]
-        brand = ""
-        name = ""
-        for attempt in range(40):
-            brand = choice(_BRAND_CHARS) + choice(_BRAND_CHARS)
-            if brand[0] == brand[1]:
-                continue
-            if attempt < 20 and rnd() < 0.8:
-                place = city_short
-            else:
-                place = county if county.endswith("市") else f"{city}{county}"
-            name = f"{place}{brand}{INDUSTRIES[industry][0]}{suffix}"
-            if name not in used_names:
-                break
+    return [_enterprise(draw, i, serials[i]) for i in range(m)]
+
+
+_ENTERPRISE_REGIONS = _cum(_ENTERPRISE_REGION_WEIGHTS)
+_INDUSTRIES = _cum(_INDUSTRY_WEIGHTS)
+
+
+def _enterprise(draw: _EnterpriseDraw, i: int, serial: int) -> EnterpriseSeed:
+    """Enterprise ``i``, with its shareholders, key personnel and holdings."""
+    rng = draw.rng
+    rnd = rng.random
+    region_codes, region_cum = _ENTERPRISE_REGIONS
+    region = region_codes[bisect(region_cum, rnd() * region_cum[-1])]
+    city = REGIONS[region][1]
+    industry_codes, industry_cum = _INDUSTRIES
+    industry = industry_codes[bisect(industry_cum, rnd() * industry_cum[-1])]
+    joint_stock = rnd() < 0.06
+    name = _enterprise_name(draw, i, region, industry, joint_stock)
+    capital = _CAPITALS[bisect(_CAPITAL_CUM, rnd() * _CAPITAL_CUM[-1])]
+    if joint_stock:
+        capital = max(capital, 500)
+    r = rnd()
+    status = "存续" if r < 0.6 else "在业" if r < 0.9 else "吊销" if r < 0.95 else "注销"
+    legal_rep = draw.officers[int(rnd() * len(draw.officers))]
+    shareholders = _shareholders(draw, i, legal_rep, joint_stock, capital)
+    personnel = _key_personnel(draw, legal_rep, joint_stock)
+    # Founded once every founding person was an adult (22 or older).
+    founders = [legal_rep, *(idx for kind, idx, _, _ in shareholders if kind == "PERSON")]
+    youngest = max(draw.persons[p].birth_date for p in founders)
+    first = max(_FIRST_ESTABLISHED, youngest.toordinal() + 22 * 366)
+    established = date.fromordinal(first + int(rnd() * max(1, _LAST_ESTABLISHED - first)))
+    r = rnd()
+    properties = 0 if r < 0.55 else 1 if r < 0.85 else 2
+    r = rnd()
+    vehicles = 0 if r < 0.4 else 1 if r < 0.7 else 2 if r < 0.88 else 3
+    area_code = CITIES[city][2]
+    local = 8 if len(area_code) == 3 else 7
+    phone = f"{area_code}-{int(2 + rnd() * 7)}{int(rnd() * 10 ** (local - 1)):0{local - 1}d}"
+    kinds = [kind for kind, _, _, _ in shareholders]
+    return EnterpriseSeed(
+        uscc=make_uscc(region, serial),
+        name=name,
+        enterprise_type=_enterprise_type(kinds, joint_stock),
+        region=region,
+        address=_business_address(rng, region),
+        legal_rep=legal_rep,
+        registered_capital=Decimal(capital).quantize(Decimal("0.01")),
+        established_on=established,
+        business_scope=INDUSTRIES[industry][1],
+        status=status,
+        registration_authority=market_authority(region),
+        phone=phone,
+        shareholders=shareholders,
+        key_personnel=personnel,
+        properties=properties,
+        vehicles=vehicles,
+        industry=industry,
+    )
+
+
+def _enterprise_name(
+    draw: _EnterpriseDraw, i: int, region: str, industry: str, joint_stock: bool
+) -> str:
+    """烟台鑫盛建材有限公司: place, a two-character brand, the industry; unique in the world."""
+    rng = draw.rng
+    choice = rng.choice
+    _, city, county = REGIONS[region]
+    suffix = "股份有限公司" if joint_stock else "有限公司"
+    city_short = city[:-1]
+    brand = ""
+    name = ""
+    for attempt in range(40):
+        brand = choice(_BRAND_CHARS) + choice(_BRAND_CHARS)
+        if brand[0] == brand[1]:
+            continue
+        if attempt < 20 and rng.random() < 0.8:
+            place = city_short
         else:
-            name = f"{city}{county}{brand}{INDUSTRIES[industry][0]}{i + 1}{suffix}"
-        used_names.add(name)
+            place = county if county.endswith("市") else f"{city}{county}"
+        name = f"{place}{brand}{INDUSTRIES[industry][0]}{suffix}"
+        if name not in draw.used_names:
+            break
+    else:
+        name = f"{city}{county}{brand}{INDUSTRIES[industry][0]}{i + 1}{suffix}"
+    draw.used_names.add(name)
+    return name
 
-        capital = _CAPITALS[bisect(_CAPITAL_CUM, rnd() * _CAPITAL_CUM[-1])]
-        if joint_stock:
-            capital = max(capital, 500)
-        r = rnd()
-        status = "存续" if r < 0.6 else "在业" if r < 0.9 else "吊销" if r < 0.95 else "注销"
-        legal_rep = officers[int(rnd() * len(officers))]
 
-        # Shareholders: the legal representative usually holds the largest stake.
-        r = rnd()
-        holders_n = 1 if r < 0.35 else 2 if r < 0.7 else 3 if r < 0.9 else 4
-        if joint_stock:
-            holders_n = max(holders_n, 2)
-        others = _distinct(rng, officers, holders_n, (legal_rep,))
-        person_holders = [legal_rep, *others][:holders_n] if rnd() < 0.85 else others
-        holders: list[tuple[str, int]] = [("PERSON", p) for p in person_holders]
-        if m > 1 and rnd() < 0.15:
-            other = int(rnd() * (m - 1))
-            other += other >= i  # never itself
-            if holders and len(holders) >= holders_n:
-                holders[-1] = ("ENTERPRISE", other)
-            else:
-                holders.append(("ENTERPRISE", other))
-        if not holders:
-            holders = [("PERSON", legal_rep)]
-        shares = _split_basis_points(rng, len(holders))
-        cap_cents = capital * 100
-        subscribed = [cap_cents * bp // 10_000 for bp in shares]
-        subscribed[-1] = cap_cents - sum(subscribed[:-1])
-        shareholders = [
-            (kind, idx, Decimal(bp).scaleb(-4), Decimal(cents).scaleb(-2))
-            for (kind, idx), bp, cents in zip(holders, shares, subscribed, strict=True)
-        ]
-
-        # Key personnel (主要人员).
-        staff = _distinct(rng, officers, 4, (legal_rep,))
-        personnel: list[tuple[int, str]]
-        if joint_stock:
-            personnel = [(legal_rep, "董事长")]
-            personnel += [(p, "董事") for p in staff[:2]]
-            personnel += [(p, pos) for p, pos in zip(staff[2:], ("监事", "总经理"), strict=False)]
-        elif rnd() < 0.6:
-            personnel = [(legal_rep, "执行董事兼总经理")]
-            personnel += [(p, "监事") for p in staff[:1]]
-            if rnd() < 0.4:
-                personnel += [(p, "财务负责人") for p in staff[1:2]]
+def _shareholders(
+    draw: _EnterpriseDraw, i: int, legal_rep: int, joint_stock: bool, capital: int
+) -> list[tuple[str, int, Decimal, Decimal]]:
+    """1-4 holders (2 or more of a joint-stock company), the legal representative usually the
+    largest, sometimes another enterprise (never itself); shares of the capital that add up."""
+    rng = draw.rng
+    rnd = rng.random
+    m = draw.count
+    r = rnd()
+    holders_n = 1 if r < 0.35 else 2 if r < 0.7 else 3 if r < 0.9 else 4
+    if joint_stock:
+        holders_n = max(holders_n, 2)
+    others = _distinct(rng, draw.officers, holders_n, (legal_rep,))
+    person_holders = [legal_rep, *others][:holders_n] if rnd() < 0.85 else others
+    holders: list[tuple[str, int]] = [("PERSON", p) for p in person_holders]
+    if m > 1 and rnd() < 0.15:
+        other = int(rnd() * (m - 1))
+        other += other >= i  # never itself
+        if holders and len(holders) >= holders_n:
+            holders[-1] = ("ENTERPRISE", other)
         else:
-            personnel = [(legal_rep, "执行董事")]
-            personnel += [(p, pos) for p, pos in zip(staff[:2], ("经理", "监事"), strict=False)]
-            if rnd() < 0.3:
-                personnel += [(p, "财务负责人") for p in staff[2:3]]
+            holders.append(("ENTERPRISE", other))
+    if not holders:
+        holders = [("PERSON", legal_rep)]
+    shares = _split_basis_points(rng, len(holders))
+    cap_cents = capital * 100
+    subscribed = [cap_cents * bp // 10_000 for bp in shares]
+    subscribed[-1] = cap_cents - sum(subscribed[:-1])
+    return [
+        (kind, idx, Decimal(bp).scaleb(-4), Decimal(cents).scaleb(-2))
+        for (kind, idx), bp, cents in zip(holders, shares, subscribed, strict=True)
+    ]
 
-        # Founded once every founding person was an adult (22 or older).
-        founders = [legal_rep, *(idx for kind, idx in holders if kind == "PERSON")]
-        youngest = max(persons[p].birth_date for p in founders)
-        first = max(_FIRST_ESTABLISHED, youngest.toordinal() + 22 * 366)
-        established = date.fromordinal(first + int(rnd() * max(1, _LAST_ESTABLISHED - first)))
 
-        r = rnd()
-        properties = 0 if r < 0.55 else 1 if r < 0.85 else 2
-        r = rnd()
-        vehicles = 0 if r < 0.4 else 1 if r < 0.7 else 2 if r < 0.88 else 3
-        area_code = CITIES[city][2]
-        local = 8 if len(area_code) == 3 else 7
-        phone = f"{area_code}-{int(2 + rnd() * 7)}{int(rnd() * 10 ** (local - 1)):0{local - 1}d}"
-        kinds = [kind for kind, _ in holders]
-        enterprises.append(
-            EnterpriseSeed(
-                uscc=make_uscc(region, serials[i]),
-                name=name,
-                enterprise_type=_enterprise_type(kinds, joint_stock),
-                region=region,
-                address=(
-                    f"{address_prefix(region)}{choice(STREETS[region])}{int(rnd() * 300) + 1}号"
-                    + (
-                        f"{int(rnd() * 20) + 1}号楼{int(rnd() * 20) + 1}0{int(rnd() * 9) + 1}室"
-                        if rnd() < 0.5
-                        else ""
-                    )
-                ),
-                legal_rep=legal_rep,
-                registered_capital=Decimal(capital).quantize(Decimal("0.01")),
-                established_on=established,
-                business_scope=INDUSTRIES[industry][1],
-                status=status,
-                registration_authority=market_authority(region),
-                phone=phone,
-                shareholders=shareholders,
-                key_personnel=personnel,
-                properties=properties,
-                vehicles=vehicles,
-                industry=industry,
-            )
-        )
-    return enterprises
+def _key_personnel(
+    draw: _EnterpriseDraw, legal_rep: int, joint_stock: bool
+) -> list[tuple[int, str]]:
+    """主要人员: the legal representative first, then directors, a supervisor, a manager."""
+    rng = draw.rng
+    staff = _distinct(rng, draw.officers, 4, (legal_rep,))
+    personnel: list[tuple[int, str]]
+    if joint_stock:
+        personnel = [(legal_rep, "董事长")]
+        personnel += [(p, "董事") for p in staff[:2]]
+        personnel += [(p, pos) for p, pos in zip(staff[2:], ("监事", "总经理"), strict=False)]
+    elif rng.random() < 0.6:
+        personnel = [(legal_rep, "执行董事兼总经理")]
+        personnel += [(p, "监事") for p in staff[:1]]
+        if rng.random() < 0.4:
+            personnel += [(p, "财务负责人") for p in staff[1:2]]
+    else:
+        personnel = [(legal_rep, "执行董事")]
+        personnel += [(p, pos) for p, pos in zip(staff[:2], ("经理", "监事"), strict=False)]
+        if rng.random() < 0.3:
+            personnel += [(p, "财务负责人") for p in staff[2:3]]
+    return personnel
+
+
+def _business_address(rng: random.Random, region: str) -> str:
+    """A street address, half of them with a building and room."""
+    rnd = rng.random
+    return f"{address_prefix(region)}{rng.choice(STREETS[region])}{int(rnd() * 300) + 1}号" + (
+        f"{int(rnd() * 20) + 1}号楼{int(rnd() * 20) + 1}0{int(rnd() * 9) + 1}室"
+        if rnd() < 0.5
+        else ""
+    )
 
 
 def _city_of(enterprise: EnterpriseSeed) -> str:

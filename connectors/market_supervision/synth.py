@@ -160,164 +160,197 @@ def _cny(value: int) -> Decimal:
     return Decimal(value * 100).scaleb(-2)
 
 
+_YEAR_2016 = date(2016, 1, 1).toordinal()
+_YEAR_2019 = date(2019, 1, 1).toordinal()
+
+
 def generate(world: World) -> dict[str, list[dict[str, Any]]]:
-    """Rows of every market-supervision table for ``world``."""
+    """Rows of every market-supervision table for ``world``.
+
+    One random stream, drawn enterprise by enterprise: each table's function makes one
+    enterprise's rows (its registration, shareholders, key personnel, licences, penalties and
+    list entries), in that order."""
     rng = random.Random(f"{world.seed}:market_supervision")
-    rnd = rng.random
-    persons = world.persons
-    ents = world.enterprises
-    enterprises: list[dict[str, Any]] = []
-    shareholders: list[dict[str, Any]] = []
-    key_personnel: list[dict[str, Any]] = []
-    licences: list[dict[str, Any]] = []
-    penalties: list[dict[str, Any]] = []
-    abnormal: list[dict[str, Any]] = []
-    serious: list[dict[str, Any]] = []
-    licence_seq: dict[str, int] = {name: int(rnd() * 5000) for name in _LICENCES}
+    licence_seq: dict[str, int] = {name: int(rng.random() * 5000) for name in _LICENCES}
     decision_seq: dict[tuple[str, int], int] = {}
-    year_2016 = date(2016, 1, 1).toordinal()
-    year_2019 = date(2019, 1, 1).toordinal()
+    tables: dict[str, list[dict[str, Any]]] = {
+        "enterprises": [],
+        "shareholders": [],
+        "key_personnel": [],
+        "licences": [],
+        "penalties": [],
+        "abnormal_operations": [],
+        "serious_violations": [],
+    }
+    for e in world.enterprises:
+        tables["enterprises"].append(_registration(world, e))
+        tables["shareholders"] += _shareholders(rng, world, e)
+        tables["key_personnel"] += _key_personnel(world, e)
+        tables["licences"] += _licences(rng, e, licence_seq)
+        tables["penalties"] += _penalties(rng, e, decision_seq)
+        abnormal = _abnormal_operations(rng, e)
+        tables["abnormal_operations"] += abnormal
+        listed_abnormal = abnormal[0]["listed_on"] if abnormal else None
+        tables["serious_violations"] += _serious_violations(rng, e, listed_abnormal)
+    return tables
 
-    for e in ents:
-        rep = persons[e.legal_rep]
-        enterprises.append(
-            {
-                "uscc": e.uscc,
-                "name": e.name,
-                "enterprise_type": e.enterprise_type,
-                "legal_representative_id": rep.id_number,
-                "legal_representative_name": rep.name,
-                "registered_capital": e.registered_capital,
-                "established_on": e.established_on,
-                "address": e.address,
-                "business_scope": e.business_scope,
-                "status": e.status,
-                "registration_authority": e.registration_authority,
-                "phone": e.phone,
-            }
-        )
-        founded = e.established_on.toordinal()
-        for n, (kind, index, ratio, subscribed) in enumerate(e.shareholders, start=1):
-            if kind == "ENTERPRISE":  # a corporate holder subscribes once it exists itself
-                corporate = ents[index]
-                holder_id, holder_name = corporate.uscc, corporate.name
-                since = max(founded, corporate.established_on.toordinal() + 30)
-                subscribed_on = _day_between(rng, since)
-            else:
-                person = persons[index]
-                holder_id, holder_name = person.id_number, person.name
-                subscribed_on = e.established_on if rnd() < 0.8 else _day_between(rng, founded)
-            shareholders.append(
-                {
-                    "stake_id": f"{e.uscc}-{n:02d}",
-                    "uscc": e.uscc,
-                    "holder_kind": kind,
-                    "holder_id": holder_id,
-                    "holder_name": holder_name,
-                    "subscribed_capital": subscribed,
-                    "ratio": ratio,
-                    "subscribed_on": subscribed_on,
-                    "freeze_status": "NORMAL",
-                }
-            )
-        for index, position in e.key_personnel:
-            person = persons[index]
-            key_personnel.append(
-                {
-                    "uscc": e.uscc,
-                    "id_number": person.id_number,
-                    "name": person.name,
-                    "position": position,
-                }
-            )
-        _licences(rng, e, licences, licence_seq)
-        closed = e.status in ("吊销", "注销")
 
-        if rnd() < (0.25 if closed else 0.09):
-            for _ in range(1 if rnd() < 0.8 else 2):
-                decided = _day_between(rng, max(founded, year_2019))
-                key = (e.region, decided.year)
-                seq = decision_seq.get(key, int(rnd() * 150)) + 1 + int(rnd() * 3)
-                decision_seq[key] = seq
-                short = REGION_SHORT[e.region]
-                violation, low, high, confiscate = _VIOLATIONS[int(rnd() * len(_VIOLATIONS))]
-                fine = (low + int(rnd() * (high - low) / 500) * 500) // 100 * 100
-                if confiscate:
-                    gains = 500 + int(rnd() * 40) * 250
-                    penalty = f"没收违法所得人民币{gains}元，并处罚款人民币{fine}元"
-                else:
-                    penalty = f"警告，并处罚款人民币{fine}元"
-                penalties.append(
-                    {
-                        "decision_number": f"{short}市监处罚〔{decided.year}〕{seq}号",
-                        "uscc": e.uscc,
-                        "violation": violation,
-                        "penalty": penalty,
-                        "amount": _cny(fine),
-                        "decided_on": decided,
-                        "authority": e.registration_authority,
-                    }
-                )
-
-        listed_abnormal: date | None = None
-        if rnd() < (0.3 if e.status == "吊销" else 0.065):
-            r = rnd() * _ABNORMAL_CUM[-1]
-            reason, removal = _ABNORMAL_REASONS[
-                next(i for i, c in enumerate(_ABNORMAL_CUM) if r < c)
-            ]
-            listed_abnormal = _day_between(rng, max(founded + 365, year_2016))
-            removed = not closed and rnd() < 0.45
-            removed_on = _day_between(rng, listed_abnormal.toordinal() + 30) if removed else None
-            abnormal.append(
-                {
-                    "uscc": e.uscc,
-                    "reason": reason,
-                    "listed_on": listed_abnormal,
-                    "authority": e.registration_authority,
-                    "removed_on": removed_on,
-                    "removal_reason": removal if removed else None,
-                }
-            )
-        if rnd() < (0.12 if closed else 0.012):
-            if listed_abnormal is not None and listed_abnormal.toordinal() + 3 * 365 < _LAST_DAY:
-                reason = _SERIOUS_REASONS[0]
-                listed = date.fromordinal(listed_abnormal.toordinal() + 3 * 365 + 1)
-            else:
-                reason = _SERIOUS_REASONS[1 + int(rnd() * (len(_SERIOUS_REASONS) - 1))]
-                listed = _day_between(rng, max(founded + 180, year_2016))
-            serious.append(
-                {
-                    "uscc": e.uscc,
-                    "reason": reason,
-                    "listed_on": listed,
-                    "authority": _city(e.region, "市场监督管理局"),
-                    "removed_on": (
-                        _day_between(rng, listed.toordinal() + 365) if rnd() < 0.1 else None
-                    ),
-                }
-            )
-
+def _registration(world: World, e: EnterpriseSeed) -> dict[str, Any]:
+    rep = world.persons[e.legal_rep]
     return {
-        "enterprises": enterprises,
-        "shareholders": shareholders,
-        "key_personnel": key_personnel,
-        "licences": licences,
-        "penalties": penalties,
-        "abnormal_operations": abnormal,
-        "serious_violations": serious,
+        "uscc": e.uscc,
+        "name": e.name,
+        "enterprise_type": e.enterprise_type,
+        "legal_representative_id": rep.id_number,
+        "legal_representative_name": rep.name,
+        "registered_capital": e.registered_capital,
+        "established_on": e.established_on,
+        "address": e.address,
+        "business_scope": e.business_scope,
+        "status": e.status,
+        "registration_authority": e.registration_authority,
+        "phone": e.phone,
     }
 
 
-def _licences(
-    rng: random.Random, e: EnterpriseSeed, out: list[dict[str, Any]], seq: dict[str, int]
-) -> None:
+def _shareholders(rng: random.Random, world: World, e: EnterpriseSeed) -> list[dict[str, Any]]:
+    """The world's shareholders of ``e``, each subscribed at founding or later."""
+    founded = e.established_on.toordinal()
+    out = []
+    for n, (kind, index, ratio, subscribed) in enumerate(e.shareholders, start=1):
+        if kind == "ENTERPRISE":  # a corporate holder subscribes once it exists itself
+            corporate = world.enterprises[index]
+            holder_id, holder_name = corporate.uscc, corporate.name
+            since = max(founded, corporate.established_on.toordinal() + 30)
+            subscribed_on = _day_between(rng, since)
+        else:
+            person = world.persons[index]
+            holder_id, holder_name = person.id_number, person.name
+            subscribed_on = e.established_on if rng.random() < 0.8 else _day_between(rng, founded)
+        out.append(
+            {
+                "stake_id": f"{e.uscc}-{n:02d}",
+                "uscc": e.uscc,
+                "holder_kind": kind,
+                "holder_id": holder_id,
+                "holder_name": holder_name,
+                "subscribed_capital": subscribed,
+                "ratio": ratio,
+                "subscribed_on": subscribed_on,
+                "freeze_status": "NORMAL",
+            }
+        )
+    return out
+
+
+def _key_personnel(world: World, e: EnterpriseSeed) -> list[dict[str, Any]]:
+    return [
+        {
+            "uscc": e.uscc,
+            "id_number": world.persons[index].id_number,
+            "name": world.persons[index].name,
+            "position": position,
+        }
+        for index, position in e.key_personnel
+    ]
+
+
+def _penalties(
+    rng: random.Random, e: EnterpriseSeed, decision_seq: dict[tuple[str, int], int]
+) -> list[dict[str, Any]]:
+    """None, one or two penalty decisions (more often for a closed enterprise), since 2019;
+    decision numbers run per county and year."""
+    rnd = rng.random
+    closed = e.status in ("吊销", "注销")
+    if not rnd() < (0.25 if closed else 0.09):
+        return []
+    founded = e.established_on.toordinal()
+    out = []
+    for _ in range(1 if rnd() < 0.8 else 2):
+        decided = _day_between(rng, max(founded, _YEAR_2019))
+        key = (e.region, decided.year)
+        seq = decision_seq.get(key, int(rnd() * 150)) + 1 + int(rnd() * 3)
+        decision_seq[key] = seq
+        short = REGION_SHORT[e.region]
+        violation, low, high, confiscate = _VIOLATIONS[int(rnd() * len(_VIOLATIONS))]
+        fine = (low + int(rnd() * (high - low) / 500) * 500) // 100 * 100
+        if confiscate:
+            gains = 500 + int(rnd() * 40) * 250
+            penalty = f"没收违法所得人民币{gains}元，并处罚款人民币{fine}元"
+        else:
+            penalty = f"警告，并处罚款人民币{fine}元"
+        out.append(
+            {
+                "decision_number": f"{short}市监处罚〔{decided.year}〕{seq}号",
+                "uscc": e.uscc,
+                "violation": violation,
+                "penalty": penalty,
+                "amount": _cny(fine),
+                "decided_on": decided,
+                "authority": e.registration_authority,
+            }
+        )
+    return out
+
+
+def _abnormal_operations(rng: random.Random, e: EnterpriseSeed) -> list[dict[str, Any]]:
+    """An entry on the abnormal-operations list for some enterprises (a third of the revoked),
+    since 2016; some of the live ones have been removed again."""
+    rnd = rng.random
+    if not rnd() < (0.3 if e.status == "吊销" else 0.065):
+        return []
+    closed = e.status in ("吊销", "注销")
+    r = rnd() * _ABNORMAL_CUM[-1]
+    reason, removal = _ABNORMAL_REASONS[next(i for i, c in enumerate(_ABNORMAL_CUM) if r < c)]
+    listed = _day_between(rng, max(e.established_on.toordinal() + 365, _YEAR_2016))
+    removed = not closed and rnd() < 0.45
+    removed_on = _day_between(rng, listed.toordinal() + 30) if removed else None
+    return [
+        {
+            "uscc": e.uscc,
+            "reason": reason,
+            "listed_on": listed,
+            "authority": e.registration_authority,
+            "removed_on": removed_on,
+            "removal_reason": removal if removed else None,
+        }
+    ]
+
+
+def _serious_violations(
+    rng: random.Random, e: EnterpriseSeed, listed_abnormal: date | None
+) -> list[dict[str, Any]]:
+    """An entry on the serious-violation list for a few enterprises: three years on the
+    abnormal-operations list (``listed_abnormal``) or another ground."""
+    rnd = rng.random
+    if not rnd() < (0.12 if e.status in ("吊销", "注销") else 0.012):
+        return []
+    if listed_abnormal is not None and listed_abnormal.toordinal() + 3 * 365 < _LAST_DAY:
+        reason = _SERIOUS_REASONS[0]
+        listed = date.fromordinal(listed_abnormal.toordinal() + 3 * 365 + 1)
+    else:
+        reason = _SERIOUS_REASONS[1 + int(rnd() * (len(_SERIOUS_REASONS) - 1))]
+        listed = _day_between(rng, max(e.established_on.toordinal() + 180, _YEAR_2016))
+    return [
+        {
+            "uscc": e.uscc,
+            "reason": reason,
+            "listed_on": listed,
+            "authority": _city(e.region, "市场监督管理局"),
+            "removed_on": (_day_between(rng, listed.toordinal() + 365) if rnd() < 0.1 else None),
+        }
+    ]
+
+
+def _licences(rng: random.Random, e: EnterpriseSeed, seq: dict[str, int]) -> list[dict[str, Any]]:
     """0-3 licences that fit the enterprise's industry, each with a unique number."""
     rnd = rng.random
     options = _LICENCES_BY_INDUSTRY[e.industry]
     r = rnd()
     count = min(len(options), 0 if r < 0.3 else 1 if r < 0.7 else 2 if r < 0.9 else 3)
+    out: list[dict[str, Any]] = []
     if not count:
-        return
+        return out
     abbr = CITIES[REGIONS[e.region][1]][0]
     founded = e.established_on.toordinal()
     closed = e.status in ("吊销", "注销")
@@ -342,3 +375,4 @@ def _licences(
                 "status": status,
             }
         )
+    return out

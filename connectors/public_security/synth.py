@@ -93,11 +93,19 @@ def _plate_body(rng: random.Random, new_energy: bool) -> str:
     return f"{letter}{_PLATE_LETTERS[int(rnd() * 24)]}{int(rnd() * 1_000):03d}"
 
 
+_LAST_DAY = AS_OF.toordinal()
+_PLATE_PREFIXES = {code: CITIES[city][1] for code, (_, city, _) in REGIONS.items()}
+
+
 def generate(world: World) -> dict[str, list[dict[str, Any]]]:
     """Rows of ``residents`` and ``vehicles`` for ``world``."""
     rng = random.Random(f"{world.seed}:public_security")
-    rnd = rng.random
-    residents = [
+    return {"residents": _residents(world), "vehicles": _vehicles(rng, world)}
+
+
+def _residents(world: World) -> list[dict[str, Any]]:
+    """One household registration (户籍) per person of the world."""
+    return [
         {
             "id_number": p.id_number,
             "name": p.name,
@@ -112,65 +120,70 @@ def generate(world: World) -> dict[str, list[dict[str, Any]]]:
         for p in world.persons
     ]
 
-    plates_by_region = {code: CITIES[city][1] for code, (_, city, _) in REGIONS.items()}
-    used_plates: set[str] = set()
-    used_vins: set[str] = set()
+
+def _vehicles(rng: random.Random, world: World) -> list[dict[str, Any]]:
+    """The persons' vehicles, then the enterprises'."""
+    taken: tuple[set[str], set[str]] = (set(), set())  # plates, VINs
     vehicles: list[dict[str, Any]] = []
-    last_day = AS_OF.toordinal()
-
-    def add(
-        owner_kind: str, owner_id: str, owner_name: str, region: str, since: int, company: bool
-    ) -> None:
-        models, cum = (
-            (_COMPANY_MODELS, _COMPANY_CUM) if company else (_PRIVATE_MODELS, _PRIVATE_CUM)
-        )
-        brand, model, vehicle_type, wmi, new_energy = models[bisect(cum, rnd() * cum[-1])]
-        start = max(since, _FIRST_REGISTRATION)
-        registered_on = date.fromordinal(start + int(rnd() * max(1, last_day - start)))
-        prefixes = plates_by_region[region]
-        while True:
-            plate = rng.choice(prefixes) + _plate_body(rng, new_energy)
-            if plate not in used_plates:
-                used_plates.add(plate)
-                break
-        while True:
-            vin = _vin(rng, wmi, max(2001, registered_on.year - (rnd() < 0.2)))
-            if vin not in used_vins:
-                used_vins.add(vin)
-                break
-        r = rnd()
-        status = (
-            "NORMAL"
-            if r < 0.86
-            else "MORTGAGED"
-            if r < 0.975
-            else "SEIZED"
-            if r < 0.993
-            else "STOLEN"
-        )
-        vehicles.append(
-            {
-                "plate": plate,
-                "vin": vin,
-                "brand": brand,
-                "model": model,
-                "vehicle_type": vehicle_type,
-                "colour": _COLOURS[bisect(_COLOUR_CUM, rnd() * _COLOUR_CUM[-1])],
-                "registered_on": registered_on,
-                "status": status,
-                "owner_kind": owner_kind,
-                "owner_id": owner_id,
-                "owner_name": owner_name,
-            }
-        )
-
     for p in world.persons:
         if p.vehicles:
             # Licensed drivers: registration from the 18th birthday on.
             adult = p.birth_date.toordinal() + 18 * 365 + 5
             for _ in range(p.vehicles):
-                add("PERSON", p.id_number, p.name, p.region, adult, company=False)
+                vehicles.append(
+                    _vehicle(rng, taken, ("PERSON", p.id_number, p.name), p.region, adult)
+                )
     for e in world.enterprises:
         for _ in range(e.vehicles):
-            add("ENTERPRISE", e.uscc, e.name, e.region, e.established_on.toordinal(), company=True)
-    return {"residents": residents, "vehicles": vehicles}
+            since = e.established_on.toordinal()
+            vehicles.append(
+                _vehicle(rng, taken, ("ENTERPRISE", e.uscc, e.name), e.region, since, company=True)
+            )
+    return vehicles
+
+
+def _vehicle(
+    rng: random.Random,
+    taken: tuple[set[str], set[str]],
+    owner: tuple[str, str, str],
+    region: str,
+    since: int,
+    *,
+    company: bool = False,
+) -> dict[str, Any]:
+    """A vehicle of ``owner`` (kind, id, name) with a plate and a VIN not ``taken`` before."""
+    rnd = rng.random
+    used_plates, used_vins = taken
+    models, cum = (_COMPANY_MODELS, _COMPANY_CUM) if company else (_PRIVATE_MODELS, _PRIVATE_CUM)
+    brand, model, vehicle_type, wmi, new_energy = models[bisect(cum, rnd() * cum[-1])]
+    start = max(since, _FIRST_REGISTRATION)
+    registered_on = date.fromordinal(start + int(rnd() * max(1, _LAST_DAY - start)))
+    prefixes = _PLATE_PREFIXES[region]
+    while True:
+        plate = rng.choice(prefixes) + _plate_body(rng, new_energy)
+        if plate not in used_plates:
+            used_plates.add(plate)
+            break
+    while True:
+        vin = _vin(rng, wmi, max(2001, registered_on.year - (rnd() < 0.2)))
+        if vin not in used_vins:
+            used_vins.add(vin)
+            break
+    r = rnd()
+    status = (
+        "NORMAL" if r < 0.86 else "MORTGAGED" if r < 0.975 else "SEIZED" if r < 0.993 else "STOLEN"
+    )
+    owner_kind, owner_id, owner_name = owner
+    return {
+        "plate": plate,
+        "vin": vin,
+        "brand": brand,
+        "model": model,
+        "vehicle_type": vehicle_type,
+        "colour": _COLOURS[bisect(_COLOUR_CUM, rnd() * _COLOUR_CUM[-1])],
+        "registered_on": registered_on,
+        "status": status,
+        "owner_kind": owner_kind,
+        "owner_id": owner_id,
+        "owner_name": owner_name,
+    }

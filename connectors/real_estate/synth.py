@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -15,6 +16,7 @@ __all__ = ["generate", "unit_number"]
 
 _REGISTRY_START = date(2015, 3, 1).toordinal()  # 不动产统一登记 began in 2015
 _LAST_DAY = AS_OF.toordinal()
+_SEIZURES_FROM = date(2023, 1, 1).toordinal()
 _STRIDES = (7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43)
 _BANKS = (
     "中国建设银行股份有限公司{c}分行",
@@ -200,11 +202,36 @@ def _money(rng: random.Random, low: int, high: int, step: int = 1000) -> Decimal
     return Decimal((low + int(rng.random() * (high - low) / step) * step) * 100).scaleb(-2)
 
 
+_Holder = tuple[str, str, str, Decimal]  # (kind PERSON / ENTERPRISE, id, name, share)
+
+
 def generate(world: World) -> dict[str, list[dict[str, Any]]]:
-    """Rows of ``units``, ``owners``, ``mortgages`` and ``seizures`` for ``world``."""
+    """Rows of ``units``, ``owners``, ``mortgages`` and ``seizures`` for ``world``.
+
+    One random stream, drawn unit by unit: who holds the next unit (:func:`_holdings`, drawn
+    lazily between the units), then the unit, its owners, its mortgage and its seizures, each
+    table's function making one unit's rows."""
     rng = random.Random(f"{world.seed}:real_estate")
-    rnd = rng.random
     registry = _Registry(rng)
+    units: list[dict[str, Any]] = []
+    owners: list[dict[str, Any]] = []
+    mortgages: list[dict[str, Any]] = []
+    seizures: list[dict[str, Any]] = []
+    for region, usage, since, holders, kind in _holdings(rng, world):
+        unit = _unit(rng, registry, region, usage, since, kind)
+        units.append(unit)
+        owners += _owners(unit, holders)
+        mortgages += _mortgages(rng, registry, unit, region)
+        seizures += _seizures(rng, unit)
+    return {"units": units, "owners": owners, "mortgages": mortgages, "seizures": seizures}
+
+
+def _holdings(
+    rng: random.Random, world: World
+) -> Iterator[tuple[str, str, int, list[_Holder], str]]:
+    """(region, usage, registered since, holders, ownership kind) of each unit in turn: the
+    persons' homes (some with a spouse) and parking spaces, then the enterprises' premises."""
+    rnd = rng.random
     persons = world.persons
     # Co-owners (usually a spouse): living adults of the other gender.
     adults = {
@@ -215,117 +242,6 @@ def generate(world: World) -> dict[str, list[dict[str, Any]]]:
         ]
         for gender in ("男", "女")
     }
-    units: list[dict[str, Any]] = []
-    owners: list[dict[str, Any]] = []
-    mortgages: list[dict[str, Any]] = []
-    seizures: list[dict[str, Any]] = []
-    from_ordinal = date.fromordinal
-
-    def seize(number: str, since: int) -> None:
-        _, abbr, court = _COURTS[0] if rnd() < 0.7 else rng.choice(_COURTS[1:])
-        start = from_ordinal(since + int(rnd() * max(1, _LAST_DAY - since)))
-        case = f"（{start.year}）{abbr}执{1 + int(rnd() * 3000)}号"
-        seizures.append(
-            {
-                "unit_number": number,
-                "court": court,
-                "case_number": case,
-                "document_number": f"{case}之一",
-                "kind": "SEIZE",
-                "rank": 1,
-                "start_date": start,
-                "end_date": _add_years(start, 3) - timedelta(days=1),
-                "status": "EFFECTIVE",
-            }
-        )
-        if rnd() < 0.2:  # another court waits in line (轮候查封)
-            _, abbr2, court2 = rng.choice(_COURTS)
-            later = from_ordinal(
-                start.toordinal() + int(rnd() * max(1, _LAST_DAY - start.toordinal()))
-            )
-            case2 = f"（{later.year}）{abbr2}执{1 + int(rnd() * 3000)}号"
-            seizures.append(
-                {
-                    "unit_number": number,
-                    "court": court2,
-                    "case_number": case2,
-                    "document_number": f"{case2}之一",
-                    "kind": "WAITING",
-                    "rank": 2,
-                    "start_date": later,
-                    "end_date": _add_years(later, 3) - timedelta(days=1),
-                    "status": "WAITING",
-                }
-            )
-
-    def add_unit(
-        region: str, usage: str, since: int, holders: list[tuple[str, str, str, Decimal]], kind: str
-    ) -> None:
-        number, address = registry.place(region, usage)
-        start = max(since, _REGISTRY_START)
-        registered_on = from_ordinal(start + int(rnd() * max(1, _LAST_DAY - start)))
-        if usage == "住宅":
-            area = 5500 + int(rnd() * 11000)
-        elif usage == "车位":
-            area = 1200 + int(rnd() * 1800)
-        elif usage == "商业":
-            area = 3000 + int(rnd() * 47000)
-        elif usage == "办公":
-            area = 8000 + int(rnd() * 150000)
-        else:
-            area = 50000 + int(rnd() * 950000)
-        units.append(
-            {
-                "unit_number": number,
-                "certificate_number": registry.certificate(region, registered_on.year),
-                "address": address,
-                "usage": usage,
-                "area": Decimal(area).scaleb(-2),
-                "ownership_kind": kind,
-                "registered_on": registered_on,
-            }
-        )
-        for owner_kind, owner_id, owner_name, share in holders:
-            owners.append(
-                {
-                    "unit_number": number,
-                    "owner_kind": owner_kind,
-                    "owner_id": owner_id,
-                    "owner_name": owner_name,
-                    "share": share,
-                }
-            )
-        if usage != "车位" and rnd() < 0.35:
-            term_start = from_ordinal(
-                registered_on.toordinal()
-                + int(rnd() * max(1, _LAST_DAY - registered_on.toordinal()))
-            )
-            city = REGIONS[region][1]
-            if usage == "住宅":
-                amount = _money(rng, 100_000, 2_000_000)
-                term_end = _add_years(term_start, rng.choice((10, 15, 20, 25, 30)))
-            else:
-                amount = _money(rng, 500_000, 20_000_000, 10_000)
-                term_end = _add_years(term_start, rng.choice((1, 2, 3, 5)))
-            mortgagee = (
-                "烟台农村商业银行股份有限公司"
-                if city == "烟台市" and rnd() < 0.1
-                else rng.choice(_BANKS).format(c=city[:-1])
-            )
-            mortgages.append(
-                {
-                    "unit_number": number,
-                    "certificate_number": registry.proof(region, term_start.year),
-                    "mortgagee": mortgagee,
-                    "secured_amount": amount,
-                    "term_start": term_start,
-                    "term_end": term_end,
-                    "registered_on": term_start,
-                }
-            )
-        if rnd() < 0.02:
-            seize(number, max(registered_on.toordinal(), date(2023, 1, 1).toordinal()))
-
     for p in persons:
         if not p.properties:
             continue
@@ -338,17 +254,137 @@ def generate(world: World) -> dict[str, list[dict[str, Any]]]:
                 other = persons[partners[int(rnd() * len(partners))]]
                 them = ("PERSON", other.id_number, other.name)
                 if rnd() < 0.7:
-                    add_unit(p.region, usage, adult, [(*me, _ONE), (*them, _ONE)], "共同共有")
+                    yield p.region, usage, adult, [(*me, _ONE), (*them, _ONE)], "共同共有"
                 else:
                     mine, theirs = rng.choice(_SHARES_BY_PART)
                     holders = [(*me, Decimal(mine).scaleb(-4)), (*them, Decimal(theirs).scaleb(-4))]
-                    add_unit(p.region, usage, adult, holders, "按份共有")
+                    yield p.region, usage, adult, holders, "按份共有"
             else:
-                add_unit(p.region, usage, adult, [(*me, _ONE)], "单独所有")
+                yield p.region, usage, adult, [(*me, _ONE)], "单独所有"
     for e in world.enterprises:
         for _ in range(e.properties):
             r = rnd()
             usage = "商业" if r < 0.4 else "办公" if r < 0.75 else "工业"
             holder = [("ENTERPRISE", e.uscc, e.name, _ONE)]
-            add_unit(e.region, usage, e.established_on.toordinal(), holder, "单独所有")
-    return {"units": units, "owners": owners, "mortgages": mortgages, "seizures": seizures}
+            yield e.region, usage, e.established_on.toordinal(), holder, "单独所有"
+
+
+def _unit(
+    rng: random.Random, registry: _Registry, region: str, usage: str, since: int, kind: str
+) -> dict[str, Any]:
+    """A new unit of ``usage`` in ``region``, registered since ``since`` (not before 2015)."""
+    rnd = rng.random
+    number, address = registry.place(region, usage)
+    start = max(since, _REGISTRY_START)
+    registered_on = date.fromordinal(start + int(rnd() * max(1, _LAST_DAY - start)))
+    if usage == "住宅":
+        area = 5500 + int(rnd() * 11000)
+    elif usage == "车位":
+        area = 1200 + int(rnd() * 1800)
+    elif usage == "商业":
+        area = 3000 + int(rnd() * 47000)
+    elif usage == "办公":
+        area = 8000 + int(rnd() * 150000)
+    else:
+        area = 50000 + int(rnd() * 950000)
+    return {
+        "unit_number": number,
+        "certificate_number": registry.certificate(region, registered_on.year),
+        "address": address,
+        "usage": usage,
+        "area": Decimal(area).scaleb(-2),
+        "ownership_kind": kind,
+        "registered_on": registered_on,
+    }
+
+
+def _owners(unit: dict[str, Any], holders: list[_Holder]) -> list[dict[str, Any]]:
+    return [
+        {
+            "unit_number": unit["unit_number"],
+            "owner_kind": owner_kind,
+            "owner_id": owner_id,
+            "owner_name": owner_name,
+            "share": share,
+        }
+        for owner_kind, owner_id, owner_name, share in holders
+    ]
+
+
+def _mortgages(
+    rng: random.Random, registry: _Registry, unit: dict[str, Any], region: str
+) -> list[dict[str, Any]]:
+    """A bank's mortgage on about a third of the units (never a parking space)."""
+    rnd = rng.random
+    if unit["usage"] == "车位" or not rnd() < 0.35:
+        return []
+    registered_on = unit["registered_on"].toordinal()
+    term_start = date.fromordinal(registered_on + int(rnd() * max(1, _LAST_DAY - registered_on)))
+    city = REGIONS[region][1]
+    if unit["usage"] == "住宅":
+        amount = _money(rng, 100_000, 2_000_000)
+        term_end = _add_years(term_start, rng.choice((10, 15, 20, 25, 30)))
+    else:
+        amount = _money(rng, 500_000, 20_000_000, 10_000)
+        term_end = _add_years(term_start, rng.choice((1, 2, 3, 5)))
+    mortgagee = (
+        "烟台农村商业银行股份有限公司"
+        if city == "烟台市" and rnd() < 0.1
+        else rng.choice(_BANKS).format(c=city[:-1])
+    )
+    return [
+        {
+            "unit_number": unit["unit_number"],
+            "certificate_number": registry.proof(region, term_start.year),
+            "mortgagee": mortgagee,
+            "secured_amount": amount,
+            "term_start": term_start,
+            "term_end": term_end,
+            "registered_on": term_start,
+        }
+    ]
+
+
+def _seizures(rng: random.Random, unit: dict[str, Any]) -> list[dict[str, Any]]:
+    """A court's seizure on 2 % of the units (since 2023), sometimes with another court's
+    waiting in line (轮候查封)."""
+    rnd = rng.random
+    if not rnd() < 0.02:
+        return []
+    since = max(unit["registered_on"].toordinal(), _SEIZURES_FROM)
+    _, abbr, court = _COURTS[0] if rnd() < 0.7 else rng.choice(_COURTS[1:])
+    start = date.fromordinal(since + int(rnd() * max(1, _LAST_DAY - since)))
+    case = f"（{start.year}）{abbr}执{1 + int(rnd() * 3000)}号"
+    out = [
+        {
+            "unit_number": unit["unit_number"],
+            "court": court,
+            "case_number": case,
+            "document_number": f"{case}之一",
+            "kind": "SEIZE",
+            "rank": 1,
+            "start_date": start,
+            "end_date": _add_years(start, 3) - timedelta(days=1),
+            "status": "EFFECTIVE",
+        }
+    ]
+    if rnd() < 0.2:  # another court waits in line (轮候查封)
+        _, abbr2, court2 = rng.choice(_COURTS)
+        later = date.fromordinal(
+            start.toordinal() + int(rnd() * max(1, _LAST_DAY - start.toordinal()))
+        )
+        case2 = f"（{later.year}）{abbr2}执{1 + int(rnd() * 3000)}号"
+        out.append(
+            {
+                "unit_number": unit["unit_number"],
+                "court": court2,
+                "case_number": case2,
+                "document_number": f"{case2}之一",
+                "kind": "WAITING",
+                "rank": 2,
+                "start_date": later,
+                "end_date": _add_years(later, 3) - timedelta(days=1),
+                "status": "WAITING",
+            }
+        )
+    return out

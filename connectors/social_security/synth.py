@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import random
 from bisect import bisect
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from itertools import accumulate
 from typing import Any
 
-from connectors.base.world import AS_OF, REGIONS, World
+from connectors.base.world import AS_OF, REGIONS, EnterpriseSeed, PersonSeed, World
 
 __all__ = ["LAST_PAID_MONTH", "generate"]
 
@@ -74,113 +76,182 @@ def _month(index: int) -> str:
     return f"{year:04d}-{month + 1:02d}"
 
 
+# The first day a housing fund account was opened or a certificate issued here.
+_FIRST_DAY = date(1999, 1, 1).toordinal()
+_LAST_DAY = AS_OF.toordinal()
+
+
+@dataclass(slots=True)
+class _Numbers:
+    """The last housing fund account and certificate numbers given out."""
+
+    account: int
+    certificate: int
+
+
+@dataclass(slots=True)
+class _Contributions:
+    """A person's insurance contributions: base (CNY), months paid from/to, status, share paid."""
+
+    base_yuan: int
+    start: int  # month index
+    last: int  # month index
+    status: str  # 正常参保 / 暂停缴费
+    gaps: float
+
+
 def generate(world: World) -> dict[str, list[dict[str, Any]]]:
-    """Rows of every social-security table for ``world``."""
+    """Rows of every social-security table for ``world``.
+
+    One random stream, drawn person by person (insurances, housing fund, qualifications), then
+    enterprise by enterprise: each table's function makes one subject's rows."""
     rng = random.Random(f"{world.seed}:social_security")
-    rnd = rng.random
-    enterprises = world.enterprises
+    numbers = _Numbers(
+        account=1 + int(rng.random() * 1_000_000), certificate=1 + int(rng.random() * 100_000)
+    )
     insurance: list[dict[str, Any]] = []
     funds: list[dict[str, Any]] = []
     qualifications: list[dict[str, Any]] = []
-    employees = [0] * len(enterprises)
-    account_seq = 1 + int(rnd() * 1_000_000)
-    cert_seq = 1 + int(rnd() * 100_000)
-    append = insurance.append
-    first_fund_day = date(1999, 1, 1).toordinal()
-    last_day = AS_OF.toordinal()
-    from_ordinal = date.fromordinal
-
     for p in world.persons:
-        birth = p.birth_date
-        employer_index = p.employer
-        if employer_index is not None:
-            employer = enterprises[employer_index]
-            employees[employer_index] += 1
-            uscc, employer_name = employer.uscc, employer.name
-            # Contribution base: heavy on the lower end, within the 2026 Shandong bounds.
-            base_yuan = 3500 + int(rnd() * rnd() * 21_500)
-            base = Decimal(base_yuan * 100).scaleb(-2)
-            # Work began at 18-26 (and not before the employer existed for the recent months).
-            start = (birth.year + 18 + int(rnd() * 9)) * 12 + birth.month - 1
-            start = min(start, _LAST_MONTH_INDEX - int(rnd() * 12))
-            r = rnd()
-            if r < 0.92:
-                status, last = "正常参保", _LAST_MONTH_INDEX
-            else:
-                status, last = "暂停缴费", _LAST_MONTH_INDEX - 1 - int(rnd() * 36)
-            last = max(last, start)
-            last_month = _month(last)
-            gaps = 0.75 + rnd() * 0.25  # share of the months actually paid
-            for kind in _KINDS:
-                months = max(1, int((last - max(start, _KIND_START[kind]) + 1) * gaps))
-                append(
-                    {
-                        "id_number": p.id_number,
-                        "kind": kind,
-                        "employer_uscc": uscc,
-                        "employer_name": employer_name,
-                        "contribution_base": base,
-                        "months_paid": months,
-                        "last_paid_month": last_month,
-                        "status": status,
-                    }
-                )
+        if p.employer is not None:
+            employer = world.enterprises[p.employer]
+            paid = _contributions(rng, p)
+            insurance += _insurance_records(p, employer, paid)
             if p.housing_fund:
-                rate = _FUND_RATES[int(rnd() * len(_FUND_RATES))]
-                deposit_cents = base_yuan * rate * 2  # (base × rate %) × 2 shares, in cents
-                opened_first = max(
-                    first_fund_day,
-                    birth.toordinal() + 18 * 366,
-                    employer.established_on.toordinal(),
-                )
-                opened = from_ordinal(opened_first + int(rnd() * max(1, last_day - opened_first)))
-                months_open = max(1, (last_day - opened.toordinal()) // 30)
-                # Withdrawals (rent, loan repayment) leave part of what was deposited.
-                balance_cents = int(deposit_cents * months_open * (0.05 + rnd() * 0.7))
-                account_seq += 1 + int(rnd() * 9)
-                funds.append(
-                    {
-                        "account_number": f"{p.region[:4]}{account_seq:012d}",
-                        "id_number": p.id_number,
-                        "employer_uscc": uscc,
-                        "employer_name": employer_name,
-                        "balance": Decimal(balance_cents).scaleb(-2),
-                        "monthly_deposit": Decimal(deposit_cents).scaleb(-2),
-                        "opened_on": opened,
-                        "status": "正常" if status == "正常参保" and rnd() < 0.95 else "封存",
-                    }
-                )
-        if p.qualifications:
-            earliest = max(birth.toordinal() + 20 * 366, first_fund_day)
-            taken: list[int] = []
-            for _ in range(p.qualifications):
-                q = bisect(_QUAL_CUM, rnd() * _QUAL_CUM[-1])
-                if q in taken:
-                    continue
-                taken.append(q)
-                name, levels, authority, prefix, _w = _QUALIFICATIONS[q]
-                issued = from_ordinal(earliest + int(rnd() * max(1, last_day - earliest)))
-                cert_seq += 1 + int(rnd() * 5)
-                qualifications.append(
-                    {
-                        "certificate_number": f"{prefix}{issued.year}{p.region}{cert_seq:08d}",
-                        "id_number": p.id_number,
-                        "name": name,
-                        "level": levels[int(rnd() * len(levels))],
-                        "issuing_authority": authority(p.region),
-                        "issued_on": issued,
-                    }
-                )
+                funds.append(_housing_fund_account(rng, numbers, p, employer, paid))
+        qualifications += _qualifications(rng, numbers, p)
+    return {
+        "insurance_records": insurance,
+        "housing_fund_accounts": funds,
+        "qualifications": qualifications,
+        "enterprise_insurance": _enterprise_insurance(rng, world),
+    }
 
-    enterprise_insurance: list[dict[str, Any]] = []
-    for e, count in zip(enterprises, employees, strict=True):
-        if e.status in ("存续", "在业") and rnd() < 0.1:
-            months = 1 + int(rnd() * 24)
+
+def _contributions(rng: random.Random, person: PersonSeed) -> _Contributions:
+    """What an employed person pays in: shared by their insurance records and housing fund."""
+    rnd = rng.random
+    birth = person.birth_date
+    # Contribution base: heavy on the lower end, within the 2026 Shandong bounds.
+    base_yuan = 3500 + int(rnd() * rnd() * 21_500)
+    # Work began at 18-26 (and not before the employer existed for the recent months).
+    start = (birth.year + 18 + int(rnd() * 9)) * 12 + birth.month - 1
+    start = min(start, _LAST_MONTH_INDEX - int(rnd() * 12))
+    r = rnd()
+    if r < 0.92:
+        status, last = "正常参保", _LAST_MONTH_INDEX
+    else:
+        status, last = "暂停缴费", _LAST_MONTH_INDEX - 1 - int(rnd() * 36)
+    last = max(last, start)
+    gaps = 0.75 + rnd() * 0.25  # share of the months actually paid
+    return _Contributions(base_yuan, start, last, status, gaps)
+
+
+def _insurance_records(
+    person: PersonSeed, employer: EnterpriseSeed, paid: _Contributions
+) -> list[dict[str, Any]]:
+    """The five insurances of an employed person, paid through the employer."""
+    base = Decimal(paid.base_yuan * 100).scaleb(-2)
+    last_month = _month(paid.last)
+    rows = []
+    for kind in _KINDS:
+        months = max(1, int((paid.last - max(paid.start, _KIND_START[kind]) + 1) * paid.gaps))
+        rows.append(
+            {
+                "id_number": person.id_number,
+                "kind": kind,
+                "employer_uscc": employer.uscc,
+                "employer_name": employer.name,
+                "contribution_base": base,
+                "months_paid": months,
+                "last_paid_month": last_month,
+                "status": paid.status,
+            }
+        )
+    return rows
+
+
+def _housing_fund_account(
+    rng: random.Random,
+    numbers: _Numbers,
+    person: PersonSeed,
+    employer: EnterpriseSeed,
+    paid: _Contributions,
+) -> dict[str, Any]:
+    """The housing fund account an employed person has with the employer."""
+    rnd = rng.random
+    rate = _FUND_RATES[int(rnd() * len(_FUND_RATES))]
+    deposit_cents = paid.base_yuan * rate * 2  # (base × rate %) × 2 shares, in cents
+    opened_first = max(
+        _FIRST_DAY,
+        person.birth_date.toordinal() + 18 * 366,
+        employer.established_on.toordinal(),
+    )
+    opened = date.fromordinal(opened_first + int(rnd() * max(1, _LAST_DAY - opened_first)))
+    months_open = max(1, (_LAST_DAY - opened.toordinal()) // 30)
+    # Withdrawals (rent, loan repayment) leave part of what was deposited.
+    balance_cents = int(deposit_cents * months_open * (0.05 + rnd() * 0.7))
+    numbers.account += 1 + int(rnd() * 9)
+    return {
+        "account_number": f"{person.region[:4]}{numbers.account:012d}",
+        "id_number": person.id_number,
+        "employer_uscc": employer.uscc,
+        "employer_name": employer.name,
+        "balance": Decimal(balance_cents).scaleb(-2),
+        "monthly_deposit": Decimal(deposit_cents).scaleb(-2),
+        "opened_on": opened,
+        "status": "正常" if paid.status == "正常参保" and rnd() < 0.95 else "封存",
+    }
+
+
+def _qualifications(
+    rng: random.Random, numbers: _Numbers, person: PersonSeed
+) -> list[dict[str, Any]]:
+    """A person's professional qualifications, each a different one (a repeat is dropped)."""
+    rnd = rng.random
+    out: list[dict[str, Any]] = []
+    if not person.qualifications:
+        return out
+    earliest = max(person.birth_date.toordinal() + 20 * 366, _FIRST_DAY)
+    taken: list[int] = []
+    for _ in range(person.qualifications):
+        q = bisect(_QUAL_CUM, rnd() * _QUAL_CUM[-1])
+        if q in taken:
+            continue
+        taken.append(q)
+        name, levels, authority, prefix, _w = _QUALIFICATIONS[q]
+        issued = date.fromordinal(earliest + int(rnd() * max(1, _LAST_DAY - earliest)))
+        numbers.certificate += 1 + int(rnd() * 5)
+        out.append(
+            {
+                "certificate_number": (
+                    f"{prefix}{issued.year}{person.region}{numbers.certificate:08d}"
+                ),
+                "id_number": person.id_number,
+                "name": name,
+                "level": levels[int(rnd() * len(levels))],
+                "issuing_authority": authority(person.region),
+                "issued_on": issued,
+            }
+        )
+    return out
+
+
+def _enterprise_insurance(rng: random.Random, world: World) -> list[dict[str, Any]]:
+    """Every enterprise's insured employees (the persons it employs) and arrears."""
+    employees = Counter(p.employer for p in world.persons if p.employer is not None)
+    rows = []
+    for index, e in enumerate(world.enterprises):
+        count = employees[index]
+        if e.status in ("存续", "在业") and rng.random() < 0.1:
+            months = 1 + int(rng.random() * 24)
             # Employer's share (about 24 % of an average base of 5,000) for every employee.
-            arrears = Decimal(max(1, count) * 1200 * months * 100 + int(rnd() * 100)).scaleb(-2)
+            arrears = Decimal(max(1, count) * 1200 * months * 100 + int(rng.random() * 100)).scaleb(
+                -2
+            )
         else:
             months, arrears = 0, Decimal("0.00")
-        enterprise_insurance.append(
+        rows.append(
             {
                 "uscc": e.uscc,
                 "insured_employees": count,
@@ -189,9 +260,4 @@ def generate(world: World) -> dict[str, list[dict[str, Any]]]:
                 "as_of": _AS_OF_DAY,
             }
         )
-    return {
-        "insurance_records": insurance,
-        "housing_fund_accounts": funds,
-        "qualifications": qualifications,
-        "enterprise_insurance": enterprise_insurance,
-    }
+    return rows

@@ -2,42 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 
 import strawberry
 from strawberry.types import Info
 
 from hub.audit.entries import AccessRecord
 from hub.cases import service as cases_service
+from hub.cases.records import CaseRecord, PartyRecord
 from hub.errors import BadUserInput
 from hub.graphql.context import ctx
 from hub.graphql.enums import CaseStatus, SubjectKind
+from hub.graphql.from_record import from_record
 from hub.policy.masking import Mask, masked
 
 MAX_PAGE = 200
 
 
-@strawberry.type(description="A party of a case")
+@from_record(PartyRecord, description="A party of a case", types={"subject_kind": SubjectKind})
 class CaseParty:
-    role: str | None = strawberry.field(description="申请执行人 / 被执行人")
-    subject_kind: SubjectKind | None
-    subject_id: str | None = masked(Mask.ID_NUMBER, subject_kind="subject_kind")
-    name: str | None = masked(Mask.NAME, subject_kind="subject_kind")
+    role = strawberry.field(description="申请执行人 / 被执行人")
+    subject_id = masked(Mask.ID_NUMBER, subject_kind="subject_kind")
+    name = masked(Mask.NAME, subject_kind="subject_kind")
 
 
-@strawberry.type(description="A case of the caller's court")
+@from_record(CaseRecord, description="A case of the caller's court", types={"status": CaseStatus})
 class Case:
-    case_number: str | None
-    court_code: str | None
-    court_name: str | None
-    kind: str | None
-    cause: str | None
-    status: CaseStatus | None
-    filed_on: date | None
-    closed_on: date | None
-    amount: Decimal | None
-
     @strawberry.field(description="Applicants (申请执行人) and respondents (被执行人)")
     async def parties(self, info: Info) -> list[CaseParty]:
         async with ctx(info).runtime.engine.connect() as conn:

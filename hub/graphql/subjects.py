@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
 from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
+from connectors import registry
 from hub.federation import lookups as L
 from hub.graphql.context import ctx
 from hub.graphql.enums import EnterpriseRoleKind, SubjectKind
+from hub.graphql.from_record import from_record
 from hub.graphql.records import (
     CaseParticipation,
     EnterpriseCredit,
@@ -31,6 +31,8 @@ from hub.graphql.records import (
 from hub.graphql.subject_access import check_reference
 from hub.policy.enforce import raw
 from hub.policy.masking import Mask, masked
+
+_market = registry.records("market_supervision")
 
 
 def _load(info: Info[Any, Any], lookup: L.Lookup, key: str) -> Any:
@@ -96,18 +98,18 @@ class Legal:
         return _load(info, L.SANCTIONS_BY_SUBJECT, self.subject_id)  # type: ignore[no-any-return]
 
 
-@strawberry.type(description="An equity stake (股权) in an enterprise")
+@from_record(
+    _market.StakeRecord,
+    description="An equity stake (股权) in an enterprise",
+    types={"holder_kind": SubjectKind},
+)
 class Equity:
-    stake_id: str | None = strawberry.field(description="Identifies the stake for freeze orders")
-    uscc: str | None
-    enterprise_name: str | None
-    holder_kind: SubjectKind | None
-    holder_id: str | None = masked(Mask.ID_NUMBER, subject_kind="holder_kind")
-    holder_name: str | None = masked(Mask.NAME, subject_kind="holder_kind")
-    subscribed_capital: Decimal | None = strawberry.field(description="认缴出资, 10,000 CNY")
-    ratio: Decimal | None = strawberry.field(description="0.35 = 35 %")
-    subscribed_on: date | None
-    freeze_status: str | None = strawberry.field(
+    stake_id = strawberry.field(description="Identifies the stake for freeze orders")
+    holder_id = masked(Mask.ID_NUMBER, subject_kind="holder_kind")
+    holder_name = masked(Mask.NAME, subject_kind="holder_kind")
+    subscribed_capital = strawberry.field(description="认缴出资, 10,000 CNY")
+    ratio = strawberry.field(description="0.35 = 35 %")
+    freeze_status = strawberry.field(
         description="NORMAL / FROZEN: a court's freeze (股权冻结) registered at market supervision"
     )
 
@@ -123,13 +125,13 @@ class Equity:
 # --- person ---------------------------------------------------------------------------------
 
 
-@strawberry.type(description="A person's role in an enterprise (market supervision)")
+@from_record(
+    _market.EnterpriseRoleRecord,
+    description="A person's role in an enterprise (market supervision)",
+    types={"role": EnterpriseRoleKind},
+)
 class EnterpriseRole:
-    uscc: str | None
-    enterprise_name: str | None
-    role: EnterpriseRoleKind | None
-    position: str | None
-    ratio: Decimal | None = strawberry.field(description="shareholding ratio, for shareholders")
+    ratio = strawberry.field(description="shareholding ratio, for shareholders")
 
     @strawberry.field
     async def enterprise(self, info: Info) -> Enterprise | None:
@@ -182,31 +184,31 @@ class Person:
 # --- enterprise -----------------------------------------------------------------------------
 
 
-@strawberry.type(description="A member of an enterprise's key personnel (主要人员)")
+@from_record(
+    _market.KeyPersonRecord,
+    description="A member of an enterprise's key personnel (主要人员)",
+    omit=("uscc",),
+)
 class KeyPerson:
-    id_number: str | None = masked(Mask.ID_NUMBER)
-    name: str | None = masked(Mask.NAME)
-    position: str | None
+    id_number = masked(Mask.ID_NUMBER)
+    name = masked(Mask.NAME)
 
     @strawberry.field
     async def person(self, info: Info) -> Person | None:
         return await person_ref(info, raw(self).id_number)
 
 
-@strawberry.type(description="Registration (登记信息) of an enterprise (market supervision)")
+@from_record(
+    _market.EnterpriseRecord,
+    description="Registration (登记信息) of an enterprise (market supervision)",
+)
 class EnterpriseRegistration:
-    uscc: str | None
-    name: str | None
-    enterprise_type: str | None
-    legal_representative_id: str | None = masked(Mask.ID_NUMBER)
-    legal_representative_name: str | None = masked(Mask.NAME)
-    registered_capital: Decimal | None = strawberry.field(description="注册资本, 10,000 CNY")
-    established_on: date | None
-    address: str | None = masked(Mask.ADDRESS)
-    business_scope: str | None
-    status: str | None = strawberry.field(description="存续 / 在业 / 吊销 / 注销")
-    registration_authority: str | None
-    phone: str | None = masked(Mask.PHONE)
+    legal_representative_id = masked(Mask.ID_NUMBER)
+    legal_representative_name = masked(Mask.NAME)
+    registered_capital = strawberry.field(description="注册资本, 10,000 CNY")
+    address = masked(Mask.ADDRESS)
+    status = strawberry.field(description="存续 / 在业 / 吊销 / 注销")
+    phone = masked(Mask.PHONE)
 
     @strawberry.field(description="The legal representative (法定代表人) as a full profile")
     async def legal_representative(self, info: Info) -> Person | None:
@@ -217,15 +219,15 @@ class EnterpriseRegistration:
         return _load(info, L.KEY_PERSONNEL, raw(self).uscc)  # type: ignore[no-any-return]
 
 
-@strawberry.type(description="A shareholder (股东) of an enterprise with its stake")
+@from_record(
+    _market.StakeRecord,
+    description="A shareholder (股东) of an enterprise with its stake",
+    types={"holder_kind": SubjectKind},
+    omit=("uscc", "enterprise_name", "freeze_status"),
+)
 class Shareholder:
-    stake_id: str | None
-    holder_kind: SubjectKind | None
-    holder_id: str | None = masked(Mask.ID_NUMBER, subject_kind="holder_kind")
-    holder_name: str | None = masked(Mask.NAME, subject_kind="holder_kind")
-    subscribed_capital: Decimal | None
-    ratio: Decimal | None
-    subscribed_on: date | None
+    holder_id = masked(Mask.ID_NUMBER, subject_kind="holder_kind")
+    holder_name = masked(Mask.NAME, subject_kind="holder_kind")
 
     @strawberry.field(description="The shareholder: a Person or an Enterprise")
     async def holder(self, info: Info) -> Subject | None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from datetime import time as clock
 
 from hub.audit.entries import AccessRecord
-from hub.audit.log import FlagTracker
+from hub.audit.flags import FlagTracker
 
 
 def tracker(**kw: int) -> FlagTracker:

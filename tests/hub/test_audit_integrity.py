@@ -21,10 +21,11 @@ from connectors.base.tlog.merkle import leaf_hash, root
 from hub.audit.entries import canonical, content_hash, new_salt
 from hub.audit.integrator import integrate, latest_checkpoint
 from hub.audit.keys import AuditKeys, generate_audit_keys
-from hub.audit.log import AuditLog, insert_batch
 from hub.audit.models import audit_checkpoints, audit_entries, audit_leaves, audit_subjects
+from hub.audit.rows import insert_batch
 from hub.audit.service import redact_before
 from hub.audit.verify import verify_log
+from hub.audit.writer import AuditLog
 from hub.cli import main
 from hub.db.engine import create_hub_engine, upgrade
 from tests.conftest import PG_ENV, _create_pg_database, _drop_pg_database

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from hub.cases.models import case_parties, cases
+from hub.cases.models import case_judges, case_parties, cases
 from hub.sanctions.models import sanction_changes, sanction_entries
 from tests.conftest import Api
 from tests.hub.test_order_events import connection_init, context_for, schema_of
@@ -65,7 +65,8 @@ def yesterday() -> str:
 
 
 async def fresh_respondents(app: Any, demo: dict[str, Any], n: int) -> list[dict[str, str]]:
-    """``n`` distinct persons, each a 被执行人 of an open case of court 370602, with a list they
+    """``n`` distinct persons, each a 被执行人 of an open case of court 370602 assigned to the
+    demo judge, with a list they
     are not active on for that case (consumption restriction when they can): what the judge may
     publish. Persons on no list come first and the demo samples other tests look up last, so the
     tests disturb others' data as little as they can (and revoke what they publish)."""
@@ -79,6 +80,10 @@ async def fresh_respondents(app: Any, demo: dict[str, Any], n: int) -> list[dict
             cases.c.status == "OPEN",
             case_parties.c.role == "被执行人",
             case_parties.c.subject_kind == "PERSON",
+            # cases the publishing judge is assigned to (court actions need the assignment)
+            cases.c.id.in_(
+                select(case_judges.c.case_id).where(case_judges.c.judge_id == "judge-zhang")
+            ),
         )
         .order_by(cases.c.case_number.desc(), case_parties.c.subject_id)
     )

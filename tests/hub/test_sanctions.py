@@ -1282,7 +1282,7 @@ async def test_a_publication_is_not_kept_when_its_audit_entry_cannot_be_written(
     api: Api, app: Any, demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given a respondent off the lists, and an audit log that refuses writes
-    import hub.audit.log as audit_log
+    import hub.audit.writer as audit_log
 
     party = await a_free_party(app, "PERSON", demo)
 

@@ -1,0 +1,123 @@
+"""`fyt serve`: the hub's API, its checks before starting, and production's refusal of demo keys."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+
+import click
+
+from hub.cli.common import (
+    audit_keys,
+    host_option,
+    hub_pid_file,
+    load_settings,
+    log_level_option,
+    port_option,
+    run_with_hub_engine,
+    serve_app,
+)
+from hub.config import Settings
+
+
+@click.command("serve")
+@click.option(
+    "--demo", is_flag=True, help="Create keys and demo data on first run, print demo users."
+)
+@host_option
+@port_option(8000)
+@click.option(
+    "--persons",
+    default=None,
+    type=click.IntRange(50, 2_000_000),
+    help="Demo size on first run (default 10,000 persons).",
+)
+@log_level_option("info")
+def serve(demo: bool, host: str, port: int, persons: int | None, log_level: str) -> None:
+    """Serve the GraphQL API (GraphiQL at /graphql outside production)."""
+    from hub.app import create_app
+    from hub.cli.demo import write_demo_tokens
+    from hub.db.engine import current_revision
+    from hub.demo.seed import DEFAULT_PERSONS, demo_marker, ensure_keys, seed_demo
+
+    settings = load_settings()
+    if settings.production:
+        if demo:
+            raise click.ClickException("--demo is refused with HUB_ENV=production")
+        _refuse_development_credentials(settings)
+    if demo:
+        if demo_marker(settings) is None:
+            click.echo(f"First run: creating demo data in {settings.data_dir}")
+            asyncio.run(seed_demo(settings, persons=persons or DEFAULT_PERSONS, log=click.echo))
+        else:
+            ensure_keys(settings)  # data made by an earlier version may lack newer keys
+        tokens = write_demo_tokens(settings)
+        click.echo(f"Demo users and their tokens: {tokens}  (or run `fyt demo info`)")
+    elif run_with_hub_engine(current_revision, settings) is None:
+        raise click.ClickException(
+            "the hub database is not migrated; run `fyt db upgrade` (or `fyt serve --demo`)"
+        )
+    if not settings.public_keys_path.exists():
+        raise click.ClickException(
+            f"no JWT public keys at {settings.public_keys_path}; set HUB_JWT_PUBLIC_KEYS or run `fyt keys generate`"
+        )
+    audit_keys(settings)  # refuse to start without the audit log's keys
+    click.echo(f"Console: http://{host}:{port}/console/   GraphQL: http://{host}:{port}/graphql")
+    pid_file = hub_pid_file(settings)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    pid_file.write_text(f"{os.getpid()}\n")
+    try:
+        serve_app(
+            create_app(settings, reload_on_sighup=True, run_worker=True, demo=demo),
+            host=host,
+            port=port,
+            log_level=log_level,
+            # the hub reads X-Forwarded-For itself, from HUB_TRUSTED_PROXIES only
+            proxy_headers=False,
+            server_header=False,
+            ws_max_size=settings.max_body_bytes,
+        )
+    finally:
+        if pid_file.exists() and pid_file.read_text().strip() == str(os.getpid()):
+            pid_file.unlink()
+
+
+def _refuse_development_credentials(settings: Settings) -> None:
+    """Production must not start with what `fyt serve --demo` leaves behind."""
+    from hub.auth.tokens import DEVELOPMENT_KID_PREFIX
+
+    dev_key = settings.data_dir / "keys" / "jwt-signing-key.pem"
+    kid_file = dev_key.with_suffix(".kid")
+    problems = []
+    if dev_key.exists():
+        problems.append(
+            f"  {dev_key}: a JWT signing key in the data directory (the development key made by"
+            " `fyt serve --demo`; whoever holds it can sign in as anyone)"
+        )
+    tokens_file = settings.data_dir / "demo-tokens.json"
+    if tokens_file.exists():
+        problems.append(f"  {tokens_file}: the demo users' tokens")
+    dev_kids = set()
+    if kid_file.exists():
+        dev_kids.add(kid_file.read_text(encoding="utf-8").strip())
+    jwks = settings.public_keys_path
+    try:
+        document = json.loads(jwks.read_bytes())
+    except (OSError, ValueError):
+        document = None  # a PEM file or none: not a JWKS (serve names a missing one below)
+    keys = document.get("keys") if isinstance(document, dict) else None
+    for jwk in keys if isinstance(keys, list) else []:
+        kid = jwk.get("kid") if isinstance(jwk, dict) else None
+        if isinstance(kid, str) and (kid in dev_kids or kid.startswith(DEVELOPMENT_KID_PREFIX)):
+            problems.append(
+                f"  {jwks}: trusts the development signing key (kid {kid}); remove that key from"
+                " the JWKS or set HUB_JWT_PUBLIC_KEYS to the identity provider's keys"
+            )
+    if problems:
+        raise click.ClickException(
+            "refusing to start with HUB_ENV=production: development credentials found\n"
+            + "\n".join(problems)
+            + "\nRemove these files (or those keys), or point HUB_DATA_DIR at the production"
+            " data directory."
+        )
