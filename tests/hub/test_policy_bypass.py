@@ -6,8 +6,10 @@ siblings reused the first place's plan and released the second place's denied an
 leaves; (b) queries sent over the websocket (graphql-transport-ws ``subscribe`` with a query)
 were never audited; (c) a batched HTTP request (a JSON array of operations) attributed every
 operation's audit entries to the first operation's result, and released the later operations'
-data when the audit store failed. Each test here pins one of them down; they fail until the hub
-is fixed, and must never be skipped or marked xfail.
+data when the audit store failed. The differential test (test_policy_differential.py) then found
+(d) a batch whose operations answer different shapes under one key crashing the audit, and (e) a
+refused look-up of a non-party recorded twice. Each test here pins one of them down; they
+fail until the hub is fixed, and must never be skipped or marked xfail.
 
 The clear values come from the tests-only reader role (it reads everything, see conftest), the
 masked forms from the masking rules the fields declare.
@@ -267,6 +269,67 @@ async def test_a_batch_fails_closed_in_every_operation_when_the_audit_store_is_d
     text = json.dumps(bodies, ensure_ascii=False)
     assert person["identity"]["name"] not in text
     assert enterprise["registration"]["name"] not in text
+
+
+async def test_a_batch_with_differently_shaped_answers_is_answered_and_audited(
+    api: Api, app: Any, demo: dict[str, Any], person: dict[str, Any], enterprise: dict[str, Any]
+) -> None:
+    """Found by the differential test: the audit of a batch walked the first operation's answer
+    with the second operation's paths, and crashed (TypeError) when one answer holds a list where
+    the other holds an object under the same response key — the whole request failed."""
+    # given the market officer, who may follow an enterprise's legal representative
+    token = demo_token(demo, "market_officer")
+    mark = await audit_mark(app)
+    # when two operations answer different shapes under the same key r0
+    try:
+        first, second = await batch(
+            api.client,
+            token,
+            [
+                (
+                    "query($ids:[String!]!){ r0: persons(idNumbers:$ids) { idNumber } }",
+                    {"ids": [person["idNumber"]]},
+                ),
+                (
+                    "query($u:String!){ r0: enterprise(uscc:$u) {"
+                    " registration { legalRepresentative { idNumber } } } }",
+                    {"u": enterprise["uscc"]},
+                ),
+            ],
+        )
+    except Exception as exc:  # the ASGI app raised: over HTTP this is a 500
+        pytest.fail(f"the hub failed on the batch: {type(exc).__name__}: {exc}")
+    # then both are answered, and each look-up is on record with its own outcome
+    assert "errors" not in first and "errors" not in second, (first, second)
+    representative = second["data"]["r0"]["registration"]["legalRepresentative"]
+    assert representative is not None
+    entries = await audit_since(app, mark, "market-zhao")
+    assert sorted((e.action, e.subject_kind, e.outcome) for e in entries) == [
+        ("PROFILE_VIEW", "ENTERPRISE", "OK"),
+        ("PROFILE_VIEW", "PERSON", "OK"),
+        ("REFERENCE_VIEW", "PERSON", "OK"),
+    ]
+
+
+async def test_a_refused_look_up_is_recorded_once(
+    api: Api, app: Any, demo: dict[str, Any], person: dict[str, Any]
+) -> None:
+    """Found by the differential test: a single ``person`` look-up of someone who is no party of
+    the cited case wrote two DENIED entries (one with the verdict, one when the refusal was
+    raised), so every such attempt counted twice towards DENIED_BURST."""
+    # given the judge and someone who is a party of another court's case only
+    token = demo_token(demo, "enforcement_judge")
+    outsider = demo["samples"]["otherCourtPersons"][0]["idNumber"]
+    mark = await audit_mark(app)
+    # when the judge looks them up citing one of the judge's own cases
+    body = await single(api.client, token, PERSON, {"id": outsider, "case": person["caseNumber"]})
+    assert body["data"] == {"person": None}
+    assert body["errors"][0]["extensions"]["reason"] == "NOT_A_PARTY"
+    # then the refusal is on record once
+    entries = await audit_since(app, mark, "judge-zhang")
+    assert [(e.action, e.subject, e.outcome) for e in entries] == [
+        ("PROFILE_VIEW", outsider, "DENIED")
+    ]
 
 
 async def test_transports_reach_the_same_hub(
