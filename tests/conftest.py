@@ -91,8 +91,14 @@ def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settin
 
 
 # A role only the tests have: reads every field of any subject without citing a case, so tests
-# about assembly, batching and failures need not set up purposes.
-TEST_READER_LINES = "\n# tests only\np, test_reader, court:*, *, read, allow\n"
+# about assembly, batching and failures need not set up purposes. In an agency org it reads what
+# that agency's callers are scoped to (its orders, its inbox): the policy differential test's
+# oracle for the hub's own records.
+TEST_READER_LINES = (
+    "\n# tests only\n"
+    "p, test_reader, court:*, *, read, allow\n"
+    "p, test_reader, agency:*, *, read, allow\n"
+)
 
 
 def test_policy_dir(base: Path) -> Path:

@@ -275,8 +275,10 @@ def _property(coordinate: str, decision: Decision, info: FieldInfo, grants: Gran
     def masked(self: Any) -> Any:
         record = object.__getattribute__(self, RAW)
         value = getattr(record, py)
-        if kind_attr is not None and str(getattr(record, kind_attr, "")) == "ENTERPRISE":
-            return value  # enterprise names and USCCs are public register data
+        if kind_attr is not None:
+            kind = getattr(record, kind_attr, None)
+            if getattr(kind, "value", kind) == "ENTERPRISE":  # a string or an enum member
+                return value  # enterprise names and USCCs are public register data
         return apply_mask(rule, value)  # type: ignore[arg-type]
 
     return property(masked)

@@ -1,9 +1,13 @@
 """The policy matrix (tests/policy_matrix.csv): compiled decisions, and what each role gets over HTTP.
 
-The matrix is written by hand from hub/policies/policy.csv and the ``masked(...)`` declarations; it
-is the reviewed statement of who sees what. The unit test compares it with the compiled table,
-the HTTP test with what a response actually holds, field by field, against the clear values
-the tests-only reader role sees.
+The matrix is expanded from the statement of intent (tests/policy_intent.md) by
+``python -m tests.hub.policy_intent``: one row per caller (role, org) and controlled coordinate
+of the live schema, every one of them decided. The tests check that the CSV is what the intent
+says and covers every coordinate, compare it with the compiled table, and over HTTP with what a
+response actually holds, field by field, against the clear values the tests-only reader role
+sees (for the coordinates the two profile documents below select).
+
+Where the intent and the policy disagree a test fails until one of them is changed on purpose.
 """
 
 from __future__ import annotations
@@ -28,13 +32,15 @@ from hub.cases.service import parties_of_open_cases
 from hub.graphql.schema import schema as hub_schema
 from hub.policy.table import Decision
 from tests.conftest import Api
-from tests.hub.policy_support import DEMO_JUDGE, demo_token, errors_by_path
+from tests.hub import policy_intent
+from tests.hub.policy_support import DEMO_JUDGE, errors_by_path
 
-MATRIX_FILE = Path(__file__).resolve().parents[1] / "policy_matrix.csv"
-COLUMNS = ["role", "org", "coordinate", "expected"]
+MATRIX_FILE = policy_intent.MATRIX_FILE
+COLUMNS = policy_intent.COLUMNS
 DECISIONS = {"read": Decision.READ, "mask": Decision.MASK, "deny": Decision.DENY}
 
-# Every coordinate of the matrix is selected by exactly these two documents (checked below).
+# The profile coordinates the HTTP test checks are those these two documents select (every one
+# of them in the matrix, and shown with a value by the chosen subjects: checked below).
 PERSON_MATRIX = """
 query PersonMatrix($id: String!, $case: String) {
   person(idNumber: $id, caseNumber: $case) {
@@ -111,29 +117,59 @@ def read_matrix(path: Path = MATRIX_FILE) -> list[Row]:
 
 MATRIX = read_matrix()
 CALLERS = list(dict.fromkeys((r.role, r.org) for r in MATRIX))
+CALLER_IDS = [f"{role}@{org}" for role, org in CALLERS]
 
 
-def expectations(role: str) -> dict[str, str]:
-    return {r.coordinate: r.expected for r in MATRIX if r.role == role}
+def expectations(role: str, org: str | None = None) -> dict[str, str]:
+    """The matrix of one caller (the role's first org when none is named)."""
+    org = org or next(o for r, o in CALLERS if r == role)
+    return {r.coordinate: r.expected for r in MATRIX if (r.role, r.org) == (role, org)}
+
+
+def demo_token(demo: dict[str, Any], role: str, org: str) -> str:
+    """The token of the demo user holding ``role`` in ``org`` (judge-zhang for judges)."""
+    users = [u for u in demo["users"] if role in u["roles"] and u["org"] == org]
+    assert users, f"no demo user has the role {role} in {org}"
+    chosen = next((u for u in users if u["id"] == DEMO_JUDGE), users[0])
+    return chosen["token"]  # type: ignore[no-any-return]
 
 
 def test_matrix_file_is_sound(app: Any, demo: dict[str, Any]) -> None:
     # given the matrix and the live schema
     fields = app.state.runtime.policy_fields
-    # then no row repeats, every coordinate is a field, every role covers the same coordinates
+    # then no row repeats, every coordinate is a field, every caller covers the same coordinates
     keys = [(r.role, r.org, r.coordinate) for r in MATRIX]
     assert len(keys) == len(set(keys)), "a (role, org, coordinate) appears twice"
     assert sorted({r.coordinate for r in MATRIX} - set(fields)) == []
-    coordinate_sets = {role: frozenset(expectations(role)) for role, _ in CALLERS}
-    assert len(set(coordinate_sets.values())) == 1, "every role must list the same coordinates"
-    assert len({role for role, _ in CALLERS}) == len(CALLERS), "one org per role"
-    # and every demo role is there, with its demo user's org
+    coordinate_sets = {caller: frozenset(expectations(*caller)) for caller in CALLERS}
+    assert len(set(coordinate_sets.values())) == 1, "every caller must list the same coordinates"
+    # and every demo role is there, each of the callers with a demo user of its org
     demo_callers = {(role, u["org"]) for u in demo["users"] for role in u["roles"]}
     assert {role for role, _ in demo_callers} == {role for role, _ in CALLERS}
-    assert {(role, org) for role, org in CALLERS} <= demo_callers
+    assert set(CALLERS) <= demo_callers
 
 
-@pytest.mark.parametrize(("role", "org"), CALLERS, ids=[role for role, _ in CALLERS])
+@pytest.mark.parametrize(("role", "org"), CALLERS, ids=CALLER_IDS)
+def test_every_controlled_coordinate_is_decided(app: Any, role: str, org: str) -> None:
+    # given every coordinate the policy governs in the live schema
+    live = set(app.state.runtime.policy_fields)
+    # then the matrix decides each of them for this caller: a new field forces a decision
+    listed = set(expectations(role, org))
+    assert sorted(live - listed) == [], (
+        f"coordinates with no decision for {role}@{org}: decide them in tests/policy_intent.md,"
+        " then run python -m tests.hub.policy_intent"
+    )
+
+
+def test_the_matrix_is_the_statement_of_intent() -> None:
+    # given the intent file expanded over the live schema's coordinates
+    rows = policy_intent.expand(policy_intent.load(), policy_intent.live_coordinates())
+    # then the CSV holds exactly those rows (regenerate it with python -m tests.hub.policy_intent)
+    expected = [(r["role"], r["org"], r["coordinate"], r["expected"]) for r in rows]
+    assert [(r.role, r.org, r.coordinate, r.expected) for r in MATRIX] == expected
+
+
+@pytest.mark.parametrize(("role", "org"), CALLERS, ids=CALLER_IDS)
 def test_compiled_decisions_match_the_matrix(app: Any, role: str, org: str) -> None:
     # given the compiled policy of the running hub
     grants = app.state.runtime.policy.grants((role,), org)
@@ -142,7 +178,8 @@ def test_compiled_decisions_match_the_matrix(app: Any, role: str, org: str) -> N
         f"policy_matrix.csv:{row.line} {row.coordinate}: expected {row.expected},"
         f" compiled {grants.decision(row.coordinate).name.lower()}"
         for row in MATRIX
-        if row.role == role and grants.decision(row.coordinate) != DECISIONS[row.expected]
+        if (row.role, row.org) == (role, org)
+        and grants.decision(row.coordinate) != DECISIONS[row.expected]
     ]
     # then each decision is the one the matrix states
     assert wrong == []
@@ -292,18 +329,22 @@ async def profiles(app: Any, reader: Api, demo: dict[str, Any]) -> dict[str, Pro
     return {"PERSON": person, "ENTERPRISE": enterprise}
 
 
-def test_documents_select_every_coordinate_of_the_matrix() -> None:
-    # the two documents select exactly the matrix's coordinates, so nothing goes unchecked
-    selected = selected_coordinates(PERSON_MATRIX) | selected_coordinates(ENTERPRISE_MATRIX)
-    assert selected == set(expectations(CALLERS[0][0]))
+PROFILE_COORDINATES = selected_coordinates(PERSON_MATRIX) | selected_coordinates(ENTERPRISE_MATRIX)
+
+
+def test_documents_select_only_coordinates_of_the_matrix() -> None:
+    # every coordinate the HTTP test looks at has a row for every caller
+    assert sorted(PROFILE_COORDINATES - set(expectations(*CALLERS[0]))) == []
+    assert len(PROFILE_COORDINATES) >= 68
 
 
 def test_profiles_show_a_value_at_every_coordinate(profiles: dict[str, Profile]) -> None:
-    # the chosen subjects are rich enough that every row is checked against a real value
+    # the chosen subjects are rich enough that every profile coordinate is checked against a
+    # real value
     shown: set[str] = set()
     for p in profiles.values():
         shown |= covered(locate(p.document, p.clear["data"]))
-    missing = sorted(set(expectations(CALLERS[0][0])) - shown)
+    missing = sorted(PROFILE_COORDINATES - shown)
     assert not missing, f"no value to check at {missing}"
 
 
@@ -380,8 +421,8 @@ def check_response(
 
 
 def _http_params() -> list[Any]:
-    """One case per role."""
-    return [pytest.param(role, org, id=role) for role, org in CALLERS]
+    """One case per caller."""
+    return [pytest.param(role, org, id=f"{role}@{org}") for role, org in CALLERS]
 
 
 @pytest.mark.parametrize(("role", "org"), _http_params())
@@ -389,9 +430,9 @@ async def test_each_role_sees_the_matrix_over_http(
     api: Api, app: Any, demo: dict[str, Any], profiles: dict[str, Profile], role: str, org: str
 ) -> None:
     # given the role's demo user, and the reader's clear view of a rich person and enterprise
-    token = demo_token(demo, role)
+    token = demo_token(demo, role, org)
     grants = app.state.runtime.policy.grants((role,), org)
-    expect = expectations(role)
+    expect = expectations(role, org)
     fields = app.state.runtime.policy_fields
     for kind, profile in profiles.items():
         # when the role asks for every coordinate of the matrix in one request (the judge cites

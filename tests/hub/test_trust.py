@@ -832,3 +832,20 @@ async def test_third_parties_shown_in_a_profile_find_it_in_their_access_history(
     assert ("judge-zhang", "SUBJECTS_SHOWN") in {
         (e["userId"], e["action"]) for e in history["data"]["accessHistory"]
     }
+
+
+async def test_an_enterprises_uscc_in_the_feed_stays_in_clear_where_persons_are_masked(
+    api: Api, tokens: dict[str, str]
+) -> None:
+    # given the feed as a judge (persons' ID numbers masked; subjectKind is an enum there)
+    body = await api.query(
+        "{ sanctionListChanges(first: 1000) { nodes { subjectKind subjectId } } }",
+        token=tokens["judge-zhang"],
+    )
+    nodes = body["data"]["sanctionListChanges"]["nodes"]
+    enterprises = [n["subjectId"] for n in nodes if n["subjectKind"] == "ENTERPRISE"]
+    persons = [n["subjectId"] for n in nodes if n["subjectKind"] == "PERSON"]
+    assert enterprises and persons
+    # then an enterprise's USCC is public register data, a person's ID number is masked
+    assert all("*" not in u and len(u) == 18 for u in enterprises)
+    assert all("*" in p for p in persons)

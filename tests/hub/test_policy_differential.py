@@ -1,0 +1,1772 @@
+"""Differential test of the field policy: no document shape gets around it.
+
+For each caller (role and org of tests/policy_matrix.csv), hypothesis writes GraphQL documents
+over the real schema, starting at the root fields the caller may call (``person`` /
+``persons`` / ``enterprise`` / ``enterprises`` with subjects and, for the judge, a case it may
+cite; ``myCases``, ``freezeOrders``, ``agencyInbox``, ``sanctionMatters``,
+``sanctionListChanges``, ``sanctionStats``, ``sanctionCheck(s)``, ``auditEvents``,
+``auditActivity``; now and then one it may not call), with random selections of leaves and
+nested objects, the same field under several aliases with different sub-selections, inline
+fragments, named fragments spread several times in different places with different siblings,
+``@include`` / ``@skip`` with literal and variable conditions, variables with default values,
+and references (``Equity.enterprise``, ``Shareholder.holder``,
+``EnterpriseRegistration.legalRepresentative``, ``KeyPerson.person``,
+``EnterpriseRole.enterprise``). It sends them one per HTTP request, several in one batched
+request, over the websocket (graphql-transport-ws ``subscribe`` with a query), or the same
+document twice in a row (the parser cache hands the second request the first one's AST).
+
+Every value of every answer is then checked against the compiled decision table of the caller
+(``Grants.decisions``): READ — the raw value; MASK — the masked form of the raw value by the
+field's declared rule (an enterprise's name or USCC, and a null, unchanged); DENY — null with
+``FORBIDDEN`` at its path. An object field the caller may not see, or whose every requested leaf
+is denied, is null with ``FORBIDDEN`` at its path; for the judge a reference to someone who is
+not a party of the cited case is null with ``FORBIDDEN`` / ``NOT_A_PARTY``. Every error must be
+one of those. Then the audit entries the request wrote (found by id, not by request id, so
+every transport is held to the same rule) must be exactly one per subject looked up and per
+reference followed, with the right outcome, plus the auditor's, case-list and sanction-check
+entries; and every leaf of subject data the answer shows is listed in the entries as granted,
+masked or denied accordingly.
+
+**The oracle** of raw values is independent of the hub's GraphQL layer where it matters most:
+
+- *subject data* (the profile subtrees and everything reached through references) comes
+  straight from the agencies' embedded sources (``connectors/*/source.py``, the same databases
+  the hub reads, opened here as separate source objects) and the court's records through
+  :class:`~hub.federation.court.CourtSource`; the mapping from a GraphQL field to the record or
+  look-up behind it is written out below (``RESOLVE``, ``REFERENCES``) from the README's
+  description of each group, not taken from the hub's resolvers. No plan, view, mask, cache or
+  executor of the hub is on that path, so no defect in them can make the oracle agree with a
+  leak;
+- *the hub's own records* (orders, cases, the lists' feed, checks, the audit log, statistics)
+  are scoped to the caller's org and user, so their oracle is a second query of the same root
+  with the same arguments by the tests-only ``test_reader`` role (reads every field) with the
+  caller's user and org, in a minimal document (every field, no alias, fragment or directive),
+  made before the checked request. Those roots are queried with fixed arguments that keep their
+  answers stable (the audit log before the test began, a past statistics window, …).
+
+The documents are kept small (≤ 4 root fields, nesting ≤ 5, ≤ 3 subjects deep, ~40 fields) so hypothesis can
+shrink a failure to a readable document; the failing documents, variables and transport are
+printed with the problems found. Profiles: ``CI`` set → ``ci`` (derandomized, fixed examples);
+otherwise ``dev`` (random); ``HYPOTHESIS_PROFILE=long`` for a long exploratory run,
+``HYPOTHESIS_PROFILE=raw`` (``HYPOTHESIS_MAX_EXAMPLES``) for failures as found, unshrunk. A failing
+test shrinks for at most ``HUB_DIFF_SHRINK_SECONDS`` (20).
+
+Two tests per caller: ``test_no_document_shape_gets_around_the_policy__…`` (one HTTP request, or
+the same document twice) and ``test_no_transport_gets_around_the_policy__…`` (2–3 operations in
+one batched request or on one websocket connection), so that a defect of one kind does not hide
+the other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from copy import deepcopy
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLIncludeDirective,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSkipDirective,
+    GraphQLUnionType,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    get_named_type,
+    is_leaf_type,
+    parse,
+    print_ast,
+    validate,
+)
+from graphql.execution.values import get_argument_values, get_directive_values, get_variable_values
+from hypothesis import HealthCheck, Phase, given, note, settings
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+from hypothesis.internal.conjecture import engine as hypothesis_engine
+from sqlalchemy import func, select
+
+from connectors import registry
+from hub.audit.models import audit_entries, audit_leaves
+from hub.cases.service import parties_of_open_cases
+from hub.db.engine import create_hub_engine
+from hub.federation.court import CourtSource
+from hub.graphql.schema import schema as hub_schema
+from hub.policy.table import Decision
+from tests.hub.test_policy_matrix import CALLERS
+from tests.hub.transports import (
+    Entry,
+    audit_mark,
+    audit_since,
+    batch,
+    over_websocket,
+    single,
+)
+
+# --- hypothesis profiles ------------------------------------------------------------------------
+
+_HEALTH = [
+    HealthCheck.too_slow,
+    HealthCheck.data_too_large,
+    HealthCheck.filter_too_much,
+    HealthCheck.function_scoped_fixture,
+]
+settings.register_profile(
+    "ci",
+    max_examples=30,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=_HEALTH,
+)
+settings.register_profile("dev", settings.get_profile("ci"), derandomize=False)
+settings.register_profile("long", settings.get_profile("dev"), max_examples=500)
+# no shrinking: the first failure as found (quick look while working on the test)
+settings.register_profile(
+    "raw",
+    settings.get_profile("dev"),
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    max_examples=int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "30")),
+)
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+# Every example is a few requests to the hub; hypothesis shrinks a failure for up to five
+# minutes before it gives up, per test. A failing test here shrinks for at most SHRINK_SECONDS
+# (hypothesis has no setting for it: its engine's constant, when the version has it).
+SHRINK_SECONDS = int(os.environ.get("HUB_DIFF_SHRINK_SECONDS", "20"))
+if hasattr(hypothesis_engine, "MAX_SHRINKING_SECONDS"):
+    hypothesis_engine.MAX_SHRINKING_SECONDS = SHRINK_SECONDS
+
+# --- the schema, read through graphql-core only ----------------------------------------------------
+
+S = hub_schema._schema
+QUERY = S.query_type
+SUBJECT_TYPES = ("Person", "Enterprise")
+SUBJECT_ROOTS = {
+    "person": ("PERSON", "idNumber", False),
+    "persons": ("PERSON", "idNumbers", True),
+    "enterprise": ("ENTERPRISE", "uscc", False),
+    "enterprises": ("ENTERPRISE", "usccs", True),
+}
+AUDIT_ROOTS = {"auditEvents", "auditActivity"}
+MAX_DEPTH = 5  # object nesting below a root field
+MAX_SUBJECTS = 3  # subjects nested through references, the root's included (the hub's limit)
+SIZE = 40  # fields per document, roughly: beyond it nothing optional is added
+MAX_ALIASES = 20  # the hub refuses more than 50 per document
+MATTER = "XF-FLIGHT"  # applies to persons and enterprises (policies/sanction_matters.toml)
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def object_type(name: str) -> Any:
+    return S.get_type(name)
+
+
+def is_reference(type_name: str, field_name: str) -> bool:
+    named = get_named_type(object_type(type_name).fields[field_name].type)
+    return named.name in (*SUBJECT_TYPES, "Subject")
+
+
+def concrete(named: Any) -> list[GraphQLObjectType]:
+    if isinstance(named, GraphQLUnionType):
+        return list(named.types)
+    return [named] if isinstance(named, GraphQLObjectType) else []
+
+
+def full_selection(type_name: str, depth: int = 0) -> str:
+    """Every field of a type of the hub's own records (no references there), for the oracle."""
+    t = object_type(type_name)
+    parts = []
+    for name, f in t.fields.items():
+        named = get_named_type(f.type)
+        if is_leaf_type(named):
+            parts.append(name)
+        elif depth < 4 and isinstance(named, GraphQLObjectType):
+            parts.append(f"{name} {full_selection(named.name, depth + 1)}")
+    return "{ " + " ".join(parts) + " }"
+
+
+# --- the oracle: raw values, independent of the hub's GraphQL layer ----------------------------------
+
+
+class Raw:
+    """A raw object at some place of an answer: its leaves serialized as GraphQL would."""
+
+    type_name: str
+
+    async def leaf(self, name: str) -> Any:
+        raise NotImplementedError
+
+    async def child(self, name: str) -> Any:
+        """A Raw, a list of Raw, or None."""
+        raise NotImplementedError
+
+    def kind(self, attr: str) -> str | None:
+        raise NotImplementedError
+
+    def key_of(self, attr: str) -> Any:
+        raise NotImplementedError
+
+
+def serialize(type_name: str, field_name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    named = get_named_type(object_type(type_name).fields[field_name].type)
+    if isinstance(value, list | tuple):
+        return [named.serialize(v) for v in value]
+    return named.serialize(value)
+
+
+@dataclass
+class RecordRaw(Raw):
+    """An agency or court record (or a group of look-ups keyed by a subject)."""
+
+    type_name: str
+    record: Any
+    oracle: Oracle
+    key: str | None = None  # the subject id for Person, Enterprise and their groups
+
+    async def leaf(self, name: str) -> Any:
+        if (self.type_name, name) in (("Person", "idNumber"), ("Enterprise", "uscc")):
+            return self.key
+        return serialize(self.type_name, name, getattr(self.record, snake(name)))
+
+    async def child(self, name: str) -> Any:
+        special = RESOLVE.get((self.type_name, name))
+        child_type = get_named_type(object_type(self.type_name).fields[name].type).name
+        if special is not None:
+            return await special(self, child_type)
+        value = getattr(self.record, snake(name))
+        if value is None:
+            return None
+        if isinstance(value, list):
+            return [RecordRaw(child_type, v, self.oracle) for v in value]
+        return RecordRaw(child_type, value, self.oracle)
+
+    def kind(self, attr: str) -> str | None:
+        value = getattr(self.record, attr, None)
+        return None if value is None else str(getattr(value, "value", value))
+
+    def key_of(self, attr: str) -> Any:
+        return getattr(self.record, attr)
+
+
+@dataclass
+class JsonRaw(Raw):
+    """A value of the reader's answer to a minimal document (the hub's own records)."""
+
+    type_name: str
+    obj: dict[str, Any]
+
+    async def leaf(self, name: str) -> Any:
+        return self.obj[name]
+
+    async def child(self, name: str) -> Any:
+        value = self.obj[name]
+        child_type = get_named_type(object_type(self.type_name).fields[name].type).name
+        if value is None:
+            return None
+        if isinstance(value, list):
+            return [None if v is None else JsonRaw(child_type, v) for v in value]
+        return JsonRaw(child_type, value)
+
+    def kind(self, attr: str) -> str | None:
+        camel = re.sub(r"_([a-z])", lambda m: m.group(1).upper(), attr)
+        return self.obj.get(camel)
+
+    def key_of(self, attr: str) -> Any:
+        raise AssertionError("the hub's own records hold no references")
+
+
+class Oracle:
+    """The agencies' embedded sources and the court's records, asked directly (memoized: the
+    data does not change while the test runs)."""
+
+    def __init__(self, sources: dict[str, Any]) -> None:
+        self.sources = sources
+        self._memo: dict[tuple[str, str, str], Any] = {}
+
+    async def look(self, connector: str, method: str, key: str) -> Any:
+        memo = (connector, method, key)
+        if memo not in self._memo:
+            found = await getattr(self.sources[connector], method)([key])
+            self._memo[memo] = found.get(key)
+        return self._memo[memo]
+
+    async def subject(self, kind: str, key: str) -> RecordRaw | None:
+        """A person if public security knows them, an enterprise if market supervision does."""
+        if kind == "PERSON":
+            found = await self.look("public_security", "identities", key)
+            return RecordRaw("Person", None, self, key) if found is not None else None
+        found = await self.look("market_supervision", "enterprises", key)
+        return RecordRaw("Enterprise", None, self, key) if found is not None else None
+
+
+Resolver = Callable[[RecordRaw, str], Awaitable[Any]]
+
+
+def _one(connector: str, method: str, key: Callable[[RecordRaw], str] | None = None) -> Resolver:
+    async def resolve(raw: RecordRaw, child_type: str) -> Any:
+        k = key(raw) if key else raw.key
+        record = await raw.oracle.look(connector, method, k)  # type: ignore[arg-type]
+        return None if record is None else RecordRaw(child_type, record, raw.oracle)
+
+    return resolve
+
+
+def _many(connector: str, method: str, key: Callable[[RecordRaw], str] | None = None) -> Resolver:
+    async def resolve(raw: RecordRaw, child_type: str) -> Any:
+        k = key(raw) if key else raw.key
+        records = await raw.oracle.look(connector, method, k)  # type: ignore[arg-type]
+        return [RecordRaw(child_type, r, raw.oracle) for r in records or []]
+
+    return resolve
+
+
+def _group(raw: RecordRaw, child_type: str) -> Awaitable[Any]:
+    async def make() -> Any:
+        return RecordRaw(child_type, None, raw.oracle, raw.key)
+
+    return make()
+
+
+# Where each group of a profile comes from (README "The API" and "How a profile is assembled").
+RESOLVE: dict[tuple[str, str], Resolver] = {
+    ("Person", "identity"): _one("public_security", "identities"),
+    ("Person", "assets"): _group,
+    ("Person", "qualifications"): _many("social_security", "qualifications"),
+    ("Person", "insurance"): _group,
+    ("Person", "enterpriseRoles"): _many("market_supervision", "roles_by_person"),
+    ("Person", "legal"): _group,
+    ("Enterprise", "registration"): _one("market_supervision", "enterprises"),
+    ("Enterprise", "licences"): _many("market_supervision", "licences"),
+    ("Enterprise", "shareholders"): _many("market_supervision", "shareholders"),
+    ("Enterprise", "insurance"): _one("social_security", "enterprise_insurance"),
+    ("Enterprise", "penalties"): _many("market_supervision", "penalties"),
+    ("Enterprise", "credit"): _one("market_supervision", "credit"),
+    ("Enterprise", "assets"): _group,
+    ("Enterprise", "legal"): _group,
+    ("Assets", "realEstates"): _many("real_estate", "properties_by_owner"),
+    ("Assets", "vehicles"): _many("public_security", "vehicles_by_owner"),
+    ("Assets", "equities"): _many("market_supervision", "stakes_by_holder"),
+    ("PersonInsurance", "records"): _many("social_security", "insurance"),
+    ("PersonInsurance", "housingFund"): _one("social_security", "housing_fund"),
+    ("Legal", "cases"): _many("court", "cases_by_party"),
+    ("Legal", "sanctions"): _many("court", "sanctions_by_subject"),
+    ("RealEstate", "waitingLine"): _many(
+        "court", "orders_by_asset", lambda r: f"REAL_ESTATE:{r.record.unit_number}"
+    ),
+    ("Vehicle", "waitingLine"): _many(
+        "court", "orders_by_asset", lambda r: f"VEHICLE:{r.record.plate}"
+    ),
+    ("Equity", "waitingLine"): _many(
+        "court", "orders_by_asset", lambda r: f"EQUITY:{r.record.stake_id}"
+    ),
+    ("EnterpriseRegistration", "keyPersonnel"): _many(
+        "market_supervision", "key_personnel", lambda r: r.record.uscc
+    ),
+}
+
+# References to full profiles: (subject kind or the record attribute holding it, key attribute).
+REFERENCES: dict[tuple[str, str], tuple[str, str]] = {
+    ("Equity", "enterprise"): ("ENTERPRISE", "uscc"),
+    ("EnterpriseRole", "enterprise"): ("ENTERPRISE", "uscc"),
+    ("EnterpriseRegistration", "legalRepresentative"): ("PERSON", "legal_representative_id"),
+    ("KeyPerson", "person"): ("PERSON", "id_number"),
+    ("Shareholder", "holder"): ("holder_kind", "holder_id"),
+}
+
+
+# --- generating documents --------------------------------------------------------------------------
+
+
+@dataclass
+class Sel:
+    """One selection: a field (``name``), an inline fragment (``on``/``inline``) or a spread."""
+
+    name: str | None = None
+    alias: str | None = None
+    args: str = ""
+    directive: str = ""
+    sub: list[Sel] | None = None
+    inline: bool = False
+    on: str | None = None
+    spread: str | None = None
+
+    def render(self, indent: int) -> str:
+        pad = "  " * indent
+        d = f" {self.directive}" if self.directive else ""
+        if self.spread:
+            return f"{pad}...{self.spread}{d}"
+        if self.inline:
+            on = f" on {self.on}" if self.on else ""
+            return f"{pad}...{on}{d} {render_set(self.sub or [], indent)}"
+        alias = f"{self.alias}: " if self.alias else ""
+        body = f" {render_set(self.sub, indent)}" if self.sub is not None else ""
+        return f"{pad}{alias}{self.name}{self.args}{d}{body}"
+
+
+def render_set(sels: list[Sel], indent: int) -> str:
+    inner = "\n".join(s.render(indent + 1) for s in sels)
+    return "{\n" + inner + "\n" + "  " * indent + "}"
+
+
+@dataclass
+class Fragment:
+    name: str
+    on: str
+    sub: list[Sel]
+    height: int  # object nesting inside
+    subjects: int  # subjects nested inside through references
+
+
+@dataclass
+class Variable:
+    name: str
+    type: str
+    default: str | None  # GraphQL literal
+    value: Any
+    sent: bool  # False: omitted from the variables, the default applies
+
+
+@dataclass
+class Pool:
+    """Subjects to look up: the parties of a few of the judge's open cases."""
+
+    cases: dict[str, dict[str, list[str]]]  # case -> {"PERSON": [...], "ENTERPRISE": [...]}
+    persons: list[str]
+    enterprises: list[str]
+    outsiders: dict[str, str]  # a person and an enterprise who are no party of those cases
+
+
+# Subjects and moments are written as placeholders and resolved when the test runs (the demo
+# data is only known then): ⟦PERSON:c:k⟧ the k-th person party of case slot c (⟦…:*:k⟧ the k-th
+# person of the pool), ⟦OUT:PERSON⟧ someone who is no party of those cases, ⟦CASE:c⟧; T0 below.
+CASE_SLOTS = 3
+PARTY_SLOTS = 4
+POOL_SLOTS = 8
+PLACEHOLDER = re.compile(r"⟦([^⟧]*)⟧")
+T0 = "2001-02-03T04:05:06+00:00"  # a DateTime literal, replaced by the moment the test began
+
+
+@dataclass(frozen=True)
+class Focus:
+    """What a caller's documents lean towards, from the statement of intent (the matrix): the
+    roots it may call, and the places where its decisions are mixed (a leaf masked, or some read
+    and some denied) — where a plan built for one place and used for another shows."""
+
+    roots: tuple[str, ...]
+    purpose: bool
+    mixed: frozenset[str]  # types with mixed decisions, or leading to one within a few fields
+    guarded: dict[str, tuple[str, ...]]  # type -> its leaves the caller may not read in clear
+
+
+def focus_of(role: str, org: str) -> Focus:
+    from tests.hub.test_policy_matrix import expectations
+
+    mine = expectations(role, org)
+    guarded: dict[str, tuple[str, ...]] = {}
+    mixed: set[str] = set()
+    for name, t in S.type_map.items():
+        if not isinstance(t, GraphQLObjectType) or name.startswith("__"):
+            continue
+        leaves = [f for f, d in t.fields.items() if is_leaf_type(get_named_type(d.type))]
+        decisions = {mine.get(f"{name}.{f}", "read") for f in leaves}
+        guarded[name] = tuple(f for f in leaves if mine.get(f"{name}.{f}", "read") != "read")
+        if "mask" in decisions or {"read", "deny"} <= decisions:
+            mixed.add(name)
+    for _ in range(3):  # types whose object fields lead to a mixed one
+        for name in list(guarded):
+            t = S.get_type(name)
+            for f, d in t.fields.items():
+                child = get_named_type(d.type)
+                if mine.get(f"{name}.{f}") != "deny" and any(
+                    c.name in mixed for c in concrete(child)
+                ):
+                    mixed.add(name)
+    roots = tuple(r for r in SUPPORTED_ROOTS if mine.get(f"Query.{r}") != "deny")
+    return Focus(roots, role in PURPOSE_ROLES, frozenset(mixed), guarded)
+
+
+class Writer:
+    """Draws one operation for a caller, step by step (hypothesis shrinks every choice)."""
+
+    def __init__(self, draw: Any, focus: Focus, prefix: str) -> None:
+        self.draw = draw
+        self.focus = focus
+        self.roots = list(focus.roots)
+        self.judge = focus.purpose  # the caller must cite a case its subjects are parties of
+        self.prefix = prefix  # keeps fragment and variable names apart between documents
+        self.fragments: list[Fragment] = []
+        self.variables: list[Variable] = []
+        self.count = 0
+        self.size = 0  # fields written so far: past SIZE nothing optional is added
+        self.aliases = 0
+
+    def fresh(self, stem: str) -> str:
+        self.count += 1
+        return f"{stem}{self.prefix}{self.count}"
+
+    def alias(self, name: str, p: float) -> str | None:
+        """An alias for a field, with probability ``p`` while the document has few."""
+        if self.aliases >= MAX_ALIASES or not self.chance(p):
+            return None
+        self.aliases += 1
+        return self.fresh(name)
+
+    def chance(self, p: float) -> bool:
+        """True with probability ``p``; shrinks to False (the simpler document)."""
+        trues = round(20 * p)
+        return bool(self.draw(st.sampled_from([False] * (20 - trues) + [True] * trues)))
+
+    # -- directives and variables
+
+    def condition(self) -> str:
+        kind = self.draw(st.sampled_from(["true", "false", "var", "var"]))
+        if kind != "var":
+            return kind
+        name = self.fresh("b")
+        value = self.draw(st.booleans())
+        style = self.draw(st.sampled_from(["required", "default-sent", "default-omitted"]))
+        if style == "required":
+            self.variables.append(Variable(name, "Boolean!", None, value, True))
+        else:
+            default = self.draw(st.booleans())
+            sent = style == "default-sent"
+            self.variables.append(
+                Variable(name, "Boolean", str(default).lower(), value if sent else default, sent)
+            )
+        return f"${name}"
+
+    def directive(self, p: float = 0.15) -> str:
+        if not self.chance(p):
+            return ""
+        which = self.draw(st.sampled_from(["include", "skip"]))
+        return f"@{which}(if: {self.condition()})"
+
+    # -- selections
+
+    def selection(
+        self, type_name: str, depth: int, subjects: int, *, fragment: bool = False
+    ) -> tuple[list[Sel], int, int]:
+        """(selections, object nesting used, subjects nested used) for an object or union; a
+        fragment's body asks for an object field whenever it can (that is what gets shared)."""
+        named = S.get_type(type_name)
+        if isinstance(named, GraphQLUnionType):
+            return self.union_selection(named, depth, subjects)
+        t = named
+        names = list(t.fields)
+        leaves = [n for n in names if is_leaf_type(get_named_type(t.fields[n].type))]
+        objects = [
+            n
+            for n in names
+            if n not in leaves
+            and depth < MAX_DEPTH
+            and (not is_reference(type_name, n) or subjects < MAX_SUBJECTS)
+        ]
+        out: list[Sel] = []
+        height, nested = 0, 0
+        if leaves:
+            guarded = [n for n in leaves if n in self.focus.guarded.get(type_name, ())]
+            chosen = self.draw(  # leaves the caller may not read in clear, twice as likely
+                st.lists(st.sampled_from(leaves + guarded), min_size=1, max_size=3, unique=True)
+            )
+            for name in chosen:
+                self.size += 1
+                out.append(Sel(name, alias=self.alias(name, 0.15), directive=self.directive()))
+                second = self.alias(name, 0.1)  # the same leaf under a second alias
+                if second:
+                    out.append(Sel(name, alias=second))
+        # object fields: fewer the deeper (a type without leaves needs one)
+        wanted = 0
+        while (
+            objects
+            and self.size < SIZE
+            and wanted < min(2, len(objects))
+            and (
+                ((not leaves or fragment) and wanted == 0)
+                or self.chance(0.7 * 0.7**depth / (1 + 2 * wanted))
+            )
+        ):
+            wanted += 1
+        leaning = [  # object fields leading to mixed decisions, three times as likely
+            n
+            for n in objects
+            if any(c.name in self.focus.mixed for c in concrete(get_named_type(t.fields[n].type)))
+        ]
+        # a fragment asks most likely for a field that leads to mixed decisions
+        weighted = leaning if fragment and leaning and self.chance(0.8) else objects + leaning * 3
+        for name in self.draw(
+            st.lists(
+                st.sampled_from(weighted),
+                min_size=min(wanted, len(set(weighted))),
+                max_size=min(wanted, len(set(weighted))),
+                unique=True,
+            )
+            if objects
+            else st.just([])
+        ):
+            out_child, h, n = self.child(type_name, name, depth, subjects)
+            out += out_child
+            height, nested = max(height, h), max(nested, n)
+        if not out:
+            out.append(Sel("__typename"))
+        # a named fragment, most likely one already spread elsewhere, most likely first (its
+        # nodes then come first for the fields it shares with this place's own selections)
+        top = depth <= 1
+        if self.size < SIZE and self.chance(
+            0.8 if top else 0.7 if self.usable(type_name, depth, subjects) else 0.3
+        ):
+            spread, h, n = self.fragment_spread(type_name, depth, subjects)
+            first = self.chance(0.9 if top else 0.8)
+            overlap = self.chance(0.9 if top else 0.7)
+            siblings = self.overlap(type_name, spread, depth, subjects) if overlap else []
+            out = [spread, *siblings, *out] if first else [*out, *siblings, spread]
+            height, nested = max(height, h), max(nested, n)
+        if self.chance(0.2) and out:
+            k = self.draw(st.integers(1, len(out)))
+            on = type_name if self.chance(0.6) else None
+            directive = self.directive(0.5 if on is None else 0.2)
+            out = [*out[:-k], Sel(inline=True, on=on, directive=directive, sub=out[-k:])]
+        return out, height, nested
+
+    def child(
+        self, type_name: str, name: str, depth: int, subjects: int
+    ) -> tuple[list[Sel], int, int]:
+        """An object field, now and then twice under two aliases with different selections."""
+        named = get_named_type(object_type(type_name).fields[name].type).name
+        ref = 1 if is_reference(type_name, name) else 0
+        out = []
+        height, nested = 0, 0
+        for n in range(2 if self.aliases < MAX_ALIASES and self.chance(0.2) else 1):
+            self.size += 1
+            sub, h, s = self.selection(named, depth + 1, subjects + ref)
+            alias = self.alias(name, 1.0 if n else 0.15)
+            out.append(Sel(name, alias=alias, directive=self.directive(), sub=sub))
+            height, nested = max(height, h + 1), max(nested, s + ref)
+        return out, height, nested
+
+    def union_selection(
+        self, union: GraphQLUnionType, depth: int, subjects: int
+    ) -> tuple[list[Sel], int, int]:
+        out: list[Sel] = []
+        height, nested = 0, 0
+        if self.chance(0.5):
+            out.append(Sel("__typename"))
+        for member in union.types:
+            if not self.chance(0.7):
+                continue
+            if self.chance(0.3):
+                spread, h, n = self.fragment_spread(member.name, depth, subjects)
+                out.append(spread)
+            else:
+                sub, h, n = self.selection(member.name, depth, subjects)
+                out.append(Sel(inline=True, on=member.name, directive=self.directive(), sub=sub))
+            height, nested = max(height, h), max(nested, n)
+        return out or [Sel("__typename")], height, nested
+
+    def usable(self, type_name: str, depth: int, subjects: int) -> list[Fragment]:
+        """The fragments on this type that fit here (nesting and subject limits)."""
+        return [
+            f
+            for f in self.fragments
+            if f.on == type_name
+            and depth + f.height <= MAX_DEPTH
+            and subjects + f.subjects <= MAX_SUBJECTS
+        ]
+
+    def fragment_spread(self, type_name: str, depth: int, subjects: int) -> tuple[Sel, int, int]:
+        usable = self.usable(type_name, depth, subjects)
+        if usable and self.chance(0.8):
+            frag = self.draw(st.sampled_from(usable))
+        else:
+            sub, h, n = self.selection(type_name, depth, subjects, fragment=True)
+            frag = Fragment(self.fresh("F"), type_name, sub, h, n)
+            self.fragments.append(frag)
+        return Sel(spread=frag.name, directive=self.directive(0.1)), frag.height, frag.subjects
+
+    def overlap(self, type_name: str, spread: Sel, depth: int, subjects: int) -> list[Sel]:
+        """Siblings asking again for object fields the fragment asks for (directly, or through
+        inline fragments and the fragments it spreads), with other leaves: the same field then
+        has nodes from the fragment and from this place."""
+        names: list[str] = []
+
+        def walk(selections: list[Sel], seen: frozenset[str]) -> None:
+            for sel in selections:
+                if sel.spread and sel.spread not in seen:
+                    frag = next(f for f in self.fragments if f.name == sel.spread)
+                    walk(frag.sub, seen | {sel.spread})
+                elif sel.inline and sel.on in (None, type_name):
+                    walk(sel.sub or [], seen)
+                elif sel.name and sel.sub is not None and not sel.alias and sel.name not in names:
+                    names.append(sel.name)
+
+        walk([spread], frozenset())
+        out = []
+        for name in names:
+            if self.chance(0.9):
+                named = get_named_type(object_type(type_name).fields[name].type).name
+                ref = 1 if is_reference(type_name, name) else 0
+                if depth + 1 > MAX_DEPTH or subjects + ref > MAX_SUBJECTS:
+                    continue
+                sub, _, _ = self.selection(named, depth + 1, subjects + ref)
+                out.append(Sel(name, sub=sub))
+        return out
+
+    # -- roots
+
+    def subject_args(self, root: str) -> str:
+        kind, argument, many = SUBJECT_ROOTS[root]
+        if self.judge:
+            slot = self.draw(st.integers(0, CASE_SLOTS - 1))
+            case: str | None = f"⟦CASE:{slot}⟧"
+            choices = [f"⟦{kind}:{slot}:{k}⟧" for k in range(PARTY_SLOTS)]
+            if self.chance(0.1):  # someone who is no party of the case
+                choices.append(f"⟦OUT:{kind}⟧")
+        else:
+            case = None
+            choices = [f"⟦{kind}:*:{k}⟧" for k in range(POOL_SLOTS)]
+        keys = self.draw(
+            st.lists(st.sampled_from(choices), min_size=1, max_size=2 if many else 1, unique=True)
+        )
+        value = keys if many else keys[0]
+        literal = "[" + ", ".join(f'"{k}"' for k in keys) + "]" if many else f'"{keys[0]}"'
+        if self.chance(0.5):
+            name = self.fresh("s")
+            gql_type = "[String!]!" if many else "String!"
+            if self.chance(0.4):  # a default value, sent or not
+                sent = self.chance(0.5)
+                self.variables.append(Variable(name, gql_type[:-1], literal, value, sent))
+            else:
+                self.variables.append(Variable(name, gql_type, None, value, True))
+            subject = f"${name}"
+        else:
+            subject = literal
+        args = [f"{argument}: {subject}"]
+        if case is not None:
+            if self.chance(0.5):
+                name = self.fresh("c")
+                sent = self.chance(0.6)
+                self.variables.append(Variable(name, "String", f'"{case}"', case, sent))
+                args.append(f"caseNumber: ${name}")
+            else:
+                args.append(f'caseNumber: "{case}"')
+        return f"({', '.join(args)})"
+
+    def root_args(self, root: str) -> str:
+        """The arguments of a root field of the hub's own records: fixed, so its answer is
+        stable while the test runs (the audit log before the test began, a past window, …)."""
+        if root in ("sanctionCheck", "sanctionChecks"):
+            person = f"⟦PERSON:*:{self.draw(st.integers(0, POOL_SLOTS - 1))}⟧"
+            if root == "sanctionCheck":
+                return f'(subject: {{idNumber: "{person}"}}, matter: "{MATTER}")'
+            return f'(matter: "{MATTER}", idNumbers: ["{person}"])'
+        return {
+            "myCases": "(first: 2)",
+            "freezeOrders": "(first: 2)",
+            "agencyInbox": "(first: 2)",
+            "sanctionMatters": "",
+            "sanctionListChanges": '(after: "0", first: 2)',
+            "sanctionStats": '(from: "2024-01-01", to: "2030-12-31", groupBy: MATTER)',
+            "auditEvents": f'(filter: {{to: "{T0}", userId: "judge-zhang"}}, first: 2)',
+            "auditActivity": '(from: "2020-01-01", to: "2020-01-03")',
+        }[root]
+
+    def echo(self, sels: list[Sel], type_name: str, *, sharpen: bool = False) -> list[Sel]:
+        """A copy of a selection with one more leaf in some of its object fields: the same
+        fragments spread first and the same siblings, asking for a little more. ``sharpen``:
+        the first object field that has leaves the caller may not read in clear asks for one."""
+        copy = deepcopy(sels)
+        targets: list[tuple[Sel, str]] = []
+
+        def walk(selections: list[Sel], tname: str) -> None:
+            for sel in selections:
+                if sel.spread:
+                    continue
+                if sel.inline:
+                    walk(sel.sub or [], sel.on or tname)
+                elif sel.sub is not None:
+                    named = get_named_type(object_type(tname).fields[sel.name].type)  # type: ignore[index]
+                    if isinstance(named, GraphQLObjectType):
+                        targets.append((sel, named.name))
+                        walk(sel.sub, named.name)
+
+        walk(copy, type_name)
+        sharp = next((t for t in targets if self.focus.guarded.get(t[1])), None)
+        for sel, tname in targets:
+            fields = object_type(tname).fields
+            leaves = [n for n, f in fields.items() if is_leaf_type(get_named_type(f.type))]
+            guarded = list(self.focus.guarded.get(tname, ()))
+            if sharpen and (sel, tname) == sharp:
+                sel.sub.append(Sel(self.draw(st.sampled_from(guarded))))  # type: ignore[union-attr]
+            elif leaves and self.chance(0.7):
+                extra = self.draw(st.sampled_from(leaves + guarded * 3))
+                sel.sub.append(Sel(extra))  # type: ignore[union-attr]
+        return copy
+
+    def operation(self) -> tuple[str, dict[str, Any]]:
+        subject_roots = [r for r in self.roots if r in SUBJECT_ROOTS]
+        roots = [
+            self.draw(
+                st.sampled_from(subject_roots if subject_roots and self.chance(0.7) else self.roots)
+            )
+            for _ in range(self.draw(st.integers(1, 2)))
+        ]
+        strangers = [r for r in STRANGERS if r not in self.roots]
+        if strangers and self.chance(0.1):  # a root the caller may not call
+            roots.append(self.draw(st.sampled_from(strangers)))
+        # the first root again under another alias: asked afresh, as an echo of the first (the
+        # same and a little more), or both as twins (one fragment first, then siblings asking
+        # again for the fields the fragment asks for, the second place's asking a little more)
+        mode = "single"
+        if self.chance(0.6):
+            roots.append(roots[0])
+            mode = self.draw(st.sampled_from(["fresh", "echo", "twin", "twin"]))
+        body: list[Sel] = []
+        twin: Fragment | None = None
+        for n, root in enumerate(roots):
+            named = get_named_type(QUERY.fields[root].type).name
+            subjects = 1 if root in SUBJECT_ROOTS else 0
+            if root in SUBJECT_ROOTS:
+                args = self.subject_args(root)
+            else:
+                args = self.root_args(root)
+            last = n == len(roots) - 1
+            if mode == "twin" and (n == 0 or last):
+                if twin is None:
+                    body_sels, h, k = self.selection(named, 1, subjects, fragment=True)
+                    twin = Fragment(self.fresh("F"), named, body_sels, h, k)
+                    self.fragments.append(twin)
+                spread = Sel(spread=twin.name)
+                if n == 0:
+                    sub = [spread, *self.overlap(named, spread, 1, subjects)]
+                else:  # the same fragment first, then the first place's siblings and a bit more
+                    sub = [spread, *self.echo(body[0].sub[1:], named, sharpen=True)]  # type: ignore[index]
+            elif mode == "echo" and last:
+                sub = self.echo(body[0].sub or [], named)
+            else:
+                sub, _, _ = self.selection(named, 1, subjects)
+            alias = f"r{n}" if len(roots) > 1 or self.chance(0.3) else None
+            body.append(Sel(root, alias=alias, args=args, directive=self.directive(0.1), sub=sub))
+        if self.chance(0.15) and len(body) > 1:
+            body = [Sel(inline=True, on=None, directive=self.directive(1.0), sub=body)]
+        definitions = ", ".join(
+            f"${v.name}: {v.type}" + (f" = {v.default}" if v.default is not None else "")
+            for v in self.variables
+        )
+        head = f"query Q{self.prefix}({definitions}) " if definitions else f"query Q{self.prefix} "
+        text = head + render_set(body, 0)
+        for frag in self.fragments:
+            text += f"\nfragment {frag.name} on {frag.on} " + render_set(frag.sub, 0)
+        variables = {v.name: v.value for v in self.variables if v.sent}
+        return text, variables
+
+
+# --- checking one answer ------------------------------------------------------------------------
+
+
+class PolicyViolation(AssertionError):
+    """An answer showed, masked or refused a value otherwise than the decision table says."""
+
+
+class AuditViolation(AssertionError):
+    """The audit entries of a request do not record what it looked up and showed."""
+
+
+class HubFailed(AssertionError):
+    """The hub raised instead of answering (the request would end in a 500)."""
+
+
+@dataclass
+class Expected:
+    """What a request should leave in the audit log, and what its answers showed."""
+
+    entries: list[tuple[str, str | None, str]] = field(default_factory=list)
+    loose: bool = False  # an answer was nulled whole: only the entries expected are compared
+    shown: dict[str, set[str]] = field(
+        default_factory=lambda: {"granted": set(), "masked": set(), "denied": set()}
+    )
+
+
+@dataclass
+class Caller:
+    role: str
+    org: str
+    sub: str
+    token: str
+    reader: str  # test_reader with the caller's user and org (the oracle of the hub's records)
+    grants: Any
+
+
+class Checker:
+    """Walks one operation's answer alongside its document (fields collected by the GraphQL
+    rules: aliases, fragments, directives) and the raw values."""
+
+    def __init__(
+        self,
+        world: World,
+        caller: Caller,
+        document: str,
+        variables: dict[str, Any],
+        body: dict[str, Any],
+        expected: Expected,
+        context_cases: frozenset[str] = frozenset(),
+    ) -> None:
+        self.world = world
+        self.caller = caller
+        self.grants = caller.grants
+        self.fields = world.fields
+        ast = parse(document)
+        self.operation = next(d for d in ast.definitions if isinstance(d, OperationDefinitionNode))
+        self.fragments = {
+            d.name.value: d for d in ast.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        coerced = get_variable_values(S, self.operation.variable_definitions or [], variables)
+        assert not isinstance(coerced, list), coerced  # a list of errors
+        self.variables = coerced
+        self.body = body
+        self.errors: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self.problems: list[str] = []
+        # A document over the hub's limits is refused before it runs: nothing to check, and
+        # nothing to audit (the generator keeps such documents rare).
+        self.too_complex = body.get("data") is None and any(
+            e.get("extensions", {}).get("code") == "QUERY_TOO_COMPLEX"
+            for e in body.get("errors") or []
+        )
+        for e in body.get("errors") or []:
+            if e.get("path"):
+                self.errors[tuple(e["path"])] = e
+            elif not self.too_complex:
+                self.problems.append(f"error without a path: {e}")
+        self.explained: set[tuple[Any, ...]] = set()
+        self.expected = expected
+        self.root_case: str | None = None  # the case the subject look-up being walked cites
+        # the cases cited by any look-up sharing this request's context
+        self.context_cases: set[str] = set(context_cases)
+
+    # -- the GraphQL rules the checker needs
+
+    def include(self, node: Any) -> bool:
+        skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
+        if skip and skip["if"]:
+            return False
+        inc = get_directive_values(GraphQLIncludeDirective, node, self.variables)
+        return not (inc and not inc["if"])
+
+    def applies(self, condition: str | None, type_name: str) -> bool:
+        if condition is None or condition == type_name:
+            return True
+        cond = S.get_type(condition)
+        return isinstance(cond, GraphQLUnionType) and any(t.name == type_name for t in cond.types)
+
+    def collect(
+        self, selection_sets: list[Any], type_name: str, directives: bool = True
+    ) -> dict[str, list[FieldNode]]:
+        out: dict[str, list[FieldNode]] = {}
+
+        def visit(selection_set: Any, seen: frozenset[str]) -> None:
+            for sel in selection_set.selections:
+                if directives and not self.include(sel):
+                    continue
+                if isinstance(sel, FieldNode):
+                    key = sel.alias.value if sel.alias else sel.name.value
+                    out.setdefault(key, []).append(sel)
+                elif isinstance(sel, InlineFragmentNode):
+                    cond = sel.type_condition.name.value if sel.type_condition else None
+                    if self.applies(cond, type_name):
+                        visit(sel.selection_set, seen)
+                elif isinstance(sel, FragmentSpreadNode):
+                    name = sel.name.value
+                    frag = self.fragments[name]
+                    if name not in seen and self.applies(frag.type_condition.name.value, type_name):
+                        visit(frag.selection_set, seen | {name})
+
+        for s in selection_sets:
+            if s is not None:
+                visit(s, frozenset())
+        return out
+
+    def decision(self, coordinate: str) -> Decision:
+        return self.grants.decision(coordinate)
+
+    def all_denied(self, nodes: list[FieldNode], named: Any, directives: bool) -> bool:
+        """Every leaf requested below these nodes is denied (``__typename`` aside)."""
+        saw = False
+        for t in concrete(named):
+            requested = self.collect([n.selection_set for n in nodes], t.name, directives)
+            for key, sub in requested.items():
+                name = sub[0].name.value
+                if name.startswith("__"):
+                    continue
+                saw = True
+                d = self.decision(f"{t.name}.{name}")
+                if d == Decision.DENY:
+                    continue
+                child = get_named_type(t.fields[name].type)
+                if is_leaf_type(child) or not self.all_denied(sub, child, directives):
+                    return False
+                del key
+        return saw
+
+    # -- errors
+
+    def problem(self, path: tuple[Any, ...], coordinate: str, text: str) -> None:
+        self.problems.append(f"{'.'.join(map(str, path))} ({coordinate}): {text}")
+
+    def refused(self, path: tuple[Any, ...], reason: str | None = None) -> bool:
+        error = self.errors.get(path)
+        if error is None or error.get("extensions", {}).get("code") != "FORBIDDEN":
+            return False
+        if reason is not None and error["extensions"].get("reason") != reason:
+            return False
+        self.explained.add(path)
+        return True
+
+    def explain_below(self, path: tuple[Any, ...]) -> bool:
+        """A null explained by an error further down whose null reached here (non-null
+        fields in between): the error must be a FORBIDDEN the table calls for."""
+        below = [p for p in self.errors if len(p) > len(path) and p[: len(path)] == path]
+        for p in below:
+            if self.errors[p]["extensions"].get("code") == "FORBIDDEN":
+                self.explained.add(p)
+        return bool(below) and all(
+            self.errors[p]["extensions"].get("code") == "FORBIDDEN" for p in below
+        )
+
+    # -- walking
+
+    async def run(self) -> None:
+        if self.too_complex:
+            return
+        data = self.body.get("data")
+        roots = self.collect([self.operation.selection_set], "Query")
+        if data is None:
+            # A refused non-null root nulls the whole answer: nothing is released. The refused
+            # look-ups must be on record; what else the hub recorded is not compared.
+            if not self.explain_below(()):
+                self.problems.append(f"no data and no refusal explains it: {self.body}")
+            self.expected.loose = True
+            for key, nodes in roots.items():
+                if nodes[0].name.value in SUBJECT_ROOTS and (key,) in self.errors:
+                    await self.subject_root(key, nodes, None)
+            return
+        if set(data) != set(roots):
+            self.problems.append(f"root keys {sorted(data)} != requested {sorted(roots)}")
+            return
+        for key, nodes in roots.items():
+            name = nodes[0].name.value
+            if name in SUBJECT_ROOTS:
+                await self.subject_root(key, nodes, data[key])
+            else:
+                await self.record_root(key, nodes, data[key])
+        for path in self.errors:
+            if path not in self.explained:
+                self.problems.append(
+                    f"unexpected error at {'.'.join(map(str, path))}: {self.errors[path]}"
+                )
+
+    async def subject_root(self, key: str, nodes: list[FieldNode], value: Any) -> None:
+        name = nodes[0].name.value
+        kind, argument, many = SUBJECT_ROOTS[name]
+        coordinate = f"Query.{name}"
+        args = get_argument_values(QUERY.fields[name], nodes[0], self.variables)
+        keys = args[argument] if many else [args[argument]]
+        case = args.get("caseNumber")
+        path = (key,)
+        d = self.decision(coordinate)
+        named = get_named_type(QUERY.fields[name].type)
+        refusable = (
+            d == Decision.DENY
+            or self.all_denied(nodes, named, True)
+            or self.all_denied(nodes, named, False)
+        )
+        purpose_ok = not self.grants.requires_purpose or case is not None
+        if value is None and self.refused(path):
+            if not (refusable or not purpose_ok or (not many and self.not_party(case, keys[0]))):
+                self.problem(path, coordinate, f"refused: {self.errors[path]['message']}")
+            outcome = "PURPOSE_REQUIRED" if not purpose_ok else "DENIED"
+            self.expected.entries += [("PROFILE_VIEW", k, outcome) for k in keys]
+            return
+        if d == Decision.DENY or (
+            self.all_denied(nodes, named, True) and self.all_denied(nodes, named, False)
+        ):
+            self.problem(path, coordinate, f"should be refused, got {value!r}")
+            return
+        if not purpose_ok:
+            self.problem(path, coordinate, "answered without the case the role must cite")
+            return
+        self.root_case = case
+        items = value if many else [value]
+        if many and (not isinstance(value, list) or len(value) != len(keys)):
+            self.problem(path, coordinate, f"expected {len(keys)} subjects, got {value!r}")
+            return
+        for i, (subject, item) in enumerate(zip(keys, items, strict=True)):
+            here = (*path, i) if many else path
+            if self.grants.requires_purpose and self.not_party(case, subject):
+                if item is not None or not self.refused(here, "NOT_A_PARTY"):
+                    self.problem(here, coordinate, f"{subject} is no party of {case}: {item!r}")
+                self.expected.entries.append(("PROFILE_VIEW", subject, "DENIED"))
+                continue
+            raw = await self.world.oracle.subject(kind, subject)
+            if raw is None:
+                if item is not None:
+                    self.problem(here, coordinate, f"unknown subject answered: {item!r}")
+                self.expected.entries.append(("PROFILE_VIEW", subject, "NOT_FOUND"))
+                continue
+            if item is None:
+                self.problem(here, coordinate, "a known subject is null")
+                self.expected.entries.append(("PROFILE_VIEW", subject, "?"))
+                continue
+            self.expected.entries.append(("PROFILE_VIEW", subject, "OK"))
+            await self.object(object_type(raw.type_name), item, raw, nodes, here, True)
+
+    def cited(self) -> set[str]:
+        """The cases the document's subject look-ups cite (as they will run)."""
+        out = set()
+        for nodes in self.collect([self.operation.selection_set], "Query").values():
+            name = nodes[0].name.value
+            if name in SUBJECT_ROOTS:
+                args = get_argument_values(QUERY.fields[name], nodes[0], self.variables)
+                if args.get("caseNumber"):
+                    out.add(args["caseNumber"])
+        return out
+
+    async def prefetch(self) -> None:
+        """Ask the oracle of the hub's own records for every such root of the document now, so
+        the reader's own audit entries come before the checked request's."""
+        for nodes in self.collect([self.operation.selection_set], "Query", False).values():
+            name = nodes[0].name.value
+            if name in SUBJECT_ROOTS or self.decision(f"Query.{name}") == Decision.DENY:
+                continue
+            args = ", ".join(print_ast(a) for a in nodes[0].arguments or ())
+            named = get_named_type(QUERY.fields[name].type)
+            await self.world.reader_answer(
+                self.caller, name, f"({args})" if args else "", named.name
+            )
+
+    def not_party(self, case: str | None, subject: str) -> bool:
+        return case is None or subject not in self.world.parties.get(case, frozenset())
+
+    async def record_root(self, key: str, nodes: list[FieldNode], value: Any) -> None:
+        name = nodes[0].name.value
+        coordinate = f"Query.{name}"
+        fdef = QUERY.fields[name]
+        named = get_named_type(fdef.type)
+        path = (key,)
+        d = self.decision(coordinate)
+        refusable = (
+            d == Decision.DENY
+            or self.all_denied(nodes, named, True)
+            or self.all_denied(nodes, named, False)
+        )
+        if value is None:
+            if self.refused(path) and refusable:
+                # an attempt at a field the role may not call is on record, without a subject
+                self.expected.entries.append(("ACCESS_REFUSED", None, "DENIED"))
+                return
+            self.problem(path, coordinate, f"null: {self.errors.get(path)}")
+            return
+        if d == Decision.DENY or (
+            self.all_denied(nodes, named, True) and self.all_denied(nodes, named, False)
+        ):
+            self.problem(path, coordinate, f"should be refused, got {value!r}")
+            return
+        if name in AUDIT_ROOTS:
+            self.expected.entries.append(("AUDIT_QUERY", None, "*"))
+        elif name == "myCases":
+            self.expected.entries.append(("CASE_LIST", None, "*"))
+        elif name in ("sanctionCheck", "sanctionChecks"):
+            self.expected.entries.append(("SANCTION_CHECK", None, "*"))
+        elif name in ("freezeOrders", "agencyInbox") and (value.get("nodes") or []):
+            # a page of orders names their owners: one entry with a row per order
+            self.expected.entries.append(("ORDER_LIST", None, "*"))
+        elif name == "sanctionListChanges" and (value.get("nodes") or []):
+            self.expected.entries.append(("SANCTION_FEED", None, "*"))
+        args = ", ".join(print_ast(a) for a in nodes[0].arguments or ())
+        raw_value = await self.world.reader_answer(
+            self.caller, name, f"({args})" if args else "", named.name
+        )
+        await self.value(fdef.type, value, raw_value, nodes, path, coordinate, False)
+
+    async def value(
+        self,
+        gql_type: Any,
+        value: Any,
+        raw: Any,
+        nodes: list[FieldNode],
+        path: tuple[Any, ...],
+        coordinate: str,
+        subject_data: bool,
+    ) -> None:
+        """A non-null object or list value (its field's own checks are done)."""
+        if raw is None:
+            self.problem(path, coordinate, f"the source holds nothing here, answered {value!r}")
+            return
+        inner = gql_type.of_type if isinstance(gql_type, GraphQLNonNull) else gql_type
+        if isinstance(inner, GraphQLList):
+            if not isinstance(value, list) or len(value) != len(raw):
+                self.problem(path, coordinate, f"{len(raw)} items in the source, got {value!r}")
+                return
+            for i, (v, r) in enumerate(zip(value, raw, strict=True)):
+                if v is None:
+                    if r is not None and not self.explain_below((*path, i)):
+                        self.problem((*path, i), coordinate, "an item is null")
+                    continue
+                await self.value(inner.of_type, v, r, nodes, (*path, i), coordinate, subject_data)
+            return
+        await self.object(object_type(raw.type_name), value, raw, nodes, path, subject_data)
+
+    async def object(
+        self,
+        t: GraphQLObjectType,
+        actual: dict[str, Any],
+        raw: Raw,
+        nodes: list[FieldNode],
+        path: tuple[Any, ...],
+        subject_data: bool,
+    ) -> None:
+        requested = self.collect([n.selection_set for n in nodes], t.name)
+        if set(actual) != set(requested):
+            self.problem(path, t.name, f"keys {sorted(actual)} != requested {sorted(requested)}")
+            return
+        for key, fnodes in requested.items():
+            name = fnodes[0].name.value
+            here = (*path, key)
+            value = actual[key]
+            if name == "__typename":
+                if value != t.name:
+                    self.problem(here, f"{t.name}.__typename", f"{value!r}")
+                continue
+            fdef = t.fields[name]
+            coordinate = f"{t.name}.{name}"
+            if is_leaf_type(get_named_type(fdef.type)):
+                await self.leaf(t, name, value, raw, here, subject_data)
+            else:
+                await self.object_field(t, name, fnodes, value, raw, here, subject_data)
+            del coordinate
+
+    async def leaf(
+        self,
+        t: GraphQLObjectType,
+        name: str,
+        value: Any,
+        raw: Raw,
+        here: tuple[Any, ...],
+        subject_data: bool,
+    ) -> None:
+        coordinate = f"{t.name}.{name}"
+        d = self.decision(coordinate)
+        shown = self.expected.shown
+        if d == Decision.DENY:
+            if value is not None:
+                self.problem(here, coordinate, f"LEAK: denied, released {value!r}")
+                if subject_data:
+                    shown["granted"].add(coordinate)
+            elif not self.refused(here):
+                self.problem(here, coordinate, "denied: null without FORBIDDEN at its path")
+            elif subject_data:
+                shown["denied"].add(coordinate)
+            return
+        clear = await raw.leaf(name)
+        if here in self.errors:
+            self.problem(here, coordinate, f"unexpected error {self.errors[here]['message']}")
+            self.explained.add(here)
+            return
+        if d == Decision.READ:
+            if value != clear:
+                self.problem(here, coordinate, f"read: {value!r} != source {clear!r}")
+            if subject_data:
+                shown["granted"].add(coordinate)
+            return
+        info = self.fields[coordinate]
+        enterprise = info.kind_attr is not None and raw.kind(info.kind_attr) == "ENTERPRISE"
+        masked = clear if clear is None or enterprise else info.mask.fn(str(clear))
+        if value != masked:
+            leak = "LEAK: " if value == clear else ""
+            self.problem(
+                here, coordinate, f"{leak}mask: {value!r} != {masked!r} (source {clear!r})"
+            )
+        if subject_data:
+            shown["granted" if value == clear and clear != masked else "masked"].add(coordinate)
+
+    async def object_field(
+        self,
+        t: GraphQLObjectType,
+        name: str,
+        nodes: list[FieldNode],
+        value: Any,
+        raw: Raw,
+        here: tuple[Any, ...],
+        subject_data: bool,
+    ) -> None:
+        coordinate = f"{t.name}.{name}"
+        fdef = t.fields[name]
+        named = get_named_type(fdef.type)
+        d = self.decision(coordinate)
+        refused_spec = self.all_denied(nodes, named, True)
+        refused_hub = self.all_denied(nodes, named, False)  # the plan looks past directives
+        reference = REFERENCES.get((t.name, name))
+        if d == Decision.DENY:
+            if value is not None or not self.refused(here):
+                self.problem(here, coordinate, f"denied: {value!r} without FORBIDDEN")
+            return
+        if value is None and self.refused(here, "POLICY"):
+            if not (refused_spec or refused_hub):
+                self.problem(here, coordinate, f"refused: {self.errors[here]['message']}")
+            return
+        if refused_spec and refused_hub:
+            self.problem(here, coordinate, f"every leaf asked is denied, yet answered {value!r}")
+            return
+        if reference is not None:
+            await self.reference(t, name, nodes, value, raw, here, reference)
+            return
+        child = await raw.child(name)
+        if value is None:
+            if child is not None and not self.explain_below(here):
+                self.problem(here, coordinate, "null where the source has data")
+            return
+        await self.value(fdef.type, value, child, nodes, here, coordinate, subject_data)
+
+    async def reference(
+        self,
+        t: GraphQLObjectType,
+        name: str,
+        nodes: list[FieldNode],
+        value: Any,
+        raw: Raw,
+        here: tuple[Any, ...],
+        reference: tuple[str, str],
+    ) -> None:
+        coordinate = f"{t.name}.{name}"
+        kind_from, key_attr = reference
+        key = raw.key_of(key_attr)
+        kind = kind_from if kind_from in ("PERSON", "ENTERPRISE") else raw.kind(kind_from)
+        if not key:
+            if value is not None:
+                self.problem(here, coordinate, f"no key in the source, answered {value!r}")
+            return
+        if self.grants.requires_purpose:
+            # A party of the case this look-up cites may be followed to; a party of a case cited
+            # elsewhere in the same request (batch, websocket connection) may or may not — the
+            # hub decides by the cases verified so far, and root fields run concurrently; anyone
+            # else may not.
+            mine = key in self.world.parties.get(self.root_case or "", frozenset())
+            elsewhere = any(
+                key in self.world.parties.get(c, frozenset()) for c in self.context_cases
+            )
+            if not mine and (value is None or not elsewhere):
+                if value is not None or not self.refused(here, "NOT_A_PARTY"):
+                    self.problem(here, coordinate, f"{key} is no party of a cited case: {value!r}")
+                self.expected.entries.append(("REFERENCE_VIEW", key, "DENIED"))
+                return
+        subject = await self.world.oracle.subject(kind, key)  # type: ignore[arg-type]
+        if subject is None:
+            if value is not None:
+                self.problem(here, coordinate, f"unknown subject answered: {value!r}")
+            self.expected.entries.append(("REFERENCE_VIEW", key, "NOT_FOUND"))
+            return
+        if value is None:
+            self.problem(here, coordinate, f"known subject {key} is null")
+            return
+        self.expected.entries.append(("REFERENCE_VIEW", key, "OK"))
+        await self.object(object_type(subject.type_name), value, subject, nodes, here, True)
+
+
+# Entries about the hub's own records, or lists of subjects (one entry with a row per subject):
+# their outcome is not compared, only that they are there.
+RECORD_ACTIONS = ("AUDIT_QUERY", "CASE_LIST", "SANCTION_CHECK", "ORDER_LIST", "SANCTION_FEED")
+# Identifiers an answer shows in clear beyond the subjects it looked up (co-owners, key
+# personnel, …) get one SUBJECTS_SHOWN entry; whether there are any depends on the data, so it
+# is not compared here (tests/hub/test_trust.py checks it).
+OPTIONAL_ACTIONS = ("SUBJECTS_SHOWN",)
+LIST_ACTIONS = ("ORDER_LIST", "SANCTION_FEED")
+
+
+def check_audit(caller: Caller, expected: Expected, entries: list[Entry]) -> list[str]:
+    """The request's entries against what its answers looked up and showed."""
+    problems = []
+
+    def label(action: str, subject: str | None, outcome: str) -> str:
+        return f"{action} {subject or '-'} {'*' if action in RECORD_ACTIONS else outcome}"
+
+    want = Counter(label(*e) for e in expected.entries)
+    # A page of orders or list changes is on record when it served rows, whether or not the
+    # document selected them: required when the answer shows rows, tolerated otherwise.
+    listed_actions = {a for a, _, _ in expected.entries if a in LIST_ACTIONS}
+    got = Counter(
+        label(e.action, e.subject, e.outcome)
+        for e in entries
+        if e.action not in OPTIONAL_ACTIONS
+        and (e.action not in LIST_ACTIONS or e.action in listed_actions)
+    )
+    for key in list(got):  # (a page whose rows the document did not select may add one more)
+        if key.split()[0] in LIST_ACTIONS:
+            got[key] = min(got[key], want[key]) if want[key] else got[key]
+    if (want - got) or (got - want and not expected.loose):
+        problems.append(
+            f"audit entries: missing {sorted((want - got).elements())},"
+            f" unexpected {sorted((got - want).elements())}"
+        )
+    listed: dict[str, set[str]] = {"granted": set(), "masked": set(), "denied": set()}
+    decisions = {"granted": Decision.READ, "masked": Decision.MASK, "denied": Decision.DENY}
+    for e in entries:
+        for category, coordinates in (
+            ("granted", e.granted),
+            ("masked", e.masked),
+            ("denied", e.denied),
+        ):
+            listed[category] |= set(coordinates)
+            wrong = [c for c in coordinates if caller.grants.decision(c) != decisions[category]]
+            if wrong:
+                problems.append(f"entry {e.id} lists as {category}: {wrong}")
+    for category, coordinates in expected.shown.items():
+        missing_fields = sorted(coordinates - listed[category])
+        if missing_fields:
+            problems.append(f"shown {category} but not recorded so: {missing_fields}")
+    return problems
+
+
+# --- the world: callers, subjects, oracles ----------------------------------------------------------
+
+
+class World:
+    """The running hub, the callers, the subjects, the oracles (one per test module; a plain
+    class, so hypothesis prints it by its short repr)."""
+
+    def __init__(
+        self,
+        *,
+        app: Any,
+        client: Any,
+        fields: dict[str, Any],
+        oracle: Oracle,
+        parties: dict[str, frozenset[str]],
+        pool: Pool,
+        t0: str,
+        callers: dict[tuple[str, str], Caller],
+    ) -> None:
+        self.app = app
+        self.client = client
+        self.fields = fields
+        self.oracle = oracle
+        self.parties = parties
+        self.pool = pool
+        self.t0 = t0
+        self.callers = callers
+        self._answers: dict[tuple[str, str], Any] = {}
+
+    def __repr__(self) -> str:
+        return f"World({len(self.pool.cases)} cases, {len(self.callers)} callers)"
+
+    def placeholder(self, token: str) -> str:
+        kind, *rest = token.split(":")
+        cases = sorted(self.pool.cases)
+        if kind == "CASE":
+            return cases[int(rest[0]) % len(cases)]
+        if kind == "OUT":
+            return self.pool.outsiders[rest[0]]
+        slot, k = rest
+        if slot == "*":
+            subjects = self.pool.persons if kind == "PERSON" else self.pool.enterprises
+        else:
+            parties = self.pool.cases[cases[int(slot) % len(cases)]]
+            subjects = parties[kind] or [self.pool.outsiders[kind]]
+        return subjects[int(k) % len(subjects)]
+
+    def resolve(self, document: str, variables: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        def sub(value: Any) -> Any:
+            if isinstance(value, str):
+                value = value.replace(T0, self.t0)
+                return PLACEHOLDER.sub(lambda m: self.placeholder(m.group(1)), value)
+            if isinstance(value, list):
+                return [sub(v) for v in value]
+            return value
+
+        return sub(document), {k: sub(v) for k, v in variables.items()}
+
+    async def reader_answer(self, caller: Caller, root: str, args: str, type_name: str) -> Any:
+        """The reader's answer (caller's user and org) to a minimal document of one root."""
+        document = f"{{ {root}{args} {full_selection(type_name)} }}"
+        memo = (caller.sub + caller.org, document)
+        if memo not in self._answers:
+            body = await single(self.client, caller.reader, document, {})
+            assert "errors" not in body, (document, body)
+            self._answers[memo] = body["data"][root]
+        value = self._answers[memo]
+        if isinstance(value, list):
+            return [None if v is None else JsonRaw(type_name, v) for v in value]
+        return None if value is None else JsonRaw(type_name, value)
+
+
+# The roots a caller's documents start from: those it may call (per the matrix), and now and
+# then one it may not (nullable ones only: a refused non-null root would null the whole answer).
+SUPPORTED_ROOTS = [
+    "person",
+    "persons",
+    "enterprise",
+    "enterprises",
+    "myCases",
+    "freezeOrders",
+    "agencyInbox",
+    "sanctionMatters",
+    "sanctionListChanges",
+    "sanctionStats",
+    "sanctionCheck",
+    "sanctionChecks",
+    "auditEvents",
+    "auditActivity",
+]
+STRANGERS = ["person", "enterprise", "freezeOrders", "agencyInbox", "auditEvents"]
+PURPOSE_ROLES = {"enforcement_judge"}  # the intent: judges cite a case for every look-up
+
+
+async def _pool(app: Any, oracle: Oracle) -> tuple[Pool, dict[str, frozenset[str]]]:
+    """A few of the judge's open cases whose parties have the most to show, and all parties."""
+    async with app.state.runtime.engine.connect() as conn:
+        pairs = []
+        for role in ("被执行人", "申请执行人"):
+            pairs += await parties_of_open_cases(conn, judge_id="judge-zhang", role=role, limit=400)
+    by_case: dict[str, dict[str, list[str]]] = {}
+    for case, party in pairs:
+        entry = by_case.setdefault(case, {"PERSON": [], "ENTERPRISE": []})
+        entry[party.subject_kind].append(party.subject_id)
+
+    async def richness(subjects: dict[str, list[str]]) -> int:
+        score = 0
+        for p in subjects["PERSON"]:
+            for method, connector in (
+                ("properties_by_owner", "real_estate"),
+                ("vehicles_by_owner", "public_security"),
+                ("stakes_by_holder", "market_supervision"),
+                ("roles_by_person", "market_supervision"),
+                ("sanctions_by_subject", "court"),
+            ):
+                score += bool(await oracle.look(connector, method, p))
+        for e in subjects["ENTERPRISE"]:
+            for method, connector in (
+                ("shareholders", "market_supervision"),
+                ("key_personnel", "market_supervision"),
+                ("properties_by_owner", "real_estate"),
+            ):
+                score += bool(await oracle.look(connector, method, e))
+            score += 2
+        if subjects["PERSON"] and subjects["ENTERPRISE"]:
+            score += 5  # the judge's documents then look up both kinds in one case
+        return score
+
+    scored = []
+    for case in list(by_case)[:60]:
+        scored.append((await richness(by_case[case]), case))
+    chosen = [case for _, case in sorted(scored, key=lambda s: (-s[0], s[1]))[:3]]
+    cases = {c: by_case[c] for c in chosen}
+    purposes = await oracle.sources["court"].purposes(list(by_case))
+    parties = {c: frozenset(r.parties) for c, r in purposes.items()}
+    persons = sorted({p for c in cases.values() for p in c["PERSON"]})
+    enterprises = sorted({e for c in cases.values() for e in c["ENTERPRISE"]})
+    outsiders = {
+        kind: next(s for c, subjects in by_case.items() if c not in cases for s in subjects[kind])
+        for kind in ("PERSON", "ENTERPRISE")
+    }
+    assert persons and enterprises, "the demo judge's cases name no person or no enterprise"
+    return Pool(
+        cases, [*persons, outsiders["PERSON"]], [*enterprises, outsiders["ENTERPRISE"]], outsiders
+    ), parties
+
+
+async def _integrated_before(app: Any) -> str:
+    """A moment before which every audit entry is in the tree (leaf indexes stop changing)."""
+    t0 = datetime.now(UTC) - timedelta(seconds=1)
+    async with asyncio.timeout(20):
+        while True:
+            async with app.state.runtime.engine.connect() as conn:
+                pending = (
+                    await conn.execute(
+                        select(func.count())
+                        .select_from(audit_entries)
+                        .where(
+                            audit_entries.c.occurred_at < t0,
+                            audit_entries.c.id.not_in(select(audit_leaves.c.entry_id)),
+                        )
+                    )
+                ).scalar()
+            if not pending:
+                return t0.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+            await asyncio.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+async def world(app: Any, api: Any, demo: dict[str, Any], mint: Any, settings: Any) -> Any:
+    sources: dict[str, Any] = {
+        name: registry.get(name).embedded(settings.connectors[name].url)
+        for name in registry.names()
+    }
+    court_engine = create_hub_engine(settings.database_url)
+    sources["court"] = CourtSource(court_engine)
+    oracle = Oracle(sources)
+    try:
+        pool, parties = await _pool(app, oracle)
+        callers = {}
+        for role, org in CALLERS:
+            user = next(u for u in demo["users"] if role in u["roles"] and u["org"] == org)
+            if role == "enforcement_judge":
+                user = next(u for u in demo["users"] if u["id"] == "judge-zhang")
+            callers[(role, org)] = Caller(
+                role=role,
+                org=org,
+                sub=user["id"],
+                token=user["token"],
+                reader=mint(sub=user["id"], org=org, roles=("test_reader",)),
+                grants=app.state.runtime.policy.grants((role,), org),
+            )
+        yield World(
+            app=app,
+            client=api.client,
+            fields=app.state.runtime.policy_fields,
+            oracle=oracle,
+            parties=parties,
+            pool=pool,
+            t0=await _integrated_before(app),
+            callers=callers,
+        )
+    finally:
+        for source in sources.values():
+            source.close()
+        await court_engine.dispose()
+
+
+# --- the property ---------------------------------------------------------------------------------
+
+# Two tests per caller: the documents, one per HTTP request and the same one twice in a row;
+# and the transports that carry several operations in one context, a batched request and a
+# websocket connection (kept apart so that a defect of one kind does not hide the other: a test
+# stops at its first failure).
+DOCUMENTS = ("http", "twice")
+CONTEXTS = ("batch", "websocket")
+EXAMPLES = {DOCUMENTS: 40, CONTEXTS: 15}  # per caller, in the ci and dev profiles
+
+
+class Scenario:
+    """Documents (with placeholders) and how they are sent."""
+
+    def __init__(self, transport: str, operations: list[tuple[str, dict[str, Any]]]) -> None:
+        self.transport = transport
+        self.operations = operations
+
+    def __repr__(self) -> str:
+        docs = "\n".join(f"{d}\nvariables: {v}" for d, v in self.operations)
+        return f"Scenario({self.transport}, {len(self.operations)} operation(s)):\n{docs}"
+
+
+@st.composite
+def scenarios(draw: Any, focus: Focus, transports: tuple[str, ...]) -> Scenario:
+    """Drawn before the test's coroutine runs (hypothesis stops an example that draws too much
+    by raising inside the draw, which must not happen inside the event loop)."""
+    transport = draw(st.sampled_from(transports))
+    count = draw(st.integers(2, 3)) if transport in ("batch", "websocket") else 1
+    operations = []
+    for n in range(count):
+        document, variables = Writer(draw, focus, f"_{n}_").operation()
+        invalid = validate(S, parse(document))
+        assert not invalid, f"the generator wrote an invalid document: {invalid}\n{document}"
+        operations.append((document, variables))
+    return Scenario(transport, operations)
+
+
+def _raise(kind: type[AssertionError], problems: list[str], sent: list[str]) -> None:
+    raise kind("\n".join(problems[:25]) + "\n--- sent ---\n" + "\n".join(sent))
+
+
+async def _check(
+    world: World,
+    caller: Caller,
+    operations: list[tuple[str, dict[str, Any]]],
+    bodies: list[dict[str, Any]],
+    entries: list[Entry],
+    sent: list[str],
+) -> None:
+    expected = Expected()
+    problems: list[str] = []
+    cited: set[str] = set()  # the operations of one batch or connection share one context
+    for document, variables in operations:
+        cited |= Checker(world, caller, document, variables, {"data": None}, expected).cited()
+    for (document, variables), body in zip(operations, bodies, strict=True):
+        checker = Checker(world, caller, document, variables, body, expected, frozenset(cited))
+        await checker.run()
+        problems += checker.problems
+    if problems:
+        _raise(PolicyViolation, problems, sent)
+    audit_problems = check_audit(caller, expected, entries)
+    if audit_problems:
+        _raise(AuditViolation, audit_problems, sent)
+
+
+async def run_scenario(world: World, caller: Caller, scenario: Scenario) -> None:
+    operations = [world.resolve(d, v) for d, v in scenario.operations]
+    sent = [f"# {scenario.transport} as {caller.role}@{caller.org}"] + [
+        f"{document}\nvariables: {variables}" for document, variables in operations
+    ]
+    with contextlib.suppress(InvalidArgument):  # outside hypothesis (an explicit scenario)
+        note("\n".join(sent))
+    # the oracle of the hub's own records is asked first (its own audit entries come before)
+    for document, variables in operations:
+        await Checker(world, caller, document, variables, {"data": None}, Expected()).prefetch()
+    if scenario.transport == "twice":
+        document, variables = operations[0]
+        for _ in range(2):
+            mark = await audit_mark(world.app)
+            body = await single(world.client, caller.token, document, variables)
+            entries = await audit_since(world.app, mark, caller.sub)
+            await _check(world, caller, operations, [body], entries, sent)
+    else:
+        mark = await audit_mark(world.app)
+        try:
+            if scenario.transport == "http":
+                bodies = [await single(world.client, caller.token, *operations[0])]
+            elif scenario.transport == "batch":
+                bodies = await batch(world.client, caller.token, operations)
+            else:
+                bodies = await over_websocket(world.app, caller.token, operations)
+        except Exception as exc:
+            raise HubFailed(
+                f"{type(exc).__name__}: {exc}\n--- sent ---\n" + "\n".join(sent)
+            ) from exc
+        entries = await audit_since(world.app, mark, caller.sub)
+        await _check(world, caller, operations, bodies, entries, sent)
+
+
+def _differential_test(role: str, org: str, transports: tuple[str, ...]) -> tuple[str, Any]:
+    profile = settings.get_profile(PROFILE)
+    examples = EXAMPLES[transports] if PROFILE in ("ci", "dev") else profile.max_examples
+
+    @settings(profile, max_examples=examples)
+    @given(scenario=scenarios(focus_of(role, org), transports))
+    async def test(world: World, scenario: Scenario) -> None:
+        await run_scenario(world, world.callers[(role, org)], scenario)
+
+    what = "no_document_shape" if transports == DOCUMENTS else "no_transport"
+    name = f"test_{what}_gets_around_the_policy__{role}__{org.split(':')[1]}"
+    test.__name__ = test.__qualname__ = name
+    test.__doc__ = (
+        f"Generated documents as {role}@{org}, sent {' or '.join(transports)}"
+        " (see the module's docstring)."
+    )
+    return name, test
+
+
+# Two tests per caller (each with its own strategy: the roots the caller may call).
+for _role, _org in CALLERS:
+    for _transports in (DOCUMENTS, CONTEXTS):
+        _name, _test = _differential_test(_role, _org, _transports)
+        globals()[_name] = _test
