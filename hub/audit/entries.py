@@ -120,6 +120,9 @@ class AccessRecord:
     masked: list[str] = field(default_factory=list)
     denied: list[str] = field(default_factory=list)
     detail: dict[str, Any] = field(default_factory=dict)
+    # other subjects whose identifiers the same answer released in clear (kind, id): subject
+    # rows of this entry, outcome SHOWN, so each is found by their own access history
+    shown: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass

@@ -22,7 +22,7 @@ from hub.audit import rows as audit_rows
 from hub.audit.entries import AccessRecord, BatchRecord
 from hub.audit.flags import FlagTracker
 from hub.audit.keys import AuditKeys
-from hub.audit.rows import insert_batch, insert_entries
+from hub.audit.rows import insert_batch, insert_entries, insert_small_batches
 from hub.errors import AuditUnavailable
 
 log = logging.getLogger("hub.audit")
@@ -58,7 +58,10 @@ class AuditLog:
         self.write_timeout = write_timeout  # seconds a write may wait, then AUDIT_UNAVAILABLE
         self.failing_since: datetime | None = None  # the first failed write since the last good one
         self.last_failure: str | None = None
-        self._pending: list[tuple[list[dict[str, Any]], list[Any], asyncio.Future[None]]] = []
+        # (entry rows, functions run in the transaction, entries with subject rows, future)
+        self._pending: list[
+            tuple[list[dict[str, Any]], list[Any], list[Any], asyncio.Future[None]]
+        ] = []
         self._busy = False
         self._task: asyncio.Task[None] | None = None
 
@@ -69,6 +72,13 @@ class AuditLog:
     ) -> list[dict[str, Any]]:
         """An entry per subject a request touched (:func:`hub.audit.rows.access_rows`)."""
         return audit_rows.access_rows(self.keys, self.flags, context, accesses, data, errors)
+
+    def entries(
+        self, context: Any, accesses: Sequence[AccessRecord], data: Any, errors: Sequence[Any]
+    ) -> tuple[list[dict[str, Any]], list[tuple[dict[str, Any], list[dict[str, Any]]]]]:
+        """The entries of :meth:`rows`, those carrying subjects shown apart with their subject
+        rows (:func:`hub.audit.rows.access_entries`)."""
+        return audit_rows.access_entries(self.keys, self.flags, context, accesses, data, errors)
 
     def seal(self, subject_ids: Sequence[str]) -> list[tuple[str, str]]:
         """(ciphertext, blind index) of each subject id, for :meth:`check_entry`."""
@@ -131,17 +141,25 @@ class AuditLog:
             ]
         )
 
-    async def append(self, rows: list[dict[str, Any]], *, also: Sequence[Any] = ()) -> None:
+    async def append(
+        self,
+        rows: list[dict[str, Any]],
+        *,
+        also: Sequence[Any] = (),
+        batches: Sequence[tuple[dict[str, Any], list[dict[str, Any]]]] = (),
+    ) -> None:
         """Returns once the rows are committed; raises AuditUnavailable otherwise.
 
         ``also``: coroutine functions ``fn(conn)`` run in the same transaction (counters kept
-        with the entries they count), so both are written or neither.
+        with the entries they count), so both are written or neither. ``batches``: entries with
+        a few subject rows each (:meth:`batch_entry`); every one of a group commit is written
+        in two statements.
         """
-        if not rows and not also:
+        if not rows and not also and not batches:
             return
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
-        self._pending.append((rows, list(also), future))
+        self._pending.append((rows, list(also), list(batches), future))
         if not self._busy:
             self._busy = True
             self._task = loop.create_task(self._flush())
@@ -168,7 +186,8 @@ class AuditLog:
         try:
             while self._pending:
                 batch, self._pending = self._pending, []
-                rows = [row for rs, _, _ in batch for row in rs]
+                rows = [row for rs, _, _, _ in batch for row in rs]
+                small = [b for _, _, bs, _ in batch for b in bs]
                 try:
                     async with (
                         deadline(self.engine, self.write_timeout),
@@ -177,7 +196,8 @@ class AuditLog:
                         await bound_wait(conn, self.write_timeout)
                         if rows:
                             await insert_entries(conn, rows)
-                        for _, also, _ in batch:
+                        await insert_small_batches(conn, small)
+                        for _, also, _, _ in batch:
                             for fn in also:
                                 await fn(conn)
                 except Exception as exc:
@@ -185,7 +205,7 @@ class AuditLog:
                     if self.failing_since is None:
                         self.failing_since = datetime.now(UTC)
                     self.last_failure = type(exc).__name__
-                    for _, _, future in batch:
+                    for _, _, _, future in batch:
                         if not future.done():
                             future.set_exception(
                                 AuditUnavailable(
@@ -195,7 +215,7 @@ class AuditLog:
                             )
                 else:
                     self.failing_since = None
-                    for _, _, future in batch:
+                    for _, _, _, future in batch:
                         if not future.done():
                             future.set_result(None)
         finally:

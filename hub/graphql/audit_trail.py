@@ -96,22 +96,21 @@ def _refusals(context: HubContext, errors: Sequence[GraphQLError]) -> list[Acces
     return out
 
 
-def _shown(context: HubContext) -> None:
+def _shown(context: HubContext, fresh: list[AccessRecord]) -> None:
     """Identifiers released in clear that no entry of this operation names yet (co-owners,
-    shareholders, key personnel, parties of a case list): one entry with a row for each, so
-    that a person's access history finds every answer that showed their identifier."""
+    shareholders, key personnel, parties of a case list), so that a person's access history
+    finds every answer that showed their identifier: subject rows (outcome SHOWN) of the
+    operation's first entry, or one SUBJECTS_SHOWN entry when it writes no other."""
     named = {a.subject_id for a in context.audit_subjects} | context.named
     named.update(s for b in context.audit_batches for _, s in b.subjects)
-    others = sorted(context.shown - named)
+    others = [(subject_kind(s), s) for s in sorted(context.shown - named)]
     context.shown = set()
-    if others:
-        context.audit_batches.append(
-            BatchRecord(
-                action="SUBJECTS_SHOWN",
-                path=(),
-                subjects=[(subject_kind(s), s) for s in others],
-            )
-        )
+    if not others:
+        return
+    if fresh:
+        fresh[0].shown = others
+        return
+    context.audit_batches.append(BatchRecord(action="SUBJECTS_SHOWN", path=(), subjects=others))
 
 
 async def _settle(writes: Sequence[Any]) -> BaseException | None:
@@ -136,7 +135,7 @@ async def _record(context: HubContext, result: Any) -> None:
     fresh += _refusals(context, errors)
     context.audit_recorded = len(context.audit_subjects)
     if context.shown and getattr(result, "data", None) is not None:
-        _shown(context)
+        _shown(context, fresh)
     batches, context.audit_batches = context.audit_batches, []
     started, context.audit_writes = context.audit_writes, []
     if not (fresh or batches or started):
@@ -145,9 +144,13 @@ async def _record(context: HubContext, result: Any) -> None:
     failure: BaseException | None
     try:
         writes = [*started]
-        if fresh:
-            writes.append(audit.append(audit.rows(context, fresh, result.data, errors)))
-        writes += [audit.append_check(*audit.batch_entry(context, b)) for b in batches]
+        if fresh or batches:
+            rows, hosts = audit.entries(context, fresh, result.data, errors)
+            writes.append(
+                audit.append(
+                    rows, batches=hosts + [audit.batch_entry(context, b) for b in batches]
+                )
+            )
         failure = await _settle(writes)
     except Exception as exc:  # building the entries failed: nothing may leave unrecorded
         failure = exc

@@ -191,23 +191,25 @@ async def test_truncate_is_refused_on_postgresql(app: Any) -> None:
 
 async def test_listing_my_cases_is_recorded(api: Api, app: Any) -> None:
     body, rid = await ask(api, "{ myCases(first: 3) { caseNumber parties { subjectId } } }", {})
-    listed, shown = await entries(app, rid)
+    [listed] = await entries(app, rid)
     assert (listed["action"], listed["subject_index"], listed["outcome"]) == (
         "CASE_LIST",
         None,
         "OK",
     )
-    # the parties' identifiers that left are on record too, one row each, findable by subject
+    # the parties' identifiers that left are on record too, a row each (outcome SHOWN) of the
+    # same entry, which commits to them; each is found by subject
     parties = {p["subjectId"] for c in body["data"]["myCases"] for p in c["parties"]}
-    assert shown["action"] == "SUBJECTS_SHOWN"
+    assert listed["subjects_hash"] is not None
     async with app.state.runtime.engine.connect() as conn:
-        indexes = {
-            r.subject_index
-            for r in await conn.execute(
-                select(audit_subjects.c.subject_index).where(
-                    audit_subjects.c.entry_id == shown["id"]
+        rows = (
+            await conn.execute(
+                select(audit_subjects.c.subject_index, audit_subjects.c.outcome).where(
+                    audit_subjects.c.entry_id == listed["id"]
                 )
             )
-        }
+        ).all()
+    assert {r.outcome for r in rows} == {"SHOWN"}
+    indexes = {r.subject_index for r in rows}
     keys = app.state.runtime.audit.keys
     assert indexes == {keys.blind_index(p) for p in parties}
