@@ -3,9 +3,13 @@
 graphql-core executes every field the same way: it builds a resolve-info object, calls the
 resolver strawberry made for the field, and completes the value. For a *plain* field — no
 resolver of its own, no field extension (so no policy plan), no arguments, a scalar or enum
-type — strawberry's resolver reads the attribute and ignores the info, so the info is not
-built: the attribute is read and completed as a leaf directly, with the same null checks and
-errors. A list of 10,000 sanction check results has 20,000 and more such fields.
+type — strawberry's resolver only reads the attribute (``StrawberryField.get_result`` without
+an info), so the info is not built: the attribute is read and completed as a leaf directly,
+with the same null checks and errors. A list of 10,000 sanction check results has 20,000 and
+more such fields. Whether a field is plain is decided from strawberry's definition of it
+(``base_resolver``, ``extensions``), never from the resolver strawberry built: that one is
+marked ``_is_default`` also when the field has extensions, which would then run without an
+info.
 
 Likewise a list field with no resolver whose only extension is the policy (:class:`PolicyField`)
 completes an empty list to ``[]`` at once when the caller's plan for that selection is cached
@@ -13,14 +17,21 @@ and refuses nothing: the policy has nothing to view or mask in it (a sanction ch
 has no entries). Everything else, the first item of a list included (it makes the plan), and
 every field while a schema extension resolves fields, takes graphql-core's path.
 
-A plain field that holds a subject's identifier (declared with the ID-number mask: owners,
-holders, key personnel, parties) records the value it releases in clear on the operation's
-context (``shown``), so that the audit trail can put every subject whose identifier left on
-record, not only the one looked up.
+A field that holds a subject's identifier (declared with the ID-number mask: owners, holders,
+key personnel, parties) records the value it releases in clear on the operation's context
+(``shown``), so that the audit trail can put every subject whose identifier left on record, not
+only the one looked up. That is done on either path, so the record does not depend on the
+shortcut being taken.
+
+This relies on internals of graphql-core and strawberry: :mod:`hub.graphql.versions` pins the
+versions, and ``tests/hub/test_execution.py`` runs the real schema through this executor and
+through graphql-core's own and compares the answers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -37,31 +48,50 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from hub.policy.enforce import RAW, PolicyField, cached_plan, plan_key
 from hub.policy.masking import MASK_METADATA, Mask
 
-_PLAIN = "_fyt_plain"  # cached on the GraphQLField: (leaf type, non-null) or None
+_SHAPE = "_fyt_shape"  # cached on the GraphQLField: its _Shape
 _POLICY_LIST = "_fyt_policy_list"  # cached on the GraphQLField: attribute name or None
+_NO_ARGS: list[Any] = []
 
 
-def _plain(field: GraphQLField) -> tuple[GraphQLLeafType, bool, bool] | None:
-    """(leaf type, non-null, holds a subject's identifier) of a plain field, else None."""
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What the executor needs to know of a field, decided once per GraphQL field."""
+
+    # a plain field's value, read as strawberry's own resolver reads it (None: not plain)
+    read: Callable[[Any, None, list[Any], dict[str, Any]], Any] | None
+    leaf_type: GraphQLLeafType | None
+    non_null: bool
+    identifier: bool  # holds a subject's identifier (ID-number mask)
+
+
+def _shape(field: GraphQLField) -> _Shape:
     try:
-        return getattr(field, _PLAIN)  # type: ignore[no-any-return]
+        return getattr(field, _SHAPE)  # type: ignore[no-any-return]
     except AttributeError:
         pass
-    plain: tuple[GraphQLLeafType, bool, bool] | None = None
+    definition = field.extensions.get("strawberry-definition")
     field_type = field.type
     non_null = isinstance(field_type, GraphQLNonNull)
     inner = field_type.of_type if non_null else field_type
-    if (
-        getattr(field.resolve, "_is_default", False)  # strawberry: no resolver, no extension
+    leaf = is_leaf_type(inner)
+    metadata = getattr(definition, "metadata", None) or {}
+    plain = (
+        definition is not None
+        and leaf
+        # strawberry's definition, not the resolver it built: the resolver of a field without
+        # a resolver of its own is marked ``_is_default`` even when the field has extensions
+        and definition.base_resolver is None
+        and not definition.extensions
         and not field.args
-        and is_leaf_type(inner)
-    ):
-        definition = field.extensions.get("strawberry-definition")
-        metadata = getattr(definition, "metadata", None) or {}
-        identifier = metadata.get(MASK_METADATA) is Mask.ID_NUMBER
-        plain = (inner, non_null, identifier)  # type: ignore[assignment]
-    setattr(field, _PLAIN, plain)
-    return plain
+    )
+    shape = _Shape(
+        read=definition.get_result if plain else None,  # type: ignore[union-attr]
+        leaf_type=inner if leaf else None,  # type: ignore[arg-type]
+        non_null=non_null,
+        identifier=leaf and metadata.get(MASK_METADATA) is Mask.ID_NUMBER,
+    )
+    setattr(field, _SHAPE, shape)
+    return shape
 
 
 def _policy_list(field: GraphQLField) -> str | None:
@@ -97,61 +127,69 @@ class HubExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         node = field_details_list[0].node
         field = parent_type.fields.get(node.name.value)
-        middleware = self.middleware_manager
-        plain = (
-            _plain(field)
-            if field is not None and (middleware is None or not middleware.middlewares)
-            else None
-        )
-        if plain is None:
-            if field is not None and self._empty_and_allowed(
-                parent_type, field, source, field_details_list
-            ):
-                return []
+        if field is None:  # __typename and introspection
             return super().execute_field(
                 parent_type, source, field_details_list, path, position_context
             )
-        leaf_type, non_null, identifier = plain
+        shape = _shape(field)
+        middleware = self.middleware_manager
+        if shape.read is None or (middleware is not None and middleware.middlewares):
+            if self._empty_and_allowed(parent_type, field, source, field_details_list):
+                return []
+            completed = super().execute_field(
+                parent_type, source, field_details_list, path, position_context
+            )
+            return self._shown(completed) if shape.identifier else completed
         try:
-            result = field.resolve(source, None)  # type: ignore[misc, union-attr]
+            result = shape.read(source, None, _NO_ARGS, {})
             if self.is_awaitable(result):
                 info = self.build_resolve_info(
-                    field,  # type: ignore[arg-type]
+                    field,
                     [d.node for d in field_details_list],
                     parent_type,
                     path,
                 )
-                return self.complete_awaitable_value(
-                    field.type,  # type: ignore[union-attr]
+                completed = self.complete_awaitable_value(
+                    field.type,
                     field_details_list,
                     info,
                     path,
                     result,
                     position_context,
                 )
+                return self._shown(completed) if shape.identifier else completed
             if isinstance(result, Exception):
                 raise result
             if result is None or result is Undefined:
-                if non_null:
+                if shape.non_null:
                     raise TypeError(
                         "Cannot return null for non-nullable field"
                         f" {parent_type.name}.{node.name.value}."
                     )
                 return None
-            if identifier and type(result) is str and "*" not in result:
-                # a subject's identifier leaves in clear: the audit trail records it
+            if shape.identifier:
+                self._shown(result)
+            return self.complete_leaf_value(shape.leaf_type, result)  # type: ignore[arg-type]
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, field.type, field_details_list, path)
+            return None
+
+    def _shown(self, value: Any) -> Any:
+        """Put a subject's identifier that leaves in clear on the operation's record (the audit
+        trail writes it); masked values (with ``*``) and nulls are not identifiers."""
+        if type(value) is str:
+            if "*" not in value:
                 shown = getattr(self.context_value, "shown", None)
                 if shown is not None:
-                    shown.add(result)
-            return self.complete_leaf_value(leaf_type, result)
-        except Exception as raw_error:
-            self.handle_field_error(
-                raw_error,
-                field.type,  # type: ignore[union-attr]
-                field_details_list,
-                path,
-            )
-            return None
+                    shown.add(value)
+            return value
+        if self.is_awaitable(value):
+
+            async def recorded() -> Any:
+                return self._shown(await value)
+
+            return recorded()
+        return value
 
     def _empty_and_allowed(
         self,
