@@ -580,24 +580,142 @@ async def test_concurrent_writers_leave_a_contiguous_tree_on_postgresql(tmp_path
         await _drop_pg_database(base, name)
 
 
-def test_a_subject_digest_is_the_sha256_of_the_canonical_header() -> None:
-    # the digest's spelling is the canonical JSON of the row's header (content hash in hex)
-    import hashlib
+# --- fixed vectors ------------------------------------------------------------------------------
+# Computed outside the hub: each header spelled out by hand as canonical JSON (sorted keys, no
+# whitespace, UTF-8), hashed with sha256sum (a leaf: 0x00 first); the blind index with HKDF and
+# HMAC-SHA256 written out from RFC 5869 and RFC 2104 on hashlib/hmac.
 
-    from hub.audit.entries import SUBJECT_HEADER, subject_digest
-
-    row = {
+CONTENT_HASH = bytes(range(32))
+SUBJECT_ROWS = [
+    {
         "position": 7,
         "subject_kind": "PERSON",
         "subject_index": "ab" * 32,
         "outcome": "BLOCK",
-        "content_hash": bytes(range(32)),
+        "content_hash": CONTENT_HASH,
         "content": "{}",
-    }
-    header = {name: row[name] for name in SUBJECT_HEADER}
-    header["content_hash"] = bytes(range(32)).hex()
-    assert subject_digest(row) == hashlib.sha256(canonical(header)).digest()
-    assert subject_digest({**row, "content_hash": bytes(range(32)).hex()}) == subject_digest(row)
+    },
+    {
+        "position": 8,
+        "subject_kind": "ENTERPRISE",
+        "subject_index": "cd" * 32,
+        "outcome": "ALLOW",
+        "content_hash": bytes(range(32, 64)),
+        "content": "{}",
+    },
+]
+SUBJECT_HEADER_JSON = (
+    b'{"content_hash":"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",'
+    b'"outcome":"BLOCK","position":7,'
+    b'"subject_index":"abababababababababababababababababababababababababababababababab",'
+    b'"subject_kind":"PERSON"}'
+)
+SUBJECT_DIGESTS = [
+    "5c1014e1fa73be283ca75709c7256238aed2ebf1bc244c4231d6db632c70ca97",
+    "fefb9f46706325751902c020b184becdebe966278e48adb18dee04651253603e",
+]
+SUBJECTS_HASH = "1daa07e2c1a5f40e7a812045afd2ae2c8c36540f5af9e5ca081e10b2ef240166"
+
+ENTRY = {
+    "id": 42,
+    "occurred_at": datetime(2026, 3, 1, 8, 30, 15, 123456, tzinfo=UTC),
+    "request_id": "req-42",
+    "user_id": "judge-zhang",
+    "org": "court:370602",
+    "roles": "enforcement_judge",
+    "case_number": "（2026）鲁0602执1号",
+    "action": "PROFILE_VIEW",
+    "subject_kind": "PERSON",
+    "subject_index": "ab" * 32,
+    "outcome": "OK",
+    "flags": "",
+    "content_hash": CONTENT_HASH,
+    "subjects_hash": None,
+    "content": '{"subject":"enc-42"}',
+}
+ENTRY_LEAF_DATA = (
+    '{"action":"PROFILE_VIEW","case_number":"（2026）鲁0602执1号",'
+    '"content_hash":"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",'
+    '"flags":"","id":42,"occurred_at":"2026-03-01T08:30:15.123456Z","org":"court:370602",'
+    '"outcome":"OK","request_id":"req-42","roles":"enforcement_judge",'
+    '"subject_index":"abababababababababababababababababababababababababababababababab",'
+    '"subject_kind":"PERSON","user_id":"judge-zhang"}'
+).encode()
+ENTRY_LEAF_HASH = "11d3970571e6d75c632dec0cd2312936f628fa727241ef5dde3a73ae92c20b1f"
+BATCH = {
+    **ENTRY,
+    "id": 43,
+    "occurred_at": datetime(2026, 3, 1, 8, 30, 16),  # naive: UTC
+    "request_id": "req-43",
+    "user_id": "approval-market",
+    "org": "agency:market_supervision",
+    "roles": "approval_system",
+    "case_number": None,
+    "action": "SANCTION_CHECK",
+    "subject_kind": None,
+    "subject_index": None,
+    "subjects_hash": bytes(range(32, 64)),
+}
+BATCH_LEAF_HASH = "9fdcb15fa53da46c3f18e67909ff3bee17ab2bc65e0be6c000b908440a186cf4"
+
+
+def test_a_subject_digest_is_the_sha256_of_the_canonical_header() -> None:
+    # the digest's spelling is the canonical JSON of the row's header (content hash in hex)
+    import hashlib
+
+    from hub.audit.entries import subject_digest
+
+    assert hashlib.sha256(SUBJECT_HEADER_JSON).hexdigest() == SUBJECT_DIGESTS[0]  # the vector
+    assert [subject_digest(r).hex() for r in SUBJECT_ROWS] == SUBJECT_DIGESTS
+    # the content hash as the database hands it back (bytes) or as text: the same digest
+    row = {**SUBJECT_ROWS[0], "content_hash": CONTENT_HASH.hex()}
+    assert subject_digest(row).hex() == SUBJECT_DIGESTS[0]
+
+
+def test_subjects_hash_chains_the_digests_in_position_order() -> None:
+    from hub.audit.entries import subjects_hash
+
+    assert subjects_hash(SUBJECT_ROWS).hex() == SUBJECTS_HASH
+    assert subjects_hash(SUBJECT_ROWS[::-1]).hex() != SUBJECTS_HASH
+
+
+def test_a_leaf_commits_to_the_canonical_header() -> None:
+    from hub.audit.entries import leaf_data
+
+    # an entry of one subject: its header, the contents by their hash, UTF-8 as written
+    assert leaf_data(ENTRY) == ENTRY_LEAF_DATA
+    assert leaf_hash(leaf_data(ENTRY)).hex() == ENTRY_LEAF_HASH
+    # an entry with subject rows also commits to them (a naive time is UTC)
+    assert leaf_hash(leaf_data(BATCH)).hex() == BATCH_LEAF_HASH
+    # the contents themselves are not in the leaf (they may be redacted)
+    assert leaf_data({**ENTRY, "content": None}) == ENTRY_LEAF_DATA
+
+
+def test_a_content_hash_is_the_sha256_of_salt_and_contents() -> None:
+    contents = '{"fields":{"granted":["Identity.name"]},"subject":"enc-1"}'
+    assert (
+        content_hash(b"\x11" * 16, contents).hex()
+        == "14be7fa93369ec9b88388a47980a9292517a4148fd2ce15e395ba2fb50f6dfdc"
+    )
+
+
+def test_a_blind_index_is_an_hmac_under_the_derived_index_key(tmp_path: Path) -> None:
+    # given the master key 00 01 … 1f
+    master = tmp_path / "audit.key"
+    master.write_bytes(base64.b64encode(bytes(range(32))) + b"\n")
+    generate_audit_keys(master, tmp_path / "audit.pem")
+    keys = AuditKeys.load(master, tmp_path / "audit.pem", "test.example/audit")
+    # then the index key is HKDF-SHA256(master, info "fyt audit blind index") and a subject's
+    # index HMAC-SHA256 under it
+    assert keys.index.hex() == "7f19ae39e8bc6634459c4c3d8727d54201804b25d37288d4bb4de3585bf62617"
+    assert (
+        keys.blind_index("110101199003074477")
+        == "ef1b5accf4fdebfb9029dde4b6022b41c56d6b543a9d837dc3ea40712850bf2d"
+    )
+    assert (
+        keys.blind_index("91370602MA3C4X5Y0T")
+        == "8707c556b72caf88c132a8742cdfad440a12679828e9ade5ad5498c50612982a"
+    )
 
 
 @pytest.mark.parametrize("size", [1, 4001, 10_000])

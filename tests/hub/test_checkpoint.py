@@ -308,6 +308,31 @@ def test_sign_and_open_round_trip() -> None:
     assert note.startswith(body + "\n— " + ORIGIN + " ")
 
 
+# Computed outside the hub, with the cryptography package alone: the body spelled out per
+# c2sp.org/tlog-checkpoint, the key ID as SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key)[:4], the
+# signature Ed25519 (deterministic) over the body by LOG_KEY.
+OUR_NOTE = (
+    "hub.example/audit\n"
+    "42\n"
+    "R2Mk/FPZWdYM0/FBzvui00Sdn5ithHAm9vub3HU1R7Q=\n"
+    "\n"
+    "— hub.example/audit"
+    " xQbAcEWLPHdR1VPZEzA1uVM6RQmyxhO3HclsMhsz1Z7ZrGW31K8seSb28xfd1Mc4FMdHvgKLGECTiBU9JhhpmDkdTgo=\n"
+)
+
+
+def test_our_checkpoint_note_is_reproduced_byte_for_byte() -> None:
+    # given the checkpoint of a tree of 42 leaves signed by the log's key
+    checkpoint = Checkpoint(ORIGIN, 42, ROOT)
+
+    # when it is signed
+    note = sign_note(checkpoint.body(), ORIGIN, LOG_KEY)
+
+    # then it is the note computed independently, and it opens to the checkpoint
+    assert note == OUR_NOTE
+    assert open_checkpoint(OUR_NOTE, [_log_vkey()]) == checkpoint
+
+
 def test_signed_note_layout() -> None:
     # given
     body = Checkpoint(ORIGIN, 7, ROOT).body()
