@@ -16,7 +16,7 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     Connection,
@@ -31,6 +31,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from connectors.base.errors import ConnectorUnavailable
 
@@ -92,45 +93,51 @@ def group_rows(
     return out
 
 
-def _placeholders(paramstyle: str, n: int) -> str:
-    if paramstyle == "qmark":
-        return ", ".join("?" * n)
-    if paramstyle in ("format", "pyformat"):
-        return ", ".join(["%s"] * n)
-    if paramstyle == "numeric":
-        return ", ".join(f":{i}" for i in range(1, n + 1))
-    if paramstyle == "numeric_dollar":
-        return ", ".join(f"${i}" for i in range(1, n + 1))
-    raise ValueError(f"unsupported DBAPI paramstyle {paramstyle!r}")
-
-
 class KeyedQuery:
     """``stmt WHERE key IN (:keys)``, compiled once per dialect and number of keys.
 
     SQLAlchemy's per-execution overhead (cache keys, result metadata) costs about four times
     the query itself on an indexed SQLite look-up; this keeps the SQL and the column types from
-    Core and runs the compiled string through ``exec_driver_sql``.
+    Core and runs the compiled string through the DBAPI cursor. The ``IN`` list is an
+    ``expanding`` bound parameter, rendered for a number of keys by SQLAlchemy's public
+    :meth:`~sqlalchemy.sql.compiler.SQLCompiler.construct_expanded_state` (what executing the
+    statement would send), so no private placeholder of SQLAlchemy's is relied on.
     """
-
-    _MARK = "__[POSTCOMPILE___keys]"
 
     def __init__(self, stmt: Select[Any], key: Any) -> None:
         self.base = stmt  # without the key condition
         self.key = key
-        self.stmt = stmt.where(key.in_(bindparam("__keys", expanding=True)))
-        self._compiled: dict[tuple[str, int], str] = {}
+        self.stmt = stmt.where(key.in_(bindparam("keys", expanding=True)))
+        self._compiled: dict[tuple[str, str], SQLCompiler] = {}  # (driver, paramstyle)
+        # (driver, paramstyle, number of keys) -> (SQL, the parameters' names in key order for
+        # a named paramstyle, None for a positional one)
+        self._expanded: dict[tuple[str, str, int], tuple[str, list[str] | None]] = {}
         self._processors: dict[str, list[Any] | None] = {}
 
-    def _sql(self, dialect: Dialect, n: int) -> str:
-        cache_key = (dialect.name, n)
-        sql = self._compiled.get(cache_key)
-        if sql is None:
-            compiled = self.stmt.compile(dialect=dialect)
-            if list(compiled.positiontup or compiled.binds) != ["__keys"]:
-                raise ValueError("a KeyedQuery statement may bind only its keys")
-            sql = compiled.string.replace(self._MARK, _placeholders(dialect.paramstyle, n))
-            self._compiled[cache_key] = sql
-        return sql
+    def _sql(self, dialect: Dialect, n: int) -> tuple[str, list[str] | None]:
+        """The SQL for ``n`` keys, and the names its parameters take them by (None: by
+        position)."""
+        hit = self._expanded.get((dialect.driver, dialect.paramstyle, n))
+        if hit is None:
+            hit = self._expanded[(dialect.driver, dialect.paramstyle, n)] = self._expand(dialect, n)
+        return hit
+
+    def _expand(self, dialect: Dialect, n: int) -> tuple[str, list[str] | None]:
+        kind = (dialect.driver, dialect.paramstyle)
+        compiled = self._compiled.get(kind)
+        if compiled is None:
+            compiled = self._compiled[kind] = cast(SQLCompiler, self.stmt.compile(dialect=dialect))
+        # distinct stand-ins tell which parameter takes which key
+        state = compiled.construct_expanded_state({"keys": list(range(n))})
+        by_key = {v: name for name, v in state.parameters.items() if type(v) is int}
+        if len(state.parameters) != n or sorted(by_key) != list(range(n)):
+            raise ValueError("a KeyedQuery statement may bind only its keys")
+        names = [by_key[i] for i in range(n)]
+        if not compiled.positional:
+            return state.statement, names
+        if list(state.positiontup or ()) != names:
+            raise ValueError("a KeyedQuery statement must bind its keys in the order given")
+        return state.statement, None
 
     def _row_processors(self, dialect: Dialect) -> list[Any] | None:
         """Result conversions of the column types. Only SQLite needs them (dates come back as
@@ -154,7 +161,10 @@ class KeyedQuery:
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             for part in chunks(list(dict.fromkeys(keys))):
-                cursor.execute(self._sql(dialect, len(part)), tuple(part))
+                sql, names = self._sql(dialect, len(part))
+                cursor.execute(
+                    sql, tuple(part) if names is None else dict(zip(names, part, strict=True))
+                )
                 raw.extend(cursor.fetchall())
         finally:
             cursor.close()
