@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from stdnum import numdb
 from stdnum.cn import ric
@@ -180,6 +180,8 @@ def test_random_usccs_agree_with_stdnum(value: str) -> None:
     if ours is None:  # we accept: the check character is right by stdnum too
         assert clean and stdnum_check_holds(value)
         assert stdnum_uscc.is_valid(value) or value[0] in "ANY"
+        # and the organisation code (characters 9-17) carries its own GB 11714 check character
+        assert value[16] == gb11714_check(value[8:16])
     if ours == "GB32100_CHECK_CHARACTER":  # we refuse the check character: so does stdnum
         assert not stdnum_check_holds(value) and not stdnum_uscc.is_valid(value)
     if stdnum_uscc.is_valid(value):  # stdnum accepts: we refuse only by our further rules
@@ -222,3 +224,25 @@ def test_a_changed_uscc_character_is_refused_by_both(
     changed = value[:position] + replacement + value[position + 1 :]
     assert ours_uscc(changed) is not None
     assert not stdnum_uscc.is_valid(changed)
+
+
+@RUNS
+@example(authority_kind="N3", region="370602", body="KH0GW8FH", wrong="A")  # the reported code
+@given(
+    authority_kind=st.sampled_from(AUTHORITY_KINDS),
+    region=st.sampled_from(USCC_REGIONS),
+    body=st.text(alphabet=USCC_ALPHABET, min_size=8, max_size=8),
+    wrong=st.sampled_from(USCC_ALPHABET),
+)
+def test_a_wrong_organisation_code_check_is_refused_where_stdnum_accepts(
+    authority_kind: str, region: str, body: str, wrong: str
+) -> None:
+    # given a code whose 17th character is not its organisation code's GB 11714 check character,
+    # and whose 18th is GB 32100's MOD 31 check character computed by stdnum
+    assume(wrong != gb11714_check(body))
+    first17 = authority_kind + region + body + wrong
+    value = first17 + stdnum_uscc.calc_check_digit(first17 + "0")
+    # then stdnum, which checks only MOD 31, accepts it (for a digit authority) ...
+    assert stdnum_uscc.is_valid(value) or authority_kind[0] in "ANY"
+    # ... and we refuse it by the organisation code rule
+    assert ours_uscc(value) == "GB32100_ORGANIZATION_CODE"
