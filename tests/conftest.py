@@ -232,18 +232,19 @@ def fresh_settings(settings: Settings) -> Iterator[Settings]:
 @pytest.fixture(scope="session")
 def party(demo: dict[str, Any]) -> dict[str, str]:
     """A person who is a respondent (被执行人) of one of the demo judge's open cases: idNumber,
-    name, caseNumber. The last of the samples, so that assets registered to them for order
-    tests do not change the profiles other tests read first."""
+    name, caseNumber."""
     return dict(demo["samples"]["persons"][-1])
 
 
 @pytest.fixture
-def target(app: Any, party: dict[str, str]) -> dict[str, str]:
+def target(app: Any, party: dict[str, str]) -> Iterator[dict[str, str]]:
     """The party with a real-estate unit registered to them for this test alone (``unit``): no
-    test meets another test's orders, waiting line or annotations on it."""
-    from tests.hub.assets import fresh_unit
+    test meets another test's orders, waiting line or annotations on it. The unit is struck off
+    the registry when the test ends."""
+    from tests.hub.assets import fresh_unit, registered
 
-    return {**party, "unit": fresh_unit(app, party)}
+    with registered(app, fresh_unit, party) as unit:
+        yield {**party, "unit": unit}
 
 
 # --- the agencies: databases, embedded sources, services (connector and interop tests) -------

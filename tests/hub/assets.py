@@ -3,18 +3,22 @@
 Order tests each seize an asset of their own, so that no test meets another test's orders,
 waiting line or annotations, whatever ran before it and whether or not it cleaned up. The asset
 is written straight into the agency's own register (its embedded database), owned by a party of
-one of the demo judge's open cases, as the agency would have registered it.
+one of the demo judge's open cases, as the agency would have registered it, and struck off the
+register when the test ends (:func:`registered`), so that the party's profile is the demo's
+again for every other test.
 """
 
 from __future__ import annotations
 
 import itertools
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 
 from connectors.market_supervision.models import enterprises, shareholders
 from connectors.public_security.models import vehicles
@@ -105,3 +109,26 @@ def fresh_stake(app: Any, owner: dict[str, str]) -> str:
             )
         )
     return stake_id
+
+
+def strike_off(app: Any, asset: str) -> None:
+    """Remove an asset made here from its agency's register (its owners and holders with it)."""
+    with _engine(app, "real_estate").begin() as conn:
+        conn.execute(delete(owners).where(owners.c.unit_number == asset))
+        conn.execute(delete(units).where(units.c.unit_number == asset))
+    with _engine(app, "public_security").begin() as conn:
+        conn.execute(delete(vehicles).where(vehicles.c.plate == asset))
+    with _engine(app, "market_supervision").begin() as conn:
+        conn.execute(delete(shareholders).where(shareholders.c.stake_id == asset))
+
+
+@contextmanager
+def registered(
+    app: Any, make: Callable[..., str], owner: dict[str, str], **kwargs: Any
+) -> Iterator[str]:
+    """An asset ``make`` registers to ``owner`` for the ``with`` block, struck off after it."""
+    asset = make(app, owner, **kwargs)
+    try:
+        yield asset
+    finally:
+        strike_off(app, asset)

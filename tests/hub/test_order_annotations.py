@@ -8,6 +8,7 @@ each transition through the outbox; sending one twice leaves the same record.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -20,7 +21,7 @@ from connectors.real_estate.models import seizures
 from hub.orders.models import outbox
 from hub.orders.worker import deliver_pending
 from tests.conftest import Api
-from tests.hub.assets import fresh_stake, fresh_unit, fresh_vehicle
+from tests.hub.assets import fresh_stake, fresh_unit, fresh_vehicle, registered
 
 SUBMIT = """mutation($input: FreezeOrderSubmitInput!) { freezeOrderSubmit(input: $input) {
   order { id status } errors { code message } } }"""
@@ -37,18 +38,19 @@ AGENCY_USER = {"REAL_ESTATE": "registry-wang", "VEHICLE": "police-chen", "EQUITY
 
 
 @pytest.fixture
-def holders(app: Any, party: dict[str, str]) -> dict[str, dict[str, str]]:
+def holders(app: Any, party: dict[str, str]) -> Iterator[dict[str, dict[str, str]]]:
     """For each asset type, a party of one of the judge's open cases with an asset of that type
     registered for this test alone (the vehicle is mortgaged: a seizure must give that back)."""
 
     def holder(asset: str) -> dict[str, str]:
         return {"idNumber": party["idNumber"], "caseNumber": party["caseNumber"], "asset": asset}
 
-    return {
-        "REAL_ESTATE": holder(fresh_unit(app, party)),
-        "VEHICLE": holder(fresh_vehicle(app, party, status="MORTGAGED")),
-        "EQUITY": holder(fresh_stake(app, party)),
-    }
+    with (
+        registered(app, fresh_unit, party) as unit,
+        registered(app, fresh_vehicle, party, status="MORTGAGED") as plate,
+        registered(app, fresh_stake, party) as stake,
+    ):
+        yield {"REAL_ESTATE": holder(unit), "VEHICLE": holder(plate), "EQUITY": holder(stake)}
 
 
 async def work(app: Any) -> None:
