@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from types import MappingProxyType
@@ -90,6 +91,12 @@ Seconds = Annotated[
     float, _rule(lambda v: math.isfinite(v) and v >= 0, "must be 0 or a positive number of seconds")
 ]
 Count = Annotated[int, _rule(lambda v: v >= 1, "must be at least 1")]
+PositiveAmount = Annotated[
+    Decimal, _rule(lambda v: v.is_finite() and v > 0, "must be a positive number")
+]
+Factor = Annotated[
+    Decimal, _rule(lambda v: v.is_finite() and v >= 1, "must be a number of at least 1")
+]
 Quorum = Annotated[int, _rule(lambda v: v >= 0, "must not be negative")]
 Retries = Annotated[int, _rule(lambda v: 0 <= v <= 10, "must be between 0 and 10")]
 
@@ -512,6 +519,10 @@ class Settings(_Replaceable, BaseSettings):
     unknown_subjects_per_day: Count = 20  # per user, then RATE_LIMITED (ENUMERATION)
     subjects_per_hour: Count = 2_000  # distinct subjects per user, then RATE_LIMITED (VOLUME)
     purpose_cache_seconds: Seconds = 5.0  # 0: off
+
+    # Orders: the over-seizure check (超标的查封, 查封规定 第十九条; see hub.orders.measures).
+    reference_price_per_sqm: PositiveAmount = Decimal(10_000)  # CNY per m² of real estate
+    over_seizure_factor: Factor = Decimal(2)  # known value above this × outstanding: confirm
 
     # Audit.
     audit_key_file: Path | None = None  # 32 random bytes, base64; default keys/audit.key

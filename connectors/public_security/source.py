@@ -53,7 +53,8 @@ def _vehicles_by_plate(conn: Connection, keys: Sequence[str]) -> dict[str, Vehic
 
 
 def _annotate(conn: Connection, a: Annotation) -> bool:
-    """Register a court's measure on a vehicle; the vehicle is SEIZED while any is active."""
+    """Register a court's measure on a vehicle (查封 or 扣押); the vehicle is SEIZED while any
+    is active."""
     row = conn.execute(
         select(vehicles.c.status, vehicles.c.status_before_seizure).where(
             vehicles.c.plate == a.asset_id

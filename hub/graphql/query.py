@@ -39,7 +39,9 @@ from hub.graphql.context import ctx
 from hub.graphql.court import Case, Me, resolve_me, resolve_my_cases
 from hub.graphql.enums import CaseStatus
 from hub.graphql.orders import (
+    AssetInput,
     FreezeOrder,
+    FreezeOrderAssessment,
     FreezeOrderConnection,
     FreezeOrderEvent,
     FreezeOrderFilter,
@@ -129,7 +131,8 @@ class Mutation:
         return await sanctions.revoke(info, id, reason)
 
     @strawberry.mutation(
-        description="Court: seize (查封) or freeze (冻结) an asset of a party of the case"
+        description="Court: seize (查封), detain (扣押) or freeze (冻结) an asset of a respondent"
+        " (被执行人 / 被保全人) of the case"
     )
     async def freeze_order_submit(
         self, info: Info, input: FreezeOrderSubmitInput
@@ -319,6 +322,16 @@ class Query:
     )
     async def freeze_order(self, info: Info, id: str) -> FreezeOrder | None:
         return await orders.one(info, id)
+
+    @strawberry.field(
+        description="Court: the over-seizure check of a case (超标的查封, 查封规定 第十九条) — its"
+        " outstanding amount beside the known value of what its orders hold and of the asset"
+        " about to be added (a respondent's)"
+    )
+    async def freeze_order_assessment(
+        self, info: Info, case_number: str, asset: AssetInput | None = None
+    ) -> FreezeOrderAssessment | None:
+        return await orders.assess(info, case_number, asset)
 
     @strawberry.field(description="Orders of the caller's court (or agency), newest first")
     async def freeze_orders(

@@ -52,7 +52,7 @@ class Identity:
     description="An order in effect or waiting (轮候) on an asset, from the court's records",
 )
 class WaitingLineEntry:
-    kind = strawberry.field(description="SEIZE / FREEZE")
+    kind = strawberry.field(description="SEIZE (查封) / DETAIN (扣押) / FREEZE (冻结)")
     rank = strawberry.field(description="1 = in effect; 2, 3, … wait in this order")
     status = strawberry.field(description="EFFECTIVE / WAITING")
 

@@ -31,7 +31,7 @@ from graphql import (
 from hub.cases.service import parties_of_open_cases
 from hub.graphql.schema import schema as hub_schema
 from hub.policy.table import Decision
-from tests.conftest import Api
+from tests.conftest import Api, add_case
 from tests.hub import policy_intent
 from tests.hub.policy_support import DEMO_JUDGE, errors_by_path
 
@@ -326,6 +326,16 @@ async def profiles(app: Any, reader: Api, demo: dict[str, Any]) -> dict[str, Pro
     enterprise = await _richest(
         reader, "ENTERPRISE", await _candidates(app, demo, "ENTERPRISE"), seen
     )
+    # The judge cites a case whose measures reach the subject (its 被执行人): the matrix is
+    # about the table, and asset sections are a respondent's only (purpose binding, tested in
+    # tests/hub/test_order_parties.py). A richest subject may be an applicant of its demo case.
+    for profile in (person, enterprise):
+        profile.case = await add_case(
+            app, [("被执行人", profile.kind, profile.subject, "被执行人")]
+        )
+        profile.clear = await reader.query(
+            profile.document, {profile.key_variable: profile.subject}
+        )
     return {"PERSON": person, "ENTERPRISE": enterprise}
 
 

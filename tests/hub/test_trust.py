@@ -715,8 +715,9 @@ async def test_an_unregistered_asset_answers_as_another_persons_and_both_are_on_
     for order in (unknown, submit_input(target, asset={"type": "VEHICLE", "id": "鲁FZZ999"})):
         response = await api.post(SUBMIT, {"input": order})
         answers.append((response, response.json()["data"]["freezeOrderSubmit"]["errors"][0]))
-    # then both answer the same refusal (a submission does not tell which assets exist)
-    assert {(e["code"], e["reason"]) for _, e in answers} == {("FORBIDDEN", "NOT_A_PARTY")}
+    # then both answer the same refusal (a submission does not tell which assets exist): the
+    # asset is not registered to a respondent of the case
+    assert {(e["code"], e["reason"]) for _, e in answers} == {("FORBIDDEN", "NOT_A_RESPONDENT")}
     # and every refused attempt is on record, without a subject, naming what it aimed at
     for response, _ in answers:
         rows = await entries_of(app, response.headers["X-Request-Id"])
@@ -736,7 +737,14 @@ async def test_a_refused_court_or_agency_action_is_on_record(
     ]
     attempts = [
         # an unassigned judge of the same court releases a colleague's order
-        (RELEASE, {"id": order["id"], "input": {"rulingNumber": "x", "reason": "y"}}, "judge-zhou"),
+        (
+            RELEASE,
+            {
+                "id": order["id"],
+                "input": {"rulingNumber": "（2026）鲁0602执1号之二", "reason": "y"},
+            },
+            "judge-zhou",
+        ),
         # an agency answers an order addressed to another
         (
             'mutation($id: String!) { freezeOrderReject(id: $id, reason: "x") { errors { code } } }',
