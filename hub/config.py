@@ -208,6 +208,8 @@ _PHRASES = {
     "int_from_float": "must be int",
     "float_parsing": "must be a number",
     "float_type": "must be int or float",
+    "decimal_parsing": "must be a number",
+    "finite_number": "must be a finite number",
     "string_type": "must be str",
     "path_type": "must be a path",
     "extra_forbidden": "is not a setting",
