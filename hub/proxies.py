@@ -44,6 +44,8 @@ class Proxies:
         self.networks = tuple(networks)
 
     def _trusted(self, address: str | None) -> bool:
+        if not self.networks:
+            return False  # no proxy configured (the default): nothing to parse
         ip = _address(address) if address else None
         return ip is not None and any(ip in n for n in self.networks)
 

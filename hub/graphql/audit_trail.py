@@ -115,6 +115,12 @@ def _shown(context: HubContext, fresh: list[AccessRecord]) -> None:
 
 async def _settle(writes: Sequence[Any]) -> BaseException | None:
     """Wait for every write; the first failure, if any (the others are still awaited)."""
+    if len(writes) == 1:  # the common case: no task for gather to make
+        try:
+            await writes[0]
+        except Exception as exc:  # reported to the caller, as gather would
+            return exc
+        return None
     outcomes = await asyncio.gather(*writes, return_exceptions=True)
     return next((o for o in outcomes if isinstance(o, BaseException)), None)
 

@@ -50,10 +50,15 @@ class HubContext:
     parent: HubContext | None = None
     cache_plans: bool = True  # False for documents too large for the shared caches
     shown: set[str] = field(default_factory=set)  # identifiers released in clear
-    named: set[str] = field(default_factory=set)  # subjects of entries written by workflows  # the request's or connection's context
+    named: set[str] = field(default_factory=set)  # subjects of entries written by workflows
 
     def for_operation(self) -> HubContext:
         """A fresh context for one operation run on this request or connection."""
+        if not self.numbered and self.operations == 0:
+            # The only operation of a plain HTTP request: its context was made for it just
+            # now (by the view, with the grants in force) and nothing else will use it.
+            self.operations = 1
+            return self
         self.operations += 1
         request_id = f"{self.request_id}-{self.operations}" if self.numbered else self.request_id
         principal = self.principal
