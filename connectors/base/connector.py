@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     import httpx
 
     from connectors.base.remote import RemoteSource
+    from connectors.base.source import DatabaseSource
     from connectors.base.subgraph import SubgraphSchema
     from connectors.base.world import World
 
@@ -23,7 +24,7 @@ class Connector:
     name: str  # registry key and config section: "real_estate"
     title: str  # the agency's name, for people: "不动产登记中心"
     metadata: MetaData  # the agency database's tables
-    embedded: Callable[[str], Any]  # database URL -> embedded source
+    embedded: Callable[[str], DatabaseSource]  # database URL -> embedded source
     generate: Callable[[World], dict[str, list[dict[str, Any]]]]  # synthetic rows per table
     subgraph: Callable[[Any], SubgraphSchema]  # source -> strawberry federation schema
     remote_source: Callable[[], type[RemoteSource]]  # the agency's RemoteSource subclass

@@ -9,9 +9,10 @@ from connectors.public_security.models import metadata
 
 if TYPE_CHECKING:
     from connectors.base.remote import RemoteSource
+    from connectors.base.source import DatabaseSource
 
 
-def _embedded(url: str) -> Any:
+def _embedded(url: str) -> DatabaseSource:
     from connectors.public_security.source import EmbeddedPublicSecuritySource
 
     return EmbeddedPublicSecuritySource(url)

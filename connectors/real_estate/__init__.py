@@ -9,9 +9,10 @@ from connectors.real_estate.models import metadata
 
 if TYPE_CHECKING:
     from connectors.base.remote import RemoteSource
+    from connectors.base.source import DatabaseSource
 
 
-def _embedded(url: str) -> Any:
+def _embedded(url: str) -> DatabaseSource:
     from connectors.real_estate.source import EmbeddedRealEstateSource
 
     return EmbeddedRealEstateSource(url)

@@ -39,6 +39,7 @@ from graphql import (
     ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    ValueNode,
     VariableNode,
     get_named_type,
     is_leaf_type,
@@ -199,7 +200,7 @@ def _subject_list_length(node: FieldNode, variables: dict[str, Any]) -> int | No
     for arg in node.arguments or ():
         if arg.name.value not in SUBJECT_LIST_ARGUMENTS:
             continue
-        value = arg.value
+        value: ValueNode | None = arg.value
         count = 1
         if isinstance(value, VariableNode):
             name = value.name.value
