@@ -49,6 +49,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
 
 from hub.config import Settings
+from hub.graphql.context import AuthedContext
 
 SUBJECT_TYPE_NAMES = frozenset({"Person", "Enterprise", "Subject"})
 SUBJECT_LIST_ARGUMENTS = frozenset({"idNumbers", "usccs", "subjects"})
@@ -341,8 +342,9 @@ class QueryCost(SchemaExtension):
             except GraphQLError as err:
                 ec.result = ExecutionResult(data=None, errors=[err])
             else:
-                base = getattr(ec.context, "parent", None)
-                budget = getattr(base, "budget", None)
+                # the batch's budget, kept on the request's context (None outside a batch)
+                base = ec.context.parent if isinstance(ec.context, AuthedContext) else None
+                budget = base.budget if base is not None else None
                 if cost > self.limit:
                     ec.result = ExecutionResult(
                         data=None,
@@ -367,6 +369,6 @@ class QueryCost(SchemaExtension):
                             )
                         ],
                     )
-                elif budget is not None:
+                elif base is not None and budget is not None:
                     base.budget = budget - cost
         yield
