@@ -245,10 +245,8 @@ def problems(exc: ValidationError, name_of: Callable[[tuple[Any, ...]], str]) ->
     return out
 
 
-class _Replaceable:
+class _Replaceable(BaseModel):
     """A frozen model whose variants are made with :meth:`replace`, validated like the original."""
-
-    model_fields: ClassVar[dict[str, FieldInfo]]
 
     @classmethod
     def _name_of(cls, loc: tuple[Any, ...]) -> str:
@@ -262,7 +260,7 @@ class _Replaceable:
         if unknown:
             raise TypeError(f"{cls.__name__} has no field {', '.join(unknown)}")
         try:
-            return cls.model_validate({**self.__dict__, **changes})  # type: ignore[attr-defined,no-any-return]
+            return cls.model_validate({**self.__dict__, **changes})
         except ValidationError as exc:
             raise ConfigError("; ".join(problems(exc, cls._name_of))) from None
 
@@ -270,7 +268,7 @@ class _Replaceable:
 # --- connectors ---------------------------------------------------------------------------------
 
 
-class ConnectorSettings(_Replaceable, BaseModel):
+class ConnectorSettings(_Replaceable):
     """One agency connector: where its data is and how the hub guards its calls."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

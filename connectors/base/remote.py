@@ -128,11 +128,11 @@ class _Selection:
 
 def _nested_record(hint: Any) -> type | None:
     for arg in (hint, *typing.get_args(hint)):
-        if dataclasses.is_dataclass(arg):
-            return arg  # type: ignore[return-value]
+        if isinstance(arg, type) and dataclasses.is_dataclass(arg):
+            return arg
         for inner in typing.get_args(arg):
-            if dataclasses.is_dataclass(inner):
-                return inner  # type: ignore[return-value]
+            if isinstance(inner, type) and dataclasses.is_dataclass(inner):
+                return inner
     return None
 
 

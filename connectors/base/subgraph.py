@@ -223,6 +223,7 @@ def _entry_point(cls: Any, arg: str, validate: Any, invalid: type[Exception]) ->
             return None
 
     resolve.__annotations__ = {arg: str, "return": cls | None}
+    # inspect.signature reads __signature__ from any function; typeshed does not declare it
     resolve.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [inspect.Parameter(arg, inspect.Parameter.KEYWORD_ONLY, annotation=str)],
         return_annotation=cls | None,
