@@ -15,6 +15,7 @@ from connectors import registry
 from hub.cases.records import CaseParticipationRecord
 from hub.federation import lookups as L
 from hub.graphql import resolvers
+from hub.graphql.context import ctx
 from hub.graphql.enums import (
     CaseStatus,
     EnterpriseRoleKind,
@@ -60,7 +61,7 @@ class WaitingLineEntry:
 
 def waiting_line(info: Info[Any, Any], asset_type: str, asset_id: str) -> Any:
     """The request's batch-loader future for an asset's waiting line."""
-    return info.context.loaders.loader(L.WAITING_LINE).load(f"{asset_type}:{asset_id}")
+    return ctx(info).loaders.loader(L.WAITING_LINE).load(f"{asset_type}:{asset_id}")
 
 
 @from_record(
