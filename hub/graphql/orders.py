@@ -17,6 +17,7 @@ from typing import Any
 
 import strawberry
 from strawberry.types import Info
+from strawberry.types.base import get_object_definition
 
 from hub.audit.entries import AccessRecord, BatchRecord
 from hub.errors import HubError
@@ -26,15 +27,20 @@ from hub.graphql.payloads import error_fields, record_refusal, text_argument
 from hub.identifiers import normalize_case_number, normalize_ruling_number
 from hub.orders import service, workflow
 from hub.orders.measures import Assessment, AssetFacts, Valuation
+from hub.orders.signing import OrderKeys
 from hub.policy.enforce import policy_plan
 from hub.policy.masking import Mask, masked
 
 MAX_PAGE = 200
 
 
-FreezeOrderKind = strawberry.enum(workflow.OrderKind, name="FreezeOrderKind")
-AssetType = strawberry.enum(workflow.AssetType, name="AssetType")
-FreezeOrderStatus = strawberry.enum(workflow.OrderStatus, name="FreezeOrderStatus")
+# strawberry.enum marks the workflow's enums in place and returns them: aliases are types.
+strawberry.enum(workflow.OrderKind, name="FreezeOrderKind")
+strawberry.enum(workflow.AssetType, name="AssetType")
+strawberry.enum(workflow.OrderStatus, name="FreezeOrderStatus")
+FreezeOrderKind = workflow.OrderKind
+AssetType = workflow.AssetType
+FreezeOrderStatus = workflow.OrderStatus
 
 
 @strawberry.enum
@@ -189,14 +195,15 @@ class FreezeOrderFilter:
 
 
 _ORDER_FIELDS = tuple(
-    f.name for f in FreezeOrder.__strawberry_definition__.fields if f.name != "owner_kind"
+    f.name
+    for f in get_object_definition(FreezeOrder, strict=True).fields
+    if f.name != "owner_kind"
 )
 
 
 def _order(row: dict[str, Any]) -> FreezeOrder:
-    return FreezeOrder(
-        owner_kind=owner_kind(row["owner_id"]), **{name: row.get(name) for name in _ORDER_FIELDS}
-    )
+    fields: dict[str, Any] = {name: row.get(name) for name in _ORDER_FIELDS}
+    return FreezeOrder(owner_kind=owner_kind(row["owner_id"]), **fields)
 
 
 def _failed(exc: HubError) -> FreezeOrderPayload:
@@ -212,7 +219,7 @@ class _RequestGateway:
     def __init__(self, info: Info) -> None:
         self.context = ctx(info)
         self.engine = self.context.runtime.engine
-        self.keys = self.context.runtime.order_keys
+        self.keys: OrderKeys | None = self.context.runtime.order_keys
         settings = self.context.runtime.settings
         self.valuation = Valuation(
             price_per_sqm=settings.reference_price_per_sqm, factor=settings.over_seizure_factor

@@ -32,6 +32,7 @@ from hub.audit.entries import AccessRecord
 from hub.cases.rules import check_case, party_verdicts, respondent_verdict
 from hub.errors import BadUserInput, Forbidden, HubError, PurposeRequired
 from hub.federation.lookups import CASE_PURPOSES
+from hub.graphql.context import AuthedContext, ctx
 from hub.identifiers import check_id_number, check_uscc, normalize_case_number
 from hub.policy.enforce import plan_for
 from hub.policy.table import Decision, Grants
@@ -53,7 +54,7 @@ def _batch_size(values: list[str], argument: str, limit: int) -> None:
 
 
 async def purpose_verdicts(
-    context: Any, grants: Grants, case: str | None, keys: list[str]
+    context: AuthedContext, grants: Grants, case: str | None, keys: list[str]
 ) -> list[HubError | None]:
     """Per subject: None when the caller may look, else the error. Raises for the whole call."""
     if not grants.requires_purpose:
@@ -101,8 +102,8 @@ def check_reference(info: Info[Any, Any], key: str, kind: str) -> HubError | Non
     cited in this request; nothing about anyone else is fetched. Either way the subject reached
     is audited. Returns the refusal of the subject's asset sections (None: they may be shown —
     the subject is a respondent of a cited case it is a party of)."""
-    context = info.context
-    grants: Grants = context.grants
+    context = ctx(info)
+    grants = context.grants
     plan = plan_for(grants, context.runtime.policy_fields, info)
     records = [record for record in context.cited_cases.values() if key in record.parties]
     cases = [record.case_number for record in records]
@@ -148,8 +149,8 @@ class SubjectAccess(FieldExtension):
     async def resolve_async(
         self, next_: Callable[..., Any], source: Any, info: Info[Any, Any], **kwargs: Any
     ) -> Any:
-        context = info.context
-        grants: Grants = context.grants
+        context = ctx(info)
+        grants = context.grants
         plan = plan_for(grants, context.runtime.policy_fields, info)
         noun = "persons" if self.kind == "PERSON" else "enterprises"
         path = tuple(info._raw_info.path.as_list())
@@ -165,7 +166,7 @@ class SubjectAccess(FieldExtension):
             raise
 
     def _record_refusal(
-        self, context: Any, kwargs: dict[str, Any], exc: HubError, path: tuple[Any, ...]
+        self, context: AuthedContext, kwargs: dict[str, Any], exc: HubError, path: tuple[Any, ...]
     ) -> None:
         """Denied and purpose-less attempts are audited too (one entry per named subject)."""
         value = kwargs.get(self.argument)
@@ -197,8 +198,8 @@ class SubjectAccess(FieldExtension):
         noun: str,
         path: tuple[Any, ...],
     ) -> Any:
-        context = info.context
-        grants: Grants = context.grants
+        context = ctx(info)
+        grants = context.grants
         if plan.own == Decision.DENY:
             raise Forbidden(f"{grants.describe} may not look up {noun}", reason="POLICY")
         check = _CHECKS[self.kind]
