@@ -16,7 +16,7 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Connection,
@@ -126,7 +126,7 @@ class KeyedQuery:
         kind = (dialect.driver, dialect.paramstyle)
         compiled = self._compiled.get(kind)
         if compiled is None:
-            compiled = self._compiled[kind] = cast(SQLCompiler, self.stmt.compile(dialect=dialect))
+            compiled = self._compiled[kind] = self.stmt.compile(dialect=dialect)
         # distinct stand-ins tell which parameter takes which key
         state = compiled.construct_expanded_state({"keys": list(range(n))})
         by_key = {v: name for name, v in state.parameters.items() if type(v) is int}
@@ -158,7 +158,10 @@ class KeyedQuery:
         dialect = conn.dialect
         raw: list[Any] = []
         # The DBAPI cursor of the pooled connection: no per-execution statement bookkeeping.
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        dbapi = conn.connection.dbapi_connection
+        if dbapi is None:  # only after the pool invalidated it; a fresh checkout has one
+            raise RuntimeError("the pooled connection has no DBAPI connection")
+        cursor = dbapi.cursor()
         try:
             for part in chunks(list(dict.fromkeys(keys))):
                 sql, names = self._sql(dialect, len(part))

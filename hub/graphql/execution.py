@@ -66,29 +66,33 @@ class _Shape:
 
 def _shape(field: GraphQLField) -> _Shape:
     try:
-        return getattr(field, _SHAPE)  # type: ignore[no-any-return]
+        cached: _Shape = getattr(field, _SHAPE)
+        return cached
     except AttributeError:
         pass
     definition = field.extensions.get("strawberry-definition")
     field_type = field.type
     non_null = isinstance(field_type, GraphQLNonNull)
-    inner = field_type.of_type if non_null else field_type
-    leaf = is_leaf_type(inner)
+    inner = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
+    leaf_type: GraphQLLeafType | None = inner if is_leaf_type(inner) else None
     metadata = getattr(definition, "metadata", None) or {}
-    plain = (
-        definition is not None
-        and leaf
-        # strawberry's definition, not the resolver it built: the resolver of a field without
-        # a resolver of its own is marked ``_is_default`` even when the field has extensions
+    # plain: decided from strawberry's definition, not from the resolver it built (the resolver
+    # of a field without a resolver of its own is marked ``_is_default`` even when the field
+    # has extensions)
+    read = (
+        definition.get_result
+        if definition is not None
+        and leaf_type is not None
         and definition.base_resolver is None
         and not definition.extensions
         and not field.args
+        else None
     )
     shape = _Shape(
-        read=definition.get_result if plain else None,  # type: ignore[union-attr]
-        leaf_type=inner if leaf else None,  # type: ignore[arg-type]
+        read=read,
+        leaf_type=leaf_type,
         non_null=non_null,
-        identifier=leaf and metadata.get(MASK_METADATA) is Mask.ID_NUMBER,
+        identifier=leaf_type is not None and metadata.get(MASK_METADATA) is Mask.ID_NUMBER,
     )
     setattr(field, _SHAPE, shape)
     return shape
@@ -96,7 +100,8 @@ def _shape(field: GraphQLField) -> _Shape:
 
 def _policy_list(field: GraphQLField) -> str | None:
     try:
-        return getattr(field, _POLICY_LIST)  # type: ignore[no-any-return]
+        cached: str | None = getattr(field, _POLICY_LIST)
+        return cached
     except AttributeError:
         pass
     name = None
@@ -169,7 +174,8 @@ class HubExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 return None
             if shape.identifier:
                 self._shown(result)
-            return self.complete_leaf_value(shape.leaf_type, result)  # type: ignore[arg-type]
+            assert shape.leaf_type is not None  # a plain field is a leaf
+            return self.complete_leaf_value(shape.leaf_type, result)
         except Exception as raw_error:
             self.handle_field_error(raw_error, field.type, field_details_list, path)
             return None

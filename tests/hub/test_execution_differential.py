@@ -27,7 +27,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info
 
 from hub.config import Settings
-from hub.graphql.context import HubContext
+from hub.graphql.context import AuthedContext
 from hub.graphql.execution import HubExecutionContext
 from hub.graphql.query import Mutation, Query
 from hub.graphql.schema import HubSchema, _strawberry_types
@@ -44,7 +44,7 @@ class ReadsContext(FieldExtension):
     calls = 0
 
     def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
-        assert isinstance(info.context, HubContext), info.context
+        assert isinstance(info.context, AuthedContext), info.context
         ReadsContext.calls += 1
         return next_(source, info, **kwargs)
 
@@ -60,7 +60,7 @@ class AnswersLater(FieldExtension):
 
         async def later() -> Any:
             await asyncio.sleep(0)
-            assert isinstance(context, HubContext), context
+            assert isinstance(context, AuthedContext), context
             AnswersLater.calls += 1
             return await value if inspect.isawaitable(value) else value
 

@@ -8,7 +8,7 @@ each transition through the outbox; sending one twice leaves the same record.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from connectors.public_security.models import vehicle_seizures, vehicles
 from connectors.real_estate.models import seizures
 from hub.orders.models import outbox
 from hub.orders.worker import deliver_pending
-from tests.conftest import Api
+from tests.conftest import Api, add_case
 from tests.hub.assets import fresh_stake, fresh_unit, fresh_vehicle, registered
 
 SUBMIT = """mutation($input: FreezeOrderSubmitInput!) { freezeOrderSubmit(input: $input) {
@@ -38,19 +38,37 @@ AGENCY_USER = {"REAL_ESTATE": "registry-wang", "VEHICLE": "police-chen", "EQUITY
 
 
 @pytest.fixture
-def holders(app: Any, party: dict[str, str]) -> Iterator[dict[str, dict[str, str]]]:
-    """For each asset type, a party of one of the judge's open cases with an asset of that type
-    registered for this test alone (the vehicle is mortgaged: a seizure must give that back)."""
+async def holders(
+    app: Any, target_sample: dict[str, str]
+) -> AsyncIterator[dict[str, dict[str, str]]]:
+    """For each asset type, a respondent of one of the judge's open cases with an asset of that
+    type registered for this test alone (struck off when it ends), in a case of its own (one
+    measure per asset and case; no over-seizure check). The vehicle is mortgaged: a seizure must
+    give that status back."""
+    party = target_sample
 
-    def holder(asset: str) -> dict[str, str]:
-        return {"idNumber": party["idNumber"], "caseNumber": party["caseNumber"], "asset": asset}
+    async def holder(asset: str) -> dict[str, str]:
+        return {
+            "idNumber": party["idNumber"],
+            "name": party["name"],
+            "caseNumber": await own_case(app, party["idNumber"], party["name"]),
+            "asset": asset,
+        }
 
     with (
         registered(app, fresh_unit, party) as unit,
         registered(app, fresh_vehicle, party, status="MORTGAGED") as plate,
         registered(app, fresh_stake, party) as stake,
     ):
-        yield {"REAL_ESTATE": holder(unit), "VEHICLE": holder(plate), "EQUITY": holder(stake)}
+        yield {
+            "REAL_ESTATE": await holder(unit),
+            "VEHICLE": await holder(plate),
+            "EQUITY": await holder(stake),
+        }
+
+
+async def own_case(app: Any, id_number: str, name: str) -> str:
+    return await add_case(app, [("被执行人", "PERSON", id_number, name)])
 
 
 async def work(app: Any) -> None:
@@ -68,7 +86,7 @@ async def accepted_order(
                 "kind": "FREEZE" if asset_type == "EQUITY" else "SEIZE",
                 "asset": {"type": asset_type, "id": holder["asset"]},
                 "caseNumber": holder["caseNumber"],
-                "rulingNumber": holder["caseNumber"].replace("号", "号之一"),
+                "rulingNumber": holder["caseNumber"] + "之一",
                 "idempotencyKey": uuid.uuid4().hex,
             }
         },
@@ -91,7 +109,8 @@ async def accepted_order(
 
 async def release(api: Api, app: Any, order_id: str) -> None:
     body = await api.query(
-        RELEASE, {"id": order_id, "input": {"rulingNumber": "（2026）解封裁定", "reason": "已履行"}}
+        RELEASE,
+        {"id": order_id, "input": {"rulingNumber": "（2026）鲁0602执1号之二", "reason": "已履行"}},
     )
     assert body["data"]["freezeOrderRelease"]["errors"] == [], body
     await work(app)
@@ -162,9 +181,10 @@ async def test_a_seized_vehicle_gets_its_status_back_when_released(
     assets = await assets_of(api, holder)
     before = status()
     assert before == "MORTGAGED"
-    # given two accepted seizures of the vehicle (the second waits)
+    # given two accepted seizures of the vehicle (the second, another case's, waits)
     first = await accepted_order(api, app, tokens, holder, "VEHICLE")
-    second = await accepted_order(api, app, tokens, holder, "VEHICLE")
+    other = {**holder, "caseNumber": await own_case(app, holder["idNumber"], holder["name"])}
+    second = await accepted_order(api, app, tokens, other, "VEHICLE")
     assets = await assets_of(api, holder)
     assert status() == "SEIZED"
     # when the first is released, the second still holds it
@@ -240,7 +260,7 @@ async def test_an_agency_that_fails_gets_the_annotation_later(
                 "kind": "FREEZE",
                 "asset": {"type": "EQUITY", "id": holder["asset"]},
                 "caseNumber": holder["caseNumber"],
-                "rulingNumber": "（2026）冻结裁定",
+                "rulingNumber": holder["caseNumber"] + "之一",
                 "idempotencyKey": uuid.uuid4().hex,
             }
         },

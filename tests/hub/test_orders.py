@@ -1,7 +1,7 @@
 """Seizure / freeze orders: submit, deliver, accept or reject, waiting line, release, renew, lapse.
 
-Every test seizes a unit registered for it alone (the ``target`` fixture), so no test depends on
-another having run, or cleaned up, before it.
+Every test seizes a unit registered for it alone, in a case of its own (the ``target``
+fixture), so no test depends on another having run, or cleaned up, before it.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ ORDER = "query($id: String!) { freezeOrder(id: $id) { id status rank expiresOn }
 INBOX = "{ agencyInbox(first: 50) { nodes { id status agency } } }"
 ORDERS = """query($f: FreezeOrderFilter) { freezeOrders(filter: $f, first: 100) { nodes { id status expiresOn } } }"""
 UNITS = "query($id: String!) { person(idNumber: $id) { assets { realEstates { unitNumber } } } }"
+RULING = "（2026）鲁0602执1号之二"  # a release's or renewal's ruling (validated like a case number)
 
 
 def submit_input(t: dict[str, str], **over: Any) -> dict[str, Any]:
@@ -75,7 +76,7 @@ async def delivered_and_accepted(
 
 
 async def test_the_whole_way_with_a_waiting_line(
-    api: Api, app: Any, tokens: dict[str, str], target: dict[str, str]
+    api: Api, app: Any, tokens: dict[str, str], target: dict[str, str], another_case: Any
 ) -> None:
     # given a seizure submitted by the judge
     first = await submitted(api, target)
@@ -99,7 +100,8 @@ async def test_the_whole_way_with_a_waiting_line(
     rank1 = accepted["rank"]
     assert accepted["status"] == "EFFECTIVE"
     assert accepted["expiresOn"] == (date.today() + timedelta(days=3 * 365)).isoformat()
-    second = await delivered_and_accepted(api, app, tokens, target)
+    # (from another case: a case holds an asset with one measure at a time)
+    second = await delivered_and_accepted(api, app, tokens, await another_case(target))
     assert (rank1, second["status"], second["rank"]) == (1, "WAITING", 2)
     # when the court releases the first, the second takes effect automatically
     body = await api.query(
@@ -114,11 +116,11 @@ async def test_the_whole_way_with_a_waiting_line(
     assert (now_second["status"], now_second["rank"]) == ("EFFECTIVE", rank1 + 1)
     # and it can be renewed before it expires, up to the class's term
     too_long = await api.query(
-        RENEW, {"id": second["id"], "input": {"rulingNumber": "续封", "termDays": 2000}}
+        RENEW, {"id": second["id"], "input": {"rulingNumber": RULING, "termDays": 2000}}
     )
     assert too_long["data"]["freezeOrderRenew"]["errors"][0]["code"] == "BAD_USER_INPUT"
     body = await api.query(
-        RENEW, {"id": second["id"], "input": {"rulingNumber": "续封", "termDays": 30}}
+        RENEW, {"id": second["id"], "input": {"rulingNumber": RULING, "termDays": 30}}
     )
     renewed = body["data"]["freezeOrderRenew"]["order"]
     assert renewed["renewals"] == 1
@@ -158,7 +160,7 @@ async def test_reject_and_what_cannot_follow(
     )
     assert late["data"]["freezeOrderAccept"]["errors"][0]["code"] == "CONFLICT"
     release = await api.query(
-        RELEASE, {"id": order["id"], "input": {"rulingNumber": "x", "reason": "y"}}
+        RELEASE, {"id": order["id"], "input": {"rulingNumber": RULING, "reason": "y"}}
     )
     assert release["data"]["freezeOrderRelease"]["errors"][0]["code"] == "CONFLICT"
 
@@ -221,23 +223,23 @@ async def test_another_court_cannot_see_or_release(
     ] is None
     body = await api.query(
         RELEASE,
-        {"id": order["id"], "input": {"rulingNumber": "x", "reason": "y"}},
+        {"id": order["id"], "input": {"rulingNumber": RULING, "reason": "y"}},
         token=tokens["judge-li"],
     )
     assert body["data"]["freezeOrderRelease"]["errors"][0]["reason"] == "OTHER_COURT"
 
 
 async def test_expiring_orders_are_listed_and_lapse(
-    api: Api, app: Any, tokens: dict[str, str], target: dict[str, str]
+    api: Api, app: Any, tokens: dict[str, str], target: dict[str, str], another_case: Any
 ) -> None:
-    # given a short seizure in effect on the unit and one waiting behind it
+    # given a short seizure in effect on the unit and one (another case's) waiting behind it
     short = await submitted(api, target, termDays=10)
     await deliver_pending(app.state.runtime.engine, sources=app.state.runtime.sources)
     body = await api.query(
         ACCEPT, {"id": short["id"], "r": receipt()}, token=tokens["registry-wang"]
     )
     assert body["data"]["freezeOrderAccept"]["order"]["status"] == "EFFECTIVE", body
-    waiting = await delivered_and_accepted(api, app, tokens, target)
+    waiting = await delivered_and_accepted(api, app, tokens, await another_case(target))
     assert waiting["status"] == "WAITING"
     listed = (await api.query(ORDERS, {"f": {"expiringWithinDays": 30}}))["data"]["freezeOrders"][
         "nodes"
@@ -298,12 +300,14 @@ async def test_orders_are_on_the_audit_record(
 
 
 async def test_twenty_concurrent_seizures_get_ranks_one_to_twenty(
-    api: Api, app: Any, tokens: dict[str, str], target: dict[str, str]
+    api: Api, app: Any, tokens: dict[str, str], target: dict[str, str], another_case: Any
 ) -> None:
     """On SQLite and on PostgreSQL: twenty acceptances at once, each through the API (the
     workflow's write lock on SQLite, the asset's row lock on PostgreSQL)."""
-    # given twenty seizures of one unit, delivered to the registry
-    ids = [(await submitted(api, target, rulingNumber=f"r{i}"))["id"] for i in range(20)]
+    # given twenty seizures of one unit in twenty cases (one measure per asset and case),
+    # delivered to the registry
+    cases = [target, *[await another_case(target) for _ in range(19)]]
+    ids = [(await submitted(api, t))["id"] for t in cases]
     await deliver_pending(app.state.runtime.engine, sources=app.state.runtime.sources)
 
     # when the registry accepts all twenty at the same time
@@ -318,8 +322,7 @@ async def test_twenty_concurrent_seizures_get_ranks_one_to_twenty(
     # then each was accepted, and they took the ranks 1 to 20, one each: the first in effect,
     # the others waiting in line
     assert [p["errors"] for p in payloads] == [[]] * 20
-    engine = app.state.runtime.engine
-    async with engine.connect() as conn:
+    async with app.state.runtime.engine.connect() as conn:
         rows = (
             await conn.execute(
                 select(freeze_orders.c.id, freeze_orders.c.rank, freeze_orders.c.status)
@@ -332,7 +335,7 @@ async def test_twenty_concurrent_seizures_get_ranks_one_to_twenty(
     assert [r.status for r in rows] == ["EFFECTIVE"] + ["WAITING"] * 19
     # and when the first is released, the second takes effect
     body = await api.query(
-        RELEASE, {"id": rows[0].id, "input": {"rulingNumber": "x", "reason": "y"}}
+        RELEASE, {"id": rows[0].id, "input": {"rulingNumber": RULING, "reason": "y"}}
     )
     assert body["data"]["freezeOrderRelease"]["errors"] == [], body
     now_second = (await api.query(ORDER, {"id": rows[1].id}))["data"]["freezeOrder"]
@@ -344,11 +347,12 @@ LINE = """query($id: String!, $case: String) { person(idNumber: $id, caseNumber:
 
 
 async def test_the_waiting_line_shows_in_the_profile(
-    api: Api, app: Any, tokens: dict[str, str], target: dict[str, str]
+    api: Api, app: Any, tokens: dict[str, str], target: dict[str, str], another_case: Any
 ) -> None:
-    # given an order in effect and one waiting on the party's unit
+    # given an order in effect and one waiting (another case's) on the party's unit
     first = await delivered_and_accepted(api, app, tokens, target)
-    second = await delivered_and_accepted(api, app, tokens, target)
+    other = await another_case(target)
+    second = await delivered_and_accepted(api, app, tokens, other)
     # when the judge (and the registry) look at the profile
     for token in (None, tokens["registry-wang"]):
         body = await api.query(
@@ -362,10 +366,11 @@ async def test_the_waiting_line_shows_in_the_profile(
         line = [(e["orderId"], e["status"]) for e in unit["waitingLine"]]
         # then both are there in rank order, with case, court and term
         assert line == [(first["id"], "EFFECTIVE"), (second["id"], "WAITING")]
-        assert all(
-            e["caseNumber"] == target["caseNumber"] and e["courtCode"] == "370602"
-            for e in unit["waitingLine"]
-        )
+        assert [e["caseNumber"] for e in unit["waitingLine"]] == [
+            target["caseNumber"],
+            other["caseNumber"],
+        ]
+        assert all(e["courtCode"] == "370602" for e in unit["waitingLine"])
 
 
 async def test_order_and_receipt_signatures_verify(

@@ -183,7 +183,7 @@ export const LABELS = {
     REJECTED: "已退回", RELEASED: "已解除", EXPIRED: "已到期",
     OPEN: "未结", CLOSED: "已结", ACTIVE: "有效", REVOKED: "已撤销",
   },
-  kind: { SEIZE: "查封", FREEZE: "冻结" },
+  kind: { SEIZE: "查封", DETAIN: "扣押", FREEZE: "冻结" },
   asset: { REAL_ESTATE: "不动产", VEHICLE: "机动车", EQUITY: "股权" },
   list: { DISHONEST: "失信被执行人名单", CONSUMPTION_RESTRICTION: "限制消费名单" },
   insurance: { PENSION: "养老保险", MEDICAL: "医疗保险", UNEMPLOYMENT: "失业保险", INJURY: "工伤保险", MATERNITY: "生育保险" },
