@@ -4,13 +4,15 @@ preservation case; the measure the asset takes; one measure per asset and case; 
 court action for the judges assigned to the case.
 
 Each test quotes the rule it is written from. The cases are made by each test
-(``tests.conftest.add_case``), so the parties' roles and the amount are the test's own.
+(``tests.conftest.add_case``), so the parties' roles and the amount are the test's own, and so
+are the assets (``tests.hub.assets``): no test meets another's measures.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -20,10 +22,10 @@ from sqlalchemy import func, select
 
 from connectors.public_security.models import vehicle_seizures, vehicles
 from hub.audit.models import audit_entries
-from hub.cases import service as cases_service
 from hub.orders.models import freeze_orders
 from hub.orders.worker import deliver_pending
 from tests.conftest import Api, add_case
+from tests.hub.assets import fresh_stake, fresh_unit, fresh_vehicle, registered
 
 SUBMIT = """mutation($input: FreezeOrderSubmitInput!) { freezeOrderSubmit(input: $input) {
   order { id status kind assetType assetId ownerId caseNumber rulingNumber }
@@ -86,34 +88,39 @@ async def orders_of_case(app: Any, case: str) -> int:
         )
 
 
-@pytest.fixture(scope="module")
-async def owners(app: Any, reader: Api) -> dict[str, dict[str, Any]]:
-    """Persons of the demo who own, each, a unit, a vehicle and an equity stake (with what the
-    agencies register about it, as the reader sees it), and one person who is just a person."""
-    async with app.state.runtime.engine.connect() as conn:
-        parties = await cases_service.parties_of_open_cases(
-            conn, judge_id="judge-zhang", subject_kind="PERSON", limit=600
-        )
-    found: dict[str, dict[str, Any]] = {}
-    for _, party in parties:
-        if party.subject_id in {f["idNumber"] for f in found.values()}:
-            continue
-        body = await reader.query(ASSETS, {"id": party.subject_id})
-        person = body["data"]["person"]
-        assets = person["assets"]
-        me = {"idNumber": party.subject_id, "name": person["identity"]["name"]}
-        sole = [u for u in assets["realEstates"] if len(u["owners"]) == 1]
-        if "REAL_ESTATE" not in found and sole:
-            found["REAL_ESTATE"] = {**me, "asset": sole[0]["unitNumber"], "unit": sole[0]}
-        elif "VEHICLE" not in found and assets["vehicles"]:
-            found["VEHICLE"] = {**me, "asset": assets["vehicles"][0]["plate"]}
-        elif "EQUITY" not in found and assets["equities"]:
-            found["EQUITY"] = {**me, "asset": assets["equities"][0]["stakeId"]}
-        elif "NOBODY" not in found:
-            found["NOBODY"] = me
-        if len(found) == 4:
-            return found
-    raise AssertionError(f"the demo lacks owners of each asset type: {sorted(found)}")
+@pytest.fixture
+async def owners(
+    app: Any, reader: Api, demo: dict[str, Any], target_sample: dict[str, str]
+) -> AsyncIterator[dict[str, dict[str, Any]]]:
+    """A person of the demo with a unit (sole owner), a vehicle and an equity stake registered
+    to them for this test alone (struck off when it ends; the unit with what the registry says
+    of it, as the reader sees it), and another person of the demo who is just a person: no test
+    meets another test's measures on these assets."""
+    me = {"idNumber": target_sample["idNumber"], "name": target_sample["name"]}
+    other = next(p for p in demo["samples"]["persons"] if p["idNumber"] != me["idNumber"])
+    nobody = {"idNumber": other["idNumber"], "name": other["name"]}
+    with (
+        registered(app, fresh_unit, me) as unit,
+        registered(app, fresh_vehicle, me) as plate,
+        registered(app, fresh_stake, me) as stake,
+    ):
+        people = []
+        for person in (me, nobody):
+            body = await reader.query(ASSETS, {"id": person["idNumber"]})
+            people.append({**person, "name": body["data"]["person"]["identity"]["name"]})
+            if person is me:
+                [registry] = [
+                    u
+                    for u in body["data"]["person"]["assets"]["realEstates"]
+                    if u["unitNumber"] == unit
+                ]
+        owner, just_a_person = people
+        yield {
+            "REAL_ESTATE": {**owner, "asset": unit, "unit": registry},
+            "VEHICLE": {**owner, "asset": plate},
+            "EQUITY": {**owner, "asset": stake},
+            "NOBODY": just_a_person,
+        }
 
 
 def respondent_case_parties(
@@ -630,7 +637,7 @@ async def test_an_unassigned_judge_of_the_same_court_takes_no_court_action(
             )
         ).all()
     assert [tuple(o) for o in orders] == ([] if not order_id else [(status, 0)])
-    # (cleanup by the assigned judge: the unit and the lists are shared with other tests)
+    # (cleanup by the assigned judge: the sanction lists are shared with other tests)
     if order_id:
         done = await api.query(
             RELEASE,
