@@ -24,8 +24,8 @@ only the one looked up. That is done on either path, so the record does not depe
 shortcut being taken.
 
 This relies on internals of graphql-core and strawberry: :mod:`hub.graphql.versions` pins the
-versions, and ``tests/hub/test_execution.py`` runs the real schema through this executor and
-through graphql-core's own and compares the answers.
+versions, and ``tests/hub/test_execution_differential.py`` runs the real schema through this
+executor and through graphql-core's own and compares the answers.
 """
 
 from __future__ import annotations

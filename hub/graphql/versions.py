@@ -12,9 +12,9 @@ The hub leans on internals of both libraries, which may change in any release:
 - ``hub.policy`` and ``hub.graphql`` read graphql-core's resolve info through strawberry's
   private ``Info._raw_info`` (fragments, field nodes, parent type, path).
 
-So the versions are pinned in ``pyproject.toml`` to the ranges below (tested by
-``tests/hub/test_execution.py``, including a differential test of the real schema against
-graphql-core's own executor), and importing ``hub.graphql`` with a version outside them fails
+So the versions are pinned in ``pyproject.toml`` to the ranges below (``tests/hub/
+test_execution.py`` keeps the two the same; ``tests/hub/test_execution_differential.py`` runs
+the real schema through the hub's executor and graphql-core's own), and importing ``hub.graphql`` with a version outside them fails
 with :class:`UnsupportedLibrary` naming the range, before anything is served. To move to a new
 release: widen the range here and in ``pyproject.toml`` together, and run the tests.
 """
