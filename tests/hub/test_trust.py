@@ -505,9 +505,23 @@ async def test_agency_officers_see_order_owners_masked_and_on_record(
     assert count == len(nodes)
 
 
+@pytest.fixture
+async def in_the_inbox(api: Api, app: Any, target: dict[str, str]) -> str:
+    """An order of this test's own, delivered to the real-estate registry's inbox."""
+    from hub.orders.worker import deliver_pending
+    from tests.hub.test_orders import SUBMIT, submit_input
+
+    body = await api.query(SUBMIT, {"input": submit_input(target)})
+    order_id: str = body["data"]["freezeOrderSubmit"]["order"]["id"]
+    await deliver_pending(app.state.runtime.engine, sources=app.state.runtime.sources)
+    return order_id
+
+
 async def test_the_inbox_fails_closed_when_the_audit_store_is_down(
-    api: Api, demo: dict[str, Any], audit_down: None
+    api: Api, demo: dict[str, Any], in_the_inbox: str, audit_down: None
 ) -> None:
+    # given an order in the registry's inbox (this test's own: an empty inbox shows no one),
+    # when the audit store refuses writes, the inbox releases nothing
     response = await api.post(INBOX_OWNERS, token=demo_token(demo, "registry_officer"))
     body = response.json()
     assert body["data"] is None
