@@ -24,6 +24,9 @@ class Connector:
     subgraph: Callable[[Any], Any]  # source -> strawberry federation schema
     # Existence look-ups answered through another look-up when remote: "registered" -> "identities"
     exists: Mapping[str, str] = field(default_factory=dict)
+    # Keeps a register of courts' measures on its assets (connectors.base.annotations): its
+    # source reads it (``measures``), registers orders (``annotate``) and lapses ended terms.
+    register: bool = False
 
     def database_file(self) -> str:
         return f"{self.name}.sqlite3"
@@ -33,4 +36,6 @@ class Connector:
         from connectors.base.remote import RemoteSource
 
         lookups = self.subgraph(None).fyt_lookups
-        return RemoteSource(self.name, url, lookups, exists=self.exists, **options)
+        return RemoteSource(
+            self.name, url, lookups, exists=self.exists, register=self.register, **options
+        )

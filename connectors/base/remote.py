@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 import orjson
 
-from connectors.base.annotations import Annotation
+from connectors.base.annotations import Annotation, Measure
 from connectors.base.errors import ConnectorTimeout, ConnectorUnavailable
 from connectors.base.identifiers import InvalidIdentifier, validate_id_number, validate_uscc
 from connectors.base.subgraph import TYPE_OF_RECORD, EntityLookup, _camel
@@ -166,6 +166,7 @@ class RemoteSource:
         lookups: Sequence[EntityLookup],
         *,
         exists: Mapping[str, str] | None = None,
+        register: bool = False,
         timeout: float = 2.0,
         max_connections: int = 64,
         token: str | None = None,
@@ -177,6 +178,7 @@ class RemoteSource:
         for lookup in lookups:
             self._by_method.setdefault(lookup.method, []).append(lookup)
         self._exists = dict(exists or {})
+        self._register = register
         self._selection = _Selection()
         # Fragments per visibility (one per caller's grants and look-up), dropped with it.
         self._fragments: weakref.WeakKeyDictionary[Any, dict[EntityLookup, str]] = (
@@ -219,7 +221,7 @@ class RemoteSource:
         return call
 
     def methods(self) -> list[str]:
-        return sorted({*self._by_method, *self._exists})
+        return sorted({*self._by_method, *self._exists, *(("measures",) if self._register else ())})
 
     async def _call(self, method: str, keys: Sequence[str], visible: Visible) -> dict[str, Any]:
         keys = list(dict.fromkeys(keys))
@@ -398,6 +400,31 @@ class RemoteSource:
                 f"{self.connector}: annotation refused (HTTP {response.status_code})",
             )
         return True
+
+    async def measures(
+        self, asset_ids: Sequence[str], visible: Visible | None = None
+    ) -> dict[str, list[Measure]]:
+        """The agency's register of courts' measures on each asset (``POST /measures``)."""
+        if not self._register:
+            raise AttributeError(f"{self.connector} keeps no register of measures")
+        keys = list(dict.fromkeys(asset_ids))
+        out: dict[str, list[Measure]] = {}
+        for start in range(0, len(keys), MAX_REPRESENTATIONS):
+            part = keys[start : start + MAX_REPRESENTATIONS]
+            response = await self._request("POST", "/measures", {"assets": part})
+            if response.status_code != 200:
+                raise ConnectorUnavailable(
+                    self.connector,
+                    f"{self.connector}: register look-up answered HTTP {response.status_code}",
+                )
+            try:
+                found = orjson.loads(response.content)["measures"]
+                for asset, rows in found.items():
+                    if asset in part:
+                        out[asset] = [Measure.from_json(r) for r in rows]
+            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise self._bad_answer(exc) from exc
+        return out
 
     async def ping(self) -> None:
         """Raise unless the agency's service answers its health probe."""

@@ -33,5 +33,6 @@ CONNECTOR = Connector(
     embedded=_embedded,
     generate=_generate,
     subgraph=_subgraph,
+    register=True,
     exists={"registered": "enterprises"},
 )

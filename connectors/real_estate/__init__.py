@@ -33,4 +33,5 @@ CONNECTOR = Connector(
     embedded=_embedded,
     generate=_generate,
     subgraph=_subgraph,
+    register=True,
 )
