@@ -17,11 +17,13 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from connectors.base.annotations import Measure
 from hub.audit.entries import AccessRecord, BatchRecord
 from hub.errors import HubError
 from hub.federation import lookups as L
 from hub.graphql.context import ctx
 from hub.graphql.payloads import error_fields, record_refusal, text_argument
+from hub.graphql.records import WaitingLineEntry, waiting_line
 from hub.identifiers import normalize_case_number
 from hub.orders import service, workflow
 from hub.policy.enforce import policy_plan
@@ -68,12 +70,29 @@ class FreezeOrder:
     court_code: str
     case_number: str
     ruling_number: str
-    term_days: int
+    term_months: int | None = strawberry.field(
+        description="The term in calendar months on the court's calendar (null: in days)"
+    )
+    term_days: int | None = strawberry.field(
+        description=(
+            "The term in days, for an order that names it (orders made before terms were"
+            " counted in months, or a court that asked for days); null for a term in months"
+        )
+    )
     status: FreezeOrderStatus
-    rank: int | None = strawberry.field(description="Place in the waiting line (1 = in effect)")
+    rank: int | None = strawberry.field(
+        description=(
+            "Place in the asset's waiting line (轮候) by the time the order was served, after"
+            " the measures the agency already held; the lowest active place is in effect. Null"
+            " until accepted, and while an order served earlier on the asset waits for the"
+            " agency's answer"
+        )
+    )
     submitted_by: str
     submitted_at: datetime
-    delivered_at: datetime | None
+    delivered_at: datetime | None = strawberry.field(
+        description="When the order was served on the agency (送达): its place in line follows it"
+    )
     effective_from: date | None
     expires_on: date | None
     receipt_number: str | None
@@ -81,6 +100,16 @@ class FreezeOrder:
     closed_reason: str | None
     release_ruling: str | None
     renewals: int
+
+    @strawberry.field(
+        description=(
+            "The waiting line of the order's asset: the hub's orders and the measures the"
+            " agency holds outside the hub, by place"
+        )
+    )
+    async def waiting_line(self, info: Info) -> list[WaitingLineEntry] | None:
+        asset_type = getattr(self.asset_type, "value", self.asset_type)
+        return await waiting_line(info, str(asset_type), self.asset_id)  # type: ignore[no-any-return]
 
 
 @strawberry.type
@@ -108,8 +137,17 @@ class FreezeOrderSubmitInput:
     asset: AssetInput
     case_number: str
     ruling_number: str
-    term_days: int | None = None
+    term_days: int | None = strawberry.field(
+        default=None, description="The term in days (or give termMonths; default: the longest)"
+    )
     idempotency_key: str
+    term_months: int | None = strawberry.field(
+        default=None,
+        description=(
+            "The term in calendar months: at most 24 for a vehicle, 36 for real estate and"
+            " equity (民诉法解释 第四百八十五条); default the longest"
+        ),
+    )
 
 
 @strawberry.input
@@ -121,7 +159,16 @@ class FreezeOrderReleaseInput:
 @strawberry.input
 class FreezeOrderRenewInput:
     ruling_number: str
-    term_days: int | None = None
+    term_days: int | None = strawberry.field(
+        default=None, description="The renewal's term in days (or give termMonths)"
+    )
+    term_months: int | None = strawberry.field(
+        default=None,
+        description=(
+            "The renewal's term in calendar months from the day after the old end, at most the"
+            " class's (24 / 36); default the longest"
+        ),
+    )
 
 
 @strawberry.input
@@ -139,7 +186,9 @@ class FreezeOrderFilter:
 
 
 _ORDER_FIELDS = tuple(
-    f.name for f in FreezeOrder.__strawberry_definition__.fields if f.name != "owner_kind"
+    f.name
+    for f in FreezeOrder.__strawberry_definition__.fields
+    if f.name not in ("owner_kind", "waiting_line")
 )
 
 
@@ -163,6 +212,7 @@ class _RequestGateway:
         self.context = ctx(info)
         self.engine = self.context.runtime.engine
         self.keys = self.context.runtime.order_keys
+        self.renewal_window_days = self.context.runtime.settings.order_renewal_window_days
         self.path = (info.path.key,)
 
     async def owners(self, asset_type: workflow.AssetType, asset_id: str) -> list[str]:
@@ -175,6 +225,10 @@ class _RequestGateway:
             return [rec.owner_id] if rec else []
         rec = await loaders.load(L.STAKES_BY_ID, asset_id)
         return [rec.holder_id] if rec else []
+
+    async def measures(self, asset_type: workflow.AssetType, asset_id: str) -> list[Measure]:
+        found = await self.context.loaders.load(L.MEASURES[asset_type.value], asset_id)
+        return list(found)
 
     async def case(self, case_number: str) -> Any:
         return await self.context.loaders.load(L.CASE_PURPOSES, case_number)
@@ -238,6 +292,7 @@ async def submit(info: Info, data: FreezeOrderSubmitInput) -> FreezeOrderPayload
             ruling_number=text_argument(data.ruling_number, "rulingNumber"),
             term_days=data.term_days,
             idempotency_key=text_argument(data.idempotency_key, "idempotencyKey"),
+            term_months=data.term_months,
         )
     except HubError as exc:
         return _failed(exc)
@@ -262,6 +317,7 @@ async def renew(info: Info, order_id: str, data: FreezeOrderRenewInput) -> Freez
             order_id=order_id,
             ruling_number=text_argument(data.ruling_number, "rulingNumber"),
             term_days=data.term_days,
+            term_months=data.term_months,
         )
     except HubError as exc:
         return _failed(exc)
@@ -373,7 +429,7 @@ async def many(
                 argument="expiringWithinDays",
                 rule="RANGE",
             )
-        expiring = service.utcnow().date() + timedelta(days=f.expiring_within_days)
+        expiring = service.court_day(service.utcnow()) + timedelta(days=f.expiring_within_days)
     scope = _scope(info)
     c = ctx(info)
     async with c.runtime.engine.connect() as conn:

@@ -6,6 +6,7 @@ declares only what the hub adds: descriptions, mask rules, enums and resolver fi
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import strawberry
@@ -25,6 +26,7 @@ from hub.graphql.enums import (
     VehicleStatus,
 )
 from hub.graphql.from_record import from_record
+from hub.orders import service as orders_service
 from hub.orders.service import WaitingLineRecord
 from hub.policy.enforce import raw
 from hub.policy.masking import Mask, masked
@@ -49,17 +51,46 @@ class Identity:
 
 @from_record(
     WaitingLineRecord,
-    description="An order in effect or waiting (轮候) on an asset, from the court's records",
+    description=(
+        "A measure in effect or waiting (轮候) on an asset: an order of the hub's, or one the"
+        " agency holds outside the hub (outsideHub)"
+    ),
 )
 class WaitingLineEntry:
+    order_id = strawberry.field(description="The hub's order; null outside the hub")
     kind = strawberry.field(description="SEIZE / FREEZE")
-    rank = strawberry.field(description="1 = in effect; 2, 3, … wait in this order")
+    court_code = strawberry.field(description="The hub's orders; null outside the hub")
+    court = strawberry.field(description="The court's name")
+    document_number = strawberry.field(description="The agency's registration number")
+    rank = strawberry.field(
+        description=(
+            "Place in line by the time the court's notice was served (法发〔2004〕5号 第二十条);"
+            " the lowest active place is in effect; null while an order served earlier waits"
+            " for the agency's answer"
+        )
+    )
     status = strawberry.field(description="EFFECTIVE / WAITING")
+    served_at = strawberry.field(
+        description="When the hub's order was served on the agency (送达); null outside the hub"
+    )
+    outside_hub = strawberry.field(
+        description=(
+            "Held by the agency outside the hub (served on paper, or registered before the hub)"
+        )
+    )
 
 
-def waiting_line(info: Info[Any, Any], asset_type: str, asset_id: str) -> Any:
-    """The request's batch-loader future for an asset's waiting line."""
-    return info.context.loaders.loader(L.WAITING_LINE).load(f"{asset_type}:{asset_id}")
+async def waiting_line(info: Info[Any, Any], asset_type: str, asset_id: str) -> Any:
+    """An asset's waiting line: the hub's orders (court source) put in line with the agency's
+    register (both batch loaders of the request, loaded together)."""
+    loaders = info.context.loaders
+    orders, register = await asyncio.gather(
+        loaders.load(L.WAITING_LINE, f"{asset_type}:{asset_id}"),
+        loaders.load(L.MEASURES[asset_type], asset_id),
+    )
+    return orders_service.waiting_line(
+        orders, register, today=orders_service.court_day(orders_service.utcnow())
+    )
 
 
 @from_record(
@@ -72,9 +103,14 @@ class Vehicle:
     owner_id = masked(Mask.ID_NUMBER, subject_kind="owner_kind")
     owner_name = masked(Mask.NAME, subject_kind="owner_kind")
 
-    @strawberry.field(description="Court orders in effect or waiting on this vehicle")
-    def waiting_line(self, info: Info) -> list[WaitingLineEntry] | None:
-        return waiting_line(info, "VEHICLE", raw(self).plate)  # type: ignore[no-any-return]
+    @strawberry.field(
+        description=(
+            "Court measures in effect or waiting on this vehicle: the hub's orders and those"
+            " public security holds outside the hub, by place in line"
+        )
+    )
+    async def waiting_line(self, info: Info) -> list[WaitingLineEntry] | None:
+        return await waiting_line(info, "VEHICLE", raw(self).plate)  # type: ignore[no-any-return]
 
 
 @from_record(
@@ -120,9 +156,14 @@ class RealEstate:
     ownership_kind = strawberry.field(description="单独所有 / 共同共有 / 按份共有")
     seizures = strawberry.field(description="Seizure annotations registered at the registry")
 
-    @strawberry.field(description="Court orders in effect or waiting on this unit (court records)")
-    def waiting_line(self, info: Info) -> list[WaitingLineEntry] | None:
-        return waiting_line(info, "REAL_ESTATE", raw(self).unit_number)  # type: ignore[no-any-return]
+    @strawberry.field(
+        description=(
+            "Court measures in effect or waiting on this unit: the hub's orders and those the"
+            " registry holds outside the hub, by place in line"
+        )
+    )
+    async def waiting_line(self, info: Info) -> list[WaitingLineEntry] | None:
+        return await waiting_line(info, "REAL_ESTATE", raw(self).unit_number)  # type: ignore[no-any-return]
 
 
 @from_record(_social.QualificationRecord, description="A professional qualification (职业资格)")

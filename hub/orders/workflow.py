@@ -15,6 +15,12 @@ States and the transitions between them (``TRANSITIONS`` in :mod:`hub.orders.sta
                                └──reject──▶ REJECTED          │
                                             EFFECTIVE ──term ends──▶ EXPIRED
                                             WAITING ──release──▶ RELEASED
+
+The waiting line is the agency's register (``Gateway.measures``): an accepted order takes its
+place by the time it was served, behind the measures the agency already holds, and is held
+(WAITING without a place) while an order served earlier on the asset waits for the agency's
+answer (法发〔2004〕5号 第二十条); see :mod:`hub.orders.service`. Terms and renewals follow
+民诉法解释 第四百八十五条 on the court's calendar (:mod:`hub.orders.terms`).
 """
 
 from __future__ import annotations
@@ -26,11 +32,12 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from connectors.base.annotations import Measure
 from hub.audit.entries import AccessRecord
 from hub.cases.records import CasePurposeRecord
 from hub.cases.rules import check_case, party_verdicts
 from hub.db.engine import lock_for_write
-from hub.errors import Conflict, Forbidden
+from hub.errors import Conflict, ConnectorFailed, Forbidden
 from hub.identifiers import subject_kind
 from hub.orders import service
 from hub.orders.service import Transition
@@ -59,9 +66,15 @@ class Gateway(Protocol):
 
     engine: AsyncEngine
     keys: OrderKeys | None
+    renewal_window_days: int  # a renewal is made in the last this many days of the term
 
     async def owners(self, asset_type: AssetType, asset_id: str) -> list[str]:
         """The registered owners of an asset at its agency (empty if it is unknown)."""
+        ...
+
+    async def measures(self, asset_type: AssetType, asset_id: str) -> list[Measure]:
+        """The agency's register of courts' measures on the asset, every row in rank order
+        (ConnectorFailed when the agency cannot be read)."""
         ...
 
     async def case(self, case_number: str) -> CasePurposeRecord | None:
@@ -85,6 +98,7 @@ class SubmitOrder:
     ruling_number: str
     term_days: int | None
     idempotency_key: str
+    term_months: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +113,7 @@ class RenewOrder:
     order_id: str
     ruling_number: str
     term_days: int | None
+    term_months: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +157,7 @@ def _access(action: str, order: dict[str, Any], detail: dict[str, Any]) -> Acces
 
 async def submit(gateway: Gateway, actor: Actor, cmd: SubmitOrder) -> Outcome:
     """查封 / 冻结: an asset of a party of one of the court's open cases, the caller assigned."""
-    term = service.check_term(cmd.asset_type.value, cmd.term_days)
+    term = service.check_term(cmd.asset_type.value, months=cmd.term_months, days=cmd.term_days)
     owners = await gateway.owners(cmd.asset_type, cmd.asset_id)
     record = check_case(
         await gateway.case(cmd.case_number),
@@ -170,7 +185,8 @@ async def submit(gateway: Gateway, actor: Actor, cmd: SubmitOrder) -> Outcome:
         "assetId": cmd.asset_id,
         "caseNumber": cmd.case_number,
         "rulingNumber": cmd.ruling_number,
-        "termDays": term,
+        "termMonths": term.months,
+        "termDays": term.days,
         "idempotencyKey": cmd.idempotency_key,
     }
     async with gateway.engine.begin() as conn:
@@ -187,12 +203,18 @@ async def submit(gateway: Gateway, actor: Actor, cmd: SubmitOrder) -> Outcome:
         if transitions:  # a new order (a resubmission with the same key only reads it back)
             await gateway.audit(
                 conn,
-                [_access("ORDER_SUBMIT", row, {"kind": row["kind"], "termDays": row["term_days"]})],
+                [
+                    _access(
+                        "ORDER_SUBMIT",
+                        row,
+                        {"kind": row["kind"], "term": service.term_of(row).describe()},
+                    )
+                ],
             )
     return Outcome(row, transitions, created=bool(transitions))
 
 
-async def _court_order(gateway: Gateway, actor: Actor, order_id: str) -> None:
+async def _court_order(gateway: Gateway, actor: Actor, order_id: str) -> dict[str, Any]:
     """A court acts on its own orders, in cases the caller is assigned to."""
     async with gateway.engine.connect() as conn:
         order = await service.get_order(conn, order_id)
@@ -207,6 +229,27 @@ async def _court_order(gateway: Gateway, actor: Actor, order_id: str) -> None:
             user_id=actor.user_id,
             open_required=False,
         )
+    return order
+
+
+async def _register(
+    gateway: Gateway, order_id: str, *, required: bool, agency: str | None = None
+) -> list[Measure] | None:
+    """The agency's register of the order's asset. Placing an order in line needs it
+    (``required``: the action fails with the connector's error); after a release or a
+    rejection the worker's next pass settles the line if the agency cannot be read now.
+    An answer the order is not waiting for (another agency's, an answered order) reads
+    nothing: the action is refused for that before the register matters."""
+    async with gateway.engine.connect() as conn:
+        order = await service.get_order(conn, order_id)
+    if agency is not None and (order["agency"] != agency or order["status"] != "DELIVERED"):
+        return []
+    try:
+        return await gateway.measures(AssetType(order["asset_type"]), order["asset_id"])
+    except ConnectorFailed:
+        if required:
+            raise
+        return None
 
 
 Step = Callable[[AsyncConnection], Awaitable[list[Transition]]]
@@ -227,6 +270,7 @@ async def _transition(
 async def release(gateway: Gateway, actor: Actor, cmd: ReleaseOrder) -> Outcome:
     """解封: an effective or waiting order of the court; the next in line takes effect."""
     await _court_order(gateway, actor, cmd.order_id)
+    register = await _register(gateway, cmd.order_id, required=False)
     return await _transition(
         gateway,
         cmd.order_id,
@@ -239,14 +283,17 @@ async def release(gateway: Gateway, actor: Actor, cmd: ReleaseOrder) -> Outcome:
             reason=cmd.reason,
             actor=actor.user_id,
             now=service.utcnow(),
+            register=register,
         ),
         {"ruling_number": cmd.ruling_number, "reason": cmd.reason},
     )
 
 
 async def renew(gateway: Gateway, actor: Actor, cmd: RenewOrder) -> Outcome:
-    """续封: an effective order of the court, before it lapses."""
-    await _court_order(gateway, actor, cmd.order_id)
+    """续行查封 / 续冻: an effective order of the court, in the last days of its term, for at
+    most the class's term again (民诉法解释 第四百八十五条)."""
+    order = await _court_order(gateway, actor, cmd.order_id)
+    term = service.check_term(order["asset_type"], months=cmd.term_months, days=cmd.term_days)
     return await _transition(
         gateway,
         cmd.order_id,
@@ -256,11 +303,12 @@ async def renew(gateway: Gateway, actor: Actor, cmd: RenewOrder) -> Outcome:
             cmd.order_id,
             court_code=actor.court_code or "",
             ruling_number=cmd.ruling_number,
-            term_days=cmd.term_days,
+            term=term,
+            window_days=gateway.renewal_window_days,
             actor=actor.user_id,
             now=service.utcnow(),
         ),
-        {"ruling_number": cmd.ruling_number, "term_days": str(cmd.term_days)},
+        {"ruling_number": cmd.ruling_number, "term": term.describe()},
     )
 
 
@@ -268,10 +316,13 @@ async def renew(gateway: Gateway, actor: Actor, cmd: RenewOrder) -> Outcome:
 
 
 async def accept(gateway: Gateway, actor: Actor, cmd: AcceptOrder) -> Outcome:
-    """The agency registers a delivered order, with its receipt; it takes its rank."""
+    """The agency registers a delivered order, with its receipt; it takes its place in the
+    asset's line (the agency's register) by the time it was served."""
     if gateway.keys is None:
         raise Conflict("the hub has no order signing key; ask the operator")
     keys = gateway.keys
+    register = await _register(gateway, cmd.order_id, required=True, agency=actor.agency or "")
+    assert register is not None
     return await _transition(
         gateway,
         cmd.order_id,
@@ -285,6 +336,7 @@ async def accept(gateway: Gateway, actor: Actor, cmd: AcceptOrder) -> Outcome:
             actor=actor.user_id,
             now=service.utcnow(),
             keys=keys,
+            register=register,
         ),
         {"document_number": cmd.document_number, "registered_at": str(cmd.registered_at)},
     )
@@ -292,6 +344,7 @@ async def accept(gateway: Gateway, actor: Actor, cmd: AcceptOrder) -> Outcome:
 
 async def reject(gateway: Gateway, actor: Actor, cmd: RejectOrder) -> Outcome:
     """The agency refuses a delivered order, with the reason."""
+    register = await _register(gateway, cmd.order_id, required=False, agency=actor.agency or "")
     return await _transition(
         gateway,
         cmd.order_id,
@@ -303,6 +356,7 @@ async def reject(gateway: Gateway, actor: Actor, cmd: RejectOrder) -> Outcome:
             reason=cmd.reason,
             actor=actor.user_id,
             now=service.utcnow(),
+            register=register,
         ),
         {"reason": cmd.reason},
     )

@@ -102,6 +102,7 @@ from hub.cases.service import parties_of_open_cases
 from hub.db.engine import create_hub_engine
 from hub.federation.court import CourtSource
 from hub.graphql.schema import schema as hub_schema
+from hub.orders.service import court_day, waiting_line
 from hub.policy.table import Decision
 from tests.hub.test_policy_matrix import CALLERS
 from tests.hub.transports import (
@@ -335,6 +336,19 @@ def _many(connector: str, method: str, key: Callable[[RecordRaw], str] | None = 
     return resolve
 
 
+def _line(asset_type: str, agency: str, key: Callable[[RecordRaw], str]) -> Resolver:
+    """An asset's waiting line: the hub's orders put in line with the agency's register."""
+
+    async def resolve(raw: RecordRaw, child_type: str) -> Any:
+        k = key(raw)
+        orders = await raw.oracle.look("court", "orders_by_asset", f"{asset_type}:{k}")
+        register = await raw.oracle.look(agency, "measures", k)
+        line = waiting_line(orders or [], register or [], today=court_day(datetime.now(UTC)))
+        return [RecordRaw(child_type, r, raw.oracle) for r in line]
+
+    return resolve
+
+
 def _group(raw: RecordRaw, child_type: str) -> Awaitable[Any]:
     async def make() -> Any:
         return RecordRaw(child_type, None, raw.oracle, raw.key)
@@ -365,15 +379,11 @@ RESOLVE: dict[tuple[str, str], Resolver] = {
     ("PersonInsurance", "housingFund"): _one("social_security", "housing_fund"),
     ("Legal", "cases"): _many("court", "cases_by_party"),
     ("Legal", "sanctions"): _many("court", "sanctions_by_subject"),
-    ("RealEstate", "waitingLine"): _many(
-        "court", "orders_by_asset", lambda r: f"REAL_ESTATE:{r.record.unit_number}"
+    ("RealEstate", "waitingLine"): _line(
+        "REAL_ESTATE", "real_estate", lambda r: r.record.unit_number
     ),
-    ("Vehicle", "waitingLine"): _many(
-        "court", "orders_by_asset", lambda r: f"VEHICLE:{r.record.plate}"
-    ),
-    ("Equity", "waitingLine"): _many(
-        "court", "orders_by_asset", lambda r: f"EQUITY:{r.record.stake_id}"
-    ),
+    ("Vehicle", "waitingLine"): _line("VEHICLE", "public_security", lambda r: r.record.plate),
+    ("Equity", "waitingLine"): _line("EQUITY", "market_supervision", lambda r: r.record.stake_id),
     ("EnterpriseRegistration", "keyPersonnel"): _many(
         "market_supervision", "key_personnel", lambda r: r.record.uscc
     ),
