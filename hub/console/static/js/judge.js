@@ -3,7 +3,7 @@
 
 import { describe, follow, gql } from "./api.js";
 import { ENTERPRISE_QUERY, PERSON_QUERY, renderEnterprise, renderPerson } from "./profile.js";
-import { LABELS, badge, busy, card, daysFrom, field, flash, fmtMoney, h, label, notice, onLeave, reloadSoon, statusBadge, table, today, screen } from "./ui.js";
+import { LABELS, badge, busy, card, daysFrom, field, flash, fmtDateTime, fmtMoney, h, label, notice, onLeave, rankBadge, reloadSoon, statusBadge, table, termText, today, screen } from "./ui.js";
 
 const CASES_QUERY = `
 query MyCases($status: CaseStatus) {
@@ -164,7 +164,8 @@ function startOrder(asset, caseNumber) {
   location.hash = "#/order/new?" + q;
 }
 
-const MAX_TERM = { VEHICLE: 730, REAL_ESTATE: 1095, EQUITY: 1095 };
+// The longest term in months by class (民诉法解释 第四百八十五条: 动产 两年, 不动产、其他财产权 三年).
+const MAX_TERM = { VEHICLE: 24, REAL_ESTATE: 36, EQUITY: 36 };
 
 const SUBMIT = `
 mutation Submit($input: FreezeOrderSubmitInput!) {
@@ -187,10 +188,10 @@ export async function newOrder(params) {
   const kindSelect = h("select", { id: "order-kind" }, h("option", { value: "SEIZE", selected: type !== "EQUITY" }, "查封"), h("option", { value: "FREEZE", selected: type === "EQUITY" }, "冻结"));
   const assetInput = h("input", { id: "order-asset-id", value: params.get("id") || "", required: true, placeholder: "不动产单元号 / 号牌号码 / 股权编号" });
   const rulingInput = h("input", { id: "order-ruling", required: true, placeholder: "例如（2026）鲁0602执123号之一" });
-  const termInput = h("input", { id: "order-term", type: "number", min: 1, max: MAX_TERM[type], placeholder: `默认法定最长期限 ${MAX_TERM[type]} 天` });
+  const termInput = h("input", { id: "order-term", type: "number", min: 1, max: MAX_TERM[type], placeholder: `默认法定最长期限 ${MAX_TERM[type]} 个月` });
   typeSelect.addEventListener("change", () => {
     termInput.max = MAX_TERM[typeSelect.value];
-    termInput.placeholder = `默认法定最长期限 ${MAX_TERM[typeSelect.value]} 天`;
+    termInput.placeholder = `默认法定最长期限 ${MAX_TERM[typeSelect.value]} 个月`;
   });
   const idempotencyKey = crypto.randomUUID();
   const submit = h("button", { class: "primary", type: "submit", id: "order-submit" }, "提交查控文书");
@@ -208,7 +209,7 @@ export async function newOrder(params) {
             asset: { type: typeSelect.value, id: assetInput.value.trim() },
             caseNumber: caseSelect.value,
             rulingNumber: rulingInput.value.trim(),
-            termDays: termInput.value ? Number(termInput.value) : null,
+            termMonths: termInput.value ? Number(termInput.value) : null,
             idempotencyKey,
           };
           const { data } = await busy("正在提交并送达协助执行机关…", gql(SUBMIT, { input }));
@@ -229,17 +230,18 @@ export async function newOrder(params) {
     },
     h("div", { class: "row" }, field("执行案件", caseSelect, true), field("措施", kindSelect)),
     h("div", { class: "row" }, field("财产类型", typeSelect), field("财产编号", assetInput, true)),
-    h("div", { class: "row" }, field("裁定书文号", rulingInput, true), field("期限（天）", termInput)),
+    h("div", { class: "row" }, field("裁定书文号", rulingInput, true), field("期限（月，按法院所在地日历计算）", termInput)),
     h("div", { class: "row" }, submit, h("button", { type: "button", class: "secondary", onclick: () => history.back() }, "返回")),
   );
-  mount(h("h1", {}, "发起查封 / 冻结"), card(null, h("p", { class: "muted" }, "财产须登记在本案被执行人名下；同一财产已有查封的，本次进入轮候。"), form), outcome);
+  mount(h("h1", {}, "发起查封 / 冻结"), card(null, h("p", { class: "muted" }, "财产须登记在本案被执行人名下；同一财产已有查封的（包括登记机关在府院通之外登记的），本次进入轮候，顺位按协助执行通知书送达登记机关的时间先后排列。"), form), outcome);
 }
 
 const ORDERS = `
 query Orders($filter: FreezeOrderFilter, $after: String) {
   freezeOrders(filter: $filter, first: 50, after: $after) {
-    nodes { id kind assetType assetId agency ownerId caseNumber rulingNumber termDays status rank
-      submittedAt effectiveFrom expiresOn receiptNumber closedReason renewals }
+    nodes { id kind assetType assetId agency ownerId caseNumber rulingNumber termMonths termDays status rank
+      submittedAt deliveredAt effectiveFrom expiresOn receiptNumber closedReason renewals
+      waitingLine { orderId court courtCode caseNumber rank status outsideHub } }
     endCursor hasNextPage
   }
 }`;
@@ -276,12 +278,13 @@ export async function orders(params) {
     nodes.push(...page.nodes);
     list.replaceChildren(
       table(
-        ["措施与财产", "案号", "状态 / 顺位", "期限", "起止", "回执 / 说明", ""],
+        ["措施与财产", "案号", "状态 / 顺位", "送达时间", "期限", "起止", "回执 / 说明", ""],
         nodes.map((o) => [
           h("div", {}, label("kind", o.kind), " ", label("asset", o.assetType), h("br"), h("small", {}, o.assetId)),
           o.caseNumber,
-          h("div", {}, statusBadge(o.status), o.rank ? badge(`第 ${o.rank} 顺位`, o.rank === 1 ? "ok" : "warn") : null),
-          h("div", {}, `${o.termDays} 天`, o.renewals ? `（已续 ${o.renewals} 次）` : ""),
+          h("div", {}, statusBadge(o.status), rankBadge(o), ahead(o)),
+          o.deliveredAt ? fmtDateTime(o.deliveredAt) : "—",
+          h("div", {}, termText(o), o.renewals ? `（已续 ${o.renewals} 次）` : ""),
           o.effectiveFrom ? `${o.effectiveFrom} 至 ${o.expiresOn}` : "—",
           h("div", {}, o.receiptNumber || "—", o.closedReason ? h("div", { class: "muted" }, o.closedReason) : null),
           actions(o),
@@ -309,10 +312,25 @@ export async function orders(params) {
   mount(
     h("h1", {}, caseNumber ? `查控文书：${caseNumber}` : "我的查控文书"),
     tabs,
-    card(null, h("p", { class: "muted" }, "标黄的文书将在 30 天内到期，请及时续行。"), list),
+    card(null, h("p", { class: "muted" }, "顺位按协助执行通知书送达协助执行机关的时间先后排列（法发〔2004〕5号 第二十条），登记机关此前已登记的查封、冻结排在前面。标黄的文书将在 30 天内到期，请在期限届满前的续行期内办理续行。"), list),
   );
   // statuses change as agencies answer: the list follows them
   onLeave(follow("subscription Mine { freezeOrderEvents { orderId event } }", {}, reloadSoon));
+}
+
+/** Who is ahead of a waiting order in its asset's line, the agency's own measures marked. */
+function ahead(o) {
+  if (o.status !== "WAITING" || !o.waitingLine) return null;
+  const before = o.waitingLine.filter((w) => w.orderId !== o.id && (o.rank == null || (w.rank != null && w.rank < o.rank)));
+  if (!before.length) return null;
+  return h(
+    "details",
+    { class: "line" },
+    h("summary", {}, `前序 ${before.length} 项`),
+    before.map((w) =>
+      h("div", { dataset: { outside: w.outsideHub ? "1" : "0" } }, `第 ${w.rank ?? "—"} 顺位 `, w.court || w.courtCode || "", ` ${w.caseNumber} `, statusBadge(w.status), w.outsideHub ? badge("登记机关在册（非经府院通）") : null),
+    ),
+  );
 }
 
 function actions(o) {

@@ -6,7 +6,7 @@ import { badge, fmtMoney, h, label, statusBadge } from "./ui.js";
 
 const fmtWan = (x) => `${Number(x).toLocaleString("zh-CN")} 万元`;
 
-const WAITING = "waitingLine { orderId kind courtCode caseNumber rank status effectiveFrom expiresOn }";
+const WAITING = "waitingLine { orderId kind court courtCode caseNumber rank status effectiveFrom expiresOn outsideHub }";
 
 export const PERSON_QUERY = `
 query PersonProfile($id: String!, $case: String) {
@@ -158,7 +158,15 @@ class View {
       "div",
       {},
       items.map((w) =>
-        h("div", {}, badge(`第 ${w.rank ?? "—"} 顺位`, w.rank === 1 ? "bad" : "warn"), `${label("kind", w.kind)} ${w.caseNumber || ""} `, statusBadge(w.status), w.expiresOn ? ` 至 ${w.expiresOn}` : ""),
+        h(
+          "div",
+          { dataset: { outside: w.outsideHub ? "1" : "0" } },
+          badge(w.rank != null ? `第 ${w.rank} 顺位` : "顺位待定", w.status === "EFFECTIVE" ? "bad" : "warn"),
+          `${label("kind", w.kind)} ${w.court || ""} ${w.caseNumber || ""} `,
+          statusBadge(w.status),
+          w.expiresOn ? ` 至 ${w.expiresOn}` : "",
+          w.outsideHub ? badge("登记机关在册（非经府院通）") : null,
+        ),
       ),
     );
   }

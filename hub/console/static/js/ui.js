@@ -206,6 +206,22 @@ export function label(group, value) {
   return (LABELS[group] || {})[value] || value;
 }
 
+/** A measure's term: calendar years or months (民诉法解释 第四百八十五条), or days. */
+export function termText(o) {
+  if (o.termMonths != null) return o.termMonths % 12 === 0 ? `${o.termMonths / 12} 年` : `${o.termMonths} 个月`;
+  return o.termDays != null ? `${o.termDays} 天` : "—";
+}
+
+/**
+ * A place in the waiting line (轮候), by the time the court's notice was served: an order
+ * accepted while one served before it is unanswered has no place yet.
+ */
+export function rankBadge(o) {
+  if (o.rank != null) return badge(`第 ${o.rank} 顺位`, o.status === "EFFECTIVE" ? "ok" : "warn");
+  if (o.status === "WAITING") return badge("顺位待定（先送达的文书尚未答复）", "warn");
+  return null;
+}
+
 export function statusBadge(status) {
   const kind = { EFFECTIVE: "ok", WAITING: "warn", REJECTED: "bad", EXPIRED: "bad", ACTIVE: "bad" }[status] || "";
   return badge(label("status", status), kind);
