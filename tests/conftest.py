@@ -233,6 +233,44 @@ async def target(reader: Api, demo: dict[str, Any]) -> dict[str, str]:
     raise AssertionError("no demo sample owns real estate")
 
 
+REFUSE = """mutation($id: String!, $reason: String!) { freezeOrderReject(id: $id, reason: $reason) {
+  order { id status } errors { code message } } }"""
+
+
+@pytest.fixture
+async def target_line_answered(
+    app: Any, api: Api, tokens: dict[str, str], target: dict[str, str]
+) -> None:
+    """The registry answers (refuses) the orders earlier tests left unanswered on the target's
+    unit. The waiting line follows service (法发〔2004〕5号 第二十条): an order served earlier and
+    never answered would hold every order accepted after it on the unit."""
+    from sqlalchemy import select
+
+    from hub.orders.models import freeze_orders
+    from hub.orders.worker import deliver_pending
+
+    runtime = app.state.runtime
+    await deliver_pending(runtime.engine, sources=runtime.sources)
+    async with runtime.engine.connect() as conn:
+        left = (
+            await conn.execute(
+                select(freeze_orders.c.id).where(
+                    freeze_orders.c.asset_type == "REAL_ESTATE",
+                    freeze_orders.c.asset_id == target["unit"],
+                    freeze_orders.c.status == "DELIVERED",
+                )
+            )
+        ).scalars()
+        order_ids = list(left)
+    for order_id in order_ids:
+        body = await api.query(
+            REFUSE,
+            {"id": order_id, "reason": "测试清理：此前的测试未答复"},
+            token=tokens["registry-wang"],
+        )
+        assert body["data"]["freezeOrderReject"]["errors"] == [], body
+
+
 # --- the agencies: databases, embedded sources, services (connector and interop tests) -------
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -295,7 +295,7 @@ async def _promote(
     conn: AsyncConnection,
     rows: list[dict[str, Any]],
     outside: list[Measure],
-    unanswered_before: Any,
+    unanswered_before: Callable[[dict[str, Any]], list[str]],
     *,
     today: date,
     now: datetime,

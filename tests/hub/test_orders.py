@@ -16,6 +16,9 @@ from hub.orders.models import freeze_orders, outbox
 from hub.orders.worker import deliver_pending, lapse_expired
 from tests.conftest import Api
 
+# Orders other tests left unanswered on the target's unit would hold this module's acceptances.
+pytestmark = pytest.mark.usefixtures("target_line_answered")
+
 SUBMIT = """mutation($input: FreezeOrderSubmitInput!) { freezeOrderSubmit(input: $input) {
   order { id status rank caseNumber assetType assetId agency ownerId termMonths termDays expiresOn }
   errors { code message field reason rule } } }"""
