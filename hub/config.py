@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -41,6 +41,11 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from connectors import registry
 from hub.resources import POLICY_DIR
+
+if TYPE_CHECKING:
+    from connectors.base.connector import Connector
+    from connectors.base.remote import RemoteSource
+    from connectors.base.source import DatabaseSource
 
 PREFIX = "HUB_"
 ENVIRONMENTS = ("development", "production")
@@ -241,10 +246,8 @@ def problems(exc: ValidationError, name_of: Callable[[tuple[Any, ...]], str]) ->
     return out
 
 
-class _Replaceable:
+class _Replaceable(BaseModel):
     """A frozen model whose variants are made with :meth:`replace`, validated like the original."""
-
-    model_fields: ClassVar[dict[str, FieldInfo]]
 
     @classmethod
     def _name_of(cls, loc: tuple[Any, ...]) -> str:
@@ -258,7 +261,7 @@ class _Replaceable:
         if unknown:
             raise TypeError(f"{cls.__name__} has no field {', '.join(unknown)}")
         try:
-            return cls.model_validate({**self.__dict__, **changes})  # type: ignore[attr-defined,no-any-return]
+            return cls.model_validate({**self.__dict__, **changes})
         except ValidationError as exc:
             raise ConfigError("; ".join(problems(exc, cls._name_of))) from None
 
@@ -266,7 +269,7 @@ class _Replaceable:
 # --- connectors ---------------------------------------------------------------------------------
 
 
-class ConnectorSettings(_Replaceable, BaseModel):
+class ConnectorSettings(_Replaceable):
     """One agency connector: where its data is and how the hub guards its calls."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -295,6 +298,19 @@ class ConnectorSettings(_Replaceable, BaseModel):
     @property
     def target(self) -> str:
         return self.service_url or "" if self.mode == "remote" else self.url
+
+    def open_source(self, connector: Connector) -> DatabaseSource | RemoteSource:
+        """The connector's source as configured: its agency service (remote) or database."""
+        if self.mode == "remote":
+            if self.service_url is None:  # the validator above refuses such settings
+                raise ConfigError(f"connector {connector.name}: remote without a service url")
+            return connector.remote(
+                self.service_url,
+                timeout=self.timeout,
+                max_connections=self.max_concurrency,
+                token=self.token,
+            )
+        return connector.embedded(self.url)
 
 
 # The keys of a [connectors.NAME] table and the ConnectorSettings field each sets.
@@ -444,7 +460,11 @@ def _connectors(data: dict[str, Any]) -> dict[str, ConnectorSettings]:
         try:
             out[name] = ConnectorSettings(**values)
         except ValidationError as exc:
-            found = problems(exc, lambda loc, v=variables: v.get(loc[0], "") if loc else "")
+
+            def variable_of(loc: tuple[Any, ...], v: Mapping[str, str] = variables) -> str:
+                return v.get(loc[0], "") if loc else ""
+
+            found = problems(exc, variable_of)
             raise ConfigError("; ".join(found)) from None
     if data["config_file"] is not None:
         out = load_connector_file(data["config_file"], out)

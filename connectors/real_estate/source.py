@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Connection, select
 
@@ -140,3 +140,8 @@ class EmbeddedRealEstateSource(DatabaseSource):
     async def lapse(self, today: date) -> list[str]:
         """The registry's lapse job: seizures whose term ended lapse, the next takes effect."""
         return await self.write(_lapse, today)
+
+
+if TYPE_CHECKING:
+    # The embedded source has every batch method of the agency's source, with its types.
+    _embedded_is_a_source: type[RealEstateSource] = EmbeddedRealEstateSource

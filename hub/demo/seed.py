@@ -97,7 +97,9 @@ async def lapse_registers(settings: Settings, today: date) -> int:
             continue
         source = connector.embedded(settings.connectors[name].url)
         try:
-            changed += len(await source.lapse(today))
+            lapse = getattr(source, "lapse", None)  # the sources of agencies with a register
+            if lapse is not None:
+                changed += len(await lapse(today))
         finally:
             source.close()
     return changed

@@ -16,11 +16,13 @@ from typing import Any
 
 import strawberry
 from strawberry.types import Info
+from strawberry.types.base import get_object_definition
 
 from connectors.base.annotations import Measure
 from hub.audit.entries import AccessRecord, BatchRecord
 from hub.errors import HubError
 from hub.federation import lookups as L
+from hub.graphql import resolvers
 from hub.graphql.context import ctx
 from hub.graphql.payloads import error_fields, record_refusal, text_argument
 from hub.graphql.records import WaitingLineEntry, waiting_line
@@ -32,9 +34,13 @@ from hub.policy.masking import Mask, masked
 MAX_PAGE = 200
 
 
-FreezeOrderKind = strawberry.enum(workflow.OrderKind, name="FreezeOrderKind")
-AssetType = strawberry.enum(workflow.AssetType, name="AssetType")
-FreezeOrderStatus = strawberry.enum(workflow.OrderStatus, name="FreezeOrderStatus")
+# strawberry.enum marks the workflow's enums in place and returns them: aliases are types.
+strawberry.enum(workflow.OrderKind, name="FreezeOrderKind")
+strawberry.enum(workflow.AssetType, name="AssetType")
+strawberry.enum(workflow.OrderStatus, name="FreezeOrderStatus")
+FreezeOrderKind = workflow.OrderKind
+AssetType = workflow.AssetType
+FreezeOrderStatus = workflow.OrderStatus
 
 
 @strawberry.enum
@@ -101,7 +107,7 @@ class FreezeOrder:
     release_ruling: str | None
     renewals: int
 
-    @strawberry.field(
+    @resolvers.field(
         description=(
             "The waiting line of the order's asset: the hub's orders and the measures the"
             " agency holds outside the hub, by place"
@@ -109,7 +115,7 @@ class FreezeOrder:
     )
     async def waiting_line(self, info: Info) -> list[WaitingLineEntry] | None:
         asset_type = getattr(self.asset_type, "value", self.asset_type)
-        return await waiting_line(info, str(asset_type), self.asset_id)  # type: ignore[no-any-return]
+        return await waiting_line(info, str(asset_type), self.asset_id)  # type: ignore[no-any-return]  # records
 
 
 @strawberry.type
@@ -187,15 +193,14 @@ class FreezeOrderFilter:
 
 _ORDER_FIELDS = tuple(
     f.name
-    for f in FreezeOrder.__strawberry_definition__.fields
+    for f in get_object_definition(FreezeOrder, strict=True).fields
     if f.name not in ("owner_kind", "waiting_line")
 )
 
 
 def _order(row: dict[str, Any]) -> FreezeOrder:
-    return FreezeOrder(
-        owner_kind=owner_kind(row["owner_id"]), **{name: row.get(name) for name in _ORDER_FIELDS}
-    )
+    fields: dict[str, Any] = {name: row.get(name) for name in _ORDER_FIELDS}
+    return FreezeOrder(owner_kind=owner_kind(row["owner_id"]), **fields)
 
 
 def _failed(exc: HubError) -> FreezeOrderPayload:

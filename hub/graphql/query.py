@@ -15,7 +15,7 @@ from strawberry.types import Info
 
 from hub.errors import ConnectorFailed, RateLimited
 from hub.federation import lookups as L
-from hub.graphql import orders, sanctions
+from hub.graphql import orders, resolvers, sanctions
 from hub.graphql.audit import (
     AuditCheckpoint,
     AuditEvent,
@@ -93,7 +93,7 @@ async def _exist(info: Info[Any, Any], kind: str, keys: list[str]) -> list[bool]
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(
+    @resolvers.subscription(
         description="Sanction-list changes after a cursor, then each new one (graphql-transport-ws)"
     )
     async def sanction_list_changes(
@@ -102,7 +102,7 @@ class Subscription:
         async for change in sanctions.follow(info, after):
             yield change
 
-    @strawberry.subscription(
+    @resolvers.subscription(
         description="Order transitions of a case, or of all the caller's orders without one (graphql-transport-ws)"
     )
     async def freeze_order_events(
@@ -114,7 +114,7 @@ class Subscription:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Court: put a 被执行人 of an open case of the court on a sanction list"
     )
     async def sanction_entry_publish(
@@ -122,13 +122,13 @@ class Mutation:
     ) -> sanctions.SanctionEntryPayload:
         return await sanctions.publish(info, input)
 
-    @strawberry.mutation(description="Court: take an entry of the court off its list")
+    @resolvers.mutation(description="Court: take an entry of the court off its list")
     async def sanction_entry_revoke(
         self, info: Info, id: str, reason: str
     ) -> sanctions.SanctionEntryPayload:
         return await sanctions.revoke(info, id, reason)
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Court: seize (查封) or freeze (冻结) an asset of a party of the case"
     )
     async def freeze_order_submit(
@@ -136,25 +136,25 @@ class Mutation:
     ) -> FreezeOrderPayload | None:
         return await orders.submit(info, input)
 
-    @strawberry.mutation(description="Court: release (解封) an effective or waiting order")
+    @resolvers.mutation(description="Court: release (解封) an effective or waiting order")
     async def freeze_order_release(
         self, info: Info, id: str, input: FreezeOrderReleaseInput
     ) -> FreezeOrderPayload | None:
         return await orders.release(info, id, input)
 
-    @strawberry.mutation(description="Court: renew (续封) an effective order before it expires")
+    @resolvers.mutation(description="Court: renew (续封) an effective order before it expires")
     async def freeze_order_renew(
         self, info: Info, id: str, input: FreezeOrderRenewInput
     ) -> FreezeOrderPayload | None:
         return await orders.renew(info, id, input)
 
-    @strawberry.mutation(description="Agency: register a delivered order, with the receipt")
+    @resolvers.mutation(description="Agency: register a delivered order, with the receipt")
     async def freeze_order_accept(
         self, info: Info, id: str, receipt: ReceiptInput
     ) -> FreezeOrderPayload | None:
         return await orders.accept(info, id, receipt)
 
-    @strawberry.mutation(description="Agency: refuse a delivered order, with the reason")
+    @resolvers.mutation(description="Agency: refuse a delivered order, with the reason")
     async def freeze_order_reject(
         self, info: Info, id: str, reason: str
     ) -> FreezeOrderPayload | None:
@@ -163,14 +163,14 @@ class Mutation:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Approval systems: may this subject be granted the matter?")
+    @resolvers.field(description="Approval systems: may this subject be granted the matter?")
     async def sanction_check(
         self, info: Info, subject: sanctions.SubjectInput, matter: str
     ) -> sanctions.SanctionCheckResult:
         (result,) = await sanctions.check_many(info, [subject], matter)
         return result
 
-    @strawberry.field(
+    @resolvers.field(
         description="Approval systems: up to 10,000 subjects for one matter at once, answered in"
         " the order asked (subjects, then idNumbers, then usccs; the plain lists are the faster"
         " form for large batches)"
@@ -185,17 +185,17 @@ class Query:
     ) -> list[sanctions.SanctionCheckResult]:
         return await sanctions.check_many(info, subjects or [], matter, id_numbers, usccs)
 
-    @strawberry.field(description="The catalogue of restricted matters")
+    @resolvers.field(description="The catalogue of restricted matters")
     def sanction_matters(self, info: Info) -> list[sanctions.SanctionMatter]:
         return sanctions.matters(info)
 
-    @strawberry.field(description="Sanction-list changes after a cursor, oldest first")
+    @resolvers.field(description="Sanction-list changes after a cursor, oldest first")
     async def sanction_list_changes(
         self, info: Info, after: str | None = None, first: int = 500
     ) -> sanctions.SanctionChangePage:
         return await sanctions.changes(info, after, first)
 
-    @strawberry.field(
+    @resolvers.field(
         name="sanctionStats",
         description="Checks and interceptions per agency, matter or month (府院联动 reports)",
     )
@@ -208,11 +208,11 @@ class Query:
     ) -> list[sanctions.SanctionStatsRow]:
         return await sanctions.stats(info, from_, to, group_by)
 
-    @strawberry.field(description="The authenticated caller")
+    @resolvers.field(description="The authenticated caller")
     async def me(self, info: Info) -> Me:
         return await resolve_me(info)
 
-    @strawberry.field(
+    @resolvers.field(
         description="A person's full profile; null if public security does not know them",
         extensions=[SubjectAccess(kind="PERSON", argument="id_number", many=False)],
     )
@@ -225,7 +225,7 @@ class Query:
             else None
         )
 
-    @strawberry.field(
+    @resolvers.field(
         description="Up to 1,000 persons at once, in the order asked; null where unknown",
         extensions=[SubjectAccess(kind="PERSON", argument="id_numbers", many=True)],
     )
@@ -238,7 +238,7 @@ class Query:
             for k, ok in zip(id_numbers, found, strict=True)
         ]
 
-    @strawberry.field(
+    @resolvers.field(
         description="An enterprise's full profile; null if market supervision does not know it",
         extensions=[SubjectAccess(kind="ENTERPRISE", argument="uscc", many=False)],
     )
@@ -251,7 +251,7 @@ class Query:
             else None
         )
 
-    @strawberry.field(
+    @resolvers.field(
         description="Up to 1,000 enterprises at once, in the order asked; null where unknown",
         extensions=[SubjectAccess(kind="ENTERPRISE", argument="usccs", many=True)],
     )
@@ -263,7 +263,7 @@ class Query:
             Enterprise(key=k, uscc=k) if ok else None for k, ok in zip(usccs, found, strict=True)
         ]
 
-    @strawberry.field(description="Search the audit log, newest first (auditors)")
+    @resolvers.field(description="Search the audit log, newest first (auditors)")
     async def audit_events(
         self,
         info: Info,
@@ -273,17 +273,17 @@ class Query:
     ) -> AuditEventConnection | None:
         return await resolve_audit_events(info, filter, first, after)
 
-    @strawberry.field(description="Who looked at this person, when, from which org, for which case")
+    @resolvers.field(description="Who looked at this person, when, from which org, for which case")
     async def access_history(
         self, info: Info, id_number: str, first: int = 100
     ) -> list[AuditEvent] | None:
         return await resolve_access_history(info, id_number, first)
 
-    @strawberry.field(description="The latest signed checkpoint of the audit log")
+    @resolvers.field(description="The latest signed checkpoint of the audit log")
     async def audit_checkpoint(self, info: Info) -> AuditCheckpoint | None:
         return await resolve_checkpoint(info)
 
-    @strawberry.field(
+    @resolvers.field(
         description="Proof that an entry is in the tree of the given size (default: latest)"
     )
     async def audit_inclusion_proof(
@@ -291,13 +291,13 @@ class Query:
     ) -> InclusionProof | None:
         return await resolve_inclusion(info, entry_id, tree_size)
 
-    @strawberry.field(description="Proof that the tree of toSize extends the tree of fromSize")
+    @resolvers.field(description="Proof that the tree of toSize extends the tree of fromSize")
     async def audit_consistency_proof(
         self, info: Info, from_size: int, to_size: int
     ) -> ConsistencyProof | None:
         return await resolve_consistency(info, from_size, to_size)
 
-    @strawberry.field(
+    @resolvers.field(
         description="Accesses per agency per day and denied attempts (at most 366 days)"
     )
     async def audit_activity(
@@ -308,19 +308,19 @@ class Query:
     ) -> list[AuditActivityDay] | None:
         return await resolve_activity(info, from_, to)
 
-    @strawberry.field(
+    @resolvers.field(
         description="Recompute the whole log now: every leaf, the tree, every signed checkpoint"
     )
     async def audit_integrity(self, info: Info) -> AuditIntegrityReport | None:
         return await resolve_integrity(info)
 
-    @strawberry.field(
+    @resolvers.field(
         description="An order of the caller's court, or addressed to the caller's agency"
     )
     async def freeze_order(self, info: Info, id: str) -> FreezeOrder | None:
         return await orders.one(info, id)
 
-    @strawberry.field(description="Orders of the caller's court (or agency), newest first")
+    @resolvers.field(description="Orders of the caller's court (or agency), newest first")
     async def freeze_orders(
         self,
         info: Info,
@@ -330,7 +330,7 @@ class Query:
     ) -> FreezeOrderConnection | None:
         return await orders.many(info, filter, first, after)
 
-    @strawberry.field(
+    @resolvers.field(
         description="Orders delivered to the caller's agency and waiting for an answer"
     )
     async def agency_inbox(
@@ -338,7 +338,7 @@ class Query:
     ) -> FreezeOrderConnection | None:
         return await orders.many(info, None, first, after, inbox=True)
 
-    @strawberry.field(description="Cases the caller is assigned to, newest first")
+    @resolvers.field(description="Cases the caller is assigned to, newest first")
     async def my_cases(
         self, info: Info, status: CaseStatus | None = None, first: int = 50, offset: int = 0
     ) -> list[Case]:

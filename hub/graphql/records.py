@@ -15,6 +15,8 @@ from strawberry.types import Info
 from connectors import registry
 from hub.cases.records import CaseParticipationRecord
 from hub.federation import lookups as L
+from hub.graphql import resolvers
+from hub.graphql.context import ctx
 from hub.graphql.enums import (
     CaseStatus,
     EnterpriseRoleKind,
@@ -82,8 +84,9 @@ class WaitingLineEntry:
 
 async def waiting_line(info: Info[Any, Any], asset_type: str, asset_id: str) -> Any:
     """An asset's waiting line: the hub's orders (court source) put in line with the agency's
-    register (both batch loaders of the request, loaded together)."""
-    loaders = info.context.loaders
+    register (both batch loaders of the request, loaded together); records that resolve as
+    :class:`WaitingLineEntry`."""
+    loaders = ctx(info).loaders
     orders, register = await asyncio.gather(
         loaders.load(L.WAITING_LINE, f"{asset_type}:{asset_id}"),
         loaders.load(L.MEASURES[asset_type], asset_id),
@@ -103,14 +106,14 @@ class Vehicle:
     owner_id = masked(Mask.ID_NUMBER, subject_kind="owner_kind")
     owner_name = masked(Mask.NAME, subject_kind="owner_kind")
 
-    @strawberry.field(
+    @resolvers.field(
         description=(
             "Court measures in effect or waiting on this vehicle: the hub's orders and those"
             " public security holds outside the hub, by place in line"
         )
     )
     async def waiting_line(self, info: Info) -> list[WaitingLineEntry] | None:
-        return await waiting_line(info, "VEHICLE", raw(self).plate)  # type: ignore[no-any-return]
+        return await waiting_line(info, "VEHICLE", raw(self).plate)  # type: ignore[no-any-return]  # records
 
 
 @from_record(
@@ -156,14 +159,14 @@ class RealEstate:
     ownership_kind = strawberry.field(description="单独所有 / 共同共有 / 按份共有")
     seizures = strawberry.field(description="Seizure annotations registered at the registry")
 
-    @strawberry.field(
+    @resolvers.field(
         description=(
             "Court measures in effect or waiting on this unit: the hub's orders and those the"
             " registry holds outside the hub, by place in line"
         )
     )
     async def waiting_line(self, info: Info) -> list[WaitingLineEntry] | None:
-        return await waiting_line(info, "REAL_ESTATE", raw(self).unit_number)  # type: ignore[no-any-return]
+        return await waiting_line(info, "REAL_ESTATE", raw(self).unit_number)  # type: ignore[no-any-return]  # records
 
 
 @from_record(_social.QualificationRecord, description="A professional qualification (职业资格)")

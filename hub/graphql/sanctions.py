@@ -36,9 +36,11 @@ MAX_CHANGES_PAGE = 1000
 FEED_POLL_SECONDS = 0.5
 
 
-SanctionDecision = strawberry.enum(
+# strawberry.enum marks the workflow's enum in place and returns it: the alias is a type.
+strawberry.enum(
     workflow.Decision, name="SanctionDecision", description="What an approval system is to do"
 )
+SanctionDecision = workflow.Decision
 
 
 @strawberry.enum(description="How sanctionStats groups the checks")

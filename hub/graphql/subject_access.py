@@ -25,6 +25,7 @@ from hub.audit.entries import AccessRecord
 from hub.cases.rules import check_case, party_verdicts
 from hub.errors import BadUserInput, Forbidden, HubError, PurposeRequired
 from hub.federation.lookups import CASE_PURPOSES
+from hub.graphql.context import AuthedContext, ctx
 from hub.identifiers import check_id_number, check_uscc, normalize_case_number
 from hub.policy.enforce import plan_for
 from hub.policy.table import Decision, Grants
@@ -46,7 +47,7 @@ def _batch_size(values: list[str], argument: str, limit: int) -> None:
 
 
 async def purpose_verdicts(
-    context: Any, grants: Grants, case: str | None, keys: list[str]
+    context: AuthedContext, grants: Grants, case: str | None, keys: list[str]
 ) -> list[HubError | None]:
     """Per subject: None when the caller may look, else the error. Raises for the whole call."""
     if not grants.requires_purpose:
@@ -72,12 +73,12 @@ async def purpose_verdicts(
     return party_verdicts(record, keys, case)
 
 
-async def require_assignment(context: Any, case_number: str) -> None:
+async def require_assignment(context: AuthedContext, case_number: str) -> None:
     """A court action on a case (submit, release, renew an order; publish, revoke a list
     entry) is for the judges assigned to the case, when the policy marks the role
     ``@assignment``: an unassigned judge of the same court is refused (``NOT_ASSIGNED``).
     Read fresh, not from the purpose cache: a reassignment takes effect at once."""
-    grants: Grants = context.grants
+    grants = context.grants
     if not grants.requires_assignment:
         return
     principal = context.principal
@@ -96,8 +97,8 @@ def check_reference(info: Info[Any, Any], key: str, kind: str) -> None:
     (an equity's enterprise, a legal representative, a shareholder) only to a party of a case
     cited in this request; nothing about anyone else is fetched. Either way the subject reached
     is audited."""
-    context = info.context
-    grants: Grants = context.grants
+    context = ctx(info)
+    grants = context.grants
     plan = plan_for(grants, context.runtime.policy_fields, info)
     cases = [c for c, record in context.cited_cases.items() if key in record.parties]
     allowed = not grants.requires_purpose or bool(cases)
@@ -136,8 +137,8 @@ class SubjectAccess(FieldExtension):
     async def resolve_async(
         self, next_: Callable[..., Any], source: Any, info: Info[Any, Any], **kwargs: Any
     ) -> Any:
-        context = info.context
-        grants: Grants = context.grants
+        context = ctx(info)
+        grants = context.grants
         plan = plan_for(grants, context.runtime.policy_fields, info)
         noun = "persons" if self.kind == "PERSON" else "enterprises"
         path = tuple(info._raw_info.path.as_list())
@@ -153,7 +154,7 @@ class SubjectAccess(FieldExtension):
             raise
 
     def _record_refusal(
-        self, context: Any, kwargs: dict[str, Any], exc: HubError, path: tuple[Any, ...]
+        self, context: AuthedContext, kwargs: dict[str, Any], exc: HubError, path: tuple[Any, ...]
     ) -> None:
         """Denied and purpose-less attempts are audited too (one entry per named subject)."""
         value = kwargs.get(self.argument)
@@ -185,8 +186,8 @@ class SubjectAccess(FieldExtension):
         noun: str,
         path: tuple[Any, ...],
     ) -> Any:
-        context = info.context
-        grants: Grants = context.grants
+        context = ctx(info)
+        grants = context.grants
         if plan.own == Decision.DENY:
             raise Forbidden(f"{grants.describe} may not look up {noun}", reason="POLICY")
         check = _CHECKS[self.kind]

@@ -225,16 +225,13 @@ async def test_an_operation_started_with_an_expired_token_runs_nothing(
 
 
 def in_process_context(app: Any, principal: Any) -> Any:
-    from hub.federation.loaders import Loaders
     from hub.graphql.context import HubContext
 
-    runtime = app.state.runtime
     return HubContext(
         request=None,
         response=None,
         principal=principal,
-        loaders=Loaders(runtime.sources, runtime.guards, "in-process", None),
-        runtime=runtime,
+        runtime=app.state.runtime,
         request_id="in-process",
     )
 
