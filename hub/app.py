@@ -34,6 +34,8 @@ from hub.orders.events import EventFeed
 from hub.orders.worker import OrderWorker
 from hub.orders.workflow import record_transitions
 from hub.runtime import Runtime
+from hub.sanctions.rules import WorkingCalendar
+from hub.sanctions.worker import SanctionExpiry
 
 log = logging.getLogger("hub")
 
@@ -83,7 +85,9 @@ def create_app(
         gc.freeze()
         # Witnesses (HUB_AUDIT_WITNESSES): each new checkpoint goes to them, one round at a time.
         policy = (
-            await asyncio.to_thread(WitnessPolicy.from_settings, settings) if runtime.audit else None
+            await asyncio.to_thread(WitnessPolicy.from_settings, settings)
+            if runtime.audit
+            else None
         )
         runtime.witnesses = policy
         sender = (
@@ -112,7 +116,8 @@ def create_app(
         if runtime.engine.dialect.name == "sqlite":
             checkpoints = WalCheckpoints(runtime.engine)
             checkpoints.start()
-        worker = None
+        worker: OrderWorker | None = None
+        expiry: SanctionExpiry | None = None
         if run_worker:
             worker = OrderWorker(
                 runtime.engine,
@@ -120,6 +125,10 @@ def create_app(
                 sources=runtime.sources,
             )
             worker.start()
+            if runtime.audit is not None:
+                calendar = WorkingCalendar.load(settings.holiday_calendar)
+                expiry = SanctionExpiry(runtime.engine, runtime.audit, calendar)
+                expiry.start()
         loop = asyncio.get_running_loop()
         if reload_on_sighup:
             loop.add_signal_handler(signal.SIGHUP, reload_policy, runtime)
@@ -134,6 +143,8 @@ def create_app(
                 await sender.stop()
             if worker is not None:
                 await worker.stop()
+            if expiry is not None:
+                await expiry.stop()
             await feed.stop()
             if checkpoints is not None:
                 await checkpoints.stop()

@@ -525,6 +525,9 @@ class Settings(_Replaceable, BaseSettings):
     bulk_subjects_per_hour: Count = 200
     denied_burst: Count = 5  # denied attempts within a minute that make a burst
 
+    # Sanction lists.
+    holiday_calendar: Path | None = None  # TOML: holidays / workdays; none: Monday to Friday
+
     # Edges.
     console_login_url: LoginURL = None  # an OIDC login in front of /console
     trusted_proxies: Networks = ()  # networks whose X-Forwarded-For / X-Request-Id count

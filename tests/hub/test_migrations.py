@@ -24,7 +24,7 @@ from hub.db.engine import alembic_config, create_hub_engine, current_revision, u
 from hub.db.metadata import metadata
 from tests.conftest import PG_ENV, _create_pg_database, _drop_pg_database
 
-HEAD = "0006"  # the latest migration
+HEAD = "0009"  # the latest migration
 HUB_TABLES = {
     "courts",
     "cases",
@@ -44,6 +44,7 @@ HUB_TABLES = {
     "sanction_entry_persons",
     "sanction_changes",
     "sanction_check_counts",
+    "sanction_check_feedback",
 }
 
 
@@ -118,6 +119,7 @@ def test_the_migration_chain_has_one_head() -> None:
     assert script.get_heads() == [HEAD]
     assert [s.revision for s in script.walk_revisions()] == [
         HEAD,
+        "0006",
         "0005",
         "0004",
         "0003",

@@ -99,10 +99,12 @@ from sqlalchemy import func, select
 from connectors import registry
 from hub.audit.models import audit_entries, audit_leaves
 from hub.cases.service import parties_of_open_cases
+from hub.config import POLICY_DIR
 from hub.db.engine import create_hub_engine
 from hub.federation.court import CourtSource
 from hub.graphql.schema import schema as hub_schema
 from hub.policy.table import Decision
+from hub.sanctions.catalogue import load_catalogue
 from tests.hub.test_policy_matrix import CALLERS
 from tests.hub.transports import (
     Entry,
@@ -163,7 +165,18 @@ MAX_DEPTH = 5  # object nesting below a root field
 MAX_SUBJECTS = 3  # subjects nested through references, the root's included (the hub's limit)
 SIZE = 40  # fields per document, roughly: beyond it nothing optional is added
 MAX_ALIASES = 20  # the hub refuses more than 50 per document
-MATTER = "XF-FLIGHT"  # applies to persons and enterprises (policies/sanction_matters.toml)
+# A matter of policies/sanction_matters.toml that applies to persons and that the caller's
+# organisation grants (an approval system checks only its own departments' matters); callers
+# the policy refuses the checks get the same refusal whichever matter they name.
+CATALOGUE = load_catalogue(POLICY_DIR)
+DEFAULT_MATTER = "XF-FLIGHT"
+
+
+def matter_of(org: str) -> str:
+    return next(
+        (m.code for m in CATALOGUE.values() if m.granted_by(org) and "PERSON" in m.subjects),
+        DEFAULT_MATTER,
+    )
 
 
 def snake(name: str) -> str:
@@ -471,6 +484,7 @@ class Focus:
     purpose: bool
     mixed: frozenset[str]  # types with mixed decisions, or leading to one within a few fields
     guarded: dict[str, tuple[str, ...]]  # type -> its leaves the caller may not read in clear
+    matter: str = DEFAULT_MATTER  # the restricted matter its checks name
 
 
 def focus_of(role: str, org: str) -> Focus:
@@ -497,7 +511,7 @@ def focus_of(role: str, org: str) -> Focus:
                 ):
                     mixed.add(name)
     roots = tuple(r for r in SUPPORTED_ROOTS if mine.get(f"Query.{r}") != "deny")
-    return Focus(roots, role in PURPOSE_ROLES, frozenset(mixed), guarded)
+    return Focus(roots, role in PURPOSE_ROLES, frozenset(mixed), guarded, matter_of(org))
 
 
 class Writer:
@@ -770,9 +784,10 @@ class Writer:
         stable while the test runs (the audit log before the test began, a past window, …)."""
         if root in ("sanctionCheck", "sanctionChecks"):
             person = f"⟦PERSON:*:{self.draw(st.integers(0, POOL_SLOTS - 1))}⟧"
+            matter = self.focus.matter
             if root == "sanctionCheck":
-                return f'(subject: {{idNumber: "{person}"}}, matter: "{MATTER}")'
-            return f'(matter: "{MATTER}", idNumbers: ["{person}"])'
+                return f'(subject: {{idNumber: "{person}"}}, matter: "{matter}")'
+            return f'(matter: "{matter}", idNumbers: ["{person}"])'
         return {
             "myCases": "(first: 2)",
             "freezeOrders": "(first: 2)",
