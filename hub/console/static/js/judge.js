@@ -122,40 +122,79 @@ mutation Publish($input: SanctionEntryPublishInput!) {
   sanctionEntryPublish(input: $input) { entry { id status } errors { code message field reason rule } }
 }`;
 
-const REVOKE = `
-mutation Revoke($id: String!, $reason: String!) {
-  sanctionEntryRevoke(id: $id, reason: $reason) { entry { id status } errors { code message field reason rule } }
+const WITHDRAW = `
+mutation Withdraw($id: String!, $reason: String!) {
+  sanctionEntryWithdraw(id: $id, reason: $reason) { entry { id status } errors { code message field reason rule } }
 }`;
 
+const DELETE = `
+mutation Delete($id: String!, $input: SanctionEntryDeleteInput!) {
+  sanctionEntryDelete(id: $id, input: $input) { entry { id status } errors { code message field reason rule } }
+}`;
+
+// The ground (情形) of an entry: 法释〔2017〕7号 第一条 (一)–(六) for the dishonest list — (一) has no
+// term, (二)–(六) two years (第二条); 法释〔2015〕17号 第一条 for a consumption restriction.
+const GROUNDS = {
+  DISHONEST: ["ABLE_NOT_PERFORMING", "OBSTRUCTING", "EVADING", "ASSET_REPORT", "CONSUMPTION_ORDER", "SETTLEMENT"],
+  CONSUMPTION_RESTRICTION: ["NOT_PERFORMED", "DISHONEST_LISTED"],
+};
 const BASIS = {
-  DISHONEST: "《最高人民法院关于公布失信被执行人名单信息的若干规定》第一条第（一）项",
+  DISHONEST: "《最高人民法院关于公布失信被执行人名单信息的若干规定》第一条",
   CONSUMPTION_RESTRICTION: "《最高人民法院关于限制被执行人高消费及有关消费的若干规定》第一条",
 };
+const groundChoices = (list) => GROUNDS[list].map((g) => [g, label("ground", g)]);
 
 function publishEntry(subject, caseNumber) {
   const { inputs } = dialogForm(
     `纳入名单：${caseNumber}`,
     [
       ["list", "名单", "select", Object.entries(LABELS.list), "DISHONEST"],
+      ["ground", "情形", "select", groundChoices("DISHONEST"), "ABLE_NOT_PERFORMING"],
       ["obligation", "生效法律文书确定的义务"],
       ["publishedOn", "发布日期", "date", null, today()],
       ["legalBasis", "依据", "text", null, BASIS.DISHONEST],
     ],
-    async (values) => {
-      const { data } = await busy("正在发布…", gql(PUBLISH, { input: { ...values, subject, caseNumber } }));
+    async ({ ground, legalBasis, ...values }) => {
+      // the citation names the ground's item; the hub adds 第二条 for a term
+      const input = { ...values, grounds: [ground], subject, caseNumber, legalBasis: null };
+      if (legalBasis && !Object.values(BASIS).includes(legalBasis)) input.legalBasis = legalBasis;
+      const { data } = await busy("正在发布…", gql(PUBLISH, { input }));
       return data.sanctionEntryPublish;
     },
   );
   inputs.list.addEventListener("change", () => {
     inputs.legalBasis.value = BASIS[inputs.list.value];
+    inputs.ground.replaceChildren(...groundChoices(inputs.list.value).map(([v, text]) => h("option", { value: v }, text)));
   });
 }
 
+// How an entry ends: 撤销 (第九条第一款) for any entry; 删除 on 第十条第一款's grounds without a term,
+// early (第二条第二款) with one; 解除 of a consumption restriction (法释〔2015〕17号 第九条).
+function endChoices(entry) {
+  let grounds;
+  if (entry.list === "CONSUMPTION_RESTRICTION") grounds = ["PERFORMED", "GUARANTEE", "APPLICANT_CONSENT"];
+  else if (entry.termYears != null) grounds = ["EARLY"];
+  else grounds = ["PERFORMED", "SETTLEMENT_PERFORMED", "APPLICANT_REQUEST", "NO_PROPERTY_FOUND", "SUSPENDED", "NOT_ENFORCED", "TERMINATED"];
+  return [...grounds.map((g) => [g, label("endGround", g)]), ["WRONGLY_LISTED", label("endGround", "WRONGLY_LISTED")]];
+}
+
 function revokeEntry(entry) {
-  dialogForm(`撤销名单信息：${entry.caseNumber}`, [["reason", "撤销原因"]], async ({ reason }) => {
-    const { data } = await busy("正在撤销…", gql(REVOKE, { id: entry.id, reason }));
-    return data.sanctionEntryRevoke;
-  });
+  const choices = endChoices(entry);
+  dialogForm(
+    `删除 / 撤销名单信息：${entry.caseNumber}`,
+    [
+      ["ground", "事由", "select", choices, choices[0][0]],
+      ["reason", "说明"],
+    ],
+    async ({ ground, reason }) => {
+      if (ground === "WRONGLY_LISTED") {
+        const { data } = await busy("正在撤销…", gql(WITHDRAW, { id: entry.id, reason }));
+        return data.sanctionEntryWithdraw;
+      }
+      const { data } = await busy("正在删除…", gql(DELETE, { id: entry.id, input: { ground, reason } }));
+      return data.sanctionEntryDelete;
+    },
+  );
 }
 
 function startOrder(asset, caseNumber) {
