@@ -54,8 +54,8 @@ SanctionList = strawberry.enum(
 )
 class SanctionStatus(Enum):
     ACTIVE = strawberry.enum_value("ACTIVE", description="On its list")
-    WITHDRAWN = strawberry.enum_value(
-        "WITHDRAWN", description="撤销: should not have been listed (法释〔2017〕7号 第九条第一款)"
+    ANNULLED = strawberry.enum_value(
+        "ANNULLED", description="撤销: should not have been listed (法释〔2017〕7号 第九条第一款)"
     )
     DELETED = strawberry.enum_value(
         "DELETED",

@@ -124,7 +124,7 @@ class Mutation:
 
     @strawberry.mutation(
         description="Court: take an entry of the court off its list (REVOKED, without saying how)",
-        deprecation_reason="Use sanctionEntryWithdraw (撤销), sanctionEntryDelete (删除 / 解除) or"
+        deprecation_reason="Use sanctionEntryAnnul (撤销), sanctionEntryDelete (删除 / 解除) or"
         " sanctionEntryCorrect (更正)",
     )
     async def sanction_entry_revoke(
@@ -136,10 +136,10 @@ class Mutation:
         description="Court: 撤销 an entry that should not have been published (法释〔2017〕7号"
         " 第九条第一款)"
     )
-    async def sanction_entry_withdraw(
+    async def sanction_entry_annul(
         self, info: Info, id: str, reason: str
     ) -> sanctions.SanctionEntryPayload:
-        return await sanctions.withdraw(info, id, reason)
+        return await sanctions.annul(info, id, reason)
 
     @strawberry.mutation(
         description="Court: 删除 a dishonest-list entry (法释〔2017〕7号 第十条第一款; 第二条第二款 for"

@@ -331,7 +331,7 @@ class SanctionCheckResult:
 class SanctionChange:
     cursor: str
     change: str = strawberry.field(
-        description="PUBLISHED, WITHDRAWN, DELETED, LIFTED, CORRECTED, RELEASED (a bound person),"
+        description="PUBLISHED, ANNULLED, DELETED, LIFTED, CORRECTED, RELEASED (a bound person),"
         " REVOKED (deprecated revocation)"
     )
     at: datetime
@@ -587,15 +587,15 @@ async def revoke(info: Info, entry_id: str, reason: str) -> SanctionEntryPayload
     return _done(outcome)
 
 
-async def withdraw(info: Info, entry_id: str, reason: str) -> SanctionEntryPayload:
+async def annul(info: Info, entry_id: str, reason: str) -> SanctionEntryPayload:
     try:
-        command = workflow.WithdrawEntry(
+        command = workflow.AnnulEntry(
             entry_id=text_argument(entry_id, "id", 32),
             reason=text_argument(reason, "reason", 128),
         )
-        outcome = await workflow.withdraw(_RequestGateway(info), _actor(info), command)
+        outcome = await workflow.annul(_RequestGateway(info), _actor(info), command)
     except HubError as exc:
-        record_refusal(info, "SANCTION_WITHDRAW", exc, {"entry": entry_id})
+        record_refusal(info, "SANCTION_ANNUL", exc, {"entry": entry_id})
         return _failed(exc)
     return _done(outcome)
 

@@ -31,9 +31,9 @@ sanction_entries = Table(
     Column("obligation", Text, nullable=False),  # 生效法律文书确定的义务
     Column("published_on", Date, nullable=False),
     Column("legal_basis", String(128), nullable=False),
-    # ACTIVE; WITHDRAWN (撤销, 法释〔2017〕7号 第九条第一款), DELETED (删除, 第十条; 第二条第二款),
+    # ACTIVE; ANNULLED (撤销, 法释〔2017〕7号 第九条第一款), DELETED (删除, 第十条; 第二条第二款),
     # LIFTED (解除限制消费令, 法释〔2015〕17号 第九条); REVOKED: ended before the hub told them apart
-    Column("status", String(10), nullable=False),
+    Column("status", String(8), nullable=False),
     # when, why and by whom the entry left its list (any of the ends above; by is NULL for the
     # hub's own deletion of an entry whose term ended)
     Column("revoked_on", Date),
@@ -42,7 +42,7 @@ sanction_entries = Table(
     Column("revoked_by", String(64)),
     # 情形 (法释〔2017〕7号 第一条 (一)–(六); 法释〔2015〕17号 第一条), comma-separated codes;
     # UNKNOWN for entries published before the hub recorded it
-    Column("grounds", String(96), nullable=False),
+    Column("grounds", String(96), nullable=False, server_default="UNKNOWN"),
     Column("term_years", Integer),  # 纳入期限 (第二条): 2, extended by 1–3; NULL without a term
     Column("ends_on", Date),  # the term's last day; NULL: until performance (or unknown)
     Column("extension_reason", String(128)),  # why the term was extended (第二条第一款)
@@ -66,7 +66,7 @@ sanction_entry_persons = Table(
     # a registered officer recorded before the court named persons, which binds nobody
     Column("role", String(24), nullable=False),
     Column("position", String(32)),  # the position in the register, where it had one
-    Column("named_by", String(8), nullable=False),  # COURT / REGISTER (the default)
+    Column("named_by", String(8), nullable=False, server_default="REGISTER"),  # or COURT
     Column("released_on", Date),
     Column("release_ground", String(24)),  # PRIVATE_CONSUMPTION / LEFT_OFFICE
     Column("release_reason", String(128)),
@@ -82,7 +82,7 @@ sanction_changes = Table(
     metadata,
     Column("seq", BigId, primary_key=True, autoincrement=True),
     Column("entry_id", String(32), ForeignKey("sanction_entries.id"), nullable=False),
-    # PUBLISHED, WITHDRAWN, DELETED, LIFTED, CORRECTED, RELEASED (a bound person); REVOKED (old)
+    # PUBLISHED, ANNULLED, DELETED, LIFTED, CORRECTED, RELEASED (a bound person); REVOKED (old)
     Column("change", String(12), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
 )

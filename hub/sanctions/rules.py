@@ -99,10 +99,10 @@ LIFT_GROUNDS: dict[str, tuple[str, str]] = {
 }
 # 撤销: 法释〔2017〕7号 第九条第一款 ("不应纳入失信被执行人名单的公民、法人或其他组织被纳入失信被
 # 执行人名单的，人民法院应当在三个工作日内撤销失信信息"); for a consumption entry wrongly made,
-# the same withdrawal of what should not have been published.
+# the same annulment of what should not have been published.
 WRONGLY_LISTED = "WRONGLY_LISTED"
 END_GROUNDS = (*DELETION_GROUNDS, EARLY, TERM_ENDED, *LIFT_GROUNDS, WRONGLY_LISTED)
-STATUSES = ("ACTIVE", "WITHDRAWN", "DELETED", "LIFTED", "REVOKED")
+STATUSES = ("ACTIVE", "ANNULLED", "DELETED", "LIFTED", "REVOKED")
 
 # A bound person released on their own (the entry stays): (source, words).
 RELEASE_GROUNDS: dict[str, tuple[str, str]] = {
@@ -121,7 +121,7 @@ LEFT_OFFICE_ROLES = ("LEGAL_REPRESENTATIVE", "PRINCIPAL")
 
 
 def end_of(list_: str, ground: str, *, has_term: bool) -> tuple[str, str]:
-    """(status, citation) of ending an entry of ``list_`` on ``ground`` (not withdrawal);
+    """(status, citation) of ending an entry of ``list_`` on ``ground`` (not annulment);
     BAD_USER_INPUT naming the rule when the ground does not end such an entry."""
     if ground == TERM_ENDED:
         raise BadUserInput(

@@ -446,7 +446,7 @@ async def end(
     actor: str,
     now: datetime,
 ) -> dict[str, Any]:
-    """An ACTIVE entry of the court leaves its list: WITHDRAWN (撤销), DELETED (删除), LIFTED
+    """An ACTIVE entry of the court leaves its list: ANNULLED (撤销), DELETED (删除), LIFTED
     (解除) or, through the deprecated revocation, REVOKED; the change is the status."""
     await _serialise(conn)
     await _active_entry_of(conn, entry_id, court_code)
@@ -606,7 +606,7 @@ async def revoke(
     conn: AsyncConnection, entry_id: str, *, court_code: str, reason: str, actor: str, now: datetime
 ) -> dict[str, Any]:
     """The deprecated revocation: the entry leaves its list as REVOKED, without saying whether
-    it was withdrawn, deleted or lifted."""
+    it was annulled, deleted or lifted."""
     return await end(
         conn,
         entry_id,

@@ -115,14 +115,14 @@ class PublishEntry:
 
 @dataclass(frozen=True, slots=True)
 class RevokeEntry:
-    """Deprecated: an end that does not say which (use WithdrawEntry / DeleteEntry)."""
+    """Deprecated: an end that does not say which (use AnnulEntry / DeleteEntry)."""
 
     entry_id: str
     reason: str
 
 
 @dataclass(frozen=True, slots=True)
-class WithdrawEntry:
+class AnnulEntry:
     """撤销 (法释〔2017〕7号 第九条第一款): the subject should not have been listed."""
 
     entry_id: str
@@ -423,17 +423,17 @@ async def revoke(gateway: Gateway, actor: Actor, cmd: RevokeEntry) -> EntryOutco
     )
 
 
-async def withdraw(gateway: Gateway, actor: Actor, cmd: WithdrawEntry) -> EntryOutcome:
+async def annul(gateway: Gateway, actor: Actor, cmd: AnnulEntry) -> EntryOutcome:
     """撤销 (法释〔2017〕7号 第九条第一款): an entry that should not have been published."""
-    await _court_entry(gateway, actor, cmd.entry_id, "withdraws")
+    await _court_entry(gateway, actor, cmd.entry_id, "annuls")
     return await _end(
         gateway,
         actor,
         cmd.entry_id,
-        status="WITHDRAWN",
+        status="ANNULLED",
         ground=rules.WRONGLY_LISTED,
         reason=cmd.reason,
-        action="SANCTION_WITHDRAW",
+        action="SANCTION_ANNUL",
         basis="法释〔2017〕7号 第九条第一款",
     )
 

@@ -224,9 +224,9 @@ async def test_reading_from_the_beginning_misses_nothing(
     assert pages[-1]["hasMore"] is False
     assert pages[-1]["endCursor"] == str(top)
     # and one PUBLISHED per entry there is, one end per entry that left its list (its change is
-    # its status: withdrawn, deleted, lifted, or revoked), publication first; the demo's entries
+    # its status: annulled, deleted, lifted, or revoked), publication first; the demo's entries
     # whose term ended before its day are among the deleted
-    ends = {"WITHDRAWN", "DELETED", "LIFTED", "REVOKED"}
+    ends = {"ANNULLED", "DELETED", "LIFTED", "REVOKED"}
     published = [n["entryId"] for n in nodes if n["change"] == "PUBLISHED"]
     ended = [(n["entryId"], n["change"]) for n in nodes if n["change"] in ends]
     assert {n["change"] for n in nodes} <= {"PUBLISHED", "CORRECTED", "RELEASED", *ends}

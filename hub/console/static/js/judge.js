@@ -122,9 +122,9 @@ mutation Publish($input: SanctionEntryPublishInput!) {
   sanctionEntryPublish(input: $input) { entry { id status } errors { code message field reason rule } }
 }`;
 
-const WITHDRAW = `
-mutation Withdraw($id: String!, $reason: String!) {
-  sanctionEntryWithdraw(id: $id, reason: $reason) { entry { id status } errors { code message field reason rule } }
+const ANNUL = `
+mutation Annul($id: String!, $reason: String!) {
+  sanctionEntryAnnul(id: $id, reason: $reason) { entry { id status } errors { code message field reason rule } }
 }`;
 
 const DELETE = `
@@ -188,8 +188,8 @@ function revokeEntry(entry) {
     ],
     async ({ ground, reason }) => {
       if (ground === "WRONGLY_LISTED") {
-        const { data } = await busy("正在撤销…", gql(WITHDRAW, { id: entry.id, reason }));
-        return data.sanctionEntryWithdraw;
+        const { data } = await busy("正在撤销…", gql(ANNUL, { id: entry.id, reason }));
+        return data.sanctionEntryAnnul;
       }
       const { data } = await busy("正在删除…", gql(DELETE, { id: entry.id, input: { ground, reason } }));
       return data.sanctionEntryDelete;

@@ -182,7 +182,7 @@ export const LABELS = {
     SUBMITTED: "已提交", DELIVERED: "已送达", EFFECTIVE: "已生效", WAITING: "轮候中",
     REJECTED: "已退回", RELEASED: "已解除", EXPIRED: "已到期",
     OPEN: "未结", CLOSED: "已结", ACTIVE: "有效", REVOKED: "已撤销",
-    WITHDRAWN: "已撤销", DELETED: "已删除", LIFTED: "已解除",
+    ANNULLED: "已撤销", DELETED: "已删除", LIFTED: "已解除",
   },
   ground: {
     ABLE_NOT_PERFORMING: "有履行能力而拒不履行", OBSTRUCTING: "妨碍、抗拒执行", EVADING: "规避执行",
