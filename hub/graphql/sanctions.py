@@ -179,6 +179,11 @@ class SanctionEntryCorrectInput:
     extension_reason: str | None = None
     obligation: str | None = None
     legal_basis: str | None = None
+    bound_persons: list[SanctionBoundPersonInput] | None = strawberry.field(
+        default=None,
+        description="For an enterprise: the persons the court names, in place of those bound"
+        " besides the legal representative (who stays bound); released persons stay released",
+    )
 
 
 @strawberry.input
@@ -470,6 +475,15 @@ def _id_number(value: str, argument: str) -> str:
         raise BadUserInput(f"{argument}: {exc}", argument=argument, rule=exc.rule) from None
 
 
+def _named(persons: list[SanctionBoundPersonInput] | None) -> tuple[tuple[str, str], ...] | None:
+    """(id number, role) of the persons the court names; BAD_USER_INPUT for a bad ID number."""
+    if persons is None:
+        return None
+    return tuple(
+        (_id_number(p.id_number, f"boundPersons[{i}]"), p.role.value) for i, p in enumerate(persons)
+    )
+
+
 def _optional_text(value: str | None, name: str, limit: int) -> str | None:
     return None if value is None else text_argument(value, name, limit)
 
@@ -548,12 +562,7 @@ def _actor(info: Info) -> workflow.Actor:
 async def publish(info: Info, data: SanctionEntryPublishInput) -> SanctionEntryPayload:
     try:
         kind, subject_id = subject_of(data.subject, "subject")
-        named = None
-        if data.bound_persons is not None:
-            named = tuple(
-                (_id_number(p.id_number, f"boundPersons[{i}]"), p.role.value)
-                for i, p in enumerate(data.bound_persons)
-            )
+        named = _named(data.bound_persons)
         command = workflow.PublishEntry(
             list=workflow.SanctionList(data.list.value),
             subject_kind=kind,
@@ -626,6 +635,7 @@ async def correct(
             extension_reason=_optional_text(data.extension_reason, "extensionReason", 128),
             obligation=_optional_text(data.obligation, "obligation", 500),
             legal_basis=_optional_text(data.legal_basis, "legalBasis", 128),
+            bound_persons=_named(data.bound_persons),
         )
         outcome = await workflow.correct(_RequestGateway(info), _actor(info), command)
     except HubError as exc:
@@ -755,8 +765,12 @@ async def check_many(
     c.audit_writes.append(write)  # the answer leaves once it is committed
     kinds = {k.value: k for k in SubjectKind}
     results = []
+    bases_of = {
+        "SUBJECT": matter.legal_basis,
+        None: matter.bound_basis if matter.extends_to else "",
+    }
     for o in outcomes:
-        entries = [_match(m, matter) for m in o.matches]
+        entries = [_match(m, bases_of) for m in o.matches]
         bases = list(dict.fromkeys(m.legal_basis for m in entries))
         results.append(
             SanctionCheckResult(
@@ -772,10 +786,10 @@ async def check_many(
     return results
 
 
-def _match(m: service.Match, matter: Matter) -> SanctionMatch:
-    """A match cites the matter's basis when the subject is listed itself, and 法释〔2015〕17号
-    第三条第二款 when it is a person a listed enterprise's entry binds (not 第一款, which is about
-    the 被执行人 itself)."""
+def _match(m: service.Match, bases: dict[str | None, str]) -> SanctionMatch:
+    """A match cites the matter's basis when the subject is listed itself (``bases["SUBJECT"]``),
+    and 法释〔2015〕17号 第三条第二款 when it is a person a listed enterprise's entry binds (not
+    第一款, which is about the 被执行人 itself: ``bases[None]``)."""
     return SanctionMatch(
         entry_id=m.entry_id,
         list=SanctionList(m.list),
@@ -786,7 +800,7 @@ def _match(m: service.Match, matter: Matter) -> SanctionMatch:
         ends_on=m.ends_on,
         role=m.role,
         roles=list(m.roles),
-        legal_basis=matter.legal_basis if m.role == "SUBJECT" else matter.bound_basis,
+        legal_basis=bases["SUBJECT"] if m.role == "SUBJECT" else bases[None],
         via_uscc=m.via_uscc,
         via_name=m.via_name,
     )

@@ -21,6 +21,7 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
+    delete,
     func,
     insert,
     select,
@@ -476,11 +477,46 @@ async def correct(
     *,
     court_code: str,
     values: dict[str, Any],
+    named: Sequence[BoundPerson] | None = None,
     now: datetime,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """更正: the entry's recorded values replaced; (before, after). The change is CORRECTED."""
+    """更正: the entry's recorded values replaced, and with ``named`` the persons the court names
+    in place of those bound besides the legal representative (the default principal included;
+    released persons and the legacy officers' rows stay on record); (before, after). The change
+    is CORRECTED."""
     await _serialise(conn)
     before = await _active_entry_of(conn, entry_id, court_code)
+    if named is not None:
+        p = sanction_entry_persons.c
+        await conn.execute(
+            delete(sanction_entry_persons).where(
+                p.entry_id == entry_id,
+                p.released_on.is_(None),
+                p.role.not_in(["LEGAL_REPRESENTATIVE", LEGACY_ROLE]),
+            )
+        )
+        kept = {
+            (r.id_number, r.role)
+            for r in await conn.execute(select(p.id_number, p.role).where(p.entry_id == entry_id))
+        }
+        rows = {
+            (x.id_number, x.role): {
+                "entry_id": entry_id,
+                "id_number": x.id_number,
+                "name": x.name,
+                "role": x.role,
+                "position": x.position,
+                "named_by": x.named_by,
+                "released_on": None,
+                "release_ground": None,
+                "release_reason": None,
+                "released_by": None,
+            }
+            for x in named
+            if (x.id_number, x.role) not in kept
+        }
+        if rows:
+            await conn.execute(insert(sanction_entry_persons), list(rows.values()))
     stored = {**values}
     if "grounds" in stored:
         stored["grounds"] = join_grounds(stored["grounds"])

@@ -150,6 +150,9 @@ class CorrectEntry:
     extension_reason: str | None = None
     obligation: str | None = None
     legal_basis: str | None = None
+    # the persons the court names for an enterprise's entry, in place of those bound besides the
+    # legal representative (who stays); released persons stay released
+    bound_persons: tuple[tuple[str, str], ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -496,16 +499,27 @@ async def correct(gateway: Gateway, actor: Actor, cmd: CorrectEntry) -> EntryOut
             "ends_on": term.ends_on,
             "extension_reason": term.extension_reason,
         }
-    if not values:
+    named: list[service.BoundPerson] | None = None
+    if cmd.bound_persons is not None:
+        if existing["subject_kind"] != "ENTERPRISE":
+            raise BadUserInput(
+                "boundPersons: only an enterprise's entry binds persons (法释〔2015〕17号 第三条第二款)",
+                argument="boundPersons",
+                rule="BOUND_PERSONS_OF_ENTERPRISE",
+            )
+        persons = await _bound_persons(gateway, existing["subject_id"], cmd.bound_persons)
+        named = [p for p in persons if p.named_by == "COURT"]
+    if not values and named is None:
         raise BadUserInput(
-            "give what is corrected (grounds, extensionYears, obligation, legalBasis)",
+            "give what is corrected (grounds, extensionYears, obligation, legalBasis,"
+            " boundPersons)",
             argument="input",
             rule="NOTHING_TO_CORRECT",
         )
     async with gateway.engine.begin() as conn:
         await lock_for_write(conn)
         before, row = await service.correct(
-            conn, cmd.entry_id, court_code=court, values=values, now=now()
+            conn, cmd.entry_id, court_code=court, values=values, named=named, now=now()
         )
         changed = {
             k: {"from": _plain(before[k]), "to": _plain(row[k])}
@@ -519,7 +533,13 @@ async def correct(gateway: Gateway, actor: Actor, cmd: CorrectEntry) -> EntryOut
             )
             if before[k] != row[k]
         }
-        detail = {"reason": cmd.reason, "changed": changed, "basis": "法释〔2017〕7号 第九条第二款"}
+        detail: dict[str, Any] = {
+            "reason": cmd.reason,
+            "changed": changed,
+            "basis": "法释〔2017〕7号 第九条第二款",
+        }
+        if named is not None:
+            detail["personsNamed"] = len({p.id_number for p in named})
         await gateway.audit(conn, [_access("SANCTION_CORRECT", row, detail)])
         bound = await service.persons_of(conn, cmd.entry_id)
     return EntryOutcome(row, bound)

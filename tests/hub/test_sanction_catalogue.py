@@ -108,7 +108,6 @@ def test_consumption_matters_bind_both_lists_and_an_enterprises_persons(
         # 限制消费 binds a person on either list
         assert set(matter.lists) == {"DISHONEST", "CONSUMPTION_RESTRICTION"}, matter.code
         assert "法释〔2015〕17号 第三条第一款" in matter.legal_basis, matter.code
-        assert matter.consumption_items, matter.code
         # and, through a listed enterprise, the four persons of 第三条第二款, whether or not an
         # enterprise can itself be checked for the matter (a school place is a person's)
         assert set(matter.extends_to) == {
@@ -117,6 +116,7 @@ def test_consumption_matters_bind_both_lists_and_an_enterprises_persons(
             "DIRECTLY_RESPONSIBLE",
             "ACTUAL_CONTROLLER",
         }, matter.code
+        assert matter.consumption_items, matter.code
     # all nine items are checkable
     assert {i for m in consumption for i in m.consumption_items} == set(range(1, 10))
     assert bundled["XF-SCHOOL"].consumption_items == (7,)

@@ -23,8 +23,10 @@ from tests.hub.test_sanctions import (
 )
 
 CHECK = """query($s: SubjectInput!, $m: String!) { sanctionCheck(subject: $s, matter: $m) {
-  decision checkId entries { entryId } } }"""
+  decision entries { entryId } } }"""
 CHECKS = """query($m: String!, $ids: [String!]) { sanctionChecks(matter: $m, idNumbers: $ids) {
+  subjectId decision } }"""
+CHECKS_WITH_ID = """query($m: String!, $ids: [String!]) { sanctionChecks(matter: $m, idNumbers: $ids) {
   subjectId decision checkId } }"""
 MATTERS = """{ sanctionMatters { code checkable departments { code name orgs } } }"""
 FEEDBACK = """mutation($input: SanctionCheckFeedbackInput!) { sanctionCheckFeedback(input: $input) {
@@ -143,7 +145,7 @@ async def test_feedback_after_a_block_is_counted_in_sanction_stats(
     # given the registry's approval system answered BLOCK for two and ALLOW for one
     body, _ = await ask(
         api,
-        CHECKS,
+        CHECKS_WITH_ID,
         {"m": "LH-REAL-ESTATE-TRADE", "ids": [a["id"], b["id"], clear["id"]]},
         registry,
     )

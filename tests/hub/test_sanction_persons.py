@@ -37,8 +37,13 @@ RELEASE = """mutation($id: String!, $idNumber: String!, $input: SanctionPersonRe
   sanctionEntryPersonRelease(id: $id, idNumber: $idNumber, input: $input) {
     entry { id status boundPersons { idNumber roles binding releasedOn releaseGround releaseReason } }
     errors { code message field reason rule } } }"""
+# what a check answered before bound persons had roles and bases of their own, and since
+PLAIN_CHECK = """query($s: SubjectInput!, $m: String!) { sanctionCheck(subject: $s, matter: $m) {
+  decision legalBasis entries { entryId role viaUscc } } }"""
 CHECK = """query($s: SubjectInput!, $m: String!) { sanctionCheck(subject: $s, matter: $m) {
   decision legalBasis entries { entryId role roles legalBasis viaUscc } } }"""
+PLAIN_PUBLISH = """mutation($input: SanctionEntryPublishInput!) { sanctionEntryPublish(input: $input) {
+  entry { id status legalBasis } errors { code message field reason rule } } }"""
 BOUND_BASIS = "法释〔2015〕17号 第三条第二款（第一款第（一）项所列行为）"
 
 
@@ -94,8 +99,10 @@ def holding(registration: dict[str, Any], position: str) -> str:
     )
 
 
-async def publish(api: Api, listed_ids: list[str], data: dict[str, Any]) -> dict[str, Any]:
-    body = await api.query(PUBLISH, {"input": data})
+async def publish(
+    api: Api, listed_ids: list[str], data: dict[str, Any], document: str = PUBLISH
+) -> dict[str, Any]:
+    body = await api.query(document, {"input": data})
     assert "errors" not in body, body
     payload = body["data"]["sanctionEntryPublish"]
     assert payload["errors"] == [], payload
@@ -103,8 +110,10 @@ async def publish(api: Api, listed_ids: list[str], data: dict[str, Any]) -> dict
     return payload["entry"]  # type: ignore[no-any-return]
 
 
-async def ask(api: Api, token: str, id_number: str, matter: str) -> dict[str, Any]:
-    body = await api.query(CHECK, {"s": {"idNumber": id_number}, "m": matter}, token=token)
+async def ask(
+    api: Api, token: str, id_number: str, matter: str, document: str = CHECK
+) -> dict[str, Any]:
+    body = await api.query(document, {"s": {"idNumber": id_number}, "m": matter}, token=token)
     assert "errors" not in body, body
     return body["data"]["sanctionCheck"]  # type: ignore[no-any-return]
 
@@ -128,25 +137,26 @@ async def test_a_supervisor_is_not_bound_but_the_legal_representative_is(
     supervisor = holding(registration, "监事")
     directors = [i for i, pos in registration["positions"].items() if pos == "董事" and i != rep]
     entry = await publish(
-        api, listed, publish_input("CONSUMPTION_RESTRICTION", party, "ENTERPRISE")
+        api,
+        listed,
+        publish_input("CONSUMPTION_RESTRICTION", party, "ENTERPRISE"),
+        PLAIN_PUBLISH,
     )
     token = approver("XF-FLIGHT")
     # when the airline's approval system checks the supervisor (and any ordinary director)
     for person in [supervisor, *directors]:
-        result = await ask(api, token, person, "XF-FLIGHT")
+        result = await ask(api, token, person, "XF-FLIGHT", PLAIN_CHECK)
         # then they may fly: the enterprise's entry does not bind them
         assert (result["decision"], result["entries"]) == ("ALLOW", []), person
     # but the legal representative is blocked through the enterprise, citing 第三条第二款
-    result = await ask(api, token, rep, "XF-FLIGHT")
+    result = await ask(api, token, rep, "XF-FLIGHT", PLAIN_CHECK)
     assert result["decision"] == "BLOCK"
-    [match] = result["entries"]
-    assert (match["entryId"], match["role"], match["viaUscc"]) == (
-        entry["id"],
-        "LEGAL_REPRESENTATIVE",
-        party["id"],
-    )
-    assert match["legalBasis"] == BOUND_BASIS
+    assert [(m["entryId"], m["role"], m["viaUscc"]) for m in result["entries"]] == [
+        (entry["id"], "LEGAL_REPRESENTATIVE", party["id"])
+    ]
     assert result["legalBasis"] == BOUND_BASIS
+    [match] = (await ask(api, token, rep, "XF-FLIGHT"))["entries"]
+    assert match["legalBasis"] == BOUND_BASIS
     # while the enterprise itself, the 被执行人, is blocked under 第一款
     body = await api.query(CHECK, {"s": {"uscc": party["id"]}, "m": "XF-FLIGHT"}, token=token)
     enterprise = body["data"]["sanctionCheck"]
@@ -170,9 +180,11 @@ async def test_the_school_item_binds_the_legal_representative(
     # 第一条第二款)
     party, registration = await an_enterprise(reader, app)
     rep = registration["legalRepresentativeId"]
-    entry = await publish(api, listed, publish_input("DISHONEST", party, "ENTERPRISE"))
+    entry = await publish(
+        api, listed, publish_input("DISHONEST", party, "ENTERPRISE"), PLAIN_PUBLISH
+    )
     # when the education department checks its legal representative's child's school place
-    result = await ask(api, approver("XF-SCHOOL"), rep, "XF-SCHOOL")
+    result = await ask(api, approver("XF-SCHOOL"), rep, "XF-SCHOOL", PLAIN_CHECK)
     # then it is blocked, through the enterprise, under 第三条第二款 for item （七）
     assert result["decision"] == "BLOCK"
     assert [(m["entryId"], m["role"]) for m in result["entries"]] == [
@@ -195,13 +207,20 @@ async def test_one_block_lists_a_person_once(
     rep = registration["legalRepresentativeId"]
     assert rep in registration["positions"], "the register lists the legal representative"
     entry = await publish(
-        api, listed, publish_input("CONSUMPTION_RESTRICTION", party, "ENTERPRISE")
+        api,
+        listed,
+        publish_input("CONSUMPTION_RESTRICTION", party, "ENTERPRISE"),
+        PLAIN_PUBLISH,
     )
     # when the legal representative is checked
-    result = await ask(api, approver("XF-FLIGHT"), rep, "XF-FLIGHT")
+    token = approver("XF-FLIGHT")
+    result = await ask(api, token, rep, "XF-FLIGHT", PLAIN_CHECK)
     # then the entry is there once
     mine = [m for m in result["entries"] if m["entryId"] == entry["id"]]
     assert len(mine) == 1, result["entries"]
+    # with every role the person holds in it
+    result = await ask(api, token, rep, "XF-FLIGHT")
+    mine = [m for m in result["entries"] if m["entryId"] == entry["id"]]
     expected = ["LEGAL_REPRESENTATIVE"]
     if is_manager(registration["positions"][rep]):  # 执行董事兼总经理: also the principal
         expected.append("PRINCIPAL")
@@ -482,3 +501,69 @@ async def test_only_the_entrys_court_releases_a_person(
     else:  # an approval system: the policy refuses the mutation itself
         assert body["data"] is None
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+CORRECT = """mutation($id: String!, $input: SanctionEntryCorrectInput!) {
+  sanctionEntryCorrect(id: $id, input: $input) {
+    entry { id status correctedOn boundPersons { idNumber roles namedBy binding } }
+    errors { code message field reason rule } } }"""
+
+
+async def test_the_court_names_the_persons_of_an_existing_entry_by_correcting_it(
+    api: Api,
+    app: Any,
+    reader: Api,
+    approver: Any,  # noqa: F811
+    listed: list[str],  # noqa: F811
+) -> None:
+    """法释〔2017〕7号 第九条第二款 (更正): an entry that bound the wrong persons — or one older than the
+    court's naming, whose registered officers bind nobody — gets the persons 第三条第二款 names."""
+    party, registration = await an_enterprise(reader, app, "监事")
+    rep = registration["legalRepresentativeId"]
+    supervisor = holding(registration, "监事")
+    managers = {i for i, pos in registration["positions"].items() if is_manager(pos) and i != rep}
+    entry = await publish(
+        api, listed, publish_input("CONSUMPTION_RESTRICTION", party, "ENTERPRISE")
+    )
+    # when the court corrects it, naming the supervisor as the actual controller
+    body = await api.query(
+        CORRECT,
+        {
+            "id": entry["id"],
+            "input": {
+                "reason": "实际控制人认定有误",
+                "boundPersons": [{"idNumber": supervisor, "role": "ACTUAL_CONTROLLER"}],
+            },
+        },
+    )
+    payload = body["data"]["sanctionEntryCorrect"]
+    assert payload["errors"] == [], payload
+    # then the entry binds the legal representative and the supervisor, no longer the manager
+    bound = {p["idNumber"]: (p["roles"], p["namedBy"]) for p in payload["entry"]["boundPersons"]}
+    assert bound == {
+        rep: (["LEGAL_REPRESENTATIVE"], "REGISTER"),
+        supervisor: (["ACTUAL_CONTROLLER"], "COURT"),
+    }
+    assert payload["entry"]["correctedOn"] == today().isoformat()
+    token = approver("XF-TRAVEL")
+    assert [m["role"] for m in (await ask(api, token, supervisor, "XF-TRAVEL"))["entries"]] == [
+        "ACTUAL_CONTROLLER"
+    ]
+    for manager in managers:
+        result = await ask(api, token, manager, "XF-TRAVEL")
+        assert entry["id"] not in [m["entryId"] for m in result["entries"]]
+    # a person's entry takes no bound persons
+    person = (await free_parties(app, "PERSON", judge="judge-zhang"))[0]
+    other = await publish(api, listed, publish_input("CONSUMPTION_RESTRICTION", person))
+    body = await api.query(
+        CORRECT,
+        {
+            "id": other["id"],
+            "input": {
+                "reason": "x",
+                "boundPersons": [{"idNumber": supervisor, "role": "ACTUAL_CONTROLLER"}],
+            },
+        },
+    )
+    [error] = body["data"]["sanctionEntryCorrect"]["errors"]
+    assert error["rule"] == "BOUND_PERSONS_OF_ENTERPRISE"
