@@ -480,8 +480,13 @@ def _named(persons: list[SanctionBoundPersonInput] | None) -> tuple[tuple[str, s
     if persons is None:
         return None
     return tuple(
-        (_id_number(p.id_number, f"boundPersons[{i}]"), p.role.value) for i, p in enumerate(persons)
+        (_id_number(p.id_number, f"boundPersons[{i}]"), str(p.role.value))
+        for i, p in enumerate(persons)
     )
+
+
+def _ground_codes(grounds: list[SanctionGround] | None) -> tuple[str, ...] | None:
+    return None if grounds is None else tuple(str(g.value) for g in grounds)
 
 
 def _optional_text(value: str | None, name: str, limit: int) -> str | None:
@@ -571,7 +576,7 @@ async def publish(info: Info, data: SanctionEntryPublishInput) -> SanctionEntryP
             obligation=text_argument(data.obligation, "obligation", 500),
             published_on=data.published_on,
             legal_basis=_optional_text(data.legal_basis, "legalBasis", 128),
-            grounds=tuple(g.value for g in data.grounds or ()),
+            grounds=_ground_codes(data.grounds) or (),
             extension_years=data.extension_years or 0,
             extension_reason=_optional_text(data.extension_reason, "extensionReason", 128),
             bound_persons=named,
@@ -613,7 +618,7 @@ async def delete(info: Info, entry_id: str, data: SanctionEntryDeleteInput) -> S
     try:
         command = workflow.DeleteEntry(
             entry_id=text_argument(entry_id, "id", 32),
-            ground=data.ground.value,
+            ground=str(data.ground.value),
             reason=text_argument(data.reason, "reason", 128),
         )
         outcome = await workflow.delete(_RequestGateway(info), _actor(info), command)
@@ -630,7 +635,7 @@ async def correct(
         command = workflow.CorrectEntry(
             entry_id=text_argument(entry_id, "id", 32),
             reason=text_argument(data.reason, "reason", 128),
-            grounds=None if data.grounds is None else tuple(g.value for g in data.grounds),
+            grounds=_ground_codes(data.grounds),
             extension_years=data.extension_years,
             extension_reason=_optional_text(data.extension_reason, "extensionReason", 128),
             obligation=_optional_text(data.obligation, "obligation", 500),
@@ -651,7 +656,7 @@ async def release_person(
         command = workflow.ReleasePerson(
             entry_id=text_argument(entry_id, "id", 32),
             id_number=_id_number(id_number, "idNumber"),
-            ground=data.ground.value,
+            ground=str(data.ground.value),
             reason=text_argument(data.reason, "reason", 128),
         )
         outcome = await workflow.release_person(_RequestGateway(info), _actor(info), command)
@@ -671,7 +676,7 @@ async def feedback(info: Info, data: SanctionCheckFeedbackInput) -> SanctionFeed
             check_id=text_argument(data.check_id, "checkId", 64),
             subject_kind=kind,
             subject_id=subject_id,
-            action=data.action.value,
+            action=str(data.action.value),
             reason=_optional_text(data.reason, "reason", 256),
         )
         c = ctx(info)
