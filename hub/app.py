@@ -84,30 +84,21 @@ def create_app(
         gc.collect()
         gc.freeze()
         # Witnesses (HUB_AUDIT_WITNESSES): each new checkpoint goes to them, one round at a time.
-        policy = (
-            await asyncio.to_thread(WitnessPolicy.from_settings, settings)
-            if runtime.audit
-            else None
-        )
+        policy = await asyncio.to_thread(WitnessPolicy.from_settings, settings)
         runtime.witnesses = policy
         sender = (
             WitnessSender(runtime.engine, policy, registry=metrics.registry)
-            if policy is not None and policy.witnesses
+            if policy.witnesses
             else None
         )
-        integrator = (
-            Integrator(
-                runtime.engine,
-                runtime.audit.keys,
-                registry=metrics.registry,
-                on_checkpoint=sender.wake if sender is not None else None,
-            )
-            if runtime.audit
-            else None
+        integrator = Integrator(
+            runtime.engine,
+            runtime.audit.keys,
+            registry=metrics.registry,
+            on_checkpoint=sender.wake if sender is not None else None,
         )
         runtime.integrator = integrator
-        if integrator is not None:
-            integrator.start()
+        integrator.start()
         if sender is not None:
             sender.start()
         feed = EventFeed(runtime.engine, runtime.order_events)
@@ -125,10 +116,9 @@ def create_app(
                 sources=runtime.sources,
             )
             worker.start()
-            if runtime.audit is not None:
-                calendar = WorkingCalendar.load(settings.holiday_calendar)
-                expiry = SanctionExpiry(runtime.engine, runtime.audit, calendar)
-                expiry.start()
+            calendar = WorkingCalendar.load(settings.holiday_calendar)
+            expiry = SanctionExpiry(runtime.engine, runtime.audit, calendar)
+            expiry.start()
         loop = asyncio.get_running_loop()
         if reload_on_sighup:
             loop.add_signal_handler(signal.SIGHUP, reload_policy, runtime)
@@ -137,8 +127,7 @@ def create_app(
         finally:
             if reload_on_sighup:
                 loop.remove_signal_handler(signal.SIGHUP)
-            if integrator is not None:
-                await integrator.stop()
+            await integrator.stop()
             if sender is not None:
                 await sender.stop()
             if worker is not None:
@@ -275,9 +264,9 @@ async def readiness(runtime: Runtime, probe_seconds: float = 1.0) -> dict[str, A
     names = [n for n in runtime.sources if n != "court"]
     results = await asyncio.gather(database(), *(probe(n, runtime.sources[n]) for n in names))
     db_ok, connectors = results[0], dict(results[1:])
-    alarm = getattr(getattr(runtime, "integrator", None), "alarm", None)
-    audit = getattr(runtime, "audit", None)
-    failing = getattr(audit, "failing_since", None)
+    alarm = runtime.integrator.alarm if runtime.integrator is not None else None
+    audit = runtime.audit
+    failing = audit.failing_since
     if not db_ok:
         status = "unavailable"
     elif (
@@ -293,7 +282,7 @@ async def readiness(runtime: Runtime, probe_seconds: float = 1.0) -> dict[str, A
         # no subject data can be answered while audit writes fail
         "auditWrites": "ok"
         if failing is None
-        else f"failing since {failing.isoformat()} ({getattr(audit, 'last_failure', '')})",
+        else f"failing since {failing.isoformat()} ({audit.last_failure})",
         # the integrator refuses to grow the tree from a state the last checkpoint contradicts
         "auditIntegration": "ok" if alarm is None else f"refused: {alarm}",
         "database": "ok" if db_ok else "unreachable",

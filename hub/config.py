@@ -20,10 +20,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -41,6 +42,11 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from connectors import registry
 from hub.resources import POLICY_DIR
+
+if TYPE_CHECKING:
+    from connectors.base.connector import Connector
+    from connectors.base.remote import RemoteSource
+    from connectors.base.source import DatabaseSource
 
 PREFIX = "HUB_"
 ENVIRONMENTS = ("development", "production")
@@ -90,6 +96,12 @@ Seconds = Annotated[
     float, _rule(lambda v: math.isfinite(v) and v >= 0, "must be 0 or a positive number of seconds")
 ]
 Count = Annotated[int, _rule(lambda v: v >= 1, "must be at least 1")]
+PositiveAmount = Annotated[
+    Decimal, _rule(lambda v: v.is_finite() and v > 0, "must be a positive number")
+]
+Factor = Annotated[
+    Decimal, _rule(lambda v: v.is_finite() and v >= 1, "must be a number of at least 1")
+]
 Quorum = Annotated[int, _rule(lambda v: v >= 0, "must not be negative")]
 Retries = Annotated[int, _rule(lambda v: 0 <= v <= 10, "must be between 0 and 10")]
 
@@ -201,6 +213,8 @@ _PHRASES = {
     "int_from_float": "must be int",
     "float_parsing": "must be a number",
     "float_type": "must be int or float",
+    "decimal_parsing": "must be a number",
+    "finite_number": "must be a finite number",
     "string_type": "must be str",
     "path_type": "must be a path",
     "extra_forbidden": "is not a setting",
@@ -240,10 +254,8 @@ def problems(exc: ValidationError, name_of: Callable[[tuple[Any, ...]], str]) ->
     return out
 
 
-class _Replaceable:
+class _Replaceable(BaseModel):
     """A frozen model whose variants are made with :meth:`replace`, validated like the original."""
-
-    model_fields: ClassVar[dict[str, FieldInfo]]
 
     @classmethod
     def _name_of(cls, loc: tuple[Any, ...]) -> str:
@@ -257,7 +269,7 @@ class _Replaceable:
         if unknown:
             raise TypeError(f"{cls.__name__} has no field {', '.join(unknown)}")
         try:
-            return cls.model_validate({**self.__dict__, **changes})  # type: ignore[attr-defined,no-any-return]
+            return cls.model_validate({**self.__dict__, **changes})
         except ValidationError as exc:
             raise ConfigError("; ".join(problems(exc, cls._name_of))) from None
 
@@ -265,7 +277,7 @@ class _Replaceable:
 # --- connectors ---------------------------------------------------------------------------------
 
 
-class ConnectorSettings(_Replaceable, BaseModel):
+class ConnectorSettings(_Replaceable):
     """One agency connector: where its data is and how the hub guards its calls."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -294,6 +306,19 @@ class ConnectorSettings(_Replaceable, BaseModel):
     @property
     def target(self) -> str:
         return self.service_url or "" if self.mode == "remote" else self.url
+
+    def open_source(self, connector: Connector) -> DatabaseSource | RemoteSource:
+        """The connector's source as configured: its agency service (remote) or database."""
+        if self.mode == "remote":
+            if self.service_url is None:  # the validator above refuses such settings
+                raise ConfigError(f"connector {connector.name}: remote without a service url")
+            return connector.remote(
+                self.service_url,
+                timeout=self.timeout,
+                max_connections=self.max_concurrency,
+                token=self.token,
+            )
+        return connector.embedded(self.url)
 
 
 # The keys of a [connectors.NAME] table and the ConnectorSettings field each sets.
@@ -443,7 +468,11 @@ def _connectors(data: dict[str, Any]) -> dict[str, ConnectorSettings]:
         try:
             out[name] = ConnectorSettings(**values)
         except ValidationError as exc:
-            found = problems(exc, lambda loc, v=variables: v.get(loc[0], "") if loc else "")
+
+            def variable_of(loc: tuple[Any, ...], v: Mapping[str, str] = variables) -> str:
+                return v.get(loc[0], "") if loc else ""
+
+            found = problems(exc, variable_of)
             raise ConfigError("; ".join(found)) from None
     if data["config_file"] is not None:
         out = load_connector_file(data["config_file"], out)
@@ -512,6 +541,10 @@ class Settings(_Replaceable, BaseSettings):
     unknown_subjects_per_day: Count = 20  # per user, then RATE_LIMITED (ENUMERATION)
     subjects_per_hour: Count = 2_000  # distinct subjects per user, then RATE_LIMITED (VOLUME)
     purpose_cache_seconds: Seconds = 5.0  # 0: off
+
+    # Orders: the over-seizure check (超标的查封, 查封规定 第十九条; see hub.orders.measures).
+    reference_price_per_sqm: PositiveAmount = Decimal(10_000)  # CNY per m² of real estate
+    over_seizure_factor: Factor = Decimal(2)  # known value above this × outstanding: confirm
 
     # Audit.
     audit_key_file: Path | None = None  # 32 random bytes, base64; default keys/audit.key

@@ -78,7 +78,7 @@ class ConnectorFailed(HubError):
 
     def __init__(self, code: str, connector: str, message: str) -> None:
         super().__init__(message, connector=connector)
-        self.code = code  # type: ignore[misc]
+        self.code = code
 
     @classmethod
     def from_connector_error(cls, exc: ConnectorError) -> ConnectorFailed:

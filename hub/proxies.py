@@ -10,7 +10,7 @@ left part of the header is whatever the client wrote).
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -39,24 +39,30 @@ def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None
         return None
 
 
+def _peer(scope: Mapping[str, Any]) -> str | None:
+    """The address of the ASGI scope's peer (``client`` is ``(host, port)`` or absent)."""
+    peer = scope.get("client")
+    return str(peer[0]) if peer else None
+
+
 class Proxies:
     def __init__(self, networks: Iterable[Network] = ()) -> None:
         self.networks = tuple(networks)
 
     def _trusted(self, address: str | None) -> bool:
+        if not self.networks:
+            return False  # no proxy configured (the default): nothing to parse
         ip = _address(address) if address else None
         return ip is not None and any(ip in n for n in self.networks)
 
-    def trusts(self, scope: dict[str, Any]) -> bool:
-        peer = scope.get("client")
-        return bool(peer) and self._trusted(peer[0])
+    def trusts(self, scope: Mapping[str, Any]) -> bool:
+        return self._trusted(_peer(scope))
 
-    def client(self, scope: dict[str, Any]) -> str | None:
-        peer = scope.get("client")
-        address = peer[0] if peer else None
+    def client(self, scope: Mapping[str, Any]) -> str | None:
+        address = _peer(scope)
         if not self.trusts(scope):
             return address
-        forwarded = [
+        forwarded: list[str] = [
             value.decode("latin-1")
             for name, value in scope.get("headers", ())
             if name == b"x-forwarded-for"

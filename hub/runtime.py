@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connectors import registry
 from hub.audit.flags import FlagTracker
+from hub.audit.integrator import Integrator
 from hub.audit.keys import AuditKeys
+from hub.audit.witness import WitnessPolicy
 from hub.audit.writer import AuditLog
 from hub.auth.tokens import TokenVerifier, load_public_keys
 from hub.config import Settings
@@ -59,23 +61,28 @@ class TtlCache:
 
 @dataclass
 class Runtime:
+    """What the serving process holds for its lifetime (made by :meth:`open`)."""
+
     settings: Settings
     engine: AsyncEngine
+    # Sources by connector name ("court" is the hub's own data): each agency's embedded or
+    # remote source, or a fake in tests. Loaders call their batch methods by name
+    # (hub.federation.lookups), so no one static type covers them.
     sources: dict[str, Any]
     verifier: TokenVerifier
     policy: PolicyTable
     policy_fields: dict[str, FieldInfo]
+    audit: AuditLog
+    order_keys: OrderKeys
+    probes: ProbeGuard
     guards: dict[str, Guard] = field(default_factory=dict)
     metrics: Metrics = field(default_factory=Metrics)
     purposes: TtlCache = field(default_factory=lambda: TtlCache(0))
-    audit: AuditLog | None = None
-    order_keys: OrderKeys | None = None
     order_events: OrderEventBus = field(default_factory=OrderEventBus)
     sanction_matters: dict[str, Matter] = field(default_factory=dict)
     proxies: Proxies = field(default_factory=Proxies)
-    probes: ProbeGuard | None = None
-    witnesses: Any = None  # the audit log's witness policy (HUB_AUDIT_WITNESSES), when serving
-    integrator: Any = None  # the serving process's integrator (its alarm shows in /readyz)
+    witnesses: WitnessPolicy | None = None  # the audit log's witnesses, when serving
+    integrator: Integrator | None = None  # the serving process's (its alarm shows in /readyz)
 
     @classmethod
     def open(
@@ -87,23 +94,12 @@ class Runtime:
         metrics: Metrics | None = None,
     ) -> Runtime:
         """Open engines and sources; ``sources`` replaces named sources (tests, fakes)."""
-        engine = create_hub_engine(
-            settings.database_url, busy_timeout=settings.audit_write_timeout
-        )
+        engine = create_hub_engine(settings.database_url, busy_timeout=settings.audit_write_timeout)
         opened: dict[str, Any] = {"court": CourtSource(engine)}
         for name, conf in settings.connectors.items():
             if sources and name in sources:
                 continue
-            connector = registry.get(name)
-            if conf.mode == "remote":
-                opened[name] = connector.remote(
-                    conf.service_url,
-                    timeout=conf.timeout,
-                    max_connections=conf.max_concurrency,
-                    token=conf.token,
-                )
-            else:
-                opened[name] = connector.embedded(conf.url)
+            opened[name] = conf.open_source(registry.get(name))
         opened.update(sources or {})
         metrics = metrics or Metrics()
         guards = {

@@ -15,7 +15,7 @@ from sqlalchemy import Column, Date, Integer, String, Table, delete, func, inser
 
 ACTIVE = ("EFFECTIVE", "WAITING")
 STATUSES = ("EFFECTIVE", "WAITING", "RELEASED", "EXPIRED")
-KINDS = ("SEIZE", "FREEZE")
+KINDS = ("SEIZE", "DETAIN", "FREEZE")  # 查封, 扣押 (vehicles), 冻结
 _TEXT_FIELDS = ("order_id", "asset_id", "court", "case_number", "document_number")
 
 
@@ -23,7 +23,7 @@ _TEXT_FIELDS = ("order_id", "asset_id", "court", "case_number", "document_number
 class Annotation:
     order_id: str
     asset_id: str  # unit number, plate or stake id
-    kind: str  # SEIZE / FREEZE
+    kind: str  # SEIZE / DETAIN / FREEZE
     court: str
     case_number: str
     document_number: str  # the agency's receipt number (协助执行通知书回执)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import MetaData
 
 if TYPE_CHECKING:
+    import httpx
+
+    from connectors.base.remote import RemoteSource
+    from connectors.base.source import DatabaseSource
+    from connectors.base.subgraph import SubgraphSchema
     from connectors.base.world import World
 
 
@@ -19,18 +24,30 @@ class Connector:
     name: str  # registry key and config section: "real_estate"
     title: str  # the agency's name, for people: "不动产登记中心"
     metadata: MetaData  # the agency database's tables
-    embedded: Callable[[str], Any]  # database URL -> embedded source
+    embedded: Callable[[str], DatabaseSource]  # database URL -> embedded source
     generate: Callable[[World], dict[str, list[dict[str, Any]]]]  # synthetic rows per table
-    subgraph: Callable[[Any], Any]  # source -> strawberry federation schema
-    # Existence look-ups answered through another look-up when remote: "registered" -> "identities"
-    exists: Mapping[str, str] = field(default_factory=dict)
+    subgraph: Callable[[Any], SubgraphSchema]  # source -> strawberry federation schema
+    remote_source: Callable[[], type[RemoteSource]]  # the agency's RemoteSource subclass
 
     def database_file(self) -> str:
         return f"{self.name}.sqlite3"
 
-    def remote(self, url: str, **options: Any) -> Any:
+    def remote(
+        self,
+        url: str,
+        *,
+        timeout: float = 2.0,
+        max_connections: int = 64,
+        token: str | None = None,
+        client: httpx.AsyncClient | None = None,
+    ) -> RemoteSource:
         """The remote source: this agency's service at ``url``, through its own subgraph."""
-        from connectors.base.remote import RemoteSource
-
-        lookups = self.subgraph(None).fyt_lookups
-        return RemoteSource(self.name, url, lookups, exists=self.exists, **options)
+        return self.remote_source()(
+            self.name,
+            url,
+            self.subgraph(None).fyt_lookups,
+            timeout=timeout,
+            max_connections=max_connections,
+            token=token,
+            client=client,
+        )

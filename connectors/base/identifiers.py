@@ -217,7 +217,7 @@ def _divisions() -> tuple[frozenset[str], frozenset[str]]:
     """
     from stdnum import numdb
 
-    codes = set()
+    codes: set[str] = set()
     for _, low, high, _, children in numdb.get("cn/loc").prefixes:
         for province in range(int(low), int(high) + 1):
             for _, c_low, c_high, _, _ in children:

@@ -1,9 +1,11 @@
 """The remote source seam: an agency's subgraph service reached over HTTP with ``_entities``.
 
-A :class:`RemoteSource` has the same batch methods as the agency's embedded source and returns
-the same records. Its methods are derived from the subgraph's own types
-(:func:`connectors.base.subgraph.lookups_of`), so the two cannot drift apart: each method is an
-``_entities`` look-up of ``Person``/``Enterprise``/an own entity by key, selecting one field.
+A :class:`RemoteSource` subclass per agency (``connectors/<agency>/remote.py``) has the same
+batch methods as the agency's embedded source and returns the same records; mypy checks both
+against the agency's source ``Protocol``. Each method is an ``_entities`` look-up of
+``Person``/``Enterprise``/an own entity by key, selecting one field, as the subgraph's own types
+declare it (:func:`connectors.base.subgraph.lookups_of`); a source refuses to open when the
+subgraph serves a look-up it has no method for.
 
 Look-ups that a request dispatches together are coalesced, as in the embedded source: one HTTP
 request per agency carries them all, each as an aliased ``_entities`` field. A caller may pass
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import inspect
 import types
 import typing
 import weakref
@@ -55,6 +58,10 @@ MAX_REPRESENTATIONS = 500  # per aliased _entities field
 
 def _everything(_type: str, _field: str) -> bool:
     return True
+
+
+def _links_only(_type: str, _field: str) -> bool:
+    return False
 
 
 def _decoder(hint: Any) -> Any:
@@ -121,11 +128,11 @@ class _Selection:
 
 def _nested_record(hint: Any) -> type | None:
     for arg in (hint, *typing.get_args(hint)):
-        if dataclasses.is_dataclass(arg):
-            return arg  # type: ignore[return-value]
+        if isinstance(arg, type) and dataclasses.is_dataclass(arg):
+            return arg
         for inner in typing.get_args(arg):
-            if dataclasses.is_dataclass(inner):
-                return inner  # type: ignore[return-value]
+            if isinstance(inner, type) and dataclasses.is_dataclass(inner):
+                return inner
     return None
 
 
@@ -155,7 +162,8 @@ class _Call:
 
 
 class RemoteSource:
-    """An agency's batch methods over its subgraph service at ``url`` (``…/graphql``)."""
+    """The machinery of an agency's batch methods over its subgraph service at ``url``
+    (``…/graphql``); each agency's subclass declares the methods."""
 
     remote = True
 
@@ -165,7 +173,6 @@ class RemoteSource:
         url: str,
         lookups: Sequence[EntityLookup],
         *,
-        exists: Mapping[str, str] | None = None,
         timeout: float = 2.0,
         max_connections: int = 64,
         token: str | None = None,
@@ -176,7 +183,12 @@ class RemoteSource:
         self._by_method: dict[str, list[EntityLookup]] = {}
         for lookup in lookups:
             self._by_method.setdefault(lookup.method, []).append(lookup)
-        self._exists = dict(exists or {})
+        unserved = sorted(set(self._by_method) - set(self.methods()))
+        if unserved:
+            raise TypeError(
+                f"{type(self).__name__} has no method for the look-ups {', '.join(unserved)}"
+                f" that the {connector} subgraph serves"
+            )
         self._selection = _Selection()
         # Fragments per visibility (one per caller's grants and look-up), dropped with it.
         self._fragments: weakref.WeakKeyDictionary[Any, dict[EntityLookup, str]] = (
@@ -197,29 +209,31 @@ class RemoteSource:
 
     # --- the batch methods ------------------------------------------------------------------
 
-    def __getattr__(self, method: str) -> Any:
-        if method.startswith("_"):
-            raise AttributeError(method)
-        if method in self._exists:
-            target = self._exists[method]
+    @classmethod
+    def methods(cls) -> list[str]:
+        """The batch methods the agency's subclass declares."""
+        return sorted(
+            name
+            for klass in cls.__mro__
+            if klass is not RemoteSource and issubclass(klass, RemoteSource)
+            for name, value in vars(klass).items()
+            if not name.startswith("_") and inspect.iscoroutinefunction(value)
+        )
 
-            async def exists(
-                keys: Sequence[str], visible: Visible | None = None
-            ) -> dict[str, bool]:
-                found = await self._call(target, keys, lambda _t, _f: False)
-                return {k: True for k, v in found.items() if v is not None}
-
-            return exists
+    async def _lookup(
+        self, method: str, keys: Sequence[str], visible: Visible | None
+    ) -> dict[str, Any]:
+        """The subgraph's look-up ``method`` for ``keys``, requesting the fields ``visible``
+        allows (all when None)."""
         if method not in self._by_method:
-            raise AttributeError(f"{self.connector} has no look-up {method!r}")
+            raise AttributeError(f"the {self.connector} subgraph serves no look-up {method!r}")
+        return await self._call(method, keys, visible or _everything)
 
-        async def call(keys: Sequence[str], visible: Visible | None = None) -> dict[str, Any]:
-            return await self._call(method, keys, visible or _everything)
-
-        return call
-
-    def methods(self) -> list[str]:
-        return sorted({*self._by_method, *self._exists})
+    async def _exists_via(self, method: str, keys: Sequence[str]) -> dict[str, bool]:
+        """Which keys the agency holds, through look-up ``method`` requesting no field but the
+        identifiers records link by (existence only, no personal data)."""
+        found = await self._lookup(method, keys, _links_only)
+        return {k: True for k, v in found.items() if v is not None}
 
     async def _call(self, method: str, keys: Sequence[str], visible: Visible) -> dict[str, Any]:
         keys = list(dict.fromkeys(keys))

@@ -29,7 +29,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.schema.base import BaseSchema
 
 from connectors.base.annotations import Annotation
 from connectors.base.subgraph import SubgraphLoaders
@@ -104,13 +106,15 @@ class Faults:
         return None
 
 
-class _Subgraph(GraphQL):  # type: ignore[misc,type-arg]
-    def __init__(self, schema: Any, source: Any, many: frozenset[str]) -> None:
+class _Subgraph(GraphQL[dict[str, Any], None]):
+    def __init__(self, schema: BaseSchema, source: Any, many: frozenset[str]) -> None:
         super().__init__(schema, graphql_ide=None, allow_queries_via_get=False)
         self._source = source
         self._many = many
 
-    async def get_context(self, request: Any, response: Any) -> dict[str, Any]:
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> dict[str, Any]:
         return {"loaders": SubgraphLoaders(self._source, self._many), "request": request}
 
 
@@ -141,7 +145,7 @@ def agency_app(
         if failed is not None:
             return failed
         try:
-            return await graphql.run(request)  # type: ignore[no-any-return]
+            return await graphql.run(request)
         except HTTPException as exc:
             return PlainTextResponse(exc.reason, status_code=exc.status_code)
 

@@ -151,7 +151,10 @@ class KeyedQuery:
         dialect = conn.dialect
         raw: list[Any] = []
         # The DBAPI cursor of the pooled connection: no per-execution statement bookkeeping.
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        dbapi = conn.connection.dbapi_connection
+        if dbapi is None:  # only after the pool invalidated it; a fresh checkout has one
+            raise RuntimeError("the pooled connection has no DBAPI connection")
+        cursor = dbapi.cursor()
         try:
             for part in chunks(list(dict.fromkeys(keys))):
                 cursor.execute(self._sql(dialect, len(part)), tuple(part))

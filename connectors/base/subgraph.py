@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import types
 import typing
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
+from strawberry.types.field import StrawberryField
 
 # The subgraph type each record is served as (filled by record_type); remote sources use it to
 # build selection sets and to name the types the hub's policy speaks of.
@@ -72,13 +74,15 @@ def record_type(
         hint = hints[f.name]
         origin = typing.get_origin(hint)
         if origin is list and nested and typing.get_args(hint)[0] in nested:
-            hint = list[nested[typing.get_args(hint)[0]]]  # type: ignore[misc]
+            hint = types.GenericAlias(list, (nested[typing.get_args(hint)[0]],))
         annotations[f.name] = hint
     namespace: dict[str, Any] = {"__annotations__": annotations, "__module__": record.__module__}
     if key and reference:
         key_attr = key
 
-        async def resolve_reference(cls: type, info: Info, **representation: Any) -> Any:
+        async def resolve_reference(
+            cls: type[Any], /, info: Info[Any, Any], **representation: Any
+        ) -> Any:
             record = await info.context["loaders"].load(reference, representation[_camel(key_attr)])
             if record is None:
                 return None
@@ -86,13 +90,13 @@ def record_type(
             return cls(**{f.name: getattr(record, f.name) for f in dataclasses.fields(record)})
 
         namespace["resolve_reference"] = classmethod(resolve_reference)
-    cls = type(name, (), namespace)
-    cls.__fyt_record__ = record  # type: ignore[attr-defined]
-    TYPE_OF_RECORD[record] = name
+    namespace["__fyt_record__"] = record
     if key and reference:
-        cls.__fyt_lookups__ = [  # type: ignore[attr-defined]
+        namespace["__fyt_lookups__"] = [
             EntityLookup(reference, name, _camel(key), None, record, many=False)
         ]
+    cls = type(name, (), namespace)
+    TYPE_OF_RECORD[record] = name
     if key:
         return strawberry.federation.type(cls, keys=[_camel(key)], description=description)
     return strawberry.type(cls, description=description)
@@ -120,28 +124,45 @@ class SubgraphLoaders:
         return dl.load(key)
 
 
-def loader_field(method: str, returns: Any, *, key_attr: str, description: str) -> Any:
-    """A resolver field that loads ``method`` for the entity's key attribute."""
+@dataclasses.dataclass(frozen=True, slots=True)
+class LoaderField:
+    """An entity field that a batch method resolves (made by :func:`loader_field`)."""
 
-    async def resolve(root: Any, info: Info) -> Any:
+    method: str
+    record: type  # the dataclass the method returns per key
+    many: bool
+    field: StrawberryField
+
+
+def loader_field(
+    method: str, item: Any, *, many: bool, key_attr: str, description: str
+) -> LoaderField:
+    """A resolver field that loads ``method`` for the entity's key attribute: a list of the
+    subgraph type ``item`` (``many``) or one of it, possibly null."""
+    # The annotation strawberry reads: list[item] or item | None, made at run time (item is a
+    # type built by record_type, which no static annotation can name).
+    returns = types.GenericAlias(list, (item,)) if many else item | None
+
+    async def resolve(root: strawberry.Parent[Any], info: Info[Any, Any]) -> Any:
         return await info.context["loaders"].load(method, getattr(root, key_attr))
 
-    resolve.__annotations__ = {"root": strawberry.Parent[Any], "info": Info, "return": returns}
+    resolve.__annotations__["return"] = returns
     field = strawberry.field(resolver=resolve, description=description)
-    field.__fyt_method__ = (method, returns)  # type: ignore[attr-defined]
-    return field
+    record, _many = _record_of(returns)
+    return LoaderField(method, record, many, field)
 
 
-def entity(name: str, key: str, fields: Mapping[str, Any], *, description: str) -> Any:
+def entity(name: str, key: str, fields: Mapping[str, LoaderField], *, description: str) -> Any:
     """An entity type keyed by ``key`` (a ``str`` field) with the given resolver fields."""
-    namespace: dict[str, Any] = {"__annotations__": {key: str}, **fields}
+    namespace: dict[str, Any] = {
+        "__annotations__": {key: str},
+        **{field_name: f.field for field_name, f in fields.items()},
+        "__fyt_lookups__": [
+            EntityLookup(f.method, name, _camel(key), _camel(field_name), f.record, f.many)
+            for field_name, f in fields.items()
+        ],
+    }
     cls = type(name, (), namespace)
-    lookups = []
-    for field_name, f in fields.items():
-        method, returns = f.__fyt_method__
-        record, many = _record_of(returns)
-        lookups.append(EntityLookup(method, name, _camel(key), _camel(field_name), record, many))
-    cls.__fyt_lookups__ = lookups  # type: ignore[attr-defined]
     return strawberry.federation.type(cls, keys=[_camel(key)], description=description)
 
 
@@ -150,7 +171,16 @@ def _camel(name: str) -> str:
     return head + "".join(p.title() for p in rest)
 
 
-def build_subgraph(*, types: Sequence[Any]) -> Any:
+class SubgraphSchema(strawberry.federation.Schema):
+    """An agency's federation schema, with the look-ups its entity types serve (what a remote
+    source asks ``_entities`` for)."""
+
+    def __init__(self, *, query: type, types: Sequence[Any]) -> None:
+        super().__init__(query=query, types=list(types))
+        self.fyt_lookups: list[EntityLookup] = lookups_of(types)
+
+
+def build_subgraph(*, types: Sequence[Any]) -> SubgraphSchema:
     """A federation v2 schema over ``types``; entities come via ``_entities``.
 
     Root fields: ``ok`` (a health probe) and, where the subgraph serves them, ``person(idNumber)``
@@ -182,9 +212,7 @@ def build_subgraph(*, types: Sequence[Any]) -> Any:
             description=description,
         )
     query = strawberry.type(type("Query", (), namespace))
-    schema = strawberry.federation.Schema(query=query, types=list(types))
-    schema.fyt_lookups = lookups_of(types)  # type: ignore[attr-defined]
-    return schema
+    return SubgraphSchema(query=query, types=types)
 
 
 def _entry_point(cls: Any, arg: str, validate: Any, invalid: type[Exception]) -> Any:
@@ -195,6 +223,7 @@ def _entry_point(cls: Any, arg: str, validate: Any, invalid: type[Exception]) ->
             return None
 
     resolve.__annotations__ = {arg: str, "return": cls | None}
+    # inspect.signature reads __signature__ from any function; typeshed does not declare it
     resolve.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [inspect.Parameter(arg, inspect.Parameter.KEYWORD_ONLY, annotation=str)],
         return_annotation=cls | None,

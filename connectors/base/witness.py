@@ -294,7 +294,7 @@ def load_witness_key(path: Path, *, create: bool) -> Ed25519PrivateKey:
                 )
             )
         return key
-    key = serialization.load_pem_private_key(pem, password=None)
-    if not isinstance(key, Ed25519PrivateKey):
+    loaded = serialization.load_pem_private_key(pem, password=None)
+    if not isinstance(loaded, Ed25519PrivateKey):
         raise ValueError(f"{path} is not an Ed25519 private key")
-    return key
+    return loaded

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connectors.base.connector import Connector
 from connectors.market_supervision.models import metadata
 
+if TYPE_CHECKING:
+    from connectors.base.remote import RemoteSource
+    from connectors.base.source import DatabaseSource
 
-def _embedded(url: str) -> Any:
+
+def _embedded(url: str) -> DatabaseSource:
     from connectors.market_supervision.source import EmbeddedMarketSupervisionSource
 
     return EmbeddedMarketSupervisionSource(url)
+
+
+def _remote() -> type[RemoteSource]:
+    from connectors.market_supervision.remote import RemoteMarketSupervisionSource
+
+    return RemoteMarketSupervisionSource
 
 
 def _generate(world: Any) -> dict[str, list[dict[str, Any]]]:
@@ -33,5 +43,5 @@ CONNECTOR = Connector(
     embedded=_embedded,
     generate=_generate,
     subgraph=_subgraph,
-    exists={"registered": "enterprises"},
+    remote_source=_remote,
 )

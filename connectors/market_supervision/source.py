@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection, select, update
 
@@ -224,3 +224,8 @@ class EmbeddedMarketSupervisionSource(DatabaseSource):
 
     async def annotate(self, annotation: Annotation) -> bool:
         return await self.write(_annotate, annotation)
+
+
+if TYPE_CHECKING:
+    # The embedded source has every batch method of the agency's source, with its types.
+    _embedded_is_a_source: type[MarketSupervisionSource] = EmbeddedMarketSupervisionSource

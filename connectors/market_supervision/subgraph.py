@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.base.subgraph import build_subgraph, entity, loader_field, record_type
+from connectors.base.subgraph import (
+    SubgraphSchema,
+    build_subgraph,
+    entity,
+    loader_field,
+    record_type,
+)
 from connectors.market_supervision.records import (
     AbnormalOperationRecord,
     CreditRecord,
@@ -69,13 +75,15 @@ Person = entity(
     {
         "enterprise_roles": loader_field(
             "roles_by_person",
-            list[EnterpriseRole],
+            EnterpriseRole,
+            many=True,
             key_attr="id_number",
             description="Legal representative, shareholder, key personnel roles",
         ),
         "equities": loader_field(
             "stakes_by_holder",
-            list[Equity],
+            Equity,
+            many=True,
             key_attr="id_number",
             description="Stakes the person holds",
         ),
@@ -88,34 +96,38 @@ Enterprise = entity(
     {
         "registration": loader_field(
             "enterprises",
-            EnterpriseRegistration | None,
+            EnterpriseRegistration,
+            many=False,
             key_attr="uscc",
             description="Registration",
         ),
         "shareholders": loader_field(
             "shareholders",
-            list[Equity],
+            Equity,
+            many=True,
             key_attr="uscc",
             description="Stakes held in this enterprise",
         ),
         "equities": loader_field(
             "stakes_by_holder",
-            list[Equity],
+            Equity,
+            many=True,
             key_attr="uscc",
             description="Stakes this enterprise holds in others",
         ),
         "key_personnel": loader_field(
-            "key_personnel", list[KeyPerson], key_attr="uscc", description="Key personnel"
+            "key_personnel", KeyPerson, many=True, key_attr="uscc", description="Key personnel"
         ),
         "licences": loader_field(
-            "licences", list[Licence], key_attr="uscc", description="Licences"
+            "licences", Licence, many=True, key_attr="uscc", description="Licences"
         ),
         "penalties": loader_field(
-            "penalties", list[Penalty], key_attr="uscc", description="Administrative penalties"
+            "penalties", Penalty, many=True, key_attr="uscc", description="Administrative penalties"
         ),
         "credit": loader_field(
             "credit",
-            EnterpriseCredit | None,
+            EnterpriseCredit,
+            many=False,
             key_attr="uscc",
             description="Abnormal-operations and serious-violation lists",
         ),
@@ -124,5 +136,5 @@ Enterprise = entity(
 )
 
 
-def build_schema(source: Any = None) -> Any:
+def build_schema(source: Any = None) -> SubgraphSchema:
     return build_subgraph(types=[Person, Enterprise, Equity])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Connection, select, update
 
@@ -53,7 +53,8 @@ def _vehicles_by_plate(conn: Connection, keys: Sequence[str]) -> dict[str, Vehic
 
 
 def _annotate(conn: Connection, a: Annotation) -> bool:
-    """Register a court's measure on a vehicle; the vehicle is SEIZED while any is active."""
+    """Register a court's measure on a vehicle (查封 or 扣押); the vehicle is SEIZED while any
+    is active."""
     row = conn.execute(
         select(vehicles.c.status, vehicles.c.status_before_seizure).where(
             vehicles.c.plate == a.asset_id
@@ -93,3 +94,8 @@ class EmbeddedPublicSecuritySource(DatabaseSource):
 
     async def annotate(self, annotation: Annotation) -> bool:
         return await self.write(_annotate, annotation)
+
+
+if TYPE_CHECKING:
+    # The embedded source has every batch method of the agency's source, with its types.
+    _embedded_is_a_source: type[PublicSecuritySource] = EmbeddedPublicSecuritySource

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.base.subgraph import build_subgraph, entity, loader_field, record_type
+from connectors.base.subgraph import (
+    SubgraphSchema,
+    build_subgraph,
+    entity,
+    loader_field,
+    record_type,
+)
 from connectors.public_security.records import IdentityRecord, VehicleRecord
 
 MANY = frozenset({"vehicles_by_owner"})
@@ -23,11 +29,12 @@ Person = entity(
     "id_number",
     {
         "identity": loader_field(
-            "identities", Identity | None, key_attr="id_number", description="户籍 identity"
+            "identities", Identity, many=False, key_attr="id_number", description="户籍 identity"
         ),
         "vehicles": loader_field(
             "vehicles_by_owner",
-            list[Vehicle],
+            Vehicle,
+            many=True,
             key_attr="id_number",
             description="Vehicles registered to the person",
         ),
@@ -40,7 +47,8 @@ Enterprise = entity(
     {
         "vehicles": loader_field(
             "vehicles_by_owner",
-            list[Vehicle],
+            Vehicle,
+            many=True,
             key_attr="uscc",
             description="Vehicles registered to the enterprise",
         ),
@@ -49,5 +57,5 @@ Enterprise = entity(
 )
 
 
-def build_schema(source: Any = None) -> Any:
+def build_schema(source: Any = None) -> SubgraphSchema:
     return build_subgraph(types=[Person, Enterprise, Vehicle])

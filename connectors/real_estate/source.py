@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -122,3 +122,8 @@ class EmbeddedRealEstateSource(DatabaseSource):
 
     async def annotate(self, annotation: Annotation) -> bool:
         return await self.write(_annotate, annotation)
+
+
+if TYPE_CHECKING:
+    # The embedded source has every batch method of the agency's source, with its types.
+    _embedded_is_a_source: type[RealEstateSource] = EmbeddedRealEstateSource

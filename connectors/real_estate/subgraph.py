@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.base.subgraph import build_subgraph, entity, loader_field, record_type
+from connectors.base.subgraph import (
+    SubgraphSchema,
+    build_subgraph,
+    entity,
+    loader_field,
+    record_type,
+)
 from connectors.real_estate.records import (
     MortgageRecord,
     OwnerRecord,
@@ -34,7 +40,8 @@ Person = entity(
     {
         "real_estates": loader_field(
             "properties_by_owner",
-            list[RealEstate],
+            RealEstate,
+            many=True,
             key_attr="id_number",
             description="Units the person owns or co-owns",
         )
@@ -47,7 +54,8 @@ Enterprise = entity(
     {
         "real_estates": loader_field(
             "properties_by_owner",
-            list[RealEstate],
+            RealEstate,
+            many=True,
             key_attr="uscc",
             description="Units the enterprise owns or co-owns",
         )
@@ -56,5 +64,5 @@ Enterprise = entity(
 )
 
 
-def build_schema(source: Any = None) -> Any:
+def build_schema(source: Any = None) -> SubgraphSchema:
     return build_subgraph(types=[Person, Enterprise, RealEstate])

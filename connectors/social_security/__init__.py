@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connectors.base.connector import Connector
 from connectors.social_security.models import metadata
 
+if TYPE_CHECKING:
+    from connectors.base.remote import RemoteSource
+    from connectors.base.source import DatabaseSource
 
-def _embedded(url: str) -> Any:
+
+def _embedded(url: str) -> DatabaseSource:
     from connectors.social_security.source import EmbeddedSocialSecuritySource
 
     return EmbeddedSocialSecuritySource(url)
+
+
+def _remote() -> type[RemoteSource]:
+    from connectors.social_security.remote import RemoteSocialSecuritySource
+
+    return RemoteSocialSecuritySource
 
 
 def _generate(world: Any) -> dict[str, list[dict[str, Any]]]:
@@ -33,4 +43,5 @@ CONNECTOR = Connector(
     embedded=_embedded,
     generate=_generate,
     subgraph=_subgraph,
+    remote_source=_remote,
 )

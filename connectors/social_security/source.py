@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection, select
 
@@ -88,3 +88,8 @@ class EmbeddedSocialSecuritySource(DatabaseSource):
         self, usccs: Sequence[str]
     ) -> dict[str, EnterpriseInsuranceRecord]:
         return await self.run(_enterprise_insurance, usccs)
+
+
+if TYPE_CHECKING:
+    # The embedded source has every batch method of the agency's source, with its types.
+    _embedded_is_a_source: type[SocialSecuritySource] = EmbeddedSocialSecuritySource

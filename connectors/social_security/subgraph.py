@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.base.subgraph import build_subgraph, entity, loader_field, record_type
+from connectors.base.subgraph import (
+    SubgraphSchema,
+    build_subgraph,
+    entity,
+    loader_field,
+    record_type,
+)
 from connectors.social_security.records import (
     EnterpriseInsuranceRecord,
     HousingFundRecord,
@@ -35,19 +41,22 @@ Person = entity(
     {
         "insurance": loader_field(
             "insurance",
-            list[SocialInsurance],
+            SocialInsurance,
+            many=True,
             key_attr="id_number",
             description="The five insurances (五险)",
         ),
         "housing_fund": loader_field(
             "housing_fund",
-            HousingFund | None,
+            HousingFund,
+            many=False,
             key_attr="id_number",
             description="Housing provident fund account",
         ),
         "qualifications": loader_field(
             "qualifications",
-            list[Qualification],
+            Qualification,
+            many=True,
             key_attr="id_number",
             description="Professional qualifications",
         ),
@@ -60,7 +69,8 @@ Enterprise = entity(
     {
         "insurance": loader_field(
             "enterprise_insurance",
-            EnterpriseInsurance | None,
+            EnterpriseInsurance,
+            many=False,
             key_attr="uscc",
             description="Insured employees and arrears",
         )
@@ -69,5 +79,5 @@ Enterprise = entity(
 )
 
 
-def build_schema(source: Any = None) -> Any:
+def build_schema(source: Any = None) -> SubgraphSchema:
     return build_subgraph(types=[Person, Enterprise])

@@ -278,7 +278,9 @@ def _read(text: str) -> tuple[str, tuple[int, int, int] | None, Iterator[dict[st
                 )
             if _stated(row) != stated:
                 raise ValueError(f"leaf {row['leafIndex']}: a different range than the first row")
-            entry = {k: (None if row[k] == "" and k in NULLABLE else row[k]) for k in FIELDS}
+            entry: dict[str, Any] = {
+                k: (None if row[k] == "" and k in NULLABLE else row[k]) for k in FIELDS
+            }
             entry["id"] = int(entry["id"])
             yield {
                 "leafIndex": int(row["leafIndex"]),

@@ -69,11 +69,18 @@ class FlagTracker:
             if len(window) >= self.denied_burst:
                 out.append("DENIED_BURST")
         if subject_index is not None and outcome in ("OK", "PARTIAL"):
+            # Distinct subjects of the last hour, oldest first: a subject seen again moves to
+            # the end, so the expired ones are always at the front (amortised O(1) per entry).
             seen = self._subjects[user]
+            seen.pop(subject_index, None)
             seen[subject_index] = mono
             if len(seen) > self.bulk_subjects:
-                for key in [k for k, t in seen.items() if t < mono - 3600]:
-                    del seen[key]
+                cutoff = mono - 3600
+                while seen:
+                    oldest = next(iter(seen))
+                    if seen[oldest] >= cutoff:
+                        break
+                    del seen[oldest]
                 if len(seen) > self.bulk_subjects:
                     out.append("BULK")
         return out

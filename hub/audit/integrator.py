@@ -114,12 +114,15 @@ async def _check_base(conn: AsyncConnection, last: Any, keys: AuditKeys) -> Tree
             .limit(1)
         )
     ).first()
-    try:
-        batch = load_state(previous.state) if previous else TreeBuilder()
-    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise IntegrationRefused(
-            f"checkpoint {previous.tree_size}: its stored tree state is unreadable ({exc})"
-        ) from None
+    if previous is None:
+        batch = TreeBuilder()
+    else:
+        try:
+            batch = load_state(previous.state)
+        except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+            raise IntegrationRefused(
+                f"checkpoint {previous.tree_size}: its stored tree state is unreadable ({exc})"
+            ) from None
     rows = (
         await conn.execute(
             select(audit_leaves.c.leaf_index, audit_leaves.c.leaf_hash)

@@ -406,9 +406,9 @@ async def insert_small_batches(
         return
     get = itemgetter("entry_id", *_SUBJECT_BOUND)
     for k in range(0, len(rows), _SQLITE_ROWS_PER_STATEMENT):
-        chunk = rows[k : k + _SQLITE_ROWS_PER_STATEMENT]
+        part = rows[k : k + _SQLITE_ROWS_PER_STATEMENT]
         await conn.exec_driver_sql(
-            _sqlite_subjects_insert(len(chunk)), tuple(v for r in chunk for v in get(r))
+            _sqlite_subjects_insert(len(part)), tuple(v for r in part for v in get(r))
         )
 
 

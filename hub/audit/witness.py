@@ -597,13 +597,13 @@ async def witness_status(engine: AsyncEngine, policy: WitnessPolicy) -> list[dic
     out = []
     for witness in policy.witnesses:
         row = known.get(witness.name)
-        same_key = row is not None and row.vkey == witness.key.vkey
+        cosigned = row if row is not None and row.vkey == witness.key.vkey else None
         out.append(
             {
                 "name": witness.name,
                 "url": witness.url,
-                "cosignedSize": row.cosigned_size if same_key else None,
-                "cosignedAt": _utc(row.cosigned_at) if same_key else None,
+                "cosignedSize": cosigned.cosigned_size if cosigned is not None else None,
+                "cosignedAt": _utc(cosigned.cosigned_at) if cosigned is not None else None,
                 "checkedAt": _utc(row.checked_at) if row is not None else None,
                 "lastError": row.last_error if row is not None else None,
                 "latestSize": latest.tree_size if latest is not None else 0,

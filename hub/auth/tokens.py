@@ -120,9 +120,9 @@ def load_public_keys(path: Path) -> dict[str | None, Ed25519PublicKey]:
             if isinstance(key, Ed25519PublicKey):
                 keys[jwk.get("kid")] = key
     else:
-        key = serialization.load_pem_public_key(raw)
-        if isinstance(key, Ed25519PublicKey):
-            keys[None] = key
+        pem_key = serialization.load_pem_public_key(raw)
+        if isinstance(pem_key, Ed25519PublicKey):
+            keys[None] = pem_key
     if not keys:
         raise ValueError(f"{path} holds no Ed25519 public key")
     return keys
@@ -131,7 +131,7 @@ def load_public_keys(path: Path) -> dict[str | None, Ed25519PublicKey]:
 def describe_duration(value: timedelta) -> str:
     """A lifetime in the units people use: ``12h``, ``30m``, ``1h30m``, ``45s``, ``30d``."""
     seconds = int(value.total_seconds())
-    parts = []
+    parts: list[str] = []
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
         if seconds >= size or (unit == "s" and not parts):
             parts.append(f"{seconds // size}{unit}")

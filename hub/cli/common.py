@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from hub.audit.keys import AuditKeys
 
 T = TypeVar("T")
+# What a click option decorates: a command function or a command (click.decorators.FC).
+FC = TypeVar("FC", bound=Callable[..., Any] | click.Command)
 
 LOG_LEVELS = ["critical", "error", "warning", "info", "debug"]
 
@@ -110,17 +112,17 @@ host_option = click.option("--host", default="127.0.0.1", show_default=True)
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 
 
-def port_option(default: int) -> Callable[[T], T]:
+def port_option(default: int) -> Callable[[FC], FC]:
     return click.option("--port", default=default, show_default=True, type=click.IntRange(1, 65535))
 
 
-def log_level_option(default: str) -> Callable[[T], T]:
+def log_level_option(default: str) -> Callable[[FC], FC]:
     return click.option(
         "--log-level", default=default, show_default=True, type=click.Choice(LOG_LEVELS)
     )
 
 
-def ttl_option(lifetime: str) -> Callable[[T], T]:
+def ttl_option(lifetime: str) -> Callable[[FC], FC]:
     """``--ttl`` of a token minted here (see :func:`hub.cli.tokens.token_ttl`)."""
     return click.option(
         "--ttl",

@@ -56,14 +56,12 @@ def _redact(url: str) -> str:
 
 async def _probe_connectors(settings: Settings) -> dict[str, str]:
     from connectors import registry
+    from connectors.base.source import DatabaseSource
 
     async def one(name: str) -> tuple[str, str]:
         conf = settings.connectors[name]
         connector = registry.get(name)
-        if conf.mode == "remote":
-            source = connector.remote(conf.service_url, timeout=conf.timeout, token=conf.token)
-        else:
-            source = connector.embedded(conf.url)
+        source = conf.open_source(connector)
         try:
             async with asyncio.timeout(conf.timeout):
                 await source.ping()
@@ -71,9 +69,9 @@ async def _probe_connectors(settings: Settings) -> dict[str, str]:
         except Exception as exc:
             return name, f"FAILED: {exc or type(exc).__name__}"
         finally:
-            if hasattr(source, "aclose"):
-                await source.aclose()
-            else:
+            if isinstance(source, DatabaseSource):
                 source.close()
+            else:
+                await source.aclose()
 
     return dict(await asyncio.gather(*(one(n) for n in settings.connectors)))

@@ -17,9 +17,10 @@ def policy() -> None:
 
 
 def _load_policy(settings: Settings) -> Any:
+    from hub.errors import PolicyError
     from hub.graphql.schema import build_schema
     from hub.policy.fields import schema_fields
-    from hub.policy.table import PolicyError, PolicyTable
+    from hub.policy.table import PolicyTable
 
     try:
         return PolicyTable.load(settings.policy_dir, schema_fields(build_schema()))
@@ -47,7 +48,7 @@ def policy_check() -> None:
 @click.argument("coordinate")
 def policy_explain(role: str, org: str, coordinate: str) -> None:
     """Print the decision for COORDINATE (Type.field, or @purpose) and the lines that decided it."""
-    from hub.policy.table import PolicyError
+    from hub.errors import PolicyError
 
     settings = load_settings()
     table = _load_policy(settings)

@@ -39,7 +39,6 @@ def worker(interval: float) -> None:
             sources=runtime.sources,
         )
         w.start()
-        assert runtime.audit is not None
         expiry = SanctionExpiry(runtime.engine, runtime.audit, calendar)
         expiry.start()
         click.echo("order worker and sanction expiry running; Ctrl-C stops them")

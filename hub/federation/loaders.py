@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from strawberry.dataloader import DataLoader
 
@@ -17,7 +17,10 @@ from connectors.base.errors import ConnectorError
 from hub.errors import ConnectorFailed
 from hub.federation.lookups import Lookup
 from hub.federation.resilience import Guard
-from hub.policy.table import Decision
+from hub.policy.table import Decision, Grants
+
+if TYPE_CHECKING:
+    from connectors.base.remote import Visible
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +36,7 @@ class FieldVisibility:
 
     __slots__ = ("__weakref__", "_decision", "_method")
 
-    def __init__(self, grants: Any, method: str) -> None:
+    def __init__(self, grants: Grants, method: str) -> None:
         self._decision = grants.decision
         self._method = method
 
@@ -42,12 +45,11 @@ class FieldVisibility:
         return self._decision(f"{hub_type}.{field}") is not Decision.DENY
 
     @classmethod
-    def of(cls, grants: Any, method: str) -> FieldVisibility:
-        key = ("wire", method)
-        found = grants.plans.get(key)
+    def of(cls, grants: Grants, method: str) -> Visible:
+        found = grants.wire.get(method)
         if found is None:
-            found = grants.plans[key] = cls(grants, method)
-        return found  # type: ignore[no-any-return]
+            found = grants.wire[method] = cls(grants, method)
+        return found
 
 
 class Loaders:
@@ -56,7 +58,7 @@ class Loaders:
         sources: Mapping[str, Any],
         guards: Mapping[str, Guard],
         request_id: str = "-",
-        grants: Any = None,
+        grants: Grants | None = None,
     ) -> None:
         self.request_id = request_id
         self._sources = sources

@@ -173,7 +173,7 @@ def _event(row: dict[str, Any], keys: Any) -> AuditEvent:
         roles=row["roles"].split(),
         case_number=row["case_number"],
         action=row["action"],
-        subject_kind=row["subject_kind"],  # type: ignore[arg-type]
+        subject_kind=SubjectKind(row["subject_kind"]) if row["subject_kind"] else None,
         subject_id=keys.decrypt(subject) if subject else None,
         outcome=row["outcome"],
         flags=row["flags"].split(),

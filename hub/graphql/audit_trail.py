@@ -4,9 +4,10 @@ Two schema extensions, so they run on every transport strawberry serves the sche
 HTTP requests, batched JSON arrays, graphql-transport-ws (queries and mutations as well as
 subscriptions) and in-process ``schema.execute`` — the same way:
 
-- :class:`OperationScope` gives each operation a fresh :class:`HubContext` (its own request
+- :class:`OperationScope` gives each operation a fresh :class:`AuthedContext` (its own request
   id, loaders, cited cases, audit records and the policy in force when it starts) and refuses
-  an operation whose token has expired (a websocket outlives its token's check at connect).
+  an operation with no caller, or whose token has expired (a websocket outlives its token's
+  check at connect).
 - :class:`AuditTrail` writes what the operation touched — subjects looked up or referenced,
   lists of subjects served, refusals of whole fields — after execution and before the result
   leaves; for a subscription, before each event leaves. If the audit store cannot take the
@@ -28,7 +29,7 @@ from strawberry.types.graphql import OperationType
 
 from hub.audit.entries import AccessRecord, BatchRecord
 from hub.errors import AuditUnavailable, Forbidden, HubError, PurposeRequired, Unauthenticated
-from hub.graphql.context import HubContext
+from hub.graphql.context import AuthedContext, HubContext
 from hub.identifiers import subject_kind
 
 log = logging.getLogger("hub.audit")
@@ -41,32 +42,37 @@ class OperationScope(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         ec = self.execution_context
-        if isinstance(ec.context, HubContext):
+        if isinstance(ec.context, HubContext) and ec.context.principal is not None:
             ec.context = ec.context.for_operation()
         yield
 
     def on_execute(self) -> Iterator[None]:
         ec = self.execution_context
         context = ec.context
-        principal = getattr(context, "principal", None)
-        if principal is not None and not ec.result:
-            if principal.expires_at.timestamp() <= time.time():
-                error = Unauthenticated(
-                    "token expired; sign in again (a websocket ends when its token expires)",
-                    reason="EXPIRED",
-                )
-                ec.result = ExecutionResult(
-                    data=None,
-                    errors=[
-                        GraphQLError(
-                            error.message, original_error=error, extensions=error.extensions
-                        )
-                    ],
-                )
+        error: Unauthenticated | None = None
+        if isinstance(context, HubContext):  # no caller: the endpoint lets no such request in
+            error = Unauthenticated(
+                "sign in: send Authorization: Bearer <JWT>", reason="MISSING"
+            )
+        elif (
+            isinstance(context, AuthedContext)
+            and context.principal.expires_at.timestamp() <= time.time()
+        ):
+            error = Unauthenticated(
+                "token expired; sign in again (a websocket ends when its token expires)",
+                reason="EXPIRED",
+            )
+        if error is not None and not ec.result:
+            ec.result = ExecutionResult(
+                data=None,
+                errors=[
+                    GraphQLError(error.message, original_error=error, extensions=error.extensions)
+                ],
+            )
         yield
 
 
-def _refusals(context: HubContext, errors: Sequence[GraphQLError]) -> list[AccessRecord]:
+def _refusals(context: AuthedContext, errors: Sequence[GraphQLError]) -> list[AccessRecord]:
     """Whole root fields refused to the caller (a role calling what it may not): attempts are
     what auditors look for, so each is an entry without a subject. Fields that recorded their
     own subjects (a refused look-up names them) are not recorded twice."""
@@ -96,7 +102,7 @@ def _refusals(context: HubContext, errors: Sequence[GraphQLError]) -> list[Acces
     return out
 
 
-def _shown(context: HubContext, fresh: list[AccessRecord]) -> None:
+def _shown(context: AuthedContext, fresh: list[AccessRecord]) -> None:
     """Identifiers released in clear that no entry of this operation names yet (co-owners,
     shareholders, key personnel, parties of a case list), so that a person's access history
     finds every answer that showed their identifier: subject rows (outcome SHOWN) of the
@@ -115,11 +121,17 @@ def _shown(context: HubContext, fresh: list[AccessRecord]) -> None:
 
 async def _settle(writes: Sequence[Any]) -> BaseException | None:
     """Wait for every write; the first failure, if any (the others are still awaited)."""
+    if len(writes) == 1:  # the common case: no task for gather to make
+        try:
+            await writes[0]
+        except Exception as exc:  # reported to the caller, as gather would
+            return exc
+        return None
     outcomes = await asyncio.gather(*writes, return_exceptions=True)
     return next((o for o in outcomes if isinstance(o, BaseException)), None)
 
 
-async def record(context: HubContext, result: Any) -> None:
+async def record(context: AuthedContext, result: Any) -> None:
     """Write what the operation touched since the last call; on failure, withhold ``result``."""
     try:
         await _record(context, result)
@@ -129,7 +141,7 @@ async def record(context: HubContext, result: Any) -> None:
             callback()
 
 
-async def _record(context: HubContext, result: Any) -> None:
+async def _record(context: AuthedContext, result: Any) -> None:
     errors = list(getattr(result, "errors", None) or ())
     fresh = context.audit_subjects[context.audit_recorded :]
     fresh += _refusals(context, errors)
@@ -179,13 +191,13 @@ class AuditTrail(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         yield
         ec = self.execution_context
-        if isinstance(ec.context, HubContext) and ec.result is not None:
+        if isinstance(ec.context, AuthedContext) and ec.result is not None:
             await record(ec.context, ec.result)
 
     async def on_stream_result(self, result: Any) -> AsyncIterator[None]:
         ec = self.execution_context
         if (
-            isinstance(ec.context, HubContext)
+            isinstance(ec.context, AuthedContext)
             and ec.operation_type is OperationType.SUBSCRIPTION
             and isinstance(result, ExecutionResult)
         ):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry.types import Info
@@ -11,6 +12,7 @@ from hub.audit.entries import AccessRecord
 from hub.cases import service as cases_service
 from hub.cases.records import CaseRecord, PartyRecord
 from hub.errors import BadUserInput
+from hub.graphql import resolvers
 from hub.graphql.context import ctx
 from hub.graphql.enums import CaseStatus, SubjectKind
 from hub.graphql.from_record import from_record
@@ -28,9 +30,13 @@ class CaseParty:
 
 @from_record(CaseRecord, description="A case of the caller's court", types={"status": CaseStatus})
 class Case:
-    @strawberry.field(description="Applicants (申请执行人) and respondents (被执行人)")
+    if TYPE_CHECKING:  # a field from_record makes (CaseRecord.case_number)
+        case_number: str
+
+    @resolvers.field(description="Applicants (申请执行人) and respondents (被执行人)")
     async def parties(self, info: Info) -> list[CaseParty]:
         async with ctx(info).runtime.engine.connect() as conn:
+            # the records stand in for CaseParty, whose fields from_record takes from them
             return await cases_service.parties_of_case(conn, self.case_number)  # type: ignore[return-value]
 
 
@@ -90,4 +96,4 @@ async def resolve_my_cases(
             limit=first,
             offset=offset,
         )
-    return rows  # type: ignore[return-value]
+    return rows  # type: ignore[return-value]  # CaseRecords stand in for Case (from_record)

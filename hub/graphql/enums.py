@@ -43,9 +43,11 @@ class CaseStatus(Enum):
     CLOSED = "CLOSED"
 
 
-SanctionList = strawberry.enum(
+# strawberry.enum marks the domain's enum in place and returns it: the alias is a type to mypy.
+strawberry.enum(
     lists.SanctionList, name="SanctionList", description="The court's credit-sanction lists"
 )
+SanctionList = lists.SanctionList
 
 
 @strawberry.enum(

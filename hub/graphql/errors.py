@@ -80,8 +80,8 @@ class InputErrors(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
-        errors = getattr(result, "errors", None)
-        if not errors or not any(_variable_error(e) for e in errors):
+        errors = result.errors if result is not None else None
+        if result is None or not errors or not any(_variable_error(e) for e in errors):
             return
         types = _variable_types(self.execution_context.graphql_document)
         rewritten = []

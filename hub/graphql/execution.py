@@ -44,13 +44,14 @@ _POLICY_LIST = "_fyt_policy_list"  # cached on the GraphQLField: attribute name 
 def _plain(field: GraphQLField) -> tuple[GraphQLLeafType, bool, bool] | None:
     """(leaf type, non-null, holds a subject's identifier) of a plain field, else None."""
     try:
-        return getattr(field, _PLAIN)  # type: ignore[no-any-return]
+        cached: tuple[GraphQLLeafType, bool, bool] | None = getattr(field, _PLAIN)
+        return cached
     except AttributeError:
         pass
     plain: tuple[GraphQLLeafType, bool, bool] | None = None
     field_type = field.type
     non_null = isinstance(field_type, GraphQLNonNull)
-    inner = field_type.of_type if non_null else field_type
+    inner = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
     if (
         getattr(field.resolve, "_is_default", False)  # strawberry: no resolver, no extension
         and not field.args
@@ -59,14 +60,15 @@ def _plain(field: GraphQLField) -> tuple[GraphQLLeafType, bool, bool] | None:
         definition = field.extensions.get("strawberry-definition")
         metadata = getattr(definition, "metadata", None) or {}
         identifier = metadata.get(MASK_METADATA) is Mask.ID_NUMBER
-        plain = (inner, non_null, identifier)  # type: ignore[assignment]
+        plain = (inner, non_null, identifier)
     setattr(field, _PLAIN, plain)
     return plain
 
 
 def _policy_list(field: GraphQLField) -> str | None:
     try:
-        return getattr(field, _POLICY_LIST)  # type: ignore[no-any-return]
+        cached: str | None = getattr(field, _POLICY_LIST)
+        return cached
     except AttributeError:
         pass
     name = None
@@ -113,16 +115,16 @@ class HubExecutionContext(StrawberryGraphQLCoreExecutionContext):
             )
         leaf_type, non_null, identifier = plain
         try:
-            result = field.resolve(source, None)  # type: ignore[misc, union-attr]
+            result = field.resolve(source, None)
             if self.is_awaitable(result):
                 info = self.build_resolve_info(
-                    field,  # type: ignore[arg-type]
+                    field,
                     [d.node for d in field_details_list],
                     parent_type,
                     path,
                 )
                 return self.complete_awaitable_value(
-                    field.type,  # type: ignore[union-attr]
+                    field.type,
                     field_details_list,
                     info,
                     path,
@@ -147,7 +149,7 @@ class HubExecutionContext(StrawberryGraphQLCoreExecutionContext):
         except Exception as raw_error:
             self.handle_field_error(
                 raw_error,
-                field.type,  # type: ignore[union-attr]
+                field.type,
                 field_details_list,
                 path,
             )

@@ -57,9 +57,9 @@ def from_record(
             **{k: v for k, v in cls.__dict__.items() if k not in _CLASS_ATTRIBUTES},
             "__module__": cls.__module__,
             "__qualname__": cls.__qualname__,
+            "__fyt_record__": record,
         }
         derived = type(cls.__name__, (), namespace)
-        derived.__fyt_record__ = record  # type: ignore[attr-defined]
         return strawberry.type(derived, description=description)
 
     return derive

@@ -39,6 +39,7 @@ from graphql import (
     ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    ValueNode,
     VariableNode,
     get_named_type,
     is_leaf_type,
@@ -48,6 +49,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
 
 from hub.config import Settings
+from hub.graphql.context import AuthedContext
 
 SUBJECT_TYPE_NAMES = frozenset({"Person", "Enterprise", "Subject"})
 SUBJECT_LIST_ARGUMENTS = frozenset({"idNumbers", "usccs", "subjects"})
@@ -199,7 +201,7 @@ def _subject_list_length(node: FieldNode, variables: dict[str, Any]) -> int | No
     for arg in node.arguments or ():
         if arg.name.value not in SUBJECT_LIST_ARGUMENTS:
             continue
-        value = arg.value
+        value: ValueNode | None = arg.value
         count = 1
         if isinstance(value, VariableNode):
             name = value.name.value
@@ -340,8 +342,9 @@ class QueryCost(SchemaExtension):
             except GraphQLError as err:
                 ec.result = ExecutionResult(data=None, errors=[err])
             else:
-                base = getattr(ec.context, "parent", None)
-                budget = getattr(base, "budget", None)
+                # the batch's budget, kept on the request's context (None outside a batch)
+                base = ec.context.parent if isinstance(ec.context, AuthedContext) else None
+                budget = base.budget if base is not None else None
                 if cost > self.limit:
                     ec.result = ExecutionResult(
                         data=None,
@@ -366,6 +369,6 @@ class QueryCost(SchemaExtension):
                             )
                         ],
                     )
-                elif budget is not None:
+                elif base is not None and budget is not None:
                     base.budget = budget - cost
         yield

@@ -8,6 +8,7 @@ from typing import Any
 
 from hub.audit.entries import AccessRecord
 from hub.errors import BadUserInput, HubError
+from hub.graphql.context import ctx
 
 
 def error_fields(exc: HubError, codes: type[Enum]) -> dict[str, Any]:
@@ -42,7 +43,7 @@ def record_refusal(info: Any, action: str, exc: HubError, target: dict[str, Any]
     outcome = _REFUSED.get(exc.code)
     if outcome is None:
         return
-    info.context.audit_subjects.append(
+    ctx(info).audit_subjects.append(
         AccessRecord(
             action=action,
             subject_kind=None,

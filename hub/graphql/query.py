@@ -15,7 +15,7 @@ from strawberry.types import Info
 
 from hub.errors import ConnectorFailed, RateLimited
 from hub.federation import lookups as L
-from hub.graphql import orders, sanctions
+from hub.graphql import orders, resolvers, sanctions
 from hub.graphql.audit import (
     AuditCheckpoint,
     AuditEvent,
@@ -39,7 +39,9 @@ from hub.graphql.context import ctx
 from hub.graphql.court import Case, Me, resolve_me, resolve_my_cases
 from hub.graphql.enums import CaseStatus
 from hub.graphql.orders import (
+    AssetInput,
     FreezeOrder,
+    FreezeOrderAssessment,
     FreezeOrderConnection,
     FreezeOrderEvent,
     FreezeOrderFilter,
@@ -93,7 +95,7 @@ async def _exist(info: Info[Any, Any], kind: str, keys: list[str]) -> list[bool]
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(
+    @resolvers.subscription(
         description="Sanction-list changes after a cursor, then each new one (graphql-transport-ws)"
     )
     async def sanction_list_changes(
@@ -102,7 +104,7 @@ class Subscription:
         async for change in sanctions.follow(info, after):
             yield change
 
-    @strawberry.subscription(
+    @resolvers.subscription(
         description="Order transitions of a case, or of all the caller's orders without one (graphql-transport-ws)"
     )
     async def freeze_order_events(
@@ -114,7 +116,7 @@ class Subscription:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Court: put a 被执行人 of an open case of the court on a sanction list"
     )
     async def sanction_entry_publish(
@@ -122,7 +124,7 @@ class Mutation:
     ) -> sanctions.SanctionEntryPayload:
         return await sanctions.publish(info, input)
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Court: take an entry of the court off its list (REVOKED, without saying how)",
         deprecation_reason="Use sanctionEntryAnnul (撤销), sanctionEntryDelete (删除 / 解除) or"
         " sanctionEntryCorrect (更正)",
@@ -132,7 +134,7 @@ class Mutation:
     ) -> sanctions.SanctionEntryPayload:
         return await sanctions.revoke(info, id, reason)
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Court: 撤销 an entry that should not have been published (法释〔2017〕7号"
         " 第九条第一款)"
     )
@@ -141,7 +143,7 @@ class Mutation:
     ) -> sanctions.SanctionEntryPayload:
         return await sanctions.annul(info, id, reason)
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Court: 删除 a dishonest-list entry (法释〔2017〕7号 第十条第一款; 第二条第二款 for"
         " an entry with a term) or 解除 a consumption restriction (法释〔2015〕17号 第九条)"
     )
@@ -150,7 +152,7 @@ class Mutation:
     ) -> sanctions.SanctionEntryPayload:
         return await sanctions.delete(info, id, input)
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Court: 更正 what an entry records (法释〔2017〕7号 第九条第二款): its grounds"
         " (and so its term and end), obligation or citation"
     )
@@ -159,7 +161,7 @@ class Mutation:
     ) -> sanctions.SanctionEntryPayload:
         return await sanctions.correct(info, id, input)
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Court: release one person an enterprise's entry binds, the entry staying"
         " (法释〔2015〕17号 第三条第二款; 法发〔2019〕35号 第17条)"
     )
@@ -168,7 +170,7 @@ class Mutation:
     ) -> sanctions.SanctionEntryPayload:
         return await sanctions.release_person(info, id, id_number, input)
 
-    @strawberry.mutation(
+    @resolvers.mutation(
         description="Approval system: what it did after a BLOCK (handled, or overridden with a"
         " reason); counted in sanctionStats"
     )
@@ -177,33 +179,34 @@ class Mutation:
     ) -> sanctions.SanctionFeedbackPayload:
         return await sanctions.feedback(info, input)
 
-    @strawberry.mutation(
-        description="Court: seize (查封) or freeze (冻结) an asset of a party of the case"
+    @resolvers.mutation(
+        description="Court: seize (查封), detain (扣押) or freeze (冻结) an asset of a respondent"
+        " (被执行人 / 被保全人) of the case"
     )
     async def freeze_order_submit(
         self, info: Info, input: FreezeOrderSubmitInput
     ) -> FreezeOrderPayload | None:
         return await orders.submit(info, input)
 
-    @strawberry.mutation(description="Court: release (解封) an effective or waiting order")
+    @resolvers.mutation(description="Court: release (解封) an effective or waiting order")
     async def freeze_order_release(
         self, info: Info, id: str, input: FreezeOrderReleaseInput
     ) -> FreezeOrderPayload | None:
         return await orders.release(info, id, input)
 
-    @strawberry.mutation(description="Court: renew (续封) an effective order before it expires")
+    @resolvers.mutation(description="Court: renew (续封) an effective order before it expires")
     async def freeze_order_renew(
         self, info: Info, id: str, input: FreezeOrderRenewInput
     ) -> FreezeOrderPayload | None:
         return await orders.renew(info, id, input)
 
-    @strawberry.mutation(description="Agency: register a delivered order, with the receipt")
+    @resolvers.mutation(description="Agency: register a delivered order, with the receipt")
     async def freeze_order_accept(
         self, info: Info, id: str, receipt: ReceiptInput
     ) -> FreezeOrderPayload | None:
         return await orders.accept(info, id, receipt)
 
-    @strawberry.mutation(description="Agency: refuse a delivered order, with the reason")
+    @resolvers.mutation(description="Agency: refuse a delivered order, with the reason")
     async def freeze_order_reject(
         self, info: Info, id: str, reason: str
     ) -> FreezeOrderPayload | None:
@@ -212,14 +215,14 @@ class Mutation:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Approval systems: may this subject be granted the matter?")
+    @resolvers.field(description="Approval systems: may this subject be granted the matter?")
     async def sanction_check(
         self, info: Info, subject: sanctions.SubjectInput, matter: str
     ) -> sanctions.SanctionCheckResult:
         (result,) = await sanctions.check_many(info, [subject], matter)
         return result
 
-    @strawberry.field(
+    @resolvers.field(
         description="Approval systems: up to 10,000 subjects for one matter at once, answered in"
         " the order asked (subjects, then idNumbers, then usccs; the plain lists are the faster"
         " form for large batches)"
@@ -234,17 +237,17 @@ class Query:
     ) -> list[sanctions.SanctionCheckResult]:
         return await sanctions.check_many(info, subjects or [], matter, id_numbers, usccs)
 
-    @strawberry.field(description="The catalogue of restricted matters")
+    @resolvers.field(description="The catalogue of restricted matters")
     def sanction_matters(self, info: Info) -> list[sanctions.SanctionMatter]:
         return sanctions.matters(info)
 
-    @strawberry.field(description="Sanction-list changes after a cursor, oldest first")
+    @resolvers.field(description="Sanction-list changes after a cursor, oldest first")
     async def sanction_list_changes(
         self, info: Info, after: str | None = None, first: int = 500
     ) -> sanctions.SanctionChangePage:
         return await sanctions.changes(info, after, first)
 
-    @strawberry.field(
+    @resolvers.field(
         name="sanctionStats",
         description="Checks and interceptions per agency, matter or month (府院联动 reports)",
     )
@@ -257,11 +260,11 @@ class Query:
     ) -> list[sanctions.SanctionStatsRow]:
         return await sanctions.stats(info, from_, to, group_by)
 
-    @strawberry.field(description="The authenticated caller")
+    @resolvers.field(description="The authenticated caller")
     async def me(self, info: Info) -> Me:
         return await resolve_me(info)
 
-    @strawberry.field(
+    @resolvers.field(
         description="A person's full profile; null if public security does not know them",
         extensions=[SubjectAccess(kind="PERSON", argument="id_number", many=False)],
     )
@@ -274,7 +277,7 @@ class Query:
             else None
         )
 
-    @strawberry.field(
+    @resolvers.field(
         description="Up to 1,000 persons at once, in the order asked; null where unknown",
         extensions=[SubjectAccess(kind="PERSON", argument="id_numbers", many=True)],
     )
@@ -287,7 +290,7 @@ class Query:
             for k, ok in zip(id_numbers, found, strict=True)
         ]
 
-    @strawberry.field(
+    @resolvers.field(
         description="An enterprise's full profile; null if market supervision does not know it",
         extensions=[SubjectAccess(kind="ENTERPRISE", argument="uscc", many=False)],
     )
@@ -300,7 +303,7 @@ class Query:
             else None
         )
 
-    @strawberry.field(
+    @resolvers.field(
         description="Up to 1,000 enterprises at once, in the order asked; null where unknown",
         extensions=[SubjectAccess(kind="ENTERPRISE", argument="usccs", many=True)],
     )
@@ -312,7 +315,7 @@ class Query:
             Enterprise(key=k, uscc=k) if ok else None for k, ok in zip(usccs, found, strict=True)
         ]
 
-    @strawberry.field(description="Search the audit log, newest first (auditors)")
+    @resolvers.field(description="Search the audit log, newest first (auditors)")
     async def audit_events(
         self,
         info: Info,
@@ -322,17 +325,17 @@ class Query:
     ) -> AuditEventConnection | None:
         return await resolve_audit_events(info, filter, first, after)
 
-    @strawberry.field(description="Who looked at this person, when, from which org, for which case")
+    @resolvers.field(description="Who looked at this person, when, from which org, for which case")
     async def access_history(
         self, info: Info, id_number: str, first: int = 100
     ) -> list[AuditEvent] | None:
         return await resolve_access_history(info, id_number, first)
 
-    @strawberry.field(description="The latest signed checkpoint of the audit log")
+    @resolvers.field(description="The latest signed checkpoint of the audit log")
     async def audit_checkpoint(self, info: Info) -> AuditCheckpoint | None:
         return await resolve_checkpoint(info)
 
-    @strawberry.field(
+    @resolvers.field(
         description="Proof that an entry is in the tree of the given size (default: latest)"
     )
     async def audit_inclusion_proof(
@@ -340,13 +343,13 @@ class Query:
     ) -> InclusionProof | None:
         return await resolve_inclusion(info, entry_id, tree_size)
 
-    @strawberry.field(description="Proof that the tree of toSize extends the tree of fromSize")
+    @resolvers.field(description="Proof that the tree of toSize extends the tree of fromSize")
     async def audit_consistency_proof(
         self, info: Info, from_size: int, to_size: int
     ) -> ConsistencyProof | None:
         return await resolve_consistency(info, from_size, to_size)
 
-    @strawberry.field(
+    @resolvers.field(
         description="Accesses per agency per day and denied attempts (at most 366 days)"
     )
     async def audit_activity(
@@ -357,19 +360,29 @@ class Query:
     ) -> list[AuditActivityDay] | None:
         return await resolve_activity(info, from_, to)
 
-    @strawberry.field(
+    @resolvers.field(
         description="Recompute the whole log now: every leaf, the tree, every signed checkpoint"
     )
     async def audit_integrity(self, info: Info) -> AuditIntegrityReport | None:
         return await resolve_integrity(info)
 
-    @strawberry.field(
+    @resolvers.field(
         description="An order of the caller's court, or addressed to the caller's agency"
     )
     async def freeze_order(self, info: Info, id: str) -> FreezeOrder | None:
         return await orders.one(info, id)
 
-    @strawberry.field(description="Orders of the caller's court (or agency), newest first")
+    @resolvers.field(
+        description="Court: the over-seizure check of a case (超标的查封, 查封规定 第十九条) — its"
+        " outstanding amount beside the known value of what its orders hold and of the asset"
+        " about to be added (a respondent's)"
+    )
+    async def freeze_order_assessment(
+        self, info: Info, case_number: str, asset: AssetInput | None = None
+    ) -> FreezeOrderAssessment | None:
+        return await orders.assess(info, case_number, asset)
+
+    @resolvers.field(description="Orders of the caller's court (or agency), newest first")
     async def freeze_orders(
         self,
         info: Info,
@@ -379,7 +392,7 @@ class Query:
     ) -> FreezeOrderConnection | None:
         return await orders.many(info, filter, first, after)
 
-    @strawberry.field(
+    @resolvers.field(
         description="Orders delivered to the caller's agency and waiting for an answer"
     )
     async def agency_inbox(
@@ -387,7 +400,7 @@ class Query:
     ) -> FreezeOrderConnection | None:
         return await orders.many(info, None, first, after, inbox=True)
 
-    @strawberry.field(description="Cases the caller is assigned to, newest first")
+    @resolvers.field(description="Cases the caller is assigned to, newest first")
     async def my_cases(
         self, info: Info, status: CaseStatus | None = None, first: int = 50, offset: int = 0
     ) -> list[Case]:

@@ -14,6 +14,8 @@ from strawberry.types import Info
 from connectors import registry
 from hub.cases.records import CaseParticipationRecord
 from hub.federation import lookups as L
+from hub.graphql import resolvers
+from hub.graphql.context import ctx
 from hub.graphql.enums import (
     CaseStatus,
     EnterpriseRoleKind,
@@ -54,14 +56,14 @@ class Identity:
     description="An order in effect or waiting (轮候) on an asset, from the court's records",
 )
 class WaitingLineEntry:
-    kind = strawberry.field(description="SEIZE / FREEZE")
+    kind = strawberry.field(description="SEIZE (查封) / DETAIN (扣押) / FREEZE (冻结)")
     rank = strawberry.field(description="1 = in effect; 2, 3, … wait in this order")
     status = strawberry.field(description="EFFECTIVE / WAITING")
 
 
 def waiting_line(info: Info[Any, Any], asset_type: str, asset_id: str) -> Any:
     """The request's batch-loader future for an asset's waiting line."""
-    return info.context.loaders.loader(L.WAITING_LINE).load(f"{asset_type}:{asset_id}")
+    return ctx(info).loaders.loader(L.WAITING_LINE).load(f"{asset_type}:{asset_id}")
 
 
 @from_record(
@@ -74,9 +76,9 @@ class Vehicle:
     owner_id = masked(Mask.ID_NUMBER, subject_kind="owner_kind")
     owner_name = masked(Mask.NAME, subject_kind="owner_kind")
 
-    @strawberry.field(description="Court orders in effect or waiting on this vehicle")
+    @resolvers.field(description="Court orders in effect or waiting on this vehicle")
     def waiting_line(self, info: Info) -> list[WaitingLineEntry] | None:
-        return waiting_line(info, "VEHICLE", raw(self).plate)  # type: ignore[no-any-return]
+        return waiting_line(info, "VEHICLE", raw(self).plate)  # type: ignore[no-any-return]  # a loader future
 
 
 @from_record(
@@ -122,9 +124,9 @@ class RealEstate:
     ownership_kind = strawberry.field(description="单独所有 / 共同共有 / 按份共有")
     seizures = strawberry.field(description="Seizure annotations registered at the registry")
 
-    @strawberry.field(description="Court orders in effect or waiting on this unit (court records)")
+    @resolvers.field(description="Court orders in effect or waiting on this unit (court records)")
     def waiting_line(self, info: Info) -> list[WaitingLineEntry] | None:
-        return waiting_line(info, "REAL_ESTATE", raw(self).unit_number)  # type: ignore[no-any-return]
+        return waiting_line(info, "REAL_ESTATE", raw(self).unit_number)  # type: ignore[no-any-return]  # a loader future
 
 
 @from_record(_social.QualificationRecord, description="A professional qualification (职业资格)")

@@ -14,6 +14,7 @@ decodes, calls it and maps the outcome.
 from __future__ import annotations
 
 import asyncio
+import builtins
 from collections.abc import Sequence
 from datetime import date, datetime
 from enum import Enum
@@ -46,9 +47,11 @@ MAX_CHANGES_PAGE = 1000
 FEED_POLL_SECONDS = 0.5
 
 
-SanctionDecision = strawberry.enum(
+# strawberry.enum marks the workflow's enum in place and returns it: the alias is a type.
+strawberry.enum(
     workflow.Decision, name="SanctionDecision", description="What an approval system is to do"
 )
+SanctionDecision = workflow.Decision
 
 
 @strawberry.enum(description="How sanctionStats groups the checks")
@@ -136,7 +139,7 @@ class SanctionEntryPublishInput:
     case_number: str
     obligation: str = strawberry.field(description="生效法律文书确定的义务")
     published_on: date
-    grounds: list[SanctionGround] | None = strawberry.field(
+    grounds: builtins.list[SanctionGround] | None = strawberry.field(
         default=None,
         description="情形, required (法释〔2017〕7号 第六条第（四）项): the dishonest list's grounds"
         " of 第一条 (一)–(六), or NOT_PERFORMED / DISHONEST_LISTED for a consumption restriction",
@@ -147,7 +150,7 @@ class SanctionEntryPublishInput:
         " or 多项失信行为 (法释〔2017〕7号 第二条第一款); with extensionReason",
     )
     extension_reason: str | None = None
-    bound_persons: list[SanctionBoundPersonInput] | None = strawberry.field(
+    bound_persons: builtins.list[SanctionBoundPersonInput] | None = strawberry.field(
         default=None,
         description="For an enterprise: the persons its restriction binds besides its legal"
         " representative (法释〔2015〕17号 第三条第二款), at most 20; null: the registered manager"
@@ -233,7 +236,7 @@ class SanctionListEntry:
     status: SanctionStatus
     revoked_on: date | None = strawberry.field(deprecation_reason="Use endedOn")
     revoke_reason: str | None = strawberry.field(deprecation_reason="Use endReason")
-    grounds: list[SanctionGround] = strawberry.field(
+    grounds: builtins.list[SanctionGround] = strawberry.field(
         description="情形 (法释〔2017〕7号 第一条; 法释〔2015〕17号 第一条)"
     )
     term_years: int | None = strawberry.field(
@@ -248,7 +251,7 @@ class SanctionListEntry:
     end_reason: str | None
     end_ground: SanctionEndGround | None
     corrected_on: date | None = strawberry.field(description="The last 更正 (第九条第二款)")
-    bound_persons: list[SanctionBoundPerson] = strawberry.field(
+    bound_persons: builtins.list[SanctionBoundPerson] = strawberry.field(
         description="For an enterprise: the persons its consumption restriction binds"
     )
 
@@ -305,7 +308,7 @@ class SanctionMatch:
         description="SUBJECT (listed itself), or the first of roles (a person a listed enterprise's"
         " entry binds: viaUscc)"
     )
-    roles: list[str] = strawberry.field(
+    roles: builtins.list[str] = strawberry.field(
         description="Every role the person holds in the entry (a person is listed once per entry)"
     )
     legal_basis: str = strawberry.field(
@@ -355,7 +358,7 @@ class SanctionChange:
     published_on: date
     status: SanctionStatus
     revoked_on: date | None
-    grounds: list[SanctionGround]
+    grounds: builtins.list[SanctionGround]
     ends_on: date | None
     end_ground: SanctionEndGround | None
 

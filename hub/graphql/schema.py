@@ -17,11 +17,12 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.base import get_object_definition
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from hub.graphql.audit_trail import AuditTrail, OperationScope
-from hub.graphql.context import HubContext
+from hub.graphql.context import AuthedContext
 from hub.graphql.errors import (
     InputErrors,
     MaskUnexpectedErrors,
@@ -71,7 +72,7 @@ class BoundedParserCache(ParserCache):
                 ec.graphql_document = self.cached_parse_document(query, **ec.parse_options)
             except GraphQLError:
                 pass
-        elif isinstance(ec.context, HubContext):
+        elif isinstance(ec.context, AuthedContext):
             ec.context.cache_plans = False
         yield
 
@@ -88,7 +89,7 @@ class BoundedValidationCache(ValidationCache):
 class HubSchema(strawberry.Schema):
     max_document_bytes: int = DEFAULT_LIMITS.max_document_bytes
 
-    async def execute(self, query: str | None, *args: Any, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
+    async def execute(self, query: str | None, *args: Any, **kwargs: Any) -> ExecutionResult:
         refused = document_too_large(query, self.max_document_bytes)
         if refused is not None:
             return ExecutionResult(data=None, errors=[refused])
@@ -99,13 +100,13 @@ class HubSchema(strawberry.Schema):
         ) - {OperationType.SUBSCRIPTION}
         return await super().execute(query, *args, **kwargs)
 
-    def execute_sync(self, query: str | None, *args: Any, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
+    def execute_sync(self, query: str | None, *args: Any, **kwargs: Any) -> ExecutionResult:
         refused = document_too_large(query, self.max_document_bytes)
         if refused is not None:
             return ExecutionResult(data=None, errors=[refused])
         return super().execute_sync(query, *args, **kwargs)
 
-    async def stream(self, query: str | None, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    async def stream(self, query: str | None, *args: Any, **kwargs: Any) -> Any:
         refused = document_too_large(query, self.max_document_bytes)
         if refused is None:
             return await super().stream(query, *args, **kwargs)
@@ -123,14 +124,14 @@ class HubSchema(strawberry.Schema):
 
 def _strawberry_types(root: type) -> list[type]:
     """Every strawberry object type reachable from ``root``."""
-    from strawberry.types.base import StrawberryList, StrawberryOptional
+    from strawberry.types.base import StrawberryList, StrawberryOptional, has_object_definition
     from strawberry.types.union import StrawberryUnion
 
     seen: dict[str, type] = {}
     todo = [root]
     while todo:
         cls = todo.pop()
-        definition = cls.__strawberry_definition__
+        definition = get_object_definition(cls, strict=True)
         if definition.name in seen:
             continue
         seen[definition.name] = cls
@@ -139,7 +140,7 @@ def _strawberry_types(root: type) -> list[type]:
             while isinstance(t, StrawberryOptional | StrawberryList):
                 t = t.of_type
             members = t.types if isinstance(t, StrawberryUnion) else [t]
-            todo.extend(m for m in members if hasattr(m, "__strawberry_definition__"))
+            todo.extend(m for m in members if has_object_definition(m))
     return list(seen.values())
 
 
@@ -155,7 +156,7 @@ def build_schema(
             t
             for root in (Query, Mutation)
             for t in _strawberry_types(root)
-            if t.__strawberry_definition__.name != "Me"
+            if get_object_definition(t, strict=True).name != "Me"
         ],
         skip=frozenset(
             {"Query.me", "Query.person", "Query.persons", "Query.enterprise", "Query.enterprises"}

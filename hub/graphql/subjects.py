@@ -8,7 +8,9 @@ import strawberry
 from strawberry.types import Info
 
 from connectors import registry
+from hub.errors import HubError
 from hub.federation import lookups as L
+from hub.graphql import resolvers
 from hub.graphql.context import ctx
 from hub.graphql.enums import EnterpriseRoleKind, SubjectKind
 from hub.graphql.from_record import from_record
@@ -37,7 +39,11 @@ _market = registry.records("market_supervision")
 
 def _load(info: Info[Any, Any], lookup: L.Lookup, key: str) -> Any:
     """The request's batch-loader future for ``key``: resolvers return it without awaiting, so
-    graphql-core awaits it directly and no task is created per field."""
+    graphql-core awaits it directly and no task is created per field.
+
+    A resolver declares the GraphQL type it resolves to (strawberry reads the annotation), not
+    the future it returns, so returning this is ``no-any-return`` to mypy: ignored line by line,
+    as no annotation strawberry accepts says "an awaitable of that type"."""
     return ctx(info).loaders.loader(lookup).load(key)
 
 
@@ -45,13 +51,14 @@ async def person_ref(info: Info[Any, Any], id_number: str | None) -> Person | No
     """A reference to a person: the full object if public security knows them, else null.
 
     For purpose-bound callers the referenced person must be a party of a case cited in this
-    request (``FORBIDDEN`` / ``NOT_A_PARTY`` otherwise, nothing fetched).
+    request (``FORBIDDEN`` / ``NOT_A_PARTY`` otherwise, nothing fetched), and their asset
+    sections are shown only if they are a respondent of such a case.
     """
     if not id_number:
         return None
-    check_reference(info, id_number, "PERSON")
+    refusal = check_reference(info, id_number, "PERSON")
     return (
-        Person(key=id_number, id_number=id_number)
+        Person(key=id_number, id_number=id_number, asset_refusal=refusal)
         if await _load(info, L.IDENTITIES, id_number)
         else None
     )
@@ -61,8 +68,20 @@ async def enterprise_ref(info: Info[Any, Any], uscc: str | None) -> Enterprise |
     """A reference to an enterprise; the same rules as :func:`person_ref`."""
     if not uscc:
         return None
-    check_reference(info, uscc, "ENTERPRISE")
-    return Enterprise(key=uscc, uscc=uscc) if await _load(info, L.ENTERPRISES, uscc) else None
+    refusal = check_reference(info, uscc, "ENTERPRISE")
+    return (
+        Enterprise(key=uscc, uscc=uscc, asset_refusal=refusal)
+        if await _load(info, L.ENTERPRISES, uscc)
+        else None
+    )
+
+
+def _asset_section(subject: Person | Enterprise) -> None:
+    """An asset section of a subject the cited case's measures are not for is refused here,
+    before anything of it is fetched (see :mod:`hub.graphql.subject_access`, step 5)."""
+    refusal = subject.asset_refusal
+    if refusal is not None:
+        raise type(refusal)(refusal.message, **refusal.extra)
 
 
 # --- shared groups --------------------------------------------------------------------------
@@ -72,30 +91,30 @@ async def enterprise_ref(info: Info[Any, Any], uscc: str | None) -> Enterprise |
 class Assets:
     owner_id: strawberry.Private[str]
 
-    @strawberry.field(description="Real-estate units (real-estate registry)")
+    @resolvers.field(description="Real-estate units (real-estate registry)")
     def real_estates(self, info: Info) -> list[RealEstate] | None:
-        return _load(info, L.PROPERTIES_BY_OWNER, self.owner_id)  # type: ignore[no-any-return]
+        return _load(info, L.PROPERTIES_BY_OWNER, self.owner_id)  # type: ignore[no-any-return]  # a loader future (_load)
 
-    @strawberry.field(description="Motor vehicles (public security)")
+    @resolvers.field(description="Motor vehicles (public security)")
     def vehicles(self, info: Info) -> list[Vehicle] | None:
-        return _load(info, L.VEHICLES_BY_OWNER, self.owner_id)  # type: ignore[no-any-return]
+        return _load(info, L.VEHICLES_BY_OWNER, self.owner_id)  # type: ignore[no-any-return]  # a loader future (_load)
 
-    @strawberry.field(description="Equity stakes held in enterprises (market supervision)")
+    @resolvers.field(description="Equity stakes held in enterprises (market supervision)")
     def equities(self, info: Info) -> list[Equity] | None:
-        return _load(info, L.STAKES_BY_HOLDER, self.owner_id)  # type: ignore[no-any-return]
+        return _load(info, L.STAKES_BY_HOLDER, self.owner_id)  # type: ignore[no-any-return]  # a loader future (_load)
 
 
 @strawberry.type(description="The subject's cases and sanction-list entries (court data)")
 class Legal:
     subject_id: strawberry.Private[str]
 
-    @strawberry.field(description="Cases the subject is a party of")
+    @resolvers.field(description="Cases the subject is a party of")
     def cases(self, info: Info) -> list[CaseParticipation] | None:
-        return _load(info, L.CASES_BY_PARTY, self.subject_id)  # type: ignore[no-any-return]
+        return _load(info, L.CASES_BY_PARTY, self.subject_id)  # type: ignore[no-any-return]  # a loader future (_load)
 
-    @strawberry.field(description="Dishonest-debtor and consumption-restriction entries")
+    @resolvers.field(description="Dishonest-debtor and consumption-restriction entries")
     def sanctions(self, info: Info) -> list[SanctionEntry] | None:
-        return _load(info, L.SANCTIONS_BY_SUBJECT, self.subject_id)  # type: ignore[no-any-return]
+        return _load(info, L.SANCTIONS_BY_SUBJECT, self.subject_id)  # type: ignore[no-any-return]  # a loader future (_load)
 
 
 @from_record(
@@ -113,11 +132,11 @@ class Equity:
         description="NORMAL / FROZEN: a court's freeze (股权冻结) registered at market supervision"
     )
 
-    @strawberry.field(description="Court orders in effect or waiting on this stake")
+    @resolvers.field(description="Court orders in effect or waiting on this stake")
     def waiting_line(self, info: Info) -> list[WaitingLineEntry] | None:
-        return waiting_line(info, "EQUITY", raw(self).stake_id)  # type: ignore[no-any-return]
+        return waiting_line(info, "EQUITY", raw(self).stake_id)  # type: ignore[no-any-return]  # a loader future
 
-    @strawberry.field(description="The enterprise the stake is in")
+    @resolvers.field(description="The enterprise the stake is in")
     async def enterprise(self, info: Info) -> Enterprise | None:
         return await enterprise_ref(info, raw(self).uscc)
 
@@ -142,41 +161,49 @@ class EnterpriseRole:
 class PersonInsurance:
     id_number: strawberry.Private[str]
 
-    @strawberry.field(description="The five insurances (五险)")
+    @resolvers.field(description="The five insurances (五险)")
     def records(self, info: Info) -> list[SocialInsurance] | None:
-        return _load(info, L.INSURANCE, self.id_number)  # type: ignore[no-any-return]
+        return _load(info, L.INSURANCE, self.id_number)  # type: ignore[no-any-return]  # a loader future (_load)
 
-    @strawberry.field(description="Housing provident fund account (住房公积金)")
+    @resolvers.field(description="Housing provident fund account (住房公积金)")
     def housing_fund(self, info: Info) -> HousingFund | None:
-        return _load(info, L.HOUSING_FUND, self.id_number)  # type: ignore[no-any-return]
+        return _load(info, L.HOUSING_FUND, self.id_number)  # type: ignore[no-any-return]  # a loader future (_load)
 
 
 @strawberry.type(description="个人全息视图: a person's profile assembled from the agencies")
 class Person:
     key: strawberry.Private[str]  # the ID number used for look-ups (never masked)
     id_number: str | None = masked(Mask.ID_NUMBER)
+    # set for a purpose-bound caller when the cited case's measures are not for this person
+    asset_refusal: strawberry.Private[HubError | None] = None
 
-    @strawberry.field(description="户籍 identity (public security)")
+    @resolvers.field(description="户籍 identity (public security)")
     def identity(self, info: Info) -> Identity | None:
-        return _load(info, L.IDENTITIES, self.key)  # type: ignore[no-any-return]
+        return _load(info, L.IDENTITIES, self.key)  # type: ignore[no-any-return]  # a loader future (_load)
 
-    @strawberry.field(description="Real estate, vehicles, equity")
+    @resolvers.field(
+        description="Real estate, vehicles, equity (a respondent's: see purpose binding)"
+    )
     def assets(self) -> Assets | None:
+        _asset_section(self)
         return Assets(owner_id=self.key)
 
-    @strawberry.field(description="Professional qualifications (social security)")
+    @resolvers.field(description="Professional qualifications (social security)")
     def qualifications(self, info: Info) -> list[Qualification] | None:
-        return _load(info, L.QUALIFICATIONS, self.key)  # type: ignore[no-any-return]
+        return _load(info, L.QUALIFICATIONS, self.key)  # type: ignore[no-any-return]  # a loader future (_load)
 
-    @strawberry.field(description="Social insurance and housing fund")
+    @resolvers.field(
+        description="Social insurance and housing fund (a respondent's: see purpose binding)"
+    )
     def insurance(self) -> PersonInsurance | None:
+        _asset_section(self)
         return PersonInsurance(id_number=self.key)
 
-    @strawberry.field(description="Legal representative, shareholder and key-personnel roles")
+    @resolvers.field(description="Legal representative, shareholder and key-personnel roles")
     def enterprise_roles(self, info: Info) -> list[EnterpriseRole] | None:
-        return _load(info, L.ROLES_BY_PERSON, self.key)  # type: ignore[no-any-return]
+        return _load(info, L.ROLES_BY_PERSON, self.key)  # type: ignore[no-any-return]  # a loader future (_load)
 
-    @strawberry.field(description="Cases and sanction-list entries")
+    @resolvers.field(description="Cases and sanction-list entries")
     def legal(self) -> Legal | None:
         return Legal(subject_id=self.key)
 
@@ -210,13 +237,13 @@ class EnterpriseRegistration:
     status = strawberry.field(description="存续 / 在业 / 吊销 / 注销")
     phone = masked(Mask.PHONE)
 
-    @strawberry.field(description="The legal representative (法定代表人) as a full profile")
+    @resolvers.field(description="The legal representative (法定代表人) as a full profile")
     async def legal_representative(self, info: Info) -> Person | None:
         return await person_ref(info, raw(self).legal_representative_id)
 
-    @strawberry.field(description="Key personnel: directors, supervisors, managers")
+    @resolvers.field(description="Key personnel: directors, supervisors, managers")
     def key_personnel(self, info: Info) -> list[KeyPerson] | None:
-        return _load(info, L.KEY_PERSONNEL, raw(self).uscc)  # type: ignore[no-any-return]
+        return _load(info, L.KEY_PERSONNEL, raw(self).uscc)  # type: ignore[no-any-return]  # a loader future (_load)
 
 
 @from_record(
@@ -229,7 +256,7 @@ class Shareholder:
     holder_id = masked(Mask.ID_NUMBER, subject_kind="holder_kind")
     holder_name = masked(Mask.NAME, subject_kind="holder_kind")
 
-    @strawberry.field(description="The shareholder: a Person or an Enterprise")
+    @resolvers.field(description="The shareholder: a Person or an Enterprise")
     async def holder(self, info: Info) -> Subject | None:
         record = raw(self)
         if record.holder_kind == "PERSON":
@@ -241,36 +268,40 @@ class Shareholder:
 class Enterprise:
     key: strawberry.Private[str]  # the USCC used for look-ups
     uscc: str | None
+    asset_refusal: strawberry.Private[HubError | None] = None  # as Person's
 
-    @strawberry.field(description="Registration (market supervision)")
+    @resolvers.field(description="Registration (market supervision)")
     def registration(self, info: Info) -> EnterpriseRegistration | None:
-        return _load(info, L.ENTERPRISES, self.key)  # type: ignore[no-any-return]
+        return _load(info, L.ENTERPRISES, self.key)  # type: ignore[no-any-return]  # a loader future (_load)
 
-    @strawberry.field(description="Licences (market supervision)")
+    @resolvers.field(description="Licences (market supervision)")
     def licences(self, info: Info) -> list[Licence] | None:
-        return _load(info, L.LICENCES, self.key)  # type: ignore[no-any-return]
+        return _load(info, L.LICENCES, self.key)  # type: ignore[no-any-return]  # a loader future (_load)
 
-    @strawberry.field(description="Shareholders (market supervision)")
+    @resolvers.field(description="Shareholders (market supervision)")
     def shareholders(self, info: Info) -> list[Shareholder] | None:
-        return _load(info, L.SHAREHOLDERS, self.key)  # type: ignore[no-any-return]
+        return _load(info, L.SHAREHOLDERS, self.key)  # type: ignore[no-any-return]  # a loader future (_load)
 
-    @strawberry.field(description="Insured employees and arrears (social security)")
+    @resolvers.field(description="Insured employees and arrears (social security)")
     def insurance(self, info: Info) -> EnterpriseInsurance | None:
-        return _load(info, L.ENTERPRISE_INSURANCE, self.key)  # type: ignore[no-any-return]
+        return _load(info, L.ENTERPRISE_INSURANCE, self.key)  # type: ignore[no-any-return]  # a loader future (_load)
 
-    @strawberry.field(description="Administrative penalties (market supervision)")
+    @resolvers.field(description="Administrative penalties (market supervision)")
     def penalties(self, info: Info) -> list[Penalty] | None:
-        return _load(info, L.PENALTIES, self.key)  # type: ignore[no-any-return]
+        return _load(info, L.PENALTIES, self.key)  # type: ignore[no-any-return]  # a loader future (_load)
 
-    @strawberry.field(description="Abnormal-operations and serious-violation lists")
+    @resolvers.field(description="Abnormal-operations and serious-violation lists")
     def credit(self, info: Info) -> EnterpriseCredit | None:
-        return _load(info, L.CREDIT, self.key)  # type: ignore[no-any-return]
+        return _load(info, L.CREDIT, self.key)  # type: ignore[no-any-return]  # a loader future (_load)
 
-    @strawberry.field(description="Real estate, vehicles and outbound equity")
+    @resolvers.field(
+        description="Real estate, vehicles and outbound equity (a respondent's: see purpose binding)"
+    )
     def assets(self) -> Assets | None:
+        _asset_section(self)
         return Assets(owner_id=self.key)
 
-    @strawberry.field(description="Cases and sanction-list entries")
+    @resolvers.field(description="Cases and sanction-list entries")
     def legal(self) -> Legal | None:
         return Legal(subject_id=self.key)
 

@@ -7,26 +7,30 @@ import contextlib
 import re
 import time
 import uuid
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import orjson
+from cross_web import AsyncHTTPRequestAdapter, HTTPException  # HTTPException: a status
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http.base import HTTPException  # the exception strawberry turns into a status
+from strawberry.http import GraphQLRequestData
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
+from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 
 from hub.errors import Unauthenticated
-from hub.federation.loaders import Loaders
 from hub.graphql.context import HubContext
 from hub.proxies import Proxies
+
+if TYPE_CHECKING:
+    from hub.runtime import Runtime
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # used with fullmatch
 
@@ -37,7 +41,8 @@ def new_request_id() -> str:
 
 
 def _header(scope: Scope, wanted: bytes) -> str | None:
-    for name, value in scope.get("headers", ()):
+    headers: Iterable[tuple[bytes, bytes]] = scope.get("headers", ())
+    for name, value in headers:
         if name == wanted:
             return value.decode("latin-1")
     return None
@@ -78,7 +83,7 @@ class _TextFrames(ASGIWebSocketAdapter):
             raise WebSocketDisconnected from exc
 
 
-class _ExpiringConnection(BaseGraphQLTransportWSHandler):  # type: ignore[misc]
+class _ExpiringConnection(BaseGraphQLTransportWSHandler[HubContext, None]):
     """A graphql-transport-ws connection ends when the token it was opened with expires
     (close code 4401); until then every operation is checked again as it starts."""
 
@@ -86,7 +91,7 @@ class _ExpiringConnection(BaseGraphQLTransportWSHandler):  # type: ignore[misc]
 
     async def handle_connection_init(self, message: Any) -> None:
         await super().handle_connection_init(message)
-        principal = getattr(self.context, "principal", None)
+        principal = self.context.principal
         if self.connection_acknowledged and principal is not None and self._expiry is None:
             self._expiry = asyncio.create_task(self._close_at(principal.expires_at.timestamp()))
 
@@ -103,17 +108,23 @@ class _ExpiringConnection(BaseGraphQLTransportWSHandler):  # type: ignore[misc]
         await super().shutdown()
 
 
-class HubGraphQLView(GraphQL):
-    websocket_adapter_class = _TextFrames  # type: ignore[assignment]
+class HubGraphQLView(GraphQL[HubContext, None]):
+    websocket_adapter_class = _TextFrames
     graphql_transport_ws_handler_class = _ExpiringConnection
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
-    async def execute_operation(  # type: ignore[override]
-        self, request: Any, request_adapter: Any, request_data: Any, context: Any, **kw: Any
-    ) -> Any:
-        if isinstance(request_data, list) and isinstance(context, HubContext):
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: HubContext,
+        root_value: None,
+        sub_response: Response,
+    ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
+        if isinstance(request_data, list):
             context.numbered = True  # each operation of a batch gets its own request id
             context.budget = context.runtime.settings.max_query_cost  # shared by the batch
         return await super().execute_operation(
@@ -121,10 +132,11 @@ class HubGraphQLView(GraphQL):
             request_adapter=request_adapter,
             request_data=request_data,
             context=context,
-            **kw,
+            root_value=root_value,
+            sub_response=sub_response,
         )
 
-    async def on_ws_connect(self, context: Any) -> Any:
+    async def on_ws_connect(self, context: HubContext) -> dict[str, object]:
         """Websockets authenticate in connection_init: {"Authorization": "Bearer <JWT>"}."""
         params = context.connection_params or {}
         header = params.get("Authorization") or params.get("authorization")
@@ -137,17 +149,20 @@ class HubGraphQLView(GraphQL):
                 {"message": exc.message, "extensions": exc.extensions}
             ) from None
         context.principal = principal
-        context.grants = context.runtime.policy.grants(principal.roles, principal.org)
         return {"userId": principal.sub}
 
     async def process_result(self, request: Any, result: Any) -> Any:
         data = await super().process_result(request, result)
         for error in data.get("errors") or ():
-            add_code(error)
+            if isinstance(error, dict):  # as strawberry formats them (GraphQLError.formatted)
+                add_code(error)
         return data
 
     def _validate_batch_request(self, request_data: list[Any], protocol: Any) -> None:
-        limit = self.schema.config.batching_config["max_operations"]  # type: ignore[index]
+        batching = self.schema.config.batching_config
+        if batching is None:  # hub.graphql.schema.build_schema always sets one
+            raise HTTPException(400, "batched requests are not served")
+        limit = batching["max_operations"]
         if len(request_data) > limit:
             raise HTTPException(
                 400,
@@ -160,24 +175,23 @@ class HubGraphQLView(GraphQL):
         # orjson refuses invalid UTF-8 with a JSONDecodeError, which strawberry answers with 400.
         return orjson.loads(data)
 
-    async def get_context(self, request: Request, response: Response) -> HubContext:  # type: ignore[override]
-        runtime = request.app.state.runtime
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> HubContext:
+        runtime: Runtime = request.app.state.runtime
         state = request.scope.setdefault("state", {})
         state.setdefault("request_id", new_request_id())
-        websocket = request.scope["type"] == "websocket"
-        if not websocket and response is not None and hasattr(response, "headers"):
+        websocket = isinstance(request, WebSocket)
+        if isinstance(response, Response):
             response.headers["X-Request-Id"] = state["request_id"]
         proxies = runtime.proxies
-        principal = state.get("principal")  # absent only for the GraphiQL page itself
-        grants = runtime.policy.grants(principal.roles, principal.org) if principal else None
         return HubContext(
             request=request,
             response=response,
-            principal=principal,
-            loaders=Loaders(runtime.sources, runtime.guards, state["request_id"], grants),
+            # absent only for the GraphiQL page itself, and a websocket before connection_init
+            principal=state.get("principal"),
             runtime=runtime,
             request_id=state["request_id"],
-            grants=grants,
             client=proxies.client(request.scope),
             upstream_request_id=upstream_request_id(request.scope, proxies),
             numbered=websocket,  # every operation on a connection gets its own request id

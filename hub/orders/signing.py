@@ -76,10 +76,10 @@ class OrderKeys:
                     serialization.NoEncryption(),
                 ),
             )
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(key, Ed25519PrivateKey):
+        loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(loaded, Ed25519PrivateKey):
             raise ValueError(f"{path} is not an Ed25519 key")
-        return key
+        return loaded
 
     def public(self, party: str) -> Ed25519PublicKey:
         return self.private(party).public_key()

@@ -36,7 +36,7 @@ from strawberry.types import Info
 
 from hub.errors import Forbidden
 from hub.policy.masking import apply_mask
-from hub.policy.table import Decision, FieldInfo, Grants
+from hub.policy.table import Decision, FieldInfo, Grants, PlanKey
 
 RAW = "_fyt_raw"
 _PLAN_CACHE_LIMIT = 4096
@@ -213,9 +213,9 @@ class PlanBuilder:
                 plan.denied.append(coord)
         for obj_type in _concrete(named):
             special: dict[str, tuple[Decision, FieldInfo]] = {}
-            requested = _requested(nodes, obj_type.name, self.info, self.schema)
+            selected = _requested(nodes, obj_type.name, self.info, self.schema)
             live = set()
-            for name, subnodes in requested.items():
+            for name, subnodes in selected.items():
                 gql_field = obj_type.fields.get(name)
                 if gql_field is None or self.decision(f"{obj_type.name}.{name}") == Decision.DENY:
                     continue
@@ -223,7 +223,7 @@ class PlanBuilder:
                 if is_leaf_type(sub_named) or not self.all_denied(subnodes, sub_named):
                     live.add(name)
             plan.live[obj_type.name] = frozenset(live)
-            for name in requested:
+            for name in selected:
                 gql_field = obj_type.fields.get(name)
                 if gql_field is None or not is_leaf_type(get_named_type(gql_field.type)):
                     continue
@@ -263,13 +263,14 @@ def make_view(
 
 def _property(coordinate: str, decision: Decision, info: FieldInfo, grants: Grants) -> property:
     py = info.python_name
-    if decision == Decision.DENY:
+    rule = info.mask
+    # A field with no mask to apply is withheld (PolicyTable.grants never masks one).
+    if decision == Decision.DENY or rule is None:
 
         def denied(self: Any) -> Any:
             raise forbidden(grants, coordinate)
 
         return property(denied)
-    rule = info.mask
     kind_attr = info.kind_attr
 
     def masked(self: Any) -> Any:
@@ -279,12 +280,12 @@ def _property(coordinate: str, decision: Decision, info: FieldInfo, grants: Gran
             kind = getattr(record, kind_attr, None)
             if getattr(kind, "value", kind) == "ENTERPRISE":  # a string or an enum member
                 return value  # enterprise names and USCCs are public register data
-        return apply_mask(rule, value)  # type: ignore[arg-type]
+        return apply_mask(rule, value)
 
     return property(masked)
 
 
-def plan_key(parent_type: str, nodes: Sequence[FieldNode]) -> tuple[Any, ...]:
+def plan_key(parent_type: str, nodes: Sequence[FieldNode]) -> PlanKey:
     """What a plan stands for: the parent type and *every* field node merged into the field.
 
     The same node (a field inside a named fragment) can be merged with different siblings in
@@ -293,9 +294,9 @@ def plan_key(parent_type: str, nodes: Sequence[FieldNode]) -> tuple[Any, ...]:
     return (parent_type, *map(id, nodes))
 
 
-def cached_plan(grants: Grants, key: tuple[Any, ...]) -> Plan | None:
+def cached_plan(grants: Grants, key: PlanKey) -> Plan | None:
     hit = grants.plans.get(key)
-    return hit[1] if hit is not None else None  # type: ignore[no-any-return]
+    return hit[1] if hit is not None else None
 
 
 def plan_for(grants: Grants, fields: dict[str, FieldInfo], info: Info[Any, Any]) -> Plan:
@@ -304,7 +305,7 @@ def plan_for(grants: Grants, fields: dict[str, FieldInfo], info: Info[Any, Any])
     key = plan_key(raw_info.parent_type.name, nodes)
     hit = grants.plans.get(key)
     if hit is not None:
-        return hit[1]  # type: ignore[no-any-return]
+        return hit[1]
     coordinate = f"{raw_info.parent_type.name}.{raw_info.field_name}"
     plan = PlanBuilder(grants, fields, info).build(coordinate, list(nodes), raw_info.return_type)
     plan.seal(grants, coordinate)
@@ -391,7 +392,8 @@ class PolicyField(FieldExtension):
 
 def attach_policy(types: list[type], *, skip: frozenset[str]) -> None:
     """Add :class:`PolicyField` to every object-returning field of these strawberry types."""
-    from strawberry.types.base import StrawberryList, StrawberryOptional
+    from strawberry.types.base import StrawberryList, StrawberryOptional, get_object_definition
+    from strawberry.types.union import StrawberryUnion
 
     def is_object(t: Any) -> bool:
         while isinstance(t, StrawberryOptional | StrawberryList):
@@ -399,11 +401,11 @@ def attach_policy(types: list[type], *, skip: frozenset[str]) -> None:
         return (
             hasattr(t, "__strawberry_definition__")
             or hasattr(t, "__strawberry_union__")
-            or (getattr(t, "__class__", None).__name__ == "StrawberryUnion")
+            or isinstance(t, StrawberryUnion)
         )
 
     for cls in types:
-        definition = cls.__strawberry_definition__
+        definition = get_object_definition(cls, strict=True)
         for f in definition.fields:
             if f"{definition.name}.{f.python_name}" in skip or any(
                 isinstance(e, PolicyField) for e in f.extensions

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import casbin
 from casbin import persist
@@ -23,6 +23,14 @@ from casbin.util.builtin_operators import glob_match
 
 from hub.errors import PolicyError
 from hub.policy.masking import Mask
+
+if TYPE_CHECKING:
+    from graphql import FieldNode
+
+    from hub.policy.enforce import Plan
+
+# What a plan stands for: the parent type and the ids of every field node merged into the field.
+PlanKey = tuple[str | int, ...]
 
 ACTIONS = ("read", "mask")
 MARKERS = {"@purpose": "require", "@assignment": "require"}
@@ -67,7 +75,14 @@ class Grants:
     decisions: dict[str, Decision]
     requires_purpose: bool
     requires_assignment: bool
-    plans: dict[Any, Any] = field(default_factory=dict)  # enforcement plans by merged selection
+    # Caches of what these grants decide, shared by the requests that hold them and dropped
+    # with the policy they were compiled from:
+    # enforcement plans by merged selection (hub.policy.enforce.plan_for), with the field nodes
+    # they stand for (kept alive so their ids, part of the key, cannot be reused)
+    plans: dict[PlanKey, tuple[tuple[FieldNode, ...], Plan]] = field(default_factory=dict)
+    # what a remote look-up requests over the wire, by batch method
+    # (hub.federation.loaders.FieldVisibility: (subgraph type, field) -> requested?)
+    wire: dict[str, Callable[[str, str], bool]] = field(default_factory=dict)
 
     def decision(self, coordinate: str) -> Decision:
         return self.decisions.get(coordinate, Decision.DENY)
@@ -77,7 +92,7 @@ class Grants:
         return f"role {'+'.join(self.roles)} of {self.org}"
 
 
-class _Lines(Adapter):  # type: ignore[misc]
+class _Lines(Adapter):  # type: ignore[misc]  # pycasbin has no types: Adapter is Any
     def __init__(self, lines: Iterable[str]) -> None:
         self._lines = list(lines)
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -733,7 +733,14 @@ class CheckLog(Protocol):
         sealed: Sequence[tuple[str, str]],
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]: ...
 
-    async def append_check(self, entry: Any, subjects: Any, **kw: Any) -> None: ...
+    async def append_check(
+        self,
+        entry: dict[str, Any],
+        subjects: list[dict[str, Any]],
+        *,
+        also: Sequence[Any] = (),
+        started: Callable[[], None] | None = None,
+    ) -> None: ...
 
 
 def authorise(matter: Matter, org: str) -> None:

@@ -446,6 +446,13 @@ async def test_an_order_submitted_by_the_judge_is_accepted_by_the_registry(
     assert await console.page.input_value("#order-kind") == "SEIZE"
     assert await console.page.input_value("#order-case") == case
     await console.page.fill("#order-ruling", "（2026）鲁0602执保1号")
+    # the form shows the case's outstanding amount beside what is already held and the unit's
+    # known value (超标的查封, 查封规定 第十九条); beyond the threshold it asks for a reason
+    await console.page.wait_for_selector("#order-outstanding", timeout=WAIT_MS)
+    assert "执行标的" in await console.text("#order-outstanding")
+    assert "已查控财产" in await console.text("#order-seized")
+    if await console.page.is_visible("#order-confirmation"):
+        await console.page.fill("#order-over-reason", "被执行人无其他可供执行的财产")
     await console.shot("judge-order-form")
     # a term beyond the legal maximum is refused in plain words and submits nothing
     await console.page.fill("#order-term", "5000")
@@ -528,6 +535,8 @@ async def test_the_registry_rejects_an_order_with_its_reason(
                 "caseNumber": case,
                 "rulingNumber": "（2026）鲁0602执保2号",
                 "idempotencyKey": f"e2e-reject-{unit}",
+                # (the demo case may recover less than half the unit's known value)
+                "overSeizureReason": "端到端测试",
             }
         },
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from datetime import time as clock
 
+import pytest
+
 from hub.audit.entries import AccessRecord
 from hub.audit.flags import FlagTracker
 
@@ -82,3 +84,17 @@ def test_bulk_access_counts_distinct_subjects() -> None:
     assert all("BULK" not in flags(t, index=f"s{i}") for i in range(3))
     assert "BULK" not in flags(t, index="s0")  # the same subject again is not new
     assert "BULK" in flags(t, index="s3")
+
+
+def test_bulk_window_forgets_subjects_after_an_hour(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr("hub.audit.flags.time.monotonic", lambda: clock[0])
+    t = tracker(bulk=3)
+    for i in range(3):
+        assert "BULK" not in flags(t, index=f"s{i}")
+    clock[0] += 1800
+    assert "BULK" not in flags(t, index="s0")  # seen again: counted from now
+    clock[0] += 1801  # s1 and s2 are past the hour, s0 is not
+    assert "BULK" not in flags(t, index="s3")
+    assert "BULK" not in flags(t, index="s4")  # s0, s3, s4
+    assert "BULK" in flags(t, index="s5")  # four distinct subjects within the hour

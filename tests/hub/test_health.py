@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 from types import SimpleNamespace
 from typing import Any
@@ -54,14 +55,9 @@ async def test_readyz_is_unavailable_without_the_hub_database(app: Any, tmp_path
     runtime = app.state.runtime
     broken = create_hub_engine(f"postgresql+asyncpg://hub@127.0.0.1:{free_port()}/hub")
     try:
-        fake = SimpleNamespace(
-            engine=broken,
-            sources=runtime.sources,
-            guards=runtime.guards,
-            settings=runtime.settings,
-        )
+        fake = dataclasses.replace(runtime, engine=broken)
         # when readiness is asked
-        report = await readiness(fake)  # type: ignore[arg-type]
+        report = await readiness(fake)
     finally:
         await broken.dispose()
     # then the hub is unavailable, while the agencies still answer
@@ -76,13 +72,8 @@ async def test_readyz_is_degraded_when_an_agency_database_is_gone(app: Any, tmp_
     runtime = app.state.runtime
     gone = registry.get("social_security").embedded(f"sqlite:///{tmp_path / 'gone.sqlite3'}")
     try:
-        fake = SimpleNamespace(
-            engine=runtime.engine,
-            sources={**runtime.sources, "social_security": gone},
-            guards=runtime.guards,
-            settings=runtime.settings,
-        )
-        report = await readiness(fake)  # type: ignore[arg-type]
+        fake = dataclasses.replace(runtime, sources={**runtime.sources, "social_security": gone})
+        report = await readiness(fake)
     finally:
         gone.close()
     assert report["status"] == "degraded"
@@ -129,15 +120,12 @@ def test_metrics_of_two_apps_do_not_collide(settings: Any) -> None:
 async def test_readyz_is_degraded_while_audit_integration_is_refused(app: Any) -> None:
     # given a hub whose integrator refuses to grow the tree (its state contradicts the note)
     runtime = app.state.runtime
-    fake = SimpleNamespace(
-        engine=runtime.engine,
-        sources=runtime.sources,
-        guards=runtime.guards,
-        settings=runtime.settings,
+    fake = dataclasses.replace(
+        runtime,
         integrator=SimpleNamespace(alarm="the stored tree state does not match checkpoint 12"),
     )
     # when readiness is asked
-    report = await readiness(fake)  # type: ignore[arg-type]
+    report = await readiness(fake)
     # then the hub is degraded and says why
     assert report["status"] == "degraded"
     assert report["auditIntegration"].startswith("refused: the stored tree state")

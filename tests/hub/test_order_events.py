@@ -18,7 +18,6 @@ import pytest
 from sqlalchemy import func, insert, select, text
 
 from hub.db.engine import create_hub_engine
-from hub.federation.loaders import Loaders
 from hub.graphql.context import HubContext
 from hub.orders.events import EventFeed, OrderEventBus
 from hub.orders.models import freeze_order_events, freeze_orders
@@ -43,13 +42,7 @@ def context_for(app: Any, token: str) -> HubContext:
     runtime = app.state.runtime
     principal = runtime.verifier.verify(token)
     return HubContext(
-        request=None,
-        response=None,
-        principal=principal,
-        loaders=Loaders(runtime.sources, runtime.guards),
-        runtime=runtime,
-        request_id="sub",
-        grants=runtime.policy.grants(principal.roles, principal.org),
+        request=None, response=None, principal=principal, runtime=runtime, request_id="sub"
     )
 
 

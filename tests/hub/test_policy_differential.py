@@ -98,6 +98,7 @@ from sqlalchemy import func, select
 
 from connectors import registry
 from hub.audit.models import audit_entries, audit_leaves
+from hub.cases.models import case_parties, cases
 from hub.cases.service import parties_of_open_cases
 from hub.config import POLICY_DIR
 from hub.db.engine import create_hub_engine
@@ -253,6 +254,10 @@ class RecordRaw(Raw):
     record: Any
     oracle: Oracle
     key: str | None = None  # the subject id for Person, Enterprise and their groups
+    # for a purpose-bound caller, a Person's or Enterprise's asset sections: "show" (a
+    # respondent of the cited case), "refuse" (NOT_A_RESPONDENT) or "either" (a respondent of a
+    # case cited elsewhere in the same context: root fields run concurrently)
+    assets: str = "show"
 
     async def leaf(self, name: str) -> Any:
         if (self.type_name, name) in (("Person", "idNumber"), ("Enterprise", "uscc")):
@@ -394,6 +399,10 @@ RESOLVE: dict[tuple[str, str], Resolver] = {
         "market_supervision", "key_personnel", lambda r: r.record.uscc
     ),
 }
+
+# The sections of a profile that are a respondent's only (README "Access control", purpose
+# binding: property measures and what they reach are for the 被执行人 of the cited case).
+ASSET_SECTIONS = {("Person", "assets"), ("Person", "insurance"), ("Enterprise", "assets")}
 
 # References to full profiles: (subject kind or the record attribute holding it, key attribute).
 REFERENCES: dict[tuple[str, str], tuple[str, str]] = {
@@ -1148,6 +1157,8 @@ class Checker:
                 self.expected.entries.append(("PROFILE_VIEW", subject, "?"))
                 continue
             self.expected.entries.append(("PROFILE_VIEW", subject, "OK"))
+            if self.grants.requires_purpose and not self.respondent(case, subject):
+                raw.assets = "refuse"
             await self.object(object_type(raw.type_name), item, raw, nodes, here, True)
 
     def cited(self) -> set[str]:
@@ -1173,6 +1184,9 @@ class Checker:
             await self.world.reader_answer(
                 self.caller, name, f"({args})" if args else "", named.name
             )
+
+    def respondent(self, case: str | None, subject: str) -> bool:
+        return case is not None and subject in self.world.respondents.get(case, frozenset())
 
     def not_party(self, case: str | None, subject: str) -> bool:
         return case is None or subject not in self.world.parties.get(case, frozenset())
@@ -1354,6 +1368,15 @@ class Checker:
         if reference is not None:
             await self.reference(t, name, nodes, value, raw, here, reference)
             return
+        if (t.name, name) in ASSET_SECTIONS and isinstance(raw, RecordRaw):
+            withheld = value is None and self.refused(here, "NOT_A_RESPONDENT")
+            if raw.assets == "refuse" and not withheld:
+                self.problem(here, coordinate, f"not a respondent's, answered {value!r}")
+                return
+            if withheld:
+                if raw.assets == "show":
+                    self.problem(here, coordinate, "a respondent's, refused NOT_A_RESPONDENT")
+                return
         child = await raw.child(name)
         if value is None:
             if child is not None and not self.explain_below(here):
@@ -1403,6 +1426,13 @@ class Checker:
             self.problem(here, coordinate, f"known subject {key} is null")
             return
         self.expected.entries.append(("REFERENCE_VIEW", key, "OK"))
+        if self.grants.requires_purpose and not self.respondent(self.root_case, key):
+            # a respondent of another case of the context may be reached through it, or not
+            elsewhere = any(
+                self.respondent(c, key) and key in self.world.parties.get(c, frozenset())
+                for c in self.context_cases
+            )
+            subject.assets = "either" if elsewhere else "refuse"
         await self.object(object_type(subject.type_name), value, subject, nodes, here, True)
 
 
@@ -1475,6 +1505,7 @@ class World:
         fields: dict[str, Any],
         oracle: Oracle,
         parties: dict[str, frozenset[str]],
+        respondents: dict[str, frozenset[str]],
         pool: Pool,
         t0: str,
         callers: dict[tuple[str, str], Caller],
@@ -1484,6 +1515,7 @@ class World:
         self.fields = fields
         self.oracle = oracle
         self.parties = parties
+        self.respondents = respondents
         self.pool = pool
         self.t0 = t0
         self.callers = callers
@@ -1607,6 +1639,21 @@ async def _pool(app: Any, oracle: Oracle) -> tuple[Pool, dict[str, frozenset[str
     ), parties
 
 
+async def _respondents(engine: Any, case_numbers: list[str]) -> dict[str, frozenset[str]]:
+    """The 被执行人 of each case, read from the court's tables (the demo's cases are all
+    enforcement cases, 执), not through the hub's purpose records."""
+    out: dict[str, set[str]] = {c: set() for c in case_numbers}
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(cases.c.case_number, case_parties.c.subject_id)
+            .join(cases, cases.c.id == case_parties.c.case_id)
+            .where(cases.c.case_number.in_(case_numbers), case_parties.c.role == "被执行人")
+        )
+        for number, subject in rows:
+            out[number].add(subject)
+    return {c: frozenset(s) for c, s in out.items()}
+
+
 async def _integrated_before(app: Any) -> str:
     """A moment before which every audit entry is in the tree (leaf indexes stop changing)."""
     t0 = datetime.now(UTC) - timedelta(seconds=1)
@@ -1639,6 +1686,7 @@ async def world(app: Any, api: Any, demo: dict[str, Any], mint: Any, settings: A
     oracle = Oracle(sources)
     try:
         pool, parties = await _pool(app, oracle)
+        respondents = await _respondents(court_engine, list(parties))
         callers = {}
         for role, org in CALLERS:
             user = next(u for u in demo["users"] if role in u["roles"] and u["org"] == org)
@@ -1658,6 +1706,7 @@ async def world(app: Any, api: Any, demo: dict[str, Any], mint: Any, settings: A
             fields=app.state.runtime.policy_fields,
             oracle=oracle,
             parties=parties,
+            respondents=respondents,
             pool=pool,
             t0=await _integrated_before(app),
             callers=callers,

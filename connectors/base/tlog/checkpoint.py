@@ -20,6 +20,7 @@ import base64
 import binascii
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
@@ -232,7 +233,7 @@ def split_note(note: str) -> tuple[str, list[tuple[str, bytes, bytes]]]:
     return body, signatures
 
 
-def open_note(note: str, verifier_keys: list[str]) -> str:
+def open_note(note: str, verifier_keys: Sequence[str]) -> str:
     """The body of ``note`` once a signature from one of ``verifier_keys`` verifies; else ``ValueError``."""
     if isinstance(verifier_keys, str):
         raise TypeError("verifier_keys must be a list of verifier key strings, not one string")
@@ -249,15 +250,15 @@ def open_note(note: str, verifier_keys: list[str]) -> str:
     message = body.encode("utf-8")
     verified: set[tuple[str, bytes]] = set()
     for name, key_id, signature in signatures:
-        public_key = known.get((name, key_id))
-        if public_key is None:
+        known_key = known.get((name, key_id))
+        if known_key is None:
             continue  # the spec: ignore signatures from unknown keys
         if (name, key_id) in verified:
             raise ValueError(f"signed note has two signatures from key {name}+{key_id.hex()}")
         if len(signature) != _ED25519_SIG_SIZE:
             raise ValueError(f"signature from key {name}+{key_id.hex()} is not 64 bytes")
         try:
-            public_key.verify(signature, message)
+            known_key.verify(signature, message)
         except InvalidSignature:
             raise ValueError(f"signature from key {name}+{key_id.hex()} does not verify") from None
         verified.add((name, key_id))

@@ -1,7 +1,7 @@
 // 个人全息视图 / 企业全息视图: a profile laid out in sections. A refused field or section shows
 // "无权限查看", a masked value shows as masked, an agency that did not answer says so.
 
-import { agencyName, describe, errorsByPath } from "./api.js";
+import { REASONS, agencyName, describe, errorsByPath } from "./api.js";
 import { badge, fmtMoney, h, label, statusBadge } from "./ui.js";
 
 const fmtWan = (x) => `${Number(x).toLocaleString("zh-CN")} 万元`;
@@ -94,6 +94,10 @@ class View {
     const e = this.errorAt(path);
     if (!e) return null;
     const code = (e.extensions || {}).code;
+    const reason = (e.extensions || {}).reason;
+    if (code === "FORBIDDEN" && (reason === "NOT_A_RESPONDENT" || reason === "CASE_TYPE")) {
+      return h("span", { class: "denied", title: e.message }, REASONS[reason]);
+    }
     if (code === "FORBIDDEN") return h("span", { class: "denied", title: describe(e) }, "无权限查看");
     return h("span", { class: "unavailable", title: e.message }, describe(e));
   }

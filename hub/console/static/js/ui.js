@@ -195,7 +195,7 @@ export const LABELS = {
     TERMINATED: "裁定终结执行", EARLY: "提前删除", TERM_ENDED: "纳入期限届满", GUARANTEE: "提供有效担保",
     APPLICANT_CONSENT: "申请执行人同意", WRONGLY_LISTED: "不应纳入（撤销）",
   },
-  kind: { SEIZE: "查封", FREEZE: "冻结" },
+  kind: { SEIZE: "查封", DETAIN: "扣押", FREEZE: "冻结" },
   asset: { REAL_ESTATE: "不动产", VEHICLE: "机动车", EQUITY: "股权" },
   list: { DISHONEST: "失信被执行人名单", CONSUMPTION_RESTRICTION: "限制消费名单" },
   insurance: { PENSION: "养老保险", MEDICAL: "医疗保险", UNEMPLOYMENT: "失业保险", INJURY: "工伤保险", MATERNITY: "生育保险" },

@@ -1,0 +1,42 @@
+"""The caches a caller's grants carry: enforcement plans and wire visibilities, kept apart."""
+
+from __future__ import annotations
+
+from hub.federation.loaders import FieldVisibility
+from hub.policy.table import Decision, Grants
+
+
+def registry_grants() -> Grants:
+    return Grants(
+        roles=("registry_officer",),
+        org="agency:real_estate",
+        decisions={"RealEstate.address": Decision.READ, "Shareholder.name": Decision.MASK},
+        requires_purpose=False,
+        requires_assignment=False,
+    )
+
+
+def test_a_remote_lookups_wire_visibility_is_cached_apart_from_the_plans() -> None:
+    # given a caller's grants
+    grants = registry_grants()
+    # when a remote look-up asks which fields it may request, twice
+    visible = FieldVisibility.of(grants, "properties_by_owner")
+    again = FieldVisibility.of(grants, "properties_by_owner")
+    # then the one visibility is kept by method in its own map, and the plan cache holds only plans
+    assert again is visible
+    assert grants.wire == {"properties_by_owner": visible}
+    assert grants.plans == {}
+    # and it requests what the grants read or mask, never what they deny
+    assert visible("RealEstate", "address")
+    assert not visible("RealEstate", "certificateNumber")
+
+
+def test_a_visibility_speaks_of_the_hubs_type_names() -> None:
+    # given grants that mask a shareholder's name (the hub calls shareholders' stakes Shareholder)
+    grants = registry_grants()
+    # when the shareholders look-up asks about the subgraph's Equity type
+    visible = FieldVisibility.of(grants, "shareholders")
+    # then the decision on the hub's Shareholder type answers
+    assert visible("Equity", "name")
+    assert not FieldVisibility.of(grants, "stakes_by_holder")("Equity", "name")
+    assert set(grants.wire) == {"shareholders", "stakes_by_holder"}
