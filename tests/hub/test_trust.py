@@ -103,6 +103,39 @@ async def test_a_query_over_the_websocket_is_audited(
     assert rows[0]["subject_index"] == app.state.runtime.audit.keys.blind_index(sample["idNumber"])
 
 
+async def test_each_operation_on_one_websocket_has_its_own_context(
+    app: Any, demo: dict[str, Any], tokens: dict[str, str]
+) -> None:
+    """Item 2, last sentence: one connection used to share one context (request id, loaders,
+    cited cases) among all its operations."""
+    a, b = demo["samples"]["persons"][:2]
+    assert a["caseNumber"] != b["caseNumber"]
+    keys = app.state.runtime.audit.keys
+    # given one connection; when two look-ups, each citing its own case, are sent on it
+    async with WsClient(app, tokens["judge-zhang"]) as ws:
+        for n, person in enumerate((a, b), start=1):
+            variables = {"id": person["idNumber"], "case": person["caseNumber"]}
+            await ws.subscribe(str(n), PROFILE, variables)
+            message = await ws.result(str(n))
+            assert message["payload"]["data"]["person"]["idNumber"] == person["idNumber"]
+    # then each is on record once, under a request id of its own, with its own case
+    async with app.state.runtime.engine.connect() as conn:
+        rows = [
+            dict(r._mapping)
+            for r in await conn.execute(
+                select(audit_entries)
+                .where(audit_entries.c.user_id == "judge-zhang")
+                .order_by(audit_entries.c.id.desc())
+                .limit(2)
+            )
+        ]
+    by_subject = {r["subject_index"]: r for r in rows}
+    assert set(by_subject) == {keys.blind_index(a["idNumber"]), keys.blind_index(b["idNumber"])}
+    assert by_subject[keys.blind_index(a["idNumber"])]["case_number"] == a["caseNumber"]
+    assert by_subject[keys.blind_index(b["idNumber"])]["case_number"] == b["caseNumber"]
+    assert len({r["request_id"] for r in rows}) == 2
+
+
 async def test_the_websocket_fails_closed_when_the_audit_store_is_down(
     app: Any, demo: dict[str, Any], tokens: dict[str, str], audit_down: None
 ) -> None:
