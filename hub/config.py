@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from types import MappingProxyType
@@ -95,6 +96,12 @@ Seconds = Annotated[
     float, _rule(lambda v: math.isfinite(v) and v >= 0, "must be 0 or a positive number of seconds")
 ]
 Count = Annotated[int, _rule(lambda v: v >= 1, "must be at least 1")]
+PositiveAmount = Annotated[
+    Decimal, _rule(lambda v: v.is_finite() and v > 0, "must be a positive number")
+]
+Factor = Annotated[
+    Decimal, _rule(lambda v: v.is_finite() and v >= 1, "must be a number of at least 1")
+]
 Quorum = Annotated[int, _rule(lambda v: v >= 0, "must not be negative")]
 Retries = Annotated[int, _rule(lambda v: 0 <= v <= 10, "must be between 0 and 10")]
 RenewalWindow = Annotated[int, _rule(lambda v: 1 <= v <= 365, "must be between 1 and 365 days")]
@@ -207,6 +214,8 @@ _PHRASES = {
     "int_from_float": "must be int",
     "float_parsing": "must be a number",
     "float_type": "must be int or float",
+    "decimal_parsing": "must be a number",
+    "finite_number": "must be a finite number",
     "string_type": "must be str",
     "path_type": "must be a path",
     "extra_forbidden": "is not a setting",
@@ -534,6 +543,10 @@ class Settings(_Replaceable, BaseSettings):
     subjects_per_hour: Count = 2_000  # distinct subjects per user, then RATE_LIMITED (VOLUME)
     purpose_cache_seconds: Seconds = 5.0  # 0: off
 
+    # Orders: the over-seizure check (超标的查封, 查封规定 第十九条; see hub.orders.measures).
+    reference_price_per_sqm: PositiveAmount = Decimal(10_000)  # CNY per m² of real estate
+    over_seizure_factor: Factor = Decimal(2)  # known value above this × outstanding: confirm
+
     # Audit.
     audit_key_file: Path | None = None  # 32 random bytes, base64; default keys/audit.key
     audit_signing_key: Path | None = None  # Ed25519 PEM; default keys/audit-signing-key.pem
@@ -549,6 +562,9 @@ class Settings(_Replaceable, BaseSettings):
     # Orders.
     # A renewal (续行查封 / 续冻) is made in the last this many days of a measure's term.
     order_renewal_window_days: RenewalWindow = 30
+
+    # Sanction lists.
+    holiday_calendar: Path | None = None  # TOML: holidays / workdays; none: Monday to Friday
 
     # Edges.
     console_login_url: LoginURL = None  # an OIDC login in front of /console

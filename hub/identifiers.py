@@ -35,7 +35,9 @@ class CaseNumber:
         return f"（{self.year}）{self.court}{self.kind}{self.serial}号{self.suffix}"
 
 
-def parse_case_number(value: str, *, argument: str = "caseNumber") -> CaseNumber:
+def parse_case_number(
+    value: str, *, argument: str = "caseNumber", what: str = "a case number of the form"
+) -> CaseNumber:
     if not isinstance(value, str) or not value.strip():
         raise BadUserInput(
             f"{argument} must not be empty", argument=argument, rule="CASE_NUMBER_EMPTY"
@@ -44,8 +46,8 @@ def parse_case_number(value: str, *, argument: str = "caseNumber") -> CaseNumber
     m = _CASE.fullmatch(v)
     if m is None:
         raise BadUserInput(
-            f"{argument} {v!r} is not a case number of the form （2026）鲁0602执123号"
-            " (year in brackets, court abbreviation, case type, serial, 号)",
+            f"{argument} {v!r} is not {what} （2026）鲁0602执123号"
+            " (year in brackets, court abbreviation, case type, serial, 号, optionally 之一 …)",
             argument=argument,
             rule="CASE_NUMBER_FORMAT",
         )
@@ -62,6 +64,13 @@ def parse_case_number(value: str, *, argument: str = "caseNumber") -> CaseNumber
 def normalize_case_number(value: str, *, argument: str = "caseNumber") -> str:
     """The canonical (full-width bracket) spelling of a case number."""
     return str(parse_case_number(value, argument=argument))
+
+
+def normalize_ruling_number(value: str, *, argument: str = "rulingNumber") -> str:
+    """A ruling's (裁定书) number, validated like a case number — the number of the case it was
+    made in, with 之一, 之二 … for the rulings of that case (（2026）鲁0602执123号之一) — and
+    spelled canonically; the same rules (``CASE_NUMBER_FORMAT`` …) name ``argument``."""
+    return str(parse_case_number(value, argument=argument, what="a ruling number in the form"))
 
 
 def _bad(exc: InvalidIdentifier, argument: str) -> BadUserInput:

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, insert
 from sqlalchemy.engine import make_url
 
 from connectors import registry
 from connectors.base.service import agency_app
 from hub.app import create_app
 from hub.auth.tokens import issue_token, load_private_key
+from hub.cases.models import case_judges, case_parties, cases
 from hub.config import POLICY_DIR, Settings, async_url
 from hub.demo.info import demo_info
 from hub.demo.seed import seed_demo
@@ -221,10 +224,58 @@ def fresh_settings(settings: Settings) -> Iterator[Settings]:
 
 UNITS = "query($id: String!) { person(idNumber: $id) { assets { realEstates { unitNumber } } } }"
 
+# Serials of the cases tests add (the demo's run from 100 to a few thousand per court and year).
+_SERIALS = itertools.count(900_001)
+# A case a test adds recovers this much unless it says otherwise: more than twice what any demo
+# asset is known to be worth, so that a test not about over-seizure (超标的查封) never meets it.
+BIG_AMOUNT = Decimal("900000000.00")
+
+
+async def add_case(
+    app: Any,
+    parties: list[tuple[str, str, str, str]],
+    *,
+    type_code: str = "执",
+    amount: Decimal = BIG_AMOUNT,
+    judges: tuple[str, ...] = ("judge-zhang",),
+    court: tuple[str, str] = ("370602", "鲁0602"),
+    status: str = "OPEN",
+) -> str:
+    """A new case of ``court`` (code, abbreviation) with ``parties`` (role, PERSON | ENTERPRISE,
+    subject id, name) and ``judges``; its case number."""
+    number = f"（2026）{court[1]}{type_code}{next(_SERIALS)}号"
+    async with app.state.runtime.engine.begin() as conn:
+        case_id = (
+            await conn.execute(
+                insert(cases)
+                .values(
+                    case_number=number,
+                    court_code=court[0],
+                    kind={"执保": "执行保全", "执恢": "恢复执行"}.get(type_code, "首次执行"),
+                    cause="民间借贷纠纷",
+                    status=status,
+                    filed_on=date(2026, 1, 5),
+                    amount=amount,
+                )
+                .returning(cases.c.id)
+            )
+        ).scalar_one()
+        for judge in judges:
+            await conn.execute(
+                insert(case_judges).values(case_id=case_id, judge_id=judge, role="承办人")
+            )
+        for role, kind, subject_id, name in parties:
+            await conn.execute(
+                insert(case_parties).values(
+                    case_id=case_id, role=role, subject_kind=kind, subject_id=subject_id, name=name
+                )
+            )
+    return number
+
 
 @pytest.fixture(scope="session")
-async def target(reader: Api, demo: dict[str, Any]) -> dict[str, str]:
-    """A party of one of the judge's open cases who owns real estate."""
+async def target_sample(reader: Api, demo: dict[str, Any]) -> dict[str, str]:
+    """A respondent of one of the judge's open demo cases who owns real estate."""
     for sample in demo["samples"]["persons"]:
         body = await reader.query(UNITS, {"id": sample["idNumber"]})
         units = body["data"]["person"]["assets"]["realEstates"]
@@ -233,17 +284,30 @@ async def target(reader: Api, demo: dict[str, Any]) -> dict[str, str]:
     raise AssertionError("no demo sample owns real estate")
 
 
+@pytest.fixture
+async def target(app: Any, target_sample: dict[str, str], demo: dict[str, Any]) -> dict[str, str]:
+    """That respondent in a case of its own, new for each test (judge-zhang's, open, 执, an
+    enterprise applicant, a large amount): one measure per asset and case, so each test's
+    orders start from none."""
+    applicant = demo["samples"]["enterprises"][0]
+    case = await add_case(
+        app,
+        [
+            ("申请执行人", "ENTERPRISE", applicant["uscc"], applicant["name"]),
+            ("被执行人", "PERSON", target_sample["idNumber"], target_sample["name"]),
+        ],
+    )
+    return {**target_sample, "caseNumber": case}
+
+
 REFUSE = """mutation($id: String!, $reason: String!) { freezeOrderReject(id: $id, reason: $reason) {
   order { id status } errors { code message } } }"""
 
 
-@pytest.fixture
-async def target_line_answered(
-    app: Any, api: Api, tokens: dict[str, str], target: dict[str, str]
-) -> None:
-    """The registry answers (refuses) the orders earlier tests left unanswered on the target's
-    unit. The waiting line follows service (法发〔2004〕5号 第二十条): an order served earlier and
-    never answered would hold every order accepted after it on the unit."""
+async def answer_left(app: Any, api: Api, token: str, asset_type: str, asset_id: str) -> None:
+    """The agency (``token``) answers (refuses) the orders earlier tests left unanswered on an
+    asset. The waiting line follows service (法发〔2004〕5号 第二十条): an order served earlier
+    and never answered would hold every order accepted after it on the asset."""
     from sqlalchemy import select
 
     from hub.orders.models import freeze_orders
@@ -255,8 +319,8 @@ async def target_line_answered(
         left = (
             await conn.execute(
                 select(freeze_orders.c.id).where(
-                    freeze_orders.c.asset_type == "REAL_ESTATE",
-                    freeze_orders.c.asset_id == target["unit"],
+                    freeze_orders.c.asset_type == asset_type,
+                    freeze_orders.c.asset_id == asset_id,
                     freeze_orders.c.status == "DELIVERED",
                 )
             )
@@ -264,11 +328,18 @@ async def target_line_answered(
         order_ids = list(left)
     for order_id in order_ids:
         body = await api.query(
-            REFUSE,
-            {"id": order_id, "reason": "测试清理：此前的测试未答复"},
-            token=tokens["registry-wang"],
+            REFUSE, {"id": order_id, "reason": "测试清理：此前的测试未答复"}, token=token
         )
         assert body["data"]["freezeOrderReject"]["errors"] == [], body
+
+
+@pytest.fixture
+async def target_line_answered(
+    app: Any, api: Api, tokens: dict[str, str], target: dict[str, str]
+) -> None:
+    """The registry answers the orders earlier tests left unanswered on the target's unit
+    (:func:`answer_left`)."""
+    await answer_left(app, api, tokens["registry-wang"], "REAL_ESTATE", target["unit"])
 
 
 # --- the agencies: databases, embedded sources, services (connector and interop tests) -------
@@ -310,3 +381,22 @@ async def agency_services(sources: dict[str, Any]) -> AsyncIterator[dict[str, Se
     finally:
         for server in served.values():
             await server.stop()
+
+
+@pytest.fixture
+def another_case(app: Any, demo: dict[str, Any]) -> Any:
+    """``await another_case(t)``: ``t`` (a target) with a second case of the same respondent —
+    for a second order on the same asset, which waits in line behind the first case's."""
+
+    async def make(t: dict[str, str]) -> dict[str, str]:
+        applicant = demo["samples"]["enterprises"][0]
+        case = await add_case(
+            app,
+            [
+                ("申请执行人", "ENTERPRISE", applicant["uscc"], applicant["name"]),
+                ("被执行人", "PERSON", t["idNumber"], t["name"]),
+            ],
+        )
+        return {**t, "caseNumber": case}
+
+    return make

@@ -49,7 +49,7 @@ from connectors.base.source import KeyedQuery
 
 ACTIVE = ("EFFECTIVE", "WAITING")
 STATUSES = ("EFFECTIVE", "WAITING", "RELEASED", "EXPIRED")
-KINDS = ("SEIZE", "FREEZE")
+KINDS = ("SEIZE", "DETAIN", "FREEZE")  # 查封, 扣押 (vehicles), 冻结
 # Registers keep the calendar of the courts they serve: a term ends at the end of a day there.
 REGISTER_TZ = ZoneInfo("Asia/Shanghai")
 _TEXT_FIELDS = ("order_id", "asset_id", "court", "case_number", "document_number")
@@ -94,7 +94,7 @@ class Measure:
 
     asset_id: str  # unit number, plate or stake id
     order_id: str | None  # the hub's order, for a measure delivered through the hub
-    kind: str  # SEIZE / FREEZE
+    kind: str  # SEIZE / DETAIN / FREEZE
     court: str
     case_number: str
     document_number: str
@@ -131,7 +131,7 @@ class Measure:
 class Annotation:
     order_id: str
     asset_id: str  # unit number, plate or stake id
-    kind: str  # SEIZE / FREEZE
+    kind: str  # SEIZE / DETAIN / FREEZE
     court: str
     case_number: str
     document_number: str  # the agency's receipt number (协助执行通知书回执)
@@ -197,7 +197,7 @@ def annotation_table(name: str, metadata: Any, asset_column: str, length: int) -
         Column("court", String(64), nullable=False),
         Column("case_number", String(64), nullable=False),
         Column("document_number", String(64), nullable=False),
-        Column("kind", String(8), nullable=False),  # SEIZE / FREEZE
+        Column("kind", String(8), nullable=False),  # SEIZE / DETAIN / FREEZE
         Column("rank", Integer, nullable=False),  # place in line by service time
         Column("start_date", Date, nullable=False),
         Column("end_date", Date),  # none while waiting: the term starts when it takes effect

@@ -69,7 +69,8 @@ def _vehicles_by_plate(conn: Connection, keys: Sequence[str]) -> dict[str, Vehic
 
 
 def _annotate(conn: Connection, a: Annotation) -> bool:
-    """Register a court's measure on a vehicle; the vehicle is SEIZED while any is active."""
+    """Register a court's measure on a vehicle (查封 or 扣押); the vehicle is SEIZED while any
+    is active."""
     if conn.execute(select(vehicles.c.plate).where(vehicles.c.plate == a.asset_id)).first() is None:
         raise LookupError(f"no vehicle {a.asset_id} at public security")
     store_annotation(conn, vehicle_seizures, "plate", a)

@@ -62,10 +62,15 @@ class UserRecord:
 
 @dataclass(slots=True)
 class CasePurposeRecord:
-    """What purpose binding needs to know about a cited case."""
+    """What purpose binding and court actions need to know about a cited case."""
 
     case_number: str
     court_code: str
     status: str
     judges: frozenset[str]
     parties: frozenset[str]  # subject ids (ID numbers, USCCs)
+    # the case type (类型代字 of the case number: 执, 执恢, 执保, 民初 …) and the parties in the
+    # role property measures are for in that type (被执行人; 被保全人 in 执保): see hub.cases.rules
+    case_type: str
+    respondents: frozenset[str]
+    amount: Decimal  # 执行标的: what the case is to recover, CNY

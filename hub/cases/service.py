@@ -20,6 +20,7 @@ from hub.cases.records import (
     PartyRecord,
     UserRecord,
 )
+from hub.cases.rules import case_type_of, respondent_role
 
 _CASE_COLUMNS = (
     cases.c.case_number,
@@ -56,7 +57,8 @@ def cases_by_party(
 
 
 _CASE_BY_NUMBER = KeyedQuery(
-    select(cases.c.case_number, cases.c.court_code, cases.c.status), cases.c.case_number
+    select(cases.c.case_number, cases.c.court_code, cases.c.status, cases.c.amount),
+    cases.c.case_number,
 )
 _JUDGES_BY_NUMBER = KeyedQuery(
     select(cases.c.case_number, case_judges.c.judge_id).select_from(
@@ -65,7 +67,7 @@ _JUDGES_BY_NUMBER = KeyedQuery(
     cases.c.case_number,
 )
 _PARTIES_BY_NUMBER = KeyedQuery(
-    select(cases.c.case_number, case_parties.c.subject_id).select_from(
+    select(cases.c.case_number, case_parties.c.subject_id, case_parties.c.role).select_from(
         case_parties.join(cases, cases.c.id == case_parties.c.case_id)
     ),
     cases.c.case_number,
@@ -73,19 +75,33 @@ _PARTIES_BY_NUMBER = KeyedQuery(
 
 
 def purposes(conn: Connection, case_numbers: Sequence[str]) -> dict[str, CasePurposeRecord]:
-    """Batch look-up of cited cases with their judges and parties (for purpose binding)."""
-    found = {r[0]: (r[1], r[2]) for r in _CASE_BY_NUMBER.rows(conn, case_numbers)}
+    """Batch look-up of cited cases with their judges and parties (for purpose binding), and
+    the respondents: the parties in the role the case's type makes the one measures are for."""
+    found = {r[0]: (r[1], r[2], r[3]) for r in _CASE_BY_NUMBER.rows(conn, case_numbers)}
     if not found:
         return {}
+    types = {k: case_type_of(k) for k in found}
     judges: dict[str, set[str]] = {k: set() for k in found}
     parties: dict[str, set[str]] = {k: set() for k in found}
+    respondents: dict[str, set[str]] = {k: set() for k in found}
     for number, judge in _JUDGES_BY_NUMBER.rows(conn, list(found)):
         judges[number].add(judge)
-    for number, subject in _PARTIES_BY_NUMBER.rows(conn, list(found)):
+    for number, subject, role in _PARTIES_BY_NUMBER.rows(conn, list(found)):
         parties[number].add(subject)
+        if role == respondent_role(types[number]):
+            respondents[number].add(subject)
     return {
-        k: CasePurposeRecord(k, court, status, frozenset(judges[k]), frozenset(parties[k]))
-        for k, (court, status) in found.items()
+        k: CasePurposeRecord(
+            case_number=k,
+            court_code=court,
+            status=status,
+            judges=frozenset(judges[k]),
+            parties=frozenset(parties[k]),
+            case_type=types[k],
+            respondents=frozenset(respondents[k]),
+            amount=amount,
+        )
+        for k, (court, status, amount) in found.items()
     }
 
 

@@ -74,7 +74,11 @@ async def seed_hub(settings: Settings, world: World) -> dict[str, int]:
                     await conn.execute(metadata.tables[name].insert(), batch[i : i + 5000])
             if conn.dialect.name == "postgresql":
                 # Rows came with their ids: move the sequences past them for later inserts.
-                for table, column in (("sanction_changes", "seq"), ("case_parties", "id")):
+                for table, column in (
+                    ("sanction_changes", "seq"),
+                    ("cases", "id"),
+                    ("case_parties", "id"),
+                ):
                     await conn.execute(
                         text(
                             f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'),"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
@@ -26,8 +27,10 @@ from hub.graphql import resolvers
 from hub.graphql.context import ctx
 from hub.graphql.payloads import error_fields, record_refusal, text_argument
 from hub.graphql.records import WaitingLineEntry, waiting_line
-from hub.identifiers import normalize_case_number
+from hub.identifiers import normalize_case_number, normalize_ruling_number
 from hub.orders import service, workflow
+from hub.orders.measures import Assessment, AssetFacts, Valuation
+from hub.orders.signing import OrderKeys
 from hub.policy.enforce import policy_plan
 from hub.policy.masking import Mask, masked
 
@@ -139,10 +142,15 @@ class AssetInput:
 
 @strawberry.input
 class FreezeOrderSubmitInput:
-    kind: FreezeOrderKind
+    kind: FreezeOrderKind = strawberry.field(
+        description="SEIZE (查封) real estate or a vehicle, DETAIN (扣押) a vehicle, FREEZE (冻结) an"
+        " equity stake; any other pairing is refused (rule KIND_FOR_ASSET)"
+    )
     asset: AssetInput
     case_number: str
-    ruling_number: str
+    ruling_number: str = strawberry.field(
+        description="The ruling (裁定书) number, in the case-number form: （2026）鲁0602执123号之一"
+    )
     term_days: int | None = strawberry.field(
         default=None, description="The term in days (or give termMonths; default: the longest)"
     )
@@ -153,6 +161,49 @@ class FreezeOrderSubmitInput:
             "The term in calendar months: at most 24 for a vehicle, 36 for real estate and"
             " equity (民诉法解释 第四百八十五条); default the longest"
         ),
+    )
+    over_seizure_reason: str | None = strawberry.field(
+        default=None,
+        description="The judge's confirmation, with the reason, of a measure that takes the known"
+        " value held in the case above the over-seizure threshold (超标的查封, 查封规定 第十九条;"
+        " see freezeOrderAssessment); refused without it (rule OVER_SEIZURE)",
+    )
+
+
+@strawberry.type(description="An order of the case that holds its asset, with its known value")
+class FreezeOrderMeasure:
+    order_id: str
+    kind: FreezeOrderKind
+    asset_type: AssetType
+    asset_id: str
+    status: FreezeOrderStatus
+    known_value: Decimal | None = strawberry.field(
+        description="CNY: the registered area × the reference price per m² × the respondents'"
+        " share (real estate), the subscribed capital (equity); null when the agency holds no"
+        " value (vehicles)"
+    )
+
+
+@strawberry.type(
+    description="超标的查封 (查封规定 第十九条): the case's outstanding amount beside the known value"
+    " of what its orders hold and of the asset about to be added"
+)
+class FreezeOrderAssessment:
+    case_number: str
+    outstanding: Decimal = strawberry.field(description="执行标的 of the case (cases.amount), CNY")
+    measures: list[FreezeOrderMeasure] = strawberry.field(
+        description="The case's orders on their way, waiting or in effect"
+    )
+    seized_value: Decimal = strawberry.field(description="The known values of those, summed")
+    unvalued_measures: int = strawberry.field(description="How many of those have no known value")
+    asset_value: Decimal | None = strawberry.field(
+        description="The known value of the asset asked about (null: unknown, or none asked)"
+    )
+    factor: Decimal = strawberry.field(description="HUB_OVER_SEIZURE_FACTOR")
+    threshold: Decimal = strawberry.field(description="factor × outstanding")
+    needs_confirmation: bool = strawberry.field(
+        description="seizedValue + assetValue exceed the threshold: a submission needs"
+        " overSeizureReason"
     )
 
 
@@ -216,20 +267,28 @@ class _RequestGateway:
     def __init__(self, info: Info) -> None:
         self.context = ctx(info)
         self.engine = self.context.runtime.engine
-        self.keys = self.context.runtime.order_keys
-        self.renewal_window_days = self.context.runtime.settings.order_renewal_window_days
+        self.keys: OrderKeys | None = self.context.runtime.order_keys
+        settings = self.context.runtime.settings
+        self.renewal_window_days = settings.order_renewal_window_days
+        self.valuation = Valuation(
+            price_per_sqm=settings.reference_price_per_sqm, factor=settings.over_seizure_factor
+        )
         self.path = (info.path.key,)
 
-    async def owners(self, asset_type: workflow.AssetType, asset_id: str) -> list[str]:
+    async def asset(self, asset_type: workflow.AssetType, asset_id: str) -> AssetFacts | None:
         loaders = self.context.loaders
         if asset_type is workflow.AssetType.REAL_ESTATE:
-            rec = await loaders.load(L.PROPERTIES_BY_UNIT, asset_id)
-            return [o.owner_id for o in rec.owners] if rec else []
+            unit = await loaders.load(L.PROPERTIES_BY_UNIT, asset_id)
+            if not unit:
+                return None
+            return AssetFacts({o.owner_id: o.share for o in unit.owners}, area=unit.area)
         if asset_type is workflow.AssetType.VEHICLE:
-            rec = await loaders.load(L.VEHICLES_BY_PLATE, asset_id)
-            return [rec.owner_id] if rec else []
-        rec = await loaders.load(L.STAKES_BY_ID, asset_id)
-        return [rec.holder_id] if rec else []
+            vehicle = await loaders.load(L.VEHICLES_BY_PLATE, asset_id)
+            return AssetFacts({vehicle.owner_id: Decimal(1)}) if vehicle else None
+        stake = await loaders.load(L.STAKES_BY_ID, asset_id)
+        if not stake:
+            return None
+        return AssetFacts({stake.holder_id: Decimal(1)}, capital=stake.subscribed_capital)
 
     async def measures(self, asset_type: workflow.AssetType, asset_id: str) -> list[Measure]:
         found = await self.context.loaders.load(L.MEASURES[asset_type.value], asset_id)
@@ -294,10 +353,15 @@ async def submit(info: Info, data: FreezeOrderSubmitInput) -> FreezeOrderPayload
             asset_type=workflow.AssetType(data.asset.type.value),
             asset_id=text_argument(data.asset.id, "asset.id", 32),
             case_number=normalize_case_number(data.case_number),
-            ruling_number=text_argument(data.ruling_number, "rulingNumber"),
+            ruling_number=normalize_ruling_number(data.ruling_number),
             term_days=data.term_days,
             idempotency_key=text_argument(data.idempotency_key, "idempotencyKey"),
             term_months=data.term_months,
+            over_seizure_reason=(
+                text_argument(data.over_seizure_reason, "overSeizureReason", 200)
+                if data.over_seizure_reason is not None
+                else None
+            ),
         )
     except HubError as exc:
         return _failed(exc)
@@ -308,7 +372,7 @@ async def release(info: Info, order_id: str, data: FreezeOrderReleaseInput) -> F
     try:
         command = workflow.ReleaseOrder(
             order_id=order_id,
-            ruling_number=text_argument(data.ruling_number, "rulingNumber"),
+            ruling_number=normalize_ruling_number(data.ruling_number),
             reason=text_argument(data.reason, "reason", 200),
         )
     except HubError as exc:
@@ -320,7 +384,7 @@ async def renew(info: Info, order_id: str, data: FreezeOrderRenewInput) -> Freez
     try:
         command = workflow.RenewOrder(
             order_id=order_id,
-            ruling_number=text_argument(data.ruling_number, "rulingNumber"),
+            ruling_number=normalize_ruling_number(data.ruling_number),
             term_days=data.term_days,
             term_months=data.term_months,
         )
@@ -349,6 +413,67 @@ async def reject(info: Info, order_id: str, reason: str) -> FreezeOrderPayload:
     except HubError as exc:
         return _failed(exc)
     return await _run(info, workflow.reject, command)
+
+
+def _assessment(a: Assessment) -> FreezeOrderAssessment:
+    return FreezeOrderAssessment(
+        case_number=a.case_number,
+        outstanding=a.outstanding,
+        measures=[
+            FreezeOrderMeasure(
+                order_id=v.measure.order_id,
+                kind=FreezeOrderKind(v.measure.kind),
+                asset_type=AssetType(v.measure.asset_type),
+                asset_id=v.measure.asset_id,
+                status=FreezeOrderStatus(v.measure.status),
+                known_value=v.value,
+            )
+            for v in a.measures
+        ],
+        seized_value=a.seized_value,
+        unvalued_measures=a.unvalued,
+        asset_value=a.asset_value,
+        factor=a.factor,
+        threshold=a.threshold,
+        needs_confirmation=a.exceeds,
+    )
+
+
+async def assess(info: Info, case_number: str, asset: AssetInput | None) -> FreezeOrderAssessment:
+    """The order form's over-seizure check; on record like a look-up of the asset's owner."""
+    command = workflow.AssessOrder(
+        case_number=normalize_case_number(case_number),
+        asset_type=workflow.AssetType(asset.type.value) if asset else None,
+        asset_id=text_argument(asset.id, "asset.id", 32) if asset else None,
+    )
+    try:
+        assessment = await workflow.assess(_RequestGateway(info), _actor(info), command)
+    except HubError as exc:
+        target = {"caseNumber": command.case_number}
+        if command.asset_type is not None:
+            target["asset"] = f"{command.asset_type.value}:{command.asset_id}"
+        record_refusal(info, "ORDER_ASSESS", exc, target)
+        raise
+    owner = assessment.respondents[0] if assessment.respondents else None
+    ctx(info).audit_subjects.append(
+        AccessRecord(
+            action="ORDER_ASSESS",
+            subject_kind=owner_kind(owner) if owner else None,
+            subject_id=owner,
+            case_number=command.case_number,
+            path=tuple(info.path.as_list()),
+            detail={
+                "asset": (
+                    f"{command.asset_type.value}:{command.asset_id}"
+                    if command.asset_type is not None
+                    else None
+                ),
+                "orders": [v.measure.order_id for v in assessment.measures],
+                **assessment.detail(),
+            },
+        )
+    )
+    return _assessment(assessment)
 
 
 def _scope(info: Info) -> dict[str, str | None]:

@@ -21,6 +21,8 @@ from hub.graphql.enums import (
     CaseStatus,
     EnterpriseRoleKind,
     InsuranceKind,
+    SanctionEndGround,
+    SanctionGround,
     SanctionList,
     SanctionStatus,
     SeizureStatus,
@@ -60,7 +62,7 @@ class Identity:
 )
 class WaitingLineEntry:
     order_id = strawberry.field(description="The hub's order; null outside the hub")
-    kind = strawberry.field(description="SEIZE / FREEZE")
+    kind = strawberry.field(description="SEIZE (查封) / DETAIN (扣押) / FREEZE (冻结)")
     court_code = strawberry.field(description="The hub's orders; null outside the hub")
     court = strawberry.field(description="The court's name")
     document_number = strawberry.field(description="The agency's registration number")
@@ -204,11 +206,30 @@ class CaseParticipation:
 @from_record(
     SanctionEntryRecord,
     description="An entry on a court credit-sanction list",
-    types={"list": SanctionList, "subject_kind": SubjectKind, "status": SanctionStatus},
+    types={
+        "list": SanctionList,
+        "subject_kind": SubjectKind,
+        "status": SanctionStatus,
+        "grounds": list[SanctionGround],
+        "end_ground": SanctionEndGround,
+    },
 )
 class SanctionEntry:
     subject_id = masked(Mask.ID_NUMBER, subject_kind="subject_kind")
     name = masked(Mask.NAME, subject_kind="subject_kind")
+    revoked_on = strawberry.field(
+        description="The day it left its list (撤销, 删除, 解除 or the deprecated revocation)"
+    )
+    grounds = strawberry.field(description="情形 (法释〔2017〕7号 第一条; 法释〔2015〕17号 第一条)")
+    term_years = strawberry.field(
+        description="纳入期限 in years (法释〔2017〕7号 第二条); null: no term (ground (一): until"
+        " performance) or the ground is UNKNOWN"
+    )
+    ends_on = strawberry.field(
+        description="The term's last day: the entry restricts nothing after it, and the hub deletes"
+        " it within three working days (第十条第二款)"
+    )
+    end_ground = strawberry.field(description="Why it left its list")
 
 
 @from_record(

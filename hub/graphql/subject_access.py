@@ -10,7 +10,14 @@
    (``PURPOSE_REQUIRED``), exist, belong to the caller's court, be open, have the caller
    assigned (``@assignment``), and name the subject as a party (``FORBIDDEN`` with the reason).
    In a batch each subject is judged on its own: a non-party is null with ``FORBIDDEN`` at its
-   index, the others load.
+   index, the others load;
+5. the asset sections (:data:`ASSET_SECTIONS`: a person's or an enterprise's ``assets``, a
+   person's ``insurance`` — wages and the housing-fund balance) are for the subject the case's
+   measures are for: a 被执行人 of an enforcement case, a 被保全人 of a preservation case
+   (:func:`hub.cases.rules.respondent_verdict`; 《民事诉讼法》第二百五十三条至第二百五十五条,
+   查封规定 第一条、第二条). Another party (the 申请执行人) is looked up with the rest of the
+   profile, and those sections are null with ``FORBIDDEN`` (``NOT_A_RESPONDENT``, or
+   ``CASE_TYPE`` for a case of another type) at their path; nothing of them is fetched.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from strawberry.extensions.field_extension import FieldExtension
 from strawberry.types import Info
 
 from hub.audit.entries import AccessRecord
-from hub.cases.rules import check_case, party_verdicts
+from hub.cases.rules import check_case, party_verdicts, respondent_verdict
 from hub.errors import BadUserInput, Forbidden, HubError, PurposeRequired
 from hub.federation.lookups import CASE_PURPOSES
 from hub.graphql.context import AuthedContext, ctx
@@ -73,35 +80,39 @@ async def purpose_verdicts(
     return party_verdicts(record, keys, case)
 
 
-async def require_assignment(context: AuthedContext, case_number: str) -> None:
-    """A court action on a case (submit, release, renew an order; publish, revoke a list
-    entry) is for the judges assigned to the case, when the policy marks the role
-    ``@assignment``: an unassigned judge of the same court is refused (``NOT_ASSIGNED``).
-    Read fresh, not from the purpose cache: a reassignment takes effect at once."""
-    grants = context.grants
-    if not grants.requires_assignment:
-        return
-    principal = context.principal
-    check_case(
-        await context.loaders.load(CASE_PURPOSES, case_number),
-        case_number,
-        court_code=principal.court_code,
-        org=principal.org,
-        user_id=principal.sub,
-        open_required=False,
-    )
+# The sections of a profile that show what property measures reach (assets; a person's wages
+# and housing-fund balance): the respondent's only (see the module docstring, step 5).
+ASSET_SECTIONS = {"Person": ("assets", "insurance"), "Enterprise": ("assets",)}
 
 
-def check_reference(info: Info[Any, Any], key: str, kind: str) -> None:
+def withheld_detail(plan: Any, kind: str, refusal: HubError | None) -> dict[str, Any]:
+    """For the audit entry: which asset sections asked for were withheld, and why."""
+    type_name = "Person" if kind == "PERSON" else "Enterprise"
+    asked = [
+        f"{type_name}.{f}" for f in ASSET_SECTIONS[type_name] if f in plan.live.get(type_name, ())
+    ]
+    if refusal is None or not asked:
+        return {}
+    return {"withheld": asked, "withheldReason": str(refusal.extra.get("reason"))}
+
+
+def check_reference(info: Info[Any, Any], key: str, kind: str) -> HubError | None:
     """Purpose binding reaches references too: a purpose-bound caller may follow a reference
     (an equity's enterprise, a legal representative, a shareholder) only to a party of a case
     cited in this request; nothing about anyone else is fetched. Either way the subject reached
-    is audited."""
+    is audited. Returns the refusal of the subject's asset sections (None: they may be shown —
+    the subject is a respondent of a cited case it is a party of)."""
     context = ctx(info)
     grants = context.grants
     plan = plan_for(grants, context.runtime.policy_fields, info)
-    cases = [c for c, record in context.cited_cases.items() if key in record.parties]
+    records = [record for record in context.cited_cases.values() if key in record.parties]
+    cases = [record.case_number for record in records]
     allowed = not grants.requires_purpose or bool(cases)
+    assets: HubError | None = None
+    if grants.requires_purpose and records:
+        verdicts = [respondent_verdict(record, key) for record in records]
+        if all(v is not None for v in verdicts):
+            assets = next(v for v in verdicts if v is not None)
     context.audit_subjects.append(
         AccessRecord(
             action="REFERENCE_VIEW",
@@ -114,10 +125,11 @@ def check_reference(info: Info[Any, Any], key: str, kind: str) -> None:
             granted=plan.granted,
             masked=plan.masked,
             denied=plan.denied,
+            detail=withheld_detail(plan, kind, assets) if allowed else {},
         )
     )
     if allowed:
-        return
+        return assets
     raise Forbidden(
         f"{key} is not a party of the case cited ({', '.join(context.cited_cases) or 'none'});"
         " look them up citing a case they are a party of",
@@ -205,6 +217,12 @@ class SubjectAccess(FieldExtension):
             )
         kwargs["case_number"] = case
         verdicts = await purpose_verdicts(context, grants, case, keys)
+        assets = [
+            respondent_verdict(context.cited_cases[case], key)
+            if grants.requires_purpose and case is not None and verdict is None
+            else None
+            for key, verdict in zip(keys, verdicts, strict=True)
+        ]
         for i, (key, verdict) in enumerate(zip(keys, verdicts, strict=True)):
             context.purposes[key] = case
             context.audit_subjects.append(
@@ -219,15 +237,26 @@ class SubjectAccess(FieldExtension):
                     granted=plan.granted,
                     masked=plan.masked,
                     denied=plan.denied,
+                    detail=withheld_detail(plan, self.kind, assets[i]),
                 )
             )
         if not self.many:
             if verdicts[0] is not None:
                 raise verdicts[0]
             kwargs[self.argument] = keys[0]
-            return plan.apply(await next_(source, info, **kwargs))
+            return plan.apply(_withhold(await next_(source, info, **kwargs), assets[0]))
         allowed = [k for k, v in zip(keys, verdicts, strict=True) if v is None]
         found = iter(
             await next_(source, info, **{**kwargs, self.argument: allowed}) if allowed else []
         )
-        return [v if v is not None else plan.apply(next(found)) for v in verdicts]
+        return [
+            v if v is not None else plan.apply(_withhold(next(found), a))
+            for v, a in zip(verdicts, assets, strict=True)
+        ]
+
+
+def _withhold(subject: Any, refusal: HubError | None) -> Any:
+    """The subject (a Person or an Enterprise, or None) with its asset sections' refusal."""
+    if subject is not None and refusal is not None:
+        subject.asset_refusal = refusal
+    return subject

@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from connectors import registry
+from hub.errors import HubError
 from hub.federation import lookups as L
 from hub.graphql import resolvers
 from hub.graphql.context import ctx
@@ -50,13 +51,14 @@ async def person_ref(info: Info[Any, Any], id_number: str | None) -> Person | No
     """A reference to a person: the full object if public security knows them, else null.
 
     For purpose-bound callers the referenced person must be a party of a case cited in this
-    request (``FORBIDDEN`` / ``NOT_A_PARTY`` otherwise, nothing fetched).
+    request (``FORBIDDEN`` / ``NOT_A_PARTY`` otherwise, nothing fetched), and their asset
+    sections are shown only if they are a respondent of such a case.
     """
     if not id_number:
         return None
-    check_reference(info, id_number, "PERSON")
+    refusal = check_reference(info, id_number, "PERSON")
     return (
-        Person(key=id_number, id_number=id_number)
+        Person(key=id_number, id_number=id_number, asset_refusal=refusal)
         if await _load(info, L.IDENTITIES, id_number)
         else None
     )
@@ -66,8 +68,20 @@ async def enterprise_ref(info: Info[Any, Any], uscc: str | None) -> Enterprise |
     """A reference to an enterprise; the same rules as :func:`person_ref`."""
     if not uscc:
         return None
-    check_reference(info, uscc, "ENTERPRISE")
-    return Enterprise(key=uscc, uscc=uscc) if await _load(info, L.ENTERPRISES, uscc) else None
+    refusal = check_reference(info, uscc, "ENTERPRISE")
+    return (
+        Enterprise(key=uscc, uscc=uscc, asset_refusal=refusal)
+        if await _load(info, L.ENTERPRISES, uscc)
+        else None
+    )
+
+
+def _asset_section(subject: Person | Enterprise) -> None:
+    """An asset section of a subject the cited case's measures are not for is refused here,
+    before anything of it is fetched (see :mod:`hub.graphql.subject_access`, step 5)."""
+    refusal = subject.asset_refusal
+    if refusal is not None:
+        raise type(refusal)(refusal.message, **refusal.extra)
 
 
 # --- shared groups --------------------------------------------------------------------------
@@ -165,21 +179,29 @@ class PersonInsurance:
 class Person:
     key: strawberry.Private[str]  # the ID number used for look-ups (never masked)
     id_number: str | None = masked(Mask.ID_NUMBER)
+    # set for a purpose-bound caller when the cited case's measures are not for this person
+    asset_refusal: strawberry.Private[HubError | None] = None
 
     @resolvers.field(description="户籍 identity (public security)")
     def identity(self, info: Info) -> Identity | None:
         return _load(info, L.IDENTITIES, self.key)  # type: ignore[no-any-return]  # a loader future (_load)
 
-    @resolvers.field(description="Real estate, vehicles, equity")
+    @resolvers.field(
+        description="Real estate, vehicles, equity (a respondent's: see purpose binding)"
+    )
     def assets(self) -> Assets | None:
+        _asset_section(self)
         return Assets(owner_id=self.key)
 
     @resolvers.field(description="Professional qualifications (social security)")
     def qualifications(self, info: Info) -> list[Qualification] | None:
         return _load(info, L.QUALIFICATIONS, self.key)  # type: ignore[no-any-return]  # a loader future (_load)
 
-    @resolvers.field(description="Social insurance and housing fund")
+    @resolvers.field(
+        description="Social insurance and housing fund (a respondent's: see purpose binding)"
+    )
     def insurance(self) -> PersonInsurance | None:
+        _asset_section(self)
         return PersonInsurance(id_number=self.key)
 
     @resolvers.field(description="Legal representative, shareholder and key-personnel roles")
@@ -251,6 +273,7 @@ class Shareholder:
 class Enterprise:
     key: strawberry.Private[str]  # the USCC used for look-ups
     uscc: str | None
+    asset_refusal: strawberry.Private[HubError | None] = None  # as Person's
 
     @resolvers.field(description="Registration (market supervision)")
     def registration(self, info: Info) -> EnterpriseRegistration | None:
@@ -276,8 +299,11 @@ class Enterprise:
     def credit(self, info: Info) -> EnterpriseCredit | None:
         return _load(info, L.CREDIT, self.key)  # type: ignore[no-any-return]  # a loader future (_load)
 
-    @resolvers.field(description="Real estate, vehicles and outbound equity")
+    @resolvers.field(
+        description="Real estate, vehicles and outbound equity (a respondent's: see purpose binding)"
+    )
     def assets(self) -> Assets | None:
+        _asset_section(self)
         return Assets(owner_id=self.key)
 
     @resolvers.field(description="Cases and sanction-list entries")

@@ -20,7 +20,7 @@ freeze_orders = Table(
     "freeze_orders",
     metadata,
     Column("id", String(32), primary_key=True),  # FO-2026-0000000123
-    Column("kind", String(8), nullable=False),  # SEIZE / FREEZE
+    Column("kind", String(8), nullable=False),  # SEIZE / DETAIN / FREEZE
     Column("asset_type", String(12), nullable=False),  # REAL_ESTATE / VEHICLE / EQUITY
     Column("asset_id", String(32), nullable=False),  # unit number, plate, stake id
     Column("agency", String(32), nullable=False),  # the connector that owns the asset

@@ -21,6 +21,7 @@ class OrderStatus(StrEnum):
 
 class OrderKind(StrEnum):
     SEIZE = "SEIZE"  # 查封
+    DETAIN = "DETAIN"  # 扣押 (a vehicle taken into the court's control)
     FREEZE = "FREEZE"  # 冻结
 
 
@@ -54,5 +55,3 @@ def check_move(order_id: str, current: str, target: OrderStatus, verb: str) -> N
         raise Conflict(
             f"order {order_id} is {current}; only {' or '.join(allowed)} orders can be {verb}"
         )
-
-

@@ -25,6 +25,7 @@ answer (法发〔2004〕5号 第二十条); see :mod:`hub.orders.service`. Terms
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,11 +36,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from connectors.base.annotations import Measure
 from hub.audit.entries import AccessRecord
 from hub.cases.records import CasePurposeRecord
-from hub.cases.rules import check_case, party_verdicts
+from hub.cases.rules import check_case, check_measure_case, respondent_role
 from hub.db.engine import lock_for_write
 from hub.errors import Conflict, ConnectorFailed, Forbidden
 from hub.identifiers import subject_kind
-from hub.orders import service
+from hub.orders import measures, service
+from hub.orders.measures import Assessment, AssetFacts, HeldMeasure, Valuation, ValuedMeasure
 from hub.orders.service import Transition
 from hub.orders.signing import OrderKeys
 from hub.orders.states import TRANSITIONS, AssetType, OrderKind, OrderStatus, may_become
@@ -67,9 +69,10 @@ class Gateway(Protocol):
     engine: AsyncEngine
     keys: OrderKeys | None
     renewal_window_days: int  # a renewal is made in the last this many days of the term
+    valuation: Valuation
 
-    async def owners(self, asset_type: AssetType, asset_id: str) -> list[str]:
-        """The registered owners of an asset at its agency (empty if it is unknown)."""
+    async def asset(self, asset_type: AssetType, asset_id: str) -> AssetFacts | None:
+        """What the owning agency registers about an asset (None if it is unknown)."""
         ...
 
     async def measures(self, asset_type: AssetType, asset_id: str) -> list[Measure]:
@@ -99,6 +102,16 @@ class SubmitOrder:
     term_days: int | None
     idempotency_key: str
     term_months: int | None = None
+    over_seizure_reason: str | None = None  # the judge's confirmation (超标的查封)
+
+
+@dataclass(frozen=True, slots=True)
+class AssessOrder:
+    """The over-seizure check of a case, and of an asset about to be added (the order form)."""
+
+    case_number: str  # normalised
+    asset_type: AssetType | None = None
+    asset_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,28 +168,101 @@ def _access(action: str, order: dict[str, Any], detail: dict[str, Any]) -> Acces
 # --- court actions ---------------------------------------------------------------------------
 
 
-async def submit(gateway: Gateway, actor: Actor, cmd: SubmitOrder) -> Outcome:
-    """查封 / 冻结: an asset of a party of one of the court's open cases, the caller assigned."""
-    term = service.check_term(cmd.asset_type.value, months=cmd.term_months, days=cmd.term_days)
-    owners = await gateway.owners(cmd.asset_type, cmd.asset_id)
-    record = check_case(
-        await gateway.case(cmd.case_number),
-        cmd.case_number,
+async def _case(
+    gateway: Gateway, actor: Actor, case_number: str, *, open_required: bool = True
+) -> CasePurposeRecord:
+    """The case, if the caller may act on it: :func:`hub.cases.rules.check_case`, the one rule
+    every court action on a case goes through (its court, open, the caller assigned when the
+    policy marks the role ``@assignment``)."""
+    return check_case(
+        await gateway.case(case_number),
+        case_number,
         court_code=actor.court_code,
         org=actor.org,
         user_id=actor.user_id,
+        open_required=open_required,
         assignment_required=actor.requires_assignment,
     )
-    verdicts = party_verdicts(record, owners, cmd.case_number)
-    parties = [o for o, v in zip(owners, verdicts, strict=True) if v is None]
-    if not parties:
-        # An unregistered asset answers the same as another person's: the submission is not a
-        # way to learn which plates, units or stakes exist.
-        raise Forbidden(
-            f"{cmd.asset_type.value} {cmd.asset_id} is not registered to a party of case"
-            f" {cmd.case_number}; check the asset's number",
-            reason="NOT_A_PARTY",
+
+
+async def assess(
+    gateway: Gateway, actor: Actor, cmd: AssessOrder, *, except_key: str | None = None
+) -> Assessment:
+    """The over-seizure check of a case of the caller (see :mod:`hub.orders.measures`): its
+    outstanding amount, the known value of the assets its orders hold and, when an asset is
+    named, that asset's — which must be registered to a respondent of the case (被执行人, or
+    被保全人 in 执保): 《民事诉讼法》第二百五十五条, 查封规定 第一条、第二条. An asset that is not
+    (an applicant's, a stranger's or an unregistered one) is refused the same way
+    (``NOT_A_RESPONDENT``), so the answer does not tell whose it is or whether it exists."""
+    record = await _case(gateway, actor, cmd.case_number)
+    check_measure_case(record)
+    respondents: tuple[str, ...] = ()
+    facts: AssetFacts | None = None
+    if cmd.asset_type is not None and cmd.asset_id is not None:
+        facts = await gateway.asset(cmd.asset_type, cmd.asset_id)
+        owners = list(facts.owners) if facts is not None else []
+        respondents = tuple(o for o in owners if o in record.respondents)
+        if not respondents:
+            role = respondent_role(record.case_type)
+            raise Forbidden(
+                f"{cmd.asset_type.value} {cmd.asset_id} is not registered to a {role} of case"
+                f" {cmd.case_number}; property measures are for the {role} (民事诉讼法"
+                " 第二百五十五条, 查封规定 第二条) — check the asset's number",
+                reason="NOT_A_RESPONDENT",
+            )
+    async with gateway.engine.connect() as conn:
+        held = await measures.held_in_case(
+            conn, cmd.case_number, court_code=actor.court_code or "", except_key=except_key
         )
+    found = await asyncio.gather(
+        *(gateway.asset(AssetType(m.asset_type), m.asset_id) for m in held)
+    )
+    holders = record.respondents
+    return Assessment(
+        case_number=cmd.case_number,
+        outstanding=record.amount,
+        factor=gateway.valuation.factor,
+        measures=[
+            ValuedMeasure(m, measures.known_value(m.asset_type, f, holders, gateway.valuation))
+            for m, f in zip(held, found, strict=True)
+        ],
+        asset_value=(
+            measures.known_value(cmd.asset_type, facts, holders, gateway.valuation)
+            if cmd.asset_type is not None
+            else None
+        ),
+        respondents=respondents,
+    )
+
+
+def _already_held(existing: HeldMeasure | None, cmd: SubmitOrder) -> None:
+    if existing is not None:
+        raise Conflict(
+            f"order {existing.order_id} ({existing.status}) of case {cmd.case_number} already"
+            f" holds {cmd.asset_type.value} {cmd.asset_id}; one measure per asset and case —"
+            " renew or release that order instead of submitting another",
+            reason="MEASURE_EXISTS",
+        )
+
+
+async def submit(gateway: Gateway, actor: Actor, cmd: SubmitOrder) -> Outcome:
+    """查封 / 扣押 / 冻结: an asset of a respondent of one of the court's open enforcement or
+    preservation cases, the caller assigned; the kind the asset takes; one measure per asset
+    and case; beyond the over-seizure threshold only with the judge's confirmation."""
+    measures.check_kind(cmd.kind, cmd.asset_type)
+    term = service.check_term(cmd.asset_type.value, months=cmd.term_months, days=cmd.term_days)
+    assessment = await assess(
+        gateway,
+        actor,
+        AssessOrder(cmd.case_number, cmd.asset_type, cmd.asset_id),
+        except_key=cmd.idempotency_key,
+    )
+    _already_held(
+        measures.holding([v.measure for v in assessment.measures], cmd.asset_type, cmd.asset_id),
+        cmd,
+    )
+    if assessment.exceeds and not cmd.over_seizure_reason:
+        raise assessment.refusal(f"{cmd.asset_type.value} {cmd.asset_id}")
     if gateway.keys is None:
         raise Conflict("the hub has no order signing key; ask the operator")
     payload = {
@@ -189,12 +275,23 @@ async def submit(gateway: Gateway, actor: Actor, cmd: SubmitOrder) -> Outcome:
         "termDays": term.days,
         "idempotencyKey": cmd.idempotency_key,
     }
+    detail: dict[str, Any] = {"valuation": assessment.detail()}
+    if cmd.over_seizure_reason:
+        detail["overSeizureReason"] = cmd.over_seizure_reason
     async with gateway.engine.begin() as conn:
         await lock_for_write(conn)
+        await measures.lock_case(conn, cmd.case_number)
+        held = await measures.held_in_case(
+            conn,
+            cmd.case_number,
+            court_code=actor.court_code or "",
+            except_key=cmd.idempotency_key,
+        )
+        _already_held(measures.holding(held, cmd.asset_type, cmd.asset_id), cmd)
         row, transitions = await service.submit(
             conn,
             payload=payload,
-            owner_id=parties[0],
+            owner_id=assessment.respondents[0],
             court_code=actor.court_code or "",
             actor=actor.user_id,
             now=service.utcnow(),
@@ -207,7 +304,11 @@ async def submit(gateway: Gateway, actor: Actor, cmd: SubmitOrder) -> Outcome:
                     _access(
                         "ORDER_SUBMIT",
                         row,
-                        {"kind": row["kind"], "term": service.term_of(row).describe()},
+                        {
+                            "kind": row["kind"],
+                            "term": service.term_of(row).describe(),
+                            **detail,
+                        },
                     )
                 ],
             )
@@ -220,15 +321,8 @@ async def _court_order(gateway: Gateway, actor: Actor, order_id: str) -> dict[st
         order = await service.get_order(conn, order_id)
     if order["court_code"] != actor.court_code:
         raise Forbidden(f"order {order_id} was issued by another court", reason="OTHER_COURT")
-    if actor.requires_assignment:
-        check_case(
-            await gateway.case(order["case_number"]),
-            order["case_number"],
-            court_code=actor.court_code,
-            org=actor.org,
-            user_id=actor.user_id,
-            open_required=False,
-        )
+    # a measure is released or renewed in a case closed since (the release is what ends it)
+    await _case(gateway, actor, order["case_number"], open_required=False)
     return order
 
 
@@ -402,6 +496,7 @@ __all__ = [
     "TRANSITIONS",
     "AcceptOrder",
     "Actor",
+    "AssessOrder",
     "AssetType",
     "Gateway",
     "OrderKind",
@@ -412,6 +507,7 @@ __all__ = [
     "RenewOrder",
     "SubmitOrder",
     "accept",
+    "assess",
     "may_become",
     "owner_kind",
     "record_transitions",

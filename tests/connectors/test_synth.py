@@ -488,8 +488,50 @@ def test_sanction_entries_cite_open_cases_of_their_subject(data: dict[str, Rows]
         assert re.fullmatch(
             rf"{prefix}-{e['court_code']}-{e['published_on'].year}-\d{{6}}", e["id"]
         )
-        assert (e["status"] == "REVOKED") == (e["revoked_on"] is not None)
+        assert (e["status"] != "ACTIVE") == (e["revoked_on"] is not None)
+        assert e["status"] in ("ACTIVE", "DELETED", "LIFTED")
     assert len({e["id"] for e in entries}) == len(entries)
+
+
+def test_sanction_entries_record_their_ground_term_and_end(data: dict[str, Rows]) -> None:
+    """法释〔2017〕7号 第二条: "被执行人具有本规定第一条第二项至第六项规定情形的，纳入失信被执行人名单的
+    期限为二年" (extendable by one to three years); 第十条第二款: "纳入期限届满后三个工作日内，人民
+    法院应当删除失信信息". Ground (一) has no term; no demo entry's ground is unknown."""
+    entries = data["court"]["sanction_entries"]
+    dishonest = {
+        "ABLE_NOT_PERFORMING",
+        "OBSTRUCTING",
+        "EVADING",
+        "ASSET_REPORT",
+        "CONSUMPTION_ORDER",
+        "SETTLEMENT",
+    }
+    for e in entries:
+        grounds = set(e["grounds"].split(","))
+        if e["list"] == "CONSUMPTION_RESTRICTION":
+            assert grounds <= {"NOT_PERFORMED", "DISHONEST_LISTED"}, e
+            assert e["term_years"] is None and e["ends_on"] is None
+            continue
+        assert grounds and grounds <= dishonest, e
+        if "ABLE_NOT_PERFORMING" in grounds:
+            assert e["term_years"] is None and e["ends_on"] is None, e
+            continue
+        assert 2 <= e["term_years"] <= 5, e
+        # the corresponding day that many years on (民法典 第二百零二条; 29 February: the 28th)
+        start, year = e["published_on"], e["published_on"].year + e["term_years"]
+        leap_day = (start.month, start.day) == (2, 29)
+        assert e["ends_on"] == (date(year, 2, 28) if leap_day else start.replace(year=year)), e
+        # a term that ended before the demo's day was deleted, the day after its last day
+        if e["ends_on"] < AS_OF:
+            assert (e["status"], e["end_ground"]) == ("DELETED", "TERM_ENDED"), e
+            assert e["revoked_on"] == e["ends_on"] + timedelta(days=1)
+    # the demo has entries of each kind: (一) without a term, (二)–(六) with one, ended ones
+    kinds = {
+        ("ABLE_NOT_PERFORMING" in e["grounds"], e["end_ground"])
+        for e in entries
+        if e["list"] == "DISHONEST"
+    }
+    assert (True, None) in kinds and (False, None) in kinds
 
 
 # --- loading --------------------------------------------------------------------------------------

@@ -112,6 +112,7 @@ async def x_party(settings: Settings) -> tuple[str, str]:
                         cases.c.status == "OPEN",
                         case_parties.c.subject_kind == "PERSON",
                         case_parties.c.subject_id.like("%X"),
+                        case_parties.c.role == "被执行人",
                     )
                     .order_by(cases.c.id)
                 )

@@ -24,7 +24,7 @@ from hub.db.engine import alembic_config, create_hub_engine, current_revision, u
 from hub.db.metadata import metadata
 from tests.conftest import PG_ENV, _create_pg_database, _drop_pg_database
 
-HEAD = "0007"  # the latest migration
+HEAD = "0010"  # the latest migration
 HUB_TABLES = {
     "courts",
     "cases",
@@ -44,6 +44,7 @@ HUB_TABLES = {
     "sanction_entry_persons",
     "sanction_changes",
     "sanction_check_counts",
+    "sanction_check_feedback",
 }
 
 
@@ -116,8 +117,12 @@ async def sqlite_engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
 def test_the_migration_chain_has_one_head() -> None:
     script = ScriptDirectory.from_config(alembic_config())
     assert script.get_heads() == [HEAD]
+    # 0007 (order terms) and 0009 (sanction terms) both follow 0006; 0010 joins them
+    assert script.get_revision(HEAD).down_revision == ("0007", "0009")
     assert [s.revision for s in script.walk_revisions()] == [
         HEAD,
+        "0007",
+        "0009",
         "0006",
         "0005",
         "0004",
@@ -217,6 +222,22 @@ async def test_postgres_upgrade_downgrade_upgrade() -> None:
     finally:
         await engine.dispose()
         await _drop_pg_database(base, name)
+
+
+@pytest.mark.parametrize("revision", ["0007", "0009"])
+async def test_a_database_at_either_line_upgrades_to_head(
+    sqlite_engine: AsyncEngine, revision: str
+) -> None:
+    """0007 and 0009 both follow 0006: a database migrated along either line (the order terms'
+    or the sanction terms') upgrades to head by applying the other, with no drift."""
+    # given a database at one of the two revisions
+    await upgrade(sqlite_engine, revision)
+    assert await version_rows(sqlite_engine) == [revision]
+    # when it is upgraded to head
+    await upgrade(sqlite_engine)
+    # then it is at head, with both lines' tables and columns
+    assert await version_rows(sqlite_engine) == [HEAD]
+    assert await schema_diff(sqlite_engine) == []
 
 
 async def test_0007_keeps_the_term_orders_were_signed_with(

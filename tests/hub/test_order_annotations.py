@@ -20,7 +20,7 @@ from connectors.real_estate.models import seizures
 from hub.cases import service as cases_service
 from hub.orders.models import outbox
 from hub.orders.worker import deliver_pending
-from tests.conftest import Api
+from tests.conftest import Api, add_case
 
 SUBMIT = """mutation($input: FreezeOrderSubmitInput!) { freezeOrderSubmit(input: $input) {
   order { id status } errors { code message } } }"""
@@ -38,13 +38,14 @@ AGENCY_USER = {"REAL_ESTATE": "registry-wang", "VEHICLE": "police-chen", "EQUITY
 
 @pytest.fixture(scope="module")
 async def holders(app: Any, reader: Api) -> dict[str, dict[str, str]]:
-    """For each asset type, a party of one of the judge's open cases holding such an asset."""
+    """For each asset type, a respondent of one of the judge's open cases holding such an
+    asset, in a case of its own (one measure per asset and case; no over-seizure check)."""
     async with app.state.runtime.engine.connect() as conn:
         parties = await cases_service.parties_of_open_cases(
             conn, judge_id="judge-zhang", subject_kind="PERSON", limit=600
         )
     found: dict[str, dict[str, str]] = {}
-    for case, party in parties:
+    for _, party in parties:
         body = await reader.query(ASSETS, {"id": party.subject_id})
         assets = body["data"]["person"]["assets"]
         for kind, key, field in (
@@ -55,12 +56,17 @@ async def holders(app: Any, reader: Api) -> dict[str, dict[str, str]]:
             if kind not in found and assets[key]:
                 found[kind] = {
                     "idNumber": party.subject_id,
-                    "caseNumber": case,
+                    "name": party.name,
+                    "caseNumber": await own_case(app, party.subject_id, party.name),
                     "asset": assets[key][-1][field],
                 }
         if len(found) == 3:
             return found
     raise AssertionError(f"the demo has no party holding each asset type: {sorted(found)}")
+
+
+async def own_case(app: Any, id_number: str, name: str) -> str:
+    return await add_case(app, [("被执行人", "PERSON", id_number, name)])
 
 
 async def work(app: Any) -> None:
@@ -78,7 +84,7 @@ async def accepted_order(
                 "kind": "FREEZE" if asset_type == "EQUITY" else "SEIZE",
                 "asset": {"type": asset_type, "id": holder["asset"]},
                 "caseNumber": holder["caseNumber"],
-                "rulingNumber": holder["caseNumber"].replace("号", "号之一"),
+                "rulingNumber": holder["caseNumber"] + "之一",
                 "idempotencyKey": uuid.uuid4().hex,
             }
         },
@@ -101,7 +107,8 @@ async def accepted_order(
 
 async def release(api: Api, app: Any, order_id: str) -> None:
     body = await api.query(
-        RELEASE, {"id": order_id, "input": {"rulingNumber": "（2026）解封裁定", "reason": "已履行"}}
+        RELEASE,
+        {"id": order_id, "input": {"rulingNumber": "（2026）鲁0602执1号之二", "reason": "已履行"}},
     )
     assert body["data"]["freezeOrderRelease"]["errors"] == [], body
     await work(app)
@@ -171,9 +178,10 @@ async def test_a_seized_vehicle_gets_its_status_back_when_released(
 
     assets = await assets_of(api, holder)
     before = status()
-    # given two accepted seizures of the vehicle (the second waits)
+    # given two accepted seizures of the vehicle (the second, another case's, waits)
     first = await accepted_order(api, app, tokens, holder, "VEHICLE")
-    second = await accepted_order(api, app, tokens, holder, "VEHICLE")
+    other = {**holder, "caseNumber": await own_case(app, holder["idNumber"], holder["name"])}
+    second = await accepted_order(api, app, tokens, other, "VEHICLE")
     assets = await assets_of(api, holder)
     assert status() == "SEIZED"
     # when the first is released, the second still holds it
@@ -250,7 +258,7 @@ async def test_an_agency_that_fails_gets_the_annotation_later(
                 "kind": "FREEZE",
                 "asset": {"type": "EQUITY", "id": holder["asset"]},
                 "caseNumber": holder["caseNumber"],
-                "rulingNumber": "（2026）冻结裁定",
+                "rulingNumber": holder["caseNumber"] + "之一",
                 "idempotencyKey": uuid.uuid4().hex,
             }
         },

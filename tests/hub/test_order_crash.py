@@ -158,7 +158,7 @@ async def test_a_worker_killed_mid_delivery_loses_nothing_and_delivers_once(
                 "kind": "SEIZE",
                 "asset": {"type": "REAL_ESTATE", "id": target["unit"]},
                 "caseNumber": target["caseNumber"],
-                "rulingNumber": "（2026）查封裁定",
+                "rulingNumber": target["caseNumber"] + "之一",
                 "idempotencyKey": uuid.uuid4().hex,
             }
         },
@@ -202,6 +202,10 @@ async def test_a_worker_killed_mid_delivery_loses_nothing_and_delivers_once(
         ).all()
     assert rows == [(receipt["documentNumber"],)]
     body = await api.query(
-        RELEASE, {"id": order_id, "input": {"rulingNumber": "解封", "reason": "测试结束"}}
+        RELEASE,
+        {
+            "id": order_id,
+            "input": {"rulingNumber": target["caseNumber"] + "之二", "reason": "测试结束"},
+        },
     )
     assert body["data"]["freezeOrderRelease"]["errors"] == [], body

@@ -31,8 +31,6 @@ ACCEPT = """mutation($id: String!, $r: ReceiptInput!) { freezeOrderAccept(id: $i
   order { id status rank } errors { code message reason } } }"""
 REJECT = """mutation($id: String!, $reason: String!) { freezeOrderReject(id: $id, reason: $reason) {
   order { id status } errors { code message reason } } }"""
-RELEASE = """mutation($id: String!, $input: FreezeOrderReleaseInput!) {
-  freezeOrderRelease(id: $id, input: $input) { order { id status } errors { code message } } }"""
 LINE = """query($id: String!) { freezeOrder(id: $id) { id status rank
   waitingLine { orderId court courtCode caseNumber rank status outsideHub } } }"""
 PROFILE_LINE = """query($id: String!, $case: String) { person(idNumber: $id, caseNumber: $case) {
@@ -265,7 +263,7 @@ async def test_a_rejected_earlier_order_lets_the_later_one_take_its_place(
             conn,
             late,
             court_code="370602",
-            ruling_number="解封",
+            ruling_number="（2026）鲁0602执602号之二",
             reason="测试清理",
             actor="judge-zhang",
             now=datetime.now(UTC),
@@ -416,7 +414,16 @@ async def test_a_registry_measure_past_its_end_does_not_hold_the_line(
     runtime = app.state.runtime
     await lapse_expired(runtime.engine, sources=runtime.sources)
     assert register_of(databases, unit)[0][:2] == (1, "EXPIRED")
-    await api.query(RELEASE, {"id": order, "input": {"rulingNumber": "解封", "reason": "测试清理"}})
+    async with runtime.engine.begin() as conn:  # (the case is not in the hub's records)
+        await service.release(
+            conn,
+            order,
+            court_code="370602",
+            ruling_number="（2026）鲁0602执801号之二",
+            reason="测试清理",
+            actor="judge-zhang",
+            now=datetime.now(UTC),
+        )
 
 
 async def test_the_profile_shows_the_registry_measures_in_the_line(

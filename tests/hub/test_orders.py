@@ -34,6 +34,7 @@ ORDER = "query($id: String!) { freezeOrder(id: $id) { id status rank expiresOn }
 INBOX = "{ agencyInbox(first: 50) { nodes { id status agency } } }"
 ORDERS = """query($f: FreezeOrderFilter) { freezeOrders(filter: $f, first: 100) { nodes { id status expiresOn } } }"""
 UNITS = "query($id: String!) { person(idNumber: $id) { assets { realEstates { unitNumber } } } }"
+RULING = "（2026）鲁0602执1号之二"  # a release's or renewal's ruling (validated like a case number)
 
 
 def three_years_on(day: date) -> date:
@@ -93,7 +94,7 @@ async def answered(api: Api, app: Any, tokens: dict[str, str], order_id: str) ->
 
 
 async def test_the_whole_way_with_a_waiting_line(
-    api: Api, app: Any, tokens: dict[str, str], target: dict[str, str]
+    api: Api, app: Any, tokens: dict[str, str], target: dict[str, str], another_case: Any
 ) -> None:
     # given a seizure submitted by the judge
     first = await submitted(api, target)
@@ -119,7 +120,8 @@ async def test_the_whole_way_with_a_waiting_line(
     assert accepted["status"] == "EFFECTIVE"
     court_today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     assert accepted["expiresOn"] == (three_years_on(court_today) - timedelta(days=1)).isoformat()
-    second = await delivered_and_accepted(api, app, tokens, target)
+    # (from another case: a case holds an asset with one measure at a time)
+    second = await delivered_and_accepted(api, app, tokens, await another_case(target))
     assert (second["status"], second["rank"]) == ("WAITING", rank1 + 1)
     # when the court releases the first, the second takes effect automatically
     body = await api.query(
@@ -135,15 +137,17 @@ async def test_the_whole_way_with_a_waiting_line(
     # and a renewal longer than the class's term is refused, as is one long before the end
     # (renewals in the window before expiry: tests/hub/test_order_terms.py)
     too_long = await api.query(
-        RENEW, {"id": second["id"], "input": {"rulingNumber": "续封", "termDays": 2000}}
+        RENEW, {"id": second["id"], "input": {"rulingNumber": RULING, "termDays": 2000}}
     )
     assert too_long["data"]["freezeOrderRenew"]["errors"][0]["code"] == "BAD_USER_INPUT"
     early = await api.query(
-        RENEW, {"id": second["id"], "input": {"rulingNumber": "续封", "termDays": 30}}
+        RENEW, {"id": second["id"], "input": {"rulingNumber": RULING, "termDays": 30}}
     )
     assert early["data"]["freezeOrderRenew"]["errors"][0]["reason"] == "RENEWAL_WINDOW"
     # cleanup for the other tests: release it
-    await api.query(RELEASE, {"id": second["id"], "input": {"rulingNumber": "x", "reason": "done"}})
+    await api.query(
+        RELEASE, {"id": second["id"], "input": {"rulingNumber": RULING, "reason": "done"}}
+    )
 
 
 async def test_idempotency(
@@ -179,7 +183,7 @@ async def test_reject_and_what_cannot_follow(
     )
     assert late["data"]["freezeOrderAccept"]["errors"][0]["code"] == "CONFLICT"
     release = await api.query(
-        RELEASE, {"id": order["id"], "input": {"rulingNumber": "x", "reason": "y"}}
+        RELEASE, {"id": order["id"], "input": {"rulingNumber": RULING, "reason": "y"}}
     )
     assert release["data"]["freezeOrderRelease"]["errors"][0]["code"] == "CONFLICT"
 
@@ -242,24 +246,24 @@ async def test_another_court_cannot_see_or_release(
     ] is None
     body = await api.query(
         RELEASE,
-        {"id": order["id"], "input": {"rulingNumber": "x", "reason": "y"}},
+        {"id": order["id"], "input": {"rulingNumber": RULING, "reason": "y"}},
         token=tokens["judge-li"],
     )
     assert body["data"]["freezeOrderRelease"]["errors"][0]["reason"] == "OTHER_COURT"
-    await api.query(RELEASE, {"id": order["id"], "input": {"rulingNumber": "x", "reason": "y"}})
+    await api.query(RELEASE, {"id": order["id"], "input": {"rulingNumber": RULING, "reason": "y"}})
 
 
 async def test_expiring_orders_are_listed_and_lapse(
-    api: Api, app: Any, tokens: dict[str, str], target: dict[str, str]
+    api: Api, app: Any, tokens: dict[str, str], target: dict[str, str], another_case: Any
 ) -> None:
     order = await delivered_and_accepted(api, app, tokens, {**target})
     if order["status"] != "EFFECTIVE":
         pytest.fail("an earlier test left an order in effect on the unit")
-    await api.query(RELEASE, {"id": order["id"], "input": {"rulingNumber": "x", "reason": "y"}})
+    await api.query(RELEASE, {"id": order["id"], "input": {"rulingNumber": RULING, "reason": "y"}})
     short = await submitted(api, target, termDays=10)
     await deliver_pending(app.state.runtime.engine, sources=app.state.runtime.sources)
     await api.query(ACCEPT, {"id": short["id"], "r": receipt()}, token=tokens["registry-wang"])
-    waiting = await delivered_and_accepted(api, app, tokens, target)
+    waiting = await delivered_and_accepted(api, app, tokens, await another_case(target))
     assert waiting["status"] == "WAITING"
     listed = (await api.query(ORDERS, {"f": {"expiringWithinDays": 30}}))["data"]["freezeOrders"][
         "nodes"
@@ -272,7 +276,9 @@ async def test_expiring_orders_are_listed_and_lapse(
     )
     assert ("EXPIRED", short["id"]) in {(t.event, t.order_id) for t in transitions}
     assert ("EFFECTIVE", waiting["id"]) in {(t.event, t.order_id) for t in transitions}
-    await api.query(RELEASE, {"id": waiting["id"], "input": {"rulingNumber": "x", "reason": "y"}})
+    await api.query(
+        RELEASE, {"id": waiting["id"], "input": {"rulingNumber": RULING, "reason": "y"}}
+    )
 
 
 async def test_a_failed_delivery_is_retried_and_applied_once(
@@ -407,11 +413,12 @@ LINE = """query($id: String!, $case: String) { person(idNumber: $id, caseNumber:
 
 
 async def test_the_waiting_line_shows_in_the_profile(
-    api: Api, app: Any, tokens: dict[str, str], target: dict[str, str]
+    api: Api, app: Any, tokens: dict[str, str], target: dict[str, str], another_case: Any
 ) -> None:
-    # given an order in effect and one waiting on the party's unit
+    # given an order in effect and one waiting (another case's) on the party's unit
     first = await delivered_and_accepted(api, app, tokens, target)
-    second = await delivered_and_accepted(api, app, tokens, target)
+    other = await another_case(target)
+    second = await delivered_and_accepted(api, app, tokens, other)
     # when the judge (and the registry) look at the profile
     for token in (None, tokens["registry-wang"]):
         body = await api.query(
@@ -425,12 +432,15 @@ async def test_the_waiting_line_shows_in_the_profile(
         line = [(e["orderId"], e["status"]) for e in unit["waitingLine"]]
         # then both are there in rank order, with case, court and term
         assert line[-2:] == [(first["id"], first["status"]), (second["id"], "WAITING")]
-        assert all(
-            e["caseNumber"] == target["caseNumber"] and e["courtCode"] == "370602"
-            for e in unit["waitingLine"]
-        )
+        assert [e["caseNumber"] for e in unit["waitingLine"][-2:]] == [
+            target["caseNumber"],
+            other["caseNumber"],
+        ]
+        assert all(e["courtCode"] == "370602" for e in unit["waitingLine"])
     for order in (first, second):
-        await api.query(RELEASE, {"id": order["id"], "input": {"rulingNumber": "x", "reason": "y"}})
+        await api.query(
+            RELEASE, {"id": order["id"], "input": {"rulingNumber": RULING, "reason": "y"}}
+        )
 
 
 async def test_order_and_receipt_signatures_verify(
@@ -452,7 +462,7 @@ async def test_order_and_receipt_signatures_verify(
         )
     async with runtime.engine.connect() as conn:
         assert (await service.verify_order(conn, order["id"], runtime.order_keys))["court"] is False
-    await api.query(RELEASE, {"id": order["id"], "input": {"rulingNumber": "x", "reason": "y"}})
+    await api.query(RELEASE, {"id": order["id"], "input": {"rulingNumber": RULING, "reason": "y"}})
 
 
 async def test_order_verify_cli(
@@ -474,4 +484,4 @@ async def test_order_verify_cli(
         CliRunner().invoke, main, ["order", "verify", "FO-NOPE"], env=env
     )
     assert missing.exit_code == 1 and "no order FO-NOPE" in missing.output
-    await api.query(RELEASE, {"id": order["id"], "input": {"rulingNumber": "x", "reason": "y"}})
+    await api.query(RELEASE, {"id": order["id"], "input": {"rulingNumber": RULING, "reason": "y"}})

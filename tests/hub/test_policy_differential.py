@@ -98,12 +98,15 @@ from sqlalchemy import func, select
 
 from connectors import registry
 from hub.audit.models import audit_entries, audit_leaves
+from hub.cases.models import case_parties, cases
 from hub.cases.service import parties_of_open_cases
+from hub.config import POLICY_DIR
 from hub.db.engine import create_hub_engine
 from hub.federation.court import CourtSource
 from hub.graphql.schema import schema as hub_schema
 from hub.orders.service import court_day, waiting_line
 from hub.policy.table import Decision
+from hub.sanctions.catalogue import load_catalogue
 from tests.hub.test_policy_matrix import CALLERS
 from tests.hub.transports import (
     Entry,
@@ -160,11 +163,25 @@ SUBJECT_ROOTS = {
     "enterprises": ("ENTERPRISE", "usccs", True),
 }
 AUDIT_ROOTS = {"auditEvents", "auditActivity"}
+# Leaves whose value is the answering operation's own (a check's reference on the audit log):
+# read, they are compared in form, not with the reader's answer to another operation.
+OPERATION_BOUND = {"SanctionCheckResult.checkId"}
 MAX_DEPTH = 5  # object nesting below a root field
 MAX_SUBJECTS = 3  # subjects nested through references, the root's included (the hub's limit)
 SIZE = 40  # fields per document, roughly: beyond it nothing optional is added
 MAX_ALIASES = 20  # the hub refuses more than 50 per document
-MATTER = "XF-FLIGHT"  # applies to persons and enterprises (policies/sanction_matters.toml)
+# A matter of policies/sanction_matters.toml that applies to persons and that the caller's
+# organisation grants (an approval system checks only its own departments' matters); callers
+# the policy refuses the checks get the same refusal whichever matter they name.
+CATALOGUE = load_catalogue(POLICY_DIR)
+DEFAULT_MATTER = "XF-FLIGHT"
+
+
+def matter_of(org: str) -> str:
+    return next(
+        (m.code for m in CATALOGUE.values() if m.granted_by(org) and "PERSON" in m.subjects),
+        DEFAULT_MATTER,
+    )
 
 
 def snake(name: str) -> str:
@@ -238,6 +255,10 @@ class RecordRaw(Raw):
     record: Any
     oracle: Oracle
     key: str | None = None  # the subject id for Person, Enterprise and their groups
+    # for a purpose-bound caller, a Person's or Enterprise's asset sections: "show" (a
+    # respondent of the cited case), "refuse" (NOT_A_RESPONDENT) or "either" (a respondent of a
+    # case cited elsewhere in the same context: root fields run concurrently)
+    assets: str = "show"
 
     async def leaf(self, name: str) -> Any:
         if (self.type_name, name) in (("Person", "idNumber"), ("Enterprise", "uscc")):
@@ -389,6 +410,10 @@ RESOLVE: dict[tuple[str, str], Resolver] = {
     ),
 }
 
+# The sections of a profile that are a respondent's only (README "Access control", purpose
+# binding: property measures and what they reach are for the 被执行人 of the cited case).
+ASSET_SECTIONS = {("Person", "assets"), ("Person", "insurance"), ("Enterprise", "assets")}
+
 # References to full profiles: (subject kind or the record attribute holding it, key attribute).
 REFERENCES: dict[tuple[str, str], tuple[str, str]] = {
     ("Equity", "enterprise"): ("ENTERPRISE", "uscc"),
@@ -481,6 +506,7 @@ class Focus:
     purpose: bool
     mixed: frozenset[str]  # types with mixed decisions, or leading to one within a few fields
     guarded: dict[str, tuple[str, ...]]  # type -> its leaves the caller may not read in clear
+    matter: str = DEFAULT_MATTER  # the restricted matter its checks name
 
 
 def focus_of(role: str, org: str) -> Focus:
@@ -507,7 +533,7 @@ def focus_of(role: str, org: str) -> Focus:
                 ):
                     mixed.add(name)
     roots = tuple(r for r in SUPPORTED_ROOTS if mine.get(f"Query.{r}") != "deny")
-    return Focus(roots, role in PURPOSE_ROLES, frozenset(mixed), guarded)
+    return Focus(roots, role in PURPOSE_ROLES, frozenset(mixed), guarded, matter_of(org))
 
 
 class Writer:
@@ -780,9 +806,10 @@ class Writer:
         stable while the test runs (the audit log before the test began, a past window, …)."""
         if root in ("sanctionCheck", "sanctionChecks"):
             person = f"⟦PERSON:*:{self.draw(st.integers(0, POOL_SLOTS - 1))}⟧"
+            matter = self.focus.matter
             if root == "sanctionCheck":
-                return f'(subject: {{idNumber: "{person}"}}, matter: "{MATTER}")'
-            return f'(matter: "{MATTER}", idNumbers: ["{person}"])'
+                return f'(subject: {{idNumber: "{person}"}}, matter: "{matter}")'
+            return f'(matter: "{matter}", idNumbers: ["{person}"])'
         return {
             "myCases": "(first: 2)",
             "freezeOrders": "(first: 2)",
@@ -1140,6 +1167,8 @@ class Checker:
                 self.expected.entries.append(("PROFILE_VIEW", subject, "?"))
                 continue
             self.expected.entries.append(("PROFILE_VIEW", subject, "OK"))
+            if self.grants.requires_purpose and not self.respondent(case, subject):
+                raw.assets = "refuse"
             await self.object(object_type(raw.type_name), item, raw, nodes, here, True)
 
     def cited(self) -> set[str]:
@@ -1165,6 +1194,9 @@ class Checker:
             await self.world.reader_answer(
                 self.caller, name, f"({args})" if args else "", named.name
             )
+
+    def respondent(self, case: str | None, subject: str) -> bool:
+        return case is not None and subject in self.world.respondents.get(case, frozenset())
 
     def not_party(self, case: str | None, subject: str) -> bool:
         return case is None or subject not in self.world.parties.get(case, frozenset())
@@ -1295,7 +1327,11 @@ class Checker:
             self.explained.add(here)
             return
         if d == Decision.READ:
-            if value != clear:
+            if coordinate in OPERATION_BOUND:
+                # the operation's own reference: the reader's answer is another operation's
+                if not (isinstance(value, str) and value):
+                    self.problem(here, coordinate, f"read: {value!r} is not a reference")
+            elif value != clear:
                 self.problem(here, coordinate, f"read: {value!r} != source {clear!r}")
             if subject_data:
                 shown["granted"].add(coordinate)
@@ -1342,6 +1378,15 @@ class Checker:
         if reference is not None:
             await self.reference(t, name, nodes, value, raw, here, reference)
             return
+        if (t.name, name) in ASSET_SECTIONS and isinstance(raw, RecordRaw):
+            withheld = value is None and self.refused(here, "NOT_A_RESPONDENT")
+            if raw.assets == "refuse" and not withheld:
+                self.problem(here, coordinate, f"not a respondent's, answered {value!r}")
+                return
+            if withheld:
+                if raw.assets == "show":
+                    self.problem(here, coordinate, "a respondent's, refused NOT_A_RESPONDENT")
+                return
         child = await raw.child(name)
         if value is None:
             if child is not None and not self.explain_below(here):
@@ -1391,6 +1436,13 @@ class Checker:
             self.problem(here, coordinate, f"known subject {key} is null")
             return
         self.expected.entries.append(("REFERENCE_VIEW", key, "OK"))
+        if self.grants.requires_purpose and not self.respondent(self.root_case, key):
+            # a respondent of another case of the context may be reached through it, or not
+            elsewhere = any(
+                self.respondent(c, key) and key in self.world.parties.get(c, frozenset())
+                for c in self.context_cases
+            )
+            subject.assets = "either" if elsewhere else "refuse"
         await self.object(object_type(subject.type_name), value, subject, nodes, here, True)
 
 
@@ -1463,6 +1515,7 @@ class World:
         fields: dict[str, Any],
         oracle: Oracle,
         parties: dict[str, frozenset[str]],
+        respondents: dict[str, frozenset[str]],
         pool: Pool,
         t0: str,
         callers: dict[tuple[str, str], Caller],
@@ -1472,6 +1525,7 @@ class World:
         self.fields = fields
         self.oracle = oracle
         self.parties = parties
+        self.respondents = respondents
         self.pool = pool
         self.t0 = t0
         self.callers = callers
@@ -1595,6 +1649,21 @@ async def _pool(app: Any, oracle: Oracle) -> tuple[Pool, dict[str, frozenset[str
     ), parties
 
 
+async def _respondents(engine: Any, case_numbers: list[str]) -> dict[str, frozenset[str]]:
+    """The 被执行人 of each case, read from the court's tables (the demo's cases are all
+    enforcement cases, 执), not through the hub's purpose records."""
+    out: dict[str, set[str]] = {c: set() for c in case_numbers}
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(cases.c.case_number, case_parties.c.subject_id)
+            .join(cases, cases.c.id == case_parties.c.case_id)
+            .where(cases.c.case_number.in_(case_numbers), case_parties.c.role == "被执行人")
+        )
+        for number, subject in rows:
+            out[number].add(subject)
+    return {c: frozenset(s) for c, s in out.items()}
+
+
 async def _integrated_before(app: Any) -> str:
     """A moment before which every audit entry is in the tree (leaf indexes stop changing)."""
     t0 = datetime.now(UTC) - timedelta(seconds=1)
@@ -1627,6 +1696,7 @@ async def world(app: Any, api: Any, demo: dict[str, Any], mint: Any, settings: A
     oracle = Oracle(sources)
     try:
         pool, parties = await _pool(app, oracle)
+        respondents = await _respondents(court_engine, list(parties))
         callers = {}
         for role, org in CALLERS:
             user = next(u for u in demo["users"] if role in u["roles"] and u["org"] == org)
@@ -1646,6 +1716,7 @@ async def world(app: Any, api: Any, demo: dict[str, Any], mint: Any, settings: A
             fields=app.state.runtime.policy_fields,
             oracle=oracle,
             parties=parties,
+            respondents=respondents,
             pool=pool,
             t0=await _integrated_before(app),
             callers=callers,

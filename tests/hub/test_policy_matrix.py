@@ -31,7 +31,7 @@ from graphql import (
 from hub.cases.service import parties_of_open_cases
 from hub.graphql.schema import schema as hub_schema
 from hub.policy.table import Decision
-from tests.conftest import Api
+from tests.conftest import Api, add_case
 from tests.hub import policy_intent
 from tests.hub.policy_support import DEMO_JUDGE, errors_by_path
 
@@ -302,30 +302,40 @@ async def _candidates(app: Any, demo: dict[str, Any], kind: str) -> list[tuple[s
     return list(dict.fromkeys(out))
 
 
-async def _richest(
-    reader: Api, kind: str, candidates: list[tuple[str, str]], already: set[str]
-) -> Profile:
+async def _asked(reader: Api, kind: str, candidates: list[tuple[str, str]]) -> list[Profile]:
     document, key = (PERSON_MATRIX, "id") if kind == "PERSON" else (ENTERPRISE_MATRIX, "uscc")
-    best: tuple[int, Profile] | None = None
+    out = []
     for subject, case in candidates:
         body = await reader.query(document, {key: subject})
         assert "errors" not in body, body["errors"][:3]
-        score = len(covered(locate(document, body["data"])) | already)
-        if best is None or score > best[0]:
-            best = (score, Profile(kind, document, key, subject, case, body))
-    assert best is not None
-    return best[1]
+        out.append(Profile(kind, document, key, subject, case, body))
+    return out
 
 
 @pytest.fixture(scope="module")
 async def profiles(app: Any, reader: Api, demo: dict[str, Any]) -> dict[str, Profile]:
     """A person and an enterprise, parties of the judge's open cases, rich enough to show every
-    coordinate of the matrix with a value (asked for with the reader token first)."""
-    person = await _richest(reader, "PERSON", await _candidates(app, demo, "PERSON"), set())
-    seen = covered(locate(PERSON_MATRIX, person.clear["data"]))
-    enterprise = await _richest(
-        reader, "ENTERPRISE", await _candidates(app, demo, "ENTERPRISE"), seen
+    coordinate of the matrix with a value (asked for with the reader token first): the pair
+    whose values cover the most coordinates together (other tests' records, a revoked list
+    entry say, can make one person the richest alone without being the best partner)."""
+    persons = await _asked(reader, "PERSON", await _candidates(app, demo, "PERSON"))
+    enterprises = await _asked(reader, "ENTERPRISE", await _candidates(app, demo, "ENTERPRISE"))
+    shows = {id(p): covered(locate(p.document, p.clear["data"])) for p in persons + enterprises}
+    best = max(
+        ((p, e) for p in persons for e in enterprises),
+        key=lambda pair: len(shows[id(pair[0])] | shows[id(pair[1])]),
     )
+    person, enterprise = best
+    # The judge cites a case whose measures reach the subject (its 被执行人): the matrix is
+    # about the table, and asset sections are a respondent's only (purpose binding, tested in
+    # tests/hub/test_order_parties.py). A richest subject may be an applicant of its demo case.
+    for profile in (person, enterprise):
+        profile.case = await add_case(
+            app, [("被执行人", profile.kind, profile.subject, "被执行人")]
+        )
+        profile.clear = await reader.query(
+            profile.document, {profile.key_variable: profile.subject}
+        )
     return {"PERSON": person, "ENTERPRISE": enterprise}
 
 

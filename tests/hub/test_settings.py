@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,7 @@ def test_the_defaults_are_the_readmes(tmp_path: Path, monkeypatch: pytest.Monkey
     assert (s.unknown_subjects_per_day, s.subjects_per_hour) == (20, 2000)
     assert s.ops_token is None
     assert s.audit_write_timeout == 5
+    assert (s.reference_price_per_sqm, s.over_seizure_factor) == (10_000, 2)
     assert (s.audit_witnesses, s.audit_witness_quorum, s.audit_witness_grace) == (None, 0, 60)
     assert (s.max_query_depth, s.max_reference_depth, s.max_aliases, s.max_tokens) == (
         12,
@@ -161,6 +163,8 @@ EVERY_VARIABLE: list[tuple[str, str, str, object]] = [
     ("HUB_AUDIT_WITNESS_QUORUM", "2", "audit_witness_quorum", 2),
     ("HUB_AUDIT_WITNESS_GRACE", "0", "audit_witness_grace", 0.0),
     ("HUB_CONNECTOR_TIMEOUT", "3.5", "connector_timeout", 3.5),
+    ("HUB_REFERENCE_PRICE_PER_SQM", "12500", "reference_price_per_sqm", Decimal(12500)),
+    ("HUB_OVER_SEIZURE_FACTOR", "1.5", "over_seizure_factor", Decimal("1.5")),
 ]
 
 
@@ -291,6 +295,21 @@ MISTAKES: list[tuple[str, str, str]] = [
         "HUB_CONNECTOR_TIMEOUT must be a positive number of seconds, got 'nan'",
     ),
     ("HUB_AUDIT_WRITE_TIMEOUT", "soon", "HUB_AUDIT_WRITE_TIMEOUT must be a number, got 'soon'"),
+    (
+        "HUB_REFERENCE_PRICE_PER_SQM",
+        "cheap",
+        "HUB_REFERENCE_PRICE_PER_SQM must be a number, got 'cheap'",
+    ),
+    (
+        "HUB_REFERENCE_PRICE_PER_SQM",
+        "0",
+        "HUB_REFERENCE_PRICE_PER_SQM must be a positive number, got '0'",
+    ),
+    (
+        "HUB_OVER_SEIZURE_FACTOR",
+        "0.5",
+        "HUB_OVER_SEIZURE_FACTOR must be a number of at least 1, got '0.5'",
+    ),
     (
         "HUB_PURPOSE_CACHE_SECONDS",
         "-1",

@@ -40,6 +40,8 @@ export const REASONS = {
   CASE_CLOSED: "所选案件已结案，不能再据此查询",
   NOT_ASSIGNED: "您不是所选案件的承办人",
   NOT_A_PARTY: "该主体不是所选案件的当事人",
+  NOT_A_RESPONDENT: "非本案被执行人（被保全人）：财产信息和查控措施仅限被执行人",
+  CASE_TYPE: "所选案件不是执行或保全案件，不能据此查控财产",
   POLICY: "您的角色无权查看该内容",
 };
 
@@ -61,6 +63,8 @@ const RULES = {
   CASE_NUMBER_EMPTY: "请填写案号",
   CASE_NUMBER_FORMAT: "案号格式不正确，例如（2026）鲁0602执123号",
   CASE_NUMBER_YEAR: "案号中的年份不正确",
+  KIND_FOR_ASSET: "措施与财产类型不符：不动产查封，车辆查封或扣押，股权冻结",
+  OVER_SEIZURE: "明显超标的额查控（《查封规定》第十九条），须填写超标的查封确认理由",
   PAGE_SIZE: "每页条数超出范围",
   CURSOR: "翻页参数无效，请重新查询",
   TIME_RANGE: "起始时间须早于结束时间",

@@ -122,40 +122,79 @@ mutation Publish($input: SanctionEntryPublishInput!) {
   sanctionEntryPublish(input: $input) { entry { id status } errors { code message field reason rule } }
 }`;
 
-const REVOKE = `
-mutation Revoke($id: String!, $reason: String!) {
-  sanctionEntryRevoke(id: $id, reason: $reason) { entry { id status } errors { code message field reason rule } }
+const ANNUL = `
+mutation Annul($id: String!, $reason: String!) {
+  sanctionEntryAnnul(id: $id, reason: $reason) { entry { id status } errors { code message field reason rule } }
 }`;
 
+const DELETE = `
+mutation Delete($id: String!, $input: SanctionEntryDeleteInput!) {
+  sanctionEntryDelete(id: $id, input: $input) { entry { id status } errors { code message field reason rule } }
+}`;
+
+// The ground (情形) of an entry: 法释〔2017〕7号 第一条 (一)–(六) for the dishonest list — (一) has no
+// term, (二)–(六) two years (第二条); 法释〔2015〕17号 第一条 for a consumption restriction.
+const GROUNDS = {
+  DISHONEST: ["ABLE_NOT_PERFORMING", "OBSTRUCTING", "EVADING", "ASSET_REPORT", "CONSUMPTION_ORDER", "SETTLEMENT"],
+  CONSUMPTION_RESTRICTION: ["NOT_PERFORMED", "DISHONEST_LISTED"],
+};
 const BASIS = {
-  DISHONEST: "《最高人民法院关于公布失信被执行人名单信息的若干规定》第一条第（一）项",
+  DISHONEST: "《最高人民法院关于公布失信被执行人名单信息的若干规定》第一条",
   CONSUMPTION_RESTRICTION: "《最高人民法院关于限制被执行人高消费及有关消费的若干规定》第一条",
 };
+const groundChoices = (list) => GROUNDS[list].map((g) => [g, label("ground", g)]);
 
 function publishEntry(subject, caseNumber) {
   const { inputs } = dialogForm(
     `纳入名单：${caseNumber}`,
     [
       ["list", "名单", "select", Object.entries(LABELS.list), "DISHONEST"],
+      ["ground", "情形", "select", groundChoices("DISHONEST"), "ABLE_NOT_PERFORMING"],
       ["obligation", "生效法律文书确定的义务"],
       ["publishedOn", "发布日期", "date", null, today()],
       ["legalBasis", "依据", "text", null, BASIS.DISHONEST],
     ],
-    async (values) => {
-      const { data } = await busy("正在发布…", gql(PUBLISH, { input: { ...values, subject, caseNumber } }));
+    async ({ ground, legalBasis, ...values }) => {
+      // the citation names the ground's item; the hub adds 第二条 for a term
+      const input = { ...values, grounds: [ground], subject, caseNumber, legalBasis: null };
+      if (legalBasis && !Object.values(BASIS).includes(legalBasis)) input.legalBasis = legalBasis;
+      const { data } = await busy("正在发布…", gql(PUBLISH, { input }));
       return data.sanctionEntryPublish;
     },
   );
   inputs.list.addEventListener("change", () => {
     inputs.legalBasis.value = BASIS[inputs.list.value];
+    inputs.ground.replaceChildren(...groundChoices(inputs.list.value).map(([v, text]) => h("option", { value: v }, text)));
   });
 }
 
+// How an entry ends: 撤销 (第九条第一款) for any entry; 删除 on 第十条第一款's grounds without a term,
+// early (第二条第二款) with one; 解除 of a consumption restriction (法释〔2015〕17号 第九条).
+function endChoices(entry) {
+  let grounds;
+  if (entry.list === "CONSUMPTION_RESTRICTION") grounds = ["PERFORMED", "GUARANTEE", "APPLICANT_CONSENT"];
+  else if (entry.termYears != null) grounds = ["EARLY"];
+  else grounds = ["PERFORMED", "SETTLEMENT_PERFORMED", "APPLICANT_REQUEST", "NO_PROPERTY_FOUND", "SUSPENDED", "NOT_ENFORCED", "TERMINATED"];
+  return [...grounds.map((g) => [g, label("endGround", g)]), ["WRONGLY_LISTED", label("endGround", "WRONGLY_LISTED")]];
+}
+
 function revokeEntry(entry) {
-  dialogForm(`撤销名单信息：${entry.caseNumber}`, [["reason", "撤销原因"]], async ({ reason }) => {
-    const { data } = await busy("正在撤销…", gql(REVOKE, { id: entry.id, reason }));
-    return data.sanctionEntryRevoke;
-  });
+  const choices = endChoices(entry);
+  dialogForm(
+    `删除 / 撤销名单信息：${entry.caseNumber}`,
+    [
+      ["ground", "事由", "select", choices, choices[0][0]],
+      ["reason", "说明"],
+    ],
+    async ({ ground, reason }) => {
+      if (ground === "WRONGLY_LISTED") {
+        const { data } = await busy("正在撤销…", gql(ANNUL, { id: entry.id, reason }));
+        return data.sanctionEntryAnnul;
+      }
+      const { data } = await busy("正在删除…", gql(DELETE, { id: entry.id, input: { ground, reason } }));
+      return data.sanctionEntryDelete;
+    },
+  );
 }
 
 function startOrder(asset, caseNumber) {
@@ -166,6 +205,16 @@ function startOrder(asset, caseNumber) {
 
 // The longest term in months by class (民诉法解释 第四百八十五条: 动产 两年, 不动产、其他财产权 三年).
 const MAX_TERM = { VEHICLE: 24, REAL_ESTATE: 36, EQUITY: 36 };
+// The measure follows the asset (查封规定 第二条): real estate 查封; a vehicle 查封 or 扣押; equity 冻结.
+const KINDS = { REAL_ESTATE: ["SEIZE"], VEHICLE: ["SEIZE", "DETAIN"], EQUITY: ["FREEZE"] };
+
+const ASSESS = `
+query Assess($case: String!, $asset: AssetInput) {
+  freezeOrderAssessment(caseNumber: $case, asset: $asset) {
+    outstanding seizedValue unvaluedMeasures assetValue factor threshold needsConfirmation
+    measures { orderId kind assetType assetId status knownValue }
+  }
+}`;
 
 const SUBMIT = `
 mutation Submit($input: FreezeOrderSubmitInput!) {
@@ -185,14 +234,59 @@ export async function newOrder(params) {
   const cases = await busy("正在读取我承办的案件…", openCases());
   const caseSelect = h("select", { id: "order-case", required: true }, cases.map((c) => h("option", { value: c.caseNumber, selected: c.caseNumber === params.get("case") }, `${c.caseNumber} ${c.cause || ""}`)));
   const typeSelect = h("select", { id: "order-asset-type" }, Object.keys(MAX_TERM).map((t) => h("option", { value: t, selected: t === type }, label("asset", t))));
-  const kindSelect = h("select", { id: "order-kind" }, h("option", { value: "SEIZE", selected: type !== "EQUITY" }, "查封"), h("option", { value: "FREEZE", selected: type === "EQUITY" }, "冻结"));
+  const kindSelect = h("select", { id: "order-kind" });
+  const kindsFor = (t) => kindSelect.replaceChildren(...(KINDS[t] || ["SEIZE"]).map((k) => h("option", { value: k }, label("kind", k))));
+  kindsFor(type);
   const assetInput = h("input", { id: "order-asset-id", value: params.get("id") || "", required: true, placeholder: "不动产单元号 / 号牌号码 / 股权编号" });
   const rulingInput = h("input", { id: "order-ruling", required: true, placeholder: "例如（2026）鲁0602执123号之一" });
   const termInput = h("input", { id: "order-term", type: "number", min: 1, max: MAX_TERM[type], placeholder: `默认法定最长期限 ${MAX_TERM[type]} 个月` });
+  // 超标的查封 (查封规定 第十九条): the case's outstanding amount beside what is already held, and
+  // a confirmation with the reason when the known total passes the threshold.
+  const assessment = h("div", { id: "order-assessment", class: "muted" });
+  const reasonInput = h("textarea", { id: "order-over-reason", name: "overSeizureReason", maxlength: 200, rows: 2, placeholder: "例如：被执行人无其他可供执行的财产，该财产为不可分物" });
+  const confirmation = h(
+    "div",
+    { id: "order-confirmation", hidden: true },
+    h("p", { class: "notice" }, "本次查控后，本案已查控财产的已知价值将明显超过执行标的（超标的查封，《查封规定》第十九条：不得明显超标的额查封、扣押、冻结）。如确需查控，请填写理由，理由将记入审计日志。"),
+    field("超标的查封确认理由", reasonInput, true),
+  );
+  const needConfirmation = (yes) => {
+    confirmation.hidden = !yes;
+    reasonInput.required = yes;
+  };
+  let assessing = 0;
+  async function assess() {
+    const mine = (assessing += 1);
+    const id = assetInput.value.trim();
+    const variables = { case: caseSelect.value, asset: id ? { type: typeSelect.value, id } : null };
+    try {
+      const { data } = await gql(ASSESS, variables);
+      if (mine !== assessing) return;
+      const a = data.freezeOrderAssessment;
+      const seized = a.measures.length
+        ? `${fmtMoney(a.seizedValue)}（${a.measures.length} 项措施${a.unvaluedMeasures ? `，其中 ${a.unvaluedMeasures} 项价值未知` : ""}）`
+        : "无";
+      assessment.replaceChildren(
+        h("div", { id: "order-outstanding" }, "执行标的：", h("strong", {}, fmtMoney(a.outstanding))),
+        h("div", { id: "order-seized" }, "本案已查控财产已知价值：", h("strong", {}, seized)),
+        h("div", { id: "order-asset-value" }, "本财产参考价值：", h("strong", {}, a.assetValue == null ? (id ? "未知（登记机关无价值信息）" : "—") : fmtMoney(a.assetValue))),
+        h("div", {}, `超标的提示阈值：执行标的的 ${Number(a.factor)} 倍，即 ${fmtMoney(a.threshold)}（价值按登记面积×参考单价、认缴出资额估算，仅供参考）`),
+      );
+      needConfirmation(a.needsConfirmation);
+    } catch (e) {
+      if (mine !== assessing) return;
+      assessment.replaceChildren(h("div", { id: "order-assessment-error" }, e.message));
+      needConfirmation(false);
+    }
+  }
   typeSelect.addEventListener("change", () => {
     termInput.max = MAX_TERM[typeSelect.value];
     termInput.placeholder = `默认法定最长期限 ${MAX_TERM[typeSelect.value]} 个月`;
+    kindsFor(typeSelect.value);
+    assess();
   });
+  caseSelect.addEventListener("change", assess);
+  assetInput.addEventListener("change", assess);
   const idempotencyKey = crypto.randomUUID();
   const submit = h("button", { class: "primary", type: "submit", id: "order-submit" }, "提交查控文书");
   const outcome = h("div", { id: "order-outcome" });
@@ -212,9 +306,11 @@ export async function newOrder(params) {
             termMonths: termInput.value ? Number(termInput.value) : null,
             idempotencyKey,
           };
+          if (!confirmation.hidden && reasonInput.value.trim()) input.overSeizureReason = reasonInput.value.trim();
           const { data } = await busy("正在提交并送达协助执行机关…", gql(SUBMIT, { input }));
           const payload = data.freezeOrderSubmit;
           if (payload.errors.length) {
+            if (payload.errors.some((e) => e.rule === "OVER_SEIZURE")) needConfirmation(true);
             notice(payloadMessage(payload.errors));
             return;
           }
@@ -231,9 +327,12 @@ export async function newOrder(params) {
     h("div", { class: "row" }, field("执行案件", caseSelect, true), field("措施", kindSelect)),
     h("div", { class: "row" }, field("财产类型", typeSelect), field("财产编号", assetInput, true)),
     h("div", { class: "row" }, field("裁定书文号", rulingInput, true), field("期限（月，按法院所在地日历计算）", termInput)),
+    assessment,
+    confirmation,
     h("div", { class: "row" }, submit, h("button", { type: "button", class: "secondary", onclick: () => history.back() }, "返回")),
   );
-  mount(h("h1", {}, "发起查封 / 冻结"), card(null, h("p", { class: "muted" }, "财产须登记在本案被执行人名下；同一财产已有查封的（包括登记机关在府院通之外登记的），本次进入轮候，顺位按协助执行通知书送达登记机关的时间先后排列。"), form), outcome);
+  mount(h("h1", {}, "发起查封 / 扣押 / 冻结"), card(null, h("p", { class: "muted" }, "财产须登记在本案被执行人（保全案件为被保全人）名下；不动产查封，车辆查封或扣押，股权冻结；本案对同一财产只能有一项措施；他案已查控的（包括登记机关在府院通之外登记的），本次进入轮候，顺位按协助执行通知书送达登记机关的时间先后排列。"), form), outcome);
+  if (caseSelect.value) assess();
 }
 
 const ORDERS = `

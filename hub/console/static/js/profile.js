@@ -1,7 +1,7 @@
 // 个人全息视图 / 企业全息视图: a profile laid out in sections. A refused field or section shows
 // "无权限查看", a masked value shows as masked, an agency that did not answer says so.
 
-import { agencyName, describe, errorsByPath } from "./api.js";
+import { REASONS, agencyName, describe, errorsByPath } from "./api.js";
 import { badge, fmtMoney, h, label, statusBadge } from "./ui.js";
 
 const fmtWan = (x) => `${Number(x).toLocaleString("zh-CN")} 万元`;
@@ -30,7 +30,7 @@ query PersonProfile($id: String!, $case: String) {
     enterpriseRoles { uscc enterpriseName role position ratio }
     legal {
       cases { caseNumber courtName kind cause status role amount filedOn closedOn }
-      sanctions { id list caseNumber courtCode obligation publishedOn legalBasis status revokedOn }
+      sanctions { id list caseNumber courtCode obligation publishedOn legalBasis status revokedOn grounds termYears endsOn endGround }
     }
   }
 }`;
@@ -63,7 +63,7 @@ query EnterpriseProfile($uscc: String!, $case: String) {
     }
     legal {
       cases { caseNumber courtName kind cause status role amount filedOn closedOn }
-      sanctions { id list caseNumber courtCode obligation publishedOn legalBasis status revokedOn }
+      sanctions { id list caseNumber courtCode obligation publishedOn legalBasis status revokedOn grounds termYears endsOn endGround }
     }
   }
 }`;
@@ -94,6 +94,10 @@ class View {
     const e = this.errorAt(path);
     if (!e) return null;
     const code = (e.extensions || {}).code;
+    const reason = (e.extensions || {}).reason;
+    if (code === "FORBIDDEN" && (reason === "NOT_A_RESPONDENT" || reason === "CASE_TYPE")) {
+      return h("span", { class: "denied", title: e.message }, REASONS[reason]);
+    }
     if (code === "FORBIDDEN") return h("span", { class: "denied", title: describe(e) }, "无权限查看");
     return h("span", { class: "unavailable", title: e.message }, describe(e));
   }
@@ -228,14 +232,16 @@ class View {
         this.value(c.status, [...p, "status"], (x) => label("status", x)),
       ]),
       h("h3", {}, "失信与限制消费"),
-      this.list(l.sanctions, [...path, "sanctions"], ["名单", "案号", "发布日期", "状态", "依据", ""], (s, p) => [
+      this.list(l.sanctions, [...path, "sanctions"], ["名单", "案号", "发布日期", "情形", "截止日期", "状态", "依据", ""], (s, p) => [
         this.value(s.list, [...p, "list"], (x) => label("list", x)),
         this.value(s.caseNumber, [...p, "caseNumber"]),
         this.value(s.publishedOn, [...p, "publishedOn"]),
+        this.value(s.grounds, [...p, "grounds"], (x) => x.map((g) => label("ground", g)).join("、")),
+        s.endsOn != null ? this.value(s.endsOn, [...p, "endsOn"]) : this.refusal([...p, "endsOn"]) || h("span", { class: "empty", dataset: { endsOn: "none" } }, endsOnText(s)),
         s.status ? statusBadge(s.status) : this.value(null, [...p, "status"]),
         this.value(s.legalBasis, [...p, "legalBasis"]),
         this.onRevoke && s.status === "ACTIVE" && s.caseNumber === this.caseNumber
-          ? h("button", { type: "button", class: "danger", dataset: { revoke: s.id }, onclick: () => this.onRevoke(s) }, "撤销")
+          ? h("button", { type: "button", class: "danger", dataset: { revoke: s.id }, onclick: () => this.onRevoke(s) }, "删除 / 撤销")
           : "",
       ]),
       this.onPublish
@@ -243,6 +249,17 @@ class View {
         : null,
     ];
   }
+}
+
+// Why an entry has no end date: ground (一) lasts until performance (法释〔2017〕7号 第二条), a
+// consumption restriction has no term here, and an entry older than the record of its ground
+// has none computed.
+function endsOnText(s) {
+  const grounds = s.grounds || [];
+  if (grounds.includes("UNKNOWN")) return "情形未记录";
+  if (grounds.includes("ABLE_NOT_PERFORMING")) return "至履行完毕";
+  if (s.list === "CONSUMPTION_RESTRICTION") return "至解除";
+  return "—";
 }
 
 export function renderPerson(person, errors, options) {
