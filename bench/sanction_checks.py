@@ -4,11 +4,13 @@
     HUB_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/fyt_bench python bench/sanction_checks.py
 
 Seeds a small demo under bench/.data/sanctions-ENTRIES/ (courts, users, keys), adds ENTRIES
-synthetic active entries (a quarter of them enterprises, each with a legal representative and
-two key personnel), starts `fyt serve`, and sends `sanctionChecks` as an approval system: a
-share `--listed` of the batch is restricted (half listed persons, half legal representatives
-of listed enterprises), the rest is on no list; the matter is a consumption matter, so entries
-and their extension to representatives are both searched. Reports the wall time of each round
+synthetic active entries (a quarter of them enterprises, each binding its legal representative,
+a principal person in charge and an actual controller; a tenth of the dishonest entries with a
+two-year term that has ended, which restrict nothing), starts `fyt serve`, and sends
+`sanctionChecks` as the approval system of a department that grants the matter: a share
+`--listed` of the batch is restricted (half listed persons, half legal representatives of listed
+enterprises), the rest is on no list; the matter (default XF-PROPERTY, the registry's) is a
+consumption matter, so entries and the persons they bind are both searched. Reports the wall time of each round
 as the client sees it, with the audit entry written (one per check, with a row per subject) and
 the counts updated.
 """
@@ -64,6 +66,7 @@ async def add_entries(env: dict[str, str], entries: int) -> dict[str, list[str]]
     from hub.sanctions.models import sanction_changes, sanction_entries, sanction_entry_persons
 
     rng = random.Random(7)
+    today = datetime.now(UTC).date()
     enterprises = entries // 4
     persons = person_ids(rng, entries - enterprises + enterprises * 3 + entries // 3, "110101")
     listed_persons = persons[: entries - enterprises]
@@ -76,10 +79,12 @@ async def add_entries(env: dict[str, str], entries: int) -> dict[str, list[str]]
     for i, subject in enumerate(listed_persons + companies):
         kind = "PERSON" if i < len(listed_persons) else "ENTERPRISE"
         entry_id = f"XF-370602-2025-{i:06d}B"
+        list_ = "CONSUMPTION_RESTRICTION" if i % 2 else "DISHONEST"
+        ended = list_ == "DISHONEST" and i % 20 == 0  # a term of two years, over
         rows.append(
             {
                 "id": entry_id,
-                "list": "CONSUMPTION_RESTRICTION" if i % 2 else "DISHONEST",
+                "list": list_,
                 "subject_kind": kind,
                 "subject_id": subject,
                 "name": "某某",
@@ -93,6 +98,15 @@ async def add_entries(env: dict[str, str], entries: int) -> dict[str, list[str]]
                 "revoke_reason": None,
                 "published_by": "bench",
                 "revoked_by": None,
+                "grounds": (
+                    "NOT_PERFORMED"
+                    if list_ == "CONSUMPTION_RESTRICTION"
+                    else "ASSET_REPORT"
+                    if ended
+                    else "ABLE_NOT_PERFORMING"
+                ),
+                "term_years": 2 if ended else None,
+                "ends_on": today - timedelta(days=30) if ended else None,
             }
         )
         if kind == "ENTERPRISE":
@@ -103,18 +117,21 @@ async def add_entries(env: dict[str, str], entries: int) -> dict[str, list[str]]
                     "id_number": officers[j],
                     "name": "某",
                     "role": "LEGAL_REPRESENTATIVE",
+                    "named_by": "REGISTER",
                 },
                 {
                     "entry_id": entry_id,
                     "id_number": officers[j + 1],
                     "name": "某",
-                    "role": "KEY_PERSONNEL",
+                    "role": "PRINCIPAL",
+                    "named_by": "REGISTER",
                 },
                 {
                     "entry_id": entry_id,
                     "id_number": officers[j + 2],
                     "name": "某",
-                    "role": "KEY_PERSONNEL",
+                    "role": "ACTUAL_CONTROLLER",
+                    "named_by": "COURT",
                 },
             ]
     engine = create_hub_engine(Settings.from_env(env).database_url)
@@ -179,7 +196,7 @@ def main() -> None:
     ap.add_argument("--entries", type=int, default=100_000)
     ap.add_argument("--batch", type=int, default=10_000)
     ap.add_argument("--rounds", type=int, default=10)
-    ap.add_argument("--matter", default="XF-FLIGHT")
+    ap.add_argument("--matter", default="XF-PROPERTY")
     ap.add_argument(
         "--listed", type=float, default=0.1, help="share of the batch that is restricted (0-1)"
     )
@@ -208,11 +225,17 @@ def main() -> None:
     subjects = asyncio.run(add_entries(env, args.entries))
     print(f"{args.entries:,} entries in place in {time.perf_counter() - started:.1f} s")
 
-    from hub.config import Settings
+    from hub.config import POLICY_DIR, Settings
     from hub.demo.info import demo_info
+    from hub.sanctions.catalogue import load_catalogue
 
+    # an approval system of a department that grants the matter (others are refused)
+    orgs = load_catalogue(POLICY_DIR)[args.matter].orgs
     info = asyncio.run(demo_info(Settings.from_env(env)))
-    token = next(u["token"] for u in info["users"] if u["id"] == "approval-market")
+    approvers = [u for u in info["users"] if "approval_system" in u["roles"] and u["org"] in orgs]
+    if not approvers:
+        raise SystemExit(f"no demo approval system may check {args.matter} (granted by {orgs})")
+    token = approvers[0]["token"]
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "hub.cli", "serve", "--port", str(port), "--log-level", "warning"],

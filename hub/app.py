@@ -34,6 +34,8 @@ from hub.orders.events import EventFeed
 from hub.orders.worker import OrderWorker
 from hub.orders.workflow import record_transitions
 from hub.runtime import Runtime
+from hub.sanctions.rules import WorkingCalendar
+from hub.sanctions.worker import SanctionExpiry
 
 log = logging.getLogger("hub")
 
@@ -105,7 +107,8 @@ def create_app(
         if runtime.engine.dialect.name == "sqlite":
             checkpoints = WalCheckpoints(runtime.engine)
             checkpoints.start()
-        worker = None
+        worker: OrderWorker | None = None
+        expiry: SanctionExpiry | None = None
         if run_worker:
             worker = OrderWorker(
                 runtime.engine,
@@ -113,6 +116,9 @@ def create_app(
                 sources=runtime.sources,
             )
             worker.start()
+            calendar = WorkingCalendar.load(settings.holiday_calendar)
+            expiry = SanctionExpiry(runtime.engine, runtime.audit, calendar)
+            expiry.start()
         loop = asyncio.get_running_loop()
         if reload_on_sighup:
             loop.add_signal_handler(signal.SIGHUP, reload_policy, runtime)
@@ -126,6 +132,8 @@ def create_app(
                 await sender.stop()
             if worker is not None:
                 await worker.stop()
+            if expiry is not None:
+                await expiry.stop()
             await feed.stop()
             if checkpoints is not None:
                 await checkpoints.stop()

@@ -104,6 +104,7 @@ Factor = Annotated[
 ]
 Quorum = Annotated[int, _rule(lambda v: v >= 0, "must not be negative")]
 Retries = Annotated[int, _rule(lambda v: 0 <= v <= 10, "must be between 0 and 10")]
+RenewalWindow = Annotated[int, _rule(lambda v: 1 <= v <= 365, "must be between 1 and 365 days")]
 
 
 def async_url(url: str) -> str:
@@ -557,6 +558,13 @@ class Settings(_Replaceable, BaseSettings):
     working_hours: WorkingHours = ("08:30", "17:30")  # Asia/Shanghai, Monday to Friday
     bulk_subjects_per_hour: Count = 200
     denied_burst: Count = 5  # denied attempts within a minute that make a burst
+
+    # Orders.
+    # A renewal (续行查封 / 续冻) is made in the last this many days of a measure's term.
+    order_renewal_window_days: RenewalWindow = 30
+
+    # Sanction lists.
+    holiday_calendar: Path | None = None  # TOML: holidays / workdays; none: Monday to Friday
 
     # Edges.
     console_login_url: LoginURL = None  # an OIDC login in front of /console

@@ -316,6 +316,48 @@ async def target(
         yield {**target_sample, "caseNumber": case, "unit": unit}
 
 
+REFUSE = """mutation($id: String!, $reason: String!) { freezeOrderReject(id: $id, reason: $reason) {
+  order { id status } errors { code message } } }"""
+
+
+async def answer_left(app: Any, api: Api, token: str, asset_type: str, asset_id: str) -> None:
+    """The agency (``token``) answers (refuses) the orders earlier tests left unanswered on an
+    asset. The waiting line follows service (法发〔2004〕5号 第二十条): an order served earlier
+    and never answered would hold every order accepted after it on the asset."""
+    from sqlalchemy import select
+
+    from hub.orders.models import freeze_orders
+    from hub.orders.worker import deliver_pending
+
+    runtime = app.state.runtime
+    await deliver_pending(runtime.engine, sources=runtime.sources)
+    async with runtime.engine.connect() as conn:
+        left = (
+            await conn.execute(
+                select(freeze_orders.c.id).where(
+                    freeze_orders.c.asset_type == asset_type,
+                    freeze_orders.c.asset_id == asset_id,
+                    freeze_orders.c.status == "DELIVERED",
+                )
+            )
+        ).scalars()
+        order_ids = list(left)
+    for order_id in order_ids:
+        body = await api.query(
+            REFUSE, {"id": order_id, "reason": "测试清理：此前的测试未答复"}, token=token
+        )
+        assert body["data"]["freezeOrderReject"]["errors"] == [], body
+
+
+@pytest.fixture
+async def target_line_answered(
+    app: Any, api: Api, tokens: dict[str, str], target: dict[str, str]
+) -> None:
+    """The registry answers the orders earlier tests left unanswered on the target's unit
+    (:func:`answer_left`)."""
+    await answer_left(app, api, tokens["registry-wang"], "REAL_ESTATE", target["unit"])
+
+
 # --- the agencies: databases, embedded sources, services (connector and interop tests) -------
 
 

@@ -28,6 +28,9 @@ class Connector:
     generate: Callable[[World], dict[str, list[dict[str, Any]]]]  # synthetic rows per table
     subgraph: Callable[[Any], SubgraphSchema]  # source -> strawberry federation schema
     remote_source: Callable[[], type[RemoteSource]]  # the agency's RemoteSource subclass
+    # Keeps a register of courts' measures on its assets (connectors.base.annotations): its
+    # sources read it (``measures``), register orders (``annotate``), and lapse ended terms.
+    register: bool = False
 
     def database_file(self) -> str:
         return f"{self.name}.sqlite3"

@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 import orjson
 
-from connectors.base.annotations import Annotation
+from connectors.base.annotations import Annotation, Measure
 from connectors.base.errors import ConnectorTimeout, ConnectorUnavailable
 from connectors.base.identifiers import InvalidIdentifier, validate_id_number, validate_uscc
 from connectors.base.subgraph import TYPE_OF_RECORD, EntityLookup, _camel
@@ -412,6 +412,28 @@ class RemoteSource:
                 f"{self.connector}: annotation refused (HTTP {response.status_code})",
             )
         return True
+
+    async def _measures(self, asset_ids: Sequence[str]) -> dict[str, list[Measure]]:
+        """The agency's register of courts' measures on each asset (``POST /measures``), for
+        the subclasses of agencies that keep one."""
+        keys = list(dict.fromkeys(asset_ids))
+        out: dict[str, list[Measure]] = {}
+        for start in range(0, len(keys), MAX_REPRESENTATIONS):
+            part = keys[start : start + MAX_REPRESENTATIONS]
+            response = await self._request("POST", "/measures", {"assets": part})
+            if response.status_code != 200:
+                raise ConnectorUnavailable(
+                    self.connector,
+                    f"{self.connector}: register look-up answered HTTP {response.status_code}",
+                )
+            try:
+                found = orjson.loads(response.content)["measures"]
+                for asset, rows in found.items():
+                    if asset in part:
+                        out[asset] = [Measure.from_json(r) for r in rows]
+            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise self._bad_answer(exc) from exc
+        return out
 
     async def ping(self) -> None:
         """Raise unless the agency's service answers its health probe."""

@@ -4,24 +4,33 @@
 
 - ``POST /graphql`` — the subgraph (``_service { sdl }``, ``_entities``), Apollo Federation v2;
 - ``POST /annotations`` — a court order's annotation to register (sent by the hub's worker);
+- ``POST /measures`` — the agency's register of courts' measures on the assets named
+  (``{"assets": [...]}``), which the hub reads to place an order in the waiting line;
 - ``GET /healthz`` — liveness, with the connector's name;
 - ``POST /add-checkpoint`` — when the service is also a witness of the hub's audit log (C2SP
   tlog-witness, :mod:`connectors.base.witness`): no bearer token and no fault injection, as the
   protocol authenticates by the checkpoint's signature.
 
-Fault injection (tests and demonstrations) applies to ``/graphql`` and ``/annotations``: an
-added latency, a share of requests answered HTTP 503, or every request left hanging. A bearer
-token, when set, is required on both.
+Fault injection (tests and demonstrations) applies to ``/graphql``, ``/annotations`` and
+``/measures``: an added latency, a share of requests answered HTTP 503, or every request left
+hanging. A bearer token, when set, is required on all three.
+
+The register is the agency's: with ``lapse_every`` the service runs the register's lapse job
+(:func:`connectors.base.annotations.settle`) on its own database every so many seconds, on the
+courts' calendar (Asia/Shanghai), so measures whose term ended lapse without the hub.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
+import logging
 import math
 import random
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from cross_web import HTTPException
@@ -33,9 +42,12 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.schema.base import BaseSchema
 
-from connectors.base.annotations import Annotation
+from connectors.base.annotations import REGISTER_TZ, Annotation
 from connectors.base.subgraph import SubgraphLoaders
 from connectors.base.witness import Witness, witness_routes
+
+log = logging.getLogger("connectors.service")
+MAX_ASSETS = 500  # per register look-up
 
 
 @dataclass
@@ -125,8 +137,10 @@ def agency_app(
     faults: Faults | None = None,
     token: str | None = None,
     witness: Witness | None = None,
+    lapse_every: float | None = None,
 ) -> Starlette:
-    """The agency service of ``connector`` over ``source`` (and a witness, when given)."""
+    """The agency service of ``connector`` over ``source`` (and a witness, when given);
+    ``lapse_every`` seconds, the register's lapse job (agencies that keep a register)."""
     schema = connector.subgraph(source)
     many = frozenset(lk.method for lk in schema.fyt_lookups if lk.many)
     graphql = _Subgraph(schema, source, many)
@@ -163,18 +177,70 @@ def agency_app(
             return JSONResponse({"error": str(exc).strip("'\"")}, status_code=404)
         return JSONResponse({"ok": True, "orderId": annotation.order_id})
 
+    async def measures(request: Request) -> Response:
+        failed = refused(request) or (await app_faults.apply() if app_faults.active else None)
+        if failed is not None:
+            return failed
+        if not connector.register:
+            return JSONResponse({"error": f"{connector.name} keeps no register"}, status_code=404)
+        try:
+            body = await request.json()
+            assets = body["assets"]
+            if not (
+                isinstance(assets, list)
+                and len(assets) <= MAX_ASSETS
+                and all(isinstance(a, str) and 0 < len(a) <= 64 for a in assets)
+            ):
+                raise ValueError
+        except (ValueError, TypeError, KeyError):
+            return JSONResponse(
+                {"error": f'send {{"assets": [...]}}: at most {MAX_ASSETS} asset ids'},
+                status_code=400,
+            )
+        found = await source.measures(assets)
+        return JSONResponse(
+            {"measures": {a: [m.to_json() for m in rows] for a, rows in found.items()}}
+        )
+
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok", "connector": connector.name})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        task = None
+        if lapse_every is not None and connector.register:
+            task = asyncio.create_task(_lapse_loop(connector.name, source, lapse_every))
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     app = Starlette(
         routes=[
             Route("/graphql", graphql_route, methods=["POST"]),
             Route("/annotations", annotations, methods=["POST"]),
+            Route("/measures", measures, methods=["POST"]),
             Route("/healthz", healthz),
             *(witness_routes(witness) if witness is not None else []),
-        ]
+        ],
+        lifespan=lifespan,
     )
     app.state.faults = app_faults
     app.state.source = source
     app.state.witness = witness
     return app
+
+
+async def _lapse_loop(name: str, source: Any, every: float) -> None:
+    """The register's lapse job, on the courts' calendar, until cancelled."""
+    while True:
+        try:
+            lapsed = await source.lapse(datetime.now(REGISTER_TZ).date())
+            if lapsed:
+                log.info("%s: measures lapsed on %d assets", name, len(lapsed))
+        except Exception as exc:  # the next round tries again
+            log.warning("%s: lapse job failed: %s", name, type(exc).__name__)
+        await asyncio.sleep(every)

@@ -20,6 +20,7 @@ from connectors.base.identifiers import make_id_number, make_uscc
 __all__ = [
     "AS_OF",
     "CITIES",
+    "COURTS",
     "INDUSTRIES",
     "REGIONS",
     "REGION_SHORT",
@@ -37,6 +38,13 @@ __all__ = [
 
 # The "today" of the synthetic data: insurance paid up to 2026-10, cases filed up to 2026-11-01.
 AS_OF = date(2026, 11, 1)
+
+# The courts whose measures the agencies' registers hold: (code, case-number abbreviation, name).
+COURTS: tuple[tuple[str, str, str], ...] = (
+    ("370602", "鲁0602", "烟台市芝罘区人民法院"),
+    ("370612", "鲁0612", "烟台市牟平区人民法院"),
+    ("370613", "鲁0613", "烟台市莱山区人民法院"),
+)
 
 # GB/T 2260 county-level code -> (province, city, county).
 REGIONS: dict[str, tuple[str, str, str]] = {

@@ -39,7 +39,7 @@ shareholders = Table(
     Index("ix_shareholders_holder_id", "holder_id"),
 )
 
-# 股权冻结 registered at a court's request (司法协助), one row per order.
+# The register of courts' freezes of stakes (股权冻结, 司法协助), one row per measure.
 equity_freezes = annotation_table("equity_freezes", metadata, "stake_id", 32)
 
 key_personnel = Table(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from connectors.base.annotations import Measure
 from connectors.base.remote import RemoteSource, Visible
 from connectors.market_supervision.records import (
     CreditRecord,
@@ -74,6 +75,13 @@ class RemoteMarketSupervisionSource(RemoteSource):
         self, id_numbers: Sequence[str], visible: Visible | None = None
     ) -> dict[str, list[EnterpriseRoleRecord]]:
         return await self._lookup("roles_by_person", id_numbers, visible)
+
+    async def measures(
+        self, stake_ids: Sequence[str], visible: Visible | None = None
+    ) -> dict[str, list[Measure]]:
+        """The agency's register of courts' measures (``POST /measures``; ``visible`` is not
+        needed: the register is read whole, for the waiting line)."""
+        return await self._measures(stake_ids)
 
 
 if TYPE_CHECKING:

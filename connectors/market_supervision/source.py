@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection, select, update
 
-from connectors.base.annotations import Annotation, store_annotation
+from connectors.base.annotations import (
+    Annotation,
+    Measure,
+    has_active,
+    lapse_register,
+    measures_of,
+    store_annotation,
+)
 from connectors.base.source import DatabaseSource, KeyedQuery, group_rows, record_select
 from connectors.market_supervision.models import (
     abnormal_operations,
@@ -57,6 +65,13 @@ class MarketSupervisionSource(Protocol):
         self, id_numbers: Sequence[str]
     ) -> dict[str, list[EnterpriseRoleRecord]]: ...
 
+    async def measures(self, stake_ids: Sequence[str]) -> dict[str, list[Measure]]:
+        """The register of courts' freezes of each stake (every row, in rank order)."""
+        ...
+
+
+# 冻结其他财产权的期限不得超过三年 (民诉法解释 第四百八十五条): an equity stake is another property right.
+TERM_YEARS = 3
 
 _STAKE_SELECT = (
     select(
@@ -178,13 +193,29 @@ def _annotate(conn: Connection, a: Annotation) -> bool:
     ).first()
     if found is None:
         raise LookupError(f"no equity stake {a.asset_id} at market supervision")
-    frozen = store_annotation(conn, equity_freezes, "stake_id", a)
+    store_annotation(conn, equity_freezes, "stake_id", a)
+    _follow_register(conn, a.asset_id)
+    return True
+
+
+def _follow_register(conn: Connection, stake_id: str) -> None:
+    frozen = has_active(conn, equity_freezes, "stake_id", stake_id)
     conn.execute(
         update(shareholders)
-        .where(shareholders.c.stake_id == a.asset_id)
+        .where(shareholders.c.stake_id == stake_id)
         .values(freeze_status="FROZEN" if frozen else "NORMAL")
     )
-    return True
+
+
+def _measures(conn: Connection, keys: Sequence[str]) -> dict[str, list[Measure]]:
+    return measures_of(conn, equity_freezes, "stake_id", keys)
+
+
+def _lapse(conn: Connection, today: date) -> list[str]:
+    stakes = lapse_register(conn, equity_freezes, "stake_id", today=today, years=TERM_YEARS)
+    for stake_id in stakes:
+        _follow_register(conn, stake_id)
+    return stakes
 
 
 class EmbeddedMarketSupervisionSource(DatabaseSource):
@@ -222,8 +253,15 @@ class EmbeddedMarketSupervisionSource(DatabaseSource):
     ) -> dict[str, list[EnterpriseRoleRecord]]:
         return await self.run(_roles_by_person, id_numbers)
 
+    async def measures(self, stake_ids: Sequence[str]) -> dict[str, list[Measure]]:
+        return await self.run(_measures, stake_ids)
+
     async def annotate(self, annotation: Annotation) -> bool:
         return await self.write(_annotate, annotation)
+
+    async def lapse(self, today: date) -> list[str]:
+        """The register's lapse job: freezes whose term ended lapse, the next takes effect."""
+        return await self.write(_lapse, today)
 
 
 if TYPE_CHECKING:

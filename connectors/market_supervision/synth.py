@@ -8,14 +8,17 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from connectors.base.annotations import settle, term_end
 from connectors.base.world import (
     AS_OF,
     CITIES,
+    COURTS,
     REGION_SHORT,
     REGIONS,
     EnterpriseSeed,
     World,
 )
+from connectors.market_supervision.source import TERM_YEARS
 
 __all__ = ["generate"]
 
@@ -192,7 +195,45 @@ def generate(world: World) -> dict[str, list[dict[str, Any]]]:
         tables["abnormal_operations"] += abnormal
         listed_abnormal = abnormal[0]["listed_on"] if abnormal else None
         tables["serious_violations"] += _serious_violations(rng, e, listed_abnormal)
+    # The register of courts' freezes draws from a stream of its own: the other tables stay.
+    freezes = random.Random(f"{world.seed}:market_supervision:freezes")
+    tables["equity_freezes"] = _freezes(freezes, tables["shareholders"])
     return tables
+
+
+_FREEZES_FROM = date(2023, 1, 1).toordinal()
+
+
+def _freezes(rng: random.Random, stakes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A court's freeze (股权冻结) on 3 % of the stakes since 2023, served before the hub (no
+    order id); the register as of :data:`AS_OF`: a freeze whose three years (民诉法解释
+    第四百八十五条) ended has lapsed. A stake is FROZEN while a freeze on it is in effect."""
+    out: list[dict[str, Any]] = []
+    for stake in stakes:
+        if not rng.random() < 0.03:
+            continue
+        since = max(stake["subscribed_on"].toordinal(), _FREEZES_FROM)
+        start = date.fromordinal(since + int(rng.random() * max(1, _LAST_DAY - since)))
+        _, abbr, court = COURTS[0] if rng.random() < 0.7 else rng.choice(COURTS[1:])
+        case = f"（{start.year}）{abbr}执{1 + int(rng.random() * 3000)}号"
+        row = {
+            "order_id": None,
+            "stake_id": stake["stake_id"],
+            "court": court,
+            "case_number": case,
+            "document_number": f"{case}之一",
+            "kind": "FREEZE",
+            "rank": 1,
+            "start_date": start,
+            "end_date": term_end(start, months=12 * TERM_YEARS),
+            "status": "EFFECTIVE",
+        }
+        settle([row], today=AS_OF, years=TERM_YEARS)
+        del row["order_id"]
+        if row["status"] == "EFFECTIVE":
+            stake["freeze_status"] = "FROZEN"
+        out.append(row)
+    return out
 
 
 def _registration(world: World, e: EnterpriseSeed) -> dict[str, Any]:

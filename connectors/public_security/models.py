@@ -39,5 +39,5 @@ vehicles = Table(
     Index("ix_vehicles_owner_id", "owner_id"),
 )
 
-# 查封/扣押 registered on vehicles at a court's request, one row per order.
+# The register of courts' seizures (查封/扣押) of vehicles, one row per measure.
 vehicle_seizures = annotation_table("vehicle_seizures", metadata, "plate", 16)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from connectors.base.annotations import Measure
 from connectors.base.remote import RemoteSource, Visible
 from connectors.public_security.records import IdentityRecord, VehicleRecord
 
@@ -36,6 +37,13 @@ class RemotePublicSecuritySource(RemoteSource):
     ) -> dict[str, bool]:
         """Existence only, through ``identities`` (``visible`` is not needed: no field is asked)."""
         return await self._exists_via("identities", id_numbers)
+
+    async def measures(
+        self, plates: Sequence[str], visible: Visible | None = None
+    ) -> dict[str, list[Measure]]:
+        """The agency's register of courts' measures (``POST /measures``; ``visible`` is not
+        needed: the register is read whole, for the waiting line)."""
+        return await self._measures(plates)
 
 
 if TYPE_CHECKING:

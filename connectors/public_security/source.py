@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Connection, select, update
 
-from connectors.base.annotations import Annotation, store_annotation
+from connectors.base.annotations import (
+    Annotation,
+    Measure,
+    has_active,
+    lapse_register,
+    measures_of,
+    store_annotation,
+)
 from connectors.base.source import DatabaseSource, KeyedQuery, group_rows, record_select
 from connectors.public_security.models import residents, vehicle_seizures, vehicles
 from connectors.public_security.records import IdentityRecord, VehicleRecord
@@ -25,6 +33,14 @@ class PublicSecuritySource(Protocol):
     async def registered(self, id_numbers: Sequence[str]) -> dict[str, bool]:
         """Which ID numbers are registered (existence only, no personal data)."""
         ...
+
+    async def measures(self, plates: Sequence[str]) -> dict[str, list[Measure]]:
+        """The register of courts' seizures of each vehicle (every row, in rank order)."""
+        ...
+
+
+# 查封、扣押动产的期限不得超过两年 (民诉法解释 第四百八十五条): vehicles are movables.
+TERM_YEARS = 2
 
 
 _IDENTITY = KeyedQuery(record_select(IdentityRecord, residents), residents.c.id_number)
@@ -55,26 +71,37 @@ def _vehicles_by_plate(conn: Connection, keys: Sequence[str]) -> dict[str, Vehic
 def _annotate(conn: Connection, a: Annotation) -> bool:
     """Register a court's measure on a vehicle (查封 or 扣押); the vehicle is SEIZED while any
     is active."""
-    row = conn.execute(
-        select(vehicles.c.status, vehicles.c.status_before_seizure).where(
-            vehicles.c.plate == a.asset_id
-        )
-    ).first()
-    if row is None:
+    if conn.execute(select(vehicles.c.plate).where(vehicles.c.plate == a.asset_id)).first() is None:
         raise LookupError(f"no vehicle {a.asset_id} at public security")
-    status, before = row
-    if store_annotation(conn, vehicle_seizures, "plate", a):
-        if status != "SEIZED":
-            values = {"status": "SEIZED", "status_before_seizure": status}
-        else:
-            values = {}
+    store_annotation(conn, vehicle_seizures, "plate", a)
+    _follow_register(conn, a.asset_id)
+    return True
+
+
+def _follow_register(conn: Connection, plate: str) -> None:
+    """SEIZED while the register holds an active measure; the earlier status back after."""
+    status, before = conn.execute(
+        select(vehicles.c.status, vehicles.c.status_before_seizure).where(vehicles.c.plate == plate)
+    ).one()
+    if has_active(conn, vehicle_seizures, "plate", plate):
+        values = {"status": "SEIZED", "status_before_seizure": status} if status != "SEIZED" else {}
     elif status == "SEIZED" and before is not None:
         values = {"status": before, "status_before_seizure": None}
     else:
         values = {}
     if values:
-        conn.execute(update(vehicles).where(vehicles.c.plate == a.asset_id).values(**values))
-    return True
+        conn.execute(update(vehicles).where(vehicles.c.plate == plate).values(**values))
+
+
+def _measures(conn: Connection, keys: Sequence[str]) -> dict[str, list[Measure]]:
+    return measures_of(conn, vehicle_seizures, "plate", keys)
+
+
+def _lapse(conn: Connection, today: date) -> list[str]:
+    plates = lapse_register(conn, vehicle_seizures, "plate", today=today, years=TERM_YEARS)
+    for plate in plates:
+        _follow_register(conn, plate)
+    return plates
 
 
 class EmbeddedPublicSecuritySource(DatabaseSource):
@@ -92,8 +119,15 @@ class EmbeddedPublicSecuritySource(DatabaseSource):
     async def vehicles_by_plate(self, plates: Sequence[str]) -> dict[str, VehicleRecord]:
         return await self.run(_vehicles_by_plate, plates)
 
+    async def measures(self, plates: Sequence[str]) -> dict[str, list[Measure]]:
+        return await self.run(_measures, plates)
+
     async def annotate(self, annotation: Annotation) -> bool:
         return await self.write(_annotate, annotation)
+
+    async def lapse(self, today: date) -> list[str]:
+        """The register's lapse job: seizures whose term ended lapse, the next takes effect."""
+        return await self.write(_lapse, today)
 
 
 if TYPE_CHECKING:

@@ -8,7 +8,9 @@ from datetime import date
 from itertools import accumulate
 from typing import Any
 
-from connectors.base.world import AS_OF, CITIES, REGIONS, World
+from connectors.base.annotations import term_end
+from connectors.base.world import AS_OF, CITIES, COURTS, REGIONS, World
+from connectors.public_security.source import TERM_YEARS
 
 __all__ = ["generate"]
 
@@ -98,9 +100,12 @@ _PLATE_PREFIXES = {code: CITIES[city][1] for code, (_, city, _) in REGIONS.items
 
 
 def generate(world: World) -> dict[str, list[dict[str, Any]]]:
-    """Rows of ``residents`` and ``vehicles`` for ``world``."""
+    """Rows of ``residents``, ``vehicles`` and ``vehicle_seizures`` for ``world``."""
     rng = random.Random(f"{world.seed}:public_security")
-    return {"residents": _residents(world), "vehicles": _vehicles(rng, world)}
+    vehicles = _vehicles(rng, world)
+    # The register of seizures draws from a stream of its own: the vehicles stay as they were.
+    seizures = _seizures(random.Random(f"{world.seed}:public_security:seizures"), vehicles)
+    return {"residents": _residents(world), "vehicles": vehicles, "vehicle_seizures": seizures}
 
 
 def _residents(world: World) -> list[dict[str, Any]]:
@@ -187,3 +192,34 @@ def _vehicle(
         "owner_id": owner_id,
         "owner_name": owner_name,
     }
+
+
+def _seizures(rng: random.Random, vehicles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A SEIZED vehicle is seized by a court: its register row, in effect on :data:`AS_OF`
+    (two years at most for a movable, 民诉法解释 第四百八十五条), served before the hub existed
+    (no order id). The vehicle's status before the seizure was NORMAL, and comes back when the
+    seizure ends."""
+    out: list[dict[str, Any]] = []
+    for v in vehicles:
+        if v["status"] != "SEIZED":
+            v["status_before_seizure"] = None
+            continue
+        v["status_before_seizure"] = "NORMAL"
+        earliest = max(v["registered_on"].toordinal(), _LAST_DAY - 2 * 365 + 1)
+        start = date.fromordinal(earliest + int(rng.random() * max(1, _LAST_DAY - earliest)))
+        _, abbr, court = COURTS[0] if rng.random() < 0.7 else rng.choice(COURTS[1:])
+        case = f"（{start.year}）{abbr}执{1 + int(rng.random() * 3000)}号"
+        out.append(
+            {
+                "plate": v["plate"],
+                "court": court,
+                "case_number": case,
+                "document_number": f"{case}之一",
+                "kind": "SEIZE",
+                "rank": 1,
+                "start_date": start,
+                "end_date": term_end(start, months=12 * TERM_YEARS),
+                "status": "EFFECTIVE",
+            }
+        )
+    return out

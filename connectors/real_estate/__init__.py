@@ -44,4 +44,5 @@ CONNECTOR = Connector(
     generate=_generate,
     subgraph=_subgraph,
     remote_source=_remote,
+    register=True,
 )

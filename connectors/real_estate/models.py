@@ -2,6 +2,8 @@
 
 from sqlalchemy import Column, Date, Index, Integer, MetaData, Numeric, String, Table
 
+from connectors.base.annotations import annotation_table
+
 metadata = MetaData()
 
 units = Table(
@@ -41,21 +43,6 @@ mortgages = Table(
     Column("registered_on", Date, nullable=False),
 )
 
-seizures = Table(
-    "seizures",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    # The hub's order id, for annotations registered through the hub; older ones have none.
-    Column("order_id", String(32), unique=True),
-    Column("unit_number", String(28), nullable=False, index=True),
-    Column("court", String(64), nullable=False),
-    Column("case_number", String(64), nullable=False),
-    Column("document_number", String(64), nullable=False),
-    Column(
-        "kind", String(8), nullable=False
-    ),  # SEIZE / FREEZE; WAITING on registrations older than the hub
-    Column("rank", Integer, nullable=False),  # 1 = effective; 2.. = waiting line (轮候)
-    Column("start_date", Date, nullable=False),
-    Column("end_date", Date),  # none while waiting: the term starts when it takes effect
-    Column("status", String(10), nullable=False),  # EFFECTIVE / WAITING / RELEASED / EXPIRED
-)
+# The registry's register of courts' seizures (查封登记 / 轮候查封登记), one row per measure: those
+# the hub delivered carry its order id, those served on the registry otherwise have none.
+seizures = annotation_table("seizures", metadata, "unit_number", 28)

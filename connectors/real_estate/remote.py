@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from connectors.base.annotations import Measure
 from connectors.base.remote import RemoteSource, Visible
 from connectors.real_estate.records import PropertyRecord
 
@@ -25,6 +26,13 @@ class RemoteRealEstateSource(RemoteSource):
         self, unit_numbers: Sequence[str], visible: Visible | None = None
     ) -> dict[str, PropertyRecord]:
         return await self._lookup("properties_by_unit", unit_numbers, visible)
+
+    async def measures(
+        self, unit_numbers: Sequence[str], visible: Visible | None = None
+    ) -> dict[str, list[Measure]]:
+        """The agency's register of courts' measures (``POST /measures``; ``visible`` is not
+        needed: the register is read whole, for the waiting line)."""
+        return await self._measures(unit_numbers)
 
 
 if TYPE_CHECKING:

@@ -5,12 +5,23 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from math import gcd
 from typing import Any
 
-from connectors.base.world import AS_OF, CITIES, REGIONS, STREETS, World, address_prefix
+from connectors.base.annotations import settle
+from connectors.base.annotations import term_end as measure_end
+from connectors.base.world import (
+    AS_OF,
+    CITIES,
+    COURTS,
+    REGIONS,
+    STREETS,
+    World,
+    address_prefix,
+)
+from connectors.real_estate.source import TERM_YEARS
 
 __all__ = ["generate", "unit_number"]
 
@@ -28,11 +39,6 @@ _BANKS = (
     "中国邮政储蓄银行股份有限公司{c}分行",
     "兴业银行股份有限公司{c}分行",
     "恒丰银行股份有限公司{c}分行",
-)
-_COURTS = (
-    ("370602", "鲁0602", "烟台市芝罘区人民法院"),
-    ("370612", "鲁0612", "烟台市牟平区人民法院"),
-    ("370613", "鲁0613", "烟台市莱山区人民法院"),
 )
 _SHARES_BY_PART = ((5000, 5000), (6000, 4000), (7000, 3000), (5100, 4900))
 _ONE = Decimal("1.0000")
@@ -347,12 +353,14 @@ def _mortgages(
 
 def _seizures(rng: random.Random, unit: dict[str, Any]) -> list[dict[str, Any]]:
     """A court's seizure on 2 % of the units (since 2023), sometimes with another court's
-    waiting in line (轮候查封)."""
+    waiting in line (轮候查封); the register as of :data:`AS_OF`: a seizure whose three years
+    (民诉法解释 第四百八十五条) ended has lapsed, and the one waiting took effect the day after
+    (:func:`connectors.base.annotations.settle`). None of them came through the hub."""
     rnd = rng.random
     if not rnd() < 0.02:
         return []
     since = max(unit["registered_on"].toordinal(), _SEIZURES_FROM)
-    _, abbr, court = _COURTS[0] if rnd() < 0.7 else rng.choice(_COURTS[1:])
+    _, abbr, court = COURTS[0] if rnd() < 0.7 else rng.choice(COURTS[1:])
     start = date.fromordinal(since + int(rnd() * max(1, _LAST_DAY - since)))
     case = f"（{start.year}）{abbr}执{1 + int(rnd() * 3000)}号"
     out = [
@@ -364,12 +372,12 @@ def _seizures(rng: random.Random, unit: dict[str, Any]) -> list[dict[str, Any]]:
             "kind": "SEIZE",
             "rank": 1,
             "start_date": start,
-            "end_date": _add_years(start, 3) - timedelta(days=1),
+            "end_date": measure_end(start, months=12 * TERM_YEARS),
             "status": "EFFECTIVE",
         }
     ]
-    if rnd() < 0.2:  # another court waits in line (轮候查封)
-        _, abbr2, court2 = rng.choice(_COURTS)
+    if rnd() < 0.2:  # another court waits in line (轮候查封), registered later
+        _, abbr2, court2 = rng.choice(COURTS)
         later = date.fromordinal(
             start.toordinal() + int(rnd() * max(1, _LAST_DAY - start.toordinal()))
         )
@@ -380,11 +388,16 @@ def _seizures(rng: random.Random, unit: dict[str, Any]) -> list[dict[str, Any]]:
                 "court": court2,
                 "case_number": case2,
                 "document_number": f"{case2}之一",
-                "kind": "WAITING",
+                "kind": "SEIZE",
                 "rank": 2,
                 "start_date": later,
-                "end_date": _add_years(later, 3) - timedelta(days=1),
+                "end_date": None,
                 "status": "WAITING",
             }
         )
+    for row in out:
+        row["order_id"] = None
+    settle(out, today=AS_OF, years=TERM_YEARS)
+    for row in out:
+        del row["order_id"]
     return out

@@ -117,6 +117,23 @@ class AuditLog:
                 " tell the operator"
             ) from exc
 
+    async def record_system_in(self, conn: Any, records: Sequence[dict[str, Any]]) -> None:
+        """Entries for what the hub did on its own, in the caller's transaction (a sanction
+        entry deleted when its term ended, with its change): each record has ``action``,
+        ``case_number``, ``subject_kind``, ``subject_id`` and ``detail``."""
+        try:
+            async with deadline(conn, self.write_timeout):
+                await bound_wait(conn, self.write_timeout)
+                await insert_entries(
+                    conn, [audit_rows.system_row(self.keys, **record) for record in records]
+                )
+        except Exception as exc:
+            log.error("audit write in a transaction failed: %s", type(exc).__name__)
+            raise AuditUnavailable(
+                "the audit log cannot be written, so nothing was changed; try again later or"
+                " tell the operator"
+            ) from exc
+
     async def record_system(
         self,
         *,

@@ -124,7 +124,10 @@ def agency_serve(
         witness_state or _env_path("AGENCY_WITNESS_STATE") or base / "witness" / f"{name}.sqlite3",
     )
     source = connector.embedded(database_url)
-    app = agency_app(connector, source, faults=faults, token=token, witness=witness)
+    # The register is the agency's: its service lapses measures whose term ended (every minute).
+    app = agency_app(
+        connector, source, faults=faults, token=token, witness=witness, lapse_every=60.0
+    )
     click.echo(f"{connector.title} ({name}) subgraph: http://{host}:{port}/graphql")
     if witness is not None:
         _announce_witness(witness, f"http://{host}:{port}")

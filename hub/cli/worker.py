@@ -1,4 +1,5 @@
-"""`fyt worker`: the outbox worker that delivers orders and lapses expired measures."""
+"""`fyt worker`: the outbox worker that delivers orders and lapses expired measures, and the
+sanction-list expiry job (entries whose term ended are deleted)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,20 @@ from hub.cli.common import audit_keys, load_settings
 @click.command("worker")
 @click.option("--interval", default=0.5, show_default=True, type=click.FloatRange(0.05, 60))
 def worker(interval: float) -> None:
-    """Deliver orders from the outbox and lapse expired measures (several may run)."""
+    """Deliver orders from the outbox, lapse expired measures and delete sanction entries whose
+    term ended (several may run)."""
     from hub.orders.worker import OrderWorker
     from hub.orders.workflow import record_transitions
     from hub.runtime import Runtime
+    from hub.sanctions.rules import WorkingCalendar
+    from hub.sanctions.worker import SanctionExpiry
 
     settings = load_settings()
     audit_keys(settings)
+    try:
+        calendar = WorkingCalendar.load(settings.holiday_calendar)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
 
     async def run() -> None:
         from hub.graphql.schema import build_schema
@@ -31,11 +39,14 @@ def worker(interval: float) -> None:
             sources=runtime.sources,
         )
         w.start()
-        click.echo("order worker running; Ctrl-C stops it")
+        expiry = SanctionExpiry(runtime.engine, runtime.audit, calendar)
+        expiry.start()
+        click.echo("order worker and sanction expiry running; Ctrl-C stops them")
         try:
             await asyncio.Event().wait()
         finally:
             await w.stop()
+            await expiry.stop()
             await runtime.close()
 
     try:

@@ -6,13 +6,14 @@ import math
 import random
 from bisect import bisect
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
 from decimal import Decimal
 from itertools import accumulate
 from typing import Any
 
 from connectors.base.world import AS_OF, PersonSeed, World, age_on
+from hub.sanctions import rules
 
 __all__ = ["COURTS", "DEMO_USERS", "generate"]
 
@@ -87,16 +88,20 @@ _CAUSE_MAX_AMOUNT = {
     "机动车交通事故责任纠纷": 1_500_000,
 }
 _LAST_FILED = AS_OF.toordinal()
-_LISTS = (
-    ("DISHONEST", "SX", 0.3, "《最高人民法院关于公布失信被执行人名单信息的若干规定》第一条"),
-    (
-        "CONSUMPTION_RESTRICTION",
-        "XF",
-        0.2,
-        "《最高人民法院关于限制被执行人高消费及有关消费的若干规定》第一条",
-    ),
+_LISTS = (("DISHONEST", "SX", 0.3), ("CONSUMPTION_RESTRICTION", "XF", 0.2))
+# The grounds of a dishonest entry (法释〔2017〕7号 第一条), by weight: (一) — able but not
+# performing, no term — is the most common; (二)–(六) list for two years (第二条).
+_DISHONEST_GROUNDS = (
+    ("ABLE_NOT_PERFORMING", 45),
+    ("ASSET_REPORT", 25),
+    ("EVADING", 10),
+    ("CONSUMPTION_ORDER", 8),
+    ("SETTLEMENT", 7),
+    ("OBSTRUCTING", 5),
 )
-_REVOKE_REASON = "已履行生效法律文书确定的义务"
+_GROUND_CUM = list(accumulate(w for _, w in _DISHONEST_GROUNDS))
+_PERFORMED = "已履行生效法律文书确定的义务"
+_EXTENSION_REASON = "以暴力、威胁方法妨碍、抗拒执行，情节严重"
 
 
 @dataclass(slots=True)
@@ -319,15 +324,23 @@ def generate(world: World) -> dict[str, list[dict[str, Any]]]:
 
 
 def _entry_persons(world: World, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """For each enterprise entry, the enterprise's legal representative and key personnel."""
+    """For each enterprise entry, the persons it binds by default (法释〔2015〕17号 第三条第二款):
+    the legal representative, and the registered manager as the principal person in charge
+    (the legal representative too, when registered as 执行董事兼总经理). Directors, supervisors
+    and finance managers are not bound."""
     by_uscc = {e.uscc: e for e in world.enterprises}
     rows: dict[tuple[str, str, str], dict[str, Any]] = {}
     for entry in entries:
         if entry["subject_kind"] != "ENTERPRISE":
             continue
         enterprise = by_uscc[entry["subject_id"]]
+        positions = dict(enterprise.key_personnel)
         people = [(enterprise.legal_rep, "LEGAL_REPRESENTATIVE")]
-        people += [(index, "KEY_PERSONNEL") for index, _ in enterprise.key_personnel]
+        people += [
+            (index, "PRINCIPAL")
+            for index, position in enterprise.key_personnel
+            if rules.is_principal(position)
+        ]
         for index, role in people:
             person = world.persons[index]
             key = (entry["id"], person.id_number, role)
@@ -336,14 +349,21 @@ def _entry_persons(world: World, entries: list[dict[str, Any]]) -> list[dict[str
                 "id_number": person.id_number,
                 "name": person.name,
                 "role": role,
+                "position": positions.get(index),
+                "named_by": "REGISTER",
+                "released_on": None,
+                "release_ground": None,
+                "release_reason": None,
+                "released_by": None,
             }
     return list(rows.values())
 
 
 def _changes(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The change feed from its beginning: each publication, then each revocation, by date."""
+    """The change feed from its beginning: each publication, then each end (deleted, lifted),
+    by date."""
     events = [(e["published_on"], 0, e["id"], "PUBLISHED") for e in entries]
-    events += [(e["revoked_on"], 1, e["id"], "REVOKED") for e in entries if e["revoked_on"]]
+    events += [(e["revoked_on"], 1, e["id"], e["status"]) for e in entries if e["revoked_on"]]
     events.sort()
     return [
         {
@@ -422,7 +442,10 @@ def _add_parties(
 
 
 def _sanctions(rng: random.Random, cases: list[_Case]) -> list[dict[str, Any]]:
-    """Dishonest-debtor and consumption-restriction entries for respondents of open cases."""
+    """Dishonest-debtor and consumption-restriction entries for respondents of open cases, each
+    with its ground, term and end (法释〔2017〕7号 第一条、第二条): an entry whose term ended
+    before the demo's day was deleted the day after (第十条第二款), a few were deleted or lifted
+    on performance (第十条第一款第（一）项, 第二条第二款, 法释〔2015〕17号 第九条)."""
     rnd = rng.random
     entries: list[tuple[date, str, str, dict[str, Any]]] = []
     for case in cases:
@@ -442,16 +465,49 @@ def _sanctions(rng: random.Random, cases: list[_Case]) -> list[dict[str, Any]]:
                     f"对{first.name}向申请执行人{applicant.name}支付{case.owed}人民币"
                     f"{case.amount}元的债务承担连带清偿责任"
                 )
-            for list_name, prefix, share, basis in _LISTS:
+            dishonest = False
+            for list_name, prefix, share in _LISTS:
                 if rnd() >= share:
                     continue
                 published = min(case.filed_on.toordinal() + 30 + int(rnd() * 180), _LAST_FILED)
                 if published <= case.filed_on.toordinal():
                     continue
                 published_on = date.fromordinal(published)
-                revoked_on = None
-                if rnd() < 0.06 and published + 30 < _LAST_FILED:
-                    revoked_on = _date_in(rng, date.fromordinal(published + 30), AS_OF)
+                if list_name == "DISHONEST":
+                    grounds = [_DISHONEST_GROUNDS[bisect(_GROUND_CUM, rnd() * _GROUND_CUM[-1])][0]]
+                    if grounds[0] != "ABLE_NOT_PERFORMING" and rnd() < 0.1:
+                        grounds.append(
+                            "ASSET_REPORT" if grounds[0] != "ASSET_REPORT" else "EVADING"
+                        )
+                    extension = 0
+                    if ("OBSTRUCTING" in grounds or len(grounds) > 1) and rnd() < 0.5:
+                        extension = 1 + int(rnd() * 3)
+                    term = rules.term_of(
+                        list_name,
+                        grounds,
+                        published_on,
+                        extension_years=extension,
+                        extension_reason=_EXTENSION_REASON if extension else None,
+                    )
+                    dishonest = True
+                else:
+                    grounds = ["DISHONEST_LISTED" if dishonest else "NOT_PERFORMED"]
+                    term = rules.term_of(list_name, grounds, published_on)
+                status, ended_on, end_ground, reason = "ACTIVE", None, None, None
+                if term.ends_on is not None and term.ends_on < AS_OF:
+                    status, end_ground = "DELETED", rules.TERM_ENDED
+                    ended_on = term.ends_on + timedelta(days=1)
+                    reason = "纳入期限届满（法释〔2017〕7号 第十条第二款）"
+                elif rnd() < 0.06 and published + 30 < _LAST_FILED:
+                    ended_on = _date_in(rng, date.fromordinal(published + 30), AS_OF)
+                    if term.ends_on is not None and ended_on > term.ends_on:
+                        ended_on = term.ends_on
+                    if list_name == "CONSUMPTION_RESTRICTION":
+                        status, end_ground = "LIFTED", "PERFORMED"
+                    else:
+                        status = "DELETED"
+                        end_ground = rules.EARLY if term.term_years else "PERFORMED"
+                    reason = _PERFORMED
                 row = {
                     "list": list_name,
                     "subject_kind": party.kind,
@@ -461,10 +517,16 @@ def _sanctions(rng: random.Random, cases: list[_Case]) -> list[dict[str, Any]]:
                     "case_number": case.number,
                     "obligation": obligation,
                     "published_on": published_on,
-                    "legal_basis": basis,
-                    "status": "REVOKED" if revoked_on else "ACTIVE",
-                    "revoked_on": revoked_on,
-                    "revoke_reason": _REVOKE_REASON if revoked_on else None,
+                    "legal_basis": rules.legal_basis_of(list_name, term.grounds, term.term_years),
+                    "status": status,
+                    "revoked_on": ended_on,
+                    "revoke_reason": reason,
+                    "grounds": rules.join_grounds(term.grounds),
+                    "term_years": term.term_years,
+                    "ends_on": term.ends_on,
+                    "extension_reason": term.extension_reason,
+                    "end_ground": end_ground,
+                    "corrected_on": None,
                 }
                 entries.append((published_on, prefix, case.court, row))
     # Entry numbers run with the publication date per list, court and year.

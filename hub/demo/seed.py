@@ -6,6 +6,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +14,14 @@ from sqlalchemy import delete, text
 
 from connectors import registry
 from connectors.base.seeding import write_tables
-from connectors.base.world import World, build_world
+from connectors.base.world import AS_OF, World, build_world
 from hub.audit.keys import generate_audit_keys
 from hub.auth.tokens import generate_signing_key
 from hub.config import Settings
 from hub.db.engine import create_hub_engine, upgrade
 from hub.db.metadata import metadata
 from hub.demo import court_data
+from hub.orders.terms import court_day
 
 DEFAULT_PERSONS = 10_000
 DEFAULT_SEED = 20_260_101
@@ -88,6 +90,25 @@ async def seed_hub(settings: Settings, world: World) -> dict[str, int]:
     return {name: len(rows.get(name) or []) for name in HUB_TABLES}
 
 
+async def lapse_registers(settings: Settings, today: date) -> int:
+    """The registers as of the court's ``today``: the generators write them as of the synthetic
+    data's day (``AS_OF``); measures whose term ended since lapse now, as the agencies' own
+    lapse job would (the order worker runs it every minute too). Returns the assets changed."""
+    changed = 0
+    for name in registry.names():
+        connector = registry.get(name)
+        if not connector.register:
+            continue
+        source = connector.embedded(settings.connectors[name].url)
+        try:
+            lapse = getattr(source, "lapse", None)  # the sources of agencies with a register
+            if lapse is not None:
+                changed += len(await lapse(today))
+        finally:
+            source.close()
+    return changed
+
+
 def seed_agencies(settings: Settings, world: World, log: Callable[[str], None]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for name in registry.names():
@@ -122,6 +143,9 @@ async def seed_demo(
     world = build_world(seed, persons)
     log(f"generating {persons:,} persons and {len(world.enterprises):,} enterprises (seed {seed})")
     counts = seed_agencies(settings, world, log)
+    lapsed = await lapse_registers(settings, court_day(datetime.now(UTC)))
+    if lapsed:
+        log(f"  registers: measures lapsed since {AS_OF.isoformat()} on {lapsed:,} assets")
     hub_counts = await seed_hub(settings, world)
     counts.update({f"hub.{k}": v for k, v in hub_counts.items()})
     seconds = time.perf_counter() - started

@@ -7,6 +7,7 @@ PostgreSQL they run on the async engine (asyncpg) through ``run_sync``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -52,11 +53,13 @@ class CourtSource:
     ) -> dict[str, list[SanctionEntryRecord]]:
         return await self._run(sanctions_service.entries_by_subject, subject_ids)
 
-    async def sanction_matches(self, matter: Any, keys: Sequence[str]) -> dict[str, list[Any]]:
-        """The active sanction entries restricting each subject for a matter (checks)."""
+    async def sanction_matches(
+        self, matter: Any, keys: Sequence[str], today: date
+    ) -> dict[str, list[Any]]:
+        """The sanction entries in force on ``today`` restricting each subject for a matter."""
 
         def run(conn: Any, subjects: Sequence[str]) -> dict[str, list[Any]]:
-            return sanctions_service.matches(conn, matter, subjects)
+            return sanctions_service.matches(conn, matter, subjects, today)
 
         return await self._run(run, keys)
 

@@ -44,3 +44,9 @@ CASES_BY_PARTY = Lookup("court", "cases_by_party", many=True)
 SANCTIONS_BY_SUBJECT = Lookup("court", "sanctions_by_subject", many=True)
 CASE_PURPOSES = Lookup("court", "purposes", many=False)
 WAITING_LINE = Lookup("court", "orders_by_asset", many=True)
+# the agencies' registers of courts' measures (the waiting line outside the hub), by asset type
+MEASURES = {
+    "REAL_ESTATE": Lookup("real_estate", "measures", many=True),
+    "VEHICLE": Lookup("public_security", "measures", many=True),
+    "EQUITY": Lookup("market_supervision", "measures", many=True),
+}

@@ -19,11 +19,14 @@ import strawberry
 from strawberry.types import Info
 from strawberry.types.base import get_object_definition
 
+from connectors.base.annotations import Measure
 from hub.audit.entries import AccessRecord, BatchRecord
 from hub.errors import HubError
 from hub.federation import lookups as L
+from hub.graphql import resolvers
 from hub.graphql.context import ctx
 from hub.graphql.payloads import error_fields, record_refusal, text_argument
+from hub.graphql.records import WaitingLineEntry, waiting_line
 from hub.identifiers import normalize_case_number, normalize_ruling_number
 from hub.orders import service, workflow
 from hub.orders.measures import Assessment, AssetFacts, Valuation
@@ -76,12 +79,29 @@ class FreezeOrder:
     court_code: str
     case_number: str
     ruling_number: str
-    term_days: int
+    term_months: int | None = strawberry.field(
+        description="The term in calendar months on the court's calendar (null: in days)"
+    )
+    term_days: int | None = strawberry.field(
+        description=(
+            "The term in days, for an order that names it (orders made before terms were"
+            " counted in months, or a court that asked for days); null for a term in months"
+        )
+    )
     status: FreezeOrderStatus
-    rank: int | None = strawberry.field(description="Place in the waiting line (1 = in effect)")
+    rank: int | None = strawberry.field(
+        description=(
+            "Place in the asset's waiting line (轮候) by the time the order was served, after"
+            " the measures the agency already held; the lowest active place is in effect. Null"
+            " until accepted, and while an order served earlier on the asset waits for the"
+            " agency's answer"
+        )
+    )
     submitted_by: str
     submitted_at: datetime
-    delivered_at: datetime | None
+    delivered_at: datetime | None = strawberry.field(
+        description="When the order was served on the agency (送达): its place in line follows it"
+    )
     effective_from: date | None
     expires_on: date | None
     receipt_number: str | None
@@ -89,6 +109,16 @@ class FreezeOrder:
     closed_reason: str | None
     release_ruling: str | None
     renewals: int
+
+    @resolvers.field(
+        description=(
+            "The waiting line of the order's asset: the hub's orders and the measures the"
+            " agency holds outside the hub, by place"
+        )
+    )
+    async def waiting_line(self, info: Info) -> list[WaitingLineEntry] | None:
+        asset_type = getattr(self.asset_type, "value", self.asset_type)
+        return await waiting_line(info, str(asset_type), self.asset_id)  # type: ignore[no-any-return]  # records
 
 
 @strawberry.type
@@ -121,8 +151,17 @@ class FreezeOrderSubmitInput:
     ruling_number: str = strawberry.field(
         description="The ruling (裁定书) number, in the case-number form: （2026）鲁0602执123号之一"
     )
-    term_days: int | None = None
+    term_days: int | None = strawberry.field(
+        default=None, description="The term in days (or give termMonths; default: the longest)"
+    )
     idempotency_key: str
+    term_months: int | None = strawberry.field(
+        default=None,
+        description=(
+            "The term in calendar months: at most 24 for a vehicle, 36 for real estate and"
+            " equity (民诉法解释 第四百八十五条); default the longest"
+        ),
+    )
     over_seizure_reason: str | None = strawberry.field(
         default=None,
         description="The judge's confirmation, with the reason, of a measure that takes the known"
@@ -177,7 +216,16 @@ class FreezeOrderReleaseInput:
 @strawberry.input
 class FreezeOrderRenewInput:
     ruling_number: str
-    term_days: int | None = None
+    term_days: int | None = strawberry.field(
+        default=None, description="The renewal's term in days (or give termMonths)"
+    )
+    term_months: int | None = strawberry.field(
+        default=None,
+        description=(
+            "The renewal's term in calendar months from the day after the old end, at most the"
+            " class's (24 / 36); default the longest"
+        ),
+    )
 
 
 @strawberry.input
@@ -197,7 +245,7 @@ class FreezeOrderFilter:
 _ORDER_FIELDS = tuple(
     f.name
     for f in get_object_definition(FreezeOrder, strict=True).fields
-    if f.name != "owner_kind"
+    if f.name not in ("owner_kind", "waiting_line")
 )
 
 
@@ -221,6 +269,7 @@ class _RequestGateway:
         self.engine = self.context.runtime.engine
         self.keys: OrderKeys | None = self.context.runtime.order_keys
         settings = self.context.runtime.settings
+        self.renewal_window_days = settings.order_renewal_window_days
         self.valuation = Valuation(
             price_per_sqm=settings.reference_price_per_sqm, factor=settings.over_seizure_factor
         )
@@ -240,6 +289,10 @@ class _RequestGateway:
         if not stake:
             return None
         return AssetFacts({stake.holder_id: Decimal(1)}, capital=stake.subscribed_capital)
+
+    async def measures(self, asset_type: workflow.AssetType, asset_id: str) -> list[Measure]:
+        found = await self.context.loaders.load(L.MEASURES[asset_type.value], asset_id)
+        return list(found)
 
     async def case(self, case_number: str) -> Any:
         return await self.context.loaders.load(L.CASE_PURPOSES, case_number)
@@ -303,6 +356,7 @@ async def submit(info: Info, data: FreezeOrderSubmitInput) -> FreezeOrderPayload
             ruling_number=normalize_ruling_number(data.ruling_number),
             term_days=data.term_days,
             idempotency_key=text_argument(data.idempotency_key, "idempotencyKey"),
+            term_months=data.term_months,
             over_seizure_reason=(
                 text_argument(data.over_seizure_reason, "overSeizureReason", 200)
                 if data.over_seizure_reason is not None
@@ -332,6 +386,7 @@ async def renew(info: Info, order_id: str, data: FreezeOrderRenewInput) -> Freez
             order_id=order_id,
             ruling_number=normalize_ruling_number(data.ruling_number),
             term_days=data.term_days,
+            term_months=data.term_months,
         )
     except HubError as exc:
         return _failed(exc)
@@ -504,7 +559,7 @@ async def many(
                 argument="expiringWithinDays",
                 rule="RANGE",
             )
-        expiring = service.utcnow().date() + timedelta(days=f.expiring_within_days)
+        expiring = service.court_day(service.utcnow()) + timedelta(days=f.expiring_within_days)
     scope = _scope(info)
     c = ctx(info)
     async with c.runtime.engine.connect() as conn:

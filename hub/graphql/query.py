@@ -124,11 +124,60 @@ class Mutation:
     ) -> sanctions.SanctionEntryPayload:
         return await sanctions.publish(info, input)
 
-    @resolvers.mutation(description="Court: take an entry of the court off its list")
+    @resolvers.mutation(
+        description="Court: take an entry of the court off its list (REVOKED, without saying how)",
+        deprecation_reason="Use sanctionEntryAnnul (撤销), sanctionEntryDelete (删除 / 解除) or"
+        " sanctionEntryCorrect (更正)",
+    )
     async def sanction_entry_revoke(
         self, info: Info, id: str, reason: str
     ) -> sanctions.SanctionEntryPayload:
         return await sanctions.revoke(info, id, reason)
+
+    @resolvers.mutation(
+        description="Court: 撤销 an entry that should not have been published (法释〔2017〕7号"
+        " 第九条第一款)"
+    )
+    async def sanction_entry_annul(
+        self, info: Info, id: str, reason: str
+    ) -> sanctions.SanctionEntryPayload:
+        return await sanctions.annul(info, id, reason)
+
+    @resolvers.mutation(
+        description="Court: 删除 a dishonest-list entry (法释〔2017〕7号 第十条第一款; 第二条第二款 for"
+        " an entry with a term) or 解除 a consumption restriction (法释〔2015〕17号 第九条)"
+    )
+    async def sanction_entry_delete(
+        self, info: Info, id: str, input: sanctions.SanctionEntryDeleteInput
+    ) -> sanctions.SanctionEntryPayload:
+        return await sanctions.delete(info, id, input)
+
+    @resolvers.mutation(
+        description="Court: 更正 what an entry records (法释〔2017〕7号 第九条第二款): its grounds"
+        " (and so its term and end), obligation or citation"
+    )
+    async def sanction_entry_correct(
+        self, info: Info, id: str, input: sanctions.SanctionEntryCorrectInput
+    ) -> sanctions.SanctionEntryPayload:
+        return await sanctions.correct(info, id, input)
+
+    @resolvers.mutation(
+        description="Court: release one person an enterprise's entry binds, the entry staying"
+        " (法释〔2015〕17号 第三条第二款; 法发〔2019〕35号 第17条)"
+    )
+    async def sanction_entry_person_release(
+        self, info: Info, id: str, id_number: str, input: sanctions.SanctionPersonReleaseInput
+    ) -> sanctions.SanctionEntryPayload:
+        return await sanctions.release_person(info, id, id_number, input)
+
+    @resolvers.mutation(
+        description="Approval system: what it did after a BLOCK (handled, or overridden with a"
+        " reason); counted in sanctionStats"
+    )
+    async def sanction_check_feedback(
+        self, info: Info, input: sanctions.SanctionCheckFeedbackInput
+    ) -> sanctions.SanctionFeedbackPayload:
+        return await sanctions.feedback(info, input)
 
     @resolvers.mutation(
         description="Court: seize (查封), detain (扣押) or freeze (冻结) an asset of a respondent"

@@ -6,6 +6,7 @@ declares only what the hub adds: descriptions, mask rules, enums and resolver fi
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import strawberry
@@ -20,6 +21,8 @@ from hub.graphql.enums import (
     CaseStatus,
     EnterpriseRoleKind,
     InsuranceKind,
+    SanctionEndGround,
+    SanctionGround,
     SanctionList,
     SanctionStatus,
     SeizureStatus,
@@ -27,6 +30,7 @@ from hub.graphql.enums import (
     VehicleStatus,
 )
 from hub.graphql.from_record import from_record
+from hub.orders import service as orders_service
 from hub.orders.service import WaitingLineRecord
 from hub.policy.enforce import raw
 from hub.policy.masking import Mask, masked
@@ -51,17 +55,47 @@ class Identity:
 
 @from_record(
     WaitingLineRecord,
-    description="An order in effect or waiting (轮候) on an asset, from the court's records",
+    description=(
+        "A measure in effect or waiting (轮候) on an asset: an order of the hub's, or one the"
+        " agency holds outside the hub (outsideHub)"
+    ),
 )
 class WaitingLineEntry:
+    order_id = strawberry.field(description="The hub's order; null outside the hub")
     kind = strawberry.field(description="SEIZE (查封) / DETAIN (扣押) / FREEZE (冻结)")
-    rank = strawberry.field(description="1 = in effect; 2, 3, … wait in this order")
+    court_code = strawberry.field(description="The hub's orders; null outside the hub")
+    court = strawberry.field(description="The court's name")
+    document_number = strawberry.field(description="The agency's registration number")
+    rank = strawberry.field(
+        description=(
+            "Place in line by the time the court's notice was served (法发〔2004〕5号 第二十条);"
+            " the lowest active place is in effect; null while an order served earlier waits"
+            " for the agency's answer"
+        )
+    )
     status = strawberry.field(description="EFFECTIVE / WAITING")
+    served_at = strawberry.field(
+        description="When the hub's order was served on the agency (送达); null outside the hub"
+    )
+    outside_hub = strawberry.field(
+        description=(
+            "Held by the agency outside the hub (served on paper, or registered before the hub)"
+        )
+    )
 
 
-def waiting_line(info: Info[Any, Any], asset_type: str, asset_id: str) -> Any:
-    """The request's batch-loader future for an asset's waiting line."""
-    return ctx(info).loaders.loader(L.WAITING_LINE).load(f"{asset_type}:{asset_id}")
+async def waiting_line(info: Info[Any, Any], asset_type: str, asset_id: str) -> Any:
+    """An asset's waiting line: the hub's orders (court source) put in line with the agency's
+    register (both batch loaders of the request, loaded together); records that resolve as
+    :class:`WaitingLineEntry`."""
+    loaders = ctx(info).loaders
+    orders, register = await asyncio.gather(
+        loaders.load(L.WAITING_LINE, f"{asset_type}:{asset_id}"),
+        loaders.load(L.MEASURES[asset_type], asset_id),
+    )
+    return orders_service.waiting_line(
+        orders, register, today=orders_service.court_day(orders_service.utcnow())
+    )
 
 
 @from_record(
@@ -74,9 +108,14 @@ class Vehicle:
     owner_id = masked(Mask.ID_NUMBER, subject_kind="owner_kind")
     owner_name = masked(Mask.NAME, subject_kind="owner_kind")
 
-    @resolvers.field(description="Court orders in effect or waiting on this vehicle")
-    def waiting_line(self, info: Info) -> list[WaitingLineEntry] | None:
-        return waiting_line(info, "VEHICLE", raw(self).plate)  # type: ignore[no-any-return]  # a loader future
+    @resolvers.field(
+        description=(
+            "Court measures in effect or waiting on this vehicle: the hub's orders and those"
+            " public security holds outside the hub, by place in line"
+        )
+    )
+    async def waiting_line(self, info: Info) -> list[WaitingLineEntry] | None:
+        return await waiting_line(info, "VEHICLE", raw(self).plate)  # type: ignore[no-any-return]  # records
 
 
 @from_record(
@@ -122,9 +161,14 @@ class RealEstate:
     ownership_kind = strawberry.field(description="单独所有 / 共同共有 / 按份共有")
     seizures = strawberry.field(description="Seizure annotations registered at the registry")
 
-    @resolvers.field(description="Court orders in effect or waiting on this unit (court records)")
-    def waiting_line(self, info: Info) -> list[WaitingLineEntry] | None:
-        return waiting_line(info, "REAL_ESTATE", raw(self).unit_number)  # type: ignore[no-any-return]  # a loader future
+    @resolvers.field(
+        description=(
+            "Court measures in effect or waiting on this unit: the hub's orders and those the"
+            " registry holds outside the hub, by place in line"
+        )
+    )
+    async def waiting_line(self, info: Info) -> list[WaitingLineEntry] | None:
+        return await waiting_line(info, "REAL_ESTATE", raw(self).unit_number)  # type: ignore[no-any-return]  # records
 
 
 @from_record(_social.QualificationRecord, description="A professional qualification (职业资格)")
@@ -162,11 +206,30 @@ class CaseParticipation:
 @from_record(
     SanctionEntryRecord,
     description="An entry on a court credit-sanction list",
-    types={"list": SanctionList, "subject_kind": SubjectKind, "status": SanctionStatus},
+    types={
+        "list": SanctionList,
+        "subject_kind": SubjectKind,
+        "status": SanctionStatus,
+        "grounds": list[SanctionGround],
+        "end_ground": SanctionEndGround,
+    },
 )
 class SanctionEntry:
     subject_id = masked(Mask.ID_NUMBER, subject_kind="subject_kind")
     name = masked(Mask.NAME, subject_kind="subject_kind")
+    revoked_on = strawberry.field(
+        description="The day it left its list (撤销, 删除, 解除 or the deprecated revocation)"
+    )
+    grounds = strawberry.field(description="情形 (法释〔2017〕7号 第一条; 法释〔2015〕17号 第一条)")
+    term_years = strawberry.field(
+        description="纳入期限 in years (法释〔2017〕7号 第二条); null: no term (ground (一): until"
+        " performance) or the ground is UNKNOWN"
+    )
+    ends_on = strawberry.field(
+        description="The term's last day: the entry restricts nothing after it, and the hub deletes"
+        " it within three working days (第十条第二款)"
+    )
+    end_ground = strawberry.field(description="Why it left its list")
 
 
 @from_record(

@@ -30,9 +30,13 @@ def field(
     return decorate
 
 
-def mutation(*, description: str, name: str | None = None) -> Callable[[R], R]:
+def mutation(
+    *, description: str, name: str | None = None, deprecation_reason: str | None = None
+) -> Callable[[R], R]:
     """``@strawberry.mutation(...)`` on a resolver."""
-    decorate: Callable[[R], R] = strawberry.mutation(description=description, name=name)
+    decorate: Callable[[R], R] = strawberry.mutation(
+        description=description, name=name, deprecation_reason=deprecation_reason
+    )
     return decorate
 
 

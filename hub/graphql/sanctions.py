@@ -1,16 +1,20 @@
-"""Sanction lists in GraphQL: publication and revocation (courts), checks (approval systems),
-the change feed, and the interception statistics.
+"""Sanction lists in GraphQL: publication, 撤销 / 删除 / 解除 / 更正 and a bound person's release
+(courts), checks and feedback after a BLOCK (approval systems), the change feed, and the
+interception statistics.
 
-An approval system sees a decision, the entries behind it (list, court, case, date) and the
-legal basis; never a profile. Every check, of one subject or a batch, is one audit entry
-(action SANCTION_CHECK) with a row per subject checked (its outcome BLOCK or ALLOW, found by the
+An approval system sees a decision, the entries behind it (list, court, case, dates, the article
+each cites) and the legal basis; never a profile; and only for matters its organisation's
+departments grant. Every check, of one subject or a batch, is one audit entry (action
+SANCTION_CHECK) with a row per subject checked (its outcome BLOCK or ALLOW, found by the
 subject's blind index), and the checks are counted in the same transaction for
-``sanctionStats``.
+``sanctionStats``. The rules are the workflow's (:mod:`hub.sanctions.workflow`); this module
+decodes, calls it and maps the outcome.
 """
 
 from __future__ import annotations
 
 import asyncio
+import builtins
 from collections.abc import Sequence
 from datetime import date, datetime
 from enum import Enum
@@ -24,13 +28,20 @@ from hub.audit.entries import AccessRecord, BatchRecord
 from hub.errors import BadUserInput, HubError
 from hub.federation import lookups as L
 from hub.graphql.context import ctx
-from hub.graphql.enums import SanctionList, SanctionStatus, SubjectKind
+from hub.graphql.enums import (
+    SanctionEndGround,
+    SanctionGround,
+    SanctionList,
+    SanctionStatus,
+    SubjectKind,
+)
 from hub.graphql.payloads import error_fields, record_refusal, text_argument
 from hub.identifiers import normalize_case_number
 from hub.policy.enforce import policy_plan
 from hub.policy.masking import Mask, masked
-from hub.sanctions import service, workflow
+from hub.sanctions import rules, service, workflow
 from hub.sanctions.catalogue import Matter
+from hub.sanctions.records import BoundPersonRecord
 
 MAX_CHANGES_PAGE = 1000
 FEED_POLL_SECONDS = 0.5
@@ -61,6 +72,45 @@ class SanctionErrorCode(Enum):
     CONNECTOR_TIMEOUT = "CONNECTOR_TIMEOUT"
 
 
+@strawberry.enum(
+    description="Whom a listed enterprise's consumption restriction binds (法释〔2015〕17号"
+    " 第三条第二款)"
+)
+class SanctionBoundRole(Enum):
+    LEGAL_REPRESENTATIVE = strawberry.enum_value("LEGAL_REPRESENTATIVE", description="法定代表人")
+    PRINCIPAL = strawberry.enum_value("PRINCIPAL", description="主要负责人")
+    DIRECTLY_RESPONSIBLE = strawberry.enum_value(
+        "DIRECTLY_RESPONSIBLE", description="影响债务履行的直接责任人员"
+    )
+    ACTUAL_CONTROLLER = strawberry.enum_value("ACTUAL_CONTROLLER", description="实际控制人")
+    KEY_PERSONNEL = strawberry.enum_value(
+        "KEY_PERSONNEL",
+        description="A registered officer recorded before the court named bound persons: binds"
+        " nobody (not a role of 第三条第二款; never accepted as input)",
+    )
+
+
+@strawberry.enum(description="Why a bound person is released on their own")
+class SanctionReleaseGround(Enum):
+    PRIVATE_CONSUMPTION = strawberry.enum_value(
+        "PRIVATE_CONSUMPTION",
+        description="法释〔2015〕17号 第三条第二款: 因私消费以个人财产实施，执行法院审查属实，应予准许",
+    )
+    LEFT_OFFICE = strawberry.enum_value(
+        "LEFT_OFFICE",
+        description="法发〔2019〕35号 第17条第（2）项: 原法定代表人、主要负责人确因经营管理需要变更，"
+        "并非实际控制人、影响债务履行的直接责任人员",
+    )
+
+
+@strawberry.enum(description="What an approval system did after a BLOCK")
+class SanctionFeedbackAction(Enum):
+    HANDLED = strawberry.enum_value("HANDLED", description="Refused the matter (拦截)")
+    OVERRIDDEN = strawberry.enum_value(
+        "OVERRIDDEN", description="Granted it anyway, with the reason (e.g. a court's permission)"
+    )
+
+
 @strawberry.type
 class SanctionError:
     code: SanctionErrorCode
@@ -76,6 +126,12 @@ class SubjectInput:
     uscc: str | None = None
 
 
+@strawberry.input(description="A person the court names as bound by an enterprise's entry")
+class SanctionBoundPersonInput:
+    id_number: str
+    role: SanctionBoundRole
+
+
 @strawberry.input
 class SanctionEntryPublishInput:
     list: SanctionList
@@ -83,7 +139,86 @@ class SanctionEntryPublishInput:
     case_number: str
     obligation: str = strawberry.field(description="生效法律文书确定的义务")
     published_on: date
-    legal_basis: str = strawberry.field(description="e.g. 法释〔2017〕7号 第一条第（一）项")
+    grounds: builtins.list[SanctionGround] | None = strawberry.field(
+        default=None,
+        description="情形, required (法释〔2017〕7号 第六条第（四）项): the dishonest list's grounds"
+        " of 第一条 (一)–(六), or NOT_PERFORMED / DISHONEST_LISTED for a consumption restriction",
+    )
+    extension_years: int | None = strawberry.field(
+        default=None,
+        description="1–3 years added to the two-year term for 以暴力、威胁方法妨碍、抗拒执行情节严重"
+        " or 多项失信行为 (法释〔2017〕7号 第二条第一款); with extensionReason",
+    )
+    extension_reason: str | None = None
+    bound_persons: builtins.list[SanctionBoundPersonInput] | None = strawberry.field(
+        default=None,
+        description="For an enterprise: the persons its restriction binds besides its legal"
+        " representative (法释〔2015〕17号 第三条第二款), at most 20; null: the registered manager"
+        " as the principal person in charge",
+    )
+    legal_basis: str | None = strawberry.field(
+        default=None,
+        description="e.g. 法释〔2017〕7号 第一条第（一）项; null: the grounds' articles",
+    )
+
+
+@strawberry.input(description="删除 (失信) or 解除 (限制消费) an entry")
+class SanctionEntryDeleteInput:
+    ground: SanctionEndGround = strawberry.field(
+        description="Dishonest list: PERFORMED … TERMINATED (法释〔2017〕7号 第十条第一款) for an entry"
+        " without a term, EARLY (第二条第二款) for one with a term; consumption restriction:"
+        " GUARANTEE, APPLICANT_CONSENT, PERFORMED (法释〔2015〕17号 第九条)"
+    )
+    reason: str
+
+
+@strawberry.input(
+    description="更正 (法释〔2017〕7号 第九条第二款): what is corrected; null keeps it"
+)
+class SanctionEntryCorrectInput:
+    reason: str
+    grounds: list[SanctionGround] | None = None
+    extension_years: int | None = None
+    extension_reason: str | None = None
+    obligation: str | None = None
+    legal_basis: str | None = None
+    bound_persons: list[SanctionBoundPersonInput] | None = strawberry.field(
+        default=None,
+        description="For an enterprise: the persons the court names, in place of those bound"
+        " besides the legal representative (who stays bound); released persons stay released",
+    )
+
+
+@strawberry.input
+class SanctionPersonReleaseInput:
+    ground: SanctionReleaseGround
+    reason: str
+
+
+@strawberry.input(description="What the approval system did after a BLOCK it was answered")
+class SanctionCheckFeedbackInput:
+    check_id: str = strawberry.field(description="The checkId of the sanctionCheck answer")
+    subject: SubjectInput
+    action: SanctionFeedbackAction
+    reason: str | None = strawberry.field(default=None, description="Required for OVERRIDDEN")
+
+
+@strawberry.type(
+    description="A person a listed enterprise's entry binds (法释〔2015〕17号 第三条第二款)"
+)
+class SanctionBoundPerson:
+    id_number: str = masked(Mask.ID_NUMBER)
+    name: str = masked(Mask.NAME)
+    roles: list[SanctionBoundRole]
+    position: str | None = strawberry.field(description="As market supervision registers it")
+    named_by: str = strawberry.field(
+        description="COURT (named in the entry) or REGISTER (the legal representative, or the"
+        " registered manager by default)"
+    )
+    binding: bool = strawberry.field(description="Restricted by the entry now (not released)")
+    released_on: date | None
+    release_ground: SanctionReleaseGround | None
+    release_reason: str | None
 
 
 @strawberry.type(description="A court's entry on a sanction list, as the court sees it")
@@ -99,8 +234,26 @@ class SanctionListEntry:
     published_on: date
     legal_basis: str
     status: SanctionStatus
-    revoked_on: date | None
-    revoke_reason: str | None
+    revoked_on: date | None = strawberry.field(deprecation_reason="Use endedOn")
+    revoke_reason: str | None = strawberry.field(deprecation_reason="Use endReason")
+    grounds: builtins.list[SanctionGround] = strawberry.field(
+        description="情形 (法释〔2017〕7号 第一条; 法释〔2015〕17号 第一条)"
+    )
+    term_years: int | None = strawberry.field(
+        description="纳入期限 (第二条); null: no term (ground (一)) or the ground is UNKNOWN"
+    )
+    ends_on: date | None = strawberry.field(
+        description="The term's last day; after it the entry restricts nothing and the hub deletes"
+        " it within three working days (第十条第二款)"
+    )
+    extension_reason: str | None
+    ended_on: date | None = strawberry.field(description="The day it left its list")
+    end_reason: str | None
+    end_ground: SanctionEndGround | None
+    corrected_on: date | None = strawberry.field(description="The last 更正 (第九条第二款)")
+    bound_persons: builtins.list[SanctionBoundPerson] = strawberry.field(
+        description="For an enterprise: the persons its consumption restriction binds"
+    )
 
 
 @strawberry.type
@@ -109,21 +262,40 @@ class SanctionEntryPayload:
     errors: list[SanctionError] = strawberry.field(default_factory=list)
 
 
+@strawberry.type(description="A department that grants restricted matters")
+class SanctionDepartment:
+    code: str
+    name: str
+    orgs: list[str] = strawberry.field(
+        description="The organisations whose approval systems check its matters"
+    )
+
+
 @strawberry.type(
     description="A restricted matter of the catalogue (policies/sanction_matters.toml)"
 )
 class SanctionMatter:
     code: str
     name: str
+    category: str | None = strawberry.field(description="中办发〔2016〕64号's heading")
     lists: list[SanctionList]
     subjects: list[SubjectKind]
     extends_to: list[str] = strawberry.field(
-        description="For a listed enterprise, the persons it binds too"
+        description="For a listed enterprise, the persons its entry binds too (roles)"
+    )
+    consumption_items: list[int] = strawberry.field(
+        description="The items of 法释〔2015〕17号 第三条第一款 it is (1 = （一） … 9 = （九）)"
+    )
+    departments: list[SanctionDepartment] = strawberry.field(
+        description="The departments that grant it (实施单位)"
+    )
+    checkable: bool = strawberry.field(
+        description="Whether the caller's organisation grants it (its approval system may check it)"
     )
     legal_basis: str
 
 
-@strawberry.type(description="An active entry behind a BLOCK")
+@strawberry.type(description="An entry in force behind a BLOCK")
 class SanctionMatch:
     entry_id: str
     list: SanctionList
@@ -131,9 +303,17 @@ class SanctionMatch:
     court_name: str
     case_number: str
     published_on: date
+    ends_on: date | None = strawberry.field(description="The term's last day (null: no term)")
     role: str = strawberry.field(
-        description="SUBJECT (listed itself), LEGAL_REPRESENTATIVE or KEY_PERSONNEL (of a listed"
-        " enterprise: viaUscc)"
+        description="SUBJECT (listed itself), or the first of roles (a person a listed enterprise's"
+        " entry binds: viaUscc)"
+    )
+    roles: builtins.list[str] = strawberry.field(
+        description="Every role the person holds in the entry (a person is listed once per entry)"
+    )
+    legal_basis: str = strawberry.field(
+        description="What this entry's restriction cites: the matter's basis for the listed"
+        " subject, 法释〔2015〕17号 第三条第二款 for a person bound through an enterprise"
     )
     via_uscc: str | None
     via_name: str | None
@@ -147,14 +327,21 @@ class SanctionCheckResult:
     decision: SanctionDecision
     entries: list[SanctionMatch]
     legal_basis: str | None = strawberry.field(
-        description="Why the matter is restricted (BLOCK only)"
+        description="Why the matter is restricted (BLOCK only): every basis its entries cite"
+    )
+    check_id: str = strawberry.field(
+        description="The check's reference on the audit log: report what was done after a BLOCK"
+        " with sanctionCheckFeedback"
     )
 
 
-@strawberry.type(description="A publication or revocation on the lists")
+@strawberry.type(description="A change on the lists")
 class SanctionChange:
     cursor: str
-    change: str = strawberry.field(description="PUBLISHED / REVOKED")
+    change: str = strawberry.field(
+        description="PUBLISHED, ANNULLED, DELETED, LIFTED, CORRECTED, RELEASED (a bound person),"
+        " REVOKED (deprecated revocation)"
+    )
     at: datetime
     entry_id: str
     list: SanctionList
@@ -171,6 +358,9 @@ class SanctionChange:
     published_on: date
     status: SanctionStatus
     revoked_on: date | None
+    grounds: builtins.list[SanctionGround]
+    ends_on: date | None
+    end_ground: SanctionEndGround | None
 
 
 @strawberry.type
@@ -185,6 +375,28 @@ class SanctionStatsRow:
     key: str = strawberry.field(description="The organisation, the matter code or YYYY-MM")
     checks: int
     blocked: int = strawberry.field(description="Interceptions (BLOCK)")
+    handled: int = strawberry.field(
+        description="BLOCKs the agency reported handled (the matter refused), by the check's day"
+    )
+    overridden: int = strawberry.field(
+        description="BLOCKs the agency reported overridden (granted anyway, with a reason)"
+    )
+
+
+@strawberry.type(description="What an approval system reported after a BLOCK")
+class SanctionFeedback:
+    check_id: str
+    matter: str
+    action: SanctionFeedbackAction
+    reason: str | None
+    check_day: date
+    reported_at: datetime
+
+
+@strawberry.type
+class SanctionFeedbackPayload:
+    feedback: SanctionFeedback | None = None
+    errors: list[SanctionError] = strawberry.field(default_factory=list)
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -194,7 +406,25 @@ def _failed(exc: HubError) -> SanctionEntryPayload:
     return SanctionEntryPayload(errors=[SanctionError(**error_fields(exc, SanctionErrorCode))])
 
 
-def _entry(row: dict[str, Any]) -> SanctionListEntry:
+def _grounds(value: str) -> list[SanctionGround]:
+    return [SanctionGround(g) for g in rules.parse_grounds(value)]
+
+
+def _person(p: BoundPersonRecord) -> SanctionBoundPerson:
+    return SanctionBoundPerson(
+        id_number=p.id_number,
+        name=p.name,
+        roles=[SanctionBoundRole(r) for r in p.roles],
+        position=p.position,
+        named_by=p.named_by,
+        binding=p.released_on is None and p.roles != ["KEY_PERSONNEL"],
+        released_on=p.released_on,
+        release_ground=SanctionReleaseGround(p.release_ground) if p.release_ground else None,
+        release_reason=p.release_reason,
+    )
+
+
+def _entry(row: dict[str, Any], persons: Sequence[BoundPersonRecord] = ()) -> SanctionListEntry:
     return SanctionListEntry(
         id=row["id"],
         list=SanctionList(row["list"]),
@@ -209,7 +439,20 @@ def _entry(row: dict[str, Any]) -> SanctionListEntry:
         status=SanctionStatus(row["status"]),
         revoked_on=row["revoked_on"],
         revoke_reason=row["revoke_reason"],
+        grounds=_grounds(row["grounds"]),
+        term_years=row["term_years"],
+        ends_on=row["ends_on"],
+        extension_reason=row["extension_reason"],
+        ended_on=row["revoked_on"],
+        end_reason=row["revoke_reason"],
+        end_ground=SanctionEndGround(row["end_ground"]) if row["end_ground"] else None,
+        corrected_on=row["corrected_on"],
+        bound_persons=[_person(p) for p in persons],
     )
+
+
+def _done(outcome: workflow.EntryOutcome) -> SanctionEntryPayload:
+    return SanctionEntryPayload(entry=_entry(outcome.entry, outcome.persons))
 
 
 def subject_of(subject: SubjectInput, argument: str = "subject") -> tuple[str, str]:
@@ -228,6 +471,31 @@ def subject_of(subject: SubjectInput, argument: str = "subject") -> tuple[str, s
         raise BadUserInput(f"{argument}: {exc}", argument=argument, rule=exc.rule) from None
 
 
+def _id_number(value: str, argument: str) -> str:
+    try:
+        return validate_id_number((value or "").strip())
+    except InvalidIdentifier as exc:
+        raise BadUserInput(f"{argument}: {exc}", argument=argument, rule=exc.rule) from None
+
+
+def _named(persons: list[SanctionBoundPersonInput] | None) -> tuple[tuple[str, str], ...] | None:
+    """(id number, role) of the persons the court names; BAD_USER_INPUT for a bad ID number."""
+    if persons is None:
+        return None
+    return tuple(
+        (_id_number(p.id_number, f"boundPersons[{i}]"), str(p.role.value))
+        for i, p in enumerate(persons)
+    )
+
+
+def _ground_codes(grounds: list[SanctionGround] | None) -> tuple[str, ...] | None:
+    return None if grounds is None else tuple(str(g.value) for g in grounds)
+
+
+def _optional_text(value: str | None, name: str, limit: int) -> str | None:
+    return None if value is None else text_argument(value, name, limit)
+
+
 def _matter(info: Info, code: str) -> Matter:
     catalogue = ctx(info).runtime.sanction_matters
     matter = catalogue.get(code.strip()) if isinstance(code, str) else None
@@ -241,7 +509,7 @@ def _matter(info: Info, code: str) -> Matter:
     return matter
 
 
-# --- court: publish and revoke ----------------------------------------------------------------
+# --- court: publish and end ---------------------------------------------------------------------
 
 
 class _RequestGateway:
@@ -255,22 +523,31 @@ class _RequestGateway:
     async def case(self, case_number: str) -> Any:
         return await self.context.loaders.load(L.CASE_PURPOSES, case_number)
 
-    async def enterprise_persons(self, uscc: str) -> list[tuple[str, str, str]]:
+    async def enterprise_register(self, uscc: str) -> list[workflow.RegisteredPerson]:
         loaders = self.context.loaders
         registration, personnel = await asyncio.gather(
             loaders.load(L.ENTERPRISES, uscc), loaders.load(L.KEY_PERSONNEL, uscc)
         )
+        positions = {p.id_number: p.position for p in personnel or []}
         persons = []
+        rep = None
         if registration is not None:
+            rep = registration.legal_representative_id
             persons.append(
-                (
-                    registration.legal_representative_id,
-                    registration.legal_representative_name,
-                    "LEGAL_REPRESENTATIVE",
+                workflow.RegisteredPerson(
+                    rep, registration.legal_representative_name, positions.get(rep), True
                 )
             )
-        persons += [(p.id_number, p.name, "KEY_PERSONNEL") for p in personnel or []]
+        persons += [
+            workflow.RegisteredPerson(p.id_number, p.name, p.position, False)
+            for p in personnel or []
+            if p.id_number != rep
+        ]
         return persons
+
+    async def person_name(self, id_number: str) -> str | None:
+        identity = await self.context.loaders.load(L.IDENTITIES, id_number)
+        return None if identity is None else str(identity.name)
 
     async def audit(self, conn: Any, accesses: Sequence[AccessRecord]) -> None:
         for access in accesses:
@@ -293,6 +570,7 @@ def _actor(info: Info) -> workflow.Actor:
 async def publish(info: Info, data: SanctionEntryPublishInput) -> SanctionEntryPayload:
     try:
         kind, subject_id = subject_of(data.subject, "subject")
+        named = _named(data.bound_persons)
         command = workflow.PublishEntry(
             list=workflow.SanctionList(data.list.value),
             subject_kind=kind,
@@ -300,13 +578,17 @@ async def publish(info: Info, data: SanctionEntryPublishInput) -> SanctionEntryP
             case_number=normalize_case_number(data.case_number),
             obligation=text_argument(data.obligation, "obligation", 500),
             published_on=data.published_on,
-            legal_basis=text_argument(data.legal_basis, "legalBasis", 128),
+            legal_basis=_optional_text(data.legal_basis, "legalBasis", 128),
+            grounds=_ground_codes(data.grounds) or (),
+            extension_years=data.extension_years or 0,
+            extension_reason=_optional_text(data.extension_reason, "extensionReason", 128),
+            bound_persons=named,
         )
-        row = await workflow.publish(_RequestGateway(info), _actor(info), command)
+        outcome = await workflow.publish(_RequestGateway(info), _actor(info), command)
     except HubError as exc:
         record_refusal(info, "SANCTION_PUBLISH", exc, {"caseNumber": data.case_number})
         return _failed(exc)
-    return SanctionEntryPayload(entry=_entry(row))
+    return _done(outcome)
 
 
 async def revoke(info: Info, entry_id: str, reason: str) -> SanctionEntryPayload:
@@ -315,11 +597,113 @@ async def revoke(info: Info, entry_id: str, reason: str) -> SanctionEntryPayload
             entry_id=text_argument(entry_id, "id", 32),
             reason=text_argument(reason, "reason", 128),
         )
-        row = await workflow.revoke(_RequestGateway(info), _actor(info), command)
+        outcome = await workflow.revoke(_RequestGateway(info), _actor(info), command)
     except HubError as exc:
         record_refusal(info, "SANCTION_REVOKE", exc, {"entry": entry_id})
         return _failed(exc)
-    return SanctionEntryPayload(entry=_entry(row))
+    return _done(outcome)
+
+
+async def annul(info: Info, entry_id: str, reason: str) -> SanctionEntryPayload:
+    try:
+        command = workflow.AnnulEntry(
+            entry_id=text_argument(entry_id, "id", 32),
+            reason=text_argument(reason, "reason", 128),
+        )
+        outcome = await workflow.annul(_RequestGateway(info), _actor(info), command)
+    except HubError as exc:
+        record_refusal(info, "SANCTION_ANNUL", exc, {"entry": entry_id})
+        return _failed(exc)
+    return _done(outcome)
+
+
+async def delete(info: Info, entry_id: str, data: SanctionEntryDeleteInput) -> SanctionEntryPayload:
+    try:
+        command = workflow.DeleteEntry(
+            entry_id=text_argument(entry_id, "id", 32),
+            ground=str(data.ground.value),
+            reason=text_argument(data.reason, "reason", 128),
+        )
+        outcome = await workflow.delete(_RequestGateway(info), _actor(info), command)
+    except HubError as exc:
+        record_refusal(info, "SANCTION_DELETE", exc, {"entry": entry_id})
+        return _failed(exc)
+    return _done(outcome)
+
+
+async def correct(
+    info: Info, entry_id: str, data: SanctionEntryCorrectInput
+) -> SanctionEntryPayload:
+    try:
+        command = workflow.CorrectEntry(
+            entry_id=text_argument(entry_id, "id", 32),
+            reason=text_argument(data.reason, "reason", 128),
+            grounds=_ground_codes(data.grounds),
+            extension_years=data.extension_years,
+            extension_reason=_optional_text(data.extension_reason, "extensionReason", 128),
+            obligation=_optional_text(data.obligation, "obligation", 500),
+            legal_basis=_optional_text(data.legal_basis, "legalBasis", 128),
+            bound_persons=_named(data.bound_persons),
+        )
+        outcome = await workflow.correct(_RequestGateway(info), _actor(info), command)
+    except HubError as exc:
+        record_refusal(info, "SANCTION_CORRECT", exc, {"entry": entry_id})
+        return _failed(exc)
+    return _done(outcome)
+
+
+async def release_person(
+    info: Info, entry_id: str, id_number: str, data: SanctionPersonReleaseInput
+) -> SanctionEntryPayload:
+    try:
+        command = workflow.ReleasePerson(
+            entry_id=text_argument(entry_id, "id", 32),
+            id_number=_id_number(id_number, "idNumber"),
+            ground=str(data.ground.value),
+            reason=text_argument(data.reason, "reason", 128),
+        )
+        outcome = await workflow.release_person(_RequestGateway(info), _actor(info), command)
+    except HubError as exc:
+        record_refusal(info, "SANCTION_RELEASE", exc, {"entry": entry_id})
+        return _failed(exc)
+    return _done(outcome)
+
+
+# --- approval systems: feedback after a BLOCK ------------------------------------------------------
+
+
+async def feedback(info: Info, data: SanctionCheckFeedbackInput) -> SanctionFeedbackPayload:
+    try:
+        kind, subject_id = subject_of(data.subject, "subject")
+        command = workflow.CheckFeedback(
+            check_id=text_argument(data.check_id, "checkId", 64),
+            subject_kind=kind,
+            subject_id=subject_id,
+            action=str(data.action.value),
+            reason=_optional_text(data.reason, "reason", 256),
+        )
+        c = ctx(info)
+        row = await workflow.feedback(
+            _RequestGateway(info),
+            _actor(info),
+            command,
+            blind_index=c.runtime.audit.keys.blind_index,
+        )
+    except HubError as exc:
+        record_refusal(info, "SANCTION_FEEDBACK", exc, {"checkId": data.check_id})
+        return SanctionFeedbackPayload(
+            errors=[SanctionError(**error_fields(exc, SanctionErrorCode))]
+        )
+    return SanctionFeedbackPayload(
+        feedback=SanctionFeedback(
+            check_id=row["request_id"],
+            matter=row["matter"],
+            action=SanctionFeedbackAction(row["action"]),
+            reason=row["reason"],
+            check_day=row["check_day"],
+            reported_at=row["reported_at"],
+        )
+    )
 
 
 # --- approval systems: checks ------------------------------------------------------------------
@@ -374,6 +758,7 @@ async def check_many(
 ) -> list[SanctionCheckResult]:
     c = ctx(info)
     matter = _matter(info, matter_code)
+    workflow.authorise(matter, c.principal.org)  # before anything about the subjects
     keyed = _keyed(matter, subjects, id_numbers or [], usccs or [])
     if not keyed:
         return []
@@ -387,20 +772,32 @@ async def check_many(
     )
     c.audit_writes.append(write)  # the answer leaves once it is committed
     kinds = {k.value: k for k in SubjectKind}
-    return [
-        SanctionCheckResult(
-            subject_kind=kinds[o.subject_kind],
-            subject_id=o.subject_id,
-            matter=matter.code,
-            decision=SanctionDecision(o.decision.value),
-            entries=[_match(m) for m in o.matches],
-            legal_basis=matter.legal_basis if o.matches else None,
+    results = []
+    bases_of = {
+        "SUBJECT": matter.legal_basis,
+        None: matter.bound_basis if matter.extends_to else "",
+    }
+    for o in outcomes:
+        entries = [_match(m, bases_of) for m in o.matches]
+        bases = list(dict.fromkeys(m.legal_basis for m in entries))
+        results.append(
+            SanctionCheckResult(
+                subject_kind=kinds[o.subject_kind],
+                subject_id=o.subject_id,
+                matter=matter.code,
+                decision=SanctionDecision(o.decision.value),
+                entries=entries,
+                legal_basis="；".join(bases) if bases else None,
+                check_id=c.request_id,
+            )
         )
-        for o in outcomes
-    ]
+    return results
 
 
-def _match(m: service.Match) -> SanctionMatch:
+def _match(m: service.Match, bases: dict[str | None, str]) -> SanctionMatch:
+    """A match cites the matter's basis when the subject is listed itself (``bases["SUBJECT"]``),
+    and 法释〔2015〕17号 第三条第二款 when it is a person a listed enterprise's entry binds (not
+    第一款, which is about the 被执行人 itself: ``bases[None]``)."""
     return SanctionMatch(
         entry_id=m.entry_id,
         list=SanctionList(m.list),
@@ -408,7 +805,10 @@ def _match(m: service.Match) -> SanctionMatch:
         court_name=m.court_name,
         case_number=m.case_number,
         published_on=m.published_on,
+        ends_on=m.ends_on,
         role=m.role,
+        roles=list(m.roles),
+        legal_basis=bases["SUBJECT"] if m.role == "SUBJECT" else bases[None],
         via_uscc=m.via_uscc,
         via_name=m.via_name,
     )
@@ -432,6 +832,9 @@ def _change(row: dict[str, Any]) -> SanctionChange:
         published_on=row["published_on"],
         status=SanctionStatus(row["status"]),
         revoked_on=row["revoked_on"],
+        grounds=_grounds(row["grounds"]),
+        ends_on=row["ends_on"],
+        end_ground=SanctionEndGround(row["end_ground"]) if row["end_ground"] else None,
     )
 
 
@@ -504,18 +907,30 @@ async def stats(
         raise BadUserInput("at most ten years at once", argument="to", rule="DATE_RANGE")
     async with ctx(info).runtime.engine.connect() as conn:
         rows = await service.stats(conn, start=start, end=end, group_by=group_by.value)
-    return [SanctionStatsRow(key=k, checks=n, blocked=b) for k, n, b in rows]
+    return [
+        SanctionStatsRow(key=k, checks=n, blocked=b, handled=h, overridden=o)
+        for k, n, b, h, o in rows
+    ]
 
 
 def matters(info: Info) -> list[SanctionMatter]:
+    c = ctx(info)
+    org = c.principal.org if c.principal is not None else ""
     return [
         SanctionMatter(
             code=m.code,
             name=m.name,
+            category=m.category,
             lists=[SanctionList(x) for x in m.lists],
             subjects=[SubjectKind(x) for x in m.subjects],
             extends_to=list(m.extends_to),
+            consumption_items=list(m.consumption_items),
+            departments=[
+                SanctionDepartment(code=d.code, name=d.name, orgs=list(d.orgs))
+                for d in m.departments
+            ],
+            checkable=m.granted_by(org),
             legal_basis=m.legal_basis,
         )
-        for m in ctx(info).runtime.sanction_matters.values()
+        for m in c.runtime.sanction_matters.values()
     ]

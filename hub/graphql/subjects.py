@@ -132,9 +132,14 @@ class Equity:
         description="NORMAL / FROZEN: a court's freeze (股权冻结) registered at market supervision"
     )
 
-    @resolvers.field(description="Court orders in effect or waiting on this stake")
-    def waiting_line(self, info: Info) -> list[WaitingLineEntry] | None:
-        return waiting_line(info, "EQUITY", raw(self).stake_id)  # type: ignore[no-any-return]  # a loader future
+    @resolvers.field(
+        description=(
+            "Court freezes in effect or waiting on this stake: the hub's orders and those"
+            " market supervision holds outside the hub, by place in line"
+        )
+    )
+    async def waiting_line(self, info: Info) -> list[WaitingLineEntry] | None:
+        return await waiting_line(info, "EQUITY", raw(self).stake_id)  # type: ignore[no-any-return]  # records
 
     @resolvers.field(description="The enterprise the stake is in")
     async def enterprise(self, info: Info) -> Enterprise | None:

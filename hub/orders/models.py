@@ -28,12 +28,18 @@ freeze_orders = Table(
     Column("court_code", String(6), nullable=False),
     Column("case_number", String(64), nullable=False),
     Column("ruling_number", String(64), nullable=False),
-    Column("term_days", Integer, nullable=False),
+    # The term: calendar months (from migration 0007 on), or days (orders made before, and a
+    # court that asks for days); exactly one is set.
+    Column("term_months", Integer),
+    Column("term_days", Integer),
     Column("status", String(12), nullable=False),
-    Column("rank", Integer),  # place in the agency's waiting line once accepted (1 = in effect)
+    # Place in the asset's waiting line (轮候) by the time the order was served (delivered_at),
+    # after the measures the agency held before; NULL until accepted, and while an order served
+    # earlier on the same asset waits for the agency's answer.
+    Column("rank", Integer),
     Column("submitted_by", String(64), nullable=False),
     Column("submitted_at", DateTime(timezone=True), nullable=False),
-    Column("delivered_at", DateTime(timezone=True)),
+    Column("delivered_at", DateTime(timezone=True)),  # served on the agency (送达)
     Column("effective_from", Date),
     Column("expires_on", Date),
     Column("receipt_number", String(64)),

@@ -3,10 +3,24 @@
 Every change of state is checked against the table of :mod:`hub.orders.states`; the actions
 that use these steps, with their rules and audit entries, are in :mod:`hub.orders.workflow`.
 
-The agency accepts orders in the order it receives them; an accepted order takes the next
-rank on its asset (1 = in effect). When the order in effect is released or lapses, the waiting
-order of lowest rank takes effect, its term starting that day. Every transition is recorded in
-``freeze_order_events`` and returned to the caller for the audit log and subscribers.
+The waiting line (轮候) of an asset is the agency's register (:class:`Measure`): the measures it
+held before the hub or was served otherwise, and the hub's orders. 法发〔2004〕5号 第二十条:
+"轮候查封登记的顺序按照人民法院送达协助执行通知书的时间先后进行排列。" So:
+
+- an accepted order takes its place by the time it was served on the agency (``delivered_at``),
+  whatever order the agency answers in: while an order served earlier on the same asset waits
+  for the agency's answer, a later one the agency accepts is held (WAITING, no rank yet) and
+  takes its place when every earlier one is answered (:func:`settle`);
+- its place (``rank``) comes after every measure in the agency's register, so the measures the
+  agency held before the hub, or was served otherwise, stay ahead of it;
+- a waiting order takes effect (its term starting that court day) only when nothing ahead of it
+  in the line is active and no other measure on the asset is in effect (查封规定 第二十六条:
+  "查封、扣押、冻结解除的，登记在先的轮候查封、扣押、冻结即自动生效。");
+- a measure in effect whose term ended lapses (查封规定 第二十七条), the hub's here
+  (:func:`lapse`), the agency's in its register (:func:`connectors.base.annotations.settle`).
+
+Every transition is recorded in ``freeze_order_events`` and returned to the caller for the audit
+log and subscribers. Days are court days (:func:`hub.orders.terms.court_day`).
 """
 
 from __future__ import annotations
@@ -14,24 +28,37 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Date, func, insert, select, text, update
+from sqlalchemy import Date, DateTime, exists, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from connectors.base.annotations import Annotation
+from connectors.base.annotations import Annotation, Measure
 from hub.cases.models import case_judges, cases, courts
-from hub.errors import BadUserInput, Conflict, Forbidden, NotFound
+from hub.errors import Conflict, Forbidden, NotFound
 from hub.orders.models import freeze_order_events, freeze_orders, outbox
 from hub.orders.signing import OrderKeys, order_document, receipt_document
 from hub.orders.states import RENEWABLE, OrderStatus, check_move, may_become
+from hub.orders.terms import (
+    MAX_TERM_DAYS,
+    MAX_TERM_MONTHS,
+    Term,
+    check_term,
+    court_day,
+    renewed_end,
+)
 
-# Longest term per asset class (最高人民法院关于人民法院民事执行中查封、扣押、冻结财产的规定 第二十九条
-# / 民事诉讼法解释 第四百八十五条): deposits 1 year, movables 2 years, real estate and other
-# property rights 3 years. The asset types the hub handles:
-MAX_TERM_DAYS = {"VEHICLE": 2 * 365, "REAL_ESTATE": 3 * 365, "EQUITY": 3 * 365}
+__all__ = [
+    "MAX_TERM_DAYS",
+    "MAX_TERM_MONTHS",
+    "Term",
+    "check_term",
+    "court_day",
+]
+
 AGENCY_OF = {
     "REAL_ESTATE": "real_estate",
     "VEHICLE": "public_security",
@@ -62,19 +89,12 @@ def new_order_id(today: date) -> str:
     return f"FO-{today.year}-{secrets.token_hex(6).upper()}"
 
 
-def check_term(asset_type: str, term_days: int | None) -> int:
-    longest = MAX_TERM_DAYS[asset_type]
-    if term_days is None:
-        return longest
-    if term_days < 1:
-        raise BadUserInput("termDays must be at least 1", argument="termDays", rule="TERM_POSITIVE")
-    if term_days > longest:
-        raise BadUserInput(
-            f"termDays {term_days} exceeds the longest term for {asset_type} ({longest} days)",
-            argument="termDays",
-            rule="TERM_TOO_LONG",
-        )
-    return term_days
+def term_of(order: Any) -> Term:
+    """An order's term: calendar months, or days for orders that name them."""
+    get = order.get if isinstance(order, dict) else lambda k: getattr(order, k)
+    if get("term_months") is not None:
+        return Term(months=get("term_months"))
+    return Term(days=get("term_days"))
 
 
 async def _event(
@@ -84,13 +104,15 @@ async def _event(
     actor: str,
     detail: dict[str, Any],
     now: datetime,
+    *,
+    annotate: bool | None = None,
 ) -> None:
     await conn.execute(
         insert(freeze_order_events).values(
             order_id=order_id, at=now, event=event, actor=actor, detail=canonical(detail)
         )
     )
-    if event in ANNOTATED:
+    if event in ANNOTATED if annotate is None else annotate:
         # In the same transaction as the transition: the agency's record follows it.
         await conn.execute(
             insert(outbox).values(
@@ -109,7 +131,7 @@ async def get_order(conn: AsyncConnection, order_id: str, *, lock: bool = False)
     return dict(row._mapping)
 
 
-async def _lock_asset(conn: AsyncConnection, asset_type: str, asset_id: str) -> None:
+async def lock_asset(conn: AsyncConnection, asset_type: str, asset_id: str) -> None:
     """Serialise the waiting line of one asset (SQLite's write lock already does)."""
     if conn.dialect.name == "postgresql":
         await conn.execute(
@@ -144,7 +166,7 @@ async def submit(
                 f" ({existing.id}); use a new key for a new order"
             )
         return dict(existing._mapping), []
-    order_id = new_order_id(now.date())
+    order_id = new_order_id(court_day(now))
     row = {
         "id": order_id,
         "kind": payload["kind"],
@@ -155,7 +177,8 @@ async def submit(
         "court_code": court_code,
         "case_number": payload["caseNumber"],
         "ruling_number": payload["rulingNumber"],
-        "term_days": payload["termDays"],
+        "term_months": payload.get("termMonths"),
+        "term_days": payload.get("termDays"),
         "status": "SUBMITTED",
         "submitted_by": actor,
         "submitted_at": now,
@@ -188,54 +211,144 @@ async def deliver(conn: AsyncConnection, order_id: str, *, now: datetime) -> lis
     return [Transition(order_id, "DELIVERED", order["case_number"], {})]
 
 
-async def _promote(
-    conn: AsyncConnection, asset_type: str, asset_id: str, *, today: date, now: datetime
+def served(order: Any) -> tuple[Any, ...]:
+    """When the order was served on the agency (送达), submission order breaking ties: the key
+    of its place in the waiting line."""
+    get = order.get if isinstance(order, dict) else lambda k: getattr(order, k)
+    return (get("delivered_at"), get("submitted_at"), get("id"))
+
+
+_LINE_COLUMNS = (
+    freeze_orders.c.id,
+    freeze_orders.c.status,
+    freeze_orders.c.rank,
+    freeze_orders.c.case_number,
+    freeze_orders.c.delivered_at,
+    freeze_orders.c.submitted_at,
+    freeze_orders.c.term_months,
+    freeze_orders.c.term_days,
+)
+
+
+async def settle(
+    conn: AsyncConnection,
+    asset_type: str,
+    asset_id: str,
+    *,
+    register: Sequence[Measure] | None,
+    now: datetime,
 ) -> list[Transition]:
-    """If nothing is in effect on the asset, the waiting order of lowest rank takes effect."""
-    in_effect = (
-        await conn.execute(
-            select(func.count())
-            .select_from(freeze_orders)
-            .where(
-                freeze_orders.c.asset_type == asset_type,
-                freeze_orders.c.asset_id == asset_id,
-                freeze_orders.c.status == "EFFECTIVE",
+    """Put the asset's waiting line in order, the asset locked (:func:`lock_asset`).
+
+    Accepted orders without a place get one, in the order they were served, unless an order
+    served earlier on the asset still waits for the agency's answer; the place comes after
+    everything in the agency's ``register`` and every order of the hub's. Then the first order
+    in line takes effect if nothing ahead of it is active and nothing else on the asset is in
+    effect. ``register`` None (the agency could not be read) decides nothing: the worker's next
+    pass does (:func:`assets_to_settle`).
+    """
+    if register is None:
+        return []
+    today = court_day(now)
+    rows = [
+        dict(r._mapping)
+        for r in await conn.execute(
+            select(*_LINE_COLUMNS).where(
+                freeze_orders.c.asset_type == asset_type, freeze_orders.c.asset_id == asset_id
             )
         )
-    ).scalar()
-    if in_effect:
-        return []
-    nxt = (
+    ]
+    ours = {r["id"] for r in rows}
+    outside = [m for m in register if m.order_id is None or m.order_id not in ours]
+    pending = [r for r in rows if r["status"] == "DELIVERED"]
+
+    def unanswered_before(order: dict[str, Any]) -> list[str]:
+        return [p["id"] for p in pending if served(p) < served(order)]
+
+    top = max([r["rank"] for r in rows if r["rank"] is not None] + [m.rank for m in register] + [0])
+    placed: list[dict[str, Any]] = []
+    for order in sorted(
+        (r for r in rows if r["status"] == "WAITING" and r["rank"] is None), key=served
+    ):
+        if unanswered_before(order):
+            break  # held: its place is fixed when the earlier ones are answered
+        top += 1
+        order["rank"] = top
         await conn.execute(
-            select(freeze_orders)
-            .where(
-                freeze_orders.c.asset_type == asset_type,
-                freeze_orders.c.asset_id == asset_id,
-                freeze_orders.c.status == "WAITING",
-            )
-            .order_by(freeze_orders.c.rank)
-            .limit(1)
+            update(freeze_orders)
+            .where(freeze_orders.c.id == order["id"])
+            .values(rank=top, updated_at=now)
         )
-    ).first()
-    if nxt is None:
+        placed.append(order)
+    promoted = await _promote(conn, rows, outside, unanswered_before, today=today, now=now)
+    out = list(promoted)
+    for order in placed:
+        if order["id"] not in {t.order_id for t in promoted}:
+            await _event(conn, order["id"], "WAITING", "hub", {"rank": order["rank"]}, now)
+            out.append(
+                Transition(order["id"], "WAITING", order["case_number"], {"rank": order["rank"]})
+            )
+    return out
+
+
+async def _promote(
+    conn: AsyncConnection,
+    rows: list[dict[str, Any]],
+    outside: list[Measure],
+    unanswered_before: Callable[[dict[str, Any]], list[str]],
+    *,
+    today: date,
+    now: datetime,
+) -> list[Transition]:
+    """The first order in line takes effect, its term starting ``today``, if nothing ahead of
+    it is active (the agency's measures included) and nothing else on the asset is in effect."""
+    if any(r["status"] == "EFFECTIVE" for r in rows):
         return []
-    expires = today + timedelta(days=nxt.term_days)
+    waiting = sorted(
+        (r for r in rows if r["status"] == "WAITING" and r["rank"] is not None),
+        key=lambda r: r["rank"],
+    )
+    if not waiting:
+        return []
+    nxt = waiting[0]
+    if any(m.in_effect_on(today) for m in outside):
+        return []  # the agency holds a measure in effect on the asset
+    if any(m.active_on(today) and m.rank < nxt["rank"] for m in outside):
+        return []  # one the agency holds is ahead in line
+    if unanswered_before(nxt):
+        return []
+    expires = term_of(nxt).end(today)
     await conn.execute(
         update(freeze_orders)
-        .where(freeze_orders.c.id == nxt.id)
+        .where(freeze_orders.c.id == nxt["id"])
         .values(status="EFFECTIVE", effective_from=today, expires_on=expires, updated_at=now)
     )
+    nxt["status"] = "EFFECTIVE"
     await _event(
-        conn, nxt.id, "EFFECTIVE", "hub", {"rank": nxt.rank, "expiresOn": expires.isoformat()}, now
+        conn,
+        nxt["id"],
+        "EFFECTIVE",
+        "hub",
+        {"rank": nxt["rank"], "expiresOn": expires.isoformat()},
+        now,
     )
-    return [Transition(nxt.id, "EFFECTIVE", nxt.case_number, {"rank": nxt.rank})]
+    return [Transition(nxt["id"], "EFFECTIVE", nxt["case_number"], {"rank": nxt["rank"]})]
+
+
+async def _locked(conn: AsyncConnection, order_id: str) -> dict[str, Any]:
+    """The order, its asset's waiting line locked first and then its row: an action that moves
+    other orders of the line (:func:`settle`) never waits for a row another action holds while
+    that one waits for the line."""
+    order = await get_order(conn, order_id)
+    await lock_asset(conn, order["asset_type"], order["asset_id"])
+    return await get_order(conn, order_id, lock=True)
 
 
 async def _delivered_to(
     conn: AsyncConnection, order_id: str, agency: str, target: OrderStatus, verb: str
 ) -> dict[str, Any]:
     """The order, locked, if it is addressed to ``agency`` and waits for its answer."""
-    order = await get_order(conn, order_id, lock=True)
+    order = await _locked(conn, order_id)
     if order["agency"] != agency:
         raise Forbidden(
             f"order {order_id} is addressed to {order['agency']}, not to {agency}",
@@ -255,18 +368,29 @@ async def accept(
     actor: str,
     now: datetime,
     keys: OrderKeys,
+    register: Sequence[Measure],
 ) -> list[Transition]:
+    """The agency registers a delivered order; it takes its place in ``register``'s line by
+    the time it was served (held while an order served earlier waits for an answer)."""
     order = await _delivered_to(conn, order_id, agency, OrderStatus.WAITING, "accepted")
-    await _lock_asset(conn, order["asset_type"], order["asset_id"])
-    top = (
-        await conn.execute(
-            select(func.max(freeze_orders.c.rank)).where(
-                freeze_orders.c.asset_type == order["asset_type"],
-                freeze_orders.c.asset_id == order["asset_id"],
-            )
+    await conn.execute(
+        update(freeze_orders)
+        .where(freeze_orders.c.id == order_id)
+        .values(
+            status="WAITING",
+            rank=None,
+            receipt_number=document_number,
+            receipt_registered_at=registered_at,
+            updated_at=now,
         )
-    ).scalar() or 0
-    rank = top + 1
+    )
+    await _event(conn, order_id, "ACCEPTED", actor, {"receipt": document_number}, now)
+    transitions = await settle(
+        conn, order["asset_type"], order["asset_id"], register=register, now=now
+    )
+    rank = (
+        await conn.execute(select(freeze_orders.c.rank).where(freeze_orders.c.id == order_id))
+    ).scalar()
     receipt = receipt_document(
         order,
         document_number=document_number,
@@ -278,28 +402,41 @@ async def accept(
         update(freeze_orders)
         .where(freeze_orders.c.id == order_id)
         .values(
-            status="WAITING",
-            rank=rank,
-            receipt=canonical(receipt),
-            receipt_signature=keys.sign(f"agency:{agency}", receipt),
-            receipt_number=document_number,
-            receipt_registered_at=registered_at,
-            updated_at=now,
+            receipt=canonical(receipt), receipt_signature=keys.sign(f"agency:{agency}", receipt)
         )
     )
-    await _event(conn, order_id, "ACCEPTED", actor, {"receipt": document_number, "rank": rank}, now)
-    promoted = await _promote(
-        conn, order["asset_type"], order["asset_id"], today=now.date(), now=now
+    if rank is None:
+        behind = await _unanswered_before(conn, order)
+        detail = {"rank": None, "behind": behind}
+        await _event(conn, order_id, "WAITING", "hub", detail, now, annotate=False)
+        transitions.insert(0, Transition(order_id, "WAITING", order["case_number"], detail))
+    mine = [t for t in transitions if t.order_id == order_id]
+    return [*mine, *(t for t in transitions if t.order_id != order_id)]
+
+
+async def _unanswered_before(conn: AsyncConnection, order: dict[str, Any]) -> list[str]:
+    """Orders on the same asset served before ``order`` that wait for the agency's answer."""
+    rows = await conn.execute(
+        select(*_LINE_COLUMNS).where(
+            freeze_orders.c.asset_type == order["asset_type"],
+            freeze_orders.c.asset_id == order["asset_id"],
+            freeze_orders.c.status == "DELIVERED",
+        )
     )
-    if any(t.order_id == order_id for t in promoted):
-        return promoted
-    await _event(conn, order_id, "WAITING", "hub", {"rank": rank}, now)
-    return [Transition(order_id, "WAITING", order["case_number"], {"rank": rank}), *promoted]
+    return sorted(r.id for r in rows if served(r) < served(order))
 
 
 async def reject(
-    conn: AsyncConnection, order_id: str, *, agency: str, reason: str, actor: str, now: datetime
+    conn: AsyncConnection,
+    order_id: str,
+    *,
+    agency: str,
+    reason: str,
+    actor: str,
+    now: datetime,
+    register: Sequence[Measure] | None = None,
 ) -> list[Transition]:
+    """The agency refuses a delivered order; orders served after it may take their places."""
     order = await _delivered_to(conn, order_id, agency, OrderStatus.REJECTED, "rejected")
     await conn.execute(
         update(freeze_orders)
@@ -307,7 +444,8 @@ async def reject(
         .values(status="REJECTED", closed_reason=reason, updated_at=now)
     )
     await _event(conn, order_id, "REJECTED", actor, {"reason": reason}, now)
-    return [Transition(order_id, "REJECTED", order["case_number"], {"reason": reason})]
+    settled = await settle(conn, order["asset_type"], order["asset_id"], register=register, now=now)
+    return [Transition(order_id, "REJECTED", order["case_number"], {"reason": reason}), *settled]
 
 
 async def release(
@@ -319,12 +457,13 @@ async def release(
     reason: str,
     actor: str,
     now: datetime,
+    register: Sequence[Measure] | None = None,
 ) -> list[Transition]:
-    order = await get_order(conn, order_id, lock=True)
+    """解封: the order ends; the next in line takes effect if nothing else holds the asset."""
+    order = await _locked(conn, order_id)
     if order["court_code"] != court_code:
         raise Forbidden(f"order {order_id} was issued by another court", reason="OTHER_COURT")
     check_move(order_id, order["status"], OrderStatus.RELEASED, "released")
-    await _lock_asset(conn, order["asset_type"], order["asset_id"])
     await conn.execute(
         update(freeze_orders)
         .where(freeze_orders.c.id == order_id)
@@ -333,12 +472,17 @@ async def release(
         )
     )
     await _event(
-        conn, order_id, "RELEASED", actor, {"ruling": ruling_number, "reason": reason}, now
+        conn,
+        order_id,
+        "RELEASED",
+        actor,
+        {"ruling": ruling_number, "reason": reason},
+        now,
+        # an order released before it had a place was never in the agency's register
+        annotate=order["rank"] is not None,
     )
-    promoted = await _promote(
-        conn, order["asset_type"], order["asset_id"], today=now.date(), now=now
-    )
-    return [Transition(order_id, "RELEASED", order["case_number"], {}), *promoted]
+    settled = await settle(conn, order["asset_type"], order["asset_id"], register=register, now=now)
+    return [Transition(order_id, "RELEASED", order["case_number"], {}), *settled]
 
 
 async def renew(
@@ -347,10 +491,13 @@ async def renew(
     *,
     court_code: str,
     ruling_number: str,
-    term_days: int | None,
+    term: Term,
+    window_days: int,
     actor: str,
     now: datetime,
 ) -> list[Transition]:
+    """续行查封 / 续冻: an order in effect, in the last ``window_days`` days of its term, for at
+    most the class's term from the day after its old end (:func:`hub.orders.terms.renewed_end`)."""
     order = await get_order(conn, order_id, lock=True)
     if order["court_code"] != court_code:
         raise Forbidden(f"order {order_id} was issued by another court", reason="OTHER_COURT")
@@ -358,13 +505,13 @@ async def renew(
         raise Conflict(
             f"order {order_id} is {order['status']}; only an EFFECTIVE order can be renewed"
         )
-    today = now.date()
-    if order["expires_on"] < today:
-        raise Conflict(
-            f"order {order_id} expired on {order['expires_on']}; a lapsed measure cannot be renewed"
-        )
-    days = check_term(order["asset_type"], term_days)
-    expires = order["expires_on"] + timedelta(days=days)
+    expires = renewed_end(
+        order["asset_type"],
+        expires_on=order["expires_on"],
+        term=term,
+        today=court_day(now),
+        window_days=window_days,
+    )
     await conn.execute(
         update(freeze_orders)
         .where(freeze_orders.c.id == order_id)
@@ -375,7 +522,12 @@ async def renew(
         order_id,
         "RENEWED",
         actor,
-        {"ruling": ruling_number, "expiresOn": expires.isoformat()},
+        {
+            "ruling": ruling_number,
+            "term": term.describe(),
+            "previousEnd": order["expires_on"].isoformat(),
+            "expiresOn": expires.isoformat(),
+        },
         now,
     )
     return [
@@ -384,8 +536,10 @@ async def renew(
 
 
 async def lapse(conn: AsyncConnection, *, now: datetime) -> list[Transition]:
-    """Measures whose term ended lapse (EXPIRED); the next in line takes effect."""
-    today = now.date()
+    """Orders in effect whose term ended before the court's day lapse (EXPIRED; 查封规定
+    第二十七条). Who is next on each asset is decided with the agency's register, by the worker
+    (:func:`assets_to_settle`, :func:`settle`)."""
+    today = court_day(now)
     due = (
         await conn.execute(
             select(freeze_orders).where(
@@ -395,7 +549,7 @@ async def lapse(conn: AsyncConnection, *, now: datetime) -> list[Transition]:
     ).all()
     out: list[Transition] = []
     for order in due:
-        await _lock_asset(conn, order.asset_type, order.asset_id)
+        await lock_asset(conn, order.asset_type, order.asset_id)
         await conn.execute(
             update(freeze_orders)
             .where(freeze_orders.c.id == order.id)
@@ -405,19 +559,40 @@ async def lapse(conn: AsyncConnection, *, now: datetime) -> list[Transition]:
             conn, order.id, "EXPIRED", "hub", {"expiredOn": order.expires_on.isoformat()}, now
         )
         out.append(Transition(order.id, "EXPIRED", order.case_number, {}))
-        out += await _promote(conn, order.asset_type, order.asset_id, today=today, now=now)
     return out
+
+
+async def assets_to_settle(conn: AsyncConnection) -> list[tuple[str, str]]:
+    """Assets with a waiting order that may move: one without a place yet, or none of the
+    hub's orders in effect on the asset (the agency's measure ahead may have ended)."""
+    other = freeze_orders.alias("other")
+    in_effect = exists().where(
+        other.c.asset_type == freeze_orders.c.asset_type,
+        other.c.asset_id == freeze_orders.c.asset_id,
+        other.c.status == "EFFECTIVE",
+    )
+    rows = await conn.execute(
+        select(freeze_orders.c.asset_type, freeze_orders.c.asset_id)
+        .where(
+            freeze_orders.c.status == "WAITING",
+            freeze_orders.c.rank.is_(None) | ~in_effect,
+        )
+        .distinct()
+        .order_by(freeze_orders.c.asset_type, freeze_orders.c.asset_id)
+    )
+    return [(r[0], r[1]) for r in rows]
 
 
 async def annotation_of(conn: AsyncConnection, order_id: str) -> Annotation:
     """The agency's annotation for an accepted order, as the order stands now."""
     order = await get_order(conn, order_id)
     if order["rank"] is None:
-        raise Conflict(f"order {order_id} was not accepted; the agency has nothing to register")
+        raise Conflict(
+            f"order {order_id} has no place in the waiting line; the agency has nothing to register"
+        )
     court = (
         await conn.execute(select(courts.c.name).where(courts.c.code == order["court_code"]))
     ).scalar() or order["court_code"]
-    registered = order["receipt_registered_at"]
     return Annotation(
         order_id=order_id,
         asset_id=order["asset_id"],
@@ -427,7 +602,7 @@ async def annotation_of(conn: AsyncConnection, order_id: str) -> Annotation:
         document_number=order["receipt_number"],
         rank=order["rank"],
         status=order["status"],
-        start_date=order["effective_from"] or registered.date(),
+        start_date=order["effective_from"] or court_day(_aware(order["receipt_registered_at"])),
         end_date=order["expires_on"],
     )
 
@@ -499,39 +674,83 @@ async def pending_deliveries(
 
 @dataclass(slots=True)
 class WaitingLineRecord:
-    order_id: str
+    """One measure in an asset's waiting line: an order of the hub's, or a measure the agency
+    holds outside the hub (served on paper, registered before the hub: ``outside_hub``)."""
+
+    order_id: str | None  # None outside the hub
     kind: str
-    court_code: str
+    court_code: str | None  # None outside the hub (the register names the court)
+    court: str | None
     case_number: str
-    rank: int
-    status: str
+    document_number: str | None  # the agency's registration (receipt) number
+    rank: int | None  # None: held until an order served earlier is answered
+    status: str  # EFFECTIVE / WAITING
+    served_at: datetime | None  # when the order was served on the agency (the hub's orders)
     effective_from: date | None
     expires_on: date | None
+    outside_hub: bool = False
 
 
 def orders_by_asset(conn: Any, keys: Any) -> dict[str, list[WaitingLineRecord]]:
-    """Batch look-up (synchronous, through the court source): the active orders on each asset,
-    keyed ``TYPE:ID``, in rank order — the waiting line (轮候) with the one in effect first."""
+    """Batch look-up (synchronous, through the court source): the hub's active orders on each
+    asset, keyed ``TYPE:ID``; :func:`waiting_line` puts them in line with the agency's register."""
     out: dict[str, list[WaitingLineRecord]] = {}
     for part in _chunks(list(keys), 400):
         clauses = []
         params: dict[str, Any] = {}
         for i, key in enumerate(part):
             asset_type, _, asset_id = key.partition(":")
-            clauses.append(f"(asset_type = :t{i} AND asset_id = :a{i})")
+            clauses.append(f"(fo.asset_type = :t{i} AND fo.asset_id = :a{i})")
             params[f"t{i}"], params[f"a{i}"] = asset_type, asset_id
         rows = conn.execute(
             text(
-                "SELECT asset_type, asset_id, id, kind, court_code, case_number, rank, status,"
-                " effective_from, expires_on FROM freeze_orders"
-                f" WHERE status IN ('EFFECTIVE', 'WAITING') AND ({' OR '.join(clauses)})"
-                " ORDER BY rank"
-            ).columns(effective_from=Date(), expires_on=Date()),
+                "SELECT fo.asset_type, fo.asset_id, fo.id, fo.kind, fo.court_code, c.name,"
+                " fo.case_number, fo.receipt_number, fo.rank, fo.status, fo.delivered_at,"
+                " fo.effective_from, fo.expires_on FROM freeze_orders fo"
+                " LEFT JOIN courts c ON c.code = fo.court_code"
+                f" WHERE fo.status IN ('EFFECTIVE', 'WAITING') AND ({' OR '.join(clauses)})"
+            ).columns(
+                delivered_at=DateTime(timezone=True), effective_from=Date(), expires_on=Date()
+            ),
             params,
         )
         for r in rows:
             out.setdefault(f"{r[0]}:{r[1]}", []).append(WaitingLineRecord(*r[2:]))
+    for line in out.values():
+        line.sort(key=_line_key)
     return out
+
+
+def waiting_line(
+    orders: Sequence[WaitingLineRecord], register: Sequence[Measure], *, today: date
+) -> list[WaitingLineRecord]:
+    """An asset's waiting line as the court and the agency see it: the hub's active orders
+    and the active measures the agency holds outside the hub (``outside_hub``), by place in
+    line; orders held for an earlier-served one's answer come last, by service time. A
+    measure whose term ended is not shown even if the register has not recorded it yet."""
+    outside = [
+        WaitingLineRecord(
+            order_id=None,
+            kind=m.kind,
+            court_code=None,
+            court=m.court,
+            case_number=m.case_number,
+            document_number=m.document_number,
+            rank=m.rank,
+            status="EFFECTIVE" if m.in_effect_on(today) else "WAITING",
+            served_at=None,
+            effective_from=m.start_date if m.status == "EFFECTIVE" else None,
+            expires_on=m.end_date,
+            outside_hub=True,
+        )
+        for m in register
+        if m.order_id is None and m.active_on(today)
+    ]
+    return sorted([*orders, *outside], key=_line_key)
+
+
+def _line_key(r: WaitingLineRecord) -> tuple[Any, ...]:
+    return (r.rank is None, r.rank or 0, str(r.served_at or ""), r.order_id or "")
 
 
 def _chunks(items: list[Any], size: int) -> Any:
@@ -558,3 +777,8 @@ async def verify_order(
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    """A stored moment with its zone (SQLite keeps UTC without one)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -23,8 +23,9 @@ def canonical(value: Any) -> bytes:
 
 
 def order_document(order: dict[str, Any]) -> dict[str, Any]:
-    """What the court signs."""
-    return {
+    """What the court signs. A term in calendar months (from migration 0007) adds
+    ``termMonths``; orders made before keep the document they were signed as."""
+    document = {
         "id": order["id"],
         "kind": order["kind"],
         "assetType": order["asset_type"],
@@ -37,12 +38,21 @@ def order_document(order: dict[str, Any]) -> dict[str, Any]:
         "termDays": order["term_days"],
         "submittedBy": order["submitted_by"],
     }
+    if order.get("term_months") is not None:
+        document["termMonths"] = order["term_months"]
+    return document
 
 
 def receipt_document(
-    order: dict[str, Any], *, document_number: str, registered_at: str, accepted_by: str, rank: int
+    order: dict[str, Any],
+    *,
+    document_number: str,
+    registered_at: str,
+    accepted_by: str,
+    rank: int | None,
 ) -> dict[str, Any]:
-    """What the agency signs."""
+    """What the agency signs (``rank`` is None while an order served earlier on the same
+    asset waits for the agency's answer: the place is fixed when that one is answered)."""
     return {
         "orderId": order["id"],
         "agency": order["agency"],

@@ -4,6 +4,14 @@ Two kinds of outbox row: DELIVER puts a new order in the agency's inbox; ANNOTAT
 accepted order's current state (rank, status, term) to the agency's own records through its
 source, which keeps one annotation per order, so a repeated send changes nothing.
 
+Every minute (:func:`lapse_expired`), on the court's calendar: the registers of the agencies the
+hub reaches embedded lapse their own measures whose term ended (the register is the agency's:
+an agency service, ``fyt agency serve``, runs the same job on its own database, and the hub
+never does it over the network); the hub's orders whose term ended lapse (查封规定 第二十七条);
+then every asset with a waiting order that may move is settled against its agency's register
+(:func:`hub.orders.service.settle`): an order held for an earlier-served one's answer takes
+its place, and the first in line takes effect once nothing ahead of it is active.
+
 Several workers may run (hub replicas, `fyt worker`): on PostgreSQL each takes outbox rows with
 ``FOR UPDATE SKIP LOCKED``; on SQLite the database's write lock serialises them. Delivery is
 applied once at the agency even if a row is delivered twice (a delivered order ignores it).
@@ -91,15 +99,67 @@ async def deliver_pending(
 
 
 async def lapse_expired(
-    engine: AsyncEngine, *, now: datetime | None = None
+    engine: AsyncEngine,
+    *,
+    sources: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
 ) -> list[service.Transition]:
+    """The registers reached embedded lapse their ended measures, then the hub's, then the
+    waiting lines that may move are settled (see the module's docstring)."""
+    now = now or service.utcnow()
+    sources = sources or {}
+    today = service.court_day(now)
+    for name, source in sources.items():
+        if getattr(source, "remote", False) or not hasattr(source, "lapse"):
+            continue
+        try:
+            await source.lapse(today)
+        except Exception as exc:  # the agency's own job; the next pass tries again
+            log.warning("lapsing %s's register failed: %s", name, type(exc).__name__)
     async with engine.begin() as conn:
         await lock_for_write(conn)
-        return await service.lapse(conn, now=now or service.utcnow())
+        transitions = await service.lapse(conn, now=now)
+    return transitions + await settle_waiting(engine, sources=sources, now=now)
+
+
+async def settle_waiting(
+    engine: AsyncEngine, *, sources: Mapping[str, Any], now: datetime | None = None
+) -> list[service.Transition]:
+    """Settle every asset with a waiting order that may move against its agency's register
+    (one batch look-up per agency); an agency that cannot be read waits for the next pass."""
+    now = now or service.utcnow()
+    async with engine.connect() as conn:
+        assets = await service.assets_to_settle(conn)
+    by_agency: dict[str, list[tuple[str, str]]] = {}
+    for asset_type, asset_id in assets:
+        by_agency.setdefault(service.AGENCY_OF[asset_type], []).append((asset_type, asset_id))
+    transitions: list[service.Transition] = []
+    for agency, agency_assets in by_agency.items():
+        source = sources.get(agency)
+        if source is None:
+            continue
+        try:
+            registers = await source.measures([asset_id for _, asset_id in agency_assets])
+        except Exception as exc:
+            log.warning("reading %s's register failed: %s", agency, type(exc).__name__)
+            continue
+        async with engine.begin() as conn:
+            await lock_for_write(conn)
+            for asset_type, asset_id in agency_assets:
+                await service.lock_asset(conn, asset_type, asset_id)
+                transitions += await service.settle(
+                    conn,
+                    asset_type,
+                    asset_id,
+                    register=registers.get(asset_id, []),
+                    now=now,
+                )
+    return transitions
 
 
 class OrderWorker(Periodic):
-    """Delivers the outbox every ``interval`` seconds and lapses expired measures every minute."""
+    """Delivers the outbox every ``interval`` seconds; every minute lapses expired measures and
+    settles the waiting lines that may move."""
 
     name = "order worker"
 
@@ -119,7 +179,7 @@ class OrderWorker(Periodic):
     async def tick(self) -> None:
         transitions = await deliver_pending(self.engine, sources=self.sources)
         if self._ticks % max(1, round(60 / self.interval)) == 0:
-            transitions += await lapse_expired(self.engine)
+            transitions += await lapse_expired(self.engine, sources=self.sources)
         self._ticks += 1
         if transitions and self.on_transitions is not None:
             await self.on_transitions(transitions)

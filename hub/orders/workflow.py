@@ -15,6 +15,12 @@ States and the transitions between them (``TRANSITIONS`` in :mod:`hub.orders.sta
                                └──reject──▶ REJECTED          │
                                             EFFECTIVE ──term ends──▶ EXPIRED
                                             WAITING ──release──▶ RELEASED
+
+The waiting line is the agency's register (``Gateway.measures``): an accepted order takes its
+place by the time it was served, behind the measures the agency already holds, and is held
+(WAITING without a place) while an order served earlier on the asset waits for the agency's
+answer (法发〔2004〕5号 第二十条); see :mod:`hub.orders.service`. Terms and renewals follow
+民诉法解释 第四百八十五条 on the court's calendar (:mod:`hub.orders.terms`).
 """
 
 from __future__ import annotations
@@ -27,11 +33,12 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from connectors.base.annotations import Measure
 from hub.audit.entries import AccessRecord
 from hub.cases.records import CasePurposeRecord
 from hub.cases.rules import check_case, check_measure_case, respondent_role
 from hub.db.engine import lock_for_write
-from hub.errors import Conflict, Forbidden
+from hub.errors import Conflict, ConnectorFailed, Forbidden
 from hub.identifiers import subject_kind
 from hub.orders import measures, service
 from hub.orders.measures import Assessment, AssetFacts, HeldMeasure, Valuation, ValuedMeasure
@@ -61,10 +68,16 @@ class Gateway(Protocol):
 
     engine: AsyncEngine
     keys: OrderKeys | None
+    renewal_window_days: int  # a renewal is made in the last this many days of the term
     valuation: Valuation
 
     async def asset(self, asset_type: AssetType, asset_id: str) -> AssetFacts | None:
         """What the owning agency registers about an asset (None if it is unknown)."""
+        ...
+
+    async def measures(self, asset_type: AssetType, asset_id: str) -> list[Measure]:
+        """The agency's register of courts' measures on the asset, every row in rank order
+        (ConnectorFailed when the agency cannot be read)."""
         ...
 
     async def case(self, case_number: str) -> CasePurposeRecord | None:
@@ -88,6 +101,7 @@ class SubmitOrder:
     ruling_number: str
     term_days: int | None
     idempotency_key: str
+    term_months: int | None = None
     over_seizure_reason: str | None = None  # the judge's confirmation (超标的查封)
 
 
@@ -112,6 +126,7 @@ class RenewOrder:
     order_id: str
     ruling_number: str
     term_days: int | None
+    term_months: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +250,7 @@ async def submit(gateway: Gateway, actor: Actor, cmd: SubmitOrder) -> Outcome:
     preservation cases, the caller assigned; the kind the asset takes; one measure per asset
     and case; beyond the over-seizure threshold only with the judge's confirmation."""
     measures.check_kind(cmd.kind, cmd.asset_type)
-    term = service.check_term(cmd.asset_type.value, cmd.term_days)
+    term = service.check_term(cmd.asset_type.value, months=cmd.term_months, days=cmd.term_days)
     assessment = await assess(
         gateway,
         actor,
@@ -256,7 +271,8 @@ async def submit(gateway: Gateway, actor: Actor, cmd: SubmitOrder) -> Outcome:
         "assetId": cmd.asset_id,
         "caseNumber": cmd.case_number,
         "rulingNumber": cmd.ruling_number,
-        "termDays": term,
+        "termMonths": term.months,
+        "termDays": term.days,
         "idempotencyKey": cmd.idempotency_key,
     }
     detail: dict[str, Any] = {"valuation": assessment.detail()}
@@ -288,14 +304,18 @@ async def submit(gateway: Gateway, actor: Actor, cmd: SubmitOrder) -> Outcome:
                     _access(
                         "ORDER_SUBMIT",
                         row,
-                        {"kind": row["kind"], "termDays": row["term_days"], **detail},
+                        {
+                            "kind": row["kind"],
+                            "term": service.term_of(row).describe(),
+                            **detail,
+                        },
                     )
                 ],
             )
     return Outcome(row, transitions, created=bool(transitions))
 
 
-async def _court_order(gateway: Gateway, actor: Actor, order_id: str) -> None:
+async def _court_order(gateway: Gateway, actor: Actor, order_id: str) -> dict[str, Any]:
     """A court acts on its own orders, in cases the caller is assigned to."""
     async with gateway.engine.connect() as conn:
         order = await service.get_order(conn, order_id)
@@ -303,6 +323,27 @@ async def _court_order(gateway: Gateway, actor: Actor, order_id: str) -> None:
         raise Forbidden(f"order {order_id} was issued by another court", reason="OTHER_COURT")
     # a measure is released or renewed in a case closed since (the release is what ends it)
     await _case(gateway, actor, order["case_number"], open_required=False)
+    return order
+
+
+async def _register(
+    gateway: Gateway, order_id: str, *, required: bool, agency: str | None = None
+) -> list[Measure] | None:
+    """The agency's register of the order's asset. Placing an order in line needs it
+    (``required``: the action fails with the connector's error); after a release or a
+    rejection the worker's next pass settles the line if the agency cannot be read now.
+    An answer the order is not waiting for (another agency's, an answered order) reads
+    nothing: the action is refused for that before the register matters."""
+    async with gateway.engine.connect() as conn:
+        order = await service.get_order(conn, order_id)
+    if agency is not None and (order["agency"] != agency or order["status"] != "DELIVERED"):
+        return []
+    try:
+        return await gateway.measures(AssetType(order["asset_type"]), order["asset_id"])
+    except ConnectorFailed:
+        if required:
+            raise
+        return None
 
 
 Step = Callable[[AsyncConnection], Awaitable[list[Transition]]]
@@ -323,6 +364,7 @@ async def _transition(
 async def release(gateway: Gateway, actor: Actor, cmd: ReleaseOrder) -> Outcome:
     """解封: an effective or waiting order of the court; the next in line takes effect."""
     await _court_order(gateway, actor, cmd.order_id)
+    register = await _register(gateway, cmd.order_id, required=False)
     return await _transition(
         gateway,
         cmd.order_id,
@@ -335,14 +377,17 @@ async def release(gateway: Gateway, actor: Actor, cmd: ReleaseOrder) -> Outcome:
             reason=cmd.reason,
             actor=actor.user_id,
             now=service.utcnow(),
+            register=register,
         ),
         {"ruling_number": cmd.ruling_number, "reason": cmd.reason},
     )
 
 
 async def renew(gateway: Gateway, actor: Actor, cmd: RenewOrder) -> Outcome:
-    """续封: an effective order of the court, before it lapses."""
-    await _court_order(gateway, actor, cmd.order_id)
+    """续行查封 / 续冻: an effective order of the court, in the last days of its term, for at
+    most the class's term again (民诉法解释 第四百八十五条)."""
+    order = await _court_order(gateway, actor, cmd.order_id)
+    term = service.check_term(order["asset_type"], months=cmd.term_months, days=cmd.term_days)
     return await _transition(
         gateway,
         cmd.order_id,
@@ -352,11 +397,12 @@ async def renew(gateway: Gateway, actor: Actor, cmd: RenewOrder) -> Outcome:
             cmd.order_id,
             court_code=actor.court_code or "",
             ruling_number=cmd.ruling_number,
-            term_days=cmd.term_days,
+            term=term,
+            window_days=gateway.renewal_window_days,
             actor=actor.user_id,
             now=service.utcnow(),
         ),
-        {"ruling_number": cmd.ruling_number, "term_days": str(cmd.term_days)},
+        {"ruling_number": cmd.ruling_number, "term": term.describe()},
     )
 
 
@@ -364,10 +410,13 @@ async def renew(gateway: Gateway, actor: Actor, cmd: RenewOrder) -> Outcome:
 
 
 async def accept(gateway: Gateway, actor: Actor, cmd: AcceptOrder) -> Outcome:
-    """The agency registers a delivered order, with its receipt; it takes its rank."""
+    """The agency registers a delivered order, with its receipt; it takes its place in the
+    asset's line (the agency's register) by the time it was served."""
     if gateway.keys is None:
         raise Conflict("the hub has no order signing key; ask the operator")
     keys = gateway.keys
+    register = await _register(gateway, cmd.order_id, required=True, agency=actor.agency or "")
+    assert register is not None
     return await _transition(
         gateway,
         cmd.order_id,
@@ -381,6 +430,7 @@ async def accept(gateway: Gateway, actor: Actor, cmd: AcceptOrder) -> Outcome:
             actor=actor.user_id,
             now=service.utcnow(),
             keys=keys,
+            register=register,
         ),
         {"document_number": cmd.document_number, "registered_at": str(cmd.registered_at)},
     )
@@ -388,6 +438,7 @@ async def accept(gateway: Gateway, actor: Actor, cmd: AcceptOrder) -> Outcome:
 
 async def reject(gateway: Gateway, actor: Actor, cmd: RejectOrder) -> Outcome:
     """The agency refuses a delivered order, with the reason."""
+    register = await _register(gateway, cmd.order_id, required=False, agency=actor.agency or "")
     return await _transition(
         gateway,
         cmd.order_id,
@@ -399,6 +450,7 @@ async def reject(gateway: Gateway, actor: Actor, cmd: RejectOrder) -> Outcome:
             reason=cmd.reason,
             actor=actor.user_id,
             now=service.utcnow(),
+            register=register,
         ),
         {"reason": cmd.reason},
     )

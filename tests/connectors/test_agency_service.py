@@ -584,3 +584,28 @@ async def test_cli_serves_the_subgraph_for_real(settings: Settings) -> None:
     # then it answered its health probe and served the committed SDL
     assert health == {"status": "ok", "connector": "public_security"}, stderr.decode()
     assert sdl is not None and sdl.strip() == committed_sdl("public_security")
+
+
+async def test_the_register_is_read_by_asset_and_refuses_a_malformed_request(
+    sources: dict[str, Any], databases: dict[str, Engine]
+) -> None:
+    # given a vehicle the demo register holds a seizure on
+    with databases["public_security"].connect() as conn:
+        plate, case = conn.execute(
+            select(ps.vehicle_seizures.c.plate, ps.vehicle_seizures.c.case_number).limit(1)
+        ).one()
+    async with client_of(service(sources)) as client:
+        # when the hub asks for it (and for a plate public security does not know)
+        found = await client.post("/measures", json={"assets": [plate, UNKNOWN_PLATE]})
+        # then it answers the register's rows of the known plate only
+        assert found.status_code == 200, found.text
+        measures = found.json()["measures"]
+        assert list(measures) == [plate]
+        assert measures[plate][0]["case_number"] == case
+        # and a request that is not a list of asset ids is refused
+        for body in ({"assets": "one"}, {"assets": [1]}, {"plates": []}, [plate]):
+            refused = await client.post("/measures", json=body)
+            assert refused.status_code == 400, body
+    # and an agency that keeps no register says so
+    async with client_of(service(sources, "social_security")) as client:
+        assert (await client.post("/measures", json={"assets": ["x"]})).status_code == 404

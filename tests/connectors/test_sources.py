@@ -24,6 +24,7 @@ from sqlalchemy import Column, Connection, Engine, Table, create_engine, select
 from sqlalchemy.exc import OperationalError
 
 from connectors import registry
+from connectors.base.annotations import Measure
 from connectors.base.errors import ConnectorUnavailable
 from connectors.base.source import MAX_IN_PARAMS
 from connectors.market_supervision import models as ms
@@ -223,6 +224,35 @@ def ref_roles_by_person(conn: Connection, keys: Sequence[str]) -> dict[str, Any]
     return dict(out)
 
 
+# --- references: the registers of courts' measures ---------------------------------------------
+
+
+def register(table: Table, asset: str) -> Reference:
+    """Every register row of each asset, as the agency keeps it."""
+
+    def ref(conn: Connection, keys: Sequence[str]) -> dict[str, Any]:
+        c = table.c
+        out: dict[str, list[Measure]] = defaultdict(list)
+        for r in conn.execute(
+            select(
+                c[asset],
+                c.order_id,
+                c.kind,
+                c.court,
+                c.case_number,
+                c.document_number,
+                c.rank,
+                c.status,
+                c.start_date,
+                c.end_date,
+            ).where(c[asset].in_(keys))
+        ):
+            out[r[0]].append(Measure(*r))
+        return dict(out)
+
+    return ref
+
+
 # --- the contract table ----------------------------------------------------------------------
 
 
@@ -243,8 +273,10 @@ CASES = [
     Case("public_security", "registered", ps.residents.c.id_number, exists(ps.residents.c.id_number)),
     Case("public_security", "vehicles_by_owner", ps.vehicles.c.owner_id, grouped(VehicleRecord, ps.vehicles, "owner_id"), lambda v: v.registered_on),
     Case("public_security", "vehicles_by_plate", ps.vehicles.c.plate, one_each(VehicleRecord, ps.vehicles, "plate")),
+    Case("public_security", "measures", ps.vehicle_seizures.c.plate, register(ps.vehicle_seizures, "plate"), lambda m: m.rank),
     Case("real_estate", "properties_by_owner", re_.owners.c.owner_id, ref_properties_by_owner, lambda p: (p.registered_on, p.unit_number)),
     Case("real_estate", "properties_by_unit", re_.units.c.unit_number, ref_properties_by_unit),
+    Case("real_estate", "measures", re_.seizures.c.unit_number, register(re_.seizures, "unit_number"), lambda m: m.rank),
     Case("market_supervision", "enterprises", ms.enterprises.c.uscc, one_each(EnterpriseRecord, ms.enterprises, "uscc")),
     Case("market_supervision", "registered", ms.enterprises.c.uscc, exists(ms.enterprises.c.uscc)),
     Case("market_supervision", "shareholders", ms.shareholders.c.uscc, ref_shareholders, lambda s: s.stake_id),
@@ -255,6 +287,7 @@ CASES = [
     Case("market_supervision", "penalties", ms.penalties.c.uscc, grouped(PenaltyRecord, ms.penalties, "uscc"), lambda x: x.decided_on),
     Case("market_supervision", "credit", ms.enterprises.c.uscc, ref_credit),
     Case("market_supervision", "roles_by_person", ms.key_personnel.c.id_number, ref_roles_by_person),
+    Case("market_supervision", "measures", ms.equity_freezes.c.stake_id, register(ms.equity_freezes, "stake_id"), lambda m: m.rank),
     Case("social_security", "insurance", ss.insurance_records.c.id_number, grouped(InsuranceRecord, ss.insurance_records, "id_number")),
     Case("social_security", "housing_fund", ss.housing_fund_accounts.c.id_number, one_each(HousingFundRecord, ss.housing_fund_accounts, "id_number")),
     Case("social_security", "qualifications", ss.qualifications.c.id_number, grouped(QualificationRecord, ss.qualifications, "id_number"), lambda q: q.issued_on),
@@ -370,8 +403,9 @@ def test_every_batch_method_has_a_contract_case(implementations: dict[str, Any])
                 m
                 for m in dir(type(source))
                 if not m.startswith("_")
-                # writes and probes: tests/hub/test_order_annotations.py, test_remote.py
-                and m not in ("run", "write", "annotate", "ping")
+                # writes, jobs and probes: tests/hub/test_order_annotations.py,
+                # test_order_line.py, test_remote.py
+                and m not in ("run", "write", "annotate", "lapse", "ping")
                 and asyncio.iscoroutinefunction(getattr(type(source), m))
             }
         assert methods == {c.method for c in CASES if c.connector == name}, name

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -205,9 +205,79 @@ def test_mortgages_and_seizures_annotate_existing_units(data: dict[str, Rows]) -
         assert s["unit_number"] in numbers
         assert re.fullmatch(r"（\d{4}）鲁06\d{2}执\d+号", s["case_number"])
         assert s["document_number"] == s["case_number"] + "之一"
-        assert (s["rank"], s["status"]) in ((1, "EFFECTIVE"), (2, "WAITING"))
+        assert s["kind"] == "SEIZE" and s["rank"] in (1, 2)
+        assert s["status"] in ("EFFECTIVE", "WAITING", "EXPIRED")
     effective = [s for s in estate["seizures"] if s["status"] == "EFFECTIVE"]
     assert len({s["unit_number"] for s in effective}) == len(effective)
+
+
+def test_the_registers_hold_no_measure_in_effect_past_its_end(data: dict[str, Rows]) -> None:
+    """查封规定 (法释〔2004〕15号, 2020 修正) 第二十七条: "查封、扣押、冻结期限届满，人民法院未办理
+    延期手续的，查封、扣押、冻结的效力消灭。" 第二十六条: "查封、扣押、冻结解除的，登记在先的轮候
+    查封、扣押、冻结即自动生效。" 民诉法解释 第四百八十五条: "查封、扣押动产的期限不得超过两年，
+    查封不动产、冻结其他财产权的期限不得超过三年。" """
+    # given the registers of seizures as of the synthetic data's day
+    estate = data["real_estate"]["seizures"]
+    vehicles = data["public_security"]["vehicle_seizures"]
+    stakes = data["market_supervision"]["equity_freezes"]
+    assert estate and vehicles and stakes
+    for rows, years in ((estate, 3), (vehicles, 2), (stakes, 3)):
+        for s in rows:
+            # then nothing is in effect past its end: it lapsed (EXPIRED)
+            if s["status"] == "EFFECTIVE":
+                assert s["start_date"] <= AS_OF <= s["end_date"], s
+            # and every term that ran is the class's, in calendar years, the start counted
+            if s["status"] in ("EFFECTIVE", "EXPIRED"):
+                start = s["start_date"]
+                if (start.month, start.day) == (2, 29):
+                    anniversary = date(start.year + years, 3, 1)
+                else:
+                    anniversary = start.replace(year=start.year + years)
+                assert s["end_date"] == anniversary - timedelta(days=1), s
+            # and a waiting seizure has no term yet
+            if s["status"] == "WAITING":
+                assert s["end_date"] is None
+    # and a unit's waiting seizure waits behind one in effect: a lapsed one passed it on
+    by_unit: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for s in estate:
+        by_unit[s["unit_number"]].append(s)
+    for unit_rows in by_unit.values():
+        statuses = [s["status"] for s in sorted(unit_rows, key=lambda s: s["rank"])]
+        assert statuses in (
+            ["EFFECTIVE"],
+            ["EXPIRED"],
+            ["EFFECTIVE", "WAITING"],
+            ["EXPIRED", "EFFECTIVE"],
+            ["EXPIRED", "EXPIRED"],
+        ), statuses
+        if statuses == ["EXPIRED", "EFFECTIVE"]:
+            first, second = sorted(unit_rows, key=lambda s: s["rank"])
+            assert second["start_date"] >= first["end_date"] + timedelta(days=1)
+    assert any(s["status"] == "EXPIRED" for s in estate)
+
+
+def test_a_frozen_stake_is_frozen_in_the_register(data: dict[str, Rows]) -> None:
+    # given the stakes and market supervision's register of freezes
+    market = data["market_supervision"]
+    frozen = {s["stake_id"] for s in market["shareholders"] if s["freeze_status"] == "FROZEN"}
+    in_effect = {f["stake_id"] for f in market["equity_freezes"] if f["status"] == "EFFECTIVE"}
+    # then a stake is FROZEN exactly while a freeze on it is in effect
+    assert market["equity_freezes"]
+    assert frozen == in_effect
+    assert all(f["kind"] == "FREEZE" for f in market["equity_freezes"])
+
+
+def test_a_seized_vehicle_is_seized_in_the_register(data: dict[str, Rows]) -> None:
+    # given the vehicles and public security's register of seizures
+    police = data["public_security"]
+    seized = {v["plate"] for v in police["vehicles"] if v["status"] == "SEIZED"}
+    register = police["vehicle_seizures"]
+    # then every SEIZED vehicle has exactly the one seizure in effect that seized it
+    assert seized and sorted(s["plate"] for s in register) == sorted(seized)
+    assert all(s["status"] == "EFFECTIVE" and s["rank"] == 1 for s in register)
+    # and it goes back to NORMAL when that seizure ends
+    for v in police["vehicles"]:
+        assert v["status_before_seizure"] == ("NORMAL" if v["plate"] in seized else None)
 
 
 # --- market supervision -----------------------------------------------------------------------
@@ -418,8 +488,50 @@ def test_sanction_entries_cite_open_cases_of_their_subject(data: dict[str, Rows]
         assert re.fullmatch(
             rf"{prefix}-{e['court_code']}-{e['published_on'].year}-\d{{6}}", e["id"]
         )
-        assert (e["status"] == "REVOKED") == (e["revoked_on"] is not None)
+        assert (e["status"] != "ACTIVE") == (e["revoked_on"] is not None)
+        assert e["status"] in ("ACTIVE", "DELETED", "LIFTED")
     assert len({e["id"] for e in entries}) == len(entries)
+
+
+def test_sanction_entries_record_their_ground_term_and_end(data: dict[str, Rows]) -> None:
+    """法释〔2017〕7号 第二条: "被执行人具有本规定第一条第二项至第六项规定情形的，纳入失信被执行人名单的
+    期限为二年" (extendable by one to three years); 第十条第二款: "纳入期限届满后三个工作日内，人民
+    法院应当删除失信信息". Ground (一) has no term; no demo entry's ground is unknown."""
+    entries = data["court"]["sanction_entries"]
+    dishonest = {
+        "ABLE_NOT_PERFORMING",
+        "OBSTRUCTING",
+        "EVADING",
+        "ASSET_REPORT",
+        "CONSUMPTION_ORDER",
+        "SETTLEMENT",
+    }
+    for e in entries:
+        grounds = set(e["grounds"].split(","))
+        if e["list"] == "CONSUMPTION_RESTRICTION":
+            assert grounds <= {"NOT_PERFORMED", "DISHONEST_LISTED"}, e
+            assert e["term_years"] is None and e["ends_on"] is None
+            continue
+        assert grounds and grounds <= dishonest, e
+        if "ABLE_NOT_PERFORMING" in grounds:
+            assert e["term_years"] is None and e["ends_on"] is None, e
+            continue
+        assert 2 <= e["term_years"] <= 5, e
+        # the corresponding day that many years on (民法典 第二百零二条; 29 February: the 28th)
+        start, year = e["published_on"], e["published_on"].year + e["term_years"]
+        leap_day = (start.month, start.day) == (2, 29)
+        assert e["ends_on"] == (date(year, 2, 28) if leap_day else start.replace(year=year)), e
+        # a term that ended before the demo's day was deleted, the day after its last day
+        if e["ends_on"] < AS_OF:
+            assert (e["status"], e["end_ground"]) == ("DELETED", "TERM_ENDED"), e
+            assert e["revoked_on"] == e["ends_on"] + timedelta(days=1)
+    # the demo has entries of each kind: (一) without a term, (二)–(六) with one, ended ones
+    kinds = {
+        ("ABLE_NOT_PERFORMING" in e["grounds"], e["end_ground"])
+        for e in entries
+        if e["list"] == "DISHONEST"
+    }
+    assert (True, None) in kinds and (False, None) in kinds
 
 
 # --- loading --------------------------------------------------------------------------------------

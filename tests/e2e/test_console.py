@@ -572,6 +572,8 @@ async def test_judge_publishes_and_revokes_a_list_entry(console: Console, graphq
     await console.page.click("#sanction-publish")
     await console.page.select_option("dialog select[name=list]", "CONSUMPTION_RESTRICTION")
     assert "限制被执行人高消费" in await console.page.input_value("dialog input[name=legalBasis]")
+    # the ground (情形) follows the list: 法释〔2015〕17号 第一条 for a consumption restriction
+    await console.page.select_option("dialog select[name=ground]", "NOT_PERFORMED")
     # a publication date in the future is refused in plain words and publishes nothing
     await console.page.fill("dialog input[name=obligation]", "支付借款本金及利息")
     await console.page.fill("dialog input[name=publishedOn]", "2099-01-01")
@@ -595,6 +597,8 @@ async def test_judge_publishes_and_revokes_a_list_entry(console: Console, graphq
     assert listed["decision"] == "BLOCK"
     assert entry_id in [e["entryId"] for e in listed["entries"]]
     await console.page.click(f"[data-revoke='{entry_id}']")
+    # 解除 on performance (法释〔2015〕17号 第九条)
+    await console.page.select_option("dialog select[name=ground]", "PERFORMED")
     await console.page.fill("dialog input[name=reason]", "已履行完毕")
     await console.confirm()
     assert "已办理" in await console.notice()
@@ -723,13 +727,15 @@ async def test_approval_system_check_blocks_a_listed_person(
     with sqlite3.connect(hub.data_dir / "hub.sqlite3") as db:
         (listed,) = db.execute(
             "SELECT subject_id FROM sanction_entries WHERE subject_kind = 'PERSON'"
-            " AND status = 'ACTIVE' AND list = 'DISHONEST' ORDER BY id LIMIT 1"
+            " AND status = 'ACTIVE' AND list = 'DISHONEST'"
+            " AND (ends_on IS NULL OR ends_on >= date('now', '+8 hours')) ORDER BY id LIMIT 1"
         ).fetchone()
-    matters = graphql("approval-market", "{ sanctionMatters { code lists subjects } }")
+    matters = graphql("approval-market", "{ sanctionMatters { code lists subjects checkable } }")
+    # a matter market supervision grants (an approval system checks only its own department's)
     matter = next(
         m["code"]
         for m in matters["data"]["sanctionMatters"]
-        if "DISHONEST" in m["lists"] and "PERSON" in m["subjects"]
+        if "DISHONEST" in m["lists"] and "PERSON" in m["subjects"] and m["checkable"]
     )
     await console.sign_in("approval-market")
     await console.page.wait_for_selector("#check-matter", timeout=WAIT_MS)

@@ -82,7 +82,7 @@ async def test_an_empty_list_under_the_policy_answers_as_before(
 ) -> None:
     # given a batch where most subjects are on no list (their entries are empty lists)
     ids = ["110101199003074477"] * 3
-    query = """query($ids: [String!]) { sanctionChecks(matter: "XF-FLIGHT", idNumbers: $ids) {
+    query = """query($ids: [String!]) { sanctionChecks(matter: "LH-COMPANY-OFFICER", idNumbers: $ids) {
       subjectId decision entries { entryId } } }"""
     # when the approval system checks them
     body = await api.query(query, {"ids": ids}, token=tokens["approval-market"])

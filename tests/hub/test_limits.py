@@ -262,7 +262,7 @@ async def test_sanction_checks_cost_one_per_subject_checked(
     query = (
         "query($ids: [String!]) { "
         + " ".join(
-            f'a{i}: sanctionChecks(matter: "XF-FLIGHT", idNumbers: $ids) {{ decision }}'
+            f'a{i}: sanctionChecks(matter: "LH-COMPANY-OFFICER", idNumbers: $ids) {{ decision }}'
             for i in range(10)
         )
         + " }"
@@ -272,7 +272,7 @@ async def test_sanction_checks_cost_one_per_subject_checked(
     # then it is refused by cost before any check runs (one alias alone costs 10,001)
     assert limit_of(body) == ["COST"]
     one = await api.query(
-        'query($ids: [String!]) { sanctionChecks(matter: "XF-FLIGHT", idNumbers: $ids) { decision } }',
+        'query($ids: [String!]) { sanctionChecks(matter: "LH-COMPANY-OFFICER", idNumbers: $ids) { decision } }',
         {"ids": ids},
         token=tokens["approval-market"],
     )

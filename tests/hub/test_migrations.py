@@ -24,7 +24,7 @@ from hub.db.engine import alembic_config, create_hub_engine, current_revision, u
 from hub.db.metadata import metadata
 from tests.conftest import PG_ENV, _create_pg_database, _drop_pg_database
 
-HEAD = "0006"  # the latest migration
+HEAD = "0010"  # the latest migration
 HUB_TABLES = {
     "courts",
     "cases",
@@ -44,6 +44,7 @@ HUB_TABLES = {
     "sanction_entry_persons",
     "sanction_changes",
     "sanction_check_counts",
+    "sanction_check_feedback",
 }
 
 
@@ -116,8 +117,13 @@ async def sqlite_engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
 def test_the_migration_chain_has_one_head() -> None:
     script = ScriptDirectory.from_config(alembic_config())
     assert script.get_heads() == [HEAD]
+    # 0007 (order terms) and 0009 (sanction terms) both follow 0006; 0010 joins them
+    assert script.get_revision(HEAD).down_revision == ("0007", "0009")
     assert [s.revision for s in script.walk_revisions()] == [
         HEAD,
+        "0007",
+        "0009",
+        "0006",
         "0005",
         "0004",
         "0003",
@@ -216,3 +222,73 @@ async def test_postgres_upgrade_downgrade_upgrade() -> None:
     finally:
         await engine.dispose()
         await _drop_pg_database(base, name)
+
+
+@pytest.mark.parametrize("revision", ["0007", "0009"])
+async def test_a_database_at_either_line_upgrades_to_head(
+    sqlite_engine: AsyncEngine, revision: str
+) -> None:
+    """0007 and 0009 both follow 0006: a database migrated along either line (the order terms'
+    or the sanction terms') upgrades to head by applying the other, with no drift."""
+    # given a database at one of the two revisions
+    await upgrade(sqlite_engine, revision)
+    assert await version_rows(sqlite_engine) == [revision]
+    # when it is upgraded to head
+    await upgrade(sqlite_engine)
+    # then it is at head, with both lines' tables and columns
+    assert await version_rows(sqlite_engine) == [HEAD]
+    assert await schema_diff(sqlite_engine) == []
+
+
+async def test_0007_keeps_the_term_orders_were_signed_with(
+    sqlite_engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """Orders made before terms were counted in months keep the days the court signed; an order
+    with a term in months names them in what the court signs."""
+    from hub.orders.signing import OrderKeys, order_document
+
+    keys = OrderKeys(tmp_path / "orders", create=True)
+    # given an order of revision 0006, with a term in days the court signed
+    await upgrade(sqlite_engine, "0006")
+    row = {
+        "id": "FO-2026-OLD",
+        "kind": "SEIZE",
+        "asset_type": "REAL_ESTATE",
+        "asset_id": "370602001001GB00001F00010001",
+        "agency": "real_estate",
+        "owner_id": "370602199001011234",
+        "court_code": "370602",
+        "case_number": "（2026）鲁0602执1号",
+        "ruling_number": "（2026）鲁0602执1号之一",
+        "term_days": 1095,
+        "submitted_by": "judge-zhang",
+    }
+    signature = keys.sign("court:370602", order_document(row))
+    async with sqlite_engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO freeze_orders (id, kind, asset_type, asset_id, agency, owner_id,"
+                " court_code, case_number, ruling_number, term_days, status, submitted_by,"
+                " submitted_at, renewals, order_signature, idempotency_key, payload_hash,"
+                " updated_at) VALUES (:id, :kind, :asset_type, :asset_id, :agency, :owner_id,"
+                " :court_code, :case_number, :ruling_number, :term_days, 'WAITING',"
+                " :submitted_by, '2026-01-05 01:00:00', 0, :sig, 'k1', 'h1',"
+                " '2026-01-05 01:00:00')"
+            ),
+            {**row, "sig": signature},
+        )
+    # when it is upgraded to head
+    await upgrade(sqlite_engine)
+    # then it keeps its days, has no months, and the court's signature still verifies
+    async with sqlite_engine.connect() as conn:
+        migrated = dict(
+            (await conn.execute(text("SELECT * FROM freeze_orders WHERE id = 'FO-2026-OLD'")))
+            .one()
+            ._mapping
+        )
+    assert (migrated["term_days"], migrated["term_months"]) == (1095, None)
+    assert keys.verify("court:370602", order_document(migrated), migrated["order_signature"])
+    # and a new order with a term in months signs them
+    months = {**row, "term_days": None, "term_months": 36}
+    assert order_document(months)["termMonths"] == 36
+    assert order_document(months) != order_document({**months, "term_months": 24})

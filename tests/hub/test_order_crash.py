@@ -16,6 +16,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from hub.config import Settings
@@ -145,6 +146,7 @@ async def status_of(app: Any, order_id: str) -> str:
         ).scalar()
 
 
+@pytest.mark.usefixtures("target_line_answered")
 async def test_a_worker_killed_mid_delivery_loses_nothing_and_delivers_once(
     api: Api, app: Any, tokens: dict[str, str], settings: Settings, target: dict[str, str]
 ) -> None:

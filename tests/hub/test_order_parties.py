@@ -24,7 +24,7 @@ from connectors.public_security.models import vehicle_seizures, vehicles
 from hub.audit.models import audit_entries
 from hub.orders.models import freeze_orders
 from hub.orders.worker import deliver_pending
-from tests.conftest import Api, add_case
+from tests.conftest import Api, add_case, answer_left
 from tests.hub.assets import fresh_stake, fresh_unit, fresh_vehicle, registered
 
 SUBMIT = """mutation($input: FreezeOrderSubmitInput!) { freezeOrderSubmit(input: $input) {
@@ -344,6 +344,9 @@ async def test_a_detained_vehicle_is_annotated_at_public_security(
     """扣押 (DETAIN) reaches the agency like 查封: public security registers the court's measure
     on the vehicle (kind DETAIN) and shows the vehicle SEIZED while it holds."""
     holder = owners["VEHICLE"]
+    # (orders earlier tests left unanswered on the vehicle, served before this one, would hold
+    # it without a place in line: 法发〔2004〕5号 第二十条)
+    await answer_left(app, api, tokens["police-chen"], "VEHICLE", holder["asset"])
     case = await add_case(app, respondent_case_parties(holder, owners["NOBODY"]))
     made = await submit(api, order_input(case, "VEHICLE", holder["asset"], kind="DETAIN"))
     order_id = made["order"]["id"]
@@ -457,6 +460,7 @@ async def test_over_seizure_needs_a_confirmation_whose_reason_is_on_record(
         ).one()
     detail = json.loads(row.content)["detail"]
     assert detail["overSeizureReason"] == reason
+    assert (detail["kind"], detail["term"]) == ("SEIZE", "36 months")  # the class's longest
     assert detail["valuation"] == {
         "outstanding": str(outstanding),
         "seizedValue": "0",
@@ -596,6 +600,7 @@ async def test_an_unassigned_judge_of_the_same_court_takes_no_court_action(
         "obligation": "向申请执行人支付借款本金人民币100000元及利息",
         "publishedOn": datetime.now(UTC).date().isoformat(),
         "legalBasis": "法释〔2015〕17号 第一条",
+        "grounds": ["NOT_PERFORMED"],  # 情形, required (法释〔2017〕7号 第六条第（四）项)
     }
     if action == "revoke":
         own = await api.query(PUBLISH, {"input": publish_input})

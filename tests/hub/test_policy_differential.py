@@ -100,10 +100,13 @@ from connectors import registry
 from hub.audit.models import audit_entries, audit_leaves
 from hub.cases.models import case_parties, cases
 from hub.cases.service import parties_of_open_cases
+from hub.config import POLICY_DIR
 from hub.db.engine import create_hub_engine
 from hub.federation.court import CourtSource
 from hub.graphql.schema import schema as hub_schema
+from hub.orders.service import court_day, waiting_line
 from hub.policy.table import Decision
+from hub.sanctions.catalogue import load_catalogue
 from tests.hub.test_policy_matrix import CALLERS
 from tests.hub.transports import (
     Entry,
@@ -160,11 +163,25 @@ SUBJECT_ROOTS = {
     "enterprises": ("ENTERPRISE", "usccs", True),
 }
 AUDIT_ROOTS = {"auditEvents", "auditActivity"}
+# Leaves whose value is the answering operation's own (a check's reference on the audit log):
+# read, they are compared in form, not with the reader's answer to another operation.
+OPERATION_BOUND = {"SanctionCheckResult.checkId"}
 MAX_DEPTH = 5  # object nesting below a root field
 MAX_SUBJECTS = 3  # subjects nested through references, the root's included (the hub's limit)
 SIZE = 40  # fields per document, roughly: beyond it nothing optional is added
 MAX_ALIASES = 20  # the hub refuses more than 50 per document
-MATTER = "XF-FLIGHT"  # applies to persons and enterprises (policies/sanction_matters.toml)
+# A matter of policies/sanction_matters.toml that applies to persons and that the caller's
+# organisation grants (an approval system checks only its own departments' matters); callers
+# the policy refuses the checks get the same refusal whichever matter they name.
+CATALOGUE = load_catalogue(POLICY_DIR)
+DEFAULT_MATTER = "XF-FLIGHT"
+
+
+def matter_of(org: str) -> str:
+    return next(
+        (m.code for m in CATALOGUE.values() if m.granted_by(org) and "PERSON" in m.subjects),
+        DEFAULT_MATTER,
+    )
 
 
 def snake(name: str) -> str:
@@ -340,6 +357,19 @@ def _many(connector: str, method: str, key: Callable[[RecordRaw], str] | None = 
     return resolve
 
 
+def _line(asset_type: str, agency: str, key: Callable[[RecordRaw], str]) -> Resolver:
+    """An asset's waiting line: the hub's orders put in line with the agency's register."""
+
+    async def resolve(raw: RecordRaw, child_type: str) -> Any:
+        k = key(raw)
+        orders = await raw.oracle.look("court", "orders_by_asset", f"{asset_type}:{k}")
+        register = await raw.oracle.look(agency, "measures", k)
+        line = waiting_line(orders or [], register or [], today=court_day(datetime.now(UTC)))
+        return [RecordRaw(child_type, r, raw.oracle) for r in line]
+
+    return resolve
+
+
 def _group(raw: RecordRaw, child_type: str) -> Awaitable[Any]:
     async def make() -> Any:
         return RecordRaw(child_type, None, raw.oracle, raw.key)
@@ -370,15 +400,11 @@ RESOLVE: dict[tuple[str, str], Resolver] = {
     ("PersonInsurance", "housingFund"): _one("social_security", "housing_fund"),
     ("Legal", "cases"): _many("court", "cases_by_party"),
     ("Legal", "sanctions"): _many("court", "sanctions_by_subject"),
-    ("RealEstate", "waitingLine"): _many(
-        "court", "orders_by_asset", lambda r: f"REAL_ESTATE:{r.record.unit_number}"
+    ("RealEstate", "waitingLine"): _line(
+        "REAL_ESTATE", "real_estate", lambda r: r.record.unit_number
     ),
-    ("Vehicle", "waitingLine"): _many(
-        "court", "orders_by_asset", lambda r: f"VEHICLE:{r.record.plate}"
-    ),
-    ("Equity", "waitingLine"): _many(
-        "court", "orders_by_asset", lambda r: f"EQUITY:{r.record.stake_id}"
-    ),
+    ("Vehicle", "waitingLine"): _line("VEHICLE", "public_security", lambda r: r.record.plate),
+    ("Equity", "waitingLine"): _line("EQUITY", "market_supervision", lambda r: r.record.stake_id),
     ("EnterpriseRegistration", "keyPersonnel"): _many(
         "market_supervision", "key_personnel", lambda r: r.record.uscc
     ),
@@ -480,6 +506,7 @@ class Focus:
     purpose: bool
     mixed: frozenset[str]  # types with mixed decisions, or leading to one within a few fields
     guarded: dict[str, tuple[str, ...]]  # type -> its leaves the caller may not read in clear
+    matter: str = DEFAULT_MATTER  # the restricted matter its checks name
 
 
 def focus_of(role: str, org: str) -> Focus:
@@ -506,7 +533,7 @@ def focus_of(role: str, org: str) -> Focus:
                 ):
                     mixed.add(name)
     roots = tuple(r for r in SUPPORTED_ROOTS if mine.get(f"Query.{r}") != "deny")
-    return Focus(roots, role in PURPOSE_ROLES, frozenset(mixed), guarded)
+    return Focus(roots, role in PURPOSE_ROLES, frozenset(mixed), guarded, matter_of(org))
 
 
 class Writer:
@@ -779,9 +806,10 @@ class Writer:
         stable while the test runs (the audit log before the test began, a past window, …)."""
         if root in ("sanctionCheck", "sanctionChecks"):
             person = f"⟦PERSON:*:{self.draw(st.integers(0, POOL_SLOTS - 1))}⟧"
+            matter = self.focus.matter
             if root == "sanctionCheck":
-                return f'(subject: {{idNumber: "{person}"}}, matter: "{MATTER}")'
-            return f'(matter: "{MATTER}", idNumbers: ["{person}"])'
+                return f'(subject: {{idNumber: "{person}"}}, matter: "{matter}")'
+            return f'(matter: "{matter}", idNumbers: ["{person}"])'
         return {
             "myCases": "(first: 2)",
             "freezeOrders": "(first: 2)",
@@ -1299,7 +1327,11 @@ class Checker:
             self.explained.add(here)
             return
         if d == Decision.READ:
-            if value != clear:
+            if coordinate in OPERATION_BOUND:
+                # the operation's own reference: the reader's answer is another operation's
+                if not (isinstance(value, str) and value):
+                    self.problem(here, coordinate, f"read: {value!r} is not a reference")
+            elif value != clear:
                 self.problem(here, coordinate, f"read: {value!r} != source {clear!r}")
             if subject_data:
                 shown["granted"].add(coordinate)

@@ -23,6 +23,7 @@ from hub.sanctions.catalogue import (
     LISTS,
     ROLES,
     CatalogueError,
+    Department,
     Matter,
     load_catalogue,
 )
@@ -97,17 +98,68 @@ def test_codes_are_unique_and_well_formed() -> None:
 def test_consumption_matters_bind_both_lists_and_an_enterprises_persons(
     bundled: dict[str, Matter],
 ) -> None:
+    """法释〔2015〕17号 第一条第二款: "纳入失信被执行人名单的被执行人，人民法院应当对其采取限制消费措施";
+    第三条第二款: "被执行人为单位的，被采取限制消费措施后，被执行人及其法定代表人、主要负责人、影响
+    债务履行的直接责任人员、实际控制人不得实施前款规定的行为" — every item of 第一款, (一) to (九),
+    子女就读高收费私立学校 (（七）) included."""
     consumption = [m for m in bundled.values() if m.code.startswith("XF-")]
     assert consumption
     for matter in consumption:
-        # 限制消费 binds a person on either list (法释〔2015〕17号 第三条; 中办发〔2016〕64号)
+        # 限制消费 binds a person on either list
         assert set(matter.lists) == {"DISHONEST", "CONSUMPTION_RESTRICTION"}, matter.code
-        assert "法释〔2015〕17号" in matter.legal_basis, matter.code
-        # and, for an enterprise, its legal representative and key personnel (第三条第二款)
-        if "ENTERPRISE" in matter.subjects:
-            assert set(matter.extends_to) == {"LEGAL_REPRESENTATIVE", "KEY_PERSONNEL"}, matter.code
-        else:
-            assert matter.extends_to == (), matter.code
+        assert "法释〔2015〕17号 第三条第一款" in matter.legal_basis, matter.code
+        # and, through a listed enterprise, the four persons of 第三条第二款, whether or not an
+        # enterprise can itself be checked for the matter (a school place is a person's)
+        assert set(matter.extends_to) == {
+            "LEGAL_REPRESENTATIVE",
+            "PRINCIPAL",
+            "DIRECTLY_RESPONSIBLE",
+            "ACTUAL_CONTROLLER",
+        }, matter.code
+        assert matter.consumption_items, matter.code
+    # all nine items are checkable
+    assert {i for m in consumption for i in m.consumption_items} == set(range(1, 10))
+    assert bundled["XF-SCHOOL"].consumption_items == (7,)
+
+
+def test_the_catalogue_grows_toward_the_memorandum(bundled: dict[str, Matter]) -> None:
+    """发改财金〔2016〕141号 and 中办发〔2016〕64号 二（一）–（七): matters across the departments that
+    grant them, each cited; the demo agencies' matters are among them."""
+    assert len(bundled) >= 40
+    departments = {d.code for m in bundled.values() for d in m.departments}
+    assert len(departments) >= 15
+    categories = {m.category for m in bundled.values()}
+    assert {
+        "从事特定行业或项目限制",
+        "政府支持或补贴限制",
+        "任职资格限制",
+        "准入资格限制",
+        "荣誉和授信限制",
+        "特殊市场交易限制",
+        "限制高消费及有关消费",
+    } <= categories
+    granted = {
+        org: sorted(m.code for m in bundled.values() if m.granted_by(org))
+        for org in (
+            "agency:market_supervision",
+            "agency:real_estate",
+            "agency:public_security",
+            "agency:social_security",
+        )
+    }
+    assert granted["agency:market_supervision"] == [
+        "LH-COMPANY-OFFICER",
+        "LH-FOOD-DRUG",
+        "LH-LEGAL-REPRESENTATIVE",
+    ]
+    assert granted["agency:real_estate"] == [
+        "LH-LAND",
+        "LH-MINERAL-RIGHTS",
+        "LH-REAL-ESTATE-TRADE",
+        "XF-PROPERTY",
+    ]
+    assert granted["agency:public_security"] == ["XF-VEHICLE"]
+    assert granted["agency:social_security"] == ["LH-PUBLIC-SERVICE", "LH-SOCIAL-SECURITY-FUNDS"]
 
 
 def test_joint_sanction_matters_bind_only_the_dishonest_list(bundled: dict[str, Matter]) -> None:
@@ -152,13 +204,25 @@ async def test_a_policy_dir_without_the_file_uses_the_bundled_one(
 # --- malformed catalogues ----------------------------------------------------------------------
 
 GOOD = """
+[[department]]
+code = "CIVIL_AVIATION"
+name = "民航主管部门"
+orgs = ["agency:civil_aviation"]
+
+[[department]]
+code = "FINANCE"
+name = "财政部门"
+orgs = ["agency:finance", "agency:market_supervision"]
+
 [[matter]]
 code = "XF-A"
 name = "乘坐飞机"
+departments = ["CIVIL_AVIATION"]
 lists = ["DISHONEST", "CONSUMPTION_RESTRICTION"]
 subjects = ["PERSON", "ENTERPRISE"]
-extends_to = ["LEGAL_REPRESENTATIVE"]
-legal_basis = "法释〔2015〕17号 第三条"
+consumption_items = [1]
+extends_to = ["LEGAL_REPRESENTATIVE", "PRINCIPAL", "DIRECTLY_RESPONSIBLE", "ACTUAL_CONTROLLER"]
+legal_basis = "法释〔2015〕17号 第三条第一款第（一）项"
 """
 
 
@@ -167,6 +231,7 @@ def matter(**fields: Any) -> str:
     values: dict[str, Any] = {
         "code": "LH-B",
         "name": "参与政府采购活动",
+        "departments": ["FINANCE"],
         "lists": ["DISHONEST"],
         "subjects": ["PERSON"],
         "legal_basis": "发改财金〔2016〕141号",
@@ -200,15 +265,27 @@ def test_a_good_catalogue_in_the_policy_dir_is_used(tmp_path: Path) -> None:
     write_catalogue(tmp_path, GOOD + matter())
     loaded = load_catalogue(tmp_path)
     assert list(loaded) == ["XF-A", "LH-B"]
+    aviation = Department("CIVIL_AVIATION", "民航主管部门", ("agency:civil_aviation",))
     assert loaded["XF-A"] == Matter(
         code="XF-A",
         name="乘坐飞机",
         lists=("DISHONEST", "CONSUMPTION_RESTRICTION"),
         subjects=("PERSON", "ENTERPRISE"),
-        extends_to=("LEGAL_REPRESENTATIVE",),
-        legal_basis="法释〔2015〕17号 第三条",
+        extends_to=(
+            "LEGAL_REPRESENTATIVE",
+            "PRINCIPAL",
+            "DIRECTLY_RESPONSIBLE",
+            "ACTUAL_CONTROLLER",
+        ),
+        legal_basis="法释〔2015〕17号 第三条第一款第（一）项",
+        departments=(aviation,),
+        consumption_items=(1,),
     )
     assert loaded["LH-B"].extends_to == ()
+    # who may check what: the organisations of the departments that grant it
+    assert loaded["XF-A"].granted_by("agency:civil_aviation")
+    assert not loaded["XF-A"].granted_by("agency:market_supervision")
+    assert loaded["LH-B"].orgs == ("agency:finance", "agency:market_supervision")
 
 
 MALFORMED = {
@@ -237,6 +314,71 @@ MALFORMED = {
         ["matter 2", "unknown keys", "legalbasis"],
     ),
     "matter-not-a-table": ('matter = ["XF-A"]\n', ["matter 1", "table"]),
+    "no-departments": (
+        GOOD + matter(departments=[]),
+        ["matter 2", "LH-B", "departments must name the departments that grant it"],
+    ),
+    "unknown-department": (
+        GOOD + matter(departments=["NOBODY"]),
+        ["matter 2", "LH-B", "'NOBODY' is not a [[department]]"],
+    ),
+    "department-bad-org": (
+        '[[department]]\ncode = "X_Y"\nname = "某部门"\norgs = ["market_supervision"]\n' + GOOD,
+        ["department 1", "X_Y", "orgs must look like agency:"],
+    ),
+    "duplicate-department": (
+        GOOD.replace('code = "FINANCE"', 'code = "CIVIL_AVIATION"'),
+        ["department 2", "'CIVIL_AVIATION'", "twice"],
+    ),
+    # 法释〔2015〕17号 第三条第二款 binds all four; a registered officer is none of them
+    "consumption-binds-fewer": (
+        GOOD
+        + matter(
+            code="XF-C",
+            lists=["DISHONEST", "CONSUMPTION_RESTRICTION"],
+            consumption_items=[7],
+            extends_to=["LEGAL_REPRESENTATIVE"],
+            legal_basis="法释〔2015〕17号 第三条第一款第（七）项",
+        ),
+        ["matter 2", "XF-C", "第三条第二款"],
+    ),
+    "consumption-binds-none": (
+        GOOD
+        + matter(
+            code="XF-C",
+            lists=["DISHONEST", "CONSUMPTION_RESTRICTION"],
+            consumption_items=[7],
+            legal_basis="法释〔2015〕17号 第三条第一款第（七）项",
+        ),
+        ["matter 2", "XF-C", "第三条第二款"],
+    ),
+    "key-personnel": (
+        GOOD + matter(extends_to=["KEY_PERSONNEL"]),
+        ["matter 2", "LH-B", "KEY_PERSONNEL", "第三条第二款"],
+    ),
+    "extends-without-consumption": (
+        GOOD + matter(extends_to=["LEGAL_REPRESENTATIVE"]),
+        ["matter 2", "LH-B", "consumption matters"],
+    ),
+    "consumption-one-list": (
+        GOOD
+        + matter(
+            code="XF-C",
+            consumption_items=[2],
+            extends_to=[
+                "LEGAL_REPRESENTATIVE",
+                "PRINCIPAL",
+                "DIRECTLY_RESPONSIBLE",
+                "ACTUAL_CONTROLLER",
+            ],
+            legal_basis="法释〔2015〕17号 第三条第一款第（二）项",
+        ),
+        ["matter 2", "XF-C", "第一条第二款"],
+    ),
+    "consumption-item-out-of-range": (
+        GOOD + matter(consumption_items=[10]),
+        ["matter 2", "LH-B", "consumption_items"],
+    ),
     "no-matters": ("# only comments\n", ["no [[matter]]"]),
     "misspelt-array-of-tables": (GOOD.replace("[[matter]]", "[[matters]]"), ["no [[matter]]"]),
 }

@@ -119,6 +119,9 @@ def publish_input(person: dict[str, str]) -> dict[str, Any]:
         "obligation": "支付借款本金人民币100000元及利息",
         "publishedOn": yesterday(),
         "legalBasis": "法释〔2015〕17号 第一条",
+        "grounds": [
+            "ABLE_NOT_PERFORMING" if person["list"] == "DISHONEST" else "NOT_PERFORMED"
+        ],
     }
 
 
@@ -220,16 +223,20 @@ async def test_reading_from_the_beginning_misses_nothing(
         assert page["endCursor"] == page["nodes"][-1]["cursor"]
     assert pages[-1]["hasMore"] is False
     assert pages[-1]["endCursor"] == str(top)
-    # and one PUBLISHED per entry there is, one REVOKED per revoked entry, publication first
+    # and one PUBLISHED per entry there is, one end per entry that left its list (its change is
+    # its status: annulled, deleted, lifted, or revoked), publication first; the demo's entries
+    # whose term ended before its day are among the deleted
+    ends = {"ANNULLED", "DELETED", "LIFTED", "REVOKED"}
     published = [n["entryId"] for n in nodes if n["change"] == "PUBLISHED"]
-    revoked = [n["entryId"] for n in nodes if n["change"] == "REVOKED"]
-    assert {n["change"] for n in nodes} == {"PUBLISHED", "REVOKED"}
+    ended = [(n["entryId"], n["change"]) for n in nodes if n["change"] in ends]
+    assert {n["change"] for n in nodes} <= {"PUBLISHED", "CORRECTED", "RELEASED", *ends}
+    assert "DELETED" in {change for _, change in ended}
     assert len(published) == len(set(published)) == len(entries)
     assert set(published) == set(entries)
-    assert len(revoked) == len(set(revoked))
-    assert set(revoked) == {e for e, status in entries.items() if status == "REVOKED"}
+    assert len(ended) == len({e for e, _ in ended})
+    assert set(ended) == {(e, status) for e, status in entries.items() if status != "ACTIVE"}
     position = {(n["entryId"], n["change"]): i for i, n in enumerate(nodes)}
-    assert all(position[e, "PUBLISHED"] < position[e, "REVOKED"] for e in revoked)
+    assert all(position[e, "PUBLISHED"] < position[e, change] for e, change in ended)
     # and reading on from the end gives nothing, at the same cursor
     assert await read(api, token, cursor, 50) == {
         "nodes": [],

@@ -54,7 +54,7 @@ STATS = """query($from: Date!, $to: Date!, $g: SanctionStatsGroup!) {
 PROFILE_SANCTIONS = """query($id: String!, $case: String) { person(idNumber: $id, caseNumber: $case) {
   legal { sanctions { id list status } } } }"""
 REGISTRATION = """query($u: String!) { enterprise(uscc: $u) { registration {
-  name legalRepresentativeId legalRepresentativeName keyPersonnel { idNumber name } } } }"""
+  name legalRepresentativeId legalRepresentativeName keyPersonnel { idNumber name position } } } }"""
 HISTORY = """query($id: String!) { accessHistory(idNumber: $id, first: 200) {
   requestId userId org action outcome subjectKind } }"""
 SUBJECT_HISTORY = """query($id: String!) { accessHistory(idNumber: $id, first: 200) {
@@ -128,6 +128,9 @@ def subject(party: dict[str, str], kind: str = "PERSON") -> dict[str, str]:
     return {"idNumber": party["id"]} if kind == "PERSON" else {"uscc": party["id"]}
 
 
+GROUND = {"DISHONEST": "ABLE_NOT_PERFORMING", "CONSUMPTION_RESTRICTION": "NOT_PERFORMED"}
+
+
 def publish_input(
     list_: str, party: dict[str, str], kind: str = "PERSON", **over: Any
 ) -> dict[str, Any]:
@@ -138,8 +141,14 @@ def publish_input(
         "obligation": "向申请执行人支付借款本金人民币100000元及利息",
         "publishedOn": today().isoformat(),
         "legalBasis": "法释〔2017〕7号 第一条第（一）项",
+        "grounds": [GROUND[list_]],
         **over,
     }
+
+
+def org_granting(matter: str) -> str:
+    """An organisation whose approval system may check ``matter`` (its department grants it)."""
+    return MATTERS[matter].orgs[0]
 
 
 async def published(
@@ -219,6 +228,17 @@ async def stats(api: Api, token: str, group: str) -> dict[str, tuple[int, int]]:
 
 def codes(body: dict[str, Any]) -> list[str]:
     return [e["extensions"]["code"] for e in body.get("errors") or ()]
+
+
+@pytest.fixture(scope="module")
+def approver(mint: Any) -> Any:
+    """A token of an approval system of an organisation that grants the matter."""
+
+    def token(matter: str) -> str:
+        org = org_granting(matter)
+        return str(mint(sub=f"approval-{org.split(':')[1]}", org=org, roles=("approval_system",)))
+
+    return token
 
 
 @pytest.fixture
@@ -582,41 +602,48 @@ async def a_listable_enterprise(reader: Api, app: Any) -> tuple[dict[str, str], 
 
 
 @pytest.mark.parametrize("list_", ["CONSUMPTION_RESTRICTION", "DISHONEST"])
-async def test_an_enterprise_entry_binds_its_legal_representative_and_key_personnel(
-    api: Api, app: Any, reader: Api, tokens: dict[str, str], listed: list[str], list_: str
+async def test_an_enterprise_entry_binds_its_legal_representative_and_principal(
+    api: Api, app: Any, reader: Api, approver: Any, listed: list[str], list_: str
 ) -> None:
+    """法释〔2015〕17号 第三条第二款: "被执行人为单位的，被采取限制消费措施后，被执行人及其法定代表人、
+    主要负责人、影响债务履行的直接责任人员、实际控制人不得实施前款规定的行为。" With no persons named
+    by the court, the entry binds the registered legal representative and manager."""
     # given a respondent enterprise, and who market supervision says runs it
     party, registration = await a_listable_enterprise(reader, app)
     rep = registration["legalRepresentativeId"]
-    key_people = {k["idNumber"] for k in registration["keyPersonnel"] or []}
+    positions = {k["idNumber"]: k["position"] for k in registration["keyPersonnel"] or []}
+    managers = {
+        i for i, pos in positions.items() if "经理" in pos and "副" not in pos and "财务" not in pos
+    }
     before = await sanction_rows(app)
     # when the judge puts it on a list
     entry = await published(api, listed, list_, party, "ENTERPRISE")
     assert (entry["subjectKind"], entry["name"]) == ("ENTERPRISE", party["name"])
-    # then the entry captures the legal representative and the key personnel
+    # then the entry binds the legal representative and the manager, named by the register
     async with app.state.runtime.engine.connect() as conn:
         persons = {
-            (r.id_number, r.role)
+            (r.id_number, r.role, r.named_by)
             for r in await conn.execute(
                 select(sanction_entry_persons).where(
                     sanction_entry_persons.c.entry_id == entry["id"]
                 )
             )
         }
-    expected = {(rep, "LEGAL_REPRESENTATIVE")} | {(k, "KEY_PERSONNEL") for k in key_people}
+    expected = {(rep, "LEGAL_REPRESENTATIVE", "REGISTER")}
+    expected |= {(m, "PRINCIPAL", "REGISTER") for m in managers}
     assert persons == expected
     after = await sanction_rows(app)
     assert after[1] - before[1] == len(expected)
-    approval = tokens["approval-market"]
+    approval = approver("XF-FLIGHT")
     # the enterprise itself is blocked from flights, as the listed subject
     result = await check(api, approval, {"uscc": party["id"]}, "XF-FLIGHT")
     assert result["decision"] == "BLOCK"
     assert [(m["entryId"], m["role"]) for m in result["entries"]] == [(entry["id"], "SUBJECT")]
-    # its legal representative too, through the enterprise
+    # its legal representative too, through the enterprise, citing 第三条第二款
     result = await check(api, approval, {"idNumber": rep}, "XF-FLIGHT")
     assert (result["decision"], result["subjectKind"]) == ("BLOCK", "PERSON")
-    assert result["legalBasis"] == MATTERS["XF-FLIGHT"].legal_basis
-    mine = [m for m in result["entries"] if m["role"] == "LEGAL_REPRESENTATIVE"]
+    assert result["legalBasis"] == "法释〔2015〕17号 第三条第二款（第一款第（一）项所列行为）"
+    mine = [m for m in result["entries"] if m["entryId"] == entry["id"]]
     assert mine == [
         {
             "entryId": entry["id"],
@@ -630,17 +657,16 @@ async def test_an_enterprise_entry_binds_its_legal_representative_and_key_person
             "viaName": party["name"],
         }
     ]
-    # a key person who is not the legal representative, as KEY_PERSONNEL
-    others = sorted(key_people - {rep})
-    assert others, "the enterprise has key personnel besides its legal representative"
-    result = await check(api, approval, {"idNumber": others[0]}, "XF-FLIGHT")
-    assert result["decision"] == "BLOCK"
-    assert (entry["id"], "KEY_PERSONNEL", party["id"]) in {
-        (m["entryId"], m["role"], m["viaUscc"]) for m in result["entries"]
-    }
-    # but not for a matter that does not extend to the persons (a company office: the
-    # enterprise itself would be blocked on the dishonest list, its representative is not)
-    result = await check(api, approval, {"idNumber": rep}, "LH-COMPANY-OFFICER")
+    # a supervisor or an ordinary director is not bound
+    others = sorted(set(positions) - {rep} - managers)
+    for other in others:
+        result = await check(api, approval, {"idNumber": other}, "XF-FLIGHT")
+        assert entry["id"] not in [m["entryId"] for m in result["entries"]], positions[other]
+    # a matter that does not extend to the persons (a company office) does not block the
+    # representative through the enterprise
+    result = await check(
+        api, approver("LH-COMPANY-OFFICER"), {"idNumber": rep}, "LH-COMPANY-OFFICER"
+    )
     assert (result["decision"], result["entries"], result["legalBasis"]) == ("ALLOW", [], None)
     # and once revoked, the legal representative may fly again
     body = await api.query(REVOKE, {"id": entry["id"], "reason": "已履行"})
@@ -653,12 +679,17 @@ async def test_an_enterprise_entry_binds_its_legal_representative_and_key_person
 
 
 async def test_revoke_own_active_entries_only(
-    api: Api, app: Any, demo: dict[str, Any], tokens: dict[str, str], listed: list[str]
+    api: Api,
+    app: Any,
+    demo: dict[str, Any],
+    tokens: dict[str, str],
+    approver: Any,
+    listed: list[str],
 ) -> None:
     # given an active entry of the judge's court
     party = await a_free_party(app, "PERSON", demo, judge="judge-zhang")
     entry = await published(api, listed, "DISHONEST", party)
-    approval = tokens["approval-market"]
+    approval = approver("LH-BIDDING")
     assert (await check(api, approval, subject(party), "LH-BIDDING"))["decision"] == "BLOCK"
     # another court may not revoke it
     body = await api.query(
@@ -760,14 +791,14 @@ async def test_a_list_the_matter_does_not_name_does_not_block(
     entry = await published(api, listed, "CONSUMPTION_RESTRICTION", party)
     approval = tokens["approval-registry"]
     # then a matter of that list blocks (the matter code may come with blanks)
-    flight = await check(api, approval, subject(party), " XF-FLIGHT ")
-    assert flight["decision"] == "BLOCK" and flight["matter"] == "XF-FLIGHT"
-    assert [(m["entryId"], m["list"]) for m in flight["entries"]] == [
+    purchase = await check(api, approval, subject(party), " XF-PROPERTY ")
+    assert purchase["decision"] == "BLOCK" and purchase["matter"] == "XF-PROPERTY"
+    assert [(m["entryId"], m["list"]) for m in purchase["entries"]] == [
         (entry["id"], "CONSUMPTION_RESTRICTION")
     ]
     # but a matter naming only the dishonest list does not
-    officer = await check(api, approval, subject(party), "LH-COMPANY-OFFICER")
-    assert (officer["decision"], officer["entries"]) == ("ALLOW", [])
+    trade = await check(api, approval, subject(party), "LH-REAL-ESTATE-TRADE")
+    assert (trade["decision"], trade["entries"]) == ("ALLOW", [])
 
 
 @pytest.mark.parametrize(
@@ -806,10 +837,19 @@ async def test_a_list_the_matter_does_not_name_does_not_block(
     ],
 )
 async def test_check_refuses_bad_input_and_records_nothing(
-    api: Api, app: Any, tokens: dict[str, str], variables: dict[str, Any], rule: str, argument: str
+    api: Api,
+    app: Any,
+    tokens: dict[str, str],
+    approver: Any,
+    variables: dict[str, Any],
+    rule: str,
+    argument: str,
 ) -> None:
-    # when the approval system asks something the catalogue or the identifiers rule out
-    body, rid = await ask(api, CHECK, variables, token=tokens["approval-market"])
+    # when an approval system that grants the matter asks something the catalogue or the
+    # identifiers rule out
+    matter = variables["m"]
+    token = approver(matter) if matter in MATTERS else tokens["approval-market"]
+    body, rid = await ask(api, CHECK, variables, token=token)
     # then BAD_USER_INPUT naming the rule, no data, and no check on record
     assert body["data"] is None
     assert codes(body) == ["BAD_USER_INPUT"]
@@ -821,7 +861,7 @@ async def test_check_refuses_bad_input_and_records_nothing(
 async def test_an_empty_batch_answers_nothing_but_the_matter_must_exist(
     api: Api, app: Any, tokens: dict[str, str]
 ) -> None:
-    body, rid = await ask(api, CHECKS, {"m": "XF-FLIGHT"}, token=tokens["approval-market"])
+    body, rid = await ask(api, CHECKS, {"m": "LH-COMPANY-OFFICER"}, token=tokens["approval-market"])
     assert body == {"data": {"sanctionChecks": []}}
     assert await audit_rows(app, rid) == []
     body, _ = await ask(api, CHECKS, {"m": "XF-NOPE", "ids": []}, token=tokens["approval-market"])
@@ -844,7 +884,7 @@ async def test_batch_answers_in_order_and_records_one_entry_with_a_row_per_subje
         api,
         CHECKS,
         {
-            "m": "LH-PROCUREMENT",
+            "m": "LH-FOOD-DRUG",
             "s": [{"uscc": u1}, {"idNumber": party["id"]}],
             "ids": [person["id"], party["id"].lower()],
             "us": [u2],
@@ -862,7 +902,7 @@ async def test_batch_answers_in_order_and_records_one_entry_with_a_row_per_subje
         ("ENTERPRISE", u2, "ALLOW"),
     ]
     assert results[1]["entries"] == [{"entryId": entry["id"], "role": "SUBJECT"}]
-    assert {r["matter"] for r in results} == {"LH-PROCUREMENT"}
+    assert {r["matter"] for r in results} == {"LH-FOOD-DRUG"}
     # and the batch is one audit entry of the approval system, with no subject of its own
     [row] = await audit_rows(app, rid)
     assert (row["action"], row["subject_kind"], row["subject_index"], row["outcome"]) == (
@@ -875,7 +915,7 @@ async def test_batch_answers_in_order_and_records_one_entry_with_a_row_per_subje
     # automatic checks raise no anomaly flags (no BULK, no OFF_HOURS)
     assert row["flags"] == ""
     assert json.loads(row["content"])["detail"] == {
-        "matter": "LH-PROCUREMENT",
+        "matter": "LH-FOOD-DRUG",
         "subjects": 5,
         "blocked": 2,
     }
@@ -912,7 +952,7 @@ async def test_a_subject_checked_in_a_batch_is_in_its_access_history(
     body, rid = await ask(
         api,
         CHECKS,
-        {"m": "LH-HONOURS", "ids": [other["id"], party["id"], other["id"], party["id"]]},
+        {"m": "LH-REAL-ESTATE-TRADE", "ids": [other["id"], party["id"], other["id"], party["id"]]},
         token=tokens["approval-registry"],
     )
     assert [r["decision"] for r in body["data"]["sanctionChecks"]] == [
@@ -969,9 +1009,7 @@ async def test_a_subject_checked_in_a_batch_is_in_its_access_history(
     assert seen == [(rid, 3, "BLOCK"), (rid, 1, "BLOCK")]
 
 
-async def test_a_batch_above_ten_thousand_is_refused(
-    api: Api, app: Any, tokens: dict[str, str]
-) -> None:
+async def test_a_batch_above_ten_thousand_is_refused(api: Api, app: Any, approver: Any) -> None:
     # given 10,001 subjects (5,000 in subjects and 5,001 plain ID numbers)
     valid = "110101199003074477"
     variables = {
@@ -981,7 +1019,7 @@ async def test_a_batch_above_ten_thousand_is_refused(
     }
     rows_before = await subject_row_count(app)
     # when they are checked at once, then BATCH_SIZE and nothing on record
-    body, rid = await ask(api, CHECKS, variables, token=tokens["approval-market"])
+    body, rid = await ask(api, CHECKS, variables, token=approver("XF-FLIGHT"))
     assert body["data"] is None
     assert codes(body) == ["BAD_USER_INPUT"]
     assert body["errors"][0]["extensions"]["rule"] == "BATCH_SIZE"
@@ -1019,6 +1057,7 @@ async def test_one_invalid_identifier_refuses_the_whole_batch(
     api: Api,
     app: Any,
     tokens: dict[str, str],
+    approver: Any,
     variables: dict[str, Any],
     argument: str,
     rule: str | None,
@@ -1026,9 +1065,7 @@ async def test_one_invalid_identifier_refuses_the_whole_batch(
     rows_before = await subject_row_count(app)
     counts_before = await stats(api, tokens["auditor-sun"], "MATTER")
     # when a batch holds one invalid identifier
-    body, rid = await ask(
-        api, CHECKS, {"m": "XF-FLIGHT", **variables}, token=tokens["approval-market"]
-    )
+    body, rid = await ask(api, CHECKS, {"m": "XF-FLIGHT", **variables}, token=approver("XF-FLIGHT"))
     # then the batch is refused naming its index, and no check is on record
     assert body["data"] is None
     assert codes(body) == ["BAD_USER_INPUT"]
@@ -1109,7 +1146,7 @@ async def test_checks_publications_and_revocations_are_on_record(
     assert json.loads(row["content"])["detail"]["entry"] == entry["id"]
     # when the approval system checks the subject
     body, check_rid = await ask(
-        api, CHECK, {"s": subject(party), "m": "XF-HOTEL"}, token=tokens["approval-registry"]
+        api, CHECK, {"s": subject(party), "m": "XF-PROPERTY"}, token=tokens["approval-registry"]
     )
     assert body["data"]["sanctionCheck"]["decision"] == "BLOCK"
     # then one entry: SANCTION_CHECK by the caller's org, and its one subject row: BLOCK, the
@@ -1156,7 +1193,7 @@ async def test_checks_publications_and_revocations_are_on_record(
     )
     # and an allowed check is on record as ALLOW
     body, check_rid = await ask(
-        api, CHECK, {"s": subject(party), "m": "XF-HOTEL"}, token=tokens["approval-registry"]
+        api, CHECK, {"s": subject(party), "m": "XF-PROPERTY"}, token=tokens["approval-registry"]
     )
     assert body["data"]["sanctionCheck"]["decision"] == "ALLOW"
     assert [r["action"] for r in await audit_rows(app, check_rid)] == ["SANCTION_CHECK"]
@@ -1180,12 +1217,12 @@ async def test_stats_count_exactly_the_checks_made(
     before = {g: await stats(api, auditor, g) for g in ("AGENCY", "MATTER", "MONTH")}
     judge_before = await stats(api, judge, "MATTER")
     # when the registry's approval system checks a subject, then five at once (two blocked)
-    assert (await check(api, tokens["approval-registry"], {"idNumber": c}, "LH-HONOURS"))[
+    assert (await check(api, tokens["approval-registry"], {"idNumber": c}, "LH-REAL-ESTATE-TRADE"))[
         "decision"
     ] == "ALLOW"
     body = await api.query(
         CHECKS,
-        {"m": "LH-HONOURS", "ids": [party["id"], b, party["id"], c, b]},
+        {"m": "LH-REAL-ESTATE-TRADE", "ids": [party["id"], b, party["id"], c, b]},
         token=tokens["approval-registry"],
     )
     assert [r["decision"] for r in body["data"]["sanctionChecks"]] == [
@@ -1204,14 +1241,17 @@ async def test_stats_count_exactly_the_checks_made(
         return new[0] - old[0], new[1] - old[1]
 
     assert grown("AGENCY", ORG_REGISTRY, before) == (6, 2)
-    assert grown("MATTER", "LH-HONOURS", before) == (6, 2)
+    assert grown("MATTER", "LH-REAL-ESTATE-TRADE", before) == (6, 2)
     assert grown("MONTH", month, before) == (6, 2)
     # the other agencies did nothing meanwhile
     assert after["AGENCY"].get(ORG_MARKET) == before["AGENCY"].get(ORG_MARKET)
     # and the judge sees the same
     judge_after = await stats(api, judge, "MATTER")
-    old = judge_before.get("LH-HONOURS", (0, 0))
-    assert (judge_after["LH-HONOURS"][0] - old[0], judge_after["LH-HONOURS"][1] - old[1]) == (6, 2)
+    old = judge_before.get("LH-REAL-ESTATE-TRADE", (0, 0))
+    assert (
+        judge_after["LH-REAL-ESTATE-TRADE"][0] - old[0],
+        judge_after["LH-REAL-ESTATE-TRADE"][1] - old[1],
+    ) == (6, 2)
 
 
 @pytest.mark.parametrize(
@@ -1251,7 +1291,7 @@ async def test_a_check_fails_closed_when_the_audit_log_cannot_be_written(
     broken = create_async_engine("sqlite+aiosqlite:////nonexistent-dir/audit.sqlite3")
     monkeypatch.setattr(app.state.runtime.audit, "engine", broken)
     try:
-        approval = tokens["approval-market"]
+        approval = tokens["approval-registry"]
         # when the approval system checks the subject, alone or in a batch
         single, rid1 = await ask(api, CHECK, {"s": subject(party), "m": "LH-LAND"}, token=approval)
         batch, rid2 = await ask(
@@ -1271,7 +1311,7 @@ async def test_a_check_fails_closed_when_the_audit_log_cannot_be_written(
     assert await subject_rows(app, rid1) == await subject_rows(app, rid2) == []
     assert await stats(api, tokens["auditor-sun"], "MATTER") == before
     # and once the log is back, the check answers and counts again
-    result = await check(api, tokens["approval-market"], subject(party), "LH-LAND")
+    result = await check(api, tokens["approval-registry"], subject(party), "LH-LAND")
     assert result["decision"] == "BLOCK"
     after = await stats(api, tokens["auditor-sun"], "MATTER")
     old = before.get("LH-LAND", (0, 0))

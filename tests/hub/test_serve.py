@@ -231,6 +231,48 @@ def test_graphql_profile_of_a_sample_person(server: Server, demo_tokens: dict[st
     assert person == {"idNumber": sample["idNumber"], "identity": {"name": sample["name"]}}
 
 
+def user_token(demo_tokens: dict[str, Any], user_id: str) -> str:
+    return next(u["token"] for u in demo_tokens["users"] if u["id"] == user_id)  # type: ignore[no-any-return]
+
+
+def test_a_direct_callers_forwarded_for_and_request_id_are_not_on_record(
+    server: Server, demo_tokens: dict[str, Any]
+) -> None:
+    """Item 9 as served by `fyt serve` (the server in front of the hub included): no proxy is
+    configured, so a caller's own X-Forwarded-For and X-Request-Id are only its claims."""
+    sample = demo_tokens["samples"]["persons"][0]
+    # given a judge connecting from this host, claiming another address and its own request id
+    response = httpx.post(
+        f"{server.base_url}/graphql",
+        json={
+            "query": PERSON,
+            "variables": {"id": sample["idNumber"], "case": sample["caseNumber"]},
+        },
+        headers={
+            "Authorization": f"Bearer {judge_token(demo_tokens)}",
+            "X-Forwarded-For": "203.0.113.66",
+            "X-Request-Id": "forged-by-the-caller",
+        },
+        timeout=WAIT,
+    )
+    assert response.json()["data"]["person"]["idNumber"] == sample["idNumber"]
+    request_id = response.headers["x-request-id"]
+    # when the court's auditor reads the judge's entries
+    events = httpx.post(
+        f"{server.base_url}/graphql",
+        json={
+            "query": '{ auditEvents(filter: {userId: "judge-zhang"}, first: 100) {'
+            " nodes { requestId client } } }"
+        },
+        headers={"Authorization": f"Bearer {user_token(demo_tokens, 'auditor-sun')}"},
+        timeout=WAIT,
+    ).json()
+    entries = [n for n in events["data"]["auditEvents"]["nodes"] if n["requestId"] == request_id]
+    # then the look-up is on record under the hub's own request id, from the connection's address
+    assert [e["client"] for e in entries] == ["127.0.0.1"]
+    assert request_id != "forged-by-the-caller"
+
+
 @pytest.mark.parametrize(
     "headers",
     [{}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic abc"}],

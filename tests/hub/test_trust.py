@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -99,6 +101,39 @@ async def test_a_query_over_the_websocket_is_audited(
     assert rows[0]["outcome"] == "OK"
     assert rows[0]["case_number"] == sample["caseNumber"]
     assert rows[0]["subject_index"] == app.state.runtime.audit.keys.blind_index(sample["idNumber"])
+
+
+async def test_each_operation_on_one_websocket_has_its_own_context(
+    app: Any, demo: dict[str, Any], tokens: dict[str, str]
+) -> None:
+    """Item 2, last sentence: one connection used to share one context (request id, loaders,
+    cited cases) among all its operations."""
+    a, b = demo["samples"]["persons"][:2]
+    assert a["caseNumber"] != b["caseNumber"]
+    keys = app.state.runtime.audit.keys
+    # given one connection; when two look-ups, each citing its own case, are sent on it
+    async with WsClient(app, tokens["judge-zhang"]) as ws:
+        for n, person in enumerate((a, b), start=1):
+            variables = {"id": person["idNumber"], "case": person["caseNumber"]}
+            await ws.subscribe(str(n), PROFILE, variables)
+            message = await ws.result(str(n))
+            assert message["payload"]["data"]["person"]["idNumber"] == person["idNumber"]
+    # then each is on record once, under a request id of its own, with its own case
+    async with app.state.runtime.engine.connect() as conn:
+        rows = [
+            dict(r._mapping)
+            for r in await conn.execute(
+                select(audit_entries)
+                .where(audit_entries.c.user_id == "judge-zhang")
+                .order_by(audit_entries.c.id.desc())
+                .limit(2)
+            )
+        ]
+    by_subject = {r["subject_index"]: r for r in rows}
+    assert set(by_subject) == {keys.blind_index(a["idNumber"]), keys.blind_index(b["idNumber"])}
+    assert by_subject[keys.blind_index(a["idNumber"])]["case_number"] == a["caseNumber"]
+    assert by_subject[keys.blind_index(b["idNumber"])]["case_number"] == b["caseNumber"]
+    assert len({r["request_id"] for r in rows}) == 2
 
 
 async def test_the_websocket_fails_closed_when_the_audit_store_is_down(
@@ -281,6 +316,35 @@ async def test_an_oversized_body_is_refused_before_it_is_read(api: Api, app: Any
         assert error["extensions"]["code"] == "BAD_USER_INPUT"
         assert error["extensions"]["rule"] == "PAYLOAD_TOO_LARGE"
         assert response.headers["x-request-id"]
+
+
+LOOK_UP = "query($id: String!) { person(idNumber: $id) { idNumber identity { name } } }"
+
+
+def documents_kept(marker: str) -> int:
+    """How many parsed documents whose text holds ``marker`` are still alive."""
+    from graphql.language import Source
+
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if isinstance(o, Source) and marker in o.body)
+
+
+async def test_a_large_document_is_not_kept_once_answered(
+    reader: Api, demo: dict[str, Any]
+) -> None:
+    """Item 5: the parser, validation, cost and plan caches keep what they hold for the life of
+    the process, so a large document (within the size limit) must not stay in them."""
+    sample = demo["samples"]["persons"][0]
+    small, large = uuid.uuid4().hex, uuid.uuid4().hex
+    # given a small document and one of 24 KB (a long comment), each looking a person up
+    for marker, padding in ((small, ""), (large, "x" * 24_000)):
+        body = await reader.query(f"# {marker}{padding}\n{LOOK_UP}", {"id": sample["idNumber"]})
+        # when each has been answered
+        assert body["data"]["person"]["idNumber"] == sample["idNumber"], body
+    # then the small one may stay cached (which shows the probe finds a cached document),
+    # and the large one is gone
+    assert documents_kept(small) >= 1
+    assert documents_kept(large) == 0
 
 
 def test_forwarded_addresses_count_only_from_trusted_proxies() -> None:
@@ -468,6 +532,116 @@ async def test_an_unassigned_judge_cannot_publish_or_revoke_a_list_entry(
     # (cleanup: the assigned judge revokes it)
     done = await api.query(REVOKE, {"id": entry["id"], "reason": "测试结束"})
     assert done["data"]["sanctionEntryRevoke"]["errors"] == []
+
+
+async def release_orders_in_force(api: Api, unit: str) -> None:
+    """Releases (as the assigned judge) every order in force on ``unit``, so that the next one
+    accepted is EFFECTIVE rather than WAITING behind them."""
+    from tests.hub.test_orders import RELEASE
+
+    for status in ("WAITING", "EFFECTIVE"):
+        listed = await api.query(
+            "query($f: FreezeOrderFilter) { freezeOrders(filter: $f, first: 200) {"
+            " nodes { id assetId caseNumber } } }",
+            {"f": {"status": status}},
+        )
+        for node in listed["data"]["freezeOrders"]["nodes"]:
+            if node["assetId"] != unit:
+                continue
+            ruling = node["caseNumber"].replace("号", "号之九")
+            done = await api.query(
+                RELEASE, {"id": node["id"], "input": {"rulingNumber": ruling, "reason": "测试"}}
+            )
+            assert done["data"]["freezeOrderRelease"]["errors"] == [], done
+
+
+async def test_an_unassigned_judge_cannot_renew_or_release_an_order_in_force(
+    api: Api,
+    app: Any,
+    tokens: dict[str, str],
+    target: dict[str, str],
+    target_line_answered: None,
+) -> None:
+    """Item 8 on an order whose state allows both actions: an order only submitted is refused
+    for its state (CONFLICT) whoever asks, so it cannot show a missing assignment check."""
+    from tests.hub.test_orders import RELEASE, RENEW, delivered_and_accepted
+
+    # given judge-zhang's seizure in force (delivered, accepted), in a case judge-zhou (same
+    # court) is not assigned to
+    assert "judge-zhou" not in await judges_of(app, target["caseNumber"])
+    await release_orders_in_force(api, target["unit"])
+    order = await delivered_and_accepted(api, app, tokens, target)
+    assert order["status"] == "EFFECTIVE"
+    ruling = target["caseNumber"].replace("号", "号之三")
+    # when judge-zhou renews it, then releases it
+    renewed = await api.query(
+        RENEW, {"id": order["id"], "input": {"rulingNumber": ruling}}, token=tokens["judge-zhou"]
+    )
+    released = await api.query(
+        RELEASE,
+        {"id": order["id"], "input": {"rulingNumber": ruling, "reason": "x"}},
+        token=tokens["judge-zhou"],
+    )
+    # then both are refused for the assignment
+    for payload in (renewed["data"]["freezeOrderRenew"], released["data"]["freezeOrderRelease"]):
+        assert payload["order"] is None, payload
+        assert [(e["code"], e["reason"]) for e in payload["errors"]] == [
+            ("FORBIDDEN", "NOT_ASSIGNED")
+        ]
+    # and the order is still in force as accepted: not renewed, not released
+    still = await api.query(
+        "query($id: String!) { freezeOrder(id: $id) { status expiresOn renewals } }",
+        {"id": order["id"]},
+    )
+    assert still["data"]["freezeOrder"] == {
+        "status": "EFFECTIVE",
+        "expiresOn": order["expiresOn"],
+        "renewals": 0,
+    }
+    # while the assigned judge may release it (the state allowed it all along)
+    mine = await api.query(
+        RELEASE, {"id": order["id"], "input": {"rulingNumber": ruling, "reason": "测试结束"}}
+    )
+    assert mine["data"]["freezeOrderRelease"]["errors"] == []
+    assert mine["data"]["freezeOrderRelease"]["order"]["status"] == "RELEASED"
+
+
+ORDERS_OWNERS = "{ freezeOrders(first: 200) { nodes { id ownerId } } }"
+ORDER_OWNER = "query($id: String!) { freezeOrder(id: $id) { id ownerId } }"
+
+
+async def test_a_judges_order_reads_are_on_record_and_fail_closed(
+    api: Api, app: Any, target: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Item 10 for the court's side: ``freezeOrders`` and ``freezeOrder`` name the owners."""
+    from tests.hub.test_orders import SUBMIT, submit_input
+
+    # given an order of the judge's case, naming the target as its owner
+    order = (await api.query(SUBMIT, {"input": submit_input(target)}))["data"]["freezeOrderSubmit"][
+        "order"
+    ]
+    assert order["ownerId"] == target["idNumber"]
+    # when the judge lists the orders, and reads that one
+    listed = await api.post(ORDERS_OWNERS)
+    read = await api.post(ORDER_OWNER, {"id": order["id"]})
+    assert listed.json()["data"]["freezeOrders"]["nodes"]
+    assert read.json()["data"]["freezeOrder"]["ownerId"] == target["idNumber"]
+    # then each read is on record: the page as one entry, the order as one about its owner
+    page = await entries_of(app, listed.headers["X-Request-Id"])
+    assert [(r["action"], r["user_id"]) for r in page] == [("ORDER_LIST", "judge-zhang")]
+    single = await entries_of(app, read.headers["X-Request-Id"])
+    assert [(r["action"], r["subject_index"]) for r in single] == [
+        ("ORDER_VIEW", app.state.runtime.audit.keys.blind_index(target["idNumber"]))
+    ]
+    # and when the audit store refuses writes, neither read releases anything
+    broken = create_async_engine("sqlite+aiosqlite:////nonexistent-dir/audit.sqlite3")
+    monkeypatch.setattr(app.state.runtime.audit, "engine", broken)
+    for query, variables in ((ORDERS_OWNERS, None), (ORDER_OWNER, {"id": order["id"]})):
+        response = await api.post(query, variables)
+        body = response.json()
+        assert body["data"] is None, body
+        assert codes(body) == ["AUDIT_UNAVAILABLE"]
+        assert target["idNumber"] not in response.text
 
 
 INBOX_OWNERS = "{ agencyInbox(first: 50) { nodes { id ownerId } } }"

@@ -2,11 +2,11 @@
 
 import { follow, gql } from "./api.js";
 import { dialogForm } from "./judge.js";
-import { badge, busy, card, fmtDateTime, h, label, onLeave, reloadSoon, screen, statusBadge, table } from "./ui.js";
+import { busy, card, fmtDateTime, h, label, onLeave, rankBadge, reloadSoon, screen, statusBadge, table, termText } from "./ui.js";
 
 const EVENTS = "subscription Inbox { freezeOrderEvents { orderId event } }";
 
-const ORDER_FIELDS = `id kind assetType assetId agency ownerId courtCode caseNumber rulingNumber termDays
+const ORDER_FIELDS = `id kind assetType assetId agency ownerId courtCode caseNumber rulingNumber termMonths termDays
   status rank submittedAt deliveredAt effectiveFrom expiresOn receiptNumber receiptRegisteredAt closedReason`;
 
 const INBOX = `query Inbox { agencyInbox(first: 100) { nodes { ${ORDER_FIELDS} } hasNextPage } }`;
@@ -54,19 +54,21 @@ function describeOrder(o) {
 export async function inbox() {
   const mount = screen();
   const { data } = await busy("正在读取待办文书…", gql(INBOX));
-  const nodes = data.agencyInbox.nodes;
+  // oldest served first: the waiting line follows the time of service (法发〔2004〕5号 第二十条)
+  const served = (o) => o.deliveredAt || o.submittedAt;
+  const nodes = [...data.agencyInbox.nodes].sort((a, b) => (served(a) < served(b) ? -1 : served(a) > served(b) ? 1 : 0));
   mount(
     h("h1", {}, "协助执行收件箱"),
     card(
       null,
-      h("p", { class: "muted" }, `待办 ${nodes.length} 件（新送达的文书会自动出现）。登记后请填写回执文号；不能协助执行的，请写明退回原因。`),
+      h("p", { class: "muted" }, `待办 ${nodes.length} 件（新送达的文书会自动出现），按送达时间先后排列。登记后请填写回执文号；不能协助执行的，请写明退回原因。轮候顺位按送达时间排列：先送达的文书未答复时，后登记的文书顺位待定。`),
       table(
         ["文书", "法院 / 案号", "裁定书", "期限", "送达时间", ""],
         nodes.map((o) => [
           describeOrder(o),
           h("div", {}, o.courtCode, h("br"), o.caseNumber),
           o.rulingNumber,
-          `${o.termDays} 天`,
+          termText(o),
           fmtDateTime(o.deliveredAt || o.submittedAt),
           h(
             "div",
@@ -95,7 +97,7 @@ export async function handled() {
         nodes.map((o) => [
           describeOrder(o),
           h("div", {}, o.courtCode, h("br"), o.caseNumber),
-          h("div", {}, statusBadge(o.status), o.rank ? badge(`第 ${o.rank} 顺位`) : null),
+          h("div", {}, statusBadge(o.status), rankBadge(o)),
           o.effectiveFrom ? `${o.effectiveFrom} 至 ${o.expiresOn}` : "—",
           o.receiptNumber ? h("div", {}, o.receiptNumber, h("br"), h("small", {}, fmtDateTime(o.receiptRegisteredAt))) : "—",
           o.closedReason || "",

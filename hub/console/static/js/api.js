@@ -57,8 +57,9 @@ const RULES = {
   GB32100_REGION: "统一社会信用代码第 3–8 位（登记管理机关行政区划码）不存在",
   GB32100_ORGANIZATION_CODE: "统一社会信用代码第 9–17 位（组织机构代码）校验位不正确，请核对",
   GB32100_CHECK_CHARACTER: "统一社会信用代码校验位不正确，请核对",
-  TERM_POSITIVE: "期限至少为 1 天",
+  TERM_POSITIVE: "期限至少为 1 个月（或 1 天）",
   TERM_TOO_LONG: "期限超出法定上限（动产 2 年，不动产和股权 3 年）",
+  TERM_ONE_UNIT: "期限请只按月或只按天填写一种",
   CASE_NUMBER_EMPTY: "请填写案号",
   CASE_NUMBER_FORMAT: "案号格式不正确，例如（2026）鲁0602执123号",
   CASE_NUMBER_YEAR: "案号中的年份不正确",
@@ -87,6 +88,8 @@ export function describe(error) {
     case "NOT_FOUND":
       return "未找到：" + error.message;
     case "CONFLICT":
+      if (ext.reason === "RENEWAL_WINDOW") return "尚未到续行期（期限届满前的续行期内方可续行）：" + error.message;
+      if (ext.reason === "TERM_ENDED") return "期限已届满，查封、冻结的效力已消灭，不能续行：" + error.message;
       return "与已有记录冲突：" + error.message;
     case "CONNECTOR_UNAVAILABLE":
       return `${agencyName(ext.connector)}暂时无法访问，这部分信息未能取得`;

@@ -3,19 +3,23 @@
 import { gql } from "./api.js";
 import { busy, card, field, h, label, table, screen } from "./ui.js";
 
-const MATTERS = `query Matters { sanctionMatters { code name lists subjects legalBasis } }`;
+const MATTERS = `query Matters { sanctionMatters { code name lists subjects legalBasis checkable } }`;
 const CHECK = `
 query Check($subject: SubjectInput!, $matter: String!) {
   sanctionCheck(subject: $subject, matter: $matter) {
     subjectKind subjectId matter decision legalBasis
-    entries { entryId list courtName caseNumber publishedOn role viaUscc viaName }
+    entries { entryId list courtName caseNumber publishedOn endsOn role roles viaUscc viaName }
   }
 }`;
+
+const BOUND = { LEGAL_REPRESENTATIVE: "法定代表人", PRINCIPAL: "主要负责人", DIRECTLY_RESPONSIBLE: "直接责任人员", ACTUAL_CONTROLLER: "实际控制人" };
 
 export async function check(params) {
   const mount = screen();
   const { data } = await busy("正在读取受限事项目录…", gql(MATTERS));
-  const matterSelect = h("select", { id: "check-matter" }, data.sanctionMatters.map((m) => h("option", { value: m.code, selected: m.code === params.get("matter") }, `${m.code} ${m.name}`)));
+  // only the matters the caller's own department grants: the hub refuses the others
+  const matters = data.sanctionMatters.filter((m) => m.checkable);
+  const matterSelect = h("select", { id: "check-matter" }, matters.map((m) => h("option", { value: m.code, selected: m.code === params.get("matter") }, `${m.code} ${m.name}`)));
   const idInput = h("input", { id: "check-id", required: true, value: params.get("id") || "", placeholder: "身份证号码或统一社会信用代码", autocomplete: "off" });
   const form = h(
     "form",
@@ -39,7 +43,7 @@ export async function check(params) {
     card(
       "核查结果",
       h("p", { class: "decision " + (block ? "block" : "allow"), id: "check-decision" }, block ? "拦截：不予办理" : "放行：未发现限制"),
-      block ? table(["名单", "法院", "案号", "发布日期", "关联"], r.entries.map((e) => [label("list", e.list), e.courtName, e.caseNumber, e.publishedOn, e.viaName ? `${e.viaName}（${e.role === "LEGAL_REPRESENTATIVE" ? "法定代表人" : "主要人员"}）` : "本人"])) : null,
+      block ? table(["名单", "法院", "案号", "发布日期", "截止日期", "关联"], r.entries.map((e) => [label("list", e.list), e.courtName, e.caseNumber, e.publishedOn, e.endsOn || "—", e.viaName ? `${e.viaName}（${e.roles.map((x) => BOUND[x] || x).join("、")}）` : "本人"])) : null,
       r.legalBasis ? h("p", { class: "muted" }, "依据：" + r.legalBasis) : null,
     ),
   );

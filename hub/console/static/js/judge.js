@@ -3,7 +3,7 @@
 
 import { describe, follow, gql } from "./api.js";
 import { ENTERPRISE_QUERY, PERSON_QUERY, renderEnterprise, renderPerson } from "./profile.js";
-import { LABELS, badge, busy, card, daysFrom, field, flash, fmtMoney, h, label, notice, onLeave, reloadSoon, statusBadge, table, today, screen } from "./ui.js";
+import { LABELS, badge, busy, card, daysFrom, field, flash, fmtDateTime, fmtMoney, h, label, notice, onLeave, rankBadge, reloadSoon, statusBadge, table, termText, today, screen } from "./ui.js";
 
 const CASES_QUERY = `
 query MyCases($status: CaseStatus) {
@@ -122,40 +122,79 @@ mutation Publish($input: SanctionEntryPublishInput!) {
   sanctionEntryPublish(input: $input) { entry { id status } errors { code message field reason rule } }
 }`;
 
-const REVOKE = `
-mutation Revoke($id: String!, $reason: String!) {
-  sanctionEntryRevoke(id: $id, reason: $reason) { entry { id status } errors { code message field reason rule } }
+const ANNUL = `
+mutation Annul($id: String!, $reason: String!) {
+  sanctionEntryAnnul(id: $id, reason: $reason) { entry { id status } errors { code message field reason rule } }
 }`;
 
+const DELETE = `
+mutation Delete($id: String!, $input: SanctionEntryDeleteInput!) {
+  sanctionEntryDelete(id: $id, input: $input) { entry { id status } errors { code message field reason rule } }
+}`;
+
+// The ground (情形) of an entry: 法释〔2017〕7号 第一条 (一)–(六) for the dishonest list — (一) has no
+// term, (二)–(六) two years (第二条); 法释〔2015〕17号 第一条 for a consumption restriction.
+const GROUNDS = {
+  DISHONEST: ["ABLE_NOT_PERFORMING", "OBSTRUCTING", "EVADING", "ASSET_REPORT", "CONSUMPTION_ORDER", "SETTLEMENT"],
+  CONSUMPTION_RESTRICTION: ["NOT_PERFORMED", "DISHONEST_LISTED"],
+};
 const BASIS = {
-  DISHONEST: "《最高人民法院关于公布失信被执行人名单信息的若干规定》第一条第（一）项",
+  DISHONEST: "《最高人民法院关于公布失信被执行人名单信息的若干规定》第一条",
   CONSUMPTION_RESTRICTION: "《最高人民法院关于限制被执行人高消费及有关消费的若干规定》第一条",
 };
+const groundChoices = (list) => GROUNDS[list].map((g) => [g, label("ground", g)]);
 
 function publishEntry(subject, caseNumber) {
   const { inputs } = dialogForm(
     `纳入名单：${caseNumber}`,
     [
       ["list", "名单", "select", Object.entries(LABELS.list), "DISHONEST"],
+      ["ground", "情形", "select", groundChoices("DISHONEST"), "ABLE_NOT_PERFORMING"],
       ["obligation", "生效法律文书确定的义务"],
       ["publishedOn", "发布日期", "date", null, today()],
       ["legalBasis", "依据", "text", null, BASIS.DISHONEST],
     ],
-    async (values) => {
-      const { data } = await busy("正在发布…", gql(PUBLISH, { input: { ...values, subject, caseNumber } }));
+    async ({ ground, legalBasis, ...values }) => {
+      // the citation names the ground's item; the hub adds 第二条 for a term
+      const input = { ...values, grounds: [ground], subject, caseNumber, legalBasis: null };
+      if (legalBasis && !Object.values(BASIS).includes(legalBasis)) input.legalBasis = legalBasis;
+      const { data } = await busy("正在发布…", gql(PUBLISH, { input }));
       return data.sanctionEntryPublish;
     },
   );
   inputs.list.addEventListener("change", () => {
     inputs.legalBasis.value = BASIS[inputs.list.value];
+    inputs.ground.replaceChildren(...groundChoices(inputs.list.value).map(([v, text]) => h("option", { value: v }, text)));
   });
 }
 
+// How an entry ends: 撤销 (第九条第一款) for any entry; 删除 on 第十条第一款's grounds without a term,
+// early (第二条第二款) with one; 解除 of a consumption restriction (法释〔2015〕17号 第九条).
+function endChoices(entry) {
+  let grounds;
+  if (entry.list === "CONSUMPTION_RESTRICTION") grounds = ["PERFORMED", "GUARANTEE", "APPLICANT_CONSENT"];
+  else if (entry.termYears != null) grounds = ["EARLY"];
+  else grounds = ["PERFORMED", "SETTLEMENT_PERFORMED", "APPLICANT_REQUEST", "NO_PROPERTY_FOUND", "SUSPENDED", "NOT_ENFORCED", "TERMINATED"];
+  return [...grounds.map((g) => [g, label("endGround", g)]), ["WRONGLY_LISTED", label("endGround", "WRONGLY_LISTED")]];
+}
+
 function revokeEntry(entry) {
-  dialogForm(`撤销名单信息：${entry.caseNumber}`, [["reason", "撤销原因"]], async ({ reason }) => {
-    const { data } = await busy("正在撤销…", gql(REVOKE, { id: entry.id, reason }));
-    return data.sanctionEntryRevoke;
-  });
+  const choices = endChoices(entry);
+  dialogForm(
+    `删除 / 撤销名单信息：${entry.caseNumber}`,
+    [
+      ["ground", "事由", "select", choices, choices[0][0]],
+      ["reason", "说明"],
+    ],
+    async ({ ground, reason }) => {
+      if (ground === "WRONGLY_LISTED") {
+        const { data } = await busy("正在撤销…", gql(ANNUL, { id: entry.id, reason }));
+        return data.sanctionEntryAnnul;
+      }
+      const { data } = await busy("正在删除…", gql(DELETE, { id: entry.id, input: { ground, reason } }));
+      return data.sanctionEntryDelete;
+    },
+  );
 }
 
 function startOrder(asset, caseNumber) {
@@ -164,7 +203,8 @@ function startOrder(asset, caseNumber) {
   location.hash = "#/order/new?" + q;
 }
 
-const MAX_TERM = { VEHICLE: 730, REAL_ESTATE: 1095, EQUITY: 1095 };
+// The longest term in months by class (民诉法解释 第四百八十五条: 动产 两年, 不动产、其他财产权 三年).
+const MAX_TERM = { VEHICLE: 24, REAL_ESTATE: 36, EQUITY: 36 };
 // The measure follows the asset (查封规定 第二条): real estate 查封; a vehicle 查封 or 扣押; equity 冻结.
 const KINDS = { REAL_ESTATE: ["SEIZE"], VEHICLE: ["SEIZE", "DETAIN"], EQUITY: ["FREEZE"] };
 
@@ -199,7 +239,7 @@ export async function newOrder(params) {
   kindsFor(type);
   const assetInput = h("input", { id: "order-asset-id", value: params.get("id") || "", required: true, placeholder: "不动产单元号 / 号牌号码 / 股权编号" });
   const rulingInput = h("input", { id: "order-ruling", required: true, placeholder: "例如（2026）鲁0602执123号之一" });
-  const termInput = h("input", { id: "order-term", type: "number", min: 1, max: MAX_TERM[type], placeholder: `默认法定最长期限 ${MAX_TERM[type]} 天` });
+  const termInput = h("input", { id: "order-term", type: "number", min: 1, max: MAX_TERM[type], placeholder: `默认法定最长期限 ${MAX_TERM[type]} 个月` });
   // 超标的查封 (查封规定 第十九条): the case's outstanding amount beside what is already held, and
   // a confirmation with the reason when the known total passes the threshold.
   const assessment = h("div", { id: "order-assessment", class: "muted" });
@@ -241,7 +281,7 @@ export async function newOrder(params) {
   }
   typeSelect.addEventListener("change", () => {
     termInput.max = MAX_TERM[typeSelect.value];
-    termInput.placeholder = `默认法定最长期限 ${MAX_TERM[typeSelect.value]} 天`;
+    termInput.placeholder = `默认法定最长期限 ${MAX_TERM[typeSelect.value]} 个月`;
     kindsFor(typeSelect.value);
     assess();
   });
@@ -263,7 +303,7 @@ export async function newOrder(params) {
             asset: { type: typeSelect.value, id: assetInput.value.trim() },
             caseNumber: caseSelect.value,
             rulingNumber: rulingInput.value.trim(),
-            termDays: termInput.value ? Number(termInput.value) : null,
+            termMonths: termInput.value ? Number(termInput.value) : null,
             idempotencyKey,
           };
           if (!confirmation.hidden && reasonInput.value.trim()) input.overSeizureReason = reasonInput.value.trim();
@@ -286,20 +326,21 @@ export async function newOrder(params) {
     },
     h("div", { class: "row" }, field("执行案件", caseSelect, true), field("措施", kindSelect)),
     h("div", { class: "row" }, field("财产类型", typeSelect), field("财产编号", assetInput, true)),
-    h("div", { class: "row" }, field("裁定书文号", rulingInput, true), field("期限（天）", termInput)),
+    h("div", { class: "row" }, field("裁定书文号", rulingInput, true), field("期限（月，按法院所在地日历计算）", termInput)),
     assessment,
     confirmation,
     h("div", { class: "row" }, submit, h("button", { type: "button", class: "secondary", onclick: () => history.back() }, "返回")),
   );
-  mount(h("h1", {}, "发起查封 / 扣押 / 冻结"), card(null, h("p", { class: "muted" }, "财产须登记在本案被执行人（保全案件为被保全人）名下；不动产查封，车辆查封或扣押，股权冻结；本案对同一财产只能有一项措施，他案已查控的，本次进入轮候。"), form), outcome);
+  mount(h("h1", {}, "发起查封 / 扣押 / 冻结"), card(null, h("p", { class: "muted" }, "财产须登记在本案被执行人（保全案件为被保全人）名下；不动产查封，车辆查封或扣押，股权冻结；本案对同一财产只能有一项措施；他案已查控的（包括登记机关在府院通之外登记的），本次进入轮候，顺位按协助执行通知书送达登记机关的时间先后排列。"), form), outcome);
   if (caseSelect.value) assess();
 }
 
 const ORDERS = `
 query Orders($filter: FreezeOrderFilter, $after: String) {
   freezeOrders(filter: $filter, first: 50, after: $after) {
-    nodes { id kind assetType assetId agency ownerId caseNumber rulingNumber termDays status rank
-      submittedAt effectiveFrom expiresOn receiptNumber closedReason renewals }
+    nodes { id kind assetType assetId agency ownerId caseNumber rulingNumber termMonths termDays status rank
+      submittedAt deliveredAt effectiveFrom expiresOn receiptNumber closedReason renewals
+      waitingLine { orderId court courtCode caseNumber rank status outsideHub } }
     endCursor hasNextPage
   }
 }`;
@@ -336,12 +377,13 @@ export async function orders(params) {
     nodes.push(...page.nodes);
     list.replaceChildren(
       table(
-        ["措施与财产", "案号", "状态 / 顺位", "期限", "起止", "回执 / 说明", ""],
+        ["措施与财产", "案号", "状态 / 顺位", "送达时间", "期限", "起止", "回执 / 说明", ""],
         nodes.map((o) => [
           h("div", {}, label("kind", o.kind), " ", label("asset", o.assetType), h("br"), h("small", {}, o.assetId)),
           o.caseNumber,
-          h("div", {}, statusBadge(o.status), o.rank ? badge(`第 ${o.rank} 顺位`, o.rank === 1 ? "ok" : "warn") : null),
-          h("div", {}, `${o.termDays} 天`, o.renewals ? `（已续 ${o.renewals} 次）` : ""),
+          h("div", {}, statusBadge(o.status), rankBadge(o), ahead(o)),
+          o.deliveredAt ? fmtDateTime(o.deliveredAt) : "—",
+          h("div", {}, termText(o), o.renewals ? `（已续 ${o.renewals} 次）` : ""),
           o.effectiveFrom ? `${o.effectiveFrom} 至 ${o.expiresOn}` : "—",
           h("div", {}, o.receiptNumber || "—", o.closedReason ? h("div", { class: "muted" }, o.closedReason) : null),
           actions(o),
@@ -369,10 +411,25 @@ export async function orders(params) {
   mount(
     h("h1", {}, caseNumber ? `查控文书：${caseNumber}` : "我的查控文书"),
     tabs,
-    card(null, h("p", { class: "muted" }, "标黄的文书将在 30 天内到期，请及时续行。"), list),
+    card(null, h("p", { class: "muted" }, "顺位按协助执行通知书送达协助执行机关的时间先后排列（法发〔2004〕5号 第二十条），登记机关此前已登记的查封、冻结排在前面。标黄的文书将在 30 天内到期，请在期限届满前的续行期内办理续行。"), list),
   );
   // statuses change as agencies answer: the list follows them
   onLeave(follow("subscription Mine { freezeOrderEvents { orderId event } }", {}, reloadSoon));
+}
+
+/** Who is ahead of a waiting order in its asset's line, the agency's own measures marked. */
+function ahead(o) {
+  if (o.status !== "WAITING" || !o.waitingLine) return null;
+  const before = o.waitingLine.filter((w) => w.orderId !== o.id && (o.rank == null || (w.rank != null && w.rank < o.rank)));
+  if (!before.length) return null;
+  return h(
+    "details",
+    { class: "line" },
+    h("summary", {}, `前序 ${before.length} 项`),
+    before.map((w) =>
+      h("div", { dataset: { outside: w.outsideHub ? "1" : "0" } }, `第 ${w.rank ?? "—"} 顺位 `, w.court || w.courtCode || "", ` ${w.caseNumber} `, statusBadge(w.status), w.outsideHub ? badge("登记机关在册（非经府院通）") : null),
+    ),
+  );
 }
 
 function actions(o) {

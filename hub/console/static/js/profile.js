@@ -6,7 +6,7 @@ import { badge, fmtMoney, h, label, statusBadge } from "./ui.js";
 
 const fmtWan = (x) => `${Number(x).toLocaleString("zh-CN")} 万元`;
 
-const WAITING = "waitingLine { orderId kind courtCode caseNumber rank status effectiveFrom expiresOn }";
+const WAITING = "waitingLine { orderId kind court courtCode caseNumber rank status effectiveFrom expiresOn outsideHub }";
 
 export const PERSON_QUERY = `
 query PersonProfile($id: String!, $case: String) {
@@ -30,7 +30,7 @@ query PersonProfile($id: String!, $case: String) {
     enterpriseRoles { uscc enterpriseName role position ratio }
     legal {
       cases { caseNumber courtName kind cause status role amount filedOn closedOn }
-      sanctions { id list caseNumber courtCode obligation publishedOn legalBasis status revokedOn }
+      sanctions { id list caseNumber courtCode obligation publishedOn legalBasis status revokedOn grounds termYears endsOn endGround }
     }
   }
 }`;
@@ -63,7 +63,7 @@ query EnterpriseProfile($uscc: String!, $case: String) {
     }
     legal {
       cases { caseNumber courtName kind cause status role amount filedOn closedOn }
-      sanctions { id list caseNumber courtCode obligation publishedOn legalBasis status revokedOn }
+      sanctions { id list caseNumber courtCode obligation publishedOn legalBasis status revokedOn grounds termYears endsOn endGround }
     }
   }
 }`;
@@ -162,7 +162,15 @@ class View {
       "div",
       {},
       items.map((w) =>
-        h("div", {}, badge(`第 ${w.rank ?? "—"} 顺位`, w.rank === 1 ? "bad" : "warn"), `${label("kind", w.kind)} ${w.caseNumber || ""} `, statusBadge(w.status), w.expiresOn ? ` 至 ${w.expiresOn}` : ""),
+        h(
+          "div",
+          { dataset: { outside: w.outsideHub ? "1" : "0" } },
+          badge(w.rank != null ? `第 ${w.rank} 顺位` : "顺位待定", w.status === "EFFECTIVE" ? "bad" : "warn"),
+          `${label("kind", w.kind)} ${w.court || ""} ${w.caseNumber || ""} `,
+          statusBadge(w.status),
+          w.expiresOn ? ` 至 ${w.expiresOn}` : "",
+          w.outsideHub ? badge("登记机关在册（非经府院通）") : null,
+        ),
       ),
     );
   }
@@ -224,14 +232,16 @@ class View {
         this.value(c.status, [...p, "status"], (x) => label("status", x)),
       ]),
       h("h3", {}, "失信与限制消费"),
-      this.list(l.sanctions, [...path, "sanctions"], ["名单", "案号", "发布日期", "状态", "依据", ""], (s, p) => [
+      this.list(l.sanctions, [...path, "sanctions"], ["名单", "案号", "发布日期", "情形", "截止日期", "状态", "依据", ""], (s, p) => [
         this.value(s.list, [...p, "list"], (x) => label("list", x)),
         this.value(s.caseNumber, [...p, "caseNumber"]),
         this.value(s.publishedOn, [...p, "publishedOn"]),
+        this.value(s.grounds, [...p, "grounds"], (x) => x.map((g) => label("ground", g)).join("、")),
+        s.endsOn != null ? this.value(s.endsOn, [...p, "endsOn"]) : this.refusal([...p, "endsOn"]) || h("span", { class: "empty", dataset: { endsOn: "none" } }, endsOnText(s)),
         s.status ? statusBadge(s.status) : this.value(null, [...p, "status"]),
         this.value(s.legalBasis, [...p, "legalBasis"]),
         this.onRevoke && s.status === "ACTIVE" && s.caseNumber === this.caseNumber
-          ? h("button", { type: "button", class: "danger", dataset: { revoke: s.id }, onclick: () => this.onRevoke(s) }, "撤销")
+          ? h("button", { type: "button", class: "danger", dataset: { revoke: s.id }, onclick: () => this.onRevoke(s) }, "删除 / 撤销")
           : "",
       ]),
       this.onPublish
@@ -239,6 +249,17 @@ class View {
         : null,
     ];
   }
+}
+
+// Why an entry has no end date: ground (一) lasts until performance (法释〔2017〕7号 第二条), a
+// consumption restriction has no term here, and an entry older than the record of its ground
+// has none computed.
+function endsOnText(s) {
+  const grounds = s.grounds || [];
+  if (grounds.includes("UNKNOWN")) return "情形未记录";
+  if (grounds.includes("ABLE_NOT_PERFORMING")) return "至履行完毕";
+  if (s.list === "CONSUMPTION_RESTRICTION") return "至解除";
+  return "—";
 }
 
 export function renderPerson(person, errors, options) {

@@ -182,6 +182,18 @@ export const LABELS = {
     SUBMITTED: "已提交", DELIVERED: "已送达", EFFECTIVE: "已生效", WAITING: "轮候中",
     REJECTED: "已退回", RELEASED: "已解除", EXPIRED: "已到期",
     OPEN: "未结", CLOSED: "已结", ACTIVE: "有效", REVOKED: "已撤销",
+    ANNULLED: "已撤销", DELETED: "已删除", LIFTED: "已解除",
+  },
+  ground: {
+    ABLE_NOT_PERFORMING: "有履行能力而拒不履行", OBSTRUCTING: "妨碍、抗拒执行", EVADING: "规避执行",
+    ASSET_REPORT: "违反财产报告制度", CONSUMPTION_ORDER: "违反限制消费令", SETTLEMENT: "拒不履行执行和解协议",
+    NOT_PERFORMED: "未按执行通知履行", DISHONEST_LISTED: "已纳入失信名单", UNKNOWN: "情形未记录",
+  },
+  endGround: {
+    PERFORMED: "已履行完毕", SETTLEMENT_PERFORMED: "和解协议履行完毕", APPLICANT_REQUEST: "申请执行人申请删除",
+    NO_PROPERTY_FOUND: "终本后未发现财产", SUSPENDED: "裁定中止执行", NOT_ENFORCED: "裁定不予执行",
+    TERMINATED: "裁定终结执行", EARLY: "提前删除", TERM_ENDED: "纳入期限届满", GUARANTEE: "提供有效担保",
+    APPLICANT_CONSENT: "申请执行人同意", WRONGLY_LISTED: "不应纳入（撤销）",
   },
   kind: { SEIZE: "查封", DETAIN: "扣押", FREEZE: "冻结" },
   asset: { REAL_ESTATE: "不动产", VEHICLE: "机动车", EQUITY: "股权" },
@@ -204,6 +216,22 @@ export const LABELS = {
 export function label(group, value) {
   if (value == null) return "—";
   return (LABELS[group] || {})[value] || value;
+}
+
+/** A measure's term: calendar years or months (民诉法解释 第四百八十五条), or days. */
+export function termText(o) {
+  if (o.termMonths != null) return o.termMonths % 12 === 0 ? `${o.termMonths / 12} 年` : `${o.termMonths} 个月`;
+  return o.termDays != null ? `${o.termDays} 天` : "—";
+}
+
+/**
+ * A place in the waiting line (轮候), by the time the court's notice was served: an order
+ * accepted while one served before it is unanswered has no place yet.
+ */
+export function rankBadge(o) {
+  if (o.rank != null) return badge(`第 ${o.rank} 顺位`, o.status === "EFFECTIVE" ? "ok" : "warn");
+  if (o.status === "WAITING") return badge("顺位待定（先送达的文书尚未答复）", "warn");
+  return null;
 }
 
 export function statusBadge(status) {
