@@ -241,7 +241,7 @@ async def _cases(
         "approval-checks": (
             tokens["approval-market"],
             CHECKS,
-            {"ids": [*ids, *ids[:3]], "m": "XF-FLIGHT"},
+            {"ids": [*ids, *ids[:3]], "m": "LH-COMPANY-OFFICER"},
         ),
         "approval-changes": (tokens["approval-market"], CHANGES, {}),
         "reader-changes": (reader, CHANGES, {}),
