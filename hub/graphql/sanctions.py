@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -567,11 +567,31 @@ def _actor(info: Info) -> workflow.Actor:
     )
 
 
-async def publish(info: Info, data: SanctionEntryPublishInput) -> SanctionEntryPayload:
+Command = TypeVar("Command")
+
+
+async def _entry_action(
+    info: Info,
+    action: str,
+    refused: dict[str, Any],
+    decode: Callable[[], Command],
+    step: Callable[[workflow.Gateway, workflow.Actor, Command], Awaitable[workflow.EntryOutcome]],
+) -> SanctionEntryPayload:
+    """A court's action on a list entry: decode the input into the workflow's command, run the
+    workflow step, map its outcome to the payload; a refusal is an entry of ``action``."""
     try:
+        command = decode()
+        outcome = await step(_RequestGateway(info), _actor(info), command)
+    except HubError as exc:
+        record_refusal(info, action, exc, refused)
+        return _failed(exc)
+    return _done(outcome)
+
+
+async def publish(info: Info, data: SanctionEntryPublishInput) -> SanctionEntryPayload:
+    def decode() -> workflow.PublishEntry:
         kind, subject_id = subject_of(data.subject, "subject")
-        named = _named(data.bound_persons)
-        command = workflow.PublishEntry(
+        return workflow.PublishEntry(
             list=workflow.SanctionList(data.list.value),
             subject_kind=kind,
             subject_id=subject_id,
@@ -582,60 +602,62 @@ async def publish(info: Info, data: SanctionEntryPublishInput) -> SanctionEntryP
             grounds=_ground_codes(data.grounds) or (),
             extension_years=data.extension_years or 0,
             extension_reason=_optional_text(data.extension_reason, "extensionReason", 128),
-            bound_persons=named,
+            bound_persons=_named(data.bound_persons),
         )
-        outcome = await workflow.publish(_RequestGateway(info), _actor(info), command)
-    except HubError as exc:
-        record_refusal(info, "SANCTION_PUBLISH", exc, {"caseNumber": data.case_number})
-        return _failed(exc)
-    return _done(outcome)
+
+    return await _entry_action(
+        info, "SANCTION_PUBLISH", {"caseNumber": data.case_number}, decode, workflow.publish
+    )
 
 
 async def revoke(info: Info, entry_id: str, reason: str) -> SanctionEntryPayload:
-    try:
-        command = workflow.RevokeEntry(
+    return await _entry_action(
+        info,
+        "SANCTION_REVOKE",
+        {"entry": entry_id},
+        lambda: workflow.RevokeEntry(
             entry_id=text_argument(entry_id, "id", 32),
             reason=text_argument(reason, "reason", 128),
-        )
-        outcome = await workflow.revoke(_RequestGateway(info), _actor(info), command)
-    except HubError as exc:
-        record_refusal(info, "SANCTION_REVOKE", exc, {"entry": entry_id})
-        return _failed(exc)
-    return _done(outcome)
+        ),
+        workflow.revoke,
+    )
 
 
 async def annul(info: Info, entry_id: str, reason: str) -> SanctionEntryPayload:
-    try:
-        command = workflow.AnnulEntry(
+    return await _entry_action(
+        info,
+        "SANCTION_ANNUL",
+        {"entry": entry_id},
+        lambda: workflow.AnnulEntry(
             entry_id=text_argument(entry_id, "id", 32),
             reason=text_argument(reason, "reason", 128),
-        )
-        outcome = await workflow.annul(_RequestGateway(info), _actor(info), command)
-    except HubError as exc:
-        record_refusal(info, "SANCTION_ANNUL", exc, {"entry": entry_id})
-        return _failed(exc)
-    return _done(outcome)
+        ),
+        workflow.annul,
+    )
 
 
 async def delete(info: Info, entry_id: str, data: SanctionEntryDeleteInput) -> SanctionEntryPayload:
-    try:
-        command = workflow.DeleteEntry(
+    return await _entry_action(
+        info,
+        "SANCTION_DELETE",
+        {"entry": entry_id},
+        lambda: workflow.DeleteEntry(
             entry_id=text_argument(entry_id, "id", 32),
             ground=str(data.ground.value),
             reason=text_argument(data.reason, "reason", 128),
-        )
-        outcome = await workflow.delete(_RequestGateway(info), _actor(info), command)
-    except HubError as exc:
-        record_refusal(info, "SANCTION_DELETE", exc, {"entry": entry_id})
-        return _failed(exc)
-    return _done(outcome)
+        ),
+        workflow.delete,
+    )
 
 
 async def correct(
     info: Info, entry_id: str, data: SanctionEntryCorrectInput
 ) -> SanctionEntryPayload:
-    try:
-        command = workflow.CorrectEntry(
+    return await _entry_action(
+        info,
+        "SANCTION_CORRECT",
+        {"entry": entry_id},
+        lambda: workflow.CorrectEntry(
             entry_id=text_argument(entry_id, "id", 32),
             reason=text_argument(data.reason, "reason", 128),
             grounds=_ground_codes(data.grounds),
@@ -644,29 +666,26 @@ async def correct(
             obligation=_optional_text(data.obligation, "obligation", 500),
             legal_basis=_optional_text(data.legal_basis, "legalBasis", 128),
             bound_persons=_named(data.bound_persons),
-        )
-        outcome = await workflow.correct(_RequestGateway(info), _actor(info), command)
-    except HubError as exc:
-        record_refusal(info, "SANCTION_CORRECT", exc, {"entry": entry_id})
-        return _failed(exc)
-    return _done(outcome)
+        ),
+        workflow.correct,
+    )
 
 
 async def release_person(
     info: Info, entry_id: str, id_number: str, data: SanctionPersonReleaseInput
 ) -> SanctionEntryPayload:
-    try:
-        command = workflow.ReleasePerson(
+    return await _entry_action(
+        info,
+        "SANCTION_RELEASE",
+        {"entry": entry_id},
+        lambda: workflow.ReleasePerson(
             entry_id=text_argument(entry_id, "id", 32),
             id_number=_id_number(id_number, "idNumber"),
             ground=str(data.ground.value),
             reason=text_argument(data.reason, "reason", 128),
-        )
-        outcome = await workflow.release_person(_RequestGateway(info), _actor(info), command)
-    except HubError as exc:
-        record_refusal(info, "SANCTION_RELEASE", exc, {"entry": entry_id})
-        return _failed(exc)
-    return _done(outcome)
+        ),
+        workflow.release_person,
+    )
 
 
 # --- approval systems: feedback after a BLOCK ------------------------------------------------------
