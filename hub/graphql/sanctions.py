@@ -545,10 +545,6 @@ class _RequestGateway:
         ]
         return persons
 
-    async def person_name(self, id_number: str) -> str | None:
-        identity = await self.context.loaders.load(L.IDENTITIES, id_number)
-        return None if identity is None else str(identity.name)
-
     async def audit(self, conn: Any, accesses: Sequence[AccessRecord]) -> None:
         for access in accesses:
             access.path = self.path

@@ -90,10 +90,6 @@ class Gateway(Protocol):
         """The enterprise's legal representative and key personnel (market supervision)."""
         ...
 
-    async def person_name(self, id_number: str) -> str | None:
-        """A person's name as public security registers it (None: not registered)."""
-        ...
-
     async def audit(self, conn: AsyncConnection, accesses: Sequence[AccessRecord]) -> None: ...
 
 
@@ -269,18 +265,19 @@ async def _bound_persons(
                 argument=argument,
                 rule="NOT_THE_LEGAL_REPRESENTATIVE",
             )
+        # Only a person the enterprise's register ties to it: naming anyone else would bind an
+        # unrelated resident and tell the caller their name (and that they exist).
         registered = by_id.get(id_number)
-        name = registered.name if registered else await gateway.person_name(id_number)
-        if name is None:
+        if registered is None:
             raise BadUserInput(
-                f"{argument}: public security registers no person {id_number}",
+                f"{argument}: the court names persons market supervision registers with the"
+                " enterprise (legal representative or key personnel); this number is not among"
+                " them",
                 argument=argument,
-                rule="PERSON_UNKNOWN",
+                rule="NOT_ON_REGISTER",
             )
         out.append(
-            service.BoundPerson(
-                id_number, name, role, registered.position if registered else None, "COURT"
-            )
+            service.BoundPerson(id_number, registered.name, role, registered.position, "COURT")
         )
     return out
 
