@@ -46,6 +46,19 @@ def context_for(app: Any, token: str) -> HubContext:
     )
 
 
+async def listening(app: Any, stream: Any) -> asyncio.Future[Any]:
+    """Start reading ``stream`` and return its first message to come, once the subscription
+    is on the app's bus: a resolver's generator only subscribes when first read, and the feed
+    publishes only what is committed after that (a test submitting earlier would race it)."""
+    bus = app.state.runtime.order_events
+    before = bus.subscribers
+    pending = asyncio.ensure_future(stream.__anext__())
+    async with asyncio.timeout(10):
+        while bus.subscribers <= before and not pending.done():
+            await asyncio.sleep(0.01)
+    return pending
+
+
 async def first_message(app: Any, token: str, case: str) -> Any:
     stream = await schema_of(app).subscribe(
         SUBSCRIBE, variable_values={"case": case}, context_value=context_for(app, token)
@@ -61,8 +74,7 @@ async def test_a_judge_follows_the_orders_of_a_case(
     # given the judge subscribed to a case of theirs
     error, stream = await first_message(app, tokens["judge-zhang"], target["caseNumber"])
     assert error is None
-    waiting = asyncio.ensure_future(stream.__anext__())
-    await asyncio.sleep(0.05)
+    waiting = await listening(app, stream)
     # when an order of that case is submitted
     body = await api.query(SUBMIT, {"input": submit_input(target)})
     order = body["data"]["freezeOrderSubmit"]["order"]
@@ -92,8 +104,7 @@ async def test_without_a_case_the_agency_follows_its_inbox_and_the_court_its_ord
             ALL_MINE, context_value=context_for(app, tokens[who])
         )
         streams[who] = stream
-    pending = {who: asyncio.ensure_future(s.__anext__()) for who, s in streams.items()}
-    await asyncio.sleep(0.05)
+    pending = {who: await listening(app, s) for who, s in streams.items()}
     body = await api.query(SUBMIT, {"input": submit_input(target)})
     order = body["data"]["freezeOrderSubmit"]["order"]
     # the registry (addressee) and the judge assigned to the case hear of it
@@ -177,6 +188,7 @@ async def test_transitions_made_by_another_process_reach_the_subscriber(
     # given the judge subscribed, and an order submitted
     error, stream = await first_message(app, tokens["judge-zhang"], target["caseNumber"])
     assert error is None
+    waiting = await listening(app, stream)
     body = await api.query(SUBMIT, {"input": submit_input(target)})
     order_id = body["data"]["freezeOrderSubmit"]["order"]["id"]
     # when another process (its own engine, as `fyt worker` has) delivers it
@@ -188,11 +200,15 @@ async def test_transitions_made_by_another_process_reach_the_subscriber(
     # then the subscriber hears of the delivery too, after the submission
     seen = []
     while ("DELIVERED", order_id) not in seen:
-        result = await asyncio.wait_for(stream.__anext__(), 5)
+        result = await asyncio.wait_for(waiting, 5)
+        waiting = asyncio.ensure_future(stream.__anext__())
         event = result.data["freezeOrderEvents"]
         seen.append((event["event"], event["orderId"]))
     mine = [e for e, o in seen if o == order_id]
     assert mine == ["SUBMITTED", "DELIVERED"]
+    waiting.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await waiting
     await stream.aclose()
 
 
