@@ -319,6 +319,7 @@ class WitnessSender:
                 if row is not None and row.vkey == witness.key.vkey:
                     held = row.cosigned_size
                 if held is not None and held == latest.tree_size:
+                    self._cosigned.labels(witness.name).set(held)
                     outcomes.append(Outcome(witness.name, "current", held))
                     continue
                 backoff = self._backoff.get(witness.name)
@@ -334,6 +335,9 @@ class WitnessSender:
                 return outcomes + [Outcome(w.name, "failed", None, problem) for w, _ in send]
             sent = await asyncio.gather(*(self._one(w, latest, h) for w, h in send))
             await self._record(latest, [(w, o) for (w, _), o in zip(send, sent, strict=True)])
+            for outcome in sent:  # the gauge says what is stored, so only after the commit
+                if outcome.status == "cosigned":
+                    self._cosigned.labels(outcome.witness).set(latest.tree_size)
             outcomes.extend(sent)
             return outcomes
 
@@ -375,7 +379,6 @@ class WitnessSender:
         outcome.seconds = time.perf_counter() - started
         if outcome.status == "cosigned":
             self._backoff.pop(witness.name, None)
-            self._cosigned.labels(witness.name).set(latest.tree_size)
         else:
             self._failures.labels(witness.name).inc()
             backoff = self._backoff.setdefault(witness.name, _Backoff())

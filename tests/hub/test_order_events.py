@@ -53,10 +53,11 @@ async def listening(app: Any, stream: Any) -> asyncio.Future[Any]:
     bus = app.state.runtime.order_events
     before = bus.subscribers
     pending = asyncio.ensure_future(stream.__anext__())
-    async with asyncio.timeout(10):
-        while bus.subscribers <= before and not pending.done():
-            await asyncio.sleep(0.01)
-    return pending
+    for _ in range(1000):  # up to 10 s
+        if bus.subscribers > before or pending.done():
+            return pending
+        await asyncio.sleep(0.01)
+    raise TimeoutError("the subscription never reached the bus")
 
 
 async def first_message(app: Any, token: str, case: str) -> Any:

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -298,6 +299,37 @@ async def test_the_integrator_wakes_the_sender_once_per_checkpoint(
         assert rows == [6] and recording.sizes == [6]
     finally:
         await sender.stop()
+
+
+async def test_the_cosigned_gauge_reports_only_what_is_stored(
+    hub: dict[str, Any], agency: tuple[Served, Recording], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine, keys = hub["engine"], hub["keys"]
+    _, recording = agency
+    registry_ = CollectorRegistry()
+    sender = WitnessSender(engine, policy_of(agency), registry=registry_)
+    sender.client = httpx.AsyncClient()
+    await insert_entries(engine, [entry(i) for i in range(4)])
+    assert await integrate(engine, keys) == 4
+
+    async def refused(*_: Any) -> None:
+        raise OSError("the hub database refuses writes")
+
+    try:
+        # given the witness cosigns, but storing its cosignature fails
+        monkeypatch.setattr(sender, "_record", refused)
+        with pytest.raises(OSError):
+            await sender.run_round()
+        assert recording.sizes == [4]
+        # then the gauge does not claim a cosignature the hub does not hold
+        gauge = ("hub_audit_witness_cosigned_size", {"witness": WITNESS_NAME})
+        assert registry_.get_sample_value(*gauge) is None
+        # and once it is stored, it does
+        monkeypatch.undo()
+        await sender.run_round()
+        assert registry_.get_sample_value(*gauge) == 4
+    finally:
+        await sender.client.aclose()
 
 
 async def test_the_cli_lists_witnesses_verifies_with_the_quorum_and_exports_cosigned(
