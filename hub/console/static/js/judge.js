@@ -3,7 +3,7 @@
 
 import { describe, follow, gql } from "./api.js";
 import { ENTERPRISE_QUERY, PERSON_QUERY, renderEnterprise, renderPerson } from "./profile.js";
-import { LABELS, badge, busy, card, daysFrom, field, flash, fmtDateTime, fmtMoney, h, label, notice, onLeave, rankBadge, reloadSoon, statusBadge, table, termText, today, screen } from "./ui.js";
+import { LABELS, badge, busy, card, courtInstant, daysFrom, field, flash, fmtDateTime, fmtMoney, h, label, notice, onLeave, rankBadge, reloadSoon, statusBadge, table, termText, today, screen } from "./ui.js";
 
 const CASES_QUERY = `
 query MyCases($status: CaseStatus) {
@@ -468,7 +468,7 @@ export function dialogForm(title, fields, run) {
           event.preventDefault();
           ok.disabled = true;
           try {
-            const values = Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.type === "datetime-local" ? new Date(el.value).toISOString() : el.value.trim()]));
+            const values = Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.type === "datetime-local" ? courtInstant(el.value) : el.value.trim()]));
             const payload = await run(values);
             if (payload.errors.length) {
               message.textContent = payloadMessage(payload.errors);
