@@ -3,7 +3,8 @@
 A bar is shown when standard error is a terminal and ``CI`` is not set; otherwise (a pipe, a
 log file, a CI job) the work reports to :data:`hub.progress.SILENT` and nothing is written.
 The bar is rich's (``rich.progress``): the description, the bar, done/total and an estimate
-of the time left, redrawn in place on standard error while the command's own lines print above.
+of the time left, redrawn in place on standard error; the command's own lines go to standard
+output as ever (printed above the bar when that is the same terminal).
 """
 
 from __future__ import annotations
@@ -63,7 +64,10 @@ class _Bar:
             self._display.advance(self._task, units)
 
     def echo(self, message: str) -> None:
-        self._display.console.print(message, markup=False, highlight=False, soft_wrap=True)
+        if sys.stdout.isatty():  # the bar's terminal: print above the bar, not through it
+            self._display.console.print(message, markup=False, highlight=False, soft_wrap=True)
+        else:
+            click.echo(message)
 
     def finish(self) -> None:
         """The current stage is over: its bar ends full at the count it reached."""
