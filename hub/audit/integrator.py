@@ -237,6 +237,17 @@ async def integrate(
         return None  # another integrator appended the same leaves first; its batch stands
 
 
+async def pending_count(engine: AsyncEngine) -> int:
+    """How many recorded entries no leaf holds yet (what :func:`integrate` would append)."""
+    async with engine.connect() as conn:
+        stmt = (
+            select(func.count())
+            .select_from(audit_entries)
+            .where(~exists().where(audit_leaves.c.entry_id == audit_entries.c.id))
+        )
+        return int((await conn.execute(stmt)).scalar() or 0)
+
+
 class Integrator(Periodic):
     """Runs :func:`integrate` every ``interval`` seconds in the background of a hub process.
 

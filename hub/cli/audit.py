@@ -20,6 +20,7 @@ from hub.cli.common import (
     run_with_hub_engine,
     values_or_files,
 )
+from hub.cli.progress import terminal_progress
 
 
 @click.group("audit")
@@ -29,13 +30,31 @@ def audit() -> None:
 
 @audit.command("integrate")
 def audit_integrate() -> None:
-    """Append recorded entries to the Merkle tree now and sign a checkpoint."""
-    from hub.audit.integrator import IntegrationRefused, integrate
+    """Append every recorded entry to the Merkle tree now, a checkpoint signed per batch."""
+    from hub.audit.integrator import IntegrationRefused, integrate, pending_count
 
     settings = load_settings()
     keys = audit_keys(settings)
-    with clean_errors(IntegrationRefused, prefix="integration refused, nothing was signed: "):
-        size = run_with_hub_engine(lambda e: integrate(e, keys), settings)
+
+    async def all_pending(engine: Any) -> int | None:
+        left = await pending_count(engine)
+        progress.start("entries integrated", left)
+        size = None
+        while True:  # a batch at a time, until nothing is left or nothing more is appended
+            grown = await integrate(engine, keys)
+            if grown is None or grown == size:
+                return grown
+            before, left = left, await pending_count(engine)
+            progress.advance(before - left)
+            if not left:
+                return grown
+            size = grown
+
+    with (
+        clean_errors(IntegrationRefused, prefix="integration refused, nothing was signed: "),
+        terminal_progress() as progress,
+    ):
+        size = run_with_hub_engine(all_pending, settings)
     click.echo("another integrator is working; try again" if size is None else f"tree size {size}")
 
 
@@ -88,7 +107,10 @@ def audit_verify(trusted: str | None, ask_witnesses: bool) -> None:
         with clean_errors(ValueError, prefix="the trusted checkpoint does not verify: "):
             trusted_cp = open_checkpoint(Path(trusted).read_text(encoding="utf-8"), verifier)
     policy = _witness_policy()
-    report = run_with_hub_engine(lambda e: verify_log(e, verifier, trusted_cp, policy), settings)
+    with terminal_progress() as progress:
+        report = run_with_hub_engine(
+            lambda e: verify_log(e, verifier, trusted_cp, policy, progress=progress), settings
+        )
     click.echo(
         f"{report.entries} entries, tree size {report.tree_size}, {report.checkpoints} checkpoints,"
         f" {report.redacted} redacted, {report.unintegrated} not yet integrated"
@@ -243,10 +265,10 @@ def audit_export(since: str, until: str, fmt: str, output: str) -> None:
     start, end = court_day_start(first), court_day_start(last + timedelta(days=1))
     days = f"{first}" if first == last else f"{first} to {last}"
     settings = load_settings()
-    with clean_errors(ValueError):
+    with clean_errors(ValueError), terminal_progress() as progress:
         policy = _witness_policy()
         note, records = run_with_hub_engine(
-            lambda e: export_entries(e, start, end, policy), settings
+            lambda e: export_entries(e, start, end, policy, progress=progress), settings
         )
     if not records:
         recorded = run_with_hub_engine(lambda e: recorded_between(e, start, end), settings)
@@ -353,5 +375,6 @@ def audit_redact(before: str, yes: bool) -> None:
             " (00:00 Asia/Shanghai)?",
             abort=True,
         )
-    count = run_with_hub_engine(lambda e: redact_before(e, cutoff))
+    with terminal_progress() as progress:
+        count = run_with_hub_engine(lambda e: redact_before(e, cutoff, progress=progress))
     click.echo(f"redacted {count} entries recorded before {before}")
