@@ -170,6 +170,16 @@ async def export_entries(
     return note, records
 
 
+async def recorded_between(engine: AsyncEngine, since: datetime, until: datetime) -> int:
+    """How many entries were recorded with since <= occurred_at < until, integrated or not
+    (what an export that came out empty could not yet show)."""
+    async with engine.connect() as conn:
+        stmt = select(func.count()).where(
+            audit_entries.c.occurred_at >= since, audit_entries.c.occurred_at < until
+        )
+        return int((await conn.execute(stmt)).scalar_one())
+
+
 def leaf_range(records: list[dict[str, Any]]) -> dict[str, int | None]:
     """What an export states it covers: its first and last leaf index and how many lines."""
     return {
@@ -232,10 +242,11 @@ class ExportReport:
     first_leaf: int | None = None
     last_leaf: int | None = None
     cosigned: dict[str, int] = field(default_factory=dict)  # witness -> time, those that verify
+    empty: bool = False  # it states no leaves and holds none: no entry in the days it covers
 
     @property
     def ok(self) -> bool:
-        return not self.problems and self.entries > 0
+        return not self.problems and (self.entries > 0 or self.empty)
 
 
 RANGE_KEYS = ("firstLeaf", "lastLeaf", "count")
@@ -448,5 +459,8 @@ def verify_export(
     except (ValueError, KeyError, TypeError) as exc:
         report.problems.append(f"the export is malformed: {exc}")
     if report.entries == 0 and not report.problems:
-        report.problems.append("the export holds no entries")
+        if stated is not None and stated[2] == 0:
+            report.empty = True  # what it states, and what it holds: nothing
+        else:
+            report.problems.append("the export holds no entries")
     return report

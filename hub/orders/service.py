@@ -33,11 +33,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, exists, insert, select, text, update
+from sqlalchemy import Date, exists, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from connectors.base.annotations import Annotation, Measure
 from hub.cases.models import case_judges, cases, courts
+from hub.db.types import UtcDateTime
 from hub.errors import Conflict, Forbidden, NotFound
 from hub.orders.models import freeze_order_events, freeze_orders, outbox
 from hub.orders.signing import OrderKeys, order_document, receipt_document
@@ -602,7 +603,7 @@ async def annotation_of(conn: AsyncConnection, order_id: str) -> Annotation:
         document_number=order["receipt_number"],
         rank=order["rank"],
         status=order["status"],
-        start_date=order["effective_from"] or court_day(_aware(order["receipt_registered_at"])),
+        start_date=order["effective_from"] or court_day(order["receipt_registered_at"]),
         end_date=order["expires_on"],
     )
 
@@ -709,9 +710,7 @@ def orders_by_asset(conn: Any, keys: Any) -> dict[str, list[WaitingLineRecord]]:
                 " fo.effective_from, fo.expires_on FROM freeze_orders fo"
                 " LEFT JOIN courts c ON c.code = fo.court_code"
                 f" WHERE fo.status IN ('EFFECTIVE', 'WAITING') AND ({' OR '.join(clauses)})"
-            ).columns(
-                delivered_at=DateTime(timezone=True), effective_from=Date(), expires_on=Date()
-            ),
+            ).columns(delivered_at=UtcDateTime(), effective_from=Date(), expires_on=Date()),
             params,
         )
         for r in rows:
@@ -777,8 +776,3 @@ async def verify_order(
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def _aware(moment: datetime) -> datetime:
-    """A stored moment with its zone (SQLite keeps UTC without one)."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -3,7 +3,7 @@
 import { follow, gql } from "./api.js";
 import { dialogForm } from "./judge.js";
 import { courtName, label } from "./labels.js";
-import { busy, card, fmtDateTime, h, onLeave, rankBadge, reloadSoon, screen, statusBadge, table, termText } from "./ui.js";
+import { COURT_ZONE_LABEL, busy, card, courtNowLocal, fmtDateTime, h, onLeave, rankBadge, reloadSoon, screen, statusBadge, table, termText } from "./ui.js";
 
 const EVENTS = "subscription Inbox { freezeOrderEvents { orderId event } }";
 
@@ -23,23 +23,17 @@ mutation Reject($id: String!, $reason: String!) {
   freezeOrderReject(id: $id, reason: $reason) { order { id status } errors { code message field reason rule } }
 }`;
 
-function localNow() {
-  const d = new Date();
-  d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
-  return d.toISOString().slice(0, 16);
-}
-
 function accept(order) {
   const { inputs } = dialogForm(
     `登记回执：${label("kind", order.kind)}${label("asset", order.assetType)} ${order.assetId}`,
-    [["documentNumber", "回执文号"], ["registeredAt", "登记时间", "datetime-local"]],
+    [["documentNumber", "回执文号"], ["registeredAt", `登记时间（${COURT_ZONE_LABEL}）`, "datetime-local"]],
     async (values) => {
       const { data } = await busy("正在登记回执…", gql(ACCEPT, { id: order.id, receipt: values }));
       return data.freezeOrderAccept;
     },
     summary(order),
   );
-  inputs.registeredAt.value = localNow();
+  inputs.registeredAt.value = courtNowLocal();
 }
 
 function reject(order) {
@@ -69,8 +63,8 @@ export async function inbox() {
   const mount = screen();
   const { data } = await busy("正在读取待办文书…", gql(INBOX));
   // oldest served first: the waiting line follows the time of service (法发〔2004〕5号 第二十条)
-  const served = (o) => o.deliveredAt || o.submittedAt;
-  const nodes = [...data.agencyInbox.nodes].sort((a, b) => (served(a) < served(b) ? -1 : served(a) > served(b) ? 1 : 0));
+  const served = (o) => Date.parse(o.deliveredAt || o.submittedAt); // instants, whatever their offset
+  const nodes = [...data.agencyInbox.nodes].sort((a, b) => served(a) - served(b));
   mount(
     h("h1", {}, "协助执行收件箱"),
     card(

@@ -3,7 +3,7 @@
 
 import { gql } from "./api.js";
 import { LABELS, agencyName, label, orgChoices, orgName } from "./labels.js";
-import { badge, busy, card, daysFrom, field, fill, fmtDateTime, h, svg, table, today, screen } from "./ui.js";
+import { COURT_ZONE_LABEL, badge, busy, card, courtDayStart, daysFrom, field, fill, fmtDateTime, h, svg, table, today, screen } from "./ui.js";
 
 const EVENT_FIELDS = `id occurredAt userId org roles caseNumber action subjectKind subjectId outcome flags
   fieldsDenied connectors { connector outcome } reason redacted leafIndex`;
@@ -55,8 +55,10 @@ const FILTERS = [
   ["caseNumber", "案号"],
 ];
 
-function toIso(local) {
-  return local ? new Date(local).toISOString() : null;
+/** A court day typed in the filter, or null (an older link's "2026-11-01T09:00" keeps its day). */
+function filterDay(value) {
+  const day = (value || "").slice(0, 10);
+  return /^\d{4}-\d{2}-\d{2}$/.test(day) ? day : null;
 }
 
 export async function log(params) {
@@ -67,8 +69,9 @@ export async function log(params) {
   const org = params.get("org") || "";
   if (org && !orgs.some(([value]) => value === org)) orgs.push([org, orgName(org)]);
   inputs.org = h("select", { name: "org", id: "filter-org" }, h("option", { value: "" }, "全部"), orgs.map(([value, text]) => h("option", { value, selected: value === org }, text)));
-  const from = h("input", { type: "datetime-local", id: "filter-from", value: params.get("from") || "" });
-  const to = h("input", { type: "datetime-local", id: "filter-to", value: params.get("to") || "" });
+  // days of the courts' calendar, both included: from 00:00 of the first to 24:00 of the last
+  const from = h("input", { type: "date", id: "filter-from", value: filterDay(params.get("from")) || "" });
+  const to = h("input", { type: "date", id: "filter-to", value: filterDay(params.get("to")) || "" });
   const outcome = h("select", { id: "filter-outcome" }, h("option", { value: "" }, "全部"), ["OK", "PARTIAL", "NOT_FOUND", "DENIED", "PURPOSE_REQUIRED"].map((o) => h("option", { value: o, selected: params.get("outcome") === o }, label("outcome", o))));
   const flag = h("select", { id: "filter-flag" }, h("option", { value: "" }, "全部"), Object.keys(LABELS.flag).map((f) => h("option", { value: f, selected: params.get("flag") === f }, label("flag", f))));
   const form = h(
@@ -89,12 +92,14 @@ export async function log(params) {
       },
     },
     h("div", { class: "row" }, FILTERS.map(([name, text]) => field(text, inputs[name])), field("单位", inputs.org)),
-    h("div", { class: "row" }, field("起始时间", from), field("结束时间", to), field("结果", outcome), field("异常标记", flag), h("button", { class: "primary", type: "submit" }, "查询"), h("a", { href: "#/audit" }, "清除条件")),
+    h("div", { class: "row" }, field(`起始日期（${COURT_ZONE_LABEL}）`, from), field(`结束日期（${COURT_ZONE_LABEL}，含当日）`, to), field("结果", outcome), field("异常标记", flag), h("button", { class: "primary", type: "submit" }, "查询"), h("a", { href: "#/audit" }, "清除条件")),
   );
   const filter = {};
   for (const name of Object.keys(inputs)) if (params.get(name)) filter[name] = params.get(name);
-  if (params.get("from")) filter.from = toIso(params.get("from"));
-  if (params.get("to")) filter.to = toIso(params.get("to"));
+  const fromDay = filterDay(params.get("from"));
+  const toDay = filterDay(params.get("to"));
+  if (fromDay) filter.from = courtDayStart(fromDay);
+  if (toDay) filter.to = courtDayStart(daysFrom(toDay, 1));
   if (params.get("outcome")) filter.outcome = params.get("outcome");
   if (params.get("flag")) filter.flag = params.get("flag");
   const results = h("div", { id: "audit-results" });
@@ -198,7 +203,7 @@ export async function chart(params) {
         location.hash = "#/audit/chart?" + new URLSearchParams({ from: fromInput.value, to: toInput.value });
       },
     },
-    h("div", { class: "row" }, field("起始日期", fromInput), field("结束日期", toInput), h("button", { class: "primary", type: "submit" }, "统计")),
+    h("div", { class: "row" }, field(`起始日期（${COURT_ZONE_LABEL}）`, fromInput), field("结束日期（含当日）", toInput), h("button", { class: "primary", type: "submit" }, "统计")),
   );
   const { data } = await busy("正在统计…", gql(ACTIVITY, { from, to }));
   const days = data.auditActivity;

@@ -4,7 +4,7 @@
 import { describe, follow, gql } from "./api.js";
 import { LABELS, agencyName, courtName, label } from "./labels.js";
 import { ENTERPRISE_QUERY, PERSON_QUERY, REPRESENTATIVE_PATH, REPRESENTATIVE_QUERY, renderEnterprise, renderPerson } from "./profile.js";
-import { badge, busy, card, daysFrom, field, fill, flash, fmtDateTime, fmtMoney, h, notice, onLeave, rankBadge, reloadSoon, statusBadge, table, termText, today, screen } from "./ui.js";
+import { badge, busy, card, courtInstant, daysFrom, field, fill, flash, fmtDateTime, fmtMoney, h, notice, onLeave, rankBadge, reloadSoon, statusBadge, table, termText, today, screen } from "./ui.js";
 
 const CASES_QUERY = `
 query MyCases($status: CaseStatus) {
@@ -525,7 +525,7 @@ export function dialogForm(title, fields, run, intro = null) {
           event.preventDefault();
           ok.disabled = true;
           try {
-            const values = Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.type === "datetime-local" ? new Date(el.value).toISOString() : el.value.trim()]));
+            const values = Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.type === "datetime-local" ? courtInstant(el.value) : el.value.trim()]));
             const payload = await run(values);
             if (payload.errors.length) {
               message.textContent = payloadMessage(payload.errors);

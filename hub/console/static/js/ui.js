@@ -172,11 +172,45 @@ export function badge(text, kind = "") {
   return h("span", { class: "badge " + kind }, text);
 }
 
+// Court time: the courts' calendar is Asia/Shanghai, whatever zone the browser is in. Every
+// moment is shown in it, with the zone named; every day and time typed in means it. (China has
+// kept +08:00 all year since 1991, so a wall-clock time there is that offset.)
+export const COURT_ZONE = "Asia/Shanghai";
+export const COURT_ZONE_LABEL = "北京时间";
+const COURT_OFFSET = "+08:00";
+const COURT_CLOCK = new Intl.DateTimeFormat("en-CA", {
+  timeZone: COURT_ZONE, hourCycle: "h23",
+  year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+});
+
+function courtParts(d) {
+  return Object.fromEntries(COURT_CLOCK.formatToParts(d).map((p) => [p.type, p.value]));
+}
+
+/** A moment from the API (RFC 3339 with its offset) in court time: "2026-11-01 13:12:05 北京时间". */
 export function fmtDateTime(value) {
   if (!value) return "—";
   const d = new Date(value);
   if (Number.isNaN(d.getTime())) return value;
-  return d.toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false });
+  const p = courtParts(d);
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} ${COURT_ZONE_LABEL}`;
+}
+
+/** Now on the court's clock, as a datetime-local input holds it ("2026-11-01T13:12"). */
+export function courtNowLocal() {
+  const p = courtParts(new Date());
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+}
+
+/** A datetime-local value typed in court time, as the API takes it ("2026-11-01T13:12:00+08:00"). */
+export function courtInstant(local) {
+  if (!local) return null;
+  return (local.length === 16 ? local + ":00" : local) + COURT_OFFSET;
+}
+
+/** The moment a court day ("2026-11-01") begins: 00:00 Beijing time. A day is [this, next day's). */
+export function courtDayStart(day) {
+  return day ? `${day}T00:00:00${COURT_OFFSET}` : null;
 }
 
 export function fmtMoney(value) {
@@ -186,8 +220,10 @@ export function fmtMoney(value) {
   return n.toLocaleString("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 }) + " 元";
 }
 
+/** Today on the court's calendar ("2026-11-01"). */
 export function today() {
-  return new Date().toLocaleDateString("sv-SE", { timeZone: "Asia/Shanghai" });
+  const p = courtParts(new Date());
+  return `${p.year}-${p.month}-${p.day}`;
 }
 
 export function daysFrom(day, n) {
