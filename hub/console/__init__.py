@@ -5,8 +5,8 @@ policy, mask, purpose check and audit entry applies as for any other client. The
 here is only what a browser cannot do itself:
 
 - ``GET /console/api/config``: how to sign in (demo picker, token, or an OIDC login URL);
-- ``GET /console/api/demo-users`` and ``POST /console/api/demo-sign-in``: the demo users and a
-  fresh token for one of them, only when the hub runs with ``fyt serve --demo`` (never in
+- ``GET /console/api/demo-users`` and ``POST /console/api/demo-sign-in``: the demo users (a court
+  user with the court's name) and a fresh token for one of them, only when the hub runs with ``fyt serve --demo`` (never in
   production).
 """
 
@@ -86,6 +86,7 @@ def console_routes(*, demo: bool) -> list[Any]:
         if not demo_enabled(request):
             return _error(404, "演示登录未开启：请使用令牌登录（demo sign-in is off)")
         rows = await _users(request)
+        courts = await _court_names(request)
         return JSONResponse(
             [
                 {
@@ -93,6 +94,10 @@ def console_routes(*, demo: bool) -> list[Any]:
                     "name": u.name,
                     "title": u.title,
                     "org": u.org,
+                    # the court's name for a court user (the page shows orgs by name)
+                    "court": courts.get(u.org.removeprefix("court:"))
+                    if u.org.startswith("court:")
+                    else None,
                     "roles": u.roles.split(),
                 }
                 for u in rows
@@ -135,6 +140,13 @@ async def _users(request: Request) -> list[Any]:
 
     async with request.app.state.runtime.engine.connect() as conn:
         return list((await conn.execute(select(users).order_by(users.c.id))).all())
+
+
+async def _court_names(request: Request) -> dict[str, str]:
+    from hub.cases import service
+
+    async with request.app.state.runtime.engine.connect() as conn:
+        return {c.code: c.name for c in await service.all_courts(conn)}
 
 
 def _issue(settings: Any, user: Any) -> tuple[str, datetime]:

@@ -36,7 +36,7 @@ from hub.graphql.audit_reports import (
     resolve_integrity,
 )
 from hub.graphql.context import ctx
-from hub.graphql.court import Case, Me, resolve_me, resolve_my_cases
+from hub.graphql.court import Case, Court, Me, resolve_courts, resolve_me, resolve_my_cases
 from hub.graphql.enums import CaseStatus
 from hub.graphql.orders import (
     AssetInput,
@@ -263,6 +263,13 @@ class Query:
     @resolvers.field(description="The authenticated caller")
     async def me(self, info: Info) -> Me:
         return await resolve_me(info)
+
+    @resolvers.field(
+        description="The courts the hub knows, by code: names for the court codes in orders,"
+        " sanction entries and orgs (court:370602)"
+    )
+    async def courts(self, info: Info) -> list[Court] | None:
+        return await resolve_courts(info)
 
     @resolvers.field(
         description="A person's full profile; null if public security does not know them",

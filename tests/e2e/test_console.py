@@ -88,6 +88,8 @@ def units_to_seize(graphql: Any) -> list[tuple[str, str, str]]:
         ("judge-zhang", ["我的案件", "全息查询", "查控文书"], "我承办的未结执行案件"),
         ("registry-wang", ["协助执行收件箱", "已办理", "信息查询"], "协助执行收件箱"),
         ("market-zhao", ["协助执行收件箱", "已办理", "信息查询"], "协助执行收件箱"),
+        # social security registers no measures: no inbox (the policy grants it none)
+        ("social-liu", ["信息查询"], "全息查询"),
         ("auditor-sun", ["访问记录", "个人访问历史", "统计图表", "日志完整性"], "访问记录"),
         ("approval-market", ["联合惩戒核查"], "联合惩戒核查"),
     ],
