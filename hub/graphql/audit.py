@@ -21,7 +21,12 @@ from hub.audit.entries import AccessRecord
 from hub.errors import BadUserInput, NotFound, RateLimited
 from hub.graphql.context import ctx
 from hub.graphql.enums import SubjectKind
-from hub.identifiers import check_id_number, check_uscc, normalize_case_number
+from hub.identifiers import (
+    check_characters,
+    check_id_number,
+    check_uscc,
+    normalize_case_number,
+)
 from hub.policy.masking import Mask, masked
 
 ACTIONS = (
@@ -286,6 +291,9 @@ async def resolve_audit_events(
         )
     if f.from_ and f.to and f.from_ >= f.to:
         raise BadUserInput("from must be before to", argument="filter", rule="TIME_RANGE")
+    for name, value in (("filter.userId", f.user_id), ("filter.org", f.org)):
+        if value is not None:
+            check_characters(value, argument=name)
     subject = _subject_filter(f)
     c = ctx(info)
     keys = c.runtime.audit.keys
@@ -325,8 +333,10 @@ async def resolve_audit_events(
     )
     async with c.runtime.engine.connect() as conn:
         rows = await queries.search(conn, event_filter, first=first, before=before)
-    if subject is not None and event_filter.subject_index is not None and not any(
-        r["action"] != "AUDIT_QUERY" for r in rows
+    if (
+        subject is not None
+        and event_filter.subject_index is not None
+        and not any(r["action"] != "AUDIT_QUERY" for r in rows)
     ):
         await _unknown_subject(info, access, event_filter.subject_index)
     page = rows[:first]

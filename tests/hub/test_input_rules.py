@@ -157,3 +157,30 @@ async def test_text_arguments_with_control_characters_are_refused(
     payload = body["data"]["freezeOrderSubmit"]
     assert payload["order"] is None
     assert [(e["field"], e["rule"]) for e in payload["errors"]] == [(field, "CONTROL_CHARACTER")]
+
+
+REJECT = """mutation($id: String!, $reason: String!) { freezeOrderReject(id: $id, reason: $reason) {
+  order { id } errors { code field rule } } }"""
+FILTERED = """query($f: AuditEventFilter) { auditEvents(filter: $f, first: 1) { nodes { id } } }"""
+
+
+async def test_an_order_id_with_a_control_character_is_refused(
+    api: Api, tokens: dict[str, str]
+) -> None:
+    # (the id of a refused action is kept in its audit entry: it must be printable)
+    body = await api.query(
+        REJECT, {"id": "FO-2026-\x1b[31mX", "reason": "不予登记"}, token=tokens["registry-wang"]
+    )
+    assert body["data"]["freezeOrderReject"] == {
+        "order": None,
+        "errors": [{"code": "BAD_USER_INPUT", "field": "id", "rule": "CONTROL_CHARACTER"}],
+    }
+
+
+@pytest.mark.parametrize(("name", "value"), [("userId", "judge-zhang\n"), ("org", "court:\x00")])
+async def test_an_audit_filter_with_a_control_character_is_refused(
+    api: Api, tokens: dict[str, str], name: str, value: str
+) -> None:
+    body = await api.query(FILTERED, {"f": {name: value}}, token=tokens["auditor-sun"])
+    assert body["data"] == {"auditEvents": None}
+    assert refusal(body) == ("BAD_USER_INPUT", "CONTROL_CHARACTER", f"filter.{name}")
