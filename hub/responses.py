@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -72,6 +73,7 @@ def _ranges(accept: str) -> list[tuple[str, float]]:
     return out
 
 
+@lru_cache(maxsize=256)  # clients send the same few Accept headers, request after request
 def negotiate(accept: str | None) -> str:
     """The media type of a GraphQL answer for this ``Accept`` header.
 
