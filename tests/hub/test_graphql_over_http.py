@@ -165,13 +165,16 @@ async def test_audit_unavailable_is_503_without_data(
     monkeypatch.setattr(app.state.runtime.audit, "engine", broken)
     sample = demo["samples"]["persons"][0]
     query = "query($id: String!, $case: String) { person(idNumber: $id, caseNumber: $case) { identity { name } } }"
+    variables = {"id": sample["idNumber"], "case": sample["caseNumber"]}
     try:
         # when the judge asks for a profile in the spec's media type
-        response = await post(
-            api, query, PREFERRED, {"id": sample["idNumber"], "case": sample["caseNumber"]}
-        )
+        response = await post(api, query, PREFERRED, variables)
     finally:
+        monkeypatch.undo()
         await broken.dispose()
+        # (the store back: a good write ends the failure the hub reports in /readyz)
+        assert (await post(api, query, PREFERRED, variables)).status_code == 200
+        assert app.state.runtime.audit.failing_since is None
     # then nothing is released, and the status says the hub could not serve it
     assert response.status_code == 503
     body = response.json()
