@@ -15,7 +15,8 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from hub import __version__
@@ -33,6 +34,8 @@ from hub.metrics import Metrics, MetricsMiddleware
 from hub.orders.events import EventFeed
 from hub.orders.worker import OrderWorker
 from hub.orders.workflow import record_transitions
+from hub.resources import GRAPHIQL_DIR
+from hub.responses import RequestIds, error, error_response, exception_handlers
 from hub.runtime import Runtime
 from hub.sanctions.rules import WorkingCalendar
 from hub.sanctions.worker import SanctionExpiry
@@ -159,6 +162,10 @@ def create_app(
     async def index(_: Request) -> RedirectResponse:
         return RedirectResponse("/console/")
 
+    # GraphiQL's page (GET /graphql from a browser) loads GraphiQL and React from here
+    graphiql = (
+        [] if settings.production else [Mount("/graphiql", StaticFiles(directory=GRAPHIQL_DIR))]
+    )
     app = Starlette(
         routes=[
             Route("/", index),
@@ -167,10 +174,13 @@ def create_app(
             Route("/metrics", metrics_page),
             Route("/graphql", GraphQLEndpoint(view), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", GraphQLEndpoint(view)),
+            *graphiql,
             *console_routes(demo=demo),
         ],
         lifespan=lifespan,
+        exception_handlers=exception_handlers(),
         middleware=[
+            Middleware(RequestIds),
             Middleware(
                 MetricsMiddleware,
                 metrics=metrics,
@@ -196,32 +206,32 @@ def ops_refusal(request: Request, settings: Settings) -> Response | None:
         scheme, _, given = (request.headers.get("authorization") or "").partition(" ")
         if scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token):
             return None
-        return JSONResponse(
-            {
-                "errors": [
-                    {
-                        "message": "this endpoint needs the operator token"
-                        " (Authorization: Bearer <token of HUB_OPS_TOKEN_FILE>)",
-                        "extensions": {"code": "UNAUTHENTICATED", "reason": "OPS_TOKEN"},
-                    }
-                ]
-            },
-            status_code=401,
+        return error_response(
+            request.scope,
+            401,
+            [
+                error(
+                    "this endpoint needs the operator token"
+                    " (Authorization: Bearer <token of HUB_OPS_TOKEN_FILE>)",
+                    code="UNAUTHENTICATED",
+                    reason="OPS_TOKEN",
+                )
+            ],
             headers={"WWW-Authenticate": 'Bearer realm="fyt-ops"'},
         )
     client = request.client.host if request.client else None
     if settings.production and client not in _LOOPBACK:
-        return JSONResponse(
-            {
-                "errors": [
-                    {
-                        "message": "this endpoint answers only on this host in production;"
-                        " set HUB_OPS_TOKEN_FILE to reach it from elsewhere",
-                        "extensions": {"code": "FORBIDDEN", "reason": "OPS_ONLY"},
-                    }
-                ]
-            },
-            status_code=403,
+        return error_response(
+            request.scope,
+            403,
+            [
+                error(
+                    "this endpoint answers only on this host in production;"
+                    " set HUB_OPS_TOKEN_FILE to reach it from elsewhere",
+                    code="FORBIDDEN",
+                    reason="OPS_ONLY",
+                )
+            ],
         )
     return None
 

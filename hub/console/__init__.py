@@ -24,6 +24,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from hub import __version__
+from hub.responses import error
 
 STATIC_DIR = Path(__file__).with_name("static")
 
@@ -58,8 +59,17 @@ class _Secured:
         await self.app(scope, receive, with_headers)
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status, headers=SECURITY_HEADERS)
+DEMO_OFF = "演示登录未开启：请使用令牌登录（demo sign-in is off)"
+
+
+def _error(status: int, message: str, *, code: str, **extensions: str) -> JSONResponse:
+    """The hub's error shape (README, "Errors"); ``error`` repeats the message for the pages,
+    which read it there."""
+    return JSONResponse(
+        {"errors": [error(message, code=code, **extensions)], "error": message},
+        status_code=status,
+        headers=SECURITY_HEADERS,
+    )
 
 
 def console_routes(*, demo: bool) -> list[Any]:
@@ -84,7 +94,7 @@ def console_routes(*, demo: bool) -> list[Any]:
 
     async def demo_users(request: Request) -> JSONResponse:
         if not demo_enabled(request):
-            return _error(404, "演示登录未开启：请使用令牌登录（demo sign-in is off)")
+            return _error(404, DEMO_OFF, code="NOT_FOUND", reason="DEMO_OFF")
         rows = await _users(request)
         courts = await _court_names(request)
         return JSONResponse(
@@ -107,17 +117,26 @@ def console_routes(*, demo: bool) -> list[Any]:
 
     async def demo_sign_in(request: Request) -> JSONResponse:
         if not demo_enabled(request):
-            return _error(404, "演示登录未开启：请使用令牌登录（demo sign-in is off)")
+            return _error(404, DEMO_OFF, code="NOT_FOUND", reason="DEMO_OFF")
         try:
             body = await request.json()
         except ValueError:
-            return _error(400, '请求体须为 JSON：{"userId": "…"}')
+            return _error(
+                400, '请求体须为 JSON：{"userId": "…"}', code="BAD_USER_INPUT", rule="JSON_BODY"
+            )
         user_id = body.get("userId") if isinstance(body, dict) else None
         if not isinstance(user_id, str) or not user_id:
-            return _error(400, "缺少 userId（演示用户编号）")
+            return _error(
+                400, "缺少 userId（演示用户编号）", code="BAD_USER_INPUT", argument="userId"
+            )
         user = next((u for u in await _users(request) if u.id == user_id), None)
         if user is None:
-            return _error(400, f"没有编号为 {user_id[:64]!r} 的演示用户")
+            return _error(
+                400,
+                f"没有编号为 {user_id[:64]!r} 的演示用户",
+                code="BAD_USER_INPUT",
+                argument="userId",
+            )
         token, expires = _issue(request.app.state.settings, user)
         return JSONResponse(
             {"token": token, "expiresAt": expires.isoformat()}, headers=SECURITY_HEADERS

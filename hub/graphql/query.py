@@ -219,7 +219,7 @@ class Query:
     async def sanction_check(
         self, info: Info, subject: sanctions.SubjectInput, matter: str
     ) -> sanctions.SanctionCheckResult:
-        (result,) = await sanctions.check_many(info, [subject], matter)
+        (result,) = await sanctions.check_many(info, [subject], matter, subject_names=["subject"])
         return result
 
     @resolvers.field(

@@ -41,6 +41,7 @@ from hub.cases.models import case_judges, cases, courts
 from hub.db.types import UtcDateTime
 from hub.errors import Conflict, Forbidden, NotFound
 from hub.orders.models import freeze_order_events, freeze_orders, outbox
+from hub.orders.receipts import check_registered_at
 from hub.orders.signing import OrderKeys, order_document, receipt_document
 from hub.orders.states import RENEWABLE, OrderStatus, check_move, may_become
 from hub.orders.terms import (
@@ -372,8 +373,11 @@ async def accept(
     register: Sequence[Measure],
 ) -> list[Transition]:
     """The agency registers a delivered order; it takes its place in ``register``'s line by
-    the time it was served (held while an order served earlier waits for an answer)."""
+    the time it was served (held while an order served earlier waits for an answer). The
+    receipt's ``registered_at`` is checked against the service and now (:mod:`hub.orders.receipts`)."""
     order = await _delivered_to(conn, order_id, agency, OrderStatus.WAITING, "accepted")
+    served = order["delivered_at"] or order["submitted_at"]
+    registered_at = check_registered_at(registered_at, served_at=_aware(served), now=now)
     await conn.execute(
         update(freeze_orders)
         .where(freeze_orders.c.id == order_id)
