@@ -377,7 +377,7 @@ async def accept(
     receipt's ``registered_at`` is checked against the service and now (:mod:`hub.orders.receipts`)."""
     order = await _delivered_to(conn, order_id, agency, OrderStatus.WAITING, "accepted")
     served = order["delivered_at"] or order["submitted_at"]
-    registered_at = check_registered_at(registered_at, served_at=_aware(served), now=now)
+    registered_at = check_registered_at(registered_at, served_at=served, now=now)
     await conn.execute(
         update(freeze_orders)
         .where(freeze_orders.c.id == order_id)
