@@ -22,6 +22,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from hub import __version__
 from hub.audit.integrator import Integrator
 from hub.audit.witness import WitnessPolicy, WitnessSender
+from hub.auth.jwks import FreshKeys, KeyRefresh, ProviderKeys
 from hub.config import Settings
 from hub.console import console_routes
 from hub.db.engine import WalCheckpoints
@@ -86,6 +87,13 @@ def create_app(
         # its full collections stop rescanning them under load (measured: +25 % req/s, p99 -35 %).
         gc.collect()
         gc.freeze()
+        # The identity provider's keys (HUB_JWT_JWKS_URL): fetched before the first request, then
+        # kept fresh; a provider that does not answer yet leaves /readyz unavailable, not a crash.
+        key_refresh = None
+        if runtime.token_keys is not None:
+            await runtime.token_keys.refresh()
+            key_refresh = KeyRefresh(runtime.token_keys)
+            key_refresh.start()
         # Witnesses (HUB_AUDIT_WITNESSES): each new checkpoint goes to them, one round at a time.
         policy = await asyncio.to_thread(WitnessPolicy.from_settings, settings)
         runtime.witnesses = policy
@@ -130,6 +138,8 @@ def create_app(
         finally:
             if reload_on_sighup:
                 loop.remove_signal_handler(signal.SIGHUP)
+            if key_refresh is not None:
+                await key_refresh.stop()
             await integrator.stop()
             if sender is not None:
                 await sender.stop()
@@ -187,10 +197,16 @@ def create_app(
                 paths=frozenset({"/graphql", "/healthz", "/readyz", "/metrics"}),
             ),
             Middleware(BodyLimit, limit=settings.max_body_bytes),
+            Middleware(FreshKeys, keys_of=_token_keys),
         ],
     )
     app.state.settings = settings
     return app
+
+
+def _token_keys(scope: Any) -> ProviderKeys | None:
+    runtime = getattr(scope["app"].state, "runtime", None)
+    return runtime.token_keys if runtime is not None else None
 
 
 _LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
@@ -238,8 +254,9 @@ def ops_refusal(request: Request, settings: Settings) -> Response | None:
 
 async def readiness(runtime: Runtime, probe_seconds: float = 1.0) -> dict[str, Any]:
     """The hub database and every connector, probed at once: ``ready`` when all answer,
-    ``degraded`` when some agency does not (the hub serves the others), ``unavailable`` when
-    the hub's own database does not."""
+    ``degraded`` when some agency does not (the hub serves the others) or the identity
+    provider's keys cannot be refreshed (the ones held still serve), ``unavailable`` when the
+    hub's own database does not answer or no token key was ever fetched (nobody can sign in)."""
 
     async def probe(name: str, source: Any) -> tuple[str, dict[str, Any]]:
         guard = runtime.guards.get(name)
@@ -277,17 +294,19 @@ async def readiness(runtime: Runtime, probe_seconds: float = 1.0) -> dict[str, A
     alarm = runtime.integrator.alarm if runtime.integrator is not None else None
     audit = runtime.audit
     failing = audit.failing_since
-    if not db_ok:
+    keys = runtime.token_keys
+    if not db_ok or (keys is not None and not keys.ready):
         status = "unavailable"
     elif (
         alarm is None
         and failing is None
+        and (keys is None or keys.failing_since is None)
         and all(c["ok"] and c.get("breaker") == "CLOSED" for c in connectors.values())
     ):
         status = "ready"
     else:
         status = "degraded"
-    return {
+    report: dict[str, Any] = {
         "status": status,
         # no subject data can be answered while audit writes fail
         "auditWrites": "ok"
@@ -298,3 +317,6 @@ async def readiness(runtime: Runtime, probe_seconds: float = 1.0) -> dict[str, A
         "database": "ok" if db_ok else "unreachable",
         "connectors": connectors,
     }
+    if keys is not None:
+        report["tokenKeys"] = keys.describe()
+    return report

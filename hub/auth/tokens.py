@@ -10,6 +10,7 @@ import math
 import re
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -253,7 +254,9 @@ CLOCK_SKEW = 30  # seconds an issuer's clock may run ahead of the hub's (a token
 
 
 class TokenVerifier:
-    """Verifies bearer tokens; a verified token is remembered until it expires.
+    """Verifies bearer tokens; a verified token is remembered until it expires (or until the
+    keys change: :meth:`forget`). ``keys`` is read on every verification, so a mapping whose
+    contents change (:class:`hub.auth.jwks.ProviderKeys`) is followed as it changes.
 
     A token is refused from its ``exp`` on, exactly: the operations of a request, and of a
     websocket, are refused from that second too (:mod:`hub.graphql.audit_trail`), so no leeway
@@ -262,7 +265,7 @@ class TokenVerifier:
 
     def __init__(
         self,
-        keys: dict[str | None, Ed25519PublicKey],
+        keys: Mapping[str | None, Ed25519PublicKey],
         *,
         issuer: str,
         audience: str,
@@ -275,6 +278,10 @@ class TokenVerifier:
         self._leeway = leeway
         self._max_lifetime = max_lifetime
         self._cache: dict[str, Principal] = {}
+
+    def forget(self) -> None:
+        """Drop every remembered token: the keys changed, and one may have been withdrawn."""
+        self._cache.clear()
 
     def verify_header(self, authorization: str | None) -> Principal:
         if not authorization:

@@ -67,9 +67,13 @@ def serve(demo: bool, host: str, port: int, persons: int | None, log_level: str)
             raise click.ClickException(
                 "the hub database is not migrated; run `fyt db upgrade` (or `fyt serve --demo`)"
             )
-        if not settings.public_keys_path.exists():
+        keys_file = (
+            settings.jwt_public_keys if settings.jwt_jwks_url else settings.public_keys_path
+        )
+        if keys_file is not None and not keys_file.exists():
             raise click.ClickException(
-                f"no JWT public keys at {settings.public_keys_path}; set HUB_JWT_PUBLIC_KEYS or run `fyt keys generate`"
+                f"no JWT public keys at {keys_file}; set HUB_JWT_PUBLIC_KEYS, HUB_JWT_JWKS_URL"
+                " (the identity provider's keys) or run `fyt keys generate`"
             )
         audit_keys(settings)  # refuse to start without the audit log's keys
         sock = bind(host, port)  # a port taken ends the command here, before the pid file
