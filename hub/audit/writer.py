@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.audit import rows as audit_rows
@@ -26,6 +27,9 @@ from hub.audit.rows import insert_batch, insert_entries, insert_small_batches
 from hub.errors import AuditUnavailable
 
 log = logging.getLogger("hub.audit")
+_BOUND_WAIT = text(
+    "SELECT set_config('lock_timeout', :ms, true), set_config('statement_timeout', :ms, true)"
+)
 
 
 async def bound_wait(conn: Any, seconds: float) -> None:
@@ -33,9 +37,10 @@ async def bound_wait(conn: Any, seconds: float) -> None:
     ``seconds`` instead of holding the request. (On SQLite the engine's busy timeout is the
     bound: see hub.db.engine.create_hub_engine.)"""
     if conn.dialect.name == "postgresql":
-        ms = max(1, int(seconds * 1000))
-        await conn.exec_driver_sql(f"SET LOCAL lock_timeout = {ms}")
-        await conn.exec_driver_sql(f"SET LOCAL statement_timeout = {ms}")
+        ms = str(max(1, int(seconds * 1000)))
+        # both as SET LOCAL (is_local: until the transaction ends), in one round trip: the
+        # group commit pays it once per transaction
+        await conn.execute(_BOUND_WAIT, {"ms": ms})
 
 
 def deadline(conn_or_engine: Any, seconds: float) -> Any:
