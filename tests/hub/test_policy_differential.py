@@ -3,7 +3,7 @@
 For each caller (role and org of tests/policy_matrix.csv), hypothesis writes GraphQL documents
 over the real schema, starting at the root fields the caller may call (``person`` /
 ``persons`` / ``enterprise`` / ``enterprises`` with subjects and, for the judge, a case it may
-cite; ``myCases``, ``freezeOrders``, ``agencyInbox``, ``sanctionMatters``,
+cite; ``myCases``, ``assignedCases``, ``freezeOrders``, ``agencyInbox``, ``sanctionMatters``,
 ``sanctionListChanges``, ``sanctionStats``, ``sanctionCheck(s)``, ``auditEvents``,
 ``auditActivity``; now and then one it may not call), with random selections of leaves and
 nested objects, the same field under several aliases with different sub-selections, inline
@@ -812,6 +812,7 @@ class Writer:
             return f'(matter: "{matter}", idNumbers: ["{person}"])'
         return {
             "myCases": "(first: 2)",
+            "assignedCases": "(first: 2)",
             "freezeOrders": "(first: 2)",
             "agencyInbox": "(first: 2)",
             "sanctionMatters": "",
@@ -1227,7 +1228,7 @@ class Checker:
             return
         if name in AUDIT_ROOTS:
             self.expected.entries.append(("AUDIT_QUERY", None, "*"))
-        elif name == "myCases":
+        elif name in ("myCases", "assignedCases"):
             self.expected.entries.append(("CASE_LIST", None, "*"))
         elif name in ("sanctionCheck", "sanctionChecks"):
             self.expected.entries.append(("SANCTION_CHECK", None, "*"))
@@ -1582,6 +1583,7 @@ SUPPORTED_ROOTS = [
     "enterprise",
     "enterprises",
     "myCases",
+    "assignedCases",
     "freezeOrders",
     "agencyInbox",
     "sanctionMatters",
@@ -1592,7 +1594,7 @@ SUPPORTED_ROOTS = [
     "auditEvents",
     "auditActivity",
 ]
-STRANGERS = ["person", "enterprise", "freezeOrders", "agencyInbox", "auditEvents"]
+STRANGERS = ["person", "enterprise", "assignedCases", "freezeOrders", "agencyInbox", "auditEvents"]
 PURPOSE_ROLES = {"enforcement_judge"}  # the intent: judges cite a case for every look-up
 
 
