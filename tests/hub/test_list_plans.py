@@ -2,8 +2,10 @@
 
 Each list's count runs on every page the console shows, so it must stay fast as the hub's tables
 grow: on SQLite, the plan of every statement a count runs searches its tables by an index
-(``SEARCH … USING … INDEX``) and never scans one whole (``SCAN``). The indexes are migration
-0011's and those the tables had.
+(``SEARCH … USING … INDEX``) and never scans one whole (``SCAN``); and a page of a court's or an
+agency's orders or entries is read in its order from an index, not sorted whole each time
+(``USE TEMP B-TREE FOR ORDER BY``; sorting the rows of one moment by id is fine). The indexes are
+migration 0011's and those the tables had.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ pytestmark = pytest.mark.skipif(
     reason="SQLite's plans (PostgreSQL chooses its plans by its own statistics of the tables)",
 )
 
-Count = Callable[[Any], Awaitable[int]]
+Count = Callable[[Any], Awaitable[Any]]
 
 COUNTS: dict[str, Count] = {
     "a court's orders": lambda c: orders_service.count_orders(c, court_code="370602"),
@@ -55,28 +57,54 @@ COUNTS: dict[str, Count] = {
 }
 TABLES = ("freeze_orders", "sanction_entries", "cases", "case_judges", "audit_entries")
 
+PAGES: dict[str, Count] = {
+    "a court's orders": lambda c: orders_service.list_orders(
+        c, court_code="370602", first=50, after=None
+    ),
+    "an agency's orders": lambda c: orders_service.list_orders(
+        c, agency="real_estate", first=50, after=None
+    ),
+    "a court's entries": lambda c: sanction_queries.entry_page(
+        c, court_code="370602", assigned_to=None, after=None, limit=51
+    ),
+}
 
-@pytest.mark.parametrize("name", sorted(COUNTS))
-async def test_a_count_searches_by_index(app: Any, name: str) -> None:
-    engine = app.state.runtime.engine
+
+async def plans(app: Any, run: Count) -> list[tuple[str, list[str]]]:
+    """(statement, the steps of SQLite's plan) of each statement ``run`` makes."""
     ran: list[tuple[str, Any]] = []
 
     def capture(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
         if statement.lstrip().upper().startswith("SELECT"):  # not the connection's set-up
             ran.append((statement, parameters))
 
-    # given the statements the count runs (on its own connection: the hub's background work
-    # runs statements of its own meanwhile)
-    async with engine.connect() as conn:
+    # on a connection of its own: the hub's background work runs statements of its own meanwhile
+    async with app.state.runtime.engine.connect() as conn:
         event.listen(conn.sync_connection, "before_cursor_execute", capture)
-        await COUNTS[name](conn)
-    assert ran
-    async with engine.connect() as conn:
+        await run(conn)
+        event.remove(conn.sync_connection, "before_cursor_execute", capture)
+        assert ran
+        out = []
         for statement, parameters in ran:
-            # when SQLite says how it would run each
             plan = await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
-            steps = [str(row[-1]) for row in plan]
-            # then no table of the lists is read whole, and each is searched by an index
-            scans = {("SCAN", table) for table in TABLES}
-            assert not [s for s in steps if tuple(s.split(" ")[:2]) in scans], (statement, steps)
-            assert any(s.startswith("SEARCH") and "INDEX" in s for s in steps), steps
+            out.append((statement, [str(row[-1]) for row in plan]))
+        return out
+
+
+@pytest.mark.parametrize("name", sorted(COUNTS))
+async def test_a_count_searches_by_index(app: Any, name: str) -> None:
+    # given the statements the count runs, when SQLite says how it would run each
+    for statement, steps in await plans(app, COUNTS[name]):
+        # then no table of the lists is read whole, and each is searched by an index
+        scans = {("SCAN", table) for table in TABLES}
+        assert not [s for s in steps if tuple(s.split(" ")[:2]) in scans], (statement, steps)
+        assert any(s.startswith("SEARCH") and "INDEX" in s for s in steps), steps
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+async def test_a_page_is_read_in_order_from_an_index(app: Any, name: str) -> None:
+    # given the statement a page runs, when SQLite says how it would run it
+    [(statement, steps)] = await plans(app, PAGES[name])
+    # then the rows are searched by an index in the list's order, not all sorted first
+    assert any(s.startswith("SEARCH") and "INDEX" in s for s in steps), steps
+    assert "USE TEMP B-TREE FOR ORDER BY" not in steps, (statement, steps)

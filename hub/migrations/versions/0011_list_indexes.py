@@ -2,16 +2,20 @@
 
 Every list pages and counts its rows for the caller (``totalCount``). The cases of a judge and
 the audit log's searches already have their indexes (``ix_case_judges_judge_id``; by subject,
-user and time, case); these let the other lists find a court's or an agency's rows without
-reading every order or entry, newest first as they are listed:
+user and time, case), and so do the counts of a court's or an agency's orders (the unique
+``court_code, idempotency_key`` index; ``ix_freeze_orders_agency_status``). These let a page be
+read in its order instead of sorting all the rows each time, and a court's entries be found at
+all without reading every entry:
 
-- ``ix_freeze_orders_court_submitted`` (court_code, submitted_at): a court's orders;
+- ``ix_freeze_orders_court_submitted`` (court_code, submitted_at): a court's orders, newest
+  first;
 - ``ix_freeze_orders_agency_submitted`` (agency, submitted_at): the orders addressed to an
-  agency (its inbox keeps ``ix_freeze_orders_agency_status``);
-- ``ix_sanction_entries_court_published`` (court_code, published_on): a court's entries;
+  agency, newest first;
+- ``ix_sanction_entries_court_published`` (court_code, published_on): a court's entries, newest
+  first, and their count;
 - ``ix_sanction_entries_case_number`` (case_number): a judge's entries, by the judge's cases.
 
-Only indexes are added; no row changes.
+``tests/hub/test_list_plans.py`` checks SQLite's plans. Only indexes are added; no row changes.
 
 Revision ID: 0011
 Revises: 0010
