@@ -144,6 +144,7 @@ async def test_the_judges_sanction_entries_page_through_with_their_count(
     # then the count is the API's, a page is shown, and more loads on demand
     said = await console.text("#entries-results-total")
     assert total_of(said) == total and shown_of(said) == 50
+    await console.shot("judge-sanction-entries", full_page=False)
     await console.page.click("#entries-results-more")
     await console.page.wait_for_function(
         "() => document.querySelectorAll('#entries-results tbody tr').length > 50",
@@ -152,7 +153,6 @@ async def test_the_judges_sanction_entries_page_through_with_their_count(
     shown = await rows(console, "#entries-results tbody tr")
     assert shown == min(total, 100)
     assert shown_of(await console.text("#entries-results-total")) == shown
-    await console.shot("judge-sanction-entries", full_page=False)
     # and a filter narrows the list and its count alike
     await console.page.select_option("#entries-status", "ACTIVE")
     await console.page.click("#entries-filter button[type=submit]")
