@@ -40,7 +40,9 @@ masked or denied accordingly.
 - *the hub's own records* (orders, cases, the lists' feed, checks, the audit log, statistics)
   are scoped to the caller's org and user, so their oracle is a second query of the same root
   with the same arguments by the tests-only ``test_reader`` role (reads every field) with the
-  caller's user and org, in a minimal document (every field, no alias, fragment or directive),
+  caller's user and org (and, for a role marked ``@assignment``, the tests-only
+  ``test_assigned``, so that it lists the orders of the cases the user is assigned to, as the
+  caller does), in a minimal document (every field, no alias, fragment or directive),
   made before the checked request. Those roots are queried with fixed arguments that keep their
   answers stable (the audit log before the test began, a past statistics window, …).
 
@@ -1704,13 +1706,17 @@ async def world(app: Any, api: Any, demo: dict[str, Any], mint: Any, settings: A
             user = next(u for u in demo["users"] if role in u["roles"] and u["org"] == org)
             if role == "enforcement_judge":
                 user = next(u for u in demo["users"] if u["id"] == "judge-zhang")
+            grants = app.state.runtime.policy.grants((role,), org)
+            # the reader lists the rows the caller lists: for an @assignment role, those of the
+            # cases the user is assigned to (a scope of the caller, not a decision on a field)
+            scope = ("test_assigned",) if grants.requires_assignment else ()
             callers[(role, org)] = Caller(
                 role=role,
                 org=org,
                 sub=user["id"],
                 token=user["token"],
-                reader=mint(sub=user["id"], org=org, roles=("test_reader",)),
-                grants=app.state.runtime.policy.grants((role,), org),
+                reader=mint(sub=user["id"], org=org, roles=("test_reader", *scope)),
+                grants=grants,
             )
         yield World(
             app=app,
