@@ -7,17 +7,38 @@ measure the server, not the client.
 from __future__ import annotations
 
 import asyncio
+import json
 import statistics
 import time
 from dataclasses import dataclass
 
 
+def refused_only(body: bytes) -> bool:
+    """A 200 answer with data whose every error is a refusal below the root (FORBIDDEN at a
+    reference path, e.g. a co-owner who is no party of the cited case): the request did what
+    the policy says, it did not fail."""
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return False
+    errors = answer.get("errors") or []
+    return (
+        bool(errors)
+        and answer.get("data") is not None
+        and all(
+            (e.get("extensions") or {}).get("code") == "FORBIDDEN" and len(e.get("path") or []) > 1
+            for e in errors
+        )
+    )
+
+
 @dataclass
 class LoadResult:
     requests: int
-    errors: int
+    errors: int  # failed: not 200, or an error other than a refusal below the root
     seconds: float
     latencies: list[float]
+    refused: int = 0  # answered, with a policy or purpose refusal at a reference path
 
     @property
     def rps(self) -> float:
@@ -31,6 +52,7 @@ class LoadResult:
         return {
             "requests": self.requests,
             "errors": self.errors,
+            "refused": self.refused,
             "seconds": round(self.seconds, 2),
             "rps": round(self.rps, 1),
             "p50_ms": round(self.percentile(50), 2),
@@ -59,6 +81,7 @@ async def _worker(
     latencies: list[float],
     errors: list[int],
     error_marker: bytes | None,
+    refused: list[int],
 ) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
@@ -77,8 +100,13 @@ async def _worker(
                     length = int(line[15:].strip())
             body = await reader.readexactly(length)
             latencies.append(time.perf_counter() - started)
-            if not status.startswith(b"HTTP/1.1 200") or (error_marker and error_marker in body):
+            if not status.startswith(b"HTTP/1.1 200"):
                 errors[0] += 1
+            elif error_marker and error_marker in body:
+                if refused_only(body):
+                    refused[0] += 1
+                else:
+                    errors[0] += 1
     finally:
         writer.close()
 
@@ -92,12 +120,16 @@ async def run_load(
     concurrency: int,
     error_marker: bytes | None = b'"errors"',
 ) -> LoadResult:
-    counter, errors, latencies = [0], [0], []  # type: ignore[var-annotated]
+    counter, errors, refused, latencies = [0], [0], [0], []  # type: ignore[var-annotated]
     started = time.perf_counter()
     await asyncio.gather(
         *(
-            _worker(host, port, requests, counter, total, latencies, errors, error_marker)
+            _worker(
+                host, port, requests, counter, total, latencies, errors, error_marker, refused
+            )
             for _ in range(concurrency)
         )
     )
-    return LoadResult(len(latencies), errors[0], time.perf_counter() - started, latencies)
+    return LoadResult(
+        len(latencies), errors[0], time.perf_counter() - started, latencies, refused[0]
+    )

@@ -15,12 +15,14 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from hub import __version__
 from hub.audit.integrator import Integrator
 from hub.audit.witness import WitnessPolicy, WitnessSender
+from hub.auth.jwks import FreshKeys, KeyRefresh, ProviderKeys
 from hub.config import Settings
 from hub.console import console_routes
 from hub.db.engine import WalCheckpoints
@@ -33,6 +35,8 @@ from hub.metrics import Metrics, MetricsMiddleware
 from hub.orders.events import EventFeed
 from hub.orders.worker import OrderWorker
 from hub.orders.workflow import record_transitions
+from hub.resources import GRAPHIQL_DIR
+from hub.responses import RequestIds, error, error_response, exception_handlers
 from hub.runtime import Runtime
 from hub.sanctions.rules import WorkingCalendar
 from hub.sanctions.worker import SanctionExpiry
@@ -83,6 +87,13 @@ def create_app(
         # its full collections stop rescanning them under load (measured: +25 % req/s, p99 -35 %).
         gc.collect()
         gc.freeze()
+        # The identity provider's keys (HUB_JWT_JWKS_URL): fetched before the first request, then
+        # kept fresh; a provider that does not answer yet leaves /readyz unavailable, not a crash.
+        key_refresh = None
+        if runtime.token_keys is not None:
+            await runtime.token_keys.refresh()
+            key_refresh = KeyRefresh(runtime.token_keys)
+            key_refresh.start()
         # Witnesses (HUB_AUDIT_WITNESSES): each new checkpoint goes to them, one round at a time.
         policy = await asyncio.to_thread(WitnessPolicy.from_settings, settings)
         runtime.witnesses = policy
@@ -127,6 +138,8 @@ def create_app(
         finally:
             if reload_on_sighup:
                 loop.remove_signal_handler(signal.SIGHUP)
+            if key_refresh is not None:
+                await key_refresh.stop()
             await integrator.stop()
             if sender is not None:
                 await sender.stop()
@@ -159,6 +172,10 @@ def create_app(
     async def index(_: Request) -> RedirectResponse:
         return RedirectResponse("/console/")
 
+    # GraphiQL's page (GET /graphql from a browser) loads GraphiQL and React from here
+    graphiql = (
+        [] if settings.production else [Mount("/graphiql", StaticFiles(directory=GRAPHIQL_DIR))]
+    )
     app = Starlette(
         routes=[
             Route("/", index),
@@ -167,20 +184,29 @@ def create_app(
             Route("/metrics", metrics_page),
             Route("/graphql", GraphQLEndpoint(view), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", GraphQLEndpoint(view)),
+            *graphiql,
             *console_routes(demo=demo),
         ],
         lifespan=lifespan,
+        exception_handlers=exception_handlers(),
         middleware=[
+            Middleware(RequestIds),
             Middleware(
                 MetricsMiddleware,
                 metrics=metrics,
                 paths=frozenset({"/graphql", "/healthz", "/readyz", "/metrics"}),
             ),
             Middleware(BodyLimit, limit=settings.max_body_bytes),
+            Middleware(FreshKeys, keys_of=_token_keys),
         ],
     )
     app.state.settings = settings
     return app
+
+
+def _token_keys(scope: Any) -> ProviderKeys | None:
+    runtime = getattr(scope["app"].state, "runtime", None)
+    return runtime.token_keys if runtime is not None else None
 
 
 _LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
@@ -196,40 +222,41 @@ def ops_refusal(request: Request, settings: Settings) -> Response | None:
         scheme, _, given = (request.headers.get("authorization") or "").partition(" ")
         if scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token):
             return None
-        return JSONResponse(
-            {
-                "errors": [
-                    {
-                        "message": "this endpoint needs the operator token"
-                        " (Authorization: Bearer <token of HUB_OPS_TOKEN_FILE>)",
-                        "extensions": {"code": "UNAUTHENTICATED", "reason": "OPS_TOKEN"},
-                    }
-                ]
-            },
-            status_code=401,
+        return error_response(
+            request.scope,
+            401,
+            [
+                error(
+                    "this endpoint needs the operator token"
+                    " (Authorization: Bearer <token of HUB_OPS_TOKEN_FILE>)",
+                    code="UNAUTHENTICATED",
+                    reason="OPS_TOKEN",
+                )
+            ],
             headers={"WWW-Authenticate": 'Bearer realm="fyt-ops"'},
         )
     client = request.client.host if request.client else None
     if settings.production and client not in _LOOPBACK:
-        return JSONResponse(
-            {
-                "errors": [
-                    {
-                        "message": "this endpoint answers only on this host in production;"
-                        " set HUB_OPS_TOKEN_FILE to reach it from elsewhere",
-                        "extensions": {"code": "FORBIDDEN", "reason": "OPS_ONLY"},
-                    }
-                ]
-            },
-            status_code=403,
+        return error_response(
+            request.scope,
+            403,
+            [
+                error(
+                    "this endpoint answers only on this host in production;"
+                    " set HUB_OPS_TOKEN_FILE to reach it from elsewhere",
+                    code="FORBIDDEN",
+                    reason="OPS_ONLY",
+                )
+            ],
         )
     return None
 
 
 async def readiness(runtime: Runtime, probe_seconds: float = 1.0) -> dict[str, Any]:
     """The hub database and every connector, probed at once: ``ready`` when all answer,
-    ``degraded`` when some agency does not (the hub serves the others), ``unavailable`` when
-    the hub's own database does not."""
+    ``degraded`` when some agency does not (the hub serves the others) or the identity
+    provider's keys cannot be refreshed (the ones held still serve), ``unavailable`` when the
+    hub's own database does not answer or no token key was ever fetched (nobody can sign in)."""
 
     async def probe(name: str, source: Any) -> tuple[str, dict[str, Any]]:
         guard = runtime.guards.get(name)
@@ -267,17 +294,19 @@ async def readiness(runtime: Runtime, probe_seconds: float = 1.0) -> dict[str, A
     alarm = runtime.integrator.alarm if runtime.integrator is not None else None
     audit = runtime.audit
     failing = audit.failing_since
-    if not db_ok:
+    keys = runtime.token_keys
+    if not db_ok or (keys is not None and not keys.ready):
         status = "unavailable"
     elif (
         alarm is None
         and failing is None
+        and (keys is None or keys.failing_since is None)
         and all(c["ok"] and c.get("breaker") == "CLOSED" for c in connectors.values())
     ):
         status = "ready"
     else:
         status = "degraded"
-    return {
+    report: dict[str, Any] = {
         "status": status,
         # no subject data can be answered while audit writes fail
         "auditWrites": "ok"
@@ -288,3 +317,6 @@ async def readiness(runtime: Runtime, probe_seconds: float = 1.0) -> dict[str, A
         "database": "ok" if db_ok else "unreachable",
         "connectors": connectors,
     }
+    if keys is not None:
+        report["tokenKeys"] = keys.describe()
+    return report

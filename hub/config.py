@@ -21,10 +21,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from ipaddress import IPv4Network, IPv6Network
+from ipaddress import IPv4Network, IPv6Network, ip_address
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -34,6 +35,8 @@ from pydantic import (
     Field,
     PlainSerializer,
     ValidationError,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 from pydantic.fields import FieldInfo
@@ -60,6 +63,7 @@ __all__ = [
     "ConnectorSettings",
     "Settings",
     "async_url",
+    "is_loopback_url",
     "load_connector_file",
     "parse_duration",
 ]
@@ -156,6 +160,26 @@ def _login_url(value: str | None) -> str | None:
     return value
 
 
+def _jwks_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise _fail("must be the identity provider's JWKS URL, https://host/path")
+    return value
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether ``url`` names this host (localhost, 127.0.0.0/8, ::1): plain HTTP stays on it."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _networks(value: Any) -> Any:
     if not isinstance(value, str):
         return value
@@ -196,6 +220,7 @@ Duration = Annotated[
 WorkingHours = Annotated[tuple[str, str], BeforeValidator(_working_hours)]
 Networks = Annotated[tuple[IPv4Network | IPv6Network, ...], BeforeValidator(_networks)]
 LoginURL = Annotated[str | None, AfterValidator(_login_url)]
+JwksURL = Annotated[str | None, AfterValidator(_jwks_url)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -493,6 +518,19 @@ def _secret_file(path: Path | None) -> str | None:
     return value
 
 
+def _password_file(path: Path | None) -> str | None:
+    """The hub database's password, read from a file (a mounted secret), never a variable."""
+    if path is None:
+        return None
+    try:
+        value = path.read_text(encoding="utf-8").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"HUB_DATABASE_PASSWORD_FILE: cannot read {path}: {exc}") from None
+    if not value:
+        raise ConfigError(f"HUB_DATABASE_PASSWORD_FILE: {path} is empty")
+    return value
+
+
 Connectors = Annotated[
     Mapping[str, ConnectorSettings],
     AfterValidator(MappingProxyType),  # frozen like the rest
@@ -514,9 +552,13 @@ class Settings(_Replaceable, BaseSettings):
     # Where things are. The data directory's defaults follow it (HUB_DATA_DIR-relative).
     data_dir: Annotated[Path, AfterValidator(_absolute)] = Path("fyt-data")  # then resolved
     env: Literal["development", "production"] = "development"
+    database_password_file: Path | None = None  # the password of HUB_DATABASE_URL's user
+    database_password: Annotated[str | None, Variable(None)] = Field(
+        default_factory=lambda d: _password_file(d["database_password_file"]), repr=False
+    )
     database_url: Annotated[DatabaseURL, AfterValidator(async_url)] = Field(
-        default_factory=lambda d: f"sqlite:///{d['data_dir'] / 'hub.sqlite3'}"
-    )  # the hub database (stored with its async driver)
+        default_factory=lambda d: f"sqlite:///{d['data_dir'] / 'hub.sqlite3'}", repr=False
+    )  # the hub database (stored with its async driver, and the password of the file above)
     config_file: Annotated[Path | None, AfterValidator(_absolute), Variable("HUB_CONFIG")] = None
     connector_timeout: PositiveSeconds = 2.0  # each connector's, unless HUB_<AGENCY>_TIMEOUT
     connectors: Annotated[Connectors, Variable(None)] = Field(default_factory=_connectors)
@@ -524,6 +566,9 @@ class Settings(_Replaceable, BaseSettings):
 
     # Tokens.
     jwt_public_keys: Path | None = None  # JWKS (.json) or PEM; default keys/jwks.json
+    jwt_jwks_url: JwksURL = None  # the identity provider's JWKS, fetched (PyJWKClient) and cached
+    jwt_jwks_cache_seconds: PositiveSeconds = 300.0  # how long a fetched JWKS is used as it is
+    jwt_jwks_timeout: PositiveSeconds = 5.0  # seconds one fetch of the JWKS may take
     jwt_private_key: Path | None = None  # PEM for `fyt token issue`; keys/jwt-signing-key.pem
     jwt_issuer: str = "fyt-hub"
     jwt_audience: str = "fyt-hub"
@@ -573,6 +618,33 @@ class Settings(_Replaceable, BaseSettings):
     ops_token: Annotated[str | None, Variable(None)] = Field(
         default_factory=lambda d: _secret_file(d["ops_token_file"]), repr=False
     )
+
+    @field_validator("database_url")
+    @classmethod
+    def _with_password(cls, url: str, info: ValidationInfo) -> str:
+        password = info.data.get("database_password")
+        if password is None:
+            return url
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(url)
+        if parsed.get_backend_name() != "postgresql":
+            raise _fail(
+                "is not a PostgreSQL database: HUB_DATABASE_PASSWORD_FILE is the password of a"
+                " postgresql://user@host/db URL",
+                echo=False,
+            )
+        return parsed.set(password=password).render_as_string(hide_password=False)
+
+    @model_validator(mode="after")
+    def _jwks_over_tls(self) -> Self:
+        url = self.jwt_jwks_url
+        if url and self.production and urlsplit(url).scheme != "https" and not is_loopback_url(url):
+            raise _fail(
+                "HUB_JWT_JWKS_URL must be an https:// URL with HUB_ENV=production (plain http://"
+                f" only to this host: localhost, 127.0.0.1, ::1), got {url!r}"
+            )
+        return self
 
     def __init__(self, **values: Any) -> None:
         try:

@@ -1,4 +1,5 @@
-"""Identifiers the API accepts: ID numbers, USCCs (rules in connectors.base) and case numbers.
+"""Identifiers the API accepts: ID numbers, USCCs (rules in connectors.base) and case numbers;
+and the characters any text argument may hold.
 
 Every validator raises :class:`~hub.errors.BadUserInput` naming the rule it broke, before any
 connector is called.
@@ -7,6 +8,7 @@ connector is called.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from connectors.base.identifiers import InvalidIdentifier, validate_id_number, validate_uscc
@@ -21,6 +23,30 @@ _CASE = re.compile(  # matched with fullmatch (``match`` with ``$`` lets a final
     r"(?P<serial>[1-9][0-9]{0,5})号"
     r"(?P<suffix>之[一二三四五六七八九十]{1,3})?"
 )
+
+
+# Characters no identifier or text of the API holds: controls (C0, C1: NUL, tab, newline, ESC…),
+# format characters (zero-width spaces and joiners, bidirectional overrides, the BOM…), lone
+# surrogates, and line and paragraph separators. They are invisible or rearrange what is shown,
+# so a number with one is not the number a person reads; and they would be signed, stored and
+# sent on to the agencies as given. Spaces and private-use characters (some rare characters of
+# names are encoded there) are not among them.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def check_characters(value: str, *, argument: str) -> None:
+    """BAD_USER_INPUT (rule ``CONTROL_CHARACTER``) when ``value`` holds a control, format or
+    separator character anywhere, its ends included."""
+    if value.isprintable():  # the usual case, at C speed; the loop only for the rest
+        return
+    for position, char in enumerate(value, start=1):
+        if unicodedata.category(char) in _INVISIBLE:
+            raise BadUserInput(
+                f"{argument} contains the control character U+{ord(char):04X} at position"
+                f" {position}; send it as printed, without control or format characters",
+                argument=argument,
+                rule="CONTROL_CHARACTER",
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +68,7 @@ def parse_case_number(
         raise BadUserInput(
             f"{argument} must not be empty", argument=argument, rule="CASE_NUMBER_EMPTY"
         )
+    check_characters(value, argument=argument)
     v = value.strip()
     m = _CASE.fullmatch(v)
     if m is None:
@@ -78,6 +105,7 @@ def _bad(exc: InvalidIdentifier, argument: str) -> BadUserInput:
 
 
 def check_id_number(value: str, *, argument: str = "idNumber") -> str:
+    check_characters(value, argument=argument)
     try:
         return validate_id_number(value)
     except InvalidIdentifier as exc:
@@ -85,6 +113,7 @@ def check_id_number(value: str, *, argument: str = "idNumber") -> str:
 
 
 def check_uscc(value: str, *, argument: str = "uscc") -> str:
+    check_characters(value, argument=argument)
     try:
         return validate_uscc(value)
     except InvalidIdentifier as exc:

@@ -7,10 +7,11 @@ the limit is ever held in memory or handed to the GraphQL layer.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import orjson
+
+from hub.responses import error, header, negotiate, request_id
 
 _CODE = "PAYLOAD_TOO_LARGE"
 
@@ -23,11 +24,13 @@ def _body(limit: int) -> bytes:
     return orjson.dumps(
         {
             "errors": [
-                {
-                    "message": f"the request body is larger than {limit:,} bytes; send fewer"
+                error(
+                    f"the request body is larger than {limit:,} bytes; send fewer"
                     " operations or subjects per request",
-                    "extensions": {"code": "BAD_USER_INPUT", "rule": _CODE, "limit": limit},
-                }
+                    code="BAD_USER_INPUT",
+                    rule=_CODE,
+                    limit=limit,
+                )
             ]
         }
     )
@@ -40,16 +43,17 @@ class BodyLimit:
         self.app = app
         self.limit = limit
 
-    async def _refuse(self, send: Any, request_id: str) -> None:
+    async def _refuse(self, scope: Any, send: Any) -> None:
         body = _body(self.limit)
+        media = negotiate(header(scope, b"accept"))
         await send(
             {
                 "type": "http.response.start",
                 "status": 413,
                 "headers": [
-                    (b"content-type", b"application/json"),
+                    (b"content-type", media.encode()),
                     (b"content-length", str(len(body)).encode()),
-                    (b"x-request-id", request_id.encode()),
+                    (b"x-request-id", request_id(scope).encode()),
                     (b"connection", b"close"),
                 ],
             }
@@ -60,8 +64,6 @@ class BodyLimit:
         if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        request_id = uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
@@ -69,7 +71,7 @@ class BodyLimit:
                 except ValueError:
                     declared = self.limit + 1
                 if declared > self.limit:
-                    await self._refuse(send, request_id)
+                    await self._refuse(scope, send)
                     return
         seen = 0
         started = False
@@ -93,4 +95,4 @@ class BodyLimit:
             await self.app(scope, counted, watched)
         except _TooLarge:
             if not started:
-                await self._refuse(send, request_id)
+                await self._refuse(scope, send)

@@ -1,4 +1,5 @@
-"""Directories shipped inside the package (the bundled policy, the migrations), as real paths.
+"""Directories shipped inside the package (the bundled policy, the migrations, GraphiQL), as
+real paths.
 
 They are package data, found with :mod:`importlib.resources` wherever the package is installed
 (a wheel in site-packages, or the source tree of an editable install), never beside a checkout.
@@ -23,3 +24,4 @@ def package_dir(name: str) -> Path:
 
 POLICY_DIR = package_dir("policies")  # model.conf, policy.csv, sanction_matters.toml
 MIGRATIONS_DIR = package_dir("migrations")  # Alembic: env.py, script.py.mako, versions/
+GRAPHIQL_DIR = package_dir("graphiql")  # the GraphiQL page and its vendored GraphiQL and React

@@ -16,7 +16,8 @@ from hub.audit.integrator import Integrator
 from hub.audit.keys import AuditKeys
 from hub.audit.witness import WitnessPolicy
 from hub.audit.writer import AuditLog
-from hub.auth.tokens import TokenVerifier, load_public_keys
+from hub.auth.jwks import ProviderKeys, open_token_keys
+from hub.auth.tokens import TokenVerifier
 from hub.config import Settings
 from hub.db.engine import create_hub_engine
 from hub.federation.court import CourtSource
@@ -83,6 +84,7 @@ class Runtime:
     proxies: Proxies = field(default_factory=Proxies)
     witnesses: WitnessPolicy | None = None  # the audit log's witnesses, when serving
     integrator: Integrator | None = None  # the serving process's (its alarm shows in /readyz)
+    token_keys: ProviderKeys | None = None  # the identity provider's keys (HUB_JWT_JWKS_URL)
 
     @classmethod
     def open(
@@ -128,12 +130,16 @@ class Runtime:
         policy_fields = schema_fields(schema)
         policy = PolicyTable.load(settings.policy_dir, policy_fields)
         matters = load_catalogue(settings.policy_dir)
+        keys = open_token_keys(settings)
         verifier = TokenVerifier(
-            load_public_keys(settings.public_keys_path),
+            keys,
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
             max_lifetime=settings.max_token_lifetime,
         )
+        token_keys = keys if isinstance(keys, ProviderKeys) else None
+        if token_keys is not None:
+            token_keys.on_change = verifier.forget
         return cls(
             settings=settings,
             engine=engine,
@@ -144,6 +150,7 @@ class Runtime:
             guards=guards,
             metrics=metrics,
             sanction_matters=matters,
+            token_keys=token_keys,
             proxies=Proxies(settings.trusted_proxies),
             probes=ProbeGuard(
                 engine,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -15,14 +15,18 @@ _BATCH = 20_000
 
 
 def write_tables(
-    url: str, metadata: MetaData, rows: Mapping[str, Sequence[Mapping[str, Any]]]
+    url: str,
+    metadata: MetaData,
+    rows: Mapping[str, Sequence[Mapping[str, Any]]],
+    *,
+    on_rows: Callable[[int], None] | None = None,
 ) -> None:
     """Drop and recreate the tables of ``metadata`` at ``url`` and insert ``rows`` into them.
 
     ``rows`` maps table names to rows (column name -> value); tables it does not name stay empty.
     The load is one transaction. Secondary indexes are built after the load, which is faster
     than maintaining them row by row. On SQLite the load runs with ``synchronous=OFF`` and the
-    file is left in WAL mode.
+    file is left in WAL mode. ``on_rows`` is told of each batch of rows inserted (its size).
     """
     unknown = sorted(name for name in rows if name not in metadata.tables)
     if unknown:
@@ -48,7 +52,7 @@ def write_tables(
             for table in metadata.sorted_tables:
                 table_rows = rows.get(table.name)
                 if table_rows:
-                    _insert(conn, table.name, metadata, table_rows)
+                    _insert(conn, table.name, metadata, table_rows, on_rows)
             for index in indexes:
                 index.create(conn)
         if sqlite:
@@ -59,7 +63,11 @@ def write_tables(
 
 
 def _insert(
-    conn: Connection, name: str, metadata: MetaData, table_rows: Sequence[Mapping[str, Any]]
+    conn: Connection,
+    name: str,
+    metadata: MetaData,
+    table_rows: Sequence[Mapping[str, Any]],
+    on_rows: Callable[[int], None] | None,
 ) -> None:
     table = metadata.tables[name]
     names = [c.name for c in table.columns if c.name in table_rows[0]]
@@ -82,12 +90,15 @@ def _insert(
             if processors:
                 batch = [_bind(values, processors) for values in batch]
             conn.exec_driver_sql(sql, batch)
+            if on_rows is not None:
+                on_rows(len(batch))
         return
     stmt = table.insert()
     for start in range(0, len(tuples), _BATCH):
-        conn.execute(
-            stmt, [dict(zip(names, t, strict=True)) for t in tuples[start : start + _BATCH]]
-        )
+        params = [dict(zip(names, t, strict=True)) for t in tuples[start : start + _BATCH]]
+        conn.execute(stmt, params)
+        if on_rows is not None:
+            on_rows(len(params))
 
 
 def _uniform_tuples(

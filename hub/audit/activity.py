@@ -38,8 +38,6 @@ async def daily_activity(conn: AsyncConnection, first: date, last: date) -> list
     )
     days: dict[date, Day] = {}
     for occurred_at, outcome, content in await conn.execute(stmt):
-        if occurred_at.tzinfo is None:  # SQLite hands back naive UTC
-            occurred_at = occurred_at.replace(tzinfo=ZoneInfo("UTC"))
         day = occurred_at.astimezone(COURT_TZ).date()
         d = days.setdefault(day, Day(day))
         d.accesses += 1

@@ -48,6 +48,7 @@ from hub.audit.models import audit_entries, audit_leaves, audit_subjects
 from hub.audit.queries import leaf_hashes
 from hub.audit.snapshot import snapshot
 from hub.audit.witness import WitnessPolicy, cosigned_note, witnessed_checkpoint
+from hub.progress import SILENT, Progress
 
 FIELDS = (*HEADER, "subjects_hash", "content", "salt", "redacted_at")
 NULLABLE = frozenset(
@@ -108,10 +109,13 @@ async def export_entries(
     since: datetime,
     until: datetime,
     witnesses: WitnessPolicy | None = None,
+    *,
+    progress: Progress = SILENT,
 ) -> tuple[str, list[dict[str, Any]]]:
     """(signed note, records): the leaves from the first to the last integrated entry with
     since <= occurred_at < until, every one of them, in leaf order, in the tree of the newest
-    checkpoint with the witness quorum (the latest when none is required)."""
+    checkpoint with the witness quorum (the latest when none is required). ``progress`` is told
+    of the entries proved."""
     policy = witnesses or WitnessPolicy()
     async with snapshot(engine) as conn:
         checkpoint = await witnessed_checkpoint(conn, policy)
@@ -155,19 +159,36 @@ async def export_entries(
                 subjects.setdefault(s.entry_id, []).append(
                     _entry_json(dict(s._mapping), SUBJECT_FIELDS)
                 )
-    records = [
-        {
-            "type": "entry",
-            "leafIndex": r["leaf_index"],
-            "leafHash": _b64(bytes(r["leaf_hash"])),
-            "treeSize": checkpoint.tree_size,
-            "proof": [_b64(h) for h in inclusion_proof(r["leaf_index"], leaves)],
-            "entry": _entry_json(r),
-            **({"subjects": subjects.get(r["id"], [])} if r["subjects_hash"] is not None else {}),
-        }
-        for r in rows
-    ]
+    progress.start("entries proved", len(rows))
+    records = []
+    for r in rows:
+        records.append(
+            {
+                "type": "entry",
+                "leafIndex": r["leaf_index"],
+                "leafHash": _b64(bytes(r["leaf_hash"])),
+                "treeSize": checkpoint.tree_size,
+                "proof": [_b64(h) for h in inclusion_proof(r["leaf_index"], leaves)],
+                "entry": _entry_json(r),
+                **(
+                    {"subjects": subjects.get(r["id"], [])}
+                    if r["subjects_hash"] is not None
+                    else {}
+                ),
+            }
+        )
+        progress.advance()
     return note, records
+
+
+async def recorded_between(engine: AsyncEngine, since: datetime, until: datetime) -> int:
+    """How many entries were recorded with since <= occurred_at < until, integrated or not
+    (what an export that came out empty could not yet show)."""
+    async with engine.connect() as conn:
+        stmt = select(func.count()).where(
+            audit_entries.c.occurred_at >= since, audit_entries.c.occurred_at < until
+        )
+        return int((await conn.execute(stmt)).scalar_one())
 
 
 def leaf_range(records: list[dict[str, Any]]) -> dict[str, int | None]:
@@ -232,10 +253,11 @@ class ExportReport:
     first_leaf: int | None = None
     last_leaf: int | None = None
     cosigned: dict[str, int] = field(default_factory=dict)  # witness -> time, those that verify
+    empty: bool = False  # it states no leaves and holds none: no entry in the days it covers
 
     @property
     def ok(self) -> bool:
-        return not self.problems and self.entries > 0
+        return not self.problems and (self.entries > 0 or self.empty)
 
 
 RANGE_KEYS = ("firstLeaf", "lastLeaf", "count")
@@ -448,5 +470,8 @@ def verify_export(
     except (ValueError, KeyError, TypeError) as exc:
         report.problems.append(f"the export is malformed: {exc}")
     if report.entries == 0 and not report.problems:
-        report.problems.append("the export holds no entries")
+        if stated is not None and stated[2] == 0:
+            report.empty = True  # what it states, and what it holds: nothing
+        else:
+            report.problems.append("the export holds no entries")
     return report

@@ -40,8 +40,15 @@ from hub.periodic import Periodic
 log = logging.getLogger("hub.audit")
 LOCK_KEY = 0x66797461  # "fyta"
 BATCH = 2_000
-# Entries can commit out of id order; look this far behind the newest integrated entry.
+# Entries can commit out of id order (PostgreSQL hands ids out before commit): a full pass looks
+# this far behind the newest integrated entry for entries committed late.
 LOOKBEHIND = 100_000
+# A serving hub's integrator makes a full pass this often; its other ticks look back only
+# RECENT ids (an index range: an idle tick costs the same however long the log). Entries
+# committed a little late (concurrent transactions) are integrated on the next tick; one that
+# is more than RECENT ids late, within FULL_PASS_SECONDS.
+RECENT = 1_000
+FULL_PASS_SECONDS = 30.0
 
 
 def dump_state(builder: TreeBuilder) -> str:
@@ -176,9 +183,12 @@ async def _lock(conn: AsyncConnection) -> bool:
     )
 
 
-async def integrate(engine: AsyncEngine, keys: AuditKeys, *, batch: int = BATCH) -> int | None:
+async def integrate(
+    engine: AsyncEngine, keys: AuditKeys, *, batch: int = BATCH, lookbehind: int = LOOKBEHIND
+) -> int | None:
     """Integrate pending entries; returns the new tree size, or None if another integrator
-    holds the lock or won the race. Raises :class:`IntegrationRefused` when the stored state
+    holds the lock or won the race. Pending are the entries without a leaf above the newest
+    integrated entry less ``lookbehind`` (0: only those above it). Raises :class:`IntegrationRefused` when the stored state
     contradicts the last signed checkpoint (see the module's docstring).
 
     The pending entries are read and hashed outside any write transaction: on SQLite the
@@ -191,7 +201,7 @@ async def integrate(engine: AsyncEngine, keys: AuditKeys, *, batch: int = BATCH)
         pending_stmt = (
             select(audit_entries)
             .where(
-                audit_entries.c.id > max(0, newest - LOOKBEHIND),
+                audit_entries.c.id > max(0, newest - lookbehind),
                 ~exists().where(audit_leaves.c.entry_id == audit_entries.c.id),
             )
             .order_by(audit_entries.c.id)
@@ -227,12 +237,25 @@ async def integrate(engine: AsyncEngine, keys: AuditKeys, *, batch: int = BATCH)
         return None  # another integrator appended the same leaves first; its batch stands
 
 
+async def pending_count(engine: AsyncEngine) -> int:
+    """How many recorded entries no leaf holds yet (what :func:`integrate` would append)."""
+    async with engine.connect() as conn:
+        stmt = (
+            select(func.count())
+            .select_from(audit_entries)
+            .where(~exists().where(audit_leaves.c.entry_id == audit_entries.c.id))
+        )
+        return int((await conn.execute(stmt)).scalar() or 0)
+
+
 class Integrator(Periodic):
     """Runs :func:`integrate` every ``interval`` seconds in the background of a hub process.
 
     ``alarm`` holds the reason while integration is refused (logged at ERROR when it is
     raised, then once a minute; the gauge ``hub_audit_integration_refused`` is 1 meanwhile).
     ``on_checkpoint`` is called with the tree size whenever it changes (and on the first tick).
+    The first tick and one every ``full_pass_seconds`` look :data:`LOOKBEHIND` ids back for
+    entries committed late; the others :data:`RECENT` ids.
     """
 
     name = "audit integration"
@@ -246,11 +269,14 @@ class Integrator(Periodic):
         *,
         registry: CollectorRegistry | None = None,
         on_checkpoint: Callable[[int], None] | None = None,
+        full_pass_seconds: float = FULL_PASS_SECONDS,
     ) -> None:
         super().__init__(interval)
         self.engine = engine
         self.keys = keys
         self.on_checkpoint = on_checkpoint
+        self.full_pass_seconds = full_pass_seconds
+        self._full_pass_at: float | None = None  # monotonic time of the last full pass
         self.alarm: str | None = None
         self._alarm_logged = 0.0
         self._size: int | None = None
@@ -262,11 +288,15 @@ class Integrator(Periodic):
         )
 
     async def tick(self) -> None:
+        now = time.monotonic()
+        full = self._full_pass_at is None or now - self._full_pass_at >= self.full_pass_seconds
         try:
-            size = await integrate(self.engine, self.keys)
+            size = await integrate(self.engine, self.keys, lookbehind=LOOKBEHIND if full else RECENT)
         except IntegrationRefused as exc:
             self._raise_alarm(str(exc))
             return
+        if full and size is not None:
+            self._full_pass_at = now
         if self.alarm is not None:
             log.warning("audit integration resumed; the refusal was: %s", self.alarm)
             self.alarm = None

@@ -4,7 +4,6 @@ batch entry, leaves, checkpoints, witnesses' cosignatures and what the hub knows
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -17,6 +16,7 @@ from sqlalchemy import (
 )
 
 from hub.db.metadata import metadata
+from hub.db.types import UtcDateTime
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets BIGINT.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -25,7 +25,7 @@ audit_entries = Table(
     "audit_entries",
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False),
     Column("request_id", String(64), nullable=False),
     Column("user_id", String(64), nullable=False),
     Column("org", String(64), nullable=False),
@@ -41,7 +41,7 @@ audit_entries = Table(
     ),  # canonical JSON of the details (subject encrypted); NULL once redacted
     Column("salt", LargeBinary(16)),  # NULL once redacted
     Column("content_hash", LargeBinary(32), nullable=False),  # SHA-256(salt ‖ content)
-    Column("redacted_at", DateTime(timezone=True)),
+    Column("redacted_at", UtcDateTime()),
     # An entry for many subjects (a batch sanction check): SHA-256 over its audit_subjects rows
     # in order (hub.audit.entries.subjects_hash); part of the leaf. NULL for other entries.
     Column("subjects_hash", LargeBinary(32)),
@@ -65,7 +65,7 @@ audit_subjects = Table(
     Column("content", Text),  # canonical JSON (subject encrypted); NULL once redacted
     Column("salt", LargeBinary(16)),  # NULL once redacted
     Column("content_hash", LargeBinary(32), nullable=False),  # SHA-256(salt ‖ content)
-    Column("redacted_at", DateTime(timezone=True)),
+    Column("redacted_at", UtcDateTime()),
     PrimaryKeyConstraint("entry_id", "position", name="pk_audit_subjects"),
     Index("ix_audit_subjects_subject_index", "subject_index"),
 )
@@ -87,7 +87,7 @@ audit_checkpoints = Table(
     Column(
         "state", Text, nullable=False
     ),  # JSON: the perfect subtrees, to append without rehashing
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 # A witness's cosignature (C2SP tlog-cosignature/v1) on a checkpoint, as the witness returned
@@ -98,7 +98,7 @@ audit_cosignatures = Table(
     Column("tree_size", BigInteger, nullable=False),
     Column("witness", String(200), nullable=False),  # the witness's key name
     Column("line", Text, nullable=False),  # "— <name> <base64(key ID ‖ timestamp ‖ sig)>"
-    Column("cosigned_at", DateTime(timezone=True), nullable=False),  # the signed timestamp
+    Column("cosigned_at", UtcDateTime(), nullable=False),  # the signed timestamp
     PrimaryKeyConstraint("tree_size", "witness", name="pk_audit_cosignatures"),
     ForeignKeyConstraint(
         ["tree_size"],
@@ -118,7 +118,7 @@ audit_witnesses = Table(
     Column("url", Text, nullable=False),
     Column("cosigned_size", BigInteger),  # NULL: unknown (the next request says old 0)
     Column("cosigned_root", LargeBinary(32)),
-    Column("cosigned_at", DateTime(timezone=True)),
-    Column("checked_at", DateTime(timezone=True)),  # the last round, successful or not
+    Column("cosigned_at", UtcDateTime()),
+    Column("checked_at", UtcDateTime()),  # the last round, successful or not
     Column("last_error", Text),  # NULL when the last round succeeded
 )

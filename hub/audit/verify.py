@@ -42,6 +42,9 @@ from hub.audit.models import (
 )
 from hub.audit.snapshot import snapshot
 from hub.audit.witness import WitnessPolicy
+from hub.progress import SILENT, Progress
+
+STEP = 1_000  # leaves checked between two reports of progress
 
 
 @dataclass
@@ -75,7 +78,9 @@ async def verify_log(
     witnesses: WitnessPolicy | None = None,
     *,
     now: datetime | None = None,
+    progress: Progress = SILENT,
 ) -> Report:
+    """Verify the log (see the module's docstring); ``progress`` is told of the leaves checked."""
     report = Report()
     policy = witnesses or WitnessPolicy()
     report.quorum = policy.quorum
@@ -150,7 +155,10 @@ async def verify_log(
             )
     builder = TreeBuilder()
     seen: set[int] = set()
+    progress.start("leaves verified", len(leaves))
     for position, leaf in enumerate(leaves):
+        if position % STEP == 0 and position:
+            progress.advance(STEP)  # the STEP leaves before this one
         if leaf.leaf_index != position:
             report.problems.append(
                 f"leaf {position} is missing (the next stored leaf is {leaf.leaf_index})"
@@ -186,6 +194,7 @@ async def verify_log(
         for root, differs, _ in vouched.get(builder.size, []):
             if builder.root() != root:
                 report.problems.append(differs)
+    progress.advance(builder.size - (builder.size - 1) // STEP * STEP if builder.size else 0)
     report.tree_size = builder.size
     report.root = builder.root()
     report.checkpoints = len(checkpoints)

@@ -10,6 +10,7 @@ import math
 import re
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -249,16 +250,26 @@ def _seconds(claims: dict[str, Any], name: str) -> float:
     return float(value)
 
 
+CLOCK_SKEW = 30  # seconds an issuer's clock may run ahead of the hub's (a token's iat and nbf)
+
+
 class TokenVerifier:
-    """Verifies bearer tokens; a verified token is remembered until it expires."""
+    """Verifies bearer tokens; a verified token is remembered until it expires (or until the
+    keys change: :meth:`forget`). ``keys`` is read on every verification, so a mapping whose
+    contents change (:class:`hub.auth.jwks.ProviderKeys`) is followed as it changes.
+
+    A token is refused from its ``exp`` on, exactly: the operations of a request, and of a
+    websocket, are refused from that second too (:mod:`hub.graphql.audit_trail`), so no leeway
+    there could let a request through. Its ``iat`` and ``nbf`` may be up to ``leeway`` seconds
+    ahead of the hub's clock (an identity provider whose clock runs ahead)."""
 
     def __init__(
         self,
-        keys: dict[str | None, Ed25519PublicKey],
+        keys: Mapping[str | None, Ed25519PublicKey],
         *,
         issuer: str,
         audience: str,
-        leeway: int = 30,
+        leeway: int = CLOCK_SKEW,
         max_lifetime: timedelta = MAX_LIFETIME,
     ) -> None:
         self._keys = keys
@@ -267,6 +278,10 @@ class TokenVerifier:
         self._leeway = leeway
         self._max_lifetime = max_lifetime
         self._cache: dict[str, Principal] = {}
+
+    def forget(self) -> None:
+        """Drop every remembered token: the keys changed, and one may have been withdrawn."""
+        self._cache.clear()
 
     def verify_header(self, authorization: str | None) -> Principal:
         if not authorization:
@@ -292,7 +307,7 @@ class TokenVerifier:
             _malformed(f"token is too long: a token has at most {MAX_TOKEN_LENGTH} characters")
         hit = self._cache.get(token)
         if hit is not None:
-            if hit.expires_at.timestamp() + self._leeway > time.time():
+            if hit.expires_at.timestamp() > time.time():
                 return hit
             del self._cache[token]
         try:
@@ -362,14 +377,14 @@ class TokenVerifier:
         exp, iat = _seconds(claims, "exp"), _seconds(claims, "iat")
         nbf = _seconds(claims, "nbf") if "nbf" in claims else iat
         now = time.time()
-        if exp <= now - self._leeway:
-            raise Unauthenticated(
-                "token expired; mint a new one (fyt token issue)", reason="EXPIRED"
-            )
         if max(iat, nbf) > now + self._leeway:
             _malformed("token is not valid yet (nbf/iat in the future)")
         if exp <= iat:
             _malformed("token claim 'exp' must come after 'iat'")
+        if exp <= now:
+            raise Unauthenticated(
+                "token expired; mint a new one (fyt token issue)", reason="EXPIRED"
+            )
         lifetime = timedelta(seconds=exp - iat)
         if lifetime > self._max_lifetime:
             _malformed(

@@ -19,6 +19,7 @@ from hub.cases.records import (
     CaseParticipationRecord,
     CasePurposeRecord,
     CaseRecord,
+    CourtRecord,
     PartyRecord,
     UserRecord,
 )
@@ -105,6 +106,14 @@ def purposes(conn: Connection, case_numbers: Sequence[str]) -> dict[str, CasePur
         )
         for k, (court, status, amount) in found.items()
     }
+
+
+async def all_courts(conn: AsyncConnection) -> list[CourtRecord]:
+    """The courts the hub knows (code, abbreviation in case numbers, name), by code."""
+    rows = await conn.execute(
+        select(courts.c.code, courts.c.abbr, courts.c.name).order_by(courts.c.code)
+    )
+    return [CourtRecord(*r) for r in rows]
 
 
 async def case_by_number(conn: AsyncConnection, case_number: str) -> CaseRecord | None:

@@ -1,7 +1,8 @@
 """The `fyt` command: the main group, with every command group registered on it.
 
 One module per command group (``serve``, ``agency`` with ``witness``, ``demo``, ``tokens`` with
-``keys``, ``db``, ``worker``, ``orders``, ``policy``, ``audit``, ``schema``, ``config``); what
+``keys``, ``db``, ``worker``, ``orders``, ``policy``, ``audit``, ``schema``, ``config``,
+``health``); what
 they share (settings, the hub database, clean errors, options) is in :mod:`hub.cli.common`.
 """
 
@@ -9,7 +10,20 @@ from __future__ import annotations
 
 import click
 
-from hub.cli import agency, audit, config, db, demo, orders, policy, schema, serve, tokens, worker
+from hub.cli import (
+    agency,
+    audit,
+    config,
+    db,
+    demo,
+    health,
+    orders,
+    policy,
+    schema,
+    serve,
+    tokens,
+    worker,
+)
 
 
 @click.group()
@@ -32,5 +46,6 @@ for command in (
     policy.policy,
     audit.audit,
     schema.schema,
+    health.health,
 ):
     main.add_command(command)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from hub.cli.common import (
     run_with_hub_engine,
     values_or_files,
 )
+from hub.cli.progress import terminal_progress
 
 
 @click.group("audit")
@@ -29,13 +30,31 @@ def audit() -> None:
 
 @audit.command("integrate")
 def audit_integrate() -> None:
-    """Append recorded entries to the Merkle tree now and sign a checkpoint."""
-    from hub.audit.integrator import IntegrationRefused, integrate
+    """Append every recorded entry to the Merkle tree now, a checkpoint signed per batch."""
+    from hub.audit.integrator import IntegrationRefused, integrate, pending_count
 
     settings = load_settings()
     keys = audit_keys(settings)
-    with clean_errors(IntegrationRefused, prefix="integration refused, nothing was signed: "):
-        size = run_with_hub_engine(lambda e: integrate(e, keys), settings)
+
+    async def all_pending(engine: Any) -> int | None:
+        left = await pending_count(engine)
+        progress.start("entries integrated", left)
+        size = None
+        while True:  # a batch at a time, until nothing is left or nothing more is appended
+            grown = await integrate(engine, keys)
+            if grown is None or grown == size:
+                return grown
+            before, left = left, await pending_count(engine)
+            progress.advance(before - left)
+            if not left:
+                return grown
+            size = grown
+
+    with (
+        clean_errors(IntegrationRefused, prefix="integration refused, nothing was signed: "),
+        terminal_progress() as progress,
+    ):
+        size = run_with_hub_engine(all_pending, settings)
     click.echo("another integrator is working; try again" if size is None else f"tree size {size}")
 
 
@@ -88,7 +107,10 @@ def audit_verify(trusted: str | None, ask_witnesses: bool) -> None:
         with clean_errors(ValueError, prefix="the trusted checkpoint does not verify: "):
             trusted_cp = open_checkpoint(Path(trusted).read_text(encoding="utf-8"), verifier)
     policy = _witness_policy()
-    report = run_with_hub_engine(lambda e: verify_log(e, verifier, trusted_cp, policy), settings)
+    with terminal_progress() as progress:
+        report = run_with_hub_engine(
+            lambda e: verify_log(e, verifier, trusted_cp, policy, progress=progress), settings
+        )
     click.echo(
         f"{report.entries} entries, tree size {report.tree_size}, {report.checkpoints} checkpoints,"
         f" {report.redacted} redacted, {report.unintegrated} not yet integrated"
@@ -200,9 +222,10 @@ def audit_cosign() -> None:
         raise SystemExit(1)
 
 
-def _day(value: str, option: str) -> datetime:
+def _day(value: str, option: str) -> date:
+    """A court day given as YYYY-MM-DD."""
     try:
-        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+        return datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError:
         raise click.BadParameter(
             f"{value!r} is not a date like 2026-01-31", param_hint=option
@@ -210,8 +233,12 @@ def _day(value: str, option: str) -> datetime:
 
 
 @audit.command("export")
-@click.option("--from", "since", required=True, help="First day included (YYYY-MM-DD, UTC).")
-@click.option("--to", "until", required=True, help="Day after the last included (YYYY-MM-DD, UTC).")
+@click.option(
+    "--from", "since", required=True, help="First court day included (YYYY-MM-DD, Asia/Shanghai)."
+)
+@click.option(
+    "--to", "until", required=True, help="Last court day included (YYYY-MM-DD, Asia/Shanghai)."
+)
 @click.option(
     "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
 )
@@ -223,17 +250,38 @@ def _day(value: str, option: str) -> datetime:
     help="File to write (default: standard output).",
 )
 def audit_export(since: str, until: str, fmt: str, output: str) -> None:
-    """Write entries with inclusion proofs and the signed checkpoint, verifiable offline."""
-    from hub.audit.export import export_entries, write_csv, write_jsonl
+    """Write the entries recorded from the court day --from to the court day --to, both
+    included, with inclusion proofs and the signed checkpoint, verifiable offline. When no
+    entry was recorded in those days, say so, write nothing and exit with status 1."""
+    from hub.audit.export import export_entries, recorded_between, write_csv, write_jsonl
+    from hub.orders.terms import court_day_start
 
-    start, end = _day(since, "'--from'"), _day(until, "'--to'")
-    if start >= end:
-        raise click.BadParameter("--from must be before --to", param_hint="'--from'")
+    first, last = _day(since, "'--from'"), _day(until, "'--to'")
+    if first > last:
+        raise click.BadParameter(
+            f"--from ({first}) is after --to ({last}); both days are included",
+            param_hint="'--from'",
+        )
+    start, end = court_day_start(first), court_day_start(last + timedelta(days=1))
+    days = f"{first}" if first == last else f"{first} to {last}"
     settings = load_settings()
-    with clean_errors(ValueError):
+    with clean_errors(ValueError), terminal_progress() as progress:
         policy = _witness_policy()
         note, records = run_with_hub_engine(
-            lambda e: export_entries(e, start, end, policy), settings
+            lambda e: export_entries(e, start, end, policy, progress=progress), settings
+        )
+    if not records:
+        recorded = run_with_hub_engine(lambda e: recorded_between(e, start, end), settings)
+        if recorded:
+            raise click.ClickException(
+                f"the {recorded} entries recorded on {days} (court days, Asia/Shanghai) are not"
+                " yet in the signed checkpoint an export uses; run `fyt audit integrate` (a"
+                " serving hub integrates them within a second), then export again. Nothing"
+                " was written."
+            )
+        raise click.ClickException(
+            f"no audit entries were recorded on {days} (court days, Asia/Shanghai); nothing"
+            " to export, nothing was written"
         )
     write = write_jsonl if fmt == "jsonl" else write_csv
     if output == "-":
@@ -241,7 +289,7 @@ def audit_export(since: str, until: str, fmt: str, output: str) -> None:
     else:
         with open(output, "w", encoding="utf-8", newline="") as f:
             write(f, note, records)
-        click.echo(f"exported {len(records)} entries to {output}", err=True)
+        click.echo(f"exported {len(records)} entries of {days} to {output}", err=True)
 
 
 @audit.command("verify-export")
@@ -296,6 +344,12 @@ def audit_verify_export(
         click.echo(f"WARNING: {warning}", err=True)
     if not report.ok:
         fail(report.problems)
+    if report.empty:
+        click.echo(
+            "OK: the export is empty (no entry was recorded in the days it was made for);"
+            " its checkpoint verifies"
+        )
+        return
     click.echo("OK: every entry is in the signed tree and unaltered")
 
 
@@ -303,18 +357,24 @@ def audit_verify_export(
 @click.option(
     "--before",
     required=True,
-    help="Erase contents of entries older than this date (YYYY-MM-DD, UTC).",
+    help="Erase contents of entries recorded before this court day (YYYY-MM-DD, Asia/Shanghai).",
 )
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def audit_redact(before: str, yes: bool) -> None:
     """Retention: erase entry contents (and those of their subject rows) before DATE; the tree
     still verifies (entries show as redacted)."""
     from hub.audit.service import redact_before
+    from hub.orders.terms import court_day_start
 
-    cutoff = _day(before, "'--before'")
+    cutoff = court_day_start(_day(before, "'--before'"))
     if cutoff > datetime.now(UTC):
         raise click.BadParameter("the date is in the future", param_hint="'--before'")
     if not yes:
-        click.confirm(f"Erase the contents of every audit entry before {before}?", abort=True)
-    count = run_with_hub_engine(lambda e: redact_before(e, cutoff))
+        click.confirm(
+            f"Erase the contents of every audit entry recorded before {before}"
+            " (00:00 Asia/Shanghai)?",
+            abort=True,
+        )
+    with terminal_progress() as progress:
+        count = run_with_hub_engine(lambda e: redact_before(e, cutoff, progress=progress))
     click.echo(f"redacted {count} entries recorded before {before}")

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
+import socket
+import sys
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -131,8 +135,32 @@ def ttl_option(lifetime: str) -> Callable[[FC], FC]:
     )
 
 
-def serve_app(app: Any, *, host: str, port: int, log_level: str, **options: Any) -> None:
-    """Serve an ASGI app with uvicorn, without its access log."""
+def serve_app(
+    app: Any,
+    *,
+    host: str,
+    port: int,
+    log_level: str,
+    sock: socket.socket | None = None,
+    **options: Any,
+) -> None:
+    """Serve an ASGI app with uvicorn, without its access log; on ``sock`` when given (bound
+    already: see :func:`hub.cli.hub_process.bind`)."""
     import uvicorn
 
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, **options)
+    if sock is None:
+        uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, **options)
+        return
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False, **options)
+    )
+    # uvicorn stops on SIGTERM, then raises the signal again once its own handler is gone: this
+    # one turns it into an exit (status 143, as the signal's) that runs the callers' cleanup.
+    previous = signal.signal(signal.SIGTERM, lambda signum, _: sys.exit(128 + signum))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):  # as uvicorn.run: Ctrl-C is a clean stop
+            server.run(sockets=[sock])
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if not server.started:
+        raise SystemExit(3)  # uvicorn's STARTUP_FAILURE: the application did not start

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from hub.cli.common import json_option, load_settings, ttl_option
+from hub.cli.progress import terminal_progress
 from hub.cli.tokens import token_ttl
 from hub.config import Settings
 
@@ -29,7 +30,10 @@ def demo_seed(persons: int, seed_: int) -> None:
     settings = load_settings()
     if settings.production:
         raise click.ClickException("demo data is refused with HUB_ENV=production")
-    report = asyncio.run(seed_demo(settings, persons=persons, seed=seed_, log=click.echo))
+    with terminal_progress() as progress:
+        report = asyncio.run(
+            seed_demo(settings, persons=persons, seed=seed_, log=progress.echo, progress=progress)
+        )
     click.echo(
         f"{report.persons:,} persons, {report.enterprises:,} enterprises, "
         f"{sum(report.rows.values()):,} rows in {report.seconds:.1f} s"

@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from hub.cli.common import clean_errors, hub_pid_file, load_settings
+from hub.cli.common import clean_errors, load_settings
+from hub.cli.hub_process import running_hub_pid
 from hub.config import Settings
 
 
@@ -75,12 +76,13 @@ def policy_reload() -> None:
 
     settings = load_settings()
     _load_policy(settings)
-    pid_file = hub_pid_file(settings)
-    if not pid_file.exists():
-        raise click.ClickException(f"no running hub found ({pid_file} is missing)")
+    pid = running_hub_pid(settings)
+    if pid is None:
+        raise click.ClickException(
+            f"no running hub found: no `fyt serve` holds {settings.data_dir / 'hub.lock'}"
+        )
     try:
-        pid = int(pid_file.read_text().strip())
         os.kill(pid, signal.SIGHUP)
-    except (ValueError, ProcessLookupError):
-        raise click.ClickException(f"the hub named in {pid_file} is not running") from None
+    except ProcessLookupError:
+        raise click.ClickException(f"the hub process {pid} is not running") from None
     click.echo(f"policy valid; asked hub process {pid} to reload it (see its log)")

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 
 import click
 
 from hub.cli.common import (
     audit_keys,
     host_option,
-    hub_pid_file,
     load_settings,
     log_level_option,
     port_option,
     run_with_hub_engine,
     serve_app,
 )
+from hub.cli.hub_process import bind, data_dir_lock, published_pid
+from hub.cli.progress import terminal_progress
 from hub.config import Settings
 
 
@@ -46,41 +46,52 @@ def serve(demo: bool, host: str, port: int, persons: int | None, log_level: str)
         if demo:
             raise click.ClickException("--demo is refused with HUB_ENV=production")
         _refuse_development_credentials(settings)
-    if demo:
-        if demo_marker(settings) is None:
-            click.echo(f"First run: creating demo data in {settings.data_dir}")
-            asyncio.run(seed_demo(settings, persons=persons or DEFAULT_PERSONS, log=click.echo))
-        else:
-            ensure_keys(settings)  # data made by an earlier version may lack newer keys
-        tokens = write_demo_tokens(settings)
-        click.echo(f"Demo users and their tokens: {tokens}  (or run `fyt demo info`)")
-    elif run_with_hub_engine(current_revision, settings) is None:
-        raise click.ClickException(
-            "the hub database is not migrated; run `fyt db upgrade` (or `fyt serve --demo`)"
+    with data_dir_lock(settings):  # one hub per data directory (hub_process's docstring)
+        if demo:
+            if demo_marker(settings) is None:
+                click.echo(f"First run: creating demo data in {settings.data_dir}")
+                with terminal_progress() as progress:
+                    asyncio.run(
+                        seed_demo(
+                            settings,
+                            persons=persons or DEFAULT_PERSONS,
+                            log=progress.echo,
+                            progress=progress,
+                        )
+                    )
+            else:
+                ensure_keys(settings)  # data made by an earlier version may lack newer keys
+            tokens = write_demo_tokens(settings)
+            click.echo(f"Demo users and their tokens: {tokens}  (or run `fyt demo info`)")
+        elif run_with_hub_engine(current_revision, settings) is None:
+            raise click.ClickException(
+                "the hub database is not migrated; run `fyt db upgrade` (or `fyt serve --demo`)"
+            )
+        keys_file = (
+            settings.jwt_public_keys if settings.jwt_jwks_url else settings.public_keys_path
         )
-    if not settings.public_keys_path.exists():
-        raise click.ClickException(
-            f"no JWT public keys at {settings.public_keys_path}; set HUB_JWT_PUBLIC_KEYS or run `fyt keys generate`"
+        if keys_file is not None and not keys_file.exists():
+            raise click.ClickException(
+                f"no JWT public keys at {keys_file}; set HUB_JWT_PUBLIC_KEYS, HUB_JWT_JWKS_URL"
+                " (the identity provider's keys) or run `fyt keys generate`"
+            )
+        audit_keys(settings)  # refuse to start without the audit log's keys
+        sock = bind(host, port)  # a port taken ends the command here, before the pid file
+        click.echo(
+            f"Console: http://{host}:{port}/console/   GraphQL: http://{host}:{port}/graphql"
         )
-    audit_keys(settings)  # refuse to start without the audit log's keys
-    click.echo(f"Console: http://{host}:{port}/console/   GraphQL: http://{host}:{port}/graphql")
-    pid_file = hub_pid_file(settings)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    pid_file.write_text(f"{os.getpid()}\n")
-    try:
-        serve_app(
-            create_app(settings, reload_on_sighup=True, run_worker=True, demo=demo),
-            host=host,
-            port=port,
-            log_level=log_level,
-            # the hub reads X-Forwarded-For itself, from HUB_TRUSTED_PROXIES only
-            proxy_headers=False,
-            server_header=False,
-            ws_max_size=settings.max_body_bytes,
-        )
-    finally:
-        if pid_file.exists() and pid_file.read_text().strip() == str(os.getpid()):
-            pid_file.unlink()
+        with sock, published_pid(settings):
+            serve_app(
+                create_app(settings, reload_on_sighup=True, run_worker=True, demo=demo),
+                host=host,
+                port=port,
+                log_level=log_level,
+                sock=sock,
+                # the hub reads X-Forwarded-For itself, from HUB_TRUSTED_PROXIES only
+                proxy_headers=False,
+                server_header=False,
+                ws_max_size=settings.max_body_bytes,
+            )
 
 
 def _refuse_development_credentials(settings: Settings) -> None:

@@ -5,8 +5,8 @@ policy, mask, purpose check and audit entry applies as for any other client. The
 here is only what a browser cannot do itself:
 
 - ``GET /console/api/config``: how to sign in (demo picker, token, or an OIDC login URL);
-- ``GET /console/api/demo-users`` and ``POST /console/api/demo-sign-in``: the demo users and a
-  fresh token for one of them, only when the hub runs with ``fyt serve --demo`` (never in
+- ``GET /console/api/demo-users`` and ``POST /console/api/demo-sign-in``: the demo users (a court
+  user with the court's name) and a fresh token for one of them, only when the hub runs with ``fyt serve --demo`` (never in
   production).
 """
 
@@ -24,6 +24,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from hub import __version__
+from hub.responses import error
 
 STATIC_DIR = Path(__file__).with_name("static")
 
@@ -58,8 +59,17 @@ class _Secured:
         await self.app(scope, receive, with_headers)
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status, headers=SECURITY_HEADERS)
+DEMO_OFF = "演示登录未开启：请使用令牌登录（demo sign-in is off)"
+
+
+def _error(status: int, message: str, *, code: str, **extensions: str) -> JSONResponse:
+    """The hub's error shape (README, "Errors"); ``error`` repeats the message for the pages,
+    which read it there."""
+    return JSONResponse(
+        {"errors": [error(message, code=code, **extensions)], "error": message},
+        status_code=status,
+        headers=SECURITY_HEADERS,
+    )
 
 
 def console_routes(*, demo: bool) -> list[Any]:
@@ -84,8 +94,9 @@ def console_routes(*, demo: bool) -> list[Any]:
 
     async def demo_users(request: Request) -> JSONResponse:
         if not demo_enabled(request):
-            return _error(404, "演示登录未开启：请使用令牌登录（demo sign-in is off)")
+            return _error(404, DEMO_OFF, code="NOT_FOUND", reason="DEMO_OFF")
         rows = await _users(request)
+        courts = await _court_names(request)
         return JSONResponse(
             [
                 {
@@ -93,6 +104,10 @@ def console_routes(*, demo: bool) -> list[Any]:
                     "name": u.name,
                     "title": u.title,
                     "org": u.org,
+                    # the court's name for a court user (the page shows orgs by name)
+                    "court": courts.get(u.org.removeprefix("court:"))
+                    if u.org.startswith("court:")
+                    else None,
                     "roles": u.roles.split(),
                 }
                 for u in rows
@@ -102,17 +117,26 @@ def console_routes(*, demo: bool) -> list[Any]:
 
     async def demo_sign_in(request: Request) -> JSONResponse:
         if not demo_enabled(request):
-            return _error(404, "演示登录未开启：请使用令牌登录（demo sign-in is off)")
+            return _error(404, DEMO_OFF, code="NOT_FOUND", reason="DEMO_OFF")
         try:
             body = await request.json()
         except ValueError:
-            return _error(400, '请求体须为 JSON：{"userId": "…"}')
+            return _error(
+                400, '请求体须为 JSON：{"userId": "…"}', code="BAD_USER_INPUT", rule="JSON_BODY"
+            )
         user_id = body.get("userId") if isinstance(body, dict) else None
         if not isinstance(user_id, str) or not user_id:
-            return _error(400, "缺少 userId（演示用户编号）")
+            return _error(
+                400, "缺少 userId（演示用户编号）", code="BAD_USER_INPUT", argument="userId"
+            )
         user = next((u for u in await _users(request) if u.id == user_id), None)
         if user is None:
-            return _error(400, f"没有编号为 {user_id[:64]!r} 的演示用户")
+            return _error(
+                400,
+                f"没有编号为 {user_id[:64]!r} 的演示用户",
+                code="BAD_USER_INPUT",
+                argument="userId",
+            )
         token, expires = _issue(request.app.state.settings, user)
         return JSONResponse(
             {"token": token, "expiresAt": expires.isoformat()}, headers=SECURITY_HEADERS
@@ -135,6 +159,13 @@ async def _users(request: Request) -> list[Any]:
 
     async with request.app.state.runtime.engine.connect() as conn:
         return list((await conn.execute(select(users).order_by(users.c.id))).all())
+
+
+async def _court_names(request: Request) -> dict[str, str]:
+    from hub.cases import service
+
+    async with request.app.state.runtime.engine.connect() as conn:
+        return {c.code: c.name for c in await service.all_courts(conn)}
 
 
 def _issue(settings: Any, user: Any) -> tuple[str, datetime]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -20,6 +20,9 @@ from hub.resources import MIGRATIONS_DIR
 # commits a large audit entry (a batch check: 10,000 subject rows, some 40 MB of index pages)
 # does not also copy them into the database file before its answer leaves.
 WAL_AUTOCHECKPOINT_PAGES = 25_000
+# The advisory lock migrations take on PostgreSQL ("fytm"): replicas starting together each run
+# `fyt db upgrade`, one migrates and the others then find the database at head.
+MIGRATION_LOCK = 0x6679746D
 
 
 def create_hub_engine(url: str, *, busy_timeout: float = 30.0, **kwargs: Any) -> AsyncEngine:
@@ -64,8 +67,12 @@ def _upgrade(sync_conn: Connection, revision: str) -> None:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Migrate the hub database to ``revision`` (works inside a running event loop)."""
+    """Migrate the hub database to ``revision`` (works inside a running event loop). On
+    PostgreSQL one migration runs at a time (a transaction-scoped advisory lock, held until the
+    migration's transaction ends). SQLite, a database of one host, takes no such lock."""
     async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
         await conn.run_sync(_upgrade, revision)
 
 

@@ -15,6 +15,22 @@ from hub.db.engine import create_hub_engine
 
 DEMO_JUDGE = "judge-zhang"
 DEMO_TOKEN_TTL = timedelta(hours=8)
+# The order `fyt demo info` lists users in after the demo judge: by role, as the README's table.
+ROLE_ORDER = (
+    "enforcement_judge",
+    "registry_officer",
+    "market_officer",
+    "police_officer",
+    "social_officer",
+    "auditor",
+    "approval_system",
+)
+
+
+def listing_order(user_id: str, org: str, roles: list[str]) -> tuple[int, int, str, str]:
+    """The demo judge first, then by role (:data:`ROLE_ORDER`, unknown roles last), org, id."""
+    rank = min((ROLE_ORDER.index(r) for r in roles if r in ROLE_ORDER), default=len(ROLE_ORDER))
+    return (user_id != DEMO_JUDGE, rank, org, user_id)
 
 
 def demo_token_ttl(settings: Settings) -> timedelta:
@@ -23,7 +39,8 @@ def demo_token_ttl(settings: Settings) -> timedelta:
 
 
 async def demo_info(settings: Settings, *, ttl: timedelta | None = None) -> dict[str, Any]:
-    """The demo users with tokens of ``ttl`` (default :func:`demo_token_ttl`), and samples."""
+    """The demo users with tokens of ``ttl`` (default :func:`demo_token_ttl`), the demo judge
+    first (:func:`listing_order`), and samples."""
     ttl = demo_token_ttl(settings) if ttl is None else ttl
     if ttl > settings.max_token_lifetime:
         raise ValueError("demo tokens may not outlive HUB_MAX_TOKEN_LIFETIME")
@@ -64,7 +81,7 @@ async def demo_info(settings: Settings, *, ttl: timedelta | None = None) -> dict
                 audience=settings.jwt_audience,
             ),
         }
-        for u in user_rows
+        for u in sorted(user_rows, key=lambda u: listing_order(u.id, u.org, u.roles.split()))
     ]
 
     def sample(pairs: list[tuple[str, Any]], id_key: str) -> list[dict[str, str]]:

@@ -22,6 +22,7 @@ from hub.db.engine import create_hub_engine, upgrade
 from hub.db.metadata import metadata
 from hub.demo import court_data
 from hub.orders.terms import court_day
+from hub.progress import SILENT, Progress
 
 DEFAULT_PERSONS = 10_000
 DEFAULT_SEED = 20_260_101
@@ -60,8 +61,9 @@ def demo_marker(settings: Settings) -> dict[str, Any] | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-async def seed_hub(settings: Settings, world: World) -> dict[str, int]:
+async def seed_hub(settings: Settings, world: World, progress: Progress = SILENT) -> dict[str, int]:
     rows = court_data.generate(world)
+    progress.start("hub: courts, cases, sanctions", sum(len(r) for r in rows.values()))
     engine = create_hub_engine(settings.database_url)
     try:
         await upgrade(engine)
@@ -72,6 +74,7 @@ async def seed_hub(settings: Settings, world: World) -> dict[str, int]:
                 batch = rows.get(name) or []
                 for i in range(0, len(batch), 5000):
                     await conn.execute(metadata.tables[name].insert(), batch[i : i + 5000])
+                    progress.advance(len(batch[i : i + 5000]))
             if conn.dialect.name == "postgresql":
                 # Rows came with their ids: move the sequences past them for later inserts.
                 for table, column in (
@@ -109,7 +112,12 @@ async def lapse_registers(settings: Settings, today: date) -> int:
     return changed
 
 
-def seed_agencies(settings: Settings, world: World, log: Callable[[str], None]) -> dict[str, int]:
+def seed_agencies(
+    settings: Settings,
+    world: World,
+    log: Callable[[str], None],
+    progress: Progress = SILENT,
+) -> dict[str, int]:
     counts: dict[str, int] = {}
     for name in registry.names():
         connector = registry.get(name)
@@ -118,7 +126,8 @@ def seed_agencies(settings: Settings, world: World, log: Callable[[str], None]) 
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         rows = connector.generate(world)
-        write_tables(url, connector.metadata, rows)
+        progress.start(f"{name}: rows", sum(len(r) for r in rows.values()))
+        write_tables(url, connector.metadata, rows, on_rows=progress.advance)
         for table, table_rows in rows.items():
             counts[f"{name}.{table}"] = len(table_rows)
         log(
@@ -133,8 +142,10 @@ async def seed_demo(
     persons: int = DEFAULT_PERSONS,
     seed: int = DEFAULT_SEED,
     log: Callable[[str], None] = lambda _: None,
+    progress: Progress = SILENT,
 ) -> SeedReport:
-    """(Re)generate every demo database; deterministic for (seed, persons)."""
+    """(Re)generate every demo database; deterministic for (seed, persons). ``progress`` is
+    told of the rows written, per database."""
     if persons < 50:
         raise ValueError("the demo needs at least 50 persons")
     started = time.perf_counter()
@@ -142,11 +153,11 @@ async def seed_demo(
     ensure_keys(settings)
     world = build_world(seed, persons)
     log(f"generating {persons:,} persons and {len(world.enterprises):,} enterprises (seed {seed})")
-    counts = seed_agencies(settings, world, log)
+    counts = seed_agencies(settings, world, log, progress)
     lapsed = await lapse_registers(settings, court_day(datetime.now(UTC)))
     if lapsed:
         log(f"  registers: measures lapsed since {AS_OF.isoformat()} on {lapsed:,} assets")
-    hub_counts = await seed_hub(settings, world)
+    hub_counts = await seed_hub(settings, world, progress)
     counts.update({f"hub.{k}": v for k, v in hub_counts.items()})
     seconds = time.perf_counter() - started
     report = SeedReport(persons, len(world.enterprises), seed, seconds, counts)

@@ -90,9 +90,12 @@ class Loaders:
             if remote and self._grants is not None
             else None
         )
+        # The closure holds what it needs, not ``self``: the loaders hold the closure, and a
+        # cycle would leave every request's loaders, futures and records to the cyclic GC.
+        calls, outcomes, request_id = self.calls, self.outcomes, self.request_id
 
         async def batch(keys: list[str]) -> list[Any]:
-            self.calls.append(str(lookup))
+            calls.append(str(lookup))
             if source is None or guard is None:
                 raise ConnectorFailed(
                     "CONNECTOR_UNAVAILABLE",
@@ -106,17 +109,17 @@ class Loaders:
                 else:
                     found = await guard.call(lookup.method, lambda: method(keys))
             except ConnectorError as exc:
-                self.outcomes[lookup.connector] = exc.code
+                outcomes[lookup.connector] = exc.code
                 cause = exc.__cause__
                 if cause is not None and not isinstance(cause, ConnectorError):
                     log.error(
                         "look-up %s failed (request %s)",
                         lookup,
-                        self.request_id,
+                        request_id,
                         exc_info=(type(cause), cause, cause.__traceback__),
                     )
                 raise ConnectorFailed.from_connector_error(exc) from None
-            self.outcomes.setdefault(lookup.connector, "OK")
+            outcomes.setdefault(lookup.connector, "OK")
             if lookup.many:
                 return [found.get(k) or [] for k in keys]
             return [found.get(k) for k in keys]

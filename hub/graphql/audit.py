@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +23,12 @@ from hub.graphql import resolvers
 from hub.graphql.context import ctx
 from hub.graphql.enums import SubjectKind
 from hub.graphql.paging import Counter, PageInfo, decode, encode, natural, page_size
-from hub.identifiers import check_id_number, check_uscc, normalize_case_number
+from hub.identifiers import (
+    check_characters,
+    check_id_number,
+    check_uscc,
+    normalize_case_number,
+)
 from hub.policy.masking import Mask, masked
 
 ACTIONS = (
@@ -32,12 +38,14 @@ ACTIONS = (
     "CASE_LIST",
     "ORDER_VIEW",
     "ORDER_LIST",
+    "ORDER_ASSESS",
     "ORDER_SUBMIT",
     "ORDER_RELEASE",
     "ORDER_RENEW",
     "ORDER_ACCEPT",
     "ORDER_REJECT",
     "ORDER_DELIVERED",
+    "ORDER_WAITING",
     "ORDER_EFFECTIVE",
     "ORDER_EXPIRED",
     "SANCTION_CHECK",
@@ -49,6 +57,7 @@ ACTIONS = (
     "SANCTION_RELEASE",
     "SANCTION_FEEDBACK",
     "SANCTION_FEED",
+    "SANCTION_LIST",
     "ACCESS_REFUSED",
     "AUDIT_QUERY",
 )
@@ -63,6 +72,7 @@ FLAGS = (
     "ENUMERATION",
 )
 CURSOR = "audit"
+_ENTRY_ID = re.compile(r"[1-9][0-9]{0,17}")  # fullmatch: a positive BIGINT, written plainly
 
 
 @strawberry.type(description="A connector called for the request and how it answered")
@@ -278,6 +288,9 @@ async def resolve_audit_events(
         )
     if f.from_ and f.to and f.from_ >= f.to:
         raise BadUserInput("from must be before to", argument="filter", rule="TIME_RANGE")
+    for name, value in (("filter.userId", f.user_id), ("filter.org", f.org)):
+        if value is not None:
+            check_characters(value, argument=name)
     subject = _subject_filter(f)
     c = ctx(info)
     keys = c.runtime.audit.keys
@@ -317,8 +330,10 @@ async def resolve_audit_events(
     )
     async with c.runtime.engine.connect() as conn:
         rows = await queries.search(conn, event_filter, first=first, before=before)
-    if subject is not None and event_filter.subject_index is not None and not any(
-        r["action"] != "AUDIT_QUERY" for r in rows
+    if (
+        subject is not None
+        and event_filter.subject_index is not None
+        and not any(r["action"] != "AUDIT_QUERY" for r in rows)
     ):
         await _unknown_subject(info, access, event_filter.subject_index)
     return _connection(c, keys, event_filter, rows, first)
@@ -401,12 +416,20 @@ async def resolve_checkpoint(info: Info) -> AuditCheckpoint | None:
 
 
 async def resolve_inclusion(info: Info, entry_id: str, tree_size: int | None) -> InclusionProof:
-    try:
-        eid = int(entry_id)
-    except ValueError:
+    if _ENTRY_ID.fullmatch(entry_id) is None:
         raise BadUserInput(
-            "entryId must be the id of an audit entry", argument="entryId", rule="ENTRY_ID"
-        ) from None
+            "entryId must be the id of an audit entry (a positive whole number)",
+            argument="entryId",
+            rule="ENTRY_ID",
+        )
+    eid = int(entry_id)
+    if tree_size is not None and tree_size < 1:
+        raise BadUserInput(
+            f"treeSize must be the size of a signed tree (1 or more), got {tree_size};"
+            " leave it out for the latest",
+            argument="treeSize",
+            rule="TREE_SIZE",
+        )
     c = ctx(info)
     _record(info, "auditInclusionProof", {"entryId": entry_id, "treeSize": tree_size})
     async with c.runtime.engine.connect() as conn:
@@ -438,7 +461,11 @@ async def resolve_inclusion(info: Info, entry_id: str, tree_size: int | None) ->
 
 async def resolve_consistency(info: Info, from_size: int, to_size: int) -> ConsistencyProof:
     if not 0 < from_size <= to_size:
-        raise BadUserInput("need 0 < fromSize <= toSize", argument="fromSize", rule="TREE_SIZE")
+        raise BadUserInput(
+            f"need 0 < fromSize <= toSize, got fromSize {from_size} and toSize {to_size}",
+            argument="fromSize" if from_size < 1 else "toSize",
+            rule="TREE_SIZE",
+        )
     c = ctx(info)
     _record(info, "auditConsistencyProof", {"fromSize": from_size, "toSize": to_size})
     async with c.runtime.engine.connect() as conn:

@@ -1,5 +1,6 @@
-"""The caller and their court: ``me``, and the cases the caller is assigned to
-(``assignedCases``, a paged list with a case-number search; ``myCases``, deprecated)."""
+"""The caller and their court: ``me``, the cases the caller is assigned to (``assignedCases``,
+a paged list with a case-number search; ``myCases``, deprecated) and the courts the hub knows
+(``courts``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from strawberry.types import Info
 
 from hub.audit.entries import AccessRecord
 from hub.cases import service as cases_service
-from hub.cases.records import CaseRecord, PartyRecord
+from hub.cases.records import CaseRecord, CourtRecord, PartyRecord
 from hub.errors import BadUserInput
 from hub.graphql import resolvers
 from hub.graphql.context import ctx
@@ -42,6 +43,16 @@ class Case:
             return await cases_service.parties_of_case(conn, self.case_number)  # type: ignore[return-value]
 
 
+@from_record(
+    CourtRecord,
+    description="A court the hub knows: its name for the codes in orders, entries and orgs",
+)
+class Court:
+    code = strawberry.field(description="GB/T 2260 code of the court's region (370602)")
+    abbr = strawberry.field(description="The abbreviation in its case numbers (鲁0602)")
+    name = strawberry.field(description="烟台市芝罘区人民法院")
+
+
 @strawberry.type(description="The authenticated caller")
 class Me:
     user_id: str
@@ -67,6 +78,12 @@ async def resolve_me(info: Info) -> Me:
         court_code=p.court_code,
         token_expires_at=p.expires_at,
     )
+
+
+async def resolve_courts(info: Info) -> list[Court]:
+    async with ctx(info).runtime.engine.connect() as conn:
+        rows = await cases_service.all_courts(conn)
+    return rows  # type: ignore[return-value]  # CourtRecords stand in for Court (from_record)
 
 
 async def resolve_my_cases(

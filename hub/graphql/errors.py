@@ -64,6 +64,15 @@ class MaskUnexpectedErrors(MaskErrors):
         )
 
 
+def _scalar_rule(error: GraphQLError) -> BadUserInput | None:
+    """The hub's own rule a scalar refused a value by (``DATETIME_OFFSET``), found under
+    graphql-core's wrapping; its message never quotes the value."""
+    cause: BaseException | None = error.original_error
+    while cause is not None and not isinstance(cause, BadUserInput):
+        cause = getattr(cause, "original_error", None)
+    return cause
+
+
 def _variable_types(document: Any) -> dict[str, str]:
     out: dict[str, str] = {}
     for definition in getattr(document, "definitions", ()):
@@ -96,6 +105,12 @@ class InputErrors(SchemaExtension):
                     f"variable ${name} ({expected}) is required but was not sent",
                     argument=f"${name}",
                     rule="VARIABLE_REQUIRED",
+                )
+            elif (own := _scalar_rule(error)) is not None:
+                problem = BadUserInput(
+                    f"variable ${name} ({expected}): {own.message}",
+                    argument=f"${name}",
+                    rule=own.extra.get("rule"),
                 )
             else:
                 problem = BadUserInput(

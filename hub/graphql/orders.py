@@ -379,7 +379,7 @@ async def submit(info: Info, data: FreezeOrderSubmitInput) -> FreezeOrderPayload
 async def release(info: Info, order_id: str, data: FreezeOrderReleaseInput) -> FreezeOrderPayload:
     try:
         command = workflow.ReleaseOrder(
-            order_id=order_id,
+            order_id=text_argument(order_id, "id", 32),
             ruling_number=normalize_ruling_number(data.ruling_number),
             reason=text_argument(data.reason, "reason", 200),
         )
@@ -391,7 +391,7 @@ async def release(info: Info, order_id: str, data: FreezeOrderReleaseInput) -> F
 async def renew(info: Info, order_id: str, data: FreezeOrderRenewInput) -> FreezeOrderPayload:
     try:
         command = workflow.RenewOrder(
-            order_id=order_id,
+            order_id=text_argument(order_id, "id", 32),
             ruling_number=normalize_ruling_number(data.ruling_number),
             term_days=data.term_days,
             term_months=data.term_months,
@@ -404,7 +404,7 @@ async def renew(info: Info, order_id: str, data: FreezeOrderRenewInput) -> Freez
 async def accept(info: Info, order_id: str, receipt: ReceiptInput) -> FreezeOrderPayload:
     try:
         command = workflow.AcceptOrder(
-            order_id=order_id,
+            order_id=text_argument(order_id, "id", 32),
             document_number=text_argument(receipt.document_number, "receipt.documentNumber"),
             registered_at=receipt.registered_at,
         )
@@ -416,7 +416,7 @@ async def accept(info: Info, order_id: str, receipt: ReceiptInput) -> FreezeOrde
 async def reject(info: Info, order_id: str, reason: str) -> FreezeOrderPayload:
     try:
         command = workflow.RejectOrder(
-            order_id=order_id, reason=text_argument(reason, "reason", 200)
+            order_id=text_argument(order_id, "id", 32), reason=text_argument(reason, "reason", 200)
         )
     except HubError as exc:
         return _failed(exc)

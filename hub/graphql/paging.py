@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import unicodedata
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 import strawberry
 
 from hub.errors import BadUserInput
+from hub.identifiers import check_characters
 
 MAX_PAGE = 200
 MAX_CURSOR = 256  # characters: no cursor the API hands out is longer
@@ -105,14 +105,19 @@ def moment(value: str) -> datetime:
 
 
 def search_text(value: str | None, argument: str) -> str | None:
-    """A search term: stripped, 1 to MAX_SEARCH characters and no control characters; None
-    when left out or blank. BAD_USER_INPUT (rule SEARCH_TEXT) otherwise."""
-    if value is None or not value.strip():
+    """A search term: stripped, 1 to MAX_SEARCH characters; None when left out or blank. A
+    control, format or separator character anywhere, its ends included, is BAD_USER_INPUT
+    (rule CONTROL_CHARACTER) as in every text argument; a longer term BAD_USER_INPUT (rule
+    SEARCH_TEXT)."""
+    if value is None:
+        return None
+    check_characters(value, argument=argument)
+    if not value.strip():
         return None
     value = value.strip()
-    if len(value) > MAX_SEARCH or any(unicodedata.category(c) in ("Cc", "Cf") for c in value):
+    if len(value) > MAX_SEARCH:
         raise BadUserInput(
-            f"{argument} must be 1 to {MAX_SEARCH} characters without control characters",
+            f"{argument} must be 1 to {MAX_SEARCH} characters, got {len(value)}",
             argument=argument,
             rule="SEARCH_TEXT",
         )

@@ -9,6 +9,7 @@ from typing import Any
 from hub.audit.entries import AccessRecord
 from hub.errors import BadUserInput, HubError
 from hub.graphql.context import ctx
+from hub.identifiers import check_characters
 
 
 def error_fields(exc: HubError, codes: type[Enum]) -> dict[str, Any]:
@@ -24,7 +25,9 @@ def error_fields(exc: HubError, codes: type[Enum]) -> dict[str, Any]:
 
 
 def text_argument(value: str, name: str, limit: int = 64) -> str:
-    """``value`` stripped; BAD_USER_INPUT (rule TEXT_LENGTH) unless 1 to ``limit`` characters."""
+    """``value`` stripped; BAD_USER_INPUT unless 1 to ``limit`` characters (rule TEXT_LENGTH)
+    without control or format characters (rule CONTROL_CHARACTER)."""
+    check_characters(value or "", argument=name)
     value = (value or "").strip()
     if not value or len(value) > limit:
         raise BadUserInput(

@@ -41,8 +41,10 @@ from hub.graphql.court import (
     Case,
     CaseConnection,
     CaseFilter,
+    Court,
     Me,
     resolve_assigned_cases,
+    resolve_courts,
     resolve_me,
     resolve_my_cases,
 )
@@ -233,7 +235,7 @@ class Query:
     async def sanction_check(
         self, info: Info, subject: sanctions.SubjectInput, matter: str
     ) -> sanctions.SanctionCheckResult:
-        (result,) = await sanctions.check_many(info, [subject], matter)
+        (result,) = await sanctions.check_many(info, [subject], matter, subject_names=["subject"])
         return result
 
     @resolvers.field(
@@ -290,6 +292,13 @@ class Query:
     @resolvers.field(description="The authenticated caller")
     async def me(self, info: Info) -> Me:
         return await resolve_me(info)
+
+    @resolvers.field(
+        description="The courts the hub knows, by code: names for the court codes in orders,"
+        " sanction entries and orgs (court:370602)"
+    )
+    async def courts(self, info: Info) -> list[Court] | None:
+        return await resolve_courts(info)
 
     @resolvers.field(
         description="A person's full profile; null if public security does not know them",

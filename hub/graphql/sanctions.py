@@ -38,7 +38,7 @@ from hub.graphql.enums import (
 )
 from hub.graphql.paging import Counter, PageInfo, page_size
 from hub.graphql.payloads import error_fields, record_refusal, text_argument
-from hub.identifiers import normalize_case_number
+from hub.identifiers import check_characters, normalize_case_number
 from hub.policy.enforce import policy_plan
 from hub.policy.masking import Mask, masked
 from hub.sanctions import queries, rules, service, workflow
@@ -480,6 +480,8 @@ def subject_of(subject: SubjectInput, argument: str = "subject") -> tuple[str, s
             argument=argument,
             rule="ONE_IDENTIFIER",
         )
+    value = subject.id_number if subject.id_number is not None else subject.uscc or ""
+    check_characters(value, argument=argument)
     try:
         if subject.id_number is not None:
             return "PERSON", validate_id_number(subject.id_number.strip())
@@ -489,6 +491,7 @@ def subject_of(subject: SubjectInput, argument: str = "subject") -> tuple[str, s
 
 
 def _id_number(value: str, argument: str) -> str:
+    check_characters(value or "", argument=argument)
     try:
         return validate_id_number((value or "").strip())
     except InvalidIdentifier as exc:
@@ -746,8 +749,11 @@ def _keyed(
     subjects: list[SubjectInput],
     id_numbers: list[str],
     usccs: list[str],
+    subject_names: Sequence[str] | None = None,
 ) -> list[tuple[str, str]]:
-    """(kind, id) of every subject asked, in order: subjects, then idNumbers, then usccs."""
+    """(kind, id) of every subject asked, in order: subjects, then idNumbers, then usccs.
+    Errors name the argument at fault: ``subject_names`` (default ``subjects[i]``) for the
+    subjects, ``idNumbers[i]`` and ``usccs[i]`` for the others."""
     total = len(subjects) + len(id_numbers) + len(usccs)
     if total > service.MAX_CHECK:
         raise BadUserInput(
@@ -755,20 +761,21 @@ def _keyed(
             argument="subjects",
             rule="BATCH_SIZE",
         )
-    keyed = [subject_of(s, f"subjects[{i}]") for i, s in enumerate(subjects)]
+    names = list(subject_names or [f"subjects[{i}]" for i in range(len(subjects))])
+    keyed = [subject_of(s, name) for s, name in zip(subjects, names, strict=True)]
     today = date.today()
     for argument, kind, values, validate in (
         ("idNumbers", "PERSON", id_numbers, lambda v: validate_id_number(v, today=today)),
         ("usccs", "ENTERPRISE", usccs, validate_uscc),
     ):
         for i, value in enumerate(values):
+            check_characters(value, argument=f"{argument}[{i}]")
             try:
                 keyed.append((kind, validate(value)))
             except InvalidIdentifier as exc:
                 raise BadUserInput(
                     f"{argument}[{i}]: {exc}", argument=f"{argument}[{i}]", rule=exc.rule
                 ) from None
-    names = [f"subjects[{i}]" for i in range(len(subjects))]
     names += [f"idNumbers[{i}]" for i in range(len(id_numbers))]
     names += [f"usccs[{i}]" for i in range(len(usccs))]
     for name, (kind, _) in zip(names, keyed, strict=True):
@@ -787,11 +794,15 @@ async def check_many(
     matter_code: str,
     id_numbers: list[str] | None = None,
     usccs: list[str] | None = None,
+    *,
+    subject_names: Sequence[str] | None = None,
 ) -> list[SanctionCheckResult]:
+    """``sanctionChecks`` (and, with ``subject_names=["subject"]``, ``sanctionCheck``, whose
+    argument is ``subject``)."""
     c = ctx(info)
     matter = _matter(info, matter_code)
     workflow.authorise(matter, c.principal.org)  # before anything about the subjects
-    keyed = _keyed(matter, subjects, id_numbers or [], usccs or [])
+    keyed = _keyed(matter, subjects, id_numbers or [], usccs or [], subject_names)
     if not keyed:
         return []
     outcomes, write = await workflow.check(

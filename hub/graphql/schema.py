@@ -39,6 +39,7 @@ from hub.graphql.limits import (
     too_complex,
 )
 from hub.graphql.query import Mutation, Query, Subscription
+from hub.graphql.scalars import SCALAR_OVERRIDES
 from hub.policy.enforce import attach_policy
 
 log = logging.getLogger("hub.graphql")
@@ -170,6 +171,7 @@ def build_schema(
         mutation=Mutation,
         subscription=Subscription,
         execution_context_class=HubExecutionContext,
+        scalar_overrides=SCALAR_OVERRIDES,
         config=StrawberryConfig(
             disable_field_suggestions=production,
             batching_config={"max_operations": limits.max_batch_operations},

@@ -96,16 +96,31 @@ def withheld_detail(plan: Any, kind: str, refusal: HubError | None) -> dict[str,
     return {"withheld": asked, "withheldReason": str(refusal.extra.get("reason"))}
 
 
-def check_reference(info: Info[Any, Any], key: str, kind: str) -> HubError | None:
+def check_reference(
+    info: Info[Any, Any], key: str, kind: str, *, represents: str | None = None
+) -> HubError | None:
     """Purpose binding reaches references too: a purpose-bound caller may follow a reference
     (an equity's enterprise, a legal representative, a shareholder) only to a party of a case
     cited in this request; nothing about anyone else is fetched. Either way the subject reached
     is audited. Returns the refusal of the subject's asset sections (None: they may be shown —
-    the subject is a respondent of a cited case it is a party of)."""
+    the subject is a respondent of a cited case it is a party of).
+
+    One reference reaches a non-party: an enterprise party acts in its case through its legal
+    representative (《民事诉讼法》第五十一条第二款: 法人由其法定代表人进行诉讼), so an enterprise's
+    ``legalRepresentative`` (``represents``: the enterprise's USCC) may be followed when that
+    enterprise is a party of a cited case. The person is shown as a party's representative, not
+    as a respondent: their asset sections are refused (``NOT_A_RESPONDENT``) unless they are a
+    respondent of a cited case themselves."""
     context = ctx(info)
     grants = context.grants
     plan = plan_for(grants, context.runtime.policy_fields, info)
-    records = [record for record in context.cited_cases.values() if key in record.parties]
+    cited = list(context.cited_cases.values())
+    records = [record for record in cited if key in record.parties]
+    detail: dict[str, Any] = {}
+    if grants.requires_purpose and not records and represents is not None:
+        records = [record for record in cited if represents in record.parties]
+        if records:
+            detail = {"legalRepresentativeOf": represents}
     cases = [record.case_number for record in records]
     allowed = not grants.requires_purpose or bool(cases)
     assets: HubError | None = None
@@ -125,7 +140,7 @@ def check_reference(info: Info[Any, Any], key: str, kind: str) -> HubError | Non
             granted=plan.granted,
             masked=plan.masked,
             denied=plan.denied,
-            detail=withheld_detail(plan, kind, assets) if allowed else {},
+            detail={**detail, **withheld_detail(plan, kind, assets)} if allowed else {},
         )
     )
     if allowed:

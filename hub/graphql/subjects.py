@@ -47,16 +47,19 @@ def _load(info: Info[Any, Any], lookup: L.Lookup, key: str) -> Any:
     return ctx(info).loaders.loader(lookup).load(key)
 
 
-async def person_ref(info: Info[Any, Any], id_number: str | None) -> Person | None:
+async def person_ref(
+    info: Info[Any, Any], id_number: str | None, *, represents: str | None = None
+) -> Person | None:
     """A reference to a person: the full object if public security knows them, else null.
 
     For purpose-bound callers the referenced person must be a party of a case cited in this
-    request (``FORBIDDEN`` / ``NOT_A_PARTY`` otherwise, nothing fetched), and their asset
-    sections are shown only if they are a respondent of such a case.
+    request, or the legal representative of an enterprise that is (``represents``: its USCC);
+    otherwise ``FORBIDDEN`` / ``NOT_A_PARTY``, nothing fetched. Their asset sections are shown
+    only if they are a respondent of such a case (:func:`check_reference`).
     """
     if not id_number:
         return None
-    refusal = check_reference(info, id_number, "PERSON")
+    refusal = check_reference(info, id_number, "PERSON", represents=represents)
     return (
         Person(key=id_number, id_number=id_number, asset_refusal=refusal)
         if await _load(info, L.IDENTITIES, id_number)
@@ -242,9 +245,14 @@ class EnterpriseRegistration:
     status = strawberry.field(description="存续 / 在业 / 吊销 / 注销")
     phone = masked(Mask.PHONE)
 
-    @resolvers.field(description="The legal representative (法定代表人) as a full profile")
+    @resolvers.field(
+        description="The legal representative (法定代表人) as a full profile; for a purpose-bound"
+        " caller, reached when the enterprise is a party of a cited case (it acts through them,"
+        " 民事诉讼法 第五十一条第二款), their asset sections a respondent's only"
+    )
     async def legal_representative(self, info: Info) -> Person | None:
-        return await person_ref(info, raw(self).legal_representative_id)
+        record = raw(self)
+        return await person_ref(info, record.legal_representative_id, represents=record.uscc)
 
     @resolvers.field(description="Key personnel: directors, supervisors, managers")
     def key_personnel(self, info: Info) -> list[KeyPerson] | None:

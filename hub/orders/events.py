@@ -17,7 +17,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -131,7 +131,7 @@ class EventFeed(Periodic):
                     case_number=r.case_number,
                     agency=r.agency,
                     court_code=r.court_code,
-                    at=r.at if r.at.tzinfo is not None else r.at.replace(tzinfo=UTC),
+                    at=r.at,
                     detail=json.loads(r.detail),
                 )
                 for r in fresh

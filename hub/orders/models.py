@@ -3,7 +3,6 @@
 from sqlalchemy import (
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -15,6 +14,7 @@ from sqlalchemy import (
 
 from hub.audit.models import BigId
 from hub.db.metadata import metadata
+from hub.db.types import UtcDateTime
 
 freeze_orders = Table(
     "freeze_orders",
@@ -38,12 +38,12 @@ freeze_orders = Table(
     # earlier on the same asset waits for the agency's answer.
     Column("rank", Integer),
     Column("submitted_by", String(64), nullable=False),
-    Column("submitted_at", DateTime(timezone=True), nullable=False),
-    Column("delivered_at", DateTime(timezone=True)),  # served on the agency (送达)
+    Column("submitted_at", UtcDateTime(), nullable=False),
+    Column("delivered_at", UtcDateTime()),  # served on the agency (送达)
     Column("effective_from", Date),
     Column("expires_on", Date),
     Column("receipt_number", String(64)),
-    Column("receipt_registered_at", DateTime(timezone=True)),
+    Column("receipt_registered_at", UtcDateTime()),
     Column("closed_reason", Text),  # rejection or release reason
     Column("release_ruling", String(64)),
     Column("renewals", Integer, nullable=False, default=0),
@@ -52,7 +52,7 @@ freeze_orders = Table(
     Column("receipt_signature", Text),  # the agency's Ed25519 signature of the receipt
     Column("idempotency_key", String(64), nullable=False),
     Column("payload_hash", String(64), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     UniqueConstraint("court_code", "idempotency_key", name="uq_freeze_orders_idempotency"),
     UniqueConstraint("asset_type", "asset_id", "rank", name="uq_freeze_orders_rank"),
     Index("ix_freeze_orders_asset", "asset_type", "asset_id"),
@@ -68,7 +68,7 @@ freeze_order_events = Table(
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("order_id", String(32), ForeignKey("freeze_orders.id"), nullable=False, index=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("event", String(16), nullable=False),  # SUBMITTED, DELIVERED, EFFECTIVE, WAITING, …
     Column("actor", String(64), nullable=False),
     Column("detail", Text, nullable=False),  # canonical JSON
@@ -81,8 +81,8 @@ outbox = Table(
     Column("order_id", String(32), ForeignKey("freeze_orders.id"), nullable=False),
     Column("action", String(12), nullable=False),  # DELIVER / ANNOTATE
     Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
-    Column("done_at", DateTime(timezone=True)),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("done_at", UtcDateTime()),
     Column("last_error", Text),
     Index("ix_outbox_pending", "done_at", "next_attempt_at"),
 )

@@ -33,13 +33,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, and_, exists, func, insert, or_, select, text, update
+from sqlalchemy import Date, and_, exists, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from connectors.base.annotations import Annotation, Measure
 from hub.cases.models import case_judges, cases, courts
+from hub.db.types import UtcDateTime
 from hub.errors import Conflict, Forbidden, NotFound
 from hub.orders.models import freeze_order_events, freeze_orders, outbox
+from hub.orders.receipts import check_registered_at
 from hub.orders.signing import OrderKeys, order_document, receipt_document
 from hub.orders.states import RENEWABLE, OrderStatus, check_move, may_become
 from hub.orders.terms import (
@@ -371,8 +373,11 @@ async def accept(
     register: Sequence[Measure],
 ) -> list[Transition]:
     """The agency registers a delivered order; it takes its place in ``register``'s line by
-    the time it was served (held while an order served earlier waits for an answer)."""
+    the time it was served (held while an order served earlier waits for an answer). The
+    receipt's ``registered_at`` is checked against the service and now (:mod:`hub.orders.receipts`)."""
     order = await _delivered_to(conn, order_id, agency, OrderStatus.WAITING, "accepted")
+    served = order["delivered_at"] or order["submitted_at"]
+    registered_at = check_registered_at(registered_at, served_at=served, now=now)
     await conn.execute(
         update(freeze_orders)
         .where(freeze_orders.c.id == order_id)
@@ -602,7 +607,7 @@ async def annotation_of(conn: AsyncConnection, order_id: str) -> Annotation:
         document_number=order["receipt_number"],
         rank=order["rank"],
         status=order["status"],
-        start_date=order["effective_from"] or court_day(_aware(order["receipt_registered_at"])),
+        start_date=order["effective_from"] or court_day(order["receipt_registered_at"]),
         end_date=order["expires_on"],
     )
 
@@ -695,8 +700,8 @@ async def list_orders(
 def sort_key(order: dict[str, Any], *, oldest_served_first: bool = False) -> tuple[datetime, str]:
     """The (moment, id) a page of :func:`list_orders` ends on, for the next page's ``after``."""
     if oldest_served_first:
-        return _aware(order["delivered_at"] or order["submitted_at"]), order["id"]
-    return _aware(order["submitted_at"]), order["id"]
+        return order["delivered_at"] or order["submitted_at"], order["id"]
+    return order["submitted_at"], order["id"]
 
 
 async def count_orders(
@@ -778,9 +783,7 @@ def orders_by_asset(conn: Any, keys: Any) -> dict[str, list[WaitingLineRecord]]:
                 " fo.effective_from, fo.expires_on FROM freeze_orders fo"
                 " LEFT JOIN courts c ON c.code = fo.court_code"
                 f" WHERE fo.status IN ('EFFECTIVE', 'WAITING') AND ({' OR '.join(clauses)})"
-            ).columns(
-                delivered_at=DateTime(timezone=True), effective_from=Date(), expires_on=Date()
-            ),
+            ).columns(delivered_at=UtcDateTime(), effective_from=Date(), expires_on=Date()),
             params,
         )
         for r in rows:
@@ -846,8 +849,3 @@ async def verify_order(
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def _aware(moment: datetime) -> datetime:
-    """A stored moment with its zone (SQLite keeps UTC without one)."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

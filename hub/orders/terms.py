@@ -21,7 +21,7 @@ action at 2026-12-01T17:30Z happens on 2026-12-02.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from connectors.base.annotations import REGISTER_TZ, term_end
 from hub.errors import BadUserInput, Conflict
@@ -42,6 +42,12 @@ def court_day(moment: datetime) -> date:
     if moment.tzinfo is None:
         raise ValueError("a moment without a time zone has no court day")
     return moment.astimezone(COURT_TZ).date()
+
+
+def court_day_start(day: date) -> datetime:
+    """The moment the court day ``day`` begins, 00:00 in Asia/Shanghai: the day is the moments
+    from ``court_day_start(day)`` up to, not including, ``court_day_start(day + 1 day)``."""
+    return datetime.combine(day, time(), COURT_TZ)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,6 @@ BLOCK."""
 from sqlalchemy import (
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -17,6 +16,7 @@ from sqlalchemy import (
 
 from hub.audit.models import BigId
 from hub.db.metadata import metadata
+from hub.db.types import UtcDateTime
 
 sanction_entries = Table(
     "sanction_entries",
@@ -87,7 +87,7 @@ sanction_changes = Table(
     Column("entry_id", String(32), ForeignKey("sanction_entries.id"), nullable=False),
     # PUBLISHED, ANNULLED, DELETED, LIFTED, CORRECTED, RELEASED (a bound person); REVOKED (old)
     Column("change", String(12), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
 )
 
 # Checks per day, organisation, matter and decision, counted in the audit write's transaction.
@@ -115,7 +115,7 @@ sanction_check_feedback = Table(
     Column("matter", String(32), nullable=False),
     Column("action", String(12), nullable=False),  # HANDLED / OVERRIDDEN
     Column("reason", String(256)),
-    Column("reported_at", DateTime(timezone=True), nullable=False),
+    Column("reported_at", UtcDateTime(), nullable=False),
     Column("reported_by", String(64), nullable=False),
     PrimaryKeyConstraint("request_id", "subject_index", name="pk_sanction_check_feedback"),
     Index("ix_sanction_check_feedback_check_day", "check_day"),

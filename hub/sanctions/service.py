@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -697,7 +697,7 @@ async def feedback(
     row = {
         "request_id": request_id,
         "subject_index": subject_index,
-        "check_day": court_date(aware(check.occurred_at)),
+        "check_day": court_date(check.occurred_at),
         "org": org,
         "matter": matter,
         "action": action,
@@ -722,12 +722,7 @@ async def changes_after(conn: AsyncConnection, after: int, limit: int) -> list[d
         .order_by(ch.seq)
         .limit(limit)
     )
-    return [{**r._mapping, "at": aware(r.at)} for r in rows]
-
-
-def aware(value: datetime) -> datetime:
-    """SQLite hands back timestamps without their zone; they are stored in UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return [dict(r._mapping) for r in rows]
 
 
 def parse_cursor(cursor: str | None) -> int:

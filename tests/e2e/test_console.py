@@ -89,6 +89,8 @@ def units_to_seize(graphql: Any) -> list[tuple[str, str, str]]:
         ("judge-zhang", ["我的案件", "全息查询", "查控文书", "名单信息"], "我承办的未结执行案件"),
         ("registry-wang", ["协助执行收件箱", "已办理", "信息查询"], "协助执行收件箱"),
         ("market-zhao", ["协助执行收件箱", "已办理", "信息查询"], "协助执行收件箱"),
+        # social security registers no measures: no inbox (the policy grants it none)
+        ("social-liu", ["信息查询"], "全息查询"),
         ("auditor-sun", ["访问记录", "个人访问历史", "统计图表", "日志完整性"], "访问记录"),
         ("approval-market", ["联合惩戒核查"], "联合惩戒核查"),
     ],
@@ -685,8 +687,8 @@ async def test_auditor_finds_the_judges_access(
 async def test_auditor_filter_refuses_a_bad_time_range(console: Console) -> None:
     await console.sign_in("auditor-sun")
     await console.page.wait_for_selector("#audit-filter", timeout=WAIT_MS)
-    await console.page.fill("#filter-from", "2026-03-02T10:00")
-    await console.page.fill("#filter-to", "2026-03-01T10:00")
+    await console.page.fill("#filter-from", "2026-03-02")
+    await console.page.fill("#filter-to", "2026-03-01")
     await console.page.click("#audit-filter button[type=submit]")
     assert "起始时间须早于结束时间" in await console.notice()
 

@@ -125,7 +125,7 @@ def test_another_key_does_not_verify(data: dict[str, str], tmp_path: Path) -> No
     ("args", "message"),
     [
         (["--from", "2026-13-01", "--to", TO], "is not a date"),
-        (["--from", TO, "--to", FROM], "--from must be before --to"),
+        (["--from", TO, "--to", FROM], "is after --to"),
         (["--from", FROM, "--to", TO, "--format", "xml"], "Invalid value"),
     ],
 )

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from prometheus_client import CollectorRegistry
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connectors.base.tlog.checkpoint import open_checkpoint, vkey
 from connectors.base.tlog.merkle import TreeBuilder, leaf_hash, verify_consistency
-from hub.audit.integrator import Integrator, dump_state, integrate
+from hub.audit.integrator import RECENT, Integrator, dump_state, integrate
 from hub.audit.keys import AuditKeys, generate_audit_keys
 from hub.audit.models import audit_checkpoints, audit_leaves
 from hub.audit.verify import verify_log
@@ -223,3 +223,52 @@ async def test_a_sound_log_grows_consistently_and_the_alarm_clears(log: Any) -> 
 
     assert verify_consistency(14, 20, old.root, new.root, consistency_proof(14, leaves))
     assert (await verify_log(engine, verifier)).ok
+
+
+async def _leaves_of(engine: AsyncEngine) -> list[int]:
+    async with engine.connect() as conn:
+        stmt = select(audit_leaves.c.entry_id).order_by(audit_leaves.c.leaf_index)
+        return list((await conn.execute(stmt)).scalars())
+
+
+async def test_a_very_late_entry_waits_for_the_full_pass_and_ticks_read_a_short_window(
+    tmp_path: Path,
+) -> None:
+    generate_audit_keys(tmp_path / "audit.key", tmp_path / "audit.pem")
+    keys = AuditKeys.load(tmp_path / "audit.key", tmp_path / "audit.pem", "test.example/audit")
+    engine = create_hub_engine(f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite3'}")
+    await upgrade(engine)
+    pending_reads: list[Any] = []  # the parameters of each read of pending entries
+
+    def listen(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "NOT (EXISTS" in statement and "FROM audit_entries" in statement:
+            pending_reads.append(parameters)
+
+    try:
+        # given entries 5000..5004 integrated by the integrator's first (full) pass
+        newest = 5004
+        await insert_entries(engine, [{**entry(i), "id": i} for i in range(5000, newest + 1)])
+        integrator = Integrator(engine, keys, full_pass_seconds=3600)
+        await integrator.tick()
+        assert await _leaves_of(engine) == [5000, 5001, 5002, 5003, 5004]
+        # when entries committed late arrive — one a little (4500), one a lot (5) — and a new
+        # one (5005), and the next tick runs
+        late = [{**entry(i), "id": i} for i in (5, 4500, 5005)]
+        await insert_entries(engine, late)
+        event.listen(engine.sync_engine, "before_cursor_execute", listen)
+        await integrator.tick()
+        # then the new one and the slightly late one are integrated, reading RECENT ids back
+        assert await _leaves_of(engine) == [5000, 5001, 5002, 5003, 5004, 4500, 5005]
+        assert len(pending_reads) == 1, pending_reads
+        assert newest - RECENT in tuple(pending_reads[0]), pending_reads
+        event.remove(engine.sync_engine, "before_cursor_execute", listen)
+        # and the very late one at the next full pass, not before
+        await integrator.tick()
+        assert (await _leaves_of(engine))[-1] == 5005
+        integrator.full_pass_seconds = 0
+        await integrator.tick()
+        assert (await _leaves_of(engine))[-2:] == [5005, 5]
+        report = await verify_log(engine, [vkey(keys.origin, keys.public_key)])
+        assert report.ok, report.problems
+    finally:
+        await engine.dispose()

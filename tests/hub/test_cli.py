@@ -135,6 +135,32 @@ def test_demo_info_text_prints_every_user_and_the_samples(seeded: Path) -> None:
     assert "{" not in output.splitlines()[0]  # not the JSON form
 
 
+# The README's table of demo users, in its order: the demo judge, then the others by role.
+LISTED = [
+    "judge-zhang",
+    "judge-zhou",
+    "judge-li",
+    "registry-wang",
+    "market-zhao",
+    "police-chen",
+    "social-liu",
+    "auditor-sun",
+    "approval-market",
+    "approval-registry",
+]
+
+
+def test_demo_info_lists_the_judge_first_then_the_others_by_role(seeded: Path) -> None:
+    # when the users are listed, as JSON and as text
+    info = json.loads(ok(fyt(seeded, "demo", "info", "--json")))
+    text = ok(fyt(seeded, "demo", "info"))
+    # then both begin with the demo judge (the README's `users[0]` was an approval system)
+    assert [u["id"] for u in info["users"]] == LISTED
+    assert info["users"][0]["roles"] == ["enforcement_judge"]
+    lines = [line.split()[0] for line in text.splitlines() if line and not line[0].isspace()]
+    assert lines[: len(LISTED)] == LISTED
+
+
 @pytest.mark.parametrize("ttl", ["0", "abc", "-5m", "3w"])
 def test_demo_info_refuses_a_bad_ttl(seeded: Path, ttl: str) -> None:
     refused(fyt(seeded, "demo", "info", "--ttl", ttl), "positive duration")

@@ -95,6 +95,16 @@ async def test_config_without_demo_offers_only_the_token(api: Api) -> None:
     assert response.status_code == 404
 
 
+async def test_demo_users_name_their_court(demo_client: httpx.AsyncClient) -> None:
+    # given the demo hub
+    # when the sign-in page lists the demo users
+    users = {u["id"]: u for u in (await demo_client.get("/console/api/demo-users")).json()}
+    # then a court user's court is named (the picker shows no bare court code), others have none
+    assert users["judge-zhang"]["court"] == "烟台市芝罘区人民法院"
+    assert users["judge-li"]["court"] == "烟台市牟平区人民法院"
+    assert users["registry-wang"]["court"] is None
+
+
 async def test_demo_users_and_a_token_that_the_hub_accepts(
     demo_client: httpx.AsyncClient, settings: Settings
 ) -> None:

@@ -268,13 +268,24 @@ async def test_a_case_number_search_is_literal(api: Api, term: str) -> None:
     }
 
 
-@pytest.mark.parametrize("term", ["执\u0000", "x" * 65, "执\u202e1"])
-async def test_a_bad_case_number_search_is_bad_user_input(api: Api, term: str) -> None:
+@pytest.mark.parametrize(
+    ("term", "rule"),
+    [
+        ("执\u0000", "CONTROL_CHARACTER"),
+        ("执\u202e1", "CONTROL_CHARACTER"),
+        ("执1119\n", "CONTROL_CHARACTER"),
+        ("x" * 65, "SEARCH_TEXT"),
+    ],
+    ids=["nul", "rtl-override", "newline-at-the-end", "too-long"],
+)
+async def test_a_bad_case_number_search_is_bad_user_input(api: Api, term: str, rule: str) -> None:
+    # when the search holds a control character (anywhere, an end too) or is too long
     body = await api.query(ASSIGNED, {"filter": {"caseNumberContains": term}, "first": 10})
+    # then it is refused under the rule every text argument follows, naming the argument
     [error] = body["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert error["extensions"]["argument"] == "filter.caseNumberContains"
-    assert error["extensions"]["rule"] == "SEARCH_TEXT"
+    assert error["extensions"]["rule"] == rule
 
 
 async def test_the_deprecated_case_list_still_pages_by_offset(api: Api) -> None:

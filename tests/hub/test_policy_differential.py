@@ -20,7 +20,8 @@ Every value of every answer is then checked against the compiled decision table 
 field's declared rule (an enterprise's name or USCC, and a null, unchanged); DENY — null with
 ``FORBIDDEN`` at its path. An object field the caller may not see, or whose every requested leaf
 is denied, is null with ``FORBIDDEN`` at its path; for the judge a reference to someone who is
-not a party of the cited case is null with ``FORBIDDEN`` / ``NOT_A_PARTY``. Every error must be
+not a party of the cited case (nor the legal representative of an enterprise that is) is null
+with ``FORBIDDEN`` / ``NOT_A_PARTY``. Every error must be
 one of those. Then the audit entries the request wrote (found by id, not by request id, so
 every transport is held to the same rule) must be exactly one per subject looked up and per
 reference followed, with the right outcome, plus the auditor's, case-list and sanction-check
@@ -1419,11 +1420,20 @@ class Checker:
             # A party of the case this look-up cites may be followed to; a party of a case cited
             # elsewhere in the same request (batch, websocket connection) may or may not — the
             # hub decides by the cases verified so far, and root fields run concurrently; anyone
-            # else may not.
-            mine = key in self.world.parties.get(self.root_case or "", frozenset())
-            elsewhere = any(
-                key in self.world.parties.get(c, frozenset()) for c in self.context_cases
+            # else may not. An enterprise's legal representative may be followed to when the
+            # enterprise is such a party: it acts through them (民事诉讼法 第五十一条第二款).
+            represents = (
+                raw.key_of("uscc")
+                if (t.name, name) == ("EnterpriseRegistration", "legalRepresentative")
+                else None
             )
+
+            def reachable(case: str) -> bool:
+                parties = self.world.parties.get(case, frozenset())
+                return key in parties or (represents is not None and represents in parties)
+
+            mine = reachable(self.root_case or "")
+            elsewhere = any(reachable(c) for c in self.context_cases)
             if not mine and (value is None or not elsewhere):
                 if value is not None or not self.refused(here, "NOT_A_PARTY"):
                     self.problem(here, coordinate, f"{key} is no party of a cited case: {value!r}")

@@ -374,11 +374,13 @@ def check_response(
     coordinate_of = {loc.path: loc.coordinate for loc in clear}
     errors = errors_by_path(body)
     # Purpose binding reaches references: a purpose-bound caller following a reference to a
-    # subject who is not a party of the cited case is refused there, whatever the matrix says.
+    # subject who is not a party of the cited case is refused there, and the asset sections of a
+    # subject reached who is not its respondent (an enterprise party's legal representative)
+    # are refused, whatever the matrix says (tests/hub/test_purpose.py tests both).
     not_a_party = {
         tuple(e.get("path") or ())
         for e in body.get("errors", [])
-        if e["extensions"].get("reason") == "NOT_A_PARTY"
+        if e["extensions"].get("reason") in ("NOT_A_PARTY", "NOT_A_RESPONDENT")
     }
     for e in body.get("errors", []):
         path = tuple(e.get("path") or ())

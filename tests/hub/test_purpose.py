@@ -21,6 +21,7 @@ from tests.hub.policy_support import (
     forget_calls,
     recorded_app,
 )
+from tests.hub.transports import audit_mark, audit_since
 
 PERSON_PROFILE = """
 query PurposePerson($id: String!, $case: String) {
@@ -286,7 +287,7 @@ async def test_malformed_case_number_is_bad_input_before_purpose(
 
 REFERENCE = """query($u: String!, $case: String) {
   enterprise(uscc: $u, caseNumber: $case) {
-    registration { name legalRepresentative { idNumber identity { name } } }
+    registration { name legalRepresentativeId legalRepresentative { idNumber identity { name } } }
     shareholders { holderName holder { __typename ... on Person { idNumber } ... on Enterprise { uscc } } }
   }
 }"""
@@ -295,30 +296,126 @@ REFERENCE = """query($u: String!, $case: String) {
 async def test_purpose_binding_reaches_references(
     judge: Api, recorded: Any, demo: dict[str, Any]
 ) -> None:
-    # given an enterprise party of the judge's case, whose legal representative is not a party
+    # given an enterprise party of the judge's case, whose shareholders are not all parties
     app = recorded[0]
     sample = demo["samples"]["enterprises"][0]
     parties = await parties_of(app, sample["caseNumber"])
     # when the judge follows the references
     body = await judge.query(REFERENCE, {"u": sample["uscc"], "case": sample["caseNumber"]})
-    # then the enterprise loads, and every referenced non-party is refused with NOT_A_PARTY
+    # then the enterprise loads, and every referenced non-party is refused with NOT_A_PARTY —
+    # but its legal representative, through whom the enterprise acts in the case
     e = body["data"]["enterprise"]
     assert e["registration"]["name"] == sample["name"]
     refused = {
         tuple(err["path"])
-        for err in body["errors"]
+        for err in body.get("errors", [])
         if err["extensions"].get("reason") == "NOT_A_PARTY"
     }
-    legal_rep_path = ("enterprise", "registration", "legalRepresentative")
-    rep = e["registration"]["legalRepresentative"]
-    if rep is None:
-        assert legal_rep_path in refused
-    else:
-        assert rep["idNumber"] in parties
+    representative = e["registration"]["legalRepresentativeId"]
+    assert e["registration"]["legalRepresentative"]["idNumber"] == representative
     for i, holder in enumerate(e["shareholders"]):
         if holder["holder"] is None:
             assert ("enterprise", "shareholders", i, "holder") in refused
-    assert refused, "the demo's enterprise parties have representatives who are not parties"
+    assert refused, "the demo's enterprise parties have shareholders who are not parties"
     # and nothing about a refused subject was asked of any agency
     asked = {k for name, c in agency_calls(recorded).items() for _, keys in c for k in keys}
-    assert not (asked - parties - {sample["uscc"]})
+    assert not (asked - parties - {sample["uscc"], representative})
+
+
+REPRESENTATIVE = """query($u: String!, $case: String) {
+  enterprise(uscc: $u, caseNumber: $case) {
+    registration {
+      legalRepresentativeName
+      legalRepresentative {
+        idNumber identity { name } legal { cases { caseNumber } }
+        assets { realEstates { unitNumber } } insurance { records { kind } }
+      }
+      keyPersonnel { idNumber person { idNumber } }
+    }
+  }
+}"""
+REGISTRATION = """query($u: String!) {
+  enterprise(uscc: $u) { registration { legalRepresentativeId legalRepresentativeName } }
+}"""
+
+
+async def enterprise_with_outside_representative(
+    app: Any, reader: Api, role: str
+) -> tuple[str, str, str, str]:
+    """(case, USCC, representative's ID number, name): an enterprise in ``role`` of an open case
+    of the demo judge's whose legal representative is no party of that case."""
+    async with app.state.runtime.engine.connect() as conn:
+        pairs = await cases_service.parties_of_open_cases(
+            conn, judge_id="judge-zhang", role=role, subject_kind="ENTERPRISE", limit=200
+        )
+    for case, party in pairs:
+        body = await reader.query(REGISTRATION, {"u": party.subject_id})
+        registration = body["data"]["enterprise"]["registration"]
+        representative = registration["legalRepresentativeId"]
+        if representative and representative not in await parties_of(app, case):
+            return case, party.subject_id, representative, registration["legalRepresentativeName"]
+    pytest.fail(f"no {role} enterprise of the judge's cases has an outside representative")
+
+
+@pytest.mark.parametrize("role", ["被执行人", "申请执行人"])
+async def test_a_judge_reaches_the_legal_representative_of_an_enterprise_party(
+    judge: Api, recorded: Any, reader: Api, role: str
+) -> None:
+    """The console's 法定代表人 link on an enterprise's profile always failed for a judge: the
+    representative of an enterprise party is rarely a party, and references reached parties
+    only. An enterprise party acts through its legal representative (民事诉讼法 第五十一条第二款),
+    so the reference from that enterprise reaches them, as a representative, not a respondent."""
+    # given an enterprise party of the judge's case whose legal representative is no party
+    app = recorded[0]
+    case, uscc, representative, name = await enterprise_with_outside_representative(
+        app, reader, role
+    )
+    mark = await audit_mark(app)
+    # when the judge follows the enterprise's legal representative, citing the case
+    body = await judge.query(REPRESENTATIVE, {"u": uscc, "case": case})
+    # then the representative is shown: identity and cases
+    person = body["data"]["enterprise"]["registration"]["legalRepresentative"]
+    assert person["idNumber"] == representative
+    assert person["identity"]["name"] == name
+    assert person["legal"]["cases"] is not None
+    # but not their property: they are not the case's respondent
+    errors = {tuple(e["path"]): e["extensions"] for e in body["errors"]}
+    at = ("enterprise", "registration", "legalRepresentative")
+    assert person["assets"] is None and person["insurance"] is None
+    assert errors[(*at, "assets")]["reason"] == "NOT_A_RESPONDENT"
+    assert errors[(*at, "insurance")]["reason"] == "NOT_A_RESPONDENT"
+    asked = {
+        k
+        for name_, c in agency_calls(recorded).items()
+        for method, keys in c
+        for k in keys
+        if method in ("properties_by_owner", "vehicles_by_owner", "stakes_by_holder", "insurance")
+    }
+    assert representative not in asked
+    # and the same person as a key person is not reached: only the representative reference
+    for i, key_person in enumerate(body["data"]["enterprise"]["registration"]["keyPersonnel"]):
+        if key_person["person"] is None:
+            assert errors[(*at[:2], "keyPersonnel", i, "person")]["reason"] == "NOT_A_PARTY"
+    # and the reference is on record with the case and the enterprise it represents
+    # (the same person met again as a key person is on record as refused there)
+    entries = [
+        e for e in await audit_since(app, mark, "judge-zhang") if e.subject == representative
+    ]
+    reached = [e for e in entries if e.outcome != "DENIED"]
+    assert [(e.action, e.case_number, e.outcome) for e in reached] == [
+        ("REFERENCE_VIEW", case, "OK")
+    ]
+    assert reached[0].detail["legalRepresentativeOf"] == uscc
+
+
+async def test_a_legal_representative_is_no_party_for_a_direct_look_up(
+    judge: Api, recorded: Any, reader: Api
+) -> None:
+    # given the legal representative of an enterprise party who is no party of the case
+    case, _, representative, _ = await enterprise_with_outside_representative(
+        recorded[0], reader, "被执行人"
+    )
+    # when the judge looks the person up directly, citing the enterprise's case
+    body = await judge.query(PERSON_PROFILE, {"id": representative, "case": case})
+    # then the look-up is refused: only the enterprise's reference reaches them
+    assert refusal(body)["extensions"]["reason"] == "NOT_A_PARTY"

@@ -808,23 +808,28 @@ async def test_a_list_the_matter_does_not_name_does_not_block(
         (
             {"s": {"uscc": "91370602272620019X"}, "m": "XF-SCHOOL"},
             "MATTER_SUBJECT_KIND",
-            "subjects[0]",
+            "subject",
         ),
         (
             {"s": {"uscc": "91370602272620019X"}, "m": "LH-PUBLIC-SERVICE"},
             "MATTER_SUBJECT_KIND",
-            "subjects[0]",
+            "subject",
         ),
         (
             {"s": {"idNumber": "110101199003074477"}, "m": "LH-BOND-ISSUE"},
             "MATTER_SUBJECT_KIND",
-            "subjects[0]",
+            "subject",
         ),
-        ({"s": {}, "m": "XF-FLIGHT"}, "ONE_IDENTIFIER", "subjects[0]"),
+        ({"s": {}, "m": "XF-FLIGHT"}, "ONE_IDENTIFIER", "subject"),
+        (
+            {"s": {"idNumber": "110101199003074477\n"}, "m": "XF-FLIGHT"},
+            "CONTROL_CHARACTER",
+            "subject",
+        ),
         (
             {"s": {"idNumber": "110101199003074470"}, "m": "XF-FLIGHT"},
             "GB11643_CHECK_CHARACTER",
-            "subjects[0]",
+            "subject",
         ),
     ],
     ids=[
@@ -833,6 +838,7 @@ async def test_a_list_the_matter_does_not_name_does_not_block(
         "public-service-enterprise",
         "bond-person",
         "no-id",
+        "newline",
         "bad-id",
     ],
 )
@@ -846,7 +852,8 @@ async def test_check_refuses_bad_input_and_records_nothing(
     argument: str,
 ) -> None:
     # when an approval system that grants the matter asks something the catalogue or the
-    # identifiers rule out
+    # identifiers rule out (sanctionCheck's argument is ``subject``: the error names it, not
+    # ``subjects[0]`` of sanctionChecks)
     matter = variables["m"]
     token = approver(matter) if matter in MATTERS else tokens["approval-market"]
     body, rid = await ask(api, CHECK, variables, token=token)

@@ -320,13 +320,13 @@ def test_root_redirects_to_the_console(server: Server) -> None:
 # --- second run ------------------------------------------------------------------------------
 
 
-def test_second_start_does_not_regenerate_data(
-    first_run: tuple[Server, dict[str, int]], data_dir: Path
-) -> None:
-    # given the state after the first run
-    _, before = first_run
+def test_second_start_does_not_regenerate_data(tmp_path: Path) -> None:
+    # given the state after a first run, stopped (one hub serves a data directory at a time)
+    data_dir = tmp_path / "fyt-data"
+    with serving(data_dir, tmp_path / "first.log"):
+        before = snapshot(data_dir)
     # when the server is started again on the same data directory
-    with serving(data_dir, data_dir.parent / "second.log") as second:
+    with serving(data_dir, tmp_path / "second.log") as second:
         response = httpx.get(f"{second.base_url}/healthz", timeout=WAIT)
         output = second.output()
     # then it serves without regenerating anything

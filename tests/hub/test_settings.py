@@ -46,6 +46,8 @@ def test_the_defaults_are_the_readmes(tmp_path: Path, monkeypatch: pytest.Monkey
     assert s.public_keys_path == data / "keys" / "jwks.json"
     assert s.private_key_path == data / "keys" / "jwt-signing-key.pem"
     assert (s.jwt_issuer, s.jwt_audience) == ("fyt-hub", "fyt-hub")
+    assert (s.jwt_jwks_url, s.jwt_jwks_cache_seconds, s.jwt_jwks_timeout) == (None, 300, 5)
+    assert (s.database_password_file, s.database_password) == (None, None)
     assert s.policy_dir == Path(hub.__file__).resolve().parent / "policies"
     assert s.purpose_cache_seconds == 5
     assert s.audit_key_path == data / "keys" / "audit.key"
@@ -127,10 +129,23 @@ def test_every_variable_the_readme_names_is_a_setting_and_no_other() -> None:
 
 EVERY_VARIABLE: list[tuple[str, str, str, object]] = [
     ("HUB_ENV", "production", "env", "production"),
-    ("HUB_DATABASE_URL", "postgresql://hub@db/hub", "database_url", "postgresql+asyncpg://hub@db/hub"),
+    (
+        "HUB_DATABASE_URL",
+        "postgresql://hub@db/hub",
+        "database_url",
+        "postgresql+asyncpg://hub@db/hub",
+    ),
     ("HUB_JWT_PUBLIC_KEYS", "/etc/fyt/jwks.json", "jwt_public_keys", Path("/etc/fyt/jwks.json")),
     ("HUB_JWT_PRIVATE_KEY", "/etc/fyt/k.pem", "jwt_private_key", Path("/etc/fyt/k.pem")),
     ("HUB_JWT_ISSUER", "idp", "jwt_issuer", "idp"),
+    (
+        "HUB_JWT_JWKS_URL",
+        "https://idp.court.example/realms/court/protocol/openid-connect/certs",
+        "jwt_jwks_url",
+        "https://idp.court.example/realms/court/protocol/openid-connect/certs",
+    ),
+    ("HUB_JWT_JWKS_CACHE_SECONDS", "60", "jwt_jwks_cache_seconds", 60.0),
+    ("HUB_JWT_JWKS_TIMEOUT", "1.5", "jwt_jwks_timeout", 1.5),
     ("HUB_JWT_AUDIENCE", "hub", "jwt_audience", "hub"),
     ("HUB_POLICY_DIR", "/etc/fyt/policies", "policy_dir", Path("/etc/fyt/policies")),
     ("HUB_PURPOSE_CACHE_SECONDS", "0", "purpose_cache_seconds", 0.0),
@@ -334,8 +349,7 @@ MISTAKES: list[tuple[str, str, str]] = [
     (
         "HUB_MAX_TOKEN_LIFETIME",
         "12x",
-        "HUB_MAX_TOKEN_LIFETIME must be a positive duration such as 3600, 30m, 8h or 7d,"
-        " got '12x'",
+        "HUB_MAX_TOKEN_LIFETIME must be a positive duration such as 3600, 30m, 8h or 7d, got '12x'",
     ),
     (
         "HUB_TRUSTED_PROXIES",
@@ -394,7 +408,9 @@ def test_a_bad_database_url_is_named_without_echoing_it(tmp_path: Path, variable
     with pytest.raises(ConfigError) as error:
         Settings.from_env(env)
     # then the variable is named, the password is not repeated
-    assert str(error.value) == f"{variable} must be a database URL such as postgresql://user@host/db"
+    assert (
+        str(error.value) == f"{variable} must be a database URL such as postgresql://user@host/db"
+    )
 
 
 @pytest.mark.parametrize(

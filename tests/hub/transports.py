@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -137,6 +137,7 @@ class Entry:
     granted: tuple[str, ...]
     masked: tuple[str, ...]
     denied: tuple[str, ...]
+    detail: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 async def audit_mark(app: Any) -> int:
@@ -174,6 +175,7 @@ async def audit_since(app: Any, mark: int, user_id: str) -> list[Entry]:
                 granted=tuple(fields.get("granted", ())),
                 masked=tuple(fields.get("masked", ())),
                 denied=tuple(fields.get("denied", ())),
+                detail=content.get("detail") or {},
             )
         )
     return out

@@ -6,7 +6,8 @@ loopback, each serving its subgraph exactly as ``fyt agency serve`` does. The re
 every answer is the agency's embedded source.
 
 Needs ``node`` and ``npm`` on PATH (the test is skipped otherwise); installs the gateway's
-``node_modules`` with ``npm ci`` when they are missing, and fails if that install fails.
+``node_modules`` with ``npm ci`` when they are missing, and fails if that install fails
+(``tests/interop/node.py``).
 """
 
 from __future__ import annotations
@@ -14,10 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import json
 import os
-import shutil
-import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -36,96 +34,15 @@ from connectors.market_supervision import models as ms
 from connectors.public_security import models as ps
 from connectors.real_estate import models as re_
 from connectors.social_security import models as ss
+from tests.interop.node import STOP_TIMEOUT, ensure_installed, node_tools
 from tests.servers import Served
 
 ROOT = Path(__file__).resolve().parents[2]
 GATEWAY_DIR = ROOT / "interop" / "apollo-gateway"
 SCHEMA_DIR = ROOT / "schema" / "subgraphs"
-NPM_TIMEOUT = 300  # seconds for `npm ci` on a fresh clone
 READY_TIMEOUT = 60  # seconds for the gateway to introspect, compose and listen
-STOP_TIMEOUT = 10
 
-# --- Node.js: tools, install, the gateway process ---------------------------------------------
-
-
-def node_tools() -> tuple[str, str]:
-    """Paths of ``node`` and ``npm``; skips the test when either is missing."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    missing = [name for name, path in (("node", node), ("npm", npm)) if path is None]
-    if node is None or npm is None:
-        pytest.skip(
-            f"Node.js is not installed: {' and '.join(missing)} not found on PATH "
-            "(the Apollo Gateway interoperability test runs a Node.js gateway)"
-        )
-    return node, npm
-
-
-def installed(folder: Path) -> bool:
-    """Whether ``npm ci`` completed in ``folder`` for its current lockfile.
-
-    npm writes ``node_modules/.package-lock.json`` once an install is complete; a folder with
-    some package directories but not that file (an interrupted install, a partial copy) is not
-    installed, nor is one older than ``package-lock.json``.
-    """
-    modules = folder / "node_modules"
-    marker = modules / ".package-lock.json"
-    if not marker.is_file():
-        return False
-    if marker.stat().st_mtime < (folder / "package-lock.json").stat().st_mtime:
-        return False
-    dependencies = json.loads((folder / "package.json").read_text(encoding="utf-8"))
-    return all((modules / dep / "package.json").is_file() for dep in dependencies["dependencies"])
-
-
-async def npm_ci(folder: Path, npm: str, seconds: float = NPM_TIMEOUT) -> None:
-    """``npm ci`` in ``folder``; fails the test, with npm's output, if it does not succeed."""
-    proc = await asyncio.create_subprocess_exec(
-        npm,
-        "ci",
-        "--no-audit",
-        "--no-fund",
-        cwd=folder,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        start_new_session=True,  # its own process group: a timeout kills install scripts too
-    )
-    assert proc.stdout is not None
-    output = bytearray()
-
-    async def collect() -> None:
-        assert proc.stdout is not None
-        while chunk := await proc.stdout.read(65536):
-            output.extend(chunk)
-
-    reader = asyncio.create_task(collect())
-    timed_out = False
-    try:
-        async with asyncio.timeout(seconds):
-            await proc.wait()
-    except TimeoutError:
-        timed_out = True
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        await proc.wait()
-    finally:
-        try:
-            async with asyncio.timeout(STOP_TIMEOUT):
-                await reader
-        except TimeoutError:
-            reader.cancel()  # a grandchild still holds the pipe; the output so far is enough
-    text = output.decode(errors="replace")
-    if timed_out:
-        pytest.fail(f"`npm ci` in {folder} did not finish in {seconds:g} s:\n{text}")
-    if proc.returncode != 0:
-        pytest.fail(f"`npm ci` in {folder} failed (exit status {proc.returncode}):\n{text}")
-    if not installed(folder):
-        pytest.fail(f"`npm ci` in {folder} succeeded but the dependencies are not there:\n{text}")
-
-
-async def ensure_installed(folder: Path, npm: str) -> None:
-    if not installed(folder):
-        await npm_ci(folder, npm)
+# --- the gateway process ---------------------------------------------------------------------
 
 
 @dataclass

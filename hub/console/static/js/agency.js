@@ -2,8 +2,9 @@
 
 import { follow, gql } from "./api.js";
 import { dialogForm } from "./judge.js";
+import { courtName, label } from "./labels.js";
 import { pagedList } from "./lists.js";
-import { busy, card, fmtDateTime, h, label, onLeave, rankBadge, reloadSoon, screen, statusBadge, table, termText } from "./ui.js";
+import { COURT_ZONE_LABEL, busy, card, courtNowLocal, fmtDateTime, h, onLeave, rankBadge, reloadSoon, screen, statusBadge, table, termText } from "./ui.js";
 
 const EVENTS = "subscription Inbox { freezeOrderEvents { orderId event } }";
 
@@ -24,29 +25,36 @@ mutation Reject($id: String!, $reason: String!) {
   freezeOrderReject(id: $id, reason: $reason) { order { id status } errors { code message field reason rule } }
 }`;
 
-function localNow() {
-  const d = new Date();
-  d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
-  return d.toISOString().slice(0, 16);
-}
-
 function accept(order) {
   const { inputs } = dialogForm(
     `登记回执：${label("kind", order.kind)}${label("asset", order.assetType)} ${order.assetId}`,
-    [["documentNumber", "回执文号"], ["registeredAt", "登记时间", "datetime-local"]],
+    [["documentNumber", "回执文号"], ["registeredAt", `登记时间（${COURT_ZONE_LABEL}）`, "datetime-local"]],
     async (values) => {
       const { data } = await busy("正在登记回执…", gql(ACCEPT, { id: order.id, receipt: values }));
       return data.freezeOrderAccept;
     },
+    summary(order),
   );
-  inputs.registeredAt.value = localNow();
+  inputs.registeredAt.value = courtNowLocal();
 }
 
 function reject(order) {
-  dialogForm(`退回：${order.caseNumber}`, [["reason", "退回原因"]], async ({ reason }) => {
+  dialogForm(`退回：${label("kind", order.kind)}${label("asset", order.assetType)} ${order.assetId}`, [["reason", "退回原因"]], async ({ reason }) => {
     const { data } = await busy("正在退回…", gql(REJECT, { id: order.id, reason }));
     return data.freezeOrderReject;
-  });
+  }, summary(order));
+}
+
+/** The order a dialog acts on: court, case, ruling and document. */
+function summary(o) {
+  return h(
+    "dl",
+    { class: "kv order-summary" },
+    h("dt", {}, "法院"), h("dd", {}, courtName(o.courtCode)),
+    h("dt", {}, "案号"), h("dd", {}, o.caseNumber),
+    h("dt", {}, "裁定书"), h("dd", {}, o.rulingNumber),
+    h("dt", {}, "文书编号"), h("dd", {}, o.id),
+  );
 }
 
 function describeOrder(o) {
@@ -67,7 +75,7 @@ export async function inbox() {
         ["文书", "法院 / 案号", "裁定书", "期限", "送达时间", ""],
         nodes.map((o) => [
           describeOrder(o),
-          h("div", {}, o.courtCode, h("br"), o.caseNumber),
+          h("div", {}, courtName(o.courtCode), h("br"), o.caseNumber),
           o.rulingNumber,
           termText(o),
           fmtDateTime(o.deliveredAt || o.submittedAt),
@@ -104,7 +112,7 @@ export async function handled() {
         ["文书", "法院 / 案号", "状态", "起止", "回执", "说明"],
         nodes.map((o) => [
           describeOrder(o),
-          h("div", {}, o.courtCode, h("br"), o.caseNumber),
+          h("div", {}, courtName(o.courtCode), h("br"), o.caseNumber),
           h("div", {}, statusBadge(o.status), rankBadge(o)),
           o.effectiveFrom ? `${o.effectiveFrom} 至 ${o.expiresOn}` : "—",
           o.receiptNumber ? h("div", {}, o.receiptNumber, h("br"), h("small", {}, fmtDateTime(o.receiptRegisteredAt))) : "—",

@@ -1,5 +1,7 @@
 // The console is a client of the hub's GraphQL API with the user's token, like any other.
 
+import { LABELS, agencyName } from "./labels.js";
+
 const TOKEN_KEY = "fyt.console.token";
 
 export function token() {
@@ -22,56 +24,10 @@ export class ApiError extends Error {
   }
 }
 
-const AGENCIES = {
-  public_security: "公安机关",
-  real_estate: "不动产登记机构",
-  market_supervision: "市场监管部门",
-  social_security: "人社部门",
-  court: "法院",
-};
-
-export function agencyName(name) {
-  return AGENCIES[name] || name;
-}
-
-export const REASONS = {
-  CASE_UNKNOWN: "所选案件不存在",
-  CASE_OTHER_COURT: "所选案件不属于本院",
-  CASE_CLOSED: "所选案件已结案，不能再据此查询",
-  NOT_ASSIGNED: "您不是所选案件的承办人",
-  NOT_A_PARTY: "该主体不是所选案件的当事人",
-  NOT_A_RESPONDENT: "非本案被执行人（被保全人）：财产信息和查控措施仅限被执行人",
-  CASE_TYPE: "所选案件不是执行或保全案件，不能据此查控财产",
-  POLICY: "您的角色无权查看该内容",
-};
-
-const RULES = {
-  GB11643_LENGTH: "身份证号码应为 18 位",
-  GB11643_CHARACTERS: "身份证号码只能由数字组成，最后一位可为 X",
-  GB11643_REGION: "身份证号码的地区码不存在",
-  GB11643_BIRTH_DATE: "身份证号码中的出生日期不正确",
-  GB11643_CHECK_CHARACTER: "身份证号码校验位不正确，请核对",
-  GB32100_LENGTH: "统一社会信用代码应为 18 位",
-  GB32100_CHARACTERS: "统一社会信用代码含有不允许的字符",
-  GB32100_AUTHORITY: "统一社会信用代码的登记管理部门码不正确",
-  GB32100_REGION: "统一社会信用代码第 3–8 位（登记管理机关行政区划码）不存在",
-  GB32100_ORGANIZATION_CODE: "统一社会信用代码第 9–17 位（组织机构代码）校验位不正确，请核对",
-  GB32100_CHECK_CHARACTER: "统一社会信用代码校验位不正确，请核对",
-  TERM_POSITIVE: "期限至少为 1 个月（或 1 天）",
-  TERM_TOO_LONG: "期限超出法定上限（动产 2 年，不动产和股权 3 年）",
-  TERM_ONE_UNIT: "期限请只按月或只按天填写一种",
-  CASE_NUMBER_EMPTY: "请填写案号",
-  CASE_NUMBER_FORMAT: "案号格式不正确，例如（2026）鲁0602执123号",
-  CASE_NUMBER_YEAR: "案号中的年份不正确",
-  KIND_FOR_ASSET: "措施与财产类型不符：不动产查封，车辆查封或扣押，股权冻结",
-  OVER_SEIZURE: "明显超标的额查控（《查封规定》第十九条），须填写超标的查封确认理由",
-  PAGE_SIZE: "每页条数超出范围",
-  CURSOR: "翻页参数无效，请重新查询",
-  TIME_RANGE: "起始时间须早于结束时间",
-  DATE_RANGE: "日期范围无效（起始不得晚于结束，且不超过 366 天）",
-};
-
-/** One API error in plain words (Chinese), keeping the API's own text as the detail. */
+/**
+ * One API error in plain words (Chinese), from its code, reason and rule: the API's own message
+ * (English, for operators) is not shown, only kept on the error (`detail`).
+ */
 export function describe(error) {
   const ext = error.extensions || {};
   const code = ext.code;
@@ -79,24 +35,24 @@ export function describe(error) {
     case "UNAUTHENTICATED":
       return "登录已失效，请重新登录";
     case "FORBIDDEN":
-      return "无权限：" + (REASONS[ext.reason] || "您的角色无权进行此操作");
+      return "无权限：" + (LABELS.reason[ext.reason] || "您的角色无权进行此操作");
     case "PURPOSE_REQUIRED":
       return "查询须选择您承办的、未结案的执行案件，且被查询人须为该案当事人";
-    case "BAD_USER_INPUT": {
-      return "输入有误：" + (RULES[ext.rule] || error.message);
-    }
+    case "BAD_USER_INPUT":
+      return "输入有误：" + (LABELS.rule[ext.rule] || "请检查填写的内容");
     case "NOT_FOUND":
-      return "未找到：" + error.message;
+      return "未找到：所指的记录不存在，或不在您可办理的范围内";
     case "CONFLICT":
-      if (ext.reason === "RENEWAL_WINDOW") return "尚未到续行期（期限届满前的续行期内方可续行）：" + error.message;
-      if (ext.reason === "TERM_ENDED") return "期限已届满，查封、冻结的效力已消灭，不能续行：" + error.message;
-      return "与已有记录冲突：" + error.message;
+      if (ext.reason === "RENEWAL_WINDOW") return "尚未到续行期：期限届满前的续行期内方可续行";
+      if (ext.reason === "TERM_ENDED") return "期限已届满，查封、冻结的效力已消灭，不能续行";
+      if (LABELS.reason[ext.reason]) return "与已有记录冲突：" + LABELS.reason[ext.reason];
+      return "与记录的当前状态冲突（可能已由他人办理），请刷新后再试";
     case "CONNECTOR_UNAVAILABLE":
       return `${agencyName(ext.connector)}暂时无法访问，这部分信息未能取得`;
     case "CONNECTOR_TIMEOUT":
       return `${agencyName(ext.connector)}响应超时，这部分信息未能取得`;
     case "RATE_LIMITED":
-      return "请求过于频繁，请稍后再试";
+      return "请求过于频繁，请稍后再试" + (LABELS.reason[ext.reason] ? `（${LABELS.reason[ext.reason]}）` : "");
     case "QUERY_TOO_COMPLEX":
       return "查询过于复杂，已被拒绝";
     case "AUDIT_UNAVAILABLE":
@@ -104,7 +60,7 @@ export function describe(error) {
     case "INTERNAL_SERVER_ERROR":
       return `系统内部错误，请联系运维人员（请求编号 ${ext.requestId || "未知"}）`;
     default:
-      return error.message || "未知错误";
+      return LABELS.code[code] ? `请求未能完成：${LABELS.code[code]}` : "请求未能完成，请稍后再试";
   }
 }
 

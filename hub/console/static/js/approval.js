@@ -1,7 +1,8 @@
 // The approval system's page: may this subject be granted the matter? (联合惩戒核查)
 
 import { gql } from "./api.js";
-import { busy, card, field, h, label, table, screen } from "./ui.js";
+import { label } from "./labels.js";
+import { busy, card, field, fill, h, table, screen } from "./ui.js";
 
 const MATTERS = `query Matters { sanctionMatters { code name lists subjects legalBasis checkable } }`;
 const CHECK = `
@@ -12,14 +13,12 @@ query Check($subject: SubjectInput!, $matter: String!) {
   }
 }`;
 
-const BOUND = { LEGAL_REPRESENTATIVE: "法定代表人", PRINCIPAL: "主要负责人", DIRECTLY_RESPONSIBLE: "直接责任人员", ACTUAL_CONTROLLER: "实际控制人" };
-
 export async function check(params) {
   const mount = screen();
   const { data } = await busy("正在读取受限事项目录…", gql(MATTERS));
   // only the matters the caller's own department grants: the hub refuses the others
   const matters = data.sanctionMatters.filter((m) => m.checkable);
-  const matterSelect = h("select", { id: "check-matter" }, matters.map((m) => h("option", { value: m.code, selected: m.code === params.get("matter") }, `${m.code} ${m.name}`)));
+  const matterSelect = h("select", { id: "check-matter" }, matters.map((m) => h("option", { value: m.code, selected: m.code === params.get("matter") }, m.name)));
   const idInput = h("input", { id: "check-id", required: true, value: params.get("id") || "", placeholder: "身份证号码或统一社会信用代码", autocomplete: "off" });
   const form = h(
     "form",
@@ -39,11 +38,12 @@ export async function check(params) {
   const { data: d } = await busy("正在核查…", gql(CHECK, { subject, matter: params.get("matter") }));
   const r = d.sanctionCheck;
   const block = r.decision === "BLOCK";
-  result.replaceChildren(
+  fill(
+    result,
     card(
       "核查结果",
       h("p", { class: "decision " + (block ? "block" : "allow"), id: "check-decision" }, block ? "拦截：不予办理" : "放行：未发现限制"),
-      block ? table(["名单", "法院", "案号", "发布日期", "截止日期", "关联"], r.entries.map((e) => [label("list", e.list), e.courtName, e.caseNumber, e.publishedOn, e.endsOn || "—", e.viaName ? `${e.viaName}（${e.roles.map((x) => BOUND[x] || x).join("、")}）` : "本人"])) : null,
+      block ? table(["名单", "法院", "案号", "发布日期", "截止日期", "关联"], r.entries.map((e) => [label("list", e.list), e.courtName, e.caseNumber, e.publishedOn, e.endsOn || "—", e.viaName ? `${e.viaName}（${e.roles.map((x) => label("boundRole", x)).join("、")}）` : "本人"])) : null,
       r.legalBasis ? h("p", { class: "muted" }, "依据：" + r.legalBasis) : null,
     ),
   );

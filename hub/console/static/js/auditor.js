@@ -1,9 +1,10 @@
 // The auditor's pages: the access log with filters, a person's access history, the activity chart,
 // and the log's integrity (latest signed checkpoint, verify now).
 
-import { REASONS, agencyName, gql } from "./api.js";
+import { gql } from "./api.js";
+import { LABELS, agencyName, label, orgChoices, orgName } from "./labels.js";
 import { pagedList } from "./lists.js";
-import { LABELS, badge, busy, card, daysFrom, field, fmtDateTime, h, label, svg, table, today, screen } from "./ui.js";
+import { COURT_ZONE_LABEL, badge, busy, card, courtDayStart, daysFrom, field, fill, fmtDateTime, h, svg, table, today, screen } from "./ui.js";
 
 const EVENT_FIELDS = `id occurredAt userId org roles caseNumber action subjectKind subjectId outcome flags
   fieldsDenied connectors { connector outcome } reason redacted leafIndex`;
@@ -43,11 +44,11 @@ function eventsTable(events) {
     ["时间", "用户 / 单位", "案号", "操作", "查询对象", "结果", "异常标记"],
     events.map((e) => [
       fmtDateTime(e.occurredAt),
-      h("div", {}, h("a", { href: "#/audit?" + new URLSearchParams({ userId: e.userId }) }, e.userId), h("br"), h("small", {}, e.org)),
+      h("div", {}, h("a", { href: "#/audit?" + new URLSearchParams({ userId: e.userId }) }, e.userId), h("br"), h("a", { href: "#/audit?" + new URLSearchParams({ org: e.org }), class: "org-link" }, h("small", {}, orgName(e.org)))),
       e.caseNumber ? h("a", { href: "#/audit?" + new URLSearchParams({ caseNumber: e.caseNumber }) }, e.caseNumber) : h("span", { class: "muted" }, "无"),
       label("action", e.action),
       subjectCell(e),
-      h("div", {}, outcomeBadge(e.outcome), e.reason ? h("div", { class: "muted" }, REASONS[e.reason] || e.reason) : null),
+      h("div", {}, outcomeBadge(e.outcome), e.reason ? h("div", { class: "muted" }, label("reason", e.reason)) : null),
       e.flags.length ? e.flags.map((f) => badge(label("flag", f), "warn")) : "",
     ]),
     (i) => ({ class: events[i].flags.length ? "flagged" : null, dataset: { entry: events[i].id } }),
@@ -58,19 +59,26 @@ const FILTERS = [
   ["subjectIdNumber", "被查询人身份证号码"],
   ["subjectUscc", "被查询企业统一社会信用代码"],
   ["userId", "用户"],
-  ["org", "单位（如 court:370602）"],
   ["caseNumber", "案号"],
 ];
 
-function toIso(local) {
-  return local ? new Date(local).toISOString() : null;
+/** A court day typed in the filter, or null (an older link's "2026-11-01T09:00" keeps its day). */
+function filterDay(value) {
+  const day = (value || "").slice(0, 10);
+  return /^\d{4}-\d{2}-\d{2}$/.test(day) ? day : null;
 }
 
 export async function log(params) {
   const mount = screen();
   const inputs = Object.fromEntries(FILTERS.map(([name]) => [name, h("input", { name, id: "filter-" + name, value: params.get(name) || "", autocomplete: "off" })]));
-  const from = h("input", { type: "datetime-local", id: "filter-from", value: params.get("from") || "" });
-  const to = h("input", { type: "datetime-local", id: "filter-to", value: params.get("to") || "" });
+  // the org by name: the courts of the hub's court table and the agencies
+  const orgs = orgChoices();
+  const org = params.get("org") || "";
+  if (org && !orgs.some(([value]) => value === org)) orgs.push([org, orgName(org)]);
+  inputs.org = h("select", { name: "org", id: "filter-org" }, h("option", { value: "" }, "全部"), orgs.map(([value, text]) => h("option", { value, selected: value === org }, text)));
+  // days of the courts' calendar, both included: from 00:00 of the first to 24:00 of the last
+  const from = h("input", { type: "date", id: "filter-from", value: filterDay(params.get("from")) || "" });
+  const to = h("input", { type: "date", id: "filter-to", value: filterDay(params.get("to")) || "" });
   const outcome = h("select", { id: "filter-outcome" }, h("option", { value: "" }, "全部"), ["OK", "PARTIAL", "NOT_FOUND", "DENIED", "PURPOSE_REQUIRED"].map((o) => h("option", { value: o, selected: params.get("outcome") === o }, label("outcome", o))));
   const flag = h("select", { id: "filter-flag" }, h("option", { value: "" }, "全部"), Object.keys(LABELS.flag).map((f) => h("option", { value: f, selected: params.get("flag") === f }, label("flag", f))));
   const form = h(
@@ -90,13 +98,15 @@ export async function log(params) {
         else location.hash = target;
       },
     },
-    h("div", { class: "row" }, FILTERS.map(([name, text]) => field(text, inputs[name]))),
-    h("div", { class: "row" }, field("起始时间", from), field("结束时间", to), field("结果", outcome), field("异常标记", flag), h("button", { class: "primary", type: "submit" }, "查询"), h("a", { href: "#/audit" }, "清除条件")),
+    h("div", { class: "row" }, FILTERS.map(([name, text]) => field(text, inputs[name])), field("单位", inputs.org)),
+    h("div", { class: "row" }, field(`起始日期（${COURT_ZONE_LABEL}）`, from), field(`结束日期（${COURT_ZONE_LABEL}，含当日）`, to), field("结果", outcome), field("异常标记", flag), h("button", { class: "primary", type: "submit" }, "查询"), h("a", { href: "#/audit" }, "清除条件")),
   );
   const filter = {};
-  for (const [name] of FILTERS) if (params.get(name)) filter[name] = params.get(name);
-  if (params.get("from")) filter.from = toIso(params.get("from"));
-  if (params.get("to")) filter.to = toIso(params.get("to"));
+  for (const name of Object.keys(inputs)) if (params.get(name)) filter[name] = params.get(name);
+  const fromDay = filterDay(params.get("from"));
+  const toDay = filterDay(params.get("to"));
+  if (fromDay) filter.from = courtDayStart(fromDay);
+  if (toDay) filter.to = courtDayStart(daysFrom(toDay, 1));
   if (params.get("outcome")) filter.outcome = params.get("outcome");
   if (params.get("flag")) filter.flag = params.get("flag");
   const results = card("检索结果（最新在前；标黄为异常）");
@@ -201,7 +211,7 @@ export async function chart(params) {
         location.hash = "#/audit/chart?" + new URLSearchParams({ from: fromInput.value, to: toInput.value });
       },
     },
-    h("div", { class: "row" }, field("起始日期", fromInput), field("结束日期", toInput), h("button", { class: "primary", type: "submit" }, "统计")),
+    h("div", { class: "row" }, field(`起始日期（${COURT_ZONE_LABEL}）`, fromInput), field("结束日期（含当日）", toInput), h("button", { class: "primary", type: "submit" }, "统计")),
   );
   const { data } = await busy("正在统计…", gql(ACTIVITY, { from, to }));
   const days = data.auditActivity;
@@ -232,11 +242,12 @@ export async function integrity() {
   const button = h("button", { type: "button", class: "primary", id: "verify-now" }, "立即校验");
   button.onclick = async () => {
     button.disabled = true;
-    result.replaceChildren(h("p", {}, "正在逐条重算审计日志的哈希、默克尔树和全部签名检查点……", h("progress", {})));
+    fill(result, h("p", {}, "正在逐条重算审计日志的哈希、默克尔树和全部签名检查点……", h("progress", {})));
     try {
       const { data: d } = await busy("正在校验审计日志…", gql(VERIFY));
       const r = d.auditIntegrity;
-      result.replaceChildren(
+      fill(
+        result,
         h("p", { class: r.ok ? "status-ok" : "status-bad", id: "verify-status" }, r.ok ? "校验通过：审计日志完整，未被篡改" : "校验失败：审计日志与签名检查点不一致"),
         h("dl", { class: "kv" },
           h("dt", {}, "校验时间"), h("dd", {}, fmtDateTime(r.checkedAt)),
@@ -245,12 +256,12 @@ export async function integrity() {
           h("dt", {}, "签名检查点"), h("dd", {}, r.checkpoints),
           h("dt", {}, "已清除内容的条目"), h("dd", {}, r.redacted),
           h("dt", {}, "待入树条目"), h("dd", {}, r.unintegrated),
-          h("dt", {}, "根哈希"), h("dd", {}, h("code", {}, r.rootHash)),
+          h("dt", {}, "根哈希"), h("dd", {}, r.rootHash ? h("code", {}, r.rootHash) : "—（日志为空）"),
         ),
         r.problems.length ? h("ul", {}, r.problems.map((p) => h("li", { class: "status-bad" }, p))) : null,
       );
     } catch (err) {
-      result.replaceChildren(h("p", { class: "status-bad" }, "校验未能完成：" + err.message));
+      fill(result, h("p", { class: "status-bad" }, "校验未能完成：" + err.message));
     } finally {
       button.disabled = false;
     }

@@ -3,9 +3,10 @@
 
 import { gql } from "./api.js";
 import { revokeEntry } from "./judge.js";
+import { LABELS, label } from "./labels.js";
 import { pagedList } from "./lists.js";
 import { endsOnText } from "./profile.js";
-import { LABELS, card, field, h, label, screen, statusBadge, table } from "./ui.js";
+import { card, field, h, screen, statusBadge, table } from "./ui.js";
 
 const ENTRIES = `
 query Entries($filter: SanctionEntryFilter, $after: String) {

@@ -2,9 +2,10 @@
 // look-up too (their policy decides what they see).
 
 import { describe, follow, gql } from "./api.js";
+import { LABELS, agencyName, courtName, label } from "./labels.js";
 import { casePicker, pagedList } from "./lists.js";
-import { ENTERPRISE_QUERY, PERSON_QUERY, renderEnterprise, renderPerson } from "./profile.js";
-import { LABELS, badge, busy, card, daysFrom, field, flash, fmtDateTime, fmtMoney, h, label, notice, onLeave, rankBadge, reloadSoon, statusBadge, table, termText, today, screen } from "./ui.js";
+import { ENTERPRISE_QUERY, PERSON_QUERY, REPRESENTATIVE_PATH, REPRESENTATIVE_QUERY, renderEnterprise, renderPerson } from "./profile.js";
+import { badge, busy, card, courtInstant, daysFrom, field, fill, flash, fmtDateTime, fmtMoney, h, notice, onLeave, rankBadge, reloadSoon, statusBadge, table, termText, today, screen } from "./ui.js";
 
 const CASES_QUERY = `
 query MyCases($filter: CaseFilter, $after: String) {
@@ -78,6 +79,8 @@ export async function lookup(params, me) {
   const id = (params.get("id") || "").trim();
   const kind = params.get("kind") || (id ? subjectKindOf(id) : "PERSON");
   const caseNumber = params.get("case") || "";
+  // a legal representative reached from an enterprise party's profile: asked through it
+  const via = kind === "PERSON" && caseNumber ? params.get("via") || "" : "";
   const idInput = h("input", { id: "subject-id", name: "id", value: id, required: true, autocomplete: "off", placeholder: "18 位身份证号码或统一社会信用代码" });
   const kindSelect = h("select", { id: "subject-kind", name: "kind" }, h("option", { value: "PERSON", selected: kind === "PERSON" }, "自然人（身份证号码）"), h("option", { value: "ENTERPRISE", selected: kind === "ENTERPRISE" }, "企业（统一社会信用代码）"));
   // the judge's open cases, found by part of the case number (every one is reachable)
@@ -91,6 +94,7 @@ export async function lookup(params, me) {
         event.preventDefault();
         const q = new URLSearchParams({ kind: kindSelect.value, id: idInput.value.trim() });
         if (caseSelect.value) q.set("case", caseSelect.value);
+        if (via && q.get("id") === id && q.get("case") === caseNumber && q.get("kind") === kind) q.set("via", via);
         const target = "#/lookup?" + q;
         if (location.hash === target) lookup(new URLSearchParams(q), me);
         else location.hash = target;
@@ -109,6 +113,10 @@ export async function lookup(params, me) {
     }
   }
   if (!id) return;
+  if (via) {
+    await representative(result, id, via, caseNumber);
+    return;
+  }
   const variables = kind === "ENTERPRISE" ? { uscc: id, case: caseNumber || null } : { id, case: caseNumber || null };
   const { data, errors } = await busy("正在向各部门调取信息…", gql(kind === "ENTERPRISE" ? ENTERPRISE_QUERY : PERSON_QUERY, variables, { nullRoot: true }));
   const root = kind === "ENTERPRISE" ? "enterprise" : "person";
@@ -129,6 +137,35 @@ export async function lookup(params, me) {
   const partial = errors.filter((e) => ["CONNECTOR_UNAVAILABLE", "CONNECTOR_TIMEOUT"].includes((e.extensions || {}).code));
   if (partial.length) notice([...new Set(partial.map(describe))].join("；"), "info");
   result.replaceChildren(view);
+}
+
+/** The legal representative of an enterprise party, asked through the enterprise and its case. */
+async function representative(result, id, uscc, caseNumber) {
+  const { data, errors } = await busy("正在向各部门调取信息…", gql(REPRESENTATIVE_QUERY, { uscc, case: caseNumber }, { nullRoot: true }));
+  const registration = data.enterprise && data.enterprise.registration;
+  const person = registration && registration.legalRepresentative;
+  if (!person || registration.legalRepresentativeId !== id) {
+    // the refusal nearest the representative: the enterprise, its registration, or the person
+    const refusal = [...errors]
+      .filter((e) => e.path && e.path.every((k, i) => REPRESENTATIVE_PATH[i] === k))
+      .sort((a, b) => b.path.length - a.path.length)[0];
+    let message = "公安机关没有此人的户籍记录";
+    if (refusal) message = describe(refusal);
+    else if (registration && registration.legalRepresentativeId !== id) message = "该企业登记的法定代表人已不是此人，请从企业全息视图重新进入";
+    fill(result, card("查询结果", h("p", { class: refusal ? "denied-block" : "empty", id: "lookup-refused" }, message)));
+    if (refusal) notice(message);
+    return;
+  }
+  const view = renderPerson(person, errors, { caseNumber, onOrder: null, onPublish: null, onRevoke: null, path: REPRESENTATIVE_PATH });
+  fill(
+    result,
+    h(
+      "p",
+      { class: "notice info", id: "representative-note" },
+      `作为${registration.name || "本案当事人企业"}的法定代表人查看：该企业是所选案件的当事人，由其法定代表人进行诉讼（《民事诉讼法》第五十一条第二款）。其本人的财产信息仅在其为本案被执行人时显示。`,
+    ),
+    view,
+  );
 }
 
 const PUBLISH = `
@@ -331,7 +368,7 @@ export async function newOrder(params) {
           }
           notice(null);
           outcome.replaceChildren(
-            card("已提交", h("p", { id: "order-created" }, `文书编号 ${payload.order.id}，当前状态：`, statusBadge(payload.order.status), `。已送达${payload.order.agency}，待其登记回执。`), h("a", { href: "#/orders" }, "查看我的查控文书")),
+            card("已提交", h("p", { id: "order-created" }, `文书编号 ${payload.order.id}，当前状态：`, statusBadge(payload.order.status), `。将送达${agencyName(payload.order.agency)}，待其登记回执。`), h("a", { href: "#/orders" }, "查看我的查控文书")),
           );
           form.replaceChildren();
         } finally {
@@ -427,30 +464,49 @@ function ahead(o) {
     { class: "line" },
     h("summary", {}, `前序 ${before.length} 项`),
     before.map((w) =>
-      h("div", { dataset: { outside: w.outsideHub ? "1" : "0" } }, `第 ${w.rank ?? "—"} 顺位 `, w.court || w.courtCode || "", ` ${w.caseNumber} `, statusBadge(w.status), w.outsideHub ? badge("登记机关在册（非经府院通）") : null),
+      h("div", { dataset: { outside: w.outsideHub ? "1" : "0" } }, `第 ${w.rank ?? "—"} 顺位 `, w.court || (w.courtCode ? courtName(w.courtCode) : ""), ` ${w.caseNumber} `, statusBadge(w.status), w.outsideHub ? badge("登记机关在册（非经府院通）") : null),
     ),
+  );
+}
+
+/** What an order is, in one line: the measure, the asset, the document and the case. */
+function orderSummary(o) {
+  return h(
+    "dl",
+    { class: "kv order-summary" },
+    h("dt", {}, "措施"), h("dd", {}, `${label("kind", o.kind)}${label("asset", o.assetType)}`),
+    h("dt", {}, "财产编号"), h("dd", { "data-field": "assetId" }, o.assetId),
+    h("dt", {}, "文书编号"), h("dd", { "data-field": "orderId" }, o.id),
+    h("dt", {}, "案号"), h("dd", {}, o.caseNumber),
+    h("dt", {}, "协助执行机关"), h("dd", {}, agencyName(o.agency)),
+    h("dt", {}, "状态"), h("dd", {}, statusBadge(o.status), " ", rankBadge(o)),
+    o.expiresOn ? [h("dt", {}, "期限"), h("dd", {}, `${o.effectiveFrom || "—"} 至 ${o.expiresOn}`)] : null,
   );
 }
 
 function actions(o) {
   if (!["EFFECTIVE", "WAITING"].includes(o.status)) return "";
+  const what = `${label("kind", o.kind)}${label("asset", o.assetType)} ${o.assetId}`;
   const release = h("button", {
-    type: "button", class: "danger", dataset: { release: o.id }, onclick: () => dialogForm("解除查封 / 冻结", [["rulingNumber", "解除裁定书文号"], ["reason", "解除原因"]], async (values) => {
+    type: "button", class: "danger", dataset: { release: o.id }, onclick: () => dialogForm(`解除${label("kind", o.kind)}：${what}`, [["rulingNumber", "解除裁定书文号"], ["reason", "解除原因"]], async (values) => {
       const { data } = await busy("正在提交解除…", gql(RELEASE, { id: o.id, input: values }));
       return data.freezeOrderRelease;
-    }),
+    }, orderSummary(o)),
   }, "解除");
   const renew = o.status === "EFFECTIVE" ? h("button", {
-    type: "button", class: "secondary", dataset: { renew: o.id }, onclick: () => dialogForm("续行查封 / 冻结", [["rulingNumber", "续行裁定书文号"]], async (values) => {
+    type: "button", class: "secondary", dataset: { renew: o.id }, onclick: () => dialogForm(`续行${label("kind", o.kind)}：${what}`, [["rulingNumber", "续行裁定书文号"]], async (values) => {
       const { data } = await busy("正在提交续行…", gql(RENEW, { id: o.id, input: values }));
       return data.freezeOrderRenew;
-    }),
+    }, orderSummary(o)),
   }, "续行") : null;
   return h("div", { class: "row" }, renew, release);
 }
 
-/** A small modal form; `run` returns a payload {order, errors}; success reloads the page. */
-export function dialogForm(title, fields, run) {
+/**
+ * A small modal form; `run` returns a payload {order, errors}; success reloads the page. `intro`
+ * says what the form acts on (shown above the fields).
+ */
+export function dialogForm(title, fields, run, intro = null) {
   const control = ([name, , type, choices, value]) =>
     type === "select"
       ? h("select", { name, required: true }, choices.map(([v, text]) => h("option", { value: v, selected: v === value }, text)))
@@ -468,7 +524,7 @@ export function dialogForm(title, fields, run) {
           event.preventDefault();
           ok.disabled = true;
           try {
-            const values = Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.type === "datetime-local" ? new Date(el.value).toISOString() : el.value.trim()]));
+            const values = Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.type === "datetime-local" ? courtInstant(el.value) : el.value.trim()]));
             const payload = await run(values);
             if (payload.errors.length) {
               message.textContent = payloadMessage(payload.errors);
@@ -485,6 +541,7 @@ export function dialogForm(title, fields, run) {
         },
       },
       h("h2", {}, title),
+      intro,
       fields.map(([name, text]) => field(text, inputs[name], true)),
       message,
       h("div", { class: "row" }, ok, h("button", { type: "button", class: "secondary", onclick: () => dialog.close() }, "取消")),

@@ -1,27 +1,23 @@
 // The console's shell: sign-in, the session, the menu by role, and the router.
 
 import { ApiError, SignedOut, consoleApi, gql, setToken, token } from "./api.js";
-import { Stale, busy, card, field, h, mount, nextScreen, notice, showFlash } from "./ui.js";
+import { orgName, roleName, setCourts } from "./labels.js";
+import { Stale, busy, card, field, h, mount, nextScreen, notice, screenShown, showFlash } from "./ui.js";
 import * as judge from "./judge.js";
 import * as sanctionPages from "./entries.js";
 import * as agency from "./agency.js";
 import * as auditor from "./auditor.js";
 import * as approval from "./approval.js";
 
-const ROLE_NAMES = {
-  enforcement_judge: "执行法官",
-  registry_officer: "不动产登记员",
-  market_officer: "市场监管人员",
-  police_officer: "公安民警",
-  social_officer: "社保经办人员",
-  auditor: "审计员",
-  approval_system: "审批系统",
-};
-const OFFICER_ROLES = ["registry_officer", "market_officer", "police_officer", "social_officer"];
+// Officers of the agencies that register courts' measures (social security holds no assets
+// courts seize, so its officer has no inbox: the policy grants it none).
+const ORDER_OFFICER_ROLES = ["registry_officer", "market_officer", "police_officer"];
+const OFFICER_ROLES = [...ORDER_OFFICER_ROLES, "social_officer"];
 
 const MENUS = [
   { role: "enforcement_judge", items: [["#/cases", "我的案件"], ["#/lookup", "全息查询"], ["#/orders", "查控文书"], ["#/sanctions", "名单信息"]] },
-  { roles: OFFICER_ROLES, items: [["#/inbox", "协助执行收件箱"], ["#/handled", "已办理"], ["#/lookup", "信息查询"]] },
+  { roles: ORDER_OFFICER_ROLES, items: [["#/inbox", "协助执行收件箱"], ["#/handled", "已办理"]] },
+  { roles: OFFICER_ROLES, items: [["#/lookup", "信息查询"]] },
   { role: "auditor", items: [["#/audit", "访问记录"], ["#/audit/history", "个人访问历史"], ["#/audit/chart", "统计图表"], ["#/audit/integrity", "日志完整性"]] },
   { role: "approval_system", items: [["#/check", "联合惩戒核查"]] },
 ];
@@ -126,7 +122,8 @@ export function hasRole(role) {
 }
 
 function menuFor(user) {
-  return MENUS.filter((m) => (m.roles || [m.role]).some((r) => user.roles.includes(r))).flatMap((m) => m.items);
+  const items = MENUS.filter((m) => (m.roles || [m.role]).some((r) => user.roles.includes(r))).flatMap((m) => m.items);
+  return items.filter(([href], i) => items.findIndex(([other]) => other === href) === i);
 }
 
 function home(user) {
@@ -148,13 +145,15 @@ export function signOut(message, kind = "info") {
 }
 
 async function loadMe() {
-  const { data } = await gql("query Me { me { userId name title org roles courtCode tokenExpiresAt } }");
+  // the court table names court codes on every page (a policy may withhold it: codes then stay)
+  const { data } = await gql("query Me { me { userId name title org roles courtCode tokenExpiresAt } courts { code name } }", {}, { nullRoot: true });
   me = data.me;
+  setCourts(data.courts);
   const left = new Date(me.tokenExpiresAt).getTime() - Date.now();
   clearTimeout(expiryTimer);
   // Timers longer than ~24.8 days overflow; the server refuses an expired token anyway.
   expiryTimer = setTimeout(() => signOut("登录已过期，请重新登录", "error"), Math.min(Math.max(left, 0), 2 ** 31 - 1));
-  const roles = me.roles.map((r) => ROLE_NAMES[r] || r).join("、");
+  const roles = me.roles.map(roleName).join("、");
   document.getElementById("who").replaceChildren(
     h("span", { id: "who-name" }, `${me.name || me.userId}（${me.title || roles}）`),
     h("button", { type: "button", id: "sign-out", onclick: () => signOut("您已退出登录") }, "退出"),
@@ -218,7 +217,7 @@ async function renderSignIn(message, kind = "info") {
               "button",
               { type: "button", dataset: { user: u.id }, onclick: () => demoSignIn(u.id) },
               h("strong", {}, u.name),
-              h("span", {}, `${u.title} · ${u.id} · ${u.org}`),
+              h("span", {}, `${u.title} · ${u.id} · ${u.court || orgName(u.org)}`),
             ),
           ),
         ),
@@ -285,6 +284,10 @@ async function route() {
     await page(new URLSearchParams(query || ""), me);
   } catch (err) {
     handle(err);
+    // a page that failed before showing anything must not leave the previous one in place
+    if (mine === routes && me && !(err instanceof Stale) && !(err instanceof SignedOut) && !screenShown()) {
+      mount(card(null, h("p", { class: "empty", id: "page-failed" }, "此页未能显示，原因见上方提示。")));
+    }
   }
   // The page for this address has finished loading (or reported why not).
   if (mine === routes && location.hash === shown) app.dataset.ready = shown;
@@ -295,7 +298,7 @@ export function handle(err) {
   if (err instanceof SignedOut) {
     signOut(err.message === "登录已失效，请重新登录" ? "登录已过期或令牌无效，请重新登录" : err.message, "error");
   } else if (err instanceof ApiError) {
-    notice(err.message);
+    notice(err.message, "error", err.errors.map((e) => e.message).join("\n"));
   } else {
     console.error(err);
     notice("页面出错：" + (err && err.message ? err.message : String(err)));

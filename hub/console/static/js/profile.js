@@ -1,16 +1,17 @@
 // 个人全息视图 / 企业全息视图: a profile laid out in sections. A refused field or section shows
 // "无权限查看", a masked value shows as masked, an agency that did not answer says so.
 
-import { REASONS, agencyName, describe, errorsByPath } from "./api.js";
-import { badge, fmtMoney, h, label, statusBadge } from "./ui.js";
+import { describe, errorsByPath } from "./api.js";
+import { agencyName, courtName, label } from "./labels.js";
+import { badge, fmtMoney, h, statusBadge } from "./ui.js";
 
 const fmtWan = (x) => `${Number(x).toLocaleString("zh-CN")} 万元`;
 
 const WAITING = "waitingLine { orderId kind court courtCode caseNumber rank status effectiveFrom expiresOn outsideHub }";
 
-export const PERSON_QUERY = `
-query PersonProfile($id: String!, $case: String) {
-  person(idNumber: $id, caseNumber: $case) {
+// What a person's profile shows: the fields of the look-up, and of a legal representative
+// reached through an enterprise (REPRESENTATIVE_QUERY).
+const PERSON_FIELDS = `
     idNumber
     identity { idNumber name gender birthDate ethnicity registeredAddress registrationStatus issuingAuthority phone }
     assets {
@@ -31,9 +32,32 @@ query PersonProfile($id: String!, $case: String) {
     legal {
       cases { caseNumber courtName kind cause status role amount filedOn closedOn }
       sanctions { id list caseNumber courtCode obligation publishedOn legalBasis status revokedOn grounds termYears endsOn endGround }
+    }`;
+
+export const PERSON_QUERY = `
+query PersonProfile($id: String!, $case: String) {
+  person(idNumber: $id, caseNumber: $case) {${PERSON_FIELDS}
+  }
+}`;
+
+/**
+ * An enterprise party's legal representative, reached through the enterprise with its case: the
+ * enterprise acts in the case through them (民事诉讼法 第五十一条第二款), so the hub follows this
+ * reference where a look-up of the person alone is refused (not a party).
+ */
+export const REPRESENTATIVE_QUERY = `
+query RepresentativeProfile($uscc: String!, $case: String) {
+  enterprise(uscc: $uscc, caseNumber: $case) {
+    uscc
+    registration {
+      name legalRepresentativeId
+      legalRepresentative {${PERSON_FIELDS}
+      }
     }
   }
 }`;
+
+export const REPRESENTATIVE_PATH = ["enterprise", "registration", "legalRepresentative"];
 
 export const ENTERPRISE_QUERY = `
 query EnterpriseProfile($uscc: String!, $case: String) {
@@ -96,7 +120,7 @@ class View {
     const code = (e.extensions || {}).code;
     const reason = (e.extensions || {}).reason;
     if (code === "FORBIDDEN" && (reason === "NOT_A_RESPONDENT" || reason === "CASE_TYPE")) {
-      return h("span", { class: "denied", title: e.message }, REASONS[reason]);
+      return h("span", { class: "denied", title: e.message }, label("reason", reason));
     }
     if (code === "FORBIDDEN") return h("span", { class: "denied", title: describe(e) }, "无权限查看");
     return h("span", { class: "unavailable", title: e.message }, describe(e));
@@ -148,11 +172,16 @@ class View {
     );
   }
 
-  link(kind, id, text, path) {
+  /**
+   * A link to another subject's profile, carrying the case. ``via``: the enterprise whose legal
+   * representative this is — with a case, the profile is then asked through that enterprise.
+   */
+  link(kind, id, text, path, via = null) {
     if (!id || id.includes("*")) return this.value(text || id, path);
     const params = new URLSearchParams({ kind, id });
     if (this.caseNumber) params.set("case", this.caseNumber);
-    return h("a", { href: "#/lookup?" + params, class: "subject-link" }, text || id);
+    if (this.caseNumber && via) params.set("via", via);
+    return h("a", { href: "#/lookup?" + params, class: "subject-link", dataset: via ? { via } : null }, text || id);
   }
 
   waitingLine(items, path) {
@@ -166,7 +195,7 @@ class View {
           "div",
           { dataset: { outside: w.outsideHub ? "1" : "0" } },
           badge(w.rank != null ? `第 ${w.rank} 顺位` : "顺位待定", w.status === "EFFECTIVE" ? "bad" : "warn"),
-          `${label("kind", w.kind)} ${w.court || ""} ${w.caseNumber || ""} `,
+          `${label("kind", w.kind)} ${w.court || (w.courtCode ? courtName(w.courtCode) : "")} ${w.caseNumber || ""} `,
           statusBadge(w.status),
           w.expiresOn ? ` 至 ${w.expiresOn}` : "",
           w.outsideHub ? badge("登记机关在册（非经府院通）") : null,
@@ -192,7 +221,7 @@ class View {
         h("div", {}, this.value(r.usage, [...p, "usage"]), " · ", this.value(r.area, [...p, "area"], (x) => `${x} m²`)),
         r.owners ? r.owners.map((o, i) => h("div", {}, this.link(o.ownerKind, o.ownerId, o.ownerName, [...p, "owners", i, "ownerName"]), o.share != null ? `（${o.share}）` : "")) : this.value(null, [...p, "owners"]),
         this.list(r.mortgages, [...p, "mortgages"], ["抵押权人", "担保金额"], (m, mp) => [this.value(m.mortgagee, [...mp, "mortgagee"]), this.value(m.securedAmount, [...mp, "securedAmount"], fmtMoney)]),
-        this.list(r.seizures, [...p, "seizures"], ["法院", "案号", "顺位", "状态"], (s, sp) => [this.value(s.court, [...sp, "court"]), this.value(s.caseNumber, [...sp, "caseNumber"]), this.value(s.rank, [...sp, "rank"]), this.value(s.status, [...sp, "status"])]),
+        this.list(r.seizures, [...p, "seizures"], ["法院", "案号", "顺位", "状态"], (s, sp) => [this.value(s.court, [...sp, "court"]), this.value(s.caseNumber, [...sp, "caseNumber"]), this.value(s.rank, [...sp, "rank"]), this.value(s.status, [...sp, "status"], (x) => label("status", x))]),
         this.waitingLine(r.waitingLine, [...p, "waitingLine"]),
         this.orderButton("REAL_ESTATE", r.unitNumber, owner),
       ]),
@@ -209,7 +238,7 @@ class View {
       this.list(a.equities, [...path, "equities"], ["企业", "出资额 · 比例", "冻结状态", "轮候", ""], (q, p) => [
         this.link("ENTERPRISE", q.uscc, q.enterpriseName, [...p, "enterpriseName"]),
         h("div", {}, this.value(q.subscribedCapital, [...p, "subscribedCapital"], fmtWan), " · ", this.value(q.ratio, [...p, "ratio"], (x) => `${(Number(x) * 100).toFixed(2)}%`)),
-        this.value(q.freezeStatus, [...p, "freezeStatus"], (x) => ({ NORMAL: "正常", FROZEN: "已冻结" })[x] || x),
+        this.value(q.freezeStatus, [...p, "freezeStatus"], (x) => label("freeze", x)),
         this.waitingLine(q.waitingLine, [...p, "waitingLine"]),
         this.orderButton("EQUITY", q.stakeId, owner),
       ]),
@@ -262,9 +291,10 @@ export function endsOnText(s) {
   return "—";
 }
 
+/** A person's profile; ``options.path`` is where the person is in the answer (a reference). */
 export function renderPerson(person, errors, options) {
   const v = new View(errors, options);
-  const p = ["person"];
+  const p = options.path || ["person"];
   const name = person.identity && person.identity.name;
   return h(
     "div",
@@ -328,7 +358,7 @@ export function renderEnterprise(enterprise, errors, options) {
         ["establishedOn", "成立日期"], ["address", "住所"], ["status", "登记状态"], ["registrationAuthority", "登记机关"],
         ["businessScope", "经营范围"], ["phone", "联系电话"],
       ].filter(([k]) => k !== "uscc")),
-      h("dl", { class: "kv" }, h("dt", {}, "法定代表人"), h("dd", {}, v.link("PERSON", r.legalRepresentativeId, r.legalRepresentativeName, [...p, "registration", "legalRepresentativeName"]))),
+      h("dl", { class: "kv" }, h("dt", {}, "法定代表人"), h("dd", { "data-field": "legalRepresentative" }, v.link("PERSON", r.legalRepresentativeId, r.legalRepresentativeName, [...p, "registration", "legalRepresentativeName"], enterprise.uscc))),
       h("h3", {}, "主要人员"),
       v.list(r.keyPersonnel, [...p, "registration", "keyPersonnel"], ["姓名", "职务"], (k, kp) => [v.link("PERSON", k.idNumber, k.name, [...kp, "name"]), v.value(k.position, [...kp, "position"])]),
     ]),

@@ -1,5 +1,7 @@
 // Small DOM helpers. Data is only ever put into the page as text, never as markup.
 
+import { label } from "./labels.js";
+
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs || {})) {
@@ -20,6 +22,13 @@ function append(el, children) {
     if (Array.isArray(child)) append(el, child);
     else el.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
+}
+
+/** Replace an element's content; null, false and undefined children are left out. */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
 }
 
 export function svg(tag, attrs = {}, ...children) {
@@ -64,13 +73,21 @@ export function reloadSoon() {
   }, 400);
 }
 
+let shown = -1; // the screen generation whose page has mounted
+
 /** A page's own mount: it only renders while the page is still the current screen. */
 export function screen() {
   const mine = generation;
   return (...children) => {
     if (mine !== generation) throw new Stale();
+    shown = mine;
     return mount(...children);
   };
+}
+
+/** Whether the current screen's page has mounted (a page that failed first has not). */
+export function screenShown() {
+  return shown === generation;
 }
 
 export function mount(...children) {
@@ -95,8 +112,10 @@ export async function busy(text, promise) {
   }
 }
 
-export function notice(message, kind = "error") {
+/** Tell the user something above the page; `detail` (the API's own words) is a tooltip. */
+export function notice(message, kind = "error", detail = "") {
   const el = document.getElementById("notice");
+  el.title = message && detail ? detail : "";
   if (!message) {
     el.hidden = true;
     el.textContent = "";
@@ -127,8 +146,8 @@ export function card(title, ...children) {
   return h("section", { class: "card" }, title ? h("h2", {}, title) : null, ...children);
 }
 
-export function field(label, input, wide = false) {
-  return h("label", { class: wide ? "field wide" : "field" }, label, input);
+export function field(text, input, wide = false) {
+  return h("label", { class: wide ? "field wide" : "field" }, text, input);
 }
 
 export function table(headers, rows, rowAttrs = () => ({})) {
@@ -153,11 +172,45 @@ export function badge(text, kind = "") {
   return h("span", { class: "badge " + kind }, text);
 }
 
+// Court time: the courts' calendar is Asia/Shanghai, whatever zone the browser is in. Every
+// moment is shown in it, with the zone named; every day and time typed in means it. (China has
+// kept +08:00 all year since 1991, so a wall-clock time there is that offset.)
+export const COURT_ZONE = "Asia/Shanghai";
+export const COURT_ZONE_LABEL = "北京时间";
+const COURT_OFFSET = "+08:00";
+const COURT_CLOCK = new Intl.DateTimeFormat("en-CA", {
+  timeZone: COURT_ZONE, hourCycle: "h23",
+  year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+});
+
+function courtParts(d) {
+  return Object.fromEntries(COURT_CLOCK.formatToParts(d).map((p) => [p.type, p.value]));
+}
+
+/** A moment from the API (RFC 3339 with its offset) in court time: "2026-11-01 13:12:05 北京时间". */
 export function fmtDateTime(value) {
   if (!value) return "—";
   const d = new Date(value);
   if (Number.isNaN(d.getTime())) return value;
-  return d.toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false });
+  const p = courtParts(d);
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} ${COURT_ZONE_LABEL}`;
+}
+
+/** Now on the court's clock, as a datetime-local input holds it ("2026-11-01T13:12"). */
+export function courtNowLocal() {
+  const p = courtParts(new Date());
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+}
+
+/** A datetime-local value typed in court time, as the API takes it ("2026-11-01T13:12:00+08:00"). */
+export function courtInstant(local) {
+  if (!local) return null;
+  return (local.length === 16 ? local + ":00" : local) + COURT_OFFSET;
+}
+
+/** The moment a court day ("2026-11-01") begins: 00:00 Beijing time. A day is [this, next day's). */
+export function courtDayStart(day) {
+  return day ? `${day}T00:00:00${COURT_OFFSET}` : null;
 }
 
 export function fmtMoney(value) {
@@ -167,55 +220,16 @@ export function fmtMoney(value) {
   return n.toLocaleString("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 }) + " 元";
 }
 
+/** Today on the court's calendar ("2026-11-01"). */
 export function today() {
-  return new Date().toLocaleDateString("sv-SE", { timeZone: "Asia/Shanghai" });
+  const p = courtParts(new Date());
+  return `${p.year}-${p.month}-${p.day}`;
 }
 
 export function daysFrom(day, n) {
   const d = new Date(day + "T00:00:00Z");
   d.setUTCDate(d.getUTCDate() + n);
   return d.toISOString().slice(0, 10);
-}
-
-export const LABELS = {
-  status: {
-    SUBMITTED: "已提交", DELIVERED: "已送达", EFFECTIVE: "已生效", WAITING: "轮候中",
-    REJECTED: "已退回", RELEASED: "已解除", EXPIRED: "已到期",
-    OPEN: "未结", CLOSED: "已结", ACTIVE: "有效", REVOKED: "已撤销",
-    ANNULLED: "已撤销", DELETED: "已删除", LIFTED: "已解除",
-  },
-  ground: {
-    ABLE_NOT_PERFORMING: "有履行能力而拒不履行", OBSTRUCTING: "妨碍、抗拒执行", EVADING: "规避执行",
-    ASSET_REPORT: "违反财产报告制度", CONSUMPTION_ORDER: "违反限制消费令", SETTLEMENT: "拒不履行执行和解协议",
-    NOT_PERFORMED: "未按执行通知履行", DISHONEST_LISTED: "已纳入失信名单", UNKNOWN: "情形未记录",
-  },
-  endGround: {
-    PERFORMED: "已履行完毕", SETTLEMENT_PERFORMED: "和解协议履行完毕", APPLICANT_REQUEST: "申请执行人申请删除",
-    NO_PROPERTY_FOUND: "终本后未发现财产", SUSPENDED: "裁定中止执行", NOT_ENFORCED: "裁定不予执行",
-    TERMINATED: "裁定终结执行", EARLY: "提前删除", TERM_ENDED: "纳入期限届满", GUARANTEE: "提供有效担保",
-    APPLICANT_CONSENT: "申请执行人同意", WRONGLY_LISTED: "不应纳入（撤销）",
-  },
-  kind: { SEIZE: "查封", DETAIN: "扣押", FREEZE: "冻结" },
-  asset: { REAL_ESTATE: "不动产", VEHICLE: "机动车", EQUITY: "股权" },
-  list: { DISHONEST: "失信被执行人名单", CONSUMPTION_RESTRICTION: "限制消费名单" },
-  insurance: { PENSION: "养老保险", MEDICAL: "医疗保险", UNEMPLOYMENT: "失业保险", INJURY: "工伤保险", MATERNITY: "生育保险" },
-  role: { LEGAL_REPRESENTATIVE: "法定代表人", SHAREHOLDER: "股东", KEY_PERSONNEL: "主要人员" },
-  vehicle: { NORMAL: "正常", MORTGAGED: "抵押", SEIZED: "查封", STOLEN: "被盗抢" },
-  subject: { PERSON: "自然人", ENTERPRISE: "企业" },
-  outcome: { OK: "成功", PARTIAL: "部分成功", NOT_FOUND: "未找到", DENIED: "被拒绝", PURPOSE_REQUIRED: "缺少查询事由", BLOCK: "拦截", ALLOW: "放行" },
-  flag: {
-    NO_CASE: "无案查询", CASE_CLOSED: "结案后查询", CASE_OTHER_COURT: "他院案件",
-    DENIED_BURST: "频繁被拒", OFF_HOURS: "非工作时间", BULK: "批量查询",
-  },
-  action: {
-    PROFILE_VIEW: "查看全息视图", REFERENCE_VIEW: "关联查看", AUDIT_QUERY: "审计查询",
-    CASE_LIST: "案件列表", SANCTION_CHECK: "联合惩戒核查",
-  },
-};
-
-export function label(group, value) {
-  if (value == null) return "—";
-  return (LABELS[group] || {})[value] || value;
 }
 
 /** A measure's term: calendar years or months (民诉法解释 第四百八十五条), or days. */

@@ -1,0 +1,223 @@
+// The console's one label table: every code the API sends — statuses, events, actions,
+// outcomes, reasons, rules, agencies, roles, lists and grounds — in the words the pages show,
+// and court names from the hub's own court table (`courts`, read once after sign-in).
+// A label only names a value the page was already given; it never fetches a field.
+
+export const LABELS = {
+  // orders, their line and the agencies' registers; cases; sanction-list entries
+  status: {
+    SUBMITTED: "已提交", DELIVERED: "已送达", EFFECTIVE: "已生效", WAITING: "轮候中",
+    REJECTED: "已退回", RELEASED: "已解除", EXPIRED: "已到期",
+    OPEN: "未结", CLOSED: "已结", ACTIVE: "有效", REVOKED: "已撤销",
+    ANNULLED: "已撤销", DELETED: "已删除", LIFTED: "已解除",
+  },
+  // an order's transitions (freezeOrderEvents.event)
+  orderEvent: {
+    SUBMITTED: "提交", DELIVERED: "送达", ACCEPTED: "登记回执", WAITING: "进入轮候",
+    EFFECTIVE: "生效", REJECTED: "退回", RELEASED: "解除", EXPIRED: "期限届满", RENEWED: "续行",
+  },
+  kind: { SEIZE: "查封", DETAIN: "扣押", FREEZE: "冻结" },
+  asset: { REAL_ESTATE: "不动产", VEHICLE: "机动车", EQUITY: "股权" },
+  freeze: { NORMAL: "正常", FROZEN: "已冻结" },
+  vehicle: { NORMAL: "正常", MORTGAGED: "抵押", SEIZED: "查封", STOLEN: "被盗抢" },
+  insurance: { PENSION: "养老保险", MEDICAL: "医疗保险", UNEMPLOYMENT: "失业保险", INJURY: "工伤保险", MATERNITY: "生育保险" },
+  subject: { PERSON: "自然人", ENTERPRISE: "企业" },
+  // a person's role in an enterprise (market supervision)
+  role: { LEGAL_REPRESENTATIVE: "法定代表人", SHAREHOLDER: "股东", KEY_PERSONNEL: "主要人员" },
+  // whom a listed enterprise's consumption restriction binds (法释〔2015〕17号 第三条第二款)
+  boundRole: { LEGAL_REPRESENTATIVE: "法定代表人", PRINCIPAL: "主要负责人", DIRECTLY_RESPONSIBLE: "直接责任人员", ACTUAL_CONTROLLER: "实际控制人" },
+  list: { DISHONEST: "失信被执行人名单", CONSUMPTION_RESTRICTION: "限制消费名单" },
+  ground: {
+    ABLE_NOT_PERFORMING: "有履行能力而拒不履行", OBSTRUCTING: "妨碍、抗拒执行", EVADING: "规避执行",
+    ASSET_REPORT: "违反财产报告制度", CONSUMPTION_ORDER: "违反限制消费令", SETTLEMENT: "拒不履行执行和解协议",
+    NOT_PERFORMED: "未按执行通知履行", DISHONEST_LISTED: "已纳入失信名单", UNKNOWN: "情形未记录",
+  },
+  endGround: {
+    PERFORMED: "已履行完毕", SETTLEMENT_PERFORMED: "和解协议履行完毕", APPLICANT_REQUEST: "申请执行人申请删除",
+    NO_PROPERTY_FOUND: "终本后未发现财产", SUSPENDED: "裁定中止执行", NOT_ENFORCED: "裁定不予执行",
+    TERMINATED: "裁定终结执行", EARLY: "提前删除", TERM_ENDED: "纳入期限届满", GUARANTEE: "提供有效担保",
+    APPLICANT_CONSENT: "申请执行人同意", WRONGLY_LISTED: "不应纳入（撤销）",
+  },
+  decision: { BLOCK: "拦截", ALLOW: "放行" },
+  // the audit log: what was done, how it ended, what was flagged
+  action: {
+    PROFILE_VIEW: "查看全息视图", REFERENCE_VIEW: "关联查看", SUBJECTS_SHOWN: "显示关联主体",
+    CASE_LIST: "案件列表", AUDIT_QUERY: "审计查询", ACCESS_REFUSED: "越权访问（已拒绝）",
+    ORDER_VIEW: "查看查控文书", ORDER_LIST: "查控文书列表", ORDER_ASSESS: "超标的查封核算",
+    ORDER_SUBMIT: "提交查控文书", ORDER_RELEASE: "解除查封 / 冻结", ORDER_RENEW: "续行查封 / 冻结",
+    ORDER_ACCEPT: "登记回执", ORDER_REJECT: "退回文书",
+    ORDER_SUBMITTED: "文书已提交", ORDER_DELIVERED: "文书已送达", ORDER_ACCEPTED: "文书已登记",
+    ORDER_WAITING: "文书进入轮候", ORDER_EFFECTIVE: "文书生效", ORDER_REJECTED: "文书被退回",
+    ORDER_RELEASED: "文书已解除", ORDER_EXPIRED: "文书期限届满", ORDER_RENEWED: "文书已续行",
+    SANCTION_CHECK: "联合惩戒核查", SANCTION_PUBLISH: "纳入名单", SANCTION_REVOKE: "撤出名单",
+    SANCTION_ANNUL: "撤销名单信息", SANCTION_DELETE: "删除 / 解除名单信息", SANCTION_CORRECT: "更正名单信息",
+    SANCTION_RELEASE: "解除对关联人员的限制", SANCTION_FEEDBACK: "核查处理反馈", SANCTION_FEED: "名单变动订阅",
+    SANCTION_LIST: "名单信息列表",
+  },
+  outcome: {
+    OK: "成功", PARTIAL: "部分成功", NOT_FOUND: "未找到", DENIED: "被拒绝", PURPOSE_REQUIRED: "缺少查询事由",
+    RATE_LIMITED: "超出频次限制", SHOWN: "随结果显示", CANCELLED: "已取消",
+    CONNECTOR_UNAVAILABLE: "部门系统无法访问", CONNECTOR_TIMEOUT: "部门系统响应超时",
+    BLOCK: "拦截", ALLOW: "放行",
+  },
+  flag: {
+    NO_CASE: "无案查询", CASE_CLOSED: "结案后查询", CASE_OTHER_COURT: "他院案件",
+    DENIED_BURST: "频繁被拒", OFF_HOURS: "非工作时间", BULK: "批量查询", ENUMERATION: "疑似枚举",
+  },
+  // why something was refused (errors' extensions.reason, the audit log's reason)
+  reason: {
+    CASE_UNKNOWN: "所选案件不存在",
+    CASE_OTHER_COURT: "所选案件不属于本院",
+    CASE_CLOSED: "所选案件已结案，不能再据此查询",
+    NOT_ASSIGNED: "您不是所选案件的承办人",
+    NOT_A_PARTY: "该主体不是所选案件的当事人",
+    NOT_A_RESPONDENT: "非本案被执行人（被保全人）：财产信息和查控措施仅限被执行人",
+    CASE_TYPE: "所选案件不是执行或保全案件，不能据此查控财产",
+    POLICY: "您的角色无权查看该内容",
+    OTHER_COURT: "该记录属于其他法院",
+    NOT_ADDRESSEE: "该文书不是送达本机关的",
+    NOT_A_COURT: "只有法院可以办理",
+    MEASURE_EXISTS: "本案对该财产已有一项查控措施",
+    MATTER_NOT_GRANTED: "该事项不由本部门审批",
+    RENEWAL_WINDOW: "尚未到续行期",
+    TERM_ENDED: "期限已届满",
+    ENUMERATION: "一日内查询不存在的主体过多（疑似枚举）",
+    VOLUME: "一小时内查询的主体过多",
+    // an error code recorded as the reason of a refused action
+    FORBIDDEN: "无权限",
+    PURPOSE_REQUIRED: "未选择查询事由（执行案件）",
+    NOT_FOUND: "所指的记录不存在",
+    CONFLICT: "与记录的当前状态冲突",
+    BAD_USER_INPUT: "输入有误",
+    RATE_LIMITED: "超出频次限制",
+  },
+  // which input rule was broken (BAD_USER_INPUT's extensions.rule)
+  rule: {
+    GB11643_LENGTH: "身份证号码应为 18 位",
+    GB11643_CHARACTERS: "身份证号码只能由数字组成，最后一位可为 X",
+    GB11643_REGION: "身份证号码的地区码不存在",
+    GB11643_BIRTH_DATE: "身份证号码中的出生日期不正确",
+    GB11643_CHECK_CHARACTER: "身份证号码校验位不正确，请核对",
+    GB32100_LENGTH: "统一社会信用代码应为 18 位",
+    GB32100_CHARACTERS: "统一社会信用代码含有不允许的字符",
+    GB32100_AUTHORITY: "统一社会信用代码的登记管理部门码不正确",
+    GB32100_REGION: "统一社会信用代码第 3–8 位（登记管理机关行政区划码）不存在",
+    GB32100_ORGANIZATION_CODE: "统一社会信用代码第 9–17 位（组织机构代码）校验位不正确，请核对",
+    GB32100_CHECK_CHARACTER: "统一社会信用代码校验位不正确，请核对",
+    TERM_POSITIVE: "期限至少为 1 个月（或 1 天）",
+    TERM_TOO_LONG: "期限超出法定上限（动产 2 年，不动产和股权 3 年）",
+    TERM_ONE_UNIT: "期限请只按月或只按天填写一种",
+    TERM_EXTENSION: "纳入期限的延长不符合规定",
+    CASE_NUMBER_EMPTY: "请填写案号",
+    CASE_NUMBER_FORMAT: "案号格式不正确，例如（2026）鲁0602执123号",
+    CASE_NUMBER_YEAR: "案号中的年份不正确",
+    KIND_FOR_ASSET: "措施与财产类型不符：不动产查封，车辆查封或扣押，股权冻结",
+    OVER_SEIZURE: "明显超标的额查控（《查封规定》第十九条），须填写超标的查封确认理由",
+    PAGE_SIZE: "每页条数超出范围",
+    PAGE_OFFSET: "翻页位置无效",
+    CURSOR: "翻页参数无效，请重新查询",
+    SEARCH_TEXT: "查找内容过长（最多 64 个字符）",
+    TIME_RANGE: "起始时间须早于结束时间",
+    DATE_RANGE: "日期范围无效（起始不得晚于结束，且不超过 366 天）",
+    RANGE: "范围无效",
+    TEXT_LENGTH: "文字长度不符合要求（不能为空，也不能过长）",
+    NOT_IN_FUTURE: "日期不能晚于今天",
+    BEFORE_FILING: "日期不能早于立案日期",
+    GROUND_REQUIRED: "请选择情形",
+    GROUND_OF_LIST: "所选情形不属于该名单",
+    END_GROUND: "所选事由不适用于该名单信息",
+    RELEASE_GROUND: "所选解除事由不适用",
+    REASON_REQUIRED: "请填写理由",
+    MINOR: "未成年人不得纳入失信被执行人名单",
+    NOT_ON_REGISTER: "该人员不在该企业的登记信息中",
+    NOT_THE_LEGAL_REPRESENTATIVE: "该人员不是该企业登记的法定代表人",
+    BOUND_ROLE: "关联人员的身份不正确",
+    BOUND_PERSONS_OF_ENTERPRISE: "只有企业的名单信息可以关联人员",
+    NOTHING_TO_CORRECT: "没有需要更正的内容",
+    NOT_A_BLOCK: "只能对拦截结果反馈处理情况",
+    FEEDBACK_ACTION: "处理情况无效",
+    MATTER_UNKNOWN: "审批事项不存在",
+    MATTER_SUBJECT_KIND: "该审批事项不适用于此类主体",
+    ONE_IDENTIFIER: "请只填写身份证号码或统一社会信用代码中的一项",
+    SUBJECT_KIND: "主体类型不正确",
+    BATCH_EMPTY: "请至少填写一个主体",
+    BATCH_SIZE: "一次查询的主体过多",
+    FILTER_SUBJECT: "查询对象的证件号码不正确",
+    ENTRY_ID: "名单信息编号无效",
+    TREE_SIZE: "树大小无效",
+    OUTCOME: "结果条件无效",
+    FLAG: "异常标记条件无效",
+    VARIABLE_REQUIRED: "缺少必填项",
+    VARIABLE_TYPE: "填写的内容类型不正确",
+    PAYLOAD_TOO_LARGE: "提交的内容过大",
+  },
+  // error codes (extensions.code), when a page names the kind of failure
+  code: {
+    UNAUTHENTICATED: "未登录或登录已失效", FORBIDDEN: "无权限", PURPOSE_REQUIRED: "缺少查询事由",
+    BAD_USER_INPUT: "输入有误", NOT_FOUND: "未找到", CONFLICT: "状态冲突",
+    CONNECTOR_UNAVAILABLE: "部门系统无法访问", CONNECTOR_TIMEOUT: "部门系统响应超时",
+    QUERY_TOO_COMPLEX: "查询过于复杂", RATE_LIMITED: "请求过于频繁", AUDIT_UNAVAILABLE: "审计系统不可用",
+    INTERNAL_SERVER_ERROR: "系统内部错误",
+  },
+  // the agencies (an org is agency:<key>; connectors are named by the key)
+  agency: {
+    public_security: "公安机关",
+    real_estate: "不动产登记机构",
+    market_supervision: "市场监管部门",
+    social_security: "人社部门",
+    court: "法院",
+  },
+  // a user's roles (token roles)
+  userRole: {
+    enforcement_judge: "执行法官",
+    registry_officer: "不动产登记员",
+    market_officer: "市场监管人员",
+    police_officer: "公安民警",
+    social_officer: "社保经办人员",
+    auditor: "审计员",
+    approval_system: "审批系统",
+  },
+};
+
+/** The label of a code in a group; a value with no label is shown as it is. */
+export function label(group, value) {
+  if (value == null) return "—";
+  return (LABELS[group] || {})[value] || value;
+}
+
+export function agencyName(key) {
+  return label("agency", key);
+}
+
+export function roleName(role) {
+  return label("userRole", role);
+}
+
+let courts = new Map(); // code -> name, from the hub's court table
+
+/** The courts the hub knows (`courts { code name }`), kept for this session. */
+export function setCourts(list) {
+  courts = new Map((list || []).map((c) => [c.code, c.name]));
+}
+
+/** A court's name from the hub's court table; a court the table does not hold, by its code. */
+export function courtName(code) {
+  if (code == null || code === "") return "—";
+  return courts.get(code) || `法院（代码 ${code}）`;
+}
+
+/** An org (court:370602, agency:real_estate) by name. */
+export function orgName(org) {
+  if (!org) return "—";
+  if (org.startsWith("court:")) return courtName(org.slice("court:".length));
+  if (org.startsWith("agency:")) return agencyName(org.slice("agency:".length));
+  return org;
+}
+
+/** The orgs the pages offer to choose from (the audit log's filter): courts, then agencies. */
+export function orgChoices() {
+  return [
+    ...[...courts.entries()].map(([code, name]) => [`court:${code}`, name]),
+    ...Object.entries(LABELS.agency).filter(([key]) => key !== "court").map(([key, name]) => [`agency:${key}`, name]),
+  ];
+}
