@@ -16,7 +16,6 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
-from starlette.staticfiles import StaticFiles
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from hub import __version__
@@ -29,13 +28,12 @@ from hub.db.engine import WalCheckpoints
 from hub.errors import PolicyError
 from hub.graphql.limits import limits_of
 from hub.graphql.schema import build_schema
-from hub.graphql.view import GraphQLEndpoint, HubGraphQLView
+from hub.graphql.view import GraphQLEndpoint, HubGraphQLView, graphiql_files
 from hub.limits_http import BodyLimit
 from hub.metrics import Metrics, MetricsMiddleware
 from hub.orders.events import EventFeed
 from hub.orders.worker import OrderWorker
 from hub.orders.workflow import record_transitions
-from hub.resources import GRAPHIQL_DIR
 from hub.responses import RequestIds, error, error_response, exception_handlers
 from hub.runtime import Runtime
 from hub.sanctions.rules import WorkingCalendar
@@ -174,7 +172,7 @@ def create_app(
 
     # GraphiQL's page (GET /graphql from a browser) loads GraphiQL and React from here
     graphiql = (
-        [] if settings.production else [Mount("/graphiql", StaticFiles(directory=GRAPHIQL_DIR))]
+        [] if settings.production else [Mount("/graphiql", graphiql_files())]
     )
     app = Starlette(
         routes=[

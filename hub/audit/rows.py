@@ -69,13 +69,20 @@ def entry_row(
     }
 
 
+def _connector_failure(error: Any) -> bool:
+    """An agency that did not answer (a hub error CONNECTOR_*); any other exception may carry
+    a ``code`` of its own (SQLAlchemy's are None or a documentation key)."""
+    code = getattr(getattr(error, "original_error", None), "code", None)
+    return isinstance(code, str) and code.startswith("CONNECTOR")
+
+
 def outcome_of(access: AccessRecord, data: Any, errors: Sequence[Any]) -> str:
     """What a request's result was for one subject: OK, PARTIAL, NOT_FOUND, or the refusal."""
     if access.outcome is not None:
         return access.outcome
     n = len(access.path)
     mine = [e for e in errors if tuple(e.path or ())[:n] == access.path]
-    if any(getattr(e.original_error, "code", "").startswith("CONNECTOR") for e in mine):
+    if any(_connector_failure(e) for e in mine):
         return "PARTIAL"
     value: Any = data
     for step in access.path:

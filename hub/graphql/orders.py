@@ -528,6 +528,7 @@ def _served(info: Info, rows: list[dict[str, Any]], *, single: bool = False) -> 
 
 
 async def one(info: Info, order_id: str) -> FreezeOrder | None:
+    order_id = text_argument(order_id, "id", 32)
     c = ctx(info)
     async with c.runtime.engine.connect() as conn:
         try:

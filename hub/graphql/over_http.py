@@ -14,6 +14,7 @@ mistakes — as the specification requires; in ``application/json`` it stays 200
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -58,17 +59,46 @@ class RequestError(HTTPException):
         return {"message": self.message, "extensions": self.extensions}
 
 
+_REQUEST_KEYS = (b'"query"', b'"operationName"', b'"variables"', b'"extensions"')
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise RequestError(
+                400,
+                f"the request names {key!r} twice: send each parameter once",
+                rule="REQUEST_PARAMETER",
+                argument=key,
+            )
+        seen[key] = value
+    return seen
+
+
 def decode_body(body: bytes) -> Any:
-    """The JSON of a POST body (UTF-8, as the specification requires)."""
+    """The JSON of a POST body (UTF-8, as the specification requires). A parameter named twice
+    is refused, not settled silently (a proxy reading the first would see another operation)."""
     try:
-        return orjson.loads(body)
+        data = orjson.loads(body)
     except orjson.JSONDecodeError:
         what = "empty" if not body.strip() else "not JSON in UTF-8"
         raise RequestError(400, f"the request body is {what}: {_SHAPE}", rule="JSON_BODY") from None
+    if any(body.count(key) > 1 for key in _REQUEST_KEYS):  # rare: look at every object's keys
+        json.loads(body, object_pairs_hook=_no_duplicates)
+    return data
 
 
 def get_parameters(params: Mapping[str, str]) -> dict[str, Any]:
     """The parameters of a GET request: ``variables`` and ``extensions`` are JSON text."""
+    for name in ("query", "operationName", "variables", "extensions"):
+        if len(getattr(params, "getlist", lambda _: [])(name)) > 1:
+            raise RequestError(
+                400,
+                f"the request names {name!r} twice: send each parameter once",
+                rule="REQUEST_PARAMETER",
+                argument=name,
+            )
     out: dict[str, Any] = {
         name: params[name] for name in ("query", "operationName") if name in params
     }

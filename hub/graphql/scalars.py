@@ -48,10 +48,17 @@ def parse_value(value: Any) -> datetime:
         assert digits is not None
         text = f"{whole}.{digits.group()[:6].ljust(6, '0')}{rest[digits.end() :]}"
     try:
-        return datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(text)
     except ValueError:
         raise BadUserInput(
             f"a DateTime names a real day and time, e.g. {EXAMPLE}", rule="DATETIME_OFFSET"
+        ) from None
+    try:  # a moment within a day of year 1 or 9999 has no UTC form
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise BadUserInput(
+            "a DateTime must fall between the years 0001 and 9999 in UTC, e.g. " + EXAMPLE,
+            rule="DATETIME_RANGE",
         ) from None
 
 

@@ -71,6 +71,27 @@ GRAPHIQL_HEADERS = {
 }
 
 
+def graphiql_files() -> Any:
+    """The GraphiQL page's files (``/graphiql``), served with the page's own headers: its
+    ``index.html`` there too can be neither framed nor sniffed."""
+    from starlette.staticfiles import StaticFiles
+
+    files = StaticFiles(directory=GRAPHIQL_DIR)
+    extra = [(k.encode(), v.encode()) for k, v in GRAPHIQL_HEADERS.items()]
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                names = {k for k, _ in extra}
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+                message = {**message, "headers": kept + extra}
+            await send(message)
+
+        await files(scope, receive, send_with_headers)
+
+    return app
+
+
 @cache
 def graphiql_page() -> str:
     return (GRAPHIQL_DIR / "index.html").read_text(encoding="utf-8")
