@@ -106,11 +106,13 @@ def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settin
 # A role only the tests have: reads every field of any subject without citing a case, so tests
 # about assembly, batching and failures need not set up purposes. In an agency org it reads what
 # that agency's callers are scoped to (its orders, its inbox): the policy differential test's
-# oracle for the hub's own records.
+# oracle for the hub's own records. Given test_assigned too, it lists what a judge of an
+# @assignment role lists (the orders and entries of the cases the user is assigned to).
 TEST_READER_LINES = (
     "\n# tests only\n"
     "p, test_reader, court:*, *, read, allow\n"
     "p, test_reader, agency:*, *, read, allow\n"
+    "p, test_assigned, court:*, @assignment, require, allow\n"
 )
 
 

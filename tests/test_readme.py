@@ -18,6 +18,7 @@ How the blocks are run:
   ``tests/interop/test_apollo_gateway.py`` runs that gateway over the agency services).
 - GraphQL blocks are posted with the token and variables the README's words name
   (:data:`GRAPHQL_RUNS`): the profile as the judge for every sample person of `fyt demo info`,
+  the judge's open cases page by page to the last,
   the sanction check as ``approval-registry`` for a sample whose profile shows sanctions. An
   answer may carry only the errors the README explains.
 """
@@ -290,7 +291,26 @@ def run_check(ex: Examples, query: str, info: dict[str, Any], profiles: dict[str
     assert answer["data"]["sanctionCheck"]["entries"]
 
 
-GRAPHQL_RUNS = {"Profile": run_profile, "Check": run_check}
+def run_cases(ex: Examples, query: str, info: dict[str, Any], profiles: dict[str, Any]) -> None:
+    """As the README says: the judge's open cases, 20 at a time, each page's endCursor passed
+    back as after until hasNextPage is false; every page counts the same total."""
+    judge = next(u for u in info["users"] if u["id"] == "judge-zhang")
+    numbers: list[str] = []
+    after = None
+    while True:
+        answer = ex.post(query, judge["token"], {"after": after})
+        assert "errors" not in answer, answer
+        cases = answer["data"]["assignedCases"]
+        assert 1 <= len(cases["nodes"]) <= 20, cases
+        numbers += [n["caseNumber"] for n in cases["nodes"]]
+        if not cases["pageInfo"]["hasNextPage"]:
+            break
+        after = cases["pageInfo"]["endCursor"]
+    assert len(numbers) == len(set(numbers)) == cases["totalCount"] > 20, "more than a page"
+    assert all("鲁0602执" in n for n in numbers), numbers
+
+
+GRAPHQL_RUNS = {"Profile": run_profile, "Cases": run_cases, "Check": run_check}
 
 
 # --- the tests -------------------------------------------------------------------------------

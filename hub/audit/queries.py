@@ -8,7 +8,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from connectors.base.tlog.merkle import consistency_proof, inclusion_proof
@@ -27,6 +27,7 @@ class EventFilter:
     until: datetime | None = None
     outcome: str | None = None
     flag: str | None = None
+    exclude_action: str | None = None  # e.g. the auditors' own searches (AUDIT_QUERY)
 
 
 async def search(
@@ -96,8 +97,27 @@ async def search(
     return rows[: first + 1]
 
 
+async def count(conn: AsyncConnection, f: EventFilter) -> int:
+    """How many rows :func:`search` finds on all its pages: entries, and filtered by subject
+    also the subject rows of entries for many subjects (each counts once per row)."""
+    e, s = audit_entries, audit_subjects
+    entries = _narrowed(select(func.count()).select_from(e), f, e.c.subject_index, e.c.outcome)
+    total = int((await conn.execute(entries)).scalar_one())
+    if f.subject_index is None:
+        return total
+    rows = _narrowed(
+        select(func.count()).select_from(s.join(e, e.c.id == s.c.entry_id)),
+        f,
+        s.c.subject_index,
+        s.c.outcome,
+    )
+    return total + int((await conn.execute(rows)).scalar_one())
+
+
 def _narrowed(stmt: Any, f: EventFilter, subject_index: Any, outcome: Any) -> Any:
     e = audit_entries
+    if f.exclude_action is not None:
+        stmt = stmt.where(e.c.action != f.exclude_action)
     if f.subject_index is not None:
         stmt = stmt.where(subject_index == f.subject_index)
     if f.user_id is not None:

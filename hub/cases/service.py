@@ -7,8 +7,10 @@ through :class:`hub.federation.court.CourtSource`); everything else is async.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
+from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from connectors.base.source import KeyedQuery
@@ -153,19 +155,67 @@ async def case_numbers_of_judge(conn: AsyncConnection, judge_id: str) -> list[st
     return [r[0] for r in rows]
 
 
+def _judges_cases(judge_id: str, *, status: str | None, number_contains: str | None) -> Any:
+    """The cases ``judge_id`` is assigned to, narrowed by status and a case-number substring
+    (ASCII brackets read as the full-width ones case numbers are stored with)."""
+    stmt = _CASES.join(case_judges, case_judges.c.case_id == cases.c.id).where(
+        case_judges.c.judge_id == judge_id
+    )
+    if status:
+        stmt = stmt.where(cases.c.status == status)
+    if number_contains:
+        term = number_contains.replace("(", "（").replace(")", "）")
+        stmt = stmt.where(cases.c.case_number.contains(term, autoescape=True))
+    return stmt
+
+
 async def cases_of_judge(
     conn: AsyncConnection, judge_id: str, *, status: str | None, limit: int, offset: int = 0
 ) -> list[CaseRecord]:
     stmt = (
-        _CASES.join(case_judges, case_judges.c.case_id == cases.c.id)
-        .where(case_judges.c.judge_id == judge_id)
+        _judges_cases(judge_id, status=status, number_contains=None)
         .order_by(cases.c.filed_on.desc(), cases.c.id.desc())
         .limit(limit)
         .offset(offset)
     )
-    if status:
-        stmt = stmt.where(cases.c.status == status)
     return [CaseRecord(*r) for r in await conn.execute(stmt)]
+
+
+async def case_page(
+    conn: AsyncConnection,
+    judge_id: str,
+    *,
+    status: str | None,
+    number_contains: str | None,
+    after: tuple[date, int] | None,
+    limit: int,
+) -> list[tuple[int, CaseRecord]]:
+    """(row id, case) of a judge's cases, newest filed first (then newest entered), at most
+    ``limit``; ``after`` is the (filed_on, row id) of the last case of the page before."""
+    stmt = _judges_cases(judge_id, status=status, number_contains=number_contains)
+    if after is not None:
+        filed_on, case_id = after
+        stmt = stmt.where(
+            or_(
+                cases.c.filed_on < filed_on,
+                and_(cases.c.filed_on == filed_on, cases.c.id < case_id),
+            )
+        )
+    stmt = (
+        stmt.add_columns(cases.c.id)
+        .order_by(cases.c.filed_on.desc(), cases.c.id.desc())
+        .limit(limit)
+    )
+    return [(r[-1], CaseRecord(*r[:-1])) for r in await conn.execute(stmt)]
+
+
+async def count_cases_of_judge(
+    conn: AsyncConnection, judge_id: str, *, status: str | None, number_contains: str | None
+) -> int:
+    """How many cases :func:`cases_of_judge` finds on all its pages."""
+    stmt = _judges_cases(judge_id, status=status, number_contains=number_contains)
+    inner = stmt.with_only_columns(cases.c.id).subquery()
+    return int((await conn.execute(select(func.count()).select_from(inner))).scalar_one())
 
 
 async def user_by_id(conn: AsyncConnection, user_id: str) -> UserRecord | None:

@@ -19,8 +19,10 @@ from connectors.base.tlog.checkpoint import parse_checkpoint, split_note
 from hub.audit import queries
 from hub.audit.entries import AccessRecord
 from hub.errors import BadUserInput, NotFound, RateLimited
+from hub.graphql import resolvers
 from hub.graphql.context import ctx
 from hub.graphql.enums import SubjectKind
+from hub.graphql.paging import Counter, PageInfo, decode, encode, natural, page_size
 from hub.identifiers import (
     check_characters,
     check_id_number,
@@ -55,6 +57,7 @@ ACTIONS = (
     "SANCTION_RELEASE",
     "SANCTION_FEEDBACK",
     "SANCTION_FEED",
+    "SANCTION_LIST",
     "ACCESS_REFUSED",
     "AUDIT_QUERY",
 )
@@ -68,7 +71,7 @@ FLAGS = (
     "BULK",
     "ENUMERATION",
 )
-MAX_PAGE = 200
+CURSOR = "audit"
 _ENTRY_ID = re.compile(r"[1-9][0-9]{0,17}")  # fullmatch: a positive BIGINT, written plainly
 
 
@@ -112,16 +115,18 @@ class AuditEvent:
     )
 
 
-@strawberry.type
-class PageInfo:
-    end_cursor: str | None
-    has_next_page: bool
-
-
-@strawberry.type
+@strawberry.type(description="A page of audit entries, newest first")
 class AuditEventConnection:
     nodes: list[AuditEvent]
     page_info: PageInfo
+    count: strawberry.Private[Counter]
+
+    @resolvers.field(
+        description="How many entries the search finds, on all pages together (filtered by"
+        " subject, an entry for many subjects counts once for each time the subject is in it)"
+    )
+    async def total_count(self) -> int:
+        return await self.count()
 
 
 @strawberry.input(description="Every field narrows the search; all are optional")
@@ -204,22 +209,17 @@ def _event(row: dict[str, Any], keys: Any) -> AuditEvent:
 
 def _cursor(row: dict[str, Any]) -> str:
     position = row.get("position")
-    value = f"audit:{row['id']}" + ("" if position is None else f":{position}")
-    return base64.urlsafe_b64encode(value.encode()).decode()
+    return encode(CURSOR, row["id"]) if position is None else encode(CURSOR, row["id"], position)
 
 
 def _after(cursor: str | None) -> tuple[int, int | None] | None:
-    if cursor is None:
-        return None
+    """(entry id, subject position or None) of the last row of the page before."""
     try:
-        kind, *values = base64.urlsafe_b64decode(cursor.encode()).decode().split(":")
-        if kind != "audit" or len(values) not in (1, 2):
-            raise ValueError
-        return int(values[0]), int(values[1]) if len(values) == 2 else None
-    except (ValueError, UnicodeDecodeError):
-        raise BadUserInput(
-            "after is not a cursor this API returned", argument="after", rule="CURSOR"
-        ) from None
+        both = decode(cursor, CURSOR, natural, natural)
+    except BadUserInput:
+        (entry,) = decode(cursor, CURSOR, natural) or (None,)
+        return entry, None
+    return None if both is None else (both[0], both[1])
 
 
 def _record(
@@ -274,10 +274,7 @@ def _subject_filter(f: AuditEventFilter) -> tuple[str, str] | None:
 async def resolve_audit_events(
     info: Info, filter: AuditEventFilter | None, first: int, after: str | None
 ) -> AuditEventConnection:
-    if not 1 <= first <= MAX_PAGE:
-        raise BadUserInput(
-            f"first must be between 1 and {MAX_PAGE}", argument="first", rule="PAGE_SIZE"
-        )
+    page_size(first)
     f = filter or AuditEventFilter()
     if f.outcome is not None and f.outcome not in OUTCOMES:
         raise BadUserInput(
@@ -339,21 +336,52 @@ async def resolve_audit_events(
         and not any(r["action"] != "AUDIT_QUERY" for r in rows)
     ):
         await _unknown_subject(info, access, event_filter.subject_index)
+    return _connection(c, keys, event_filter, rows, first)
+
+
+def _connection(
+    c: Any, keys: Any, event_filter: queries.EventFilter, rows: list[dict[str, Any]], first: int
+) -> AuditEventConnection:
     page = rows[:first]
+
+    async def count() -> int:
+        async with c.runtime.engine.connect() as conn:
+            return await queries.count(conn, event_filter)
+
     return AuditEventConnection(
         nodes=[_event(r, keys) for r in page],
         page_info=PageInfo(
             end_cursor=_cursor(page[-1]) if page else None,
             has_next_page=len(rows) > first,
         ),
+        count=count,
     )
 
 
+async def resolve_person_accesses(
+    info: Info, id_number: str, first: int, after: str | None
+) -> AuditEventConnection:
+    """Who looked at this person (the auditors' own searches left out), newest first, paged."""
+    page_size(first)
+    key = check_id_number(id_number)
+    before = _after(after)
+    c = ctx(info)
+    keys = c.runtime.audit.keys
+    access = _record(info, "personAccesses", {}, ("PERSON", key))
+    event_filter = queries.EventFilter(
+        subject_index=keys.blind_index(key), exclude_action="AUDIT_QUERY"
+    )
+    async with c.runtime.engine.connect() as conn:
+        rows = await queries.search(conn, event_filter, first=first, before=before)
+    if not rows:
+        # an empty answer tells that the log holds nothing about the person: limited like a
+        # look-up of an unknown subject, whatever the cursor (a later page is no way around it)
+        await _unknown_subject(info, access, event_filter.subject_index or "")
+    return _connection(c, keys, event_filter, rows, first)
+
+
 async def resolve_access_history(info: Info, id_number: str, first: int) -> list[AuditEvent]:
-    if not 1 <= first <= MAX_PAGE:
-        raise BadUserInput(
-            f"first must be between 1 and {MAX_PAGE}", argument="first", rule="PAGE_SIZE"
-        )
+    page_size(first)
     key = check_id_number(id_number)
     c = ctx(info)
     keys = c.runtime.audit.keys

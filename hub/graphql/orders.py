@@ -10,7 +10,7 @@ workflow's.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -21,10 +21,11 @@ from strawberry.types.base import get_object_definition
 
 from connectors.base.annotations import Measure
 from hub.audit.entries import AccessRecord, BatchRecord
-from hub.errors import HubError
+from hub.errors import BadUserInput, HubError
 from hub.federation import lookups as L
 from hub.graphql import resolvers
 from hub.graphql.context import ctx
+from hub.graphql.paging import Counter, PageInfo, decode, encode, micros, moment, page_size
 from hub.graphql.payloads import error_fields, record_refusal, text_argument
 from hub.graphql.records import WaitingLineEntry, waiting_line
 from hub.identifiers import normalize_case_number, normalize_ruling_number
@@ -34,7 +35,8 @@ from hub.orders.signing import OrderKeys
 from hub.policy.enforce import policy_plan
 from hub.policy.masking import Mask, masked
 
-MAX_PAGE = 200
+CURSOR = "order"
+INBOX_CURSOR = "inbox"
 
 
 # strawberry.enum marks the workflow's enums in place and returns them: aliases are types.
@@ -127,11 +129,17 @@ class FreezeOrderPayload:
     errors: list[FreezeOrderError] = strawberry.field(default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="A page of orders")
 class FreezeOrderConnection:
     nodes: list[FreezeOrder]
-    end_cursor: str | None
-    has_next_page: bool
+    page_info: PageInfo
+    end_cursor: str | None = strawberry.field(deprecation_reason="Use pageInfo.endCursor")
+    has_next_page: bool = strawberry.field(deprecation_reason="Use pageInfo.hasNextPage")
+    count: strawberry.Private[Counter]
+
+    @resolvers.field(description="How many orders the list holds for the caller, on all pages")
+    async def total_count(self) -> int:
+        return await self.count()
 
 
 @strawberry.input
@@ -543,14 +551,11 @@ async def one(info: Info, order_id: str) -> FreezeOrder | None:
 async def many(
     info: Info, filter: FreezeOrderFilter | None, first: int, after: str | None, inbox: bool = False
 ) -> FreezeOrderConnection:
-    from datetime import timedelta
-
-    from hub.errors import BadUserInput
-
-    if not 1 <= first <= MAX_PAGE:
-        raise BadUserInput(
-            f"first must be between 1 and {MAX_PAGE}", argument="first", rule="PAGE_SIZE"
-        )
+    """A page of the caller's orders (newest submitted first), or of its inbox (delivered
+    orders waiting for an answer, oldest served first: the waiting line follows service)."""
+    page_size(first)
+    kind = INBOX_CURSOR if inbox else CURSOR
+    anchor = decode(after, kind, moment, _order_id)
     f = filter or FreezeOrderFilter()
     expiring = None
     if f.expiring_within_days is not None:
@@ -562,27 +567,50 @@ async def many(
             )
         expiring = service.court_day(service.utcnow()) + timedelta(days=f.expiring_within_days)
     scope = _scope(info)
+    where: dict[str, Any] = {
+        "court_code": scope["court_code"],
+        "agency": scope["agency"],
+        "case_number": normalize_case_number(f.case_number) if f.case_number else None,
+        "status": "DELIVERED" if inbox else (f.status.value if f.status else None),
+        "asset_type": f.asset_type.value if f.asset_type else None,
+        "expiring_before": expiring,
+        "assigned_to": scope["assigned_to"],
+    }
     c = ctx(info)
     async with c.runtime.engine.connect() as conn:
         rows = await service.list_orders(
             conn,
-            court_code=scope["court_code"],
-            agency=scope["agency"],
-            case_number=normalize_case_number(f.case_number) if f.case_number else None,
-            status="DELIVERED" if inbox else (f.status.value if f.status else None),
-            asset_type=f.asset_type.value if f.asset_type else None,
-            expiring_before=expiring,
-            assigned_to=scope["assigned_to"],
+            **where,
             first=first,
-            after=after,
+            after=anchor,
+            oldest_served_first=inbox,
         )
     page = rows[:first]
     _served(info, page)
+
+    async def count() -> int:
+        async with c.runtime.engine.connect() as conn:
+            return await service.count_orders(conn, **where)
+
+    end = None
+    if page:
+        at, order_id = service.sort_key(page[-1], oldest_served_first=inbox)
+        end = encode(kind, micros(at), order_id)
+    more = len(rows) > first
     return FreezeOrderConnection(
         nodes=[_order(r) for r in page],
-        end_cursor=page[-1]["id"] if page else None,
-        has_next_page=len(rows) > first,
+        page_info=PageInfo(end_cursor=end, has_next_page=more),
+        end_cursor=end,
+        has_next_page=more,
+        count=count,
     )
+
+
+def _order_id(value: str) -> str:
+    """An order id in a cursor: FO-<year>-<hex> as the hub makes them (no SQL sees another)."""
+    if not (value.isascii() and 1 <= len(value) <= 32 and value.replace("-", "").isalnum()):
+        raise ValueError(value)
+    return value
 
 
 @strawberry.type(description="A transition of an order, pushed to subscribers")

@@ -28,6 +28,7 @@ from hub.graphql.audit import (
     resolve_checkpoint,
     resolve_consistency,
     resolve_inclusion,
+    resolve_person_accesses,
 )
 from hub.graphql.audit_reports import (
     AuditActivityDay,
@@ -36,7 +37,17 @@ from hub.graphql.audit_reports import (
     resolve_integrity,
 )
 from hub.graphql.context import ctx
-from hub.graphql.court import Case, Court, Me, resolve_courts, resolve_me, resolve_my_cases
+from hub.graphql.court import (
+    Case,
+    CaseConnection,
+    CaseFilter,
+    Court,
+    Me,
+    resolve_assigned_cases,
+    resolve_courts,
+    resolve_me,
+    resolve_my_cases,
+)
 from hub.graphql.enums import CaseStatus
 from hub.graphql.orders import (
     AssetInput,
@@ -50,6 +61,11 @@ from hub.graphql.orders import (
     FreezeOrderRenewInput,
     FreezeOrderSubmitInput,
     ReceiptInput,
+)
+from hub.graphql.sanction_entries import (
+    SanctionEntryFilter,
+    SanctionListEntryConnection,
+    resolve_sanction_entries,
 )
 from hub.graphql.subject_access import SubjectAccess
 from hub.graphql.subjects import Enterprise, Person
@@ -248,6 +264,19 @@ class Query:
         return await sanctions.changes(info, after, first)
 
     @resolvers.field(
+        description="Court: the entries the court published (a judge: of the cases the judge is"
+        " assigned to), newest published first, a page at a time, with totalCount"
+    )
+    async def sanction_entries(
+        self,
+        info: Info,
+        filter: SanctionEntryFilter | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> SanctionListEntryConnection | None:
+        return await resolve_sanction_entries(info, filter, first, after)
+
+    @resolvers.field(
         name="sanctionStats",
         description="Checks and interceptions per agency, matter or month (府院联动 reports)",
     )
@@ -332,7 +361,19 @@ class Query:
     ) -> AuditEventConnection | None:
         return await resolve_audit_events(info, filter, first, after)
 
-    @resolvers.field(description="Who looked at this person, when, from which org, for which case")
+    @resolvers.field(
+        description="Who looked at this person, when, from which org, for which case: a page"
+        " of entries, newest first (the auditors' own searches left out), with totalCount"
+    )
+    async def person_accesses(
+        self, info: Info, id_number: str, first: int = 50, after: str | None = None
+    ) -> AuditEventConnection | None:
+        return await resolve_person_accesses(info, id_number, first, after)
+
+    @resolvers.field(
+        description="Who looked at this person, when, from which org, for which case",
+        deprecation_reason="Use personAccesses: cursor paging (first / after) and totalCount",
+    )
     async def access_history(
         self, info: Info, id_number: str, first: int = 100
     ) -> list[AuditEvent] | None:
@@ -400,14 +441,33 @@ class Query:
         return await orders.many(info, filter, first, after)
 
     @resolvers.field(
-        description="Orders delivered to the caller's agency and waiting for an answer"
+        description="Orders delivered to the caller's agency and waiting for an answer, oldest"
+        " served first (the waiting line follows the time of service)"
     )
     async def agency_inbox(
         self, info: Info, first: int = 50, after: str | None = None
     ) -> FreezeOrderConnection | None:
         return await orders.many(info, None, first, after, inbox=True)
 
-    @resolvers.field(description="Cases the caller is assigned to, newest first")
+    @resolvers.field(
+        description="Cases the caller is assigned to, newest filed first: a page of them (first"
+        " 1–200, after: the pageInfo.endCursor before), found by status and part of the case"
+        " number, with totalCount"
+    )
+    async def assigned_cases(
+        self,
+        info: Info,
+        filter: CaseFilter | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> CaseConnection | None:
+        return await resolve_assigned_cases(info, filter, first, after)
+
+    @resolvers.field(
+        description="Cases the caller is assigned to, newest first",
+        deprecation_reason="Use assignedCases: cursor paging (first / after), totalCount and a"
+        " case-number search",
+    )
     async def my_cases(
         self, info: Info, status: CaseStatus | None = None, first: int = 50, offset: int = 0
     ) -> list[Case]:

@@ -22,10 +22,14 @@ def field(
     description: str,
     name: str | None = None,
     extensions: list[FieldExtension] | None = None,
+    deprecation_reason: str | None = None,
 ) -> Callable[[R], R]:
     """``@strawberry.field(...)`` on a resolver."""
     decorate: Callable[[R], R] = strawberry.field(
-        description=description, name=name, extensions=extensions
+        description=description,
+        name=name,
+        extensions=extensions,
+        deprecation_reason=deprecation_reason,
     )
     return decorate
 

@@ -27,6 +27,7 @@ from connectors.base.identifiers import InvalidIdentifier, validate_id_number, v
 from hub.audit.entries import AccessRecord, BatchRecord
 from hub.errors import BadUserInput, HubError
 from hub.federation import lookups as L
+from hub.graphql import resolvers
 from hub.graphql.context import ctx
 from hub.graphql.enums import (
     SanctionEndGround,
@@ -35,11 +36,12 @@ from hub.graphql.enums import (
     SanctionStatus,
     SubjectKind,
 )
+from hub.graphql.paging import Counter, PageInfo, page_size
 from hub.graphql.payloads import error_fields, record_refusal, text_argument
 from hub.identifiers import check_characters, normalize_case_number
 from hub.policy.enforce import policy_plan
 from hub.policy.masking import Mask, masked
-from hub.sanctions import rules, service, workflow
+from hub.sanctions import queries, rules, service, workflow
 from hub.sanctions.catalogue import Matter
 from hub.sanctions.records import BoundPersonRecord
 
@@ -363,11 +365,23 @@ class SanctionChange:
     end_ground: SanctionEndGround | None
 
 
-@strawberry.type
+@strawberry.type(description="A page of the change feed, oldest first")
 class SanctionChangePage:
     nodes: list[SanctionChange]
-    end_cursor: str = strawberry.field(description="Pass as after to continue (also when empty)")
-    has_more: bool
+    page_info: PageInfo = strawberry.field(
+        description="endCursor is the feed's position also when the page is empty: pass it as"
+        " after to continue, or to poll for what comes next"
+    )
+    end_cursor: str = strawberry.field(
+        description="Pass as after to continue (also when empty)",
+        deprecation_reason="Use pageInfo.endCursor",
+    )
+    has_more: bool = strawberry.field(deprecation_reason="Use pageInfo.hasNextPage")
+    count: strawberry.Private[Counter]
+
+    @resolvers.field(description="How many changes the feed holds, on all pages together")
+    async def total_count(self) -> int:
+        return await self.count()
 
 
 @strawberry.type
@@ -424,7 +438,10 @@ def _person(p: BoundPersonRecord) -> SanctionBoundPerson:
     )
 
 
-def _entry(row: dict[str, Any], persons: Sequence[BoundPersonRecord] = ()) -> SanctionListEntry:
+def list_entry(
+    row: dict[str, Any], persons: Sequence[BoundPersonRecord] = ()
+) -> SanctionListEntry:
+    """A court's entry as the court sees it, with the persons it binds."""
     return SanctionListEntry(
         id=row["id"],
         list=SanctionList(row["list"]),
@@ -452,7 +469,7 @@ def _entry(row: dict[str, Any], persons: Sequence[BoundPersonRecord] = ()) -> Sa
 
 
 def _done(outcome: workflow.EntryOutcome) -> SanctionEntryPayload:
-    return SanctionEntryPayload(entry=_entry(outcome.entry, outcome.persons))
+    return SanctionEntryPayload(entry=list_entry(outcome.entry, outcome.persons))
 
 
 def subject_of(subject: SubjectInput, argument: str = "subject") -> tuple[str, str]:
@@ -865,12 +882,10 @@ def _change(row: dict[str, Any]) -> SanctionChange:
 
 
 async def changes(info: Info, after: str | None, first: int) -> SanctionChangePage:
-    if not 1 <= first <= MAX_CHANGES_PAGE:
-        raise BadUserInput(
-            f"first must be 1 to {MAX_CHANGES_PAGE}", argument="first", rule="PAGE_SIZE"
-        )
+    page_size(first, limit=MAX_CHANGES_PAGE)
     cursor = service.parse_cursor(after)
-    async with ctx(info).runtime.engine.connect() as conn:
+    engine = ctx(info).runtime.engine
+    async with engine.connect() as conn:
         rows = await service.changes_after(conn, cursor, first + 1)
     page = rows[:first]
     end = str(page[-1]["seq"]) if page else str(cursor)
@@ -883,8 +898,18 @@ async def changes(info: Info, after: str | None, first: int) -> SanctionChangePa
                 detail={"after": cursor, "end": end},
             )
         )
+
+    async def count() -> int:
+        async with engine.connect() as conn:
+            return await queries.count_changes(conn)
+
+    more = len(rows) > first
     return SanctionChangePage(
-        nodes=[_change(r) for r in page], end_cursor=end, has_more=len(rows) > first
+        nodes=[_change(r) for r in page],
+        page_info=PageInfo(end_cursor=end, has_next_page=more),
+        end_cursor=end,
+        has_more=more,
+        count=count,
     )
 
 

@@ -58,6 +58,9 @@ freeze_orders = Table(
     Index("ix_freeze_orders_asset", "asset_type", "asset_id"),
     Index("ix_freeze_orders_case", "case_number"),
     Index("ix_freeze_orders_agency_status", "agency", "status"),
+    # the paged lists: a court's orders, an agency's orders, newest first (migration 0011)
+    Index("ix_freeze_orders_court_submitted", "court_code", "submitted_at"),
+    Index("ix_freeze_orders_agency_submitted", "agency", "submitted_at"),
 )
 
 freeze_order_events = Table(

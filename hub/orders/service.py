@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Date, exists, insert, select, text, update
+from sqlalchemy import Date, and_, exists, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from connectors.base.annotations import Annotation, Measure
@@ -612,24 +612,19 @@ async def annotation_of(conn: AsyncConnection, order_id: str) -> Annotation:
     )
 
 
-async def list_orders(
-    conn: AsyncConnection,
+def _orders(
     *,
-    court_code: str | None = None,
-    agency: str | None = None,
-    case_number: str | None = None,
-    status: str | None = None,
-    asset_type: str | None = None,
-    expiring_before: date | None = None,
-    assigned_to: str | None = None,
-    first: int,
-    after: str | None,
-) -> list[dict[str, Any]]:
-    """Newest first, ``first + 1`` rows; ``assigned_to`` keeps the orders of cases that judge
-    is assigned to."""
-    stmt = select(freeze_orders).order_by(
-        freeze_orders.c.submitted_at.desc(), freeze_orders.c.id.desc()
-    )
+    court_code: str | None,
+    agency: str | None,
+    case_number: str | None,
+    status: str | None,
+    asset_type: str | None,
+    expiring_before: date | None,
+    assigned_to: str | None,
+) -> Any:
+    """The orders a caller's scope and filter select (``assigned_to`` keeps the orders of the
+    cases that judge is assigned to)."""
+    stmt = select(freeze_orders)
     if assigned_to is not None:
         stmt = stmt.where(
             freeze_orders.c.case_number.in_(
@@ -651,16 +646,90 @@ async def list_orders(
         stmt = stmt.where(
             freeze_orders.c.status == "EFFECTIVE", freeze_orders.c.expires_on <= expiring_before
         )
-    if after is not None:
-        anchor = await get_order(conn, after)
-        stmt = stmt.where(
-            (freeze_orders.c.submitted_at < anchor["submitted_at"])
-            | (
-                (freeze_orders.c.submitted_at == anchor["submitted_at"])
-                & (freeze_orders.c.id < anchor["id"])
+    return stmt
+
+
+# When an order was served on the agency (its place in the line follows it); an order not yet
+# delivered by the time of its submission.
+SERVED_AT = func.coalesce(freeze_orders.c.delivered_at, freeze_orders.c.submitted_at)
+
+
+async def list_orders(
+    conn: AsyncConnection,
+    *,
+    court_code: str | None = None,
+    agency: str | None = None,
+    case_number: str | None = None,
+    status: str | None = None,
+    asset_type: str | None = None,
+    expiring_before: date | None = None,
+    assigned_to: str | None = None,
+    first: int,
+    after: tuple[datetime, str] | None,
+    oldest_served_first: bool = False,
+) -> list[dict[str, Any]]:
+    """``first + 1`` rows, newest submitted first (or, ``oldest_served_first``, in the order
+    they were served: the agency's inbox); ``after`` is the (moment, id) of the last order of
+    the page before (``sort_key``)."""
+    stmt = _orders(
+        court_code=court_code,
+        agency=agency,
+        case_number=case_number,
+        status=status,
+        asset_type=asset_type,
+        expiring_before=expiring_before,
+        assigned_to=assigned_to,
+    )
+    id_ = freeze_orders.c.id
+    if oldest_served_first:
+        stmt = stmt.order_by(SERVED_AT, id_)
+        if after is not None:
+            stmt = stmt.where(
+                or_(SERVED_AT > after[0], and_(SERVED_AT == after[0], id_ > after[1]))
             )
-        )
+    else:
+        submitted = freeze_orders.c.submitted_at
+        stmt = stmt.order_by(submitted.desc(), id_.desc())
+        if after is not None:
+            stmt = stmt.where(
+                or_(submitted < after[0], and_(submitted == after[0], id_ < after[1]))
+            )
     return [dict(r._mapping) for r in await conn.execute(stmt.limit(first + 1))]
+
+
+def sort_key(order: dict[str, Any], *, oldest_served_first: bool = False) -> tuple[datetime, str]:
+    """The (moment, id) a page of :func:`list_orders` ends on, for the next page's ``after``."""
+    if oldest_served_first:
+        return order["delivered_at"] or order["submitted_at"], order["id"]
+    return order["submitted_at"], order["id"]
+
+
+async def count_orders(
+    conn: AsyncConnection,
+    *,
+    court_code: str | None = None,
+    agency: str | None = None,
+    case_number: str | None = None,
+    status: str | None = None,
+    asset_type: str | None = None,
+    expiring_before: date | None = None,
+    assigned_to: str | None = None,
+) -> int:
+    """How many orders :func:`list_orders` finds on all its pages."""
+    inner = (
+        _orders(
+            court_code=court_code,
+            agency=agency,
+            case_number=case_number,
+            status=status,
+            asset_type=asset_type,
+            expiring_before=expiring_before,
+            assigned_to=assigned_to,
+        )
+        .with_only_columns(freeze_orders.c.id)
+        .subquery()
+    )
+    return int((await conn.execute(select(func.count()).select_from(inner))).scalar_one())
 
 
 async def pending_deliveries(

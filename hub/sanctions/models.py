@@ -50,6 +50,9 @@ sanction_entries = Table(
     Column("corrected_on", Date),  # the last 更正 (第九条第二款)
     Index("ix_sanction_entries_subject_id", "subject_id"),
     Index("ix_sanction_entries_status_ends_on", "status", "ends_on"),
+    # the paged list of a court's entries, and a judge's by case (migration 0011)
+    Index("ix_sanction_entries_court_published", "court_code", "published_on"),
+    Index("ix_sanction_entries_case_number", "case_number"),
 )
 
 # For an enterprise on a list: the persons its consumption restriction binds (法释〔2015〕17号

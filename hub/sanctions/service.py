@@ -35,6 +35,7 @@ from connectors.base.source import KeyedQuery
 from hub.audit.models import audit_entries, audit_subjects
 from hub.cases.models import case_parties, cases, courts
 from hub.errors import BadUserInput, Conflict, Forbidden, NotFound
+from hub.sanctions import queries
 from hub.sanctions.catalogue import LEGACY_ROLE, ROLES, Matter
 from hub.sanctions.models import (
     sanction_changes,
@@ -574,33 +575,7 @@ async def release_person(
 async def persons_of(conn: AsyncConnection, entry_id: str) -> list[BoundPersonRecord]:
     """The persons an entry records, one record per person (their roles together); the legacy
     KEY_PERSONNEL rows, which bind nobody, as records of their own."""
-    p = sanction_entry_persons.c
-    rows = await conn.execute(
-        select(sanction_entry_persons).where(p.entry_id == entry_id).order_by(p.id_number)
-    )
-    out: dict[tuple[str, bool], BoundPersonRecord] = {}
-    for r in rows:
-        legacy = r.role == LEGACY_ROLE
-        record = out.get((r.id_number, legacy))
-        if record is None:
-            out[r.id_number, legacy] = BoundPersonRecord(
-                entry_id=r.entry_id,
-                id_number=r.id_number,
-                name=r.name,
-                roles=[r.role],
-                position=r.position,
-                named_by=r.named_by,
-                released_on=r.released_on,
-                release_ground=r.release_ground,
-                release_reason=r.release_reason,
-            )
-        else:
-            record.roles.append(r.role)
-            record.position = record.position or r.position
-    order = {role: i for i, role in enumerate((*ROLES, LEGACY_ROLE))}
-    for record in out.values():
-        record.roles.sort(key=order.__getitem__)
-    return sorted(out.values(), key=lambda r: (order[r.roles[0]], r.id_number))
+    return (await queries.persons_of_entries(conn, [entry_id])).get(entry_id, [])
 
 
 async def expire(conn: AsyncConnection, *, today: date, now: datetime) -> list[dict[str, Any]]:

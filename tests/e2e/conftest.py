@@ -35,6 +35,7 @@ LAUNCH_ARGS = [
 DESKTOP = {"width": 1280, "height": 800}
 NARROW = {"width": 390, "height": 844}
 WAIT_MS = 20_000
+DEMO_PERSONS = 10_000
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -65,7 +66,9 @@ def _require_browser() -> None:
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     _require_browser()
     root = tmp_path_factory.mktemp("console")
-    with serving(root / "fyt-data", root / "hub.log") as server:
+    # the demo as `fyt serve --demo` makes it (10,000 persons): the judge's open cases and list
+    # entries fill more than a page of every list
+    with serving(root / "fyt-data", root / "hub.log", persons=DEMO_PERSONS, wait=180) as server:
         yield server
 
 
@@ -172,8 +175,9 @@ class Console:
         await self.page.wait_for_selector("#notice:not([hidden])", timeout=WAIT_MS)
         return await self.text("#notice")
 
-    async def shot(self, name: str) -> None:
-        await self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=True)
+    async def shot(self, name: str, *, full_page: bool = True) -> None:
+        """The page (or, ``full_page=False``, the window: the top of a long list)."""
+        await self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=full_page)
 
 
 @pytest.fixture

@@ -22,7 +22,8 @@ from tests.hub.test_audit_integrity import tamper
 from tests.hub.test_serve import Server
 
 CASES = """
-{ myCases(status: OPEN, first: 100) { caseNumber parties { role subjectKind subjectId name } } }
+{ assignedCases(filter: {status: OPEN}, first: 100) {
+    nodes { caseNumber parties { role subjectKind subjectId name } } } }
 """
 ASSETS = """
 query A($id: String!, $case: String) {
@@ -54,7 +55,7 @@ def respondents(graphql: Any, kind: str = "PERSON") -> list[tuple[str, str, str]
     body = graphql("judge-zhang", CASES)
     return [
         (c["caseNumber"], p["subjectId"], p["name"])
-        for c in body["data"]["myCases"]
+        for c in body["data"]["assignedCases"]["nodes"]
         for p in c["parties"]
         if p["subjectKind"] == kind and p["role"] == "被执行人"
     ]
@@ -85,7 +86,7 @@ def units_to_seize(graphql: Any) -> list[tuple[str, str, str]]:
 @pytest.mark.parametrize(
     ("user", "menu", "heading"),
     [
-        ("judge-zhang", ["我的案件", "全息查询", "查控文书"], "我承办的未结执行案件"),
+        ("judge-zhang", ["我的案件", "全息查询", "查控文书", "名单信息"], "我承办的未结执行案件"),
         ("registry-wang", ["协助执行收件箱", "已办理", "信息查询"], "协助执行收件箱"),
         ("market-zhao", ["协助执行收件箱", "已办理", "信息查询"], "协助执行收件箱"),
         # social security registers no measures: no inbox (the policy grants it none)
@@ -102,7 +103,7 @@ async def test_each_role_signs_in_to_its_own_pages_and_signs_out(
     nav = await console.page.locator("#nav a").all_inner_texts()
     assert nav == menu
     if user == "judge-zhang":
-        await console.shot("judge-cases")
+        await console.shot("judge-cases", full_page=False)
     await console.sign_out()
     assert "您已退出登录" in await console.notice()
     assert await console.page.evaluate("sessionStorage.length") == 0
@@ -659,7 +660,7 @@ async def test_auditor_finds_the_judges_access(
     assert rows and all("judge-zhang" in r and masked in r for r in rows)
     assert not any(id_number in r for r in rows)
     assert any(case in r and "查看全息视图" in r for r in rows)
-    await console.shot("auditor-log")
+    await console.shot("auditor-log", full_page=False)
 
     # flagged entries are highlighted: the same judge without a case is refused and flagged
     await console.page.select_option("#filter-flag", "NO_CASE")
@@ -680,7 +681,7 @@ async def test_auditor_finds_the_judges_access(
     await console.go(f"#/audit/history?id={id_number}", "#history-results tbody tr")
     history = await console.text("#history-results")
     assert "judge-zhang" in history and case in history
-    await console.shot("auditor-history")
+    await console.shot("auditor-history", full_page=False)
 
 
 async def test_auditor_filter_refuses_a_bad_time_range(console: Console) -> None:

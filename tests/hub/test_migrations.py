@@ -24,7 +24,7 @@ from hub.db.engine import alembic_config, create_hub_engine, current_revision, u
 from hub.db.metadata import metadata
 from tests.conftest import PG_ENV, _create_pg_database, _drop_pg_database
 
-HEAD = "0010"  # the latest migration
+HEAD = "0011"  # the latest migration
 HUB_TABLES = {
     "courts",
     "cases",
@@ -118,9 +118,10 @@ def test_the_migration_chain_has_one_head() -> None:
     script = ScriptDirectory.from_config(alembic_config())
     assert script.get_heads() == [HEAD]
     # 0007 (order terms) and 0009 (sanction terms) both follow 0006; 0010 joins them
-    assert script.get_revision(HEAD).down_revision == ("0007", "0009")
+    assert script.get_revision("0010").down_revision == ("0007", "0009")
     assert [s.revision for s in script.walk_revisions()] == [
         HEAD,
+        "0010",
         "0007",
         "0009",
         "0006",

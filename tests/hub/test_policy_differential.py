@@ -3,7 +3,7 @@
 For each caller (role and org of tests/policy_matrix.csv), hypothesis writes GraphQL documents
 over the real schema, starting at the root fields the caller may call (``person`` /
 ``persons`` / ``enterprise`` / ``enterprises`` with subjects and, for the judge, a case it may
-cite; ``myCases``, ``freezeOrders``, ``agencyInbox``, ``sanctionMatters``,
+cite; ``myCases``, ``assignedCases``, ``freezeOrders``, ``agencyInbox``, ``sanctionMatters``,
 ``sanctionListChanges``, ``sanctionStats``, ``sanctionCheck(s)``, ``auditEvents``,
 ``auditActivity``; now and then one it may not call), with random selections of leaves and
 nested objects, the same field under several aliases with different sub-selections, inline
@@ -41,7 +41,9 @@ masked or denied accordingly.
 - *the hub's own records* (orders, cases, the lists' feed, checks, the audit log, statistics)
   are scoped to the caller's org and user, so their oracle is a second query of the same root
   with the same arguments by the tests-only ``test_reader`` role (reads every field) with the
-  caller's user and org, in a minimal document (every field, no alias, fragment or directive),
+  caller's user and org (and, for a role marked ``@assignment``, the tests-only
+  ``test_assigned``, so that it lists the orders of the cases the user is assigned to, as the
+  caller does), in a minimal document (every field, no alias, fragment or directive),
   made before the checked request. Those roots are queried with fixed arguments that keep their
   answers stable (the audit log before the test began, a past statistics window, …).
 
@@ -813,6 +815,7 @@ class Writer:
             return f'(matter: "{matter}", idNumbers: ["{person}"])'
         return {
             "myCases": "(first: 2)",
+            "assignedCases": "(first: 2)",
             "freezeOrders": "(first: 2)",
             "agencyInbox": "(first: 2)",
             "sanctionMatters": "",
@@ -1228,7 +1231,7 @@ class Checker:
             return
         if name in AUDIT_ROOTS:
             self.expected.entries.append(("AUDIT_QUERY", None, "*"))
-        elif name == "myCases":
+        elif name in ("myCases", "assignedCases"):
             self.expected.entries.append(("CASE_LIST", None, "*"))
         elif name in ("sanctionCheck", "sanctionChecks"):
             self.expected.entries.append(("SANCTION_CHECK", None, "*"))
@@ -1592,6 +1595,7 @@ SUPPORTED_ROOTS = [
     "enterprise",
     "enterprises",
     "myCases",
+    "assignedCases",
     "freezeOrders",
     "agencyInbox",
     "sanctionMatters",
@@ -1602,7 +1606,7 @@ SUPPORTED_ROOTS = [
     "auditEvents",
     "auditActivity",
 ]
-STRANGERS = ["person", "enterprise", "freezeOrders", "agencyInbox", "auditEvents"]
+STRANGERS = ["person", "enterprise", "assignedCases", "freezeOrders", "agencyInbox", "auditEvents"]
 PURPOSE_ROLES = {"enforcement_judge"}  # the intent: judges cite a case for every look-up
 
 
@@ -1712,13 +1716,17 @@ async def world(app: Any, api: Any, demo: dict[str, Any], mint: Any, settings: A
             user = next(u for u in demo["users"] if role in u["roles"] and u["org"] == org)
             if role == "enforcement_judge":
                 user = next(u for u in demo["users"] if u["id"] == "judge-zhang")
+            grants = app.state.runtime.policy.grants((role,), org)
+            # the reader lists the rows the caller lists: for an @assignment role, those of the
+            # cases the user is assigned to (a scope of the caller, not a decision on a field)
+            scope = ("test_assigned",) if grants.requires_assignment else ()
             callers[(role, org)] = Caller(
                 role=role,
                 org=org,
                 sub=user["id"],
                 token=user["token"],
-                reader=mint(sub=user["id"], org=org, roles=("test_reader",)),
-                grants=app.state.runtime.policy.grants((role,), org),
+                reader=mint(sub=user["id"], org=org, roles=("test_reader", *scope)),
+                grants=grants,
             )
         yield World(
             app=app,

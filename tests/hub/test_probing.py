@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import date
 from typing import Any
@@ -112,6 +113,32 @@ async def test_an_auditor_cannot_probe_the_log_for_a_masked_id_number(
     answers = [await api.query(HISTORY, {"id": c}, token=auditor) for c in tries]
     # then the searches that find nothing are answered up to the daily limit, then refused
     assert all(a["data"]["accessHistory"] == [] for a in answers[:limit])
+    last = answers[limit]
+    assert [e["extensions"]["code"] for e in last["errors"]] == ["RATE_LIMITED"]
+    assert last["errors"][0]["extensions"]["reason"] == "ENUMERATION"
+
+
+PERSON_ACCESSES = """query($id: String!, $after: String) {
+  personAccesses(idNumber: $id, first: 5, after: $after) { nodes { id } totalCount } }"""
+
+
+async def test_a_persons_accesses_page_is_no_way_around_the_limit_of_unknown_subjects(
+    api: Api, app: Any, mint: Any
+) -> None:
+    # given an auditor trying candidates, each with a cursor as if on a later page (a later
+    # page that is empty says nothing by itself: the hub still asks whether the log knows them)
+    limit = app.state.settings.unknown_subjects_per_day
+    auditor = mint(sub="probe-auditor-pages", org="court:370602", roles=("auditor",))
+    after = base64.urlsafe_b64encode(b"audit:999999999999").decode()
+    tries = candidates("370612199001011234", limit + 2)[:-1]
+    answers = [
+        await api.query(PERSON_ACCESSES, {"id": c, "after": after}, token=auditor) for c in tries
+    ]
+    # then the searches that find nothing are answered (and counted 0) up to the daily limit,
+    # then refused whole
+    assert all(
+        a["data"]["personAccesses"] == {"nodes": [], "totalCount": 0} for a in answers[:limit]
+    )
     last = answers[limit]
     assert [e["extensions"]["code"] for e in last["errors"]] == ["RATE_LIMITED"]
     assert last["errors"][0]["extensions"]["reason"] == "ENUMERATION"

@@ -458,9 +458,11 @@ async def test_a_person_is_released_on_their_own(
         records = [
             (r.subject_index, json.loads(r.content)["detail"])
             for r in await conn.execute(
-                select(audit_entries).where(
+                select(audit_entries)
+                .where(
                     audit_entries.c.action == "SANCTION_RELEASE", audit_entries.c.outcome == "OK"
                 )
+                .order_by(audit_entries.c.id)
             )
         ]
     assert changes == ["PUBLISHED", "RELEASED", "RELEASED"]

@@ -69,8 +69,11 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def serving(data_dir: Path, log: Path) -> Iterator[Server]:
-    """`python -m hub.cli serve --demo` on a free port, healthy; always terminated."""
+def serving(
+    data_dir: Path, log: Path, *, persons: int = 60, wait: float = WAIT
+) -> Iterator[Server]:
+    """`python -m hub.cli serve --demo --persons N` on a free port, healthy within ``wait``
+    seconds (seeding the demo included); always terminated."""
     port = free_port()
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -81,7 +84,7 @@ def serving(data_dir: Path, log: Path) -> Iterator[Server]:
                 "serve",
                 "--demo",
                 "--persons",
-                "60",
+                str(persons),
                 "--port",
                 str(port),
             ],
@@ -92,7 +95,7 @@ def serving(data_dir: Path, log: Path) -> Iterator[Server]:
         )
     server = Server(process, f"http://127.0.0.1:{port}", data_dir, log)
     try:
-        deadline = time.monotonic() + WAIT
+        deadline = time.monotonic() + wait
         while True:
             if process.poll() is not None:
                 pytest.fail(f"server exited with {process.returncode}:\n{server.output()}")
@@ -102,7 +105,7 @@ def serving(data_dir: Path, log: Path) -> Iterator[Server]:
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"server not healthy within {WAIT} s:\n{server.output()}")
+                pytest.fail(f"server not healthy within {wait} s:\n{server.output()}")
             time.sleep(0.05)
         yield server
     finally:

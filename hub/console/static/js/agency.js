@@ -3,6 +3,7 @@
 import { follow, gql } from "./api.js";
 import { dialogForm } from "./judge.js";
 import { courtName, label } from "./labels.js";
+import { pagedList } from "./lists.js";
 import { COURT_ZONE_LABEL, busy, card, courtNowLocal, fmtDateTime, h, onLeave, rankBadge, reloadSoon, screen, statusBadge, table, termText } from "./ui.js";
 
 const EVENTS = "subscription Inbox { freezeOrderEvents { orderId event } }";
@@ -10,8 +11,9 @@ const EVENTS = "subscription Inbox { freezeOrderEvents { orderId event } }";
 const ORDER_FIELDS = `id kind assetType assetId agency ownerId courtCode caseNumber rulingNumber termMonths termDays
   status rank submittedAt deliveredAt effectiveFrom expiresOn receiptNumber receiptRegisteredAt closedReason`;
 
-const INBOX = `query Inbox { agencyInbox(first: 100) { nodes { ${ORDER_FIELDS} } hasNextPage } }`;
-const HANDLED = `query Handled { freezeOrders(first: 100) { nodes { ${ORDER_FIELDS} } hasNextPage } }`;
+const PAGE = "pageInfo { endCursor hasNextPage } totalCount";
+const INBOX = `query Inbox($after: String) { agencyInbox(first: 50, after: $after) { nodes { ${ORDER_FIELDS} } ${PAGE} } }`;
+const HANDLED = `query Handled($after: String) { freezeOrders(first: 50, after: $after) { nodes { ${ORDER_FIELDS} } ${PAGE} } }`;
 
 const ACCEPT = `
 mutation Accept($id: String!, $receipt: ReceiptInput!) {
@@ -61,15 +63,14 @@ function describeOrder(o) {
 
 export async function inbox() {
   const mount = screen();
-  const { data } = await busy("正在读取待办文书…", gql(INBOX));
-  // oldest served first: the waiting line follows the time of service (法发〔2004〕5号 第二十条)
-  const served = (o) => Date.parse(o.deliveredAt || o.submittedAt); // instants, whatever their offset
-  const nodes = [...data.agencyInbox.nodes].sort((a, b) => served(a) - served(b));
-  mount(
-    h("h1", {}, "协助执行收件箱"),
-    card(
-      null,
-      h("p", { class: "muted" }, `待办 ${nodes.length} 件（新送达的文书会自动出现），按送达时间先后排列。登记后请填写回执文号；不能协助执行的，请写明退回原因。轮候顺位按送达时间排列：先送达的文书未答复时，后登记的文书顺位待定。`),
+  // oldest served first (the API's order): the waiting line follows the time of service
+  // (法发〔2004〕5号 第二十条)
+  const list = await pagedList({
+    id: "inbox-list",
+    unit: "件",
+    loading: "正在读取待办文书…",
+    fetchPage: async (after) => (await gql(INBOX, { after })).data.agencyInbox,
+    render: (nodes) =>
       table(
         ["文书", "法院 / 案号", "裁定书", "期限", "送达时间", ""],
         nodes.map((o) => [
@@ -87,6 +88,13 @@ export async function inbox() {
         ]),
         (i) => ({ dataset: { order: nodes[i].id } }),
       ),
+  });
+  mount(
+    h("h1", {}, "协助执行收件箱"),
+    card(
+      null,
+      h("p", { class: "muted" }, "待办文书按送达时间先后排列（新送达的文书会自动出现）。登记后请填写回执文号；不能协助执行的，请写明退回原因。轮候顺位按送达时间排列：先送达的文书未答复时，后登记的文书顺位待定。"),
+      list,
     ),
   );
   onLeave(follow(EVENTS, {}, reloadSoon)); // new deliveries appear by themselves
@@ -94,12 +102,12 @@ export async function inbox() {
 
 export async function handled() {
   const mount = screen();
-  const { data } = await busy("正在读取文书…", gql(HANDLED));
-  const nodes = data.freezeOrders.nodes;
-  mount(
-    h("h1", {}, "本机关的协助执行文书"),
-    card(
-      null,
+  const list = await pagedList({
+    id: "handled-list",
+    unit: "件",
+    loading: "正在读取文书…",
+    fetchPage: async (after) => (await gql(HANDLED, { after })).data.freezeOrders,
+    render: (nodes) =>
       table(
         ["文书", "法院 / 案号", "状态", "起止", "回执", "说明"],
         nodes.map((o) => [
@@ -110,7 +118,8 @@ export async function handled() {
           o.receiptNumber ? h("div", {}, o.receiptNumber, h("br"), h("small", {}, fmtDateTime(o.receiptRegisteredAt))) : "—",
           o.closedReason || "",
         ]),
+        (i) => ({ dataset: { order: nodes[i].id } }),
       ),
-    ),
-  );
+  });
+  mount(h("h1", {}, "本机关的协助执行文书"), card(null, list));
 }

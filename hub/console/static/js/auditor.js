@@ -3,6 +3,7 @@
 
 import { gql } from "./api.js";
 import { LABELS, agencyName, label, orgChoices, orgName } from "./labels.js";
+import { pagedList } from "./lists.js";
 import { COURT_ZONE_LABEL, badge, busy, card, courtDayStart, daysFrom, field, fill, fmtDateTime, h, svg, table, today, screen } from "./ui.js";
 
 const EVENT_FIELDS = `id occurredAt userId org roles caseNumber action subjectKind subjectId outcome flags
@@ -12,11 +13,17 @@ const EVENTS = `
 query Events($filter: AuditEventFilter, $after: String) {
   auditEvents(filter: $filter, first: 50, after: $after) {
     nodes { ${EVENT_FIELDS} }
-    pageInfo { endCursor hasNextPage }
+    pageInfo { endCursor hasNextPage } totalCount
   }
 }`;
 
-const HISTORY = `query History($id: String!) { accessHistory(idNumber: $id, first: 200) { ${EVENT_FIELDS} } }`;
+const HISTORY = `
+query History($id: String!, $after: String) {
+  personAccesses(idNumber: $id, first: 50, after: $after) {
+    nodes { ${EVENT_FIELDS} }
+    pageInfo { endCursor hasNextPage } totalCount
+  }
+}`;
 
 function outcomeBadge(outcome) {
   const kind = { OK: "ok", PARTIAL: "warn", DENIED: "bad", PURPOSE_REQUIRED: "bad", BLOCK: "bad", ALLOW: "ok" }[outcome] || "";
@@ -102,18 +109,15 @@ export async function log(params) {
   if (toDay) filter.to = courtDayStart(daysFrom(toDay, 1));
   if (params.get("outcome")) filter.outcome = params.get("outcome");
   if (params.get("flag")) filter.flag = params.get("flag");
-  const results = h("div", { id: "audit-results" });
+  const results = card("检索结果（最新在前；标黄为异常）");
   mount(h("h1", {}, "访问记录"), card(null, form), results);
-  let events = [];
-  const more = h("button", { type: "button", class: "secondary", id: "audit-more" }, "加载更多");
-  const load = async (after) => {
-    const { data } = await busy("正在检索审计日志…", gql(EVENTS, { filter, after }));
-    const page = data.auditEvents;
-    events = events.concat(page.nodes);
-    fill(results, card(`共显示 ${events.length} 条（最新在前；标黄为异常）`, eventsTable(events), page.pageInfo.hasNextPage ? more : null));
-    more.onclick = () => load(page.pageInfo.endCursor).catch((err) => import("./main.js").then((m) => m.handle(err)));
-  };
-  await load(null);
+  const list = await pagedList({
+    id: "audit-results",
+    loading: "正在检索审计日志…",
+    fetchPage: async (after) => (await gql(EVENTS, { filter, after })).data.auditEvents,
+    render: eventsTable,
+  });
+  results.append(list);
 }
 
 export async function history(params) {
@@ -130,12 +134,16 @@ export async function history(params) {
     },
     h("div", { class: "row" }, field("身份证号码", input, true), h("button", { class: "primary", type: "submit" }, "查看访问历史")),
   );
-  const results = h("div", { id: "history-results" });
-  mount(h("h1", {}, "个人访问历史"), card(null, h("p", { class: "muted" }, "谁在何时、以何案由、从哪个单位查看过此人。"), form), results);
+  const results = h("div");
+  mount(h("h1", {}, "个人访问历史"), card(null, h("p", { class: "muted" }, "谁在何时、以何案由、从哪个单位查看过此人（最新在前）。"), form), results);
   if (!id) return;
-  const { data } = await busy("正在检索访问历史…", gql(HISTORY, { id }));
-  const events = data.accessHistory;
-  fill(results, card(`${id} 的访问记录：${events.length} 条`, eventsTable(events)));
+  const list = await pagedList({
+    id: "history-results",
+    loading: "正在检索访问历史…",
+    fetchPage: async (after) => (await gql(HISTORY, { id, after })).data.personAccesses,
+    render: eventsTable,
+  });
+  results.replaceChildren(card(`${id} 的访问记录`, list));
 }
 
 const ACTIVITY = `

@@ -3,32 +3,48 @@
 
 import { describe, follow, gql } from "./api.js";
 import { LABELS, agencyName, courtName, label } from "./labels.js";
+import { casePicker, pagedList } from "./lists.js";
 import { ENTERPRISE_QUERY, PERSON_QUERY, REPRESENTATIVE_PATH, REPRESENTATIVE_QUERY, renderEnterprise, renderPerson } from "./profile.js";
 import { badge, busy, card, courtInstant, daysFrom, field, fill, flash, fmtDateTime, fmtMoney, h, notice, onLeave, rankBadge, reloadSoon, statusBadge, table, termText, today, screen } from "./ui.js";
 
 const CASES_QUERY = `
-query MyCases($status: CaseStatus) {
-  myCases(status: $status, first: 100) {
-    caseNumber courtName kind cause status filedOn amount
-    parties { role subjectKind subjectId name }
+query MyCases($filter: CaseFilter, $after: String) {
+  assignedCases(filter: $filter, first: 50, after: $after) {
+    nodes { caseNumber courtName kind cause status filedOn amount parties { role subjectKind subjectId name } }
+    pageInfo { endCursor hasNextPage } totalCount
   }
 }`;
 
-async function openCases() {
-  const { data } = await gql(CASES_QUERY, { status: "OPEN" });
-  return data.myCases;
-}
-
-export async function cases() {
+export async function cases(params) {
   const mount = screen();
-  const list = await busy("正在读取我承办的案件…", openCases());
-  mount(
-    h("h1", {}, "我承办的未结执行案件"),
-    card(
-      null,
+  const term = (params.get("q") || "").trim();
+  const input = h("input", { type: "search", id: "cases-search", name: "q", value: term, autocomplete: "off", placeholder: "案号或其中一段，如 执1119、（2023）鲁0602" });
+  const form = h(
+    "form",
+    {
+      id: "cases-filter",
+      onsubmit: (event) => {
+        event.preventDefault();
+        const q = input.value.trim();
+        const target = q ? "#/cases?" + new URLSearchParams({ q }) : "#/cases";
+        if (location.hash === target) window.dispatchEvent(new HashChangeEvent("hashchange"));
+        else location.hash = target;
+      },
+    },
+    h("div", { class: "row" }, field("按案号查找", input, true), h("button", { class: "primary", type: "submit" }, "查找"), term ? h("a", { href: "#/cases", id: "cases-all" }, "显示全部") : null),
+  );
+  const filter = { status: "OPEN", caseNumberContains: term || null };
+  const results = card(null, form);
+  mount(h("h1", {}, "我承办的未结执行案件"), results);
+  const list = await pagedList({
+    id: "cases-list",
+    unit: "件",
+    loading: "正在读取我承办的案件…",
+    fetchPage: async (after) => (await gql(CASES_QUERY, { filter, after })).data.assignedCases,
+    render: (nodes) =>
       table(
         ["案号", "案由", "执行标的", "立案日期", "当事人", ""],
-        list.map((c) => [
+        nodes.map((c) => [
           h("strong", {}, c.caseNumber),
           c.cause || "—",
           fmtMoney(c.amount) || "—",
@@ -47,9 +63,10 @@ export async function cases() {
           ),
           h("a", { href: `#/orders?${new URLSearchParams({ case: c.caseNumber })}` }, "本案查控文书"),
         ]),
+        (i) => ({ dataset: { case: nodes[i].caseNumber } }),
       ),
-    ),
-  );
+  });
+  results.append(list);
 }
 
 function subjectKindOf(id) {
@@ -66,7 +83,9 @@ export async function lookup(params, me) {
   const via = kind === "PERSON" && caseNumber ? params.get("via") || "" : "";
   const idInput = h("input", { id: "subject-id", name: "id", value: id, required: true, autocomplete: "off", placeholder: "18 位身份证号码或统一社会信用代码" });
   const kindSelect = h("select", { id: "subject-kind", name: "kind" }, h("option", { value: "PERSON", selected: kind === "PERSON" }, "自然人（身份证号码）"), h("option", { value: "ENTERPRISE", selected: kind === "ENTERPRISE" }, "企业（统一社会信用代码）"));
-  const caseSelect = h("select", { id: "case-select", name: "case" }, h("option", { value: "" }, "不指定案件"));
+  // the judge's open cases, found by part of the case number (every one is reachable)
+  const picker = isJudge ? casePicker({ id: "case-select", selected: caseNumber, none: "不指定案件" }) : null;
+  const caseSelect = picker ? picker.select : h("select");
   const form = h(
     "form",
     {
@@ -81,19 +100,14 @@ export async function lookup(params, me) {
         else location.hash = target;
       },
     },
-    h("div", { class: "row" }, field("主体类型", kindSelect), field("证件号码", idInput, true), isJudge ? field("查询事由（执行案件）", caseSelect, true) : null, h("button", { class: "primary", type: "submit" }, "查询")),
+    h("div", { class: "row" }, field("主体类型", kindSelect), field("证件号码", idInput, true), picker ? field("查询事由（执行案件）", picker.element, true) : null, h("button", { class: "primary", type: "submit" }, "查询")),
     isJudge ? h("p", { class: "muted" }, "执行法官查询须选择本人承办的未结案件，且被查询人须为该案当事人；每次查询均记入审计日志。") : null,
   );
   const result = h("div", { id: "lookup-result" });
   mount(h("h1", {}, "全息查询"), card(null, form), result);
-  if (isJudge) {
+  if (picker) {
     try {
-      for (const c of await openCases()) {
-        caseSelect.append(h("option", { value: c.caseNumber, selected: c.caseNumber === caseNumber }, `${c.caseNumber} ${c.cause || ""}`));
-      }
-      if (caseNumber && caseSelect.value !== caseNumber) {
-        caseSelect.append(h("option", { value: caseNumber, selected: true }, caseNumber));
-      }
+      await picker.ready;
     } catch {
       /* the look-up below reports the problem */
     }
@@ -215,7 +229,7 @@ function endChoices(entry) {
   return [...grounds.map((g) => [g, label("endGround", g)]), ["WRONGLY_LISTED", label("endGround", "WRONGLY_LISTED")]];
 }
 
-function revokeEntry(entry) {
+export function revokeEntry(entry) {
   const choices = endChoices(entry);
   dialogForm(
     `删除 / 撤销名单信息：${entry.caseNumber}`,
@@ -268,8 +282,9 @@ function payloadMessage(errors) {
 export async function newOrder(params) {
   const mount = screen();
   const type = params.get("type") || "REAL_ESTATE";
-  const cases = await busy("正在读取我承办的案件…", openCases());
-  const caseSelect = h("select", { id: "order-case", required: true }, cases.map((c) => h("option", { value: c.caseNumber, selected: c.caseNumber === params.get("case") }, `${c.caseNumber} ${c.cause || ""}`)));
+  const picker = casePicker({ id: "order-case", selected: params.get("case") || "", required: true });
+  await busy("正在读取我承办的案件…", picker.ready);
+  const caseSelect = picker.select;
   const typeSelect = h("select", { id: "order-asset-type" }, Object.keys(MAX_TERM).map((t) => h("option", { value: t, selected: t === type }, label("asset", t))));
   const kindSelect = h("select", { id: "order-kind" });
   const kindsFor = (t) => kindSelect.replaceChildren(...(KINDS[t] || ["SEIZE"]).map((k) => h("option", { value: k }, label("kind", k))));
@@ -361,7 +376,7 @@ export async function newOrder(params) {
         }
       },
     },
-    h("div", { class: "row" }, field("执行案件", caseSelect, true), field("措施", kindSelect)),
+    h("div", { class: "row" }, field("执行案件", picker.element, true), field("措施", kindSelect)),
     h("div", { class: "row" }, field("财产类型", typeSelect), field("财产编号", assetInput, true)),
     h("div", { class: "row" }, field("裁定书文号", rulingInput, true), field("期限（月，按法院所在地日历计算）", termInput)),
     assessment,
@@ -378,7 +393,7 @@ query Orders($filter: FreezeOrderFilter, $after: String) {
     nodes { id kind assetType assetId agency ownerId caseNumber rulingNumber termMonths termDays status rank
       submittedAt deliveredAt effectiveFrom expiresOn receiptNumber closedReason renewals
       waitingLine { orderId court courtCode caseNumber rank status outsideHub } }
-    endCursor hasNextPage
+    pageInfo { endCursor hasNextPage } totalCount
   }
 }`;
 
@@ -399,7 +414,6 @@ export async function orders(params) {
   const filter = {};
   if (expiring) filter.expiringWithinDays = 30;
   if (caseNumber) filter.caseNumber = caseNumber;
-  const { data } = await busy("正在读取查控文书…", gql(ORDERS, { filter }));
   const tabs = h(
     "div",
     { class: "tabs" },
@@ -407,13 +421,12 @@ export async function orders(params) {
     h("a", { href: "#/orders?expiring=30", class: expiring ? "active" : null, id: "tab-expiring" }, "30 天内到期"),
   );
   const soon = daysFrom(today(), 30);
-  const nodes = [];
-  const list = h("div", { id: "orders-list" });
-  const more = h("button", { type: "button", class: "secondary", id: "orders-more" }, "加载更多");
-  const show = (page) => {
-    nodes.push(...page.nodes);
-    fill(
-      list,
+  const list = await pagedList({
+    id: "orders-list",
+    unit: "件",
+    loading: "正在读取查控文书…",
+    fetchPage: async (after) => (await gql(ORDERS, { filter, after })).data.freezeOrders,
+    render: (nodes) =>
       table(
         ["措施与财产", "案号", "状态 / 顺位", "送达时间", "期限", "起止", "回执 / 说明", ""],
         nodes.map((o) => [
@@ -431,21 +444,7 @@ export async function orders(params) {
           return { class: o.expiresOn && o.expiresOn <= soon && o.status === "EFFECTIVE" ? "flagged" : null, dataset: { order: o.id } };
         },
       ),
-      page.hasNextPage ? more : null,
-    );
-    more.onclick = async () => {
-      more.disabled = true;
-      try {
-        const next = await busy("正在读取更多文书…", gql(ORDERS, { filter, after: page.endCursor }));
-        show(next.data.freezeOrders);
-      } catch (err) {
-        (await import("./main.js")).handle(err);
-      } finally {
-        more.disabled = false;
-      }
-    };
-  };
-  show(data.freezeOrders);
+  });
   mount(
     h("h1", {}, caseNumber ? `查控文书：${caseNumber}` : "我的查控文书"),
     tabs,

@@ -52,6 +52,7 @@ export const LABELS = {
     SANCTION_CHECK: "联合惩戒核查", SANCTION_PUBLISH: "纳入名单", SANCTION_REVOKE: "撤出名单",
     SANCTION_ANNUL: "撤销名单信息", SANCTION_DELETE: "删除 / 解除名单信息", SANCTION_CORRECT: "更正名单信息",
     SANCTION_RELEASE: "解除对关联人员的限制", SANCTION_FEEDBACK: "核查处理反馈", SANCTION_FEED: "名单变动订阅",
+    SANCTION_LIST: "名单信息列表",
   },
   outcome: {
     OK: "成功", PARTIAL: "部分成功", NOT_FOUND: "未找到", DENIED: "被拒绝", PURPOSE_REQUIRED: "缺少查询事由",
@@ -115,6 +116,7 @@ export const LABELS = {
     PAGE_SIZE: "每页条数超出范围",
     PAGE_OFFSET: "翻页位置无效",
     CURSOR: "翻页参数无效，请重新查询",
+    SEARCH_TEXT: "查找内容过长（最多 64 个字符）",
     TIME_RANGE: "起始时间须早于结束时间",
     DATE_RANGE: "日期范围无效（起始不得晚于结束，且不超过 366 天）",
     RANGE: "范围无效",

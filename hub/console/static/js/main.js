@@ -4,6 +4,7 @@ import { ApiError, SignedOut, consoleApi, gql, setToken, token } from "./api.js"
 import { orgName, roleName, setCourts } from "./labels.js";
 import { Stale, busy, card, field, h, mount, nextScreen, notice, screenShown, showFlash } from "./ui.js";
 import * as judge from "./judge.js";
+import * as sanctionPages from "./entries.js";
 import * as agency from "./agency.js";
 import * as auditor from "./auditor.js";
 import * as approval from "./approval.js";
@@ -14,7 +15,7 @@ const ORDER_OFFICER_ROLES = ["registry_officer", "market_officer", "police_offic
 const OFFICER_ROLES = [...ORDER_OFFICER_ROLES, "social_officer"];
 
 const MENUS = [
-  { role: "enforcement_judge", items: [["#/cases", "我的案件"], ["#/lookup", "全息查询"], ["#/orders", "查控文书"]] },
+  { role: "enforcement_judge", items: [["#/cases", "我的案件"], ["#/lookup", "全息查询"], ["#/orders", "查控文书"], ["#/sanctions", "名单信息"]] },
   { roles: ORDER_OFFICER_ROLES, items: [["#/inbox", "协助执行收件箱"], ["#/handled", "已办理"]] },
   { roles: OFFICER_ROLES, items: [["#/lookup", "信息查询"]] },
   { role: "auditor", items: [["#/audit", "访问记录"], ["#/audit/history", "个人访问历史"], ["#/audit/chart", "统计图表"], ["#/audit/integrity", "日志完整性"]] },
@@ -26,6 +27,7 @@ const ROUTES = {
   "/lookup": judge.lookup,
   "/orders": judge.orders,
   "/order/new": judge.newOrder,
+  "/sanctions": sanctionPages.entries,
   "/inbox": agency.inbox,
   "/handled": agency.handled,
   "/audit": auditor.log,

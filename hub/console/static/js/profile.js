@@ -283,7 +283,7 @@ class View {
 // Why an entry has no end date: ground (一) lasts until performance (法释〔2017〕7号 第二条), a
 // consumption restriction has no term here, and an entry older than the record of its ground
 // has none computed.
-function endsOnText(s) {
+export function endsOnText(s) {
   const grounds = s.grounds || [];
   if (grounds.includes("UNKNOWN")) return "情形未记录";
   if (grounds.includes("ABLE_NOT_PERFORMING")) return "至履行完毕";
