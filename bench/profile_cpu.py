@@ -28,7 +28,9 @@ from hub.app import create_app
 from hub.config import Settings
 
 
-async def call(app: Any, body: bytes, token: str) -> int:
+async def call(app: Any, body: bytes, token: str, answer: list[bytes] | None = None) -> int:
+    """POST ``body`` to the app's /graphql as ``token``; the status (the answer's body into
+    ``answer`` when given)."""
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -64,6 +66,8 @@ async def call(app: Any, body: bytes, token: str) -> int:
         nonlocal status
         if message["type"] == "http.response.start":
             status = message["status"]
+        elif answer is not None and message["type"] == "http.response.body":
+            answer.append(message.get("body", b""))
 
     await app(scope, receive, send)
     return status

@@ -12,6 +12,7 @@ import gc
 import json
 from typing import Any
 
+from bench.profile_cpu import call
 from tests.hub.queries import PERSON_FULL
 
 # What a handful of requests may leave between them (a statement compiled for the first time,
@@ -22,40 +23,8 @@ SLACK = 100
 async def post(app: Any, token: str, variables: dict[str, str]) -> dict[str, Any]:
     """One POST /graphql straight into the ASGI app (an HTTP client keeps cycles of its own)."""
     body = json.dumps({"query": PERSON_FULL, "variables": variables}).encode()
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/graphql",
-        "raw_path": b"/graphql",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [
-            (b"host", b"hub.test"),
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"authorization", f"Bearer {token}".encode()),
-        ],
-        "client": ("127.0.0.1", 40000),
-        "server": ("127.0.0.1", 8000),
-    }
-    received = False
     chunks: list[bytes] = []
-
-    async def receive() -> dict[str, Any]:
-        nonlocal received
-        if received:
-            return {"type": "http.disconnect"}
-        received = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
-
-    await app(scope, receive, send)
+    assert await call(app, body, token, chunks) == 200
     return json.loads(b"".join(chunks))  # type: ignore[no-any-return]
 
 
