@@ -19,6 +19,7 @@ from connectors.base.annotations import Annotation
 from connectors.public_security.models import vehicle_seizures, vehicles
 from connectors.real_estate.models import seizures
 from hub.orders.models import outbox
+from hub.orders.terms import court_day
 from hub.orders.worker import deliver_pending
 from tests.conftest import Api, add_case
 from tests.hub.assets import fresh_stake, fresh_unit, fresh_vehicle, registered
@@ -157,7 +158,7 @@ async def test_the_registry_records_the_seizure_and_its_release(
     assert mine["court"] == "烟台市芝罘区人民法院"
     assert (order["rank"], order["status"]) == (1, "EFFECTIVE")
     assert (mine["rank"], mine["status"]) == (1, "EFFECTIVE")
-    assert mine["startDate"] == date.today().isoformat()
+    assert mine["startDate"] == court_day(datetime.now(UTC)).isoformat()
     assert mine["endDate"] is not None
     # when the court releases it, the registry's annotation follows
     await release(api, app, order["id"])
@@ -298,7 +299,7 @@ async def test_annotations_refuse_an_unknown_asset_and_a_bad_state(app: Any) -> 
         document_number="x",
         rank=1,
         status="EFFECTIVE",
-        start_date=date.today(),
+        start_date=court_day(datetime.now(UTC)),
         end_date=None,
     )
     for name in ("real_estate", "public_security", "market_supervision"):

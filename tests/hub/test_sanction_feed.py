@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hub.cases.models import case_judges, case_parties, cases
+from hub.orders.terms import court_day
 from hub.sanctions.models import sanction_changes, sanction_entries
 from tests.conftest import Api
 from tests.hub.test_order_events import connection_init, context_for, schema_of
@@ -61,7 +62,7 @@ mutation($id: String!, $reason: String!) {{
 
 
 def yesterday() -> str:
-    return (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
+    return (court_day(datetime.now(UTC)) - timedelta(days=1)).isoformat()
 
 
 async def fresh_respondents(app: Any, demo: dict[str, Any], n: int) -> list[dict[str, str]]:
@@ -296,7 +297,7 @@ async def test_resuming_after_a_cursor_returns_exactly_the_new_changes(
     assert [n["subjectId"] for n in who["data"]["sanctionListChanges"]["nodes"]] == [
         p["idNumber"][:2] + "*" * 14 + p["idNumber"][-2:] for p in (new_person, earlier_person)
     ]
-    assert second["revokedOn"] == datetime.now(UTC).date().isoformat()
+    assert second["revokedOn"] == court_day(datetime.now(UTC)).isoformat()
     # and asking again after the new end gives nothing, at the same cursor
     again = await read(api, token, page["endCursor"])
     assert again == {"nodes": [], "endCursor": page["endCursor"], "hasMore": False}

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from hub.audit.models import audit_entries, audit_subjects
 from hub.cases.models import case_judges, case_parties, cases
 from hub.config import POLICY_DIR
+from hub.orders.terms import court_day
 from hub.sanctions.catalogue import load_catalogue
 from hub.sanctions.models import sanction_changes, sanction_entries, sanction_entry_persons
 from tests.conftest import Api, start_app
@@ -70,7 +71,9 @@ SUBJECT_EVENTS = """query($id: String!, $first: Int!, $after: String) {
 
 
 def today() -> date:
-    return datetime.now(UTC).date()
+    """The court's day (Asia/Shanghai), as the hub counts days: from 16:00 UTC it is already
+    tomorrow in court."""
+    return court_day(datetime.now(UTC))
 
 
 async def free_parties(
