@@ -11,8 +11,8 @@ from hub.audit.writer import AuditLog
 from hub.cli import main
 
 
-async def _skip(self: AuditLog, rows: list[dict[str, Any]]) -> None:
-    return None
+async def _skip(self: AuditLog, rows: list[dict[str, Any]], **_: Any) -> None:
+    return None  # (batches=, also=: the writes that share the audit transaction are skipped too)
 
 
 async def _idle(self: Integrator) -> None:
