@@ -125,6 +125,7 @@ async def main() -> None:
         opened = await open_loop(log, args.rate, args.seconds)
         closed = await closed_loop(log, args.writers, args.seconds)
         await integrator.stop()
+        await log.close()
         print(
             json.dumps(
                 {"closed_loop": {"writers": args.writers, **closed}, "open_loop": opened}, indent=2

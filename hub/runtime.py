@@ -197,4 +197,5 @@ class Runtime:
             close = getattr(source, "close", None)
             if close is not None:
                 close()
+        await self.audit.close()
         await self.engine.dispose()

@@ -24,6 +24,7 @@ from hub.audit.entries import AccessRecord, BatchRecord
 from hub.audit.flags import FlagTracker
 from hub.audit.keys import AuditKeys
 from hub.audit.rows import insert_batch, insert_entries, insert_small_batches
+from hub.db.engine import bounded_engine
 from hub.errors import AuditUnavailable
 
 log = logging.getLogger("hub.audit")
@@ -34,8 +35,9 @@ _BOUND_WAIT = text(
 
 async def bound_wait(conn: Any, seconds: float) -> None:
     """On PostgreSQL, a locked audit table or a stuck statement fails this transaction after
-    ``seconds`` instead of holding the request. (On SQLite the engine's busy timeout is the
-    bound: see hub.db.engine.create_hub_engine.)"""
+    ``seconds`` instead of holding the request: for writes in a caller's transaction (the group
+    commit's own connections carry the bound: hub.db.engine.bounded_engine). (On SQLite the
+    engine's busy timeout is the bound: see hub.db.engine.create_hub_engine.)"""
     if conn.dialect.name == "postgresql":
         ms = str(max(1, int(seconds * 1000)))
         # both as SET LOCAL (is_local: until the transaction ends), in one round trip: the
@@ -58,6 +60,8 @@ class AuditLog:
         self, engine: AsyncEngine, keys: AuditKeys, flags: FlagTracker, write_timeout: float = 5.0
     ) -> None:
         self.engine = engine
+        # the group commit's engine: on PostgreSQL its connections carry the write timeout
+        self.writer = bounded_engine(engine, write_timeout)
         self.keys = keys
         self.flags = flags
         self.write_timeout = write_timeout  # seconds a write may wait, then AUDIT_UNAVAILABLE
@@ -204,6 +208,11 @@ class AuditLog:
 
         await self.append([], also=[write, *also])
 
+    async def close(self) -> None:
+        """Close the group commit's own connections (the hub's engine is its owner's)."""
+        if self.writer is not self.engine:
+            await self.writer.dispose()
+
     async def _flush(self) -> None:
         try:
             while self._pending:
@@ -212,10 +221,11 @@ class AuditLog:
                 small = [b for _, _, bs, _ in batch for b in bs]
                 try:
                     async with (
-                        deadline(self.engine, self.write_timeout),
-                        self.engine.begin() as conn,
+                        deadline(self.writer, self.write_timeout),
+                        self.writer.begin() as conn,
                     ):
-                        await bound_wait(conn, self.write_timeout)
+                        if self.writer is self.engine:
+                            await bound_wait(conn, self.write_timeout)
                         if rows:
                             await insert_entries(conn, rows)
                         await insert_small_batches(conn, small)

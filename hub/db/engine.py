@@ -51,6 +51,26 @@ def create_hub_engine(url: str, *, busy_timeout: float = 30.0, **kwargs: Any) ->
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
 
+def bounded_engine(engine: AsyncEngine, seconds: float) -> AsyncEngine:
+    """A companion of ``engine`` whose statements and lock waits fail after ``seconds``, for a
+    writer that must answer within a bound (the audit log's group commit).
+
+    On PostgreSQL the bounds are the connections' own settings (``lock_timeout`` and
+    ``statement_timeout`` sent at connect, asyncpg's ``server_settings``), so no transaction
+    pays a round trip to set them; the pool is small, as one writer uses it. On SQLite the
+    engine's busy timeout is already the bound (:func:`create_hub_engine`): ``engine`` itself.
+    """
+    if engine.dialect.name != "postgresql":
+        return engine
+    ms = str(max(1, int(seconds * 1000)))
+    return create_hub_engine(
+        engine.url.render_as_string(hide_password=False),
+        pool_size=2,
+        max_overflow=2,
+        connect_args={"server_settings": {"lock_timeout": ms, "statement_timeout": ms}},
+    )
+
+
 def alembic_config(url: str | None = None) -> Config:
     """Alembic's configuration, made here: the migrations shipped in the package, no alembic.ini."""
     cfg = Config()

@@ -149,7 +149,7 @@ async def test_fail_closed_when_the_audit_store_is_down(
     from sqlalchemy.ext.asyncio import create_async_engine
 
     broken = create_async_engine("sqlite+aiosqlite:////nonexistent-dir/audit.sqlite3")
-    monkeypatch.setattr(app.state.runtime.audit, "engine", broken)
+    monkeypatch.setattr(app.state.runtime.audit, "writer", broken)
     sample = demo["samples"]["persons"][0]
     # when the judge asks for a profile
     body, _ = await ask(api, PERSON_FULL, {"id": sample["idNumber"], "case": sample["caseNumber"]})

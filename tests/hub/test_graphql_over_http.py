@@ -162,7 +162,7 @@ async def test_audit_unavailable_is_503_without_data(
     from sqlalchemy.ext.asyncio import create_async_engine
 
     broken = create_async_engine("sqlite+aiosqlite:////nonexistent-dir/audit.sqlite3")
-    monkeypatch.setattr(app.state.runtime.audit, "engine", broken)
+    monkeypatch.setattr(app.state.runtime.audit, "writer", broken)
     sample = demo["samples"]["persons"][0]
     query = "query($id: String!, $case: String) { person(idNumber: $id, caseNumber: $case) { identity { name } } }"
     variables = {"id": sample["idNumber"], "case": sample["caseNumber"]}

@@ -191,7 +191,7 @@ async def test_a_websocket_query_fails_closed_when_the_audit_store_is_down(
     from sqlalchemy.ext.asyncio import create_async_engine
 
     broken = create_async_engine("sqlite+aiosqlite:////nonexistent-dir/audit.sqlite3")
-    monkeypatch.setattr(app.state.runtime.audit, "engine", broken)
+    monkeypatch.setattr(app.state.runtime.audit, "writer", broken)
     token = demo_token(demo, "enforcement_judge")
     variables = {"id": person["idNumber"], "case": person["caseNumber"]}
     try:
@@ -247,7 +247,7 @@ async def test_a_batch_fails_closed_in_every_operation_when_the_audit_store_is_d
     from sqlalchemy.ext.asyncio import create_async_engine
 
     broken = create_async_engine("sqlite+aiosqlite:////nonexistent-dir/audit.sqlite3")
-    monkeypatch.setattr(app.state.runtime.audit, "engine", broken)
+    monkeypatch.setattr(app.state.runtime.audit, "writer", broken)
     token = demo_token(demo, "enforcement_judge")
     try:
         # when the judge sends two look-ups in one batch

@@ -1299,7 +1299,7 @@ async def test_a_check_fails_closed_when_the_audit_log_cannot_be_written(
     before = await stats(api, tokens["auditor-sun"], "MATTER")
     # and an audit store that cannot be written
     broken = create_async_engine("sqlite+aiosqlite:////nonexistent-dir/audit.sqlite3")
-    monkeypatch.setattr(app.state.runtime.audit, "engine", broken)
+    monkeypatch.setattr(app.state.runtime.audit, "writer", broken)
     try:
         approval = tokens["approval-registry"]
         # when the approval system checks the subject, alone or in a batch

@@ -71,7 +71,7 @@ async def entries_of(app: Any, request_id: str) -> list[dict[str, Any]]:
 def audit_down(app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The audit store refuses every write."""
     broken = create_async_engine("sqlite+aiosqlite:////nonexistent-dir/audit.sqlite3")
-    monkeypatch.setattr(app.state.runtime.audit, "engine", broken)
+    monkeypatch.setattr(app.state.runtime.audit, "writer", broken)
     yield
 
 
@@ -635,7 +635,7 @@ async def test_a_judges_order_reads_are_on_record_and_fail_closed(
     ]
     # and when the audit store refuses writes, neither read releases anything
     broken = create_async_engine("sqlite+aiosqlite:////nonexistent-dir/audit.sqlite3")
-    monkeypatch.setattr(app.state.runtime.audit, "engine", broken)
+    monkeypatch.setattr(app.state.runtime.audit, "writer", broken)
     for query, variables in ((ORDERS_OWNERS, None), (ORDER_OWNER, {"id": order["id"]})):
         response = await api.post(query, variables)
         body = response.json()
@@ -714,7 +714,7 @@ async def test_the_list_feed_is_on_record_and_fails_closed(
     assert [r["action"] for r in rows] == ["SANCTION_FEED"]
     # when the audit store refuses writes, the feed releases nothing
     broken = create_async_engine("sqlite+aiosqlite:////nonexistent-dir/audit.sqlite3")
-    monkeypatch.setattr(app.state.runtime.audit, "engine", broken)
+    monkeypatch.setattr(app.state.runtime.audit, "writer", broken)
     body = (await api.post(feed, token=approval)).json()
     assert body["data"] is None and codes(body) == ["AUDIT_UNAVAILABLE"]
 
@@ -766,6 +766,36 @@ async def test_listing_ones_cases_raises_no_anomaly(api: Api, app: Any) -> None:
 
 
 @pytest.mark.postgres
+async def test_the_group_commit_connections_carry_the_write_bound(settings: Any) -> None:
+    from hub.audit.keys import AuditKeys
+    from hub.audit.writer import AuditLog
+    from hub.db.engine import create_hub_engine
+
+    engine = create_hub_engine(settings.database_url)
+    keys = AuditKeys.load(
+        settings.audit_key_path, settings.audit_signing_path, settings.audit_origin
+    )
+    # given an audit log whose writes may wait 1.5 s
+    log = AuditLog(engine, keys, flags=None, write_timeout=1.5)  # type: ignore[arg-type]
+    try:
+        # then the group commit's connections fail a lock wait or a statement after 1.5 s on
+        # their own (no SET per transaction), and the hub's other connections are not bounded
+        async with log.writer.connect() as conn:
+            bounds = [
+                (await conn.exec_driver_sql(f"SHOW {name}")).scalar_one()
+                for name in ("lock_timeout", "statement_timeout")
+            ]
+        async with engine.connect() as conn:
+            other = (await conn.exec_driver_sql("SHOW statement_timeout")).scalar_one()
+        assert log.writer is not engine
+        assert bounds == ["1500ms", "1500ms"]
+        assert other == "0"
+    finally:
+        await log.close()
+        await engine.dispose()
+
+
+@pytest.mark.postgres
 async def test_a_locked_audit_table_answers_audit_unavailable_within_the_bound(
     settings: Any, demo: dict[str, Any], tokens: dict[str, str]
 ) -> None:
@@ -777,11 +807,23 @@ async def test_a_locked_audit_table_answers_audit_unavailable_within_the_bound(
     locker = create_async_engine(settings.database_url)
     try:
         sample = demo["samples"]["persons"][0]
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as c:
+            # (the hub warmed up first: a cold app compiles the caller's policy table and its
+            # caches on its first request, which is not what the bound is about)
+            warm = await c.post(
+                "/graphql",
+                json={
+                    "query": PROFILE,
+                    "variables": {"id": sample["idNumber"], "case": sample["caseNumber"]},
+                },
+                headers={"Authorization": f"Bearer {tokens['judge-zhang']}"},
+            )
+            assert "errors" not in warm.json()
         async with locker.connect() as conn:
             # given another session holding the audit table locked
             await conn.exec_driver_sql("BEGIN")
             await conn.exec_driver_sql("LOCK TABLE audit_entries IN ACCESS EXCLUSIVE MODE")
-            transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as c:
                 started = time.monotonic()
                 # when a judge looks a party up (an unbounded writer would wait for ever)
