@@ -9,7 +9,8 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 __all__ = [
     "InvalidIdentifier",
@@ -23,6 +24,20 @@ __all__ = [
     "validate_id_number",
     "validate_uscc",
 ]
+
+
+# A birth date on an ID number is a day in China (Asia/Shanghai): from 16:00 UTC China is a day
+# ahead of UTC, and a child born that day has an ID number whose birth date is "tomorrow" in UTC.
+CHINA_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def china_today() -> date:
+    """Today in China (Asia/Shanghai), the day an ID number's birth date is counted in."""
+    return _now().astimezone(CHINA_TZ).date()
 
 
 class InvalidIdentifier(ValueError):
@@ -115,7 +130,9 @@ def _id_parts(value: str) -> _IdParts:
 
 
 def validate_id_number(value: str, *, today: date | None = None) -> str:
-    """Return the normalised (upper-case ``X``) ID number or raise :class:`InvalidIdentifier`."""
+    """Return the normalised (upper-case ``X``) ID number or raise :class:`InvalidIdentifier`.
+
+    A birth date after ``today`` (default: today in China, :func:`china_today`) is refused."""
     if not isinstance(value, str):
         raise InvalidIdentifier("idNumber", "GB11643_TYPE", "ID number must be a string")
     v = value.strip().upper()
@@ -141,7 +158,7 @@ def validate_id_number(value: str, *, today: date | None = None) -> str:
         birth = date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
     except ValueError:
         birth = _id_parts(v).birth  # raises the birth-date error
-    if birth.year < 1880 or birth > (today or date.today()):
+    if birth.year < 1880 or birth > (today or china_today()):
         raise InvalidIdentifier(
             "idNumber",
             "GB11643_BIRTH_DATE",

@@ -23,7 +23,12 @@ from typing import Any, TypeVar
 import strawberry
 from strawberry.types import Info
 
-from connectors.base.identifiers import InvalidIdentifier, validate_id_number, validate_uscc
+from connectors.base.identifiers import (
+    InvalidIdentifier,
+    china_today,
+    validate_id_number,
+    validate_uscc,
+)
 from hub.audit.entries import AccessRecord, BatchRecord
 from hub.errors import BadUserInput, HubError
 from hub.federation import lookups as L
@@ -763,7 +768,7 @@ def _keyed(
         )
     names = list(subject_names or [f"subjects[{i}]" for i in range(len(subjects))])
     keyed = [subject_of(s, name) for s, name in zip(subjects, names, strict=True)]
-    today = date.today()
+    today = china_today()
     for argument, kind, values, validate in (
         ("idNumbers", "PERSON", id_numbers, lambda v: validate_id_number(v, today=today)),
         ("usccs", "ENTERPRISE", usccs, validate_uscc),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
+from connectors.base import identifiers
 from connectors.base.identifiers import (
     InvalidIdentifier,
     birth_date_of_id_number,
@@ -60,6 +61,19 @@ def test_future_birth_date_is_refused() -> None:
     future = make_id_number("370602", date(2030, 1, 1), 1, male=True)
     with pytest.raises(InvalidIdentifier) as err:
         validate_id_number(future, today=date(2026, 11, 21))
+    assert err.value.rule == "GB11643_BIRTH_DATE"
+
+
+def test_a_birth_date_is_a_day_in_china(monkeypatch: pytest.MonkeyPatch) -> None:
+    # given 17:00 UTC on 2 December 2026: 01:00 on 3 December in China (UTC+8)
+    monkeypatch.setattr(identifiers, "_now", lambda: datetime(2026, 12, 2, 17, 0, tzinfo=UTC))
+    born_today = make_id_number("370602", date(2026, 12, 3), 1, male=True)
+    born_tomorrow = make_id_number("370602", date(2026, 12, 4), 1, male=True)
+    # then a child born on China's today has a valid ID number (UTC's date would refuse it)
+    assert validate_id_number(born_today) == born_today
+    # and China's tomorrow is still refused
+    with pytest.raises(InvalidIdentifier) as err:
+        validate_id_number(born_tomorrow)
     assert err.value.rule == "GB11643_BIRTH_DATE"
 
 
