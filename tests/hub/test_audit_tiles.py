@@ -3,9 +3,11 @@ by the migration from the stored leaves, grow-only, and the source of every proo
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import os
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
@@ -16,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connectors.base.tlog.merkle import consistency_proof, inclusion_proof, root
-from hub.audit import queries, tiles
+from hub.audit import export, queries, tiles
 from hub.audit.integrator import IntegrationRefused, integrate
 from hub.audit.keys import AuditKeys, generate_audit_keys
 from hub.audit.models import audit_checkpoints, audit_leaves, audit_tiles
@@ -293,3 +295,37 @@ async def test_a_missing_tile_gives_no_proof(engine: AsyncEngine, tmp_path: Path
     await insert_entries(engine, [entry(1000)])
     with pytest.raises(IntegrationRefused, match="tile 1 of level 0 holds 0 hashes"):
         await integrate(engine, keys)
+
+
+async def test_an_export_reads_each_tile_once_and_proves_every_entry(
+    engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a log of 1100 entries, and the tile reads counted
+    keys = keys_in(tmp_path)
+    await grow_log(engine, keys, [600, 500])
+    reads: list[set[tuple[int, int]]] = []
+    real = tiles.read
+
+    async def counted(conn: Any, ids: Any) -> dict[tuple[int, int], bytes]:
+        ids = set(ids)
+        if ids:
+            reads.append(ids)
+        return await real(conn, ids)
+
+    monkeypatch.setattr(tiles, "read", counted)
+    monkeypatch.setattr(export, "PROOF_CHUNK", 512)
+    # when every entry is exported
+    _, records = await export.export_entries(
+        engine, datetime(2000, 1, 1, tzinfo=UTC), datetime.now(UTC) + timedelta(days=1)
+    )
+    # then each carries the RFC 9162 proof of its leaf in the tree of 1100
+    leaves = await stored_leaves(engine)
+    assert [r["leafIndex"] for r in records] == list(range(1100))
+    for r in records:
+        proof = [base64.b64decode(h) for h in r["proof"]]
+        assert proof == inclusion_proof(r["leafIndex"], leaves), r["leafIndex"]
+    # and the tiles were read in at most one query for the root and one per chunk of 512
+    # entries (the last chunk's were all read already), none of them twice
+    assert reads == [{(0, 4), (1, 0)}, {(0, 0), (0, 1)}, {(0, 2), (0, 3)}]
+    every = [tile for ids in reads for tile in ids]
+    assert len(every) == len(set(every))
