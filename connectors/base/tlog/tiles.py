@@ -258,33 +258,34 @@ def root_tiles(size: int) -> set[TileId]:
 class TileTree:
     """The hashes of the tree of ``size`` leaves, computed from tiles given with :meth:`add`.
 
-    Tiles wider than the tree needs are cut to its width. Hashes of perfect subtrees are
-    remembered (up to ``memo`` of them, least recently used dropped first), and so are at most
-    ``keep`` tiles: proofs of neighbouring leaves (an export, in leaf order) share nearly all
-    their work, so proving a run of m leaves costs O(m + log n) hashes, not O(m · log n).
+    Tiles wider than the tree needs are cut to its width. The first time a tile is used, the
+    subtrees inside it are hashed level by level (at most 255 hashes) and kept with it, at most
+    ``keep`` tiles (least recently used dropped first): proofs of neighbouring leaves (an export,
+    in leaf order) share their tiles, so proving a run of m leaves costs O(m + log n) hashes,
+    not O(m · log n), and one proof at most 255 hashes per tile it reads.
     """
 
-    def __init__(self, size: int, *, keep: int = 256, memo: int = 1 << 16) -> None:
+    def __init__(self, size: int, *, keep: int = 256) -> None:
         if size < 0:
             raise ValueError(f"tree size must not be negative, got {size}")
         self.size = size
         self._keep = keep
-        self._memo_size = memo
-        self._tiles: OrderedDict[TileId, bytes] = OrderedDict()
-        self._memo: OrderedDict[tuple[int, int], bytes] = OrderedDict()
+        # (level, index) -> the tile's hashes level by level inside it: [0] the tile's own
+        # hashes, [r] the complete subtrees of 2^r of them
+        self._tiles: OrderedDict[TileId, list[list[bytes]]] = OrderedDict()
 
     def add(self, level: int, index: int, hashes: bytes) -> None:
         """Hold tile ``index`` of ``level``; a tile this tree has no hash of is ignored."""
         width = tile_width(level, index, self.size)
         if width == 0:
             return
-        data = bytes(hashes[: width * HASH_SIZE])
-        if len(hashes) % HASH_SIZE or len(data) != width * HASH_SIZE:
+        if len(hashes) % HASH_SIZE or len(hashes) < width * HASH_SIZE:
             raise ValueError(
                 f"tile {index} of level {level} holds {len(hashes) / HASH_SIZE:g} hashes; a tree"
                 f" of size {self.size} needs {width}"
             )
-        self._tiles[(level, index)] = data
+        row = [bytes(hashes[k : k + HASH_SIZE]) for k in range(0, width * HASH_SIZE, HASH_SIZE)]
+        self._tiles[(level, index)] = [row]
         self._tiles.move_to_end((level, index))
         while len(self._tiles) > self._keep:
             self._tiles.popitem(last=False)
@@ -296,31 +297,24 @@ class TileTree:
     def subtree(self, height: int, index: int) -> bytes:
         """The hash of the complete perfect subtree of ``height`` at ``index`` (it covers leaves
         index·2^height up to, not including, (index + 1)·2^height)."""
-        key = (height, index)
-        hit = self._memo.get(key)
-        if hit is not None:
-            self._memo.move_to_end(key)
-            return hit
         if (index + 1) << height > self.size:
             raise ValueError(
                 f"the subtree of height {height} at {index} is not complete in a tree of size"
                 f" {self.size}"
             )
-        if height % HEIGHT == 0:
-            level = height // HEIGHT
-            tile = self._tiles.get((level, index >> HEIGHT))
-            if tile is None:
-                raise KeyError(f"tile {index >> HEIGHT} of level {level} is not held")
-            offset = (index % WIDTH) * HASH_SIZE
-            value = tile[offset : offset + HASH_SIZE]
-        else:
-            value = _node(
-                self.subtree(height - 1, 2 * index), self.subtree(height - 1, 2 * index + 1)
+        level, r = divmod(height, HEIGHT)
+        tile = (index << r) >> HEIGHT
+        levels = self._tiles.get((level, tile))
+        if levels is None:
+            raise KeyError(f"tile {tile} of level {level} is not held")
+        self._tiles.move_to_end((level, tile))
+        while len(levels) <= r:  # hash the tile's next level up, once
+            below = levels[-1]
+            pairs = iter(below)
+            levels.append(
+                [_sha256(b"\x01" + a + b).digest() for a, b in zip(pairs, pairs, strict=False)]
             )
-        self._memo[key] = value
-        while len(self._memo) > self._memo_size:
-            self._memo.popitem(last=False)
-        return value
+        return levels[r][index - (tile << (HEIGHT - r))]
 
     def range_hash(self, lo: int, hi: int) -> bytes:
         """The Merkle Tree Hash of leaves [lo, hi), a range of a proof (see the module)."""
