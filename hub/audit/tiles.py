@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from connectors.base.tlog.tiles import (
@@ -59,19 +59,48 @@ def edge_ids(size: int) -> dict[int, TileId]:
 
 async def edge(conn: AsyncConnection, size: int) -> dict[int, bytes]:
     """The stored partial last tile of each level of the tree of ``size``, cut to its width.
-    Raises :class:`TilesMissing` when one is not stored or is too narrow."""
-    ids = edge_ids(size)
-    stored = await read(conn, ids.values())
-    out = {}
-    for level, tile in ids.items():
-        width = tile_width(level, tile[1], size)
-        hashes = stored.get(tile, b"")
-        if len(hashes) < 32 * width:
+
+    Raises :class:`TilesMissing` when one is not stored or is too narrow, and when a stored
+    tile holds hashes the tree of ``size`` does not have (tiles beyond the signed tree: a batch
+    grown from ``size`` could not be stored over them)."""
+    t = audit_tiles
+    levels: list[TileId] = []  # per level of the tree, its last tile
+    while (count := size >> (HEIGHT * len(levels))) > 0:
+        levels.append((len(levels), (count - 1) // WIDTH))
+    # the last stored tile of each level, and the highest level stored: index look-ups
+    probes = [
+        select(func.max(t.c.tile_index)).where(t.c.level == level).scalar_subquery()
+        for level in range(len(levels) + 1)
+    ]
+    *last, top = (
+        await conn.execute(select(*probes, select(func.max(t.c.level)).scalar_subquery()))
+    ).one()
+    for level, stored_last in enumerate(last):
+        mine = levels[level][1] if level < len(levels) else None
+        if stored_last is not None and (mine is None or stored_last > mine):
             raise TilesMissing(
-                f"tile {tile[1]} of level {level} holds {len(hashes) // 32} hashes; the tree of"
-                f" size {size} needs {width}"
+                f"tile {stored_last} of level {level} is stored, beyond the tree of size {size}:"
+                " the stored tiles reach beyond it"
             )
-        out[level] = hashes[: 32 * width]
+    if top is not None and top > len(levels):
+        raise TilesMissing(
+            f"a tile of level {top} is stored, beyond the tree of size {size}: the stored"
+            " tiles reach beyond it"
+        )
+    stored = await read(conn, levels)
+    out = {}
+    for level, index in levels:
+        width = tile_width(level, index, size)
+        hashes = stored.get((level, index), b"")
+        if len(hashes) != 32 * width:
+            more = len(hashes) > 32 * width
+            raise TilesMissing(
+                f"tile {index} of level {level} holds {len(hashes) // 32} hashes; the tree of"
+                f" size {size} {'has' if more else 'needs'} {width}"
+                + (": the stored tiles reach beyond it" if more else "")
+            )
+        if width < WIDTH:
+            out[level] = hashes
     return out
 
 

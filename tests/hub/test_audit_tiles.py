@@ -329,3 +329,33 @@ async def test_an_export_reads_each_tile_once_and_proves_every_entry(
     assert reads == [{(0, 4), (1, 0)}, {(0, 0), (0, 1)}, {(0, 2), (0, 3)}]
     every = [tile for ids in reads for tile in ids]
     assert len(every) == len(set(every))
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        # a tile after the tree's last one
+        insert(audit_tiles).values(level=0, tile_index=2, width=1, hashes=b"x" * 32),
+        # the last leaf tile wider than the tree (300 leaves: 44 in tile 1)
+        update(audit_tiles)
+        .where(audit_tiles.c.level == 0, audit_tiles.c.tile_index == 1)
+        .values(width=45, hashes=b"x" * 32 * 45),
+        # a level the tree does not reach yet
+        insert(audit_tiles).values(level=2, tile_index=0, width=1, hashes=b"x" * 32),
+    ],
+)
+async def test_tiles_beyond_the_signed_tree_stop_integration(
+    engine: AsyncEngine, tmp_path: Path, statement: Any
+) -> None:
+    # given a log of 300 entries with a stored tile the signed tree does not have
+    keys = keys_in(tmp_path)
+    await grow_log(engine, keys, [300])
+    await tamper(engine, statement)
+    # when entries are pending
+    await insert_entries(engine, [entry(1000 + i) for i in range(5)])
+    # then integration is refused, with the reason (a tile the signed tree does not have is
+    # evidence of a tampered or rolled-back log), rather than run over it or skipped as if
+    # another integrator had stored the batch first
+    with pytest.raises(IntegrationRefused, match="the stored tiles reach beyond it"):
+        await integrate(engine, keys)
+    assert await checkpoint_sizes(engine) == [300]
