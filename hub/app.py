@@ -38,6 +38,7 @@ from hub.responses import RequestIds, error, error_response, exception_handlers
 from hub.runtime import Runtime
 from hub.sanctions.rules import WorkingCalendar
 from hub.sanctions.worker import SanctionExpiry
+from hub.tlog_api import tlog_routes
 
 log = logging.getLogger("hub")
 
@@ -184,6 +185,7 @@ def create_app(
             WebSocketRoute("/graphql", GraphQLEndpoint(view)),
             *graphiql,
             *console_routes(demo=demo),
+            *tlog_routes(),  # the audit log's C2SP tlog-tiles read API (auditors)
         ],
         lifespan=lifespan,
         exception_handlers=exception_handlers(),

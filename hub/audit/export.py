@@ -42,10 +42,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connectors.base.tlog.checkpoint import open_checkpoint, split_note
 from connectors.base.tlog.cosignature import open_cosignatures
-from connectors.base.tlog.merkle import inclusion_proof, leaf_hash, verify_inclusion
+from connectors.base.tlog.merkle import leaf_hash, verify_inclusion
+from connectors.base.tlog.tiles import TileTree, inclusion_tiles, root_tiles
+from hub.audit import tiles
 from hub.audit.entries import HEADER, content_hash, leaf_data, subjects_hash, utc_text
 from hub.audit.models import audit_entries, audit_leaves, audit_subjects
-from hub.audit.queries import leaf_hashes
 from hub.audit.snapshot import snapshot
 from hub.audit.witness import WitnessPolicy, cosigned_note, witnessed_checkpoint
 from hub.progress import SILENT, Progress
@@ -127,7 +128,6 @@ async def export_entries(
         if checkpoint is None:
             raise ValueError("nothing is integrated yet: run `fyt audit integrate` first")
         note = await cosigned_note(conn, checkpoint)
-        leaves = await leaf_hashes(conn, checkpoint.tree_size)
         first, last = (
             await conn.execute(
                 select(func.min(audit_leaves.c.leaf_index), func.max(audit_leaves.c.leaf_index))
@@ -159,26 +159,54 @@ async def export_entries(
                 subjects.setdefault(s.entry_id, []).append(
                     _entry_json(dict(s._mapping), SUBJECT_FIELDS)
                 )
-    progress.start("entries proved", len(rows))
-    records = []
-    for r in rows:
-        records.append(
-            {
-                "type": "entry",
-                "leafIndex": r["leaf_index"],
-                "leafHash": _b64(bytes(r["leaf_hash"])),
-                "treeSize": checkpoint.tree_size,
-                "proof": [_b64(h) for h in inclusion_proof(r["leaf_index"], leaves)],
-                "entry": _entry_json(r),
-                **(
-                    {"subjects": subjects.get(r["id"], [])}
-                    if r["subjects_hash"] is not None
-                    else {}
-                ),
-            }
-        )
-        progress.advance()
+        progress.start("entries proved", len(rows))
+        records = []
+        tree = TileTree(checkpoint.tree_size)
+        for k in range(0, len(rows), PROOF_CHUNK):
+            chunk = rows[k : k + PROOF_CHUNK]
+            try:
+                if k == 0:  # the tiles lead to the signed root (verify-export checks each proof)
+                    await tiles.load(conn, tree, root_tiles(checkpoint.tree_size))
+                    if tree.root() != bytes(checkpoint.root):
+                        raise tiles.TilesMissing("they do not lead to its signed root")
+                await tiles.load(conn, tree, _tiles_for(chunk, checkpoint.tree_size))
+            except tiles.TilesMissing as exc:
+                raise ValueError(
+                    f"the stored tiles of the tree of size {checkpoint.tree_size} cannot prove"
+                    f" its entries ({exc}); run `fyt audit verify` and tell the operator"
+                ) from None
+            for r in chunk:
+                records.append(
+                    {
+                        "type": "entry",
+                        "leafIndex": r["leaf_index"],
+                        "leafHash": _b64(bytes(r["leaf_hash"])),
+                        "treeSize": checkpoint.tree_size,
+                        "proof": [_b64(h) for h in tree.inclusion_proof(r["leaf_index"])],
+                        "entry": _entry_json(r),
+                        **(
+                            {"subjects": subjects.get(r["id"], [])}
+                            if r["subjects_hash"] is not None
+                            else {}
+                        ),
+                    }
+                )
+                progress.advance()
     return note, records
+
+
+PROOF_CHUNK = 4_096  # entries whose tiles are read in one query
+
+
+def _tiles_for(rows: list[dict[str, Any]], size: int) -> set[tuple[int, int]]:
+    """The tiles the inclusion proofs of ``rows`` read. Leaves of one leaf tile (256) share
+    every sibling above their tile, and their siblings below it are in that tile: one plan per
+    leaf tile is enough."""
+    needed: set[tuple[int, int]] = set()
+    for block in sorted({r["leaf_index"] >> 8 for r in rows}):
+        needed.add((0, block))
+        needed |= inclusion_tiles(max(block << 8, rows[0]["leaf_index"]), size)
+    return needed
 
 
 async def recorded_between(engine: AsyncEngine, since: datetime, until: datetime) -> int:

@@ -6,7 +6,9 @@ Requests never wait on it: they only insert entries; leaves and checkpoints foll
 about a second. A checkpoint is only ever signed for a tree that extends the previous one: the
 tree is grown from the previous checkpoint's stored state, and that state (which is not signed)
 is first held against the previous checkpoint's signed note, with the stored leaves of its
-batch. When they disagree the integrator signs nothing, raises :class:`IntegrationRefused`
+batch. The tiles of the tree (:mod:`hub.audit.tiles`) a batch grows are written with its leaves
+and checkpoint, in the same transaction, after the new root computed from them was found equal
+to the one being signed. When they disagree the integrator signs nothing, raises :class:`IntegrationRefused`
 and, in a serving hub, keeps refusing and says so (an ERROR in the log, the
 ``hub_audit_integration_refused`` gauge, and ``fyt audit verify`` names the checkpoint).
 """
@@ -30,6 +32,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from connectors.base.tlog.checkpoint import Checkpoint, open_checkpoint, sign_note, vkey
 from connectors.base.tlog.merkle import TreeBuilder, leaf_hash
+from connectors.base.tlog.tiles import TileTree, grow
+from hub.audit import tiles
 from hub.audit.entries import leaf_data
 from hub.audit.keys import AuditKeys
 from hub.audit.models import audit_checkpoints, audit_entries, audit_leaves
@@ -151,14 +155,27 @@ async def _check_base(conn: AsyncConnection, last: Any, keys: AuditKeys) -> Tree
 
 
 def _grow(
-    builder: TreeBuilder, pending: list[dict[str, Any]], keys: AuditKeys
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Append the entries' leaves to the tree; the new leaves and the signed checkpoint row."""
+    builder: TreeBuilder, pending: list[dict[str, Any]], keys: AuditKeys, edge: dict[int, bytes]
+) -> tuple[list[dict[str, Any]], dict[str, Any], dict[tuple[int, int], bytes]]:
+    """Append the entries' leaves to the tree; the new leaves, the signed checkpoint row and the
+    tiles grown from ``edge`` (the partial tiles of the tree grown from)."""
+    base = builder.size
     leaves = []
     for entry in pending:
         lh = leaf_hash(leaf_data(entry))
         leaves.append({"leaf_index": builder.size, "entry_id": entry["id"], "leaf_hash": lh})
         builder.append(lh)
+    grown = grow(base, edge, [leaf["leaf_hash"] for leaf in leaves])
+    tree = TileTree(builder.size, keep=len(edge) + len(grown))
+    for level, hashes in edge.items():  # the partial tiles the batch did not reach
+        if (level, index := (base >> (8 * level)) // 256) not in grown:
+            tree.add(level, index, hashes)
+    for (level, index), hashes in grown.items():
+        tree.add(level, index, hashes)
+    if tree.root() != builder.root():
+        raise IntegrationRefused(
+            f"checkpoint {base}: its stored tiles do not lead to the tree grown from its state"
+        )
     checkpoint = Checkpoint(keys.origin, builder.size, builder.root())
     row = {
         "tree_size": checkpoint.size,
@@ -167,7 +184,7 @@ def _grow(
         "state": dump_state(builder),
         "created_at": datetime.now(UTC),
     }
-    return leaves, row
+    return leaves, row, grown
 
 
 async def latest_checkpoint(conn: AsyncConnection) -> Any:
@@ -219,9 +236,13 @@ async def integrate(
                 raise IntegrationRefused(
                     f"there is no signed checkpoint, yet {top + 1} or more leaves are stored"
                 )
+        try:
+            edge = await tiles.edge(conn, builder.size)
+        except tiles.TilesMissing as exc:
+            raise IntegrationRefused(f"checkpoint {builder.size}: {exc}") from None
     base = builder.size
     # Hashing a batch is CPU work: a worker thread keeps the event loop free for requests.
-    leaves, row = await asyncio.to_thread(_grow, builder, pending, keys)
+    leaves, row, grown = await asyncio.to_thread(_grow, builder, pending, keys, edge)
     try:
         async with engine.begin() as conn:
             await lock_for_write(conn)
@@ -231,6 +252,7 @@ async def integrate(
             if (current.tree_size if current else 0) != base:
                 return None  # another integrator appended meanwhile; the next tick goes on
             await conn.execute(insert(audit_leaves), leaves)
+            await tiles.write(conn, grown, stored=tiles.edge_ids(base).values())
             await conn.execute(insert(audit_checkpoints), row)
             return builder.size
     except IntegrityError:
@@ -291,7 +313,9 @@ class Integrator(Periodic):
         now = time.monotonic()
         full = self._full_pass_at is None or now - self._full_pass_at >= self.full_pass_seconds
         try:
-            size = await integrate(self.engine, self.keys, lookbehind=LOOKBEHIND if full else RECENT)
+            size = await integrate(
+                self.engine, self.keys, lookbehind=LOOKBEHIND if full else RECENT
+            )
         except IntegrationRefused as exc:
             self._raise_alarm(str(exc))
             return

@@ -1,8 +1,10 @@
 """Audit tables: entries (append-only; redaction may only erase contents), the subjects of a
-batch entry, leaves, checkpoints, witnesses' cosignatures and what the hub knows of each witness."""
+batch entry, leaves, the tree's tiles, checkpoints, witnesses' cosignatures and what the hub
+knows of each witness."""
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Column,
     ForeignKey,
     ForeignKeyConstraint,
@@ -10,6 +12,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     PrimaryKeyConstraint,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -76,6 +79,21 @@ audit_leaves = Table(
     Column("leaf_index", BigInteger, primary_key=True, autoincrement=False),
     Column("entry_id", BigId, ForeignKey("audit_entries.id"), nullable=False, unique=True),
     Column("leaf_hash", LargeBinary(32), nullable=False),
+)
+
+# The tree as C2SP tlog-tiles (connectors.base.tlog.tiles): tile ``tile_index`` of ``level`` holds
+# ``width`` hashes, 32 bytes each, concatenated. Written by the integrator with the leaves and the
+# checkpoint of each batch; the last tile of a level grows in place until it holds 256 (a
+# trigger lets an UPDATE only append to ``hashes``), so any narrower width is a prefix of it.
+audit_tiles = Table(
+    "audit_tiles",
+    metadata,
+    Column("level", SmallInteger, nullable=False),
+    Column("tile_index", BigInteger, nullable=False, autoincrement=False),
+    Column("width", SmallInteger, nullable=False),
+    Column("hashes", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("level", "tile_index", name="pk_audit_tiles"),
+    CheckConstraint("width BETWEEN 1 AND 256 AND length(hashes) = 32 * width", name="width"),
 )
 
 audit_checkpoints = Table(

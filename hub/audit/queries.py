@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
@@ -11,10 +10,12 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from connectors.base.tlog.merkle import consistency_proof, inclusion_proof
+from connectors.base.tlog.merkle import verify_consistency, verify_inclusion
+from hub.audit import tiles
 from hub.audit.integrator import latest_checkpoint
 from hub.audit.models import audit_checkpoints, audit_entries, audit_leaves, audit_subjects
 from hub.audit.witness import cosigned_note
+from hub.errors import AuditUnavailable
 
 
 @dataclass(frozen=True)
@@ -156,15 +157,6 @@ async def subject_in_log(conn: AsyncConnection, subject_index: str) -> bool:
     return row is not None
 
 
-async def leaf_hashes(conn: AsyncConnection, size: int) -> list[bytes]:
-    stmt = (
-        select(audit_leaves.c.leaf_hash)
-        .where(audit_leaves.c.leaf_index < size)
-        .order_by(audit_leaves.c.leaf_index)
-    )
-    return [bytes(h) for h in (await conn.execute(stmt)).scalars()]
-
-
 async def checkpoint_at(conn: AsyncConnection, size: int | None) -> Any:
     """The checkpoint of ``size`` (the latest for None), its note carrying the witnesses'
     cosignatures stored so far; None when there is none."""
@@ -183,9 +175,35 @@ async def leaf_of_entry(conn: AsyncConnection, entry_id: int) -> Any:
     return (await conn.execute(stmt)).first()
 
 
-def inclusion(leaves: Sequence[bytes], index: int) -> list[bytes]:
-    return inclusion_proof(index, leaves)
+DAMAGED = (
+    "the audit log's stored tree does not match its signed checkpoint, so no proof is given;"
+    " tell the operator (`fyt audit verify` names what is wrong)"
+)
 
 
-def consistency(leaves: Sequence[bytes], old_size: int) -> list[bytes]:
-    return consistency_proof(old_size, leaves)
+async def inclusion(conn: AsyncConnection, leaf: Any, checkpoint: Any) -> list[bytes]:
+    """The inclusion proof of ``leaf`` (an ``audit_leaves`` row) in the tree of ``checkpoint``,
+    read from the O(log n) tiles it needs and checked against the signed root before it is
+    given: damaged tiles give :class:`AuditUnavailable`, never a proof that does not verify."""
+    index, size = leaf.leaf_index, checkpoint.tree_size
+    try:
+        proof = await tiles.inclusion_proof(conn, index, size)
+    except tiles.TilesMissing:
+        raise AuditUnavailable(DAMAGED) from None
+    if not verify_inclusion(index, size, bytes(leaf.leaf_hash), proof, bytes(checkpoint.root)):
+        raise AuditUnavailable(DAMAGED)
+    return proof
+
+
+async def consistency(conn: AsyncConnection, old: Any, new: Any) -> list[bytes]:
+    """The consistency proof between the trees of checkpoints ``old`` and ``new``, from tiles,
+    checked against both signed roots before it is given."""
+    try:
+        proof = await tiles.consistency_proof(conn, old.tree_size, new.tree_size)
+    except tiles.TilesMissing:
+        raise AuditUnavailable(DAMAGED) from None
+    if not verify_consistency(
+        old.tree_size, new.tree_size, bytes(old.root), bytes(new.root), proof
+    ):
+        raise AuditUnavailable(DAMAGED)
+    return proof

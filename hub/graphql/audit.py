@@ -449,13 +449,13 @@ async def resolve_inclusion(info: Info, entry_id: str, tree_size: int | None) ->
                 argument="treeSize",
                 rule="TREE_SIZE",
             )
-        leaves = await queries.leaf_hashes(conn, checkpoint.tree_size)
+        proof = await queries.inclusion(conn, leaf, checkpoint)
     return InclusionProof(
         entry_id=entry_id,
         leaf_index=leaf.leaf_index,
         tree_size=checkpoint.tree_size,
         leaf_hash=_b64(bytes(leaf.leaf_hash)),
-        hashes=[_b64(h) for h in queries.inclusion(leaves, leaf.leaf_index)],
+        hashes=[_b64(h) for h in proof],
     )
 
 
@@ -469,12 +469,15 @@ async def resolve_consistency(info: Info, from_size: int, to_size: int) -> Consi
     c = ctx(info)
     _record(info, "auditConsistencyProof", {"fromSize": from_size, "toSize": to_size})
     async with c.runtime.engine.connect() as conn:
+        checkpoints = []
         for size in (from_size, to_size):
-            if await queries.checkpoint_at(conn, size) is None:
+            checkpoint = await queries.checkpoint_at(conn, size)
+            if checkpoint is None:
                 raise NotFound(f"there is no signed checkpoint of size {size}")
-        leaves = await queries.leaf_hashes(conn, to_size)
+            checkpoints.append(checkpoint)
+        proof = await queries.consistency(conn, *checkpoints)
     return ConsistencyProof(
         from_size=from_size,
         to_size=to_size,
-        hashes=[_b64(h) for h in queries.consistency(leaves, from_size)],
+        hashes=[_b64(h) for h in proof],
     )

@@ -53,7 +53,13 @@ def entry(i: int, when: datetime | None = None) -> dict[str, Any]:
     }
 
 
-AUDIT_TABLES = ("audit_entries", "audit_subjects", "audit_leaves", "audit_checkpoints")
+AUDIT_TABLES = (
+    "audit_entries",
+    "audit_subjects",
+    "audit_leaves",
+    "audit_tiles",
+    "audit_checkpoints",
+)
 
 
 async def insert_entries(engine: AsyncEngine, rows: list[dict[str, Any]]) -> None:

@@ -128,13 +128,19 @@ def policy_of(agency: tuple[Served, Recording], quorum: int = 1) -> WitnessPolic
 
 
 async def forge_history(engine: AsyncEngine, keys: AuditKeys) -> None:
-    """What an attacker with the database does: drop the tree (leaves, checkpoints, their
+    """What an attacker with the database does: drop the tree (leaves, tiles, checkpoints, their
     cosignatures, the hub's record of its witnesses), change an entry, and let the hub
     integrate the forged log afresh."""
     if engine.dialect.name == "sqlite":
         async with engine.connect() as conn:
             await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-    tables = ("audit_entries", "audit_leaves", "audit_checkpoints", "audit_cosignatures")
+    tables = (
+        "audit_entries",
+        "audit_leaves",
+        "audit_tiles",
+        "audit_checkpoints",
+        "audit_cosignatures",
+    )
     async with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             for t in tables:
@@ -145,7 +151,13 @@ async def forge_history(engine: AsyncEngine, keys: AuditKeys) -> None:
             ).all()
             for name, _ in triggers:
                 await conn.execute(text(f"DROP TRIGGER {name}"))
-        for t in ("audit_cosignatures", "audit_witnesses", "audit_leaves", "audit_checkpoints"):
+        for t in (
+            "audit_cosignatures",
+            "audit_witnesses",
+            "audit_leaves",
+            "audit_tiles",
+            "audit_checkpoints",
+        ):
             await conn.execute(text(f"DELETE FROM {t}"))
         await conn.execute(
             update(audit_entries).where(audit_entries.c.id == 3).values(user_id="nobody")

@@ -24,6 +24,7 @@ from hub.audit.models import (
     audit_cosignatures,
     audit_entries,
     audit_leaves,
+    audit_tiles,
     audit_witnesses,
 )
 from hub.audit.verify import verify_log
@@ -209,10 +210,14 @@ async def test_asking_the_witness_catches_a_rewrite_the_database_alone_hides(log
         "cosigned"
     ]
     # when an attacker with the database rewrites entry 10 (above the witnessed 8, below the
-    # 13 the witness holds), drops what shows 13 was cosigned, and re-integrates with 2 more
+    # 13 the witness holds), drops what shows 13 was cosigned (the leaves and tiles of the tree
+    # past 8 too), and re-integrates with 2 more
+    async with engine.connect() as conn:
+        tile = bytes((await conn.execute(select(audit_tiles.c.hashes))).scalar_one())
     for statement in (
         delete(audit_cosignatures).where(audit_cosignatures.c.tree_size > 8),
         delete(audit_leaves).where(audit_leaves.c.leaf_index >= 8),
+        update(audit_tiles).values(width=8, hashes=tile[: 8 * 32]),
         delete(audit_checkpoints).where(audit_checkpoints.c.tree_size > 8),
         update(audit_entries).where(audit_entries.c.id == 10).values(user_id="nobody"),
     ):
