@@ -24,7 +24,7 @@ from hub.db.engine import alembic_config, create_hub_engine, current_revision, u
 from hub.db.metadata import metadata
 from tests.conftest import PG_ENV, _create_pg_database, _drop_pg_database
 
-HEAD = "0011"  # the latest migration
+HEAD = "0012"  # the latest migration
 HUB_TABLES = {
     "courts",
     "cases",
@@ -38,6 +38,7 @@ HUB_TABLES = {
     "audit_subjects",
     "audit_cosignatures",
     "audit_witnesses",
+    "audit_verifications",
     "freeze_orders",
     "freeze_order_events",
     "outbox",
@@ -121,6 +122,7 @@ def test_the_migration_chain_has_one_head() -> None:
     assert script.get_revision("0010").down_revision == ("0007", "0009")
     assert [s.revision for s in script.walk_revisions()] == [
         HEAD,
+        "0011",
         "0010",
         "0007",
         "0009",
