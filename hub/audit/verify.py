@@ -349,21 +349,23 @@ def _vouched(
 
 def _check_entry(report: Report, row: Any, leaf: int, subjects: _Subjects | None) -> None:
     """One stored entry against its leaf, then its subject rows against what it commits to."""
-    entry = row._mapping
-    where = _where(row.entry_id, leaf)
-    if leaf_hash(leaf_data(entry)) != bytes(row.leaf_hash):
-        report.problem(f"{where} was altered")
-    elif row.redacted_at is not None:
-        if row.content is not None or row.salt is not None:
-            report.problem(f"{where} is marked redacted but holds contents")
+    entry = row._asdict()  # a plain dict: the header is read from it a dozen times
+    content, salt = entry["content"], entry["salt"]
+    if leaf_hash(leaf_data(entry)) != bytes(entry["leaf_hash"]):
+        report.problem(f"{_where(row.entry_id, leaf)} was altered")
+    elif entry["redacted_at"] is not None:
+        if content is not None or salt is not None:
+            report.problem(f"{_where(row.entry_id, leaf)} is marked redacted but holds contents")
         report.redacted += 1
     elif (
-        row.content is None
-        or row.salt is None
-        or content_hash(bytes(row.salt), row.content) != bytes(row.content_hash)
+        content is None
+        or salt is None
+        or content_hash(bytes(salt), content) != bytes(entry["content_hash"])
     ):
-        report.problem(f"{where}: its contents were altered")
-    _check_subjects(report, row.subjects_hash, subjects or _Subjects(), where)
+        report.problem(f"{_where(row.entry_id, leaf)}: its contents were altered")
+    committed = entry["subjects_hash"]
+    if committed is not None or subjects is not None:
+        _check_subjects(report, committed, subjects or _Subjects(), _where(row.entry_id, leaf))
 
 
 def _check_subjects(report: Report, committed: Any, rows: _Subjects, where: str) -> None:
