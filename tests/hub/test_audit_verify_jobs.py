@@ -4,6 +4,7 @@ one at a time per hub, followed with its progress, for auditors only, and on rec
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -20,7 +21,7 @@ from hub.audit.keys import AuditKeys
 from hub.audit.models import audit_verifications
 from hub.config import Settings
 from hub.db.engine import create_hub_engine, upgrade
-from tests.conftest import Api, start_app
+from tests.conftest import PG_ENV, Api, _create_pg_database, _drop_pg_database, start_app
 
 START = """
 mutation { auditIntegrityStart { started job { id state requestedBy startedAt checked total } } }
@@ -102,14 +103,23 @@ async def test_an_unknown_job_is_not_found(api: Api, tokens: dict[str, str]) -> 
 # --- one at a time, and a job whose process is gone --------------------------------------------
 
 
-@pytest.fixture
-async def engine(tmp_path: Any) -> AsyncIterator[Any]:
-    e = create_hub_engine(f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite3'}")
-    await upgrade(e)
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def engine(request: Any, tmp_path: Any) -> AsyncIterator[Any]:
+    """A fresh hub database on SQLite, and on PostgreSQL (a database of its own)."""
+    if request.param == "sqlite":
+        url, dropped = f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite3'}", None
+    else:
+        base = os.environ[PG_ENV]
+        name, url = await _create_pg_database(base)
+        dropped = (base, name)
+    e = create_hub_engine(url)
     try:
+        await upgrade(e)
         yield e
     finally:
         await e.dispose()
+        if dropped is not None:
+            await _drop_pg_database(*dropped)
 
 
 async def test_one_verification_runs_at_a_time(engine: Any) -> None:
