@@ -88,9 +88,13 @@ async def _copy(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]])
 def tiles_hook(leaves: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """HOOK (tiles): the rows of ``audit_tiles`` the integrator writes for these leaves.
 
-    The integrator on main writes no tiles yet. When it does (C2SP tlog-tiles, table
-    ``audit_tiles``), call its own function here and insert what it returns in :func:`generate`,
-    so the generated log is the integrator's in every table."""
+    The integrator on main writes no tiles yet. The tiles branch (C2SP tlog-tiles, table
+    ``audit_tiles``) changes ``_grow`` to ``_grow(builder, pending, keys, edge)`` returning
+    ``(leaves, checkpoint, grown)``, where ``edge = await hub.audit.tiles.edge(conn, base)`` is
+    read before the batch and ``await hub.audit.tiles.write(conn, grown,
+    stored=hub.audit.tiles.edge_ids(base).values())`` stores the tiles with the leaves. When that
+    is on main, :func:`generate` must do the same per batch (and this hook go), so that the
+    generated log is the integrator's in every table."""
     return []
 
 

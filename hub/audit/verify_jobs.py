@@ -144,15 +144,19 @@ async def start(engine: AsyncEngine, *, requested_by: str) -> tuple[Job, bool]:
 
 async def get(engine: AsyncEngine, job_id: int | None = None) -> Job | None:
     """Job ``job_id``, or the latest one; a RUNNING job whose process stopped is FAILED first."""
-    async with engine.begin() as conn:
-        await _fail_stale(conn, datetime.now(UTC))
+    stmt = select(audit_verifications)
+    if job_id is None:
+        stmt = stmt.order_by(desc(audit_verifications.c.id)).limit(1)
+    else:
+        stmt = stmt.where(audit_verifications.c.id == job_id)
     async with engine.connect() as conn:
-        stmt = select(audit_verifications)
-        if job_id is None:
-            stmt = stmt.order_by(desc(audit_verifications.c.id)).limit(1)
-        else:
-            stmt = stmt.where(audit_verifications.c.id == job_id)
         row = (await conn.execute(stmt)).first()
+    now = datetime.now(UTC)
+    if row is not None and row.state == RUNNING and row.updated_at < now - timedelta(seconds=STALE):
+        async with engine.begin() as conn:  # a write only when a job has gone quiet
+            await _fail_stale(conn, now)
+        async with engine.connect() as conn:
+            row = (await conn.execute(stmt)).first()
     return _job(row) if row is not None else None
 
 
