@@ -266,6 +266,11 @@ class Verifications:
         self._watchers: set[asyncio.Task[None]] = set()
         self._closing = False
 
+    @property
+    def running(self) -> int:
+        """How many verifying processes this one started are still running (or not yet reaped)."""
+        return len(self._children)
+
     async def start(self, *, requested_by: str) -> tuple[Job, bool]:
         """The running job, or a new one with its process started; True when new."""
         job, created = await start(self.engine, requested_by=requested_by)
