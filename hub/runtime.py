@@ -11,9 +11,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connectors import registry
+from connectors.base.tlog.checkpoint import vkey
 from hub.audit.flags import FlagTracker
 from hub.audit.integrator import Integrator
 from hub.audit.keys import AuditKeys
+from hub.audit.verify_jobs import Verifications, witness_spec
 from hub.audit.witness import WitnessPolicy
 from hub.audit.writer import AuditLog
 from hub.auth.jwks import ProviderKeys, open_token_keys
@@ -85,6 +87,8 @@ class Runtime:
     witnesses: WitnessPolicy | None = None  # the audit log's witnesses, when serving
     integrator: Integrator | None = None  # the serving process's (its alarm shows in /readyz)
     token_keys: ProviderKeys | None = None  # the identity provider's keys (HUB_JWT_JWKS_URL)
+    # verifications of the whole log, run in processes of their own (made by open)
+    verifications: Verifications | None = None
 
     @classmethod
     def open(
@@ -140,7 +144,7 @@ class Runtime:
         token_keys = keys if isinstance(keys, ProviderKeys) else None
         if token_keys is not None:
             token_keys.on_change = verifier.forget
-        return cls(
+        runtime = cls(
             settings=settings,
             engine=engine,
             sources=opened,
@@ -175,6 +179,18 @@ class Runtime:
                 write_timeout=settings.audit_write_timeout,
             ),
         )
+        runtime.verifications = Verifications(engine, runtime.verification_spec)
+        return runtime
+
+    def verification_spec(self) -> dict[str, Any]:
+        """What a verifying process needs (hub.audit.verify_jobs): the database, the log's
+        verifier key, the witness policy (None until serving: no witnesses required)."""
+        keys = self.audit.keys
+        return {
+            "database_url": self.settings.database_url,
+            "verifier": [vkey(keys.origin, keys.public_key)],
+            "witnesses": witness_spec(self.witnesses),
+        }
 
     def reload_policy(self) -> PolicyTable:
         """Load the policy files again and swap the table in one assignment.
@@ -197,5 +213,7 @@ class Runtime:
             close = getattr(source, "close", None)
             if close is not None:
                 close()
+        if self.verifications is not None:
+            await self.verifications.close()
         await self.audit.close()
         await self.engine.dispose()

@@ -1,6 +1,6 @@
 """Audit tables: entries (append-only; redaction may only erase contents), the subjects of a
-batch entry, leaves, the tree's tiles, checkpoints, witnesses' cosignatures and what the hub
-knows of each witness."""
+batch entry, leaves, the tree's tiles, checkpoints, witnesses' cosignatures, what the hub knows
+of each witness, and the verifications of the whole log run as background jobs."""
 
 from sqlalchemy import (
     BigInteger,
@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 from hub.db.metadata import metadata
@@ -139,4 +140,30 @@ audit_witnesses = Table(
     Column("cosigned_at", UtcDateTime()),
     Column("checked_at", UtcDateTime()),  # the last round, successful or not
     Column("last_error", Text),  # NULL when the last round succeeded
+)
+
+# A verification of the whole log run in the background (hub.audit.verify_jobs): one RUNNING at a
+# time per hub database (the partial unique index), its progress written by the process that
+# runs it about once a second (updated_at is its heartbeat), its report kept when done. Mutable:
+# the hub's own bookkeeping, not evidence (the report can always be computed again).
+audit_verifications = Table(
+    "audit_verifications",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("state", String(10), nullable=False),  # RUNNING, DONE, FAILED
+    Column("requested_by", String(64), nullable=False),  # the auditor's user id
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime()),
+    Column("checked", BigInteger, nullable=False),  # leaves verified so far
+    Column("total", BigInteger),  # leaves to verify (the latest checkpoint's size), once known
+    Column("report", Text),  # JSON, once DONE
+    Column("error", Text),  # why it FAILED
+    Index(
+        "uq_audit_verifications_running",
+        "state",
+        unique=True,
+        sqlite_where=text("state = 'RUNNING'"),
+        postgresql_where=text("state = 'RUNNING'"),
+    ),
 )

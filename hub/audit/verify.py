@@ -16,21 +16,31 @@ With a witness policy (``HUB_AUDIT_WITNESSES``, ``HUB_AUDIT_WITNESS_QUORUM``) ev
 cosignature from a configured witness must verify, the latest checkpoint must carry the quorum
 (a checkpoint younger than the grace period may still wait for it, the newest witnessed one
 standing in), and the size and root each witness was last seen to cosign must still be the log's.
+
+Memory does not grow with the log: leaves (with their entries), subject rows and checkpoints
+are read in keyed pages (``WHERE key > last ORDER BY key LIMIT page``) inside the snapshot, the
+tree is grown with :class:`TreeBuilder` (O(log n)), each checkpoint is checked when the tree
+reaches its size, and the report keeps the first :data:`MAX_PROBLEMS` problems with a count of
+the rest (``omitted``). Nothing of an entry is kept once its page is checked but what the
+report counts.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections import deque
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from connectors.base.tlog.checkpoint import Checkpoint, open_checkpoint, split_note
 from connectors.base.tlog.cosignature import check_lines, parse_lines
 from connectors.base.tlog.merkle import TreeBuilder, leaf_hash
-from hub.audit.entries import content_hash, leaf_data, subjects_hash
+from hub.audit.entries import content_hash, leaf_data, subject_digest
 from hub.audit.integrator import latest_checkpoint, state_problem
 from hub.audit.models import (
     audit_checkpoints,
@@ -45,6 +55,10 @@ from hub.audit.witness import WitnessPolicy
 from hub.progress import SILENT, Progress
 
 STEP = 1_000  # leaves checked between two reports of progress
+PAGE = 2_000  # leaves (with their entries) or checkpoints read by one statement
+SUBJECT_PAGE = 5_000  # subject rows read by one statement
+MAX_PROBLEMS = 100  # problems a report keeps; the rest are only counted (Report.omitted)
+COSIGNED_KEPT = 16  # the newest cosigned checkpoints a report lists (Report.cosigned)
 
 
 @dataclass
@@ -56,19 +70,160 @@ class Report:
     redacted_subjects: int = 0
     checkpoints: int = 0
     unintegrated: int = 0
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # the first MAX_PROBLEMS, in log order
+    omitted: int = 0  # problems found after those
     root: bytes = b""
     quorum: int = 0
-    cosigned: dict[int, dict[str, int]] = field(default_factory=dict)  # size -> witness -> time
+    # size -> witness -> time, for the newest COSIGNED_KEPT checkpoints with valid cosignatures
+    cosigned: dict[int, dict[str, int]] = field(default_factory=dict)
     witnessed_size: int | None = None  # the newest checkpoint with the quorum of cosignatures
     pending: str | None = None  # the latest checkpoint still waiting for cosignatures
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.omitted
 
     def first(self) -> str:
         return self.problems[0] if self.problems else "the audit log is consistent"
+
+    def problem(self, text: str) -> None:
+        """Record a problem: kept while fewer than MAX_PROBLEMS are, otherwise counted."""
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(text)
+        else:
+            self.omitted += 1
+
+
+@dataclass
+class _Subjects:
+    """What the subject rows of one entry come to, summed up row by row (none is kept)."""
+
+    rows: int = 0
+    in_order: bool = True  # positions 0, 1, 2, … with none missing
+    digest: Any = field(default_factory=hashlib.sha256)
+    problems: list[str] = field(default_factory=list)  # of single rows (the first MAX_PROBLEMS)
+    more: int = 0
+    redacted: int = 0
+
+    def add(self, row: Any, where: str) -> None:
+        self.in_order = self.in_order and row.position == self.rows
+        self.rows += 1
+        self.digest.update(subject_digest(row._mapping))
+        if row.redacted_at is not None:
+            if row.content is not None or row.salt is not None:
+                self._problem(
+                    f"{where}, subject {row.position}: marked redacted but holds contents"
+                )
+            self.redacted += 1
+        elif (
+            row.content is None
+            or row.salt is None
+            or content_hash(bytes(row.salt), row.content) != bytes(row.content_hash)
+        ):
+            self._problem(f"{where}, subject {row.position}: its contents were altered")
+
+    def _problem(self, text: str) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(text)
+        else:
+            self.more += 1
+
+
+def _where(entry_id: int, leaf: int) -> str:
+    return f"entry {entry_id} (leaf {leaf})"
+
+
+async def _leaf_pages(conn: AsyncConnection, size: int) -> AsyncIterator[list[Any]]:
+    """The leaves below ``size`` in index order, each with its entry's columns (None when the
+    entry is missing), a page at a time."""
+    last = -1
+    while True:
+        page = list(
+            await conn.execute(
+                select(audit_leaves, audit_entries)
+                .select_from(
+                    audit_leaves.outerjoin(
+                        audit_entries, audit_entries.c.id == audit_leaves.c.entry_id
+                    )
+                )
+                .where(audit_leaves.c.leaf_index > last, audit_leaves.c.leaf_index < size)
+                .order_by(audit_leaves.c.leaf_index)
+                .limit(PAGE)
+            )
+        )
+        if not page:
+            return
+        yield page
+        last = page[-1].leaf_index
+
+
+async def _subjects_of(conn: AsyncConnection, page: list[Any]) -> dict[int, _Subjects]:
+    """The subject rows of the page's entries, summed up per entry, read a page of rows at a
+    time in (entry, position) order."""
+    leaf_of = {leaf.entry_id: leaf.leaf_index for leaf in page if leaf.id is not None}
+    found: dict[int, _Subjects] = {}
+    ids = sorted(leaf_of)
+    after: tuple[int, int] = (-1, -1)
+    while ids:
+        rows = list(
+            await conn.execute(
+                select(audit_subjects)
+                .where(
+                    audit_subjects.c.entry_id.in_(ids),
+                    or_(
+                        audit_subjects.c.entry_id > after[0],
+                        and_(
+                            audit_subjects.c.entry_id == after[0],
+                            audit_subjects.c.position > after[1],
+                        ),
+                    ),
+                )
+                .order_by(audit_subjects.c.entry_id, audit_subjects.c.position)
+                .limit(SUBJECT_PAGE)
+            )
+        )
+        for row in rows:
+            summary = found.setdefault(row.entry_id, _Subjects())
+            summary.add(row, _where(row.entry_id, leaf_of[row.entry_id]))
+        if len(rows) < SUBJECT_PAGE:
+            break
+        after = (rows[-1].entry_id, rows[-1].position)
+    return found
+
+
+class _Checkpoints:
+    """The signed checkpoints up to a size, in size order, read a page at a time."""
+
+    def __init__(self, conn: AsyncConnection, size: int) -> None:
+        self.conn = conn
+        self.size = size
+        self.last = -1
+        self.ahead: deque[Any] = deque()
+        self.done = False
+
+    async def next(self) -> Any:
+        """The next checkpoint, or None after the last."""
+        if not self.ahead and not self.done:
+            page = list(
+                await self.conn.execute(
+                    select(audit_checkpoints)
+                    .where(
+                        audit_checkpoints.c.tree_size > self.last,
+                        audit_checkpoints.c.tree_size <= self.size,
+                    )
+                    .order_by(audit_checkpoints.c.tree_size)
+                    .limit(PAGE)
+                )
+            )
+            self.ahead.extend(page)
+            self.done = len(page) < PAGE
+            if page:
+                self.last = page[-1].tree_size
+        return self.ahead.popleft() if self.ahead else None
+
+
+async def _count(conn: AsyncConnection, stmt: Any) -> int:
+    return int((await conn.execute(stmt)).scalar() or 0)
 
 
 async def verify_log(
@@ -87,47 +242,83 @@ async def verify_log(
     async with snapshot(engine) as conn:
         latest = await latest_checkpoint(conn)
         size = latest.tree_size if latest is not None else 0
-        checkpoints = list(
-            await conn.execute(
-                select(audit_checkpoints)
-                .where(audit_checkpoints.c.tree_size <= size)
-                .order_by(audit_checkpoints.c.tree_size)
-            )
+        report.checkpoints = await _count(
+            conn,
+            select(func.count())
+            .select_from(audit_checkpoints)
+            .where(audit_checkpoints.c.tree_size <= size),
         )
-        leaves = list(
-            await conn.execute(
-                select(audit_leaves)
-                .where(audit_leaves.c.leaf_index < size)
-                .order_by(audit_leaves.c.leaf_index)
-            )
+        beyond = await _count(
+            conn,
+            select(func.count()).select_from(audit_leaves).where(audit_leaves.c.leaf_index >= size),
         )
-        beyond = (
-            await conn.execute(
-                select(func.count())
-                .select_from(audit_leaves)
-                .where(audit_leaves.c.leaf_index >= size)
+        report.entries = await _count(conn, select(func.count()).select_from(audit_entries))
+        report.subjects = await _count(conn, select(func.count()).select_from(audit_subjects))
+        records = list(await conn.execute(select(audit_witnesses))) if policy.witnesses else []
+        vouched = _vouched(trusted, records, policy)
+        builder = TreeBuilder()
+        integrated = 0  # leaves whose entry is stored
+        checkpoints = _Checkpoints(conn, size)
+        upcoming = await checkpoints.next()
+        progress.start("leaves verified", size)
+        position = 0
+        async for page in _leaf_pages(conn, size):
+            subjects = await _subjects_of(conn, page)
+            for leaf in page:
+                if position % STEP == 0 and position:
+                    progress.advance(STEP)  # the STEP leaves before this one
+                if leaf.leaf_index != position:
+                    report.problem(
+                        f"leaf {position} is missing (the next stored leaf is {leaf.leaf_index})"
+                    )
+                    break
+                if leaf.id is None:
+                    report.problem(f"{_where(leaf.entry_id, position)} is missing")
+                else:
+                    integrated += 1
+                    _check_entry(report, leaf, position, subjects.get(leaf.entry_id))
+                builder.append(bytes(leaf.leaf_hash))
+                while upcoming is not None and upcoming.tree_size <= builder.size:
+                    if upcoming.tree_size == builder.size:
+                        _check_checkpoint(report, upcoming, builder, verifier_keys)
+                    upcoming = await checkpoints.next()
+                for root, differs, _ in vouched.get(builder.size, []):
+                    if builder.root() != root:
+                        report.problem(differs)
+                position += 1
+            else:
+                continue
+            break  # a leaf is missing: the tree cannot be grown past it
+        progress.advance(builder.size - (builder.size - 1) // STEP * STEP if builder.size else 0)
+        report.tree_size = builder.size
+        report.root = builder.root()
+        report.unintegrated = report.entries - integrated
+        if latest is not None and latest.tree_size > builder.size:
+            report.problem(
+                f"the latest signed checkpoint covers {latest.tree_size} leaves but only"
+                f" {builder.size} are stored: the log was truncated"
             )
-        ).scalar()
-        entries = {r.id: dict(r._mapping) for r in await conn.execute(select(audit_entries))}
-        subjects: dict[int, list[dict[str, Any]]] = {}
-        for r in await conn.execute(
-            select(audit_subjects).order_by(audit_subjects.c.entry_id, audit_subjects.c.position)
-        ):
-            subjects.setdefault(r.entry_id, []).append(dict(r._mapping))
-        cosignatures: dict[int, list[Any]] = {}
-        records: list[Any] = []
+        if beyond:
+            report.problem(
+                f"{beyond} stored leaves (from index {size}) are covered by no signed checkpoint"
+            )
+        for held in sorted(vouched):
+            if held > builder.size:
+                for _, _, shorter in vouched[held]:
+                    report.problem(
+                        f"the log holds {builder.size} leaves, " + shorter.format(size=held)
+                    )
         if policy.witnesses:
-            for r in await conn.execute(
-                select(audit_cosignatures).where(audit_cosignatures.c.tree_size <= size)
-            ):
-                cosignatures.setdefault(r.tree_size, []).append(r)
-            records = list(await conn.execute(select(audit_witnesses)))
-    report.entries = len(entries)
-    report.subjects = sum(len(rows) for rows in subjects.values())
-    by_size = {c.tree_size: c for c in checkpoints}
-    # Sizes whose root someone outside the log vouched for: the trusted checkpoint, and what
-    # each configured witness was last seen to cosign (the hub's own record of it).
-    # Each: (root, message when the log's root at that size differs, message when it is shorter).
+            await _check_cosignatures(report, conn, size, policy, latest, now)
+    return report
+
+
+def _vouched(
+    trusted: Checkpoint | None, records: list[Any], policy: WitnessPolicy
+) -> dict[int, list[tuple[bytes, str, str]]]:
+    """Sizes whose root someone outside the log vouched for: the trusted checkpoint, and what
+    each configured witness was last seen to cosign (the hub's own record of it). Each: (root,
+    message when the log's root at that size differs, message when it is shorter)."""
     vouched: dict[int, list[tuple[bytes, str, str]]] = {}
     if trusted is not None:
         vouched.setdefault(trusted.size, []).append(
@@ -153,105 +344,104 @@ async def verify_log(
                     f"fewer than the {{size}} witness {record.name} cosigned: it was truncated",
                 )
             )
-    builder = TreeBuilder()
-    seen: set[int] = set()
-    progress.start("leaves verified", len(leaves))
-    for position, leaf in enumerate(leaves):
-        if position % STEP == 0 and position:
-            progress.advance(STEP)  # the STEP leaves before this one
-        if leaf.leaf_index != position:
-            report.problems.append(
-                f"leaf {position} is missing (the next stored leaf is {leaf.leaf_index})"
-            )
-            break
-        entry: dict[str, Any] | None = entries.get(leaf.entry_id)
-        seen.add(leaf.entry_id)
-        if entry is None:
-            report.problems.append(f"entry {leaf.entry_id} (leaf {position}) is missing")
-        else:
-            if leaf_hash(leaf_data(entry)) != bytes(leaf.leaf_hash):
-                report.problems.append(f"entry {leaf.entry_id} (leaf {position}) was altered")
-            elif entry["redacted_at"] is not None:
-                if entry["content"] is not None or entry["salt"] is not None:
-                    report.problems.append(
-                        f"entry {leaf.entry_id} (leaf {position}) is marked redacted but holds contents"
-                    )
-                report.redacted += 1
-            elif (
-                entry["content"] is None
-                or entry["salt"] is None
-                or content_hash(bytes(entry["salt"]), entry["content"])
-                != bytes(entry["content_hash"])
-            ):
-                report.problems.append(
-                    f"entry {leaf.entry_id} (leaf {position}): its contents were altered"
-                )
-            _check_subjects(report, entry, subjects.get(leaf.entry_id, []), position)
-        builder.append(bytes(leaf.leaf_hash))
-        checkpoint = by_size.get(builder.size)
-        if checkpoint is not None:
-            _check_checkpoint(report, checkpoint, builder, verifier_keys)
-        for root, differs, _ in vouched.get(builder.size, []):
-            if builder.root() != root:
-                report.problems.append(differs)
-    progress.advance(builder.size - (builder.size - 1) // STEP * STEP if builder.size else 0)
-    report.tree_size = builder.size
-    report.root = builder.root()
-    report.checkpoints = len(checkpoints)
-    report.unintegrated = len(set(entries) - seen)
-    if checkpoints and checkpoints[-1].tree_size > builder.size:
-        report.problems.append(
-            f"the latest signed checkpoint covers {checkpoints[-1].tree_size} leaves but only"
-            f" {builder.size} are stored: the log was truncated"
-        )
-    if beyond:
-        report.problems.append(
-            f"{beyond} stored leaves (from index {size}) are covered by no signed checkpoint"
-        )
-    for held in sorted(vouched):
-        if held > builder.size:
-            for _, _, shorter in vouched[held]:
-                report.problems.append(
-                    f"the log holds {builder.size} leaves, " + shorter.format(size=held)
-                )
-    if policy.witnesses:
-        _check_cosignatures(report, checkpoints, cosignatures, policy, latest, now)
-    return report
+    return vouched
 
 
-def _check_cosignatures(
+def _check_entry(report: Report, row: Any, leaf: int, subjects: _Subjects | None) -> None:
+    """One stored entry against its leaf, then its subject rows against what it commits to."""
+    entry = row._asdict()  # a plain dict: the header is read from it a dozen times
+    content, salt = entry["content"], entry["salt"]
+    if leaf_hash(leaf_data(entry)) != bytes(entry["leaf_hash"]):
+        report.problem(f"{_where(row.entry_id, leaf)} was altered")
+    elif entry["redacted_at"] is not None:
+        if content is not None or salt is not None:
+            report.problem(f"{_where(row.entry_id, leaf)} is marked redacted but holds contents")
+        report.redacted += 1
+    elif (
+        content is None
+        or salt is None
+        or content_hash(bytes(salt), content) != bytes(entry["content_hash"])
+    ):
+        report.problem(f"{_where(row.entry_id, leaf)}: its contents were altered")
+    committed = entry["subjects_hash"]
+    if committed is not None or subjects is not None:
+        _check_subjects(report, committed, subjects or _Subjects(), _where(row.entry_id, leaf))
+
+
+def _check_subjects(report: Report, committed: Any, rows: _Subjects, where: str) -> None:
+    """An entry's subject rows against the hash its leaf commits to, then each row's contents."""
+    if committed is None:
+        if rows.rows:
+            report.problem(f"{where} holds {rows.rows} subject rows it does not commit to")
+        return
+    if not rows.in_order or rows.digest.digest() != bytes(committed):
+        report.problem(f"{where}: its subjects were altered (rows changed, added or removed)")
+        return
+    for text in rows.problems:
+        report.problem(text)
+    report.omitted += rows.more
+    report.redacted_subjects += rows.redacted
+
+
+async def _check_cosignatures(
     report: Report,
-    checkpoints: list[Any],
-    cosignatures: dict[int, list[Any]],
+    conn: AsyncConnection,
+    size: int,
     policy: WitnessPolicy,
     latest: Any,
     now: datetime | None,
 ) -> None:
     """Every stored cosignature of a configured witness must verify; the latest checkpoint
-    needs the quorum, or to be younger than the grace period with an older one that has it."""
+    needs the quorum, or to be younger than the grace period with an older one that has it.
+    Read in pages of checkpoints (with their cosignatures), after the leaves."""
     keys = policy.keys
-    for row in checkpoints:
-        rows = cosignatures.get(row.tree_size, [])
-        if not rows:
-            continue
-        try:
-            body, _ = split_note(row.note)
-            lines = [line for r in rows for line in parse_lines(r.line)]
-        except ValueError as exc:
-            report.problems.append(
-                f"checkpoint {row.tree_size}: a cosignature is malformed ({exc})"
-            )
-            continue
-        found = check_lines(body, lines, keys, now=(now or datetime.now(UTC)).timestamp())
-        for problem in found.problems:
-            report.problems.append(f"checkpoint {row.tree_size}: {problem}")
-        if found.valid:
-            report.cosigned[row.tree_size] = found.valid
     quorum = policy.quorum
+    at = (now or datetime.now(UTC)).timestamp()
+    last = -1
+    while True:
+        page = list(
+            await conn.execute(
+                select(audit_checkpoints.c.tree_size, audit_checkpoints.c.note)
+                .where(
+                    audit_checkpoints.c.tree_size > last,
+                    audit_checkpoints.c.tree_size <= size,
+                )
+                .order_by(audit_checkpoints.c.tree_size)
+                .limit(PAGE)
+            )
+        )
+        if not page:
+            break
+        last = page[-1].tree_size
+        cosignatures: dict[int, list[Any]] = {}
+        for r in await conn.execute(
+            select(audit_cosignatures).where(
+                audit_cosignatures.c.tree_size.in_([row.tree_size for row in page])
+            )
+        ):
+            cosignatures.setdefault(r.tree_size, []).append(r)
+        for row in page:
+            rows = cosignatures.get(row.tree_size, [])
+            if not rows:
+                continue
+            try:
+                body, _ = split_note(row.note)
+                lines = [line for r in rows for line in parse_lines(r.line)]
+            except ValueError as exc:
+                report.problem(f"checkpoint {row.tree_size}: a cosignature is malformed ({exc})")
+                continue
+            found = check_lines(body, lines, keys, now=at)
+            for problem in found.problems:
+                report.problem(f"checkpoint {row.tree_size}: {problem}")
+            if found.valid:
+                report.cosigned[row.tree_size] = found.valid
+                if len(report.cosigned) > COSIGNED_KEPT:
+                    del report.cosigned[min(report.cosigned)]
+                if quorum and len(found.valid) >= quorum:
+                    report.witnessed_size = row.tree_size
     if quorum == 0 or latest is None:
+        report.witnessed_size = None
         return
-    witnessed = [s for s, valid in report.cosigned.items() if len(valid) >= quorum]
-    report.witnessed_size = max(witnessed) if witnessed else None
     if report.witnessed_size == latest.tree_size:
         return
     have = report.cosigned.get(latest.tree_size, {})
@@ -264,11 +454,9 @@ def _check_cosignatures(
         f" cosignature(s) required: none from {missing}"
     )
     if report.witnessed_size is None:
-        report.problems.append(
-            f"{what}; no checkpoint has them, so nothing in the log is witnessed"
-        )
+        report.problem(f"{what}; no checkpoint has them, so nothing in the log is witnessed")
     elif age > policy.grace:
-        report.problems.append(
+        report.problem(
             f"{what}, {age:.0f} s after it was signed (the newest witnessed checkpoint is"
             f" {report.witnessed_size})"
         )
@@ -279,55 +467,21 @@ def _check_cosignatures(
         )
 
 
-def _check_subjects(
-    report: Report, entry: dict[str, Any], rows: list[dict[str, Any]], leaf: int
-) -> None:
-    """An entry's subject rows against the hash its leaf commits to, then each row's contents."""
-    where = f"entry {entry['id']} (leaf {leaf})"
-    committed = entry.get("subjects_hash")
-    if committed is None:
-        if rows:
-            report.problems.append(f"{where} holds {len(rows)} subject rows it does not commit to")
-        return
-    if [r["position"] for r in rows] != list(range(len(rows))) or subjects_hash(rows) != bytes(
-        committed
-    ):
-        report.problems.append(
-            f"{where}: its subjects were altered (rows changed, added or removed)"
-        )
-        return
-    for row in rows:
-        if row["redacted_at"] is not None:
-            if row["content"] is not None or row["salt"] is not None:
-                report.problems.append(
-                    f"{where}, subject {row['position']}: marked redacted but holds contents"
-                )
-            report.redacted_subjects += 1
-        elif (
-            row["content"] is None
-            or row["salt"] is None
-            or content_hash(bytes(row["salt"]), row["content"]) != bytes(row["content_hash"])
-        ):
-            report.problems.append(f"{where}, subject {row['position']}: its contents were altered")
-
-
 def _check_checkpoint(report: Report, row: Any, builder: TreeBuilder, keys: list[str]) -> None:
     size = row.tree_size
     try:
         signed = open_checkpoint(row.note, keys)
     except ValueError as exc:
-        report.problems.append(f"checkpoint {size}: signature or format does not verify ({exc})")
+        report.problem(f"checkpoint {size}: signature or format does not verify ({exc})")
         return
     if signed.size != size or signed.root != bytes(row.root):
-        report.problems.append(
-            f"checkpoint {size}: stored root or size differs from the signed note"
-        )
+        report.problem(f"checkpoint {size}: stored root or size differs from the signed note")
         return
     if builder.root() != signed.root:
-        report.problems.append(
+        report.problem(
             f"checkpoint {size}: the leaves no longer hash to its signed root"
             " (a leaf below this size was changed)"
         )
     problem = state_problem(row, signed)
     if problem is not None:
-        report.problems.append(f"{problem}: the integrator refuses to grow the tree from it")
+        report.problem(f"{problem}: the integrator refuses to grow the tree from it")

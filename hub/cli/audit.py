@@ -145,8 +145,13 @@ def audit_verify(trusted: str | None, ask_witnesses: bool) -> None:
                 else:
                     click.echo(f"WARNING: could not ask witness {o.witness}: {o.detail}", err=True)
     if not report.ok:
-        fail(report.problems)
+        fail(report.problems + _omitted(report.omitted))
     click.echo("OK: the audit log is consistent")
+
+
+def _omitted(count: int) -> list[str]:
+    """The line that stands for the problems a report only counted (after the first ones)."""
+    return [f"… and {count} more problem(s) not listed"] if count else []
 
 
 def _witness_policy() -> Any:

@@ -1,19 +1,29 @@
-"""The auditor's reports: daily activity for the chart, and the log's integrity checked on demand."""
+"""The auditor's reports: daily activity for the chart, and the log's integrity checked on demand.
+
+A verification of the whole log is a background job (:mod:`hub.audit.verify_jobs`): it runs in
+a process of its own, never on the serving event loop. ``auditIntegrityStart`` starts one (or
+answers the one running, one per hub) and returns at once; ``auditIntegrityJob`` follows its
+progress and holds its report when done. ``auditIntegrity``, the field that answered the report
+itself, still does: it starts a verification (or joins the running one) and waits for its
+report, the serving loop free meanwhile.
+"""
 
 from __future__ import annotations
 
-import base64
-from datetime import UTC, date, datetime
+import re
+from datetime import date, datetime
+from enum import Enum
 
 import strawberry
 from strawberry.types import Info
 
-from connectors.base.tlog.checkpoint import vkey
-from hub.audit import activity
-from hub.audit.verify import verify_log
-from hub.errors import BadUserInput
+from hub.audit import activity, verify_jobs
+from hub.audit.verify_jobs import Job, Verifications
+from hub.errors import BadUserInput, NotFound
 from hub.graphql.audit import _record
 from hub.graphql.context import ctx
+
+_JOB_ID = re.compile(r"[1-9][0-9]{0,17}")  # fullmatch: a positive BIGINT, written plainly
 
 
 @strawberry.type(description="Entries of one day that called an agency")
@@ -44,7 +54,44 @@ class AuditIntegrityReport:
     checkpoints: int
     redacted: int
     unintegrated: int = strawberry.field(description="Entries not yet in the tree (≤ 1 s)")
-    problems: list[str] = strawberry.field(description="Empty when ok; the first names the entry")
+    problems: list[str] = strawberry.field(
+        description="Empty when ok; the first names the entry (at most the first 100)"
+    )
+    omitted_problems: int = strawberry.field(
+        description="Problems found after the ones listed (counted, not listed)"
+    )
+
+
+@strawberry.enum(description="Where a verification of the whole log is")
+class AuditIntegrityJobState(Enum):
+    RUNNING = "RUNNING"
+    DONE = "DONE"
+    FAILED = "FAILED"
+
+
+@strawberry.type(
+    description="A verification of the whole audit log, run in the background (one at a time)"
+)
+class AuditIntegrityJob:
+    id: str
+    state: AuditIntegrityJobState
+    requested_by: str = strawberry.field(description="The auditor who started it")
+    started_at: datetime
+    finished_at: datetime | None
+    checked: int = strawberry.field(description="Leaves verified so far")
+    total: int | None = strawberry.field(
+        description="Leaves to verify (the size of the latest signed checkpoint), once known"
+    )
+    report: AuditIntegrityReport | None = strawberry.field(description="Once DONE")
+    error: str | None = strawberry.field(description="Why it FAILED")
+
+
+@strawberry.type(description="The verification started, or the one already running")
+class AuditIntegrityStartPayload:
+    job: AuditIntegrityJob
+    started: bool = strawberry.field(
+        description="False when a verification was already running: the job is that one"
+    )
 
 
 async def resolve_activity(info: Info, first: date, last: date) -> list[AuditActivityDay]:
@@ -71,21 +118,79 @@ async def resolve_activity(info: Info, first: date, last: date) -> list[AuditAct
     ]
 
 
-async def resolve_integrity(info: Info) -> AuditIntegrityReport:
-    c = ctx(info)
-    keys = c.runtime.audit.keys
-    _record(info, "auditIntegrity", {})
-    report = await verify_log(
-        c.runtime.engine, [vkey(keys.origin, keys.public_key)], witnesses=c.runtime.witnesses
-    )
+def _report(job: Job) -> AuditIntegrityReport | None:
+    r = job.report
+    if r is None or job.finished_at is None:
+        return None
     return AuditIntegrityReport(
-        ok=report.ok,
-        checked_at=datetime.now(UTC),
-        entries=report.entries,
-        tree_size=report.tree_size,
-        root_hash=base64.b64encode(report.root).decode(),
-        checkpoints=report.checkpoints,
-        redacted=report.redacted,
-        unintegrated=report.unintegrated,
-        problems=report.problems,
+        ok=r["ok"],
+        checked_at=job.finished_at,
+        entries=r["entries"],
+        tree_size=r["treeSize"],
+        root_hash=r["rootHash"],
+        checkpoints=r["checkpoints"],
+        redacted=r["redacted"],
+        unintegrated=r["unintegrated"],
+        problems=r["problems"],
+        omitted_problems=r["omittedProblems"],
     )
+
+
+def _job(job: Job) -> AuditIntegrityJob:
+    return AuditIntegrityJob(
+        id=str(job.id),
+        state=AuditIntegrityJobState(job.state),
+        requested_by=job.requested_by,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        checked=job.checked,
+        total=job.total,
+        report=_report(job),
+        error=job.error,
+    )
+
+
+def _verifications(info: Info) -> Verifications:
+    verifications = ctx(info).runtime.verifications
+    if verifications is None:
+        raise RuntimeError("this process runs no verifications (Runtime.open makes them)")
+    return verifications
+
+
+async def resolve_integrity(info: Info) -> AuditIntegrityReport:
+    """The report of a verification started now (or of the one running), once it is done."""
+    c = ctx(info)
+    _record(info, "auditIntegrity", {})
+    verifications = _verifications(info)
+    job, _ = await verifications.start(requested_by=c.principal.sub)
+    done = await verifications.wait(job.id)
+    report = _report(done)
+    if report is None:
+        raise RuntimeError(f"audit verification {done.id} failed: {done.error}")
+    return report
+
+
+async def resolve_integrity_start(info: Info) -> AuditIntegrityStartPayload:
+    c = ctx(info)
+    access = _record(info, "auditIntegrityStart", {})
+    job, started = await _verifications(info).start(requested_by=c.principal.sub)
+    access.detail["job"] = str(job.id)
+    return AuditIntegrityStartPayload(job=_job(job), started=started)
+
+
+async def resolve_integrity_job(info: Info, id: str | None) -> AuditIntegrityJob | None:
+    if id is not None and _JOB_ID.fullmatch(id) is None:
+        raise BadUserInput(
+            "id must be the id of a verification (a positive whole number); leave it out for"
+            " the latest",
+            argument="id",
+            rule="JOB_ID",
+        )
+    c = ctx(info)
+    _record(info, "auditIntegrityJob", {"id": id} if id is not None else {})
+    job = await verify_jobs.get(c.runtime.engine, int(id) if id is not None else None)
+    if job is None:
+        if id is not None:
+            raise NotFound(f"there is no verification {id}; auditIntegrityStart starts one")
+        return None
+    return _job(job)

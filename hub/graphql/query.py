@@ -32,9 +32,13 @@ from hub.graphql.audit import (
 )
 from hub.graphql.audit_reports import (
     AuditActivityDay,
+    AuditIntegrityJob,
     AuditIntegrityReport,
+    AuditIntegrityStartPayload,
     resolve_activity,
     resolve_integrity,
+    resolve_integrity_job,
+    resolve_integrity_start,
 )
 from hub.graphql.context import ctx
 from hub.graphql.court import (
@@ -132,6 +136,13 @@ class Subscription:
 
 @strawberry.type
 class Mutation:
+    @resolvers.mutation(
+        description="Auditor: start verifying the whole log in the background (one at a time:"
+        " while one runs, that one is answered); returns at once, follow auditIntegrityJob"
+    )
+    async def audit_integrity_start(self, info: Info) -> AuditIntegrityStartPayload:
+        return await resolve_integrity_start(info)
+
     @resolvers.mutation(
         description="Court: put a 被执行人 of an open case of the court on a sanction list"
     )
@@ -409,10 +420,22 @@ class Query:
         return await resolve_activity(info, from_, to)
 
     @resolvers.field(
-        description="Recompute the whole log now: every leaf, the tree, every signed checkpoint"
+        description="Recompute the whole log now: every leaf, the tree, every signed checkpoint."
+        " Waits for the report of a verification started now (or of the one already running);"
+        " the work runs in a process of its own. For a long log use auditIntegrityStart and"
+        " follow auditIntegrityJob"
     )
     async def audit_integrity(self, info: Info) -> AuditIntegrityReport | None:
         return await resolve_integrity(info)
+
+    @resolvers.field(
+        description="A verification of the whole log: its state, progress and report once done"
+        " (default: the latest)"
+    )
+    async def audit_integrity_job(
+        self, info: Info, id: str | None = None
+    ) -> AuditIntegrityJob | None:
+        return await resolve_integrity_job(info, id)
 
     @resolvers.field(
         description="An order of the caller's court, or addressed to the caller's agency"

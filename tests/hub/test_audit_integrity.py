@@ -743,3 +743,57 @@ async def test_a_batch_of_any_size_is_stored_whole(log: Any, size: int) -> None:
     report = await verify_log(engine, verifier)
     assert report.ok, report.problems
     assert report.subjects == size
+
+
+# --- read in pages, problems capped -----------------------------------------------------------
+
+
+async def test_pages_smaller_than_the_log_name_the_same_problems(
+    batch_log: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hub.audit import verify
+
+    engine, _, verifier = batch_log
+    # given leaves, checkpoints and subject rows read a few rows at a time
+    monkeypatch.setattr(verify, "PAGE", 3)
+    monkeypatch.setattr(verify, "SUBJECT_PAGE", 2)
+    # when an entry and a subject row of the batch are altered
+    await tamper(
+        engine,
+        text("UPDATE audit_entries SET content = replace(content, 'enc-', 'enC-') WHERE id = 7"),
+    )
+    await tamper(
+        engine,
+        text(
+            "UPDATE audit_subjects SET content = replace(content, '\"entries\":[]',"
+            ' \'"entries":["X"]\') WHERE entry_id = 21 AND position = 1'
+        ),
+    )
+    # then both are named, in the order of the log, and everything is counted once
+    report = await verify_log(engine, verifier)
+    assert report.problems == [
+        "entry 7 (leaf 6): its contents were altered",
+        "entry 21 (leaf 20), subject 1: its contents were altered",
+    ]
+    assert (report.entries, report.tree_size, report.checkpoints, report.subjects) == (
+        21,
+        21,
+        4,
+        3,
+    )
+
+
+async def test_a_report_keeps_the_first_problems_and_counts_the_rest(
+    log: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hub.audit import verify
+
+    engine, _, verifier = log
+    monkeypatch.setattr(verify, "MAX_PROBLEMS", 3)
+    # when five entries are altered
+    await tamper(engine, text("UPDATE audit_entries SET user_id = 'X' WHERE id <= 5"))
+    # then the first three are named and two more counted
+    report = await verify_log(engine, verifier)
+    assert report.problems == [f"entry {i} (leaf {i - 1}) was altered" for i in (1, 2, 3)]
+    assert report.omitted == 2
+    assert not report.ok

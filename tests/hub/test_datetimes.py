@@ -64,6 +64,7 @@ AUDIT_EVENTS = """query($f: AuditEventFilter) { auditEvents(filter: $f, first: 5
   nodes { __typename id requestId occurredAt } } }"""
 CHECKPOINT = "{ auditCheckpoint { __typename treeSize createdAt } }"
 INTEGRITY = "{ auditIntegrity { __typename ok checkedAt } }"
+INTEGRITY_JOB = "{ auditIntegrityJob { __typename startedAt finishedAt } }"
 MATTER = "LH-REAL-ESTATE-TRADE"  # granted by the registry's department
 
 
@@ -174,6 +175,7 @@ async def test_every_datetime_field_answers_with_its_offset_and_its_instant(
     answers.append(await ok(api, AUDIT_EVENTS, {}, auditor))
     answers.append(await ok(api, CHECKPOINT, {}, auditor))
     answers.append(await ok(api, INTEGRITY, {}, auditor))
+    answers.append(await ok(api, INTEGRITY_JOB, {}, auditor))  # the verification just made
     end = datetime.now(UTC)
     found: dict[tuple[str, str], list[Any]] = {}
     moments(answers, fields, found)

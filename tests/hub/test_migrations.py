@@ -24,7 +24,7 @@ from hub.db.engine import alembic_config, create_hub_engine, current_revision, u
 from hub.db.metadata import metadata
 from tests.conftest import PG_ENV, _create_pg_database, _drop_pg_database
 
-HEAD = "0012"  # the latest migration
+HEAD = "0013"  # the latest migration
 HUB_TABLES = {
     "courts",
     "cases",
@@ -39,6 +39,7 @@ HUB_TABLES = {
     "audit_subjects",
     "audit_cosignatures",
     "audit_witnesses",
+    "audit_verifications",
     "freeze_orders",
     "freeze_order_events",
     "outbox",

@@ -232,7 +232,60 @@ export async function chart(params) {
 }
 
 const CHECKPOINT = `query Checkpoint { auditCheckpoint { origin treeSize rootHash note createdAt } }`;
-const VERIFY = `query Verify { auditIntegrity { ok checkedAt entries treeSize rootHash checkpoints redacted unintegrated problems } }`;
+// A verification runs in the background on the hub (one at a time): started here, then followed
+// once a second until its report is there. A verification already running (started by another
+// auditor, or before this page was opened) is followed the same way.
+const VERIFY_START = `mutation VerifyStart { auditIntegrityStart { started job { id } } }`;
+const VERIFY_JOB = `query VerifyJob($id: String) { auditIntegrityJob(id: $id) { id state checked total startedAt finishedAt error report { ok checkedAt entries treeSize rootHash checkpoints redacted unintegrated problems omittedProblems } } }`;
+const POLL_MS = 1000;
+
+function verifyReport(r) {
+  return [
+    h("p", { class: r.ok ? "status-ok" : "status-bad", id: "verify-status" }, r.ok ? "校验通过：审计日志完整，未被篡改" : "校验失败：审计日志与签名检查点不一致"),
+    h("dl", { class: "kv" },
+      h("dt", {}, "校验时间"), h("dd", {}, fmtDateTime(r.checkedAt)),
+      h("dt", {}, "条目数"), h("dd", {}, r.entries),
+      h("dt", {}, "树大小"), h("dd", {}, r.treeSize),
+      h("dt", {}, "签名检查点"), h("dd", {}, r.checkpoints),
+      h("dt", {}, "已清除内容的条目"), h("dd", {}, r.redacted),
+      h("dt", {}, "待入树条目"), h("dd", {}, r.unintegrated),
+      h("dt", {}, "根哈希"), h("dd", {}, r.rootHash ? h("code", {}, r.rootHash) : "—（日志为空）"),
+    ),
+    r.problems.length ? h("ul", {}, r.problems.map((p) => h("li", { class: "status-bad" }, p))) : null,
+    r.omittedProblems ? h("p", { class: "status-bad" }, `另有 ${r.omittedProblems} 个问题未逐条列出`) : null,
+  ];
+}
+
+function verifyProgress(job) {
+  const known = job.total != null && job.total > 0;
+  return h("p", { id: "verify-progress" },
+    known ? `正在校验：已重算 ${job.checked} / ${job.total} 个叶子（${Math.floor((100 * job.checked) / job.total)}%）` : "正在校验：读取审计日志……",
+    h("br", {}),
+    known ? h("progress", { value: job.checked, max: job.total }) : h("progress", {}),
+    h("br", {}),
+    h("span", { class: "muted" }, `开始于 ${fmtDateTime(job.startedAt)}；校验在服务端后台进行，离开本页不会中断`),
+  );
+}
+
+/** Follow verification `id` in `result` until it is done (or the page is left). */
+async function followVerification(result, id) {
+  for (;;) {
+    if (!result.isConnected) return null;
+    const { data } = await gql(VERIFY_JOB, { id });
+    const job = data.auditIntegrityJob;
+    if (!result.isConnected) return null;
+    if (job.state === "DONE") {
+      fill(result, ...verifyReport(job.report));
+      return job;
+    }
+    if (job.state === "FAILED") {
+      fill(result, h("p", { class: "status-bad", id: "verify-failed" }, "校验未能完成：" + (job.error || "原因不明")));
+      return job;
+    }
+    fill(result, verifyProgress(job));
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
 
 export async function integrity() {
   const mount = screen();
@@ -240,32 +293,23 @@ export async function integrity() {
   const cp = data.auditCheckpoint;
   const result = h("div", { id: "verify-result" });
   const button = h("button", { type: "button", class: "primary", id: "verify-now" }, "立即校验");
-  button.onclick = async () => {
+  const follow = async (start) => {
     button.disabled = true;
-    fill(result, h("p", {}, "正在逐条重算审计日志的哈希、默克尔树和全部签名检查点……", h("progress", {})));
     try {
-      const { data: d } = await busy("正在校验审计日志…", gql(VERIFY));
-      const r = d.auditIntegrity;
-      fill(
-        result,
-        h("p", { class: r.ok ? "status-ok" : "status-bad", id: "verify-status" }, r.ok ? "校验通过：审计日志完整，未被篡改" : "校验失败：审计日志与签名检查点不一致"),
-        h("dl", { class: "kv" },
-          h("dt", {}, "校验时间"), h("dd", {}, fmtDateTime(r.checkedAt)),
-          h("dt", {}, "条目数"), h("dd", {}, r.entries),
-          h("dt", {}, "树大小"), h("dd", {}, r.treeSize),
-          h("dt", {}, "签名检查点"), h("dd", {}, r.checkpoints),
-          h("dt", {}, "已清除内容的条目"), h("dd", {}, r.redacted),
-          h("dt", {}, "待入树条目"), h("dd", {}, r.unintegrated),
-          h("dt", {}, "根哈希"), h("dd", {}, r.rootHash ? h("code", {}, r.rootHash) : "—（日志为空）"),
-        ),
-        r.problems.length ? h("ul", {}, r.problems.map((p) => h("li", { class: "status-bad" }, p))) : null,
-      );
+      const id = await start();
+      if (id != null) await followVerification(result, id);
     } catch (err) {
       fill(result, h("p", { class: "status-bad" }, "校验未能完成：" + err.message));
     } finally {
       button.disabled = false;
     }
   };
+  button.onclick = () =>
+    follow(async () => {
+      fill(result, h("p", {}, "正在启动后台校验……", h("progress", {})));
+      const { data: d } = await gql(VERIFY_START);
+      return d.auditIntegrityStart.job.id;
+    });
   mount(
     h("h1", {}, "审计日志完整性"),
     card(
@@ -280,6 +324,12 @@ export async function integrity() {
         : h("p", { class: "empty" }, "尚无签名检查点（首批条目入树后 1 秒内生成）"),
       h("p", { class: "muted" }, "请将签名文本另行保存；日后可用 fyt audit verify --trusted 证明日志未被改写。"),
     ),
-    card("立即校验", h("p", {}, "重算每一条目的哈希与默克尔树，并核对全部签名检查点。"), button, result),
+    card("立即校验", h("p", {}, "在服务端后台重算每一条目的哈希与默克尔树，并核对全部签名检查点；同一时间只进行一次校验。"), button, result),
   );
+  // a verification already running (another auditor's, or one started before) is shown as it goes
+  follow(async () => {
+    const { data: d } = await gql(VERIFY_JOB, {});
+    const job = d.auditIntegrityJob;
+    return job && job.state === "RUNNING" ? job.id : null;
+  });
 }
