@@ -20,6 +20,7 @@ from sqlalchemy import Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from connectors.base.tlog.merkle import TreeBuilder
+from hub.audit import tiles
 from hub.audit.entries import canonical, content_hash
 from hub.audit.integrator import BATCH, _grow
 from hub.audit.keys import AuditKeys
@@ -85,19 +86,6 @@ async def _copy(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]])
     await conn.execute(table.insert(), rows)
 
 
-def tiles_hook(leaves: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """HOOK (tiles): the rows of ``audit_tiles`` the integrator writes for these leaves.
-
-    The integrator on main writes no tiles yet. The tiles branch (C2SP tlog-tiles, table
-    ``audit_tiles``) changes ``_grow`` to ``_grow(builder, pending, keys, edge)`` returning
-    ``(leaves, checkpoint, grown)``, where ``edge = await hub.audit.tiles.edge(conn, base)`` is
-    read before the batch and ``await hub.audit.tiles.write(conn, grown,
-    stored=hub.audit.tiles.edge_ids(base).values())`` stores the tiles with the leaves. When that
-    is on main, :func:`generate` must do the same per batch (and this hook go), so that the
-    generated log is the integrator's in every table."""
-    return []
-
-
 async def generate(
     engine: AsyncEngine,
     keys: AuditKeys,
@@ -123,13 +111,15 @@ async def generate(
     while done < n:
         ids = range(done + 1, min(n, done + batch) + 1)
         entries = [synthetic_entry(i, recorded_at(i, n, last_day=last_day, end=end)) for i in ids]
-        leaves, checkpoint = _grow(builder, entries, keys)
-        tiles = tiles_hook(leaves)
+        base = builder.size
         async with engine.begin() as conn:
+            # the tiles as the integrator grows them: from the partial tiles of the tree so far
+            edge = await tiles.edge(conn, base)
+            leaves, checkpoint, grown = _grow(builder, entries, keys, edge)
             await _copy(conn, audit_entries, entries)
             await _copy(conn, audit_leaves, leaves)
+            await tiles.write(conn, grown, stored=tiles.edge_ids(base).values())
             await _copy(conn, audit_checkpoints, [checkpoint])
-            assert not tiles, "insert the tiles here once the integrator writes them"
         done += len(entries)
         if progress is not None:
             progress(done)
