@@ -45,6 +45,7 @@ CHECKPOINT = "Query.auditCheckpoint"
 TILES = "Query.auditInclusionProof"
 FULL_CACHE = "private, max-age=31536000, immutable"  # a full tile never changes
 PARTIAL_CACHE = "private, no-cache"  # the checkpoint and partial tiles move on
+MAX_RECORDED_PATH = 200
 
 
 @dataclass
@@ -167,7 +168,8 @@ def _not_found(request: Request, message: str) -> Response:
 
 async def tile(request: Request) -> Response:
     path = str(request.path_params["path"])
-    detail = {"query": "tile", "read": "tiles", "path": f"tile/{path}"}
+    # the path as asked (cut short: it is the caller's text) goes on record
+    detail = {"query": "tile", "read": "tiles", "path": f"tile/{path}"[:MAX_RECORDED_PATH]}
     caller = await _admit(request, TILES, detail)
     if isinstance(caller, Response):
         return caller

@@ -202,3 +202,19 @@ async def test_a_tile_wider_than_the_checkpoint_holds_is_not_found(
     wider = await api.client.get(f"/audit/{tile_path(1, 0, held + 50)}", headers=auditor)
     assert wider.status_code == 404
     assert wider.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_a_long_path_is_refused_and_recorded_cut_short(
+    api: Api, app: Any, tokens: dict[str, str]
+) -> None:
+    path = "tile/0/" + "x001/" * 400 + "000"
+    response = await api.client.get(f"/audit/{path}", headers=bearer(tokens["auditor-sun"]))
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["rule"] == "TILE_PATH"
+    rid = response.headers["X-Request-Id"]
+    async with app.state.runtime.engine.connect() as conn:
+        row = (
+            await conn.execute(select(audit_entries).where(audit_entries.c.request_id == rid))
+        ).one()
+    assert row.outcome == "NOT_FOUND"
+    assert json.loads(row.content)["detail"]["path"] == path[:200]
