@@ -119,7 +119,7 @@ def seed_agencies(
     progress: Progress = SILENT,
 ) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for name in registry.names():
+    for name in registry.instances():
         connector = registry.get(name)
         url = settings.connectors[name].url
         if url.startswith("sqlite:///"):
