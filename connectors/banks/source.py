@@ -54,9 +54,19 @@ def _deposits(conn: Connection, keys: Sequence[str]) -> dict[str, list[DepositAc
     for r in _FREEZE.rows(conn, [r[0] for r in rows]):
         on_account[r[0]].append(AccountFreezeRecord(*r[1:]))
     out: dict[str, list[DepositAccountRecord]] = defaultdict(list)
-    for number, kind, holder, name, dkind, currency, balance, opened, matures, branch, status in (
-        rows
-    ):
+    for (
+        number,
+        kind,
+        holder,
+        name,
+        dkind,
+        currency,
+        balance,
+        opened,
+        matures,
+        branch,
+        status,
+    ) in rows:
         held = on_account.get(number, [])
         balance = Decimal(balance).quantize(CENT)
         frozen = sum(

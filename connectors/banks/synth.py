@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import random
 from bisect import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -27,7 +28,7 @@ from typing import Any
 from connectors.base.annotations import term_end
 from connectors.base.world import AS_OF, COURTS, REGIONS, World
 
-__all__ = ["BANKS", "Bank", "FREEZE_TERM_MONTHS", "allocate", "generate"]
+__all__ = ["BANKS", "FREEZE_TERM_MONTHS", "Bank", "allocate", "generate"]
 
 FREEZE_TERM_MONTHS = 12  # 民诉法解释 第四百八十五条: 冻结银行存款的期限不得超过一年
 
@@ -64,7 +65,7 @@ _LAST_SERVICE = AS_OF.toordinal()
 _FIRST_SERVICE = (AS_OF - timedelta(days=330)).toordinal()
 
 
-def _pick(rng: random.Random, cum: list[float]) -> int:
+def _pick(rng: random.Random, cum: Sequence[float]) -> int:
     return bisect(cum, rng.random() * cum[-1])
 
 
@@ -152,15 +153,15 @@ def allocate(world: World) -> dict[str, dict[str, list[dict[str, Any]]]]:
     for e in world.enterprises:
         n = 0 if e.status == "注销" else 1 + _pick(rng, _ENTERPRISE_ACCOUNTS_CUM)
         holders += [("ENTERPRISE", e.uscc, e.name, e.region, True, e.established_on)] * n
-    for holder_kind, holder_id, name, region, enterprise, since in holders:
+    for holder_kind, holder_id, name, region, enterprise, since_day in holders:
         bank = BANKS[_pick(rng, _BANK_CUM)]
         serial += 1
         number = f"{bank.code}{region[2:6]}{serial:012d}"
         kind = "TIME" if rnd() < (0.15 if enterprise else 0.25) else "CURRENT"
         currency = "USD" if rnd() < (0.08 if enterprise else 0.03) else "CNY"
         balance = _balance(rng, enterprise, kind, currency)
-        span = max(1, AS_OF.toordinal() - since.toordinal())
-        opened = date.fromordinal(since.toordinal() + int(rnd() * span))
+        span = max(1, AS_OF.toordinal() - since_day.toordinal())
+        opened = date.fromordinal(since_day.toordinal() + int(rnd() * span))
         matures = term_end(opened, months=12 * rng.choice((1, 2, 3, 5))) if kind == "TIME" else None
         while matures is not None and matures < AS_OF:  # renewed automatically (自动转存)
             matures = term_end(matures + timedelta(days=1), months=12)
@@ -177,7 +178,9 @@ def allocate(world: World) -> dict[str, dict[str, list[dict[str, Any]]]]:
                 "opened_on": opened,
                 "matures_on": matures,
                 "branch": f"{bank.short}{city}{county}支行",
-                "status": "DORMANT" if kind == "CURRENT" and balance < 10 and rnd() < 0.5 else "NORMAL",
+                "status": "DORMANT"
+                if kind == "CURRENT" and balance < 10 and rnd() < 0.5
+                else "NORMAL",
             }
         )
         out[bank.code]["freezes"] += _freezes(rng, number, balance)
