@@ -2,7 +2,8 @@
 ``_entities``, and what it does when one is slow, failing or gone.
 
 Each agency runs as its own HTTP service (`fyt agency serve`'s app) on a loopback port, with
-fault injection the tests switch while it serves. The hub is configured remote for all four.
+fault injection the tests switch while it serves, the banks each as a service of their own.
+The hub is configured remote for every one.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from connectors.base.service import Faults, agency_app
 from hub.config import Settings
 from tests.conftest import Api, start_app
 from tests.hub.queries import PERSON_FULL
+from tests.hub.test_deposits import DEPOSITS
 from tests.servers import Served
 
 TIMEOUT = 0.6  # seconds per look-up in the remote hub under test
@@ -63,7 +65,7 @@ class Recorder:
 @pytest.fixture(scope="module")
 async def agencies(settings: Settings) -> AsyncIterator[dict[str, Served]]:
     served = {}
-    for name in registry.names():
+    for name in registry.instances():
         connector = registry.get(name)
         source = connector.embedded(settings.connectors[name].url)
         served[name] = Served(Recorder(agency_app(connector, source, faults=Faults())))
@@ -149,6 +151,59 @@ async def test_a_remote_profile_is_the_embedded_profile(
         over_http, _ = await profile(remote, person)
         assert "errors" not in over_http, over_http["errors"]
         assert over_http == embedded
+
+
+async def test_remote_banks_answer_the_embedded_deposits(
+    api: Api, remote: Api, demo: dict[str, Any]
+) -> None:
+    for person in demo["samples"]["persons"]:
+        variables = {"id": person["idNumber"], "case": person["caseNumber"]}
+        embedded = await api.query(DEPOSITS, variables)
+        over_http = await remote.query(DEPOSITS, variables)
+        assert "errors" not in over_http, over_http["errors"]
+        assert over_http == embedded
+
+
+async def test_a_dead_bank_and_a_hanging_bank_cost_only_their_entries(
+    agencies: dict[str, Served], remote: Api, demo: dict[str, Any]
+) -> None:
+    person = demo["samples"]["persons"][0]
+    variables = {"id": person["idNumber"], "case": person["caseNumber"]}
+    dead, hanging = agencies["bank:103"], agencies["bank:313"]
+    await remote.query(DEPOSITS, variables)  # warm
+    # given one bank gone (its port refuses connections)
+    await dead.stop()
+    try:
+        for _ in range(BREAKER_FAILURES):
+            body = await remote.query(DEPOSITS, variables)
+            assert codes(body) == [("CONNECTOR_UNAVAILABLE", "bank:103")]
+        # when another bank stops answering too (the dead one's breaker is open by now)
+        faults(hanging).hang = True
+        started = time.perf_counter()
+        body = await remote.query(DEPOSITS, variables)
+        seconds = time.perf_counter() - started
+        # then the answer comes at the hanging bank's timeout, with every other bank's entry
+        assert seconds < TIMEOUT + 0.5
+        answers = {e["bank"]: e["answer"] for e in body["data"]["person"]["assets"]["deposits"]}
+        assert answers.pop("bank:103") == "UNAVAILABLE"
+        assert answers.pop("bank:313") == "TIMEOUT"
+        assert set(answers.values()) == {"ANSWERED"}
+        assert codes(body) == [
+            ("CONNECTOR_TIMEOUT", "bank:313"),
+            ("CONNECTOR_UNAVAILABLE", "bank:103"),
+        ]
+        # and the dead bank was refused at once by its breaker, opened after its threshold
+        message = next(
+            e["message"] for e in body["errors"] if e["extensions"]["connector"] == "bank:103"
+        )
+        assert "circuit breaker open" in message
+    finally:
+        faults(hanging).hang = False
+        await dead.start()
+        await asyncio.sleep(BREAKER_RESET + 0.1)
+        # the half-open probe of the bank back on its port closes its breaker for later tests
+        body = await remote.query(DEPOSITS, variables)
+        assert "errors" not in body, body["errors"]
 
 
 async def test_only_fields_the_caller_may_see_go_over_the_wire(
