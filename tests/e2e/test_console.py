@@ -384,7 +384,7 @@ async def test_judge_looks_up_a_party_of_a_case_and_sees_the_full_profile(
 async def test_judge_sees_the_deposits_of_a_party_per_bank(
     console: Console, respondent: tuple[str, str, str]
 ) -> None:
-    case, id_number, _name = respondent
+    _case, id_number, _name = respondent
     await console.sign_in("judge-zhang")
     await console.page.click(f"a.party-link[href*='{id_number}']")
     await console.page.wait_for_selector(
