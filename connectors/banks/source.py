@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
 from connectors.banks.models import accounts, freezes
 from connectors.banks.records import AccountFreezeRecord, DepositAccountRecord
+from connectors.banks.register import settle
 from connectors.base.source import DatabaseSource, KeyedQuery, record_select
 
 
@@ -105,6 +107,49 @@ def _deposits(conn: Connection, keys: Sequence[str]) -> dict[str, list[DepositAc
     return out
 
 
+def _lapse(conn: Connection, today: date) -> list[str]:
+    """The bank's lapse job: :func:`connectors.banks.register.settle` on every account with a
+    freeze in effect whose term ended before ``today``; returns the accounts changed."""
+    f = freezes.c
+    due = list(
+        conn.execute(
+            select(f.account_number)
+            .where(f.status == "EFFECTIVE", f.end_date < today)
+            .distinct()
+            .order_by(f.account_number)
+        ).scalars()
+    )
+    changed_accounts = []
+    columns = ("id", "rank", "amount", "status", "start_date", "end_date")
+    for number in due:
+        balance = conn.execute(
+            select(accounts.c.balance).where(accounts.c.account_number == number)
+        ).scalar_one()
+        rows = [
+            dict(zip(columns, r, strict=True))
+            for r in conn.execute(
+                select(*(f[n] for n in columns)).where(f.account_number == number)
+            )
+        ]
+        for row in rows:
+            row["amount"] = Decimal(row["amount"]).quantize(CENT)
+        changed = settle(rows, balance=Decimal(balance).quantize(CENT), today=today)
+        for row in changed:
+            conn.execute(
+                update(freezes)
+                .where(f.id == row["id"])
+                .values(
+                    amount=row["amount"],
+                    status=row["status"],
+                    start_date=row["start_date"],
+                    end_date=row["end_date"],
+                )
+            )
+        if changed:
+            changed_accounts.append(number)
+    return changed_accounts
+
+
 class EmbeddedBankSource(DatabaseSource):
     connector = "bank"
 
@@ -114,6 +159,12 @@ class EmbeddedBankSource(DatabaseSource):
 
     async def deposits(self, holder_ids: Sequence[str]) -> dict[str, list[DepositAccountRecord]]:
         return await self.run(_deposits, holder_ids)
+
+    async def lapse(self, today: date) -> list[str]:
+        """The bank's lapse job: freezes whose term ended lapse, those waiting take effect for
+        what that frees (run by the bank's service, and by the hub's order worker for the banks
+        it reaches embedded)."""
+        return await self.write(_lapse, today)
 
 
 if TYPE_CHECKING:

@@ -25,12 +25,13 @@ from decimal import Decimal
 from itertools import accumulate
 from typing import Any
 
+from connectors.banks.register import TERM_MONTHS, serve
 from connectors.base.annotations import term_end
 from connectors.base.world import AS_OF, COURTS, REGIONS, World
 
 __all__ = ["BANKS", "FREEZE_TERM_MONTHS", "Bank", "allocate", "generate"]
 
-FREEZE_TERM_MONTHS = 12  # 民诉法解释 第四百八十五条: 冻结银行存款的期限不得超过一年
+FREEZE_TERM_MONTHS = TERM_MONTHS  # 民诉法解释 第四百八十五条: 冻结银行存款的期限不得超过一年
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,38 +91,25 @@ def _balance(rng: random.Random, enterprise: bool, kind: str, currency: str) -> 
 
 
 def _freezes(rng: random.Random, number: str, balance: Decimal) -> list[dict[str, Any]]:
-    """Other courts' freezes of this account, in the order served (see the module's words)."""
+    """Other courts' freezes of this account, served one after another by the bank's rule
+    (:func:`connectors.banks.register.serve`)."""
     rnd = rng.random
     if balance <= 0 or not rnd() < _FREEZE_SHARE:
         return []
     rows: list[dict[str, Any]] = []
-    available = balance
     served = _FIRST_SERVICE + int(rnd() * (_LAST_SERVICE - _FIRST_SERVICE))
     for rank in range(1, 4):
         _, abbr, court = COURTS[0] if rnd() < 0.6 else rng.choice(COURTS)
         start = date.fromordinal(served)
         case = f"（{start.year}）{abbr}执{1 + int(rnd() * 3000)}号"
         asked = (balance * Decimal(str(round(0.2 + rnd() * 1.3, 2)))).quantize(Decimal("0.01"))
-        asked = max(asked, Decimal("0.01"))
-        row: dict[str, Any] = {
-            "account_number": number,
-            "court": court,
-            "case_number": case,
-            "document_number": f"{case}之{'一二三'[rank - 1]}",
-            "rank": rank,
-        }
-        if available > 0:
-            amount = min(asked, available)
-            available -= amount
-            row.update(
-                amount=amount,
-                start_date=start,
-                end_date=term_end(start, months=FREEZE_TERM_MONTHS),
-                status="EFFECTIVE",
-            )
-        else:  # nothing left: waits for what a release or lapse frees (轮候冻结)
-            row.update(amount=asked, start_date=None, end_date=None, status="WAITING")
-        rows.append(row)
+        row = serve(rows, balance=balance, asked=max(asked, Decimal("0.01")), on=start)
+        row.update(
+            account_number=number,
+            court=court,
+            case_number=case,
+            document_number=f"{case}之{'一二三'[rank - 1]}",
+        )
         if not rnd() < 0.3 or served >= _LAST_SERVICE:
             break
         served += 1 + int(rnd() * (_LAST_SERVICE - served))

@@ -98,9 +98,9 @@ async def lapse_registers(settings: Settings, today: date) -> int:
     data's day (``AS_OF``); measures whose term ended since lapse now, as the agencies' own
     lapse job would (the order worker runs it every minute too). Returns the assets changed."""
     changed = 0
-    for name in registry.names():
+    for name in registry.instances():
         connector = registry.get(name)
-        if not connector.register:
+        if not (connector.register or connector.kind == "bank"):
             continue
         source = connector.embedded(settings.connectors[name].url)
         try:

@@ -151,6 +151,26 @@ async def test_no_agency_and_no_auditor_sees_deposits(
     assert sample["idNumber"] not in json.dumps(body.get("data"))
 
 
+async def test_a_bank_sees_nothing_of_the_agencies_nor_of_the_other_banks(
+    api: Api, mint: Any, demo: dict[str, Any]
+) -> None:
+    # given a caller of a bank (banks hold no role of the hub's policy yet: anything not granted
+    # is denied, and nothing is granted to agency:bank:*)
+    token = mint(sub="icbc-officer", org="agency:bank:102", roles=("bank_officer",))
+    sample = demo["samples"]["persons"][0]
+    # when it asks for a person's identity, assets and deposits
+    body = await api.query(
+        "query($id: String!) { person(idNumber: $id) { idNumber identity { name }"
+        " assets { realEstates { unitNumber } deposits { bank accounts { balance } } } } }",
+        {"id": sample["idNumber"]},
+        token=token,
+    )
+    # then it is refused, and nothing of the subject leaves
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"FORBIDDEN"}
+    dump = json.dumps(body.get("data"))
+    assert sample["idNumber"] not in dump and sample["name"] not in dump
+
+
 async def test_a_dead_bank_and_a_slow_bank_cost_only_their_own_entries(
     settings: Settings, tokens: dict[str, str], demo: dict[str, Any]
 ) -> None:
