@@ -2,8 +2,8 @@
 ``_entities``, and what it does when one is slow, failing or gone.
 
 Each agency runs as its own HTTP service (`fyt agency serve`'s app) on a loopback port, with
-fault injection the tests switch while it serves, the banks each as a service of their own.
-The hub is configured remote for every one.
+fault injection the tests switch while it serves. The hub is configured remote for all four
+(the banks over HTTP: tests/hub/test_remote_banks.py).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from connectors.base.service import Faults, agency_app
 from hub.config import Settings
 from tests.conftest import Api, start_app
 from tests.hub.queries import PERSON_FULL
-from tests.hub.test_deposits import DEPOSITS
 from tests.servers import Served
 
 TIMEOUT = 0.6  # seconds per look-up in the remote hub under test
@@ -65,7 +64,7 @@ class Recorder:
 @pytest.fixture(scope="module")
 async def agencies(settings: Settings) -> AsyncIterator[dict[str, Served]]:
     served = {}
-    for name in registry.instances():
+    for name in registry.names():
         connector = registry.get(name)
         source = connector.embedded(settings.connectors[name].url)
         served[name] = Served(Recorder(agency_app(connector, source, faults=Faults())))
@@ -102,8 +101,9 @@ def remote_settings(settings: Settings, agencies: dict[str, Served]) -> Settings
             breaker_reset=BREAKER_RESET,
         )
         for name, conf in settings.connectors.items()
+        if name in agencies
     }
-    return settings.replace(connectors=connectors)
+    return settings.replace(connectors={**settings.connectors, **connectors})
 
 
 @pytest.fixture(scope="module")
@@ -151,59 +151,6 @@ async def test_a_remote_profile_is_the_embedded_profile(
         over_http, _ = await profile(remote, person)
         assert "errors" not in over_http, over_http["errors"]
         assert over_http == embedded
-
-
-async def test_remote_banks_answer_the_embedded_deposits(
-    api: Api, remote: Api, demo: dict[str, Any]
-) -> None:
-    for person in demo["samples"]["persons"]:
-        variables = {"id": person["idNumber"], "case": person["caseNumber"]}
-        embedded = await api.query(DEPOSITS, variables)
-        over_http = await remote.query(DEPOSITS, variables)
-        assert "errors" not in over_http, over_http["errors"]
-        assert over_http == embedded
-
-
-async def test_a_dead_bank_and_a_hanging_bank_cost_only_their_entries(
-    agencies: dict[str, Served], remote: Api, demo: dict[str, Any]
-) -> None:
-    person = demo["samples"]["persons"][0]
-    variables = {"id": person["idNumber"], "case": person["caseNumber"]}
-    dead, hanging = agencies["bank:103"], agencies["bank:313"]
-    await remote.query(DEPOSITS, variables)  # warm
-    # given one bank gone (its port refuses connections)
-    await dead.stop()
-    try:
-        for _ in range(BREAKER_FAILURES):
-            body = await remote.query(DEPOSITS, variables)
-            assert codes(body) == [("CONNECTOR_UNAVAILABLE", "bank:103")]
-        # when another bank stops answering too (the dead one's breaker is open by now)
-        faults(hanging).hang = True
-        started = time.perf_counter()
-        body = await remote.query(DEPOSITS, variables)
-        seconds = time.perf_counter() - started
-        # then the answer comes at the hanging bank's timeout, with every other bank's entry
-        assert seconds < TIMEOUT + 0.5
-        answers = {e["bank"]: e["answer"] for e in body["data"]["person"]["assets"]["deposits"]}
-        assert answers.pop("bank:103") == "UNAVAILABLE"
-        assert answers.pop("bank:313") == "TIMEOUT"
-        assert set(answers.values()) == {"ANSWERED"}
-        assert codes(body) == [
-            ("CONNECTOR_TIMEOUT", "bank:313"),
-            ("CONNECTOR_UNAVAILABLE", "bank:103"),
-        ]
-        # and the dead bank was refused at once by its breaker, opened after its threshold
-        message = next(
-            e["message"] for e in body["errors"] if e["extensions"]["connector"] == "bank:103"
-        )
-        assert "circuit breaker open" in message
-    finally:
-        faults(hanging).hang = False
-        await dead.start()
-        await asyncio.sleep(BREAKER_RESET + 0.1)
-        # the half-open probe of the bank back on its port closes its breaker for later tests
-        body = await remote.query(DEPOSITS, variables)
-        assert "errors" not in body, body["errors"]
 
 
 async def test_only_fields_the_caller_may_see_go_over_the_wire(
