@@ -155,8 +155,8 @@ async def test_a_bank_sees_nothing_of_the_agencies_nor_of_the_other_banks(
     api: Api, mint: Any, demo: dict[str, Any]
 ) -> None:
     # given a caller of a bank (banks hold no role of the hub's policy yet: anything not granted
-    # is denied, and nothing is granted to agency:bank:*)
-    token = mint(sub="icbc-officer", org="agency:bank:102", roles=("bank_officer",))
+    # is denied, and nothing is granted to a bank's org)
+    token = mint(sub="icbc-officer", org="agency:bank_102", roles=("bank_officer",))
     sample = demo["samples"]["persons"][0]
     # when it asks for a person's identity, assets and deposits
     body = await api.query(
