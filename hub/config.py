@@ -392,9 +392,9 @@ def load_connector_file(
     out = dict(base)
     for name, table in tables.items():
         where = f"{path}: [connectors.{name}]"
-        if name not in registry.names():
+        if name not in registry.instances():
             raise ConfigError(
-                f"{where}: unknown connector; known connectors: {', '.join(registry.names())}"
+                f"{where}: unknown connector; known connectors: {', '.join(registry.instances())}"
             )
         if not isinstance(table, dict):
             raise ConfigError(f"{where} must be a table")
@@ -479,13 +479,14 @@ def _connectors(data: dict[str, Any]) -> dict[str, ConnectorSettings]:
     ``HUB_<AGENCY>_DATABASE_URL`` / ``HUB_<AGENCY>_TIMEOUT`` or the HUB_CONFIG file say otherwise."""
     environ = _ENVIRON.get()
     out = {}
-    for name in registry.names():
+    for name in registry.instances():
+        connector = registry.get(name)
         variables = {
-            "url": f"{PREFIX}{name.upper()}_DATABASE_URL",
-            "timeout": f"{PREFIX}{name.upper()}_TIMEOUT",
+            "url": f"{PREFIX}{connector.env_name()}_DATABASE_URL",
+            "timeout": f"{PREFIX}{connector.env_name()}_TIMEOUT",
         }
         values: dict[str, Any] = {
-            "url": f"sqlite:///{data['data_dir'] / 'agencies' / (name + '.sqlite3')}",
+            "url": f"sqlite:///{data['data_dir'] / 'agencies' / connector.database_file()}",
             "timeout": data["connector_timeout"],
         }
         for key, variable in variables.items():

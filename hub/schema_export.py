@@ -13,8 +13,10 @@ SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schema"
 def render() -> dict[str, str]:
     """Relative path -> SDL text, exported from code."""
     out = {"hub.graphql": build_schema().as_str() + "\n"}
-    for name in registry.names():
-        out[f"subgraphs/{name}.graphql"] = registry.get(name).subgraph(None).as_str() + "\n"
+    for name in registry.instances():
+        connector = registry.get(name)
+        rel = f"subgraphs/{connector.sdl_name}.graphql"  # one SDL per kind: every bank's is one
+        out.setdefault(rel, connector.subgraph(None).as_str() + "\n")
     return out
 
 

@@ -365,7 +365,9 @@ async def target_line_answered(
 
 @pytest.fixture(scope="module")
 def databases(settings: Settings) -> Iterator[dict[str, Engine]]:
-    engines = {name: create_engine(settings.connectors[name].url) for name in registry.names()}
+    engines = {
+        name: create_engine(settings.connectors[name].url) for name in registry.instances()
+    }
     try:
         yield engines
     finally:
@@ -377,7 +379,7 @@ def databases(settings: Settings) -> Iterator[dict[str, Engine]]:
 async def sources(settings: Settings) -> AsyncIterator[dict[str, Any]]:
     opened = {
         name: registry.get(name).embedded(settings.connectors[name].url)
-        for name in registry.names()
+        for name in registry.instances()
     }
     try:
         yield opened

@@ -31,9 +31,27 @@ class Connector:
     # Keeps a register of courts' measures on its assets (connectors.base.annotations): its
     # sources read it (``measures``), register orders (``annotate``), and lapse ended terms.
     register: bool = False
+    # A connector kind with many instances (banks: ``bank:<code>``) names its package and its
+    # subgraph's SDL file by the kind; a one-service agency's kind is its name.
+    kind: str = ""
+    package_name: str = ""  # the package under ``connectors`` when it is not ``name``
+
+    @property
+    def package(self) -> str:
+        """The agency package under ``connectors`` (its records, subgraph, …)."""
+        return self.package_name or self.name
+
+    @property
+    def sdl_name(self) -> str:
+        """The name of its subgraph's committed SDL: ``schema/subgraphs/<sdl_name>.graphql``."""
+        return self.kind or self.name
 
     def database_file(self) -> str:
-        return f"{self.name}.sqlite3"
+        return f"{self.name.replace(':', '_')}.sqlite3"
+
+    def env_name(self) -> str:
+        """The name in variables: ``HUB_<ENV_NAME>_DATABASE_URL`` (``BANK_102`` for bank:102)."""
+        return self.name.replace(":", "_").upper()
 
     def remote(
         self,

@@ -208,7 +208,8 @@ def agency_app(
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         task = None
-        if lapse_every is not None and connector.register:
+        # agencies with a register, and banks, whose source lapses the courts' freezes
+        if lapse_every is not None and getattr(source, "lapse", None) is not None:
             task = asyncio.create_task(_lapse_loop(connector.name, source, lapse_every))
         try:
             yield

@@ -39,7 +39,13 @@ def serve(demo: bool, host: str, port: int, persons: int | None, log_level: str)
     from hub.app import create_app
     from hub.cli.demo import write_demo_tokens
     from hub.db.engine import current_revision
-    from hub.demo.seed import DEFAULT_PERSONS, demo_marker, ensure_keys, seed_demo
+    from hub.demo.seed import (
+        DEFAULT_PERSONS,
+        demo_marker,
+        ensure_keys,
+        seed_demo,
+        seed_missing,
+    )
 
     settings = load_settings()
     if settings.production:
@@ -61,6 +67,8 @@ def serve(demo: bool, host: str, port: int, persons: int | None, log_level: str)
                     )
             else:
                 ensure_keys(settings)  # data made by an earlier version may lack newer keys
+                # ... and databases of connectors that came later (the banks)
+                asyncio.run(seed_missing(settings, log=click.echo))
             tokens = write_demo_tokens(settings)
             click.echo(f"Demo users and their tokens: {tokens}  (or run `fyt demo info`)")
         elif run_with_hub_engine(current_revision, settings) is None:

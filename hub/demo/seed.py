@@ -93,14 +93,14 @@ async def seed_hub(settings: Settings, world: World, progress: Progress = SILENT
     return {name: len(rows.get(name) or []) for name in HUB_TABLES}
 
 
-async def lapse_registers(settings: Settings, today: date) -> int:
+async def lapse_registers(settings: Settings, today: date, only: list[str] | None = None) -> int:
     """The registers as of the court's ``today``: the generators write them as of the synthetic
     data's day (``AS_OF``); measures whose term ended since lapse now, as the agencies' own
     lapse job would (the order worker runs it every minute too). Returns the assets changed."""
     changed = 0
-    for name in registry.names():
+    for name in only if only is not None else registry.instances():
         connector = registry.get(name)
-        if not connector.register:
+        if not (connector.register or connector.kind == "bank"):
             continue
         source = connector.embedded(settings.connectors[name].url)
         try:
@@ -117,9 +117,10 @@ def seed_agencies(
     world: World,
     log: Callable[[str], None],
     progress: Progress = SILENT,
+    only: list[str] | None = None,
 ) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for name in registry.names():
+    for name in only if only is not None else registry.instances():
         connector = registry.get(name)
         url = settings.connectors[name].url
         if url.startswith("sqlite:///"):
@@ -134,6 +135,33 @@ def seed_agencies(
             f"  {name}: {sum(len(r) for r in rows.values()):,} rows in {time.perf_counter() - started:.1f} s"
         )
     return counts
+
+
+def missing_databases(settings: Settings) -> list[str]:
+    """Connectors whose SQLite database under the data directory is not there: a demo made by
+    an earlier version, before the banks came (or a file removed by hand)."""
+    out = []
+    for name in registry.instances():
+        url = settings.connectors[name].url
+        if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+            out.append(name)
+    return out
+
+
+async def seed_missing(
+    settings: Settings, log: Callable[[str], None] = lambda _: None
+) -> list[str]:
+    """Generate the databases :func:`missing_databases` names from the demo's own world (its
+    seed and size, from the marker), so they agree with the rest of it; returns their names."""
+    marker = demo_marker(settings)
+    names = missing_databases(settings)
+    if marker is None or not names:
+        return []
+    world = build_world(int(marker["seed"]), int(marker["persons"]))
+    log(f"adding {', '.join(names)} to the demo data (seed {marker['seed']})")
+    seed_agencies(settings, world, log, only=names)
+    await lapse_registers(settings, court_day(datetime.now(UTC)), only=names)
+    return names
 
 
 async def seed_demo(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from connectors import registry
+
 
 @dataclass(frozen=True, slots=True)
 class Lookup:
@@ -39,6 +41,8 @@ INSURANCE = Lookup("social_security", "insurance", many=True)
 HOUSING_FUND = Lookup("social_security", "housing_fund", many=False)
 QUALIFICATIONS = Lookup("social_security", "qualifications", many=True)
 ENTERPRISE_INSURANCE = Lookup("social_security", "enterprise_insurance", many=False)
+# the banks: one look-up per bank, asked together (a profile's deposits fan out to every bank)
+DEPOSITS = {name: Lookup(name, "deposits", many=True) for name in registry.banks()}
 # the court's own data
 CASES_BY_PARTY = Lookup("court", "cases_by_party", many=True)
 SANCTIONS_BY_SUBJECT = Lookup("court", "sanctions_by_subject", many=True)

@@ -163,3 +163,21 @@ class SeizureStatus(Enum):
     WAITING = "WAITING"
     RELEASED = "RELEASED"
     EXPIRED = "EXPIRED"
+
+
+@strawberry.enum(description="The kind of a deposit account")
+class DepositKind(Enum):
+    CURRENT = strawberry.enum_value("CURRENT", description="活期")
+    TIME = strawberry.enum_value("TIME", description="定期")
+
+
+@strawberry.enum(description="Whether a bank answered a look-up")
+class BankAnswer(Enum):
+    ANSWERED = strawberry.enum_value("ANSWERED", description="The bank answered in time")
+    TIMEOUT = strawberry.enum_value(
+        "TIMEOUT", description="No answer within its timeout (CONNECTOR_TIMEOUT at accounts)"
+    )
+    UNAVAILABLE = strawberry.enum_value(
+        "UNAVAILABLE",
+        description="Unreachable, failing or its breaker open (CONNECTOR_UNAVAILABLE at accounts)",
+    )

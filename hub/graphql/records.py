@@ -14,11 +14,14 @@ from strawberry.types import Info
 
 from connectors import registry
 from hub.cases.records import CaseParticipationRecord
+from hub.errors import ConnectorFailed
 from hub.federation import lookups as L
 from hub.graphql import resolvers
 from hub.graphql.context import ctx
 from hub.graphql.enums import (
+    BankAnswer,
     CaseStatus,
+    DepositKind,
     EnterpriseRoleKind,
     InsuranceKind,
     SanctionEndGround,
@@ -41,6 +44,7 @@ _police = registry.records("public_security")
 _estate = registry.records("real_estate")
 _market = registry.records("market_supervision")
 _social = registry.records("social_security")
+_bank = registry.records(registry.banks()[0])  # every bank returns the same records
 
 
 @from_record(_police.IdentityRecord, description="户籍 identity record (public security)")
@@ -281,9 +285,104 @@ class EnterpriseInsurance:
     arrears_amount = strawberry.field(description="欠缴金额, CNY")
 
 
+# --- banks ----------------------------------------------------------------------------------
+
+
+@from_record(
+    _bank.AccountFreezeRecord,
+    description=(
+        "A court's freeze (冻结) of an amount on a deposit account, by place in line: an"
+        " EFFECTIVE freeze holds its amount; a WAITING one (轮候冻结) was served when nothing was"
+        " left and takes effect, for what is then available, when one ahead ends"
+    ),
+    types={"status": SeizureStatus},
+)
+class AccountFreeze:
+    amount = strawberry.field(description="Frozen (EFFECTIVE) or asked for (WAITING), exact")
+    rank = strawberry.field(description="1, 2, … by the time the freeze was served (gapless)")
+    start_date = strawberry.field(description="Null while WAITING")
+    end_date = strawberry.field(
+        description="The term's last day: at most one year (民诉法解释 第四百八十五条); null while"
+        " WAITING"
+    )
+
+
+@from_record(
+    _bank.DepositAccountRecord,
+    description="A deposit account (存款账户) at a bank",
+    types={"kind": DepositKind, "holder_kind": SubjectKind, "freezes": list[AccountFreeze]},
+)
+class DepositAccount:
+    account_number = masked(Mask.ACCOUNT)
+    holder_id = masked(Mask.ID_NUMBER, subject_kind="holder_kind")
+    holder_name = masked(Mask.NAME, subject_kind="holder_kind")
+    currency = strawberry.field(description="ISO 4217: CNY, USD")
+    balance = strawberry.field(description="余额, exact, in the account's currency")
+    frozen_amount = strawberry.field(description="The EFFECTIVE freezes' amounts together")
+    available_balance = strawberry.field(description="可用余额: balance − frozenAmount, never < 0")
+    matures_on = strawberry.field(description="定期: the end of the deposit's term")
+    branch = strawberry.field(description="开户网点")
+    status = strawberry.field(description="NORMAL / DORMANT (久悬)")
+    freezes = strawberry.field(description="Courts' freezes on the account, by rank")
+
+
+@strawberry.type(
+    description="One bank's answer about a subject's deposits: every bank is asked at once, each"
+    " behind its own timeout, breaker and concurrency limit"
+)
+class BankDeposits:
+    bank: str | None = strawberry.field(description="The bank's connector: bank:<code>")
+    bank_name: str | None
+    answer: BankAnswer | None = strawberry.field(
+        description="Whether this bank answered; when not, accounts is null with the error at its"
+        " path"
+    )
+    outcome: strawberry.Private[Any]  # the accounts, or the bank's ConnectorFailed
+
+    @resolvers.field(description="The subject's accounts at this bank ([] when none)")
+    def accounts(self) -> list[DepositAccount] | None:
+        if isinstance(self.outcome, BaseException):
+            raise self.outcome
+        return self.outcome  # type: ignore[no-any-return]  # records
+
+
+_ANSWER = {"CONNECTOR_TIMEOUT": BankAnswer.TIMEOUT}
+
+
+async def deposits(info: Info[Any, Any], holder_id: str) -> list[BankDeposits]:
+    """Every bank's answer for ``holder_id``, asked in parallel (each bank's look-up through its
+    own batch loader and guard); a bank that fails or is late costs only its own entry."""
+    loaders = ctx(info).loaders
+    names = list(L.DEPOSITS)
+    found = await asyncio.gather(
+        *(loaders.load(L.DEPOSITS[name], holder_id) for name in names), return_exceptions=True
+    )
+    out = []
+    for name, outcome in zip(names, found, strict=True):
+        if isinstance(outcome, BaseException) and not isinstance(outcome, ConnectorFailed):
+            raise outcome
+        answer = (
+            _ANSWER.get(outcome.code, BankAnswer.UNAVAILABLE)
+            if isinstance(outcome, ConnectorFailed)
+            else BankAnswer.ANSWERED
+        )
+        out.append(
+            BankDeposits(
+                bank=name,
+                bank_name=registry.get(name).title,
+                answer=answer,
+                outcome=outcome,
+            )
+        )
+    return out
+
+
 __all__ = [
     "AbnormalOperation",
+    "AccountFreeze",
+    "BankDeposits",
     "CaseParticipation",
+    "DepositAccount",
     "EnterpriseCredit",
     "EnterpriseInsurance",
     "EnterpriseRoleKind",

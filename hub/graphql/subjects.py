@@ -15,6 +15,7 @@ from hub.graphql.context import ctx
 from hub.graphql.enums import EnterpriseRoleKind, SubjectKind
 from hub.graphql.from_record import from_record
 from hub.graphql.records import (
+    BankDeposits,
     CaseParticipation,
     EnterpriseCredit,
     EnterpriseInsurance,
@@ -28,6 +29,7 @@ from hub.graphql.records import (
     SocialInsurance,
     Vehicle,
     WaitingLineEntry,
+    deposits,
     waiting_line,
 )
 from hub.graphql.subject_access import check_reference
@@ -105,6 +107,13 @@ class Assets:
     @resolvers.field(description="Equity stakes held in enterprises (market supervision)")
     def equities(self, info: Info) -> list[Equity] | None:
         return _load(info, L.STAKES_BY_HOLDER, self.owner_id)  # type: ignore[no-any-return]  # a loader future (_load)
+
+    @resolvers.field(
+        description="Bank deposits (存款), one entry per bank, every bank asked in parallel; says"
+        " which banks answered"
+    )
+    async def deposits(self, info: Info) -> list[BankDeposits] | None:
+        return await deposits(info, self.owner_id)
 
 
 @strawberry.type(description="The subject's cases and sanction-list entries (court data)")
@@ -190,7 +199,7 @@ class Person:
         return _load(info, L.IDENTITIES, self.key)  # type: ignore[no-any-return]  # a loader future (_load)
 
     @resolvers.field(
-        description="Real estate, vehicles, equity (a respondent's: see purpose binding)"
+        description="Real estate, vehicles, equity, deposits (a respondent's: see purpose binding)"
     )
     def assets(self) -> Assets | None:
         _asset_section(self)
@@ -308,7 +317,8 @@ class Enterprise:
         return _load(info, L.CREDIT, self.key)  # type: ignore[no-any-return]  # a loader future (_load)
 
     @resolvers.field(
-        description="Real estate, vehicles and outbound equity (a respondent's: see purpose binding)"
+        description="Real estate, vehicles, outbound equity and deposits (a respondent's: see"
+        " purpose binding)"
     )
     def assets(self) -> Assets | None:
         _asset_section(self)

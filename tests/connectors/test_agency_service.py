@@ -145,6 +145,21 @@ async def test_service_sdl_over_http_is_the_committed_file(
     assert body["data"]["_service"]["sdl"].strip() == committed_sdl(name)
 
 
+@pytest.mark.parametrize("name", registry.banks())
+async def test_every_bank_serves_the_one_committed_bank_sdl(
+    name: str, sources: dict[str, Any]
+) -> None:
+    # given a bank's service
+    async with client_of(service(sources, name)) as client:
+        # when
+        response = await client.post("/graphql", json=SDL)
+        health = (await client.get("/healthz")).json()
+    # then it serves the kind's SDL (schema/subgraphs/bank.graphql) and names itself
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["_service"]["sdl"].strip() == committed_sdl("bank")
+    assert health == {"status": "ok", "connector": name}
+
+
 @pytest.mark.parametrize("name", registry.names())
 async def test_person_entry_point_answers_a_stub_for_a_valid_id_number_and_null_otherwise(
     name: str, sources: dict[str, Any], databases: dict[str, Engine]
@@ -490,6 +505,20 @@ def test_cli_refuses_an_unknown_connector_listing_the_known_ones(tmp_path: Path)
     assert result.exit_code == 2, result.output
     assert "unknown connector 'nosuch'" in result.output
     for name in registry.names():
+        assert name in result.output
+
+
+def test_cli_knows_each_bank_by_its_code_and_where_its_database_is(tmp_path: Path) -> None:
+    # when a bank is served from an empty data directory
+    result = agency_cli("bank:313", "--data-dir", str(tmp_path))
+    # then it is found by its code, and its database is the bank's own file
+    assert result.exit_code == 1, result.output
+    assert str(tmp_path.resolve() / "agencies" / "bank_313.sqlite3") in result.output
+    # and a bank the demo does not have is an unknown connector, the banks listed
+    result = agency_cli("bank:999", data_dir=tmp_path)
+    assert result.exit_code == 2, result.output
+    assert "unknown connector 'bank:999'" in result.output
+    for name in registry.banks():
         assert name in result.output
 
 

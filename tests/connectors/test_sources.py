@@ -24,6 +24,8 @@ from sqlalchemy import Column, Connection, Engine, Table, create_engine, select
 from sqlalchemy.exc import OperationalError
 
 from connectors import registry
+from connectors.banks import models as bk
+from connectors.banks.records import AccountFreezeRecord, DepositAccountRecord
 from connectors.base.annotations import Measure
 from connectors.base.errors import ConnectorUnavailable
 from connectors.base.source import MAX_IN_PARAMS
@@ -253,6 +255,36 @@ def register(table: Table, asset: str) -> Reference:
     return ref
 
 
+# --- references: banks -----------------------------------------------------------------------
+
+
+def ref_deposits(conn: Connection, keys: Sequence[str]) -> dict[str, Any]:
+    """Each holder's accounts with their freezes; frozen = the EFFECTIVE freezes' amounts,
+    available = balance − frozen (the bank's own figures, as a teller would add them up)."""
+    a, f = bk.accounts.c, bk.freezes.c
+    out: dict[str, list[DepositAccountRecord]] = defaultdict(list)
+    for row in conn.execute(select(a).where(a.holder_id.in_(keys))):
+        held = [
+            AccountFreezeRecord(
+                r.court, r.case_number, r.document_number, r.amount, r.rank,
+                r.start_date, r.end_date, r.status,
+            )
+            for r in conn.execute(select(f).where(f.account_number == row.account_number))
+        ]  # fmt: skip
+        frozen = Decimal("0.00")
+        for x in held:
+            if x.status == "EFFECTIVE":
+                frozen += x.amount
+        out[row.holder_id].append(
+            DepositAccountRecord(
+                row.account_number, row.holder_kind, row.holder_id, row.holder_name, row.kind,
+                row.currency, row.balance, frozen, row.balance - frozen, row.opened_on,
+                row.matures_on, row.branch, row.status, held,
+            )
+        )  # fmt: skip
+    return dict(out)
+
+
 # --- the contract table ----------------------------------------------------------------------
 
 
@@ -292,11 +324,13 @@ CASES = [
     Case("social_security", "housing_fund", ss.housing_fund_accounts.c.id_number, one_each(HousingFundRecord, ss.housing_fund_accounts, "id_number")),
     Case("social_security", "qualifications", ss.qualifications.c.id_number, grouped(QualificationRecord, ss.qualifications, "id_number"), lambda q: q.issued_on),
     Case("social_security", "enterprise_insurance", ss.enterprise_insurance.c.uscc, one_each(EnterpriseInsuranceRecord, ss.enterprise_insurance, "uscc")),
+    *(Case(name, "deposits", bk.accounts.c.holder_id, ref_deposits, lambda a: a.account_number) for name in registry.banks()),
 ]  # fmt: skip
 
 # Nested lists with a documented order.
 NESTED_ORDER: dict[type, dict[str, Callable[[Any], Any]]] = {
     PropertyRecord: {"mortgages": lambda m: m.registered_on, "seizures": lambda s: s.rank},
+    DepositAccountRecord: {"freezes": lambda f: f.rank},
     CreditRecord: {
         "abnormal_operations": lambda a: a.listed_on,
         "serious_violations": lambda s: s.listed_on,

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from connectors import registry
 from connectors.base.tlog.checkpoint import vkey
 from connectors.base.witness import load_witness_key
 from hub.audit.keys import AuditKeys
@@ -127,7 +128,9 @@ def test_the_hub_starts_with_the_deployments_settings_and_secrets(
     assert settings.production and settings.ops_token is not None
     assert settings.database_url.startswith("postgresql+asyncpg://fyt:")
     assert (secrets / "hub" / "db-password").read_text().strip() in settings.database_url
-    for name, connector in settings.connectors.items():
+    # (the agencies: the manifests do not run the banks' services yet, docs/banks.md)
+    for name in registry.names():
+        connector = settings.connectors[name]
         assert connector.mode == "remote" and connector.token, name
         assert connector.token == (secrets / f"agency-{name}" / "agency.token").read_text().strip()
     # and the audit log's verifier key is the one the witnesses are given

@@ -381,6 +381,23 @@ async def test_judge_looks_up_a_party_of_a_case_and_sees_the_full_profile(
     await console.shot("judge-person-profile")
 
 
+async def test_judge_sees_the_deposits_of_a_party_per_bank(
+    console: Console, respondent: tuple[str, str, str]
+) -> None:
+    _case, id_number, _name = respondent
+    await console.sign_in("judge-zhang")
+    await console.page.click(f"a.party-link[href*='{id_number}']")
+    await console.page.wait_for_selector(
+        "#profile [data-section='assets'] .deposits", timeout=WAIT_MS
+    )
+    # then every bank has its entry, each saying it answered
+    banks = console.page.locator("[data-section='assets'] .deposits .bank")
+    assert await banks.count() == 8
+    assert await console.page.locator(".deposits .bank[data-answer='ANSWERED']").count() == 8
+    assert "银行存款" in await console.text("[data-section='assets']")
+    await console.shot("judge-deposits")
+
+
 async def test_judge_without_a_case_is_told_why_in_plain_words(
     console: Console, respondent: tuple[str, str, str]
 ) -> None:

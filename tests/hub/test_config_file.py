@@ -13,7 +13,10 @@ from connectors import registry
 from hub.cli import main
 from hub.config import ConfigError, ConnectorSettings, Settings, load_connector_file
 
-NAMES = ("public_security", "real_estate", "market_supervision", "social_security")
+AGENCY_NAMES = ("public_security", "real_estate", "market_supervision", "social_security")
+# every connector: the agencies, then the demo's banks (docs/banks.md)
+BANK_NAMES = tuple(f"bank:{c}" for c in ("102", "103", "104", "105", "301", "403", "308", "313"))
+NAMES = AGENCY_NAMES + BANK_NAMES
 
 ALL_REMOTE = """
 [connectors.public_security]
@@ -101,7 +104,10 @@ def test_a_remote_configuration_of_every_connector_is_read(tmp_path: Path) -> No
             c.token,
         )
         for name, c in settings.connectors.items()
+        if name in AGENCY_NAMES
     }
+    # (the banks, which the file does not name, stay embedded)
+    assert {settings.connectors[name].mode for name in BANK_NAMES} == {"embedded"}
     assert got == {
         "public_security": ("remote", "http://127.0.0.1:7101", 1.5, 0, 8, 3, 2.0, "tok-123"),
         "real_estate": (
@@ -408,7 +414,7 @@ def test_load_connector_file_leaves_its_base_alone(tmp_path: Path) -> None:
     out = load_connector_file(config, connectors)
     # then
     assert connectors == snapshot
-    assert {c.mode for c in out.values()} == {"remote"}
+    assert {out[name].mode for name in AGENCY_NAMES} == {"remote"}
 
 
 # --- fyt config check ------------------------------------------------------------------------
@@ -527,5 +533,5 @@ def test_config_check_probe_of_missing_agency_databases_fails(tmp_path: Path) ->
     assert result.exit_code == 1, result.output
     lines = connector_lines(result.output)
     assert all("[FAILED: " in line for line in lines.values()), result.output
-    assert "Error: 4 connector(s) did not answer" in result.output
+    assert f"Error: {len(NAMES)} connector(s) did not answer" in result.output
     assert not (tmp_path / "agencies").exists()

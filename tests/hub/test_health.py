@@ -44,6 +44,8 @@ async def test_readyz_reports_the_database_and_every_connector(app: Any) -> None
         "real_estate",
         "market_supervision",
         "social_security",
+        # every bank is a connector of its own (docs/banks.md)
+        *(f"bank:{c}" for c in ("102", "103", "104", "105", "301", "403", "308", "313")),
     }
     for entry in body["connectors"].values():
         assert (entry["mode"], entry["ok"], entry["breaker"]) == ("embedded", True, "CLOSED")

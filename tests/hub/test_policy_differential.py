@@ -71,6 +71,7 @@ from collections.abc import Awaitable, Callable
 from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -380,6 +381,22 @@ def _group(raw: RecordRaw, child_type: str) -> Awaitable[Any]:
     return make()
 
 
+async def _deposits(raw: RecordRaw, child_type: str) -> Any:
+    """One entry per bank, in the registry's order, each with the subject's accounts there
+    (README "Deposits": every bank is asked; all of them answer in this test)."""
+    out = []
+    for name in registry.banks():
+        records = await raw.oracle.look(name, "deposits", raw.key)  # type: ignore[arg-type]
+        entry = SimpleNamespace(
+            bank=name,
+            bank_name=registry.get(name).title,
+            answer="ANSWERED",
+            accounts=list(records or []),
+        )
+        out.append(RecordRaw(child_type, entry, raw.oracle))
+    return out
+
+
 # Where each group of a profile comes from (README "The API" and "How a profile is assembled").
 RESOLVE: dict[tuple[str, str], Resolver] = {
     ("Person", "identity"): _one("public_security", "identities"),
@@ -399,6 +416,7 @@ RESOLVE: dict[tuple[str, str], Resolver] = {
     ("Assets", "realEstates"): _many("real_estate", "properties_by_owner"),
     ("Assets", "vehicles"): _many("public_security", "vehicles_by_owner"),
     ("Assets", "equities"): _many("market_supervision", "stakes_by_holder"),
+    ("Assets", "deposits"): _deposits,
     ("PersonInsurance", "records"): _many("social_security", "insurance"),
     ("PersonInsurance", "housingFund"): _one("social_security", "housing_fund"),
     ("Legal", "cases"): _many("court", "cases_by_party"),
@@ -1703,7 +1721,7 @@ async def _integrated_before(app: Any) -> str:
 async def world(app: Any, api: Any, demo: dict[str, Any], mint: Any, settings: Any) -> Any:
     sources: dict[str, Any] = {
         name: registry.get(name).embedded(settings.connectors[name].url)
-        for name in registry.names()
+        for name in registry.instances()
     }
     court_engine = create_hub_engine(settings.database_url)
     sources["court"] = CourtSource(court_engine)

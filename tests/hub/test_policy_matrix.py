@@ -53,6 +53,7 @@ query PersonMatrix($id: String!, $case: String) {
       realEstates { unitNumber certificateNumber address owners { ownerKind ownerId ownerName } }
       vehicles { plate vin ownerKind ownerName }
       equities { stakeId }
+      deposits { bank answer accounts { accountNumber holderId holderName balance } }
     }
     insurance { records { contributionBase } housingFund { balance accountNumber } }
     qualifications { name certificateNumber }

@@ -2,7 +2,8 @@
 ``_entities``, and what it does when one is slow, failing or gone.
 
 Each agency runs as its own HTTP service (`fyt agency serve`'s app) on a loopback port, with
-fault injection the tests switch while it serves. The hub is configured remote for all four.
+fault injection the tests switch while it serves. The hub is configured remote for all four
+(the banks over HTTP: tests/hub/test_remote_banks.py).
 """
 
 from __future__ import annotations
@@ -100,8 +101,9 @@ def remote_settings(settings: Settings, agencies: dict[str, Served]) -> Settings
             breaker_reset=BREAKER_RESET,
         )
         for name, conf in settings.connectors.items()
+        if name in agencies
     }
-    return settings.replace(connectors=connectors)
+    return settings.replace(connectors={**settings.connectors, **connectors})
 
 
 @pytest.fixture(scope="module")

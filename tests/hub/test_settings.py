@@ -19,6 +19,11 @@ from hub.graphql.limits import Limits, limits_of
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 AGENCIES = ("public_security", "real_estate", "market_supervision", "social_security")
+# the demo's banks, one connector each (docs/banks.md), and their database files
+BANKS = {
+    f"bank:{code}": f"bank_{code}.sqlite3"
+    for code in ("102", "103", "104", "105", "301", "403", "308", "313")
+}
 
 
 def readme_variables() -> set[str]:
@@ -72,10 +77,14 @@ def test_the_defaults_are_the_readmes(tmp_path: Path, monkeypatch: pytest.Monkey
     )
     assert (s.max_query_cost, s.max_batch_operations, s.max_batch_subjects) == (50000, 10, 1000)
     assert s.config_file is None
-    assert list(s.connectors) == list(AGENCIES)
+    assert list(s.connectors) == [*AGENCIES, *BANKS]
     for name in AGENCIES:
         assert s.connectors[name] == ConnectorSettings(
             url=f"sqlite:///{data}/agencies/{name}.sqlite3", timeout=2.0
+        )
+    for name, file in BANKS.items():
+        assert s.connectors[name] == ConnectorSettings(
+            url=f"sqlite:///{data}/agencies/{file}", timeout=2.0
         )
 
 

@@ -9,6 +9,23 @@ const fmtWan = (x) => `${Number(x).toLocaleString("zh-CN")} 万元`;
 
 const WAITING = "waitingLine { orderId kind court courtCode caseNumber rank status effectiveFrom expiresOn outsideHub }";
 
+// Deposits: one entry per bank, every bank asked at once; a bank that did not answer in time
+// says so in its own entry.
+const DEPOSITS = `deposits { bank bankName answer
+        accounts { accountNumber kind currency balance frozenAmount availableBalance maturesOn branch status
+          freezes { court caseNumber documentNumber amount rank status startDate endDate } } }`;
+
+// An exact decimal as the API sends it ("12345.60"), grouped, never through a float.
+function fmtAmount(value, currency) {
+  if (value == null) return null;
+  const [whole, frac = "00"] = String(value).split(".");
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return `${grouped}.${frac.padEnd(2, "0")} ${currency === "USD" ? "美元" : "元"}`;
+}
+
+const ANSWER = { ANSWERED: ["已答复", "ok"], TIMEOUT: ["超时未答复", "warn"], UNAVAILABLE: ["无法连接", "bad"] };
+const DEPOSIT_KIND = { CURRENT: "活期", TIME: "定期" };
+
 // What a person's profile shows: the fields of the look-up, and of a legal representative
 // reached through an enterprise (REPRESENTATIVE_QUERY).
 const PERSON_FIELDS = `
@@ -22,6 +39,7 @@ const PERSON_FIELDS = `
         ${WAITING} }
       vehicles { plate vin brand model vehicleType colour registeredOn status ${WAITING} }
       equities { stakeId uscc enterpriseName ratio subscribedCapital subscribedOn freezeStatus ${WAITING} }
+      ${DEPOSITS}
     }
     insurance {
       records { kind employerUscc employerName contributionBase monthsPaid lastPaidMonth status }
@@ -84,6 +102,7 @@ query EnterpriseProfile($uscc: String!, $case: String) {
         ${WAITING} }
       vehicles { plate vin brand model vehicleType colour registeredOn status ${WAITING} }
       equities { stakeId uscc enterpriseName ratio subscribedCapital subscribedOn freezeStatus ${WAITING} }
+      ${DEPOSITS}
     }
     legal {
       cases { caseNumber courtName kind cause status role amount filedOn closedOn }
@@ -214,7 +233,7 @@ class View {
   }
 
   assets(assets, path, owner) {
-    return this.section("财产信息", "不动产登记机构、公安机关、市场监管部门", assets, path, (a) => [
+    return this.section("财产信息", "不动产登记机构、公安机关、市场监管部门、银行", assets, path, (a) => [
       h("h3", {}, "不动产"),
       this.list(a.realEstates, [...path, "realEstates"], ["不动产单元号 / 坐落", "用途 · 面积", "权利人", "抵押", "查封（登记簿）", "轮候", ""], (r, p) => [
         h("div", {}, this.value(r.unitNumber, [...p, "unitNumber"]), h("br"), this.value(r.address, [...p, "address"])),
@@ -242,7 +261,52 @@ class View {
         this.waitingLine(q.waitingLine, [...p, "waitingLine"]),
         this.orderButton("EQUITY", q.stakeId, owner),
       ]),
+      h("h3", {}, "银行存款"),
+      this.deposits(a.deposits, [...path, "deposits"]),
     ]);
+  }
+
+  /** Deposits per bank: whether the bank answered, then its accounts with their freezes. */
+  deposits(banks, path) {
+    if (banks == null) return this.refusal(path) || h("span", { class: "empty" }, "—");
+    return h(
+      "div",
+      { class: "deposits" },
+      banks.map((b, i) => {
+        const p = [...path, i];
+        const [answer, kind] = ANSWER[b.answer] || [b.answer || "—", ""];
+        return h(
+          "div",
+          { class: "bank", dataset: { bank: b.bank || "", answer: b.answer || "" } },
+          h("h4", {}, this.value(b.bankName, [...p, "bankName"]), " ", badge(answer, kind)),
+          this.list(b.accounts, [...p, "accounts"], ["账号 / 开户网点", "类型 · 币种", "余额", "冻结金额", "可用余额", "冻结（轮候）"], (a, ap) => [
+            h("div", {}, this.value(a.accountNumber, [...ap, "accountNumber"]), h("br"), this.value(a.branch, [...ap, "branch"])),
+            h("div", {}, this.value(a.kind, [...ap, "kind"], (x) => DEPOSIT_KIND[x] || x), " · ", this.value(a.currency, [...ap, "currency"]), a.maturesOn ? ` 至 ${a.maturesOn}` : ""),
+            this.value(a.balance, [...ap, "balance"], (x) => fmtAmount(x, a.currency)),
+            this.value(a.frozenAmount, [...ap, "frozenAmount"], (x) => fmtAmount(x, a.currency)),
+            this.value(a.availableBalance, [...ap, "availableBalance"], (x) => fmtAmount(x, a.currency)),
+            a.freezes == null
+              ? this.value(null, [...ap, "freezes"])
+              : a.freezes.length === 0
+                ? h("span", { class: "empty" }, "无")
+                : h(
+                    "div",
+                    {},
+                    a.freezes.map((f) =>
+                      h(
+                        "div",
+                        { class: "freeze" },
+                        badge(`第 ${f.rank} 顺位`, f.status === "EFFECTIVE" ? "bad" : "warn"),
+                        ` ${f.court || ""} ${f.caseNumber || ""} ${fmtAmount(f.amount, a.currency) || ""} `,
+                        statusBadge(f.status),
+                        f.endDate ? ` 至 ${f.endDate}` : "",
+                      ),
+                    ),
+                  ),
+          ]),
+        );
+      }),
+    );
   }
 
   legal(legal, path) {
