@@ -176,6 +176,7 @@ export const LABELS = {
     social_officer: "社保经办人员",
     auditor: "审计员",
     approval_system: "审批系统",
+    enterprise_party: "企业授权人",
   },
 };
 
