@@ -343,10 +343,16 @@ async def test_the_party_sees_the_measures_registered_on_its_assets(
     ]
     async with app.state.runtime.engine.begin() as conn:
         await conn.execute(freeze_orders.insert(), rows)
-    # when it reads its measures
-    body = await api.query(
-        "{ myEnterprise { measures { id status rank expiresOn } } }", token=party["token"]
-    )
+    try:
+        # when it reads its measures
+        body = await api.query(
+            "{ myEnterprise { measures { id status rank expiresOn } } }", token=party["token"]
+        )
+    finally:  # no other test meets these orders (an agency's inbox, a court's list)
+        async with app.state.runtime.engine.begin() as conn:
+            await conn.execute(
+                freeze_orders.delete().where(freeze_orders.c.id.in_([r["id"] for r in rows]))
+            )
     # then it sees those the agency registered (in effect, waiting, ended), not orders still on
     # their way to the agency, nor a rejected one, nor another owner's
     assert "errors" not in body, body
@@ -374,19 +380,25 @@ async def test_the_party_sees_its_own_sanction_entries(
         "term_years": 2,
         "ends_on": date(2028, 2, 1),
     }
+    entries = [
+        {**base, "id": f"SX-T-{tag}-1", "subject_id": DEMO_PARTY_USCC, "name": "本企业"},
+        {**base, "id": f"SX-T-{tag}-2", "subject_id": UNKNOWN_USCC, "name": "他企业"},
+    ]
     async with app.state.runtime.engine.begin() as conn:
-        await conn.execute(
-            sanction_entries.insert(),
-            [
-                {**base, "id": f"SX-T-{tag}-1", "subject_id": DEMO_PARTY_USCC, "name": "本企业"},
-                {**base, "id": f"SX-T-{tag}-2", "subject_id": UNKNOWN_USCC, "name": "他企业"},
-            ],
+        await conn.execute(sanction_entries.insert(), entries)
+    try:
+        # when it reads its entries
+        body = await api.query(
+            "{ myEnterprise { sanctions { id subjectId grounds termYears endsOn status } } }",
+            token=party["token"],
         )
-    # when it reads its entries
-    body = await api.query(
-        "{ myEnterprise { sanctions { id subjectId grounds termYears endsOn status } } }",
-        token=party["token"],
-    )
+    finally:  # no check or list of another test meets these entries
+        async with app.state.runtime.engine.begin() as conn:
+            await conn.execute(
+                sanction_entries.delete().where(
+                    sanction_entries.c.id.in_([e["id"] for e in entries])
+                )
+            )
     # then it sees its own, with ground, term and end (法释〔2017〕7号 第一条、第二条), not the other's
     assert "errors" not in body, body
     got = [s for s in body["data"]["myEnterprise"]["sanctions"] if tag in s["id"]]

@@ -212,6 +212,8 @@ export function orgName(org) {
   if (!org) return "—";
   if (org.startsWith("court:")) return courtName(org.slice("court:".length));
   if (org.startsWith("agency:")) return agencyName(org.slice("agency:".length));
+  // an enterprise party acts for an enterprise, named by its unified social credit code
+  if (org.startsWith("enterprise:")) return `企业（统一社会信用代码 ${org.slice("enterprise:".length)}）`;
   return org;
 }
 
