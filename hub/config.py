@@ -587,6 +587,9 @@ class Settings(_Replaceable, BaseSettings):
     max_document_bytes: Count = 32_768  # a GraphQL document's text
     unknown_subjects_per_day: Count = 20  # per user, then RATE_LIMITED (ENUMERATION)
     subjects_per_hour: Count = 2_000  # distinct subjects per user, then RATE_LIMITED (VOLUME)
+    # an enterprise party's refused attempts (fields it may not call) an hour, then every
+    # operation of that person is RATE_LIMITED (REFUSALS) until the hour has passed
+    party_refusals_per_hour: Count = 10
     purpose_cache_seconds: Seconds = 5.0  # 0: off
 
     # Orders: the over-seizure check (超标的查封, 查封规定 第十九条; see hub.orders.measures).

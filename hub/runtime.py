@@ -160,6 +160,7 @@ class Runtime:
                 engine,
                 unknown_per_day=settings.unknown_subjects_per_day,
                 subjects_per_hour=settings.subjects_per_hour,
+                party_refusals_per_hour=settings.party_refusals_per_hour,
             ),
             purposes=TtlCache(settings.purpose_cache_seconds),
             order_keys=OrderKeys(settings.keys_dir / "orders", create=not settings.production),

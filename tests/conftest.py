@@ -112,6 +112,7 @@ TEST_READER_LINES = (
     "\n# tests only\n"
     "p, test_reader, court:*, *, read, allow\n"
     "p, test_reader, agency:*, *, read, allow\n"
+    "p, test_reader, enterprise:*, *, read, allow\n"
     "p, test_assigned, court:*, @assignment, require, allow\n"
 )
 
@@ -129,7 +130,11 @@ def test_policy_dir(base: Path) -> Path:
 async def settings(tmp_path_factory: pytest.TempPathFactory, hub_database_url: str) -> Settings:
     data_dir = tmp_path_factory.mktemp("fyt-data")
     policy_dir = test_policy_dir(tmp_path_factory.mktemp("policies"))
-    s = make_settings(data_dir, hub_database_url, policy_dir=policy_dir)
+    # The generated-document tests send the enterprise party fields it may not call hundreds of
+    # times; the hourly limit on that is tested on an app of its own (tests/hub/test_party.py).
+    s = make_settings(
+        data_dir, hub_database_url, policy_dir=policy_dir, party_refusals_per_hour=1_000_000
+    )
     await seed_demo(s, persons=TEST_PERSONS, seed=TEST_SEED)
     return s
 

@@ -18,8 +18,8 @@ How the blocks are run:
   ``tests/interop/test_apollo_gateway.py`` runs that gateway over the agency services).
 - GraphQL blocks are posted with the token and variables the README's words name
   (:data:`GRAPHQL_RUNS`): the profile as the judge for every sample person of `fyt demo info`,
-  the judge's open cases page by page to the last,
-  the sanction check as ``approval-registry`` for a sample whose profile shows sanctions. An
+  the judge's open cases page by page to the last, the enterprise party's own zone as the demo
+  party, the sanction check as ``approval-registry`` for a sample whose profile shows sanctions. An
   answer may carry only the errors the README explains.
 """
 
@@ -310,7 +310,18 @@ def run_cases(ex: Examples, query: str, info: dict[str, Any], profiles: dict[str
     assert all("鲁0602执" in n for n in numbers), numbers
 
 
-GRAPHQL_RUNS = {"Profile": run_profile, "Cases": run_cases, "Check": run_check}
+def run_zone(ex: Examples, query: str, info: dict[str, Any], profiles: dict[str, Any]) -> None:
+    """As the README says: the demo enterprise party reads its own zone, 被执行人 in one case and
+    申请执行人 in another, without an error."""
+    party = next(u for u in info["users"] if u["roles"] == ["enterprise_party"])
+    answer = ex.post(query, party["token"], {})
+    assert "errors" not in answer, answer
+    zone = answer["data"]["myEnterprise"]
+    assert party["org"] == f"enterprise:{zone['uscc']}"
+    assert {c["role"] for c in zone["cases"]} == {"申请执行人", "被执行人"}, zone
+
+
+GRAPHQL_RUNS = {"Profile": run_profile, "Cases": run_cases, "Zone": run_zone, "Check": run_check}
 
 
 # --- the tests -------------------------------------------------------------------------------

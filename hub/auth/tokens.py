@@ -21,11 +21,15 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from jwt.algorithms import OKPAlgorithm
 
+from connectors.base.identifiers import InvalidIdentifier, validate_id_number, validate_uscc
 from hub.errors import Unauthenticated
 
 ALGORITHM = "EdDSA"
 # Always matched with fullmatch: ``re.match`` with ``$`` lets a trailing "\n" through.
-ORG_PATTERN = re.compile(r"(court|agency|hub):[a-z0-9_]{1,32}")
+# An enterprise that is a party (企业纾困360) is ``enterprise:<its USCC>``: the code keeps its
+# upper case, and the USCC itself is checked (GB 32100) by :func:`check_party_claims`.
+ORG_PATTERN = re.compile(r"(court|agency|hub):[a-z0-9_]{1,32}|enterprise:[0-9A-Z]{18}")
+ORG_EXAMPLES = "'court:370602', 'agency:real_estate' or 'enterprise:<USCC>'"
 ROLE_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,47}")
 MAX_TOKEN_LENGTH = 8 * 1024  # characters of a token, checked before anything is decoded
 MAX_ROLES = 32
@@ -60,6 +64,36 @@ class Principal:
     def agency(self) -> str | None:
         kind, _, name = self.org.partition(":")
         return name if kind == "agency" else None
+
+    @property
+    def enterprise(self) -> str | None:
+        """The USCC of the enterprise an enterprise party's person acts for (org
+        ``enterprise:<USCC>``); None for courts, agencies and the hub."""
+        kind, _, uscc = self.org.partition(":")
+        return uscc if kind == "enterprise" else None
+
+
+def check_party_claims(sub: str, org: str) -> str | None:
+    """The problem with an enterprise party's claims, or None (also None for other orgs).
+
+    An enterprise party (企业纾困360) is a person acting for an enterprise: ``org`` is
+    ``enterprise:<USCC>`` with a valid unified social credit code (GB 32100) and ``sub`` is the
+    authorised person's ID number (GB 11643), both exactly as written by the validators (upper
+    case, no spaces), so one person and one enterprise have one spelling in the audit log."""
+    kind, _, uscc = org.partition(":")
+    if kind != "enterprise":
+        return None
+    try:
+        if validate_uscc(uscc) != uscc:
+            return "the USCC in 'org' must be written in upper case without spaces"
+    except InvalidIdentifier as exc:
+        return f"'org' must name the enterprise by a valid USCC: {exc.message}"
+    try:
+        if validate_id_number(sub) != sub:
+            return "'sub' must be the ID number in upper case without spaces"
+    except InvalidIdentifier as exc:
+        return f"'sub' of an enterprise party must be the person's ID number: {exc.message}"
+    return None
 
 
 # --- key files ----------------------------------------------------------------------------
@@ -158,7 +192,10 @@ def issue_token(
     if not sub or len(sub) > 64:
         raise ValueError("sub must be 1-64 characters")
     if not ORG_PATTERN.fullmatch(org):
-        raise ValueError(f"org must look like 'court:370602' or 'agency:real_estate', got {org!r}")
+        raise ValueError(f"org must look like {ORG_EXAMPLES}, got {org!r}")
+    problem = check_party_claims(sub, org)
+    if problem is not None:
+        raise ValueError(problem)
     if not roles or not all(ROLE_PATTERN.fullmatch(r) for r in roles):
         raise ValueError("roles must be one or more lower-case names such as enforcement_judge")
     if ttl <= timedelta(0):
@@ -404,7 +441,10 @@ class TokenVerifier:
                 " without surrounding spaces"
             )
         if not isinstance(org, str) or not ORG_PATTERN.fullmatch(org):
-            _malformed("token claim 'org' must look like 'court:370602' or 'agency:real_estate'")
+            _malformed(f"token claim 'org' must look like {ORG_EXAMPLES}")
+        problem = check_party_claims(sub, org)
+        if problem is not None:
+            _malformed(f"token of an enterprise party: {problem}")
         if not isinstance(roles, list) or not 1 <= len(roles) <= MAX_ROLES:
             _malformed(f"token claim 'roles' must be a list of 1-{MAX_ROLES} role names")
         if not all(isinstance(r, str) and ROLE_PATTERN.fullmatch(r) for r in roles):

@@ -44,6 +44,15 @@ class CaseParticipationRecord:
 
 
 @dataclass(slots=True)
+class CaseJudgeRecord:
+    """A judge of a case as a party is told of them: name and part, not the user id."""
+
+    case_number: str
+    name: str | None  # None for a judge the hub has no user record of
+    role: str  # 承办人 / 合议庭成员
+
+
+@dataclass(slots=True)
 class PartyRecord:
     role: str
     subject_kind: str

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from connectors.base.source import KeyedQuery
 from hub.cases.models import case_judges, case_parties, cases, courts, users
 from hub.cases.records import (
+    CaseJudgeRecord,
     CaseParticipationRecord,
     CasePurposeRecord,
     CaseRecord,
@@ -106,6 +107,46 @@ def purposes(conn: Connection, case_numbers: Sequence[str]) -> dict[str, CasePur
         )
         for k, (court, status, amount) in found.items()
     }
+
+
+async def cases_of_party(
+    conn: AsyncConnection, subject_id: str
+) -> list[CaseParticipationRecord]:
+    """The cases ``subject_id`` is a party of, in every role it holds there (an enterprise can be
+    申请执行人 in one case and 被执行人 in another), newest filed first."""
+    stmt = (
+        select(*_CASE_COLUMNS, case_parties.c.role)
+        .select_from(
+            case_parties.join(cases, cases.c.id == case_parties.c.case_id).join(
+                courts, courts.c.code == cases.c.court_code
+            )
+        )
+        .where(case_parties.c.subject_id == subject_id)
+        .order_by(cases.c.filed_on.desc(), cases.c.id.desc(), case_parties.c.id)
+    )
+    return [CaseParticipationRecord(*tuple(r)) for r in await conn.execute(stmt)]
+
+
+async def judges_of_cases(
+    conn: AsyncConnection, case_numbers: Sequence[str]
+) -> dict[str, list[CaseJudgeRecord]]:
+    """The judges of these cases by case number, with their names (承办人 first)."""
+    out: dict[str, list[CaseJudgeRecord]] = {n: [] for n in case_numbers}
+    if not case_numbers:
+        return out
+    stmt = (
+        select(cases.c.case_number, users.c.name, case_judges.c.role)
+        .select_from(
+            case_judges.join(cases, cases.c.id == case_judges.c.case_id).outerjoin(
+                users, users.c.id == case_judges.c.judge_id
+            )
+        )
+        .where(cases.c.case_number.in_(list(case_numbers)))
+        .order_by(cases.c.case_number, case_judges.c.role != "承办人", case_judges.c.judge_id)
+    )
+    for number, name, role in await conn.execute(stmt):
+        out[number].append(CaseJudgeRecord(number, name, role))
+    return out
 
 
 async def all_courts(conn: AsyncConnection) -> list[CourtRecord]:

@@ -43,7 +43,12 @@ def token() -> None:
 
 @token.command("issue")
 @click.option("--sub", required=True, help="User id.")
-@click.option("--org", required=True, help="court:370602, agency:real_estate, …")
+@click.option(
+    "--org",
+    required=True,
+    help="court:370602, agency:real_estate, … or enterprise:<USCC> for an enterprise party"
+    " (then --sub is the authorised person's ID number).",
+)
 @click.option(
     "--role", "roles", multiple=True, required=True, help="Role name; repeat for several."
 )

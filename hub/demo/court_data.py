@@ -273,6 +273,8 @@ def generate(world: World) -> dict[str, list[dict[str, Any]]]:
         _add_parties(rng, pools, case, forced, respondent_kind, applicant_kind)
         cases.append(case)
 
+    party_user = _party_user(world, cases)
+
     # Case numbers run with the filing date within each court and year; ids follow filing order.
     cases.sort(key=lambda c: (c.filed_on, c.court, c.judge))
     seqs: dict[tuple[str, int], int] = {}
@@ -313,13 +315,65 @@ def generate(world: World) -> dict[str, list[dict[str, Any]]]:
             )
     return {
         "courts": [{"code": c, "abbr": a, "name": name} for c, a, name in COURTS],
-        "users": [dict(u) for u in DEMO_USERS],
+        "users": [*(dict(u) for u in DEMO_USERS), party_user],
         "cases": case_rows,
         "case_judges": judge_rows,
         "case_parties": party_rows,
         "sanction_entries": (entries := _sanctions(rng, cases)),
         "sanction_entry_persons": _entry_persons(world, entries),
         "sanction_changes": _changes(entries),
+    }
+
+
+PARTY_ROLE = "enterprise_party"
+PARTY_TITLE = "企业授权人"
+
+
+def _party_user(world: World, cases: list[_Case]) -> dict[str, str]:
+    """The demo enterprise party (企业纾困360): an enterprise that is 被执行人 in one case and
+    申请执行人 in another, signed in as its legal representative (its authorised person). When
+    the generated cases hold no such enterprise, the applicant of a case of another court is
+    made one: the enterprise respondent of judge-zhang's first open case."""
+    respondents = {
+        p.subject_id
+        for c in cases
+        for p in c.parties
+        if p.kind == "ENTERPRISE" and p.role == "被执行人"
+    }
+    applicants = [
+        p.subject_id
+        for c in cases
+        for p in c.parties
+        if p.kind == "ENTERPRISE" and p.role == "申请执行人"
+    ]
+    both = [u for u in applicants if u in respondents]
+    if both:
+        uscc = both[0]
+    else:
+        first = next(
+            c
+            for c in cases
+            if c.judge == _ZHANG
+            and c.status == "OPEN"
+            and any(p.kind == "ENTERPRISE" and p.role == "被执行人" for p in c.parties)
+        )
+        party = next(p for p in first.parties if p.kind == "ENTERPRISE" and p.role == "被执行人")
+        uscc = party.subject_id
+        other = next(
+            c
+            for c in cases
+            if c.court != first.court and all(p.subject_id != uscc for p in c.parties)
+        )
+        applicant = next(p for p in other.parties if p.role == "申请执行人")
+        applicant.kind, applicant.subject_id, applicant.name = "ENTERPRISE", uscc, party.name
+    enterprise = next(e for e in world.enterprises if e.uscc == uscc)
+    person = world.persons[enterprise.legal_rep]
+    return {
+        "id": person.id_number,
+        "name": person.name,
+        "org": f"enterprise:{uscc}",
+        "roles": PARTY_ROLE,
+        "title": PARTY_TITLE,
     }
 
 

@@ -24,6 +24,7 @@ ROLE_ORDER = (
     "social_officer",
     "auditor",
     "approval_system",
+    "enterprise_party",
 )
 
 

@@ -36,6 +36,7 @@ ACTIONS = (
     "REFERENCE_VIEW",
     "SUBJECTS_SHOWN",
     "CASE_LIST",
+    "PARTY_VIEW",
     "ORDER_VIEW",
     "ORDER_LIST",
     "ORDER_ASSESS",

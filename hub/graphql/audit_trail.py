@@ -22,13 +22,20 @@ import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLObjectType, GraphQLSchema
 from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from hub.audit.entries import AccessRecord, BatchRecord
-from hub.errors import AuditUnavailable, Forbidden, HubError, PurposeRequired, Unauthenticated
+from hub.errors import (
+    AuditUnavailable,
+    Forbidden,
+    HubError,
+    PurposeRequired,
+    RateLimited,
+    Unauthenticated,
+)
 from hub.graphql.context import AuthedContext, HubContext
 from hub.identifiers import subject_kind
 
@@ -49,7 +56,7 @@ class OperationScope(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         ec = self.execution_context
         context = ec.context
-        error: Unauthenticated | None = None
+        error: Unauthenticated | RateLimited | None = None
         if isinstance(context, HubContext):  # no caller: the endpoint lets no such request in
             error = Unauthenticated(
                 "sign in: send Authorization: Bearer <JWT>", reason="MISSING"
@@ -62,6 +69,8 @@ class OperationScope(SchemaExtension):
                 "token expired; sign in again (a websocket ends when its token expires)",
                 reason="EXPIRED",
             )
+        elif isinstance(context, AuthedContext) and context.principal.enterprise is not None:
+            error = _party_limit(context)
         if error is not None and not ec.result:
             ec.result = ExecutionResult(
                 data=None,
@@ -70,6 +79,27 @@ class OperationScope(SchemaExtension):
                 ],
             )
         yield
+
+
+def _party_limit(context: AuthedContext) -> RateLimited | None:
+    """An enterprise party who was refused too often this hour runs nothing (probing.py); the
+    refusal is on record like any other."""
+    try:
+        context.runtime.probes.admit_party(context.principal.sub)
+    except RateLimited as exc:
+        context.audit_subjects.append(
+            AccessRecord(
+                action=REFUSED,
+                subject_kind=None,
+                subject_id=None,
+                case_number=None,
+                path=(),
+                outcome="RATE_LIMITED",
+                reason=str(exc.extra.get("reason")),
+            )
+        )
+        return exc
+    return None
 
 
 def _refusals(context: AuthedContext, errors: Sequence[GraphQLError]) -> list[AccessRecord]:
@@ -102,6 +132,21 @@ def _refusals(context: AuthedContext, errors: Sequence[GraphQLError]) -> list[Ac
     return out
 
 
+def _probing(access: AccessRecord, schema: GraphQLSchema | None) -> bool:
+    """A refused attempt that could name someone, as the party limit counts it (probing.py): a
+    refused look-up (it names its subjects) or a refused field that takes arguments. A refused
+    field without any (the court table, the caller's console asking it at sign-in) names
+    nothing and is not counted."""
+    if access.outcome not in ("DENIED", "PURPOSE_REQUIRED"):
+        return False
+    if access.action != REFUSED:
+        return True
+    type_name, _, field_name = str(access.detail.get("field", "")).partition(".")
+    owner = schema.get_type(type_name) if schema is not None else None
+    field = owner.fields.get(field_name) if isinstance(owner, GraphQLObjectType) else None
+    return field is None or bool(field.args)
+
+
 def _shown(context: AuthedContext, fresh: list[AccessRecord]) -> None:
     """Identifiers released in clear that no entry of this operation names yet (co-owners,
     shareholders, key personnel, parties of a case list), so that a person's access history
@@ -131,20 +176,26 @@ async def _settle(writes: Sequence[Any]) -> BaseException | None:
     return next((o for o in outcomes if isinstance(o, BaseException)), None)
 
 
-async def record(context: AuthedContext, result: Any) -> None:
+async def record(
+    context: AuthedContext, result: Any, schema: GraphQLSchema | None = None
+) -> None:
     """Write what the operation touched since the last call; on failure, withhold ``result``."""
     try:
-        await _record(context, result)
+        await _record(context, result, schema)
     finally:
         settled, context.after_audit = context.after_audit, []
         for callback in settled:
             callback()
 
 
-async def _record(context: AuthedContext, result: Any) -> None:
+async def _record(context: AuthedContext, result: Any, schema: GraphQLSchema | None) -> None:
     errors = list(getattr(result, "errors", None) or ())
     fresh = context.audit_subjects[context.audit_recorded :]
     fresh += _refusals(context, errors)
+    if context.principal.enterprise is not None:  # an enterprise party's attempts are counted
+        context.runtime.probes.note_party_refusals(
+            context.principal.sub, sum(_probing(a, schema) for a in fresh)
+        )
     context.audit_recorded = len(context.audit_subjects)
     if context.shown and getattr(result, "data", None) is not None:
         _shown(context, fresh)
@@ -192,7 +243,7 @@ class AuditTrail(SchemaExtension):
         yield
         ec = self.execution_context
         if isinstance(ec.context, AuthedContext) and ec.result is not None:
-            await record(ec.context, ec.result)
+            await record(ec.context, ec.result, ec.schema._schema)
 
     async def on_stream_result(self, result: Any) -> AsyncIterator[None]:
         ec = self.execution_context
@@ -201,5 +252,5 @@ class AuditTrail(SchemaExtension):
             and ec.operation_type is OperationType.SUBSCRIPTION
             and isinstance(result, ExecutionResult)
         ):
-            await record(ec.context, result)
+            await record(ec.context, result, ec.schema._schema)
         yield

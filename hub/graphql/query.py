@@ -66,6 +66,7 @@ from hub.graphql.orders import (
     FreezeOrderSubmitInput,
     ReceiptInput,
 )
+from hub.graphql.parties import MyEnterprise, resolve_my_enterprise
 from hub.graphql.sanction_entries import (
     SanctionEntryFilter,
     SanctionListEntryConnection,
@@ -303,6 +304,14 @@ class Query:
     @resolvers.field(description="The authenticated caller")
     async def me(self, info: Info) -> Me:
         return await resolve_me(info)
+
+    @resolvers.field(
+        description="Enterprise party (企业纾困360): the caller's own enterprise — its cases, the"
+        " measures on its assets, its sanction-list entries. No argument: the enterprise is the"
+        " one the caller's token names"
+    )
+    async def my_enterprise(self, info: Info) -> MyEnterprise | None:
+        return await resolve_my_enterprise(info)
 
     @resolvers.field(
         description="The courts the hub knows, by code: names for the court codes in orders,"

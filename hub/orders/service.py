@@ -649,6 +649,48 @@ def _orders(
     return stmt
 
 
+# What an owner is shown of the measures on its own assets (an enterprise party, 企业纾困360):
+# the measures the agency registered — in effect, waiting in line, and those that ended after
+# (released, lapsed). An order still on its way (submitted, delivered and unanswered) is not
+# shown, so an owner cannot learn of a seizure before the register holds it and move the asset
+# ahead of it; a rejected order never bound the asset.
+REGISTERED = (
+    OrderStatus.EFFECTIVE,
+    OrderStatus.WAITING,
+    OrderStatus.RELEASED,
+    OrderStatus.EXPIRED,
+)
+
+
+async def measures_on_owner(conn: AsyncConnection, owner_id: str) -> list[dict[str, Any]]:
+    """The registered measures (:data:`REGISTERED`) on assets of ``owner_id``, with the name of
+    the court that ordered them: in effect and waiting first, then by the day they took effect."""
+    o = freeze_orders.c
+    ended = o.status.in_((OrderStatus.RELEASED.value, OrderStatus.EXPIRED.value))
+    stmt = (
+        select(
+            o.id,
+            o.kind,
+            o.asset_type,
+            o.asset_id,
+            o.court_code,
+            courts.c.name.label("court_name"),
+            o.case_number,
+            o.status,
+            o.rank,
+            o.effective_from,
+            o.expires_on,
+            o.term_months,
+            o.term_days,
+            o.renewals,
+        )
+        .select_from(freeze_orders.outerjoin(courts, courts.c.code == o.court_code))
+        .where(o.owner_id == owner_id, o.status.in_([s.value for s in REGISTERED]))
+        .order_by(ended, o.effective_from.desc(), o.id)
+    )
+    return [dict(r._mapping) for r in await conn.execute(stmt)]
+
+
 # When an order was served on the agency (its place in the line follows it); an order not yet
 # delivered by the time of its submission.
 SERVED_AT = func.coalesce(freeze_orders.c.delivered_at, freeze_orders.c.submitted_at)

@@ -15,6 +15,14 @@ that together (the design is in docs/architecture.md, "Masked values and existen
 The same daily limit covers an auditor's subject searches that find nothing (auditors see ID
 numbers masked, and a search says whether a subject is in the log).
 
+An enterprise party (企业纾困360) may call one field, with no argument; anything else it tries
+is refused by the policy before any look-up, with the same answer whether the subject it names
+exists or not. Trying is still counted — refused look-ups, and refused fields that take
+arguments (one without any, such as the court table, names nothing): after
+``HUB_PARTY_REFUSALS_PER_HOUR`` such attempts in an hour every operation of that person is
+refused whole (``RATE_LIMITED``, reason ``REFUSALS``) until the attempts are an hour old, so a
+party cannot keep probing. The window is per process, like the hourly one.
+
 The daily count is read from the audit log (look-ups and searches whose subject was not found, durable
 before they were answered) plus the unknown subjects of this process's operations whose
 entries are not written yet (reserved when admitted, released once the operation's audit
@@ -25,7 +33,7 @@ The hourly window is per process.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -40,13 +48,47 @@ RESERVED_SECONDS = 300.0  # a reservation an operation never released (it was ca
 
 class ProbeGuard:
     def __init__(
-        self, engine: AsyncEngine, *, unknown_per_day: int, subjects_per_hour: int
+        self,
+        engine: AsyncEngine,
+        *,
+        unknown_per_day: int,
+        subjects_per_hour: int,
+        party_refusals_per_hour: int = 10,
     ) -> None:
         self.engine = engine
         self.unknown_per_day = unknown_per_day
         self.subjects_per_hour = subjects_per_hour
+        self.party_refusals_per_hour = party_refusals_per_hour
         self._reserved: dict[str, list[list[float]]] = defaultdict(list)
         self._seen: dict[str, dict[str, float]] = defaultdict(dict)
+        self._refused: dict[str, deque[float]] = defaultdict(deque)
+
+    def _refusals_now(self, user: str) -> deque[float]:
+        held = self._refused[user]
+        since = time.monotonic() - 3600
+        while held and held[0] < since:
+            held.popleft()
+        return held
+
+    def note_party_refusals(self, user: str, count: int) -> None:
+        """An enterprise party's operation was refused ``count`` fields (or subjects)."""
+        if count > 0:
+            held = self._refusals_now(user)
+            held.extend([time.monotonic()] * count)
+            while len(held) > self.party_refusals_per_hour + 1:  # enough to keep refusing
+                held.popleft()
+
+    def admit_party(self, user: str) -> None:
+        """Refuses every operation of an enterprise party who has reached the hourly number of
+        refused attempts (see the module docstring)."""
+        held = self._refusals_now(user)
+        if len(held) >= self.party_refusals_per_hour:
+            raise RateLimited(
+                f"{user} was refused {len(held):,} times in the last hour; at most"
+                f" {self.party_refusals_per_hour:,} — an enterprise party reads its own data"
+                " with myEnterprise only; try again later",
+                reason="REFUSALS",
+            )
 
     def admit_subjects(self, user: str, keys: list[str]) -> None:
         """The hourly volume: refuses a call that takes the user past the distinct-subject

@@ -96,6 +96,13 @@ def entries_by_subject(
     return out
 
 
+async def entries_of_subject(conn: AsyncConnection, subject_id: str) -> list[SanctionEntryRecord]:
+    """Every entry naming ``subject_id`` as the listed subject, in force or ended, newest
+    published first (an enterprise party's own entries)."""
+    found = await conn.run_sync(lambda sync: entries_by_subject(sync, [subject_id]))
+    return found.get(subject_id, [])
+
+
 # --- checks -----------------------------------------------------------------------------------
 
 

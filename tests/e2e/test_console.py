@@ -116,7 +116,7 @@ async def test_sign_in_page_offers_the_demo_users(console: Console) -> None:
     await console.open()
     await console.page.wait_for_selector("[data-user='judge-zhang']", timeout=WAIT_MS)
     users = await console.page.locator("[data-user]").count()
-    assert users == 10
+    assert users == 11  # the ten named users and the enterprise party
     await console.shot("sign-in")
 
 

@@ -92,10 +92,19 @@ def test_demo_seed_writes_agencies_hub_database_keys_and_marker(seeded: Path) ->
 def test_demo_info_json_lists_users_with_valid_tokens_and_samples(seeded: Path) -> None:
     # when
     info = json.loads(ok(fyt(seeded, "demo", "info", "--json")))
-    # then the eight demo users are there, each with a token that verifies and matches them
+    # then the named demo users are there, and the enterprise party of the generated cases,
+    # each with a token that verifies and matches them
     users = {u["id"]: u for u in info["users"]}
+    party = users.pop(info["users"][-1]["id"])
     assert set(users) == set(DEMO_USERS)
     check = verifier(seeded)
+    # the party: its authorised person's ID number as the user, the enterprise as the org
+    assert party["roles"] == ["enterprise_party"]
+    assert validate_id_number(party["id"]) == party["id"]
+    kind, _, uscc = party["org"].partition(":")
+    assert kind == "enterprise" and validate_uscc(uscc) == uscc
+    principal = check.verify(party["token"])
+    assert (principal.sub, principal.org, principal.enterprise) == (party["id"], party["org"], uscc)
     for user_id, (org, roles) in DEMO_USERS.items():
         u = users[user_id]
         assert (u["org"], u["roles"]) == (org, roles)
@@ -130,7 +139,7 @@ def test_demo_info_text_prints_every_user_and_the_samples(seeded: Path) -> None:
     # then
     for user_id in DEMO_USERS:
         assert user_id in output
-    assert output.count("Authorization: Bearer ey") == len(DEMO_USERS)
+    assert output.count("Authorization: Bearer ey") == len(DEMO_USERS) + 1  # and the party
     assert "Sample persons" in output and "Sample enterprises" in output
     assert "{" not in output.splitlines()[0]  # not the JSON form
 
@@ -155,8 +164,10 @@ def test_demo_info_lists_the_judge_first_then_the_others_by_role(seeded: Path) -
     info = json.loads(ok(fyt(seeded, "demo", "info", "--json")))
     text = ok(fyt(seeded, "demo", "info"))
     # then both begin with the demo judge (the README's `users[0]` was an approval system)
-    assert [u["id"] for u in info["users"]] == LISTED
+    assert [u["id"] for u in info["users"]][: len(LISTED)] == LISTED
     assert info["users"][0]["roles"] == ["enforcement_judge"]
+    # and the enterprise party last (its user is its authorised person's ID number)
+    assert [u["roles"] for u in info["users"][len(LISTED) :]] == [["enterprise_party"]]
     lines = [line.split()[0] for line in text.splitlines() if line and not line[0].isspace()]
     assert lines[: len(LISTED)] == LISTED
 

@@ -5,9 +5,10 @@ over the real schema, starting at the root fields the caller may call (``person`
 ``persons`` / ``enterprise`` / ``enterprises`` with subjects and, for the judge, a case it may
 cite; ``myCases``, ``assignedCases``, ``freezeOrders``, ``agencyInbox``, ``sanctionMatters``,
 ``sanctionListChanges``, ``sanctionStats``, ``sanctionCheck(s)``, ``auditEvents``,
-``auditActivity``; now and then one it may not call), with random selections of leaves and
-nested objects, the same field under several aliases with different sub-selections, inline
-fragments, named fragments spread several times in different places with different siblings,
+``auditActivity``, the enterprise party's ``myEnterprise``; now and then one it may not call),
+with random selections of leaves and nested objects, the same field under several aliases with
+different sub-selections, inline fragments, named fragments spread several times in different
+places with different siblings,
 ``@include`` / ``@skip`` with literal and variable conditions, variables with default values,
 and references (``Equity.enterprise``, ``Shareholder.holder``,
 ``EnterpriseRegistration.legalRepresentative``, ``KeyPerson.person``,
@@ -841,6 +842,7 @@ class Writer:
             "sanctionStats": '(from: "2024-01-01", to: "2030-12-31", groupBy: MATTER)',
             "auditEvents": f'(filter: {{to: "{T0}", userId: "judge-zhang"}}, first: 2)',
             "auditActivity": '(from: "2020-01-01", to: "2020-01-03")',
+            "myEnterprise": "",
         }[root]
 
     def echo(self, sels: list[Sel], type_name: str, *, sharpen: bool = False) -> list[Sel]:
@@ -1258,6 +1260,9 @@ class Checker:
             self.expected.entries.append(("ORDER_LIST", None, "*"))
         elif name == "sanctionListChanges" and (value.get("nodes") or []):
             self.expected.entries.append(("SANCTION_FEED", None, "*"))
+        elif name == "myEnterprise":
+            # an enterprise party's own zone: one entry, its own enterprise the subject
+            self.expected.entries.append(("PARTY_VIEW", self.caller.org.split(":", 1)[1], "OK"))
         args = ", ".join(print_ast(a) for a in nodes[0].arguments or ())
         raw_value = await self.world.reader_answer(
             self.caller, name, f"({args})" if args else "", named.name
@@ -1623,8 +1628,17 @@ SUPPORTED_ROOTS = [
     "sanctionChecks",
     "auditEvents",
     "auditActivity",
+    "myEnterprise",
 ]
-STRANGERS = ["person", "enterprise", "assignedCases", "freezeOrders", "agencyInbox", "auditEvents"]
+STRANGERS = [
+    "person",
+    "enterprise",
+    "assignedCases",
+    "freezeOrders",
+    "agencyInbox",
+    "auditEvents",
+    "myEnterprise",
+]
 PURPOSE_ROLES = {"enforcement_judge"}  # the intent: judges cite a case for every look-up
 
 

@@ -176,6 +176,7 @@ export const LABELS = {
     social_officer: "社保经办人员",
     auditor: "审计员",
     approval_system: "审批系统",
+    enterprise_party: "企业授权人",
   },
 };
 
@@ -211,6 +212,8 @@ export function orgName(org) {
   if (!org) return "—";
   if (org.startsWith("court:")) return courtName(org.slice("court:".length));
   if (org.startsWith("agency:")) return agencyName(org.slice("agency:".length));
+  // an enterprise party acts for an enterprise, named by its unified social credit code
+  if (org.startsWith("enterprise:")) return `企业（统一社会信用代码 ${org.slice("enterprise:".length)}）`;
   return org;
 }
 
