@@ -87,7 +87,12 @@ class AuditEvent:
     id: str
     occurred_at: datetime
     request_id: str
-    user_id: str
+    user_id: str = masked(
+        Mask.ID_NUMBER,
+        subject_kind="user_kind",
+        description="The user: a staff id, or an enterprise party's authorised person's ID number",
+    )
+    user_kind: strawberry.Private[str]  # PERSON (a party's ID number) or STAFF
     org: str
     roles: list[str]
     case_number: str | None
@@ -184,6 +189,8 @@ def _event(row: dict[str, Any], keys: Any) -> AuditEvent:
         occurred_at=row["occurred_at"],
         request_id=row["request_id"],
         user_id=row["user_id"],
+        # an enterprise party (org enterprise:<USCC>, hub.auth.tokens) is a person by ID number
+        user_kind="PERSON" if row["org"].partition(":")[0] == "enterprise" else "STAFF",
         org=row["org"],
         roles=row["roles"].split(),
         case_number=row["case_number"],

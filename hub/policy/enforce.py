@@ -261,6 +261,11 @@ def make_view(
     return view
 
 
+# Kinds of record whose value a mask leaves as it is: enterprise names and USCCs are public
+# register data; a staff user id (judge-zhang) is no one's personal data.
+UNMASKED_KINDS = frozenset({"ENTERPRISE", "STAFF"})
+
+
 def _property(coordinate: str, decision: Decision, info: FieldInfo, grants: Grants) -> property:
     py = info.python_name
     rule = info.mask
@@ -278,8 +283,8 @@ def _property(coordinate: str, decision: Decision, info: FieldInfo, grants: Gran
         value = getattr(record, py)
         if kind_attr is not None:
             kind = getattr(record, kind_attr, None)
-            if getattr(kind, "value", kind) == "ENTERPRISE":  # a string or an enum member
-                return value  # enterprise names and USCCs are public register data
+            if getattr(kind, "value", kind) in UNMASKED_KINDS:  # a string or an enum member
+                return value
         return apply_mask(rule, value)
 
     return property(masked)

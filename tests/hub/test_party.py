@@ -441,6 +441,37 @@ async def test_reading_the_zone_is_audited(app: Any, api: Api, party: dict[str, 
     assert "MyEnterprise.cases" in contents["fields"]["granted"]
 
 
+async def test_the_auditor_sees_the_party_person_masked(
+    api: Api, tokens: dict[str, str], party: dict[str, Any]
+) -> None:
+    # given the party and a judge each on record
+    for token, query in (
+        (party["token"], "{ myEnterprise { cases { caseNumber } } }"),
+        (tokens["judge-zhang"], "{ myCases { caseNumber } }"),
+    ):
+        assert "errors" not in await ask(api.client, token, query)
+    # when the auditor reads the log
+    body = await ask(
+        api.client,
+        tokens["auditor-sun"],
+        "query($f: AuditEventFilter) { auditEvents(filter: $f, first: 50) { nodes { userId org } } }",
+        {"f": {"org": f"enterprise:{DEMO_PARTY_USCC}"}},
+    )
+    assert "errors" not in body, body
+    users = {n["userId"] for n in body["data"]["auditEvents"]["nodes"]}
+    # then the party's person shows as a masked ID number (an auditor sees no one's in clear) …
+    person = party["id"]
+    assert users == {person[:2] + "*" * 14 + person[-2:]}
+    staff = await ask(
+        api.client,
+        tokens["auditor-sun"],
+        "query($f: AuditEventFilter) { auditEvents(filter: $f, first: 1) { nodes { userId } } }",
+        {"f": {"userId": "judge-zhang"}},
+    )
+    # … and a staff id stays in clear
+    assert staff["data"]["auditEvents"]["nodes"] == [{"userId": "judge-zhang"}]
+
+
 async def test_other_callers_are_refused_the_zone(api: Api, tokens: dict[str, str]) -> None:
     # given a judge and an auditor, when they ask for myEnterprise, then the policy refuses it
     for user in ("judge-zhang", "auditor-sun", "approval-market"):
