@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import shutil
@@ -21,6 +22,7 @@ from sqlalchemy.engine import make_url
 from connectors import registry
 from connectors.base.service import agency_app
 from hub.app import create_app
+from hub.audit.integrator import integrate
 from hub.auth.tokens import issue_token, load_private_key
 from hub.cases.models import case_judges, case_parties, cases
 from hub.config import POLICY_DIR, Settings, async_url
@@ -203,6 +205,23 @@ class Api:
         response = await self.post(query, variables, token=token)
         assert response.status_code == 200, response.text
         return response.json()  # type: ignore[no-any-return]
+
+
+async def integrate_all(runtime: Any) -> int:
+    """Integrate until every entry committed so far is in the signed tree; its size.
+
+    The app's own integrator runs meanwhile: a round it wins returns None here (and may have
+    read the pending entries before the latest committed), so this goes on until a round of
+    its own finds nothing left to add (the same size twice)."""
+    previous = None
+    for _ in range(400):
+        size = await integrate(runtime.engine, runtime.audit.keys)
+        if size is not None and size == previous:
+            return size
+        if size is None:
+            await asyncio.sleep(0.02)
+        previous = size
+    raise AssertionError("the audit log did not settle in 400 rounds")
 
 
 async def start_app(settings: Settings, sources: dict[str, Any] | None = None) -> tuple[Any, Any]:

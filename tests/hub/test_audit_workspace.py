@@ -9,8 +9,7 @@ import pytest
 
 from connectors.base.tlog.checkpoint import open_checkpoint, vkey
 from connectors.base.tlog.merkle import verify_consistency, verify_inclusion
-from hub.audit.integrator import integrate
-from tests.conftest import Api
+from tests.conftest import Api, integrate_all
 from tests.hub.queries import PERSON_FULL
 
 EVENTS = """query($f: AuditEventFilter, $first: Int!, $after: String) {
@@ -41,7 +40,7 @@ async def viewed(api: Api, app: Any, demo: dict[str, Any]) -> dict[str, Any]:
     rid = response.headers["X-Request-Id"]
     assert "errors" not in response.json()
     runtime = app.state.runtime
-    await integrate(runtime.engine, runtime.audit.keys)
+    await integrate_all(runtime)
     return {**sample, "requestId": rid}
 
 
@@ -135,7 +134,7 @@ async def test_checkpoint_and_proofs_verify(
     runtime = app.state.runtime
     verifier = [vkey(runtime.audit.keys.origin, runtime.audit.keys.public_key)]
     # every entry so far (other tests' views of the same party too) is in the signed tree
-    await integrate(runtime.engine, runtime.audit.keys)
+    await integrate_all(runtime)
     first = (await api.query(CHECKPOINT, token=tokens["auditor-sun"]))["data"]["auditCheckpoint"]
     signed = open_checkpoint(first["note"], verifier)
     assert (signed.size, base64.b64encode(signed.root).decode()) == (
@@ -163,7 +162,7 @@ async def test_checkpoint_and_proofs_verify(
     )
     # a later checkpoint extends this one
     await api.query(PERSON_FULL, {"id": viewed["idNumber"], "case": viewed["caseNumber"]})
-    await integrate(runtime.engine, runtime.audit.keys)
+    await integrate_all(runtime)
     later = open_checkpoint(
         (await api.query(CHECKPOINT, token=tokens["auditor-sun"]))["data"]["auditCheckpoint"][
             "note"

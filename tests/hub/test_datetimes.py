@@ -21,11 +21,10 @@ from graphql import GraphQLObjectType, build_schema, get_named_type
 from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select
 from sqlalchemy.exc import StatementError
 
-from hub.audit.integrator import integrate
 from hub.db.types import UtcDateTime
 from hub.orders.worker import deliver_pending
 from hub.sanctions.models import sanction_changes
-from tests.conftest import Api
+from tests.conftest import Api, integrate_all
 from tests.hub.test_order_events import context_for, listening, schema_of
 from tests.hub.test_orders import submit_input
 from tests.hub.test_sanctions import (
@@ -166,7 +165,7 @@ async def test_every_datetime_field_answers_with_its_offset_and_its_instant(
         "action": "HANDLED",
     }
     answers.append(await ok(api, FEEDBACK, {"input": feedback}, approval))
-    await integrate(runtime.engine, runtime.audit.keys)
+    await integrate_all(runtime)
     # and the order, the lists' changes, the caller and the audit log are read back
     answers.append(await ok(api, ORDER, {"id": order_id}, judge))
     answers.append(await ok(api, ORDERS, {"case": target["caseNumber"]}, registry))

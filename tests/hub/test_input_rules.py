@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from hub.audit.integrator import integrate
-from tests.conftest import Api
+from tests.conftest import Api, integrate_all
 from tests.hub.test_orders import SUBMIT, submit_input
 
 INCLUSION = """query($e: String!, $n: Int) { auditInclusionProof(entryId: $e, treeSize: $n) {
@@ -42,7 +41,7 @@ async def integrated_entry(app: Any, api: Api, tokens: dict[str, str]) -> dict[s
     """An audit entry in the signed tree, and that tree's size."""
     await api.query("{ myCases(first: 1) { caseNumber } }")  # an entry (CASE_LIST)
     runtime = app.state.runtime
-    await integrate(runtime.engine, runtime.audit.keys)
+    await integrate_all(runtime)
     checkpoint = await api.query(CHECKPOINT, token=tokens["auditor-sun"])
     size = checkpoint["data"]["auditCheckpoint"]["treeSize"]
     events = await api.query(EVENTS, token=tokens["auditor-sun"])

@@ -14,9 +14,8 @@ from sqlalchemy import select
 from connectors.base.tlog.checkpoint import open_checkpoint, vkey
 from connectors.base.tlog.merkle import verify_inclusion
 from connectors.base.tlog.tiles import TileTree, inclusion_tiles, tile_path, tile_width
-from hub.audit.integrator import integrate
 from hub.audit.models import audit_entries, audit_leaves
-from tests.conftest import Api
+from tests.conftest import Api, integrate_all
 from tests.hub.queries import PERSON_FULL
 
 
@@ -37,7 +36,7 @@ async def viewed(api: Api, app: Any, demo: dict[str, Any]) -> dict[str, Any]:
         .where(audit_entries.c.request_id == response.headers["X-Request-Id"])
     )
     for _ in range(200):  # the serving hub's integrator may be appending the same batch
-        await integrate(runtime.engine, runtime.audit.keys)
+        await integrate_all(runtime)
         async with runtime.engine.connect() as conn:
             leaf = (await conn.execute(stmt)).first()
         if leaf is not None:
@@ -185,7 +184,7 @@ async def test_a_tile_wider_than_the_checkpoint_holds_is_not_found(
 ) -> None:
     auditor = bearer(tokens["auditor-sun"])
     runtime = app.state.runtime
-    await integrate(runtime.engine, runtime.audit.keys)
+    await integrate_all(runtime)
     text = (await api.client.get("/audit/checkpoint", headers=auditor)).text
     size = int(text.splitlines()[1])
     # the last leaf tile of the tree: held at its width, not wider, and not as a full tile
