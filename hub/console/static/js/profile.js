@@ -25,6 +25,8 @@ function fmtAmount(value, currency) {
 
 const ANSWER = { ANSWERED: ["已答复", "ok"], TIMEOUT: ["超时未答复", "warn"], UNAVAILABLE: ["无法连接", "bad"] };
 const DEPOSIT_KIND = { CURRENT: "活期", TIME: "定期" };
+// ISO 4217 codes as a Chinese reader names the currencies (an unknown code is shown as it is)
+const CURRENCY = { CNY: "人民币", USD: "美元", EUR: "欧元", HKD: "港元", JPY: "日元", GBP: "英镑" };
 
 // What a person's profile shows: the fields of the look-up, and of a legal representative
 // reached through an enterprise (REPRESENTATIVE_QUERY).
@@ -281,7 +283,7 @@ class View {
           h("h4", {}, this.value(b.bankName, [...p, "bankName"]), " ", badge(answer, kind)),
           this.list(b.accounts, [...p, "accounts"], ["账号 / 开户网点", "类型 · 币种", "余额", "冻结金额", "可用余额", "冻结（轮候）"], (a, ap) => [
             h("div", {}, this.value(a.accountNumber, [...ap, "accountNumber"]), h("br"), this.value(a.branch, [...ap, "branch"])),
-            h("div", {}, this.value(a.kind, [...ap, "kind"], (x) => DEPOSIT_KIND[x] || x), " · ", this.value(a.currency, [...ap, "currency"]), a.maturesOn ? ` 至 ${a.maturesOn}` : ""),
+            h("div", {}, this.value(a.kind, [...ap, "kind"], (x) => DEPOSIT_KIND[x] || x), " · ", this.value(a.currency, [...ap, "currency"], (x) => CURRENCY[x] || x), a.maturesOn ? ` 至 ${a.maturesOn}` : ""),
             this.value(a.balance, [...ap, "balance"], (x) => fmtAmount(x, a.currency)),
             this.value(a.frozenAmount, [...ap, "frozenAmount"], (x) => fmtAmount(x, a.currency)),
             this.value(a.availableBalance, [...ap, "availableBalance"], (x) => fmtAmount(x, a.currency)),
