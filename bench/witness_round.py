@@ -7,8 +7,7 @@ Builds a throw-away hub log of N entries (SQLite in a temporary directory, or a 
 PostgreSQL database with --url), starts W witnesses as real HTTP servers on loopback (each its
 own uvicorn server and SQLite store, synchronous=FULL), and then:
 
-1. the first round (every witness at old size 0, the sender's subtree cache filled from the
-   database: a one-off per hub process);
+1. the first round (every witness at old size 0: no consistency proof yet);
 2. R steady rounds: B new entries recorded and integrated (one checkpoint), then one round that
    sends it to every witness with a consistency proof from its last size, verifies and stores
    the cosignatures. Reports the round's wall time p50/p95/max, and the witness's own time per

@@ -17,10 +17,16 @@ cosignature from a configured witness must verify, the latest checkpoint must ca
 (a checkpoint younger than the grace period may still wait for it, the newest witnessed one
 standing in), and the size and root each witness was last seen to cosign must still be the log's.
 
+The stored tiles (``audit_tiles``, what proofs and witnesses are served from) must be the tiles
+of the latest checkpoint's tree: they are grown from the stored leaves as these are read and
+compared with the stored ones a page at a time; a tile that differs, is missing, is narrower or
+wider than the tree, or lies beyond the tree is named by its level, index and width.
+
 Memory does not grow with the log: leaves (with their entries), subject rows and checkpoints
 are read in keyed pages (``WHERE key > last ORDER BY key LIMIT page``) inside the snapshot, the
-tree is grown with :class:`TreeBuilder` (O(log n)), each checkpoint is checked when the tree
-reaches its size, and the report keeps the first :data:`MAX_PROBLEMS` problems with a count of
+tree is grown with :class:`TreeBuilder` (O(log n)), the tiles keep only the partial last tile of
+each level (8 KiB at most a level) and the full tiles of one page, each checkpoint is checked
+when the tree reaches its size, and the report keeps the first :data:`MAX_PROBLEMS` problems with a count of
 the rest (``omitted``). Nothing of an entry is kept once its page is checked but what the
 report counts.
 """
@@ -40,6 +46,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from connectors.base.tlog.checkpoint import Checkpoint, open_checkpoint, split_note
 from connectors.base.tlog.cosignature import check_lines, parse_lines
 from connectors.base.tlog.merkle import TreeBuilder, leaf_hash
+from connectors.base.tlog.tiles import HEIGHT, WIDTH, grow
+from hub.audit import tiles
 from hub.audit.entries import content_hash, leaf_data, subject_digest
 from hub.audit.integrator import latest_checkpoint, state_problem
 from hub.audit.models import (
@@ -48,6 +56,7 @@ from hub.audit.models import (
     audit_entries,
     audit_leaves,
     audit_subjects,
+    audit_tiles,
     audit_witnesses,
 )
 from hub.audit.snapshot import snapshot
@@ -222,6 +231,100 @@ class _Checkpoints:
         return self.ahead.popleft() if self.ahead else None
 
 
+def _log_order(item: tuple[tuple[int, int], bytes]) -> tuple[int, int]:
+    """Tiles in the order of the last leaf they cover (then lower levels first)."""
+    (level, index), _ = item
+    return (index + 1) << (HEIGHT * level), level
+
+
+class _Tiles:
+    """The tiles of the tree of ``size``, grown from the leaves as they are read and compared
+    with the stored ones: a page's full tiles when the page is read, the partial last tile of
+    each level at the end. Only those partial tiles are kept between pages."""
+
+    def __init__(self, conn: AsyncConnection, size: int) -> None:
+        self.conn = conn
+        self.size = size
+        self.grown = 0  # leaves grown into the tiles
+        self.edge: dict[int, bytes] = {}  # level -> the hashes of its partial last tile
+
+    async def extend(self, report: Report, hashes: list[bytes]) -> None:
+        """Grow the tiles by the leaf hashes of one page; compare the tiles that filled."""
+        full = {}
+        for (level, index), grown in grow(self.grown, self.edge, hashes).items():
+            if len(grown) == WIDTH * 32:
+                self.edge.pop(level, None)
+                full[(level, index)] = grown
+            else:
+                self.edge[level] = grown
+        self.grown += len(hashes)
+        await self._compare(report, full)
+
+    async def finish(self, report: Report) -> None:
+        """Compare the partial tiles (when the leaves reached the tree's size: otherwise the
+        missing leaf is the problem), then look for stored tiles beyond the tree."""
+        if self.grown == self.size:
+            last = {
+                (level, (self.size >> (HEIGHT * level)) // WIDTH): hashes
+                for level, hashes in self.edge.items()
+            }
+            await self._compare(report, last)
+        await self._beyond(report)
+
+    async def _compare(self, report: Report, grown: dict[tuple[int, int], bytes]) -> None:
+        stored = await tiles.read(self.conn, grown)
+        for (level, index), hashes in sorted(grown.items(), key=_log_order):
+            width = len(hashes) // 32
+            name = f"tile {index} of level {level} (width {width})"
+            found = stored.get((level, index))
+            if found is None:
+                report.problem(f"{name} is not stored")
+            elif len(found) != len(hashes):
+                beyond = (
+                    ": the stored tiles reach beyond the tree" if len(found) > len(hashes) else ""
+                )
+                report.problem(
+                    f"{name}: the stored tile holds {len(found) // 32} hashes, the tree of size"
+                    f" {self.size} has {width}{beyond}"
+                )
+            elif found != hashes:
+                first = next(
+                    k
+                    for k in range(width)
+                    if found[32 * k : 32 * k + 32] != hashes[32 * k : 32 * k + 32]
+                )
+                report.problem(
+                    f"{name} differs from the tile grown from the stored leaves (from its hash"
+                    f" {first})"
+                )
+
+    async def _beyond(self, report: Report) -> None:
+        """Stored tiles the tree of ``size`` does not have: one problem naming the first."""
+        t = audit_tiles
+        lasts: list[int] = []  # the index of the last tile of each level of the tree
+        while (count := self.size >> (HEIGHT * len(lasts))) > 0:
+            lasts.append((count - 1) // WIDTH)
+        outside = or_(
+            *(and_(t.c.level == level, t.c.tile_index > last) for level, last in enumerate(lasts)),
+            t.c.level >= len(lasts),
+        )
+        count = await _count(self.conn, select(func.count()).select_from(t).where(outside))
+        if not count:
+            return
+        first = (
+            await self.conn.execute(
+                select(t.c.level, t.c.tile_index, t.c.width)
+                .where(outside)
+                .order_by(t.c.level, t.c.tile_index)
+                .limit(1)
+            )
+        ).one()
+        report.problem(
+            f"{count} stored tile(s) lie beyond the tree of size {self.size}, the first tile"
+            f" {first.tile_index} of level {first.level} (width {first.width})"
+        )
+
+
 async def _count(conn: AsyncConnection, stmt: Any) -> int:
     return int((await conn.execute(stmt)).scalar() or 0)
 
@@ -257,6 +360,7 @@ async def verify_log(
         records = list(await conn.execute(select(audit_witnesses))) if policy.witnesses else []
         vouched = _vouched(trusted, records, policy)
         builder = TreeBuilder()
+        grown = _Tiles(conn, size)
         integrated = 0  # leaves whose entry is stored
         checkpoints = _Checkpoints(conn, size)
         upcoming = await checkpoints.next()
@@ -264,6 +368,8 @@ async def verify_log(
         position = 0
         async for page in _leaf_pages(conn, size):
             subjects = await _subjects_of(conn, page)
+            hashes: list[bytes] = []  # the page's leaf hashes, grown into the tiles
+            missing = False
             for leaf in page:
                 if position % STEP == 0 and position:
                     progress.advance(STEP)  # the STEP leaves before this one
@@ -271,13 +377,15 @@ async def verify_log(
                     report.problem(
                         f"leaf {position} is missing (the next stored leaf is {leaf.leaf_index})"
                     )
+                    missing = True
                     break
                 if leaf.id is None:
                     report.problem(f"{_where(leaf.entry_id, position)} is missing")
                 else:
                     integrated += 1
                     _check_entry(report, leaf, position, subjects.get(leaf.entry_id))
-                builder.append(bytes(leaf.leaf_hash))
+                hashes.append(bytes(leaf.leaf_hash))
+                builder.append(hashes[-1])
                 while upcoming is not None and upcoming.tree_size <= builder.size:
                     if upcoming.tree_size == builder.size:
                         _check_checkpoint(report, upcoming, builder, verifier_keys)
@@ -286,9 +394,10 @@ async def verify_log(
                     if builder.root() != root:
                         report.problem(differs)
                 position += 1
-            else:
-                continue
-            break  # a leaf is missing: the tree cannot be grown past it
+            await grown.extend(report, hashes)
+            if missing:
+                break  # a leaf is missing: the tree cannot be grown past it
+        await grown.finish(report)
         progress.advance(builder.size - (builder.size - 1) // STEP * STEP if builder.size else 0)
         report.tree_size = builder.size
         report.root = builder.root()

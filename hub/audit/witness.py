@@ -19,6 +19,12 @@ retry): it reads the newest checkpoint and sends it to every witness that has no
 with a consistency proof from the size that witness last cosigned (remembered in
 ``audit_witnesses``). Checkpoints signed meanwhile are never sent: only the newest is. A witness
 that answers 409 names the size it holds; the round retries once with a proof from there.
+
+The proofs are read from the tree's tiles (:mod:`hub.audit.tiles`): a round reads the O(log n)
+tiles of the latest root and of each proof, never the leaves, so its memory and CPU do not grow
+with the log. A round first checks that the tiles give the latest checkpoint's signed root, and
+a proof from a size the hub has a checkpoint of is checked against both signed roots before it
+is sent: damaged tiles are named as the hub's problem, never sent for a witness to refuse.
 """
 
 from __future__ import annotations
@@ -42,9 +48,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from connectors.base.tlog.checkpoint import add_signatures, split_note
 from connectors.base.tlog.cosignature import CosignerKey, check_lines, parse_lines
-from connectors.base.tlog.merkle import SubtreeCache
+from connectors.base.tlog.merkle import verify_consistency
+from hub.audit import tiles
 from hub.audit.integrator import latest_checkpoint
-from hub.audit.models import audit_checkpoints, audit_cosignatures, audit_leaves, audit_witnesses
+from hub.audit.models import audit_checkpoints, audit_cosignatures, audit_witnesses
 from hub.config import ConfigError, Settings
 from hub.db.engine import lock_for_write
 
@@ -53,6 +60,10 @@ log = logging.getLogger("hub.audit.witness")
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_GRACE = Settings.default_of("audit_witness_grace")
 MAX_ANSWER = 64 * 1024  # bytes of a witness's answer the hub reads at most
+TILES_DAMAGED = (
+    "the stored tiles do not give checkpoint {size}'s signed root: no consistency proof can be"
+    " made (see `fyt audit verify`)"
+)
 
 
 class WitnessConfigError(ValueError):
@@ -249,7 +260,6 @@ class WitnessSender:
     retry: float = 5.0  # seconds between rounds when no checkpoint wakes the job
     client: httpx.AsyncClient | None = None
     registry: CollectorRegistry | None = None
-    _cache: SubtreeCache = field(default_factory=SubtreeCache)
     _backoff: dict[str, _Backoff] = field(default_factory=dict)
     _event: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task[None] | None = None
@@ -329,7 +339,7 @@ class WitnessSender:
                 send.append((witness, held))
             if not send:
                 return outcomes
-            problem = await self._sync_cache(latest)
+            problem = await self._check_tiles(latest)
             if problem is not None:
                 log.error("witness round: %s", problem)
                 return outcomes + [Outcome(w.name, "failed", None, problem) for w, _ in send]
@@ -341,37 +351,45 @@ class WitnessSender:
             outcomes.extend(sent)
             return outcomes
 
-    async def _sync_cache(self, latest: Any) -> str | None:
-        """Bring the subtree cache up to the latest checkpoint; a problem, or None."""
+    async def _check_tiles(self, latest: Any) -> str | None:
+        """Whether the stored tiles give the latest checkpoint's signed root: a problem, or
+        None. Reads the last tile of each level (O(log n) rows), never the leaves."""
         size = latest.tree_size
-        for attempt in range(2):
-            if self._cache.size > size or attempt:
-                self._cache = SubtreeCache()  # the log shrank or changed under the cache
-            async with self.engine.connect() as conn:
-                rows = await conn.execute(
-                    select(audit_leaves.c.leaf_index, audit_leaves.c.leaf_hash)
-                    .where(
-                        audit_leaves.c.leaf_index >= self._cache.size,
-                        audit_leaves.c.leaf_index < size,
-                    )
-                    .order_by(audit_leaves.c.leaf_index)
+        async with self.engine.connect() as conn:
+            try:
+                found = await tiles.root(conn, size)
+            except tiles.TilesMissing as exc:
+                return f"{TILES_DAMAGED.format(size=size)} ({exc})"
+        if found != bytes(latest.root):
+            return TILES_DAMAGED.format(size=size)
+        return None
+
+    async def _proof(self, old: int, latest: Any) -> list[bytes] | str:
+        """The consistency proof from ``old`` to the latest checkpoint, read from the tiles it
+        needs; checked against both signed roots when the hub has a checkpoint of ``old`` (a
+        size a witness names may be one the hub no longer has: then the witness checks it).
+        A problem instead when the tiles cannot give it."""
+        size = latest.tree_size
+        if old in (0, size):
+            return []
+        async with self.engine.connect() as conn:
+            try:
+                proof = await tiles.consistency_proof(conn, old, size)
+            except tiles.TilesMissing as exc:
+                return f"{TILES_DAMAGED.format(size=size)} ({exc})"
+            row = (
+                await conn.execute(
+                    select(audit_checkpoints.c.root).where(audit_checkpoints.c.tree_size == old)
                 )
-                start = self._cache.size
-                hashes = []
-                for expected, row in enumerate(rows, start=start):
-                    if row.leaf_index != expected:
-                        break
-                    hashes.append(bytes(row.leaf_hash))
-            if len(hashes) > 1000:  # the first round of a process: hashing off the event loop
-                await asyncio.to_thread(self._cache.extend, hashes)
-            else:
-                self._cache.extend(hashes)
-            if self._cache.size == size and self._cache.root(size) == bytes(latest.root):
-                return None
-        return (
-            f"the stored leaves do not hash to checkpoint {size}'s signed root: no consistency"
-            " proof can be made (see `fyt audit verify`)"
-        )
+            ).first()
+        if row is not None and not verify_consistency(
+            old, size, bytes(row.root), bytes(latest.root), proof
+        ):
+            return (
+                f"the stored tiles give no consistency proof from checkpoint {old} to {size}"
+                " that verifies against their signed roots (see `fyt audit verify`)"
+            )
+        return proof
 
     async def _one(self, witness: WitnessConfig, latest: Any, held: int | None) -> Outcome:
         started = time.perf_counter()
@@ -393,9 +411,9 @@ class WitnessSender:
             )
         return outcome
 
-    def request_body(self, note: str, old: int, size: int) -> bytes:
+    @staticmethod
+    def request_body(note: str, old: int, proof: list[bytes]) -> bytes:
         """The add-checkpoint body: ``old <size>``, the proof lines, a blank line, the note."""
-        proof = self._cache.consistency_proof(old, size) if old else []
         lines = "".join(base64.b64encode(h).decode() + "\n" for h in proof)
         return f"old {old}\n{lines}\n{note}".encode()
 
@@ -410,6 +428,9 @@ class WitnessSender:
                 " the log lost leaves it once signed",
             )
         assert self.client is not None
+        proof = await self._proof(old, latest)
+        if isinstance(proof, str):
+            return Outcome(witness.name, "failed", None, proof)
         try:
             # The whole exchange within the timeout, and no more of the answer than MAX_ANSWER:
             # a witness that drips or floods costs the hub nothing more.
@@ -417,7 +438,7 @@ class WitnessSender:
                 async with self.client.stream(
                     "POST",
                     f"{witness.url}/add-checkpoint",
-                    content=self.request_body(latest.note, old, size),
+                    content=self.request_body(latest.note, old, proof),
                     headers={"content-type": "text/plain; charset=utf-8"},
                     timeout=witness.timeout,
                 ) as response:
@@ -576,8 +597,7 @@ async def ask_witnesses(
                     latest = await latest_checkpoint(conn)
                 if latest is None:
                     return outcome
-                async with sender._lock:
-                    problem = await sender._sync_cache(latest)
+                problem = await sender._check_tiles(latest)
                 if problem is not None:
                     return Outcome(witness.name, "failed", None, problem)
                 outcome = await sender._send(witness, latest, latest.tree_size, retry=True)

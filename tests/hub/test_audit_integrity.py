@@ -21,7 +21,13 @@ from connectors.base.tlog.merkle import leaf_hash, root
 from hub.audit.entries import canonical, content_hash, new_salt
 from hub.audit.integrator import integrate, latest_checkpoint
 from hub.audit.keys import AuditKeys, generate_audit_keys
-from hub.audit.models import audit_checkpoints, audit_entries, audit_leaves, audit_subjects
+from hub.audit.models import (
+    audit_checkpoints,
+    audit_entries,
+    audit_leaves,
+    audit_subjects,
+    audit_tiles,
+)
 from hub.audit.rows import insert_batch
 from hub.audit.service import redact_before
 from hub.audit.verify import verify_log
@@ -218,7 +224,15 @@ async def test_truncation_below_a_trusted_checkpoint_is_detected(log: Any, tmp_p
     await tamper(engine, text("DELETE FROM audit_checkpoints WHERE tree_size > 14"))
     await tamper(engine, text("DELETE FROM audit_leaves WHERE leaf_index >= 14"))
     await tamper(engine, text("DELETE FROM audit_entries WHERE id > 14"))
-    # the log alone is consistent again, but not with the checkpoint kept outside
+    # the tiles left as they were still hold the 20 leaves
+    assert (await verify_log(engine, verifier)).problems == [
+        "tile 0 of level 0 (width 14): the stored tile holds 20 hashes, the tree of size 14 has"
+        " 14: the stored tiles reach beyond the tree"
+    ]
+    # cut back too, the log alone is consistent again, but not with the checkpoint kept outside
+    await tamper(
+        engine, text("UPDATE audit_tiles SET width = 14, hashes = substr(hashes, 1, 14 * 32)")
+    )
     assert (await verify_log(engine, verifier)).ok
     report = await verify_log(engine, verifier, trusted)
     assert (
@@ -797,3 +811,141 @@ async def test_a_report_keeps_the_first_problems_and_counts_the_rest(
     assert report.problems == [f"entry {i} (leaf {i - 1}) was altered" for i in (1, 2, 3)]
     assert report.omitted == 2
     assert not report.ok
+
+
+# --- the stored tiles -------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def tiled_log(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[tuple[AsyncEngine, list[str]]]:
+    """A log of 600 leaves, read 100 at a time: tiles 0 and 1 of level 0 full (256 hashes),
+    tile 2 partial (88), and tile 0 of level 1 partial (2: the roots of the two full ones)."""
+    from hub.audit import verify
+
+    monkeypatch.setattr(verify, "PAGE", 100)
+    generate_audit_keys(tmp_path / "audit.key", tmp_path / "audit.pem")
+    keys = AuditKeys.load(tmp_path / "audit.key", tmp_path / "audit.pem", "test.example/audit")
+    database = None
+    if request.param == "postgresql":
+        database, url = await _create_pg_database(os.environ[PG_ENV])
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite3'}"
+    engine = create_hub_engine(url)
+    await upgrade(engine)
+    await insert_entries(engine, [entry(i) for i in range(600)])
+    assert await integrate(engine, keys, batch=300) == 300
+    assert await integrate(engine, keys, batch=300) == 600
+    try:
+        yield engine, [vkey(keys.origin, keys.public_key)]
+    finally:
+        await engine.dispose()
+        if database is not None:
+            await _drop_pg_database(os.environ[PG_ENV], database)
+
+
+async def test_the_stored_tiles_of_a_sound_log_verify(tiled_log: Any) -> None:
+    engine, verifier = tiled_log
+    async with engine.connect() as conn:
+        stored = (
+            await conn.execute(text("SELECT level, tile_index, width FROM audit_tiles"))
+        ).all()
+    assert sorted(tuple(r) for r in stored) == [(0, 0, 256), (0, 1, 256), (0, 2, 88), (1, 0, 2)]
+    report = await verify_log(engine, verifier)
+    assert report.ok, report.problems
+
+
+ZERO = bytes(32)
+
+
+async def set_tile(engine: AsyncEngine, level: int, index: int, change: Any) -> None:
+    """Replace the stored hashes of a tile with ``change(hashes)``, behind the triggers' back."""
+    async with engine.connect() as conn:
+        hashes = (
+            await conn.execute(
+                select(audit_tiles.c.hashes).where(
+                    audit_tiles.c.level == level, audit_tiles.c.tile_index == index
+                )
+            )
+        ).scalar_one()
+    changed = change(bytes(hashes))
+    await tamper(
+        engine,
+        update(audit_tiles)
+        .where(audit_tiles.c.level == level, audit_tiles.c.tile_index == index)
+        .values(width=len(changed) // 32, hashes=changed),
+    )
+
+
+@pytest.mark.parametrize(
+    ("level", "index", "change", "problem"),
+    [
+        (
+            0,
+            1,
+            lambda h: h[: 5 * 32] + ZERO + h[6 * 32 :],
+            "tile 1 of level 0 (width 256) differs from the tile grown from the stored leaves"
+            " (from its hash 5)",
+        ),
+        (
+            1,
+            0,
+            lambda h: h[:32] + ZERO,
+            "tile 0 of level 1 (width 2) differs from the tile grown from the stored leaves"
+            " (from its hash 1)",
+        ),
+        (
+            0,
+            2,
+            lambda h: h + ZERO,
+            "tile 2 of level 0 (width 88): the stored tile holds 89 hashes, the tree of size 600"
+            " has 88: the stored tiles reach beyond the tree",
+        ),
+        (
+            0,
+            2,
+            lambda h: h[: 80 * 32],
+            "tile 2 of level 0 (width 88): the stored tile holds 80 hashes, the tree of size 600"
+            " has 88",
+        ),
+    ],
+    ids=["hash", "upper-level", "wider", "narrower"],
+)
+async def test_a_changed_tile_is_named(
+    tiled_log: Any, level: int, index: int, change: Any, problem: str
+) -> None:
+    engine, verifier = tiled_log
+    # given a stored tile changed behind the triggers' back (the leaves left alone)
+    await set_tile(engine, level, index, change)
+    # when verified, the tile is named by level, index and width, and nothing else
+    report = await verify_log(engine, verifier)
+    assert report.problems == [problem]
+
+
+async def test_a_missing_tile_is_named(tiled_log: Any) -> None:
+    engine, verifier = tiled_log
+    await tamper(
+        engine,
+        audit_tiles.delete().where(audit_tiles.c.level == 0, audit_tiles.c.tile_index == 0),
+    )
+    report = await verify_log(engine, verifier)
+    assert report.problems == ["tile 0 of level 0 (width 256) is not stored"]
+
+
+async def test_tiles_beyond_the_tree_are_counted_and_the_first_named(tiled_log: Any) -> None:
+    engine, verifier = tiled_log
+    # given a tile after the last of level 0, and one of a level the tree of 600 does not reach
+    await tamper(
+        engine,
+        audit_tiles.insert().values(
+            [
+                {"level": 2, "tile_index": 0, "width": 1, "hashes": ZERO},
+                {"level": 0, "tile_index": 3, "width": 1, "hashes": ZERO},
+            ]
+        ),
+    )
+    report = await verify_log(engine, verifier)
+    assert report.problems == [
+        "2 stored tile(s) lie beyond the tree of size 600, the first tile 3 of level 0 (width 1)"
+    ]

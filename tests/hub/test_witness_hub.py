@@ -298,3 +298,73 @@ async def test_a_witness_that_floods_or_stalls_is_cut_off(log: Any) -> None:
         # then the answer is cut off, and the round ends
         assert outcome.status == "failed"
         assert outcome.detail.startswith(expected), outcome.detail
+
+
+# --- the round reads tiles, not leaves -------------------------------------------------------
+
+
+async def test_a_round_reads_no_leaf_whatever_the_length_of_the_log(tmp_path: Path) -> None:
+    from sqlalchemy import event
+
+    from bench.audit_generate import generate
+
+    # given a log of 3,000 entries (a checkpoint every 500) and a witness that cosigned it
+    generate_audit_keys(tmp_path / "big.key", tmp_path / "big.pem")
+    keys = AuditKeys.load(tmp_path / "big.key", tmp_path / "big.pem", ORIGIN)
+    engine = create_hub_engine(f"sqlite+aiosqlite:///{tmp_path / 'big.sqlite3'}")
+    await upgrade(engine)
+    await generate(engine, keys, 3_000, batch=500)
+    witness = Witness(NAME, KEY, [vkey(ORIGIN, keys.public_key)], WitnessStore(tmp_path / "b.db"))
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=witness_app(witness)))
+    policy = WitnessPolicy((WitnessConfig(witness.cosigner, "http://witness.test"),), quorum=1)
+    statements: list[str] = []
+    counting = [False]  # only the rounds' statements, not the integrator's
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if counting[0]:
+            statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        # when a new sender (a new hub process) sends checkpoint 3,000, then 3,013 with a
+        # consistency proof from 3,000, and the witness is asked as `fyt audit verify` asks
+        sender = WitnessSender(engine, policy, client=client)
+        counting[0] = True
+        first = await sender.run_round()
+        counting[0] = False
+        await insert_entries(engine, [entry(i) for i in range(3_001, 3_014)])
+        assert await integrate(engine, keys) == 3_013
+        counting[0] = True
+        second = await sender.run_round()
+        asked = await ask_witnesses(engine, policy, client=client)
+        counting[0] = False
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
+        await client.aclose()
+        await engine.dispose()
+        witness.store.close()
+    # then the witness cosigned each (the proof verified at the witness)
+    assert [o.status for o in first + second + asked] == ["cosigned"] * 3
+    assert (first[0].size, second[0].size) == (3_000, 3_013)
+    # and no statement of the rounds touched a leaf: the proofs came from the tiles
+    assert any("audit_tiles" in s for s in statements)
+    assert [s for s in statements if "audit_leaves" in s] == []
+
+
+async def test_damaged_tiles_are_the_hubs_problem_not_sent_to_the_witness(log: Any) -> None:
+    engine, sender = log["engine"], log["sender"]
+    # given the tile of the tree of 13 with its leaf 9 changed (the witness holds 8)
+    async with engine.connect() as conn:
+        tile = bytes((await conn.execute(select(audit_tiles.c.hashes))).scalar_one())
+    damaged = tile[: 9 * 32] + bytes(32) + tile[10 * 32 :]
+    await tamper(engine, update(audit_tiles).values(hashes=damaged))
+    # when a round runs
+    [outcome] = await sender.run_round()
+    # then nothing is sent: the round names the tiles, and the witness's record stays at 8
+    assert outcome.status == "failed"
+    assert outcome.detail == (
+        "the stored tiles do not give checkpoint 13's signed root: no consistency proof can be"
+        " made (see `fyt audit verify`)"
+    )
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(audit_witnesses.c.cosigned_size))).scalar() == 8
