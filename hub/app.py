@@ -201,6 +201,9 @@ def create_app(
         ],
     )
     app.state.settings = settings
+    # A path the hub does not serve is a 404: no redirect to the slashed or unslashed twin,
+    # which Starlette would address to whatever Host the caller sent
+    app.router.redirect_slashes = False
     return app
 
 

@@ -143,6 +143,8 @@ def _query(request: Request, detail: dict[str, Any], outcome: str) -> AccessReco
 
 
 async def checkpoint(request: Request) -> Response:
+    if request.scope["path"] != "/audit/checkpoint":  # "/audit/checkpoint\n" (see tile)
+        return _not_found(request, "no such resource: the checkpoint is /audit/checkpoint")
     detail = {"query": "checkpoint", "read": "checkpoint"}
     caller = await _admit(request, CHECKPOINT, detail)
     if isinstance(caller, Response):
@@ -167,7 +169,9 @@ def _not_found(request: Request, message: str) -> Response:
 
 
 async def tile(request: Request) -> Response:
-    path = str(request.path_params["path"])
+    # the path as sent, not the route's match: a route pattern ends in `$`, which also matches
+    # before a final newline, and "000.p/3\n" must not be a second spelling of "000.p/3"
+    path = str(request.scope["path"]).removeprefix("/audit/tile/")
     # the path as asked (cut short: it is the caller's text) goes on record
     detail = {"query": "tile", "read": "tiles", "path": f"tile/{path}"[:MAX_RECORDED_PATH]}
     caller = await _admit(request, TILES, detail)
