@@ -310,6 +310,11 @@ class JsonRaw(Raw):
         return JsonRaw(child_type, value)
 
     def kind(self, attr: str) -> str | None:
+        if attr == "user_kind":
+            # an audit entry's user: an enterprise party's (org enterprise:<USCC>) is a person's
+            # ID number; any other is a staff id (docs/parties.md, "Audit")
+            org = self.obj.get("org")
+            return "PERSON" if isinstance(org, str) and org.startswith("enterprise:") else "STAFF"
         camel = re.sub(r"_([a-z])", lambda m: m.group(1).upper(), attr)
         return self.obj.get(camel)
 
@@ -1364,7 +1369,11 @@ class Checker:
                 shown["granted"].add(coordinate)
             return
         info = self.fields[coordinate]
-        enterprise = info.kind_attr is not None and raw.kind(info.kind_attr) == "ENTERPRISE"
+        # enterprises' names and USCCs are public register data, staff ids no one's
+        enterprise = info.kind_attr is not None and raw.kind(info.kind_attr) in (
+            "ENTERPRISE",
+            "STAFF",
+        )
         masked = clear if clear is None or enterprise else info.mask.fn(str(clear))
         if value != masked:
             leak = "LEAK: " if value == clear else ""
