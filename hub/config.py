@@ -601,6 +601,9 @@ class Settings(_Replaceable, BaseSettings):
     audit_signing_key: Path | None = None  # Ed25519 PEM; default keys/audit-signing-key.pem
     audit_origin: str = "fyt-hub.local/audit"
     audit_write_timeout: PositiveSeconds = 5.0  # then AUDIT_UNAVAILABLE
+    # seconds after a whole-log verification is DONE before another may start (RATE_LIMITED,
+    # reason PAUSE): one keeps a core busy for minutes on a long log
+    audit_verify_pause: Seconds = 60.0
     audit_witnesses: Path | None = None  # TOML file of [[witness]] tables
     audit_witness_quorum: Quorum = 0  # cosignatures a checkpoint must carry
     audit_witness_grace: Seconds = 60.0  # seconds a new checkpoint may wait for them

@@ -180,7 +180,9 @@ class Runtime:
                 write_timeout=settings.audit_write_timeout,
             ),
         )
-        runtime.verifications = Verifications(engine, runtime.verification_spec)
+        runtime.verifications = Verifications(
+            engine, runtime.verification_spec, pause=settings.audit_verify_pause
+        )
         return runtime
 
     def verification_spec(self) -> dict[str, Any]:

@@ -36,7 +36,7 @@ from connectors.base.tlog.tiles import WIDTH, parse_tile_path, tile_width
 from hub.audit import queries, tiles
 from hub.audit.entries import AccessRecord
 from hub.auth.tokens import Principal
-from hub.errors import AuditUnavailable, HubError, Unauthenticated
+from hub.errors import AuditUnavailable, HubError, RateLimited, Unauthenticated
 from hub.graphql.view import upstream_request_id
 from hub.policy.table import Decision
 from hub.responses import error, error_response, header, request_id
@@ -93,23 +93,26 @@ async def _admit(request: Request, coordinate: str, detail: dict[str, Any]) -> _
         client=runtime.proxies.client(scope),
         upstream_request_id=upstream_request_id(scope, runtime.proxies),
     )
+    party = principal.enterprise is not None
+    if party:  # an enterprise party refused too often this hour runs nothing here either
+        try:
+            runtime.probes.admit_party(principal.sub)
+        except RateLimited as exc:
+            limited = _refused(request, coordinate, detail, "RATE_LIMITED", exc.extra["reason"])
+            try:
+                await _record(request, caller, limited)
+            except AuditUnavailable as unavailable:
+                return _refusal(request, 503, unavailable)
+            return _refusal(request, 429, exc)
     grants = runtime.policy.grants(principal.roles, principal.org)
     if grants.decision(coordinate) is Decision.READ:
         return caller
-    refused = AccessRecord(
-        action="ACCESS_REFUSED",
-        subject_kind=None,
-        subject_id=None,
-        case_number=None,
-        path=(request.url.path,),
-        outcome="DENIED",
-        reason="POLICY",
-        detail={"field": coordinate, **detail},
-    )
     try:
-        await _record(request, caller, refused)
+        await _record(request, caller, _refused(request, coordinate, detail, "DENIED", "POLICY"))
     except AuditUnavailable as exc:
         return _refusal(request, 503, exc)
+    if party and "path" in detail:  # a tile read names a tile: an attempt, as a refused
+        runtime.probes.note_party_refusals(principal.sub, 1)  # look-up is (probing.py)
     return error_response(
         scope,
         403,
@@ -122,6 +125,21 @@ async def _admit(request: Request, coordinate: str, detail: dict[str, Any]) -> _
                 coordinate=coordinate,
             )
         ],
+    )
+
+
+def _refused(
+    request: Request, coordinate: str, detail: dict[str, Any], outcome: str, reason: str
+) -> AccessRecord:
+    return AccessRecord(
+        action="ACCESS_REFUSED",
+        subject_kind=None,
+        subject_id=None,
+        case_number=None,
+        path=(request.url.path,),
+        outcome=outcome,
+        reason=reason,
+        detail={"field": coordinate, **detail},
     )
 
 

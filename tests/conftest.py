@@ -134,8 +134,14 @@ async def settings(tmp_path_factory: pytest.TempPathFactory, hub_database_url: s
     policy_dir = test_policy_dir(tmp_path_factory.mktemp("policies"))
     # The generated-document tests send the enterprise party fields it may not call hundreds of
     # times; the hourly limit on that is tested on an app of its own (tests/hub/test_party.py).
+    # Tests verify the whole log one after another (a change, then its report); the pause
+    # between two verifications is tested on an app of its own (test_audit_verify_jobs.py).
     s = make_settings(
-        data_dir, hub_database_url, policy_dir=policy_dir, party_refusals_per_hour=1_000_000
+        data_dir,
+        hub_database_url,
+        policy_dir=policy_dir,
+        party_refusals_per_hour=1_000_000,
+        audit_verify_pause=0,
     )
     await seed_demo(s, persons=TEST_PERSONS, seed=TEST_SEED)
     return s

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import inspect
+import logging
 import types
 import typing
 import weakref
@@ -33,6 +34,8 @@ from connectors.base.annotations import Annotation, Measure
 from connectors.base.errors import ConnectorTimeout, ConnectorUnavailable
 from connectors.base.identifiers import InvalidIdentifier, validate_id_number, validate_uscc
 from connectors.base.subgraph import TYPE_OF_RECORD, EntityLookup, _camel
+
+log = logging.getLogger(__name__)
 
 Visible = Callable[[str, str], bool]  # (subgraph type name, GraphQL field name) -> requested?
 
@@ -385,8 +388,14 @@ class RemoteSource:
         except orjson.JSONDecodeError as exc:
             raise self._bad_answer(exc) from exc
         if body.get("errors"):
-            message = str(body["errors"][0].get("message", "error"))[:200]
-            raise ConnectorUnavailable(self.connector, f"{self.connector}: agency error: {message}")
+            # The agency's own words stay in the hub's log: they are the agency's text, may
+            # name its tables, hosts or other subjects, and are not the caller's to read.
+            first = body["errors"][0] if isinstance(body["errors"], list) else body["errors"]
+            message = first.get("message", "error") if isinstance(first, dict) else first
+            log.warning("%s: agency answered with an error: %r", self.connector, str(message)[:500])
+            raise ConnectorUnavailable(
+                self.connector, f"{self.connector}: the agency answered with an error"
+            )
         data = body.get("data")
         if not isinstance(data, dict):
             raise self._bad_answer(ValueError("no data"))

@@ -116,8 +116,31 @@ async def _running(conn: AsyncConnection) -> Any:
     return (await conn.execute(stmt)).first()
 
 
-async def start(engine: AsyncEngine, *, requested_by: str) -> tuple[Job, bool]:
-    """The running job, or a new RUNNING one; True when it is new (the caller runs it)."""
+class TooSoon(Exception):
+    """A verification finished less than the pause ago: another may start at ``next_at``."""
+
+    def __init__(self, latest: Job, next_at: datetime) -> None:
+        super().__init__(f"verification {latest.id} finished less than the pause ago")
+        self.latest = latest
+        self.next_at = next_at
+
+
+async def _latest_done(conn: AsyncConnection, since: datetime) -> Any:
+    stmt = (
+        select(audit_verifications)
+        .where(audit_verifications.c.state == DONE, audit_verifications.c.finished_at > since)
+        .order_by(desc(audit_verifications.c.finished_at))
+        .limit(1)
+    )
+    return (await conn.execute(stmt)).first()
+
+
+async def start(engine: AsyncEngine, *, requested_by: str, pause: float = 0.0) -> tuple[Job, bool]:
+    """The running job, or a new RUNNING one; True when it is new (the caller runs it).
+
+    A verification keeps a core busy for minutes on a long log, so a new one starts no sooner
+    than ``pause`` seconds after the last one was DONE (:class:`TooSoon` until then; that job's
+    report is there to read). A FAILED one may be started again at once."""
     for _ in range(3):
         now = datetime.now(UTC)
         try:
@@ -127,6 +150,10 @@ async def start(engine: AsyncEngine, *, requested_by: str) -> tuple[Job, bool]:
                 row = await _running(conn)
                 if row is not None:
                     return _job(row), False
+                if pause > 0 and (done := await _latest_done(conn, now - timedelta(seconds=pause))):
+                    latest = _job(done)
+                    finished = latest.finished_at or now
+                    raise TooSoon(latest, finished + timedelta(seconds=pause))
                 await conn.execute(
                     insert(audit_verifications).values(
                         state=RUNNING,
@@ -259,9 +286,12 @@ class Verifications:
     """A serving process's side: starts the verifying process of a new job, watches it, and
     stops the ones it started when the hub stops."""
 
-    def __init__(self, engine: AsyncEngine, spec: Callable[[], dict[str, Any]]) -> None:
+    def __init__(
+        self, engine: AsyncEngine, spec: Callable[[], dict[str, Any]], *, pause: float = 0.0
+    ) -> None:
         self.engine = engine
         self._spec = spec  # database URL, verifier keys, witnesses
+        self.pause = pause  # seconds after a DONE verification before another starts
         self._children: dict[int, asyncio.subprocess.Process] = {}
         self._watchers: set[asyncio.Task[None]] = set()
         self._closing = False
@@ -273,7 +303,7 @@ class Verifications:
 
     async def start(self, *, requested_by: str) -> tuple[Job, bool]:
         """The running job, or a new one with its process started; True when new."""
-        job, created = await start(self.engine, requested_by=requested_by)
+        job, created = await start(self.engine, requested_by=requested_by, pause=self.pause)
         if created:
             try:
                 await self._launch(job.id)

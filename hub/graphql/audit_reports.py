@@ -5,7 +5,10 @@ a process of its own, never on the serving event loop. ``auditIntegrityStart`` s
 answers the one running, one per hub) and returns at once; ``auditIntegrityJob`` follows its
 progress and holds its report when done. ``auditIntegrity``, the field that answered the report
 itself, still does: it starts a verification (or joins the running one) and waits for its
-report, the serving loop free meanwhile.
+report, the serving loop free meanwhile. Neither starts a new verification within
+``HUB_AUDIT_VERIFY_PAUSE`` seconds (60) of the last one DONE: each keeps a core busy for
+minutes on a long log, and back to back they would keep it busy for good (RATE_LIMITED, reason
+PAUSE, naming the job whose report is there to read).
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ from strawberry.types import Info
 
 from hub.audit import activity, verify_jobs
 from hub.audit.verify_jobs import Job, Verifications
-from hub.errors import BadUserInput, NotFound
+from hub.errors import BadUserInput, NotFound, RateLimited
 from hub.graphql.audit import _record
 from hub.graphql.context import ctx
+from hub.identifiers import check_characters
 
 _JOB_ID = re.compile(r"[1-9][0-9]{0,17}")  # fullmatch: a positive BIGINT, written plainly
 
@@ -162,7 +166,7 @@ async def resolve_integrity(info: Info) -> AuditIntegrityReport:
     c = ctx(info)
     _record(info, "auditIntegrity", {})
     verifications = _verifications(info)
-    job, _ = await verifications.start(requested_by=c.principal.sub)
+    job, _ = await _start(verifications, c.principal.sub)
     done = await verifications.wait(job.id)
     report = _report(done)
     if report is None:
@@ -173,12 +177,28 @@ async def resolve_integrity(info: Info) -> AuditIntegrityReport:
 async def resolve_integrity_start(info: Info) -> AuditIntegrityStartPayload:
     c = ctx(info)
     access = _record(info, "auditIntegrityStart", {})
-    job, started = await _verifications(info).start(requested_by=c.principal.sub)
+    job, started = await _start(_verifications(info), c.principal.sub)
     access.detail["job"] = str(job.id)
     return AuditIntegrityStartPayload(job=_job(job), started=started)
 
 
+async def _start(verifications: Verifications, requested_by: str) -> tuple[Job, bool]:
+    try:
+        return await verifications.start(requested_by=requested_by)
+    except verify_jobs.TooSoon as exc:
+        raise RateLimited(
+            f"verification {exc.latest.id} finished at {exc.latest.finished_at:%Y-%m-%dT%H:%M:%SZ};"
+            f" another may start from {exc.next_at:%Y-%m-%dT%H:%M:%SZ}"
+            f" (HUB_AUDIT_VERIFY_PAUSE, {verifications.pause:g} s) — read its report with"
+            f' auditIntegrityJob(id: "{exc.latest.id}")',
+            reason="PAUSE",
+        ) from None
+
+
 async def resolve_integrity_job(info: Info, id: str | None) -> AuditIntegrityJob | None:
+    if id is not None:  # the characters first, as for every text argument; spaces at the ends
+        check_characters(id, argument="id")  # are not part of the number
+        id = id.strip()
     if id is not None and _JOB_ID.fullmatch(id) is None:
         raise BadUserInput(
             "id must be the id of a verification (a positive whole number); leave it out for"

@@ -17,11 +17,12 @@ numbers masked, and a search says whether a subject is in the log).
 
 An enterprise party (企业纾困360) may call one field, with no argument; anything else it tries
 is refused by the policy before any look-up, with the same answer whether the subject it names
-exists or not. Trying is still counted — refused look-ups, and refused fields that take
-arguments (one without any, such as the court table, names nothing): after
+exists or not. Trying is still counted — refused look-ups, refused fields that take
+arguments (one without any, such as the court table, names nothing), and refused reads of the
+audit log's tiles (``/audit/tile/…``, which name a tile): after
 ``HUB_PARTY_REFUSALS_PER_HOUR`` such attempts in an hour every operation of that person is
-refused whole (``RATE_LIMITED``, reason ``REFUSALS``) until the attempts are an hour old, so a
-party cannot keep probing. The window is per process, like the hourly one.
+refused whole (``RATE_LIMITED``, reason ``REFUSALS``; HTTP 429 on ``/audit/``) until the
+attempts are an hour old, so a party cannot keep probing. The window is per process, like the hourly one.
 
 The daily count is read from the audit log (look-ups and searches whose subject was not found, durable
 before they were answered) plus the unknown subjects of this process's operations whose

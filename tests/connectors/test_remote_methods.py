@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from connectors import registry
+from connectors.base.errors import ConnectorUnavailable
 from connectors.base.remote import RemoteSource
 from connectors.base.subgraph import EntityLookup
 
@@ -78,3 +79,28 @@ async def test_a_source_refuses_to_open_without_a_method_for_a_served_lookup() -
         connector.remote_source()(
             "real_estate", "http://agency.invalid", lookups, client=unreachable_client()
         )
+
+
+async def test_an_agency_error_text_stays_in_the_hub_log(caplog: pytest.LogCaptureFixture) -> None:
+    # given an agency that answers a look-up with an error naming its own internals
+    secret = "relation person_accounts_110101 does not exist at db-internal-7"
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"data": None, "errors": [{"message": secret}]})
+
+    source = registry.get("real_estate").remote(
+        "http://agency.invalid", client=httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    )
+    try:
+        # when the hub looks a person up there
+        with caplog.at_level("WARNING", logger="connectors.base.remote"):
+            with pytest.raises(ConnectorUnavailable) as raised:
+                await source.properties_by_owner(["110101199003077774"], lambda t, f: True)
+        # then the caller's error names the agency and says it failed, not what the agency said
+        assert "real_estate" in str(raised.value)
+        assert "person_accounts" not in str(raised.value)
+        assert "db-internal" not in str(raised.value)
+        # and the operator still finds the agency's words in the log
+        assert secret in caplog.text
+    finally:
+        await source.aclose()

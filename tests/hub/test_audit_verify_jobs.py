@@ -88,12 +88,37 @@ async def test_only_auditors_start_or_follow_verifications(api: Api) -> None:
     assert follow["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
-@pytest.mark.parametrize("job_id", ["0", "-1", "abc", "1.5", " 1", "1" * 19])
+@pytest.mark.parametrize("job_id", ["0", "-1", "abc", "1.5", "1 2", "", "  ", "1" * 19])
 async def test_a_malformed_job_id_is_refused(api: Api, tokens: dict[str, str], job_id: str) -> None:
     body = await api.query(JOB, {"id": job_id}, token=tokens[AUDITOR])
     error = body["errors"][0]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert error["extensions"]["rule"] == "JOB_ID"
+
+
+@pytest.mark.parametrize("job_id", ["1\x00", "\u202e1", "1\n", "\t1"])
+async def test_a_job_id_with_a_control_character_is_refused_as_such(
+    api: Api, tokens: dict[str, str], job_id: str
+) -> None:
+    # as in every text argument: the rule names the character, not the number's form
+    body = await api.query(JOB, {"id": job_id}, token=tokens[AUDITOR])
+    error = body["errors"][0]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["rule"] == "CONTROL_CHARACTER"
+
+
+async def test_spaces_around_a_job_id_are_not_part_of_it(
+    api: Api, tokens: dict[str, str]
+) -> None:
+    # given a verification
+    started = await api.query(START, token=tokens[AUDITOR])
+    job_id = started["data"]["auditIntegrityStart"]["job"]["id"]
+    # when it is asked for with spaces around its number
+    body = await api.query(JOB, {"id": f"  {job_id} "}, token=tokens[AUDITOR])
+    # then it is that job
+    assert "errors" not in body, body
+    assert body["data"]["auditIntegrityJob"]["id"] == job_id
+    await finished(api, tokens[AUDITOR], job_id)
 
 
 async def test_an_unknown_job_is_not_found(api: Api, tokens: dict[str, str]) -> None:
@@ -166,6 +191,87 @@ async def test_a_verification_not_heard_from_is_failed_and_another_may_start(
     old = await verify_jobs.get(engine, gone.id)
     assert old is not None and old.state == "FAILED"
     assert old.error is not None and "not heard from" in old.error
+
+
+async def _mark_done(engine: Any, job_id: int, seconds_ago: float) -> None:
+    at = datetime.now(UTC) - timedelta(seconds=seconds_ago)
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(audit_verifications)
+            .where(audit_verifications.c.id == job_id)
+            .values(state="DONE", finished_at=at, updated_at=at, report="{}")
+        )
+
+
+async def test_no_verification_starts_within_the_pause_after_one_is_done(engine: Any) -> None:
+    # given a verification done 10 seconds ago
+    done, _ = await verify_jobs.start(engine, requested_by="auditor-a", pause=60)
+    await _mark_done(engine, done.id, seconds_ago=10)
+    # when another is asked for, with a pause of 60 seconds
+    with pytest.raises(verify_jobs.TooSoon) as raised:
+        await verify_jobs.start(engine, requested_by="auditor-b", pause=60)
+    # then none starts: the answer names the job done and when the next may start
+    assert raised.value.latest.id == done.id
+    finished_at = raised.value.latest.finished_at
+    assert finished_at is not None
+    assert raised.value.next_at == finished_at + timedelta(seconds=60)
+    async with engine.connect() as conn:
+        states = (await conn.execute(select(audit_verifications.c.state))).scalars().all()
+    assert states == ["DONE"]
+
+
+async def test_a_verification_starts_once_the_pause_has_passed(engine: Any) -> None:
+    # given a verification done 61 seconds ago
+    done, _ = await verify_jobs.start(engine, requested_by="auditor-a", pause=60)
+    await _mark_done(engine, done.id, seconds_ago=61)
+    # then a new one starts
+    fresh, created = await verify_jobs.start(engine, requested_by="auditor-b", pause=60)
+    assert created and fresh.id != done.id
+
+
+async def test_a_failed_verification_may_be_started_again_at_once(engine: Any) -> None:
+    # given a verification that failed just now
+    failed, _ = await verify_jobs.start(engine, requested_by="auditor-a", pause=60)
+    await verify_jobs.finish(engine, failed.id, error="the verifying process exited")
+    # then a new one starts, the pause notwithstanding
+    fresh, created = await verify_jobs.start(engine, requested_by="auditor-a", pause=60)
+    assert created and fresh.id != failed.id
+
+
+async def test_the_api_refuses_a_verification_within_the_pause(
+    settings: Settings, tokens: dict[str, str], tmp_path: Any
+) -> None:
+    # given a hub (a database of its own) that pauses an hour between two verifications, and
+    # one verification done
+    url = f"sqlite+aiosqlite:///{tmp_path / 'paused.sqlite3'}"
+    e = create_hub_engine(url)
+    try:
+        await upgrade(e)
+    finally:
+        await e.dispose()
+    app, lifespan = await start_app(settings.replace(database_url=url, audit_verify_pause=3600))
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+            api = Api(client, tokens[AUDITOR])
+            first = await api.query(START)
+            assert "errors" not in first, first
+            job_id = first["data"]["auditIntegrityStart"]["job"]["id"]
+            assert (await finished(api, tokens[AUDITOR], job_id))["state"] == "DONE"
+            # when the auditor starts another, or asks the old field for a fresh report
+            for query in (START, "{ auditIntegrity { ok } }"):
+                body = await api.query(query)
+                # then it is refused, naming the pause and the job whose report is there to read
+                assert not any((body["data"] or {}).values()), body
+                [error] = body["errors"]
+                assert error["extensions"] == {"code": "RATE_LIMITED", "reason": "PAUSE"}
+                assert f'auditIntegrityJob(id: "{job_id}")' in error["message"]
+            # and no verification was started
+            async with app.state.runtime.engine.connect() as conn:
+                ids = (await conn.execute(select(audit_verifications.c.id))).scalars().all()
+            assert [str(i) for i in ids] == [job_id]
+    finally:
+        await lifespan.__aexit__(None, None, None)
 
 
 async def test_a_job_heard_from_recently_is_still_running(engine: Any) -> None:

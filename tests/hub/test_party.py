@@ -722,3 +722,49 @@ async def test_a_party_that_keeps_probing_is_rate_limited(
             assert body == {"data": {"myEnterprise": {"uscc": DEMO_PARTY_USCC}}}
     finally:
         await lifespan.__aexit__(None, None, None)
+
+
+async def test_refused_audit_tile_reads_count_toward_the_party_limit(
+    settings: Settings, party_token: Any
+) -> None:
+    # given a hub that allows a party 3 refused attempts an hour
+    app, lifespan = await start_app(settings.replace(party_refusals_per_hour=3))
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://hub.test"
+        ) as client:
+            prober = party_token(DEMO_PARTY_USCC, fresh_person(9))
+            headers = {"Authorization": f"Bearer {prober}"}
+            # when it asks the audit log's read API for tiles three times (each refused)
+            for n in range(3):
+                response = await client.get(f"/audit/tile/0/00{n}", headers=headers)
+                assert response.status_code == 403, response.text
+                assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+            # then its next GraphQL operation is refused whole, its own zone included
+            body = await ask(client, prober, "{ myEnterprise { uscc } }")
+            assert body.get("data") is None, body
+            assert [e["extensions"] for e in body["errors"]] == [
+                {"code": "RATE_LIMITED", "reason": "REFUSALS"}
+            ]
+            # and so is its next read of the audit API, with the limit's own answer, on record
+            request_id = uuid.uuid4().hex
+            response = await client.get(
+                "/audit/checkpoint", headers={**headers, "X-Request-Id": request_id}
+            )
+            assert response.status_code == 429, response.text
+            request_id = response.headers["x-request-id"]
+            assert response.json()["errors"][0]["extensions"] == {
+                "code": "RATE_LIMITED",
+                "reason": "REFUSALS",
+            }
+            async with app.state.runtime.engine.connect() as conn:
+                rows = (
+                    await conn.execute(
+                        select(audit_entries.c.action, audit_entries.c.outcome).where(
+                            audit_entries.c.request_id == request_id
+                        )
+                    )
+                ).all()
+            assert [tuple(r) for r in rows] == [("ACCESS_REFUSED", "RATE_LIMITED")]
+    finally:
+        await lifespan.__aexit__(None, None, None)

@@ -83,6 +83,8 @@ export const LABELS = {
     TERM_ENDED: "期限已届满",
     ENUMERATION: "一日内查询不存在的主体过多（疑似枚举）",
     VOLUME: "一小时内查询的主体过多",
+    REFUSALS: "一小时内被拒绝的请求过多",
+    PAUSE: "上一次完整性核验刚完成，稍后方可再次核验，可先查看该次报告",
     // an error code recorded as the reason of a refused action
     FORBIDDEN: "无权限",
     PURPOSE_REQUIRED: "未选择查询事由（执行案件）",
