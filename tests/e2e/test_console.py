@@ -737,6 +737,49 @@ async def test_auditor_verifies_the_log_now(console: Console) -> None:
     await console.shot("auditor-integrity")
 
 
+async def test_a_verification_asked_within_the_pause_shows_the_last_report(
+    console: Console,
+) -> None:
+    # given a verification done (the one above, or this one's own)
+    await console.sign_in("auditor-sun")
+    await console.go("#/audit/integrity", "#verify-now")
+    await console.page.click("#verify-now")
+    await console.page.wait_for_selector("#verify-status", timeout=60_000)
+
+    # and the hub answering a new start as one within its pause does (this hub pauses 0 s)
+    async def paused(route: Any) -> None:
+        body = route.request.post_data_json or {}
+        if "auditIntegrityStart" not in str(body.get("query", "")):
+            await route.continue_()
+            return
+        await route.fulfill(
+            status=200,
+            json={
+                "data": None,
+                "errors": [
+                    {
+                        "message": "verification 1 finished …; another may start from …",
+                        "path": ["auditIntegrityStart"],
+                        "extensions": {"code": "RATE_LIMITED", "reason": "PAUSE"},
+                    }
+                ],
+            },
+        )
+
+    await console.page.route("**/graphql", paused)
+    try:
+        # when the auditor asks again
+        await console.page.reload()
+        await console.page.wait_for_selector("#verify-now", timeout=WAIT_MS)
+        await console.page.click("#verify-now")
+        # then the page says none was started and shows the last verification's report
+        await console.page.wait_for_selector("#verify-paused", timeout=60_000)
+        assert "稍后方可再次发起" in await console.text("#verify-paused")
+        assert "校验通过" in await console.text("#verify-status")
+    finally:
+        await console.page.unroute("**/graphql", paused)
+
+
 # --- the approval system -----------------------------------------------------------------------
 
 

@@ -70,7 +70,12 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 @contextlib.contextmanager
 def serving(
-    data_dir: Path, log: Path, *, persons: int = 60, wait: float = WAIT
+    data_dir: Path,
+    log: Path,
+    *,
+    persons: int = 60,
+    wait: float = WAIT,
+    env: dict[str, str] | None = None,
 ) -> Iterator[Server]:
     """`python -m hub.cli serve --demo --persons N` on a free port, healthy within ``wait``
     seconds (seeding the demo included); always terminated."""
@@ -90,7 +95,7 @@ def serving(
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
-            env=server_env(data_dir),
+            env=server_env(data_dir, **(env or {})),
             cwd=data_dir.parent,
         )
     server = Server(process, f"http://127.0.0.1:{port}", data_dir, log)

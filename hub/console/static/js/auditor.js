@@ -307,8 +307,24 @@ export async function integrity() {
   button.onclick = () =>
     follow(async () => {
       fill(result, h("p", {}, "正在启动后台校验……", h("progress", {})));
-      const { data: d } = await gql(VERIFY_START);
-      return d.auditIntegrityStart.job.id;
+      try {
+        const { data: d } = await gql(VERIFY_START);
+        return d.auditIntegrityStart.job.id;
+      } catch (err) {
+        // within the pause after the last verification (HUB_AUDIT_VERIFY_PAUSE) none starts:
+        // that verification's report is shown, saying so
+        const paused = (err.errors || []).some((e) => (e.extensions || {}).reason === "PAUSE");
+        if (!paused) throw err;
+        const { data: d } = await gql(VERIFY_JOB, {});
+        const job = d.auditIntegrityJob;
+        if (!job) throw err;
+        await followVerification(result, job.id);
+        result.prepend(
+          h("p", { class: "muted", id: "verify-paused" },
+            `上一次完整性校验于 ${fmtDateTime(job.finishedAt)} 刚刚完成，稍后方可再次发起；以下是该次校验的报告。`),
+        );
+        return null;
+      }
     });
   mount(
     h("h1", {}, "审计日志完整性"),
