@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import MY_ENTERPRISE, WAIT_MS, Console, PartyWorld
+from tests.e2e.conftest import MY_ENTERPRISE, Console, PartyWorld
 from tests.hub.test_serve import Server
 
 PARTY_MENU = ["我的案件", "我的财产上的措施", "我的信用信息"]
@@ -25,10 +25,19 @@ BEIJING = timezone(timedelta(hours=8))
 CASE_STATUS = {"OPEN": "执行中（未结案）", "CLOSED": "已结案"}
 KIND = {"SEIZE": "查封", "DETAIN": "扣押", "FREEZE": "冻结"}
 ASSET = {"REAL_ESTATE": "不动产", "VEHICLE": "机动车", "EQUITY": "股权"}
-MEASURE_STATUS = {"EFFECTIVE": "已生效", "WAITING": "轮候中", "RELEASED": "已解除", "EXPIRED": "已到期"}
+MEASURE_STATUS = {
+    "EFFECTIVE": "已生效",
+    "WAITING": "轮候中",
+    "RELEASED": "已解除",
+    "EXPIRED": "已到期",
+}
 LIST = {"DISHONEST": "失信被执行人名单", "CONSUMPTION_RESTRICTION": "限制消费名单"}
 ENTRY_STATUS = {"ACTIVE": "有效", "DELETED": "已删除", "LIFTED": "已解除", "ANNULLED": "已撤销"}
-GROUNDS = {"EVADING": "规避执行", "ASSET_REPORT": "违反财产报告制度", "NOT_PERFORMED": "未按执行通知履行"}
+GROUNDS = {
+    "EVADING": "规避执行",
+    "ASSET_REPORT": "违反财产报告制度",
+    "NOT_PERFORMED": "未按执行通知履行",
+}
 
 
 def mine(hub: Server, party: dict[str, Any], query: str = MY_ENTERPRISE) -> dict[str, Any]:
@@ -191,7 +200,9 @@ async def test_my_credit_shows_the_entries_with_ground_term_and_end(
     await narrow.shot("party-credit")
 
 
-@pytest.mark.parametrize("route", ["#/cases", "#/lookup", "#/orders", "#/inbox", "#/audit", "#/check"])
+@pytest.mark.parametrize(
+    "route", ["#/cases", "#/lookup", "#/orders", "#/inbox", "#/audit", "#/check"]
+)
 async def test_another_roles_page_is_refused_to_the_party(
     narrow: Console, hub: Server, party: dict[str, Any], route: str
 ) -> None:
