@@ -10,9 +10,9 @@ import * as auditor from "./auditor.js";
 import * as approval from "./approval.js";
 import * as party from "./party.js";
 
+const JUDGE_ROLES = ["enforcement_judge"];
 // Officers of the agencies that register courts' measures (social security holds no assets
 // courts seize, so its officer has no inbox: the policy grants it none).
-const JUDGE_ROLES = ["enforcement_judge"];
 const ORDER_OFFICER_ROLES = ["registry_officer", "market_officer", "police_officer"];
 const OFFICER_ROLES = [...ORDER_OFFICER_ROLES, "social_officer"];
 const AUDITOR_ROLES = ["auditor"];
