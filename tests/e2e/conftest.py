@@ -11,14 +11,20 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import create_engine
 
+from hub.orders.models import freeze_orders
+from hub.sanctions.models import sanction_entries
 from tests.hub.test_serve import Server, serving
 
 CHROMIUM = os.environ.get("HUB_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -102,6 +108,221 @@ def graphql(hub: Server, demo: dict[str, Any]) -> Any:
         return response.json()  # type: ignore[no-any-return]
 
     return run
+
+
+PARTY_ROLE = "enterprise_party"
+MY_ENTERPRISE = """{ myEnterprise {
+  uscc
+  cases { caseNumber courtCode courtName kind cause status filedOn closedOn amount role
+          judges { name role } }
+  measures { id kind assetType assetId courtCode courtName caseNumber status rank
+             effectiveFrom expiresOn termMonths termDays renewals }
+  sanctions { id list courtCode caseNumber obligation publishedOn status revokedOn grounds
+              termYears endsOn endGround }
+} }"""
+
+
+@pytest.fixture(scope="package")
+def party(demo: dict[str, Any]) -> dict[str, Any]:
+    """The demo enterprise party (企业授权人): its user id is the person's ID number."""
+    users = [u for u in demo["users"] if PARTY_ROLE in u["roles"]]
+    assert len(users) == 1, users
+    return users[0]  # type: ignore[no-any-return]
+
+
+@dataclass
+class PartyWorld:
+    """What the party's pages are filled with beyond the demo: measures on its assets in every
+    registered state, and list entries in force and ended, on its own respondent case."""
+
+    uscc: str
+    case: str
+    measures: dict[str, str]  # order id by the state it is in
+    entries: dict[str, str]  # entry id by its status
+
+
+def _measure(
+    order_id: str,
+    owner: str,
+    case: str,
+    court: str,
+    status: str,
+    *,
+    rank: int | None,
+    asset: tuple[str, str, str, str],
+    start: date | None,
+    end: date | None,
+    renewals: int = 0,
+) -> dict[str, Any]:
+    kind, asset_type, asset_id, agency = asset
+    now = datetime.now(UTC)
+    return {
+        "id": order_id,
+        "kind": kind,
+        "asset_type": asset_type,
+        "asset_id": asset_id,
+        "agency": agency,
+        "owner_id": owner,
+        "court_code": court,
+        "case_number": case,
+        "ruling_number": case.replace("号", "号之一"),
+        "term_months": 24 if asset_type == "VEHICLE" else 36,
+        "status": status,
+        "rank": rank,
+        "submitted_by": "judge-e2e",
+        "submitted_at": now,
+        "effective_from": start,
+        "expires_on": end,
+        "renewals": renewals,
+        "idempotency_key": secrets.token_hex(16),
+        "payload_hash": "0" * 64,
+        "updated_at": now,
+    }
+
+
+@pytest.fixture(scope="package")
+def party_world(hub: Server, party: dict[str, Any]) -> Iterator[PartyWorld]:
+    """Measures and entries written straight into the hub's tables (the party's respondent case
+    is another court's, so no demo judge can submit them); taken out again at the end."""
+    body = httpx.post(
+        f"{hub.base_url}/graphql",
+        json={"query": MY_ENTERPRISE},
+        headers={"Authorization": f"Bearer {party['token']}"},
+        timeout=30,
+    ).json()
+    mine = body["data"]["myEnterprise"]
+    uscc = mine["uscc"]
+    case = next(c for c in mine["cases"] if c["role"] == "被执行人")
+    number, court = case["caseNumber"], case["courtCode"]
+    tag = secrets.token_hex(6).upper()
+    serial = int(tag[:4], 16)
+    unit = f"370613001001TS{serial:05d}F{serial:08d}"  # one unit: one in effect, one in line
+    other = f"370613001001TS{serial + 1:05d}F{serial + 1:08d}"
+    lapsed = f"370613001001TS{serial + 2:05d}F{serial + 2:08d}"
+    plate = f"鲁Y{serial % 100000:05d}"
+    today = date.today()
+    measures = {
+        "EFFECTIVE": _measure(
+            f"FO-2026-{tag}",
+            uscc,
+            number,
+            court,
+            "EFFECTIVE",
+            rank=1,
+            asset=("SEIZE", "REAL_ESTATE", unit, "real_estate"),
+            start=date(2026, 7, 2),
+            end=date(2029, 7, 1),
+            renewals=1,
+        ),
+        "WAITING": _measure(
+            f"FO-2026-{secrets.token_hex(6).upper()}",
+            uscc,
+            number,
+            court,
+            "WAITING",
+            rank=2,
+            asset=("SEIZE", "REAL_ESTATE", unit, "real_estate"),
+            start=None,
+            end=None,
+        ),
+        "RELEASED": _measure(
+            f"FO-2026-{secrets.token_hex(6).upper()}",
+            uscc,
+            number,
+            court,
+            "RELEASED",
+            rank=None,
+            asset=("SEIZE", "REAL_ESTATE", other, "real_estate"),
+            start=date(2026, 7, 3),
+            end=date(2029, 7, 2),
+        ),
+        "EXPIRED": _measure(
+            f"FO-2026-{secrets.token_hex(6).upper()}",
+            uscc,
+            number,
+            court,
+            "EXPIRED",
+            rank=None,
+            asset=("DETAIN", "VEHICLE", plate, "public_security"),
+            start=today - timedelta(days=800),
+            end=today - timedelta(days=70),
+        ),
+        "LAPSED_UNIT": _measure(
+            f"FO-2026-{secrets.token_hex(6).upper()}",
+            uscc,
+            number,
+            court,
+            "EXPIRED",
+            rank=None,
+            asset=("SEIZE", "REAL_ESTATE", lapsed, "real_estate"),
+            start=today - timedelta(days=1200),
+            end=today - timedelta(days=105),
+        ),
+    }
+    base = {
+        "subject_kind": "ENTERPRISE",
+        "subject_id": uscc,
+        "name": "本企业",
+        "court_code": court,
+        "case_number": number,
+        "obligation": "支付货款人民币100000元及利息",
+        "legal_basis": "法释〔2017〕7号 第一条第（三）项",
+        # every row names the same columns (an executemany takes the first row's)
+        "revoked_on": None,
+        "end_ground": None,
+        "revoke_reason": None,
+        "revoked_by": None,
+    }
+    entries = {
+        "ACTIVE": {
+            **base,
+            "id": f"SX-{court}-2026-9{serial:05d}",
+            "list": "DISHONEST",
+            "published_on": today - timedelta(days=30),
+            "status": "ACTIVE",
+            "grounds": "EVADING",
+            "term_years": 2,
+            "ends_on": today - timedelta(days=30) + timedelta(days=730),
+        },
+        "DELETED": {
+            **base,
+            "id": f"SX-{court}-2026-8{serial:05d}",
+            "list": "DISHONEST",
+            "published_on": today - timedelta(days=400),
+            "status": "DELETED",
+            "grounds": "ASSET_REPORT",
+            "term_years": 2,
+            "ends_on": today - timedelta(days=400) + timedelta(days=730),
+            "revoked_on": today - timedelta(days=20),
+            "end_ground": "EARLY",
+            "revoke_reason": "被执行人已履行",
+            "revoked_by": "judge-e2e",
+        },
+    }
+    engine = create_engine(f"sqlite:///{hub.data_dir / 'hub.sqlite3'}")
+    try:
+        with engine.begin() as conn:
+            conn.execute(freeze_orders.insert(), list(measures.values()))
+            conn.execute(sanction_entries.insert(), list(entries.values()))
+        yield PartyWorld(
+            uscc,
+            number,
+            {state: m["id"] for state, m in measures.items()},
+            {status: e["id"] for status, e in entries.items()},
+        )
+        with engine.begin() as conn:
+            conn.execute(
+                freeze_orders.delete().where(
+                    freeze_orders.c.id.in_([m["id"] for m in measures.values()])
+                )
+            )
+            conn.execute(
+                sanction_entries.delete().where(
+                    sanction_entries.c.id.in_([e["id"] for e in entries.values()])
+                )
+            )
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="package")

@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import create_engine, delete, insert
 
 from connectors.real_estate.models import owners, seizures, units
-from tests.e2e.conftest import WAIT_MS, Console
+from tests.e2e.conftest import WAIT_MS, Console, PartyWorld
 from tests.e2e.test_console import respondents
 from tests.hub.test_serve import Server
 
@@ -380,6 +380,7 @@ USERS = [
     "auditor-sun",
     "approval-market",
     "approval-registry",
+    "party",  # the demo enterprise party (its user id is the person's ID number)
 ]
 
 
@@ -407,6 +408,8 @@ def extra_pages(user: str, w: World) -> list[tuple[str, str]]:
         ]
     if user == "market-zhao":
         return [(f"#/lookup?kind=ENTERPRISE&id={uscc}", "#profile")]
+    if user == "party":  # another role's pages, refused by the console itself
+        return [("#/cases", "#route-refused"), ("#/audit", "#route-refused")]
     if user == "auditor-sun":
         return [
             (f"#/audit/history?id={w.person}", "#history-results"),
@@ -418,17 +421,21 @@ def extra_pages(user: str, w: World) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("user", USERS)
 async def test_no_page_of_any_role_shows_a_raw_code(
-    console: Console, world: World, user: str
+    console: Console, world: World, party: dict[str, Any], party_world: PartyWorld, user: str
 ) -> None:
     seen: dict[str, list[str]] = {}
-    # given the sign-in page, which names every demo user's org
+    # given the sign-in page, which names every demo user's org (the party's pages with
+    # measures in every state and list entries in force and ended: party_world)
+    user_id = party["id"] if user == "party" else user
     await console.open("#/signin")
-    await console.page.wait_for_selector(f"[data-user='{user}']", timeout=WAIT_MS)
+    await console.page.wait_for_selector(f"[data-user='{user_id}']", timeout=WAIT_MS)
     await scan(console, "#/signin", seen)
     # when the user visits every page of the menu, and the pages reached from them
-    await console.sign_in(user)
+    await console.sign_in(user_id)
     menu = await console.page.eval_on_selector_all("#nav a", "links => links.map(a => a.hash)")
     assert menu, "no menu"
+    if user == "party":
+        assert menu == ["#/my/cases", "#/my/measures", "#/my/credit"]
     for hash_ in menu:
         await visit(console, hash_, "#app[data-ready]", seen)
     for hash_, ready in extra_pages(user, world):

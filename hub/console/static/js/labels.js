@@ -11,6 +11,8 @@ export const LABELS = {
     OPEN: "未结", CLOSED: "已结", ACTIVE: "有效", REVOKED: "已撤销",
     ANNULLED: "已撤销", DELETED: "已删除", LIFTED: "已解除",
   },
+  // a case's status, as its party reads it (the enterprise party's portal)
+  caseStatus: { OPEN: "执行中（未结案）", CLOSED: "已结案" },
   // an order's transitions (freezeOrderEvents.event)
   orderEvent: {
     SUBMITTED: "提交", DELIVERED: "送达", ACCEPTED: "登记回执", WAITING: "进入轮候",

@@ -8,33 +8,54 @@ import * as sanctionPages from "./entries.js";
 import * as agency from "./agency.js";
 import * as auditor from "./auditor.js";
 import * as approval from "./approval.js";
+import * as party from "./party.js";
 
+const JUDGE_ROLES = ["enforcement_judge"];
 // Officers of the agencies that register courts' measures (social security holds no assets
 // courts seize, so its officer has no inbox: the policy grants it none).
 const ORDER_OFFICER_ROLES = ["registry_officer", "market_officer", "police_officer"];
 const OFFICER_ROLES = [...ORDER_OFFICER_ROLES, "social_officer"];
+const AUDITOR_ROLES = ["auditor"];
+const APPROVAL_ROLES = ["approval_system"];
+// An enterprise's authorised person (企业纾困360): the party's own portal, nothing else.
+const PARTY_ROLES = ["enterprise_party"];
 
-const MENUS = [
-  { role: "enforcement_judge", items: [["#/cases", "我的案件"], ["#/lookup", "全息查询"], ["#/orders", "查控文书"], ["#/sanctions", "名单信息"]] },
-  { roles: ORDER_OFFICER_ROLES, items: [["#/inbox", "协助执行收件箱"], ["#/handled", "已办理"]] },
-  { roles: OFFICER_ROLES, items: [["#/lookup", "信息查询"]] },
-  { role: "auditor", items: [["#/audit", "访问记录"], ["#/audit/history", "个人访问历史"], ["#/audit/chart", "统计图表"], ["#/audit/integrity", "日志完整性"]] },
-  { role: "approval_system", items: [["#/check", "联合惩戒核查"]] },
+// The party's menu. Its pages still to come go here, in this order, each with its route in
+// ROUTES below (PARTY_ROLES): 诉求反映 (#/my/requests) and 公开信息 (#/my/documents) — see
+// docs/console.md, "The party's portal".
+const PARTY_MENU = [
+  ["#/my/cases", "我的案件"],
+  ["#/my/measures", "我的财产上的措施"],
+  ["#/my/credit", "我的信用信息"],
 ];
 
+const MENUS = [
+  { roles: JUDGE_ROLES, items: [["#/cases", "我的案件"], ["#/lookup", "全息查询"], ["#/orders", "查控文书"], ["#/sanctions", "名单信息"]] },
+  { roles: ORDER_OFFICER_ROLES, items: [["#/inbox", "协助执行收件箱"], ["#/handled", "已办理"]] },
+  { roles: OFFICER_ROLES, items: [["#/lookup", "信息查询"]] },
+  { roles: AUDITOR_ROLES, items: [["#/audit", "访问记录"], ["#/audit/history", "个人访问历史"], ["#/audit/chart", "统计图表"], ["#/audit/integrity", "日志完整性"]] },
+  { roles: APPROVAL_ROLES, items: [["#/check", "联合惩戒核查"]] },
+  { roles: PARTY_ROLES, items: PARTY_MENU },
+];
+
+// Each page and the roles it is for: an address of another role's page shows 无权访问 and asks
+// nothing of the API (which would refuse it anyway: the policy decides, not the menu).
 const ROUTES = {
-  "/cases": judge.cases,
-  "/lookup": judge.lookup,
-  "/orders": judge.orders,
-  "/order/new": judge.newOrder,
-  "/sanctions": sanctionPages.entries,
-  "/inbox": agency.inbox,
-  "/handled": agency.handled,
-  "/audit": auditor.log,
-  "/audit/history": auditor.history,
-  "/audit/chart": auditor.chart,
-  "/audit/integrity": auditor.integrity,
-  "/check": approval.check,
+  "/cases": [judge.cases, JUDGE_ROLES],
+  "/lookup": [judge.lookup, [...JUDGE_ROLES, ...OFFICER_ROLES]],
+  "/orders": [judge.orders, JUDGE_ROLES],
+  "/order/new": [judge.newOrder, JUDGE_ROLES],
+  "/sanctions": [sanctionPages.entries, JUDGE_ROLES],
+  "/inbox": [agency.inbox, ORDER_OFFICER_ROLES],
+  "/handled": [agency.handled, ORDER_OFFICER_ROLES],
+  "/audit": [auditor.log, AUDITOR_ROLES],
+  "/audit/history": [auditor.history, AUDITOR_ROLES],
+  "/audit/chart": [auditor.chart, AUDITOR_ROLES],
+  "/audit/integrity": [auditor.integrity, AUDITOR_ROLES],
+  "/check": [approval.check, APPROVAL_ROLES],
+  "/my/cases": [party.cases, PARTY_ROLES],
+  "/my/measures": [party.measures, PARTY_ROLES],
+  "/my/credit": [party.credit, PARTY_ROLES],
 };
 
 let me = null;
@@ -122,7 +143,7 @@ export function hasRole(role) {
 }
 
 function menuFor(user) {
-  const items = MENUS.filter((m) => (m.roles || [m.role]).some((r) => user.roles.includes(r))).flatMap((m) => m.items);
+  const items = MENUS.filter((m) => m.roles.some((r) => user.roles.includes(r))).flatMap((m) => m.items);
   return items.filter(([href], i) => items.findIndex(([other]) => other === href) === i);
 }
 
@@ -275,13 +296,10 @@ async function route() {
   delete app.dataset.ready;
   renderNav();
   showFlash();
-  const page = ROUTES[path];
-  if (!page) {
-    mount(card("没有这个页面", h("p", {}, "请从上方菜单进入。")));
-    return;
-  }
+  const [page, roles] = ROUTES[path] || [notFound, null];
   try {
-    await page(new URLSearchParams(query || ""), me);
+    if (roles && !roles.some((r) => me.roles.includes(r))) refused(roles);
+    else await page(new URLSearchParams(query || ""), me);
   } catch (err) {
     handle(err);
     // a page that failed before showing anything must not leave the previous one in place
@@ -291,6 +309,24 @@ async function route() {
   }
   // The page for this address has finished loading (or reported why not).
   if (mine === routes && location.hash === shown) app.dataset.ready = shown;
+}
+
+function notFound() {
+  mount(card("没有这个页面", h("p", { id: "route-unknown" }, "请从上方菜单进入。")));
+}
+
+/** Another role's page, opened by its address: said plainly, nothing asked of the API. */
+function refused(roles) {
+  const whose = [...new Set(roles.map(roleName))].join("、");
+  mount(
+    h("h1", {}, "无权访问"),
+    card(
+      null,
+      h("p", { id: "route-refused" }, `这个页面供${whose}使用，您的账号（${me.roles.map(roleName).join("、")}）不能打开。`),
+      h("p", {}, "请从上方菜单进入您可以使用的页面。"),
+      h("p", {}, h("a", { class: "primary", href: home(me), id: "route-home" }, "返回首页")),
+    ),
+  );
 }
 
 export function handle(err) {
