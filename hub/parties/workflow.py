@@ -49,7 +49,7 @@ from hub.cases.rules import case_type_of, check_case, respondent_role
 from hub.db.engine import lock_for_write
 from hub.errors import BadUserInput, Conflict, Forbidden, NotFound
 from hub.orders import service as orders_service
-from hub.orders import workflow as orders
+from hub.orders import workflow as order_flow
 from hub.orders.states import OrderStatus
 from hub.parties import rules, service
 from hub.parties.rules import Attachment
@@ -62,7 +62,7 @@ from hub.parties.states import (
     check_move,
 )
 from hub.sanctions import service as sanctions_service
-from hub.sanctions import workflow as sanctions
+from hub.sanctions import workflow as sanction_flow
 
 IN_EFFECT = (OrderStatus.EFFECTIVE.value, OrderStatus.WAITING.value)  # what a release ends
 MAX_ORDERS = 50  # orders an answer names
@@ -80,11 +80,15 @@ class Actor:
     enterprise: str | None
     requires_assignment: bool = False
 
-    def for_orders(self) -> orders.Actor:
-        return orders.Actor(self.user_id, self.org, self.court_code, None, self.requires_assignment)
+    def for_orders(self) -> order_flow.Actor:
+        return order_flow.Actor(
+            self.user_id, self.org, self.court_code, None, self.requires_assignment
+        )
 
-    def for_sanctions(self) -> sanctions.Actor:
-        return sanctions.Actor(self.user_id, self.org, self.court_code, self.requires_assignment)
+    def for_sanctions(self) -> sanction_flow.Actor:
+        return sanction_flow.Actor(
+            self.user_id, self.org, self.court_code, self.requires_assignment
+        )
 
 
 class Gateway(Protocol):
@@ -92,8 +96,12 @@ class Gateway(Protocol):
     transaction, and the order and sanctions workflows' own gateways for what a decision does."""
 
     engine: AsyncEngine
-    orders: orders.Gateway
-    sanctions: sanctions.Gateway
+
+    @property
+    def orders(self) -> order_flow.Gateway: ...
+
+    @property
+    def sanctions(self) -> sanction_flow.Gateway: ...
 
     async def case(self, case_number: str) -> CasePurposeRecord | None: ...
 
@@ -378,10 +386,10 @@ async def answer(gateway: Gateway, actor: Actor, cmd: AnswerRequest) -> RequestO
             )
         orders_actor = actor.for_orders()
         for order in await _releasable(gateway, row, cmd):
-            done = await orders.release(
+            done = await order_flow.release(
                 gateway.orders,
                 orders_actor,
-                orders.ReleaseOrder(order["id"], cmd.ruling_number, reason),
+                order_flow.ReleaseOrder(order["id"], cmd.ruling_number, reason),
             )
             released.append(done.order)
         effects = {"released": [o["id"] for o in released], "ruling": cmd.ruling_number}
@@ -389,10 +397,10 @@ async def answer(gateway: Gateway, actor: Actor, cmd: AnswerRequest) -> RequestO
         sanctions_actor = actor.for_sanctions()
         for entry in await _repairable(gateway, row):
             ground = rules.repair_ground(entry.list, has_term=entry.term_years is not None)
-            outcome = await sanctions.delete(
+            outcome = await sanction_flow.delete(
                 gateway.sanctions,
                 sanctions_actor,
-                sanctions.DeleteEntry(entry.id, ground, reason),
+                sanction_flow.DeleteEntry(entry.id, ground, reason),
             )
             ended.append(outcome.entry)
         effects = {
