@@ -26,11 +26,12 @@ from sqlalchemy import select
 from connectors.base.identifiers import make_id_number, make_uscc
 from connectors.base.world import build_world
 from hub.audit.models import audit_entries
+from hub.cases.models import case_parties
 from hub.config import Settings
-from hub.orders.models import freeze_orders
+from hub.orders.models import freeze_order_events, freeze_orders, outbox
 from hub.parties.models import case_documents
 from hub.parties.rules import id_numbers_in
-from hub.sanctions.models import sanction_entries
+from hub.sanctions.models import sanction_changes, sanction_entries
 from tests.conftest import TEST_PERSONS, TEST_SEED, Api, add_case, start_app
 
 WORLD = build_world(TEST_SEED, TEST_PERSONS)
@@ -70,9 +71,18 @@ PUBLISH = """mutation($input: CaseDocumentPublishInput!) {
 
 
 def fresh_uscc() -> str:
+    """A valid USCC no enterprise of the test world has (an owner or signer no one looks up)."""
     while (u := make_uscc("370602", next(_SERIAL))) in KNOWN:
         pass
     return u
+
+
+async def unlisted_enterprise(app: Any) -> Any:
+    """An enterprise of the test world that is no party of any case yet: market supervision
+    knows it, so whoever lists the judge's cases and looks their parties up finds it."""
+    async with app.state.runtime.engine.connect() as conn:
+        taken = set((await conn.execute(select(case_parties.c.subject_id))).scalars())
+    return next(e for e in WORLD.enterprises if e.uscc not in taken)
 
 
 def fresh_person() -> str:
@@ -89,19 +99,20 @@ def sha(text: str) -> str:
 async def world(app: Any, mint: Any, demo: dict[str, Any]) -> dict[str, Any]:
     """An enterprise that is 被执行人 of a new case of judge-zhang, and 申请执行人 of another, with a
     token for its authorised person."""
-    uscc = fresh_uscc()
+    enterprise = await unlisted_enterprise(app)
+    uscc, name = enterprise.uscc, enterprise.name
     applicant = demo["samples"]["enterprises"][0]
     respondent_case = await add_case(
         app,
         [
             ("申请执行人", "ENTERPRISE", applicant["uscc"], applicant["name"]),
-            ("被执行人", "ENTERPRISE", uscc, "测试债务企业有限公司"),
+            ("被执行人", "ENTERPRISE", uscc, name),
         ],
     )
     applicant_case = await add_case(
         app,
         [
-            ("申请执行人", "ENTERPRISE", uscc, "测试债务企业有限公司"),
+            ("申请执行人", "ENTERPRISE", uscc, name),
             ("被执行人", "ENTERPRISE", applicant["uscc"], applicant["name"]),
         ],
     )
@@ -136,6 +147,21 @@ async def actions_of(app: Any, request_id: str) -> list[tuple[str, str, str]]:
             .order_by(audit_entries.c.id)
         )
         return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+async def remove_orders(app: Any, ids: list[str]) -> None:
+    """No other test meets these orders (an agency's inbox, a court's list, the policy oracle)."""
+    async with app.state.runtime.engine.begin() as conn:
+        for table in (outbox, freeze_order_events):
+            await conn.execute(table.delete().where(table.c.order_id.in_(ids)))
+        await conn.execute(freeze_orders.delete().where(freeze_orders.c.id.in_(ids)))
+
+
+async def remove_entries(app: Any, ids: list[str]) -> None:
+    """No other test meets these entries (a check, the feed, a court's list)."""
+    async with app.state.runtime.engine.begin() as conn:
+        await conn.execute(sanction_changes.delete().where(sanction_changes.c.entry_id.in_(ids)))
+        await conn.execute(sanction_entries.delete().where(sanction_entries.c.id.in_(ids)))
 
 
 # --- filing, the inbox and the answer -------------------------------------------------------------
@@ -441,6 +467,15 @@ async def test_granted_credit_repair_ends_the_entries_of_the_case_by_the_list_ru
     ]
     async with app.state.runtime.engine.begin() as conn:
         await conn.execute(sanction_entries.insert(), rows)
+    try:
+        await _repair(app, api, tokens, world, tag)
+    finally:
+        await remove_entries(app, [r["id"] for r in rows])
+
+
+async def _repair(
+    app: Any, api: Api, tokens: dict[str, str], world: dict[str, Any], tag: str
+) -> None:
     # when it applies for credit repair, having performed, and the judge grants it
     filed = await file(
         api,
@@ -532,6 +567,16 @@ async def test_granted_release_releases_the_case_measures_on_the_party(
     ]
     async with app.state.runtime.engine.begin() as conn:
         await conn.execute(freeze_orders.insert(), rows)
+    try:
+        await _release(api, tokens, world, tag, app)
+    finally:
+        await remove_orders(app, [r["id"] for r in rows])
+
+
+async def _release(
+    api: Api, tokens: dict[str, str], world: dict[str, Any], tag: str, app: Any
+) -> None:
+    case = world["case"]
     filed = await file(
         api, world["token"], caseNumber=case, kind="RELEASE", text="已提供担保，申请解除查封。"
     )
