@@ -18,8 +18,8 @@ How the blocks are run:
   ``tests/interop/test_apollo_gateway.py`` runs that gateway over the agency services).
 - GraphQL blocks are posted with the token and variables the README's words name
   (:data:`GRAPHQL_RUNS`): the profile as the judge for every sample person of `fyt demo info`,
-  the judge's open cases page by page to the last, the enterprise party's own zone as the demo
-  party, the sanction check as ``approval-registry`` for a sample whose profile shows sanctions. An
+  the judge's open cases page by page to the last, the enterprise party's own zone and its
+  requests and published documents as the demo party, the sanction check as ``approval-registry`` for a sample whose profile shows sanctions. An
   answer may carry only the errors the README explains.
 """
 
@@ -321,7 +321,27 @@ def run_zone(ex: Examples, query: str, info: dict[str, Any], profiles: dict[str,
     assert {c["role"] for c in zone["cases"]} == {"申请执行人", "被执行人"}, zone
 
 
-GRAPHQL_RUNS = {"Profile": run_profile, "Cases": run_cases, "Zone": run_zone, "Check": run_check}
+def run_answers(ex: Examples, query: str, info: dict[str, Any], profiles: dict[str, Any]) -> None:
+    """As the README says: the demo party reads its requests (none yet) and what the demo
+    published for its cases — a ruling and execution information for each — without an error."""
+    party = next(u for u in info["users"] if u["roles"] == ["enterprise_party"])
+    answer = ex.post(query, party["token"], {})
+    assert "errors" not in answer, answer
+    zone = answer["data"]["myEnterprise"]
+    assert zone["requests"] == [], zone
+    cases = {d["caseNumber"] for d in zone["documents"]}
+    assert len(cases) >= 2 and {(d["caseNumber"], d["kind"]) for d in zone["documents"]} == {
+        (c, k) for c in cases for k in ("JUDGMENT", "EXECUTION_INFO")
+    }, zone
+
+
+GRAPHQL_RUNS = {
+    "Profile": run_profile,
+    "Cases": run_cases,
+    "Zone": run_zone,
+    "Answers": run_answers,
+    "Check": run_check,
+}
 
 
 # --- the tests -------------------------------------------------------------------------------

@@ -322,7 +322,62 @@ def generate(world: World) -> dict[str, list[dict[str, Any]]]:
         "sanction_entries": (entries := _sanctions(rng, cases)),
         "sanction_entry_persons": _entry_persons(world, entries),
         "sanction_changes": _changes(entries),
+        "party_requests": [],
+        "case_documents": _documents(cases, party_user["org"].partition(":")[2]),
     }
+
+
+def _documents(cases: list[_Case], uscc: str) -> list[dict[str, Any]]:
+    """What the courts published for the demo party's cases (裁判文书公开 / 执行信息公开): an
+    enforcement ruling and the case's execution information each. Natural persons are named by
+    their part only and no ID number is written (法释〔2016〕19号 第十条第一款第（一）项)."""
+    names = {code: name for code, _, name in COURTS}
+    rows: list[dict[str, Any]] = []
+    for case in cases:
+        mine = [p for p in case.parties if p.subject_id == uscc]
+        if not mine:
+            continue
+        respondent = next((p for p in case.parties if p.role == "被执行人"), None)
+        who = (
+            f"被执行人{respondent.name}"
+            if respondent and respondent.kind == "ENTERPRISE"
+            else "被执行人"
+        )
+        day = min(case.filed_on.toordinal() + 20, _LAST_FILED)
+        at = datetime.combine(
+            date.fromordinal(day), dt_time(1, 30), tzinfo=UTC
+        )  # 09:30 in Shanghai
+        court = names[case.court]
+        texts = (
+            (
+                "JUDGMENT",
+                f"{court}执行裁定书 {case.number}",
+                f"{court}\n执行裁定书\n{case.number}\n\n本院在执行{case.cause}一案中，依照《中华人民共和国"
+                f"民事诉讼法》第二百五十三条、第二百五十五条之规定，裁定如下：\n查封、冻结{who}"
+                f"的财产，以{case.amount}元为限。\n本裁定立即执行。",
+            ),
+            (
+                "EXECUTION_INFO",
+                f"执行信息 {case.number}",
+                f"案号：{case.number}\n执行法院：{court}\n立案日期：{case.filed_on.isoformat()}\n"
+                f"执行标的：{case.amount}元\n案件状态：{'执行中' if case.status == 'OPEN' else '已结案'}",
+            ),
+        )
+        for kind, title, text in texts:
+            rows.append(
+                {
+                    "id": f"PD-{case.year}-{len(rows) + 1:012X}",
+                    "court_code": case.court,
+                    "case_number": case.number,
+                    "kind": kind,
+                    "title": title,
+                    "text": text,
+                    "published_at": at,
+                    "published_by": case.judge,
+                    "created_at": at,
+                }
+            )
+    return rows
 
 
 PARTY_ROLE = "enterprise_party"

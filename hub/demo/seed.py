@@ -22,6 +22,7 @@ from hub.db.engine import create_hub_engine, upgrade
 from hub.db.metadata import metadata
 from hub.demo import court_data
 from hub.orders.terms import court_day
+from hub.parties import models as _party_models  # noqa: F401  (registers its tables)
 from hub.progress import SILENT, Progress
 
 DEFAULT_PERSONS = 10_000
@@ -37,6 +38,8 @@ HUB_TABLES = (
     "sanction_entries",
     "sanction_entry_persons",
     "sanction_changes",
+    "party_requests",
+    "case_documents",
 )
 
 

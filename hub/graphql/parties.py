@@ -1,5 +1,6 @@
 """An enterprise party's own zone (企业纾困360): ``myEnterprise`` — its cases, the measures on its
-assets and its entries on the sanction lists.
+assets, its entries on the sanction lists, its requests (诉求反映) and what the courts published
+for its cases.
 
 The enterprise is the caller's: the USCC of the token's ``org`` (``enterprise:<USCC>``, checked
 with the ID number in ``sub`` when the token is verified). The root field takes no argument, so
@@ -24,6 +25,7 @@ from hub.graphql import resolvers
 from hub.graphql.context import ctx
 from hub.graphql.enums import CaseStatus
 from hub.graphql.orders import AssetType, FreezeOrderKind, FreezeOrderStatus
+from hub.graphql.party_requests import CaseDocument, PartyRequest, documents_of, requests_of
 from hub.graphql.records import SanctionEntry
 from hub.orders import service as orders_service
 from hub.policy.enforce import plan_for
@@ -167,6 +169,20 @@ class MyEnterprise:
         async with ctx(info).runtime.engine.connect() as conn:
             rows = await sanctions_service.entries_of_subject(conn, uscc)
         return rows  # type: ignore[return-value]  # records stand in for SanctionEntry (from_record)
+
+    @resolvers.field(
+        description="The enterprise's requests (诉求反映: 申请解除 / 申请履行 / 信用修复 / 其他),"
+        " newest filed first, with their status and the judge's answer"
+    )
+    async def requests(self, info: Info) -> list[PartyRequest]:
+        return await requests_of(info, _check_own(info, self.uscc))
+
+    @resolvers.field(
+        description="What the courts published for the enterprise's cases (裁判文书公开 /"
+        " 执行信息公开), newest published first"
+    )
+    async def documents(self, info: Info) -> list[CaseDocument]:
+        return await documents_of(info, _check_own(info, self.uscc))
 
 
 async def resolve_my_enterprise(info: Info) -> MyEnterprise:

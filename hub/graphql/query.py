@@ -15,7 +15,7 @@ from strawberry.types import Info
 
 from hub.errors import ConnectorFailed, RateLimited
 from hub.federation import lookups as L
-from hub.graphql import orders, resolvers, sanctions
+from hub.graphql import orders, party_requests, resolvers, sanctions
 from hub.graphql.audit import (
     AuditCheckpoint,
     AuditEvent,
@@ -67,6 +67,15 @@ from hub.graphql.orders import (
     ReceiptInput,
 )
 from hub.graphql.parties import MyEnterprise, resolve_my_enterprise
+from hub.graphql.party_requests import (
+    CaseDocumentPayload,
+    CaseDocumentPublishInput,
+    PartyRequestAnswerInput,
+    PartyRequestConnection,
+    PartyRequestFileInput,
+    PartyRequestFilter,
+    PartyRequestPayload,
+)
 from hub.graphql.sanction_entries import (
     SanctionEntryFilter,
     SanctionListEntryConnection,
@@ -215,6 +224,34 @@ class Mutation:
         self, info: Info, input: FreezeOrderSubmitInput
     ) -> FreezeOrderPayload | None:
         return await orders.submit(info, input)
+
+    @resolvers.mutation(
+        description="Enterprise party: file a request (诉求反映: 申请解除 / 申请履行 / 信用修复 /"
+        " 其他) against one of its own cases, to the judges assigned to it"
+    )
+    async def party_request_file(
+        self, info: Info, input: PartyRequestFileInput
+    ) -> PartyRequestPayload | None:
+        return await party_requests.file(info, input)
+
+    @resolvers.mutation(
+        description="Court: answer a request of the caller's inbox (GRANTED / REFUSED / NOTED); a"
+        " GRANTED 申请解除 releases the case's measures on the party's assets, a GRANTED 信用修复"
+        " ends its entries of the case on the sanction lists"
+    )
+    async def party_request_answer(
+        self, info: Info, id: str, input: PartyRequestAnswerInput
+    ) -> PartyRequestPayload | None:
+        return await party_requests.answer(info, id, input)
+
+    @resolvers.mutation(
+        description="Court: publish a judgment document (裁判文书公开) or execution information"
+        " (执行信息公开) for a case of the court, read by the case's parties"
+    )
+    async def case_document_publish(
+        self, info: Info, input: CaseDocumentPublishInput
+    ) -> CaseDocumentPayload | None:
+        return await party_requests.publish(info, input)
 
     @resolvers.mutation(description="Court: release (解封) an effective or waiting order")
     async def freeze_order_release(
@@ -480,6 +517,20 @@ class Query:
         self, info: Info, first: int = 50, after: str | None = None
     ) -> FreezeOrderConnection | None:
         return await orders.many(info, None, first, after, inbox=True)
+
+    @resolvers.field(
+        description="Court: requests (诉求反映) of enterprise parties in the cases the caller is"
+        " assigned to, newest filed first: a page of them (first 1–200, after: the"
+        " pageInfo.endCursor before), found by status, with totalCount"
+    )
+    async def party_request_inbox(
+        self,
+        info: Info,
+        filter: PartyRequestFilter | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> PartyRequestConnection | None:
+        return await party_requests.inbox(info, filter, first, after)
 
     @resolvers.field(
         description="Cases the caller is assigned to, newest filed first: a page of them (first"

@@ -24,9 +24,10 @@ from sqlalchemy.exc import StatementError
 from hub.db.types import UtcDateTime
 from hub.orders.worker import deliver_pending
 from hub.sanctions.models import sanction_changes
-from tests.conftest import Api, integrate_all
+from tests.conftest import Api, add_case, integrate_all
 from tests.hub.test_order_events import context_for, listening, schema_of
 from tests.hub.test_orders import submit_input
+from tests.hub.test_party_requests import unlisted_enterprise
 from tests.hub.test_sanctions import (
     a_free_party,
     listed,  # noqa: F401  (fixture)
@@ -64,6 +65,14 @@ AUDIT_EVENTS = """query($f: AuditEventFilter) { auditEvents(filter: $f, first: 5
 CHECKPOINT = "{ auditCheckpoint { __typename treeSize createdAt } }"
 INTEGRITY = "{ auditIntegrity { __typename ok checkedAt } }"
 INTEGRITY_JOB = "{ auditIntegrityJob { __typename startedAt finishedAt } }"
+FILE = """mutation($input: PartyRequestFileInput!) { partyRequestFile(input: $input) {
+  request { __typename id filedAt answeredAt } errors { code message } } }"""
+ANSWER = """mutation($id: String!) { partyRequestAnswer(id: $id, input: {decision: NOTED, text: "已阅"}) {
+  request { __typename filedAt answeredAt } errors { code message } } }"""
+PUBLISH = """mutation($input: CaseDocumentPublishInput!) { caseDocumentPublish(input: $input) {
+  document { __typename publishedAt } errors { code message } } }"""
+ZONE = """{ myEnterprise { requests { __typename filedAt answeredAt }
+                       documents { __typename publishedAt } } }"""
 MATTER = "LH-REAL-ESTATE-TRADE"  # granted by the registry's department
 
 
@@ -117,6 +126,7 @@ async def test_every_datetime_field_answers_with_its_offset_and_its_instant(
     app: Any,
     demo: dict[str, Any],
     tokens: dict[str, str],
+    mint: Any,
     target: dict[str, str],
     listed: list[str],  # noqa: F811
 ) -> None:
@@ -175,6 +185,37 @@ async def test_every_datetime_field_answers_with_its_offset_and_its_instant(
     answers.append(await ok(api, CHECKPOINT, {}, auditor))
     answers.append(await ok(api, INTEGRITY, {}, auditor))
     answers.append(await ok(api, INTEGRITY_JOB, {}, auditor))  # the verification just made
+    # and an enterprise party files a request in a case of the judge, who answers it and
+    # publishes a document of the case (in Beijing time), and the party reads both back
+    enterprise = await unlisted_enterprise(app)
+    case = await add_case(
+        app,
+        [
+            ("申请执行人", "PERSON", target["idNumber"], target["name"]),
+            ("被执行人", "ENTERPRISE", enterprise.uscc, enterprise.name),
+        ],
+    )
+    party = mint(
+        sub="370602197001010018", org=f"enterprise:{enterprise.uscc}", roles=("enterprise_party",)
+    )
+    filed = await ok(
+        api, FILE, {"input": {"caseNumber": case, "kind": "OTHER", "text": "时间"}}, party
+    )
+    assert filed["data"]["partyRequestFile"]["errors"] == [], filed
+    answers.append(filed)
+    request_id = filed["data"]["partyRequestFile"]["request"]["id"]
+    answers.append(await ok(api, ANSWER, {"id": request_id}, judge))
+    document = {
+        "caseNumber": case,
+        "kind": "EXECUTION_INFO",
+        "title": "执行信息",
+        "text": "执行中",
+        "publishedAt": datetime.now(SHANGHAI).isoformat(),
+    }
+    published_document = await ok(api, PUBLISH, {"input": document}, judge)
+    assert published_document["data"]["caseDocumentPublish"]["errors"] == [], published_document
+    answers.append(published_document)
+    answers.append(await ok(api, ZONE, {}, party))
     end = datetime.now(UTC)
     found: dict[tuple[str, str], list[Any]] = {}
     moments(answers, fields, found)

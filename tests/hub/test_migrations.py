@@ -19,12 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import hub.audit.models
 import hub.cases.models
 import hub.orders.models
+import hub.parties.models
 import hub.sanctions.models  # noqa: F401  (they register their tables on the hub metadata)
 from hub.db.engine import alembic_config, create_hub_engine, current_revision, upgrade
 from hub.db.metadata import metadata
 from tests.conftest import PG_ENV, _create_pg_database, _drop_pg_database
 
-HEAD = "0013"  # the latest migration
+HEAD = "0014"  # the latest migration
 HUB_TABLES = {
     "courts",
     "cases",
@@ -47,6 +48,8 @@ HUB_TABLES = {
     "sanction_changes",
     "sanction_check_counts",
     "sanction_check_feedback",
+    "party_requests",
+    "case_documents",
 }
 
 
@@ -123,6 +126,7 @@ def test_the_migration_chain_has_one_head() -> None:
     assert script.get_revision("0010").down_revision == ("0007", "0009")
     assert [s.revision for s in script.walk_revisions()] == [
         HEAD,
+        "0013",
         "0012",
         "0011",
         "0010",

@@ -58,9 +58,10 @@ MY_ENTERPRISE = """{ myEnterprise {
   sanctions { id list subjectKind subjectId name courtCode caseNumber status grounds termYears
               endsOn endGround }
 } }"""
-# The roots a party may call, and the caller's own account (not governed by the policy: every
-# signed-in caller reads who they are).
-ALLOWED = {"myEnterprise", "me"}
+# The roots a party may call — its zone and its requests against its own cases (a case not its
+# own answers as one that does not exist: tests/hub/test_party_requests.py) — and the caller's
+# own account (not governed by the policy: every signed-in caller reads who they are).
+ALLOWED = {"myEnterprise", "partyRequestFile", "me"}
 
 
 # --- fixtures -----------------------------------------------------------------------------------

@@ -55,6 +55,9 @@ export const LABELS = {
     SANCTION_ANNUL: "撤销名单信息", SANCTION_DELETE: "删除 / 解除名单信息", SANCTION_CORRECT: "更正名单信息",
     SANCTION_RELEASE: "解除对关联人员的限制", SANCTION_FEEDBACK: "核查处理反馈", SANCTION_FEED: "名单变动订阅",
     SANCTION_LIST: "名单信息列表",
+    PARTY_VIEW: "企业查看本企业信息", PARTY_REQUEST_FILE: "企业诉求反映",
+    PARTY_REQUEST_INBOX: "查看诉求待办", PARTY_REQUEST_ANSWER: "答复企业诉求",
+    CASE_DOCUMENT_PUBLISH: "公开裁判文书 / 执行信息",
   },
   outcome: {
     OK: "成功", PARTIAL: "部分成功", NOT_FOUND: "未找到", DENIED: "被拒绝", PURPOSE_REQUIRED: "缺少查询事由",
