@@ -1,11 +1,21 @@
-"""A bank's batch methods over its subgraph service (the remote source)."""
+"""A bank's batch methods over its service (the remote source): look-ups through its subgraph,
+the register (freezes served, released, transfers) through its ``/bank/…`` routes."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from connectors.banks.records import DepositAccountRecord
+import orjson
+
+from connectors.banks.records import (
+    BankFreezeRecord,
+    DepositAccountRecord,
+    FreezeNotice,
+    TransferNotice,
+    TransferRecord,
+)
+from connectors.base.errors import ConnectorUnavailable
 from connectors.base.remote import RemoteSource, Visible
 
 if TYPE_CHECKING:
@@ -19,6 +29,49 @@ class RemoteBankSource(RemoteSource):
         self, holder_ids: Sequence[str], visible: Visible | None = None
     ) -> dict[str, list[DepositAccountRecord]]:
         return await self._lookup("deposits", holder_ids, visible)
+
+    async def _bank(self, path: str, body: Any) -> Any:
+        """One call of the bank's register routes: 404 is LookupError, 422 ValueError (the
+        bank's refusal of a notice), anything else but 200 the bank unavailable."""
+        response = await self._request("POST", f"/bank/{path}", body)
+        if response.status_code in (404, 422):
+            try:
+                message = str(orjson.loads(response.content).get("error", "refused"))
+            except (orjson.JSONDecodeError, AttributeError):
+                message = "refused"
+            raise (LookupError if response.status_code == 404 else ValueError)(message)
+        if response.status_code != 200:
+            raise ConnectorUnavailable(
+                self.connector, f"{self.connector}: bank answered HTTP {response.status_code}"
+            )
+        try:
+            return orjson.loads(response.content)
+        except orjson.JSONDecodeError as exc:
+            raise self._bad_answer(exc) from exc
+
+    async def accounts(self, numbers: Sequence[str]) -> dict[str, DepositAccountRecord]:
+        from connectors.banks.source import account_from_json
+
+        found = await self._bank("accounts", {"accounts": list(numbers)})
+        return {k: account_from_json(v) for k, v in found["accounts"].items()}
+
+    async def freezes(self, numbers: Sequence[str]) -> dict[str, list[BankFreezeRecord]]:
+        found = await self._bank("freezes", {"accounts": list(numbers)})
+        return {
+            k: [BankFreezeRecord.from_json(r) for r in rows] for k, rows in found["freezes"].items()
+        }
+
+    async def serve_freeze(self, notice: FreezeNotice) -> BankFreezeRecord:
+        return BankFreezeRecord.from_json(await self._bank("serve", notice.to_json()))
+
+    async def transfer(self, notice: TransferNotice) -> TransferRecord:
+        return TransferRecord.from_json(await self._bank("transfer", notice.to_json()))
+
+    async def transfers(self, case_numbers: Sequence[str]) -> dict[str, list[TransferRecord]]:
+        found = await self._bank("transfers", {"cases": list(case_numbers)})
+        return {
+            k: [TransferRecord.from_json(r) for r in rows] for k, rows in found["transfers"].items()
+        }
 
 
 if TYPE_CHECKING:
