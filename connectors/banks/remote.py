@@ -49,7 +49,11 @@ class RemoteBankSource(RemoteSource):
         except orjson.JSONDecodeError as exc:
             raise self._bad_answer(exc) from exc
 
-    async def accounts(self, numbers: Sequence[str]) -> dict[str, DepositAccountRecord]:
+    async def accounts(
+        self, numbers: Sequence[str], visible: Visible | None = None
+    ) -> dict[str, DepositAccountRecord]:
+        """The accounts (the hub's order checks: holder, currency); every field, as the hub
+        asks it for its own rules, never for a caller to read."""
         from connectors.banks.source import account_from_json
 
         found = await self._bank("accounts", {"accounts": list(numbers)})
