@@ -7,7 +7,9 @@ Every test freezes an account opened for it alone (``fresh_account``) in a case 
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -15,9 +17,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from click.testing import CliRunner, Result
+from sqlalchemy import func, select, update
 
 from connectors.banks import models as bank_tables
+from hub.cli import main
 from hub.orders import service
 from hub.orders.models import deposit_deductions, freeze_orders
 from hub.orders.worker import deliver_pending
@@ -40,6 +44,14 @@ LEDGER = """query($case: String!) { depositLedger(caseNumber: $case) {
   entries { id status amount accountNumber transferNumber } } }"""
 INBOX = "{ freezeOrders(first: 100) { nodes { id agency assetType ownerId } } }"
 RULING = "（2026）鲁0602执1号之三"
+
+
+def fyt(app: Any, *args: str) -> Result:
+    """The command on the test hub's data and database (as its settings name them)."""
+    settings = app.state.runtime.settings
+    env: dict[str, str | None] = {k: None for k in os.environ if k.startswith("HUB_")}
+    env.update(HUB_DATA_DIR=str(settings.data_dir), HUB_DATABASE_URL=settings.database_url)
+    return CliRunner().invoke(main, list(args), env=env)
 
 
 @pytest.fixture
@@ -252,6 +264,31 @@ async def test_a_deduction_moves_frozen_money_once_and_the_ledger_reconciles(
     assert entry["status"] == "DONE" and entry["transferNumber"].startswith("102-HK-")
     # and the auditor sees the account masked (four characters at each end)
     assert entry["accountNumber"] == account[:4] + "*" * (len(account) - 8) + account[-4:]
+    # and `fyt ledger show` says the same, exiting 0
+    shown = await asyncio.to_thread(fyt, app, "ledger", "show", "--case", case)
+    assert shown.exit_code == 0, shown.output
+    assert "deducted 250.00, receipts 250.00 (signatures OK)" in shown.output
+    assert shown.output.strip().endswith("reconciled")
+    # when a receipt in the hub's ledger is altered (the amount raised)
+    async with app.state.runtime.engine.begin() as conn:
+        row = (
+            await conn.execute(
+                select(deposit_deductions.c.receipt).where(deposit_deductions.c.case_number == case)
+            )
+        ).scalar_one()
+        forged = json.dumps({**json.loads(row), "amount": "260.00"}, ensure_ascii=False)
+        await conn.execute(
+            update(deposit_deductions)
+            .where(deposit_deductions.c.case_number == case)
+            .values(receipt=forged)
+        )
+    # then the ledger no longer reconciles, in the auditor's view and the command's
+    view = (await api.query(LEDGER, {"case": case}, token=tokens["auditor-sun"]))["data"]
+    assert view["depositLedger"]["reconciled"] is False
+    assert view["depositLedger"]["receipted"] == "260.00"
+    assert view["depositLedger"]["receiptsValid"] is False
+    shown = await asyncio.to_thread(fyt, app, "ledger", "show", "--case", case)
+    assert shown.exit_code == 1 and "NOT RECONCILED" in shown.output, shown.output
 
 
 async def test_a_worker_that_dies_after_the_bank_moved_the_money_never_moves_it_twice(
@@ -353,3 +390,43 @@ async def test_a_bank_officer_sees_the_orders_addressed_to_the_bank_and_nothing_
     assert person["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     ledger = await api.query(LEDGER, {"case": case}, token=tokens["bank-qian"])
     assert ledger["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_deductions_and_the_ledger_view_are_on_the_audit_record(
+    api: Api,
+    app: Any,
+    demo: dict[str, Any],
+    tokens: dict[str, str],
+    target_sample: dict[str, str],
+    account: str,
+) -> None:
+    from hub.audit.models import audit_entries
+
+    # given a freeze of 50.00 in effect
+    case = await case_of(app, demo, target_sample)
+    order = await frozen(api, app, case, account, "50.00")
+
+    async def actions(response: Any) -> list[tuple[str, str | None, str]]:
+        rid = response.headers["X-Request-Id"]
+        async with app.state.runtime.engine.connect() as conn:
+            rows = await conn.execute(
+                select(
+                    audit_entries.c.action, audit_entries.c.case_number, audit_entries.c.outcome
+                ).where(audit_entries.c.request_id == rid)
+            )
+            return [tuple(r) for r in rows]
+
+    # when the judge deducts 20.00, and a judge of another court tries to deduct from it
+    ask = {"orderId": order["id"], "amount": "20.00", "rulingNumber": RULING,
+           "idempotencyKey": uuid.uuid4().hex}  # fmt: skip
+    done = await api.post(DEDUCT, {"input": ask})
+    refused = await api.post(
+        DEDUCT, {"input": {**ask, "idempotencyKey": uuid.uuid4().hex}}, token=tokens["judge-li"]
+    )
+    await work(app)
+    # and the auditor reads the ledger
+    viewed = await api.post(LEDGER, {"case": case}, token=tokens["auditor-sun"])
+    # then each is on record: the deduction, the other court's refusal, the view of the ledger
+    assert await actions(done) == [("DEPOSIT_DEDUCT", case, "OK")]
+    assert [(a, o) for a, _, o in await actions(refused)] == [("DEPOSIT_DEDUCT", "DENIED")]
+    assert [(a, c) for a, c, _ in await actions(viewed)] == [("DEPOSIT_LEDGER_VIEW", None)]
