@@ -250,3 +250,48 @@ async def test_the_bank_refuses_what_does_not_fit_and_releases_on_the_hubs_word(
             "FO-2026-B",
         ]
     engine.dispose()
+
+
+async def test_a_remote_bank_answers_what_the_embedded_one_does(tmp_path: Path) -> None:
+    from connectors.base.service import agency_app
+    from tests.servers import Served
+
+    # given a bank's service over its database of one account of 1000.00, and its remote source
+    embedded = _bank(tmp_path, "1000.00")
+    connector = registry.get("bank:102")
+    server = Served(agency_app(connector, embedded))
+    await server.start()
+    remote: Any = connector.remote(server.url)
+    transfer = TransferNotice(
+        idempotency_key="DD-9", freeze_order_id="FO-2026-R", account_number=ACCOUNT,
+        court="烟台市芝罘区人民法院", case_number="（2026）鲁0602执1号",
+        ruling_number="（2026）鲁0602执1号之二", payee="烟台市芝罘区人民法院执行款专户",
+        amount=Decimal("99.99"), currency="CNY",
+    )  # fmt: skip
+    try:
+        # when a freeze is served twice and a transfer made twice over HTTP
+        first = await remote.serve_freeze(_notice("FO-2026-R", "300.00"))
+        again = await remote.serve_freeze(_notice("FO-2026-R", "300.00"))
+        done = await remote.transfer(transfer)
+        redone = await remote.transfer(transfer)
+        accounts = await remote.accounts([ACCOUNT, "unknown"])
+        register = await remote.freezes([ACCOUNT])
+        by_case = await remote.transfers(["（2026）鲁0602执1号"])
+        # and notices the bank refuses are sent
+        with pytest.raises(ValueError, match="CNY, not USD"):
+            await remote.serve_freeze(_notice("FO-2026-S", "1.00", currency="USD"))
+        with pytest.raises(ValueError, match=r"holds 200\.01"):
+            await remote.transfer(
+                TransferNotice(**{**transfer.to_json(), "idempotency_key": "DD-10",
+                                  "amount": Decimal("300.00")})
+            )  # fmt: skip
+    finally:
+        await remote.aclose()
+        await server.stop()
+        embedded.close()
+    # then the same records as the embedded source: frozen once, moved once
+    assert first == again and (first.status, first.amount) == ("EFFECTIVE", Decimal("300.00"))
+    assert done == redone and done.amount == Decimal("99.99")
+    assert list(accounts) == [ACCOUNT] and accounts[ACCOUNT].balance == Decimal("900.01")
+    assert [(f.order_id, f.amount) for f in register[ACCOUNT]] == [("FO-2026-R", Decimal("200.01"))]
+    assert by_case == {"（2026）鲁0602执1号": [done]}
