@@ -11,8 +11,9 @@ import * as approval from "./approval.js";
 
 // Officers of the agencies that register courts' measures (social security holds no assets
 // courts seize, so its officer has no inbox: the policy grants it none).
-const ORDER_OFFICER_ROLES = ["registry_officer", "market_officer", "police_officer"];
-const OFFICER_ROLES = [...ORDER_OFFICER_ROLES, "social_officer"];
+const ORDER_OFFICER_ROLES = ["registry_officer", "market_officer", "police_officer", "bank_officer"];
+// a bank officer reads the orders addressed to the bank, no agency's data (no look-up)
+const OFFICER_ROLES = [...ORDER_OFFICER_ROLES.filter((r) => r !== "bank_officer"), "social_officer"];
 
 const MENUS = [
   { role: "enforcement_judge", items: [["#/cases", "我的案件"], ["#/lookup", "全息查询"], ["#/orders", "查控文书"], ["#/sanctions", "名单信息"]] },
