@@ -470,6 +470,8 @@ async def deduct(gateway: Gateway, actor: Actor, cmd: DeductDeposit) -> Deductio
         raise Conflict("the hub has no order signing key; ask the operator")
     keys = gateway.keys
     order = await _court_order(gateway, actor, cmd.order_id)
+    # money is drawn in an open case (a closed one is only released)
+    await _case(gateway, actor, order["case_number"])
     async with gateway.engine.begin() as conn:
         await lock_for_write(conn)
         await service.lock_asset(conn, order["asset_type"], order["asset_id"])

@@ -430,3 +430,38 @@ async def test_deductions_and_the_ledger_view_are_on_the_audit_record(
     assert await actions(done) == [("DEPOSIT_DEDUCT", case, "OK")]
     assert [(a, o) for a, _, o in await actions(refused)] == [("DEPOSIT_DEDUCT", "DENIED")]
     assert [(a, c) for a, c, _ in await actions(viewed)] == [("DEPOSIT_LEDGER_VIEW", None)]
+
+
+async def test_no_deduction_is_made_in_a_closed_case_nor_from_a_waiting_freeze(
+    api: Api, app: Any, demo: dict[str, Any], target_sample: dict[str, str], account: str
+) -> None:
+    from hub.cases.models import cases
+
+    # given a freeze holding the whole 1000.00 and another case's freeze waiting behind it
+    case, other = await case_of(app, demo, target_sample), await case_of(app, demo, target_sample)
+    held = await frozen(api, app, case, account, "1000.00")
+    waiting = await frozen(api, app, other, account, "10.00")
+    assert waiting["status"] == "WAITING"
+    ask = {"amount": "1.00", "rulingNumber": RULING}
+    # when money is asked from the waiting freeze: then CONFLICT, nothing frozen to draw from
+    body = await api.query(
+        DEDUCT, {"input": {**ask, "orderId": waiting["id"], "idempotencyKey": uuid.uuid4().hex}}
+    )
+    (error,) = body["data"]["depositDeduct"]["errors"]
+    assert (error["code"], error["reason"]) == ("CONFLICT", "FREEZE_NOT_EFFECTIVE")
+    # when the first case is closed and money is asked from its freeze: then refused
+    async with app.state.runtime.engine.begin() as conn:
+        await conn.execute(update(cases).where(cases.c.case_number == case).values(status="CLOSED"))
+    body = await api.query(
+        DEDUCT, {"input": {**ask, "orderId": held["id"], "idempotencyKey": uuid.uuid4().hex}}
+    )
+    (error,) = body["data"]["depositDeduct"]["errors"]
+    assert (error["code"], error["reason"]) == ("FORBIDDEN", "CASE_CLOSED")
+    # and nothing was asked of the bank
+    async with app.state.runtime.engine.connect() as conn:
+        count = (
+            await conn.execute(
+                select(func.count()).where(deposit_deductions.c.account_number == account)
+            )
+        ).scalar_one()
+    assert count == 0 and balance(app, account) == Decimal("1000.00")
