@@ -56,14 +56,27 @@ class RemoteBankSource(RemoteSource):
         asks it for its own rules, never for a caller to read."""
         from connectors.banks.source import account_from_json
 
-        found = await self._bank("accounts", {"accounts": list(numbers)})
-        return {k: account_from_json(v) for k, v in found["accounts"].items()}
+        found = await self._chunked("accounts", "accounts", numbers)
+        return {k: account_from_json(v) for k, v in found.items()}
 
     async def freezes(self, numbers: Sequence[str]) -> dict[str, list[BankFreezeRecord]]:
-        found = await self._bank("freezes", {"accounts": list(numbers)})
-        return {
-            k: [BankFreezeRecord.from_json(r) for r in rows] for k, rows in found["freezes"].items()
-        }
+        found = await self._chunked("freezes", "accounts", numbers)
+        return {k: [BankFreezeRecord.from_json(r) for r in rows] for k, rows in found.items()}
+
+    async def _chunked(self, what: str, name: str, keys: Sequence[str]) -> dict[str, Any]:
+        """A look-up by keys, at most the service's MAX_KEYS a call; the answers merged."""
+        from connectors.banks.service import MAX_KEYS
+
+        unique = list(dict.fromkeys(keys))
+        out: dict[str, Any] = {}
+        for start in range(0, len(unique), MAX_KEYS):
+            part = unique[start : start + MAX_KEYS]
+            found = await self._bank(what, {name: part})
+            try:
+                out.update((k, v) for k, v in found[what].items() if k in part)
+            except (KeyError, TypeError, AttributeError) as exc:
+                raise self._bad_answer(exc) from exc
+        return out
 
     async def serve_freeze(self, notice: FreezeNotice) -> BankFreezeRecord:
         return BankFreezeRecord.from_json(await self._bank("serve", notice.to_json()))
@@ -72,10 +85,8 @@ class RemoteBankSource(RemoteSource):
         return TransferRecord.from_json(await self._bank("transfer", notice.to_json()))
 
     async def transfers(self, case_numbers: Sequence[str]) -> dict[str, list[TransferRecord]]:
-        found = await self._bank("transfers", {"cases": list(case_numbers)})
-        return {
-            k: [TransferRecord.from_json(r) for r in rows] for k, rows in found["transfers"].items()
-        }
+        found = await self._chunked("transfers", "cases", case_numbers)
+        return {k: [TransferRecord.from_json(r) for r in rows] for k, rows in found.items()}
 
 
 if TYPE_CHECKING:

@@ -91,11 +91,13 @@ _ACCOUNT_BY_NUMBER = KeyedQuery(
 
 
 def _by_number(conn: Connection, keys: Sequence[str]) -> dict[str, DepositAccountRecord]:
-    return {
-        a.account_number: a
-        for held in _deposits(conn, keys, _ACCOUNT_BY_NUMBER).values()
-        for a in held
-    }
+    """The accounts by number, their freezes left out (:func:`_freezes_of` reads them)."""
+    out = {}
+    for held in _deposits(conn, keys, _ACCOUNT_BY_NUMBER).values():
+        for a in held:
+            a.freezes = []
+            out[a.account_number] = a
+    return out
 
 
 def _deposits(
