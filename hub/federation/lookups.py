@@ -43,6 +43,8 @@ QUALIFICATIONS = Lookup("social_security", "qualifications", many=True)
 ENTERPRISE_INSURANCE = Lookup("social_security", "enterprise_insurance", many=False)
 # the banks: one look-up per bank, asked together (a profile's deposits fan out to every bank)
 DEPOSITS = {name: Lookup(name, "deposits", many=True) for name in registry.banks()}
+# an account by its number at each bank (the FREEZE order's checks: holder, currency)
+ACCOUNTS = {name: Lookup(name, "accounts", many=False) for name in registry.banks()}
 # the court's own data
 CASES_BY_PARTY = Lookup("court", "cases_by_party", many=True)
 SANCTIONS_BY_SUBJECT = Lookup("court", "sanctions_by_subject", many=True)

@@ -93,6 +93,13 @@ async def waiting_line(info: Info[Any, Any], asset_type: str, asset_id: str) -> 
     register (both batch loaders of the request, loaded together); records that resolve as
     :class:`WaitingLineEntry`."""
     loaders = ctx(info).loaders
+    if asset_type not in L.MEASURES:
+        # deposits: the bank's register is read with the account (AccountFreeze); here the
+        # hub's own freezes on the account, by their place in the bank's line
+        orders = await loaders.load(L.WAITING_LINE, f"{asset_type}:{asset_id}")
+        return orders_service.waiting_line(
+            orders, [], today=orders_service.court_day(orders_service.utcnow())
+        )
     orders, register = await asyncio.gather(
         loaders.load(L.WAITING_LINE, f"{asset_type}:{asset_id}"),
         loaders.load(L.MEASURES[asset_type], asset_id),

@@ -25,6 +25,7 @@ DEMO_USERS = {
     "market-zhao": ("agency:market_supervision", ["market_officer"]),
     "police-chen": ("agency:public_security", ["police_officer"]),
     "social-liu": ("agency:social_security", ["social_officer"]),
+    "bank-qian": ("bank:102", ["bank_officer"]),
     "auditor-sun": ("court:370602", ["auditor"]),
     "approval-market": ("agency:market_supervision", ["approval_system"]),
     "approval-registry": ("agency:real_estate", ["approval_system"]),
@@ -153,6 +154,7 @@ LISTED = [
     "market-zhao",
     "police-chen",
     "social-liu",
+    "bank-qian",
     "auditor-sun",
     "approval-market",
     "approval-registry",
@@ -321,10 +323,10 @@ def test_db_upgrade_then_current_prints_the_head_revision(tmp_path: Path) -> Non
     # when
     ok(fyt(tmp_path, "db", "upgrade"))
     # then
-    assert ok(fyt(tmp_path, "db", "current")).strip() == "0014"
+    assert ok(fyt(tmp_path, "db", "current")).strip() == "0015"
     # and upgrading again is a no-op
     ok(fyt(tmp_path, "db", "upgrade"))
-    assert ok(fyt(tmp_path, "db", "current")).strip() == "0014"
+    assert ok(fyt(tmp_path, "db", "current")).strip() == "0015"
 
 
 def test_db_upgrade_to_an_unknown_revision_is_a_clear_error(tmp_path: Path) -> None:
