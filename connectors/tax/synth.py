@@ -102,7 +102,9 @@ def _enterprise(
     stopped = len(periods) - (3 + int(rnd() * 7)) if status == "非正常" else len(periods)
     scale = capital * (30 if general else 8)
     in_arrears = rnd() < (0.5 if status == "非正常" else 0.08)
-    owed = set(periods[max(0, stopped - 1 - int(rnd() * 3)) : stopped]) if in_arrears else set()
+    # Only a month whose deadline has passed can be owed (the last month is still being filed).
+    overdue = [p for p in periods[:stopped] if filing_deadline(p) < AS_OF]
+    owed = set(overdue[max(0, len(overdue) - 1 - int(rnd() * 3)) :]) if in_arrears else set()
     for i, period in enumerate(periods):
         filed = i < stopped
         zero = not general and rnd() < 0.2 and period not in owed
