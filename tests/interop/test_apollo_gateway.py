@@ -490,10 +490,22 @@ async def test_gateway_composes_every_subgraph_unchanged(
         "insurance",
         "housingFund",
         "qualifications",  # social security
+        "incomeTax",
+        "taxBusinesses",  # tax
+        "utilityAccounts",  # utilities
     }
-    assert {"registration", "shareholders", "vehicles", "realEstates", "insurance"} <= set(
-        got["Enterprise"]
-    )
+    assert {
+        "registration",
+        "shareholders",
+        "vehicles",
+        "realEstates",
+        "insurance",
+        "taxRegistration",
+        "taxFilings",
+        "taxArrears",
+        "taxRefunds",
+        "utilityAccounts",
+    } <= set(got["Enterprise"])
     names = {t["name"] for t in schema["types"]}
     assert {"Date", "Decimal"} <= names
     assert not names & FEDERATION_ONLY  # federation plumbing stays out of the API schema
