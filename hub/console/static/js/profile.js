@@ -32,9 +32,6 @@ const CURRENCY = { CNY: "人民币", USD: "美元", EUR: "欧元", HKD: "港元"
 const UTILITY_ACCOUNTS = `accounts { accountNumber provider kind address holderName status arrears
         usage { period consumption amountDue amountPaid } }`;
 
-// A yes / no / unknown signal derived by the hub (docs/tax_utilities.md).
-const fmtSignal = (yes, no) => (x) => (x === true ? yes : x === false ? no : "无法判断");
-
 // What a person's profile shows: the fields of the look-up, and of a legal representative
 // reached through an enterprise (REPRESENTATIVE_QUERY).
 const PERSON_FIELDS = `
@@ -187,6 +184,14 @@ class View {
       { class: "kv" },
       rows.map(([key, title, format]) => [h("dt", {}, title), h("dd", { "data-field": key }, this.value(obj[key], [...path, key], format))]),
     );
+  }
+
+  /** A yes / no signal the hub derives (docs/tax_utilities.md); null: the records say nothing. */
+  signal(obj, key, path, title, yes, no) {
+    const v = obj[key];
+    const refused = v == null ? this.refusal([...path, key]) : null;
+    const text = refused || (v === true ? yes : v === false ? no : h("span", { class: "empty" }, "无法判断"));
+    return h("dl", { class: "kv" }, h("dt", {}, title), h("dd", { "data-field": key }, text));
   }
 
   /** A profile section: refused or unavailable as a whole, or empty, or its content. */
@@ -449,7 +454,7 @@ export function renderPerson(person, errors, options) {
       ]),
     ]),
     v.section("水电气", agencyName("utilities"), person.utilities, [...p, "utilities"], (u) => [
-      v.kv(u, [...p, "utilities"], [["livesAtRegisteredAddress", "是否居住在户籍地址", fmtSignal("是（户籍地址用水电气正常）", "否（户籍地址无用量或另有住所）")]]),
+      v.signal(u, "livesAtRegisteredAddress", [...p, "utilities"], "是否居住在户籍地址", "是（户籍地址近三个月有用水电气）", "否（户籍地址无用量或另有住所）"),
       v.utilityAccounts(u.accounts, [...p, "utilities", "accounts"]),
     ]),
     v.section("职业资格", agencyName("social_security"), person.qualifications, [...p, "qualifications"], (qs) =>
@@ -512,7 +517,7 @@ export function renderEnterprise(enterprise, errors, options) {
             ["status", "纳税人状态"], ["creditGrade", "纳税信用级别"], ["gradedYear", "评价年度"],
           ])
         : v.value(null, [...p, "tax", "registration"]),
-      v.kv(t, [...p, "tax"], [["inArrears", "是否欠税", fmtSignal("是", "否")]]),
+      v.signal(t, "inArrears", [...p, "tax"], "是否欠税", "是", "否"),
       h("h3", {}, "纳税申报与缴款（按月）"),
       v.list(t.filings, [...p, "tax", "filings"], ["所属月份", "申报日期", "应纳税额", "已缴税额"], (f, fp) => [
         v.value(f.period, [...fp, "period"]), v.value(f.filedOn, [...fp, "filedOn"], (x) => x || "未申报"),
@@ -530,7 +535,7 @@ export function renderEnterprise(enterprise, errors, options) {
       ]),
     ]),
     v.section("水电气", agencyName("utilities"), enterprise.utilities, [...p, "utilities"], (u) => [
-      v.kv(u, [...p, "utilities"], [["operating", "是否仍在经营", fmtSignal("是（近三个月有用量）", "否（近三个月无用量）")]]),
+      v.signal(u, "operating", [...p, "utilities"], "是否仍在经营", "是（近三个月有用水电气）", "否（近三个月无用量）"),
       v.utilityAccounts(u.accounts, [...p, "utilities", "accounts"]),
     ]),
     v.section("行政处罚与信用", agencyName("market_supervision"), enterprise.penalties || enterprise.credit ? { penalties: enterprise.penalties, credit: enterprise.credit } : null, [...p, "penalties"], (x) => [
