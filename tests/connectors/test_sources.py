@@ -57,6 +57,16 @@ from connectors.social_security.records import (
     InsuranceRecord,
     QualificationRecord,
 )
+from connectors.tax import models as tx
+from connectors.tax.records import (
+    IncomeTaxRecord,
+    TaxArrearsRecord,
+    TaxFilingRecord,
+    TaxRefundRecord,
+    TaxRegistrationRecord,
+)
+from connectors.utilities import models as ut
+from connectors.utilities.records import UtilityAccountRecord, UtilityUsageRecord
 from hub.config import Settings
 
 Reference = Callable[[Connection, Sequence[str]], dict[str, Any]]
@@ -333,6 +343,26 @@ class Case:
         return f"{self.connector}.{self.method}"
 
 
+# --- references: utilities -----------------------------------------------------------------
+
+
+def ref_utility_accounts(key: str) -> Reference:
+    """Accounts by ``key`` (holder_id or address), each with its months from a second query."""
+
+    def ref(conn: Connection, keys: Sequence[str]) -> dict[str, Any]:
+        a, u = ut.accounts, ut.usage
+        plain = [f.name for f in dataclasses.fields(UtilityAccountRecord) if f.name != "usage"]
+        out: dict[str, list[UtilityAccountRecord]] = defaultdict(list)
+        for r in conn.execute(select(a.c[key], *(a.c[n] for n in plain)).where(a.c[key].in_(keys))):
+            months = conn.execute(
+                select(*columns(UtilityUsageRecord, u)).where(u.c.account_number == r[1])
+            )
+            out[r[0]].append(UtilityAccountRecord(*r[1:], usage=[UtilityUsageRecord(*m) for m in months]))
+        return dict(out)
+
+    return ref
+
+
 CASES = [
     Case("public_security", "identities", ps.residents.c.id_number, one_each(IdentityRecord, ps.residents, "id_number")),
     Case("public_security", "registered", ps.residents.c.id_number, exists(ps.residents.c.id_number)),
@@ -357,6 +387,14 @@ CASES = [
     Case("social_security", "housing_fund", ss.housing_fund_accounts.c.id_number, one_each(HousingFundRecord, ss.housing_fund_accounts, "id_number")),
     Case("social_security", "qualifications", ss.qualifications.c.id_number, grouped(QualificationRecord, ss.qualifications, "id_number"), lambda q: q.issued_on),
     Case("social_security", "enterprise_insurance", ss.enterprise_insurance.c.uscc, one_each(EnterpriseInsuranceRecord, ss.enterprise_insurance, "uscc")),
+    Case("tax", "registrations", tx.registrations.c.taxpayer_id, one_each(TaxRegistrationRecord, tx.registrations, "taxpayer_id")),
+    Case("tax", "businesses", tx.registrations.c.operator_id, grouped(TaxRegistrationRecord, tx.registrations, "operator_id"), lambda r: (r.registered_on, r.taxpayer_id)),
+    Case("tax", "filings", tx.filings.c.taxpayer_id, grouped(TaxFilingRecord, tx.filings, "taxpayer_id"), lambda f: f.period),
+    Case("tax", "arrears", tx.arrears.c.taxpayer_id, grouped(TaxArrearsRecord, tx.arrears, "taxpayer_id"), lambda a: a.period),
+    Case("tax", "refunds", tx.refunds.c.taxpayer_id, grouped(TaxRefundRecord, tx.refunds, "taxpayer_id"), lambda r: (r.approved_on, r.refund_number)),
+    Case("tax", "income_tax", tx.withholdings.c.id_number, grouped(IncomeTaxRecord, tx.withholdings, "id_number"), lambda w: (w.period, w.withholder_uscc)),
+    Case("utilities", "accounts_by_holder", ut.accounts.c.holder_id, ref_utility_accounts("holder_id"), lambda a: (a.kind, a.account_number)),
+    Case("utilities", "accounts_by_address", ut.accounts.c.address, ref_utility_accounts("address"), lambda a: (a.kind, a.account_number)),
     *(Case(name, "deposits", bk.accounts.c.holder_id, ref_deposits, lambda a: a.account_number) for name in registry.banks()),
     *(Case(name, "accounts", bk.accounts.c.account_number, ref_accounts) for name in registry.banks()),
     *(Case(name, "freezes", bk.freezes.c.account_number, ref_freezes, lambda f: f.rank) for name in registry.banks()),
@@ -366,6 +404,7 @@ CASES = [
 NESTED_ORDER: dict[type, dict[str, Callable[[Any], Any]]] = {
     PropertyRecord: {"mortgages": lambda m: m.registered_on, "seizures": lambda s: s.rank},
     DepositAccountRecord: {"freezes": lambda f: f.rank},
+    UtilityAccountRecord: {"usage": lambda u: u.period},
     CreditRecord: {
         "abnormal_operations": lambda a: a.listed_on,
         "serious_violations": lambda s: s.listed_on,

@@ -12,6 +12,7 @@ import jwt
 import pytest
 from click.testing import CliRunner, Result
 
+from connectors import registry
 from connectors.base.identifiers import validate_id_number, validate_uscc
 from hub.auth.tokens import Principal, TokenVerifier, load_public_keys
 from hub.cli import main
@@ -82,7 +83,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_demo_seed_writes_agencies_hub_database_keys_and_marker(seeded: Path) -> None:
     # then every agency database, the hub database, the signing key and the marker exist
-    for name in ("public_security", "real_estate", "market_supervision", "social_security"):
+    for name in registry.names():
         assert (seeded / "agencies" / f"{name}.sqlite3").stat().st_size > 0
     assert (seeded / "hub.sqlite3").exists()
     assert json.loads((seeded / "demo.json").read_text())["persons"] == 60

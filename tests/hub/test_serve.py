@@ -23,7 +23,14 @@ from hub.config import Settings
 from tests.conftest import start_app
 
 WAIT = 30.0  # seconds: every wait is bounded
-AGENCIES = ("public_security", "real_estate", "market_supervision", "social_security")
+AGENCIES = (
+    "public_security",
+    "real_estate",
+    "market_supervision",
+    "social_security",
+    "tax",
+    "utilities",
+)
 
 ME = "{ me { userId name org roles courtCode } }"
 ME_USER_ID = "{ me { userId } }"

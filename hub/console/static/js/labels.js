@@ -186,6 +186,8 @@ export const LABELS = {
     real_estate: "不动产登记机构",
     market_supervision: "市场监管部门",
     social_security: "人社部门",
+    tax: "税务部门",
+    utilities: "供水、供电、供气单位",
     court: "法院",
     // the banks: bank:<code>, one connector each (docs/banks.md; the demo's codes)
     "bank:102": "中国工商银行",
