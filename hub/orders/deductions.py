@@ -338,6 +338,37 @@ async def ledger(
     return [dict(r._mapping) for r in await conn.execute(stmt)]
 
 
+async def deducted_by_order(
+    conn: AsyncConnection, order_ids: Sequence[str]
+) -> dict[str, Decimal]:
+    """What was deducted (DONE) from each of these freezes, by order id (absent: nothing)."""
+    if not order_ids:
+        return {}
+    d = deposit_deductions.c
+    stmt = (
+        select(d.order_id, func.sum(d.amount))
+        .where(d.order_id.in_(list(order_ids)), d.status == DONE)
+        .group_by(d.order_id)
+    )
+    return {order_id: Decimal(total) for order_id, total in await conn.execute(stmt)}
+
+
+async def deducted_by_case(
+    conn: AsyncConnection, case_numbers: Sequence[str]
+) -> dict[str, Decimal]:
+    """What was deducted (DONE) in each of these cases, to the court's 执行款 account, by case
+    number (absent: nothing)."""
+    if not case_numbers:
+        return {}
+    d = deposit_deductions.c
+    stmt = (
+        select(d.case_number, func.sum(d.amount))
+        .where(d.case_number.in_(list(case_numbers)), d.status == DONE)
+        .group_by(d.case_number)
+    )
+    return {number: Decimal(total) for number, total in await conn.execute(stmt)}
+
+
 @dataclass(frozen=True, slots=True)
 class Reconciliation:
     """A case's ledger beside the banks' receipts and the banks' own records of transfers."""

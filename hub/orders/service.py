@@ -688,6 +688,9 @@ async def measures_on_owner(conn: AsyncConnection, owner_id: str) -> list[dict[s
             o.term_months,
             o.term_days,
             o.renewals,
+            o.amount,
+            o.frozen_amount,
+            o.currency,
         )
         .select_from(freeze_orders.outerjoin(courts, courts.c.code == o.court_code))
         .where(o.owner_id == owner_id, o.status.in_([s.value for s in REGISTERED]))

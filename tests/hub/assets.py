@@ -121,13 +121,16 @@ def fresh_account(
     bank: str = "bank:102",
     currency: str = "CNY",
 ) -> str:
-    """A current account of ``owner`` at ``bank`` holding ``balance`` (numbers: 19 digits
-    starting 999, which the demo's banks do not use)."""
+    """A current account of ``owner`` (a person's ``idNumber`` or an enterprise's ``uscc``) at
+    ``bank`` holding ``balance`` (numbers: 19 digits starting 999, which the demo's banks do not
+    use)."""
     number = f"999{int(_tag(), 36) % 10**16:016d}"
     with _engine(app, bank).begin() as conn:
         conn.execute(
             insert(bank_tables.accounts).values(
-                account_number=number, holder_kind="PERSON", holder_id=owner["idNumber"],
+                account_number=number,
+                holder_kind="ENTERPRISE" if "uscc" in owner else "PERSON",
+                holder_id=owner.get("uscc") or owner["idNumber"],
                 holder_name=owner["name"], kind="CURRENT", currency=currency,
                 balance=Decimal(balance), opened_on=date(2020, 1, 1), matures_on=None,
                 branch="测试支行", status="NORMAL",

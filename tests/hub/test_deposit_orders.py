@@ -27,6 +27,7 @@ from hub.orders.models import deposit_deductions, freeze_orders
 from hub.orders.worker import deliver_pending
 from tests.conftest import Api, add_case
 from tests.hub.assets import fresh_account, strike_off
+from tests.hub.test_party_requests import fresh_person, unlisted_enterprise
 
 SUBMIT = """mutation($input: FreezeOrderSubmitInput!) { freezeOrderSubmit(input: $input) {
   order { id status rank agency assetType assetId amount frozenAmount currency effectiveFrom
@@ -465,3 +466,65 @@ async def test_no_deduction_is_made_in_a_closed_case_nor_from_a_waiting_freeze(
             )
         ).scalar_one()
     assert count == 0 and balance(app, account) == Decimal("1000.00")
+
+
+MY_MONEY = """{ myEnterprise {
+  cases { caseNumber role deducted }
+  measures { id assetType assetId status amount frozenAmount currency deducted } } }"""
+
+
+async def test_the_party_sees_the_amounts_frozen_and_deducted_in_its_cases(
+    api: Api, app: Any, mint: Any, demo: dict[str, Any]
+) -> None:
+    # given an enterprise that is 被执行人 of a case, with an account of 1000.00 frozen for 600.00
+    enterprise = await unlisted_enterprise(app)
+    owner = {"uscc": enterprise.uscc, "name": enterprise.name}
+    number = fresh_account(app, owner, balance="1000.00")
+    try:
+        applicant = demo["samples"]["enterprises"][0]
+        case = await add_case(
+            app,
+            [
+                ("申请执行人", "ENTERPRISE", applicant["uscc"], applicant["name"]),
+                ("被执行人", "ENTERPRISE", enterprise.uscc, enterprise.name),
+            ],
+        )
+        order = await frozen(api, app, case, number, "600.00")
+        # and 250.00 deducted from it by a ruling
+        ask = {"orderId": order["id"], "amount": "250.00", "rulingNumber": RULING,
+               "idempotencyKey": uuid.uuid4().hex}  # fmt: skip
+        body = await api.query(DEDUCT, {"input": ask})
+        assert body["data"]["depositDeduct"]["errors"] == [], body
+        await work(app)
+        # when its authorised person reads the enterprise's zone
+        token = mint(sub=fresh_person(), org=f"enterprise:{enterprise.uscc}",
+                     roles=("enterprise_party",))  # fmt: skip
+        mine = await api.query(MY_MONEY, token=token)
+        assert "errors" not in mine, mine
+        zone = mine["data"]["myEnterprise"]
+        # then the freeze shows what was asked, what the bank holds now and what was deducted
+        (measure,) = [m for m in zone["measures"] if m["id"] == order["id"]]
+        assert (measure["assetType"], measure["assetId"], measure["status"]) == (
+            "DEPOSIT", number, "EFFECTIVE"
+        )
+        assert (measure["amount"], measure["frozenAmount"], measure["currency"]) == (
+            "600.00", "350.00", "CNY"
+        )
+        assert measure["deducted"] == "250.00"
+        # and the case says how much was deducted in it
+        assert [c["deducted"] for c in zone["cases"] if c["caseNumber"] == case] == ["250.00"]
+        # and the applicant's zone says the same of the case, in its role
+        for_applicant = mint(sub=fresh_person(), org=f"enterprise:{applicant['uscc']}",
+                             roles=("enterprise_party",))  # fmt: skip
+        theirs = (await api.query(MY_MONEY, token=for_applicant))["data"]["myEnterprise"]
+        assert [(c["role"], c["deducted"]) for c in theirs["cases"] if c["caseNumber"] == case] == [
+            ("申请执行人", "250.00")
+        ]
+        # and a measure on another asset carries no amounts
+        others = [m for m in theirs["measures"] + zone["measures"] if m["assetType"] != "DEPOSIT"]
+        assert all(
+            (m["amount"], m["frozenAmount"], m["currency"], m["deducted"]) == (None,) * 4
+            for m in others
+        )
+    finally:
+        strike_off(app, number)
