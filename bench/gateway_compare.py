@@ -251,7 +251,13 @@ def gateway(
     agencies: dict[str, Agency], port: int, log: Path
 ) -> AbstractContextManager[subprocess.Popen[bytes]]:
     subgraphs = ",".join(f"{name}={agency.url}/graphql" for name, agency in agencies.items())
-    env = {**os.environ, "SUBGRAPHS": subgraphs, "PORT": str(port)}
+    # METADATA_SERVER_DETECTION=none: the GCP resource detector asks no cloud metadata address
+    env = {
+        **os.environ,
+        "SUBGRAPHS": subgraphs,
+        "PORT": str(port),
+        "METADATA_SERVER_DETECTION": "none",
+    }
     return running(
         "Apollo Gateway",
         ["node", "gateway.mjs"],

@@ -70,6 +70,10 @@ async def running_gateway(node: str, subgraphs: dict[str, str]) -> AsyncIterator
         "SUBGRAPHS": ",".join(f"{name}={url}" for name, url in subgraphs.items()),
         "PORT": "0",
         "NO_COLOR": "1",
+        # @apollo/gateway's OpenTelemetry GCP resource detector asks the cloud metadata address
+        # (169.254.169.254); where a proxy answers it (HTTP 403) it warns on stderr. We run on
+        # no cloud: say so, and nothing is asked (gcp-metadata's documented switch)
+        "METADATA_SERVER_DETECTION": "none",
     }
     proc = await asyncio.create_subprocess_exec(
         node,
