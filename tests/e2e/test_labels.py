@@ -403,7 +403,7 @@ def requests_filed(graphql: Any, party: dict[str, Any]) -> dict[str, str]:
         c["caseNumber"] for c in cases["data"]["myEnterprise"]["cases"] if c["role"] == "申请执行人"
     )
     made = {}
-    for status in ("NOTED", "OPEN"):
+    for status, which in (("NOTED", "第一次"), ("OPEN", "第二次")):
         body = graphql(
             party["id"],
             FILE_REQUEST,
@@ -411,7 +411,7 @@ def requests_filed(graphql: Any, party: dict[str, Any]) -> dict[str, str]:
                 "input": {
                     "caseNumber": case,
                     "kind": "PERFORMANCE",
-                    "text": f"请督促被执行人履行付款义务（{status}）。",
+                    "text": f"请督促被执行人履行付款义务（{which}反映）。",
                     "attachments": [{"name": "付款通知.pdf", "sha256": "ab" * 32}],
                 }
             },
