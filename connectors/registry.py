@@ -16,9 +16,12 @@ from connectors.market_supervision import CONNECTOR as MARKET_SUPERVISION
 from connectors.public_security import CONNECTOR as PUBLIC_SECURITY
 from connectors.real_estate import CONNECTOR as REAL_ESTATE
 from connectors.social_security import CONNECTOR as SOCIAL_SECURITY
+from connectors.tax import CONNECTOR as TAX
+from connectors.utilities import CONNECTOR as UTILITIES
 
 CONNECTORS: dict[str, Connector] = {
-    c.name: c for c in (PUBLIC_SECURITY, REAL_ESTATE, MARKET_SUPERVISION, SOCIAL_SECURITY)
+    c.name: c
+    for c in (PUBLIC_SECURITY, REAL_ESTATE, MARKET_SUPERVISION, SOCIAL_SECURITY, TAX, UTILITIES)
 }
 
 

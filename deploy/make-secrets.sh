@@ -18,7 +18,7 @@ FYT=${FYT:-fyt}
 ORIGIN=${FYT_AUDIT_ORIGIN:-fyt-hub.court.example/audit}
 COURTS=${FYT_COURTS:-370602 370612}
 WITNESS_NAME=${FYT_WITNESS_NAME:-witness.court.example/w1}
-AGENCIES="public_security real_estate market_supervision social_security"
+AGENCIES="public_security real_estate market_supervision social_security tax utilities"
 
 umask 077
 mkdir -p "$OUT/hub" "$OUT/orders" "$OUT/postgres" "$OUT/witness" "$OUT/public" "$OUT/tools"

@@ -124,6 +124,7 @@ def create_app(
                 runtime.engine,
                 on_transitions=record_transitions(runtime.engine, runtime.audit),
                 sources=runtime.sources,
+                keys=runtime.order_keys,
             )
             worker.start()
             calendar = WorkingCalendar.load(settings.holiday_calendar)
@@ -172,9 +173,7 @@ def create_app(
         return RedirectResponse("/console/")
 
     # GraphiQL's page (GET /graphql from a browser) loads GraphiQL and React from here
-    graphiql = (
-        [] if settings.production else [Mount("/graphiql", graphiql_files())]
-    )
+    graphiql = [] if settings.production else [Mount("/graphiql", graphiql_files())]
     app = Starlette(
         routes=[
             Route("/", index),

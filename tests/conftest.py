@@ -114,6 +114,7 @@ TEST_READER_LINES = (
     "\n# tests only\n"
     "p, test_reader, court:*, *, read, allow\n"
     "p, test_reader, agency:*, *, read, allow\n"
+    "p, test_reader, bank:*, *, read, allow\n"
     "p, test_reader, enterprise:*, *, read, allow\n"
     "p, test_assigned, court:*, @assignment, require, allow\n"
 )

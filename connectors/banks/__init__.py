@@ -50,6 +50,12 @@ def _subgraph(source: Any) -> Any:
     return build_schema(source)
 
 
+def _calls() -> Any:
+    from connectors.banks.service import handle
+
+    return handle
+
+
 @cache
 def connector(name: str) -> Connector:
     """The connector of bank ``name`` (``bank:<code>``)."""
@@ -75,4 +81,5 @@ def connector(name: str) -> Connector:
         remote_source=_remote,
         kind=KIND,
         package_name="banks",
+        calls=_calls,
     )

@@ -12,9 +12,16 @@ The bank's own rule, on one account's rows (dicts with ``rank``, ``amount``, ``s
   (EXPIRED), earliest end first; what it held is available again from the day after, and the
   freezes waiting take effect in rank order, each for what it asked or what is still available,
   whichever is less, for one year from that day. A rank is a place in line: never renumbered.
+- **Release** (:func:`release`, 解除冻结): a freeze in effect or waiting ends (RELEASED); what it
+  held is available again that day and the waiting freezes take effect as on a lapse.
+- **Deduction** (:func:`deduct`, 扣划): money leaves the account only out of a freeze in effect,
+  at most what that freeze holds; the freeze and the balance shrink by the amount, so what is
+  available to the others does not change. 《民事诉讼法》(2023) 第二百五十三条: 人民法院……有权根据不同情形
+  扣押、冻结、划拨、变价被执行人的财产; 查封规定 第二十九条 (划拨 of frozen deposits) — the court
+  draws from what its own freeze holds.
 
-So on every account: frozen (the EFFECTIVE amounts) ≤ balance, ranks 1, 2, … without gaps, and
-no freeze waits while money is available.
+So on every account: frozen (the EFFECTIVE amounts) ≤ balance, ranks 1, 2, … without gaps, no
+freeze waits while money is available, and nothing is deducted beyond what a freeze held.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from typing import Any
 
 from connectors.base.annotations import term_end
 
-__all__ = ["TERM_MONTHS", "available", "serve", "settle"]
+__all__ = ["TERM_MONTHS", "available", "deduct", "release", "serve", "settle"]
 
 TERM_MONTHS = 12  # 民诉法解释 第四百八十五条: 冻结银行存款的期限不得超过一年
 
@@ -71,19 +78,49 @@ def settle(rows: list[Row], *, balance: Decimal, today: date) -> list[Row]:
         first = min(ended, key=lambda r: (r["end_date"], r["rank"]))
         first["status"] = "EXPIRED"
         changed.append(first)
-        free_from = first["end_date"] + timedelta(days=1)
-        free = available(rows, balance)
-        for row in sorted(rows, key=lambda r: r["rank"]):
-            if free <= 0:
-                break
-            if row["status"] != "WAITING":
-                continue
-            take = min(row["amount"], free)
-            row.update(
-                amount=take,
-                start_date=free_from,
-                end_date=term_end(free_from, months=TERM_MONTHS),
-                status="EFFECTIVE",
-            )
-            changed.append(row)
-            free -= take
+        changed += _take_effect(rows, balance=balance, on=first["end_date"] + timedelta(days=1))
+
+
+def _take_effect(rows: list[Row], *, balance: Decimal, on: date) -> list[Row]:
+    """The waiting freezes take effect in rank order, each for what it asked or what is still
+    available, whichever is less, for one year from ``on``; returns them."""
+    changed: list[Row] = []
+    free = available(rows, balance)
+    for row in sorted(rows, key=lambda r: r["rank"]):
+        if free <= 0:
+            break
+        if row["status"] != "WAITING":
+            continue
+        take = min(row["amount"], free)
+        row.update(
+            amount=take,
+            start_date=on,
+            end_date=term_end(on, months=TERM_MONTHS),
+            status="EFFECTIVE",
+        )
+        changed.append(row)
+        free -= take
+    return changed
+
+
+def release(rows: list[Row], row: Row, *, balance: Decimal, today: date) -> list[Row]:
+    """解除冻结 of ``row`` (one of ``rows``, in effect or waiting) on ``today``: it ends
+    (RELEASED) and the waiting freezes take effect for what that frees, from that day. Changes
+    ``rows`` in place; returns the rows changed, ``row`` first (nothing if it had ended)."""
+    if row["status"] not in ("EFFECTIVE", "WAITING"):
+        return []
+    row["status"] = "RELEASED"
+    return [row, *_take_effect(rows, balance=balance, on=today)]
+
+
+def deduct(row: Row, *, amount: Decimal) -> None:
+    """扣划 ``amount`` out of the freeze ``row``: only from a freeze in effect, never more than
+    it holds (ValueError otherwise). The freeze keeps what is left; the caller takes the same
+    amount off the balance, so what is available to the other freezes does not change."""
+    if row["status"] != "EFFECTIVE":
+        raise ValueError(f"a deduction is made from a freeze in effect, not a {row['status']} one")
+    if amount <= 0:
+        raise ValueError("a deduction moves a positive amount")
+    if amount > row["amount"]:
+        raise ValueError(f"the freeze holds {row['amount']}, less than {amount}")
+    row["amount"] = row["amount"] - amount

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,10 @@ class Connector:
     # subgraph's SDL file by the kind; a one-service agency's kind is its name.
     kind: str = ""
     package_name: str = ""  # the package under ``connectors`` when it is not ``name``
+    # Calls of its service beyond the subgraph and the register (``POST /<kind>/<what>``): a
+    # handler (source, what, JSON body) -> (HTTP status, JSON answer); banks answer freezes and
+    # transfers this way.
+    calls: Callable[[], Callable[[Any, str, Any], Awaitable[tuple[int, Any]]]] | None = None
 
     @property
     def package(self) -> str:

@@ -6,14 +6,17 @@
 - ``POST /annotations`` — a court order's annotation to register (sent by the hub's worker);
 - ``POST /measures`` — the agency's register of courts' measures on the assets named
   (``{"assets": [...]}``), which the hub reads to place an order in the waiting line;
+- ``POST /<kind>/<what>`` — the connector's own calls (``Connector.calls``): a bank's register
+  (``/bank/serve``, ``/bank/transfer``, ``/bank/accounts``, ``/bank/freezes``,
+  ``/bank/transfers``, :mod:`connectors.banks.service`);
 - ``GET /healthz`` — liveness, with the connector's name;
 - ``POST /add-checkpoint`` — when the service is also a witness of the hub's audit log (C2SP
   tlog-witness, :mod:`connectors.base.witness`): no bearer token and no fault injection, as the
   protocol authenticates by the checkpoint's signature.
 
-Fault injection (tests and demonstrations) applies to ``/graphql``, ``/annotations`` and
-``/measures``: an added latency, a share of requests answered HTTP 503, or every request left
-hanging. A bearer token, when set, is required on all three.
+Fault injection (tests and demonstrations) applies to ``/graphql``, ``/annotations``,
+``/measures`` and the connector's calls: an added latency, a share of requests answered HTTP 503,
+or every request left hanging. A bearer token, when set, is required on all of them.
 
 The register is the agency's: with ``lapse_every`` the service runs the register's lapse job
 (:func:`connectors.base.annotations.settle`) on its own database every so many seconds, on the
@@ -202,6 +205,22 @@ def agency_app(
             {"measures": {a: [m.to_json() for m in rows] for a, rows in found.items()}}
         )
 
+    async def calls(request: Request) -> Response:
+        """The connector's own calls (``/<kind>/<what>``: a bank's register, ``/bank/serve`` …),
+        each answered by the connector's handler (``Connector.calls``)."""
+        failed = refused(request) or (await app_faults.apply() if app_faults.active else None)
+        if failed is not None:
+            return failed
+        what = request.path_params["what"]
+        if connector.calls is None or request.path_params["kind"] != connector.sdl_name:
+            return JSONResponse({"error": f"{connector.name} has no call {what}"}, status_code=404)
+        try:
+            body = await request.json()
+        except ValueError:
+            return JSONResponse({"error": "send a JSON body"}, status_code=400)
+        status, answer = await connector.calls()(source, what, body)
+        return JSONResponse(answer, status_code=status)
+
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok", "connector": connector.name})
 
@@ -224,6 +243,7 @@ def agency_app(
             Route("/graphql", graphql_route, methods=["POST"]),
             Route("/annotations", annotations, methods=["POST"]),
             Route("/measures", measures, methods=["POST"]),
+            Route("/{kind}/{what}", calls, methods=["POST"]),
             Route("/healthz", healthz),
             *(witness_routes(witness) if witness is not None else []),
         ],

@@ -28,8 +28,11 @@ ALGORITHM = "EdDSA"
 # Always matched with fullmatch: ``re.match`` with ``$`` lets a trailing "\n" through.
 # An enterprise that is a party (企业纾困360) is ``enterprise:<its USCC>``: the code keeps its
 # upper case, and the USCC itself is checked (GB 32100) by :func:`check_party_claims`.
-ORG_PATTERN = re.compile(r"(court|agency|hub):[a-z0-9_]{1,32}|enterprise:[0-9A-Z]{18}")
-ORG_EXAMPLES = "'court:370602', 'agency:real_estate' or 'enterprise:<USCC>'"
+# A bank is ``bank:<code>``, the name of its connector (``bank:102``).
+ORG_PATTERN = re.compile(
+    r"(court|agency|hub):[a-z0-9_]{1,32}|bank:[0-9a-z]{1,32}|enterprise:[0-9A-Z]{18}"
+)
+ORG_EXAMPLES = "'court:370602', 'agency:real_estate', 'bank:102' or 'enterprise:<USCC>'"
 ROLE_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,47}")
 MAX_TOKEN_LENGTH = 8 * 1024  # characters of a token, checked before anything is decoded
 MAX_ROLES = 32
@@ -62,7 +65,11 @@ class Principal:
 
     @property
     def agency(self) -> str | None:
+        """The connector the caller acts for: an agency's name, or a bank's ``bank:<code>``
+        (the orders addressed to it name the same)."""
         kind, _, name = self.org.partition(":")
+        if kind == "bank":
+            return self.org
         return name if kind == "agency" else None
 
     @property

@@ -2,7 +2,7 @@
 
 One module per command group (``serve``, ``agency`` with ``witness``, ``demo``, ``tokens`` with
 ``keys``, ``db``, ``worker``, ``orders``, ``policy``, ``audit``, ``schema``, ``config``,
-``health``); what
+``health``, ``ledger``); what
 they share (settings, the hub database, clean errors, options) is in :mod:`hub.cli.common`.
 """
 
@@ -17,6 +17,7 @@ from hub.cli import (
     db,
     demo,
     health,
+    ledger,
     orders,
     policy,
     schema,
@@ -43,6 +44,7 @@ for command in (
     db.db,
     worker.worker,
     orders.order,
+    ledger.ledger,
     policy.policy,
     audit.audit,
     schema.schema,

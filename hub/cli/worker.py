@@ -37,6 +37,7 @@ def worker(interval: float) -> None:
             on_transitions=record_transitions(runtime.engine, runtime.audit),
             interval=interval,
             sources=runtime.sources,
+            keys=runtime.order_keys,
         )
         w.start()
         expiry = SanctionExpiry(runtime.engine, runtime.audit, calendar)

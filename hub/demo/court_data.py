@@ -34,6 +34,7 @@ DEMO_USERS: list[dict[str, str]] = [
         ("market-zhao", "赵强", "agency:market_supervision", "market_officer", "市场监管执法人员"),
         ("police-chen", "陈刚", "agency:public_security", "police_officer", "公安户政民警"),
         ("social-liu", "刘洋", "agency:social_security", "social_officer", "社保经办人员"),
+        ("bank-qian", "钱静", "bank:102", "bank_officer", "银行协助执行人员"),
         ("auditor-sun", "孙丽", "court:370602", "auditor", "审计员"),
         (
             "approval-market",

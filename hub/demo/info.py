@@ -22,6 +22,7 @@ ROLE_ORDER = (
     "market_officer",
     "police_officer",
     "social_officer",
+    "bank_officer",
     "auditor",
     "approval_system",
     "enterprise_party",

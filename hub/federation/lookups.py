@@ -41,8 +41,20 @@ INSURANCE = Lookup("social_security", "insurance", many=True)
 HOUSING_FUND = Lookup("social_security", "housing_fund", many=False)
 QUALIFICATIONS = Lookup("social_security", "qualifications", many=True)
 ENTERPRISE_INSURANCE = Lookup("social_security", "enterprise_insurance", many=False)
+# tax
+TAX_REGISTRATION = Lookup("tax", "registrations", many=False)
+TAX_BUSINESSES = Lookup("tax", "businesses", many=True)
+TAX_FILINGS = Lookup("tax", "filings", many=True)
+TAX_ARREARS = Lookup("tax", "arrears", many=True)
+TAX_REFUNDS = Lookup("tax", "refunds", many=True)
+INCOME_TAX = Lookup("tax", "income_tax", many=True)
+# water, electricity and gas
+UTILITIES_BY_HOLDER = Lookup("utilities", "accounts_by_holder", many=True)
+UTILITIES_BY_ADDRESS = Lookup("utilities", "accounts_by_address", many=True)
 # the banks: one look-up per bank, asked together (a profile's deposits fan out to every bank)
 DEPOSITS = {name: Lookup(name, "deposits", many=True) for name in registry.banks()}
+# an account by its number at each bank (the FREEZE order's checks: holder, currency)
+ACCOUNTS = {name: Lookup(name, "accounts", many=False) for name in registry.banks()}
 # the court's own data
 CASES_BY_PARTY = Lookup("court", "cases_by_party", many=True)
 SANCTIONS_BY_SUBJECT = Lookup("court", "sanctions_by_subject", many=True)

@@ -9,6 +9,7 @@ workflow's.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -111,6 +112,19 @@ class FreezeOrder:
     closed_reason: str | None
     release_ruling: str | None
     renewals: int
+    amount: Decimal | None = strawberry.field(
+        default=None,
+        description="A freeze of deposits: the amount the court asked to freeze (exact decimal)",
+    )
+    frozen_amount: Decimal | None = strawberry.field(
+        default=None,
+        description="A freeze of deposits: what the bank's register holds for it now — what it"
+        " took when it took effect (at most what was available), less the deductions (扣划) made"
+        " from it; 0 while waiting",
+    )
+    currency: str | None = strawberry.field(
+        default=None, description="A freeze of deposits: the account's currency (ISO 4217)"
+    )
 
     @resolvers.field(
         description=(
@@ -152,7 +166,8 @@ class AssetInput:
 class FreezeOrderSubmitInput:
     kind: FreezeOrderKind = strawberry.field(
         description="SEIZE (查封) real estate or a vehicle, DETAIN (扣押) a vehicle, FREEZE (冻结) an"
-        " equity stake; any other pairing is refused (rule KIND_FOR_ASSET)"
+        " equity stake or a deposit account (DEPOSIT: the account number); any other pairing is"
+        " refused (rule KIND_FOR_ASSET)"
     )
     asset: AssetInput
     case_number: str
@@ -175,6 +190,18 @@ class FreezeOrderSubmitInput:
         description="The judge's confirmation, with the reason, of a measure that takes the known"
         " value held in the case above the over-seizure threshold (超标的查封, 查封规定 第十九条;"
         " see freezeOrderAssessment); refused without it (rule OVER_SEIZURE)",
+    )
+    amount: Decimal | None = strawberry.field(
+        default=None,
+        description="A freeze of deposits (DEPOSIT): the amount to freeze, more than 0, in cents,"
+        " at most the case's outstanding amount (rules AMOUNT_REQUIRED, AMOUNT_POSITIVE,"
+        " AMOUNT_CENTS, AMOUNT_ABOVE_OUTSTANDING); the bank freezes what is available of it"
+        " or puts it in line (轮候冻结)",
+    )
+    currency: str = strawberry.field(
+        default="CNY",
+        description="The currency of the account frozen (rule CURRENCY_OF_ACCOUNT); the hub"
+        " compares amounts in CNY only (rule CURRENCY_NOT_CNY)",
     )
 
 
@@ -285,6 +312,21 @@ class _RequestGateway:
 
     async def asset(self, asset_type: workflow.AssetType, asset_id: str) -> AssetFacts | None:
         loaders = self.context.loaders
+        if asset_type is workflow.AssetType.DEPOSIT:
+            # account numbers are unique across banks: every bank is asked at once
+            banks = list(L.ACCOUNTS)
+            found = await asyncio.gather(
+                *(loaders.load(L.ACCOUNTS[b], asset_id) for b in banks), return_exceptions=True
+            )
+            for bank, account in zip(banks, found, strict=True):
+                if account is not None and not isinstance(account, BaseException):
+                    return AssetFacts(
+                        {account.holder_id: Decimal(1)}, currency=account.currency, agency=bank
+                    )
+            failed = next((f for f in found if isinstance(f, BaseException)), None)
+            if failed is not None:
+                raise failed  # a bank that did not answer may hold it: say so
+            return None
         if asset_type is workflow.AssetType.REAL_ESTATE:
             unit = await loaders.load(L.PROPERTIES_BY_UNIT, asset_id)
             if not unit:
@@ -373,6 +415,8 @@ async def submit(info: Info, data: FreezeOrderSubmitInput) -> FreezeOrderPayload
                 if data.over_seizure_reason is not None
                 else None
             ),
+            amount=data.amount,
+            currency=text_argument(data.currency, "currency", 3),
         )
     except HubError as exc:
         return _failed(exc)
@@ -689,3 +733,159 @@ async def events(info: Info, case_number: str | None) -> Any:
                 detail=json.dumps(event.detail, ensure_ascii=False, sort_keys=True),
             )
         )
+
+
+# --- deductions (扣划) from frozen deposits, and the ledger -------------------------------------
+
+
+@strawberry.type(description="A deduction (扣划) from a freeze of deposits, and the bank's receipt")
+class DepositDeduction:
+    id: str
+    order_id: str = strawberry.field(description="The freeze of deposits it was drawn from")
+    court_code: str
+    case_number: str
+    bank: str = strawberry.field(description="bank:<code>")
+    account_number: str = masked(Mask.ACCOUNT)
+    amount: Decimal
+    currency: str
+    ruling_number: str = strawberry.field(description="The ruling (扣划裁定书) it was made by")
+    payee: str = strawberry.field(description="The court's 执行款 account the money went to")
+    status: str = strawberry.field(
+        description="PENDING (on its way to the bank), DONE (the bank's receipt held), REFUSED"
+    )
+    requested_by: str
+    requested_at: datetime
+    transfer_number: str | None = strawberry.field(description="The bank's 划款凭证 number")
+    transferred_at: datetime | None
+    refused_reason: str | None
+    receipt: str | None = strawberry.field(
+        description="The bank's transfer receipt (canonical JSON), signed with the bank's key"
+    )
+    receipt_signature: str | None
+
+
+@strawberry.type
+class DepositDeductionPayload:
+    deduction: DepositDeduction | None = None
+    errors: list[FreezeOrderError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class DepositDeductInput:
+    order_id: str = strawberry.field(description="A freeze of deposits of the case, in effect")
+    amount: Decimal = strawberry.field(
+        description="More than 0, in cents, at most what the freeze holds less the deductions on"
+        " their way (rule AMOUNT_ABOVE_FROZEN)"
+    )
+    ruling_number: str = strawberry.field(description="The ruling (扣划裁定书) number")
+    idempotency_key: str
+
+
+@strawberry.type(
+    description="A case's deductions beside the banks' receipts and records: reconciled when"
+    " the sum deducted equals the sum of the signed receipts and the banks' transfers"
+)
+class DepositLedger:
+    case_number: str
+    entries: list[DepositDeduction]
+    deducted: Decimal = strawberry.field(description="The sum of the DONE deductions")
+    receipted: Decimal = strawberry.field(description="The sum of the banks' signed receipts")
+    bank_recorded: Decimal | None = strawberry.field(
+        description="The sum of the transfers the banks record for the case (null: a bank could"
+        " not be read)"
+    )
+    pending: Decimal = strawberry.field(description="Deductions still on their way to a bank")
+    receipts_valid: bool = strawberry.field(
+        description="Every receipt names its deduction and its bank's signature verifies"
+    )
+    unmatched_transfers: list[str] = strawberry.field(
+        description="Transfer numbers a bank records for the case that the ledger does not hold"
+        " with the same amount"
+    )
+    reconciled: bool
+
+
+_DEDUCTION_FIELDS = tuple(
+    f.name for f in get_object_definition(DepositDeduction, strict=True).fields
+)
+
+
+def _deduction(row: dict[str, Any]) -> DepositDeduction:
+    fields: dict[str, Any] = {name: row.get(name) for name in _DEDUCTION_FIELDS}
+    return DepositDeduction(**fields)
+
+
+async def deduct(info: Info, data: DepositDeductInput) -> DepositDeductionPayload:
+    try:
+        command = workflow.DeductDeposit(
+            order_id=text_argument(data.order_id, "orderId", 32),
+            amount=data.amount,
+            ruling_number=normalize_ruling_number(data.ruling_number),
+            idempotency_key=text_argument(data.idempotency_key, "idempotencyKey"),
+        )
+    except HubError as exc:
+        return DepositDeductionPayload(
+            errors=[FreezeOrderError(**error_fields(exc, FreezeOrderErrorCode))]
+        )
+    try:
+        outcome = await workflow.deduct(_RequestGateway(info), _actor(info), command)
+    except HubError as exc:
+        record_refusal(info, "DEPOSIT_DEDUCT", exc, {"order": command.order_id})
+        return DepositDeductionPayload(
+            errors=[FreezeOrderError(**error_fields(exc, FreezeOrderErrorCode))]
+        )
+    if not outcome.created:  # a resubmission only read the deduction back
+        row = outcome.deduction
+        ctx(info).audit_subjects.append(
+            AccessRecord(
+                action="DEPOSIT_DEDUCTION_VIEW",
+                subject_kind=owner_kind(row["owner_id"]),
+                subject_id=row["owner_id"],
+                case_number=row["case_number"],
+                path=tuple(info.path.as_list()),
+                detail={"deduction": row["id"], "order": row["order_id"]},
+            )
+        )
+    return DepositDeductionPayload(deduction=_deduction(outcome.deduction))
+
+
+async def ledger(info: Info, case_number: str) -> DepositLedger:
+    """The auditor's view of a case's deductions, reconciled against the banks' receipts and
+    the banks' own records; on record like any view of subject data."""
+    from hub.orders import deductions
+
+    case = normalize_case_number(case_number)
+    c = ctx(info)
+    async with c.runtime.engine.connect() as conn:
+        entries = await deductions.ledger(conn, case)
+    try:
+        transfers: list[Any] | None = await deductions.bank_transfers(
+            case, [e["bank"] for e in entries], c.runtime.sources
+        )
+    except Exception:  # a bank that cannot be read leaves its side unknown, not zero
+        transfers = None
+    r = deductions.reconcile(case, entries, keys=c.runtime.order_keys, bank_transfers=transfers)
+    owners = sorted({e["owner_id"] for e in entries})
+    c.audit_batches.append(
+        BatchRecord(
+            action="DEPOSIT_LEDGER_VIEW",
+            path=tuple(info.path.as_list()),
+            subjects=[(owner_kind(o), o) for o in owners],
+            detail={
+                "caseNumber": case,
+                "deductions": [e["id"] for e in entries],
+                "reconciled": r.reconciled,
+            },
+        )
+    )
+    return DepositLedger(
+        case_number=case,
+        entries=[_deduction(e) for e in entries],
+        deducted=r.deducted,
+        receipted=r.receipted,
+        bank_recorded=r.bank_recorded,
+        pending=r.pending,
+        receipts_valid=r.receipts_valid,
+        unmatched_transfers=r.unmatched,
+        reconciled=r.reconciled,
+    )

@@ -27,6 +27,7 @@ from hub.graphql.enums import CaseStatus
 from hub.graphql.orders import AssetType, FreezeOrderKind, FreezeOrderStatus
 from hub.graphql.party_requests import CaseDocument, PartyRequest, documents_of, requests_of
 from hub.graphql.records import SanctionEntry
+from hub.orders import deductions
 from hub.orders import service as orders_service
 from hub.policy.enforce import plan_for
 from hub.sanctions import service as sanctions_service
@@ -74,6 +75,12 @@ class PartyCase:
     amount: Decimal = strawberry.field(description="执行标的, CNY")
     role: str = strawberry.field(description="The enterprise's part: 申请执行人 / 被执行人")
     judges: list[PartyCaseJudge] = strawberry.field(description="承办人 first")
+    deducted: Decimal = strawberry.field(
+        description="Money deducted (扣划) in the case from the respondent's frozen deposits to the"
+        " court's 执行款 account, CNY, with the banks' receipts (0 when none). For the 申请执行人"
+        " this is what was recovered for it; the court pays it out from that account (发放), which"
+        " its finance system records, not the hub"
+    )
 
 
 @strawberry.type(
@@ -97,6 +104,17 @@ class PartyMeasure:
     term_months: int | None
     term_days: int | None
     renewals: int = strawberry.field(description="How many times it was renewed (续封)")
+    amount: Decimal | None = strawberry.field(
+        description="A freeze of deposits: the amount asked (null for other assets)"
+    )
+    frozen_amount: Decimal | None = strawberry.field(
+        description="A freeze of deposits: what the bank holds for it now (after deductions; 0"
+        " while it waits in line)"
+    )
+    currency: str | None = strawberry.field(description="A freeze of deposits: ISO 4217 (CNY)")
+    deducted: Decimal | None = strawberry.field(
+        description="A freeze of deposits: the money deducted (扣划) from it so far"
+    )
 
 
 @strawberry.type(
@@ -114,7 +132,9 @@ class MyEnterprise:
         uscc = _check_own(info, self.uscc)
         async with ctx(info).runtime.engine.connect() as conn:
             rows = await cases_service.cases_of_party(conn, uscc)
-            judges = await cases_service.judges_of_cases(conn, [r.case_number for r in rows])
+            numbers = [r.case_number for r in rows]
+            judges = await cases_service.judges_of_cases(conn, numbers)
+            deducted = await deductions.deducted_by_case(conn, numbers)
         return [
             PartyCase(
                 case_number=r.case_number,
@@ -128,6 +148,7 @@ class MyEnterprise:
                 amount=r.amount,
                 role=r.role,
                 judges=[PartyCaseJudge(name=j.name, role=j.role) for j in judges[r.case_number]],
+                deducted=deducted.get(r.case_number, Decimal(0)),
             )
             for r in rows
         ]
@@ -140,6 +161,9 @@ class MyEnterprise:
         uscc = _check_own(info, self.uscc)
         async with ctx(info).runtime.engine.connect() as conn:
             rows = await orders_service.measures_on_owner(conn, uscc)
+            deducted = await deductions.deducted_by_order(
+                conn, [r["id"] for r in rows if r["asset_type"] == AssetType.DEPOSIT.value]
+            )
         return [
             PartyMeasure(
                 id=r["id"],
@@ -156,6 +180,14 @@ class MyEnterprise:
                 term_months=r["term_months"],
                 term_days=r["term_days"],
                 renewals=r["renewals"],
+                amount=r["amount"],
+                frozen_amount=r["frozen_amount"],
+                currency=r["currency"],
+                deducted=(
+                    deducted.get(r["id"], Decimal(0))
+                    if r["asset_type"] == AssetType.DEPOSIT.value
+                    else None
+                ),
             )
             for r in rows
         ]

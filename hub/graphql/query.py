@@ -55,6 +55,9 @@ from hub.graphql.court import (
 from hub.graphql.enums import CaseStatus
 from hub.graphql.orders import (
     AssetInput,
+    DepositDeductInput,
+    DepositDeductionPayload,
+    DepositLedger,
     FreezeOrder,
     FreezeOrderAssessment,
     FreezeOrderConnection,
@@ -264,6 +267,15 @@ class Mutation:
         self, info: Info, id: str, input: FreezeOrderRenewInput
     ) -> FreezeOrderPayload | None:
         return await orders.renew(info, id, input)
+
+    @resolvers.mutation(
+        description="Court: deduct (扣划) money from a freeze of deposits of the case in effect, by"
+        " a ruling, to the court's 执行款 account; served on the bank once"
+    )
+    async def deposit_deduct(
+        self, info: Info, input: DepositDeductInput
+    ) -> DepositDeductionPayload | None:
+        return await orders.deduct(info, input)
 
     @resolvers.mutation(description="Agency: register a delivered order, with the receipt")
     async def freeze_order_accept(
@@ -498,6 +510,13 @@ class Query:
         self, info: Info, case_number: str, asset: AssetInput | None = None
     ) -> FreezeOrderAssessment | None:
         return await orders.assess(info, case_number, asset)
+
+    @resolvers.field(
+        description="Auditor: a case's deductions (扣划) from frozen deposits, reconciled against"
+        " the banks' signed receipts and their own records of transfers"
+    )
+    async def deposit_ledger(self, info: Info, case_number: str) -> DepositLedger | None:
+        return await orders.ledger(info, case_number)
 
     @resolvers.field(description="Orders of the caller's court (or agency), newest first")
     async def freeze_orders(

@@ -44,6 +44,8 @@ _police = registry.records("public_security")
 _estate = registry.records("real_estate")
 _market = registry.records("market_supervision")
 _social = registry.records("social_security")
+_tax = registry.records("tax")
+_utilities = registry.records("utilities")
 _bank = registry.records(registry.banks()[0])  # every bank returns the same records
 
 
@@ -93,6 +95,13 @@ async def waiting_line(info: Info[Any, Any], asset_type: str, asset_id: str) -> 
     register (both batch loaders of the request, loaded together); records that resolve as
     :class:`WaitingLineEntry`."""
     loaders = ctx(info).loaders
+    if asset_type not in L.MEASURES:
+        # deposits: the bank's register is read with the account (AccountFreeze); here the
+        # hub's own freezes on the account, by their place in the bank's line
+        orders = await loaders.load(L.WAITING_LINE, f"{asset_type}:{asset_id}")
+        return orders_service.waiting_line(
+            orders, [], today=orders_service.court_day(orders_service.utcnow())
+        )
     orders, register = await asyncio.gather(
         loaders.load(L.WAITING_LINE, f"{asset_type}:{asset_id}"),
         loaders.load(L.MEASURES[asset_type], asset_id),
@@ -285,6 +294,80 @@ class EnterpriseInsurance:
     arrears_amount = strawberry.field(description="欠缴金额, CNY")
 
 
+# --- tax ------------------------------------------------------------------------------------
+
+
+@from_record(
+    _tax.TaxRegistrationRecord,
+    description="Tax registration (税务登记) of an enterprise or an individual business (tax)",
+)
+class TaxRegistration:
+    taxpayer_id = strawberry.field(description="The taxpayer's USCC (92…: 个体工商户)")
+    taxpayer_kind = strawberry.field(description="一般纳税人 / 小规模纳税人 / 个体工商户")
+    status = strawberry.field(description="正常 / 非正常 (非正常户) / 注销")
+    credit_grade = strawberry.field(
+        description="纳税信用级别 A / B / M / C / D of gradedYear (纳税信用管理办法（试行）第十七条);"
+        " null: not graded"
+    )
+
+
+@from_record(_tax.TaxFilingRecord, description="A monthly return (纳税申报) and what was paid")
+class TaxFiling:
+    period = strawberry.field(description="YYYY-MM, the month the return is for")
+    filed_on = strawberry.field(description="null: not filed (未申报)")
+    tax_payable = strawberry.field(description="应纳税额, CNY")
+    tax_paid = strawberry.field(description="已缴税额, CNY")
+
+
+@from_record(_tax.TaxArrearsRecord, description="Tax owed past its deadline (欠税)")
+class TaxArrears:
+    due_on = strawberry.field(description="The deadline missed (申报纳税期限)")
+    amount = strawberry.field(description="欠税金额, CNY")
+    late_fee = strawberry.field(
+        description="滞纳金 to asOf: 0.05 % a day from the day after dueOn (税收征收管理法 第三十二条)"
+    )
+
+
+@from_record(_tax.TaxRefundRecord, description="An approved tax refund (退税)")
+class TaxRefund:
+    status = strawberry.field(description="待退库 (due to the taxpayer: an asset) / 已退库")
+
+
+@from_record(
+    _tax.IncomeTaxRecord,
+    description="Individual income tax withheld (个人所得税扣缴) for a person in one month",
+)
+class IncomeTaxWithholding:
+    withholder_uscc = strawberry.field(description="The employer or payer that withheld")
+    income_kind = strawberry.field(description="工资薪金 / 劳务报酬")
+    income = strawberry.field(description="收入额, CNY, before tax")
+
+
+# --- utilities ------------------------------------------------------------------------------
+
+
+@from_record(_utilities.UtilityUsageRecord, description="One month of a utility account")
+class UtilityUsage:
+    consumption = strawberry.field(description="kWh (电) or m³ (水, 气)")
+    amount_due = strawberry.field(description="billed, CNY")
+    amount_paid = strawberry.field(description="paid, CNY")
+
+
+@from_record(
+    _utilities.UtilityAccountRecord,
+    description="A water (水), electricity (电) or gas (气) account (utilities)",
+    types={"holder_kind": SubjectKind, "usage": list[UtilityUsage]},
+)
+class UtilityAccount:
+    account_number = masked(Mask.ACCOUNT)
+    kind = strawberry.field(description="水 / 电 / 气")
+    address = masked(Mask.ADDRESS, description="Where it is supplied")
+    holder_id = masked(Mask.ID_NUMBER, subject_kind="holder_kind")
+    holder_name = masked(Mask.NAME, subject_kind="holder_kind")
+    status = strawberry.field(description="正常 / 停用")
+    arrears = strawberry.field(description="欠费: billed and unpaid, CNY")
+
+
 # --- banks ----------------------------------------------------------------------------------
 
 
@@ -388,6 +471,7 @@ __all__ = [
     "EnterpriseRoleKind",
     "HousingFund",
     "Identity",
+    "IncomeTaxWithholding",
     "Licence",
     "Mortgage",
     "Penalty",
@@ -398,5 +482,11 @@ __all__ = [
     "SeizureAnnotation",
     "SeriousViolation",
     "SocialInsurance",
+    "TaxArrears",
+    "TaxFiling",
+    "TaxRefund",
+    "TaxRegistration",
+    "UtilityAccount",
+    "UtilityUsage",
     "Vehicle",
 ]

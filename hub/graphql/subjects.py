@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 import strawberry
@@ -21,12 +22,18 @@ from hub.graphql.records import (
     EnterpriseInsurance,
     HousingFund,
     Identity,
+    IncomeTaxWithholding,
     Licence,
     Penalty,
     Qualification,
     RealEstate,
     SanctionEntry,
     SocialInsurance,
+    TaxArrears,
+    TaxFiling,
+    TaxRefund,
+    TaxRegistration,
+    UtilityAccount,
     Vehicle,
     WaitingLineEntry,
     deposits,
@@ -35,6 +42,7 @@ from hub.graphql.records import (
 from hub.graphql.subject_access import check_reference
 from hub.policy.enforce import raw
 from hub.policy.masking import Mask, masked
+from hub.signals import service as signals
 
 _market = registry.records("market_supervision")
 
@@ -187,6 +195,49 @@ class PersonInsurance:
         return _load(info, L.HOUSING_FUND, self.id_number)  # type: ignore[no-any-return]  # a loader future (_load)
 
 
+@strawberry.type(description="Income tax withheld and individual businesses (tax)")
+class PersonTax:
+    id_number: strawberry.Private[str]
+
+    @resolvers.field(
+        description="Income tax withheld for the person, by month and withholder: wages (工资薪金)"
+        " from the employer and labour-service pay (劳务报酬) from anyone else"
+    )
+    def income_tax(self, info: Info) -> list[IncomeTaxWithholding] | None:
+        return _load(info, L.INCOME_TAX, self.id_number)  # type: ignore[no-any-return]  # a loader future (_load)
+
+    @resolvers.field(description="Individual businesses (个体工商户) the person operates")
+    def businesses(self, info: Info) -> list[TaxRegistration] | None:
+        return _load(info, L.TAX_BUSINESSES, self.id_number)  # type: ignore[no-any-return]  # a loader future (_load)
+
+
+@strawberry.type(description="Water, electricity and gas (utilities)")
+class PersonUtilities:
+    id_number: strawberry.Private[str]
+
+    @resolvers.field(description="Accounts the person holds, wherever they are supplied")
+    def accounts(self, info: Info) -> list[UtilityAccount] | None:
+        return _load(info, L.UTILITIES_BY_HOLDER, self.id_number)  # type: ignore[no-any-return]  # a loader future (_load)
+
+    @resolvers.field(
+        description="Whether the person lives at the registered address (户籍地址): a meter"
+        " supplied there, whoever holds it, used in the last three months; false when those"
+        " meters are idle, or there are none and the person holds meters elsewhere; null when"
+        " nothing is known (docs/tax_utilities.md)"
+    )
+    async def lives_at_registered_address(self, info: Info) -> bool | None:
+        identity = await _load(info, L.IDENTITIES, self.id_number)
+        address = identity.registered_address if identity is not None else None
+        if not address:
+            return None
+        loaders = ctx(info).loaders
+        at_address, held = await asyncio.gather(
+            loaders.load(L.UTILITIES_BY_ADDRESS, address),
+            loaders.load(L.UTILITIES_BY_HOLDER, self.id_number),
+        )
+        return signals.lives_at(address, at_address, held)
+
+
 @strawberry.type(description="个人全息视图: a person's profile assembled from the agencies")
 class Person:
     key: strawberry.Private[str]  # the ID number used for look-ups (never masked)
@@ -215,6 +266,22 @@ class Person:
     def insurance(self) -> PersonInsurance | None:
         _asset_section(self)
         return PersonInsurance(id_number=self.key)
+
+    @resolvers.field(
+        description="Income tax withheld and individual businesses (a respondent's: see purpose"
+        " binding)"
+    )
+    def tax(self) -> PersonTax | None:
+        _asset_section(self)
+        return PersonTax(id_number=self.key)
+
+    @resolvers.field(
+        description="Water, electricity and gas accounts, and whether the person lives at the"
+        " registered address (a respondent's: see purpose binding)"
+    )
+    def utilities(self) -> PersonUtilities | None:
+        _asset_section(self)
+        return PersonUtilities(id_number=self.key)
 
     @resolvers.field(description="Legal representative, shareholder and key-personnel roles")
     def enterprise_roles(self, info: Info) -> list[EnterpriseRole] | None:
@@ -286,6 +353,52 @@ class Shareholder:
         return await enterprise_ref(info, record.holder_id)
 
 
+@strawberry.type(description="Tax registration, returns, arrears and refunds (tax)")
+class EnterpriseTax:
+    uscc: strawberry.Private[str]
+
+    @resolvers.field(description="Tax registration and credit grade (纳税信用级别)")
+    def registration(self, info: Info) -> TaxRegistration | None:
+        return _load(info, L.TAX_REGISTRATION, self.uscc)  # type: ignore[no-any-return]  # a loader future (_load)
+
+    @resolvers.field(description="Monthly returns and payments, the last twelve months")
+    def filings(self, info: Info) -> list[TaxFiling] | None:
+        return _load(info, L.TAX_FILINGS, self.uscc)  # type: ignore[no-any-return]  # a loader future (_load)
+
+    @resolvers.field(description="Tax owed past its deadline (欠税), with the late fee")
+    def arrears(self, info: Info) -> list[TaxArrears] | None:
+        return _load(info, L.TAX_ARREARS, self.uscc)  # type: ignore[no-any-return]  # a loader future (_load)
+
+    @resolvers.field(
+        description="Whether tax is owed past its deadline (presence only: no amounts)"
+    )
+    async def in_arrears(self, info: Info) -> bool | None:
+        return signals.in_arrears(await _load(info, L.TAX_ARREARS, self.uscc))
+
+    @resolvers.field(
+        description="Approved refunds; one 待退库 is due to the enterprise (a claim a court can"
+        " reach)"
+    )
+    def refunds(self, info: Info) -> list[TaxRefund] | None:
+        return _load(info, L.TAX_REFUNDS, self.uscc)  # type: ignore[no-any-return]  # a loader future (_load)
+
+
+@strawberry.type(description="Water, electricity and gas (utilities)")
+class EnterpriseUtilities:
+    uscc: strawberry.Private[str]
+
+    @resolvers.field(description="Accounts the enterprise holds")
+    def accounts(self, info: Info) -> list[UtilityAccount] | None:
+        return _load(info, L.UTILITIES_BY_HOLDER, self.uscc)  # type: ignore[no-any-return]  # a loader future (_load)
+
+    @resolvers.field(
+        description="Whether the enterprise operates: a meter it holds used in the last three"
+        " months; null with no account (docs/tax_utilities.md)"
+    )
+    async def operating(self, info: Info) -> bool | None:
+        return signals.operating(await _load(info, L.UTILITIES_BY_HOLDER, self.uscc))
+
+
 @strawberry.type(description="企业全息视图: an enterprise's profile assembled from the agencies")
 class Enterprise:
     key: strawberry.Private[str]  # the USCC used for look-ups
@@ -307,6 +420,14 @@ class Enterprise:
     @resolvers.field(description="Insured employees and arrears (social security)")
     def insurance(self, info: Info) -> EnterpriseInsurance | None:
         return _load(info, L.ENTERPRISE_INSURANCE, self.key)  # type: ignore[no-any-return]  # a loader future (_load)
+
+    @resolvers.field(description="Tax registration, credit grade, returns, arrears, refunds (tax)")
+    def tax(self) -> EnterpriseTax | None:
+        return EnterpriseTax(uscc=self.key)
+
+    @resolvers.field(description="Water, electricity and gas accounts; whether it operates")
+    def utilities(self) -> EnterpriseUtilities | None:
+        return EnterpriseUtilities(uscc=self.key)
 
     @resolvers.field(description="Administrative penalties (market supervision)")
     def penalties(self, info: Info) -> list[Penalty] | None:

@@ -9,8 +9,15 @@ names three measures — 查封、扣押、冻结 — and 查封规定 (法释�
 property each is for: 被执行人占有的动产 (查封、扣押), 登记在被执行人名下的不动产、特定动产 (查封;
 a vehicle is a 特定动产, which may also be 扣押, taken into the court's control) 及其他财产权
 (冻结: an equity stake is 其他财产权, 《最高人民法院关于人民法院强制执行股权若干问题的规定》
-法释〔2021〕20号 speaks of 冻结股权 throughout). So: real estate 查封 (SEIZE); a vehicle 查封 or 扣押
-(SEIZE / DETAIN); an equity stake 冻结 (FREEZE).
+法释〔2021〕20号 speaks of 冻结股权 throughout); deposits are frozen (《民事诉讼法》第二百五十三条:
+人民法院有权向有关单位查询被执行人的存款……并有权根据不同情形扣押、冻结、划拨、变价). So: real estate
+查封 (SEIZE); a vehicle 查封 or 扣押 (SEIZE / DETAIN); an equity stake or a deposit account 冻结
+(FREEZE).
+
+**A freeze of deposits is of an amount** (rule ``AMOUNT``): more than zero, in cents, in the
+account's currency, and not above the case's outstanding amount (冻结……以其价额足以清偿法律文书确定的
+债权额及执行费用为限, 查封规定 第十九条). The hub holds no exchange rates, so it compares amounts in
+CNY only: an account kept in another currency is frozen on paper.
 
 **One measure per asset and case.** While an order of a case on an asset is on its way or
 holds it (SUBMITTED, DELIVERED, WAITING, EFFECTIVE), a second one of the same case on the same
@@ -42,7 +49,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.errors import BadUserInput
@@ -53,9 +60,15 @@ KINDS_FOR_ASSET: Mapping[AssetType, tuple[OrderKind, ...]] = {
     AssetType.REAL_ESTATE: (OrderKind.SEIZE,),
     AssetType.VEHICLE: (OrderKind.SEIZE, OrderKind.DETAIN),
     AssetType.EQUITY: (OrderKind.FREEZE,),
+    AssetType.DEPOSIT: (OrderKind.FREEZE,),
 }
 KIND_NAMES = {OrderKind.SEIZE: "查封", OrderKind.DETAIN: "扣押", OrderKind.FREEZE: "冻结"}
-ASSET_NAMES = {AssetType.REAL_ESTATE: "不动产", AssetType.VEHICLE: "车辆", AssetType.EQUITY: "股权"}
+ASSET_NAMES = {
+    AssetType.REAL_ESTATE: "不动产",
+    AssetType.VEHICLE: "车辆",
+    AssetType.EQUITY: "股权",
+    AssetType.DEPOSIT: "存款",
+}
 # An order holds its asset for its case from submission until it is rejected, released or lapses.
 HOLDING = ("SUBMITTED", "DELIVERED", "WAITING", "EFFECTIVE")
 TEN_THOUSAND = Decimal(10_000)  # subscribed capital is registered in 10,000 CNY
@@ -69,7 +82,7 @@ def check_kind(kind: OrderKind, asset_type: AssetType) -> None:
         raise BadUserInput(
             f"{asset_type.value} ({ASSET_NAMES[asset_type]}) takes {names}, not {kind.value}"
             f" ({KIND_NAMES[kind]}): 查封规定 第二条 — real estate is seized, a vehicle seized or"
-            " detained, an equity stake frozen",
+            " detained, an equity stake or deposits frozen",
             argument="kind",
             rule="KIND_FOR_ASSET",
         )
@@ -84,6 +97,7 @@ class HeldMeasure:
     asset_type: str
     asset_id: str
     status: str
+    amount: Decimal | None = None  # a freeze of deposits: what it holds or asks for
 
 
 async def held_in_case(
@@ -98,6 +112,7 @@ async def held_in_case(
             freeze_orders.c.asset_type,
             freeze_orders.c.asset_id,
             freeze_orders.c.status,
+            func.coalesce(freeze_orders.c.frozen_amount, freeze_orders.c.amount),
         )
         .where(
             freeze_orders.c.court_code == court_code,
@@ -139,6 +154,8 @@ class AssetFacts:
     owners: Mapping[str, Decimal]  # owner id -> share of the asset (1 = sole owner)
     area: Decimal | None = None  # m² (real estate)
     capital: Decimal | None = None  # subscribed capital, 10,000 CNY (an equity stake)
+    currency: str | None = None  # the account's currency (deposits)
+    agency: str | None = None  # the bank that keeps the account (deposits): bank:<code>
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +204,7 @@ class Assessment:
     measures: list[ValuedMeasure] = field(default_factory=list)
     asset_value: Decimal | None = None
     respondents: tuple[str, ...] = ()  # the owners of the asset assessed who are respondents
+    facts: AssetFacts | None = None  # what the agency registers about the asset assessed
 
     @property
     def seized_value(self) -> Decimal:
@@ -232,3 +250,49 @@ class Assessment:
             argument="overSeizureReason",
             rule="OVER_SEIZURE",
         )
+
+
+CENT = Decimal("0.01")
+
+
+def check_amount(
+    amount: Decimal | None, *, currency: str, facts: AssetFacts, outstanding: Decimal
+) -> Decimal:
+    """The amount of a freeze of deposits (see the module's words), exact to the cent."""
+    if amount is None:
+        raise BadUserInput(
+            "a freeze of deposits names the amount to freeze (amount)",
+            argument="amount",
+            rule="AMOUNT_REQUIRED",
+        )
+    if not amount.is_finite() or amount <= 0:
+        raise BadUserInput(
+            f"amount {amount} must be more than zero", argument="amount", rule="AMOUNT_POSITIVE"
+        )
+    if amount != amount.quantize(CENT):
+        raise BadUserInput(
+            f"amount {amount} has more than two decimal places (cents)",
+            argument="amount",
+            rule="AMOUNT_CENTS",
+        )
+    if facts.currency is not None and currency != facts.currency:
+        raise BadUserInput(
+            f"the account is kept in {facts.currency}, not {currency}; name its currency",
+            argument="currency",
+            rule="CURRENCY_OF_ACCOUNT",
+        )
+    if currency != "CNY":
+        raise BadUserInput(
+            f"the hub compares amounts with the case's outstanding amount in CNY and holds no"
+            f" exchange rate for {currency}: serve a freeze of this account on paper",
+            argument="currency",
+            rule="CURRENCY_NOT_CNY",
+        )
+    if amount > outstanding:
+        raise BadUserInput(
+            f"amount {amount} is more than the case's outstanding amount {outstanding} CNY;"
+            " 查封规定 第十九条: 以其价额足以清偿法律文书确定的债权额及执行费用为限",
+            argument="amount",
+            rule="AMOUNT_ABOVE_OUTSTANDING",
+        )
+    return amount.quantize(CENT)

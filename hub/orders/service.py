@@ -31,6 +31,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Date, and_, exists, func, insert, or_, select, text, update
@@ -174,7 +175,7 @@ async def submit(
         "kind": payload["kind"],
         "asset_type": payload["assetType"],
         "asset_id": payload["assetId"],
-        "agency": AGENCY_OF[payload["assetType"]],
+        "agency": payload.get("agency") or AGENCY_OF[payload["assetType"]],
         "owner_id": owner_id,
         "court_code": court_code,
         "case_number": payload["caseNumber"],
@@ -188,6 +189,9 @@ async def submit(
         "idempotency_key": payload["idempotencyKey"],
         "payload_hash": digest,
         "updated_at": now,
+        "amount": Decimal(payload["amount"]) if "amount" in payload else None,
+        "frozen_amount": None,
+        "currency": payload.get("currency"),
     }
     row["order_signature"] = keys.sign(f"court:{court_code}", order_document(row))
     await conn.execute(insert(freeze_orders).values(**row))
@@ -580,6 +584,7 @@ async def assets_to_settle(conn: AsyncConnection) -> list[tuple[str, str]]:
         select(freeze_orders.c.asset_type, freeze_orders.c.asset_id)
         .where(
             freeze_orders.c.status == "WAITING",
+            freeze_orders.c.asset_type != "DEPOSIT",  # the bank's register settles those
             freeze_orders.c.rank.is_(None) | ~in_effect,
         )
         .distinct()
@@ -683,6 +688,9 @@ async def measures_on_owner(conn: AsyncConnection, owner_id: str) -> list[dict[s
             o.term_months,
             o.term_days,
             o.renewals,
+            o.amount,
+            o.frozen_amount,
+            o.currency,
         )
         .select_from(freeze_orders.outerjoin(courts, courts.c.code == o.court_code))
         .where(o.owner_id == owner_id, o.status.in_([s.value for s in REGISTERED]))
@@ -891,3 +899,136 @@ async def verify_order(
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# --- freezes of deposits: the bank's register answers ----------------------------------------
+
+
+def bank_receipt(order: dict[str, Any], record: Any, *, registered_at: datetime) -> dict[str, Any]:
+    """What the bank signs when its register answers a freeze (amounts exact, as strings)."""
+    return {
+        "orderId": order["id"],
+        "agency": order["agency"],
+        "accountNumber": order["asset_id"],
+        "documentNumber": record.document_number,
+        "registeredAt": registered_at.isoformat(),
+        "acceptedBy": order["agency"],
+        "rank": record.rank,
+        "status": record.status,
+        "amountAsked": str(order["amount"]),
+        "amountFrozen": str(record.amount) if record.status == "EFFECTIVE" else "0.00",
+        "currency": order["currency"],
+    }
+
+
+async def bank_answer(
+    conn: AsyncConnection, order_id: str, record: Any, *, keys: OrderKeys, now: datetime
+) -> list[Transition]:
+    """The bank's register served a delivered freeze of deposits (``record``: a
+    :class:`connectors.banks.records.BankFreezeRecord`): in effect for what it took, from the
+    day served, for the order's term (at most one year, 民诉法解释 第四百八十五条), or waiting
+    (轮候冻结) at its place; the bank's receipt signed with the bank's key."""
+    order = await get_order(conn, order_id, lock=True)
+    if order["status"] != OrderStatus.DELIVERED.value:
+        return []  # answered already (a repeated delivery reads the same answer back)
+    effective = record.status == "EFFECTIVE"
+    status = OrderStatus.EFFECTIVE if effective else OrderStatus.WAITING
+    check_move(order_id, order["status"], status, "answered")
+    start = record.start_date if effective else None
+    receipt = bank_receipt(order, record, registered_at=now)
+    values: dict[str, Any] = {
+        "status": status.value,
+        "rank": record.rank,
+        "frozen_amount": record.amount if effective else Decimal("0.00"),
+        "receipt_number": record.document_number,
+        "receipt_registered_at": now,
+        "receipt": canonical(receipt),
+        "receipt_signature": keys.sign(f"agency:{order['agency']}", receipt),
+        "updated_at": now,
+    }
+    if start is not None:
+        values.update(effective_from=start, expires_on=term_of(order).end(start))
+    await conn.execute(update(freeze_orders).where(freeze_orders.c.id == order_id).values(**values))
+    await _event(
+        conn,
+        order_id,
+        "ACCEPTED",
+        f"agency:{order['agency']}",
+        {"receipt": record.document_number},
+        now,
+        annotate=False,
+    )
+    detail: dict[str, Any] = {"rank": record.rank}
+    if effective:
+        detail.update(frozen=str(record.amount), expiresOn=values["expires_on"].isoformat())
+    else:
+        detail.update(asked=str(order["amount"]))
+    # in effect: the bank records the order's end (a court may ask for less than a year)
+    await _event(conn, order_id, status.value, "hub", detail, now, annotate=effective)
+    return [Transition(order_id, status.value, order["case_number"], detail)]
+
+
+async def bank_refused(
+    conn: AsyncConnection, order_id: str, *, reason: str, now: datetime
+) -> list[Transition]:
+    """The bank's register refused the notice (no such account, another currency): REJECTED."""
+    order = await get_order(conn, order_id, lock=True)
+    if order["status"] != OrderStatus.DELIVERED.value:
+        return []
+    await conn.execute(
+        update(freeze_orders)
+        .where(freeze_orders.c.id == order_id)
+        .values(status="REJECTED", closed_reason=reason, updated_at=now)
+    )
+    await _event(conn, order_id, "REJECTED", f"agency:{order['agency']}", {"reason": reason}, now)
+    return [Transition(order_id, "REJECTED", order["case_number"], {"reason": reason})]
+
+
+async def deposits_waiting(conn: AsyncConnection) -> dict[str, list[str]]:
+    """The accounts, by bank, with a freeze of the hub's waiting in the bank's line."""
+    rows = await conn.execute(
+        select(freeze_orders.c.agency, freeze_orders.c.asset_id)
+        .where(freeze_orders.c.asset_type == "DEPOSIT", freeze_orders.c.status == "WAITING")
+        .distinct()
+        .order_by(freeze_orders.c.agency, freeze_orders.c.asset_id)
+    )
+    out: dict[str, list[str]] = {}
+    for bank, account in rows:
+        out.setdefault(bank, []).append(account)
+    return out
+
+
+async def bank_sync(
+    conn: AsyncConnection, registers: dict[str, list[Any]], *, now: datetime
+) -> list[Transition]:
+    """A waiting freeze of the hub's that the bank's register put into effect (the one ahead
+    released or lapsed: 查封规定 第二十六条, for what is still available) takes effect in the
+    hub too, from the day the bank's register says, for the order's term."""
+    out: list[Transition] = []
+    for records in registers.values():
+        for record in records:
+            if record.order_id is None or record.status != "EFFECTIVE":
+                continue
+            order = await get_order(conn, record.order_id, lock=True)
+            if order["status"] != OrderStatus.WAITING.value:
+                continue
+            expires = term_of(order).end(record.start_date)
+            await conn.execute(
+                update(freeze_orders)
+                .where(freeze_orders.c.id == order["id"])
+                .values(
+                    status="EFFECTIVE",
+                    frozen_amount=record.amount,
+                    effective_from=record.start_date,
+                    expires_on=expires,
+                    updated_at=now,
+                )
+            )
+            detail = {
+                "rank": record.rank,
+                "frozen": str(record.amount),
+                "expiresOn": expires.isoformat(),
+            }
+            await _event(conn, order["id"], "EFFECTIVE", "hub", detail, now)
+            out.append(Transition(order["id"], "EFFECTIVE", order["case_number"], detail))
+    return out

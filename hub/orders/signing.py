@@ -40,6 +40,9 @@ def order_document(order: dict[str, Any]) -> dict[str, Any]:
     }
     if order.get("term_months") is not None:
         document["termMonths"] = order["term_months"]
+    if order.get("amount") is not None:  # a freeze of deposits: the amount, exact, and currency
+        document["amount"] = str(order["amount"])
+        document["currency"] = order["currency"]
     return document
 
 

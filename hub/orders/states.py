@@ -29,6 +29,7 @@ class AssetType(StrEnum):
     REAL_ESTATE = "REAL_ESTATE"
     VEHICLE = "VEHICLE"
     EQUITY = "EQUITY"
+    DEPOSIT = "DEPOSIT"  # a bank account's deposits (存款): frozen by amount at its bank
 
 
 S = OrderStatus

@@ -28,9 +28,9 @@ from hub.errors import BadUserInput, Conflict
 
 COURT_TZ = REGISTER_TZ  # Asia/Shanghai
 # The longest term by asset class (第四百八十五条): vehicles are movables (动产), real estate is
-# 不动产, an equity stake is another property right (其他财产权). Bank deposits (one year) come
-# with a bank connector.
-TERM_YEARS = {"VEHICLE": 2, "REAL_ESTATE": 3, "EQUITY": 3}
+# 不动产, an equity stake is another property right (其他财产权), and 冻结被执行人的银行存款的期限不得
+# 超过一年 (DEPOSIT, an account at a bank).
+TERM_YEARS = {"VEHICLE": 2, "REAL_ESTATE": 3, "EQUITY": 3, "DEPOSIT": 1}
 MAX_TERM_MONTHS = {asset: 12 * years for asset, years in TERM_YEARS.items()}
 # A term given in days may not be longer than the class's years of 365 days, which fit in as
 # many calendar years whatever the day it starts.

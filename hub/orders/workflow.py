@@ -29,6 +29,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -40,7 +41,7 @@ from hub.cases.rules import check_case, check_measure_case, respondent_role
 from hub.db.engine import lock_for_write
 from hub.errors import Conflict, ConnectorFailed, Forbidden
 from hub.identifiers import subject_kind
-from hub.orders import measures, service
+from hub.orders import deductions, measures, service
 from hub.orders.measures import Assessment, AssetFacts, HeldMeasure, Valuation, ValuedMeasure
 from hub.orders.service import Transition
 from hub.orders.signing import OrderKeys
@@ -103,6 +104,8 @@ class SubmitOrder:
     idempotency_key: str
     term_months: int | None = None
     over_seizure_reason: str | None = None  # the judge's confirmation (超标的查封)
+    amount: Decimal | None = None  # a freeze of deposits: the amount to freeze
+    currency: str = "CNY"  # … in the account's currency
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,12 +189,18 @@ async def _case(
 
 
 async def assess(
-    gateway: Gateway, actor: Actor, cmd: AssessOrder, *, except_key: str | None = None
+    gateway: Gateway,
+    actor: Actor,
+    cmd: AssessOrder,
+    *,
+    except_key: str | None = None,
+    amount: Decimal | None = None,
 ) -> Assessment:
     """The over-seizure check of a case of the caller (see :mod:`hub.orders.measures`): its
     outstanding amount, the known value of the assets its orders hold and, when an asset is
     named, that asset's — which must be registered to a respondent of the case (被执行人, or
-    被保全人 in 执保): 《民事诉讼法》第二百五十五条, 查封规定 第一条、第二条. An asset that is not
+    被保全人 in 执保): 《民事诉讼法》第二百五十五条, 查封规定 第一条、第二条. A freeze of deposits is
+    worth its ``amount``. An asset that is not
     (an applicant's, a stranger's or an unregistered one) is refused the same way
     (``NOT_A_RESPONDENT``), so the answer does not tell whose it is or whether it exists."""
     record = await _case(gateway, actor, cmd.case_number)
@@ -214,24 +223,36 @@ async def assess(
         held = await measures.held_in_case(
             conn, cmd.case_number, court_code=actor.court_code or "", except_key=except_key
         )
+    deposit = AssetType.DEPOSIT.value
     found = await asyncio.gather(
-        *(gateway.asset(AssetType(m.asset_type), m.asset_id) for m in held)
+        *(
+            gateway.asset(AssetType(m.asset_type), m.asset_id)
+            for m in held
+            if m.asset_type != deposit
+        )
     )
+    facts_of = iter(found)
     holders = record.respondents
     return Assessment(
         case_number=cmd.case_number,
         outstanding=record.amount,
         factor=gateway.valuation.factor,
         measures=[
-            ValuedMeasure(m, measures.known_value(m.asset_type, f, holders, gateway.valuation))
-            for m, f in zip(held, found, strict=True)
+            # a freeze of deposits is worth the amount it holds (or asks for, while waiting)
+            ValuedMeasure(m, m.amount)
+            if m.asset_type == deposit
+            else ValuedMeasure(
+                m, measures.known_value(m.asset_type, next(facts_of), holders, gateway.valuation)
+            )
+            for m in held
         ],
         asset_value=(
             measures.known_value(cmd.asset_type, facts, holders, gateway.valuation)
-            if cmd.asset_type is not None
-            else None
+            if cmd.asset_type is not None and cmd.asset_type is not AssetType.DEPOSIT
+            else amount
         ),
         respondents=respondents,
+        facts=facts,
     )
 
 
@@ -256,7 +277,15 @@ async def submit(gateway: Gateway, actor: Actor, cmd: SubmitOrder) -> Outcome:
         actor,
         AssessOrder(cmd.case_number, cmd.asset_type, cmd.asset_id),
         except_key=cmd.idempotency_key,
+        amount=cmd.amount if cmd.asset_type is AssetType.DEPOSIT else None,
     )
+    deposit: dict[str, Any] = {}
+    if cmd.asset_type is AssetType.DEPOSIT:
+        facts = assessment.facts or AssetFacts({})
+        amount = measures.check_amount(
+            cmd.amount, currency=cmd.currency, facts=facts, outstanding=assessment.outstanding
+        )
+        deposit = {"amount": str(amount), "currency": cmd.currency, "agency": facts.agency}
     _already_held(
         measures.holding([v.measure for v in assessment.measures], cmd.asset_type, cmd.asset_id),
         cmd,
@@ -274,6 +303,7 @@ async def submit(gateway: Gateway, actor: Actor, cmd: SubmitOrder) -> Outcome:
         "termMonths": term.months,
         "termDays": term.days,
         "idempotencyKey": cmd.idempotency_key,
+        **deposit,
     }
     detail: dict[str, Any] = {"valuation": assessment.detail()}
     if cmd.over_seizure_reason:
@@ -338,6 +368,16 @@ async def _register(
         order = await service.get_order(conn, order_id)
     if agency is not None and (order["agency"] != agency or order["status"] != "DELIVERED"):
         return []
+    if order["asset_type"] == AssetType.DEPOSIT.value:
+        # the bank's register answers a freeze of deposits itself (served by the order worker);
+        # after a release the worker tells the bank and reads back who took effect
+        if required:
+            raise Conflict(
+                f"order {order_id} freezes deposits: the bank's register answers it when the"
+                " hub serves it, there is nothing to accept",
+                reason="BANK_ANSWERS",
+            )
+        return None
     try:
         return await gateway.measures(AssetType(order["asset_type"]), order["asset_id"])
     except ConnectorFailed:
@@ -404,6 +444,65 @@ async def renew(gateway: Gateway, actor: Actor, cmd: RenewOrder) -> Outcome:
         ),
         {"ruling_number": cmd.ruling_number, "term": term.describe()},
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DeductDeposit:
+    """扣划: money from a freeze of deposits of the court's case, by a ruling."""
+
+    order_id: str
+    amount: Decimal
+    ruling_number: str
+    idempotency_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeductionOutcome:
+    deduction: dict[str, Any]
+    created: bool = True  # False: a resubmission with the same key read the deduction back
+
+
+async def deduct(gateway: Gateway, actor: Actor, cmd: DeductDeposit) -> DeductionOutcome:
+    """扣划 (《民事诉讼法》第二百五十三条: 划拨): from a freeze of deposits of the court's case that
+    is in effect, at most what it holds less the deductions on their way, by a ruling; the
+    order worker serves it on the bank once (:mod:`hub.orders.deductions`)."""
+    if gateway.keys is None:
+        raise Conflict("the hub has no order signing key; ask the operator")
+    keys = gateway.keys
+    order = await _court_order(gateway, actor, cmd.order_id)
+    # money is drawn in an open case (a closed one is only released)
+    await _case(gateway, actor, order["case_number"])
+    async with gateway.engine.begin() as conn:
+        await lock_for_write(conn)
+        await service.lock_asset(conn, order["asset_type"], order["asset_id"])
+        row, created = await deductions.request(
+            conn,
+            order_id=cmd.order_id,
+            amount=cmd.amount,
+            ruling_number=cmd.ruling_number,
+            idempotency_key=cmd.idempotency_key,
+            court_code=actor.court_code or "",
+            actor=actor.user_id,
+            now=service.utcnow(),
+            keys=keys,
+        )
+        if created:
+            await gateway.audit(
+                conn,
+                [
+                    _access(
+                        "DEPOSIT_DEDUCT",
+                        order,
+                        {
+                            "deduction": row["id"],
+                            "amount": str(row["amount"]),
+                            "currency": row["currency"],
+                            "ruling_number": row["ruling_number"],
+                        },
+                    )
+                ],
+            )
+    return DeductionOutcome(row, created)
 
 
 # --- agency actions ---------------------------------------------------------------------------
@@ -498,6 +597,8 @@ __all__ = [
     "Actor",
     "AssessOrder",
     "AssetType",
+    "DeductDeposit",
+    "DeductionOutcome",
     "Gateway",
     "OrderKind",
     "OrderStatus",
@@ -508,6 +609,7 @@ __all__ = [
     "SubmitOrder",
     "accept",
     "assess",
+    "deduct",
     "may_become",
     "owner_kind",
     "record_transitions",

@@ -17,6 +17,8 @@ PROTOCOLS = {
     "real_estate": "connectors.real_estate.source:RealEstateSource",
     "market_supervision": "connectors.market_supervision.source:MarketSupervisionSource",
     "social_security": "connectors.social_security.source:SocialSecuritySource",
+    "tax": "connectors.tax.source:TaxSource",
+    "utilities": "connectors.utilities.source:UtilitiesSource",
 }
 
 

@@ -20,6 +20,8 @@ from connectors.market_supervision import models as ms
 from connectors.public_security import models as ps
 from connectors.real_estate import models as re_
 from connectors.social_security import models as ss
+from connectors.tax import models as tx
+from connectors.utilities import models as ut
 from hub.config import Settings
 from tests.fakes import RecordingSource
 
@@ -113,11 +115,51 @@ query Entities($reps: [_Any!]!) {
 }
 """
 
+TAX_ENTITIES = """
+query Entities($reps: [_Any!]!) {
+  _entities(representations: $reps) {
+    __typename
+    ... on Person {
+      idNumber
+      incomeTax { period withholderUscc withholderName incomeKind income taxWithheld }
+      taxBusinesses { ...Registration }
+    }
+    ... on Enterprise {
+      uscc
+      taxRegistration { ...Registration }
+      taxFilings { period filedOn taxPayable taxPaid }
+      taxArrears { taxKind period dueOn amount lateFee asOf }
+      taxRefunds { refundNumber kind amount approvedOn status }
+    }
+  }
+}
+fragment Registration on TaxRegistration {
+  taxpayerId name taxpayerKind authority registeredOn status creditGrade gradedYear
+}
+"""
+
+UTILITIES_ENTITIES = """
+query Entities($reps: [_Any!]!) {
+  _entities(representations: $reps) {
+    __typename
+    ... on Person { idNumber utilityAccounts { ...Account } }
+    ... on Enterprise { uscc utilityAccounts { ...Account } }
+    ... on UtilityAddress { address accounts { ...Account } }
+  }
+}
+fragment Account on UtilityAccount {
+  accountNumber provider kind address holderKind holderId holderName openedOn status arrears
+  usage { period consumption amountDue amountPaid }
+}
+"""
+
 ENTITIES = {
     "public_security": PUBLIC_SECURITY_ENTITIES,
     "real_estate": REAL_ESTATE_ENTITIES,
     "market_supervision": MARKET_SUPERVISION_ENTITIES,
     "social_security": SOCIAL_SECURITY_ENTITIES,
+    "tax": TAX_ENTITIES,
+    "utilities": UTILITIES_ENTITIES,
 }
 
 # field of the subgraph's Person / Enterprise -> the source's batch method behind it
@@ -130,6 +172,8 @@ PERSON_FIELDS = {
         "housingFund": "housing_fund",
         "qualifications": "qualifications",
     },
+    "tax": {"incomeTax": "income_tax", "taxBusinesses": "businesses"},
+    "utilities": {"utilityAccounts": "accounts_by_holder"},
 }
 ENTERPRISE_FIELDS = {
     "public_security": {"vehicles": "vehicles_by_owner"},
@@ -144,6 +188,13 @@ ENTERPRISE_FIELDS = {
         "credit": "credit",
     },
     "social_security": {"enterpriseInsurance": "enterprise_insurance"},  # aliased in the query
+    "tax": {
+        "taxRegistration": "registrations",
+        "taxFilings": "filings",
+        "taxArrears": "arrears",
+        "taxRefunds": "refunds",
+    },
+    "utilities": {"utilityAccounts": "accounts_by_holder"},
 }
 # the agency's own entity: type name, key field, column holding keys, batch method
 OWN_ENTITIES: dict[str, tuple[str, str, Column[Any], str]] = {
@@ -151,18 +202,26 @@ OWN_ENTITIES: dict[str, tuple[str, str, Column[Any], str]] = {
     "real_estate": ("RealEstate", "unitNumber", re_.units.c.unit_number, "properties_by_unit"),
     "market_supervision": ("Equity", "stakeId", ms.shareholders.c.stake_id, "stakes_by_id"),
 }
+# an entity of the agency's that is only a key with a list field: type, key field, column, field
+KEYED_ENTITIES: dict[str, tuple[str, str, Column[Any], str, str]] = {
+    "utilities": ("UtilityAddress", "address", ut.accounts.c.address, "accounts", "accounts_by_address"),
+}
 # where persons and enterprises with data for the agency are found
 PERSON_KEYS: dict[str, Column[Any]] = {
     "public_security": ps.vehicles.c.owner_id,
     "real_estate": re_.owners.c.owner_id,
     "market_supervision": ms.key_personnel.c.id_number,
     "social_security": ss.housing_fund_accounts.c.id_number,
+    "tax": tx.withholdings.c.id_number,
+    "utilities": ut.accounts.c.holder_id,
 }
 ENTERPRISE_KEYS: dict[str, Column[Any]] = {
     "public_security": ps.vehicles.c.owner_id,
     "real_estate": re_.owners.c.owner_id,
     "market_supervision": ms.enterprises.c.uscc,
     "social_security": ss.enterprise_insurance.c.uscc,
+    "tax": tx.registrations.c.taxpayer_id,
+    "utilities": ut.accounts.c.holder_id,
 }
 UNKNOWN = "990000000000000000"
 
@@ -352,6 +411,28 @@ async def test_own_entity_resolves_by_key(
         if entity is not None:
             assert entity == {"__typename": typename, **as_graphql(found[key])}
     assert sum(e is not None for e in entities) == len(keys)
+
+
+@pytest.mark.parametrize("name", list(KEYED_ENTITIES))
+async def test_keyed_entity_lists_what_the_source_finds(
+    name: str, sources: dict[str, Any], databases: dict[str, Engine]
+) -> None:
+    # given keys the agency holds (supply addresses) and one it does not
+    typename, field, column, list_field, method = KEYED_ENTITIES[name]
+    keys = keys_from(databases[name], column, 4)
+    asked = [*keys, "没有这个地址"]
+    # when they are resolved as entities
+    result = await execute(
+        name, sources[name], ENTITIES[name], [{"__typename": typename, field: k} for k in asked]
+    )
+    # then each lists the source's records for its key, the unknown one an empty list
+    assert result.errors is None, result.errors
+    found = await getattr(sources[name], method)(keys)
+    entities = result.data["_entities"]
+    assert [e[field] for e in entities] == asked
+    for key, entity in zip(asked, entities, strict=True):
+        assert entity[list_field] == as_graphql(found.get(key, []))
+    assert all(entity[list_field] for entity in entities[:-1])
 
 
 @pytest.mark.parametrize("name", registry.names())

@@ -24,6 +24,10 @@ from connectors.real_estate import models as estate_models
 from connectors.real_estate import synth as estate_synth
 from connectors.social_security import models as social_models
 from connectors.social_security import synth as social_synth
+from connectors.tax import models as tax_models
+from connectors.tax import synth as tax_synth
+from connectors.utilities import models as utilities_models
+from connectors.utilities import synth as utilities_synth
 from hub.cases import models as _cases_models  # noqa: F401  (registers the court tables)
 from hub.db.metadata import metadata as hub_metadata
 from hub.demo import court_data
@@ -35,6 +39,8 @@ GENERATORS: dict[str, tuple[Callable[[World], Rows], MetaData]] = {
     "real_estate": (estate_synth.generate, estate_models.metadata),
     "market_supervision": (market_synth.generate, market_models.metadata),
     "social_security": (social_synth.generate, social_models.metadata),
+    "tax": (tax_synth.generate, tax_models.metadata),
+    "utilities": (utilities_synth.generate, utilities_models.metadata),
     "court": (court_data.generate, hub_metadata),
 }
 SEED = 31

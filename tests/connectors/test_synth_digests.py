@@ -20,12 +20,16 @@ from connectors.market_supervision import synth as market_synth
 from connectors.public_security import synth as police_synth
 from connectors.real_estate import synth as estate_synth
 from connectors.social_security import synth as social_synth
+from connectors.tax import synth as tax_synth
+from connectors.utilities import synth as utilities_synth
 
 GENERATORS = {
     "public_security": police_synth.generate,
     "real_estate": estate_synth.generate,
     "market_supervision": market_synth.generate,
     "social_security": social_synth.generate,
+    "tax": tax_synth.generate,
+    "utilities": utilities_synth.generate,
 }
 
 # (seed, persons) -> "agency.table" -> (rows, SHA-256 of the canonical JSON of the rows)
@@ -52,6 +56,13 @@ EXPECTED: dict[tuple[int, int], dict[str, tuple[int, str]]] = {
         "social_security.housing_fund_accounts": (144, "e04d95dc7f3e62ce6b3d828b2330f20fe90993ba6b9f47fac67a128c587153c4"),
         "social_security.qualifications": (197, "c186be96c1029ea9b316fb2588609352f7437112e5d06757973d45323365462c"),
         "social_security.enterprise_insurance": (40, "1e9bafbcb6c1ad951801356e94edfa9cd9f640ff716c068a7e3f451c9d00173a"),
+        "tax.tax_registrations": (46, "7e83d412fd73fb5f2b8c272592e914ceaf47ad977882e305b971fb7efa3405d6"),
+        "tax.tax_filings": (432, "eac3d6a6fe5f5678370fa403c036aeecbf4b3d5a98cf8c9e006caf7298bc3ae3"),
+        "tax.tax_arrears": (15, "263eddea983d1a5275b976027461719a354d36797124e205005a6c1d68b541ef"),
+        "tax.tax_refunds": (4, "4c39c827c134f2438e81dcaa53fa4442faf46128fd8a93062e16d38f51a277e2"),
+        "tax.income_tax_withholdings": (2637, "ec138654ae8b886794b41f6f6a79eea302ff188fec80d5da3c7914b86d709bae"),
+        "utilities.utility_accounts": (826, "65f3600baffe2caaac0ba27ba285f7f0337503ca75ec1334b5ef0f3792c62905"),
+        "utilities.utility_usage": (9912, "1cd9a99023bb4abf7d93476f3121ff084e763a169a11f403905fb01ae820ef08"),
     },
     (20_260_101, 1500): {
         "world.persons": (1500, "ce48ef50e4fbe89f84f9eb2ed0d056bbb1fc0abdaec3389d6383916e3fc4ea4e"),
@@ -75,6 +86,13 @@ EXPECTED: dict[tuple[int, int], dict[str, tuple[int, str]]] = {
         "social_security.housing_fund_accounts": (508, "3d97c6fa6ba7fca435d95600a8754460fcf732bd88f744de1fe0829087facf65"),
         "social_security.qualifications": (700, "3549aaa9d7b885920307960967754fa1c70cb97aaf0cdf4a0db9e7bc1d87ccf2"),
         "social_security.enterprise_insurance": (150, "a7eaf476fc7858f86e37232835d5637cbb74aef198ffab4b053dcf7ecbed0b02"),
+        "tax.tax_registrations": (160, "b12c4ddb57bc980b5d429d75510029840849d05f63b9bdef05b053a6ce276a1a"),
+        "tax.tax_filings": (1694, "77ca7df2fce20539bf9b5dc8e8b6cf304b67049565371097c4d021415f931af7"),
+        "tax.tax_arrears": (27, "afc1f6ede5712eaac204012e14d9a6d71b55eb9e8b96be8239732ebc3f940c9d"),
+        "tax.tax_refunds": (19, "1c219f80c54dd77a06de80395a9a07f288de599fb2345140883622a7b668198c"),
+        "tax.income_tax_withholdings": (9614, "7e53ae2a5c31ebef7d7f7b3eaf83067a3c03cd47588fd99664c6e0c758946d29"),
+        "utilities.utility_accounts": (3397, "4c82f5238751ea8eb07bde187a1e7aec2b7ac724b0d597a21afd19032aa058e7"),
+        "utilities.utility_usage": (40764, "5e8c3cb3b65b30eae94896fe13331895393849caf152f3ee3be1a4bd583aea41"),
     },
 }  # fmt: skip
 

@@ -118,6 +118,6 @@ def test_compose_and_kubernetes_run_the_agencies_and_the_witness_alike() -> None
         }
 
     compose, k8s = by_command("compose"), by_command("k8s")
-    assert len(compose) == 5
+    assert len(compose) == 7  # six agencies and the witness
     # the witness's name is a variable in compose, with the manifests' value as its default
     assert compose == k8s

@@ -19,7 +19,14 @@ LONG_RUNNING = (
     "hub-2",
     *(
         f"agency-{a}"
-        for a in ("public-security", "real-estate", "market-supervision", "social-security")
+        for a in (
+            "public-security",
+            "real-estate",
+            "market-supervision",
+            "social-security",
+            "tax",
+            "utilities",
+        )
     ),
     "witness",
     "postgres",

@@ -32,7 +32,14 @@ OUT_OF_BAND = {
     "fyt-public": "public",
     **{
         f"fyt-agency-{a.replace('_', '-')}": f"agency-{a}"
-        for a in ("public_security", "real_estate", "market_supervision", "social_security")
+        for a in (
+            "public_security",
+            "real_estate",
+            "market_supervision",
+            "social_security",
+            "tax",
+            "utilities",
+        )
     },
 }
 
@@ -137,7 +144,7 @@ def test_the_hub_starts_with_the_deployments_settings_and_secrets(
     assert (secrets / "public" / "audit.vkey").read_text().strip() == vkey(
         keys.origin, keys.public_key
     )
-    assert len(witnesses.witnesses) == 5 and settings.audit_witness_quorum <= 5
+    assert len(witnesses.witnesses) == 7 and settings.audit_witness_quorum <= 7
     assert load_public_keys(settings.public_keys_path)
     # the orders' keys of the demo courts and of every agency load
     orders = OrderKeys(secrets / "orders", create=False)

@@ -374,6 +374,8 @@ async def test_judge_looks_up_a_party_of_a_case_and_sees_the_full_profile(
         "identity",
         "assets",
         "insurance",
+        "tax",
+        "utilities",
         "qualifications",
         "enterpriseRoles",
         "legal",
@@ -400,6 +402,35 @@ async def test_judge_sees_the_deposits_of_a_party_per_bank(
     assert await console.page.locator(".deposits .bank[data-answer='ANSWERED']").count() == 8
     assert "银行存款" in await console.text("[data-section='assets']")
     await console.shot("judge-deposits")
+
+
+async def test_judge_sees_a_partys_tax_and_utilities_in_chinese(
+    console: Console, graphql: Any, respondent: tuple[str, str, str]
+) -> None:
+    # given a respondent of the judge's case, and an enterprise respondent
+    case, id_number, _name = respondent
+    enterprise_case, uscc, _ = respondents(graphql, "ENTERPRISE")[0]
+    await console.sign_in("judge-zhang")
+    # when the judge opens the person's profile
+    await console.go(f"#/lookup?kind=PERSON&id={id_number}&case={case}", "#profile")
+    # then the tax and utilities sections are there with their Chinese labels, nothing refused
+    tax = await console.text("[data-section='tax']")
+    assert "个人所得税扣缴（按月）" in tax and "个体工商户" in tax
+    utilities = await console.text("[data-section='utilities']")
+    assert "是否居住在户籍地址" in utilities
+    lives = await console.text(
+        "[data-section='utilities'] [data-field='livesAtRegisteredAddress']"
+    )
+    assert lives.startswith(("是", "否", "无法判断"))
+    assert await console.page.locator("[data-section='tax'] .denied").count() == 0
+    # when the judge opens the enterprise's profile
+    await console.go(f"#/lookup?kind=ENTERPRISE&id={uscc}&case={enterprise_case}", "#profile")
+    # then its tax registration, credit grade and whether it operates are shown
+    tax = await console.text("[data-section='tax']")
+    assert "纳税信用级别" in tax and "纳税申报与缴款（按月）" in tax and "是否欠税" in tax
+    operating = await console.text("[data-section='utilities'] [data-field='operating']")
+    assert operating.startswith(("是", "否", "无法判断"))
+    await console.shot("judge-tax-utilities")
 
 
 async def test_judge_without_a_case_is_told_why_in_plain_words(

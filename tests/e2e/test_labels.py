@@ -30,7 +30,7 @@ from tests.hub.test_serve import Server
 # (real_estate), raw orgs (court:370602), bare court codes, and what a missing value prints as.
 CODE = re.compile(r"[A-Z][A-Z_]{2,}")
 KEY = re.compile(r"[a-z]+_[a-z_]+")
-ORG = re.compile(r"\b(?:court|agency):")
+ORG = re.compile(r"\b(?:court|agency|bank):")
 COURT_CODE = re.compile(r"(?<![0-9A-Za-z])37\d{4}(?![0-9A-Za-z])")
 MISSING = re.compile(r"\b(?:null|undefined|NaN)\b|\[object Object\]")
 

@@ -1,4 +1,5 @@
-"""Assets registered at the agencies for one test alone: a unit, a vehicle, an equity stake.
+"""Assets registered at the agencies for one test alone: a unit, a vehicle, an equity stake, a
+deposit account at a bank.
 
 Order tests each seize an asset of their own, so that no test meets another test's orders,
 waiting line or annotations, whatever ran before it and whether or not it cleaned up. The asset
@@ -20,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select
 
+from connectors.banks import models as bank_tables
 from connectors.market_supervision.models import enterprises, shareholders
 from connectors.public_security.models import vehicles
 from connectors.real_estate.models import owners, units
@@ -111,8 +113,46 @@ def fresh_stake(app: Any, owner: dict[str, str]) -> str:
     return stake_id
 
 
+def fresh_account(
+    app: Any,
+    owner: dict[str, str],
+    *,
+    balance: str = "1000.00",
+    bank: str = "bank:102",
+    currency: str = "CNY",
+) -> str:
+    """A current account of ``owner`` (a person's ``idNumber`` or an enterprise's ``uscc``) at
+    ``bank`` holding ``balance`` (numbers: 19 digits starting 999, which the demo's banks do not
+    use)."""
+    number = f"999{int(_tag(), 36) % 10**16:016d}"
+    with _engine(app, bank).begin() as conn:
+        conn.execute(
+            insert(bank_tables.accounts).values(
+                account_number=number,
+                holder_kind="ENTERPRISE" if "uscc" in owner else "PERSON",
+                holder_id=owner.get("uscc") or owner["idNumber"],
+                holder_name=owner["name"], kind="CURRENT", currency=currency,
+                balance=Decimal(balance), opened_on=date(2020, 1, 1), matures_on=None,
+                branch="测试支行", status="NORMAL",
+            )
+        )  # fmt: skip
+    return number
+
+
 def strike_off(app: Any, asset: str) -> None:
     """Remove an asset made here from its agency's register (its owners and holders with it)."""
+    if asset.startswith("999"):  # an account (fresh_account): at whichever bank holds it
+        for name, source in app.state.runtime.sources.items():
+            if name.startswith("bank:"):
+                with source.engine.begin() as conn:
+                    for table in (bank_tables.freezes, bank_tables.transfers):
+                        conn.execute(delete(table).where(table.c.account_number == asset))
+                    conn.execute(
+                        delete(bank_tables.accounts).where(
+                            bank_tables.accounts.c.account_number == asset
+                        )
+                    )
+        return
     with _engine(app, "real_estate").begin() as conn:
         conn.execute(delete(owners).where(owners.c.unit_number == asset))
         conn.execute(delete(units).where(units.c.unit_number == asset))

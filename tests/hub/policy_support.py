@@ -14,7 +14,14 @@ from hub.federation.court import CourtSource
 from tests.conftest import Api, start_app
 from tests.fakes import RecordingSource, wrapped_sources
 
-AGENCIES = ("public_security", "real_estate", "market_supervision", "social_security")
+AGENCIES = (
+    "public_security",
+    "real_estate",
+    "market_supervision",
+    "social_security",
+    "tax",
+    "utilities",
+)
 DEMO_JUDGE = "judge-zhang"
 
 # Product bug (hub/policy/enforce.py + hub/graphql/subjects.py): PolicyField passes the raw record

@@ -12,6 +12,7 @@ import jwt
 import pytest
 from click.testing import CliRunner, Result
 
+from connectors import registry
 from connectors.base.identifiers import validate_id_number, validate_uscc
 from hub.auth.tokens import Principal, TokenVerifier, load_public_keys
 from hub.cli import main
@@ -25,6 +26,7 @@ DEMO_USERS = {
     "market-zhao": ("agency:market_supervision", ["market_officer"]),
     "police-chen": ("agency:public_security", ["police_officer"]),
     "social-liu": ("agency:social_security", ["social_officer"]),
+    "bank-qian": ("bank:102", ["bank_officer"]),
     "auditor-sun": ("court:370602", ["auditor"]),
     "approval-market": ("agency:market_supervision", ["approval_system"]),
     "approval-registry": ("agency:real_estate", ["approval_system"]),
@@ -81,7 +83,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_demo_seed_writes_agencies_hub_database_keys_and_marker(seeded: Path) -> None:
     # then every agency database, the hub database, the signing key and the marker exist
-    for name in ("public_security", "real_estate", "market_supervision", "social_security"):
+    for name in registry.names():
         assert (seeded / "agencies" / f"{name}.sqlite3").stat().st_size > 0
     assert (seeded / "hub.sqlite3").exists()
     assert json.loads((seeded / "demo.json").read_text())["persons"] == 60
@@ -153,6 +155,7 @@ LISTED = [
     "market-zhao",
     "police-chen",
     "social-liu",
+    "bank-qian",
     "auditor-sun",
     "approval-market",
     "approval-registry",
@@ -321,10 +324,10 @@ def test_db_upgrade_then_current_prints_the_head_revision(tmp_path: Path) -> Non
     # when
     ok(fyt(tmp_path, "db", "upgrade"))
     # then
-    assert ok(fyt(tmp_path, "db", "current")).strip() == "0014"
+    assert ok(fyt(tmp_path, "db", "current")).strip() == "0015"
     # and upgrading again is a no-op
     ok(fyt(tmp_path, "db", "upgrade"))
-    assert ok(fyt(tmp_path, "db", "current")).strip() == "0014"
+    assert ok(fyt(tmp_path, "db", "current")).strip() == "0015"
 
 
 def test_db_upgrade_to_an_unknown_revision_is_a_clear_error(tmp_path: Path) -> None:

@@ -13,7 +13,14 @@ from connectors import registry
 from hub.cli import main
 from hub.config import ConfigError, ConnectorSettings, Settings, load_connector_file
 
-AGENCY_NAMES = ("public_security", "real_estate", "market_supervision", "social_security")
+AGENCY_NAMES = (
+    "public_security",
+    "real_estate",
+    "market_supervision",
+    "social_security",
+    "tax",
+    "utilities",
+)
 # every connector: the agencies, then the demo's banks (docs/banks.md)
 BANK_NAMES = tuple(f"bank:{c}" for c in ("102", "103", "104", "105", "301", "403", "308", "313"))
 NAMES = AGENCY_NAMES + BANK_NAMES
@@ -55,6 +62,24 @@ retries = 2
 max_concurrency = 16
 breaker_failures = 5
 breaker_reset = 5
+
+[connectors.tax]
+mode = "remote"
+url = "http://tax.local:7105"
+timeout = 2.5
+retries = 3
+max_concurrency = 32
+breaker_failures = 4
+breaker_reset = 10
+
+[connectors.utilities]
+mode = "remote"
+url = "http://utilities.local:7106"
+timeout = 5
+retries = 0
+max_concurrency = 4
+breaker_failures = 2
+breaker_reset = 1.5
 """
 
 
@@ -131,6 +156,8 @@ def test_a_remote_configuration_of_every_connector_is_read(tmp_path: Path) -> No
             5.0,
             None,
         ),
+        "tax": ("remote", "http://tax.local:7105", 2.5, 3, 32, 4, 10.0, None),
+        "utilities": ("remote", "http://utilities.local:7106", 5.0, 0, 4, 2, 1.5, None),
     }
     assert all(isinstance(c.timeout, float) for c in settings.connectors.values())
     assert all(isinstance(c.breaker_reset, float) for c in settings.connectors.values())

@@ -25,6 +25,7 @@ from hub.db.types import UtcDateTime
 from hub.orders.worker import deliver_pending
 from hub.sanctions.models import sanction_changes
 from tests.conftest import Api, add_case, integrate_all
+from tests.hub.assets import fresh_account, strike_off
 from tests.hub.test_order_events import context_for, listening, schema_of
 from tests.hub.test_orders import submit_input
 from tests.hub.test_party_requests import unlisted_enterprise
@@ -54,6 +55,10 @@ ORDERS = f"""query($case: String!) {{ freezeOrders(filter: {{caseNumber: $case}}
 EVENTS_SUBSCRIPTION = """subscription($case: String!) { freezeOrderEvents(caseNumber: $case) {
   __typename orderId event at } }"""
 ME = "{ me { __typename tokenExpiresAt } }"
+DEDUCT = """mutation($input: DepositDeductInput!) { depositDeduct(input: $input) {
+  deduction { __typename id requestedAt } errors { code message } } }"""
+LEDGER = """query($case: String!) { depositLedger(caseNumber: $case) {
+  entries { __typename requestedAt transferredAt } } }"""
 CHECK = """query($s: SubjectInput!, $m: String!) { sanctionCheck(subject: $s, matter: $m) {
   decision checkId } }"""
 FEEDBACK = """mutation($input: SanctionCheckFeedbackInput!) { sanctionCheckFeedback(input: $input) {
@@ -175,6 +180,25 @@ async def test_every_datetime_field_answers_with_its_offset_and_its_instant(
         "action": "HANDLED",
     }
     answers.append(await ok(api, FEEDBACK, {"input": feedback}, approval))
+    # and money is deducted from a freeze of the respondent's deposits, the bank's transfer made
+    account = fresh_account(app, target)
+    try:
+        body = await ok(
+            api,
+            SUBMIT,
+            {"input": submit_input(target, kind="FREEZE", asset={"type": "DEPOSIT",
+                                   "id": account}, amount="10.00")},
+            judge,
+        )  # fmt: skip
+        deposit_order = body["data"]["freezeOrderSubmit"]["order"]["id"]
+        await deliver_pending(runtime.engine, sources=runtime.sources, keys=runtime.order_keys)
+        ask = {"orderId": deposit_order, "amount": "1.00",
+               "rulingNumber": "（2026）鲁0602执1号之九", "idempotencyKey": f"dt-{deposit_order}"}  # fmt: skip
+        answers.append(await ok(api, DEDUCT, {"input": ask}, judge))
+        await deliver_pending(runtime.engine, sources=runtime.sources, keys=runtime.order_keys)
+        answers.append(await ok(api, LEDGER, {"case": target["caseNumber"]}, auditor))
+    finally:
+        strike_off(app, account)
     await integrate_all(runtime)
     # and the order, the lists' changes, the caller and the audit log are read back
     answers.append(await ok(api, ORDER, {"id": order_id}, judge))

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from connectors import registry
 from hub.app import readiness
 from hub.db.engine import create_hub_engine
 from tests.conftest import Api
@@ -44,6 +45,8 @@ async def test_readyz_reports_the_database_and_every_connector(app: Any) -> None
         "real_estate",
         "market_supervision",
         "social_security",
+        "tax",
+        "utilities",
         # every bank is a connector of its own (docs/banks.md)
         *(f"bank:{c}" for c in ("102", "103", "104", "105", "301", "403", "308", "313")),
     }
@@ -106,7 +109,7 @@ async def test_metrics_count_requests_and_look_ups(
     assert value(text, requests) >= value(before, requests) + 1
     lookups = 'hub_connector_seconds_count{connector="public_security",method="identities"}'
     assert value(text, lookups) >= value(before, lookups) + 1
-    for name in ("public_security", "real_estate", "market_supervision", "social_security"):
+    for name in registry.names():
         assert f'hub_connector_breaker_state{{connector="{name}"}} 0.0' in text
 
 

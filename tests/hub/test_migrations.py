@@ -25,9 +25,10 @@ from hub.db.engine import alembic_config, create_hub_engine, current_revision, u
 from hub.db.metadata import metadata
 from tests.conftest import PG_ENV, _create_pg_database, _drop_pg_database
 
-HEAD = "0014"  # the latest migration
+HEAD = "0015"  # the latest migration
 HUB_TABLES = {
     "courts",
+    "deposit_deductions",
     "cases",
     "case_judges",
     "case_parties",
@@ -126,6 +127,7 @@ def test_the_migration_chain_has_one_head() -> None:
     assert script.get_revision("0010").down_revision == ("0007", "0009")
     assert [s.revision for s in script.walk_revisions()] == [
         HEAD,
+        "0014",
         "0013",
         "0012",
         "0011",

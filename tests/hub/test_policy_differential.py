@@ -72,6 +72,7 @@ from collections.abc import Awaitable, Callable
 from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
@@ -268,6 +269,9 @@ class RecordRaw(Raw):
     async def leaf(self, name: str) -> Any:
         if (self.type_name, name) in (("Person", "idNumber"), ("Enterprise", "uscc")):
             return self.key
+        derived = DERIVED.get((self.type_name, name))
+        if derived is not None:
+            return await derived(self)
         return serialize(self.type_name, name, getattr(self.record, snake(name)))
 
     async def child(self, name: str) -> Any:
@@ -424,6 +428,18 @@ RESOLVE: dict[tuple[str, str], Resolver] = {
     ("Assets", "equities"): _many("market_supervision", "stakes_by_holder"),
     ("Assets", "deposits"): _deposits,
     ("PersonInsurance", "records"): _many("social_security", "insurance"),
+    ("Person", "tax"): _group,
+    ("Person", "utilities"): _group,
+    ("Enterprise", "tax"): _group,
+    ("Enterprise", "utilities"): _group,
+    ("PersonTax", "incomeTax"): _many("tax", "income_tax"),
+    ("PersonTax", "businesses"): _many("tax", "businesses"),
+    ("PersonUtilities", "accounts"): _many("utilities", "accounts_by_holder"),
+    ("EnterpriseTax", "registration"): _one("tax", "registrations"),
+    ("EnterpriseTax", "filings"): _many("tax", "filings"),
+    ("EnterpriseTax", "arrears"): _many("tax", "arrears"),
+    ("EnterpriseTax", "refunds"): _many("tax", "refunds"),
+    ("EnterpriseUtilities", "accounts"): _many("utilities", "accounts_by_holder"),
     ("PersonInsurance", "housingFund"): _one("social_security", "housing_fund"),
     ("Legal", "cases"): _many("court", "cases_by_party"),
     ("Legal", "sanctions"): _many("court", "sanctions_by_subject"),
@@ -437,9 +453,53 @@ RESOLVE: dict[tuple[str, str], Resolver] = {
     ),
 }
 
+# The derived signals, restated from docs/tax_utilities.md ("Derived signals") over the records:
+# a meter is in use when the mean of its last three months is above 30 kWh (电) or 1 m³ (水, 气).
+_IN_USE = {"电": Decimal(30), "水": Decimal(1), "气": Decimal(1)}
+
+
+def _metered(account: Any) -> bool:
+    last = sorted(account.usage, key=lambda u: u.period)[-3:]
+    return bool(last) and sum(u.consumption for u in last) / len(last) > _IN_USE[account.kind]
+
+
+async def _in_arrears(raw: RecordRaw) -> Any:
+    owed = await raw.oracle.look("tax", "arrears", raw.key)  # type: ignore[arg-type]
+    return any(a.amount > 0 for a in owed or [])
+
+
+async def _operating(raw: RecordRaw) -> Any:
+    held = await raw.oracle.look("utilities", "accounts_by_holder", raw.key)  # type: ignore[arg-type]
+    return None if not held else any(_metered(a) for a in held)
+
+
+async def _lives_at(raw: RecordRaw) -> Any:
+    identity = await raw.oracle.look("public_security", "identities", raw.key)  # type: ignore[arg-type]
+    home = identity.registered_address if identity is not None else None
+    if not home:
+        return None
+    there = await raw.oracle.look("utilities", "accounts_by_address", home) or []
+    held = await raw.oracle.look("utilities", "accounts_by_holder", raw.key) or []  # type: ignore[arg-type]
+    if any(_metered(a) for a in there):
+        return True
+    return False if there or any(a.address != home for a in held) else None
+
+
+DERIVED: dict[tuple[str, str], Callable[[RecordRaw], Awaitable[Any]]] = {
+    ("EnterpriseTax", "inArrears"): _in_arrears,
+    ("EnterpriseUtilities", "operating"): _operating,
+    ("PersonUtilities", "livesAtRegisteredAddress"): _lives_at,
+}
+
 # The sections of a profile that are a respondent's only (README "Access control", purpose
 # binding: property measures and what they reach are for the 被执行人 of the cited case).
-ASSET_SECTIONS = {("Person", "assets"), ("Person", "insurance"), ("Enterprise", "assets")}
+ASSET_SECTIONS = {
+    ("Person", "assets"),
+    ("Person", "insurance"),
+    ("Person", "tax"),
+    ("Person", "utilities"),
+    ("Enterprise", "assets"),
+}
 
 # References to full profiles: (subject kind or the record attribute holding it, key attribute).
 REFERENCES: dict[tuple[str, str], tuple[str, str]] = {

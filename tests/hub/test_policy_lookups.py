@@ -89,7 +89,14 @@ async def test_police_profile_calls_only_public_security(
     # and only public security was asked; the other agencies and the court were not
     made = methods(recorded[1])
     assert sorted(made.pop("public_security")) == ["identities", "vehicles_by_owner"]
-    assert made == {"real_estate": [], "market_supervision": [], "social_security": [], "court": []}
+    assert made == {
+        "real_estate": [],
+        "market_supervision": [],
+        "social_security": [],
+        "tax": [],
+        "utilities": [],
+        "court": [],
+    }
 
 
 async def test_registry_profile_does_not_call_social_security(

@@ -23,7 +23,14 @@ from hub.config import Settings
 from tests.conftest import start_app
 
 WAIT = 30.0  # seconds: every wait is bounded
-AGENCIES = ("public_security", "real_estate", "market_supervision", "social_security")
+AGENCIES = (
+    "public_security",
+    "real_estate",
+    "market_supervision",
+    "social_security",
+    "tax",
+    "utilities",
+)
 
 ME = "{ me { userId name org roles courtCode } }"
 ME_USER_ID = "{ me { userId } }"
@@ -177,7 +184,7 @@ def test_demo_token_file_is_private_and_holds_the_users(
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     # and it holds the demo users, each with a token the hub's keys verify
     users = {u["id"]: u for u in demo_tokens["users"]}
-    assert len(users) == 11 and "judge-zhang" in users and "auditor-sun" in users
+    assert len(users) == 12 and "judge-zhang" in users and "auditor-sun" in users
     verifier = TokenVerifier(
         load_public_keys(data_dir / "keys" / "jwks.json"), issuer="fyt-hub", audience="fyt-hub"
     )

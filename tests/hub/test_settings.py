@@ -18,7 +18,14 @@ from hub.config import ConfigError, ConnectorSettings, Settings
 from hub.graphql.limits import Limits, limits_of
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-AGENCIES = ("public_security", "real_estate", "market_supervision", "social_security")
+AGENCIES = (
+    "public_security",
+    "real_estate",
+    "market_supervision",
+    "social_security",
+    "tax",
+    "utilities",
+)
 # the demo's banks, one connector each (docs/banks.md), and their database files
 BANKS = {
     f"bank:{code}": f"bank_{code}.sqlite3"

@@ -1,7 +1,7 @@
-"""Apollo Gateway composes the four agency subgraphs unchanged and answers with their data.
+"""Apollo Gateway composes the six agency subgraphs unchanged and answers with their data.
 
 A real Node.js process (``interop/apollo-gateway``: ``@apollo/gateway`` with
-``IntrospectAndCompose`` behind ``@apollo/server``) in front of the four agency services on
+``IntrospectAndCompose`` behind ``@apollo/server``) in front of the six agency services on
 loopback, each serving its subgraph exactly as ``fyt agency serve`` does. The reference for
 every answer is the agency's embedded source.
 
@@ -34,6 +34,8 @@ from connectors.market_supervision import models as ms
 from connectors.public_security import models as ps
 from connectors.real_estate import models as re_
 from connectors.social_security import models as ss
+from connectors.tax import models as tx
+from connectors.utilities import models as ut
 from tests.interop.node import STOP_TIMEOUT, ensure_installed, node_tools
 from tests.servers import Served
 
@@ -196,6 +198,9 @@ PERSON_FIELDS: dict[str, tuple[str, str, bool]] = {
     "insurance": ("social_security", "insurance", True),
     "housingFund": ("social_security", "housing_fund", False),
     "qualifications": ("social_security", "qualifications", True),
+    "incomeTax": ("tax", "income_tax", True),
+    "taxBusinesses": ("tax", "businesses", True),
+    "utilityAccounts": ("utilities", "accounts_by_holder", True),
 }
 ENTERPRISE_FIELDS: dict[str, tuple[str, str, bool]] = {
     "registration": ("market_supervision", "enterprises", False),
@@ -208,6 +213,11 @@ ENTERPRISE_FIELDS: dict[str, tuple[str, str, bool]] = {
     "vehicles": ("public_security", "vehicles_by_owner", True),
     "realEstates": ("real_estate", "properties_by_owner", True),
     "insurance": ("social_security", "enterprise_insurance", False),
+    "taxRegistration": ("tax", "registrations", False),
+    "taxFilings": ("tax", "filings", True),
+    "taxArrears": ("tax", "arrears", True),
+    "taxRefunds": ("tax", "refunds", True),
+    "utilityAccounts": ("utilities", "accounts_by_holder", True),
 }
 
 
@@ -232,6 +242,13 @@ fragment Unit on RealEstate {
   mortgages { certificateNumber mortgagee securedAmount termStart termEnd registeredOn }
   seizures { court caseNumber documentNumber kind rank startDate endDate status }
 }
+fragment Registration on TaxRegistration {
+  taxpayerId name taxpayerKind authority registeredOn status creditGrade gradedYear
+}
+fragment Meter on UtilityAccount {
+  accountNumber provider kind address holderKind holderId holderName openedOn status arrears
+  usage { period consumption amountDue amountPaid }
+}
 fragment Stake on Equity {
   stakeId uscc enterpriseName holderKind holderId holderName subscribedCapital ratio
   subscribedOn freezeStatus
@@ -254,6 +271,9 @@ query Person($id: String!) {
     insurance { kind employerUscc employerName contributionBase monthsPaid lastPaidMonth status }
     housingFund { accountNumber employerUscc employerName balance monthlyDeposit openedOn status }
     qualifications { certificateNumber name level issuingAuthority issuedOn }
+    incomeTax { period withholderUscc withholderName incomeKind income taxWithheld }
+    taxBusinesses { ...Registration }
+    utilityAccounts { ...Meter }
   }
 }
 """
@@ -281,6 +301,11 @@ query Enterprise($uscc: String!) {
     vehicles { ...Vehicle }
     realEstates { ...Unit }
     insurance { uscc insuredEmployees arrearsAmount arrearsMonths asOf }
+    taxRegistration { ...Registration }
+    taxFilings { period filedOn taxPayable taxPaid }
+    taxArrears { taxKind period dueOn amount lateFee asOf }
+    taxRefunds { refundNumber kind amount approvedOn status }
+    utilityAccounts { ...Meter }
   }
 }
 """
@@ -301,7 +326,14 @@ def first(keys: set[str], what: str) -> str:
     return min(keys)
 
 
-PERSON_SUBJECTS = ["most data", "vehicles", "co-owned real estate", "stakes", "insurance"]
+PERSON_SUBJECTS = [
+    "most data",
+    "vehicles",
+    "co-owned real estate",
+    "stakes",
+    "insurance",
+    "labour-service pay and meters",
+]
 
 
 @pytest.fixture(scope="module")
@@ -325,7 +357,11 @@ def persons(databases: dict[str, Engine]) -> dict[str, str]:
         "insurance": column_keys(social, ss.insurance_records.c.id_number),
         "housing fund": column_keys(social, ss.housing_fund_accounts.c.id_number),
         "qualifications": column_keys(social, ss.qualifications.c.id_number),
+        "income tax": column_keys(databases["tax"], tx.withholdings.c.id_number),
+        "meters": column_keys(databases["utilities"], ut.accounts.c.holder_id),
     }
+    w = tx.withholdings.c
+    side_pay = column_keys(databases["tax"], w.id_number, w.income_kind == "劳务报酬")
     everyone = set().union(*has.values())
     richest = max(sorted(everyone), key=lambda p: sum(p in keys for keys in has.values()))
     chosen = {
@@ -334,6 +370,9 @@ def persons(databases: dict[str, Engine]) -> dict[str, str]:
         "co-owned real estate": first(co_owners, "co-owned unit"),
         "stakes": first(has["stakes"], "person holding a stake"),
         "insurance": first(has["insurance"] & has["housing fund"], "insured person"),
+        "labour-service pay and meters": first(
+            side_pay & has["meters"], "person paid for labour services, with meters"
+        ),
     }
     for id_number in chosen.values():
         validate_id_number(id_number)
@@ -355,6 +394,9 @@ def enterprise(databases: dict[str, Engine]) -> str:
         column_keys(police, ps.vehicles.c.owner_id, ps.vehicles.c.owner_kind == "ENTERPRISE"),
         column_keys(estate, re_.owners.c.owner_id, re_.owners.c.owner_kind == "ENTERPRISE"),
         column_keys(social, ss.enterprise_insurance.c.uscc),
+        column_keys(databases["tax"], tx.filings.c.taxpayer_id),
+        column_keys(databases["tax"], tx.arrears.c.taxpayer_id),
+        column_keys(databases["utilities"], ut.accounts.c.holder_id),
     ]
     assert registered, "the demo has no enterprise"
     uscc = max(sorted(registered), key=lambda u: sum(u in keys for keys in has))
@@ -410,7 +452,7 @@ def sdl_objects(sdl: str) -> dict[str, dict[str, str]]:
 async def test_gateway_composes_every_subgraph_unchanged(
     client: httpx.AsyncClient, gateway: Gateway
 ) -> None:
-    # given every field of every object type of the four committed subgraph SDLs
+    # given every field of every object type of the committed agency subgraph SDLs
     want: dict[str, dict[str, str]] = {}
     for name in registry.names():
         for type_name, fields in sdl_objects(committed_sdl(name)).items():
@@ -448,10 +490,22 @@ async def test_gateway_composes_every_subgraph_unchanged(
         "insurance",
         "housingFund",
         "qualifications",  # social security
+        "incomeTax",
+        "taxBusinesses",  # tax
+        "utilityAccounts",  # utilities
     }
-    assert {"registration", "shareholders", "vehicles", "realEstates", "insurance"} <= set(
-        got["Enterprise"]
-    )
+    assert {
+        "registration",
+        "shareholders",
+        "vehicles",
+        "realEstates",
+        "insurance",
+        "taxRegistration",
+        "taxFilings",
+        "taxArrears",
+        "taxRefunds",
+        "utilityAccounts",
+    } <= set(got["Enterprise"])
     names = {t["name"] for t in schema["types"]}
     assert {"Date", "Decimal"} <= names
     assert not names & FEDERATION_ONLY  # federation plumbing stays out of the API schema
@@ -605,7 +659,7 @@ async def test_unknown_person_answers_empty(
 
 
 def test_gateway_logged_no_warnings_or_errors(gateway: Gateway) -> None:
-    # after composing the four subgraphs and answering every query above, the gateway printed
+    # after composing the agency subgraphs and answering every query above, the gateway printed
     # its ready line and nothing else: no composition warnings, no failed subgraph fetches
     assert gateway.stdout == [f"ready {gateway.url}"], gateway.output()
     assert not [line for line in gateway.stderr if line.strip()], gateway.output()

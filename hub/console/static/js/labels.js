@@ -17,9 +17,10 @@ export const LABELS = {
   orderEvent: {
     SUBMITTED: "提交", DELIVERED: "送达", ACCEPTED: "登记回执", WAITING: "进入轮候",
     EFFECTIVE: "生效", REJECTED: "退回", RELEASED: "解除", EXPIRED: "期限届满", RENEWED: "续行",
+    DEDUCT_ASKED: "提出扣划", DEDUCTED: "已扣划", DEDUCT_REFUSED: "扣划被拒",
   },
   kind: { SEIZE: "查封", DETAIN: "扣押", FREEZE: "冻结" },
-  asset: { REAL_ESTATE: "不动产", VEHICLE: "机动车", EQUITY: "股权" },
+  asset: { REAL_ESTATE: "不动产", VEHICLE: "机动车", EQUITY: "股权", DEPOSIT: "银行存款" },
   freeze: { NORMAL: "正常", FROZEN: "已冻结" },
   vehicle: { NORMAL: "正常", MORTGAGED: "抵押", SEIZED: "查封", STOLEN: "被盗抢" },
   insurance: { PENSION: "养老保险", MEDICAL: "医疗保险", UNEMPLOYMENT: "失业保险", INJURY: "工伤保险", MATERNITY: "生育保险" },
@@ -56,6 +57,8 @@ export const LABELS = {
     ORDER_SUBMITTED: "文书已提交", ORDER_DELIVERED: "文书已送达", ORDER_ACCEPTED: "文书已登记",
     ORDER_WAITING: "文书进入轮候", ORDER_EFFECTIVE: "文书生效", ORDER_REJECTED: "文书被退回",
     ORDER_RELEASED: "文书已解除", ORDER_EXPIRED: "文书期限届满", ORDER_RENEWED: "文书已续行",
+    ORDER_DEDUCTED: "存款已扣划", ORDER_DEDUCT_REFUSED: "银行拒绝扣划",
+    DEPOSIT_DEDUCT: "扣划存款", DEPOSIT_DEDUCTION_VIEW: "查看扣划", DEPOSIT_LEDGER_VIEW: "查看扣划台账",
     SANCTION_CHECK: "联合惩戒核查", SANCTION_PUBLISH: "纳入名单", SANCTION_REVOKE: "撤出名单",
     SANCTION_ANNUL: "撤销名单信息", SANCTION_DELETE: "删除 / 解除名单信息", SANCTION_CORRECT: "更正名单信息",
     SANCTION_RELEASE: "解除对关联人员的限制", SANCTION_FEEDBACK: "核查处理反馈", SANCTION_FEED: "名单变动订阅",
@@ -88,6 +91,9 @@ export const LABELS = {
     NOT_ADDRESSEE: "该文书不是送达本机关的",
     NOT_A_COURT: "只有法院可以办理",
     MEASURE_EXISTS: "本案对该财产已有一项查控措施",
+    FREEZE_NOT_EFFECTIVE: "该冻结未生效，不能扣划",
+    BANK_ANSWERS: "存款冻结由银行系统自动登记，无需登记回执",
+    IDEMPOTENCY_KEY_REUSED: "该请求编号已用于另一笔扣划",
     MATTER_NOT_GRANTED: "该事项不由本部门审批",
     RENEWAL_WINDOW: "尚未到续行期",
     TERM_ENDED: "期限已届满",
@@ -124,13 +130,21 @@ export const LABELS = {
     GB32100_ORGANIZATION_CODE: "统一社会信用代码第 9–17 位（组织机构代码）校验位不正确，请核对",
     GB32100_CHECK_CHARACTER: "统一社会信用代码校验位不正确，请核对",
     TERM_POSITIVE: "期限至少为 1 个月（或 1 天）",
-    TERM_TOO_LONG: "期限超出法定上限（动产 2 年，不动产和股权 3 年）",
+    TERM_TOO_LONG: "期限超出法定上限（存款 1 年，动产 2 年，不动产和股权 3 年）",
     TERM_ONE_UNIT: "期限请只按月或只按天填写一种",
     TERM_EXTENSION: "纳入期限的延长不符合规定",
     CASE_NUMBER_EMPTY: "请填写案号",
     CASE_NUMBER_FORMAT: "案号格式不正确，例如（2026）鲁0602执123号",
     CASE_NUMBER_YEAR: "案号中的年份不正确",
-    KIND_FOR_ASSET: "措施与财产类型不符：不动产查封，车辆查封或扣押，股权冻结",
+    KIND_FOR_ASSET: "措施与财产类型不符：不动产查封，车辆查封或扣押，股权和存款冻结",
+    AMOUNT_REQUIRED: "请填写冻结金额",
+    AMOUNT_POSITIVE: "金额须大于零",
+    AMOUNT_CENTS: "金额最多保留两位小数（分）",
+    AMOUNT_ABOVE_OUTSTANDING: "冻结金额超出本案执行标的",
+    AMOUNT_ABOVE_FROZEN: "扣划金额超出该冻结尚可扣划的金额",
+    CURRENCY_OF_ACCOUNT: "币种与账户币种不符",
+    CURRENCY_NOT_CNY: "外币账户请以纸质文书冻结（本系统只按人民币核算）",
+    DEDUCT_FROM_DEPOSIT_FREEZE: "只能从存款冻结中扣划",
     OVER_SEIZURE: "明显超标的额查控（《查封规定》第十九条），须填写超标的查封确认理由",
     PAGE_SIZE: "每页条数超出范围",
     PAGE_OFFSET: "翻页位置无效",
@@ -191,7 +205,18 @@ export const LABELS = {
     real_estate: "不动产登记机构",
     market_supervision: "市场监管部门",
     social_security: "人社部门",
+    tax: "税务部门",
+    utilities: "供水、供电、供气单位",
     court: "法院",
+    // the banks: bank:<code>, one connector each (docs/banks.md; the demo's codes)
+    "bank:102": "中国工商银行",
+    "bank:103": "中国农业银行",
+    "bank:104": "中国银行",
+    "bank:105": "中国建设银行",
+    "bank:301": "交通银行",
+    "bank:403": "中国邮政储蓄银行",
+    "bank:308": "招商银行",
+    "bank:313": "烟台银行",
   },
   // a user's roles (token roles)
   userRole: {
@@ -200,6 +225,7 @@ export const LABELS = {
     market_officer: "市场监管人员",
     police_officer: "公安民警",
     social_officer: "社保经办人员",
+    bank_officer: "银行协助执行人员",
     auditor: "审计员",
     approval_system: "审批系统",
     enterprise_party: "企业授权人",
@@ -238,6 +264,7 @@ export function orgName(org) {
   if (!org) return "—";
   if (org.startsWith("court:")) return courtName(org.slice("court:".length));
   if (org.startsWith("agency:")) return agencyName(org.slice("agency:".length));
+  if (org.startsWith("bank:")) return agencyName(org);
   // an enterprise party acts for an enterprise, named by its unified social credit code
   if (org.startsWith("enterprise:")) return `企业（统一社会信用代码 ${org.slice("enterprise:".length)}）`;
   return org;
@@ -247,6 +274,8 @@ export function orgName(org) {
 export function orgChoices() {
   return [
     ...[...courts.entries()].map(([code, name]) => [`court:${code}`, name]),
-    ...Object.entries(LABELS.agency).filter(([key]) => key !== "court").map(([key, name]) => [`agency:${key}`, name]),
+    ...Object.entries(LABELS.agency)
+      .filter(([key]) => key !== "court")
+      .map(([key, name]) => [key.startsWith("bank:") ? key : `agency:${key}`, name]),
   ];
 }

@@ -14,8 +14,9 @@ import * as requestPages from "./requests.js";
 const JUDGE_ROLES = ["enforcement_judge"];
 // Officers of the agencies that register courts' measures (social security holds no assets
 // courts seize, so its officer has no inbox: the policy grants it none).
-const ORDER_OFFICER_ROLES = ["registry_officer", "market_officer", "police_officer"];
-const OFFICER_ROLES = [...ORDER_OFFICER_ROLES, "social_officer"];
+const ORDER_OFFICER_ROLES = ["registry_officer", "market_officer", "police_officer", "bank_officer"];
+// a bank officer reads the orders addressed to the bank, no agency's data (no look-up)
+const OFFICER_ROLES = [...ORDER_OFFICER_ROLES.filter((r) => r !== "bank_officer"), "social_officer"];
 const AUDITOR_ROLES = ["auditor"];
 const APPROVAL_ROLES = ["approval_system"];
 // An enterprise's authorised person (企业纾困360): the party's own portal, nothing else.

@@ -28,6 +28,10 @@ const DEPOSIT_KIND = { CURRENT: "活期", TIME: "定期" };
 // ISO 4217 codes as a Chinese reader names the currencies (an unknown code is shown as it is)
 const CURRENCY = { CNY: "人民币", USD: "美元", EUR: "欧元", HKD: "港元", JPY: "日元", GBP: "英镑" };
 
+// Water, electricity and gas accounts with their monthly readings.
+const UTILITY_ACCOUNTS = `accounts { accountNumber provider kind address holderName status arrears
+        usage { period consumption amountDue amountPaid } }`;
+
 // What a person's profile shows: the fields of the look-up, and of a legal representative
 // reached through an enterprise (REPRESENTATIVE_QUERY).
 const PERSON_FIELDS = `
@@ -46,6 +50,14 @@ const PERSON_FIELDS = `
     insurance {
       records { kind employerUscc employerName contributionBase monthsPaid lastPaidMonth status }
       housingFund { accountNumber employerUscc employerName balance monthlyDeposit openedOn status }
+    }
+    tax {
+      incomeTax { period withholderUscc withholderName incomeKind income taxWithheld }
+      businesses { taxpayerId name taxpayerKind authority registeredOn status }
+    }
+    utilities {
+      livesAtRegisteredAddress
+      ${UTILITY_ACCOUNTS}
     }
     qualifications { certificateNumber name level issuingAuthority issuedOn }
     enterpriseRoles { uscc enterpriseName role position ratio }
@@ -91,6 +103,17 @@ query EnterpriseProfile($uscc: String!, $case: String) {
     shareholders { stakeId holderKind holderId holderName subscribedCapital ratio subscribedOn }
     licences { licenceNumber name issuingAuthority validFrom validTo status }
     insurance { insuredEmployees arrearsAmount arrearsMonths asOf }
+    tax {
+      registration { taxpayerId taxpayerKind authority registeredOn status creditGrade gradedYear }
+      inArrears
+      filings { period filedOn taxPayable taxPaid }
+      arrears { taxKind period dueOn amount lateFee asOf }
+      refunds { refundNumber kind amount approvedOn status }
+    }
+    utilities {
+      operating
+      ${UTILITY_ACCOUNTS}
+    }
     penalties { decisionNumber violation penalty amount decidedOn authority }
     credit {
       abnormalOperations { reason listedOn authority removedOn }
@@ -163,6 +186,14 @@ class View {
     );
   }
 
+  /** A yes / no signal the hub derives (docs/tax_utilities.md); null: the records say nothing. */
+  signal(obj, key, path, title, yes, no) {
+    const v = obj[key];
+    const refused = v == null ? this.refusal([...path, key]) : null;
+    const text = refused || (v === true ? yes : v === false ? no : h("span", { class: "empty" }, "无法判断"));
+    return h("dl", { class: "kv" }, h("dt", {}, title), h("dd", { "data-field": key }, text));
+  }
+
   /** A profile section: refused or unavailable as a whole, or empty, or its content. */
   section(title, source, obj, path, render) {
     const refused = obj == null ? this.refusal(path) : null;
@@ -232,6 +263,21 @@ class View {
       { type: "button", class: "secondary", dataset: { asset: id }, onclick: () => this.onOrder({ type, id, owner: ownerHint }) },
       type === "EQUITY" ? "发起冻结" : "发起查封",
     );
+  }
+
+  /** Water, electricity and gas accounts, each with its last months' readings. */
+  utilityAccounts(accounts, path) {
+    const unit = (kind) => (kind === "电" ? "千瓦时" : "立方米");
+    return this.list(accounts, path, ["类别", "供应单位", "用户号", "用水电气地址", "欠费", "近三个月用量"], (a, ap) => [
+      this.value(a.kind, [...ap, "kind"]),
+      this.value(a.provider, [...ap, "provider"]),
+      this.value(a.accountNumber, [...ap, "accountNumber"]),
+      this.value(a.address, [...ap, "address"]),
+      this.value(a.arrears, [...ap, "arrears"], fmtMoney),
+      a.usage
+        ? a.usage.slice(-3).map((u) => h("div", {}, `${u.period}：${u.consumption} ${unit(a.kind)}（${fmtMoney(u.amountDue)}）`))
+        : this.value(null, [...ap, "usage"]),
+    ]);
   }
 
   assets(assets, path, owner) {
@@ -392,6 +438,25 @@ export function renderPerson(person, errors, options) {
           ])
         : v.value(null, [...p, "insurance", "housingFund"]),
     ]),
+    v.section("个人所得税与个体经营", agencyName("tax"), person.tax, [...p, "tax"], (t) => [
+      h("h3", {}, "个人所得税扣缴（按月）"),
+      v.list(t.incomeTax, [...p, "tax", "incomeTax"], ["所属月份", "扣缴义务人", "所得项目", "收入额", "已扣缴税额"], (r, rp) => [
+        v.value(r.period, [...rp, "period"]),
+        v.link("ENTERPRISE", r.withholderUscc, r.withholderName, [...rp, "withholderName"]),
+        v.value(r.incomeKind, [...rp, "incomeKind"]),
+        v.value(r.income, [...rp, "income"], fmtMoney),
+        v.value(r.taxWithheld, [...rp, "taxWithheld"], fmtMoney),
+      ]),
+      h("h3", {}, "个体工商户"),
+      v.list(t.businesses, [...p, "tax", "businesses"], ["名称", "统一社会信用代码", "主管税务机关", "登记日期", "状态"], (b, bp) => [
+        v.value(b.name, [...bp, "name"]), v.value(b.taxpayerId, [...bp, "taxpayerId"]), v.value(b.authority, [...bp, "authority"]),
+        v.value(b.registeredOn, [...bp, "registeredOn"]), v.value(b.status, [...bp, "status"]),
+      ]),
+    ]),
+    v.section("水电气", agencyName("utilities"), person.utilities, [...p, "utilities"], (u) => [
+      v.signal(u, "livesAtRegisteredAddress", [...p, "utilities"], "是否居住在户籍地址", "是（户籍地址近三个月有用水电气）", "否（户籍地址无用量或另有住所）"),
+      v.utilityAccounts(u.accounts, [...p, "utilities", "accounts"]),
+    ]),
     v.section("职业资格", agencyName("social_security"), person.qualifications, [...p, "qualifications"], (qs) =>
       v.list(qs, [...p, "qualifications"], ["证书编号", "名称", "等级", "发证机关", "发证日期"], (q, qp) => [
         v.value(q.certificateNumber, [...qp, "certificateNumber"]), v.value(q.name, [...qp, "name"]),
@@ -445,6 +510,34 @@ export function renderEnterprise(enterprise, errors, options) {
     v.section("社保缴纳", agencyName("social_security"), enterprise.insurance, [...p, "insurance"], (i) =>
       v.kv(i, [...p, "insurance"], [["insuredEmployees", "参保人数"], ["arrearsAmount", "欠缴金额", fmtMoney], ["arrearsMonths", "欠缴月数"], ["asOf", "统计日期"]]),
     ),
+    v.section("税务", agencyName("tax"), enterprise.tax, [...p, "tax"], (t) => [
+      t.registration
+        ? v.kv(t.registration, [...p, "tax", "registration"], [
+            ["taxpayerKind", "纳税人类型"], ["authority", "主管税务机关"], ["registeredOn", "税务登记日期"],
+            ["status", "纳税人状态"], ["creditGrade", "纳税信用级别"], ["gradedYear", "评价年度"],
+          ])
+        : v.value(null, [...p, "tax", "registration"]),
+      v.signal(t, "inArrears", [...p, "tax"], "是否欠税", "是", "否"),
+      h("h3", {}, "纳税申报与缴款（按月）"),
+      v.list(t.filings, [...p, "tax", "filings"], ["所属月份", "申报日期", "应纳税额", "已缴税额"], (f, fp) => [
+        v.value(f.period, [...fp, "period"]), v.value(f.filedOn, [...fp, "filedOn"], (x) => x || "未申报"),
+        v.value(f.taxPayable, [...fp, "taxPayable"], fmtMoney), v.value(f.taxPaid, [...fp, "taxPaid"], fmtMoney),
+      ]),
+      h("h3", {}, "欠税"),
+      v.list(t.arrears, [...p, "tax", "arrears"], ["税种", "所属月份", "缴款期限", "欠税金额", "滞纳金"], (a, ap) => [
+        v.value(a.taxKind, [...ap, "taxKind"]), v.value(a.period, [...ap, "period"]), v.value(a.dueOn, [...ap, "dueOn"]),
+        v.value(a.amount, [...ap, "amount"], fmtMoney), v.value(a.lateFee, [...ap, "lateFee"], fmtMoney),
+      ]),
+      h("h3", {}, "退税"),
+      v.list(t.refunds, [...p, "tax", "refunds"], ["退税编号", "类型", "金额", "审批日期", "状态"], (r, rp) => [
+        v.value(r.refundNumber, [...rp, "refundNumber"]), v.value(r.kind, [...rp, "kind"]), v.value(r.amount, [...rp, "amount"], fmtMoney),
+        v.value(r.approvedOn, [...rp, "approvedOn"]), v.value(r.status, [...rp, "status"]),
+      ]),
+    ]),
+    v.section("水电气", agencyName("utilities"), enterprise.utilities, [...p, "utilities"], (u) => [
+      v.signal(u, "operating", [...p, "utilities"], "是否仍在经营", "是（近三个月有用水电气）", "否（近三个月无用量）"),
+      v.utilityAccounts(u.accounts, [...p, "utilities", "accounts"]),
+    ]),
     v.section("行政处罚与信用", agencyName("market_supervision"), enterprise.penalties || enterprise.credit ? { penalties: enterprise.penalties, credit: enterprise.credit } : null, [...p, "penalties"], (x) => [
       h("h3", {}, "行政处罚"),
       v.list(x.penalties, [...p, "penalties"], ["决定书文号", "违法行为", "处罚", "金额", "日期"], (q, qp) => [
