@@ -86,7 +86,11 @@ def units_to_seize(graphql: Any) -> list[tuple[str, str, str]]:
 @pytest.mark.parametrize(
     ("user", "menu", "heading"),
     [
-        ("judge-zhang", ["我的案件", "全息查询", "查控文书", "名单信息"], "我承办的未结执行案件"),
+        (
+            "judge-zhang",
+            ["我的案件", "全息查询", "查控文书", "名单信息", "诉求反映"],
+            "我承办的未结执行案件",
+        ),
         ("registry-wang", ["协助执行收件箱", "已办理", "信息查询"], "协助执行收件箱"),
         ("market-zhao", ["协助执行收件箱", "已办理", "信息查询"], "协助执行收件箱"),
         # social security registers no measures: no inbox (the policy grants it none)

@@ -40,8 +40,10 @@ ALLOWED = [
     re.compile(r"(?<![0-9A-Za-z])(?=[0-9A-Z*]*[0-9])[0-9A-Z*]{15,30}(?![0-9A-Za-z])"),
     # plates: 鲁F12345, 鲁FAB123
     re.compile(r"[\u4e00-\u9fff][A-Z][0-9A-Z]{4,8}(?![0-9A-Za-z])"),
-    # order ids: FO-2026-1A2B3C4D5E6F
-    re.compile(r"FO-\d{4}-[0-9A-F]{12}"),
+    # order ids: FO-2026-1A2B3C4D5E6F, request ids: SQ-2026-1A2B3C4D5E6F
+    re.compile(r"(?:FO|SQ)-\d{4}-[0-9A-F]{12}"),
+    # the name of the hash an attachment is known by (诉求反映)
+    re.compile(r"SHA-256"),
     # hashes, signatures and the signed note's lines (base64)
     re.compile(r"[A-Za-z0-9+/]{40,}={0,2}"),
 ]
@@ -384,6 +386,46 @@ USERS = [
 ]
 
 
+FILE_REQUEST = """mutation($input: PartyRequestFileInput!) {
+  partyRequestFile(input: $input) { request { id } errors { code reason rule } }
+}"""
+ANSWER_REQUEST = """mutation($id: String!, $input: PartyRequestAnswerInput!) {
+  partyRequestAnswer(id: $id, input: $input) { request { id status } errors { code reason rule } }
+}"""
+
+
+@pytest.fixture(scope="module")
+def requests_filed(graphql: Any, party: dict[str, Any]) -> dict[str, str]:
+    """Requests of the demo party on its case of judge-zhang's: one answered (已阅), one open,
+    with an attachment, so the party's 我的诉求 and the judge's 诉求反映 show both states."""
+    cases = graphql(party["id"], "{ myEnterprise { cases { caseNumber role } } }")
+    case = next(
+        c["caseNumber"] for c in cases["data"]["myEnterprise"]["cases"] if c["role"] == "申请执行人"
+    )
+    made = {}
+    for status, which in (("NOTED", "第一次"), ("OPEN", "第二次")):
+        body = graphql(
+            party["id"],
+            FILE_REQUEST,
+            {
+                "input": {
+                    "caseNumber": case,
+                    "kind": "PERFORMANCE",
+                    "text": f"请督促被执行人履行付款义务（{which}反映）。",
+                    "attachments": [{"name": "付款通知.pdf", "sha256": "ab" * 32}],
+                }
+            },
+        )
+        made[status] = _ok(body, "partyRequestFile")["request"]["id"]
+    answered = graphql(
+        "judge-zhang",
+        ANSWER_REQUEST,
+        {"id": made["NOTED"], "input": {"decision": "NOTED", "text": "已收悉，本院将依法办理。"}},
+    )
+    assert _ok(answered, "partyRequestAnswer")["request"]["status"] == "NOTED"
+    return made
+
+
 def extra_pages(user: str, w: World) -> list[tuple[str, str]]:
     """Pages reached from the menu (profiles, forms, filtered lists) and what says they are up."""
     case_q = f"case={w.case}"
@@ -421,11 +463,17 @@ def extra_pages(user: str, w: World) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("user", USERS)
 async def test_no_page_of_any_role_shows_a_raw_code(
-    console: Console, world: World, party: dict[str, Any], party_world: PartyWorld, user: str
+    console: Console,
+    world: World,
+    party: dict[str, Any],
+    party_world: PartyWorld,
+    requests_filed: dict[str, str],
+    user: str,
 ) -> None:
     seen: dict[str, list[str]] = {}
     # given the sign-in page, which names every demo user's org (the party's pages with
-    # measures in every state and list entries in force and ended: party_world)
+    # measures in every state and list entries in force and ended: party_world; requests open
+    # and answered, in the party's 我的诉求 and the judge's 诉求反映: requests_filed)
     user_id = party["id"] if user == "party" else user
     await console.open("#/signin")
     await console.page.wait_for_selector(f"[data-user='{user_id}']", timeout=WAIT_MS)
@@ -435,13 +483,24 @@ async def test_no_page_of_any_role_shows_a_raw_code(
     menu = await console.page.eval_on_selector_all("#nav a", "links => links.map(a => a.hash)")
     assert menu, "no menu"
     if user == "party":
-        assert menu == ["#/my/cases", "#/my/measures", "#/my/credit"]
+        assert menu == [
+            "#/my/cases",
+            "#/my/measures",
+            "#/my/credit",
+            "#/my/requests",
+            "#/my/documents",
+        ]
     for hash_ in menu:
         await visit(console, hash_, "#app[data-ready]", seen)
     for hash_, ready in extra_pages(user, world):
         await visit(console, hash_, ready, seen)
     # and opens the dialogs of the pages
     if user == "judge-zhang":
+        open_request = f"[data-answer='{requests_filed['OPEN']}']"
+        await console.go("#/requests?status=OPEN", open_request)
+        await dialog(console, open_request, seen, "answer")
+        await console.go("#/requests?status=NOTED", f"[data-request='{requests_filed['NOTED']}']")
+        await scan(console, "#/requests?status=NOTED", seen)
         await console.go("#/orders", f"[data-release='{world.orders['EFFECTIVE']}']")
         await dialog(console, f"[data-release='{world.orders['EFFECTIVE']}']", seen, "release")
         await dialog(console, f"[data-renew='{world.orders['EFFECTIVE']}']", seen, "renew")

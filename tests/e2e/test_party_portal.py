@@ -18,7 +18,7 @@ import pytest
 from tests.e2e.conftest import MY_ENTERPRISE, Console, PartyWorld
 from tests.hub.test_serve import Server
 
-PARTY_MENU = ["我的案件", "我的财产上的措施", "我的信用信息"]
+PARTY_MENU = ["我的案件", "我的财产上的措施", "我的信用信息", "我的诉求", "法院公开信息"]
 BEIJING = timezone(timedelta(hours=8))
 
 # The words the page must use, written out here (not read from labels.js).

@@ -42,6 +42,11 @@ export const LABELS = {
     APPLICANT_CONSENT: "申请执行人同意", WRONGLY_LISTED: "不应纳入（撤销）",
   },
   decision: { BLOCK: "拦截", ALLOW: "放行" },
+  // an enterprise party's requests (诉求反映), the judge's answer, the courts' publications
+  requestKind: { RELEASE: "申请解除", PERFORMANCE: "申请履行", CREDIT_REPAIR: "信用修复", OTHER: "其他" },
+  requestStatus: { OPEN: "待答复", GRANTED: "准许", REFUSED: "不予准许", NOTED: "已阅" },
+  requestDecision: { GRANTED: "准许", REFUSED: "不予准许", NOTED: "已阅（不作准许与否的决定）" },
+  documentKind: { JUDGMENT: "裁判文书", EXECUTION_INFO: "执行信息" },
   // the audit log: what was done, how it ended, what was flagged
   action: {
     PROFILE_VIEW: "查看全息视图", REFERENCE_VIEW: "关联查看", SUBJECTS_SHOWN: "显示关联主体",
@@ -96,6 +101,13 @@ export const LABELS = {
     VOLUME: "一小时内查询的主体过多",
     REFUSALS: "一小时内被拒绝的请求过多",
     PAUSE: "上一次完整性核验刚完成，稍后方可再次核验，可先查看该次报告",
+    NOT_OWN_CASE: "所选案件不是本企业作为当事人的案件",
+    NOT_AN_ENTERPRISE: "只有企业授权人可以提交诉求",
+    CLIENT_REQUEST_ID_REUSED: "这份诉求的编号已用于另一份内容不同的诉求，请刷新页面后重新填写",
+    ANSWERED: "该诉求已经答复过，每份诉求只答复一次",
+    NOTHING_TO_RELEASE: "本案在该企业财产上没有正在生效或轮候中的措施可以解除，请改为“已阅”或“不予准许”",
+    NOTHING_TO_REPAIR: "本案该企业没有有效的名单信息可以删除或解除，请改为“已阅”或“不予准许”",
+    REQUEST_UNKNOWN: "该诉求不在您的待办中",
     // an error code recorded as the reason of a refused action
     FORBIDDEN: "无权限",
     PURPOSE_REQUIRED: "未选择查询事由（执行案件）",
@@ -171,6 +183,13 @@ export const LABELS = {
     VARIABLE_REQUIRED: "缺少必填项",
     VARIABLE_TYPE: "填写的内容类型不正确",
     PAYLOAD_TOO_LARGE: "提交的内容过大",
+    CONTROL_CHARACTER: "文字中含有不允许的控制字符（换行除外）",
+    RESPONDENT_ONLY: "申请解除和信用修复只能由本案被执行人（被保全人）提出",
+    SHA256_HEX: "附件指纹应为 64 位十六进制的 SHA-256 值",
+    RULING_REQUIRED: "准许申请解除须填写解除裁定书文号",
+    RELEASE_ONLY: "裁定书文号和文书编号只用于准许申请解除",
+    NOT_RELEASABLE: "所选文书不是本案在该企业财产上可以解除的措施",
+    ID_NUMBER_IN_TEXT: "公开的文字中不得含有自然人的身份证号码（法释〔2016〕19号 第十条）",
   },
   // error codes (extensions.code), when a page names the kind of failure
   code: {

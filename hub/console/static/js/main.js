@@ -9,6 +9,7 @@ import * as agency from "./agency.js";
 import * as auditor from "./auditor.js";
 import * as approval from "./approval.js";
 import * as party from "./party.js";
+import * as requestPages from "./requests.js";
 
 const JUDGE_ROLES = ["enforcement_judge"];
 // Officers of the agencies that register courts' measures (social security holds no assets
@@ -21,17 +22,18 @@ const APPROVAL_ROLES = ["approval_system"];
 // An enterprise's authorised person (企业纾困360): the party's own portal, nothing else.
 const PARTY_ROLES = ["enterprise_party"];
 
-// The party's menu. Its pages still to come go here, in this order, each with its route in
-// ROUTES below (PARTY_ROLES): 诉求反映 (#/my/requests) and 公开信息 (#/my/documents) — see
+// The party's menu, each page with its route in ROUTES below (PARTY_ROLES) — see
 // docs/console.md, "The party's portal".
 const PARTY_MENU = [
   ["#/my/cases", "我的案件"],
   ["#/my/measures", "我的财产上的措施"],
   ["#/my/credit", "我的信用信息"],
+  ["#/my/requests", "我的诉求"],
+  ["#/my/documents", "法院公开信息"],
 ];
 
 const MENUS = [
-  { roles: JUDGE_ROLES, items: [["#/cases", "我的案件"], ["#/lookup", "全息查询"], ["#/orders", "查控文书"], ["#/sanctions", "名单信息"]] },
+  { roles: JUDGE_ROLES, items: [["#/cases", "我的案件"], ["#/lookup", "全息查询"], ["#/orders", "查控文书"], ["#/sanctions", "名单信息"], ["#/requests", "诉求反映"]] },
   { roles: ORDER_OFFICER_ROLES, items: [["#/inbox", "协助执行收件箱"], ["#/handled", "已办理"]] },
   { roles: OFFICER_ROLES, items: [["#/lookup", "信息查询"]] },
   { roles: AUDITOR_ROLES, items: [["#/audit", "访问记录"], ["#/audit/history", "个人访问历史"], ["#/audit/chart", "统计图表"], ["#/audit/integrity", "日志完整性"]] },
@@ -47,6 +49,7 @@ const ROUTES = {
   "/orders": [judge.orders, JUDGE_ROLES],
   "/order/new": [judge.newOrder, JUDGE_ROLES],
   "/sanctions": [sanctionPages.entries, JUDGE_ROLES],
+  "/requests": [requestPages.inbox, JUDGE_ROLES],
   "/inbox": [agency.inbox, ORDER_OFFICER_ROLES],
   "/handled": [agency.handled, ORDER_OFFICER_ROLES],
   "/audit": [auditor.log, AUDITOR_ROLES],
@@ -57,6 +60,8 @@ const ROUTES = {
   "/my/cases": [party.cases, PARTY_ROLES],
   "/my/measures": [party.measures, PARTY_ROLES],
   "/my/credit": [party.credit, PARTY_ROLES],
+  "/my/requests": [party.requests, PARTY_ROLES],
+  "/my/documents": [party.documents, PARTY_ROLES],
 };
 
 let me = null;

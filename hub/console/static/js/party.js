@@ -1,12 +1,13 @@
-// The enterprise party's portal (企业纾困360): its cases, the measures on its assets and its
-// entries on the sanction lists, read from `myEnterprise` (the enterprise is the token's own:
-// the query names nobody), in plain words for a reader who is no lawyer. Each list is a table on
+// The enterprise party's portal (企业纾困360): its cases, the measures on its assets, its
+// entries on the sanction lists, its requests (诉求反映) and what the courts published, read from
+// `myEnterprise` (the enterprise is the token's own: the query names nobody), in plain words for
+// a reader who is no lawyer. Each list is a table on
 // a desktop and a stack of cards on a phone (table.stack in console.css).
 
-import { gql } from "./api.js";
+import { describe, gql } from "./api.js";
 import { label } from "./labels.js";
 import { endsOnText } from "./profile.js";
-import { badge, busy, card, fmtMoney, h, rankBadge, screen, statusBadge, termText, today } from "./ui.js";
+import { badge, busy, card, field, flash, fmtDateTime, fmtMoney, h, rankBadge, screen, statusBadge, termText, today } from "./ui.js";
 
 const CASES = `
 query MyCases {
@@ -294,5 +295,285 @@ export async function credit() {
         ),
       ),
     ),
+  );
+}
+
+// --- 我的诉求（诉求反映） ----------------------------------------------------------------------
+// The party's requests to the judges of its cases, and a form to file one. 申请解除 and 信用修复
+// are the respondent's (被执行人; 被保全人 in 执保): the measures and list entries of a case are on
+// it (民事诉讼法 第二百五十三条至第二百五十五条; 法释〔2017〕7号 第一条) — the form offers them only
+// for a case where the enterprise is the respondent, and the API refuses them otherwise
+// (RESPONDENT_ONLY). Attachments are named and hashed (SHA-256) in the browser; the files stay here.
+
+const REQUESTS = `
+query MyRequests {
+  myEnterprise {
+    uscc
+    cases { caseNumber courtName role status }
+    requests {
+      id caseNumber courtCode kind role text attachments { name sha256 } status filedAt
+      answer answeredAt releasedOrders endedEntries
+    }
+  }
+}`;
+
+const FILE_REQUEST = `
+mutation FileRequest($input: PartyRequestFileInput!) {
+  partyRequestFile(input: $input) {
+    request { id status }
+    errors { code message field reason rule }
+  }
+}`;
+
+const RESPONDENT_ROLES = ["被执行人", "被保全人"];
+const ALL_KINDS = ["RELEASE", "PERFORMANCE", "CREDIT_REPAIR", "OTHER"];
+const EITHER_KINDS = ["PERFORMANCE", "OTHER"];
+// the hub's limits (hub.parties.rules: MAX_TEXT, MAX_ATTACHMENTS, an attachment's name)
+const MAX_TEXT = 2000;
+const MAX_ATTACHMENTS = 10;
+const MAX_NAME = 128;
+
+/** The kinds a party may file in a case, by its part in it (RESPONDENT_KINDS in the hub). */
+export function kindsFor(roles) {
+  return roles.some((r) => RESPONDENT_ROLES.includes(r)) ? ALL_KINDS : EITHER_KINDS;
+}
+
+const REQUEST_WORDS = [
+  ["申请解除", "请求法院解除对本企业财产的查封、扣押、冻结。只有本案被执行人（被保全人）可以提出；法官准许时须作出解除裁定。", "《民事诉讼法》第二百五十三条至第二百五十五条"],
+  ["申请履行", "请求法院督促对方履行生效法律文书确定的义务，或说明本企业的履行情况。双方当事人都可以提出。", null],
+  ["信用修复", "本企业已履行义务的，请求法院删除失信被执行人名单信息、解除限制消费。只有本案被执行人可以提出；法官准许后，本案的名单信息依规定删除或解除。", "法释〔2017〕7号 第二条第二款、第十条；法释〔2015〕17号 第九条"],
+  ["附件", "所选文件不会离开您的设备：浏览器只计算每个文件的 SHA-256 指纹，连同文件名一起提交。法官查看您另行提交的文件时，可以用指纹核对是否就是这一份。", null],
+];
+
+const REQUEST_COLUMNS = [
+  ["caseNumber", "案号"],
+  ["kind", "诉求类型"],
+  ["role", "本企业身份"],
+  ["status", "办理状态"],
+  ["filedAt", "提交时间"],
+  ["text", "诉求内容"],
+  ["attachments", "附件"],
+  ["answer", "法官答复"],
+  ["answeredAt", "答复时间"],
+  ["effects", "办理结果"],
+];
+
+function requestBadge(status) {
+  const kind = { OPEN: "warn", GRANTED: "ok", REFUSED: "bad" }[status] || "";
+  return badge(label("requestStatus", status), kind);
+}
+
+function attachmentList(attachments) {
+  if (!attachments.length) return null;
+  return h(
+    "ul",
+    { class: "attachments" },
+    attachments.map((a) => h("li", { dataset: { sha256: a.sha256 } }, a.name, h("br"), h("small", { class: "ident" }, `SHA-256 ${a.sha256}`))),
+  );
+}
+
+/** What a granted request did: the measures released, the list entries ended. */
+export function effectsText(r) {
+  const done = [];
+  if (r.releasedOrders.length) done.push(`已解除查控措施 ${r.releasedOrders.length} 项（${r.releasedOrders.join("、")}）`);
+  if (r.endedEntries.length) done.push(`已删除或解除名单信息 ${r.endedEntries.length} 条（${r.endedEntries.join("、")}）`);
+  if (done.length) return done.join("；");
+  return r.status === "OPEN" ? "等待法官答复" : null;
+}
+
+/** A file's SHA-256 as 64 lower-case hexadecimal characters, computed here (the file is not sent). */
+async function sha256(file) {
+  const digest = await crypto.subtle.digest("SHA-256", await file.arrayBuffer());
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function newRequestId() {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function requestForm(cases) {
+  const caseSelect = h(
+    "select",
+    { id: "request-case", name: "caseNumber", required: true },
+    cases.map((c) => h("option", { value: c.caseNumber }, `${c.caseNumber}（本企业是${c.role}）`)),
+  );
+  const kindSelect = h("select", { id: "request-kind", name: "kind", required: true });
+  const rolesOf = (number) => cases.filter((c) => c.caseNumber === number).map((c) => c.role);
+  const offerKinds = () => {
+    const chosen = kindSelect.value;
+    const kinds = kindsFor(rolesOf(caseSelect.value));
+    kindSelect.replaceChildren(...kinds.map((k) => h("option", { value: k, selected: k === chosen }, label("requestKind", k))));
+    kindHint.textContent = kinds.length === ALL_KINDS.length ? "" : "本企业在此案中是申请执行人：申请解除和信用修复只能由被执行人提出。";
+  };
+  const kindHint = h("small", { class: "muted", id: "request-kind-hint" });
+  const text = h("textarea", { id: "request-text", name: "text", required: true, maxlength: MAX_TEXT, rows: 5, placeholder: "请写明您的诉求和理由，例如已于某日履行全部付款义务。" });
+  const files = h("input", { id: "request-files", type: "file", multiple: true });
+  const chosen = h("ul", { class: "attachments", id: "request-attachments" });
+  let attachments = [];
+  let hashing = Promise.resolve();
+  const message = h("p", { class: "denied-block", role: "alert", id: "request-message" });
+  files.addEventListener("change", () => {
+    const list = [...files.files];
+    attachments = [];
+    chosen.replaceChildren();
+    message.textContent = "";
+    if (list.length > MAX_ATTACHMENTS) {
+      message.textContent = `附件最多 ${MAX_ATTACHMENTS} 个，请重新选择。`;
+      files.value = "";
+      return;
+    }
+    if (!(globalThis.crypto && crypto.subtle)) {
+      message.textContent = "此浏览器无法在本机计算文件指纹（本页须通过安全连接打开），请不选附件提交。";
+      files.value = "";
+      return;
+    }
+    hashing = Promise.all(
+      list.map(async (file) => {
+        const digest = await sha256(file);
+        return { name: file.name.slice(0, MAX_NAME), sha256: digest };
+      }),
+    ).then((done) => {
+      attachments = done;
+      chosen.replaceChildren(...done.map((a) => h("li", { dataset: { sha256: a.sha256 } }, a.name, h("br"), h("small", { class: "ident" }, `SHA-256 ${a.sha256}`))));
+    });
+  });
+  // one id per form shown: pressing 提交 twice files one request (clientRequestId)
+  const clientRequestId = newRequestId();
+  const submit = h("button", { class: "primary", type: "submit", id: "request-submit" }, "提交诉求");
+  const form = h(
+    "form",
+    {
+      id: "request-form",
+      onsubmit: async (event) => {
+        event.preventDefault();
+        submit.disabled = true;
+        message.textContent = "";
+        try {
+          await hashing;
+          const input = { caseNumber: caseSelect.value, kind: kindSelect.value, text: text.value.trim(), attachments, clientRequestId };
+          if (!input.text) {
+            message.textContent = "请填写诉求内容。";
+            return;
+          }
+          const { data } = await busy("正在提交诉求…", gql(FILE_REQUEST, { input }));
+          const payload = data.partyRequestFile;
+          if (payload.errors.length) {
+            message.textContent = payloadMessage(payload.errors);
+            return;
+          }
+          flash(`诉求已提交（编号 ${payload.request.id}），承办法官答复后会显示在下方。`, "ok");
+          window.dispatchEvent(new HashChangeEvent("hashchange"));
+        } catch (err) {
+          message.textContent = err.message;
+        } finally {
+          submit.disabled = false;
+        }
+      },
+    },
+    field("案件", caseSelect, true),
+    field("诉求类型", kindSelect, true),
+    kindHint,
+    field(`诉求内容（最多 ${MAX_TEXT} 字）`, text, true),
+    field(`附件（可选，最多 ${MAX_ATTACHMENTS} 个）`, files, true),
+    h("p", { class: "muted", id: "request-files-note" }, "文件不会上传：浏览器只在您的设备上计算每个文件的 SHA-256 指纹，提交的只是文件名和指纹。"),
+    chosen,
+    message,
+    h("div", { class: "row" }, submit),
+  );
+  caseSelect.addEventListener("change", offerKinds);
+  offerKinds();
+  return form;
+}
+
+export function payloadMessage(errors) {
+  return errors.map((e) => describe({ message: e.message, extensions: { code: e.code, reason: e.reason, rule: e.rule } })).join("；");
+}
+
+export async function requests() {
+  const mount = screen();
+  const { data } = await busy("正在读取本企业的诉求…", gql(REQUESTS));
+  const { uscc, cases: known, requests: all } = data.myEnterprise;
+  mount(
+    heading("我的诉求", uscc),
+    explain("party-requests-words", REQUEST_WORDS),
+    card(
+      "向承办法官反映诉求",
+      known.length
+        ? requestForm(known)
+        : h("p", { class: "empty", id: "request-form" }, "本企业目前没有作为当事人的执行案件，无法提交诉求。"),
+    ),
+    group(
+      "party-requests",
+      "已提交的诉求",
+      all.length,
+      "件",
+      h("p", { class: "muted" }, "按提交时间排列，最新的在前。"),
+      stack(
+        null,
+        REQUEST_COLUMNS,
+        all.map((r) => ({
+          caseNumber: r.caseNumber,
+          kind: label("requestKind", r.kind),
+          role: r.role,
+          status: requestBadge(r.status),
+          filedAt: fmtDateTime(r.filedAt),
+          text: h("span", { class: "pre" }, r.text),
+          attachments: attachmentList(r.attachments) || "无",
+          answer: r.answer ? h("span", { class: "pre" }, r.answer) : "尚未答复",
+          answeredAt: r.answeredAt ? fmtDateTime(r.answeredAt) : null,
+          effects: effectsText(r),
+        })),
+        (i) => ({ dataset: { request: all[i].id, status: all[i].status } }),
+        "本企业还没有提交过诉求。",
+      ),
+    ),
+  );
+}
+
+// --- 法院公开信息 ------------------------------------------------------------------------------
+
+const DOCUMENTS = `
+query MyDocuments {
+  myEnterprise {
+    uscc
+    documents { id caseNumber courtName kind title text publishedAt }
+  }
+}`;
+
+const DOCUMENT_WORDS = [
+  ["裁判文书公开", "法院在互联网公布的裁定书、判决书等。公布时删除自然人的家庭住址、通讯方式、身份证号码等信息。", "法释〔2016〕19号 第十条"],
+  ["执行信息公开", "法院公开的执行案件信息：案号、执行法院、立案日期、执行标的和案件状态等。", null],
+];
+
+export async function documents() {
+  const mount = screen();
+  const { data } = await busy("正在读取法院公开的信息…", gql(DOCUMENTS));
+  const { uscc, documents: all } = data.myEnterprise;
+  // newest first (the API lists them so; kept here whatever the order it gives)
+  const docs = [...all].sort((a, b) => Date.parse(b.publishedAt) - Date.parse(a.publishedAt));
+  mount(
+    heading("法院公开信息", uscc),
+    h("p", { id: "party-documents-total", class: "list-total" }, `法院就本企业的案件公开的裁判文书和执行信息共 ${docs.length} 件，最新的在前。`),
+    explain("party-documents-words", DOCUMENT_WORDS),
+    docs.length
+      ? docs.map((d) =>
+          h(
+            "article",
+            { class: "card document", dataset: { document: d.id, kind: d.kind } },
+            h("h2", {}, d.title),
+            h(
+              "dl",
+              { class: "kv" },
+              h("dt", {}, "类别"), h("dd", {}, badge(label("documentKind", d.kind))),
+              h("dt", {}, "法院"), h("dd", {}, d.courtName || "—"),
+              h("dt", {}, "案号"), h("dd", {}, d.caseNumber),
+              h("dt", {}, "公开时间"), h("dd", {}, fmtDateTime(d.publishedAt)),
+            ),
+            h("div", { class: "pre document-text" }, d.text),
+          ),
+        )
+      : card(null, h("p", { class: "empty", id: "party-documents" }, "法院还没有就本企业的案件公开信息。")),
   );
 }
