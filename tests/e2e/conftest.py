@@ -16,6 +16,7 @@ import shutil
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine
 
-from hub.orders.models import freeze_orders
+from hub.orders.models import deposit_deductions, freeze_orders
 from hub.sanctions.models import sanction_entries
 from tests.hub.test_serve import Server, serving
 
@@ -114,9 +115,10 @@ PARTY_ROLE = "enterprise_party"
 MY_ENTERPRISE = """{ myEnterprise {
   uscc
   cases { caseNumber courtCode courtName kind cause status filedOn closedOn amount role
-          judges { name role } }
+          deducted judges { name role } }
   measures { id kind assetType assetId courtCode courtName caseNumber status rank
-             effectiveFrom expiresOn termMonths termDays renewals }
+             effectiveFrom expiresOn termMonths termDays renewals amount frozenAmount
+             currency deducted }
   sanctions { id list courtCode caseNumber obligation publishedOn status revokedOn grounds
               termYears endsOn endGround }
 } }"""
@@ -153,9 +155,11 @@ def _measure(
     start: date | None,
     end: date | None,
     renewals: int = 0,
+    money: tuple[str, str, str] | None = None,  # a freeze of deposits: (asked, held now, currency)
 ) -> dict[str, Any]:
     kind, asset_type, asset_id, agency = asset
     now = datetime.now(UTC)
+    amount, frozen, currency = money or (None, None, None)
     return {
         "id": order_id,
         "kind": kind,
@@ -166,7 +170,7 @@ def _measure(
         "court_code": court,
         "case_number": case,
         "ruling_number": case.replace("号", "号之一"),
-        "term_months": 24 if asset_type == "VEHICLE" else 36,
+        "term_months": {"VEHICLE": 24, "DEPOSIT": 12}.get(asset_type, 36),
         "status": status,
         "rank": rank,
         "submitted_by": "judge-e2e",
@@ -177,6 +181,10 @@ def _measure(
         "idempotency_key": secrets.token_hex(16),
         "payload_hash": "0" * 64,
         "updated_at": now,
+        # every row names the same columns (an executemany takes the first row's)
+        "amount": None if amount is None else Decimal(amount),
+        "frozen_amount": None if frozen is None else Decimal(frozen),
+        "currency": currency,
     }
 
 
@@ -200,6 +208,7 @@ def party_world(hub: Server, party: dict[str, Any]) -> Iterator[PartyWorld]:
     other = f"370613001001TS{serial + 1:05d}F{serial + 1:08d}"
     lapsed = f"370613001001TS{serial + 2:05d}F{serial + 2:08d}"
     plate = f"鲁Y{serial % 100000:05d}"
+    account = f"998{serial:016d}"  # an account number no demo bank gives
     today = date.today()
     measures = {
         "EFFECTIVE": _measure(
@@ -258,6 +267,43 @@ def party_world(hub: Server, party: dict[str, Any]) -> Iterator[PartyWorld]:
             start=today - timedelta(days=1200),
             end=today - timedelta(days=105),
         ),
+        "DEPOSIT": _measure(
+            f"FO-2026-{secrets.token_hex(6).upper()}",
+            uscc,
+            number,
+            court,
+            "EFFECTIVE",
+            rank=1,
+            asset=("FREEZE", "DEPOSIT", account, "bank:102"),
+            start=date(2026, 9, 1),
+            end=date(2027, 8, 31),
+            money=("600.00", "350.00", "CNY"),
+        ),
+    }
+    now = datetime.now(UTC)
+    deduction = {  # 250.00 deducted from the freeze of deposits, the bank's receipt on record
+        "id": f"DD-2026-{tag}",
+        "order_id": measures["DEPOSIT"]["id"],
+        "court_code": court,
+        "case_number": number,
+        "bank": "bank:102",
+        "account_number": account,
+        "owner_id": uscc,
+        "amount": Decimal("250.00"),
+        "currency": "CNY",
+        "ruling_number": number.replace("号", "号之三"),
+        "payee": "执行款专户",
+        "status": "DONE",
+        "requested_by": "judge-e2e",
+        "requested_at": now,
+        "order_signature": "-",
+        "transfer_number": f"102-HK-{tag}",
+        "transferred_at": now,
+        "receipt": "{}",
+        "receipt_signature": "-",
+        "idempotency_key": secrets.token_hex(16),
+        "payload_hash": "0" * 64,
+        "updated_at": now,
     }
     base = {
         "subject_kind": "ENTERPRISE",
@@ -303,6 +349,7 @@ def party_world(hub: Server, party: dict[str, Any]) -> Iterator[PartyWorld]:
     try:
         with engine.begin() as conn:
             conn.execute(freeze_orders.insert(), list(measures.values()))
+            conn.execute(deposit_deductions.insert(), [deduction])
             conn.execute(sanction_entries.insert(), list(entries.values()))
         yield PartyWorld(
             uscc,
@@ -311,6 +358,9 @@ def party_world(hub: Server, party: dict[str, Any]) -> Iterator[PartyWorld]:
             {status: e["id"] for status, e in entries.items()},
         )
         with engine.begin() as conn:
+            conn.execute(
+                deposit_deductions.delete().where(deposit_deductions.c.id == deduction["id"])
+            )
             conn.execute(
                 freeze_orders.delete().where(
                     freeze_orders.c.id.in_([m["id"] for m in measures.values()])

@@ -24,7 +24,7 @@ BEIJING = timezone(timedelta(hours=8))
 # The words the page must use, written out here (not read from labels.js).
 CASE_STATUS = {"OPEN": "执行中（未结案）", "CLOSED": "已结案"}
 KIND = {"SEIZE": "查封", "DETAIN": "扣押", "FREEZE": "冻结"}
-ASSET = {"REAL_ESTATE": "不动产", "VEHICLE": "机动车", "EQUITY": "股权"}
+ASSET = {"REAL_ESTATE": "不动产", "VEHICLE": "机动车", "EQUITY": "股权", "DEPOSIT": "存款"}
 MEASURE_STATUS = {
     "EFFECTIVE": "已生效",
     "WAITING": "轮候中",
@@ -106,6 +106,7 @@ async def test_my_cases_shows_the_cases_the_api_answers(
         assert c["caseNumber"] in text and c["courtName"] in text, text
         assert CASE_STATUS[c["status"]] in text and money(c["amount"]) in text, text
         assert c["kind"] in text and c["cause"] in text and c["filedOn"] in text, text
+        assert money(c["deducted"]) in text, text  # 已扣划到法院执行款账户
         for judge in c["judges"]:
             assert f"{judge['name'] or '姓名未登记'}（{judge['role']}）" in text, text
     # and each role is explained in a sentence
@@ -151,6 +152,15 @@ async def test_my_measures_shows_the_measures_by_state(
                 assert day in text, text
     effective = await row_text(narrow, f"tr[data-measure='{party_world.measures['EFFECTIVE']}']")
     assert "3 年" in effective and "已续行 1 次" in effective
+    # and a freeze of deposits shows the amount asked, what the bank holds and what was deducted
+    (deposit,) = [m for m in measures if m["id"] == party_world.measures["DEPOSIT"]]
+    assert (deposit["amount"], deposit["frozenAmount"], deposit["deducted"]) == (
+        "600.00", "350.00", "250.00"
+    )  # fmt: skip
+    frozen = await row_text(narrow, f"tr[data-measure='{deposit['id']}']")
+    assert "申请冻结 600.00 元" in frozen and "银行现冻结 350.00 元" in frozen, frozen
+    assert "250.00 元" in frozen and "1 年" in frozen, frozen
+    assert "扣划" in await narrow.text("#party-measures-words")
     # and 查封 / 冻结 and 轮候 are each explained in a sentence, with the rule
     words = await narrow.text("#party-measures-words")
     assert "禁止被执行人转让、抵押" in words and "第二十四条" in words

@@ -13,7 +13,7 @@ const CASES = `
 query MyCases {
   myEnterprise {
     uscc
-    cases { caseNumber courtCode courtName kind cause status filedOn closedOn amount role judges { name role } }
+    cases { caseNumber courtCode courtName kind cause status filedOn closedOn amount role deducted judges { name role } }
   }
 }`;
 
@@ -21,7 +21,7 @@ const MEASURES = `
 query MyMeasures {
   myEnterprise {
     uscc
-    measures { id kind assetType assetId courtCode courtName caseNumber status rank effectiveFrom expiresOn termMonths termDays renewals }
+    measures { id kind assetType assetId courtCode courtName caseNumber status rank effectiveFrom expiresOn termMonths termDays renewals amount frozenAmount currency deducted }
   }
 }`;
 
@@ -48,6 +48,7 @@ const MEASURE_WORDS = [
   ["轮候", "同一财产已被其他法院先查封时，后来的查封排队登记；排在前面的解除后，排在最前的一项自动生效。", "同一规定第二十六条"],
   ["顺位", "排队的先后次序，按法院文书送达登记机关的先后确定；第 1 顺位是正在生效的那一项。", "同一规定第二十六条"],
   ["期限", "查封、冻结都有期限（存款一年，动产两年，不动产和股权三年），期满前法院可以续行，期满未续行的自动失效。", "《最高人民法院关于适用〈中华人民共和国民事诉讼法〉的解释》第四百八十五条"],
+  ["扣划", "法院作出裁定后，银行把已冻结的存款划到法院的执行款账户，冻结的金额随之减少；这笔钱再由法院发放给申请执行人。", "《中华人民共和国民事诉讼法》第二百五十三条"],
 ];
 
 const CREDIT_WORDS = [
@@ -113,6 +114,7 @@ const CASE_COLUMNS = [
   ["court", "法院"],
   ["status", "案件状态"],
   ["amount", "执行标的"],
+  ["deducted", "已扣划到法院执行款账户"],
   ["judges", "承办法官"],
   ["kind", "案件类型"],
   ["cause", "案由"],
@@ -151,6 +153,7 @@ export async function cases() {
             court: c.courtName,
             status: badge(label("caseStatus", c.status), c.status === "OPEN" ? "warn" : "ok"),
             amount: fmtMoney(c.amount),
+            deducted: fmtMoney(c.deducted),
             judges: judgesText(c.judges),
             kind: c.kind,
             cause: c.cause,
@@ -184,7 +187,16 @@ const MEASURE_COLUMNS = [
   ["expiresOn", "到期日"],
   ["term", "期限"],
   ["renewals", "续行"],
+  ["money", "冻结金额"],
+  ["deducted", "已扣划"],
 ];
+
+// a freeze of deposits: what was asked, and what the bank holds now (less once deducted)
+function moneyText(m) {
+  if (m.assetType !== "DEPOSIT" || m.amount == null) return null;
+  const asked = `申请冻结 ${fmtMoney(m.amount)}`;
+  return m.frozenAmount == null ? asked : `${asked}，银行现冻结 ${fmtMoney(m.frozenAmount)}`;
+}
 
 export async function measures() {
   const mount = screen();
@@ -216,6 +228,8 @@ export async function measures() {
             expiresOn: m.expiresOn,
             term: termText(m),
             renewals: m.renewals ? `已续行 ${m.renewals} 次` : "未续行",
+            money: moneyText(m),
+            deducted: m.assetType === "DEPOSIT" ? fmtMoney(m.deducted) : null,
           })),
           (i) => ({ dataset: { measure: mine[i].id, status: mine[i].status } }),
           "没有这类措施。",
