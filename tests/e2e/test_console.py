@@ -489,14 +489,18 @@ async def test_judge_freezes_an_amount_then_deducts_and_the_auditor_sees_it_reco
     # then an amount in more than cents, or above what is available, is refused before sending
     await console.page.fill("#order-amount", "100.005")
     await console.page.click("#order-submit")
-    assert "最多两位小数" in await console.notice()
+    await console.page.wait_for_selector("#notice:has-text('最多两位小数')", timeout=WAIT_MS)
     await console.page.fill("#order-amount", str(available + Decimal("0.01")))
     await console.page.click("#order-submit")
-    assert "超出该账户的可用余额" in await console.notice()
+    await console.page.wait_for_selector(
+        "#notice:has-text('超出该账户的可用余额')", timeout=WAIT_MS
+    )
     # and above the case's outstanding amount the API refuses it, said in Chinese
     await console.page.fill("#order-amount", str(outstanding + Decimal("0.01")))
     await console.page.click("#order-submit")
-    assert "冻结金额超出本案执行标的" in await console.notice()
+    await console.page.wait_for_selector(
+        "#notice:has-text('冻结金额超出本案执行标的')", timeout=WAIT_MS
+    )
     # and 100.00 is frozen (with the over-seizure reason when the case already holds enough)
     await console.page.fill("#order-amount", "100.00")
     await console.page.click("#order-submit")
