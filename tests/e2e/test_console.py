@@ -6,7 +6,9 @@ import asyncio
 import re
 import secrets
 import sqlite3
+import time
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -95,7 +97,11 @@ def units_to_seize(graphql: Any) -> list[tuple[str, str, str]]:
         ("market-zhao", ["协助执行收件箱", "已办理", "信息查询"], "协助执行收件箱"),
         # social security registers no measures: no inbox (the policy grants it none)
         ("social-liu", ["信息查询"], "全息查询"),
-        ("auditor-sun", ["访问记录", "个人访问历史", "统计图表", "日志完整性"], "访问记录"),
+        (
+            "auditor-sun",
+            ["访问记录", "个人访问历史", "统计图表", "日志完整性", "执行款台账"],
+            "访问记录",
+        ),
         ("approval-market", ["联合惩戒核查"], "联合惩戒核查"),
     ],
 )
@@ -120,7 +126,7 @@ async def test_sign_in_page_offers_the_demo_users(console: Console) -> None:
     await console.open()
     await console.page.wait_for_selector("[data-user='judge-zhang']", timeout=WAIT_MS)
     users = await console.page.locator("[data-user]").count()
-    assert users == 11  # the ten named users and the enterprise party
+    assert users == 12  # the ten named users, the bank officer and the enterprise party
     await console.shot("sign-in")
 
 
@@ -401,7 +407,190 @@ async def test_judge_sees_the_deposits_of_a_party_per_bank(
     assert await banks.count() == 8
     assert await console.page.locator(".deposits .bank[data-answer='ANSWERED']").count() == 8
     assert "银行存款" in await console.text("[data-section='assets']")
+
+
+DEPOSITS = """
+query D($id: String!, $case: String) {
+  person(idNumber: $id, caseNumber: $case) {
+    assets { deposits { accounts {
+      accountNumber currency balance frozenAmount availableBalance
+      freezes { caseNumber amount status } } } }
+  }
+}
+"""
+OUTSTANDING = "query A($case: String!) { freezeOrderAssessment(caseNumber: $case) { outstanding } }"
+FREEZE = """query O($id: String!) { freezeOrder(id: $id) {
+  status amount frozenAmount currency assetId caseNumber } }"""
+LEDGER = """query L($case: String!) { depositLedger(caseNumber: $case) {
+  deducted receipted bankRecorded pending receiptsValid reconciled unmatchedTransfers
+  entries { id orderId accountNumber amount status transferNumber } } }"""
+
+
+def account_of(graphql: Any, owner: str, case: str, number: str) -> dict[str, Any]:
+    body = graphql("judge-zhang", DEPOSITS, {"id": owner, "case": case})
+    return next(
+        a
+        for bank in body["data"]["person"]["assets"]["deposits"]
+        for a in bank["accounts"] or []
+        if a["accountNumber"] == number
+    )
+
+
+@pytest.fixture(scope="package")
+def account_to_freeze(graphql: Any) -> tuple[str, str, str, Decimal, Decimal]:
+    """(case, owner, account, available, outstanding): a respondent's CNY account holding more
+    than the case's outstanding amount (at least 100.00), with no freeze of the case on it."""
+    for case, owner, _ in respondents(graphql):
+        outstanding = Decimal(
+            graphql("judge-zhang", OUTSTANDING, {"case": case})["data"]["freezeOrderAssessment"][
+                "outstanding"
+            ]
+        )
+        body = graphql("judge-zhang", DEPOSITS, {"id": owner, "case": case})
+        for bank in body["data"]["person"]["assets"]["deposits"]:
+            for a in bank["accounts"] or []:
+                available = Decimal(a["availableBalance"])
+                if (
+                    a["currency"] == "CNY"
+                    and outstanding >= Decimal("100.00")
+                    and available > outstanding + 1
+                    and all(f["caseNumber"] != case for f in a["freezes"])
+                ):
+                    return case, owner, a["accountNumber"], available, outstanding
+    pytest.fail("no respondent of the demo judge holds a CNY account above the case's amount")
+
+
+def _until(graphql: Any, user: str, query: str, variables: dict[str, Any], done: Any) -> Any:
+    """The API's answer once ``done(answer)`` (the worker serves the bank within seconds)."""
+    for _ in range(100):
+        body = graphql(user, query, variables)
+        assert "errors" not in body, body
+        if done(body["data"]):
+            return body["data"]
+        time.sleep(0.3)
+    pytest.fail(f"not done within 30 s: {body}")
+
+
+async def test_judge_freezes_an_amount_then_deducts_and_the_auditor_sees_it_reconciled(
+    console: Console,
+    graphql: Any,
+    account_to_freeze: tuple[str, str, str, Decimal, Decimal],
+) -> None:
+    case, owner, number, available, outstanding = account_to_freeze
+    # given the judge on the respondent's profile, the account listed with a 冻结 action
+    await console.sign_in("judge-zhang")
+    await console.go(
+        f"#/lookup?kind=PERSON&id={owner}&case={case}", f"[data-freeze-account='{number}']"
+    )
+    # when the judge starts a freeze from the account: the order form, pre-filled
+    await console.page.click(f"[data-freeze-account='{number}']")
+    await console.page.wait_for_selector("#order-amount", timeout=WAIT_MS)
+    assert await console.page.input_value("#order-asset-type") == "DEPOSIT"
+    assert await console.page.input_value("#order-kind") == "FREEZE"
+    assert await console.page.input_value("#order-asset-id") == number
+    assert await console.page.input_value("#order-case") == case
+    assert "人民币" in await console.text("#order-available")
+    assert f"{available:,.2f} 元" in await console.text("#order-available")
+    await console.page.fill("#order-ruling", case.replace("号", "号之一"))
+    # then an amount in more than cents, or above what is available, is refused before sending
+    await console.page.fill("#order-amount", "100.005")
+    await console.page.click("#order-submit")
+    await console.page.wait_for_selector("#notice:has-text('最多两位小数')", timeout=WAIT_MS)
+    await console.page.fill("#order-amount", str(available + Decimal("0.01")))
+    await console.page.click("#order-submit")
+    await console.page.wait_for_selector(
+        "#notice:has-text('超出该账户的可用余额')", timeout=WAIT_MS
+    )
+    # and above the case's outstanding amount the API refuses it, said in Chinese
+    await console.page.fill("#order-amount", str(outstanding + Decimal("0.01")))
+    await console.page.click("#order-submit")
+    await console.page.wait_for_selector(
+        "#notice:has-text('冻结金额超出本案执行标的')", timeout=WAIT_MS
+    )
+    # and 100.00 is frozen (with the over-seizure reason when the case already holds enough)
+    await console.page.fill("#order-amount", "100.00")
+    await console.page.click("#order-submit")
+    await console.page.wait_for_selector(
+        "#order-created, #order-confirmation:not([hidden])", timeout=WAIT_MS
+    )
+    if await console.page.is_visible("#order-confirmation"):
+        await console.page.fill("#order-over-reason", "被执行人无其他可供执行的财产")
+        await console.page.click("#order-submit")
+    await console.page.wait_for_selector("#order-created", timeout=WAIT_MS)
+    order_id = (await console.text("#order-created")).split("文书编号 ")[1].split("，")[0]
+    assert "由银行系统登记冻结并回执" in await console.text("#order-created")
+    order = _until(
+        graphql,
+        "judge-zhang",
+        FREEZE,
+        {"id": order_id},
+        lambda d: d["freezeOrder"]["status"] == "EFFECTIVE",
+    )["freezeOrder"]
+    assert order == {
+        "status": "EFFECTIVE",
+        "amount": "100.00",
+        "frozenAmount": "100.00",
+        "currency": "CNY",
+        "assetId": number,
+        "caseNumber": case,
+    }
+
+    # when the judge opens the profile again: the freeze is on the account, with 扣划
+    await console.go(f"#/lookup?kind=PERSON&id={owner}&case={case}", f"[data-deduct='{order_id}']")
+    row = f"tr[data-account='{number}']"
+    account = account_of(graphql, owner, case, number)
+    ours = console.page.locator(f"{row} .freeze[data-case='{case}']")
+    assert await ours.count() == 1
+    text = await ours.inner_text()
+    assert "100.00 元" in text and "已生效" in text and "本案" in text
+    for key in ("balance", "frozenAmount", "availableBalance"):  # as the API answers them
+        shown = await console.text(f"{row} [data-field='{key}']")
+        assert shown == f"{Decimal(account[key]):,.2f} 元", (key, shown, account[key])
     await console.shot("judge-deposits")
+    # then a deduction above what the freeze holds is refused by the API, in the dialog
+    await console.page.click(f"[data-deduct='{order_id}']")
+    await console.page.wait_for_selector("dialog[open]", timeout=WAIT_MS)
+    assert order_id in await console.text("dialog[open]")
+    assert "不能撤回" in await console.text("dialog[open]")
+    await console.page.fill("dialog input[name=amount]", "150.00")
+    await console.page.fill("dialog input[name=rulingNumber]", case.replace("号", "号之二"))
+    await console.page.click("dialog button[type=submit]")
+    await console.page.wait_for_selector("dialog [role=alert]:has-text('扣划金额超出')")
+    # and 40.00 is deducted once confirmed
+    await console.page.fill("dialog input[name=amount]", "40.00")
+    await console.confirm()
+    assert "已提交扣划 40.00 元" in await console.notice()
+    ledger = _until(
+        graphql,
+        "auditor-sun",
+        LEDGER,
+        {"case": case},
+        lambda d: d["depositLedger"]["pending"] == "0.00",
+    )["depositLedger"]
+    assert ledger["deducted"] == ledger["receipted"] == ledger["bankRecorded"] == "40.00"
+    assert ledger["reconciled"] is True and ledger["receiptsValid"] is True
+    (entry,) = ledger["entries"]
+    assert (entry["orderId"], entry["amount"], entry["status"]) == (order_id, "40.00", "DONE")
+    after = graphql("judge-zhang", FREEZE, {"id": order_id})["data"]["freezeOrder"]
+    assert after["frozenAmount"] == "60.00"
+    await console.sign_out()
+
+    # when the auditor opens the case's ledger from the menu
+    await console.sign_in("auditor-sun")
+    await console.page.click("#nav a[href='#/audit/ledger']")
+    await console.ready()
+    await console.page.fill("#ledger-case", case)
+    await console.page.click("#ledger-form button[type=submit]")
+    await console.page.wait_for_selector("#ledger-summary", timeout=WAIT_MS)
+    # then it shows the deduction, reconciled, the account masked as the API gives it
+    assert await console.text("[data-field='reconciled']") == "已核对一致"
+    for key in ("deducted", "receipted", "bankRecorded"):
+        assert await console.text(f"#ledger-summary [data-field='{key}']") == "40.00 元"
+    line = await console.text(f"tr[data-deduction='{entry['id']}']")
+    assert entry["accountNumber"] in line and "*" in entry["accountNumber"]
+    assert number not in line
+    assert "40.00 元" in line and "已划款" in line and entry["transferNumber"] in line
+    await console.shot("auditor-ledger")
 
 
 async def test_judge_sees_a_partys_tax_and_utilities_in_chinese(

@@ -40,8 +40,8 @@ ALLOWED = [
     re.compile(r"(?<![0-9A-Za-z])(?=[0-9A-Z*]*[0-9])[0-9A-Z*]{15,30}(?![0-9A-Za-z])"),
     # plates: 鲁F12345, 鲁FAB123
     re.compile(r"[\u4e00-\u9fff][A-Z][0-9A-Z]{4,8}(?![0-9A-Za-z])"),
-    # order ids: FO-2026-1A2B3C4D5E6F, request ids: SQ-2026-1A2B3C4D5E6F
-    re.compile(r"(?:FO|SQ)-\d{4}-[0-9A-F]{12}"),
+    # order, request and deduction ids: FO-2026-1A2B3C4D5E6F, SQ-…, DD-…
+    re.compile(r"(?:FO|SQ|DD)-\d{4}-[0-9A-F]{12}"),
     # the name of the hash an attachment is known by (诉求反映)
     re.compile(r"SHA-256"),
     # hashes, signatures and the signed note's lines (base64)
@@ -107,6 +107,7 @@ class World:
     orders: dict[str, str]  # order ids by state
     enterprise: tuple[str, str, str, str]  # case, USCC, representative's ID number, name
     listed: str  # a person on the dishonest list (for a blocked check)
+    deposit: tuple[str, str, str, str]  # case, owner, account at bank:102, its freeze (deducted)
 
 
 def _register(hub: Server, owner: str, name: str, serial: int, *, held: bool = False) -> str:
@@ -306,7 +307,85 @@ def world(hub: Server, graphql: Any) -> World:
     feed = graphql("approval-market", '{ sanctionListChanges(after: "0", first: 5) { hasMore } }')
     assert "errors" not in feed, feed
     enterprise = _outside_representative(graphql)
-    return World(case, person, name, made, orders, enterprise, listed=_listed(hub))
+    return World(
+        case, person, name, made, orders, enterprise, listed=_listed(hub), deposit=_deposit(graphql)
+    )
+
+
+DEPOSITS = """
+query D($id: String!, $case: String) {
+  person(idNumber: $id, caseNumber: $case) {
+    assets { deposits { bank accounts { accountNumber currency availableBalance
+      freezes { caseNumber } } } }
+  }
+}
+"""
+DEDUCT = """
+mutation D($input: DepositDeductInput!) {
+  depositDeduct(input: $input) { deduction { id } errors { code message } }
+}
+"""
+LEDGER = "query L($case: String!) { depositLedger(caseNumber: $case) { pending deducted } }"
+
+
+def _deposit(graphql: Any) -> tuple[str, str, str, str]:
+    """A freeze of 10.00 on a respondent's account at 中国工商银行 (the demo bank officer's),
+    3.00 of it deducted: the bank officer's orders, the judge's 扣划 and the auditor's ledger."""
+    for case, owner, _ in reversed(respondents(graphql)):
+        body = graphql("judge-zhang", DEPOSITS, {"id": owner, "case": case})
+        for bank in body["data"]["person"]["assets"]["deposits"]:
+            for a in bank["accounts"] or []:
+                if (
+                    bank["bank"] == "bank:102"
+                    and a["currency"] == "CNY"
+                    and Decimal(a["availableBalance"]) >= 10
+                    and all(f["caseNumber"] != case for f in a["freezes"])
+                ):
+                    number = a["accountNumber"]
+                    break
+            else:
+                continue
+            break
+        else:
+            continue
+        order = _ok(
+            graphql(
+                "judge-zhang",
+                SUBMIT,
+                {
+                    "input": {
+                        "kind": "FREEZE",
+                        "asset": {"type": "DEPOSIT", "id": number},
+                        "caseNumber": case,
+                        "rulingNumber": case.replace("号", "号之一"),
+                        "amount": "10.00",
+                        "idempotencyKey": f"labels-{number}",
+                        "overSeizureReason": "端到端测试",
+                    }
+                },
+            ),
+            "freezeOrderSubmit",
+        )["order"]["id"]
+        deadline = time.monotonic() + 30
+        while graphql("judge-zhang", STATUS, {"id": order})["data"]["freezeOrder"]["status"] != (
+            "EFFECTIVE"
+        ):
+            assert time.monotonic() < deadline, f"freeze {order} not in effect within 30 s"
+            time.sleep(0.3)
+        deduction = {
+            "orderId": order,
+            "amount": "3.00",
+            "rulingNumber": case.replace("号", "号之二"),
+            "idempotencyKey": f"labels-deduct-{number}",
+        }
+        _ok(graphql("judge-zhang", DEDUCT, {"input": deduction}), "depositDeduct")
+        while graphql("auditor-sun", LEDGER, {"case": case})["data"]["depositLedger"][
+            "pending"
+        ] != ("0.00"):
+            assert time.monotonic() < deadline, "the deduction was not made within 30 s"
+            time.sleep(0.3)
+        return case, owner, number, order
+    pytest.fail("no respondent of the demo judge holds a CNY account at 中国工商银行")
 
 
 # --- scanning ----------------------------------------------------------------------------------
@@ -382,6 +461,7 @@ USERS = [
     "auditor-sun",
     "approval-market",
     "approval-registry",
+    "bank-qian",
     "party",  # the demo enterprise party (its user id is the person's ID number)
 ]
 
@@ -430,6 +510,7 @@ def extra_pages(user: str, w: World) -> list[tuple[str, str]]:
     """Pages reached from the menu (profiles, forms, filtered lists) and what says they are up."""
     case_q = f"case={w.case}"
     e_case, uscc, rep, _ = w.enterprise
+    d_case, d_owner, d_account, d_order = w.deposit
     if user == "judge-zhang":
         return [
             (f"#/lookup?kind=PERSON&id={w.person}&{case_q}", "#profile"),
@@ -441,6 +522,11 @@ def extra_pages(user: str, w: World) -> list[tuple[str, str]]:
                 "#order-outstanding",
             ),
             (f"#/orders?{case_q}", f"tr[data-order='{w.orders['WAITING']}']"),
+            (f"#/lookup?kind=PERSON&id={d_owner}&case={d_case}", f"[data-deduct='{d_order}']"),
+            (
+                f"#/order/new?type=DEPOSIT&id={d_account}&case={d_case}&available=1.00&currency=CNY",
+                "#order-amount",
+            ),
             ("#/orders?expiring=30", "#orders-list"),
         ]
     if user in ("registry-wang", "police-chen", "social-liu"):
@@ -457,7 +543,10 @@ def extra_pages(user: str, w: World) -> list[tuple[str, str]]:
             (f"#/audit/history?id={w.person}", "#history-results"),
             ("#/audit?org=court%3A370602", "#audit-results"),
             ("#/audit?flag=NO_CASE", "#audit-results"),
+            (f"#/audit/ledger?case={d_case}", "#ledger-summary"),
         ]
+    if user == "bank-qian":
+        return [("#/handled", f"tr[data-order='{d_order}']")]
     return []
 
 
@@ -508,6 +597,17 @@ async def test_no_page_of_any_role_shows_a_raw_code(
             f"#/lookup?kind=PERSON&id={world.person}&case={world.case}", "#sanction-publish"
         )
         await dialog(console, "#sanction-publish", seen, "publish")
+        deposit = world.deposit
+        await console.go(
+            f"#/lookup?kind=PERSON&id={deposit[1]}&case={deposit[0]}",
+            f"[data-deduct='{deposit[3]}']",
+        )
+        await dialog(console, f"[data-deduct='{deposit[3]}']", seen, "deduct")
+        await console.go(f"#/orders?case={deposit[0]}", f"[data-deduct='{deposit[3]}']")
+        await dialog(console, f"[data-deduct='{deposit[3]}']", seen, "deduct from the orders")
+        await console.go(
+            f"#/lookup?kind=PERSON&id={world.person}&case={world.case}", "#sanction-publish"
+        )
         revoke = console.page.locator("[data-section='legal'] [data-revoke]")
         if await revoke.count():
             await dialog(console, "[data-section='legal'] [data-revoke] >> nth=0", seen, "revoke")
@@ -552,6 +652,27 @@ async def test_the_release_dialog_names_the_order_and_the_asset(
     assert "不动产登记机构" in text
     await console.shot("judge-release-dialog")
     await console.page.click("dialog[open] button.secondary")
+
+
+async def test_the_bank_officer_sees_the_freeze_of_deposits_with_its_amounts(
+    console: Console, world: World, graphql: Any
+) -> None:
+    # given a freeze of 10.00 at the officer's bank, 3.00 of it deducted
+    case, _owner, number, order = world.deposit
+    answer = graphql(
+        "bank-qian",
+        "query O($id: String!) { freezeOrder(id: $id) { amount frozenAmount ownerId } }",
+        {"id": order},
+    )["data"]["freezeOrder"]
+    assert (answer["amount"], answer["frozenAmount"]) == ("10.00", "7.00")
+    # when the bank's officer lists the orders addressed to the bank
+    await console.sign_in("bank-qian")
+    await console.go("#/handled", f"tr[data-order='{order}']")
+    row = await console.text(f"tr[data-order='{order}']")
+    # then the freeze names the account, the court and case, what was asked and what is held
+    assert "冻结银行存款" in row and number in row and case in row
+    assert "冻结金额 10.00 元" in row and "银行现冻结 7.00 元" in row
+    assert "烟台市芝罘区人民法院" in row
 
 
 async def test_the_inbox_and_the_line_name_the_court(console: Console, world: World) -> None:

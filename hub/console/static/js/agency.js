@@ -1,7 +1,7 @@
 // The agency officer's pages: orders addressed to my agency, accepted with a receipt or rejected.
 
 import { follow, gql } from "./api.js";
-import { dialogForm } from "./judge.js";
+import { depositAmounts, dialogForm } from "./judge.js";
 import { courtName, label } from "./labels.js";
 import { pagedList } from "./lists.js";
 import { COURT_ZONE_LABEL, busy, card, courtNowLocal, fmtDateTime, h, onLeave, rankBadge, reloadSoon, screen, statusBadge, table, termText } from "./ui.js";
@@ -9,7 +9,8 @@ import { COURT_ZONE_LABEL, busy, card, courtNowLocal, fmtDateTime, h, onLeave, r
 const EVENTS = "subscription Inbox { freezeOrderEvents { orderId event } }";
 
 const ORDER_FIELDS = `id kind assetType assetId agency ownerId courtCode caseNumber rulingNumber termMonths termDays
-  status rank submittedAt deliveredAt effectiveFrom expiresOn receiptNumber receiptRegisteredAt closedReason`;
+  status rank submittedAt deliveredAt effectiveFrom expiresOn receiptNumber receiptRegisteredAt closedReason
+  amount frozenAmount currency`;
 
 const PAGE = "pageInfo { endCursor hasNextPage } totalCount";
 const INBOX = `query Inbox($after: String) { agencyInbox(first: 50, after: $after) { nodes { ${ORDER_FIELDS} } ${PAGE} } }`;
@@ -58,7 +59,7 @@ function summary(o) {
 }
 
 function describeOrder(o) {
-  return h("div", {}, h("strong", {}, `${label("kind", o.kind)}${label("asset", o.assetType)}`), h("br"), h("small", {}, o.assetId));
+  return h("div", {}, h("strong", {}, `${label("kind", o.kind)}${label("asset", o.assetType)}`), h("br"), h("small", {}, o.assetId), depositAmounts(o));
 }
 
 export async function inbox() {
@@ -82,7 +83,10 @@ export async function inbox() {
           h(
             "div",
             { class: "row" },
-            h("button", { type: "button", class: "primary", onclick: () => accept(o), dataset: { accept: o.id } }, "登记回执"),
+            // a freeze of deposits is registered by the bank's system when served: nothing to accept
+            o.assetType === "DEPOSIT"
+              ? h("span", { class: "muted" }, "由银行系统自动登记")
+              : h("button", { type: "button", class: "primary", onclick: () => accept(o), dataset: { accept: o.id } }, "登记回执"),
             h("button", { type: "button", class: "danger", onclick: () => reject(o), dataset: { reject: o.id } }, "退回"),
           ),
         ]),

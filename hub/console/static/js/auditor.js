@@ -4,7 +4,7 @@
 import { gql } from "./api.js";
 import { LABELS, agencyName, label, orgChoices, orgName } from "./labels.js";
 import { pagedList } from "./lists.js";
-import { COURT_ZONE_LABEL, badge, busy, card, courtDayStart, daysFrom, field, fill, fmtDateTime, h, svg, table, today, screen } from "./ui.js";
+import { COURT_ZONE_LABEL, badge, busy, card, courtDayStart, daysFrom, field, fill, fmtAmount, fmtDateTime, h, svg, table, today, screen } from "./ui.js";
 
 const EVENT_FIELDS = `id occurredAt userId org roles caseNumber action subjectKind subjectId outcome flags
   fieldsDenied connectors { connector outcome } reason redacted leafIndex`;
@@ -348,4 +348,74 @@ export async function integrity() {
     const job = d.auditIntegrityJob;
     return job && job.state === "RUNNING" ? job.id : null;
   });
+}
+
+// --- 执行款台账: a case's deductions (扣划) from frozen deposits, reconciled against the banks -----
+
+const LEDGER = `
+query Ledger($case: String!) {
+  depositLedger(caseNumber: $case) {
+    caseNumber deducted receipted bankRecorded pending receiptsValid unmatchedTransfers reconciled
+    entries { id orderId bank accountNumber amount currency rulingNumber payee status requestedBy requestedAt
+      transferNumber transferredAt refusedReason }
+  }
+}`;
+
+/**
+ * The ledger of a case (`depositLedger`): the sums the hub recorded, receipted by the banks'
+ * signed receipts and recorded by the banks themselves, whether they agree, and each deduction
+ * with the account masked as the API gives it (the receipts themselves are withheld).
+ */
+export async function ledger(params) {
+  const mount = screen();
+  const caseNumber = (params.get("case") || "").trim();
+  const input = h("input", { id: "ledger-case", name: "case", value: caseNumber, required: true, autocomplete: "off", placeholder: "（2026）鲁0602执123号" });
+  const form = h(
+    "form",
+    {
+      id: "ledger-form",
+      onsubmit: (event) => {
+        event.preventDefault();
+        const target = "#/audit/ledger?" + new URLSearchParams({ case: input.value.trim() });
+        if (location.hash === target) window.dispatchEvent(new HashChangeEvent("hashchange"));
+        else location.hash = target;
+      },
+    },
+    h("div", { class: "row" }, field("案号", input, true), h("button", { class: "primary", type: "submit" }, "查看台账")),
+    h("p", { class: "muted" }, "本案从冻结存款中扣划的款项：府院通记录的扣划金额，与各银行签名的划款回执、银行自身的划款记录逐笔核对。账号按权限脱敏显示；查看记入审计日志。"),
+  );
+  const result = h("div", { id: "ledger-result" });
+  mount(h("h1", {}, "执行款台账"), card(null, form), result);
+  if (!caseNumber) return;
+  const { data } = await busy("正在核对本案扣划台账…", gql(LEDGER, { case: caseNumber }));
+  const l = data.depositLedger;
+  const cny = (x) => fmtAmount(x, "CNY");
+  const summary = h(
+    "dl",
+    { class: "kv", id: "ledger-summary" },
+    h("dt", {}, "核对结果"),
+    h("dd", { "data-field": "reconciled" }, l.reconciled ? badge("已核对一致", "ok") : badge("不一致，请核查", "bad")),
+    h("dt", {}, "已扣划（府院通记录）"), h("dd", { "data-field": "deducted" }, cny(l.deducted)),
+    h("dt", {}, "银行回执金额"), h("dd", { "data-field": "receipted" }, cny(l.receipted)),
+    h("dt", {}, "银行划款记录"), h("dd", { "data-field": "bankRecorded" }, l.bankRecorded == null ? "未能读取银行记录" : cny(l.bankRecorded)),
+    h("dt", {}, "划款中（待银行回执）"), h("dd", { "data-field": "pending" }, cny(l.pending)),
+    h("dt", {}, "回执签名"), h("dd", { "data-field": "receiptsValid" }, l.receiptsValid ? badge("全部有效", "ok") : badge("有回执签名无效或不对应", "bad")),
+    h("dt", {}, "银行有而台账无的划款"),
+    h("dd", { "data-field": "unmatchedTransfers" }, l.unmatchedTransfers.length ? l.unmatchedTransfers.join("、") : "无"),
+  );
+  const entries = table(
+    ["扣划编号 / 冻结文书", "银行 / 账号", "金额", "扣划裁定书", "收款账户", "状态", "申请", "划款凭证"],
+    l.entries.map((e) => [
+      h("div", {}, e.id, h("br"), h("small", {}, e.orderId)),
+      h("div", {}, agencyName(e.bank), h("br"), h("span", { class: e.accountNumber.includes("*") ? "masked" : null, title: "按权限脱敏显示" }, e.accountNumber)),
+      fmtAmount(e.amount, e.currency),
+      e.rulingNumber,
+      e.payee,
+      h("div", {}, badge(label("deductionStatus", e.status), { DONE: "ok", PENDING: "warn", REFUSED: "bad" }[e.status] || ""), e.refusedReason ? h("div", { class: "muted" }, e.refusedReason) : null),
+      h("div", {}, e.requestedBy, h("br"), h("small", {}, fmtDateTime(e.requestedAt))),
+      e.transferNumber ? h("div", {}, e.transferNumber, h("br"), h("small", {}, fmtDateTime(e.transferredAt))) : "—",
+    ]),
+    (i) => ({ dataset: { deduction: l.entries[i].id, status: l.entries[i].status } }),
+  );
+  fill(result, card(`本案扣划：${l.caseNumber}`, summary), card(`扣划明细（共 ${l.entries.length} 笔）`, entries));
 }

@@ -5,7 +5,7 @@ import { describe, follow, gql } from "./api.js";
 import { LABELS, agencyName, courtName, label } from "./labels.js";
 import { casePicker, pagedList } from "./lists.js";
 import { ENTERPRISE_QUERY, PERSON_QUERY, REPRESENTATIVE_PATH, REPRESENTATIVE_QUERY, renderEnterprise, renderPerson } from "./profile.js";
-import { badge, busy, card, courtInstant, daysFrom, field, fill, flash, fmtDateTime, fmtMoney, h, notice, onLeave, rankBadge, reloadSoon, statusBadge, table, termText, today, screen } from "./ui.js";
+import { amountTyped, badge, busy, card, cents, courtInstant, daysFrom, field, fill, flash, fmtAmount, fmtDateTime, fmtMoney, h, notice, onLeave, rankBadge, reloadSoon, statusBadge, table, termText, today, screen } from "./ui.js";
 
 const CASES_QUERY = `
 query MyCases($filter: CaseFilter, $after: String) {
@@ -118,7 +118,10 @@ export async function lookup(params, me) {
     return;
   }
   const variables = kind === "ENTERPRISE" ? { uscc: id, case: caseNumber || null } : { id, case: caseNumber || null };
-  const { data, errors } = await busy("正在向各部门调取信息…", gql(kind === "ENTERPRISE" ? ENTERPRISE_QUERY : PERSON_QUERY, variables, { nullRoot: true }));
+  const [{ data, errors }, depositOrders] = await busy(
+    "正在向各部门调取信息…",
+    Promise.all([gql(kind === "ENTERPRISE" ? ENTERPRISE_QUERY : PERSON_QUERY, variables, { nullRoot: true }), isJudge && caseNumber ? caseDepositOrders(caseNumber) : new Map()]),
+  );
   const root = kind === "ENTERPRISE" ? "enterprise" : "person";
   const subject = data[root];
   const rootError = errors.find((e) => e.path && e.path.length === 1);
@@ -129,14 +132,90 @@ export async function lookup(params, me) {
     return;
   }
   const onOrder = isJudge ? (asset) => startOrder(asset, caseSelect.value || caseNumber) : null;
+  const onDeduct = isJudge ? (order, account) => deduct(order, account) : null;
   const subjectInput = kind === "ENTERPRISE" ? { uscc: id } : { idNumber: id };
   const onPublish = isJudge && caseNumber ? () => publishEntry(subjectInput, caseNumber) : null;
   const onRevoke = isJudge ? (entry) => revokeEntry(entry) : null;
-  const options = { caseNumber, onOrder, onPublish, onRevoke };
+  const options = { caseNumber, onOrder, onPublish, onRevoke, onDeduct, depositOrders };
   const view = kind === "ENTERPRISE" ? renderEnterprise(subject, errors, options) : renderPerson(subject, errors, options);
   const partial = errors.filter((e) => ["CONNECTOR_UNAVAILABLE", "CONNECTOR_TIMEOUT"].includes((e.extensions || {}).code));
   if (partial.length) notice([...new Set(partial.map(describe))].join("；"), "info");
   result.replaceChildren(view);
+}
+
+const DEPOSIT_ORDERS = `
+query CaseDepositOrders($filter: FreezeOrderFilter) {
+  freezeOrders(filter: $filter, first: 100) {
+    nodes { id kind assetType assetId agency caseNumber rulingNumber status rank amount frozenAmount currency effectiveFrom expiresOn }
+  }
+}`;
+
+const ENDED = ["REJECTED", "RELEASED", "EXPIRED"];
+
+/**
+ * The case's freezes of deposits still standing, by account number (one measure per asset and
+ * case): what the profile offers to deduct from, and the accounts it need not offer to freeze.
+ */
+async function caseDepositOrders(caseNumber) {
+  try {
+    const { data } = await gql(DEPOSIT_ORDERS, { filter: { caseNumber, assetType: "DEPOSIT" } });
+    return new Map(data.freezeOrders.nodes.filter((o) => !ENDED.includes(o.status)).map((o) => [o.assetId, o]));
+  } catch {
+    return new Map(); // the profile says what is wrong with the case
+  }
+}
+
+const DEDUCT = `
+mutation Deduct($input: DepositDeductInput!) {
+  depositDeduct(input: $input) { deduction { id status amount } errors { code message field reason rule } }
+}`;
+
+/** A refusal of what was typed, before anything is sent (shown like the API's). */
+function inputRefusal(rule) {
+  return { errors: [{ code: "BAD_USER_INPUT", rule }] };
+}
+
+/**
+ * 扣划: money out of the case's freeze in effect, by a ruling, to the court's 执行款 account
+ * (《民事诉讼法》第二百五十三条). The amount is sent as typed once its form is checked; whether the
+ * freeze still holds it (less the deductions on their way) is the API's to say.
+ */
+export function deduct(order, account = null) {
+  const idempotencyKey = crypto.randomUUID(); // one dialog, one deduction: a retry is the same
+  const currency = order.currency || "CNY";
+  const { inputs } = dialogForm(
+    `扣划存款：${agencyName(order.agency)} ${order.assetId}`,
+    [
+      ["amount", `扣划金额（${label("currencyUnit", currency)}，最多两位小数）`],
+      ["rulingNumber", "扣划裁定书文号"],
+    ],
+    async ({ amount, rulingNumber }) => {
+      if (!amountTyped(amount)) return inputRefusal("AMOUNT_FORMAT");
+      if (cents(amount) <= 0n) return inputRefusal("AMOUNT_POSITIVE");
+      const input = { orderId: order.id, amount, rulingNumber, idempotencyKey };
+      const { data } = await busy("正在提交扣划…", gql(DEDUCT, { input }));
+      const payload = data.depositDeduct;
+      return { ...payload, done: `已提交扣划 ${fmtAmount(amount, currency)}，银行划款并回执后记入执行款台账` };
+    },
+    h(
+      "div",
+      {},
+      h(
+        "dl",
+        { class: "kv order-summary" },
+        h("dt", {}, "银行"), h("dd", {}, agencyName(order.agency)),
+        h("dt", {}, "账号"), h("dd", { "data-field": "assetId" }, order.assetId),
+        h("dt", {}, "冻结文书"), h("dd", { "data-field": "orderId" }, order.id),
+        h("dt", {}, "案号"), h("dd", {}, order.caseNumber),
+        h("dt", {}, "本案冻结金额"), h("dd", { "data-field": "frozenAmount" }, fmtAmount(order.frozenAmount, currency) || "—"),
+        account ? [h("dt", {}, "账户余额"), h("dd", {}, fmtAmount(account.balance, currency) || "—")] : null,
+        order.expiresOn ? [h("dt", {}, "冻结期限"), h("dd", {}, `${order.effectiveFrom || "—"} 至 ${order.expiresOn}`)] : null,
+      ),
+      h("p", { class: "notice" }, "扣划将把款项从该冻结中划入本院执行款账户，银行划款后不能撤回。请核对金额和裁定书文号后确定。"),
+    ),
+  );
+  inputs.amount.setAttribute("inputmode", "decimal");
+  inputs.amount.setAttribute("autocomplete", "off");
 }
 
 /** The legal representative of an enterprise party, asked through the enterprise and its case. */
@@ -251,13 +330,17 @@ export function revokeEntry(entry) {
 function startOrder(asset, caseNumber) {
   const q = new URLSearchParams({ type: asset.type, id: asset.id });
   if (caseNumber) q.set("case", caseNumber);
+  // an account: its available balance as the look-up answered, and its currency
+  if (asset.available != null) q.set("available", asset.available);
+  if (asset.currency) q.set("currency", asset.currency);
   location.hash = "#/order/new?" + q;
 }
 
 // The longest term in months by class (民诉法解释 第四百八十五条: 动产 两年, 不动产、其他财产权 三年).
-const MAX_TERM = { VEHICLE: 24, REAL_ESTATE: 36, EQUITY: 36 };
+// Deposits one year (民诉法解释 第四百八十五条: 冻结被执行人的银行存款的期限不得超过一年).
+const MAX_TERM = { VEHICLE: 24, REAL_ESTATE: 36, EQUITY: 36, DEPOSIT: 12 };
 // The measure follows the asset (查封规定 第二条): real estate 查封; a vehicle 查封 or 扣押; equity 冻结.
-const KINDS = { REAL_ESTATE: ["SEIZE"], VEHICLE: ["SEIZE", "DETAIN"], EQUITY: ["FREEZE"] };
+const KINDS = { REAL_ESTATE: ["SEIZE"], VEHICLE: ["SEIZE", "DETAIN"], EQUITY: ["FREEZE"], DEPOSIT: ["FREEZE"] };
 
 const ASSESS = `
 query Assess($case: String!, $asset: AssetInput) {
@@ -289,7 +372,29 @@ export async function newOrder(params) {
   const kindSelect = h("select", { id: "order-kind" });
   const kindsFor = (t) => kindSelect.replaceChildren(...(KINDS[t] || ["SEIZE"]).map((k) => h("option", { value: k }, label("kind", k))));
   kindsFor(type);
-  const assetInput = h("input", { id: "order-asset-id", value: params.get("id") || "", required: true, placeholder: "不动产单元号 / 号牌号码 / 股权编号" });
+  const assetInput = h("input", { id: "order-asset-id", value: params.get("id") || "", required: true, placeholder: "不动产单元号 / 号牌号码 / 股权编号 / 存款账号" });
+  // a freeze of deposits: the amount in yuan (sent as typed once its form is checked), the
+  // account's currency and its available balance as the profile's look-up answered
+  const currency = params.get("currency") || "CNY";
+  const available = params.get("available");
+  const amountInput = h("input", { id: "order-amount", inputmode: "decimal", autocomplete: "off", placeholder: "例如 50000.00" });
+  const depositPart = h(
+    "div",
+    { id: "order-deposit" },
+    h("div", { class: "row" }, field(`冻结金额（${label("currencyUnit", currency)}，最多两位小数）`, amountInput, true)),
+    h(
+      "p",
+      { class: "muted", id: "order-available" },
+      `币种：${label("currency", currency)}。`,
+      available != null ? `查询时可用余额：${fmtAmount(available, currency)}。` : "",
+      "冻结金额不得超过本案执行标的（《查封规定》第十九条）。银行冻结可用余额以内的金额；可用余额为零时进入轮候冻结，前序冻结解除或到期后按顺位生效。冻结期限不超过一年（民诉法解释 第四百八十五条）。",
+    ),
+  );
+  const showDeposit = (t) => {
+    depositPart.hidden = t !== "DEPOSIT";
+    amountInput.required = t === "DEPOSIT";
+  };
+  showDeposit(type);
   const rulingInput = h("input", { id: "order-ruling", required: true, placeholder: "例如（2026）鲁0602执123号之一" });
   const termInput = h("input", { id: "order-term", type: "number", min: 1, max: MAX_TERM[type], placeholder: `默认法定最长期限 ${MAX_TERM[type]} 个月` });
   // 超标的查封 (查封规定 第十九条): the case's outstanding amount beside what is already held, and
@@ -321,7 +426,9 @@ export async function newOrder(params) {
       assessment.replaceChildren(
         h("div", { id: "order-outstanding" }, "执行标的：", h("strong", {}, fmtMoney(a.outstanding))),
         h("div", { id: "order-seized" }, "本案已查控财产已知价值：", h("strong", {}, seized)),
-        h("div", { id: "order-asset-value" }, "本财产参考价值：", h("strong", {}, a.assetValue == null ? (id ? "未知（登记机关无价值信息）" : "—") : fmtMoney(a.assetValue))),
+        typeSelect.value === "DEPOSIT"
+          ? h("div", { id: "order-asset-value" }, "本财产参考价值：", h("strong", {}, "按本次冻结金额计"))
+          : h("div", { id: "order-asset-value" }, "本财产参考价值：", h("strong", {}, a.assetValue == null ? (id ? "未知（登记机关无价值信息）" : "—") : fmtMoney(a.assetValue))),
         h("div", {}, `超标的提示阈值：执行标的的 ${Number(a.factor)} 倍，即 ${fmtMoney(a.threshold)}（价值按登记面积×参考单价、认缴出资额估算，仅供参考）`),
       );
       needConfirmation(a.needsConfirmation);
@@ -335,6 +442,7 @@ export async function newOrder(params) {
     termInput.max = MAX_TERM[typeSelect.value];
     termInput.placeholder = `默认法定最长期限 ${MAX_TERM[typeSelect.value]} 个月`;
     kindsFor(typeSelect.value);
+    showDeposit(typeSelect.value);
     assess();
   });
   caseSelect.addEventListener("change", assess);
@@ -348,6 +456,17 @@ export async function newOrder(params) {
       id: "order-form",
       onsubmit: async (event) => {
         event.preventDefault();
+        const deposit = typeSelect.value === "DEPOSIT";
+        const amount = amountInput.value.trim();
+        if (deposit) {
+          // the form of the amount, and what the bank can freeze now (the API checks the rest)
+          const refused = !amountTyped(amount) ? "AMOUNT_FORMAT" : cents(amount) <= 0n ? "AMOUNT_POSITIVE" : available != null && cents(available) > 0n && cents(amount) > cents(available) ? "AMOUNT_ABOVE_AVAILABLE" : null;
+          if (refused) {
+            notice(payloadMessage(inputRefusal(refused).errors));
+            amountInput.focus();
+            return;
+          }
+        }
         submit.disabled = true;
         try {
           const input = {
@@ -359,6 +478,7 @@ export async function newOrder(params) {
             idempotencyKey,
           };
           if (!confirmation.hidden && reasonInput.value.trim()) input.overSeizureReason = reasonInput.value.trim();
+          if (deposit) Object.assign(input, { amount, currency });
           const { data } = await busy("正在提交并送达协助执行机关…", gql(SUBMIT, { input }));
           const payload = data.freezeOrderSubmit;
           if (payload.errors.length) {
@@ -368,7 +488,7 @@ export async function newOrder(params) {
           }
           notice(null);
           outcome.replaceChildren(
-            card("已提交", h("p", { id: "order-created" }, `文书编号 ${payload.order.id}，当前状态：`, statusBadge(payload.order.status), `。将送达${agencyName(payload.order.agency)}，待其登记回执。`), h("a", { href: "#/orders" }, "查看我的查控文书")),
+            card("已提交", h("p", { id: "order-created" }, `文书编号 ${payload.order.id}，当前状态：`, statusBadge(payload.order.status), deposit ? `。将送达${agencyName(payload.order.agency)}，由银行系统登记冻结并回执。` : `。将送达${agencyName(payload.order.agency)}，待其登记回执。`), h("a", { href: "#/orders" }, "查看我的查控文书")),
           );
           form.replaceChildren();
         } finally {
@@ -378,12 +498,13 @@ export async function newOrder(params) {
     },
     h("div", { class: "row" }, field("执行案件", picker.element, true), field("措施", kindSelect)),
     h("div", { class: "row" }, field("财产类型", typeSelect), field("财产编号", assetInput, true)),
+    depositPart,
     h("div", { class: "row" }, field("裁定书文号", rulingInput, true), field("期限（月，按法院所在地日历计算）", termInput)),
     assessment,
     confirmation,
     h("div", { class: "row" }, submit, h("button", { type: "button", class: "secondary", onclick: () => history.back() }, "返回")),
   );
-  mount(h("h1", {}, "发起查封 / 扣押 / 冻结"), card(null, h("p", { class: "muted" }, "财产须登记在本案被执行人（保全案件为被保全人）名下；不动产查封，车辆查封或扣押，股权冻结；本案对同一财产只能有一项措施；他案已查控的（包括登记机关在府院通之外登记的），本次进入轮候，顺位按协助执行通知书送达登记机关的时间先后排列。"), form), outcome);
+  mount(h("h1", {}, "发起查封 / 扣押 / 冻结"), card(null, h("p", { class: "muted" }, "财产须登记在本案被执行人（保全案件为被保全人）名下；不动产查封，车辆查封或扣押，股权和银行存款冻结；本案对同一财产只能有一项措施；他案已查控的（包括登记机关在府院通之外登记的），本次进入轮候，顺位按协助执行通知书送达登记机关的时间先后排列。"), form), outcome);
   if (caseSelect.value) assess();
 }
 
@@ -391,7 +512,7 @@ const ORDERS = `
 query Orders($filter: FreezeOrderFilter, $after: String) {
   freezeOrders(filter: $filter, first: 50, after: $after) {
     nodes { id kind assetType assetId agency ownerId caseNumber rulingNumber termMonths termDays status rank
-      submittedAt deliveredAt effectiveFrom expiresOn receiptNumber closedReason renewals
+      submittedAt deliveredAt effectiveFrom expiresOn receiptNumber closedReason renewals amount frozenAmount currency
       waitingLine { orderId court courtCode caseNumber rank status outsideHub } }
     pageInfo { endCursor hasNextPage } totalCount
   }
@@ -430,7 +551,7 @@ export async function orders(params) {
       table(
         ["措施与财产", "案号", "状态 / 顺位", "送达时间", "期限", "起止", "回执 / 说明", ""],
         nodes.map((o) => [
-          h("div", {}, label("kind", o.kind), " ", label("asset", o.assetType), h("br"), h("small", {}, o.assetId)),
+          h("div", {}, label("kind", o.kind), " ", label("asset", o.assetType), h("br"), h("small", {}, o.assetId), depositAmounts(o)),
           o.caseNumber,
           h("div", {}, statusBadge(o.status), rankBadge(o), ahead(o)),
           o.deliveredAt ? fmtDateTime(o.deliveredAt) : "—",
@@ -452,6 +573,17 @@ export async function orders(params) {
   );
   // statuses change as agencies answer: the list follows them
   onLeave(follow("subscription Mine { freezeOrderEvents { orderId event } }", {}, reloadSoon));
+}
+
+/** A freeze of deposits: the amount asked and what the bank holds for it now. */
+export function depositAmounts(o) {
+  if (o.assetType !== "DEPOSIT" || o.amount == null) return null;
+  return h(
+    "div",
+    { class: "amounts" },
+    `冻结金额 ${fmtAmount(o.amount, o.currency || "CNY")}`,
+    o.frozenAmount != null ? `，银行现冻结 ${fmtAmount(o.frozenAmount, o.currency || "CNY")}` : "",
+  );
 }
 
 /** Who is ahead of a waiting order in its asset's line, the agency's own measures marked. */
@@ -499,7 +631,8 @@ function actions(o) {
       return data.freezeOrderRenew;
     }, orderSummary(o)),
   }, "续行") : null;
-  return h("div", { class: "row" }, renew, release);
+  const deduction = o.status === "EFFECTIVE" && o.assetType === "DEPOSIT" ? h("button", { type: "button", class: "danger", dataset: { deduct: o.id }, onclick: () => deduct(o) }, "扣划") : null;
+  return h("div", { class: "row" }, deduction, renew, release);
 }
 
 /**
@@ -531,7 +664,7 @@ export function dialogForm(title, fields, run, intro = null) {
               return;
             }
             dialog.close();
-            flash("已办理", "ok");
+            flash(payload.done || "已办理", "ok");
             window.dispatchEvent(new HashChangeEvent("hashchange"));
           } catch (err) {
             message.textContent = err.message;

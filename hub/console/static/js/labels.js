@@ -22,6 +22,14 @@ export const LABELS = {
   kind: { SEIZE: "查封", DETAIN: "扣押", FREEZE: "冻结" },
   asset: { REAL_ESTATE: "不动产", VEHICLE: "机动车", EQUITY: "股权", DEPOSIT: "银行存款" },
   freeze: { NORMAL: "正常", FROZEN: "已冻结" },
+  // deposits: the kind of account, its currency (ISO 4217) and the unit amounts are shown in
+  depositKind: { CURRENT: "活期", TIME: "定期" },
+  currency: { CNY: "人民币", USD: "美元", EUR: "欧元", HKD: "港元", JPY: "日元", GBP: "英镑" },
+  currencyUnit: { CNY: "元", USD: "美元", EUR: "欧元", HKD: "港元", JPY: "日元", GBP: "英镑" },
+  // a deduction (扣划) from a freeze of deposits, and the bank's answer to it
+  deductionStatus: { PENDING: "划款中（待银行回执）", DONE: "已划款", REFUSED: "银行拒绝" },
+  // whether a bank answered a look-up of deposits
+  bankAnswer: { ANSWERED: "已答复", TIMEOUT: "超时未答复", UNAVAILABLE: "无法连接" },
   vehicle: { NORMAL: "正常", MORTGAGED: "抵押", SEIZED: "查封", STOLEN: "被盗抢" },
   insurance: { PENSION: "养老保险", MEDICAL: "医疗保险", UNEMPLOYMENT: "失业保险", INJURY: "工伤保险", MATERNITY: "生育保险" },
   subject: { PERSON: "自然人", ENTERPRISE: "企业" },
@@ -142,6 +150,9 @@ export const LABELS = {
     AMOUNT_CENTS: "金额最多保留两位小数（分）",
     AMOUNT_ABOVE_OUTSTANDING: "冻结金额超出本案执行标的",
     AMOUNT_ABOVE_FROZEN: "扣划金额超出该冻结尚可扣划的金额",
+    // checked by the console before sending (the form of what was typed; what a bank can freeze)
+    AMOUNT_FORMAT: "金额请按元填写数字，最多两位小数，例如 50000.00",
+    AMOUNT_ABOVE_AVAILABLE: "冻结金额超出该账户的可用余额（银行只冻结可用余额以内的部分）",
     CURRENCY_OF_ACCOUNT: "币种与账户币种不符",
     CURRENCY_NOT_CNY: "外币账户请以纸质文书冻结（本系统只按人民币核算）",
     DEDUCT_FROM_DEPOSIT_FREEZE: "只能从存款冻结中扣划",

@@ -36,7 +36,7 @@ const MENUS = [
   { roles: JUDGE_ROLES, items: [["#/cases", "我的案件"], ["#/lookup", "全息查询"], ["#/orders", "查控文书"], ["#/sanctions", "名单信息"], ["#/requests", "诉求反映"]] },
   { roles: ORDER_OFFICER_ROLES, items: [["#/inbox", "协助执行收件箱"], ["#/handled", "已办理"]] },
   { roles: OFFICER_ROLES, items: [["#/lookup", "信息查询"]] },
-  { roles: AUDITOR_ROLES, items: [["#/audit", "访问记录"], ["#/audit/history", "个人访问历史"], ["#/audit/chart", "统计图表"], ["#/audit/integrity", "日志完整性"]] },
+  { roles: AUDITOR_ROLES, items: [["#/audit", "访问记录"], ["#/audit/history", "个人访问历史"], ["#/audit/chart", "统计图表"], ["#/audit/integrity", "日志完整性"], ["#/audit/ledger", "执行款台账"]] },
   { roles: APPROVAL_ROLES, items: [["#/check", "联合惩戒核查"]] },
   { roles: PARTY_ROLES, items: PARTY_MENU },
 ];
@@ -56,6 +56,7 @@ const ROUTES = {
   "/audit/history": [auditor.history, AUDITOR_ROLES],
   "/audit/chart": [auditor.chart, AUDITOR_ROLES],
   "/audit/integrity": [auditor.integrity, AUDITOR_ROLES],
+  "/audit/ledger": [auditor.ledger, AUDITOR_ROLES],
   "/check": [approval.check, APPROVAL_ROLES],
   "/my/cases": [party.cases, PARTY_ROLES],
   "/my/measures": [party.measures, PARTY_ROLES],

@@ -3,7 +3,7 @@
 
 import { describe, errorsByPath } from "./api.js";
 import { agencyName, courtName, label } from "./labels.js";
-import { badge, fmtMoney, h, statusBadge } from "./ui.js";
+import { badge, fmtAmount, fmtMoney, h, statusBadge } from "./ui.js";
 
 const fmtWan = (x) => `${Number(x).toLocaleString("zh-CN")} 万元`;
 
@@ -14,19 +14,6 @@ const WAITING = "waitingLine { orderId kind court courtCode caseNumber rank stat
 const DEPOSITS = `deposits { bank bankName answer
         accounts { accountNumber kind currency balance frozenAmount availableBalance maturesOn branch status
           freezes { court caseNumber documentNumber amount rank status startDate endDate } } }`;
-
-// An exact decimal as the API sends it ("12345.60"), grouped, never through a float.
-function fmtAmount(value, currency) {
-  if (value == null) return null;
-  const [whole, frac = "00"] = String(value).split(".");
-  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  return `${grouped}.${frac.padEnd(2, "0")} ${currency === "USD" ? "美元" : "元"}`;
-}
-
-const ANSWER = { ANSWERED: ["已答复", "ok"], TIMEOUT: ["超时未答复", "warn"], UNAVAILABLE: ["无法连接", "bad"] };
-const DEPOSIT_KIND = { CURRENT: "活期", TIME: "定期" };
-// ISO 4217 codes as a Chinese reader names the currencies (an unknown code is shown as it is)
-const CURRENCY = { CNY: "人民币", USD: "美元", EUR: "欧元", HKD: "港元", JPY: "日元", GBP: "英镑" };
 
 // Water, electricity and gas accounts with their monthly readings.
 const UTILITY_ACCOUNTS = `accounts { accountNumber provider kind address holderName status arrears
@@ -141,10 +128,13 @@ query EnterpriseProfile($uscc: String!, $case: String) {
  * into links), and what the viewer may start from an asset (orders).
  */
 class View {
-  constructor(errors, { caseNumber, onOrder, onPublish, onRevoke }) {
+  constructor(errors, { caseNumber, onOrder, onPublish, onRevoke, onDeduct = null, depositOrders = null }) {
     this.errors = errorsByPath(errors);
     this.caseNumber = caseNumber;
     this.onOrder = onOrder;
+    // the judge's freezes of deposits in this case, by account number, and what deducts from one
+    this.depositOrders = depositOrders || new Map();
+    this.onDeduct = onDeduct;
     this.onPublish = onPublish;
     this.onRevoke = onRevoke;
   }
@@ -209,7 +199,7 @@ class View {
     );
   }
 
-  list(items, path, headers, cells) {
+  list(items, path, headers, cells, rowAttrs = () => ({})) {
     if (items == null) return this.refusal(path) || h("span", { class: "empty" }, "—");
     if (!items.length) return h("span", { class: "empty" }, "无记录");
     return h(
@@ -219,7 +209,7 @@ class View {
         "table",
         {},
         h("thead", {}, h("tr", {}, headers.map((x) => h("th", {}, x)))),
-        h("tbody", {}, items.map((item, i) => h("tr", {}, cells(item, [...path, i]).map((c) => h("td", {}, c))))),
+        h("tbody", {}, items.map((item, i) => h("tr", rowAttrs(item), cells(item, [...path, i]).map((c) => h("td", {}, c))))),
       ),
     );
   }
@@ -314,7 +304,10 @@ class View {
     ]);
   }
 
-  /** Deposits per bank: whether the bank answered, then its accounts with their freezes. */
+  /**
+   * Deposits per bank: whether the bank answered, then its accounts with their freezes; for the
+   * judge, 冻结 on an account and 扣划 on the case's freeze in effect.
+   */
   deposits(banks, path) {
     if (banks == null) return this.refusal(path) || h("span", { class: "empty" }, "—");
     return h(
@@ -322,38 +315,62 @@ class View {
       { class: "deposits" },
       banks.map((b, i) => {
         const p = [...path, i];
-        const [answer, kind] = ANSWER[b.answer] || [b.answer || "—", ""];
+        const kind = { ANSWERED: "ok", TIMEOUT: "warn", UNAVAILABLE: "bad" }[b.answer] || "";
         return h(
           "div",
           { class: "bank", dataset: { bank: b.bank || "", answer: b.answer || "" } },
-          h("h4", {}, this.value(b.bankName, [...p, "bankName"]), " ", badge(answer, kind)),
-          this.list(b.accounts, [...p, "accounts"], ["账号 / 开户网点", "类型 · 币种", "余额", "冻结金额", "可用余额", "冻结（轮候）"], (a, ap) => [
+          h("h4", {}, this.value(b.bankName, [...p, "bankName"]), " ", badge(label("bankAnswer", b.answer), kind)),
+          this.list(b.accounts, [...p, "accounts"], ["账号 / 开户网点", "类型 · 币种", "余额", "冻结金额", "可用余额", "冻结（顺位、法院、案号、金额、期限）", ""], (a, ap) => [
             h("div", {}, this.value(a.accountNumber, [...ap, "accountNumber"]), h("br"), this.value(a.branch, [...ap, "branch"])),
-            h("div", {}, this.value(a.kind, [...ap, "kind"], (x) => DEPOSIT_KIND[x] || x), " · ", this.value(a.currency, [...ap, "currency"], (x) => CURRENCY[x] || x), a.maturesOn ? ` 至 ${a.maturesOn}` : ""),
-            this.value(a.balance, [...ap, "balance"], (x) => fmtAmount(x, a.currency)),
-            this.value(a.frozenAmount, [...ap, "frozenAmount"], (x) => fmtAmount(x, a.currency)),
-            this.value(a.availableBalance, [...ap, "availableBalance"], (x) => fmtAmount(x, a.currency)),
-            a.freezes == null
-              ? this.value(null, [...ap, "freezes"])
-              : a.freezes.length === 0
-                ? h("span", { class: "empty" }, "无")
-                : h(
-                    "div",
-                    {},
-                    a.freezes.map((f) =>
-                      h(
-                        "div",
-                        { class: "freeze" },
-                        badge(`第 ${f.rank} 顺位`, f.status === "EFFECTIVE" ? "bad" : "warn"),
-                        ` ${f.court || ""} ${f.caseNumber || ""} ${fmtAmount(f.amount, a.currency) || ""} `,
-                        statusBadge(f.status),
-                        f.endDate ? ` 至 ${f.endDate}` : "",
-                      ),
-                    ),
-                  ),
-          ]),
+            h("div", {}, this.value(a.kind, [...ap, "kind"], (x) => label("depositKind", x)), " · ", this.value(a.currency, [...ap, "currency"], (x) => label("currency", x)), a.maturesOn ? ` 至 ${a.maturesOn}` : ""),
+            h("span", { dataset: { field: "balance" } }, this.value(a.balance, [...ap, "balance"], (x) => fmtAmount(x, a.currency))),
+            h("span", { dataset: { field: "frozenAmount" } }, this.value(a.frozenAmount, [...ap, "frozenAmount"], (x) => fmtAmount(x, a.currency))),
+            h("span", { dataset: { field: "availableBalance" } }, this.value(a.availableBalance, [...ap, "availableBalance"], (x) => fmtAmount(x, a.currency))),
+            this.accountFreezes(a, ap),
+            this.freezeButton(a),
+          ], (a) => ({ dataset: { account: a.accountNumber || "" } })),
         );
       }),
+    );
+  }
+
+  /** An account's freezes by rank; the judge's own of this case in effect can be deducted from. */
+  accountFreezes(a, path) {
+    if (a.freezes == null) return this.value(null, [...path, "freezes"]);
+    if (a.freezes.length === 0) return h("span", { class: "empty" }, "无");
+    const mine = this.depositOrders.get(a.accountNumber);
+    return h(
+      "div",
+      {},
+      a.freezes.map((f) => {
+        const ours = mine && this.caseNumber && f.caseNumber === this.caseNumber;
+        return h(
+          "div",
+          { class: "freeze", dataset: { case: f.caseNumber || "", status: f.status || "" } },
+          badge(f.rank != null ? `第 ${f.rank} 顺位` : "顺位待定", f.status === "EFFECTIVE" ? "bad" : "warn"),
+          ` ${f.court || ""} ${f.caseNumber || ""} `,
+          ours ? badge("本案", "ok") : null,
+          ` ${fmtAmount(f.amount, a.currency) || ""} `,
+          statusBadge(f.status),
+          f.startDate || f.endDate ? ` ${f.startDate || ""} 至 ${f.endDate || ""}` : "",
+          ours && f.status === "EFFECTIVE" && mine.status === "EFFECTIVE" && this.onDeduct
+            ? h("button", { type: "button", class: "danger", dataset: { deduct: mine.id }, onclick: () => this.onDeduct(mine, a) }, "扣划")
+            : null,
+        );
+      }),
+    );
+  }
+
+  /** 冻结 of an amount on an account (the order form), for a judge; CNY accounts only (the hub
+   * compares amounts with the case's outstanding amount in CNY, holding no exchange rates). */
+  freezeButton(a) {
+    if (!this.onOrder || !a.accountNumber || a.accountNumber.includes("*")) return "";
+    if (this.depositOrders.has(a.accountNumber)) return h("span", { class: "muted" }, "本案已有冻结文书");
+    if (a.currency !== "CNY") return h("span", { class: "muted" }, "外币账户请以纸质文书冻结");
+    return h(
+      "button",
+      { type: "button", class: "secondary", dataset: { freezeAccount: a.accountNumber }, onclick: () => this.onOrder({ type: "DEPOSIT", id: a.accountNumber, available: a.availableBalance, currency: a.currency }) },
+      "冻结",
     );
   }
 

@@ -213,8 +213,38 @@ export function courtDayStart(day) {
   return day ? `${day}T00:00:00${COURT_OFFSET}` : null;
 }
 
+// Money as the API gives it: exact decimal strings ("12345.60"). Never through a float: formatted
+// by splitting the string, compared as whole cents (BigInt).
+
+/** An exact decimal from the API, grouped, in its currency: "12,345.60 元". */
+export function fmtAmount(value, currency = "CNY") {
+  if (value == null) return null;
+  const text = String(value);
+  const negative = text.startsWith("-");
+  const [whole, frac = ""] = (negative ? text.slice(1) : text).split(".");
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return `${negative ? "-" : ""}${grouped}.${frac.padEnd(2, "0")} ${label("currencyUnit", currency)}`;
+}
+
+const AMOUNT_TYPED = /^(?:0|[1-9]\d{0,14})(?:\.\d{1,2})?$/;
+
+/** Whether what the user typed is an amount in yuan: digits, at most two decimals (cents). */
+export function amountTyped(text) {
+  return AMOUNT_TYPED.test(text);
+}
+
+/** An exact decimal string ("12.5", "12.50", "-3.00") as whole cents, or null if it is none. */
+export function cents(value) {
+  const m = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(String(value ?? "").trim());
+  if (!m) return null;
+  const n = BigInt(m[2]) * 100n + BigInt((m[3] || "").padEnd(2, "0"));
+  return m[1] ? -n : n;
+}
+
+/** An amount in yuan: exact (fmtAmount) for the API's decimal strings of cents. */
 export function fmtMoney(value) {
   if (value == null) return null;
+  if (/^-?\d+(?:\.\d{1,2})?$/.test(String(value))) return fmtAmount(value, "CNY");
   const n = Number(value);
   if (Number.isNaN(n)) return value;
   return n.toLocaleString("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 }) + " 元";
