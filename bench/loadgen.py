@@ -10,7 +10,11 @@ import asyncio
 import json
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+
+# Called with each answer, in the order they arrive: (seconds it took, status line, body).
+OnAnswer = Callable[[float, bytes, bytes], None]
 
 
 def refused_only(body: bytes) -> bool:
@@ -82,6 +86,7 @@ async def _worker(
     errors: list[int],
     error_marker: bytes | None,
     refused: list[int],
+    on_answer: OnAnswer | None,
 ) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
@@ -100,6 +105,8 @@ async def _worker(
                     length = int(line[15:].strip())
             body = await reader.readexactly(length)
             latencies.append(time.perf_counter() - started)
+            if on_answer is not None:
+                on_answer(latencies[-1], status, body)
             if not status.startswith(b"HTTP/1.1 200"):
                 errors[0] += 1
             elif error_marker and error_marker in body:
@@ -119,13 +126,23 @@ async def run_load(
     total: int,
     concurrency: int,
     error_marker: bytes | None = b'"errors"',
+    on_answer: OnAnswer | None = None,
 ) -> LoadResult:
     counter, errors, refused, latencies = [0], [0], [0], []  # type: ignore[var-annotated]
     started = time.perf_counter()
     await asyncio.gather(
         *(
             _worker(
-                host, port, requests, counter, total, latencies, errors, error_marker, refused
+                host,
+                port,
+                requests,
+                counter,
+                total,
+                latencies,
+                errors,
+                error_marker,
+                refused,
+                on_answer,
             )
             for _ in range(concurrency)
         )

@@ -10,6 +10,8 @@
 #   FYT_AUDIT_ORIGIN  the audit log's origin (HUB_AUDIT_ORIGIN of the hubs; default below)
 #   FYT_COURTS        the courts whose orders the hub signs (default: 370602 370612)
 #   FYT_WITNESS_NAME  the independent witness's key name (default below)
+#   FYT_BANKS         the banks' codes, bank:<code>, in the order of their ports 7301, 7302, …
+#                     (default: the demo's eight, as deploy/compose.yaml and deploy/k8s run them)
 # It never overwrites a file that exists: run it again to add what is missing.
 set -eu
 
@@ -19,6 +21,7 @@ ORIGIN=${FYT_AUDIT_ORIGIN:-fyt-hub.court.example/audit}
 COURTS=${FYT_COURTS:-370602 370612}
 WITNESS_NAME=${FYT_WITNESS_NAME:-witness.court.example/w1}
 AGENCIES="public_security real_estate market_supervision social_security tax utilities"
+BANKS=${FYT_BANKS:-102 103 104 105 301 403 308 313}
 
 umask 077
 mkdir -p "$OUT/hub" "$OUT/orders" "$OUT/postgres" "$OUT/witness" "$OUT/public" "$OUT/tools"
@@ -60,6 +63,15 @@ for agency in $AGENCIES; do
     # the key the agency service cosigns the hub's checkpoints with
     ed25519 "$OUT/agency-$agency/witness.pem"
 done
+# The banks, each like an agency: its receipt key (agency:bank:<code>, the colon written "-"),
+# its service's token with the hub's copy, and its witness key.
+for code in $BANKS; do
+    ed25519 "$OUT/orders/agency-bank-$code.pem"
+    mkdir -p "$OUT/bank-$code"
+    once "$OUT/bank-$code/agency.token" token
+    [ -e "$OUT/hub/bank-$code.token" ] || cp "$OUT/bank-$code/agency.token" "$OUT/hub/bank-$code.token"
+    ed25519 "$OUT/bank-$code/witness.pem"
+done
 ed25519 "$OUT/witness/witness.pem"
 
 # Public: the audit log's verifier key, and the witnesses the hubs send checkpoints to.
@@ -73,6 +85,12 @@ mv "$OUT/public/audit.vkey.new" "$OUT/public/audit.vkey"
         vkey=$($FYT witness public-key --name "fyt-agency.local/$agency" --key "$OUT/agency-$agency/witness.pem")
         host=agency-$(echo "$agency" | tr _ -)
         printf '\n[[witness]]\nurl = "http://%s:%s"\nvkey = "%s"\n' "$host" "$port" "$vkey"
+        port=$((port + 1))
+    done
+    port=7301
+    for code in $BANKS; do
+        vkey=$($FYT witness public-key --name "fyt-agency.local/bank:$code" --key "$OUT/bank-$code/witness.pem")
+        printf '\n[[witness]]\nurl = "http://bank-%s:%s"\nvkey = "%s"\n' "$code" "$port" "$vkey"
         port=$((port + 1))
     done
     vkey=$($FYT witness public-key --name "$WITNESS_NAME" --key "$OUT/witness/witness.pem")

@@ -1,7 +1,9 @@
 """Signatures on orders and receipts: canonical JSON signed with Ed25519 (court key, agency key).
 
-Each court and each agency has its own key (``<keys dir>/orders/<kind>-<name>.pem``; the demo
-creates them on first use). ``fyt order verify ID`` checks both signatures of an order.
+Each court and each agency has its own key (``<keys dir>/orders/<kind>-<name>.pem``, a colon of
+the name written ``-``: ``agency-bank-102.pem`` for ``agency:bank:102``, a name a Kubernetes
+Secret key may have; the demo creates them on first use). ``fyt order verify ID`` checks both
+signatures of an order.
 """
 
 from __future__ import annotations
@@ -73,7 +75,10 @@ class OrderKeys:
 
     def _path(self, party: str) -> Path:
         kind, _, name = party.partition(":")
-        return self.directory / f"{kind}-{name}.pem"
+        path = self.directory / f"{kind}-{name.replace(':', '-')}.pem"
+        # a bank's key made before the colon was written "-" keeps its name (and its receipts)
+        legacy = self.directory / f"{kind}-{name}.pem"
+        return legacy if legacy != path and legacy.exists() and not path.exists() else path
 
     def private(self, party: str) -> Ed25519PrivateKey:
         path = self._path(party)

@@ -17,7 +17,9 @@ from hub.config import Settings
 from tests.deploy.manifests import Process, compose_processes, k8s_processes, processes
 
 PER_AGENCY = re.compile(
-    r"HUB_(" + "|".join(n.upper() for n in registry.names()) + r")_(DATABASE_URL|TIMEOUT)"
+    r"HUB_("
+    + "|".join(registry.get(n).env_name() for n in registry.instances())
+    + r")_(DATABASE_URL|TIMEOUT)"
 )
 
 
@@ -64,7 +66,7 @@ def test_each_command_and_its_options_exist(process: Process) -> None:
         i += 1
     assert len(positional) == len(arguments), f"{process.where}: {rest}"
     if path == ["agency", "serve"]:
-        assert positional[0] in registry.names()
+        assert positional[0] in registry.instances()
 
 
 def test_each_command_answers_help() -> None:
@@ -118,6 +120,9 @@ def test_compose_and_kubernetes_run_the_agencies_and_the_witness_alike() -> None
         }
 
     compose, k8s = by_command("compose"), by_command("k8s")
-    assert len(compose) == 7  # six agencies and the witness
+    # every agency and every bank (registry.instances()), and the witness
+    served = {args[2] for key, args in compose.items() if key.startswith("agency serve")}
+    assert served == set(registry.instances())
+    assert len(compose) == len(registry.instances()) + 1
     # the witness's name is a variable in compose, with the manifests' value as its default
     assert compose == k8s

@@ -1,5 +1,5 @@
 """deploy/compose.yaml: a valid Compose file (the compose_spec parser), whose services are
-healthy in order, whose mounts exist, and whose hub reaches the agencies it runs."""
+healthy in order, whose mounts exist, and whose hub reaches the agencies and banks it runs."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from urllib.parse import urlsplit
 import pytest
 from compose_spec import PyCompose
 
+from connectors import registry
 from tests.deploy.manifests import DEPLOY, compose
+
+BANKS = tuple(f"bank-{b.removeprefix('bank:')}" for b in registry.banks())
 
 LONG_RUNNING = (
     "hub-1",
@@ -28,6 +31,7 @@ LONG_RUNNING = (
             "utilities",
         )
     ),
+    *BANKS,
     "witness",
     "postgres",
 )
@@ -108,3 +112,31 @@ def test_the_hubs_reach_the_agency_services_compose_runs() -> None:
         assert f"--port={url.port}" in service["command"]
         target = table["token_file"].removeprefix("/run/secrets/")
         assert target in services["hub-1"]["secrets"]
+
+
+def test_compose_runs_every_bank_and_the_hubs_reach_each_remote() -> None:
+    # given the hubs' connector file and the services compose runs
+    services = compose()["services"]
+    config = tomllib.loads((DEPLOY / "k8s" / "hub.toml").read_text())["connectors"]
+    # then every connector of the registry, the eight banks with the agencies, is remote
+    assert len(BANKS) == 8
+    assert sorted(config) == sorted(registry.instances())
+    assert {t["mode"] for t in config.values()} == {"remote"}
+    for bank in registry.banks():
+        code = bank.removeprefix("bank:")
+        service = services[f"bank-{code}"]
+        # each bank on its own volume, with its own token and witness key
+        assert f"bank-{code}:/var/lib/fyt" in service["volumes"]
+        assert {s["source"] for s in service["secrets"]} == {
+            f"bank-{code}.token",
+            f"witness-bank-{code}.pem",
+        }
+        assert urlsplit(config[bank]["url"]).hostname == f"bank-{code}"
+    # and the trial's seed writes each bank's database onto that bank's volume
+    seed = services["pilot-seed"]
+    for bank in registry.banks():
+        code = bank.removeprefix("bank:")
+        url = seed["environment"][f"HUB_BANK_{code}_DATABASE_URL"]
+        assert url == f"sqlite:////srv/bank_{code}/agencies/bank_{code}.sqlite3"
+        assert f"bank-{code}:/srv/bank_{code}" in seed["volumes"]
+        assert f"/srv/bank_{code}" in seed["command"][0]

@@ -12,6 +12,7 @@ import kubernetes_validate
 import pytest
 from sqlalchemy.engine import make_url
 
+from connectors import registry
 from tests.deploy.manifests import K8S, k8s_documents
 
 VERSION = "1.30.0"  # the oldest Kubernetes the manifests are for (CronJob timeZone: 1.27)
@@ -140,3 +141,24 @@ def test_the_hub_reaches_the_agency_services_the_manifests_run() -> None:
         (container,) = statefulsets[url.hostname]["spec"]["template"]["spec"]["containers"]
         assert container["args"][:3] == ["agency", "serve", name]
         assert f"--port={url.port}" in container["args"]
+
+
+def test_each_bank_runs_like_an_agency_with_its_own_secret_and_volume() -> None:
+    # given the rendered StatefulSets
+    statefulsets = {d["metadata"]["name"]: d for d in k8s_documents() if d["kind"] == "StatefulSet"}
+    config = tomllib.loads((K8S / "hub.toml").read_text())["connectors"]
+    assert sorted(config) == sorted(registry.instances())
+    for bank in registry.banks():
+        code = bank.removeprefix("bank:")
+        # then bank:<code> is served by bank-<code>, probed, with its token and witness key
+        pod = statefulsets[f"bank-{code}"]["spec"]["template"]["spec"]
+        (container,) = pod["containers"]
+        assert container["args"][:3] == ["agency", "serve", bank]
+        assert container["readinessProbe"]["httpGet"]["path"] == "/healthz"
+        assert "--token-file=/run/secrets/agency.token" in container["args"]
+        assert "--witness-key=/run/secrets/witness.pem" in container["args"]
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        assert volumes["secrets"]["secret"]["secretName"] == f"fyt-bank-{code}"
+        claims = statefulsets[f"bank-{code}"]["spec"]["volumeClaimTemplates"]
+        assert [c["metadata"]["name"] for c in claims] == ["data"]
+        assert config[bank]["token_file"] == f"/run/secrets/bank-{code}.token"

@@ -41,7 +41,16 @@ OUT_OF_BAND = {
             "utilities",
         )
     },
+    **{
+        f"fyt-bank-{b.removeprefix('bank:')}": f"bank-{b.removeprefix('bank:')}"
+        for b in registry.banks()
+    },
 }
+
+
+def service_secrets(name: str) -> str:
+    """The directory of make-secrets' output an agency's or a bank's service is given."""
+    return f"bank-{name.removeprefix('bank:')}" if name.startswith("bank:") else f"agency-{name}"
 
 
 def make_secrets(out: Path) -> str:
@@ -135,21 +144,25 @@ def test_the_hub_starts_with_the_deployments_settings_and_secrets(
     assert settings.production and settings.ops_token is not None
     assert settings.database_url.startswith("postgresql+asyncpg://fyt:")
     assert (secrets / "hub" / "db-password").read_text().strip() in settings.database_url
-    # (the agencies: the manifests do not run the banks' services yet, docs/banks.md)
-    for name in registry.names():
+    # (every agency and every bank)
+    assert len(registry.instances()) == 14
+    for name in registry.instances():
         connector = settings.connectors[name]
         assert connector.mode == "remote" and connector.token, name
-        assert connector.token == (secrets / f"agency-{name}" / "agency.token").read_text().strip()
+        service_token = secrets / service_secrets(name) / "agency.token"
+        assert connector.token == service_token.read_text().strip(), name
     # and the audit log's verifier key is the one the witnesses are given
     assert (secrets / "public" / "audit.vkey").read_text().strip() == vkey(
         keys.origin, keys.public_key
     )
-    assert len(witnesses.witnesses) == 7 and settings.audit_witness_quorum <= 7
+    assert len(witnesses.witnesses) == 15 and settings.audit_witness_quorum <= 15
     assert load_public_keys(settings.public_keys_path)
     # the orders' keys of the demo courts and of every agency load
     orders = OrderKeys(secrets / "orders", create=False)
     for party in ("court:370602", "court:370612", "agency:real_estate", "agency:public_security"):
         assert orders.public(party) is not None
+    for bank in registry.banks():  # a bank's receipts are signed with agency:bank:<code>'s key
+        assert orders.public(f"agency:{bank}") is not None
 
 
 def test_the_witnesses_file_names_the_services_and_their_keys(secrets: Path) -> None:
@@ -165,13 +178,14 @@ def test_the_witnesses_file_names_the_services_and_their_keys(secrets: Path) -> 
     # each witness's key is the one its service is given
     for witness in document["witness"]:
         host = urlsplit(witness["url"]).hostname
-        key_file = (
-            secrets / "witness" / "witness.pem"
-            if host == "witness"
-            else secrets
-            / f"agency-{host.removeprefix('agency-').replace('-', '_')}"
-            / "witness.pem"
-        )
+        if host == "witness":
+            key_file = secrets / "witness" / "witness.pem"
+        elif host.startswith("bank-"):
+            key_file = secrets / host / "witness.pem"
+        else:
+            key_file = (
+                secrets / f"agency-{host.removeprefix('agency-').replace('-', '_')}" / "witness.pem"
+            )
         assert load_witness_key(key_file, create=False) is not None
         name = witness["vkey"].split("+")[0]
         done = subprocess.run(

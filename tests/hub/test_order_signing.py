@@ -110,3 +110,29 @@ def test_a_signature_by_another_party_does_not_verify(keys: OrderKeys) -> None:
     assert not keys.verify("agency:real_estate", document, ORDER_SIGNATURE)
     assert not keys.verify("court:370602", document, None)
     assert not keys.verify("court:370602", document, "not base64!")
+
+
+def test_a_banks_key_file_is_named_without_the_colon(tmp_path: Path) -> None:
+    # given no keys yet; when the bank's key is made on first use
+    keys = OrderKeys(tmp_path, create=True)
+    public = keys.public("agency:bank:102").public_bytes_raw()
+    # then its file's name is one a Kubernetes Secret key may have ([-._a-zA-Z0-9]+)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["agency-bank-102.pem"]
+    assert OrderKeys(tmp_path, create=False).public("agency:bank:102").public_bytes_raw() == public
+
+
+def test_a_banks_key_made_under_its_old_name_is_still_used(tmp_path: Path) -> None:
+    # given a bank's key written before, under the name with the colon
+    (tmp_path / "agency-bank:102.pem").write_bytes(
+        AGENCY_KEY.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    # when the bank's receipts are signed, then it is that key, and no other is made
+    keys = OrderKeys(tmp_path, create=True)
+    assert keys.public("agency:bank:102").public_bytes_raw() == (
+        AGENCY_KEY.public_key().public_bytes_raw()
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["agency-bank:102.pem"]
