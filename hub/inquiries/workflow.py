@@ -20,6 +20,7 @@ hub asks every bank in rounds, each bank's answer is recorded as it comes.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +34,8 @@ from hub.cases.records import CasePurposeRecord
 from hub.cases.rules import check_case, respondent_verdict
 from hub.errors import Forbidden
 from hub.inquiries import rules, service
+
+logger = logging.getLogger("hub.inquiries")
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +192,9 @@ async def run_round(
             error = None
         except ConnectorError as exc:
             found, error = None, exc.code
+        except Exception:  # a source that crashed: this bank only, asked again later
+            logger.exception("查控 round: %s failed", bank)
+            found, error = None, "CONNECTOR_UNAVAILABLE"
         return await _record(engine, log, bank, mine, subjects, found, error, moment)
 
     progress: list[Progress] = []

@@ -194,3 +194,29 @@ async def test_a_failing_bank_is_asked_again_after_its_back_off_and_timed_out_at
             assert (await service.get_inquiry(conn, inquiry))["status"] == "DONE"
     finally:
         await cleanup(runtime.engine, [inquiry])
+
+
+async def test_a_bank_whose_source_crashes_costs_only_its_own_row(
+    app: Any, sources: dict[str, Any]
+) -> None:
+    # given a request to two banks, the first of which crashes on every call
+    runtime = app.state.runtime
+    crashing, sound = registry.banks()[0], registry.banks()[1]
+    asked = {
+        crashing: FailingSource(sources[crashing], unexpected=True),
+        sound: RecordingSource(sources[sound]),
+    }
+    at = datetime.now(UTC)
+    inquiry = await filed(runtime.engine, 2, 9100, at, [crashing, sound])
+    try:
+        # when a round runs
+        await workflow.run_round(runtime.engine, runtime.audit, workflow.asker(asked), at=at)
+        # then the sound bank answered and the crashing one waits for its next try
+        rows = await rows_of(runtime.engine, inquiry)
+        assert rows[sound]["state"] == "ANSWERED"
+        assert (rows[crashing]["state"], rows[crashing]["last_error"]) == (
+            "PENDING",
+            "CONNECTOR_UNAVAILABLE",
+        )
+    finally:
+        await cleanup(runtime.engine, [inquiry])
