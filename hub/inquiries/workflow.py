@@ -14,7 +14,7 @@ hub asks every bank in rounds, each bank's answer is recorded as it comes.
   a later round after :func:`hub.inquiries.rules.backoff`; a row still PENDING at the request's
   deadline ends TIMED_OUT. Each answer or time-out is on record (``DEPOSIT_INQUIRY_ANSWER``, the
   hub as actor, a subject row per subject) in the transaction that records it. A request whose
-  banks have all ended is DONE.
+  banks have all ended is DONE (decided once the round's rows are committed).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -202,7 +202,18 @@ async def run_round(
         progress += await _record(engine, log, r["bank"], [r], subjects, None, "TIMED_OUT", moment)
     for changes in await asyncio.gather(*(one(b, m) for b, m in asked.items())):
         progress += changes
-    return progress
+    # Closed after every bank's row is committed: the banks record in transactions of their
+    # own, concurrently, and none of them sees the others' rows before they commit.
+    closed = set()
+    for inquiry in sorted({p.inquiry_id for p in progress if p.state != service.PENDING}):
+        async with engine.begin() as conn:
+            if await service.close_if_done(conn, inquiry):
+                closed.add(inquiry)
+    last = {p.inquiry_id: i for i, p in enumerate(progress)}
+    return [
+        replace(p, done=p.inquiry_id in closed and last[p.inquiry_id] == i)
+        for i, p in enumerate(progress)
+    ]
 
 
 async def _record(
@@ -249,7 +260,6 @@ async def _record(
         async with engine.begin() as conn:
             if not await service.set_bank(conn, inquiry, bank, values):
                 continue  # another worker recorded it
-            done = False
             if state != service.PENDING:
                 await log.record_many_in(
                     conn,
@@ -259,6 +269,5 @@ async def _record(
                     detail=detail,
                     subjects=mine,
                 )
-                done = await service.close_if_done(conn, inquiry)
-        out.append(Progress(inquiry, bank, state, error, done))
+        out.append(Progress(inquiry, bank, state, error, done=False))
     return out
