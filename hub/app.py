@@ -29,6 +29,7 @@ from hub.errors import PolicyError
 from hub.graphql.limits import limits_of
 from hub.graphql.schema import build_schema
 from hub.graphql.view import GraphQLEndpoint, HubGraphQLView, graphiql_files
+from hub.inquiries.worker import InquiryWorker
 from hub.limits_http import BodyLimit
 from hub.metrics import Metrics, MetricsMiddleware
 from hub.orders.events import EventFeed
@@ -119,6 +120,7 @@ def create_app(
             checkpoints.start()
         worker: OrderWorker | None = None
         expiry: SanctionExpiry | None = None
+        rounds: InquiryWorker | None = None
         if run_worker:
             worker = OrderWorker(
                 runtime.engine,
@@ -130,6 +132,8 @@ def create_app(
             calendar = WorkingCalendar.load(settings.holiday_calendar)
             expiry = SanctionExpiry(runtime.engine, runtime.audit, calendar)
             expiry.start()
+            rounds = InquiryWorker(runtime.engine, runtime.audit, runtime.sources, runtime.guards)
+            rounds.start()
         loop = asyncio.get_running_loop()
         if reload_on_sighup:
             loop.add_signal_handler(signal.SIGHUP, reload_policy, runtime)
@@ -147,6 +151,8 @@ def create_app(
                 await worker.stop()
             if expiry is not None:
                 await expiry.stop()
+            if rounds is not None:
+                await rounds.stop()
             await feed.stop()
             if checkpoints is not None:
                 await checkpoints.stop()

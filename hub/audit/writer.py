@@ -27,6 +27,19 @@ from hub.audit.rows import insert_batch, insert_entries, insert_small_batches
 from hub.db.engine import bounded_engine
 from hub.errors import AuditUnavailable
 
+
+class _HubActor:
+    """The actor of what the hub does on its own, shaped as an operation's context."""
+
+    class principal:
+        sub, org, roles = "hub", "hub:system", ("system",)
+
+    request_id = "-"
+    client = None
+
+
+_HUB = _HubActor()
+
 log = logging.getLogger("hub.audit")
 _BOUND_WAIT = text(
     "SELECT set_config('lock_timeout', :ms, true), set_config('statement_timeout', :ms, true)"
@@ -136,6 +149,41 @@ class AuditLog:
                 await insert_entries(
                     conn, [audit_rows.system_row(self.keys, **record) for record in records]
                 )
+        except Exception as exc:
+            log.error("audit write in a transaction failed: %s", type(exc).__name__)
+            raise AuditUnavailable(
+                "the audit log cannot be written, so nothing was changed; try again later or"
+                " tell the operator"
+            ) from exc
+
+    async def record_many_in(
+        self,
+        conn: Any,
+        context: Any,
+        *,
+        action: str,
+        case_number: str | None,
+        detail: dict[str, Any],
+        subjects: Sequence[tuple[str, str]],
+    ) -> None:
+        """One entry with a subject row per (kind, id), in the caller's transaction (an
+        asynchronous 查控 request filed, or a bank's answer to it). ``context``: the caller's
+        operation context, or None for the hub itself."""
+        sealed = self.seal([subject_id for _, subject_id in subjects])
+        entry, rows = audit_rows.many_entry(
+            context if context is not None else _HUB,
+            action=action,
+            case_number=case_number,
+            detail={**detail, "subjects": len(subjects)},
+            subjects=[
+                (kind, "OK", {"subject": cipher}, index)
+                for (kind, _), (cipher, index) in zip(subjects, sealed, strict=True)
+            ],
+        )
+        try:
+            async with deadline(conn, self.write_timeout):
+                await bound_wait(conn, self.write_timeout)
+                await insert_batch(conn, entry, rows)
         except Exception as exc:
             log.error("audit write in a transaction failed: %s", type(exc).__name__)
             raise AuditUnavailable(

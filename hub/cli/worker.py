@@ -1,5 +1,6 @@
-"""`fyt worker`: the outbox worker that delivers orders and lapses expired measures, and the
-sanction-list expiry job (entries whose term ended are deleted)."""
+"""`fyt worker`: the outbox worker that delivers orders and lapses expired measures, the
+sanction-list expiry job (entries whose term ended are deleted) and the rounds of the
+asynchronous 查控 requests (every bank asked once per round)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from hub.cli.common import audit_keys, load_settings
 def worker(interval: float) -> None:
     """Deliver orders from the outbox, lapse expired measures and delete sanction entries whose
     term ended (several may run)."""
+    from hub.inquiries.worker import InquiryWorker
     from hub.orders.worker import OrderWorker
     from hub.orders.workflow import record_transitions
     from hub.runtime import Runtime
@@ -42,12 +44,15 @@ def worker(interval: float) -> None:
         w.start()
         expiry = SanctionExpiry(runtime.engine, runtime.audit, calendar)
         expiry.start()
-        click.echo("order worker and sanction expiry running; Ctrl-C stops them")
+        rounds = InquiryWorker(runtime.engine, runtime.audit, runtime.sources, runtime.guards)
+        rounds.start()
+        click.echo("order worker, sanction expiry and 查控 rounds running; Ctrl-C stops them")
         try:
             await asyncio.Event().wait()
         finally:
             await w.stop()
             await expiry.stop()
+            await rounds.stop()
             await runtime.close()
 
     try:

@@ -21,6 +21,7 @@ from hub.config import Settings
 from hub.db.engine import create_hub_engine, upgrade
 from hub.db.metadata import metadata
 from hub.demo import court_data
+from hub.inquiries import models as _inquiry_models  # noqa: F401  (registers its tables)
 from hub.orders.terms import court_day
 from hub.parties import models as _party_models  # noqa: F401  (registers its tables)
 from hub.progress import SILENT, Progress

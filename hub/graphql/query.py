@@ -15,7 +15,7 @@ from strawberry.types import Info
 
 from hub.errors import ConnectorFailed, RateLimited
 from hub.federation import lookups as L
-from hub.graphql import orders, party_requests, resolvers, sanctions
+from hub.graphql import deposit_inquiries, orders, party_requests, resolvers, sanctions
 from hub.graphql.audit import (
     AuditCheckpoint,
     AuditEvent,
@@ -146,6 +146,16 @@ class Subscription:
         async for event in orders.events(info, case_number):
             yield event
 
+    @resolvers.subscription(
+        description="Court: each bank's answer (or time-out) to a 查控 request of the caller's"
+        " cases as it is recorded, until every bank has ended (graphql-transport-ws)"
+    )
+    async def deposit_inquiry_progress(
+        self, info: Info, id: str
+    ) -> AsyncGenerator[deposit_inquiries.DepositInquiryProgress, None]:
+        async for event in deposit_inquiries.progress(info, id):
+            yield event
+
 
 @strawberry.type
 class Mutation:
@@ -227,6 +237,16 @@ class Mutation:
         self, info: Info, input: FreezeOrderSubmitInput
     ) -> FreezeOrderPayload | None:
         return await orders.submit(info, input)
+
+    @resolvers.mutation(
+        description="Court: file an asynchronous 查控 request — the deposits of many 被执行人 of"
+        " an open case of the judge, asked of every bank; answers arrive per bank"
+        " (depositInquiry, depositInquiryProgress)"
+    )
+    async def deposit_inquiry_file(
+        self, info: Info, input: deposit_inquiries.DepositInquiryFileInput
+    ) -> deposit_inquiries.DepositInquiryPayload | None:
+        return await deposit_inquiries.file(info, input)
 
     @resolvers.mutation(
         description="Enterprise party: file a request (诉求反映: 申请解除 / 申请履行 / 信用修复 /"
@@ -536,6 +556,13 @@ class Query:
         self, info: Info, first: int = 50, after: str | None = None
     ) -> FreezeOrderConnection | None:
         return await orders.many(info, None, first, after, inbox=True)
+
+    @resolvers.field(
+        description="Court: a 查控 request of the caller's cases with every bank's state and"
+        " answer (the accounts as a profile's deposits show them)"
+    )
+    async def deposit_inquiry(self, info: Info, id: str) -> deposit_inquiries.DepositInquiry | None:
+        return await deposit_inquiries.inquiry(info, id)
 
     @resolvers.field(
         description="Court: requests (诉求反映) of enterprise parties in the cases the caller is"

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 import hub.audit.models
 import hub.cases.models
+import hub.inquiries.models
 import hub.orders.models
 import hub.parties.models
 import hub.sanctions.models  # noqa: F401

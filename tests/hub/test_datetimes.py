@@ -22,6 +22,7 @@ from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select
 from sqlalchemy.exc import StatementError
 
 from hub.db.types import UtcDateTime
+from hub.inquiries import workflow as inquiry_flow
 from hub.orders.worker import deliver_pending
 from hub.sanctions.models import sanction_changes
 from tests.conftest import Api, add_case, integrate_all
@@ -78,6 +79,11 @@ PUBLISH = """mutation($input: CaseDocumentPublishInput!) { caseDocumentPublish(i
   document { __typename publishedAt } errors { code message } } }"""
 ZONE = """{ myEnterprise { requests { __typename filedAt answeredAt }
                        documents { __typename publishedAt } } }"""
+INQUIRY_FILE = """mutation($case: String!, $s: [String!]!) {
+  depositInquiryFile(input: {caseNumber: $case, subjects: $s}) {
+    inquiry { __typename id filedAt deadline } errors { code message } } }"""
+INQUIRY = """query($id: String!) { depositInquiry(id: $id) { __typename filedAt deadline
+  banks { __typename answeredAt } } }"""
 MATTER = "LH-REAL-ESTATE-TRADE"  # granted by the registry's department
 
 
@@ -199,6 +205,15 @@ async def test_every_datetime_field_answers_with_its_offset_and_its_instant(
         answers.append(await ok(api, LEDGER, {"case": target["caseNumber"]}, auditor))
     finally:
         strike_off(app, account)
+    # and the judge files a 查控 request for the respondent, a round records every bank's
+    # answer, and the judge reads it back
+    body = await ok(
+        api, INQUIRY_FILE, {"case": target["caseNumber"], "s": [target["idNumber"]]}, judge
+    )
+    answers.append(body)
+    await inquiry_flow.run_round(runtime.engine, runtime.audit, inquiry_flow.asker(runtime.sources))
+    inquiry_id = body["data"]["depositInquiryFile"]["inquiry"]["id"]
+    answers.append(await ok(api, INQUIRY, {"id": inquiry_id}, judge))
     await integrate_all(runtime)
     # and the order, the lists' changes, the caller and the audit log are read back
     answers.append(await ok(api, ORDER, {"id": order_id}, judge))
@@ -250,6 +265,10 @@ async def test_every_datetime_field_answers_with_its_offset_and_its_instant(
     # token's expiry its exp claim, everything else a moment of this test (not 8 hours off)
     assert values.pop(("FreezeOrder", "receiptRegisteredAt")) == [registered] * 3
     assert values.pop(("Me", "tokenExpiresAt")) == [token_expiry(judge)]
+    # (a 查控 request's deadline is 24 hours after it was filed)
+    assert values.pop(("DepositInquiry", "deadline")) == [
+        f + timedelta(hours=24) for f in values[("DepositInquiry", "filedAt")]
+    ]
     slack = timedelta(seconds=2)
     for key, vs in values.items():
         for v in vs:

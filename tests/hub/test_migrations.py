@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import hub.audit.models
 import hub.cases.models
+import hub.inquiries.models
 import hub.orders.models
 import hub.parties.models
 import hub.sanctions.models  # noqa: F401  (they register their tables on the hub metadata)
@@ -25,10 +26,13 @@ from hub.db.engine import alembic_config, create_hub_engine, current_revision, u
 from hub.db.metadata import metadata
 from tests.conftest import PG_ENV, _create_pg_database, _drop_pg_database
 
-HEAD = "0015"  # the latest migration
+HEAD = "0016"  # the latest migration
 HUB_TABLES = {
     "courts",
     "deposit_deductions",
+    "deposit_inquiries",
+    "deposit_inquiry_subjects",
+    "deposit_inquiry_banks",
     "cases",
     "case_judges",
     "case_parties",
@@ -127,6 +131,7 @@ def test_the_migration_chain_has_one_head() -> None:
     assert script.get_revision("0010").down_revision == ("0007", "0009")
     assert [s.revision for s in script.walk_revisions()] == [
         HEAD,
+        "0015",
         "0014",
         "0013",
         "0012",
