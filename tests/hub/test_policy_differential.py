@@ -101,6 +101,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.internal.conjecture import engine as hypothesis_engine
 from sqlalchemy import func, select
+from stdnum.cn import uscc as stdnum_uscc
 
 from connectors import registry
 from hub.audit.models import audit_entries, audit_leaves
@@ -319,6 +320,13 @@ class JsonRaw(Raw):
             # ID number; any other is a staff id (docs/parties.md, "Audit")
             org = self.obj.get("org")
             return "PERSON" if isinstance(org, str) and org.startswith("enterprise:") else "STAFF"
+        if attr == "owner_kind" and "ownerKind" not in self.obj:
+            # an order's owner (not a field of its own): an enterprise's USCC or a person's ID
+            # number, told apart by GB 32100 (python-stdnum, not the hub's validator)
+            owner = self.obj.get("ownerId")
+            if owner is None:
+                return None
+            return "ENTERPRISE" if stdnum_uscc.is_valid(owner) else "PERSON"
         camel = re.sub(r"_([a-z])", lambda m: m.group(1).upper(), attr)
         return self.obj.get(camel)
 
