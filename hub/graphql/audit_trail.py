@@ -79,12 +79,12 @@ class OperationScope(SchemaExtension):
         elif isinstance(context, AuthedContext) and context.principal.enterprise is not None:
             error = _party_limit(context)
         if error is not None and not ec.result:
-            ec.result = ExecutionResult(
-                data=None,
-                errors=[
-                    GraphQLError(error.message, original_error=error, extensions=error.extensions)
-                ],
-            )
+            refusal = GraphQLError(error.message, original_error=error, extensions=error.extensions)
+            if ec.operation_type is OperationType.SUBSCRIPTION:
+                # strawberry subscribes whatever the result says; what a hook raises is the
+                # stream's one answer instead
+                raise refusal
+            ec.result = ExecutionResult(data=None, errors=[refusal])
         yield
 
 
