@@ -22,7 +22,16 @@ import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
-from graphql import GraphQLError, GraphQLObjectType, GraphQLSchema
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    get_operation_ast,
+)
 from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
 from strawberry.types.graphql import OperationType
@@ -58,9 +67,7 @@ class OperationScope(SchemaExtension):
         context = ec.context
         error: Unauthenticated | RateLimited | None = None
         if isinstance(context, HubContext):  # no caller: the endpoint lets no such request in
-            error = Unauthenticated(
-                "sign in: send Authorization: Bearer <JWT>", reason="MISSING"
-            )
+            error = Unauthenticated("sign in: send Authorization: Bearer <JWT>", reason="MISSING")
         elif (
             isinstance(context, AuthedContext)
             and context.principal.expires_at.timestamp() <= time.time()
@@ -72,12 +79,12 @@ class OperationScope(SchemaExtension):
         elif isinstance(context, AuthedContext) and context.principal.enterprise is not None:
             error = _party_limit(context)
         if error is not None and not ec.result:
-            ec.result = ExecutionResult(
-                data=None,
-                errors=[
-                    GraphQLError(error.message, original_error=error, extensions=error.extensions)
-                ],
-            )
+            refusal = GraphQLError(error.message, original_error=error, extensions=error.extensions)
+            if ec.operation_type is OperationType.SUBSCRIPTION:
+                # strawberry subscribes whatever the result says; what a hook raises is the
+                # stream's one answer instead
+                raise refusal
+            ec.result = ExecutionResult(data=None, errors=[refusal])
         yield
 
 
@@ -102,16 +109,20 @@ def _party_limit(context: AuthedContext) -> RateLimited | None:
     return None
 
 
-def _refusals(context: AuthedContext, errors: Sequence[GraphQLError]) -> list[AccessRecord]:
+def _refusals(
+    context: AuthedContext, errors: Sequence[GraphQLError], root: str | None = None
+) -> list[AccessRecord]:
     """Whole root fields refused to the caller (a role calling what it may not): attempts are
     what auditors look for, so each is an entry without a subject. Fields that recorded their
-    own subjects (a refused look-up names them) are not recorded twice."""
+    own subjects (a refused look-up names them) are not recorded twice. ``root`` is a
+    subscription's one root field: its refusal comes without a path (the error is raised by
+    the event stream, not at a field)."""
     recorded = {a.path[:1] for a in context.audit_subjects}
     recorded |= {b.path[:1] for b in context.audit_batches}
     out = []
     for error in errors:
         original = error.original_error
-        path = tuple(error.path or ())
+        path = tuple(error.path or ()) or ((root,) if root is not None else ())
         if len(path) != 1 or not isinstance(original, Forbidden | PurposeRequired):
             continue
         if path in recorded:
@@ -177,21 +188,27 @@ async def _settle(writes: Sequence[Any]) -> BaseException | None:
 
 
 async def record(
-    context: AuthedContext, result: Any, schema: GraphQLSchema | None = None
+    context: AuthedContext,
+    result: Any,
+    schema: GraphQLSchema | None = None,
+    root: str | None = None,
 ) -> None:
-    """Write what the operation touched since the last call; on failure, withhold ``result``."""
+    """Write what the operation touched since the last call; on failure, withhold ``result``
+    (``root``: a subscription's root field, see :func:`_refusals`)."""
     try:
-        await _record(context, result, schema)
+        await _record(context, result, schema, root)
     finally:
         settled, context.after_audit = context.after_audit, []
         for callback in settled:
             callback()
 
 
-async def _record(context: AuthedContext, result: Any, schema: GraphQLSchema | None) -> None:
+async def _record(
+    context: AuthedContext, result: Any, schema: GraphQLSchema | None, root: str | None
+) -> None:
     errors = list(getattr(result, "errors", None) or ())
     fresh = context.audit_subjects[context.audit_recorded :]
-    fresh += _refusals(context, errors)
+    fresh += _refusals(context, errors, root)
     if context.principal.enterprise is not None:  # an enterprise party's attempts are counted
         context.runtime.probes.note_party_refusals(
             context.principal.sub, sum(_probing(a, schema) for a in fresh)
@@ -210,9 +227,7 @@ async def _record(context: AuthedContext, result: Any, schema: GraphQLSchema | N
         if fresh or batches:
             rows, hosts = audit.entries(context, fresh, result.data, errors)
             writes.append(
-                audit.append(
-                    rows, batches=hosts + [audit.batch_entry(context, b) for b in batches]
-                )
+                audit.append(rows, batches=hosts + [audit.batch_entry(context, b) for b in batches])
             )
         failure = await _settle(writes)
     except Exception as exc:  # building the entries failed: nothing may leave unrecorded
@@ -252,5 +267,27 @@ class AuditTrail(SchemaExtension):
             and ec.operation_type is OperationType.SUBSCRIPTION
             and isinstance(result, ExecutionResult)
         ):
-            await record(ec.context, result, ec.schema._schema)
+            await record(ec.context, result, ec.schema._schema, _root_field(ec))
         yield
+
+
+def _root_field(ec: Any) -> str | None:
+    """The response key of a subscription's root field (a subscription has exactly one, maybe
+    inside fragments)."""
+    document = ec.graphql_document
+    operation = get_operation_ast(document, ec.operation_name) if document else None
+    fragments = {
+        d.name.value: d
+        for d in getattr(document, "definitions", ())
+        if isinstance(d, FragmentDefinitionNode)
+    }
+    selections = list(operation.selection_set.selections) if operation is not None else []
+    while selections:
+        node = selections.pop(0)
+        if isinstance(node, FieldNode):
+            return (node.alias or node.name).value
+        if isinstance(node, InlineFragmentNode):
+            selections[:0] = node.selection_set.selections
+        elif isinstance(node, FragmentSpreadNode) and node.name.value in fragments:
+            selections[:0] = fragments[node.name.value].selection_set.selections
+    return None

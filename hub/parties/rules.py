@@ -33,8 +33,15 @@ MAX_DOCUMENT = 20_000  # characters of a published text
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 PUBLICATION_BASIS = "法释〔2016〕19号 第十条第一款第（一）项"
-# 18 characters that could be an ID number, not inside a longer run of letters and digits
-_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+# A run of digits (an X last) that could hold ID numbers, not inside a longer run of letters and
+# digits: written together or in groups parted by up to three spaces, hyphens, dashes or line
+# breaks (the NFKC form of no-break, ideographic and full-width ones), as people write a number
+# out: 370602 19800102 0125, 3706-0219-8001-0201-25
+_SEPARATOR = r"[ \n\-\u2010-\u2015\u2212]"
+_RUN = re.compile(
+    rf"(?<![0-9A-Za-z])[0-9](?:{_SEPARATOR}{{0,3}}[0-9])*(?:{_SEPARATOR}{{0,3}}[Xx])?(?![0-9A-Za-z])"
+)
+_ID_LENGTH = 18
 
 
 def long_text(value: str, name: str, limit: int) -> str:
@@ -90,17 +97,34 @@ def attachments(given: list[tuple[str, str]]) -> tuple[Attachment, ...]:
     return tuple(attachment(name, digest, i) for i, (name, digest) in enumerate(given))
 
 
+def _ascii_digits(text: str) -> str:
+    """Every decimal digit as its ASCII digit (٣ or ３ as 3), one character for one."""
+    return "".join(
+        str(unicodedata.decimal(c)) if not c.isascii() and c.isdecimal() else c for c in text
+    )
+
+
 def id_numbers_in(text: str) -> list[int]:
-    """Where ``text`` (full-width digits read as digits) holds a valid GB 11643 ID number: the
-    1-based positions of their first characters."""
-    folded = unicodedata.normalize("NFKC", text)  # positions are those of the folded text
+    """Where ``text`` holds a valid GB 11643 ID number — written together or in groups parted
+    by a few spaces, hyphens or line breaks, any script's decimal digits read as digits: the
+    1-based positions of their first characters. A number found begins and ends at the ends of
+    groups (so none is read out of the middle of a longer one, such as a card number)."""
+    folded = _ascii_digits(unicodedata.normalize("NFKC", text))  # positions: the folded text's
     found = []
-    for match in _CANDIDATE.finditer(folded):
-        try:
-            validate_id_number(match.group())
-        except InvalidIdentifier:
-            continue
-        found.append(match.start() + 1)
+    for match in _RUN.finditer(folded):
+        # the run's characters other than separators, with where each stands and whether a
+        # group starts before it or ends after it
+        at = [i for i in range(match.start(), match.end()) if folded[i].isalnum()]
+        starts = [k == 0 or at[k - 1] != at[k] - 1 for k in range(len(at))]
+        ends = [k == len(at) - 1 or at[k + 1] != at[k] + 1 for k in range(len(at))]
+        for k in range(len(at) - _ID_LENGTH + 1):
+            if not (starts[k] and ends[k + _ID_LENGTH - 1]):
+                continue
+            try:
+                validate_id_number("".join(folded[i] for i in at[k : k + _ID_LENGTH]))
+            except InvalidIdentifier:
+                continue
+            found.append(at[k] + 1)
     return found
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, insert, select, text
 
+from hub.audit.models import audit_entries
 from hub.db.engine import create_hub_engine
 from hub.graphql.context import HubContext
 from hub.orders.events import EventFeed, OrderEventBus
@@ -140,6 +141,38 @@ async def test_who_may_not_follow(
         errors = error.errors
     assert errors[0].extensions["code"] == code
     assert errors[0].extensions["reason"] == reason
+
+
+@pytest.mark.parametrize(
+    ("who", "reason"), [("judge-li", "CASE_OTHER_COURT"), ("auditor-sun", "POLICY")]
+)
+async def test_a_refused_subscription_is_on_record(
+    app: Any, tokens: dict[str, str], target: dict[str, str], who: str, reason: str
+) -> None:
+    # given a caller the subscription refuses (another court's judge; a role not granted it)
+    runtime = app.state.runtime
+
+    async def refusals() -> list[tuple[str, str]]:
+        async with runtime.engine.connect() as conn:
+            rows = await conn.execute(
+                select(audit_entries.c.action, audit_entries.c.outcome).where(
+                    audit_entries.c.user_id == who,
+                    audit_entries.c.action == "ACCESS_REFUSED",
+                )
+            )
+            return [tuple(r) for r in rows]
+
+    before = await refusals()
+    # when it subscribes to the orders of a case
+    error, stream = await first_message(app, tokens[who], target["caseNumber"])
+    if stream is not None:
+        result = await asyncio.wait_for(stream.__anext__(), 5)
+    else:
+        result = error
+    assert result.errors[0].extensions["reason"] == reason
+    # then the refusal is an entry of the audit log, as a refused query's or mutation's is
+    # (README, Security model: refusals of whole fields are on record)
+    assert await refusals() == [*before, ("ACCESS_REFUSED", "DENIED")]
 
 
 async def connection_init(app: Any, token: str | None) -> list[dict[str, Any]]:

@@ -725,6 +725,40 @@ async def test_a_party_that_keeps_probing_is_rate_limited(
         await lifespan.__aexit__(None, None, None)
 
 
+async def test_refused_subscriptions_count_and_a_limited_party_subscribes_to_nothing(
+    settings: Settings, party_token: Any, demo: dict[str, Any]
+) -> None:
+    # given a hub that allows a party 3 refused attempts an hour, and a party on a websocket
+    app, lifespan = await start_app(settings.replace(party_refusals_per_hour=3))
+    try:
+        person = fresh_person(21)
+        prober = party_token(DEMO_PARTY_USCC, person)
+        follow = "subscription($c: String) { freezeOrderEvents(caseNumber: $c) { orderId } }"
+        case = demo["samples"]["persons"][0]["caseNumber"]
+        # when it subscribes to a case's orders five times, then asks its own zone
+        bodies = await over_websocket(
+            app, prober, [(follow, {"c": case})] * 5 + [("{ myEnterprise { uscc } }", {})]
+        )
+        # then the first three are refused by the policy and counted (a field that names a
+        # case), and from then on everything is refused whole, subscriptions included
+        codes = [[e["extensions"].get("code") for e in b.get("errors", [])] for b in bodies]
+        assert codes == [["FORBIDDEN"]] * 3 + [["RATE_LIMITED"]] * 3, bodies
+        # and each refusal is on record
+        async with app.state.runtime.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(audit_entries.c.action, audit_entries.c.outcome)
+                    .where(audit_entries.c.user_id == person)
+                    .order_by(audit_entries.c.id)
+                )
+            ).all()
+        assert [tuple(r) for r in rows] == [("ACCESS_REFUSED", "DENIED")] * 3 + [
+            ("ACCESS_REFUSED", "RATE_LIMITED")
+        ] * 3
+    finally:
+        await lifespan.__aexit__(None, None, None)
+
+
 async def test_refused_audit_tile_reads_count_toward_the_party_limit(
     settings: Settings, party_token: Any
 ) -> None:

@@ -752,3 +752,33 @@ def test_id_numbers_are_found_as_written() -> None:
     assert id_numbers_in(f"号码{full_width}") == [3]
     assert id_numbers_in(f"号码{wrong}") == []
     assert id_numbers_in(f"6222{person}") == []
+
+
+def test_id_numbers_are_found_when_written_in_groups() -> None:
+    # given a valid ID number (GB 11643) as people write it out: in groups (6, 8 and 4 characters
+    # as on the card's face; every character apart), the groups parted by spaces, no-break or
+    # ideographic spaces, hyphens or a line break, or in another script's decimal digits
+    person = make_id_number("370602", date(1980, 1, 2), 12, male=False)
+    head, birth, tail = person[:6], person[6:14], person[14:]
+    arabic_indic = "".join(chr(0x0660 + int(c)) if c.isdigit() else c for c in person)
+    written = [
+        f"{head} {birth} {tail}",
+        " ".join(person),
+        f"{head}\u00a0{birth}\u00a0{tail}",
+        f"{head}\u3000{birth}\u3000{tail}",
+        f"{head}-{birth}-{tail}",
+        f"{head}{birth}\n{tail}",
+        f"{head} - {birth} - {tail}",
+        arabic_indic,
+    ]
+    # then each is the ID number 法释〔2016〕19号 第十条第一款第（一）项 has deleted, found where its
+    # first character stands
+    for text in written:
+        assert id_numbers_in(f"号码{text}。") == [3], text
+    # and two written one after the other are two
+    assert id_numbers_in(f"{person} {person}") == [1, 20]
+    # but a number begun or ended inside a longer group is not one (a card number's 6222…), and
+    # groups parted by more than three characters are apart
+    assert id_numbers_in(f"6222{head} {birth} {tail}") == []
+    assert id_numbers_in(f"{head} {birth} {tail}1") == []
+    assert id_numbers_in(f"{head}    {birth}{tail}") == []
