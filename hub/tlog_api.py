@@ -107,12 +107,13 @@ async def _admit(request: Request, coordinate: str, detail: dict[str, Any]) -> _
     grants = runtime.policy.grants(principal.roles, principal.org)
     if grants.decision(coordinate) is Decision.READ:
         return caller
+    if party and "path" in detail:  # a tile read names a tile: an attempt, as a refused
+        # look-up is, counted before anything is awaited (probing.py)
+        runtime.probes.note_party_refusals(principal.sub, 1)
     try:
         await _record(request, caller, _refused(request, coordinate, detail, "DENIED", "POLICY"))
     except AuditUnavailable as exc:
         return _refusal(request, 503, exc)
-    if party and "path" in detail:  # a tile read names a tile: an attempt, as a refused
-        runtime.probes.note_party_refusals(principal.sub, 1)  # look-up is (probing.py)
     return error_response(
         scope,
         403,

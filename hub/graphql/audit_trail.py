@@ -47,6 +47,7 @@ from hub.errors import (
 )
 from hub.graphql.context import AuthedContext, HubContext
 from hub.identifiers import subject_kind
+from hub.policy.table import Decision
 
 log = logging.getLogger("hub.audit")
 
@@ -77,7 +78,7 @@ class OperationScope(SchemaExtension):
                 reason="EXPIRED",
             )
         elif isinstance(context, AuthedContext) and context.principal.enterprise is not None:
-            error = _party_limit(context)
+            error = _party_limit(context, _party_attempts(ec, context))
         if error is not None and not ec.result:
             refusal = GraphQLError(error.message, original_error=error, extensions=error.extensions)
             if ec.operation_type is OperationType.SUBSCRIPTION:
@@ -88,11 +89,34 @@ class OperationScope(SchemaExtension):
         yield
 
 
-def _party_limit(context: AuthedContext) -> RateLimited | None:
-    """An enterprise party who was refused too often this hour runs nothing (probing.py); the
-    refusal is on record like any other."""
+def _party_attempts(ec: Any, context: AuthedContext) -> int:
+    """The attempts an enterprise party's operation makes, counted before it runs (probing.py):
+    its root fields — every alias, inside fragments, whatever their directives say — that take
+    arguments and that the policy refuses the caller."""
+    schema = ec.schema._schema
+    root = {
+        OperationType.QUERY: schema.query_type,
+        OperationType.MUTATION: schema.mutation_type,
+        OperationType.SUBSCRIPTION: schema.subscription_type,
+    }.get(ec.operation_type)
+    if root is None:
+        return 0
+    attempts = 0
+    for node in _root_fields(ec):
+        field = root.fields.get(node.name.value)
+        if field is None or not field.args:
+            continue
+        if context.grants.decision(f"{root.name}.{node.name.value}") is Decision.DENY:
+            attempts += 1
+    return attempts
+
+
+def _party_limit(context: AuthedContext, attempts: int) -> RateLimited | None:
+    """An enterprise party who was refused too often this hour, or whose operation would pass
+    the limit, runs nothing (probing.py); the refusal is on record like any other."""
     try:
-        context.runtime.probes.admit_party(context.principal.sub)
+        context.runtime.probes.admit_party(context.principal.sub, attempts)
+        context.party_counted = attempts
     except RateLimited as exc:
         context.audit_subjects.append(
             AccessRecord(
@@ -210,9 +234,10 @@ async def _record(
     fresh = context.audit_subjects[context.audit_recorded :]
     fresh += _refusals(context, errors, root)
     if context.principal.enterprise is not None:  # an enterprise party's attempts are counted
-        context.runtime.probes.note_party_refusals(
-            context.principal.sub, sum(_probing(a, schema) for a in fresh)
-        )
+        attempts = sum(_probing(a, schema) for a in fresh)
+        counted = min(context.party_counted, attempts)  # when the operation was let in
+        context.party_counted -= counted
+        context.runtime.probes.note_party_refusals(context.principal.sub, attempts - counted)
     context.audit_recorded = len(context.audit_subjects)
     if context.shown and getattr(result, "data", None) is not None:
         _shown(context, fresh)
@@ -274,6 +299,13 @@ class AuditTrail(SchemaExtension):
 def _root_field(ec: Any) -> str | None:
     """The response key of a subscription's root field (a subscription has exactly one, maybe
     inside fragments)."""
+    node = next(iter(_root_fields(ec)), None)
+    return (node.alias or node.name).value if node is not None else None
+
+
+def _root_fields(ec: Any) -> list[FieldNode]:
+    """The operation's root fields, in order, fragments (inline and named, each as often as it
+    is spread) expanded."""
     document = ec.graphql_document
     operation = get_operation_ast(document, ec.operation_name) if document else None
     fragments = {
@@ -282,12 +314,16 @@ def _root_field(ec: Any) -> str | None:
         if isinstance(d, FragmentDefinitionNode)
     }
     selections = list(operation.selection_set.selections) if operation is not None else []
-    while selections:
+    out: list[FieldNode] = []
+    expanded = 0
+    while selections and expanded < 10_000:  # validated documents have no cycles; a bound anyway
         node = selections.pop(0)
         if isinstance(node, FieldNode):
-            return (node.alias or node.name).value
-        if isinstance(node, InlineFragmentNode):
+            out.append(node)
+        elif isinstance(node, InlineFragmentNode):
             selections[:0] = node.selection_set.selections
+            expanded += 1
         elif isinstance(node, FragmentSpreadNode) and node.name.value in fragments:
             selections[:0] = fragments[node.name.value].selection_set.selections
-    return None
+            expanded += 1
+    return out

@@ -89,6 +89,7 @@ class AuthedContext:
     cache_plans: bool = True  # False for documents too large for the shared caches
     shown: set[str] = field(default_factory=set)  # identifiers released in clear
     named: set[str] = field(default_factory=set)  # subjects of entries written by workflows
+    party_counted: int = 0  # an enterprise party's refused attempts counted when let in
 
 
 def ctx(info: Info[Any, Any]) -> AuthedContext:

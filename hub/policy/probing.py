@@ -22,7 +22,11 @@ arguments (one without any, such as the court table, names nothing), and refused
 audit log's tiles (``/audit/tile/…``, which name a tile): after
 ``HUB_PARTY_REFUSALS_PER_HOUR`` such attempts in an hour every operation of that person is
 refused whole (``RATE_LIMITED``, reason ``REFUSALS``; HTTP 429 on ``/audit/``) until the
-attempts are an hour old, so a party cannot keep probing. The window is per process, like the hourly one.
+attempts are an hour old, so a party cannot keep probing. Each attempt is counted before it
+runs: an operation's root fields the policy refuses are counted when it is let in, and one that
+would pass the limit is refused whole, so the attempts of one operation (aliases), of a batch or
+of parallel requests are held to the limit as if sent one by one. The window is per process,
+like the hourly one.
 
 The daily count is read from the audit log (look-ups and searches whose subject was not found, durable
 before they were answered) plus the unknown subjects of this process's operations whose
@@ -79,17 +83,31 @@ class ProbeGuard:
             while len(held) > self.party_refusals_per_hour + 1:  # enough to keep refusing
                 held.popleft()
 
-    def admit_party(self, user: str) -> None:
+    def admit_party(self, user: str, attempts: int = 0) -> None:
         """Refuses every operation of an enterprise party who has reached the hourly number of
-        refused attempts (see the module docstring)."""
+        refused attempts, and one whose ``attempts`` (the fields it names that the policy
+        refuses it) would pass that number; the attempts of an operation let in are counted
+        here, before it runs, so that the attempts of one operation (aliases), of a batch or
+        of parallel requests cannot all run before the limit applies (see the module
+        docstring)."""
         held = self._refusals_now(user)
-        if len(held) >= self.party_refusals_per_hour:
+        limit = self.party_refusals_per_hour
+        if len(held) >= limit:
             raise RateLimited(
                 f"{user} was refused {len(held):,} times in the last hour; at most"
-                f" {self.party_refusals_per_hour:,} — an enterprise party reads its own data"
+                f" {limit:,} — an enterprise party reads its own data"
                 " with myEnterprise only; try again later",
                 reason="REFUSALS",
             )
+        if len(held) + attempts > limit:
+            raise RateLimited(
+                f"{user} was refused {len(held):,} times in the last hour and this operation"
+                f" asks {attempts:,} fields it may not call; at most {limit:,} refusals an hour —"
+                " an enterprise party reads its own data with myEnterprise only",
+                reason="REFUSALS",
+            )
+        if attempts > 0:
+            held.extend([time.monotonic()] * attempts)
 
     def admit_subjects(self, user: str, keys: list[str]) -> None:
         """The hourly volume: refuses a call that takes the user past the distinct-subject

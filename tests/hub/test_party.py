@@ -12,6 +12,7 @@ the hub's services.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -801,5 +802,109 @@ async def test_refused_audit_tile_reads_count_toward_the_party_limit(
                     )
                 ).all()
             assert [tuple(r) for r in rows] == [("ACCESS_REFUSED", "RATE_LIMITED")]
+    finally:
+        await lifespan.__aexit__(None, None, None)
+
+
+# --- each attempt counted before it runs --------------------------------------------------------
+
+
+async def _outcomes(app: Any, person: str) -> list[str]:
+    async with app.state.runtime.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(audit_entries.c.outcome)
+                .where(audit_entries.c.user_id == person)
+                .order_by(audit_entries.c.id)
+            )
+        ).all()
+    return [r[0] for r in rows]
+
+
+async def test_the_attempts_of_one_operation_are_held_to_the_limit(
+    settings: Settings, party_token: Any
+) -> None:
+    # given a hub that allows a party 3 refused attempts an hour
+    app, lifespan = await start_app(settings.replace(party_refusals_per_hour=3))
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://hub.test"
+        ) as client:
+            person = fresh_person(22)
+            prober = party_token(DEMO_PARTY_USCC, person)
+            # when one operation names five enterprises: aliases, and a named fragment spread
+            # twice (each spread is an attempt), one of them skipped by its directive
+            document = """
+                query($u: String!) {
+                  a: enterprise(uscc: $u) { uscc }
+                  b: enterprise(uscc: $u) { uscc }
+                  ...E ...E
+                  c: enterprise(uscc: $u) @skip(if: true) { uscc }
+                }
+                fragment E on Query { d: enterprise(uscc: $u) { uscc } }
+            """
+            body = await ask(client, prober, document, {"u": UNKNOWN_USCC})
+            # then nothing of it runs: it is refused whole, before any attempt
+            assert body.get("data") is None, body
+            assert [e["extensions"] for e in body["errors"]] == [
+                {"code": "RATE_LIMITED", "reason": "REFUSALS"}
+            ]
+            assert await _outcomes(app, person) == ["RATE_LIMITED"]
+            # while three attempts in one operation are let in (and refused by the policy) ...
+            three = "query($u: String!) { a: enterprise(uscc: $u) { uscc } ...E }" + (
+                " fragment E on Query { b: enterprise(uscc: $u) { uscc }"
+                " c: enterprise(uscc: $u) { uscc } }"
+            )
+            body = await ask(client, prober, three, {"u": UNKNOWN_USCC})
+            assert sorted(e["extensions"]["code"] for e in body["errors"]) == ["FORBIDDEN"] * 3
+            # ... and counted once, not again when their refusals are written: the party's own
+            # zone is then refused, the limit reached
+            body = await ask(client, prober, "{ myEnterprise { uscc } }")
+            assert [e["extensions"] for e in body["errors"]] == [
+                {"code": "RATE_LIMITED", "reason": "REFUSALS"}
+            ]
+            assert await _outcomes(app, person) == ["RATE_LIMITED"] + ["DENIED"] * 3 + [
+                "RATE_LIMITED"
+            ]
+    finally:
+        await lifespan.__aexit__(None, None, None)
+
+
+async def test_a_batch_and_parallel_requests_are_held_to_the_limit(
+    settings: Settings, party_token: Any
+) -> None:
+    # given a hub that allows a party 3 refused attempts an hour
+    app, lifespan = await start_app(settings.replace(party_refusals_per_hour=3))
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://hub.test"
+        ) as client:
+            document = "query($u: String!) { enterprise(uscc: $u) { uscc } }"
+            # when a party sends six attempts in one batch
+            batcher = fresh_person(23)
+            response = await client.post(
+                "/graphql",
+                json=[{"query": document, "variables": {"u": UNKNOWN_USCC}}] * 6,
+                headers={"Authorization": f"Bearer {party_token(DEMO_PARTY_USCC, batcher)}"},
+            )
+            codes = sorted(e["extensions"]["code"] for b in response.json() for e in b["errors"])
+            # then three run (refused by the policy) and three are refused by the limit
+            assert codes == ["FORBIDDEN"] * 3 + ["RATE_LIMITED"] * 3, response.text
+            assert sorted(await _outcomes(app, batcher)) == ["DENIED"] * 3 + ["RATE_LIMITED"] * 3
+            # and so when another sends six requests at once
+            racer = fresh_person(24)
+            token = party_token(DEMO_PARTY_USCC, racer)
+            bodies = await asyncio.gather(
+                *(ask(client, token, document, {"u": UNKNOWN_USCC}) for _ in range(6))
+            )
+            codes = sorted(e["extensions"]["code"] for b in bodies for e in b["errors"])
+            assert codes == ["FORBIDDEN"] * 3 + ["RATE_LIMITED"] * 3, bodies
+            # and six reads of the audit log's tiles at once
+            tiler = fresh_person(25)
+            headers = {"Authorization": f"Bearer {party_token(DEMO_PARTY_USCC, tiler)}"}
+            responses = await asyncio.gather(
+                *(client.get(f"/audit/tile/0/00{n}", headers=headers) for n in range(6))
+            )
+            assert sorted(r.status_code for r in responses) == [403] * 3 + [429] * 3
     finally:
         await lifespan.__aexit__(None, None, None)
