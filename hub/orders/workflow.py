@@ -266,12 +266,46 @@ def _already_held(existing: HeldMeasure | None, cmd: SubmitOrder) -> None:
         )
 
 
+SUBMIT_ROUNDS = 5  # assessments of one submission while the case's measures keep changing
+
+
+class _Changed(Exception):
+    """The case's measures changed between the assessment and the submission's lock."""
+
+
+def _signature(held: Sequence[HeldMeasure]) -> tuple[tuple[str, Decimal | None], ...]:
+    """What the over-seizure check of a case depends on among its measures: which orders hold
+    an asset, and the amount each freeze of deposits holds."""
+    return tuple(sorted((m.order_id, m.amount) for m in held))
+
+
 async def submit(gateway: Gateway, actor: Actor, cmd: SubmitOrder) -> Outcome:
     """查封 / 扣押 / 冻结: an asset of a respondent of one of the court's open enforcement or
     preservation cases, the caller assigned; the kind the asset takes; one measure per asset
-    and case; beyond the over-seizure threshold only with the judge's confirmation."""
+    and case; beyond the over-seizure threshold only with the judge's confirmation.
+
+    The assessment asks the agencies for the assets' values, so it is made before the case is
+    locked; under the lock the case's measures are read again, and if another submission
+    changed them in between the submission is assessed again (查封规定 第十九条 is judged on
+    what the case holds when the order is made, so simultaneous submissions of one case cannot
+    each pass it against the case as it was)."""
     measures.check_kind(cmd.kind, cmd.asset_type)
     term = service.check_term(cmd.asset_type.value, months=cmd.term_months, days=cmd.term_days)
+    for _ in range(SUBMIT_ROUNDS):
+        try:
+            return await _submit_once(gateway, actor, cmd, term)
+        except _Changed:
+            continue
+    raise Conflict(
+        f"the measures of case {cmd.case_number} kept changing while this submission was"
+        f" assessed ({SUBMIT_ROUNDS} times); nothing was submitted — submit again",
+        reason="CASE_BUSY",
+    )
+
+
+async def _submit_once(
+    gateway: Gateway, actor: Actor, cmd: SubmitOrder, term: service.Term
+) -> Outcome:
     assessment = await assess(
         gateway,
         actor,
@@ -279,6 +313,7 @@ async def submit(gateway: Gateway, actor: Actor, cmd: SubmitOrder) -> Outcome:
         except_key=cmd.idempotency_key,
         amount=cmd.amount if cmd.asset_type is AssetType.DEPOSIT else None,
     )
+    assessed = _signature([v.measure for v in assessment.measures])
     deposit: dict[str, Any] = {}
     if cmd.asset_type is AssetType.DEPOSIT:
         facts = assessment.facts or AssetFacts({})
@@ -318,6 +353,8 @@ async def submit(gateway: Gateway, actor: Actor, cmd: SubmitOrder) -> Outcome:
             except_key=cmd.idempotency_key,
         )
         _already_held(measures.holding(held, cmd.asset_type, cmd.asset_id), cmd)
+        if _signature(held) != assessed:
+            raise _Changed  # rolled back: nothing of this round is written
         row, transitions = await service.submit(
             conn,
             payload=payload,

@@ -174,4 +174,3 @@ class ProbeGuard:
                 held[:] = [r for r in held if r is not reservation]
 
         return release
-

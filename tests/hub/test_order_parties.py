@@ -10,6 +10,8 @@ are the assets (``tests.hub.assets``): no test meets another's measures.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -22,6 +24,7 @@ from sqlalchemy import func, select
 
 from connectors.public_security.models import vehicle_seizures, vehicles
 from hub.audit.models import audit_entries
+from hub.orders import workflow
 from hub.orders.models import freeze_orders
 from hub.orders.worker import deliver_pending
 from tests.conftest import Api, add_case, answer_left
@@ -490,6 +493,54 @@ async def test_a_measure_within_the_threshold_needs_no_confirmation(
     )
     made = await submit(api, order_input(case, "REAL_ESTATE", flat["asset"]))
     assert made["errors"] == [], made
+
+
+async def test_simultaneous_submissions_of_one_case_are_judged_one_after_another(
+    api: Api, app: Any, owners: dict[str, dict[str, Any]]
+) -> None:
+    """查封规定 第十九条 judged on what the case holds when each order is made: four units of one
+    respondent, each worth less than the threshold alone, submitted at the same instant. One
+    unit is within twice the outstanding amount; with any second one the case holds clearly
+    more than the debt, so exactly one is made and the others need the judge's confirmation —
+    as if the judge had submitted them one after another."""
+    flat = owners["REAL_ESTATE"]
+    me = {"idNumber": flat["idNumber"], "name": flat["name"]}
+    value = Decimal("88.50") * PRICE_PER_SQM  # fresh_unit: 88.50 m², sole owner
+    with contextlib.ExitStack() as stack:
+        units = [stack.enter_context(registered(app, fresh_unit, me)) for _ in range(4)]
+        # outstanding × 2 = 1.5 units: one unit passes, two do not
+        outstanding = (value * 3 / 4).quantize(Decimal("0.01"))
+        case = await add_case(
+            app, respondent_case_parties(flat, owners["NOBODY"]), amount=outstanding
+        )
+        # when all four are submitted at once
+        answers = await asyncio.gather(
+            *(submit(api, order_input(case, "REAL_ESTATE", unit)) for unit in units)
+        )
+        # then one order is made, the three others refused for the over-seizure rule
+        made = [a for a in answers if a["order"] is not None]
+        refused = [a["errors"] for a in answers if a["order"] is None]
+        assert len(made) == 1, answers
+        assert [[(e["code"], e["rule"]) for e in r] for r in refused] == [
+            [("BAD_USER_INPUT", "OVER_SEIZURE")]
+        ] * 3, answers
+        assert await orders_of_case(app, case) == 1
+
+
+async def test_a_submission_overtaken_again_and_again_is_refused_and_makes_nothing(
+    api: Api, app: Any, owners: dict[str, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a case whose measures change between every assessment and the lock (each read of
+    # what the case holds differs from the one before)
+    flat = owners["REAL_ESTATE"]
+    case = await add_case(app, respondent_case_parties(flat, owners["NOBODY"]), amount=10**9)
+    reads = iter(range(10**6))
+    monkeypatch.setattr(workflow, "_signature", lambda held: next(reads))
+    # when the judge submits, then it is refused as busy, and nothing is made
+    answer = await submit(api, order_input(case, "REAL_ESTATE", flat["asset"]))
+    assert answer["order"] is None
+    assert [(e["code"], e["reason"]) for e in answer["errors"]] == [("CONFLICT", "CASE_BUSY")]
+    assert await orders_of_case(app, case) == 0
 
 
 async def test_the_assessment_is_for_the_judges_own_case_and_a_respondents_asset(
