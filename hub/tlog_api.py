@@ -93,6 +93,8 @@ async def _admit(request: Request, coordinate: str, detail: dict[str, Any]) -> _
         client=runtime.proxies.client(scope),
         upstream_request_id=upstream_request_id(scope, runtime.proxies),
     )
+    grants = await runtime.policy.grants_off_loop(principal.roles, principal.org)
+    # from the limit's check to the attempt's count nothing is awaited (probing.py)
     party = principal.enterprise is not None
     if party:  # an enterprise party refused too often this hour runs nothing here either
         try:
@@ -104,7 +106,6 @@ async def _admit(request: Request, coordinate: str, detail: dict[str, Any]) -> _
             except AuditUnavailable as unavailable:
                 return _refusal(request, 503, unavailable)
             return _refusal(request, 429, exc)
-    grants = runtime.policy.grants(principal.roles, principal.org)
     if grants.decision(coordinate) is Decision.READ:
         return caller
     if party and "path" in detail:  # a tile read names a tile: an attempt, as a refused

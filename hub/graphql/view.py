@@ -292,6 +292,7 @@ class HubGraphQLView(GraphQL[HubContext, None]):
             raise ConnectionRejectionError(
                 {"message": exc.message, "extensions": exc.extensions}
             ) from None
+        await context.runtime.policy.grants_off_loop(principal.roles, principal.org)
         context.principal = principal
         return {"userId": principal.sub}
 
@@ -318,11 +319,14 @@ class HubGraphQLView(GraphQL[HubContext, None]):
         if isinstance(response, Response):
             response.headers["X-Request-Id"] = rid
         proxies = runtime.proxies
+        principal = request.scope["state"].get("principal")
+        if principal is not None:  # the caller's grants compiled off the event loop (table.py)
+            await runtime.policy.grants_off_loop(principal.roles, principal.org)
         return HubContext(
             request=request,
             response=response,
             # absent only for the GraphiQL page itself, and a websocket before connection_init
-            principal=request.scope["state"].get("principal"),
+            principal=principal,
             runtime=runtime,
             request_id=rid,
             client=proxies.client(request.scope),

@@ -8,6 +8,7 @@ in one assignment, so a request sees either the old policy or the new one, never
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -213,6 +214,18 @@ class PolicyTable:
         ]
         chosen += [f"g, __caller__, {role}" for role in roles]
         return casbin.Enforcer(str(self.model_path), _Lines(chosen))
+
+    def compiled(self, roles: tuple[str, ...], org: str) -> bool:
+        """Whether :meth:`grants` of this caller is a dict hit (no compilation)."""
+        return (roles, org) in self._by_caller
+
+    async def grants_off_loop(self, roles: tuple[str, ...], org: str) -> Grants:
+        """:meth:`grants`, compiled in a worker thread when it is not yet: a compilation asks
+        Casbin about every field of the schema (0.2–1 s per role), which on the event loop
+        would hold every other request for that long after a start or a policy reload."""
+        if self.compiled(roles, org):
+            return self.grants(roles, org)
+        return await asyncio.to_thread(self.grants, roles, org)
 
     def grants(self, roles: tuple[str, ...], org: str) -> Grants:
         """The compiled grants of a caller; a dict hit after the first request of each kind."""
