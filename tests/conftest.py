@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import shutil
@@ -236,6 +237,21 @@ async def start_app(settings: Settings, sources: dict[str, Any] | None = None) -
     lifespan = app.router.lifespan_context(app)
     await lifespan.__aenter__()
     return app, lifespan
+
+
+@contextlib.asynccontextmanager
+async def served(
+    settings: Settings, sources: dict[str, Any] | None = None
+) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
+    """An app of its own (settings of a test's own) and a client of it, stopped afterwards."""
+    app, lifespan = await start_app(settings, sources)
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://hub.test"
+        ) as client:
+            yield app, client
+    finally:
+        await lifespan.__aexit__(None, None, None)
 
 
 @pytest.fixture(scope="session")

@@ -41,7 +41,7 @@ from hub.config import Settings
 from hub.graphql.schema import schema as hub_schema
 from hub.orders.models import freeze_orders
 from hub.sanctions.models import sanction_entries
-from tests.conftest import TEST_PERSONS, TEST_SEED, Api, start_app
+from tests.conftest import TEST_PERSONS, TEST_SEED, Api, served, start_app
 from tests.hub.transports import over_websocket
 
 S = hub_schema._schema
@@ -129,15 +129,9 @@ async def ask(
 async def lenient(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """An app of its own whose party limit is out of reach (the enumeration tests are refused
     dozens of times; the limit itself is tested below)."""
-    app, lifespan = await start_app(settings.replace(party_refusals_per_hour=100_000))
-    try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://hub.test"
-        ) as client:
-            client.app = app  # type: ignore[attr-defined]
-            yield client
-    finally:
-        await lifespan.__aexit__(None, None, None)
+    async with served(settings.replace(party_refusals_per_hour=100_000)) as (app, client):
+        client.app = app  # type: ignore[attr-defined]
+        yield client
 
 
 # --- the demo party and its token -----------------------------------------------------------------
@@ -675,55 +669,41 @@ async def test_a_party_that_keeps_probing_is_rate_limited(
     settings: Settings, party_token: Any, demo: dict[str, Any]
 ) -> None:
     # given a hub that allows a party 3 refused attempts an hour
-    app, lifespan = await start_app(settings.replace(party_refusals_per_hour=3))
-    try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://hub.test"
-        ) as client:
-            prober = party_token(DEMO_PARTY_USCC, fresh_person(7))
-            bystander = party_token(DEMO_PARTY_USCC, fresh_person(8))
-            document = "query($u: String!) { enterprise(uscc: $u) { uscc } }"
-            # (fields it may not call that name nothing — the court table the console asks at
-            # sign-in — are refused but not counted)
-            for _ in range(5):
-                body = await ask(client, prober, "{ courts { code } }")
-                assert refused(body, "courts"), body
-            # when it is refused three times naming enterprises
-            for uscc in (UNKNOWN_USCC, demo["samples"]["enterprises"][0]["uscc"], UNKNOWN_USCC):
-                body = await ask(client, prober, document, {"u": uscc})
-                assert refused(body, "enterprise"), body
-            # then whatever it asks next is refused whole, its own zone included
-            for query, variables in (
-                (document, {"u": UNKNOWN_USCC}),
-                ("{ myEnterprise { uscc } }", {}),
-            ):
-                request_id = uuid.uuid4().hex
-                response = await client.post(
-                    "/graphql",
-                    json={"query": query, "variables": variables},
-                    headers={"Authorization": f"Bearer {prober}", "X-Request-Id": request_id},
-                )
-                body = response.json()
-                request_id = response.headers["x-request-id"]
-                assert body.get("data") is None, body
-                assert [e["extensions"] for e in body["errors"]] == [
-                    {"code": "RATE_LIMITED", "reason": "REFUSALS"}
-                ]
-                # and the refusal is on record
-                async with app.state.runtime.engine.connect() as conn:
-                    rows = (
-                        await conn.execute(
-                            select(audit_entries.c.action, audit_entries.c.outcome).where(
-                                audit_entries.c.request_id == request_id
-                            )
-                        )
-                    ).all()
-                assert [tuple(r) for r in rows] == [("ACCESS_REFUSED", "RATE_LIMITED")]
-            # while another person of the same enterprise still reads the zone
-            body = await ask(client, bystander, "{ myEnterprise { uscc } }")
-            assert body == {"data": {"myEnterprise": {"uscc": DEMO_PARTY_USCC}}}
-    finally:
-        await lifespan.__aexit__(None, None, None)
+    async with served(settings.replace(party_refusals_per_hour=3)) as (app, client):
+        prober = party_token(DEMO_PARTY_USCC, fresh_person(7))
+        bystander = party_token(DEMO_PARTY_USCC, fresh_person(8))
+        document = "query($u: String!) { enterprise(uscc: $u) { uscc } }"
+        # (fields it may not call that name nothing — the court table the console asks at
+        # sign-in — are refused but not counted)
+        for _ in range(5):
+            body = await ask(client, prober, "{ courts { code } }")
+            assert refused(body, "courts"), body
+        # when it is refused three times naming enterprises
+        for uscc in (UNKNOWN_USCC, demo["samples"]["enterprises"][0]["uscc"], UNKNOWN_USCC):
+            body = await ask(client, prober, document, {"u": uscc})
+            assert refused(body, "enterprise"), body
+        # then whatever it asks next is refused whole, its own zone included
+        for query, variables in (
+            (document, {"u": UNKNOWN_USCC}),
+            ("{ myEnterprise { uscc } }", {}),
+        ):
+            request_id = uuid.uuid4().hex
+            response = await client.post(
+                "/graphql",
+                json={"query": query, "variables": variables},
+                headers={"Authorization": f"Bearer {prober}", "X-Request-Id": request_id},
+            )
+            body = response.json()
+            request_id = response.headers["x-request-id"]
+            assert body.get("data") is None, body
+            assert [e["extensions"] for e in body["errors"]] == [
+                {"code": "RATE_LIMITED", "reason": "REFUSALS"}
+            ]
+            # and the refusal is on record
+            assert await on_record(app, request_id) == [("ACCESS_REFUSED", "RATE_LIMITED")]
+        # while another person of the same enterprise still reads the zone
+        body = await ask(client, bystander, "{ myEnterprise { uscc } }")
+        assert body == {"data": {"myEnterprise": {"uscc": DEMO_PARTY_USCC}}}
 
 
 async def test_refused_subscriptions_count_and_a_limited_party_subscribes_to_nothing(
@@ -764,49 +744,48 @@ async def test_refused_audit_tile_reads_count_toward_the_party_limit(
     settings: Settings, party_token: Any
 ) -> None:
     # given a hub that allows a party 3 refused attempts an hour
-    app, lifespan = await start_app(settings.replace(party_refusals_per_hour=3))
-    try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://hub.test"
-        ) as client:
-            prober = party_token(DEMO_PARTY_USCC, fresh_person(9))
-            headers = {"Authorization": f"Bearer {prober}"}
-            # when it asks the audit log's read API for tiles three times (each refused)
-            for n in range(3):
-                response = await client.get(f"/audit/tile/0/00{n}", headers=headers)
-                assert response.status_code == 403, response.text
-                assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-            # then its next GraphQL operation is refused whole, its own zone included
-            body = await ask(client, prober, "{ myEnterprise { uscc } }")
-            assert body.get("data") is None, body
-            assert [e["extensions"] for e in body["errors"]] == [
-                {"code": "RATE_LIMITED", "reason": "REFUSALS"}
-            ]
-            # and so is its next read of the audit API, with the limit's own answer, on record
-            request_id = uuid.uuid4().hex
-            response = await client.get(
-                "/audit/checkpoint", headers={**headers, "X-Request-Id": request_id}
-            )
-            assert response.status_code == 429, response.text
-            request_id = response.headers["x-request-id"]
-            assert response.json()["errors"][0]["extensions"] == {
-                "code": "RATE_LIMITED",
-                "reason": "REFUSALS",
-            }
-            async with app.state.runtime.engine.connect() as conn:
-                rows = (
-                    await conn.execute(
-                        select(audit_entries.c.action, audit_entries.c.outcome).where(
-                            audit_entries.c.request_id == request_id
-                        )
-                    )
-                ).all()
-            assert [tuple(r) for r in rows] == [("ACCESS_REFUSED", "RATE_LIMITED")]
-    finally:
-        await lifespan.__aexit__(None, None, None)
+    async with served(settings.replace(party_refusals_per_hour=3)) as (app, client):
+        prober = party_token(DEMO_PARTY_USCC, fresh_person(9))
+        headers = {"Authorization": f"Bearer {prober}"}
+        # when it asks the audit log's read API for tiles three times (each refused)
+        for n in range(3):
+            response = await client.get(f"/audit/tile/0/00{n}", headers=headers)
+            assert response.status_code == 403, response.text
+            assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        # then its next GraphQL operation is refused whole, its own zone included
+        body = await ask(client, prober, "{ myEnterprise { uscc } }")
+        assert body.get("data") is None, body
+        assert [e["extensions"] for e in body["errors"]] == [
+            {"code": "RATE_LIMITED", "reason": "REFUSALS"}
+        ]
+        # and so is its next read of the audit API, with the limit's own answer, on record
+        request_id = uuid.uuid4().hex
+        response = await client.get(
+            "/audit/checkpoint", headers={**headers, "X-Request-Id": request_id}
+        )
+        assert response.status_code == 429, response.text
+        request_id = response.headers["x-request-id"]
+        assert response.json()["errors"][0]["extensions"] == {
+            "code": "RATE_LIMITED",
+            "reason": "REFUSALS",
+        }
+        assert await on_record(app, request_id) == [("ACCESS_REFUSED", "RATE_LIMITED")]
 
 
 # --- each attempt counted before it runs --------------------------------------------------------
+
+
+async def on_record(app: Any, request_id: str) -> list[tuple[str, str]]:
+    """The actions and outcomes of a request's audit entries."""
+    async with app.state.runtime.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(audit_entries.c.action, audit_entries.c.outcome).where(
+                    audit_entries.c.request_id == request_id
+                )
+            )
+        ).all()
+    return [tuple(r) for r in rows]
 
 
 async def _outcomes(app: Any, person: str) -> list[str]:
@@ -825,86 +804,72 @@ async def test_the_attempts_of_one_operation_are_held_to_the_limit(
     settings: Settings, party_token: Any
 ) -> None:
     # given a hub that allows a party 3 refused attempts an hour
-    app, lifespan = await start_app(settings.replace(party_refusals_per_hour=3))
-    try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://hub.test"
-        ) as client:
-            person = fresh_person(22)
-            prober = party_token(DEMO_PARTY_USCC, person)
-            # when one operation names five enterprises: aliases, and a named fragment spread
-            # twice (each spread is an attempt), one of them skipped by its directive
-            document = """
-                query($u: String!) {
-                  a: enterprise(uscc: $u) { uscc }
-                  b: enterprise(uscc: $u) { uscc }
-                  ...E ...E
-                  c: enterprise(uscc: $u) @skip(if: true) { uscc }
-                }
-                fragment E on Query { d: enterprise(uscc: $u) { uscc } }
-            """
-            body = await ask(client, prober, document, {"u": UNKNOWN_USCC})
-            # then nothing of it runs: it is refused whole, before any attempt
-            assert body.get("data") is None, body
-            assert [e["extensions"] for e in body["errors"]] == [
-                {"code": "RATE_LIMITED", "reason": "REFUSALS"}
-            ]
-            assert await _outcomes(app, person) == ["RATE_LIMITED"]
-            # while three attempts in one operation are let in (and refused by the policy) ...
-            three = "query($u: String!) { a: enterprise(uscc: $u) { uscc } ...E }" + (
-                " fragment E on Query { b: enterprise(uscc: $u) { uscc }"
-                " c: enterprise(uscc: $u) { uscc } }"
-            )
-            body = await ask(client, prober, three, {"u": UNKNOWN_USCC})
-            assert sorted(e["extensions"]["code"] for e in body["errors"]) == ["FORBIDDEN"] * 3
-            # ... and counted once, not again when their refusals are written: the party's own
-            # zone is then refused, the limit reached
-            body = await ask(client, prober, "{ myEnterprise { uscc } }")
-            assert [e["extensions"] for e in body["errors"]] == [
-                {"code": "RATE_LIMITED", "reason": "REFUSALS"}
-            ]
-            assert await _outcomes(app, person) == ["RATE_LIMITED"] + ["DENIED"] * 3 + [
-                "RATE_LIMITED"
-            ]
-    finally:
-        await lifespan.__aexit__(None, None, None)
+    async with served(settings.replace(party_refusals_per_hour=3)) as (app, client):
+        person = fresh_person(22)
+        prober = party_token(DEMO_PARTY_USCC, person)
+        # when one operation names five enterprises: aliases, and a named fragment spread
+        # twice (each spread is an attempt), one of them skipped by its directive
+        document = """
+            query($u: String!) {
+              a: enterprise(uscc: $u) { uscc }
+              b: enterprise(uscc: $u) { uscc }
+              ...E ...E
+              c: enterprise(uscc: $u) @skip(if: true) { uscc }
+            }
+            fragment E on Query { d: enterprise(uscc: $u) { uscc } }
+        """
+        body = await ask(client, prober, document, {"u": UNKNOWN_USCC})
+        # then nothing of it runs: it is refused whole, before any attempt
+        assert body.get("data") is None, body
+        assert [e["extensions"] for e in body["errors"]] == [
+            {"code": "RATE_LIMITED", "reason": "REFUSALS"}
+        ]
+        assert await _outcomes(app, person) == ["RATE_LIMITED"]
+        # while three attempts in one operation are let in (and refused by the policy) ...
+        three = "query($u: String!) { a: enterprise(uscc: $u) { uscc } ...E }" + (
+            " fragment E on Query { b: enterprise(uscc: $u) { uscc }"
+            " c: enterprise(uscc: $u) { uscc } }"
+        )
+        body = await ask(client, prober, three, {"u": UNKNOWN_USCC})
+        assert sorted(e["extensions"]["code"] for e in body["errors"]) == ["FORBIDDEN"] * 3
+        # ... and counted once, not again when their refusals are written: the party's own
+        # zone is then refused, the limit reached
+        body = await ask(client, prober, "{ myEnterprise { uscc } }")
+        assert [e["extensions"] for e in body["errors"]] == [
+            {"code": "RATE_LIMITED", "reason": "REFUSALS"}
+        ]
+        assert await _outcomes(app, person) == ["RATE_LIMITED"] + ["DENIED"] * 3 + ["RATE_LIMITED"]
 
 
 async def test_a_batch_and_parallel_requests_are_held_to_the_limit(
     settings: Settings, party_token: Any
 ) -> None:
     # given a hub that allows a party 3 refused attempts an hour
-    app, lifespan = await start_app(settings.replace(party_refusals_per_hour=3))
-    try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://hub.test"
-        ) as client:
-            document = "query($u: String!) { enterprise(uscc: $u) { uscc } }"
-            # when a party sends six attempts in one batch
-            batcher = fresh_person(23)
-            response = await client.post(
-                "/graphql",
-                json=[{"query": document, "variables": {"u": UNKNOWN_USCC}}] * 6,
-                headers={"Authorization": f"Bearer {party_token(DEMO_PARTY_USCC, batcher)}"},
-            )
-            codes = sorted(e["extensions"]["code"] for b in response.json() for e in b["errors"])
-            # then three run (refused by the policy) and three are refused by the limit
-            assert codes == ["FORBIDDEN"] * 3 + ["RATE_LIMITED"] * 3, response.text
-            assert sorted(await _outcomes(app, batcher)) == ["DENIED"] * 3 + ["RATE_LIMITED"] * 3
-            # and so when another sends six requests at once
-            racer = fresh_person(24)
-            token = party_token(DEMO_PARTY_USCC, racer)
-            bodies = await asyncio.gather(
-                *(ask(client, token, document, {"u": UNKNOWN_USCC}) for _ in range(6))
-            )
-            codes = sorted(e["extensions"]["code"] for b in bodies for e in b["errors"])
-            assert codes == ["FORBIDDEN"] * 3 + ["RATE_LIMITED"] * 3, bodies
-            # and six reads of the audit log's tiles at once
-            tiler = fresh_person(25)
-            headers = {"Authorization": f"Bearer {party_token(DEMO_PARTY_USCC, tiler)}"}
-            responses = await asyncio.gather(
-                *(client.get(f"/audit/tile/0/00{n}", headers=headers) for n in range(6))
-            )
-            assert sorted(r.status_code for r in responses) == [403] * 3 + [429] * 3
-    finally:
-        await lifespan.__aexit__(None, None, None)
+    async with served(settings.replace(party_refusals_per_hour=3)) as (app, client):
+        document = "query($u: String!) { enterprise(uscc: $u) { uscc } }"
+        # when a party sends six attempts in one batch
+        batcher = fresh_person(23)
+        response = await client.post(
+            "/graphql",
+            json=[{"query": document, "variables": {"u": UNKNOWN_USCC}}] * 6,
+            headers={"Authorization": f"Bearer {party_token(DEMO_PARTY_USCC, batcher)}"},
+        )
+        codes = sorted(e["extensions"]["code"] for b in response.json() for e in b["errors"])
+        # then three run (refused by the policy) and three are refused by the limit
+        assert codes == ["FORBIDDEN"] * 3 + ["RATE_LIMITED"] * 3, response.text
+        assert sorted(await _outcomes(app, batcher)) == ["DENIED"] * 3 + ["RATE_LIMITED"] * 3
+        # and so when another sends six requests at once
+        racer = fresh_person(24)
+        token = party_token(DEMO_PARTY_USCC, racer)
+        bodies = await asyncio.gather(
+            *(ask(client, token, document, {"u": UNKNOWN_USCC}) for _ in range(6))
+        )
+        codes = sorted(e["extensions"]["code"] for b in bodies for e in b["errors"])
+        assert codes == ["FORBIDDEN"] * 3 + ["RATE_LIMITED"] * 3, bodies
+        # and six reads of the audit log's tiles at once
+        tiler = fresh_person(25)
+        headers = {"Authorization": f"Bearer {party_token(DEMO_PARTY_USCC, tiler)}"}
+        responses = await asyncio.gather(
+            *(client.get(f"/audit/tile/0/00{n}", headers=headers) for n in range(6))
+        )
+        assert sorted(r.status_code for r in responses) == [403] * 3 + [429] * 3

@@ -32,7 +32,7 @@ from hub.orders.models import freeze_order_events, freeze_orders, outbox
 from hub.parties.models import case_documents
 from hub.parties.rules import id_numbers_in
 from hub.sanctions.models import sanction_changes, sanction_entries
-from tests.conftest import TEST_PERSONS, TEST_SEED, Api, add_case, start_app
+from tests.conftest import TEST_PERSONS, TEST_SEED, Api, add_case, served
 
 WORLD = build_world(TEST_SEED, TEST_PERSONS)
 KNOWN = {e.uscc for e in WORLD.enterprises} | {p.id_number for p in WORLD.persons}
@@ -377,32 +377,26 @@ async def test_a_case_not_its_own_is_answered_as_one_that_does_not_exist_and_cou
     settings: Settings, mint: Any, demo: dict[str, Any], world: dict[str, Any]
 ) -> None:
     # given a hub that allows a party 3 refused attempts an hour
-    app, lifespan = await start_app(settings.replace(party_refusals_per_hour=3))
-    try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://hub.test"
-        ) as client:
-            api = Api(client, world["token"])
-            someone_elses = demo["samples"]["persons"][0]["caseNumber"]
-            nobodys = "（2026）鲁0602执999998号"
-            # when it files against another's case and one that does not exist
-            answers = []
-            for case in (someone_elses, nobodys, someone_elses):
-                body = await file(api, world["token"], caseNumber=case, kind="OTHER", text="探测")
-                answers.append(
-                    [{**e, "message": e["message"].replace(case, "<case>")} for e in body["errors"]]
-                )
-            # then the answers are the same, word for word (the case number aside)
-            assert answers[0] == answers[1] == answers[2]
-            assert [(e["code"], e["reason"]) for e in answers[0]] == [("NOT_FOUND", "NOT_OWN_CASE")]
-            # and the three attempts count: its next operation is refused whole
-            body = await api.query("{ myEnterprise { uscc } }", token=world["token"])
-            assert body.get("data") is None, body
-            assert [e["extensions"] for e in body["errors"]] == [
-                {"code": "RATE_LIMITED", "reason": "REFUSALS"}
-            ]
-    finally:
-        await lifespan.__aexit__(None, None, None)
+    async with served(settings.replace(party_refusals_per_hour=3)) as (_app, client):
+        api = Api(client, world["token"])
+        someone_elses = demo["samples"]["persons"][0]["caseNumber"]
+        nobodys = "（2026）鲁0602执999998号"
+        # when it files against another's case and one that does not exist
+        answers = []
+        for case in (someone_elses, nobodys, someone_elses):
+            body = await file(api, world["token"], caseNumber=case, kind="OTHER", text="探测")
+            answers.append(
+                [{**e, "message": e["message"].replace(case, "<case>")} for e in body["errors"]]
+            )
+        # then the answers are the same, word for word (the case number aside)
+        assert answers[0] == answers[1] == answers[2]
+        assert [(e["code"], e["reason"]) for e in answers[0]] == [("NOT_FOUND", "NOT_OWN_CASE")]
+        # and the three attempts count: its next operation is refused whole
+        body = await api.query("{ myEnterprise { uscc } }", token=world["token"])
+        assert body.get("data") is None, body
+        assert [e["extensions"] for e in body["errors"]] == [
+            {"code": "RATE_LIMITED", "reason": "REFUSALS"}
+        ]
 
 
 # --- what a decision does ------------------------------------------------------------------------------
