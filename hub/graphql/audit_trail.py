@@ -47,7 +47,6 @@ from hub.errors import (
 )
 from hub.graphql.context import AuthedContext, HubContext
 from hub.identifiers import subject_kind
-from hub.policy.table import Decision
 
 log = logging.getLogger("hub.audit")
 
@@ -90,9 +89,11 @@ class OperationScope(SchemaExtension):
 
 
 def _party_attempts(ec: Any, context: AuthedContext) -> int:
-    """The attempts an enterprise party's operation makes, counted before it runs (probing.py):
-    its root fields — every alias, inside fragments, whatever their directives say — that take
-    arguments and that the policy refuses the caller."""
+    """The attempts an enterprise party's operation may make, counted before it runs
+    (probing.py): its root fields — every alias, inside fragments, whatever their directives
+    say — that take arguments. Those the policy refuses are attempts; a granted one (a request
+    filed) is one if it is refused (a case not its own), which is known only once it ran: the
+    count is given back for those that were not."""
     schema = ec.schema._schema
     root = {
         OperationType.QUERY: schema.query_type,
@@ -104,9 +105,7 @@ def _party_attempts(ec: Any, context: AuthedContext) -> int:
     attempts = 0
     for node in _root_fields(ec):
         field = root.fields.get(node.name.value)
-        if field is None or not field.args:
-            continue
-        if context.grants.decision(f"{root.name}.{node.name.value}") is Decision.DENY:
+        if field is not None and field.args:
             attempts += 1
     return attempts
 
@@ -235,9 +234,11 @@ async def _record(
     fresh += _refusals(context, errors, root)
     if context.principal.enterprise is not None:  # an enterprise party's attempts are counted
         attempts = sum(_probing(a, schema) for a in fresh)
-        counted = min(context.party_counted, attempts)  # when the operation was let in
-        context.party_counted -= counted
-        context.runtime.probes.note_party_refusals(context.principal.sub, attempts - counted)
+        counted, context.party_counted = context.party_counted, 0  # when it was let in
+        if attempts > counted:
+            context.runtime.probes.note_party_refusals(context.principal.sub, attempts - counted)
+        elif counted > attempts:
+            context.runtime.probes.refund_party(context.principal.sub, counted - attempts)
     context.audit_recorded = len(context.audit_subjects)
     if context.shown and getattr(result, "data", None) is not None:
         _shown(context, fresh)

@@ -23,8 +23,10 @@ audit log's tiles (``/audit/tile/…``, which name a tile): after
 ``HUB_PARTY_REFUSALS_PER_HOUR`` such attempts in an hour every operation of that person is
 refused whole (``RATE_LIMITED``, reason ``REFUSALS``; HTTP 429 on ``/audit/``) until the
 attempts are an hour old, so a party cannot keep probing. Each attempt is counted before it
-runs: an operation's root fields the policy refuses are counted when it is let in, and one that
-would pass the limit is refused whole, so the attempts of one operation (aliases), of a batch or
+runs: an operation's root fields that take arguments (those the policy refuses, and a request it
+files, refused if the case is not its own) are counted when it is let in — the ones that were
+not refused after all are given back when it ends — and one that would pass the limit is
+refused whole, so the attempts of one operation (aliases), of a batch or
 of parallel requests are held to the limit as if sent one by one. The window is per process,
 like the hourly one.
 
@@ -82,6 +84,13 @@ class ProbeGuard:
             held.extend([time.monotonic()] * count)
             while len(held) > self.party_refusals_per_hour + 1:  # enough to keep refusing
                 held.popleft()
+
+    def refund_party(self, user: str, count: int) -> None:
+        """Attempts counted when an operation was let in that were not refused after all (a
+        request filed on the party's own case)."""
+        held = self._refused[user]
+        for _ in range(min(count, len(held))):
+            held.pop()
 
     def admit_party(self, user: str, attempts: int = 0) -> None:
         """Refuses every operation of an enterprise party who has reached the hourly number of

@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from connectors.base.identifiers import make_id_number, make_uscc
 from connectors.base.world import build_world
@@ -397,6 +397,60 @@ async def test_a_case_not_its_own_is_answered_as_one_that_does_not_exist_and_cou
         assert [e["extensions"] for e in body["errors"]] == [
             {"code": "RATE_LIMITED", "reason": "REFUSALS"}
         ]
+
+
+async def test_filings_in_one_operation_are_held_to_the_limit_before_they_run(
+    settings: Settings, demo: dict[str, Any], world: dict[str, Any]
+) -> None:
+    # given a hub that allows a party 3 refused attempts an hour
+    async with served(settings.replace(party_refusals_per_hour=3)) as (app, client):
+        api = Api(client, world["token"])
+        probe = {
+            "caseNumber": demo["samples"]["persons"][0]["caseNumber"],
+            "kind": "OTHER",
+            "text": "探测",
+        }
+        # when one mutation files against another's case five times (aliases)
+        many = (
+            "mutation($i: PartyRequestFileInput!) { "
+            + " ".join(
+                f"a{n}: partyRequestFile(input: $i) {{ errors {{ code }} }}" for n in range(5)
+            )
+            + " }"
+        )
+        body = await api.query(many, {"i": probe}, token=world["token"])
+        # then it is refused whole: no filing of it runs
+        assert body.get("data") is None, body
+        assert [e["extensions"] for e in body["errors"]] == [
+            {"code": "RATE_LIMITED", "reason": "REFUSALS"}
+        ]
+        async with app.state.runtime.engine.connect() as conn:
+            filings = (
+                await conn.execute(
+                    select(func.count())
+                    .select_from(audit_entries)
+                    .where(
+                        audit_entries.c.user_id == world["person"],
+                        audit_entries.c.action == "PARTY_REQUEST_FILE",
+                    )
+                )
+            ).scalar_one()
+        assert filings == 0
+        # while filings that are granted are not counted: three in one operation on its own
+        # case, then three more, all filed
+        own = {**probe, "caseNumber": world["case"], "text": "申请"}
+        three = (
+            "mutation($i: PartyRequestFileInput!) { "
+            + " ".join(
+                f"a{n}: partyRequestFile(input: $i) {{ request {{ id }} errors {{ code }} }}"
+                for n in range(3)
+            )
+            + " }"
+        )
+        for _ in range(2):
+            body = await api.query(three, {"i": own}, token=world["token"])
+            assert "errors" not in body, body
+            assert [body["data"][f"a{n}"]["errors"] for n in range(3)] == [[]] * 3
 
 
 # --- what a decision does ------------------------------------------------------------------------------
