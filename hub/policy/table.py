@@ -175,6 +175,7 @@ class PolicyTable:
         self._tables: dict[tuple[tuple[str, ...], frozenset[str]], Grants] = {}
         self._by_caller: dict[tuple[tuple[str, ...], str], Grants] = {}
         self._lock = threading.Lock()
+        self._compiling: dict[tuple[tuple[str, ...], str], asyncio.Future[Grants]] = {}
         # Compile once up front so a broken model or policy fails at load, not at a request.
         self._enforcer(("__probe__",), frozenset())
 
@@ -225,7 +226,14 @@ class PolicyTable:
         would hold every other request for that long after a start or a policy reload."""
         if self.compiled(roles, org):
             return self.grants(roles, org)
-        return await asyncio.to_thread(self.grants, roles, org)
+        # one compilation per caller kind, however many of its requests arrive meanwhile
+        # (each would otherwise hold a thread of the default executor, waiting for the lock)
+        pending = self._compiling.get((roles, org))
+        if pending is None:
+            pending = asyncio.ensure_future(asyncio.to_thread(self.grants, roles, org))
+            self._compiling[(roles, org)] = pending
+            pending.add_done_callback(lambda _: self._compiling.pop((roles, org), None))
+        return await asyncio.shield(pending)
 
     def grants(self, roles: tuple[str, ...], org: str) -> Grants:
         """The compiled grants of a caller; a dict hit after the first request of each kind."""

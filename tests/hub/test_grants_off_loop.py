@@ -7,6 +7,7 @@ event loop that held every other request for as long, after each start and each 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from typing import Any
 
@@ -51,3 +52,41 @@ async def test_a_compilation_does_not_hold_other_requests(
         # then the judge is answered while the auditor's grants are still compiled
         assert auditor >= COMPILE_SECONDS
         assert judge_answered < COMPILE_SECONDS * 2 / 3, (judge_answered, auditor)
+
+
+async def test_simultaneous_first_requests_of_a_role_compile_once(
+    settings: Settings, tokens: dict[str, str], monkeypatch: Any
+) -> None:
+    # given a hub where no auditor has asked anything yet, compilations that take 0.3 s, and
+    # the threads that look grants up counted
+    loop_thread = threading.get_ident()
+    threads = []
+    compile_, grants = PolicyTable._compile, PolicyTable.grants
+
+    def slow(self: PolicyTable, *args: Any) -> Any:
+        time.sleep(0.3)
+        return compile_(self, *args)
+
+    def counted(self: PolicyTable, *args: Any) -> Any:
+        if threading.get_ident() != loop_thread:
+            threads.append(args[0])
+        return grants(self, *args)
+
+    monkeypatch.setattr(PolicyTable, "_compile", slow)
+    monkeypatch.setattr(PolicyTable, "grants", counted)
+    async with served(settings) as (_app, client):
+        # when twelve of the auditor's requests arrive at once
+        responses = await asyncio.gather(
+            *(
+                client.post(
+                    "/graphql",
+                    json={"query": "{ courts { code } }"},
+                    headers={"Authorization": f"Bearer {tokens['auditor-sun']}"},
+                )
+                for _ in range(12)
+            )
+        )
+        # then all are answered, and one worker thread compiled the auditor's grants: the
+        # others waited for it without holding a thread of their own
+        assert [r.status_code for r in responses] == [200] * 12
+        assert threads.count(("auditor",)) == 1
