@@ -565,6 +565,20 @@ class Query:
         return await deposit_inquiries.inquiry(info, id)
 
     @resolvers.field(
+        description="Court: the 查控 requests of the caller's court — a judge's: of the cases the"
+        " judge is assigned to — newest filed first: a page of them (first 1–200, after: the"
+        " pageInfo.endCursor before), found by case and status, with totalCount"
+    )
+    async def deposit_inquiries(
+        self,
+        info: Info,
+        filter: deposit_inquiries.DepositInquiryFilter | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> deposit_inquiries.DepositInquiryConnection | None:
+        return await deposit_inquiries.many(info, filter, first, after)
+
+    @resolvers.field(
         description="Court: requests (诉求反映) of enterprise parties in the cases the caller is"
         " assigned to, newest filed first: a page of them (first 1–200, after: the"
         " pageInfo.endCursor before), found by status, with totalCount"
