@@ -154,9 +154,7 @@ async def test_the_status_filter_follows_the_rounds(
     runtime = app.state.runtime
     await workflow.run_round(runtime.engine, runtime.audit, workflow.asker(runtime.sources))
     # then it is listed as DONE, every bank answered, and no longer as OPEN
-    done = await listed(
-        api, tokens["judge-zhang"], filter={"caseNumber": case, "status": "DONE"}
-    )
+    done = await listed(api, tokens["judge-zhang"], filter={"caseNumber": case, "status": "DONE"})
     [node] = done["nodes"]
     assert node["id"] == filed["ids"]["zhang"]
     assert {b["state"] for b in node["banks"]} == {"ANSWERED"}
@@ -164,9 +162,7 @@ async def test_the_status_filter_follows_the_rounds(
 
 
 @pytest.mark.parametrize("user", REFUSED)
-async def test_every_other_role_is_refused(
-    api: Api, tokens: dict[str, str], user: str
-) -> None:
+async def test_every_other_role_is_refused(api: Api, tokens: dict[str, str], user: str) -> None:
     # when a role that is not a judge asks for the list
     body = await api.query(LIST, {"first": 5}, token=tokens[user])
     # then it is refused as a whole, nothing listed
@@ -175,9 +171,7 @@ async def test_every_other_role_is_refused(
     assert error["extensions"]["code"] == "FORBIDDEN", error
 
 
-async def test_the_enterprise_party_is_refused(
-    api: Api, demo: dict[str, Any]
-) -> None:
+async def test_the_enterprise_party_is_refused(api: Api, demo: dict[str, Any]) -> None:
     party = next(u for u in demo["users"] if "enterprise_party" in u["roles"])
     body = await api.query(LIST, {"first": 5}, token=party["token"])
     assert (body["data"] or {}).get("depositInquiries") is None
@@ -214,7 +208,11 @@ async def test_paging_reaches_each_request_once_newest_filed_first(
         ({"first": 0}, "first", "PAGE_SIZE"),
         ({"first": 201}, "first", "PAGE_SIZE"),
         ({"first": 5, "after": "bm90IGEgY3Vyc29y"}, "after", "CURSOR"),
-        ({"first": 5, "filter": {"caseNumber": "执123"}}, "filter.caseNumber", "CASE_NUMBER_FORMAT"),
+        (
+            {"first": 5, "filter": {"caseNumber": "执123"}},
+            "filter.caseNumber",
+            "CASE_NUMBER_FORMAT",
+        ),
     ],
     ids=["no-rows", "too-many", "cursor", "case-number"],
 )
