@@ -52,6 +52,7 @@ from hub.graphql.court import (
     resolve_me,
     resolve_my_cases,
 )
+from hub.graphql.deposit_inquiries import DepositInquiryConnection, DepositInquiryFilter
 from hub.graphql.enums import CaseStatus
 from hub.graphql.orders import (
     AssetInput,
@@ -572,10 +573,10 @@ class Query:
     async def deposit_inquiries(
         self,
         info: Info,
-        filter: deposit_inquiries.DepositInquiryFilter | None = None,
+        filter: DepositInquiryFilter | None = None,
         first: int = 50,
         after: str | None = None,
-    ) -> deposit_inquiries.DepositInquiryConnection | None:
+    ) -> DepositInquiryConnection | None:
         return await deposit_inquiries.many(info, filter, first, after)
 
     @resolvers.field(
