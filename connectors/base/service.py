@@ -10,6 +10,10 @@
   (``/bank/serve``, ``/bank/transfer``, ``/bank/accounts``, ``/bank/freezes``,
   ``/bank/transfers``, :mod:`connectors.banks.service`);
 - ``GET /healthz`` — liveness, with the connector's name;
+- ``GET /metrics`` — Prometheus text: ``agency_http_requests_total{route,status}``, every request
+  the service answered by route (``/graphql``, ``/annotations``, ``/measures``,
+  ``/{kind}/{what}``, …) and HTTP status, so an operator (or a benchmark) counts the calls the
+  agency received; the bearer token, when set, is required here too;
 - ``POST /add-checkpoint`` — when the service is also a witness of the hub's audit log (C2SP
   tlog-witness, :mod:`connectors.base.witness`): no bearer token and no fault injection, as the
   protocol authenticates by the checkpoint's signature.
@@ -31,16 +35,19 @@ import hmac
 import logging
 import math
 import random
+import re
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from cross_web import HTTPException
+from prometheus_client import CollectorRegistry, Counter, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.schema.base import BaseSchema
@@ -119,6 +126,45 @@ class Faults:
         if self.error_rate and random.random() < self.error_rate:
             return JSONResponse({"error": "injected failure"}, status_code=503)
         return None
+
+
+_FIXED_ROUTES = frozenset(
+    {"/graphql", "/annotations", "/measures", "/healthz", "/metrics", "/add-checkpoint"}
+)
+_CALL = re.compile(r"/[a-z_]{1,32}/[a-z_]{1,32}")
+
+
+def route_of(path: str) -> str:
+    """The route a path is counted under: a fixed route, ``/{kind}/{what}`` for the
+    connector's own calls, or ``other`` (so the label's values stay few whatever is asked)."""
+    if path in _FIXED_ROUTES:
+        return path
+    return "/{kind}/{what}" if _CALL.fullmatch(path) else "other"
+
+
+class RequestCounter:
+    """ASGI middleware: ``agency_http_requests_total{route,status}`` of every HTTP request."""
+
+    def __init__(self, app: ASGIApp, counter: Counter) -> None:
+        self.app = app
+        self.counter = counter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            self.counter.labels(route_of(scope.get("path", "")), str(status)).inc()
 
 
 class _Subgraph(GraphQL[dict[str, Any], None]):
@@ -224,6 +270,22 @@ def agency_app(
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok", "connector": connector.name})
 
+    registry = CollectorRegistry(auto_describe=False)
+    requests = Counter(
+        "agency_http_requests",
+        "HTTP requests the agency's service answered, by route and status",
+        ["route", "status"],
+        registry=registry,
+    )
+
+    async def metrics(request: Request) -> Response:
+        failed = refused(request)
+        if failed is not None:
+            return failed
+        return Response(
+            generate_latest(registry), media_type="text/plain; version=0.0.4; charset=utf-8"
+        )
+
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         task = None
@@ -245,10 +307,12 @@ def agency_app(
             Route("/measures", measures, methods=["POST"]),
             Route("/{kind}/{what}", calls, methods=["POST"]),
             Route("/healthz", healthz),
+            Route("/metrics", metrics),
             *(witness_routes(witness) if witness is not None else []),
         ],
         lifespan=lifespan,
     )
+    app.add_middleware(RequestCounter, counter=requests)
     app.state.faults = app_faults
     app.state.source = source
     app.state.witness = witness

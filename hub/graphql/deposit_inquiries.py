@@ -1,6 +1,7 @@
 """The asynchronous 查控 request over GraphQL: a judge files one request for many subjects of a
-case (``depositInquiryFile``), reads it with every bank's state and answer (``depositInquiry``)
-and follows its progress (``depositInquiryProgress``). Each decodes its input, calls
+case (``depositInquiryFile``), reads it with every bank's state and answer (``depositInquiry``),
+follows its progress (``depositInquiryProgress``) and lists the requests of its cases
+(``depositInquiries``). Each decodes its input, calls
 :mod:`hub.inquiries.workflow` (or reads :mod:`hub.inquiries.service`) and maps the outcome; the
 rules are the workflow's. The answers are the profile's ``DepositAccount`` records, so the field
 policy and its masks apply to them as to a profile's deposits."""
@@ -18,17 +19,20 @@ from strawberry.types import Info
 
 from connectors import registry
 from hub.audit.entries import BatchRecord
-from hub.errors import HubError, NotFound
+from hub.errors import Forbidden, HubError, NotFound
 from hub.federation import lookups as L
+from hub.graphql import resolvers
 from hub.graphql.context import ctx
+from hub.graphql.paging import Counter, PageInfo, decode, encode, micros, moment, page_size
 from hub.graphql.payloads import error_fields, record_refusal, text_argument
 from hub.graphql.records import DepositAccount
 from hub.identifiers import normalize_case_number
 from hub.inquiries import rules, service, workflow
-from hub.policy.enforce import policy_plan
+from hub.policy.enforce import plan_for, policy_plan
 from hub.policy.masking import Mask, masked
 
 POLL = 0.5  # seconds between looks at a followed request
+CURSOR = "inquiry"
 
 
 @strawberry.enum(description="OPEN while a bank has not answered; DONE once every bank has")
@@ -109,6 +113,23 @@ class DepositInquiryProgress:
     timed_out: int = strawberry.field(description="Banks TIMED_OUT so far")
     pending: int = strawberry.field(description="Banks still PENDING")
     done: bool = strawberry.field(description="Every bank has ended: the last event")
+
+
+@strawberry.type(description="A page of the requests of the caller's cases, newest filed first")
+class DepositInquiryConnection:
+    nodes: list[DepositInquiry]
+    page_info: PageInfo
+    count: strawberry.Private[Counter]
+
+    @resolvers.field(description="How many requests the filter finds, on all pages together")
+    async def total_count(self) -> int:
+        return await self.count()
+
+
+@strawberry.input(description="Narrows depositInquiries; every field is optional")
+class DepositInquiryFilter:
+    case_number: str | None = strawberry.field(default=None, description="One case, in full")
+    status: DepositInquiryStatus | None = None
 
 
 @strawberry.input
@@ -299,3 +320,85 @@ async def progress(info: Info, inquiry_id: str) -> AsyncGenerator[DepositInquiry
         if counts["PENDING"] == 0:
             return
         await asyncio.sleep(POLL)
+
+
+# --- the list ------------------------------------------------------------------------------------
+
+
+def _inquiry_id(value: str) -> str:
+    """A request id in a cursor: CK-<year>-<hex> as the hub makes them (no SQL sees another)."""
+    if not (value.isascii() and 1 <= len(value) <= 32 and value.replace("-", "").isalnum()):
+        raise ValueError(value)
+    return value
+
+
+ANSWERS = "DepositInquiryBank.results"  # where a request shows its subjects' accounts
+
+
+async def many(
+    info: Info, filter: DepositInquiryFilter | None, first: int, after: str | None
+) -> DepositInquiryConnection:
+    """A page of the requests of the caller's court — for a judge, of the cases the judge is
+    assigned to (whoever of the case's judges filed them) — newest filed first.
+
+    A page is on record (``DEPOSIT_INQUIRY_LIST``: one entry naming the requests served). Where
+    the selection reaches the banks' answers (``DepositInquiryBank.results``), the subjects
+    whose accounts it shows are named in it, a subject row each, as a read of one request names
+    them; a page of states and counts (the console's list) shows no subject and names none."""
+    page_size(first)
+    anchor = decode(after, CURSOR, moment, _inquiry_id)
+    f = filter or DepositInquiryFilter()
+    c = ctx(info)
+    p = c.principal
+    if p.court_code is None:
+        raise Forbidden("only a court lists its 查控 requests", reason="POLICY")
+    where: dict[str, Any] = {
+        "court_code": p.court_code,
+        "assigned_to": p.sub if c.grants is not None and c.grants.requires_assignment else None,
+        "case_number": (
+            normalize_case_number(f.case_number, argument="filter.caseNumber")
+            if f.case_number
+            else None
+        ),
+        "status": f.status.value if f.status is not None else None,
+    }
+    plan = plan_for(c.grants, c.runtime.policy_fields, info)
+    answers = ANSWERS in plan.granted or ANSWERS in plan.masked
+    async with c.runtime.engine.connect() as conn:
+        rows = await service.inquiry_page(
+            conn, **where, after=(anchor[0], anchor[1]) if anchor else None, limit=first + 1
+        )
+        page = rows[:first]
+        ids = [r["id"] for r in page]
+        banks = await service.banks_of_many(conn, ids, with_accounts=answers) if page else {}
+        subjects = await service.subjects_of(conn, ids) if answers and page else {}
+    if page:
+        shown = [
+            s
+            for r in page
+            if any(b["state"] == service.ANSWERED for b in banks[r["id"]])
+            for s in subjects.get(r["id"], [])
+        ]
+        c.audit_batches.append(
+            BatchRecord(
+                action="DEPOSIT_INQUIRY_LIST",
+                path=tuple(info.path.as_list()),
+                subjects=shown,
+                detail={"inquiries": ids},
+                case_number=where["case_number"],
+            )
+        )
+
+    async def count() -> int:
+        async with c.runtime.engine.connect() as conn:
+            return await service.count_inquiries(conn, **where)
+
+    last = page[-1] if page else None
+    return DepositInquiryConnection(
+        nodes=[inquiry_of(r, banks[r["id"]], subjects.get(r["id"], [])) for r in page],
+        page_info=PageInfo(
+            end_cursor=encode(CURSOR, micros(last["filed_at"]), last["id"]) if last else None,
+            has_next_page=len(rows) > first,
+        ),
+        count=count,
+    )

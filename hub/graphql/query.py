@@ -52,6 +52,7 @@ from hub.graphql.court import (
     resolve_me,
     resolve_my_cases,
 )
+from hub.graphql.deposit_inquiries import DepositInquiryConnection, DepositInquiryFilter
 from hub.graphql.enums import CaseStatus
 from hub.graphql.orders import (
     AssetInput,
@@ -563,6 +564,20 @@ class Query:
     )
     async def deposit_inquiry(self, info: Info, id: str) -> deposit_inquiries.DepositInquiry | None:
         return await deposit_inquiries.inquiry(info, id)
+
+    @resolvers.field(
+        description="Court: the 查控 requests of the caller's court — a judge's: of the cases the"
+        " judge is assigned to — newest filed first: a page of them (first 1–200, after: the"
+        " pageInfo.endCursor before), found by case and status, with totalCount"
+    )
+    async def deposit_inquiries(
+        self,
+        info: Info,
+        filter: DepositInquiryFilter | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> DepositInquiryConnection | None:
+        return await deposit_inquiries.many(info, filter, first, after)
 
     @resolvers.field(
         description="Court: requests (诉求反映) of enterprise parties in the cases the caller is"

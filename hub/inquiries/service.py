@@ -13,10 +13,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from connectors.banks.records import AccountFreezeRecord, DepositAccountRecord
+from hub.cases.models import case_judges, cases
 from hub.inquiries.models import deposit_inquiries, deposit_inquiry_banks, deposit_inquiry_subjects
 
 PENDING, ANSWERED, TIMED_OUT = "PENDING", "ANSWERED", "TIMED_OUT"
@@ -132,6 +133,85 @@ async def banks_of(conn: AsyncConnection, inquiry_id: str) -> list[dict[str, Any
     b = deposit_inquiry_banks.c
     rows = await conn.execute(select(deposit_inquiry_banks).where(b.inquiry_id == inquiry_id))
     return [dict(r._mapping) for r in rows]
+
+
+async def banks_of_many(
+    conn: AsyncConnection, inquiry_ids: Sequence[str], *, with_accounts: bool
+) -> dict[str, list[dict[str, Any]]]:
+    """The banks' rows of several requests; without their answers (``accounts`` None) unless
+    ``with_accounts`` (a page of requests whose answers nobody asked for reads no JSON)."""
+    b = deposit_inquiry_banks.c
+    columns = [c for c in deposit_inquiry_banks.c if with_accounts or c.name != "accounts"]
+    rows = await conn.execute(select(*columns).where(b.inquiry_id.in_(list(inquiry_ids))))
+    out: dict[str, list[dict[str, Any]]] = {i: [] for i in inquiry_ids}
+    for r in rows:
+        out[r.inquiry_id].append({"accounts": None, **r._mapping})
+    return out
+
+
+def _listed(
+    *, court_code: str, assigned_to: str | None, case_number: str | None, status: str | None
+) -> Any:
+    """The requests of ``court_code`` (for a judge, ``assigned_to``: those of the court's cases
+    the judge is assigned to, whoever of the case's judges filed them)."""
+    q = deposit_inquiries.c
+    where = [q.court_code == court_code]
+    if assigned_to is not None:
+        where.append(
+            q.case_number.in_(
+                select(cases.c.case_number)
+                .select_from(cases.join(case_judges, case_judges.c.case_id == cases.c.id))
+                .where(case_judges.c.judge_id == assigned_to, cases.c.court_code == court_code)
+            )
+        )
+    if case_number is not None:
+        where.append(q.case_number == case_number)
+    if status is not None:
+        where.append(q.status == status)
+    return and_(*where)
+
+
+async def inquiry_page(
+    conn: AsyncConnection,
+    *,
+    court_code: str,
+    assigned_to: str | None,
+    case_number: str | None,
+    status: str | None,
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """At most ``limit`` requests, newest filed first (then by id, descending); ``after`` is
+    the (filed_at, id) of the last request of the page before."""
+    q = deposit_inquiries.c
+    stmt = select(deposit_inquiries).where(
+        _listed(
+            court_code=court_code, assigned_to=assigned_to, case_number=case_number, status=status
+        )
+    )
+    if after is not None:
+        at, inquiry_id = after
+        stmt = stmt.where(or_(q.filed_at < at, and_(q.filed_at == at, q.id < inquiry_id)))
+    stmt = stmt.order_by(q.filed_at.desc(), q.id.desc()).limit(limit)
+    return [dict(r._mapping) for r in await conn.execute(stmt)]
+
+
+async def count_inquiries(
+    conn: AsyncConnection,
+    *,
+    court_code: str,
+    assigned_to: str | None,
+    case_number: str | None,
+    status: str | None,
+) -> int:
+    """How many requests :func:`inquiry_page` finds on all its pages."""
+    stmt = select(func.count()).select_from(deposit_inquiries)
+    stmt = stmt.where(
+        _listed(
+            court_code=court_code, assigned_to=assigned_to, case_number=case_number, status=status
+        )
+    )
+    return int((await conn.execute(stmt)).scalar_one())
 
 
 async def due(conn: AsyncConnection, now: datetime) -> list[dict[str, Any]]:

@@ -256,6 +256,55 @@ async def test_without_a_token_configured_no_header_is_needed(sources: dict[str,
     assert response.json() == {"data": {"ok": True}}
 
 
+# --- metrics ---------------------------------------------------------------------------------
+
+
+def requests_counted(text: str) -> dict[tuple[str, str], float]:
+    """``agency_http_requests_total`` by (route, status), read from a /metrics text."""
+    out = {}
+    for line in text.splitlines():
+        if line.startswith("agency_http_requests_total{"):
+            labels, value = line.rsplit(" ", 1)
+            route = labels.split('route="', 1)[1].split('"', 1)[0]
+            status = labels.split('status="', 1)[1].split('"', 1)[0]
+            out[(route, status)] = float(value)
+    return out
+
+
+async def test_metrics_count_the_requests_answered_by_route_and_status(
+    sources: dict[str, Any],
+) -> None:
+    # given a bank's service, its next answer on /graphql failed on purpose
+    app = service(sources, "bank:102")
+    app.state.faults.fail_next = 1
+    async with client_of(app) as client:
+        # when it is asked three look-ups (one of them failed), a register call, a health probe
+        # and two paths it does not serve
+        for _ in range(3):
+            await client.post("/graphql", json=SDL)
+        await client.post("/bank/accounts", json={"accounts": []})
+        await client.get("/healthz")
+        await client.get("/nothing/here/at/all")
+        await client.get("/x" * 40)
+        text = (await client.get("/metrics")).text
+    # then each is counted once under its route and status, unknown paths as one "other"
+    assert requests_counted(text) == {
+        ("/graphql", "503"): 1.0,
+        ("/graphql", "200"): 2.0,
+        ("/{kind}/{what}", "200"): 1.0,
+        ("/healthz", "200"): 1.0,
+        ("other", "404"): 2.0,
+    }
+
+
+async def test_metrics_need_the_token_when_one_is_set(sources: dict[str, Any]) -> None:
+    async with client_of(service(sources, token="s3cret")) as client:
+        refused = await client.get("/metrics")
+        served = await client.get("/metrics", headers={"Authorization": "Bearer s3cret"})
+    assert refused.status_code == 401
+    assert served.status_code == 200 and "agency_http_requests_total" in served.text
+
+
 # --- fault injection -------------------------------------------------------------------------
 
 

@@ -40,8 +40,8 @@ ALLOWED = [
     re.compile(r"(?<![0-9A-Za-z])(?=[0-9A-Z*]*[0-9])[0-9A-Z*]{15,30}(?![0-9A-Za-z])"),
     # plates: 鲁F12345, 鲁FAB123
     re.compile(r"[\u4e00-\u9fff][A-Z][0-9A-Z]{4,8}(?![0-9A-Za-z])"),
-    # order, request and deduction ids: FO-2026-1A2B3C4D5E6F, SQ-…, DD-…
-    re.compile(r"(?:FO|SQ|DD)-\d{4}-[0-9A-F]{12}"),
+    # order, request, deduction and 查控 request ids: FO-2026-1A2B3C4D5E6F, SQ-…, DD-…, CK-…
+    re.compile(r"(?:FO|SQ|DD|CK)-\d{4}-[0-9A-F]{12}"),
     # the name of the hash an attachment is known by (诉求反映)
     re.compile(r"SHA-256"),
     # hashes, signatures and the signed note's lines (base64)
@@ -443,7 +443,7 @@ def test_the_scan_finds_what_the_issue_reported() -> None:
         assert offences(text), text
     identifiers = (
         "370602195904021480 37**************80 91370683165403481K LVBDV08MXRW053988 "
-        "鲁FX6757 鲁FAB123 370602002019GB00222F00050073 FO-2026-A1B2C3D4E5F6 "
+        "鲁FX6757 鲁FAB123 370602002019GB00222F00050073 FO-2026-A1B2C3D4E5F6 CK-2026-ABCDEF012345 "
         "（2026）鲁0602执123号 judge-zhang YOrtezZ2YKcCEHjVfgC1eAehLg3E2+qX4yeMKKSl8LY= "
         "— fyt-hub.local/audit ipuknD5o+SKGDKqjMu+r+BhazPAVc4QEsKq7ICvUqXzJ5lRJN/VQTVvnyv"
     )
@@ -506,13 +506,40 @@ def requests_filed(graphql: Any, party: dict[str, Any]) -> dict[str, str]:
     return made
 
 
-def extra_pages(user: str, w: World) -> list[tuple[str, str]]:
+INQUIRY_FILE = """mutation($case: String!, $subjects: [String!]!) {
+  depositInquiryFile(input: {caseNumber: $case, subjects: $subjects}) {
+    inquiry { id } errors { code reason rule } } }"""
+INQUIRY_STATUS = """query($id: String!) { depositInquiry(id: $id) { status } }"""
+
+
+@pytest.fixture(scope="module")
+def inquiry_filed(graphql: Any, world: World) -> str:
+    """A 查控 request of judge-zhang's for the world's respondent, every bank answered, so the
+    list and the request's page show banks' states and accounts."""
+    made = _ok(
+        graphql("judge-zhang", INQUIRY_FILE, {"case": world.case, "subjects": [world.person]}),
+        "depositInquiryFile",
+    )["inquiry"]["id"]
+    deadline = time.monotonic() + 60
+    while (
+        graphql("judge-zhang", INQUIRY_STATUS, {"id": made})["data"]["depositInquiry"]["status"]
+        != "DONE"
+    ):
+        assert time.monotonic() < deadline, "the banks did not answer within 60 s"
+        time.sleep(0.5)
+    return str(made)
+
+
+def extra_pages(user: str, w: World, inquiry: str = "") -> list[tuple[str, str]]:
     """Pages reached from the menu (profiles, forms, filtered lists) and what says they are up."""
     case_q = f"case={w.case}"
     e_case, uscc, rep, _ = w.enterprise
     d_case, d_owner, d_account, d_order = w.deposit
     if user == "judge-zhang":
         return [
+            (f"#/inquiry?id={inquiry}", "#inquiry-bank-list"),
+            (f"#/inquiry/new?{case_q}", "#inquiry-subjects .subject"),
+            (f"#/inquiries?{case_q}", f"tr[data-inquiry='{inquiry}']"),
             (f"#/lookup?kind=PERSON&id={w.person}&{case_q}", "#profile"),
             (f"#/lookup?kind=ENTERPRISE&id={uscc}&case={e_case}", "#profile"),
             (f"#/lookup?kind=PERSON&id={rep}&case={e_case}&via={uscc}", "#profile"),
@@ -557,6 +584,7 @@ async def test_no_page_of_any_role_shows_a_raw_code(
     party: dict[str, Any],
     party_world: PartyWorld,
     requests_filed: dict[str, str],
+    inquiry_filed: str,
     user: str,
 ) -> None:
     seen: dict[str, list[str]] = {}
@@ -581,7 +609,7 @@ async def test_no_page_of_any_role_shows_a_raw_code(
         ]
     for hash_ in menu:
         await visit(console, hash_, "#app[data-ready]", seen)
-    for hash_, ready in extra_pages(user, world):
+    for hash_, ready in extra_pages(user, world, inquiry_filed):
         await visit(console, hash_, ready, seen)
     # and opens the dialogs of the pages
     if user == "judge-zhang":

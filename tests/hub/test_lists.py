@@ -2,8 +2,8 @@
 
 The lists: the judge's cases (``assignedCases``), orders (``freezeOrders``), an agency's inbox
 (``agencyInbox``), the audit log (``auditEvents``), a person's accesses (``personAccesses``), a
-court's sanction entries (``sanctionEntries``) and the lists' change feed
-(``sanctionListChanges``). Who sees which rows, and that each count counts only those, is
+court's sanction entries (``sanctionEntries``), a judge's 查控 requests (``depositInquiries``) and
+the lists' change feed (``sanctionListChanges``). Who sees which rows, and that each count counts only those, is
 ``tests/hub/test_list_counts.py``.
 """
 
@@ -35,6 +35,9 @@ ACCESSES = """query($id: String!, $first: Int!, $after: String) {
     nodes { id action userId } pageInfo { endCursor hasNextPage } totalCount } }"""
 ENTRIES = """query($first: Int!, $after: String) { sanctionEntries(first: $first, after: $after) {
   nodes { id } pageInfo { endCursor hasNextPage } totalCount } }"""
+INQUIRIES = """query($first: Int!, $after: String) {
+  depositInquiries(first: $first, after: $after) {
+    nodes { id } pageInfo { endCursor hasNextPage } totalCount } }"""
 FEED = """query($first: Int!, $after: String) { sanctionListChanges(first: $first, after: $after) {
   nodes { cursor } pageInfo { endCursor hasNextPage } totalCount } }"""
 MY_CASES = """query($first: Int!, $offset: Int!) {
@@ -52,6 +55,7 @@ LISTS = [
     ("auditEvents", EVENTS, "auditor-sun", {"filter": {"userId": "judge-zhang"}}),
     ("personAccesses", ACCESSES, "auditor-sun", {"id": None}),
     ("sanctionEntries", ENTRIES, "judge-zhang", {}),
+    ("depositInquiries", INQUIRIES, "judge-zhang", {}),
     ("sanctionListChanges", FEED, "approval-market", {}),
 ]
 IDS = [name for name, *_ in LISTS]

@@ -30,6 +30,11 @@ export const LABELS = {
   deductionStatus: { PENDING: "划款中（待银行回执）", DONE: "已划款", REFUSED: "银行拒绝" },
   // whether a bank answered a look-up of deposits
   bankAnswer: { ANSWERED: "已答复", TIMEOUT: "超时未答复", UNAVAILABLE: "无法连接" },
+  // an asynchronous 查控 request (depositInquiry): the request, and where each bank stands with it
+  inquiryStatus: { OPEN: "查询中", DONE: "已完成" },
+  inquiryBankState: { PENDING: "等待答复", ANSWERED: "已答复", TIMED_OUT: "超时未答复" },
+  // why a bank's last try failed (the request asks it again later)
+  inquiryError: { CONNECTOR_TIMEOUT: "银行系统响应超时", CONNECTOR_UNAVAILABLE: "银行系统无法访问" },
   vehicle: { NORMAL: "正常", MORTGAGED: "抵押", SEIZED: "查封", STOLEN: "被盗抢" },
   insurance: { PENSION: "养老保险", MEDICAL: "医疗保险", UNEMPLOYMENT: "失业保险", INJURY: "工伤保险", MATERNITY: "生育保险" },
   subject: { PERSON: "自然人", ENTERPRISE: "企业" },
@@ -67,6 +72,8 @@ export const LABELS = {
     ORDER_RELEASED: "文书已解除", ORDER_EXPIRED: "文书期限届满", ORDER_RENEWED: "文书已续行",
     ORDER_DEDUCTED: "存款已扣划", ORDER_DEDUCT_REFUSED: "银行拒绝扣划",
     DEPOSIT_DEDUCT: "扣划存款", DEPOSIT_DEDUCTION_VIEW: "查看扣划", DEPOSIT_LEDGER_VIEW: "查看扣划台账",
+    DEPOSIT_INQUIRY_FILE: "提交存款查控请求", DEPOSIT_INQUIRY_VIEW: "查看存款查控结果",
+    DEPOSIT_INQUIRY_LIST: "存款查控请求列表", DEPOSIT_INQUIRY_ANSWER: "银行答复存款查控",
     SANCTION_CHECK: "联合惩戒核查", SANCTION_PUBLISH: "纳入名单", SANCTION_REVOKE: "撤出名单",
     SANCTION_ANNUL: "撤销名单信息", SANCTION_DELETE: "删除 / 解除名单信息", SANCTION_CORRECT: "更正名单信息",
     SANCTION_RELEASE: "解除对关联人员的限制", SANCTION_FEEDBACK: "核查处理反馈", SANCTION_FEED: "名单变动订阅",
@@ -186,6 +193,7 @@ export const LABELS = {
     SUBJECT_KIND: "主体类型不正确",
     BATCH_EMPTY: "请至少填写一个主体",
     BATCH_SIZE: "一次查询的主体过多",
+    DUPLICATE_SUBJECT: "同一主体只能填写一次",
     FILTER_SUBJECT: "查询对象的证件号码不正确",
     ENTRY_ID: "名单信息编号无效",
     TREE_SIZE: "树大小无效",

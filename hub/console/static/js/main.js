@@ -10,6 +10,7 @@ import * as auditor from "./auditor.js";
 import * as approval from "./approval.js";
 import * as party from "./party.js";
 import * as requestPages from "./requests.js";
+import * as inquiryPages from "./inquiries.js";
 
 const JUDGE_ROLES = ["enforcement_judge"];
 // Officers of the agencies that register courts' measures (social security holds no assets
@@ -33,7 +34,7 @@ const PARTY_MENU = [
 ];
 
 const MENUS = [
-  { roles: JUDGE_ROLES, items: [["#/cases", "我的案件"], ["#/lookup", "全息查询"], ["#/orders", "查控文书"], ["#/sanctions", "名单信息"], ["#/requests", "诉求反映"]] },
+  { roles: JUDGE_ROLES, items: [["#/cases", "我的案件"], ["#/lookup", "全息查询"], ["#/orders", "查控文书"], ["#/inquiries", "查控请求"], ["#/sanctions", "名单信息"], ["#/requests", "诉求反映"]] },
   { roles: ORDER_OFFICER_ROLES, items: [["#/inbox", "协助执行收件箱"], ["#/handled", "已办理"]] },
   { roles: OFFICER_ROLES, items: [["#/lookup", "信息查询"]] },
   { roles: AUDITOR_ROLES, items: [["#/audit", "访问记录"], ["#/audit/history", "个人访问历史"], ["#/audit/chart", "统计图表"], ["#/audit/integrity", "日志完整性"], ["#/audit/ledger", "执行款台账"]] },
@@ -48,6 +49,9 @@ const ROUTES = {
   "/lookup": [judge.lookup, [...JUDGE_ROLES, ...OFFICER_ROLES]],
   "/orders": [judge.orders, JUDGE_ROLES],
   "/order/new": [judge.newOrder, JUDGE_ROLES],
+  "/inquiries": [inquiryPages.list, JUDGE_ROLES],
+  "/inquiry/new": [inquiryPages.newInquiry, JUDGE_ROLES],
+  "/inquiry": [inquiryPages.inquiry, JUDGE_ROLES],
   "/sanctions": [sanctionPages.entries, JUDGE_ROLES],
   "/requests": [requestPages.inbox, JUDGE_ROLES],
   "/inbox": [agency.inbox, ORDER_OFFICER_ROLES],

@@ -7,7 +7,7 @@
 import { describe, gql } from "./api.js";
 import { label } from "./labels.js";
 import { endsOnText } from "./profile.js";
-import { badge, busy, card, field, flash, fmtDateTime, fmtMoney, h, rankBadge, screen, statusBadge, termText, today } from "./ui.js";
+import { badge, busy, card, field, flash, fmtDateTime, fmtMoney, h, rankBadge, screen, stack, statusBadge, termText, today } from "./ui.js";
 
 const CASES = `
 query MyCases {
@@ -69,32 +69,6 @@ function explain(id, words) {
         h("dt", {}, term),
         h("dd", {}, text, basis ? h("small", { class: "basis" }, `依据：${basis}`) : null),
       ]),
-    ),
-  );
-}
-
-// --- a list that is a table on a desktop and cards on a phone ----------------------------------
-
-/**
- * `columns`: [[field, heading]]; `rows`: objects of field -> content. Each cell carries its
- * heading (`data-label`, shown before it as a card) and its field (`data-field`).
- */
-function stack(id, columns, rows, rowAttrs, empty) {
-  if (!rows.length) return h("p", { class: "empty", id }, empty);
-  return h(
-    "table",
-    { class: "stack", id },
-    h("thead", {}, h("tr", {}, columns.map(([, heading]) => h("th", { scope: "col" }, heading)))),
-    h(
-      "tbody",
-      {},
-      rows.map((row, i) =>
-        h(
-          "tr",
-          rowAttrs(i),
-          columns.map(([name, heading]) => h("td", { dataset: { label: heading, field: name } }, h("div", {}, row[name] == null || row[name] === "" ? "—" : row[name]))),
-        ),
-      ),
     ),
   );
 }

@@ -168,6 +168,32 @@ export function table(headers, rows, rowAttrs = () => ({})) {
   );
 }
 
+// --- a list that is a table on a desktop and cards on a phone ----------------------------------
+
+/**
+ * `columns`: [[field, heading]]; `rows`: objects of field -> content. Each cell carries its
+ * heading (`data-label`, shown before it as a card) and its field (`data-field`).
+ */
+export function stack(id, columns, rows, rowAttrs, empty) {
+  if (!rows.length) return h("p", { class: "empty", id }, empty);
+  return h(
+    "table",
+    { class: "stack", id },
+    h("thead", {}, h("tr", {}, columns.map(([, heading]) => h("th", { scope: "col" }, heading)))),
+    h(
+      "tbody",
+      {},
+      rows.map((row, i) =>
+        h(
+          "tr",
+          rowAttrs(i),
+          columns.map(([name, heading]) => h("td", { dataset: { label: heading, field: name } }, h("div", {}, row[name] == null || row[name] === "" ? "—" : row[name]))),
+        ),
+      ),
+    ),
+  );
+}
+
 export function badge(text, kind = "") {
   return h("span", { class: "badge " + kind }, text);
 }
