@@ -26,7 +26,7 @@ from hub.db.engine import alembic_config, create_hub_engine, current_revision, u
 from hub.db.metadata import metadata
 from tests.conftest import PG_ENV, _create_pg_database, _drop_pg_database
 
-HEAD = "0016"  # the latest migration
+HEAD = "0018"  # the latest migration
 HUB_TABLES = {
     "courts",
     "deposit_deductions",
