@@ -34,8 +34,8 @@ from hub.limits_http import BodyLimit
 from hub.metrics import Metrics, MetricsMiddleware
 from hub.orders.events import EventFeed
 from hub.orders.worker import OrderWorker
-from hub.police.worker import PoliceWorker
 from hub.orders.workflow import record_transitions
+from hub.police.worker import PoliceWorker
 from hub.responses import RequestIds, error, error_response, exception_handlers
 from hub.runtime import Runtime
 from hub.sanctions.rules import WorkingCalendar

@@ -303,7 +303,7 @@ async def file(gateway: Gateway, actor: Actor, cmd: FileRequest) -> tuple[dict[s
             raise BadUserInput(
                 f"orderId: no order {cmd.order_id} of the court",
                 argument="orderId",
-                rule="ORDER_UNKNOWN",
+                rule="NO_SUCH_ORDER",
             )
         why = rules.watch_holds(order, cmd.case_number)
         if why is None and order["owner_id"] != cmd.subject_id:

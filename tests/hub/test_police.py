@@ -529,7 +529,7 @@ async def test_only_a_vehicle_the_case_holds_is_watched(
             ]
         unknown = await file(api, tokens["judge-zhang"], watch(case, "FO-2026-NOPE"))
         assert [(e["code"], e["rule"]) for e in unknown["errors"]] == [
-            ("BAD_USER_INPUT", "ORDER_UNKNOWN")
+            ("BAD_USER_INPUT", "NO_SUCH_ORDER")
         ]
         # a watch names its order; a 查人 request does not
         missing = await file(api, tokens["judge-zhang"], {**watch(case, released), "orderId": None})
