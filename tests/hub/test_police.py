@@ -390,6 +390,10 @@ def watch(case: dict[str, str], order_id: str) -> dict[str, Any]:
 async def vehicle(app: Any, case: dict[str, str]) -> Any:
     order_id = await seized_vehicle(app, case)
     yield order_id
+    # the watches of the test end now, not at a later sweep of the app's worker (whose audit
+    # entry would land in another test)
+    await set_order(app, order_id, "RELEASED")
+    await workflow.sweep(app.state.runtime.engine, app.state.runtime.audit)
     async with app.state.runtime.engine.begin() as conn:
         await conn.execute(freeze_orders.delete().where(freeze_orders.c.id == order_id))
 
