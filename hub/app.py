@@ -35,6 +35,7 @@ from hub.metrics import Metrics, MetricsMiddleware
 from hub.orders.events import EventFeed
 from hub.orders.worker import OrderWorker
 from hub.orders.workflow import record_transitions
+from hub.police.worker import PoliceWorker
 from hub.responses import RequestIds, error, error_response, exception_handlers
 from hub.runtime import Runtime
 from hub.sanctions.rules import WorkingCalendar
@@ -121,6 +122,7 @@ def create_app(
         worker: OrderWorker | None = None
         expiry: SanctionExpiry | None = None
         rounds: InquiryWorker | None = None
+        police: PoliceWorker | None = None
         if run_worker:
             worker = OrderWorker(
                 runtime.engine,
@@ -134,6 +136,10 @@ def create_app(
             expiry.start()
             rounds = InquiryWorker(runtime.engine, runtime.audit, runtime.sources, runtime.guards)
             rounds.start()
+            police = PoliceWorker(
+                runtime.engine, runtime.audit, demo_sightings=settings.police_demo_sightings
+            )
+            police.start()
         loop = asyncio.get_running_loop()
         if reload_on_sighup:
             loop.add_signal_handler(signal.SIGHUP, reload_policy, runtime)
@@ -153,6 +159,8 @@ def create_app(
                 await expiry.stop()
             if rounds is not None:
                 await rounds.stop()
+            if police is not None:
+                await police.stop()
             await feed.stop()
             if checkpoints is not None:
                 await checkpoints.stop()

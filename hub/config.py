@@ -615,6 +615,10 @@ class Settings(_Replaceable, BaseSettings):
     # A renewal (续行查封 / 续冻) is made in the last this many days of a measure's term.
     order_renewal_window_days: RenewalWindow = 30
 
+    # Police assistance (公安协助): in a demo, one synthetic sighting of each watched vehicle every
+    # this many seconds (hub.police.worker); 0: off (the default, and in production)
+    police_demo_sightings: Seconds = 0.0
+
     # Sanction lists.
     holiday_calendar: Path | None = None  # TOML: holidays / workdays; none: Monday to Friday
 

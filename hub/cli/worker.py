@@ -14,11 +14,13 @@ from hub.cli.common import audit_keys, load_settings
 @click.command("worker")
 @click.option("--interval", default=0.5, show_default=True, type=click.FloatRange(0.05, 60))
 def worker(interval: float) -> None:
-    """Deliver orders from the outbox, lapse expired measures and delete sanction entries whose
-    term ended (several may run)."""
+    """Deliver orders from the outbox, lapse expired measures, delete sanction entries whose
+    term ended and end police-assistance requests whose seizure or term ended (several may
+    run)."""
     from hub.inquiries.worker import InquiryWorker
     from hub.orders.worker import OrderWorker
     from hub.orders.workflow import record_transitions
+    from hub.police.worker import PoliceWorker
     from hub.runtime import Runtime
     from hub.sanctions.rules import WorkingCalendar
     from hub.sanctions.worker import SanctionExpiry
@@ -46,13 +48,21 @@ def worker(interval: float) -> None:
         expiry.start()
         rounds = InquiryWorker(runtime.engine, runtime.audit, runtime.sources, runtime.guards)
         rounds.start()
-        click.echo("order worker, sanction expiry and 查控 rounds running; Ctrl-C stops them")
+        police = PoliceWorker(
+            runtime.engine, runtime.audit, demo_sightings=settings.police_demo_sightings
+        )
+        police.start()
+        click.echo(
+            "order worker, sanction expiry, 查控 rounds and police assistance running; Ctrl-C"
+            " stops them"
+        )
         try:
             await asyncio.Event().wait()
         finally:
             await w.stop()
             await expiry.stop()
             await rounds.stop()
+            await police.stop()
             await runtime.close()
 
     try:

@@ -24,6 +24,7 @@ from hub.demo import court_data
 from hub.inquiries import models as _inquiry_models  # noqa: F401  (registers its tables)
 from hub.orders.terms import court_day
 from hub.parties import models as _party_models  # noqa: F401  (registers its tables)
+from hub.police import models as _police_models  # noqa: F401  (registers its tables)
 from hub.progress import SILENT, Progress
 
 DEFAULT_PERSONS = 10_000
@@ -41,6 +42,8 @@ HUB_TABLES = (
     "sanction_changes",
     "party_requests",
     "case_documents",
+    "police_requests",
+    "police_request_events",
 )
 
 

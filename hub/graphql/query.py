@@ -15,7 +15,7 @@ from strawberry.types import Info
 
 from hub.errors import ConnectorFailed, RateLimited
 from hub.federation import lookups as L
-from hub.graphql import deposit_inquiries, orders, party_requests, resolvers, sanctions
+from hub.graphql import deposit_inquiries, orders, party_requests, police, resolvers, sanctions
 from hub.graphql.audit import (
     AuditCheckpoint,
     AuditEvent,
@@ -157,6 +157,17 @@ class Subscription:
         async for event in deposit_inquiries.progress(info, id):
             yield event
 
+    @resolvers.subscription(
+        description="Court: what happens to a police-assistance request of the caller's cases —"
+        " the answer, each sighting of a watched vehicle, confirmations, the end — from after"
+        " (an event id; default: the first) until it has ended (graphql-transport-ws)"
+    )
+    async def police_request_events(
+        self, info: Info, id: str, after: int | None = None
+    ) -> AsyncGenerator[police.PoliceRequestEvent, None]:
+        async for event in police.follow(info, id, after):
+            yield event
+
 
 @strawberry.type
 class Mutation:
@@ -276,6 +287,83 @@ class Mutation:
         self, info: Info, input: CaseDocumentPublishInput
     ) -> CaseDocumentPayload | None:
         return await party_requests.publish(info, input)
+
+    @resolvers.mutation(
+        description="Court: ask public security for assistance with a respondent of an open case"
+        " of the judge — locate them (查人, 民事诉讼法 第二百五十三条), watch a vehicle the case"
+        " holds (车辆布控) or restrict their exit (限制出境, 民事诉讼法 第二百六十六条)"
+    )
+    async def police_request_file(
+        self, info: Info, input: police.PoliceRequestFileInput
+    ) -> police.PoliceRequestPayload | None:
+        return await police.file(info, input)
+
+    @resolvers.mutation(
+        description="Court: withdraw an unanswered police-assistance request, or end a vehicle"
+        " watch in place"
+    )
+    async def police_request_cancel(
+        self, info: Info, id: str, reason: str
+    ) -> police.PoliceRequestPayload | None:
+        return await police.court_change(info, "cancel", id, reason)
+
+    @resolvers.mutation(
+        description="Court: ask public security to stop a watched vehicle and hand it over (查扣)"
+    )
+    async def police_vehicle_stop(
+        self, info: Info, id: str, reason: str
+    ) -> police.PoliceRequestPayload | None:
+        return await police.court_change(info, "stop", id, reason)
+
+    @resolvers.mutation(
+        description="Court: lift an exit restriction in force (public security confirms it)"
+    )
+    async def police_exit_ban_lift(
+        self, info: Info, id: str, reason: str
+    ) -> police.PoliceRequestPayload | None:
+        return await police.court_change(info, "lift", id, reason)
+
+    @resolvers.mutation(
+        description="Public security: answer a 查人 request with what it may share, while the"
+        " request is valid"
+    )
+    async def police_request_answer(
+        self, info: Info, id: str, input: police.PoliceLocateAnswerInput
+    ) -> police.PoliceRequestPayload | None:
+        return await police.answer(info, id, input)
+
+    @resolvers.mutation(description="Public security: refuse an open request, with the reason")
+    async def police_request_refuse(
+        self, info: Info, id: str, reason: str
+    ) -> police.PoliceRequestPayload | None:
+        return await police.refuse(info, id, reason)
+
+    @resolvers.mutation(
+        description="Public security: confirm, with the receipt number — a vehicle watch in"
+        " place, an exit restriction in force, or its lifting"
+    )
+    async def police_request_confirm(
+        self, info: Info, id: str, receipt_number: str
+    ) -> police.PoliceRequestPayload | None:
+        return await police.confirm(info, id, receipt_number)
+
+    @resolvers.mutation(
+        description="Public security: record a sighting of a watched vehicle (checkpoint, time,"
+        " place), pushed to the court"
+    )
+    async def police_sighting_record(
+        self, info: Info, id: str, input: police.PoliceSightingInput
+    ) -> police.PoliceSightingPayload | None:
+        return await police.sighting(info, id, input)
+
+    @resolvers.mutation(
+        description="Public security: the vehicle the court asked to stop is handed over (查扣),"
+        " with the receipt"
+    )
+    async def police_vehicle_hand_over(
+        self, info: Info, id: str, input: police.PoliceHandOverInput
+    ) -> police.PoliceRequestPayload | None:
+        return await police.hand_over(info, id, input)
 
     @resolvers.mutation(description="Court: release (解封) an effective or waiting order")
     async def freeze_order_release(
@@ -592,6 +680,39 @@ class Query:
         after: str | None = None,
     ) -> PartyRequestConnection | None:
         return await party_requests.inbox(info, filter, first, after)
+
+    @resolvers.field(
+        description="Court: police-assistance requests of the court (a judge: of the cases the"
+        " judge is assigned to), newest filed first, a page at a time, with totalCount"
+    )
+    async def police_requests(
+        self,
+        info: Info,
+        filter: police.PoliceRequestFilter | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> police.PoliceRequestConnection | None:
+        return await police.many(info, filter, first, after, inbox=False)
+
+    @resolvers.field(
+        description="Public security: the requests it has to act on (open, watches in place, stops"
+        " and liftings asked for; or those of the status the filter names), newest filed first"
+    )
+    async def police_inbox(
+        self,
+        info: Info,
+        filter: police.PoliceRequestFilter | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> police.PoliceRequestConnection | None:
+        return await police.many(info, filter, first, after, inbox=True)
+
+    @resolvers.field(
+        description="A police-assistance request with what happened to it: of the caller's cases"
+        " (court) or any (public security)"
+    )
+    async def police_request(self, info: Info, id: str) -> police.PoliceRequest | None:
+        return await police.one(info, id)
 
     @resolvers.field(
         description="Cases the caller is assigned to, newest filed first: a page of them (first"

@@ -13,6 +13,7 @@ import hub.cases.models
 import hub.inquiries.models
 import hub.orders.models
 import hub.parties.models
+import hub.police.models
 import hub.sanctions.models  # noqa: F401
 from hub.config import Settings, async_url
 from hub.db.metadata import metadata

@@ -23,6 +23,7 @@ from sqlalchemy.exc import StatementError
 
 from hub.db.types import UtcDateTime
 from hub.inquiries import workflow as inquiry_flow
+from hub.orders.models import freeze_orders
 from hub.orders.worker import deliver_pending
 from hub.sanctions.models import sanction_changes
 from tests.conftest import Api, add_case, integrate_all
@@ -30,6 +31,7 @@ from tests.hub.assets import fresh_account, strike_off
 from tests.hub.test_order_events import context_for, listening, schema_of
 from tests.hub.test_orders import submit_input
 from tests.hub.test_party_requests import unlisted_enterprise
+from tests.hub.test_police import seized_vehicle
 from tests.hub.test_sanctions import (
     a_free_party,
     listed,  # noqa: F401  (fixture)
@@ -79,6 +81,24 @@ PUBLISH = """mutation($input: CaseDocumentPublishInput!) { caseDocumentPublish(i
   document { __typename publishedAt } errors { code message } } }"""
 ZONE = """{ myEnterprise { requests { __typename filedAt answeredAt }
                        documents { __typename publishedAt } } }"""
+POLICE_FILE = """mutation($input: PoliceRequestFileInput!) { policeRequestFile(input: $input) {
+  request { __typename id filedAt validUntil } errors { code message } } }"""
+POLICE_ANSWER = """mutation($id: String!, $at: DateTime!) { policeRequestAnswer(id: $id,
+  input: {findings: [{category: CHECKPOINT, at: $at, place: "卡口"}]}) {
+  request { __typename answeredAt findings { __typename at } } errors { code message } } }"""
+POLICE_CONFIRM = """mutation($id: String!) { policeRequestConfirm(id: $id, receiptNumber: "BK-1") {
+  request { __typename id } errors { code message } } }"""
+POLICE_SIGHTING = """mutation($id: String!, $at: DateTime!) { policeSightingRecord(id: $id,
+  input: {checkpoint: "卡口", place: "烟台", at: $at}) {
+  event { __typename at seenAt } errors { code message } } }"""
+POLICE_STOP = """mutation($id: String!) { policeVehicleStop(id: $id, reason: "查扣") {
+  request { __typename stopRequestedAt } errors { code message } } }"""
+POLICE_HAND_OVER = """mutation($id: String!, $at: DateTime!) { policeVehicleHandOver(id: $id,
+  input: {receiptNumber: "KC-1", place: "烟台", at: $at}) {
+  request { __typename endedAt handOver { __typename handedOverAt } } errors { code message } } }"""
+POLICE_ONE = """query($id: String!) { policeRequest(id: $id) { __typename filedAt validUntil
+  answeredAt stopRequestedAt endedAt findings { __typename at } handOver { __typename handedOverAt }
+  events { __typename at seenAt } } }"""
 INQUIRY_FILE = """mutation($case: String!, $s: [String!]!) {
   depositInquiryFile(input: {caseNumber: $case, subjects: $s}) {
     inquiry { __typename id filedAt deadline } errors { code message } } }"""
@@ -255,6 +275,41 @@ async def test_every_datetime_field_answers_with_its_offset_and_its_instant(
     assert published_document["data"]["caseDocumentPublish"]["errors"] == [], published_document
     answers.append(published_document)
     answers.append(await ok(api, ZONE, {}, party))
+    # and the judge asks public security to locate the respondent (valid until a day ahead, in
+    # Beijing time), which answers with a passage a minute ago; and to watch a vehicle the case
+    # holds, sighted, stopped and handed over (the times the police give, in Beijing time)
+    police = tokens["police-chen"]
+    valid_until = (datetime.now(SHANGHAI) + timedelta(days=1)).replace(microsecond=0)
+    given = (datetime.now(SHANGHAI) - timedelta(minutes=1)).replace(microsecond=0)
+    locate = {
+        "kind": "LOCATE",
+        "caseNumber": target["caseNumber"],
+        "subject": target["idNumber"],
+        "rulingNumber": "（2026）鲁0602执1号之三",
+        "reason": "查找",
+        "validUntil": valid_until.isoformat(),
+    }
+    filed = await ok(api, POLICE_FILE, {"input": locate}, judge)
+    answers.append(filed)
+    locate_id = filed["data"]["policeRequestFile"]["request"]["id"]
+    answers.append(await ok(api, POLICE_ANSWER, {"id": locate_id, "at": given.isoformat()}, police))
+    answers.append(await ok(api, POLICE_ONE, {"id": locate_id}, judge))
+    vehicle = await seized_vehicle(app, {"caseNumber": target["caseNumber"],
+                                         "respondent": target["idNumber"]})  # fmt: skip
+    try:
+        watch = {**locate, "kind": "VEHICLE_WATCH", "validUntil": None, "orderId": vehicle}
+        filed = await ok(api, POLICE_FILE, {"input": watch}, judge)
+        assert filed["data"]["policeRequestFile"]["errors"] == [], filed
+        watch_id = filed["data"]["policeRequestFile"]["request"]["id"]
+        await ok(api, POLICE_CONFIRM, {"id": watch_id}, police)
+        at = {"id": watch_id, "at": given.isoformat()}
+        answers.append(await ok(api, POLICE_SIGHTING, at, police))
+        answers.append(await ok(api, POLICE_STOP, {"id": watch_id}, judge))
+        answers.append(await ok(api, POLICE_HAND_OVER, at, police))
+        answers.append(await ok(api, POLICE_ONE, {"id": watch_id}, judge))
+    finally:
+        async with runtime.engine.begin() as conn:
+            await conn.execute(freeze_orders.delete().where(freeze_orders.c.id == vehicle))
     end = datetime.now(UTC)
     found: dict[tuple[str, str], list[Any]] = {}
     moments(answers, fields, found)
@@ -269,6 +324,12 @@ async def test_every_datetime_field_answers_with_its_offset_and_its_instant(
     assert values.pop(("DepositInquiry", "deadline")) == [
         f + timedelta(hours=24) for f in values[("DepositInquiry", "filedAt")]
     ]
+    # (what the judge and the police gave: the validity, the times of a passage, a sighting, a
+    # hand-over)
+    assert set(values.pop(("PoliceRequest", "validUntil"))) == {valid_until}
+    for key in (("PoliceFinding", "at"), ("PoliceRequestEvent", "seenAt"),
+                ("PoliceHandOver", "handedOverAt")):  # fmt: skip
+        assert set(values.pop(key)) == {given}, key
     slack = timedelta(seconds=2)
     for key, vs in values.items():
         for v in vs:

@@ -26,13 +26,15 @@ from hub.db.engine import alembic_config, create_hub_engine, current_revision, u
 from hub.db.metadata import metadata
 from tests.conftest import PG_ENV, _create_pg_database, _drop_pg_database
 
-HEAD = "0016"  # the latest migration
+HEAD = "0018"  # the latest migration
 HUB_TABLES = {
     "courts",
     "deposit_deductions",
     "deposit_inquiries",
     "deposit_inquiry_subjects",
     "deposit_inquiry_banks",
+    "police_requests",
+    "police_request_events",
     "cases",
     "case_judges",
     "case_parties",
@@ -131,6 +133,7 @@ def test_the_migration_chain_has_one_head() -> None:
     assert script.get_revision("0010").down_revision == ("0007", "0009")
     assert [s.revision for s in script.walk_revisions()] == [
         HEAD,
+        "0016",
         "0015",
         "0014",
         "0013",

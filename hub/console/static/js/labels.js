@@ -81,6 +81,13 @@ export const LABELS = {
     PARTY_VIEW: "企业查看本企业信息", PARTY_REQUEST_FILE: "企业诉求反映",
     PARTY_REQUEST_INBOX: "查看诉求待办", PARTY_REQUEST_ANSWER: "答复企业诉求",
     CASE_DOCUMENT_PUBLISH: "公开裁判文书 / 执行信息",
+    POLICE_REQUEST_FILE: "提出公安协助请求", POLICE_REQUEST_CANCEL: "撤回公安协助请求",
+    POLICE_VEHICLE_STOP: "请求查扣车辆", POLICE_EXIT_BAN_LIFT: "解除限制出境",
+    POLICE_LOCATE_ANSWER: "公安答复查人", POLICE_REQUEST_REFUSE: "公安拒绝协助",
+    POLICE_REQUEST_CONFIRM: "公安确认回执", POLICE_SIGHTING_RECORD: "记录发现布控车辆",
+    POLICE_VEHICLE_HAND_OVER: "移交查扣车辆", POLICE_REQUEST_END: "布控随查封结束",
+    POLICE_REQUEST_EXPIRE: "公安协助请求失效", POLICE_REQUEST_LIST: "公安协助请求列表",
+    POLICE_REQUEST_VIEW: "查看公安协助请求", POLICE_EVENT_DELIVER: "推送公安协助进展",
   },
   outcome: {
     OK: "成功", PARTIAL: "部分成功", NOT_FOUND: "未找到", DENIED: "被拒绝", PURPOSE_REQUIRED: "缺少查询事由",

@@ -11,6 +11,7 @@ import * as approval from "./approval.js";
 import * as party from "./party.js";
 import * as requestPages from "./requests.js";
 import * as inquiryPages from "./inquiries.js";
+import * as police from "./police.js";
 
 const JUDGE_ROLES = ["enforcement_judge"];
 // Officers of the agencies that register courts' measures (social security holds no assets
@@ -34,8 +35,9 @@ const PARTY_MENU = [
 ];
 
 const MENUS = [
-  { roles: JUDGE_ROLES, items: [["#/cases", "我的案件"], ["#/lookup", "全息查询"], ["#/orders", "查控文书"], ["#/inquiries", "查控请求"], ["#/sanctions", "名单信息"], ["#/requests", "诉求反映"]] },
+  { roles: JUDGE_ROLES, items: [["#/cases", "我的案件"], ["#/lookup", "全息查询"], ["#/orders", "查控文书"], ["#/inquiries", "查控请求"], ["#/sanctions", "名单信息"], ["#/requests", "诉求反映"], ["#/police", "公安协助"]] },
   { roles: ORDER_OFFICER_ROLES, items: [["#/inbox", "协助执行收件箱"], ["#/handled", "已办理"]] },
+  { roles: ["police_officer"], items: [["#/police-inbox", "公安协助"]] },
   { roles: OFFICER_ROLES, items: [["#/lookup", "信息查询"]] },
   { roles: AUDITOR_ROLES, items: [["#/audit", "访问记录"], ["#/audit/history", "个人访问历史"], ["#/audit/chart", "统计图表"], ["#/audit/integrity", "日志完整性"], ["#/audit/ledger", "执行款台账"]] },
   { roles: APPROVAL_ROLES, items: [["#/check", "联合惩戒核查"]] },
@@ -54,6 +56,8 @@ const ROUTES = {
   "/inquiry": [inquiryPages.inquiry, JUDGE_ROLES],
   "/sanctions": [sanctionPages.entries, JUDGE_ROLES],
   "/requests": [requestPages.inbox, JUDGE_ROLES],
+  "/police": [police.requests, JUDGE_ROLES],
+  "/police-inbox": [police.inbox, ["police_officer"]],
   "/inbox": [agency.inbox, ORDER_OFFICER_ROLES],
   "/handled": [agency.handled, ORDER_OFFICER_ROLES],
   "/audit": [auditor.log, AUDITOR_ROLES],

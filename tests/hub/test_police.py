@@ -1,0 +1,668 @@
+"""Police assistance (公安协助): 查人, 车辆布控 and 限制出境, end to end through the API.
+
+A judge files a request for a respondent (被执行人) of an open case of theirs; public security
+reads it in its inbox and answers, refuses or confirms; the judge reads the answer and follows
+the request live. The rules tested come from the articles' words:
+
+- 民事诉讼法 第二百五十三条 / 第二百六十六条 speak of the **被执行人**: an applicant of the case is
+  refused (NOT_A_RESPONDENT).
+- 出境入境管理法 第十二条: "**中国公民** … 有未了结的民事案件，人民法院决定不准出境的" — an exit ban
+  is of a natural person; an enterprise is refused (NATURAL_PERSON_ONLY).
+- 民诉法解释 第五百一十六条: "应当由申请执行人向执行法院提出书面申请；必要时，执行法院可以依职权
+  决定" — the request names its basis; without one it is refused (REQUIRED).
+- A 查人 request's validity: nothing is answered after it (VALIDITY_ENDED).
+- A vehicle is watched while an order of the case holds it; the watch ends with the seizure.
+
+Cases and orders are written with the tests' own SQL; expected values come from the rules' words.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from connectors.base.identifiers import make_id_number
+from connectors.base.world import build_world
+from hub.audit.models import audit_entries
+from hub.orders.models import freeze_orders
+from hub.police import workflow
+from hub.police.models import police_requests
+from tests.conftest import TEST_PERSONS, TEST_SEED, Api, add_case
+from tests.hub.test_order_events import context_for, schema_of
+
+WORLD = build_world(TEST_SEED, TEST_PERSONS)
+KNOWN = {p.id_number for p in WORLD.persons}
+_DAY = itertools.count(date(1961, 3, 1).toordinal())
+_PLATE = itertools.count(10_000)
+
+FILE = """mutation($input: PoliceRequestFileInput!) {
+  policeRequestFile(input: $input) {
+    request { id kind status caseNumber subjectId validUntil orderId plate termEnd basis }
+    errors { code message field reason rule }
+  }
+}"""
+ONE = """query($id: String!) {
+  policeRequest(id: $id) {
+    id kind status refusal receiptNumber endReason
+    findings { category at place detail }
+    handOver { receiptNumber place }
+    events { id event checkpoint place seenAt }
+  }
+}"""
+MINE = """query($filter: PoliceRequestFilter) {
+  policeRequests(filter: $filter, first: 50) { nodes { id status } totalCount }
+}"""
+INBOX = """query($filter: PoliceRequestFilter) {
+  policeInbox(filter: $filter, first: 200) { nodes { id kind status subjectId } totalCount }
+}"""
+ANSWER = """mutation($id: String!, $input: PoliceLocateAnswerInput!) {
+  policeRequestAnswer(id: $id, input: $input) {
+    request { id status findings { category place } }
+    errors { code message field reason rule }
+  }
+}"""
+REFUSE = """mutation($id: String!, $reason: String!) {
+  policeRequestRefuse(id: $id, reason: $reason) {
+    request { id status refusal } errors { code message reason rule }
+  }
+}"""
+CONFIRM = """mutation($id: String!, $receipt: String!) {
+  policeRequestConfirm(id: $id, receiptNumber: $receipt) {
+    request { id status receiptNumber } errors { code message reason }
+  }
+}"""
+SIGHTING = """mutation($id: String!, $input: PoliceSightingInput!) {
+  policeSightingRecord(id: $id, input: $input) {
+    event { id event checkpoint place seenAt } errors { code message reason }
+  }
+}"""
+STOP = """mutation($id: String!, $reason: String!) {
+  policeVehicleStop(id: $id, reason: $reason) { request { id status } errors { code reason } }
+}"""
+HAND_OVER = """mutation($id: String!, $input: PoliceHandOverInput!) {
+  policeVehicleHandOver(id: $id, input: $input) {
+    request { id status handOver { receiptNumber place } } errors { code message reason }
+  }
+}"""
+CANCEL = """mutation($id: String!, $reason: String!) {
+  policeRequestCancel(id: $id, reason: $reason) { request { id status } errors { code reason } }
+}"""
+LIFT = """mutation($id: String!, $reason: String!) {
+  policeExitBanLift(id: $id, reason: $reason) { request { id status } errors { code reason } }
+}"""
+FOLLOW = "subscription($id: String!) { policeRequestEvents(id: $id) { id event checkpoint place } }"
+
+
+def fresh_person() -> str:
+    while (p := make_id_number("370602", date.fromordinal(next(_DAY)), 5, male=False)) in KNOWN:
+        pass
+    return p
+
+
+def later(**kw: Any) -> str:
+    return (datetime.now(UTC) + timedelta(**kw)).isoformat()
+
+
+@pytest.fixture
+async def case(app: Any, demo: dict[str, Any]) -> dict[str, str]:
+    """A new open 执 case of judge-zhang: an enterprise applicant, a natural person respondent."""
+    applicant = demo["samples"]["enterprises"][0]
+    respondent = fresh_person()
+    number = await add_case(
+        app,
+        [
+            ("申请执行人", "ENTERPRISE", applicant["uscc"], applicant["name"]),
+            ("被执行人", "PERSON", respondent, "测试被执行人"),
+        ],
+    )
+    return {"caseNumber": number, "respondent": respondent, "applicant": applicant["uscc"]}
+
+
+def locate(case: dict[str, str], **over: Any) -> dict[str, Any]:
+    return {
+        "kind": "LOCATE",
+        "caseNumber": case["caseNumber"],
+        "subject": case["respondent"],
+        "rulingNumber": "（2026）鲁0602执1号之一",
+        "reason": "被执行人下落不明，申请查找",
+        "validUntil": later(days=7),
+        **over,
+    }
+
+
+async def file(api: Api, token: str, fields: dict[str, Any]) -> dict[str, Any]:
+    body = await api.query(FILE, {"input": fields}, token=token)
+    assert "errors" not in body, body
+    return body["data"]["policeRequestFile"]  # type: ignore[no-any-return]
+
+
+async def call(api: Api, query: str, token: str, **variables: Any) -> dict[str, Any]:
+    body = await api.query(query, variables, token=token)
+    assert "errors" not in body, body
+    return next(iter(body["data"].values()))  # type: ignore[no-any-return]
+
+
+async def actions_of(app: Any, request_id: str) -> list[tuple[str, str, str | None]]:
+    """(action, subject index, outcome) of the audit entries naming the request."""
+    async with app.state.runtime.engine.connect() as conn:
+        rows = (await conn.execute(select(audit_entries).order_by(audit_entries.c.id))).all()
+    out = []
+    for r in rows:
+        if request_id in (r.content or ""):
+            out.append((r.action, r.subject_index, r.outcome))
+    return out
+
+
+# --- 查人 ----------------------------------------------------------------------------------------
+
+
+async def test_locate_is_answered_to_the_judge_and_audited_as_subject_data(
+    api: Api, app: Any, tokens: dict[str, str], case: dict[str, str]
+) -> None:
+    judge, police = tokens["judge-zhang"], tokens["police-chen"]
+    # given a 查人 request of the judge's case
+    filed = await file(api, judge, locate(case))
+    assert filed["errors"] == []
+    request = filed["request"]
+    assert (request["kind"], request["status"], request["subjectId"]) == (
+        "LOCATE",
+        "OPEN",
+        case["respondent"],
+    )
+    # when public security finds it in its inbox and answers
+    inbox = await call(api, INBOX, police, filter={"kind": "LOCATE"})
+    assert request["id"] in [n["id"] for n in inbox["nodes"]]
+    older, newer = later(days=-3), later(hours=-2)
+    answered = await call(
+        api,
+        ANSWER,
+        police,
+        id=request["id"],
+        input={
+            "findings": [
+                {"category": "ACCOMMODATION", "at": older, "place": "烟台市芝罘区某宾馆"},
+                {"category": "TRANSPORT", "at": newer, "place": "G1234 烟台—北京南"},
+            ]
+        },
+    )
+    assert answered["errors"] == []
+    assert answered["request"]["status"] == "ANSWERED"
+    # then the judge reads the findings, newest first, and the request left the inbox
+    seen = await call(api, ONE, judge, id=request["id"])
+    assert [(f["category"], f["place"]) for f in seen["findings"]] == [
+        ("TRANSPORT", "G1234 烟台—北京南"),
+        ("ACCOMMODATION", "烟台市芝罘区某宾馆"),
+    ]
+    assert [e["event"] for e in seen["events"]] == ["FILED", "ANSWERED"]
+    inbox = await call(api, INBOX, police, filter={"kind": "LOCATE"})
+    assert request["id"] not in [n["id"] for n in inbox["nodes"]]
+    # and the filing, the answer and both reads are on record with the respondent as subject
+    keys = app.state.runtime.audit.keys
+    index = keys.blind_index(case["respondent"])
+    actions = await actions_of(app, request["id"])
+    for action in (
+        "POLICE_REQUEST_FILE",
+        "POLICE_LOCATE_ANSWER",
+        "POLICE_REQUEST_LIST",
+        "POLICE_REQUEST_VIEW",
+    ):
+        assert any(a == action for a, _, _ in actions), (action, actions)
+    assert all(
+        i == index for a, i, _ in actions if a in ("POLICE_REQUEST_FILE", "POLICE_LOCATE_ANSWER")
+    )
+
+
+async def test_nothing_is_answered_after_the_validity_ends(
+    api: Api, app: Any, tokens: dict[str, str], case: dict[str, str]
+) -> None:
+    # given a request whose validity has ended (set back with the test's own SQL)
+    request = (await file(api, tokens["judge-zhang"], locate(case)))["request"]
+    async with app.state.runtime.engine.begin() as conn:
+        await conn.execute(
+            update(police_requests)
+            .where(police_requests.c.id == request["id"])
+            .values(valid_until=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    # when public security answers, or refuses
+    answer = {"findings": [{"category": "CHECKPOINT", "at": later(hours=-1), "place": "卡口"}]}
+    answered = await call(api, ANSWER, tokens["police-chen"], id=request["id"], input=answer)
+    refused = await call(api, REFUSE, tokens["police-chen"], id=request["id"], reason="无")
+    # then nothing is answered, the request has EXPIRED and holds no findings
+    for payload in (answered, refused):
+        assert payload["request"] is None
+        assert [(e["code"], e["reason"]) for e in payload["errors"]] == [
+            ("CONFLICT", "VALIDITY_ENDED")
+        ]
+    seen = await call(api, ONE, tokens["judge-zhang"], id=request["id"])
+    assert (seen["status"], seen["findings"]) == ("EXPIRED", [])
+
+
+async def test_a_refusal_reaches_the_judge_with_its_reason(
+    api: Api, tokens: dict[str, str], case: dict[str, str]
+) -> None:
+    request = (await file(api, tokens["judge-zhang"], locate(case)))["request"]
+    refused = await call(
+        api, REFUSE, tokens["police-chen"], id=request["id"], reason="涉及在办案件，暂不提供"
+    )
+    assert refused["request"]["status"] == "REFUSED"
+    seen = await call(api, ONE, tokens["judge-zhang"], id=request["id"])
+    assert (seen["status"], seen["refusal"]) == ("REFUSED", "涉及在办案件，暂不提供")
+    # and a refused request is not answered afterwards
+    again = await call(api, ANSWER, tokens["police-chen"], id=request["id"], input={"findings": []})
+    assert [(e["code"], e["reason"]) for e in again["errors"]] == [("CONFLICT", "STATE")]
+
+
+async def test_who_may_file_and_for_whom(
+    api: Api, app: Any, tokens: dict[str, str], mint: Any, case: dict[str, str]
+) -> None:
+    # the applicant is no 被执行人 (民事诉讼法 第二百五十三条)
+    applicant = await file(api, tokens["judge-zhang"], locate(case, subject=case["applicant"]))
+    assert [(e["code"], e["reason"]) for e in applicant["errors"]] == [
+        ("FORBIDDEN", "NOT_A_RESPONDENT")
+    ]
+    # a judge of the court not assigned to the case
+    other = await file(api, tokens["judge-zhou"], locate(case))
+    assert [(e["code"], e["reason"]) for e in other["errors"]] == [("FORBIDDEN", "NOT_ASSIGNED")]
+    # a judge of another court
+    foreign = await file(api, tokens["judge-li"], locate(case))
+    assert [(e["code"], e["reason"]) for e in foreign["errors"]] == [
+        ("FORBIDDEN", "CASE_OTHER_COURT")
+    ]
+    # a closed case
+    closed = await add_case(
+        app, [("被执行人", "PERSON", case["respondent"], "测试被执行人")], status="CLOSED"
+    )
+    shut = await file(api, tokens["judge-zhang"], locate(case, caseNumber=closed))
+    assert [(e["code"], e["reason"]) for e in shut["errors"]] == [("FORBIDDEN", "CASE_CLOSED")]
+    # police, other agencies and parties may not file at all (the policy)
+    for token in (
+        tokens["police-chen"],
+        tokens["registry-wang"],
+        mint(
+            sub=case["respondent"],
+            org=f"enterprise:{case['applicant']}",
+            roles=("enterprise_party",),
+        ),
+    ):
+        body = await api.query(FILE, {"input": locate(case)}, token=token)
+        assert body["data"]["policeRequestFile"] is None
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    # a validity in the past or too far ahead
+    for when in (later(hours=-1), later(days=91)):
+        bad = await file(api, tokens["judge-zhang"], locate(case, validUntil=when))
+        assert [(e["code"], e["rule"]) for e in bad["errors"]] == [("BAD_USER_INPUT", "VALIDITY")]
+    # nothing was filed by any of them
+    async with app.state.runtime.engine.connect() as conn:
+        n = (
+            await conn.execute(
+                select(police_requests.c.id).where(
+                    police_requests.c.case_number.in_([case["caseNumber"], closed])
+                )
+            )
+        ).all()
+    assert n == []
+
+
+async def test_who_may_read_and_answer(
+    api: Api, tokens: dict[str, str], mint: Any, case: dict[str, str]
+) -> None:
+    request = (await file(api, tokens["judge-zhang"], locate(case)))["request"]
+    # a judge not assigned, a judge of another court: as if it did not exist
+    for token in (tokens["judge-zhou"], tokens["judge-li"]):
+        body = await api.query(ONE, {"id": request["id"]}, token=token)
+        assert body["data"]["policeRequest"] is None
+        assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+        mine = await call(api, MINE, token)
+        assert request["id"] not in [n["id"] for n in mine["nodes"]]
+    # a police officer of another org, other agencies' officers: refused by the policy
+    stranger = mint(sub="police-x", org="agency:real_estate", roles=("police_officer",))
+    for token in (stranger, tokens["registry-wang"], tokens["judge-zhang"]):
+        body = await api.query(
+            ANSWER, {"id": request["id"], "input": {"findings": []}}, token=token
+        )
+        assert body["data"]["policeRequestAnswer"] is None
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        body = await api.query(INBOX, {}, token=token)
+        assert body["data"]["policeInbox"] is None
+    # the request is still open
+    seen = await call(api, ONE, tokens["judge-zhang"], id=request["id"])
+    assert seen["status"] == "OPEN"
+
+
+# --- 车辆布控 -------------------------------------------------------------------------------------
+
+
+async def seized_vehicle(app: Any, case: dict[str, str], status: str = "EFFECTIVE") -> str:
+    """An order of the case seizing a vehicle of the respondent (the test's own SQL)."""
+    order_id = f"FO-POL-{uuid.uuid4().hex[:10].upper()}"
+    now = datetime.now(UTC)
+    async with app.state.runtime.engine.begin() as conn:
+        await conn.execute(
+            freeze_orders.insert().values(
+                id=order_id,
+                kind="SEIZE",
+                asset_type="VEHICLE",
+                asset_id=f"鲁F{next(_PLATE)}",
+                agency="public_security",
+                owner_id=case["respondent"],
+                court_code="370602",
+                case_number=case["caseNumber"],
+                ruling_number="（2026）鲁0602执1号",
+                term_months=24,
+                status=status,
+                submitted_by="judge-zhang",
+                submitted_at=now,
+                renewals=0,
+                idempotency_key=uuid.uuid4().hex,
+                payload_hash="h",
+                updated_at=now,
+            )
+        )
+    return order_id
+
+
+async def set_order(app: Any, order_id: str, status: str) -> None:
+    async with app.state.runtime.engine.begin() as conn:
+        await conn.execute(
+            update(freeze_orders).where(freeze_orders.c.id == order_id).values(status=status)
+        )
+
+
+def watch(case: dict[str, str], order_id: str) -> dict[str, Any]:
+    return {
+        "kind": "VEHICLE_WATCH",
+        "caseNumber": case["caseNumber"],
+        "subject": case["respondent"],
+        "rulingNumber": "（2026）鲁0602执1号",
+        "reason": "查封车辆下落不明，请求布控",
+        "orderId": order_id,
+    }
+
+
+@pytest.fixture
+async def vehicle(app: Any, case: dict[str, str]) -> Any:
+    order_id = await seized_vehicle(app, case)
+    yield order_id
+    # the watches of the test end now, not at a later sweep of the app's worker (whose audit
+    # entry would land in another test)
+    await set_order(app, order_id, "RELEASED")
+    await workflow.sweep(app.state.runtime.engine, app.state.runtime.audit)
+    async with app.state.runtime.engine.begin() as conn:
+        await conn.execute(freeze_orders.delete().where(freeze_orders.c.id == order_id))
+
+
+async def test_a_watch_pushes_sightings_then_the_vehicle_is_handed_over(
+    api: Api, app: Any, tokens: dict[str, str], case: dict[str, str], vehicle: str
+) -> None:
+    judge, police = tokens["judge-zhang"], tokens["police-chen"]
+    # given a watch of the seized vehicle, confirmed in place by public security
+    request = (await file(api, judge, watch(case, vehicle)))["request"]
+    assert (request["status"], request["orderId"]) == ("OPEN", vehicle)
+    confirmed = await call(api, CONFIRM, police, id=request["id"], receipt="GA-BK-001")
+    assert confirmed["request"]["status"] == "WATCHING"
+    # and the judge following it live
+    stream = await schema_of(app).subscribe(
+        FOLLOW, variable_values={"id": request["id"]}, context_value=context_for(app, judge)
+    )
+    first = await asyncio.wait_for(stream.__anext__(), 5)
+    assert first.errors is None
+    assert first.data["policeRequestEvents"]["event"] == "FILED"
+    second = await asyncio.wait_for(stream.__anext__(), 5)
+    assert second.data["policeRequestEvents"]["event"] == "CONFIRMED"
+    # when public security records a sighting
+    seen = await call(
+        api,
+        SIGHTING,
+        police,
+        id=request["id"],
+        input={"checkpoint": "G20潍坊东卡口", "place": "潍坊市奎文区", "at": later(minutes=-3)},
+    )
+    assert seen["errors"] == []
+    # then it reaches the judge
+    pushed = await asyncio.wait_for(stream.__anext__(), 5)
+    assert pushed.data["policeRequestEvents"] == {
+        "id": seen["event"]["id"],
+        "event": "SIGHTING",
+        "checkpoint": "G20潍坊东卡口",
+        "place": "潍坊市奎文区",
+    }
+    # when the court asks for the vehicle to be stopped and the police hand it over
+    stopped = await call(api, STOP, judge, id=request["id"], reason="请予查扣")
+    assert stopped["request"]["status"] == "STOP_REQUESTED"
+    handed = await call(
+        api,
+        HAND_OVER,
+        police,
+        id=request["id"],
+        input={
+            "receiptNumber": "GA-KC-009",
+            "place": "潍坊市公安局停车场",
+            "at": later(minutes=-1),
+        },
+    )
+    assert handed["request"]["status"] == "HANDED_OVER"
+    assert handed["request"]["handOver"] == {
+        "receiptNumber": "GA-KC-009",
+        "place": "潍坊市公安局停车场",
+    }
+    # then the judge is told, and the stream ends with the watch
+    events = [e.data["policeRequestEvents"]["event"] async for e in stream]
+    assert events == ["STOP_REQUESTED", "HANDED_OVER"]
+    # and every delivery of the stream is on record with the respondent as subject
+    index = app.state.runtime.audit.keys.blind_index(case["respondent"])
+    delivered = [a for a in await actions_of(app, request["id"]) if a[0] == "POLICE_EVENT_DELIVER"]
+    assert delivered and all(i == index for _, i, _ in delivered)
+    # and no sighting is recorded after the hand-over
+    late = await call(
+        api,
+        SIGHTING,
+        police,
+        id=request["id"],
+        input={"checkpoint": "卡口", "place": "某地", "at": later(minutes=-1)},
+    )
+    assert [(e["code"], e["reason"]) for e in late["errors"]] == [("CONFLICT", "STATE")]
+
+
+@pytest.mark.parametrize("ended", ["RELEASED", "EXPIRED"])
+async def test_the_watch_ends_with_the_seizure(
+    api: Api, app: Any, tokens: dict[str, str], case: dict[str, str], vehicle: str, ended: str
+) -> None:
+    # given a watch in place
+    request = (await file(api, tokens["judge-zhang"], watch(case, vehicle)))["request"]
+    await call(api, CONFIRM, tokens["police-chen"], id=request["id"], receipt="GA-BK-002")
+    # when the seizure is released or lapses
+    await set_order(app, vehicle, ended)
+    changed = await workflow.sweep(app.state.runtime.engine, app.state.runtime.audit)
+    # then the watch has ENDED on its own (the app's worker may have swept first)
+    seen = await call(api, ONE, tokens["judge-zhang"], id=request["id"])
+    assert changed >= 0
+    assert seen["status"] == "ENDED"
+    assert ended in seen["endReason"]
+    assert seen["events"][-1]["event"] == "ENDED"
+    # and no sighting is recorded any more
+    late = await call(
+        api,
+        SIGHTING,
+        tokens["police-chen"],
+        id=request["id"],
+        input={"checkpoint": "卡口", "place": "某地", "at": later(minutes=-1)},
+    )
+    assert [(e["code"], e["reason"]) for e in late["errors"]] == [("CONFLICT", "STATE")]
+    # and the end is on record as the hub's own
+    assert "POLICE_REQUEST_END" in [a for a, _, _ in await actions_of(app, request["id"])]
+
+
+async def test_a_sighting_after_the_release_ends_the_watch_at_once(
+    api: Api, app: Any, tokens: dict[str, str], case: dict[str, str], vehicle: str
+) -> None:
+    request = (await file(api, tokens["judge-zhang"], watch(case, vehicle)))["request"]
+    await call(api, CONFIRM, tokens["police-chen"], id=request["id"], receipt="GA-BK-003")
+    await set_order(app, vehicle, "RELEASED")
+    late = await call(
+        api,
+        SIGHTING,
+        tokens["police-chen"],
+        id=request["id"],
+        input={"checkpoint": "卡口", "place": "某地", "at": later(minutes=-1)},
+    )
+    assert late["event"] is None
+    assert late["errors"][0]["code"] == "CONFLICT"
+    seen = await call(api, ONE, tokens["judge-zhang"], id=request["id"])
+    assert seen["status"] == "ENDED"
+    assert "SIGHTING" not in [e["event"] for e in seen["events"]]
+
+
+async def test_only_a_vehicle_the_case_holds_is_watched(
+    api: Api, app: Any, tokens: dict[str, str], case: dict[str, str]
+) -> None:
+    released = await seized_vehicle(app, case, status="RELEASED")
+    other = await add_case(app, [("被执行人", "PERSON", case["respondent"], "测试被执行人")])
+    elsewhere = await seized_vehicle(app, {**case, "caseNumber": other})
+    try:
+        for order_id in (released, elsewhere):
+            body = await file(api, tokens["judge-zhang"], watch(case, order_id))
+            assert [(e["code"], e["rule"]) for e in body["errors"]] == [
+                ("BAD_USER_INPUT", "NOT_HELD")
+            ]
+        unknown = await file(api, tokens["judge-zhang"], watch(case, "FO-2026-NOPE"))
+        assert [(e["code"], e["rule"]) for e in unknown["errors"]] == [
+            ("BAD_USER_INPUT", "NO_SUCH_ORDER")
+        ]
+        # a watch names its order; a 查人 request does not
+        missing = await file(api, tokens["judge-zhang"], {**watch(case, released), "orderId": None})
+        assert [(e["field"], e["rule"]) for e in missing["errors"]] == [("orderId", "REQUIRED")]
+        mixed = await file(api, tokens["judge-zhang"], locate(case, orderId=released))
+        assert [(e["field"], e["rule"]) for e in mixed["errors"]] == [("orderId", "NOT_FOR_KIND")]
+    finally:
+        async with app.state.runtime.engine.begin() as conn:
+            await conn.execute(
+                freeze_orders.delete().where(freeze_orders.c.id.in_([released, elsewhere]))
+            )
+
+
+async def test_demo_sightings_reach_every_watch_in_place(
+    api: Api, app: Any, tokens: dict[str, str], case: dict[str, str], vehicle: str
+) -> None:
+    import random
+
+    request = (await file(api, tokens["judge-zhang"], watch(case, vehicle)))["request"]
+    await call(api, CONFIRM, tokens["police-chen"], id=request["id"], receipt="GA-BK-004")
+    runtime = app.state.runtime
+    recorded = await workflow.demo_sightings(runtime.engine, runtime.audit, random.Random(1))
+    assert recorded >= 1
+    seen = await call(api, ONE, tokens["judge-zhang"], id=request["id"])
+    sightings = [e for e in seen["events"] if e["event"] == "SIGHTING"]
+    assert len(sightings) == 1
+    assert sightings[0]["checkpoint"] and sightings[0]["place"]
+
+
+# --- 限制出境 -------------------------------------------------------------------------------------
+
+
+def exit_ban(case: dict[str, str], **over: Any) -> dict[str, Any]:
+    return {
+        "kind": "EXIT_BAN",
+        "caseNumber": case["caseNumber"],
+        "subject": case["respondent"],
+        "rulingNumber": "（2026）鲁0602执1号之二",
+        "reason": "被执行人未履行义务，限制出境",
+        "termEnd": (date.today() + timedelta(days=365)).isoformat(),
+        "basis": "APPLICATION",
+        **over,
+    }
+
+
+async def test_an_exit_ban_is_confirmed_then_lifted(
+    api: Api, app: Any, tokens: dict[str, str], case: dict[str, str]
+) -> None:
+    judge, police = tokens["judge-zhang"], tokens["police-chen"]
+    request = (await file(api, judge, exit_ban(case)))["request"]
+    assert (request["status"], request["basis"]) == ("OPEN", "APPLICATION")
+    in_force = await call(api, CONFIRM, police, id=request["id"], receipt="BK-2026-0001")
+    assert in_force["request"] == {
+        "id": request["id"],
+        "status": "IN_FORCE",
+        "receiptNumber": "BK-2026-0001",
+    }
+    # a lifting is the court's; public security confirms it
+    refused = await api.query(LIFT, {"id": request["id"], "reason": "x"}, token=police)
+    assert refused["data"]["policeExitBanLift"] is None
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    lifting = await call(api, LIFT, judge, id=request["id"], reason="被执行人已履行完毕")
+    assert lifting["request"]["status"] == "LIFT_REQUESTED"
+    lifted = await call(api, CONFIRM, police, id=request["id"], receipt="BK-2026-0001-J")
+    assert lifted["request"]["status"] == "LIFTED"
+    seen = await call(api, ONE, judge, id=request["id"])
+    assert [e["event"] for e in seen["events"]] == [
+        "FILED",
+        "CONFIRMED",
+        "LIFT_REQUESTED",
+        "LIFTED",
+    ]
+    assert {"POLICE_REQUEST_FILE", "POLICE_REQUEST_CONFIRM", "POLICE_EXIT_BAN_LIFT"} <= {
+        a for a, _, _ in await actions_of(app, request["id"])
+    }
+
+
+async def test_an_exit_ban_is_of_a_natural_person_and_names_its_basis(
+    api: Api, app: Any, tokens: dict[str, str], demo: dict[str, Any], case: dict[str, str]
+) -> None:
+    # 出境入境管理法 第十二条: 中国公民 — an enterprise respondent is refused
+    enterprise = demo["samples"]["enterprises"][1]
+    number = await add_case(
+        app, [("被执行人", "ENTERPRISE", enterprise["uscc"], enterprise["name"])]
+    )
+    body = await file(
+        api,
+        tokens["judge-zhang"],
+        exit_ban({"caseNumber": number, "respondent": enterprise["uscc"]}),
+    )
+    assert [(e["code"], e["rule"]) for e in body["errors"]] == [
+        ("BAD_USER_INPUT", "NATURAL_PERSON_ONLY")
+    ]
+    # 民诉法解释 第五百一十六条: on the applicant's written application or of the court's own
+    # motion — the basis is named
+    body = await file(api, tokens["judge-zhang"], exit_ban(case, basis=None))
+    assert [(e["field"], e["rule"]) for e in body["errors"]] == [("basis", "REQUIRED")]
+    # an end date that has passed
+    body = await file(api, tokens["judge-zhang"], exit_ban(case, termEnd=date.today().isoformat()))
+    assert [(e["field"], e["rule"]) for e in body["errors"]] == [("termEnd", "TERM_END")]
+
+
+async def test_an_exit_ban_past_its_term_expires(
+    api: Api, app: Any, tokens: dict[str, str], case: dict[str, str]
+) -> None:
+    request = (await file(api, tokens["judge-zhang"], exit_ban(case)))["request"]
+    await call(api, CONFIRM, tokens["police-chen"], id=request["id"], receipt="BK-2026-0002")
+    async with app.state.runtime.engine.begin() as conn:
+        await conn.execute(
+            update(police_requests)
+            .where(police_requests.c.id == request["id"])
+            .values(term_end=date.today() - timedelta(days=2))
+        )
+    await workflow.sweep(app.state.runtime.engine, app.state.runtime.audit)
+    seen = await call(api, ONE, tokens["judge-zhang"], id=request["id"])
+    assert seen["status"] == "EXPIRED"
+    assert json.dumps(seen["events"][-1]["event"]) == '"EXPIRED"'
+
+
+async def test_a_client_request_id_files_once(
+    api: Api, tokens: dict[str, str], case: dict[str, str]
+) -> None:
+    key = uuid.uuid4().hex
+    first = await file(api, tokens["judge-zhang"], locate(case, clientRequestId=key))
+    again = await file(api, tokens["judge-zhang"], locate(case, clientRequestId=key))
+    assert first["request"]["id"] == again["request"]["id"]
+    other = await file(
+        api, tokens["judge-zhang"], locate(case, clientRequestId=key, reason="另一理由")
+    )
+    assert [(e["code"], e["reason"]) for e in other["errors"]] == [
+        ("CONFLICT", "CLIENT_REQUEST_ID_REUSED")
+    ]
