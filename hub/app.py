@@ -24,6 +24,7 @@ from hub.audit.witness import WitnessPolicy, WitnessSender
 from hub.auth.jwks import FreshKeys, KeyRefresh, ProviderKeys
 from hub.config import Settings
 from hub.console import console_routes
+from hub.db.coordination import Leadership
 from hub.db.engine import WalCheckpoints
 from hub.errors import PolicyError
 from hub.graphql.limits import limits_of
@@ -37,7 +38,7 @@ from hub.orders.worker import OrderWorker
 from hub.orders.workflow import record_transitions
 from hub.police.worker import PoliceWorker
 from hub.responses import RequestIds, error, error_response, exception_handlers
-from hub.runtime import Runtime
+from hub.runtime import PolicyFollower, Runtime
 from hub.sanctions.rules import WorkingCalendar
 from hub.sanctions.worker import SanctionExpiry
 from hub.tlog_api import tlog_routes
@@ -110,36 +111,52 @@ def create_app(
             on_checkpoint=sender.wake if sender is not None else None,
         )
         runtime.integrator = integrator
-        integrator.start()
+        # Jobs that run once for the whole hub, however many processes serve its database: each
+        # in the process holding its lease (hub.db.coordination); the others stand by.
+        leadership = Leadership(
+            runtime.engine, report=runtime.policy_state, on_change=metrics.lease_changed
+        )
+        runtime.leadership = leadership
         if sender is not None:
-            sender.start()
+            leadership.add("audit-integrator", integrator, sender)
+        else:
+            leadership.add("audit-integrator", integrator)
         feed = EventFeed(runtime.engine, runtime.order_events)
         feed.start()
-        checkpoints = None
         if runtime.engine.dialect.name == "sqlite":
-            checkpoints = WalCheckpoints(runtime.engine)
-            checkpoints.start()
-        worker: OrderWorker | None = None
-        expiry: SanctionExpiry | None = None
-        rounds: InquiryWorker | None = None
-        police: PoliceWorker | None = None
+            leadership.add("wal-checkpoints", WalCheckpoints(runtime.engine))
         if run_worker:
-            worker = OrderWorker(
-                runtime.engine,
-                on_transitions=record_transitions(runtime.engine, runtime.audit),
-                sources=runtime.sources,
-                keys=runtime.order_keys,
+            leadership.add(
+                "order-worker",
+                OrderWorker(
+                    runtime.engine,
+                    on_transitions=record_transitions(runtime.engine, runtime.audit),
+                    sources=runtime.sources,
+                    keys=runtime.order_keys,
+                ),
             )
-            worker.start()
             calendar = WorkingCalendar.load(settings.holiday_calendar)
-            expiry = SanctionExpiry(runtime.engine, runtime.audit, calendar)
-            expiry.start()
-            rounds = InquiryWorker(runtime.engine, runtime.audit, runtime.sources, runtime.guards)
-            rounds.start()
-            police = PoliceWorker(
-                runtime.engine, runtime.audit, demo_sightings=settings.police_demo_sightings
+            leadership.add(
+                "sanction-expiry", SanctionExpiry(runtime.engine, runtime.audit, calendar)
             )
-            police.start()
+            leadership.add(
+                "inquiry-worker",
+                InquiryWorker(runtime.engine, runtime.audit, runtime.sources, runtime.guards),
+            )
+            leadership.add(
+                "police-worker",
+                PoliceWorker(
+                    runtime.engine, runtime.audit, demo_sightings=settings.police_demo_sightings
+                ),
+            )
+        # Policy generations recorded by `fyt policy reload`, followed by every process.
+        follower = PolicyFollower(runtime)
+        try:
+            await follower.begin()
+        except Exception:
+            log.exception("could not read the policy generations; following them from now")
+        follower.start()
+        await leadership.run()
         loop = asyncio.get_running_loop()
         if reload_on_sighup:
             loop.add_signal_handler(signal.SIGHUP, reload_policy, runtime)
@@ -150,20 +167,9 @@ def create_app(
                 loop.remove_signal_handler(signal.SIGHUP)
             if key_refresh is not None:
                 await key_refresh.stop()
-            await integrator.stop()
-            if sender is not None:
-                await sender.stop()
-            if worker is not None:
-                await worker.stop()
-            if expiry is not None:
-                await expiry.stop()
-            if rounds is not None:
-                await rounds.stop()
-            if police is not None:
-                await police.stop()
+            await follower.stop()
+            await leadership.stop()  # the singleton jobs stop, their leases are given up
             await feed.stop()
-            if checkpoints is not None:
-                await checkpoints.stop()
             await runtime.close()
 
     async def healthz(_: Request) -> JSONResponse:
@@ -335,4 +341,10 @@ async def readiness(runtime: Runtime, probe_seconds: float = 1.0) -> dict[str, A
     }
     if keys is not None:
         report["tokenKeys"] = keys.describe()
+    # which process answered, the singleton jobs it runs (their leases) and the policy it serves
+    report["process"] = {
+        **(runtime.leadership.describe() if runtime.leadership is not None else {}),
+        "policyGeneration": runtime.policy_generation,
+        "policyDigest": runtime.policy_digest,
+    }
     return report

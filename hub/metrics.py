@@ -16,7 +16,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -74,7 +74,16 @@ class Metrics:
             ["connector", "code"],
             registry=self.registry,
         )
+        self.leases = Gauge(
+            "hub_lease_held",
+            "1 while this process holds the lease (runs the singleton job), 0 otherwise",
+            ["lease"],
+            registry=self.registry,
+        )
         self._children: dict[tuple[str, str], Any] = {}
+
+    def lease_changed(self, lease: str, held: bool) -> None:
+        self.leases.labels(lease).set(1 if held else 0)
 
     def watch_guards(self, guards: Mapping[str, Any]) -> None:
         self.registry.register(_GuardCollector(guards))

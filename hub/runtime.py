@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import time as clock
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,17 +24,39 @@ from hub.audit.writer import AuditLog
 from hub.auth.jwks import ProviderKeys, open_token_keys
 from hub.auth.tokens import TokenVerifier
 from hub.config import Settings
+from hub.db.coordination import (
+    Leadership,
+    files_digest,
+    latest_policy_generation,
+    policy_generation_files,
+)
 from hub.db.engine import create_hub_engine
+from hub.errors import PolicyError
 from hub.federation.court import CourtSource
 from hub.federation.resilience import Guard
 from hub.metrics import Metrics
 from hub.orders.events import OrderEventBus
 from hub.orders.signing import OrderKeys
+from hub.periodic import Periodic
 from hub.policy.fields import schema_fields
 from hub.policy.probing import ProbeGuard
 from hub.policy.table import FieldInfo, PolicyTable
 from hub.proxies import Proxies
-from hub.sanctions.catalogue import Matter, load_catalogue
+from hub.sanctions.catalogue import CATALOGUE_FILE, Matter, load_catalogue
+
+log = logging.getLogger("hub")
+
+POLICY_FILES = ("model.conf", "policy.csv", CATALOGUE_FILE)
+
+
+def read_policy_files(directory: Path) -> dict[str, str]:
+    """The policy directory's files by name (those present): what a policy generation holds."""
+    files = {}
+    for name in POLICY_FILES:
+        path = directory / name
+        if path.is_file():
+            files[name] = path.read_text(encoding="utf-8")
+    return files
 
 
 class TtlCache:
@@ -89,6 +114,11 @@ class Runtime:
     token_keys: ProviderKeys | None = None  # the identity provider's keys (HUB_JWT_JWKS_URL)
     # verifications of the whole log, run in processes of their own (made by open)
     verifications: Verifications | None = None
+    # the policy served: the SHA-256 of its files, and the generation of hub_policy_generations
+    # it came from (None: the files read at start-up or on SIGHUP, no recorded generation)
+    policy_digest: str = ""
+    policy_generation: int | None = None
+    leadership: Leadership | None = None  # this process's leases (made when serving)
 
     @classmethod
     def open(
@@ -180,6 +210,7 @@ class Runtime:
                 write_timeout=settings.audit_write_timeout,
             ),
         )
+        runtime.policy_digest = files_digest(read_policy_files(settings.policy_dir))
         runtime.verifications = Verifications(
             engine, runtime.verification_spec, pause=settings.audit_verify_pause
         )
@@ -195,17 +226,26 @@ class Runtime:
             "witnesses": witness_spec(self.witnesses),
         }
 
-    def reload_policy(self) -> PolicyTable:
-        """Load the policy files again and swap the table in one assignment.
+    def reload_policy(
+        self, directory: Path | None = None, generation: int | None = None
+    ) -> PolicyTable:
+        """Load the policy files again (of ``directory``, by default the policy directory) and
+        swap the table in one assignment.
 
         A bad policy raises :class:`PolicyError` and the old table keeps serving.
         """
-        table = PolicyTable.load(self.settings.policy_dir, self.policy_fields)
-        matters = load_catalogue(self.settings.policy_dir)
+        directory = directory or self.settings.policy_dir
+        table = PolicyTable.load(directory, self.policy_fields)
+        matters = load_catalogue(directory)
         self.policy = table
         self.sanction_matters = matters
+        self.policy_digest = files_digest(read_policy_files(directory))
+        self.policy_generation = generation
         self.purposes.clear()
         return table
+
+    def policy_state(self) -> tuple[int | None, str]:
+        return self.policy_generation, self.policy_digest
 
     async def close(self) -> None:
         for source in self.sources.values():
@@ -220,3 +260,73 @@ class Runtime:
             await self.verifications.close()
         await self.audit.close()
         await self.engine.dispose()
+
+
+class PolicyFollower(Periodic):
+    """Follows the policy generations `fyt policy reload` records (hub_policy_generations): a
+    newer one than this process serves is written under ``DATA_DIR/policy-generations/ID`` and
+    swapped in. Every process serving the database does the same, so one reload reaches them all
+    within about ``interval`` seconds. A generation this process cannot load is logged and the
+    previous policy keeps serving (``fyt policy reload`` then names the process)."""
+
+    name = "policy generations"
+
+    def __init__(self, runtime: Runtime, interval: float = 1.0) -> None:
+        super().__init__(interval)
+        self.runtime = runtime
+        self.seen: int | None = None
+
+    async def begin(self) -> None:
+        """Note the newest generation: the one served when the files read at start-up are it,
+        and the point from which newer ones are followed."""
+        latest = await latest_policy_generation(self.runtime.engine)
+        if latest is not None:
+            self.seen = latest[0]
+            if latest[1] == self.runtime.policy_digest:
+                self.runtime.policy_generation = latest[0]
+
+    async def tick(self) -> None:
+        latest = await latest_policy_generation(self.runtime.engine)
+        if latest is None or (self.seen is not None and latest[0] <= self.seen):
+            return
+        generation, digest = latest
+        self.seen = generation
+        runtime = self.runtime
+        if digest == runtime.policy_digest:
+            runtime.policy_generation = generation
+            return
+        files = await policy_generation_files(runtime.engine, generation)
+        directory = _write_generation(runtime.settings.data_dir, generation, files)
+        try:
+            table = runtime.reload_policy(directory, generation)
+        except PolicyError as exc:  # a CatalogueError too
+            log.error(
+                "policy generation %d refused, the previous policy keeps serving: %s",
+                generation,
+                exc,
+            )
+            return
+        log.warning(
+            "policy generation %d swapped in (%d lines, %s)", generation, len(table.lines), digest
+        )
+
+
+def _write_generation(data_dir: Path, generation: int, files: Mapping[str, str]) -> Path:
+    """The generation's files under DATA_DIR/policy-generations/ID (written once, atomically:
+    processes of one data directory share it)."""
+    root = data_dir / "policy-generations"
+    target = root / str(generation)
+    if target.is_dir():
+        return target
+    staging = root / f".{generation}.{os.getpid()}"
+    staging.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        if name in POLICY_FILES:  # nothing else is written, whatever the record holds
+            (staging / name).write_text(text, encoding="utf-8")
+    try:
+        staging.rename(target)
+    except OSError:  # another process of this data directory wrote it first
+        for child in staging.iterdir():
+            child.unlink()
+        staging.rmdir()
+    return target

@@ -299,6 +299,8 @@ class WitnessSender:
                 pass
         if self._own_client and self.client is not None:
             await self.client.aclose()
+            self.client = None  # started again (its lease taken again): a new client
+            self._own_client = False
 
     async def _run(self) -> None:
         while True:

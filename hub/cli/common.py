@@ -164,3 +164,33 @@ def serve_app(
         signal.signal(signal.SIGTERM, previous)
     if not server.started:
         raise SystemExit(3)  # uvicorn's STARTUP_FAILURE: the application did not start
+
+
+def serve_workers(
+    factory: Callable[[], Any],
+    *,
+    workers: int,
+    host: str,
+    port: int,
+    log_level: str,
+    sock: socket.socket,
+    **options: Any,
+) -> None:
+    """Serve with ``workers`` processes on ``sock`` (uvicorn's supervisor: each process is
+    started afresh and calls ``factory``, a picklable callable, for its app; one that dies is
+    started again; SIGTERM or Ctrl-C stops them all, each finishing its requests; SIGHUP starts
+    them anew, one after another, each reading the policy files)."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(
+        factory,
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,
+        **options,
+    )
+    Multiprocess(config, sockets=[sock]).run()

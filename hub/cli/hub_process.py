@@ -3,9 +3,10 @@ pid file that only the hub serving writes and removes.
 
 `fyt serve` takes an exclusive lock on ``DATA_DIR/hub.lock`` (``flock``: released by the system
 when the process ends, however it ends), then binds its port, and only then writes its process
-id to ``DATA_DIR/hub.pid`` (what `fyt policy reload` signals). A second `fyt serve` on the same
-data directory is refused at the lock, and one whose port is taken fails before it has written
-anything: neither touches the running hub's pid file.
+id to ``DATA_DIR/hub.pid`` (with ``--workers N``, the supervising process's: SIGTERM to it stops
+them all). A second `fyt serve` on the same data directory is refused at the lock, and one whose
+port is taken fails before it has written anything: neither touches the running hub's pid file.
+`fyt policy reload` reaches the hub through its database, not this file (hub.db.coordination).
 """
 
 from __future__ import annotations
@@ -50,25 +51,6 @@ def data_dir_lock(settings: Settings) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # releases the lock
-
-
-def running_hub_pid(settings: Settings) -> int | None:
-    """The pid of the hub serving from the data directory, or None when none holds its lock (a
-    pid file left by a hub that was killed names a process that may be another's by now)."""
-    path = settings.data_dir / "hub.lock"
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        return None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:  # held: a hub is serving
-            pid = _read_pid(hub_pid_file(settings))
-            return int(pid) if pid.isdigit() else None
-        return None
-    finally:
-        os.close(fd)
 
 
 def bind(host: str, port: int) -> socket.socket:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import socket
+import time
 from typing import Any
 
 import click
 
-from hub.cli.common import clean_errors, load_settings
-from hub.cli.hub_process import running_hub_pid
+from hub.cli.common import clean_errors, load_settings, run_with_hub_engine
 from hub.config import Settings
 
 
@@ -70,19 +72,65 @@ def policy_explain(role: str, org: str, coordinate: str) -> None:
 
 
 @policy.command("reload")
-def policy_reload() -> None:
-    """Validate the policy files, then tell the running hub (SIGHUP) to swap them in."""
-    import signal
+@click.option(
+    "--wait",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0, 300),
+    help="Seconds to wait for every serving hub process to take the new policy.",
+)
+def policy_reload(wait: float) -> None:
+    """Validate the policy files, record them as the newest policy generation in the hub
+    database and wait until every hub process serving it has swapped them in."""
+    from sqlalchemy.exc import DBAPIError
+
+    from hub.db.coordination import record_policy_generation, serving_processes
+    from hub.runtime import read_policy_files
 
     settings = load_settings()
     _load_policy(settings)
-    pid = running_hub_pid(settings)
-    if pid is None:
-        raise click.ClickException(
-            f"no running hub found: no `fyt serve` holds {settings.data_dir / 'hub.lock'}"
+    files = read_policy_files(settings.policy_dir)
+
+    async def reload(engine: Any) -> tuple[int, list[Any]]:
+        try:
+            serving = await serving_processes(engine)
+        except DBAPIError:
+            serving = []  # no database, or one not migrated: no hub serves it
+        if not serving:
+            raise click.ClickException(
+                "no running hub found: no hub process serving the hub database has reported"
+                " in the last seconds (is `fyt serve` running with this configuration?)"
+            )
+        generation, _ = await record_policy_generation(
+            engine, files, f"{socket.gethostname()}:{os.getpid()}:fyt policy reload"
         )
-    try:
-        os.kill(pid, signal.SIGHUP)
-    except ProcessLookupError:
-        raise click.ClickException(f"the hub process {pid} is not running") from None
-    click.echo(f"policy valid; asked hub process {pid} to reload it (see its log)")
+        deadline = time.monotonic() + wait
+        while True:
+            late = [p for p in await serving_processes(engine) if not _took(p, generation)]
+            if not late or time.monotonic() >= deadline:
+                return generation, late
+            await asyncio.sleep(0.2)
+
+    generation, late = run_with_hub_engine(reload, settings)
+    if late:
+        names = ", ".join(f"{p.host} pid {p.pid}" for p in late)
+        raise click.ClickException(
+            f"policy generation {generation} recorded, but not taken within {wait:g} s by: "
+            f"{names} (see their logs)"
+        )
+    serving = run_with_hub_engine(_serving, settings)
+    names = ", ".join(f"{p.host} pid {p.pid}" for p in serving)
+    click.echo(
+        f"policy valid; generation {generation} taken by {len(serving)} hub process"
+        f"{'es' if len(serving) != 1 else ''}: {names}"
+    )
+
+
+def _took(process: Any, generation: int) -> bool:
+    return process.policy_generation is not None and process.policy_generation >= generation
+
+
+async def _serving(engine: Any) -> list[Any]:
+    from hub.db.coordination import serving_processes
+
+    return await serving_processes(engine)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+from typing import Any
 
 import click
 
@@ -15,6 +17,7 @@ from hub.cli.common import (
     port_option,
     run_with_hub_engine,
     serve_app,
+    serve_workers,
 )
 from hub.cli.hub_process import bind, data_dir_lock, published_pid
 from hub.cli.progress import terminal_progress
@@ -33,8 +36,17 @@ from hub.config import Settings
     type=click.IntRange(50, 2_000_000),
     help="Demo size on first run (default 10,000 persons).",
 )
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processes serving the port (each its own runtime; background jobs run once, by lease).",
+)
 @log_level_option("info")
-def serve(demo: bool, host: str, port: int, persons: int | None, log_level: str) -> None:
+def serve(
+    demo: bool, host: str, port: int, persons: int | None, workers: int, log_level: str
+) -> None:
     """Serve the GraphQL API (GraphiQL at /graphql outside production)."""
     from hub.app import create_app
     from hub.cli.demo import write_demo_tokens
@@ -75,9 +87,7 @@ def serve(demo: bool, host: str, port: int, persons: int | None, log_level: str)
             raise click.ClickException(
                 "the hub database is not migrated; run `fyt db upgrade` (or `fyt serve --demo`)"
             )
-        keys_file = (
-            settings.jwt_public_keys if settings.jwt_jwks_url else settings.public_keys_path
-        )
+        keys_file = settings.jwt_public_keys if settings.jwt_jwks_url else settings.public_keys_path
         if keys_file is not None and not keys_file.exists():
             raise click.ClickException(
                 f"no JWT public keys at {keys_file}; set HUB_JWT_PUBLIC_KEYS, HUB_JWT_JWKS_URL"
@@ -88,18 +98,40 @@ def serve(demo: bool, host: str, port: int, persons: int | None, log_level: str)
         click.echo(
             f"Console: http://{host}:{port}/console/   GraphQL: http://{host}:{port}/graphql"
         )
+        options: dict[str, Any] = {
+            # the hub reads X-Forwarded-For itself, from HUB_TRUSTED_PROXIES only
+            "proxy_headers": False,
+            "server_header": False,
+            "ws_max_size": settings.max_body_bytes,
+        }
         with sock, published_pid(settings):
-            serve_app(
-                create_app(settings, reload_on_sighup=True, run_worker=True, demo=demo),
-                host=host,
-                port=port,
-                log_level=log_level,
-                sock=sock,
-                # the hub reads X-Forwarded-For itself, from HUB_TRUSTED_PROXIES only
-                proxy_headers=False,
-                server_header=False,
-                ws_max_size=settings.max_body_bytes,
-            )
+            if workers == 1:
+                serve_app(
+                    create_app(settings, reload_on_sighup=True, run_worker=True, demo=demo),
+                    host=host,
+                    port=port,
+                    log_level=log_level,
+                    sock=sock,
+                    **options,
+                )
+            else:
+                serve_workers(
+                    functools.partial(worker_app, demo=demo),
+                    workers=workers,
+                    host=host,
+                    port=port,
+                    log_level=log_level,
+                    sock=sock,
+                    **options,
+                )
+
+
+def worker_app(*, demo: bool) -> Any:
+    """The app of one of `fyt serve --workers N`'s processes (started afresh: it reads the
+    settings from the environment it inherits, as its parent did)."""
+    from hub.app import create_app
+
+    return create_app(load_settings(), reload_on_sighup=True, run_worker=True, demo=demo)
 
 
 def _refuse_development_credentials(settings: Settings) -> None:

@@ -15,17 +15,21 @@ from sqlalchemy import delete, text
 from connectors import registry
 from connectors.base.seeding import write_tables
 from connectors.base.world import AS_OF, World, build_world
+from hub.audit import models as _audit_models  # noqa: F401  (registers its tables)
 from hub.audit.keys import generate_audit_keys
 from hub.auth.tokens import generate_signing_key
+from hub.cases import models as _case_models  # noqa: F401  (registers its tables)
 from hub.config import Settings
 from hub.db.engine import create_hub_engine, upgrade
 from hub.db.metadata import metadata
 from hub.demo import court_data
 from hub.inquiries import models as _inquiry_models  # noqa: F401  (registers its tables)
+from hub.orders import models as _order_models  # noqa: F401  (registers its tables)
 from hub.orders.terms import court_day
 from hub.parties import models as _party_models  # noqa: F401  (registers its tables)
 from hub.police import models as _police_models  # noqa: F401  (registers its tables)
 from hub.progress import SILENT, Progress
+from hub.sanctions import models as _sanction_models  # noqa: F401  (registers its tables)
 
 DEFAULT_PERSONS = 10_000
 DEFAULT_SEED = 20_260_101

@@ -8,13 +8,6 @@ from alembic import context
 from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
-import hub.audit.models
-import hub.cases.models
-import hub.inquiries.models
-import hub.orders.models
-import hub.parties.models
-import hub.police.models
-import hub.sanctions.models  # noqa: F401
 from hub.config import Settings, async_url
 from hub.db.metadata import metadata
 

@@ -324,10 +324,10 @@ def test_db_upgrade_then_current_prints_the_head_revision(tmp_path: Path) -> Non
     # when
     ok(fyt(tmp_path, "db", "upgrade"))
     # then
-    assert ok(fyt(tmp_path, "db", "current")).strip() == "0018"
+    assert ok(fyt(tmp_path, "db", "current")).strip() == "0020"
     # and upgrading again is a no-op
     ok(fyt(tmp_path, "db", "upgrade"))
-    assert ok(fyt(tmp_path, "db", "current")).strip() == "0018"
+    assert ok(fyt(tmp_path, "db", "current")).strip() == "0020"
 
 
 def test_db_upgrade_to_an_unknown_revision_is_a_clear_error(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import hub.audit.models
 import hub.cases.models
+import hub.db.coordination
 import hub.inquiries.models
 import hub.orders.models
 import hub.parties.models
@@ -26,7 +27,7 @@ from hub.db.engine import alembic_config, create_hub_engine, current_revision, u
 from hub.db.metadata import metadata
 from tests.conftest import PG_ENV, _create_pg_database, _drop_pg_database
 
-HEAD = "0018"  # the latest migration
+HEAD = "0020"  # the latest migration
 HUB_TABLES = {
     "courts",
     "deposit_deductions",
@@ -57,6 +58,9 @@ HUB_TABLES = {
     "sanction_check_feedback",
     "party_requests",
     "case_documents",
+    "hub_leases",
+    "hub_processes",
+    "hub_policy_generations",
 }
 
 
@@ -133,6 +137,7 @@ def test_the_migration_chain_has_one_head() -> None:
     assert script.get_revision("0010").down_revision == ("0007", "0009")
     assert [s.revision for s in script.walk_revisions()] == [
         HEAD,
+        "0018",
         "0016",
         "0015",
         "0014",

@@ -15,7 +15,7 @@ from hub.db.engine import alembic_config
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = Path(hub.__file__).resolve().parent
-HEAD = "0018"  # the latest migration (as tests/hub/test_migrations.py)
+HEAD = "0020"  # the latest migration (as tests/hub/test_migrations.py)
 
 
 def package_data_globs() -> list[str]:

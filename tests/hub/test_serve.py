@@ -10,7 +10,7 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,6 +83,7 @@ def serving(
     persons: int = 60,
     wait: float = WAIT,
     env: dict[str, str] | None = None,
+    args: Sequence[str] = (),
 ) -> Iterator[Server]:
     """`python -m hub.cli serve --demo --persons N` on a free port, healthy within ``wait``
     seconds (seeding the demo included); always terminated."""
@@ -99,6 +100,7 @@ def serving(
                 str(persons),
                 "--port",
                 str(port),
+                *args,
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
