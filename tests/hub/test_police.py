@@ -22,6 +22,7 @@ import asyncio
 import itertools
 import json
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -31,6 +32,7 @@ from sqlalchemy import select, update
 from connectors.base.identifiers import make_id_number
 from connectors.base.world import build_world
 from hub.audit.models import audit_entries
+from hub.cases.models import case_parties, cases
 from hub.orders.models import freeze_orders
 from hub.police import workflow
 from hub.police.models import police_requests
@@ -111,8 +113,10 @@ def later(**kw: Any) -> str:
 
 
 @pytest.fixture
-async def case(app: Any, demo: dict[str, Any]) -> dict[str, str]:
-    """A new open 执 case of judge-zhang: an enterprise applicant, a natural person respondent."""
+async def case(app: Any, demo: dict[str, Any]) -> AsyncIterator[dict[str, str]]:
+    """A new open 执 case of judge-zhang: an enterprise applicant, a natural person respondent
+    no agency knows. Its cases are closed after the test, so that tests looking for an open
+    case's respondent to look up (the sanction tests) do not meet one."""
     applicant = demo["samples"]["enterprises"][0]
     respondent = fresh_person()
     number = await add_case(
@@ -122,7 +126,10 @@ async def case(app: Any, demo: dict[str, Any]) -> dict[str, str]:
             ("被执行人", "PERSON", respondent, "测试被执行人"),
         ],
     )
-    return {"caseNumber": number, "respondent": respondent, "applicant": applicant["uscc"]}
+    yield {"caseNumber": number, "respondent": respondent, "applicant": applicant["uscc"]}
+    theirs = select(case_parties.c.case_id).where(case_parties.c.subject_id == respondent)
+    async with app.state.runtime.engine.begin() as conn:
+        await conn.execute(update(cases).where(cases.c.id.in_(theirs)).values(status="CLOSED"))
 
 
 def locate(case: dict[str, str], **over: Any) -> dict[str, Any]:

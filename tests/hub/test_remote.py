@@ -26,7 +26,7 @@ from tests.servers import Served
 
 TIMEOUT = 0.6  # seconds per look-up in the remote hub under test
 BREAKER_FAILURES = 3
-BREAKER_RESET = 0.5
+BREAKER_RESET = 3.0  # long enough that the open breaker is still open when /readyz and /metrics are read
 
 
 class Recorder:
