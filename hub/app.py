@@ -141,7 +141,13 @@ def create_app(
             )
             leadership.add(
                 "inquiry-worker",
-                InquiryWorker(runtime.engine, runtime.audit, runtime.sources, runtime.guards),
+                InquiryWorker(
+                    runtime.engine,
+                    runtime.audit,
+                    runtime.sources,
+                    runtime.guards,
+                    call_timeout=settings.inquiry_call_timeout,
+                ),
             )
             leadership.add(
                 "police-worker",

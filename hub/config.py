@@ -592,6 +592,10 @@ class Settings(_Replaceable, BaseSettings):
     party_refusals_per_hour: Count = 10
     purpose_cache_seconds: Seconds = 5.0  # 0: off
 
+    # Asynchronous 查控 requests: seconds a bank has to answer one round's batched call (every due
+    # subject at once), instead of its look-up timeout (HUB_<BANK>_TIMEOUT, one subject's)
+    inquiry_call_timeout: PositiveSeconds = 30.0
+
     # Orders: the over-seizure check (超标的查封, 查封规定 第十九条; see hub.orders.measures).
     reference_price_per_sqm: PositiveAmount = Decimal(10_000)  # CNY per m² of real estate
     over_seizure_factor: Factor = Decimal(2)  # known value above this × outstanding: confirm

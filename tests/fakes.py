@@ -60,6 +60,25 @@ class FailingSource(RecordingSource):
         return call
 
 
+class SlowSource(RecordingSource):
+    """Every look-up answers as the real source does, ``delay`` seconds late."""
+
+    def __init__(self, inner: Any, delay: float) -> None:
+        super().__init__(inner)
+        self.delay = delay
+
+    def __getattr__(self, name: str) -> Any:
+        target = super().__getattr__(name)
+        if not _is_lookup(self._inner, name):
+            return target
+
+        async def call(keys: Sequence[str]) -> Any:
+            await asyncio.sleep(self.delay)
+            return await target(keys)
+
+        return call
+
+
 class HangingSource(RecordingSource):
     """Every look-up sleeps longer than any timeout used in tests."""
 

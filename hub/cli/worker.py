@@ -46,7 +46,13 @@ def worker(interval: float) -> None:
         w.start()
         expiry = SanctionExpiry(runtime.engine, runtime.audit, calendar)
         expiry.start()
-        rounds = InquiryWorker(runtime.engine, runtime.audit, runtime.sources, runtime.guards)
+        rounds = InquiryWorker(
+            runtime.engine,
+            runtime.audit,
+            runtime.sources,
+            runtime.guards,
+            call_timeout=settings.inquiry_call_timeout,
+        )
         rounds.start()
         police = PoliceWorker(
             runtime.engine, runtime.audit, demo_sightings=settings.police_demo_sightings

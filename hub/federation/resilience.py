@@ -112,9 +112,20 @@ class Guard:
         self._on_result = on_result
         self.in_flight = 0
 
-    async def call(self, method: str, fn: Callable[[], Awaitable[T]], *, read: bool = True) -> T:
-        """``fn()`` under the limit, breaker and retries; raises :class:`ConnectorError`."""
+    async def call(
+        self,
+        method: str,
+        fn: Callable[[], Awaitable[T]],
+        *,
+        read: bool = True,
+        timeout: float | None = None,
+    ) -> T:
+        """``fn()`` under the limit, breaker and retries; raises :class:`ConnectorError`.
+
+        ``timeout`` replaces the connector's look-up timeout for this call: a batched call of
+        many subjects (a 查控 round) is given longer than one judge's look-up."""
         started = time.perf_counter()
+        budget = self.timeout if timeout is None else timeout
         admission = self.breaker.admit()
         if admission is Admission.REFUSED:
             self._report(method, "CIRCUIT_OPEN", started)
@@ -125,7 +136,7 @@ class Guard:
             )
         outcome = "CANCELLED"
         try:
-            async with asyncio.timeout(self.timeout):
+            async with asyncio.timeout(budget):
                 async with self._slots:
                     self.in_flight += 1
                     try:
@@ -140,7 +151,7 @@ class Guard:
             self.breaker.failure(admission)
             raise ConnectorTimeout(
                 self.connector,
-                f"{self.connector}: no answer within {self.timeout:g} s; "
+                f"{self.connector}: no answer within {budget:g} s; "
                 "its fields are null, the rest is complete",
             ) from None
         except ConnectorError as exc:

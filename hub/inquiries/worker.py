@@ -27,11 +27,12 @@ class InquiryWorker(Periodic):
         sources: Mapping[str, Any],
         guards: Mapping[str, Any] | None = None,
         interval: float = ROUND_INTERVAL,
+        call_timeout: float = workflow.CALL_TIMEOUT,
     ) -> None:
         super().__init__(interval)
         self.engine = engine
         self.log = log
-        self.ask = workflow.asker(sources, guards)
+        self.ask = workflow.asker(sources, guards, call_timeout)
 
     async def tick(self) -> None:
         await workflow.run_round(self.engine, self.log, self.ask)

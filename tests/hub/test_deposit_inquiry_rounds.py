@@ -18,7 +18,8 @@ from hub.audit.models import audit_entries
 from hub.config import Settings
 from hub.inquiries import service, workflow
 from hub.inquiries.models import deposit_inquiries, deposit_inquiry_banks, deposit_inquiry_subjects
-from tests.fakes import FailingSource, RecordingSource
+from hub.federation.resilience import Guard
+from tests.fakes import FailingSource, RecordingSource, SlowSource
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
@@ -220,3 +221,42 @@ async def test_a_bank_whose_source_crashes_costs_only_its_own_row(
         )
     finally:
         await cleanup(runtime.engine, [inquiry])
+
+
+async def test_a_round_gives_a_bank_the_call_timeout_not_its_look_up_timeout(
+    app: Any, sources: dict[str, Any]
+) -> None:
+    # given a bank whose guard allows a look-up 0.05 s, answering every call 0.3 s late, and a
+    # request of 200 subjects to it
+    runtime = app.state.runtime
+    bank = registry.banks()[0]
+    slow = {bank: SlowSource(sources[bank], 0.3)}
+    guards = {bank: Guard(bank, timeout=0.05, retries=0)}
+    at = datetime.now(UTC)
+    inquiry = await filed(runtime.engine, 200, 9200, at, [bank])
+    try:
+        # when a round runs with a call timeout of 0.1 s, then the bank timed out
+        await workflow.run_round(
+            runtime.engine, runtime.audit, workflow.asker(slow, guards, 0.1), at=at
+        )
+        row = (await rows_of(runtime.engine, inquiry))[bank]
+        assert (row["state"], row["last_error"]) == ("PENDING", "CONNECTOR_TIMEOUT")
+        # when the next round runs with the default call timeout (30 s), then the bank's
+        # answer is recorded, though it came six times the look-up timeout late
+        assert workflow.CALL_TIMEOUT == 30.0
+        await workflow.run_round(
+            runtime.engine,
+            runtime.audit,
+            workflow.asker(slow, guards),
+            at=at + timedelta(seconds=5),
+        )
+        row = (await rows_of(runtime.engine, inquiry))[bank]
+        assert row["state"] == "ANSWERED"
+    finally:
+        await cleanup(runtime.engine, [inquiry])
+
+
+def test_the_call_timeout_is_a_setting() -> None:
+    # HUB_INQUIRY_CALL_TIMEOUT, 30 s unless set; a non-positive value is refused
+    assert Settings.from_env({}).inquiry_call_timeout == 30.0
+    assert Settings.from_env({"HUB_INQUIRY_CALL_TIMEOUT": "120"}).inquiry_call_timeout == 120.0
