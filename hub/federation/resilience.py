@@ -118,14 +118,14 @@ class Guard:
         fn: Callable[[], Awaitable[T]],
         *,
         read: bool = True,
-        timeout: float | None = None,
+        seconds: float | None = None,
     ) -> T:
         """``fn()`` under the limit, breaker and retries; raises :class:`ConnectorError`.
 
-        ``timeout`` replaces the connector's look-up timeout for this call: a batched call of
+        ``seconds`` replaces the connector's look-up timeout for this call: a batched call of
         many subjects (a 查控 round) is given longer than one judge's look-up."""
         started = time.perf_counter()
-        budget = self.timeout if timeout is None else timeout
+        budget = self.timeout if seconds is None else seconds
         admission = self.breaker.admit()
         if admission is Admission.REFUSED:
             self._report(method, "CIRCUIT_OPEN", started)

@@ -169,7 +169,7 @@ def asker(
         guard = (guards or {}).get(bank)
         if guard is not None:
             found: dict[str, Any] = await guard.call(
-                "deposits", lambda: source.deposits(keys), timeout=timeout
+                "deposits", lambda: source.deposits(keys), seconds=timeout
             )
             return found
         try:

@@ -16,9 +16,9 @@ from connectors import registry
 from connectors.banks import models as bk
 from hub.audit.models import audit_entries
 from hub.config import Settings
+from hub.federation.resilience import Guard
 from hub.inquiries import service, workflow
 from hub.inquiries.models import deposit_inquiries, deposit_inquiry_banks, deposit_inquiry_subjects
-from hub.federation.resilience import Guard
 from tests.fakes import FailingSource, RecordingSource, SlowSource
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
