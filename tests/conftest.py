@@ -44,9 +44,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def uses_hub_database(item: pytest.Item) -> bool:
+    """Does the test run on the hub database the suite is given (``hub_database_url``, directly
+    or through any fixture), or on PostgreSQL of its own (marker ``postgres``)?"""
+    return "hub_database_url" in getattr(item, "fixturenames", ()) or "postgres" in item.keywords
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.getoption("--reverse-order"):
         items.reverse()
+    for item in items:
+        if uses_hub_database(item):
+            item.add_marker(pytest.mark.hub_database)
     if os.environ.get(PG_ENV):
         return
     skip = pytest.mark.skip(reason=f"PostgreSQL test: set {PG_ENV} (see README, Tests)")
