@@ -40,7 +40,7 @@ from hub.police.states import (
     RequestKind,
     RequestStatus,
 )
-from hub.policy.enforce import policy_plan
+from hub.policy.enforce import policy_in_force, policy_plan
 
 CURSOR = "police"
 POLL = 0.5  # seconds between looks for new events of a followed request
@@ -650,6 +650,7 @@ async def follow(
             current = await service.get_request(conn, row["id"])
             events = await service.events_of(conn, row["id"], after=cursor)
         if events:
+            policy_in_force(info)  # before the delivery is recorded and the events leave
             async with engine.begin() as conn:
                 await c.runtime.audit.record_in(
                     conn,

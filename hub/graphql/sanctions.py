@@ -44,7 +44,7 @@ from hub.graphql.enums import (
 from hub.graphql.paging import Counter, PageInfo, page_size
 from hub.graphql.payloads import error_fields, record_refusal, text_argument
 from hub.identifiers import check_characters, normalize_case_number
-from hub.policy.enforce import policy_plan
+from hub.policy.enforce import policy_in_force, policy_plan
 from hub.policy.masking import Mask, masked
 from hub.sanctions import queries, rules, service, workflow
 from hub.sanctions.catalogue import Matter
@@ -936,6 +936,7 @@ async def follow(info: Info, after: str | None) -> Any:
         async with c.runtime.engine.connect() as conn:
             rows = await service.changes_after(conn, cursor, MAX_CHANGES_PAGE)
         for row in rows:
+            policy_in_force(info)  # before the event is recorded and leaves
             cursor = row["seq"]
             # each event is on record (written before it leaves) and shown as the policy says
             c.audit_subjects.append(
