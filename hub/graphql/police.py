@@ -9,7 +9,7 @@ Reading requests, answers and sightings is on record with the respondent as the 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -19,11 +19,16 @@ from strawberry.types import Info
 
 from hub.audit.entries import AccessRecord, BatchRecord
 from hub.errors import BadUserInput, HubError, Unauthenticated
-from hub.federation import lookups as L
 from hub.graphql import resolvers
 from hub.graphql.context import ctx
 from hub.graphql.paging import Counter, PageInfo, decode, encode, micros, moment, page_size
-from hub.graphql.payloads import error_fields, record_refusal, text_argument
+from hub.graphql.payloads import (
+    WorkflowGateway,
+    actor_fields,
+    error_fields,
+    record_refusal,
+    text_argument,
+)
 from hub.identifiers import (
     check_id_number,
     check_uscc,
@@ -326,34 +331,17 @@ def _failed(exc: HubError) -> list[PoliceError]:
     return [PoliceError(**error_fields(exc, PoliceErrorCode))]
 
 
-class _Gateway:
-    """The police workflow's view of the hub during one GraphQL operation."""
+class _Gateway(WorkflowGateway):
+    """The police workflow's view of the hub during one GraphQL operation, with the system log
+    for what the hub itself ends."""
 
     def __init__(self, info: Info) -> None:
-        self.context = ctx(info)
-        self.engine = self.context.runtime.engine
+        super().__init__(info)
         self.system_log = self.context.runtime.audit
-        self.path = (info.path.key,)
-
-    async def case(self, case_number: str) -> Any:
-        return await self.context.loaders.load(L.CASE_PURPOSES, case_number)
-
-    async def audit(self, conn: Any, accesses: Sequence[AccessRecord]) -> None:
-        for access in accesses:
-            access.path = self.path
-        await self.context.runtime.audit.record_in(conn, self.context, accesses)
-        self.context.named.update(a.subject_id for a in accesses if a.subject_id)
 
 
 def _actor(info: Info) -> workflow.Actor:
-    c = ctx(info)
-    p = c.principal
-    return workflow.Actor(
-        user_id=p.sub,
-        org=p.org,
-        court_code=p.court_code,
-        requires_assignment=bool(c.grants and c.grants.requires_assignment),
-    )
+    return workflow.Actor(**actor_fields(info))
 
 
 def _subject(value: str) -> str:

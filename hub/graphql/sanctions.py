@@ -42,7 +42,13 @@ from hub.graphql.enums import (
     SubjectKind,
 )
 from hub.graphql.paging import Counter, PageInfo, page_size
-from hub.graphql.payloads import error_fields, record_refusal, text_argument
+from hub.graphql.payloads import (
+    WorkflowGateway,
+    actor_fields,
+    error_fields,
+    record_refusal,
+    text_argument,
+)
 from hub.identifiers import check_characters, normalize_case_number
 from hub.policy.enforce import policy_plan
 from hub.policy.masking import Mask, masked
@@ -537,16 +543,9 @@ def _matter(info: Info, code: str) -> Matter:
 # --- court: publish and end ---------------------------------------------------------------------
 
 
-class _RequestGateway:
-    """The sanctions workflow's view of the hub during one GraphQL operation."""
-
-    def __init__(self, info: Info) -> None:
-        self.context = ctx(info)
-        self.engine = self.context.runtime.engine
-        self.path = (info.path.key,)
-
-    async def case(self, case_number: str) -> Any:
-        return await self.context.loaders.load(L.CASE_PURPOSES, case_number)
+class _RequestGateway(WorkflowGateway):
+    """The sanctions workflow's view of the hub during one GraphQL operation, with the
+    enterprise's register (market supervision) for the persons an entry binds."""
 
     async def enterprise_register(self, uscc: str) -> list[workflow.RegisteredPerson]:
         loaders = self.context.loaders
@@ -570,25 +569,12 @@ class _RequestGateway:
         ]
         return persons
 
-    async def audit(self, conn: Any, accesses: Sequence[AccessRecord]) -> None:
-        for access in accesses:
-            access.path = self.path
-        await self.context.runtime.audit.record_in(conn, self.context, accesses)
-        self.context.named.update(a.subject_id for a in accesses if a.subject_id)
-
 
 RequestGateway = _RequestGateway  # for workflows that act through the sanctions workflow
 
 
 def _actor(info: Info) -> workflow.Actor:
-    c = ctx(info)
-    p = c.principal
-    return workflow.Actor(
-        user_id=p.sub,
-        org=p.org,
-        court_code=p.court_code,
-        requires_assignment=bool(c.grants and c.grants.requires_assignment),
-    )
+    return workflow.Actor(**actor_fields(info))
 
 
 Command = TypeVar("Command")
