@@ -621,28 +621,36 @@ async def publish(info: Info, data: SanctionEntryPublishInput) -> SanctionEntryP
 
 
 async def revoke(info: Info, entry_id: str, reason: str) -> SanctionEntryPayload:
-    return await _entry_action(
-        info,
-        "SANCTION_REVOKE",
-        {"entry": entry_id},
-        lambda: workflow.RevokeEntry(
-            entry_id=text_argument(entry_id, "id", 32),
-            reason=text_argument(reason, "reason", 128),
-        ),
-        workflow.revoke,
+    return await _end_with_reason(
+        info, "SANCTION_REVOKE", entry_id, reason, workflow.RevokeEntry, workflow.revoke
     )
 
 
 async def annul(info: Info, entry_id: str, reason: str) -> SanctionEntryPayload:
+    return await _end_with_reason(
+        info, "SANCTION_ANNUL", entry_id, reason, workflow.AnnulEntry, workflow.annul
+    )
+
+
+async def _end_with_reason(
+    info: Info,
+    action: str,
+    entry_id: str,
+    reason: str,
+    command: Callable[..., Command],
+    step: Callable[[workflow.Gateway, workflow.Actor, Command], Awaitable[workflow.EntryOutcome]],
+) -> SanctionEntryPayload:
+    """An end of an entry that names only the entry and the reason (``command``: RevokeEntry,
+    AnnulEntry)."""
     return await _entry_action(
         info,
-        "SANCTION_ANNUL",
+        action,
         {"entry": entry_id},
-        lambda: workflow.AnnulEntry(
+        lambda: command(
             entry_id=text_argument(entry_id, "id", 32),
             reason=text_argument(reason, "reason", 128),
         ),
-        workflow.annul,
+        step,
     )
 
 
