@@ -9,7 +9,7 @@ Reading requests, answers and sightings is on record with the respondent as the 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -407,17 +407,29 @@ async def file(info: Info, data: PoliceRequestFileInput) -> PoliceRequestPayload
 
 
 async def court_change(info: Info, verb: str, request_id: str, reason: str) -> PoliceRequestPayload:
-    try:
-        key, why = _id(request_id), _reason(reason)
-    except HubError as exc:
-        return PoliceRequestPayload(errors=_failed(exc))
     call = {"cancel": workflow.cancel, "stop": workflow.stop, "lift": workflow.lift}[verb]
     action = {
         "cancel": "POLICE_REQUEST_CANCEL",
         "stop": "POLICE_VEHICLE_STOP",
         "lift": "POLICE_EXIT_BAN_LIFT",
     }[verb]
-    return await _run(info, action, {"request": key}, call(_Gateway(info), _actor(info), key, why))
+    return await _with_reason(info, action, call, request_id, reason)
+
+
+async def _with_reason(
+    info: Info,
+    action: str,
+    step: Callable[[workflow.Gateway, workflow.Actor, str, str], Awaitable[dict[str, Any]]],
+    request_id: str,
+    reason: str,
+) -> PoliceRequestPayload:
+    """An action on a request that names only the request and the reason (cancel, stop, lift,
+    refuse)."""
+    try:
+        key, why = _id(request_id), _reason(reason)
+    except HubError as exc:
+        return PoliceRequestPayload(errors=_failed(exc))
+    return await _run(info, action, {"request": key}, step(_Gateway(info), _actor(info), key, why))
 
 
 # --- public security ---------------------------------------------------------------------------
@@ -461,16 +473,7 @@ def _aware(value: datetime, name: str) -> datetime:
 
 
 async def refuse(info: Info, request_id: str, reason: str) -> PoliceRequestPayload:
-    try:
-        key, why = _id(request_id), _reason(reason)
-    except HubError as exc:
-        return PoliceRequestPayload(errors=_failed(exc))
-    return await _run(
-        info,
-        "POLICE_REQUEST_REFUSE",
-        {"request": key},
-        workflow.refuse(_Gateway(info), _actor(info), key, why),
-    )
+    return await _with_reason(info, "POLICE_REQUEST_REFUSE", workflow.refuse, request_id, reason)
 
 
 async def confirm(info: Info, request_id: str, receipt_number: str) -> PoliceRequestPayload:
