@@ -30,6 +30,7 @@ from hub.graphql.payloads import (
     WorkflowGateway,
     actor_fields,
     error_fields,
+    optional_text_argument,
     record_refusal,
     text_argument,
 )
@@ -396,10 +397,8 @@ async def submit(info: Info, data: FreezeOrderSubmitInput) -> FreezeOrderPayload
             term_days=data.term_days,
             idempotency_key=text_argument(data.idempotency_key, "idempotencyKey"),
             term_months=data.term_months,
-            over_seizure_reason=(
-                text_argument(data.over_seizure_reason, "overSeizureReason", 200)
-                if data.over_seizure_reason is not None
-                else None
+            over_seizure_reason=optional_text_argument(
+                data.over_seizure_reason, "overSeizureReason", 200
             ),
             amount=data.amount,
             currency=text_argument(data.currency, "currency", 3),

@@ -29,6 +29,7 @@ from hub.graphql.payloads import (
     WorkflowGateway,
     actor_fields,
     error_fields,
+    optional_text_argument,
     record_refusal,
     text_argument,
 )
@@ -280,11 +281,7 @@ async def file(info: Info, data: PartyRequestFileInput) -> PartyRequestPayload:
             kind=RequestKind(data.kind.value),
             text=rules.long_text(data.text, "text", rules.MAX_TEXT),
             attachments=rules.attachments([(a.name, a.sha256) for a in data.attachments]),
-            client_request_id=(
-                text_argument(data.client_request_id, "clientRequestId")
-                if data.client_request_id is not None
-                else None
-            ),
+            client_request_id=optional_text_argument(data.client_request_id, "clientRequestId"),
         )
     except HubError as exc:
         return PartyRequestPayload(errors=_failed(exc))

@@ -41,6 +41,11 @@ def text_argument(value: str, name: str, limit: int = 64) -> str:
     return value
 
 
+def optional_text_argument(value: str | None, name: str, limit: int = 64) -> str | None:
+    """None if ``value`` is None, else :func:`text_argument`."""
+    return None if value is None else text_argument(value, name, limit)
+
+
 _REFUSED = {"FORBIDDEN": "DENIED", "PURPOSE_REQUIRED": "PURPOSE_REQUIRED", "NOT_FOUND": "NOT_FOUND"}
 
 

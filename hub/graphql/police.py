@@ -26,6 +26,7 @@ from hub.graphql.payloads import (
     WorkflowGateway,
     actor_fields,
     error_fields,
+    optional_text_argument,
     record_refusal,
     text_argument,
 )
@@ -390,11 +391,7 @@ async def file(info: Info, data: PoliceRequestFileInput) -> PoliceRequestPayload
             order_id=text_argument(data.order_id, "orderId", 32) if data.order_id else None,
             term_end=data.term_end,
             basis=ExitBanBasis(data.basis.value) if data.basis is not None else None,
-            client_request_id=(
-                text_argument(data.client_request_id, "clientRequestId")
-                if data.client_request_id is not None
-                else None
-            ),
+            client_request_id=optional_text_argument(data.client_request_id, "clientRequestId"),
         )
     except HubError as exc:
         return PoliceRequestPayload(errors=_failed(exc))

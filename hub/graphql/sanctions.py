@@ -46,6 +46,7 @@ from hub.graphql.payloads import (
     WorkflowGateway,
     actor_fields,
     error_fields,
+    optional_text_argument,
     record_refusal,
     text_argument,
 )
@@ -523,10 +524,6 @@ def _ground_codes(grounds: list[SanctionGround] | None) -> tuple[str, ...] | Non
     return None if grounds is None else tuple(str(g.value) for g in grounds)
 
 
-def _optional_text(value: str | None, name: str, limit: int) -> str | None:
-    return None if value is None else text_argument(value, name, limit)
-
-
 def _matter(info: Info, code: str) -> Matter:
     catalogue = ctx(info).runtime.sanction_matters
     matter = catalogue.get(code.strip()) if isinstance(code, str) else None
@@ -608,10 +605,10 @@ async def publish(info: Info, data: SanctionEntryPublishInput) -> SanctionEntryP
             case_number=normalize_case_number(data.case_number),
             obligation=text_argument(data.obligation, "obligation", 500),
             published_on=data.published_on,
-            legal_basis=_optional_text(data.legal_basis, "legalBasis", 128),
+            legal_basis=optional_text_argument(data.legal_basis, "legalBasis", 128),
             grounds=_ground_codes(data.grounds) or (),
             extension_years=data.extension_years or 0,
-            extension_reason=_optional_text(data.extension_reason, "extensionReason", 128),
+            extension_reason=optional_text_argument(data.extension_reason, "extensionReason", 128),
             bound_persons=_named(data.bound_persons),
         )
 
@@ -680,9 +677,9 @@ async def correct(
             reason=text_argument(data.reason, "reason", 128),
             grounds=_ground_codes(data.grounds),
             extension_years=data.extension_years,
-            extension_reason=_optional_text(data.extension_reason, "extensionReason", 128),
-            obligation=_optional_text(data.obligation, "obligation", 500),
-            legal_basis=_optional_text(data.legal_basis, "legalBasis", 128),
+            extension_reason=optional_text_argument(data.extension_reason, "extensionReason", 128),
+            obligation=optional_text_argument(data.obligation, "obligation", 500),
+            legal_basis=optional_text_argument(data.legal_basis, "legalBasis", 128),
             bound_persons=_named(data.bound_persons),
         ),
         workflow.correct,
@@ -717,7 +714,7 @@ async def feedback(info: Info, data: SanctionCheckFeedbackInput) -> SanctionFeed
             subject_kind=kind,
             subject_id=subject_id,
             action=str(data.action.value),
-            reason=_optional_text(data.reason, "reason", 256),
+            reason=optional_text_argument(data.reason, "reason", 256),
         )
         c = ctx(info)
         row = await workflow.feedback(
