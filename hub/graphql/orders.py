@@ -27,6 +27,7 @@ from hub.graphql import resolvers
 from hub.graphql.context import ctx
 from hub.graphql.paging import Counter, PageInfo, decode, encode, micros, moment, page_size
 from hub.graphql.payloads import (
+    PayloadError,
     WorkflowGateway,
     actor_fields,
     error_fields,
@@ -68,12 +69,8 @@ class FreezeOrderErrorCode(Enum):
 
 
 @strawberry.type
-class FreezeOrderError:
+class FreezeOrderError(PayloadError):
     code: FreezeOrderErrorCode
-    message: str
-    field: str | None = None
-    reason: str | None = None
-    rule: str | None = None
 
 
 @strawberry.type(description="A seizure or freeze order and where it stands")

@@ -26,6 +26,7 @@ from hub.graphql import sanctions as sanction_types
 from hub.graphql.context import ctx
 from hub.graphql.paging import Counter, PageInfo, decode, encode, micros, moment, page_size
 from hub.graphql.payloads import (
+    PayloadError,
     WorkflowGateway,
     actor_fields,
     error_fields,
@@ -62,12 +63,8 @@ class PartyErrorCode(Enum):
 
 
 @strawberry.type(description="Why a request or a publication was not made")
-class PartyError:
+class PartyError(PayloadError):
     code: PartyErrorCode
-    message: str
-    field: str | None = None
-    reason: str | None = None
-    rule: str | None = None
 
 
 @strawberry.type(description="An attachment of a request: its name and the SHA-256 of the file")

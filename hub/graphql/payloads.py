@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import Any
 
+import strawberry
 from strawberry.types import Info
 
 from hub.audit.entries import AccessRecord
@@ -15,6 +16,18 @@ from hub.errors import BadUserInput, HubError
 from hub.federation import lookups as L
 from hub.graphql.context import ctx
 from hub.identifiers import check_characters
+
+
+@strawberry.type
+class PayloadError:
+    """The fields of every mutation payload's typed error (:func:`error_fields` fills them); each
+    payload's own error type narrows ``code`` to its enum. Not a type of the schema itself."""
+
+    code: Enum
+    message: str
+    field: str | None = None
+    reason: str | None = None
+    rule: str | None = None
 
 
 def error_fields(exc: HubError, codes: type[Enum]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from hub.graphql import resolvers
 from hub.graphql.context import ctx
 from hub.graphql.paging import Counter, PageInfo, decode, encode, micros, moment, page_size
 from hub.graphql.payloads import (
+    PayloadError,
     WorkflowGateway,
     actor_fields,
     error_fields,
@@ -84,12 +85,8 @@ class PoliceErrorCode(Enum):
 
 
 @strawberry.type(description="Why a police-assistance action was not taken")
-class PoliceError:
+class PoliceError(PayloadError):
     code: PoliceErrorCode
-    message: str
-    field: str | None = None
-    reason: str | None = None
-    rule: str | None = None
 
 
 @strawberry.type(description="One record public security shares about where a respondent is")

@@ -43,6 +43,7 @@ from hub.graphql.enums import (
 )
 from hub.graphql.paging import Counter, PageInfo, page_size
 from hub.graphql.payloads import (
+    PayloadError,
     WorkflowGateway,
     actor_fields,
     error_fields,
@@ -126,12 +127,8 @@ class SanctionFeedbackAction(Enum):
 
 
 @strawberry.type
-class SanctionError:
+class SanctionError(PayloadError):
     code: SanctionErrorCode
-    message: str
-    field: str | None = None
-    reason: str | None = None
-    rule: str | None = None
 
 
 @strawberry.input(description="A person (idNumber) or an enterprise (uscc): exactly one")
