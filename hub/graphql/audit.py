@@ -100,7 +100,8 @@ FLAGS = (
     "BULK",
     "ENUMERATION",
 )
-CURSOR = "audit"
+CURSOR = "audit"  # auditEvents's cursors
+ACCESSES_CURSOR = "accesses"  # personAccesses's: neither list takes the other's
 _ENTRY_ID = re.compile(r"[1-9][0-9]{0,17}")  # fullmatch: a positive BIGINT, written plainly
 
 
@@ -243,17 +244,18 @@ def _event(row: dict[str, Any], keys: Any) -> AuditEvent:
     )
 
 
-def _cursor(row: dict[str, Any]) -> str:
+def _cursor(row: dict[str, Any], kind: str) -> str:
     position = row.get("position")
-    return encode(CURSOR, row["id"]) if position is None else encode(CURSOR, row["id"], position)
+    return encode(kind, row["id"]) if position is None else encode(kind, row["id"], position)
 
 
-def _after(cursor: str | None) -> tuple[int, int | None] | None:
-    """(entry id, subject position or None) of the last row of the page before."""
+def _after(cursor: str | None, kind: str) -> tuple[int, int | None] | None:
+    """(entry id, subject position or None) of the last row of the page before, from a cursor
+    of list ``kind`` (CURSOR or ACCESSES_CURSOR)."""
     try:
-        both = decode(cursor, CURSOR, natural, natural)
+        both = decode(cursor, kind, natural, natural)
     except BadUserInput:
-        (entry,) = decode(cursor, CURSOR, natural) or (None,)
+        (entry,) = decode(cursor, kind, natural) or (None,)
         return entry, None
     return None if both is None else (both[0], both[1])
 
@@ -335,7 +337,7 @@ async def resolve_audit_events(
         if f.case_number
         else None
     )
-    before = _after(after)
+    before = _after(after, CURSOR)
     access = _record(
         info,
         "auditEvents",
@@ -372,11 +374,16 @@ async def resolve_audit_events(
         and not any(r["action"] != "AUDIT_QUERY" for r in rows)
     ):
         await _unknown_subject(info, access, event_filter.subject_index)
-    return _connection(c, keys, event_filter, rows, first)
+    return _connection(c, keys, event_filter, rows, first, CURSOR)
 
 
 def _connection(
-    c: Any, keys: Any, event_filter: queries.EventFilter, rows: list[dict[str, Any]], first: int
+    c: Any,
+    keys: Any,
+    event_filter: queries.EventFilter,
+    rows: list[dict[str, Any]],
+    first: int,
+    kind: str,
 ) -> AuditEventConnection:
     page = rows[:first]
 
@@ -387,7 +394,7 @@ def _connection(
     return AuditEventConnection(
         nodes=[_event(r, keys) for r in page],
         page_info=PageInfo(
-            end_cursor=_cursor(page[-1]) if page else None,
+            end_cursor=_cursor(page[-1], kind) if page else None,
             has_next_page=len(rows) > first,
         ),
         count=count,
@@ -400,7 +407,7 @@ async def resolve_person_accesses(
     """Who looked at this person (the auditors' own searches left out), newest first, paged."""
     page_size(first)
     key = check_id_number(id_number)
-    before = _after(after)
+    before = _after(after, ACCESSES_CURSOR)
     c = ctx(info)
     keys = c.runtime.audit.keys
     access = _record(info, "personAccesses", {}, ("PERSON", key))
@@ -413,7 +420,7 @@ async def resolve_person_accesses(
         # an empty answer tells that the log holds nothing about the person: limited like a
         # look-up of an unknown subject, whatever the cursor (a later page is no way around it)
         await _unknown_subject(info, access, event_filter.subject_index or "")
-    return _connection(c, keys, event_filter, rows, first)
+    return _connection(c, keys, event_filter, rows, first, ACCESSES_CURSOR)
 
 
 async def resolve_access_history(info: Info, id_number: str, first: int) -> list[AuditEvent]:

@@ -49,7 +49,8 @@ from hub.police.states import (
 )
 from hub.policy.enforce import policy_in_force, policy_plan
 
-CURSOR = "police"
+CURSOR = "police"  # policeRequests's cursors
+INBOX_CURSOR = "police-inbox"  # policeInbox's: neither list takes the other's
 POLL = 0.5  # seconds between looks for new events of a followed request
 FINAL = frozenset(
     {
@@ -566,7 +567,8 @@ async def many(
     inbox (the requests it has to act on, or all in a status the filter names). A caller who is
     neither has none. Reading a page is on record (one entry, a row per respondent)."""
     page_size(first)
-    anchor = decode(after, CURSOR, moment, _request_id)
+    cursor_kind = INBOX_CURSOR if inbox else CURSOR
+    anchor = decode(after, cursor_kind, moment, _request_id)
     c = ctx(info)
     p = c.principal
     kind = filter.kind.value if filter is not None and filter.kind is not None else None
@@ -607,7 +609,7 @@ async def many(
         async with c.runtime.engine.connect() as conn:
             return await service.count(conn, **where)
 
-    end = encode(CURSOR, micros(page[-1]["filed_at"]), page[-1]["id"]) if page else None
+    end = encode(cursor_kind, micros(page[-1]["filed_at"]), page[-1]["id"]) if page else None
     return PoliceRequestConnection(
         nodes=[request_of(r) for r in page],
         page_info=PageInfo(end_cursor=end, has_next_page=len(rows) > first),

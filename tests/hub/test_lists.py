@@ -401,3 +401,68 @@ async def test_an_unknown_order_as_a_cursor_is_bad_user_input_not_not_found(
     [error] = body["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert error["extensions"]["rule"] == "CURSOR"
+
+
+# --- every list's cursor is its own ------------------------------------------------------------
+
+PARTY_INBOX = """query($first: Int!, $after: String) {
+  partyRequestInbox(first: $first, after: $after) {
+    nodes { id } pageInfo { endCursor hasNextPage } totalCount } }"""
+POLICE_REQUESTS = """query($first: Int!, $after: String) {
+  policeRequests(first: $first, after: $after) {
+    nodes { id } pageInfo { endCursor hasNextPage } totalCount } }"""
+POLICE_INBOX = """query($first: Int!, $after: String) {
+  policeInbox(first: $first, after: $after) {
+    nodes { id } pageInfo { endCursor hasNextPage } totalCount } }"""
+
+# (list, document, caller, extra variables, a cursor of the shape that list hands out: its
+# name, then the sort values of a row; written out here, not made by the hub's encoder)
+OWN_CURSORS = [
+    ("assignedCases", ASSIGNED, "judge-zhang", {}, b64("case:739617:1")),
+    ("freezeOrders", ORDERS, "judge-zhang", {}, b64("order:1780000000000000:FO-2026-1")),
+    ("agencyInbox", INBOX, "registry-wang", {}, b64("inbox:1780000000000000:FO-2026-1")),
+    ("auditEvents", EVENTS, "auditor-sun", {"filter": {"userId": "judge-zhang"}}, b64("audit:5")),
+    ("personAccesses", ACCESSES, "auditor-sun", {"id": None}, b64("accesses:5")),
+    ("sanctionEntries", ENTRIES, "judge-zhang", {}, b64("entry:739617:SX-370602-2026-1")),
+    ("depositInquiries", INQUIRIES, "judge-zhang", {}, b64("inquiry:1780000000000000:CK-1")),
+    ("partyRequestInbox", PARTY_INBOX, "judge-zhang", {}, b64("request:1780000000000000:SQ-1")),
+    ("policeRequests", POLICE_REQUESTS, "judge-zhang", {}, b64("police:1780000000000000:GA-1")),
+    ("policeInbox", POLICE_INBOX, "police-chen", {}, b64("police-inbox:1780000000000000:GA-1")),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "document", "user", "extra", "own"), OWN_CURSORS, ids=[c[0] for c in OWN_CURSORS]
+)
+async def test_each_list_takes_its_own_cursor_and_no_other_lists(
+    api: Api,
+    tokens: dict[str, str],
+    demo: dict[str, Any],
+    name: str,
+    document: str,
+    user: str,
+    extra: dict[str, Any],
+    own: str,
+) -> None:
+    """README "Paging": another list's cursor is BAD_USER_INPUT (rule CURSOR) — policeInbox's
+    cursor was taken by policeRequests (and auditEvents' by personAccesses): both lists named
+    their cursors alike."""
+    # given a cursor of the list's own shape, it answers a page
+    body = await api.query(
+        document, variables_of(extra, demo, first=5, after=own), token=tokens[user]
+    )
+    assert "errors" not in body, body
+    assert body["data"][name]["pageInfo"] is not None
+    # when it is given the cursor of every other list
+    for other, *_, cursor in OWN_CURSORS:
+        if other == name:
+            continue
+        body = await api.query(
+            document, variables_of(extra, demo, first=5, after=cursor), token=tokens[user]
+        )
+        # then each is refused as not a cursor of this list
+        [error] = body["errors"]
+        assert (error["extensions"]["code"], error["extensions"]["rule"]) == (
+            "BAD_USER_INPUT",
+            "CURSOR",
+        ), (other, error)

@@ -129,7 +129,7 @@ async def test_a_persons_accesses_page_is_no_way_around_the_limit_of_unknown_sub
     # page that is empty says nothing by itself: the hub still asks whether the log knows them)
     limit = app.state.settings.unknown_subjects_per_day
     auditor = mint(sub="probe-auditor-pages", org="court:370602", roles=("auditor",))
-    after = base64.urlsafe_b64encode(b"audit:999999999999").decode()
+    after = base64.urlsafe_b64encode(b"accesses:999999999999").decode()  # its own list's
     tries = candidates("370612199001011234", limit + 2)[:-1]
     answers = [
         await api.query(PERSON_ACCESSES, {"id": c, "after": after}, token=auditor) for c in tries
