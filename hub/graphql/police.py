@@ -158,8 +158,11 @@ class PoliceRequest:
     request_events: strawberry.Private[list[dict[str, Any]] | None] = None
 
     @resolvers.field(description="What happened to it, oldest first (sightings included)")
-    def events(self) -> list[PoliceRequestEvent]:
-        return [event_of(e) for e in self.request_events or []]
+    async def events(self, info: Info) -> list[PoliceRequestEvent]:
+        if self.request_events is None:  # a mutation's payload, a list's row: read them now
+            async with ctx(info).runtime.engine.connect() as conn:
+                self.request_events = await service.events_of(conn, self.id)
+        return [event_of(e) for e in self.request_events]
 
 
 @strawberry.type

@@ -58,6 +58,7 @@ from hub.police.states import (
     Finding,
     RequestKind,
     RequestStatus,
+    check_move,
 )
 
 POLICE_ORG = "agency:public_security"
@@ -510,6 +511,7 @@ async def answer(gateway: Gateway, actor: Actor, cmd: AnswerLocate) -> dict[str,
             " with findings",
             reason="KIND",
         )
+    _settled(row, RequestStatus.ANSWERED, "answered")
     moment = now()
     await _check_valid(gateway, row, moment)
     record = await gateway.case(row["case_number"])
@@ -549,6 +551,14 @@ async def answer(gateway: Gateway, actor: Actor, cmd: AnswerLocate) -> dict[str,
     )
 
 
+def _settled(row: dict[str, Any], target: RequestStatus, verb: str) -> None:
+    """A request already answered, refused or withdrawn is told so (CONFLICT, reason STATE)
+    before its validity is looked at; an EXPIRED one is told its validity ended
+    (:func:`_check_valid`)."""
+    if row["status"] != RequestStatus.EXPIRED.value:
+        check_move(row["id"], row["kind"], row["status"], target, verb)
+
+
 async def _check_valid(gateway: Gateway, row: dict[str, Any], moment: datetime) -> None:
     """A 查人 request past its validity is not answered (CONFLICT VALIDITY_ENDED); one still
     OPEN EXPIRES now."""
@@ -565,6 +575,7 @@ async def refuse(gateway: Gateway, actor: Actor, request_id: str, reason: str) -
     """Public security refuses an OPEN request, with the reason the court reads (a 查人 request
     only while it is valid)."""
     row = await visible_to_police(gateway, actor, request_id)
+    _settled(row, RequestStatus.REFUSED, "refused")
     await _check_valid(gateway, row, now())
     return await _change(
         gateway,

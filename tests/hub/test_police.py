@@ -253,6 +253,68 @@ async def test_nothing_is_answered_after_the_validity_ends(
     assert (seen["status"], seen["findings"]) == ("EXPIRED", [])
 
 
+FILE_WITH_EVENTS = """mutation($input: PoliceRequestFileInput!) {
+  policeRequestFile(input: $input) {
+    request { id status events { event } } errors { code reason }
+  }
+}"""
+ANSWER_WITH_EVENTS = """mutation($id: String!, $input: PoliceLocateAnswerInput!) {
+  policeRequestAnswer(id: $id, input: $input) {
+    request { id status events { event } } errors { code reason }
+  }
+}"""
+MINE_WITH_EVENTS = """query($filter: PoliceRequestFilter) {
+  policeRequests(filter: $filter, first: 50) { nodes { id events { event } } }
+}"""
+
+
+async def test_a_payload_and_a_list_show_the_requests_events(
+    api: Api, tokens: dict[str, str], case: dict[str, str]
+) -> None:
+    """The FILED event is written with the request: the filing's payload showed events [] (and
+    so did every other mutation's payload and every list row) until a policeRequest read."""
+    judge, police = tokens["judge-zhang"], tokens["police-chen"]
+    # when the judge files a 查人 request
+    filed = await call(api, FILE_WITH_EVENTS, judge, input=locate(case))
+    # then its payload shows the filing
+    assert filed["errors"] == []
+    assert [e["event"] for e in filed["request"]["events"]] == ["FILED"]
+    # and an answer's payload both events, as does the judge's list
+    answer = {"findings": [{"category": "CHECKPOINT", "at": later(hours=-1), "place": "卡口"}]}
+    answered = await call(api, ANSWER_WITH_EVENTS, police, id=filed["request"]["id"], input=answer)
+    assert [e["event"] for e in answered["request"]["events"]] == ["FILED", "ANSWERED"]
+    mine = await call(api, MINE_WITH_EVENTS, judge, filter={"caseNumber": case["caseNumber"]})
+    assert [[e["event"] for e in n["events"]] for n in mine["nodes"]] == [["FILED", "ANSWERED"]]
+
+
+async def test_an_answered_request_past_its_validity_is_told_its_state(
+    api: Api, app: Any, tokens: dict[str, str], case: dict[str, str]
+) -> None:
+    """An answered request is answered again, or refused, after its validity ended: the
+    request's state is what stands in the way (STATE), not the validity (it ended answered)."""
+    police = tokens["police-chen"]
+    request = (await file(api, tokens["judge-zhang"], locate(case)))["request"]
+    answer = {"findings": [{"category": "CHECKPOINT", "at": later(hours=-1), "place": "卡口"}]}
+    first = await call(api, ANSWER, police, id=request["id"], input=answer)
+    assert first["errors"] == []
+    # given its validity has ended since (set back with the test's own SQL)
+    async with app.state.runtime.engine.begin() as conn:
+        await conn.execute(
+            update(police_requests)
+            .where(police_requests.c.id == request["id"])
+            .values(valid_until=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    # when public security answers it again, or refuses it
+    again = await call(api, ANSWER, police, id=request["id"], input=answer)
+    refused = await call(api, REFUSE, police, id=request["id"], reason="无")
+    # then each is CONFLICT for its state, and the request stays ANSWERED
+    for payload in (again, refused):
+        assert payload["request"] is None
+        assert [(e["code"], e["reason"]) for e in payload["errors"]] == [("CONFLICT", "STATE")]
+    seen = await call(api, ONE, tokens["judge-zhang"], id=request["id"])
+    assert seen["status"] == "ANSWERED"
+
+
 async def test_a_refusal_reaches_the_judge_with_its_reason(
     api: Api, tokens: dict[str, str], case: dict[str, str]
 ) -> None:
