@@ -26,6 +26,10 @@ from connectors.base.errors import ConnectorError
 
 class HubError(Exception):
     code = "INTERNAL_SERVER_ERROR"
+    # why the caller was refused, for the audit record only: a NOT_FOUND that stands for a
+    # refusal (another court's order answered as one that does not exist) is on record as DENIED
+    # with this reason, while the caller reads what an unknown id would get
+    withheld: str | None = None
 
     def __init__(self, message: str, **extra: Any) -> None:
         super().__init__(message)

@@ -66,7 +66,7 @@ def record_refusal(info: Any, action: str, exc: HubError, target: dict[str, Any]
     """A mutation refused for who asked or what it named (not for malformed input or the
     state of the thing) is an attempt auditors look for: an entry without a subject, written
     with the operation's others before the payload leaves, counted toward DENIED_BURST."""
-    outcome = _REFUSED.get(exc.code)
+    outcome = "DENIED" if exc.withheld else _REFUSED.get(exc.code)
     if outcome is None:
         return
     ctx(info).audit_subjects.append(
@@ -77,7 +77,7 @@ def record_refusal(info: Any, action: str, exc: HubError, target: dict[str, Any]
             case_number=None,
             path=(info.path.key,),
             outcome=outcome,
-            reason=str(exc.extra.get("reason") or exc.code),
+            reason=str(exc.withheld or exc.extra.get("reason") or exc.code),
             detail={k: str(v) for k, v in target.items()},
         )
     )

@@ -40,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from connectors.base.annotations import Annotation, Measure
 from hub.cases.models import case_judges, cases, courts
 from hub.db.types import UtcDateTime
-from hub.errors import Conflict, Forbidden, NotFound
+from hub.errors import Conflict, NotFound
 from hub.orders.models import freeze_order_events, freeze_orders, outbox
 from hub.orders.receipts import check_registered_at
 from hub.orders.signing import OrderKeys, order_document, receipt_document
@@ -130,8 +130,18 @@ async def get_order(conn: AsyncConnection, order_id: str, *, lock: bool = False)
         stmt = stmt.with_for_update()
     row = (await conn.execute(stmt)).first()
     if row is None:
-        raise NotFound(f"no order {order_id}")
+        raise no_order(order_id)
     return dict(row._mapping)
+
+
+def no_order(order_id: str, withheld: str | None = None) -> NotFound:
+    """NOT_FOUND for an order: one that does not exist and one the caller may not act on (another
+    court's, a colleague's case's, addressed to another agency) are answered word for word alike,
+    so an action tells nothing about orders the caller may not see (as ``freezeOrder(id)``).
+    ``withheld`` is why the caller may not, for the audit record only (:class:`HubError`)."""
+    error = NotFound(f"no order {order_id}")
+    error.withheld = withheld
+    return error
 
 
 async def lock_asset(conn: AsyncConnection, asset_type: str, asset_id: str) -> None:
@@ -356,10 +366,7 @@ async def _delivered_to(
     """The order, locked, if it is addressed to ``agency`` and waits for its answer."""
     order = await _locked(conn, order_id)
     if order["agency"] != agency:
-        raise Forbidden(
-            f"order {order_id} is addressed to {order['agency']}, not to {agency}",
-            reason="NOT_ADDRESSEE",
-        )
+        raise no_order(order_id, "NOT_ADDRESSEE")  # another agency's: none for this one
     check_move(order_id, order["status"], target, verb)
     return order
 
@@ -471,7 +478,7 @@ async def release(
     """解封: the order ends; the next in line takes effect if nothing else holds the asset."""
     order = await _locked(conn, order_id)
     if order["court_code"] != court_code:
-        raise Forbidden(f"order {order_id} was issued by another court", reason="OTHER_COURT")
+        raise no_order(order_id, "OTHER_COURT")  # another court's: none for this one
     check_move(order_id, order["status"], OrderStatus.RELEASED, "released")
     await conn.execute(
         update(freeze_orders)
@@ -509,7 +516,7 @@ async def renew(
     most the class's term from the day after its old end (:func:`hub.orders.terms.renewed_end`)."""
     order = await get_order(conn, order_id, lock=True)
     if order["court_code"] != court_code:
-        raise Forbidden(f"order {order_id} was issued by another court", reason="OTHER_COURT")
+        raise no_order(order_id, "OTHER_COURT")  # another court's: none for this one
     if order["status"] not in RENEWABLE:
         raise Conflict(
             f"order {order_id} is {order['status']}; only an EFFECTIVE order can be renewed"

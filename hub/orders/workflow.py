@@ -383,14 +383,27 @@ async def _submit_once(
 
 
 async def _court_order(gateway: Gateway, actor: Actor, order_id: str) -> dict[str, Any]:
-    """A court acts on its own orders, in cases the caller is assigned to."""
+    """A court acts on its own orders, in cases the caller is assigned to. Any other order —
+    another court's, one of a case the caller is not assigned to — is NOT_FOUND word for word as
+    one that does not exist (:func:`hub.orders.service.no_order`), as ``freezeOrder(id)`` reads
+    it: an action is no way to learn which orders exist."""
     async with gateway.engine.connect() as conn:
         order = await service.get_order(conn, order_id)
     if order["court_code"] != actor.court_code:
-        raise Forbidden(f"order {order_id} was issued by another court", reason="OTHER_COURT")
+        raise service.no_order(order_id, "OTHER_COURT")
     # a measure is released or renewed in a case closed since (the release is what ends it)
-    await _case(gateway, actor, order["case_number"], open_required=False)
+    try:
+        await _case(gateway, actor, order["case_number"], open_required=False)
+    except Forbidden as exc:
+        reason = exc.extra.get("reason")
+        if reason in HIDDEN_CASE_REASONS:
+            raise service.no_order(order_id, str(reason)) from None
+        raise
     return order
+
+
+# why a case refuses the caller that would tell the order exists (hub.cases.rules.check_case)
+HIDDEN_CASE_REASONS = frozenset({"CASE_UNKNOWN", "CASE_OTHER_COURT", "NOT_ASSIGNED"})
 
 
 async def _register(

@@ -300,9 +300,16 @@ async def file(gateway: Gateway, actor: Actor, cmd: FileRequest) -> tuple[dict[s
                 order = await orders_service.get_order(conn, cmd.order_id)
             except NotFound:
                 order = None
-        if order is None or order["court_code"] != record.court_code:
+        if (
+            order is None
+            or order["court_code"] != record.court_code
+            or order["case_number"] != cmd.case_number
+        ):
+            # another case's order is answered word for word as one that does not exist: a
+            # filing is no way to learn which orders the court's other cases hold
             raise BadUserInput(
-                f"orderId: no order {cmd.order_id} of the court",
+                f"orderId: case {cmd.case_number} has no order {cmd.order_id}; a vehicle is"
+                f" watched while an order of the case holds it ({rules.VEHICLE_BASIS})",
                 argument="orderId",
                 rule="NO_SUCH_ORDER",
             )

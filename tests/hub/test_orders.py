@@ -173,7 +173,7 @@ async def test_reject_and_what_cannot_follow(
     wrong = await api.query(
         ACCEPT, {"id": order["id"], "r": receipt()}, token=tokens["police-chen"]
     )
-    assert wrong["data"]["freezeOrderAccept"]["errors"][0]["reason"] == "NOT_ADDRESSEE"
+    assert wrong["data"]["freezeOrderAccept"]["errors"][0]["code"] == "NOT_FOUND"
     body = await api.query(
         REJECT, {"id": order["id"], "reason": "不动产单元已注销"}, token=tokens["registry-wang"]
     )
@@ -249,7 +249,70 @@ async def test_another_court_cannot_see_or_release(
         {"id": order["id"], "input": {"rulingNumber": RULING, "reason": "y"}},
         token=tokens["judge-li"],
     )
-    assert body["data"]["freezeOrderRelease"]["errors"][0]["reason"] == "OTHER_COURT"
+    assert [(e["code"], e["reason"]) for e in body["data"]["freezeOrderRelease"]["errors"]] == [
+        ("NOT_FOUND", None)
+    ]
+
+
+DEDUCT = """mutation($input: DepositDeductInput!) { depositDeduct(input: $input) {
+  deduction { id } errors { code message field reason rule } } }"""
+UNKNOWN_ORDER = "FO-2026-000000000000"
+
+
+async def test_an_order_the_caller_may_not_act_on_is_answered_as_one_that_does_not_exist(
+    api: Api, app: Any, tokens: dict[str, str], target: dict[str, str]
+) -> None:
+    """Another court's order, one of a case the judge is not assigned to (judge-zhou, same
+    court) and one addressed to another agency: each action on it is answered word for word as
+    on an order id that does not exist (NOT_FOUND), as freezeOrder(id) reads them — else the
+    answer (OTHER_COURT, NOT_ASSIGNED, NOT_ADDRESSEE) told which orders exist."""
+    order = await delivered_and_accepted(api, app, tokens, target)
+
+    def calls(order_id: str) -> list[tuple[str, str, dict[str, Any], str]]:
+        release = {"id": order_id, "input": {"rulingNumber": RULING, "reason": "已履行"}}
+        renew = {"id": order_id, "input": {"rulingNumber": RULING}}
+        deduct = {
+            "input": {
+                "orderId": order_id,
+                "amount": "1.00",
+                "rulingNumber": RULING,
+                "idempotencyKey": f"probe-{order_id}",
+            }
+        }
+        return [
+            (who, doc, variables, field)
+            for who in ("judge-li", "judge-zhou")
+            for doc, variables, field in (
+                (RELEASE, release, "freezeOrderRelease"),
+                (RENEW, renew, "freezeOrderRenew"),
+                (DEDUCT, deduct, "depositDeduct"),
+            )
+        ] + [
+            ("police-chen", ACCEPT, {"id": order_id, "r": receipt()}, "freezeOrderAccept"),
+            ("police-chen", REJECT, {"id": order_id, "reason": "不予协助"}, "freezeOrderReject"),
+        ]
+
+    async def errors(order_id: str) -> list[list[dict[str, Any]]]:
+        out = []
+        for who, doc, variables, field in calls(order_id):
+            body = await api.query(doc, variables, token=tokens[who])
+            assert "errors" not in body, body
+            out.append(
+                [
+                    {**e, "message": e["message"].replace(order_id, "…")}
+                    for e in body["data"][field]["errors"]
+                ]
+            )
+        return out
+
+    # when each caller acts on the order, and on an id no order has
+    existing, unknown = await errors(order["id"]), await errors(UNKNOWN_ORDER)
+    # then the answers are the same, NOT_FOUND
+    assert existing == unknown
+    assert all([e["code"] for e in errs] == ["NOT_FOUND"] for errs in existing)
+    # and the order is as it was
+    seen = await api.query(ORDER, {"id": order["id"]})
+    assert seen["data"]["freezeOrder"]["status"] == order["status"]
 
 
 async def test_expiring_orders_are_listed_and_lapse(
