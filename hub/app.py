@@ -57,6 +57,24 @@ def reload_policy(runtime: Runtime) -> bool:
     return True
 
 
+async def reload_policy_off_loop(runtime: Runtime) -> bool:
+    """:func:`reload_policy` for SIGHUP while serving: loaded and compiled in a worker thread,
+    the event loop serving meanwhile."""
+    try:
+        table = await runtime.reload_policy_off_loop()
+    except PolicyError as exc:
+        log.error("policy reload refused, the previous policy keeps serving: %s", exc)
+        return False
+    log.warning("policy reloaded from %s (%d lines)", table.source, len(table.lines))
+    return True
+
+
+def _on_sighup(runtime: Runtime, pending: set[asyncio.Task[bool]]) -> None:
+    task = asyncio.get_running_loop().create_task(reload_policy_off_loop(runtime))
+    pending.add(task)  # held until done (the loop keeps only a weak reference)
+    task.add_done_callback(pending.discard)
+
+
 def create_app(
     settings: Settings,
     *,
@@ -168,7 +186,8 @@ def create_app(
         await leadership.run()
         loop = asyncio.get_running_loop()
         if reload_on_sighup:
-            loop.add_signal_handler(signal.SIGHUP, reload_policy, runtime)
+            reloads: set[asyncio.Task[bool]] = set()
+            loop.add_signal_handler(signal.SIGHUP, _on_sighup, runtime, reloads)
         try:
             yield
         finally:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import time as clock
 from pathlib import Path
@@ -85,6 +86,15 @@ class TtlCache:
 
     def clear(self) -> None:
         self._entries.clear()
+
+
+@dataclass(frozen=True)
+class LoadedPolicy:
+    """A policy loaded and validated, ready to be swapped in (:meth:`Runtime.swap_policy`)."""
+
+    table: PolicyTable
+    matters: dict[str, Matter]
+    digest: str
 
 
 @dataclass
@@ -234,15 +244,46 @@ class Runtime:
 
         A bad policy raises :class:`PolicyError` and the old table keeps serving.
         """
+        loaded = self.load_policy(directory)
+        self.swap_policy(loaded, generation)
+        return loaded.table
+
+    def load_policy(
+        self,
+        directory: Path | None = None,
+        callers: Sequence[tuple[tuple[str, ...], str]] = (),
+    ) -> LoadedPolicy:
+        """The policy files of ``directory`` (by default the policy directory) loaded and
+        validated, not yet served, with the grants of ``callers`` (roles, org) compiled — the
+        kinds of caller the policy in force has met, so that none of their requests waits for
+        a compilation after the swap. It reads files and compiles (up to seconds): while
+        serving, call it in a worker thread (:meth:`reload_policy_off_loop`). A bad policy
+        raises :class:`PolicyError`."""
         directory = directory or self.settings.policy_dir
         table = PolicyTable.load(directory, self.policy_fields)
         matters = load_catalogue(directory)
-        self.policy = table
-        self.sanction_matters = matters
-        self.policy_digest = files_digest(read_policy_files(directory))
+        digest = files_digest(read_policy_files(directory))
+        for roles, org in callers:
+            table.grants(roles, org)
+        return LoadedPolicy(table, matters, digest)
+
+    def swap_policy(self, loaded: LoadedPolicy, generation: int | None = None) -> None:
+        """Serve ``loaded`` from now on (assignments only: cheap on the event loop)."""
+        self.policy = loaded.table
+        self.sanction_matters = loaded.matters
+        self.policy_digest = loaded.digest
         self.policy_generation = generation
         self.purposes.clear()
-        return table
+
+    async def reload_policy_off_loop(
+        self, directory: Path | None = None, generation: int | None = None
+    ) -> PolicyTable:
+        """:meth:`reload_policy` with the loading and compiling in a worker thread: requests
+        go on being served under the old policy meanwhile, then the swap is one step."""
+        callers = self.policy.callers()  # read on the loop, which alone adds to them
+        loaded = await asyncio.to_thread(self.load_policy, directory, callers)
+        self.swap_policy(loaded, generation)
+        return loaded.table
 
     def policy_state(self) -> tuple[int | None, str]:
         return self.policy_generation, self.policy_digest
@@ -296,9 +337,13 @@ class PolicyFollower(Periodic):
             runtime.policy_generation = generation
             return
         files = await policy_generation_files(runtime.engine, generation)
-        directory = _write_generation(runtime.settings.data_dir, generation, files)
+        # writing, loading and compiling take up to seconds: never on the event loop, which
+        # goes on serving requests (under the policy in force) and reporting this process
+        directory = await asyncio.to_thread(
+            _write_generation, runtime.settings.data_dir, generation, files
+        )
         try:
-            table = runtime.reload_policy(directory, generation)
+            table = await runtime.reload_policy_off_loop(directory, generation)
         except PolicyError as exc:  # a CatalogueError too
             log.error(
                 "policy generation %d refused, the previous policy keeps serving: %s",
@@ -309,6 +354,8 @@ class PolicyFollower(Periodic):
         log.warning(
             "policy generation %d swapped in (%d lines, %s)", generation, len(table.lines), digest
         )
+        if runtime.leadership is not None:  # tell `fyt policy reload` now, not at the renewal
+            await runtime.leadership.report_now()
 
 
 def _write_generation(data_dir: Path, generation: int, files: Mapping[str, str]) -> Path:

@@ -91,7 +91,7 @@ def policy_reload(wait: float) -> None:
     _load_policy(settings)
     files = read_policy_files(settings.policy_dir)
 
-    async def reload(engine: Any) -> tuple[int, list[Any]]:
+    async def reload(engine: Any) -> tuple[int, list[Any], list[Any]]:
         try:
             serving = await serving_processes(engine)
         except DBAPIError:
@@ -104,33 +104,49 @@ def policy_reload(wait: float) -> None:
         generation, _ = await record_policy_generation(
             engine, files, f"{socket.gethostname()}:{os.getpid()}:fyt policy reload"
         )
-        deadline = time.monotonic() + wait
-        while True:
-            late = [p for p in await serving_processes(engine) if not _took(p, generation)]
-            if not late or time.monotonic() >= deadline:
-                return generation, late
-            await asyncio.sleep(0.2)
+        return (generation, *await _await_generation(engine, generation, serving, wait))
 
-    generation, late = run_with_hub_engine(reload, settings)
+    generation, took, late = run_with_hub_engine(reload, settings)
+    if not took and not late:
+        raise click.ClickException(
+            f"policy generation {generation} recorded, but every hub process serving the"
+            " database stopped before taking it; a process that starts serves the newest"
+        )
     if late:
         names = ", ".join(f"{p.host} pid {p.pid}" for p in late)
         raise click.ClickException(
             f"policy generation {generation} recorded, but not taken within {wait:g} s by: "
             f"{names} (see their logs)"
         )
-    serving = run_with_hub_engine(_serving, settings)
-    names = ", ".join(f"{p.host} pid {p.pid}" for p in serving)
+    names = ", ".join(f"{p.host} pid {p.pid}" for p in took)
     click.echo(
-        f"policy valid; generation {generation} taken by {len(serving)} hub process"
-        f"{'es' if len(serving) != 1 else ''}: {names}"
+        f"policy valid; generation {generation} taken by {len(took)} hub process"
+        f"{'es' if len(took) != 1 else ''}: {names}"
     )
+
+
+async def _await_generation(
+    engine: Any, generation: int, serving: list[Any], wait: float
+) -> tuple[list[Any], list[Any]]:
+    """Wait until every process serving the database has taken ``generation``: those serving
+    when it was recorded and those that start serving meanwhile, each until it has taken it or
+    has left (stopped cleanly), however long it has been since it last reported — a process
+    busy loading the policy, or stalled, is waited for, not forgotten. (The processes that took
+    it, those that have not) when all have or ``wait`` seconds have passed."""
+    from hub.db.coordination import serving_processes
+
+    waiting = {p.holder for p in serving}
+    deadline = time.monotonic() + wait
+    while True:
+        waiting |= {p.holder for p in await serving_processes(engine)}  # started meanwhile
+        registered = await serving_processes(engine, within=None)
+        known = [p for p in registered if p.holder in waiting]
+        waiting = {p.holder for p in known}  # those that left are no longer waited for
+        late = [p for p in known if not _took(p, generation)]
+        if not late or time.monotonic() >= deadline:
+            return [p for p in known if _took(p, generation)], late
+        await asyncio.sleep(0.2)
 
 
 def _took(process: Any, generation: int) -> bool:
     return process.policy_generation is not None and process.policy_generation >= generation
-
-
-async def _serving(engine: Any) -> list[Any]:
-    from hub.db.coordination import serving_processes
-
-    return await serving_processes(engine)

@@ -212,21 +212,21 @@ async def forget_process(engine: AsyncEngine, holder: str) -> None:
 
 
 async def serving_processes(
-    engine: AsyncEngine, within: float = LEASE_SECONDS
+    engine: AsyncEngine, within: float | None = LEASE_SECONDS
 ) -> list[ServingProcess]:
-    """The processes that reported in the last ``within`` seconds."""
+    """The processes that reported in the last ``within`` seconds (None: every process still
+    registered, however long ago it last reported — one that stopped cleanly has left)."""
     async with engine.connect() as conn:
-        rows = await conn.execute(
-            select(
-                hub_processes.c.holder,
-                hub_processes.c.host,
-                hub_processes.c.pid,
-                hub_processes.c.policy_generation,
-                hub_processes.c.policy_digest,
-            )
-            .where(hub_processes.c.seen_at >= db_now(conn) - within)
-            .order_by(hub_processes.c.host, hub_processes.c.pid)
-        )
+        stmt = select(
+            hub_processes.c.holder,
+            hub_processes.c.host,
+            hub_processes.c.pid,
+            hub_processes.c.policy_generation,
+            hub_processes.c.policy_digest,
+        ).order_by(hub_processes.c.host, hub_processes.c.pid)
+        if within is not None:
+            stmt = stmt.where(hub_processes.c.seen_at >= db_now(conn) - within)
+        rows = await conn.execute(stmt)
         return [ServingProcess(*row) for row in rows]
 
 
@@ -328,19 +328,25 @@ class Leadership(Periodic):
         """Run ``jobs`` (started in order, stopped in order) while lease ``name`` is held."""
         self.jobs.setdefault(name, []).extend(jobs)
 
+    async def report_now(self) -> None:
+        """Report this process (and the policy it serves) in ``hub_processes`` now."""
+        if self.report is None:
+            return
+        generation, digest = self.report()
+        try:
+            await report_process(
+                self.engine,
+                self.holder,
+                started_at=self.started_at,
+                policy_generation=generation,
+                policy_digest=digest,
+            )
+        except Exception:
+            log.exception("could not report this process in hub_processes")
+
     async def tick(self) -> None:
         if self.report is not None:
-            generation, digest = self.report()
-            try:
-                await report_process(
-                    self.engine,
-                    self.holder,
-                    started_at=self.started_at,
-                    policy_generation=generation,
-                    policy_digest=digest,
-                )
-            except Exception:
-                log.exception("could not report this process in hub_processes")
+            await self.report_now()
             if self.on_processes is not None:
                 try:
                     self.on_processes(max(1, len(await serving_processes(self.engine))))

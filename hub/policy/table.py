@@ -216,6 +216,10 @@ class PolicyTable:
         chosen += [f"g, __caller__, {role}" for role in roles]
         return casbin.Enforcer(str(self.model_path), _Lines(chosen))
 
+    def callers(self) -> list[tuple[tuple[str, ...], str]]:
+        """The (roles, org) of every kind of caller compiled so far."""
+        return list(self._by_caller)
+
     def compiled(self, roles: tuple[str, ...], org: str) -> bool:
         """Whether :meth:`grants` of this caller is a dict hit (no compilation)."""
         return (roles, org) in self._by_caller

@@ -225,3 +225,101 @@ def test_sighup_reload_while_serving(tmp_path: Path, policy_dir: Path) -> None:
     finally:
         _stop(process)
         log.close()
+
+
+class FakeProcesses:
+    """Hub processes as `fyt policy reload` sees them: rows of hub_processes, reported every
+    0.2 s by a thread, as a serving process's lease renewal does. ``stall`` seconds after a
+    generation is recorded a process reports nothing (its event loop busy), then reports that
+    it took it — or, with ``stall`` None, stays silent without taking it."""
+
+    def __init__(self, database: Path, stalls: dict[int, float | None]) -> None:
+        import sqlite3
+        import threading
+
+        self.db = sqlite3.connect(database, timeout=30, check_same_thread=False)
+        self.stalls = stalls
+        self.stop = threading.Event()
+        now = time.time()
+        for pid in stalls:
+            self.db.execute(
+                "INSERT INTO hub_processes (holder, host, pid, started_at, seen_at,"
+                " policy_generation, policy_digest) VALUES (?, 'test-host', ?, ?, ?, NULL, '')",
+                (f"test-host:{pid}:x", pid, now, now),
+            )
+        self.db.commit()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self) -> None:
+        recorded_at: float | None = None
+        while not self.stop.wait(0.2):
+            row = self.db.execute("SELECT max(id) FROM hub_policy_generations").fetchone()
+            generation = row[0]
+            if generation is not None and recorded_at is None:
+                recorded_at = time.monotonic()
+            for pid, stall in self.stalls.items():
+                taken = None
+                if recorded_at is not None:
+                    waited = time.monotonic() - recorded_at
+                    if stall is None or waited < stall:
+                        continue  # busy: no report
+                    taken = generation
+                self.db.execute(
+                    "UPDATE hub_processes SET seen_at = ?, policy_generation = ? WHERE pid = ?",
+                    (time.time(), taken, pid),
+                )
+            self.db.commit()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.db.close()
+
+
+@pytest.fixture
+def migrated(tmp_path: Path) -> dict[str, str]:
+    env = {"HUB_DATA_DIR": str(tmp_path / "fyt-data")}
+    result = run(["db", "upgrade"], env)
+    assert result.exit_code == 0, result.output
+    return env
+
+
+def test_reload_waits_for_a_process_that_stalls_past_its_report_window(
+    tmp_path: Path, migrated: dict[str, str]
+) -> None:
+    """Under `fyt serve --workers 2` the command said "taken by 0 hub processes" (or named 1 of
+    2): a process that had not reported for the last seconds (busy loading the policy) was no
+    longer counted as serving, so nobody was waited for. Every process serving when the
+    generation was recorded is waited for until it has taken it."""
+    # given two processes, one taking the generation at once, one silent for 8 s first (longer
+    # than the 6 s a report counts as current)
+    processes = FakeProcesses(tmp_path / "fyt-data" / "hub.sqlite3", {4101: 0.0, 4102: 8.0})
+    try:
+        # when the policy is reloaded
+        started = time.monotonic()
+        result = run(["policy", "reload", "--wait", "30"], migrated)
+        took = time.monotonic() - started
+    finally:
+        processes.close()
+    # then the command waited for both and names both
+    assert result.exit_code == 0, result.output
+    assert "taken by 2 hub processes" in result.output
+    assert "pid 4101" in result.output and "pid 4102" in result.output
+    assert took >= 8
+
+
+def test_reload_names_a_silent_process_when_the_wait_ends(
+    tmp_path: Path, migrated: dict[str, str]
+) -> None:
+    # given two processes, one of which never takes the generation and stops reporting
+    processes = FakeProcesses(tmp_path / "fyt-data" / "hub.sqlite3", {4201: 0.0, 4202: None})
+    try:
+        # when the policy is reloaded with a wait longer than a report counts as current
+        result = run(["policy", "reload", "--wait", "9"], migrated)
+    finally:
+        processes.close()
+    # then it fails naming the late process only
+    assert result.exit_code == 1, result.output
+    assert "not taken within 9 s by: test-host pid 4202" in result.output
+    assert "4201" not in result.output
