@@ -23,6 +23,18 @@ from typing import Any
 
 from connectors.base.errors import ConnectorError
 
+QUOTE_LIMIT = 40  # characters of a caller's value a message quotes
+
+
+def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """A caller's value as an error message quotes it: in quotes, its first ``limit``
+    characters and "…" when it is longer — the one place a message's quote of input is cut, so a
+    value of 10,000 characters is not sent back whole."""
+    text = str(value)
+    if len(text) <= limit:
+        return repr(text)
+    return repr(text[:limit])[:-1] + "…" + repr(text[:limit])[-1]
+
 
 class HubError(Exception):
     code = "INTERNAL_SERVER_ERROR"

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from connectors.base.identifiers import InvalidIdentifier, validate_id_number, validate_uscc
-from hub.errors import BadUserInput
+from hub.errors import BadUserInput, quoted
 
 # （2026）鲁0602执123号 — year, court abbreviation (province character + optional digits),
 # case-type characters (执, 执恢, 执保, 民初 …), serial, 号. ASCII brackets are accepted.
@@ -73,7 +73,7 @@ def parse_case_number(
     m = _CASE.fullmatch(v)
     if m is None:
         raise BadUserInput(
-            f"{argument} {v!r} is not {what} （2026）鲁0602执123号"
+            f"{argument} {quoted(v)} is not {what} （2026）鲁0602执123号"
             " (year in brackets, court abbreviation, case type, serial, 号, optionally 之一 …)",
             argument=argument,
             rule="CASE_NUMBER_FORMAT",
@@ -81,7 +81,7 @@ def parse_case_number(
     year = int(m["year"])
     if not 1990 <= year <= 2100:
         raise BadUserInput(
-            f"{argument} {v!r}: year {year} is out of range",
+            f"{argument} {quoted(v)}: year {year} is out of range",
             argument=argument,
             rule="CASE_NUMBER_YEAR",
         )

@@ -23,6 +23,8 @@ from cross_web import HTTPException
 from graphql import GraphQLError
 from strawberry.http import GraphQLRequestData
 
+from hub.errors import quoted
+
 _SHAPE = (
     'send {"query": "…", "variables": {…}, "operationName": "…"} (an object), or an array of'
     " such objects for a batch"
@@ -68,7 +70,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         if key in seen:
             raise RequestError(
                 400,
-                f"the request names {key!r} twice: send each parameter once",
+                f"the request names {quoted(key)} twice: send each parameter once",
                 rule="REQUEST_PARAMETER",
                 argument=key,
             )
@@ -95,7 +97,7 @@ def get_parameters(params: Mapping[str, str]) -> dict[str, Any]:
         if len(getattr(params, "getlist", lambda _: [])(name)) > 1:
             raise RequestError(
                 400,
-                f"the request names {name!r} twice: send each parameter once",
+                f"the request names {quoted(name)} twice: send each parameter once",
                 rule="REQUEST_PARAMETER",
                 argument=name,
             )

@@ -30,7 +30,7 @@ from connectors.base.identifiers import (
     validate_uscc,
 )
 from hub.audit.entries import AccessRecord, BatchRecord
-from hub.errors import BadUserInput, HubError
+from hub.errors import BadUserInput, HubError, quoted
 from hub.federation import lookups as L
 from hub.graphql import resolvers
 from hub.graphql.context import ctx
@@ -447,9 +447,7 @@ def _person(p: BoundPersonRecord) -> SanctionBoundPerson:
     )
 
 
-def list_entry(
-    row: dict[str, Any], persons: Sequence[BoundPersonRecord] = ()
-) -> SanctionListEntry:
+def list_entry(row: dict[str, Any], persons: Sequence[BoundPersonRecord] = ()) -> SanctionListEntry:
     """A court's entry as the court sees it, with the persons it binds."""
     return SanctionListEntry(
         id=row["id"],
@@ -526,7 +524,7 @@ def _matter(info: Info, code: str) -> Matter:
     matter = catalogue.get(code.strip()) if isinstance(code, str) else None
     if matter is None:
         raise BadUserInput(
-            f"unknown matter {code!r}; sanctionMatters lists the catalogue"
+            f"unknown matter {quoted(code)}; sanctionMatters lists the catalogue"
             f" ({len(catalogue)} matters, e.g. {next(iter(catalogue))})",
             argument="matter",
             rule="MATTER_UNKNOWN",

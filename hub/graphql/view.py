@@ -29,7 +29,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 from strawberry.types.graphql import OperationType
 
-from hub.errors import Unauthenticated
+from hub.errors import Unauthenticated, quoted
 from hub.graphql.context import HubContext
 from hub.graphql.over_http import (
     RequestError,
@@ -192,7 +192,7 @@ class HubGraphQLView(GraphQL[HubContext, None]):
                 raise RequestError(
                     400,
                     "send the request body as JSON with Content-Type: application/json"
-                    f" (got {request.content_type or 'no content type'!r})",
+                    f" (got {quoted(request.content_type or 'no content type')})",
                     rule="CONTENT_TYPE",
                 )
             data = decode_body(await request.get_body())

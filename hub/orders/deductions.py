@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from connectors import registry
 from hub.cases.models import courts
-from hub.errors import BadUserInput, Conflict
+from hub.errors import BadUserInput, Conflict, quoted
 from hub.orders import service
 from hub.orders.models import deposit_deductions, freeze_orders, outbox
 from hub.orders.signing import OrderKeys
@@ -146,7 +146,7 @@ async def request(
     if existing is not None:
         if existing.payload_hash != digest:
             raise Conflict(
-                f"idempotency key {idempotency_key!r} was used for a different deduction"
+                f"idempotency key {quoted(idempotency_key)} was used for a different deduction"
                 f" ({existing.id}); use a new key for a new deduction",
                 reason="IDEMPOTENCY_KEY_REUSED",
             )

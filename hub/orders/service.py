@@ -40,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from connectors.base.annotations import Annotation, Measure
 from hub.cases.models import case_judges, cases, courts
 from hub.db.types import UtcDateTime
-from hub.errors import Conflict, NotFound
+from hub.errors import Conflict, NotFound, quoted
 from hub.orders.models import freeze_order_events, freeze_orders, outbox
 from hub.orders.receipts import check_registered_at
 from hub.orders.signing import OrderKeys, order_document, receipt_document
@@ -175,7 +175,7 @@ async def submit(
     if existing is not None:
         if existing.payload_hash != digest:
             raise Conflict(
-                f"idempotency key {payload['idempotencyKey']!r} was used for a different order"
+                f"idempotency key {quoted(payload['idempotencyKey'])} was used for a different order"
                 f" ({existing.id}); use a new key for a new order"
             )
         return dict(existing._mapping), []

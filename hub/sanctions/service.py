@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from connectors.base.source import KeyedQuery
 from hub.audit.models import audit_entries, audit_subjects
 from hub.cases.models import case_parties, cases, courts
-from hub.errors import BadUserInput, Conflict, Forbidden, NotFound
+from hub.errors import BadUserInput, Conflict, Forbidden, NotFound, quoted
 from hub.sanctions import queries
 from hub.sanctions.catalogue import LEGACY_ROLE, ROLES, Matter
 from hub.sanctions.models import (
@@ -737,7 +737,7 @@ def parse_cursor(cursor: str | None) -> int:
         return 0
     if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 18:
         raise BadUserInput(
-            f"after must be a cursor this feed returned (digits), got {cursor!r}",
+            f"after must be a cursor this feed returned (digits), got {quoted(cursor)}",
             argument="after",
             rule="CURSOR",
         )
