@@ -84,6 +84,14 @@ def _checkpoints(region: str) -> tuple[str, ...]:
 
 
 _CHECKPOINTS = {code: _checkpoints(code) for code in SHANDONG}
+# Where a trip from each county goes: another Shandong county, not of the home city (except
+# within Yantai, whose counties are far apart and reached by coach).
+_AWAY = {
+    home: tuple(
+        c for c in SHANDONG if c != home and (_CITY[c] != _CITY[home] or _CITY[home] == "烟台市")
+    )
+    for home in REGIONS
+}
 _PLACES = {code: address_prefix(code) for code in REGIONS}
 
 
@@ -154,8 +162,7 @@ def _trip(
     ends (past the window when the person is still away)."""
     rnd = rng.random
     city = _CITY[home]
-    away = [c for c in SHANDONG if c != home and (_CITY[c] != city or city == "烟台市")]
-    dest = rng.choice(away)
+    dest = rng.choice(_AWAY[home])
     depart = _START + timedelta(days=day, seconds=7 * 3600 + int(rnd() * 13 * 3600))
     by_car = bool(plates) and home in _CHECKPOINTS and rnd() < _DRIVERS
     if by_car:
