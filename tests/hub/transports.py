@@ -182,10 +182,17 @@ async def audit_since(app: Any, mark: int, user_id: str) -> list[Entry]:
 
 
 async def subscription(
-    app: Any, token: str, query: str, variables: dict[str, Any], *, wait: float = 10.0
+    app: Any,
+    token: str,
+    query: str,
+    variables: dict[str, Any],
+    *,
+    wait: float = 10.0,
+    idle: float = 3.0,
 ) -> list[dict[str, Any]]:
     """Every result of one subscription (the payload of each ``next`` message, or of ``error``)
-    until the hub completes it, on a connection of its own."""
+    until the hub completes it, on a connection of its own; a stream still open ``idle`` seconds
+    after its last result is ended by the client (what it sent is returned)."""
     inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
 
@@ -213,7 +220,13 @@ async def subscription(
         assert ack["type"] == "connection_ack", ack
         say({"id": "s", "type": "subscribe", "payload": {"query": query, "variables": variables}})
         while True:
-            message = await hear()
+            try:
+                message = await asyncio.wait_for(hear(), idle if payloads else wait)
+            except TimeoutError:
+                if not payloads:
+                    raise
+                say({"id": "s", "type": "complete"})
+                break
             if message.get("type") == "ping":
                 say({"type": "pong"})
                 continue
