@@ -5,7 +5,9 @@ over the real schema, starting at the root fields the caller may call (``person`
 ``persons`` / ``enterprise`` / ``enterprises`` with subjects and, for the judge, a case it may
 cite; ``myCases``, ``assignedCases``, ``freezeOrders``, ``agencyInbox``, ``sanctionMatters``,
 ``sanctionListChanges``, ``sanctionStats``, ``sanctionCheck(s)``, ``auditEvents``,
-``auditActivity``, the enterprise party's ``myEnterprise``; now and then one it may not call),
+``auditActivity``, the enterprise party's ``myEnterprise``, police assistance's ``policeRequests``,
+``policeRequest`` and ``policeInbox``, the 查控 requests' ``depositInquiries`` and
+``depositInquiry``; now and then one it may not call),
 with random selections of leaves and nested objects, the same field under several aliases with
 different sub-selections, inline fragments, named fragments spread several times in different
 places with different siblings,
@@ -59,6 +61,23 @@ Two tests per caller: ``test_no_document_shape_gets_around_the_policy__…`` (on
 the same document twice) and ``test_no_transport_gets_around_the_policy__…`` (2–3 operations in
 one batched request or on one websocket connection), so that a defect of one kind does not hide
 the other.
+
+**Police assistance and 查控 requests** (docs/police.md, docs/banks.md): the module files
+requests in every state through the API as the demo judges and police officer (``Seeded``:
+answered, refused, an exit ban in force, a watch handed over, open; another judge's and another
+court's). A request by id the caller may not know of must be ``NOT_FOUND`` (the oracle says
+which, from who filed it, not from the hub), and no page may list one. Besides the generated
+documents, three tests per caller: every field of each of those roots
+(``test_every_police_and_inquiry_field_as_the_policy_says``), each mutation once with every
+field of its payload (``test_police_and_inquiry_mutations_as_the_policy_says``: refused by the
+policy and on record with the request unchanged, ``NOT_FOUND`` for another court's or judge's
+request, or every leaf as the table says against the request read afterwards), and the
+subscriptions ``policeRequestEvents`` / ``depositInquiryProgress`` against the reader's own
+(``test_police_and_inquiry_subscriptions_as_the_policy_says``).
+
+``HUB_DIFF_POLICY_DIR`` holds the answers to a decision table compiled from another policy
+directory instead of the hub's own: with a copy that grants less than the hub's policy (or a hub
+whose policy grants more), the tests must fail where the hub releases the difference.
 """
 
 from __future__ import annotations
@@ -169,6 +188,8 @@ if hasattr(hypothesis_engine, "MAX_SHRINKING_SECONDS"):
 
 S = hub_schema._schema
 QUERY = S.query_type
+MUTATION = S.mutation_type
+SUBSCRIPTION = S.subscription_type
 SUBJECT_TYPES = ("Person", "Enterprise")
 SUBJECT_ROOTS = {
     "person": ("PERSON", "idNumber", False),
@@ -2452,7 +2473,7 @@ async def _mutation_cases(world: World, caller: Caller) -> list[tuple[str, dict[
 async def _check_mutation(
     world: World, caller: Caller, mutation: str, variables: dict[str, Any], outcome: str
 ) -> list[str]:
-    fdef = S.mutation_type.fields[mutation]
+    fdef = MUTATION.fields[mutation]
     payload_type = get_named_type(fdef.type).name
     definitions, args = MUTATION_ARGS[mutation]
     document = f"mutation M({definitions}) {{ {mutation}({args}) {full_selection(payload_type)} }}"
@@ -2543,7 +2564,7 @@ async def test_police_and_inquiry_subscriptions_as_the_policy_says(
     caller = world.callers[(role, org)]
     problems: list[str] = []
     for root, (kind, slots) in SUBSCRIPTIONS.items():
-        named = get_named_type(S.subscription_type.fields[root].type).name
+        named = get_named_type(SUBSCRIPTION.fields[root].type).name
         document = f"subscription S($id: String!) {{ {root}(id: $id) {full_selection(named)} }}"
         for slot in slots:
             ident = world.seeded.placeholder(kind, [str(slot)])
@@ -2569,7 +2590,7 @@ async def test_police_and_inquiry_subscriptions_as_the_policy_says(
             for body, oracle in zip(got, want, strict=True):
                 checker = Checker(world, caller, document, {"id": ident}, body, Expected())
                 nodes = checker.collect([checker.operation.selection_set], "Subscription")[root]
-                fdef = S.subscription_type.fields[root]
+                fdef = SUBSCRIPTION.fields[root]
                 await checker.value(
                     fdef.type,
                     body["data"][root],
