@@ -114,7 +114,10 @@ def create_app(
         # Jobs that run once for the whole hub, however many processes serve its database: each
         # in the process holding its lease (hub.db.coordination); the others stand by.
         leadership = Leadership(
-            runtime.engine, report=runtime.policy_state, on_change=metrics.lease_changed
+            runtime.engine,
+            report=runtime.policy_state,
+            on_change=metrics.lease_changed,
+            on_processes=runtime.audit.flags.serving,
         )
         runtime.leadership = leadership
         if sender is not None:

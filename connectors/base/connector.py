@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import MetaData
@@ -76,3 +77,49 @@ class Connector:
             token=token,
             client=client,
         )
+
+
+def agency_connector(
+    name: str,
+    title: str,
+    metadata: MetaData,
+    *,
+    embedded: str,
+    remote: str,
+    register: bool = False,
+) -> Connector:
+    """The connector of a one-service agency whose package ``connectors.<name>`` holds its
+    embedded source class ``embedded`` (module ``source``), its RemoteSource subclass ``remote``
+    (module ``remote``), ``generate`` (module ``synth``) and ``build_schema`` (module
+    ``subgraph``); each module is imported when first used, not with the package."""
+    package = f"connectors.{name}"
+
+    def _from(module: str, attribute: str) -> Any:
+        return getattr(import_module(f"{package}.{module}"), attribute)
+
+    def _embedded(url: str) -> DatabaseSource:
+        source: DatabaseSource = _from("source", embedded)(url)
+        return source
+
+    def _remote() -> type[RemoteSource]:
+        source_class: type[RemoteSource] = _from("remote", remote)
+        return source_class
+
+    def _generate(world: World) -> dict[str, list[dict[str, Any]]]:
+        rows: dict[str, list[dict[str, Any]]] = _from("synth", "generate")(world)
+        return rows
+
+    def _subgraph(source: Any) -> SubgraphSchema:
+        schema: SubgraphSchema = _from("subgraph", "build_schema")(source)
+        return schema
+
+    return Connector(
+        name=name,
+        title=title,
+        metadata=metadata,
+        embedded=_embedded,
+        generate=_generate,
+        subgraph=_subgraph,
+        remote_source=_remote,
+        register=register,
+    )

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.audit import rows as audit_rows
 from hub.audit.entries import AccessRecord, BatchRecord
-from hub.audit.flags import FlagTracker
+from hub.audit.flags import FlagTracker, shared_flags
 from hub.audit.keys import AuditKeys
 from hub.audit.rows import insert_batch, insert_entries, insert_small_batches
 from hub.db.engine import bounded_engine
@@ -131,7 +131,9 @@ class AuditLog:
         try:
             async with deadline(conn, self.write_timeout):
                 await bound_wait(conn, self.write_timeout)
-                await insert_entries(conn, self.rows(context, accesses, None, ()))
+                rows = self.rows(context, accesses, None, ())
+                await shared_flags(conn, rows, self.flags)
+                await insert_entries(conn, rows)
         except Exception as exc:
             log.error("audit write in a transaction failed: %s", type(exc).__name__)
             raise AuditUnavailable(
@@ -275,6 +277,7 @@ class AuditLog:
                         if self.writer is self.engine:
                             await bound_wait(conn, self.write_timeout)
                         if rows:
+                            await shared_flags(conn, rows, self.flags)
                             await insert_entries(conn, rows)
                         await insert_small_batches(conn, small)
                         for _, also, _, _ in batch:

@@ -311,6 +311,7 @@ class Leadership(Periodic):
         ttl: float | None = None,
         report: Callable[[], tuple[int | None, str]] | None = None,
         on_change: Callable[[str, bool], None] | None = None,
+        on_processes: Callable[[int], None] | None = None,
     ) -> None:
         super().__init__(interval)
         self.engine = engine
@@ -319,6 +320,7 @@ class Leadership(Periodic):
         self.started_at = time.time()
         self.report = report
         self.on_change = on_change
+        self.on_processes = on_processes  # told how many processes serve, after each report
         self.jobs: dict[str, list[Job]] = {}
         self.held: set[str] = set()
 
@@ -339,6 +341,11 @@ class Leadership(Periodic):
                 )
             except Exception:
                 log.exception("could not report this process in hub_processes")
+            if self.on_processes is not None:
+                try:
+                    self.on_processes(max(1, len(await serving_processes(self.engine))))
+                except Exception:
+                    log.exception("could not count the processes in hub_processes")
         for name, jobs in self.jobs.items():
             try:
                 holds = await take_lease(self.engine, name, self.holder, self.ttl)

@@ -53,10 +53,12 @@ class HubContext:
             raise Unauthenticated("sign in: send Authorization: Bearer <JWT>", reason="MISSING")
         self.operations += 1
         request_id = f"{self.request_id}-{self.operations}" if self.numbered else self.request_id
-        grants = self.runtime.policy.grants(principal.roles, principal.org)
+        policy = self.runtime.policy
+        grants = policy.grants(principal.roles, principal.org)
         return AuthedContext(
             parent=self,
             principal=principal,
+            policy=policy,
             grants=grants,
             loaders=Loaders(self.runtime.sources, self.runtime.guards, request_id, grants),
             runtime=self.runtime,
@@ -74,6 +76,9 @@ class AuthedContext:
     principal: Principal
     grants: Grants  # the caller's compiled grants, of the policy in force at the start
     loaders: Loaders
+    # the policy those grants are of: a subscription ends when the runtime's is another
+    # (hub.policy.enforce.policy_in_force)
+    policy: Any = None
     runtime: Runtime
     request_id: str
     client: str | None = None  # the caller's address (through trusted proxies only)

@@ -24,11 +24,17 @@ from hub.federation import lookups as L
 from hub.graphql import resolvers
 from hub.graphql.context import ctx
 from hub.graphql.paging import Counter, PageInfo, decode, encode, micros, moment, page_size
-from hub.graphql.payloads import error_fields, record_refusal, text_argument
+from hub.graphql.payloads import (
+    PayloadError,
+    actor_fields,
+    error_fields,
+    record_refusal,
+    text_argument,
+)
 from hub.graphql.records import DepositAccount
 from hub.identifiers import normalize_case_number
 from hub.inquiries import rules, service, workflow
-from hub.policy.enforce import plan_for, policy_plan
+from hub.policy.enforce import plan_for, policy_in_force, policy_plan
 from hub.policy.masking import Mask, masked
 
 POLL = 0.5  # seconds between looks at a followed request
@@ -56,12 +62,8 @@ class DepositInquiryErrorCode(Enum):
 
 
 @strawberry.type(description="Why a 查控 request was not filed")
-class DepositInquiryError:
+class DepositInquiryError(PayloadError):
     code: DepositInquiryErrorCode
-    message: str
-    field: str | None = None
-    reason: str | None = None
-    rule: str | None = None
 
 
 @strawberry.type(description="One subject's accounts at one bank, as the bank answered")
@@ -209,13 +211,7 @@ class _Gateway:
 
 
 def _actor(info: Info) -> workflow.Actor:
-    c = ctx(info)
-    return workflow.Actor(
-        user_id=c.principal.sub,
-        org=c.principal.org,
-        court_code=c.principal.court_code,
-        requires_assignment=bool(c.grants and c.grants.requires_assignment),
-    )
+    return workflow.Actor(**actor_fields(info))
 
 
 def _failed(exc: HubError) -> DepositInquiryPayload:
@@ -306,6 +302,7 @@ async def progress(info: Info, inquiry_id: str) -> AsyncGenerator[DepositInquiry
             s: sum(v == s for v in states.values()) for s in ("ANSWERED", "TIMED_OUT", "PENDING")
         }
         for i, bank in enumerate(changed):
+            policy_in_force(info)
             yield plan.apply(
                 DepositInquiryProgress(
                     inquiry_id=row["id"],

@@ -10,7 +10,6 @@ workflow's.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
@@ -27,13 +26,21 @@ from hub.federation import lookups as L
 from hub.graphql import resolvers
 from hub.graphql.context import ctx
 from hub.graphql.paging import Counter, PageInfo, decode, encode, micros, moment, page_size
-from hub.graphql.payloads import error_fields, record_refusal, text_argument
+from hub.graphql.payloads import (
+    PayloadError,
+    WorkflowGateway,
+    actor_fields,
+    error_fields,
+    optional_text_argument,
+    record_refusal,
+    text_argument,
+)
 from hub.graphql.records import WaitingLineEntry, waiting_line
 from hub.identifiers import normalize_case_number, normalize_ruling_number
 from hub.orders import service, workflow
 from hub.orders.measures import Assessment, AssetFacts, Valuation
 from hub.orders.signing import OrderKeys
-from hub.policy.enforce import policy_plan
+from hub.policy.enforce import policy_in_force, policy_plan
 from hub.policy.masking import Mask, masked
 
 CURSOR = "order"
@@ -62,12 +69,8 @@ class FreezeOrderErrorCode(Enum):
 
 
 @strawberry.type
-class FreezeOrderError:
+class FreezeOrderError(PayloadError):
     code: FreezeOrderErrorCode
-    message: str
-    field: str | None = None
-    reason: str | None = None
-    rule: str | None = None
 
 
 @strawberry.type(description="A seizure or freeze order and where it stands")
@@ -296,19 +299,17 @@ def _failed(exc: HubError) -> FreezeOrderPayload:
 owner_kind = workflow.owner_kind
 
 
-class _RequestGateway:
+class _RequestGateway(WorkflowGateway):
     """The order workflow's view of the hub during one GraphQL operation."""
 
     def __init__(self, info: Info) -> None:
-        self.context = ctx(info)
-        self.engine = self.context.runtime.engine
+        super().__init__(info)
         self.keys: OrderKeys | None = self.context.runtime.order_keys
         settings = self.context.runtime.settings
         self.renewal_window_days = settings.order_renewal_window_days
         self.valuation = Valuation(
             price_per_sqm=settings.reference_price_per_sqm, factor=settings.over_seizure_factor
         )
-        self.path = (info.path.key,)
 
     async def asset(self, asset_type: workflow.AssetType, asset_id: str) -> AssetFacts | None:
         loaders = self.context.loaders
@@ -344,15 +345,6 @@ class _RequestGateway:
         found = await self.context.loaders.load(L.MEASURES[asset_type.value], asset_id)
         return list(found)
 
-    async def case(self, case_number: str) -> Any:
-        return await self.context.loaders.load(L.CASE_PURPOSES, case_number)
-
-    async def audit(self, conn: Any, accesses: Sequence[AccessRecord]) -> None:
-        for access in accesses:
-            access.path = self.path
-        await self.context.runtime.audit.record_in(conn, self.context, accesses)
-        self.context.named.update(a.subject_id for a in accesses if a.subject_id)
-
 
 RequestGateway = _RequestGateway  # for workflows that act through the order workflow
 
@@ -368,15 +360,7 @@ def _target(command: Any) -> dict[str, Any]:
 
 
 def _actor(info: Info) -> workflow.Actor:
-    c = ctx(info)
-    p = c.principal
-    return workflow.Actor(
-        user_id=p.sub,
-        org=p.org,
-        court_code=p.court_code,
-        agency=p.agency,
-        requires_assignment=bool(c.grants and c.grants.requires_assignment),
-    )
+    return workflow.Actor(**actor_fields(info), agency=ctx(info).principal.agency)
 
 
 _ACTIONS = {
@@ -410,10 +394,8 @@ async def submit(info: Info, data: FreezeOrderSubmitInput) -> FreezeOrderPayload
             term_days=data.term_days,
             idempotency_key=text_argument(data.idempotency_key, "idempotencyKey"),
             term_months=data.term_months,
-            over_seizure_reason=(
-                text_argument(data.over_seizure_reason, "overSeizureReason", 200)
-                if data.over_seizure_reason is not None
-                else None
+            over_seizure_reason=optional_text_argument(
+                data.over_seizure_reason, "overSeizureReason", 200
             ),
             amount=data.amount,
             currency=text_argument(data.currency, "currency", 3),
@@ -723,6 +705,7 @@ async def events(info: Info, case_number: str | None) -> Any:
             return bool((case is None or e.case_number == case) and e.agency == principal.agency)
 
     async for event in c.runtime.order_events.subscribe(wants):
+        policy_in_force(info)
         yield plan.apply(
             FreezeOrderEvent(
                 order_id=event.order_id,

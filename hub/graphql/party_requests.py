@@ -11,7 +11,6 @@ limit (:mod:`hub.policy.probing`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -21,13 +20,20 @@ from strawberry.types import Info
 
 from hub.audit.entries import AccessRecord, BatchRecord
 from hub.errors import HubError, NotFound
-from hub.federation import lookups as L
 from hub.graphql import orders as order_types
 from hub.graphql import resolvers
 from hub.graphql import sanctions as sanction_types
 from hub.graphql.context import ctx
 from hub.graphql.paging import Counter, PageInfo, decode, encode, micros, moment, page_size
-from hub.graphql.payloads import error_fields, record_refusal, text_argument
+from hub.graphql.payloads import (
+    PayloadError,
+    WorkflowGateway,
+    actor_fields,
+    error_fields,
+    optional_text_argument,
+    record_refusal,
+    text_argument,
+)
 from hub.identifiers import normalize_case_number, normalize_ruling_number
 from hub.parties import rules, service, workflow
 from hub.parties.states import Decision, DocumentKind, RequestKind, RequestStatus
@@ -57,12 +63,8 @@ class PartyErrorCode(Enum):
 
 
 @strawberry.type(description="Why a request or a publication was not made")
-class PartyError:
+class PartyError(PayloadError):
     code: PartyErrorCode
-    message: str
-    field: str | None = None
-    reason: str | None = None
-    rule: str | None = None
 
 
 @strawberry.type(description="An attachment of a request: its name and the SHA-256 of the file")
@@ -235,37 +237,18 @@ def _failed(exc: HubError) -> list[PartyError]:
     return [PartyError(**error_fields(exc, PartyErrorCode))]
 
 
-class _RequestGateway:
+class _RequestGateway(WorkflowGateway):
     """The parties workflow's view of the hub during one GraphQL operation, with the order and
     sanctions workflows' own views for what a decision does."""
 
     def __init__(self, info: Info) -> None:
-        self.context = ctx(info)
-        self.engine = self.context.runtime.engine
-        self.path = (info.path.key,)
+        super().__init__(info)
         self.orders = order_types.RequestGateway(info)
         self.sanctions = sanction_types.RequestGateway(info)
 
-    async def case(self, case_number: str) -> Any:
-        return await self.context.loaders.load(L.CASE_PURPOSES, case_number)
-
-    async def audit(self, conn: Any, accesses: Sequence[AccessRecord]) -> None:
-        for access in accesses:
-            access.path = self.path
-        await self.context.runtime.audit.record_in(conn, self.context, accesses)
-        self.context.named.update(a.subject_id for a in accesses if a.subject_id)
-
 
 def _actor(info: Info) -> workflow.Actor:
-    c = ctx(info)
-    p = c.principal
-    return workflow.Actor(
-        user_id=p.sub,
-        org=p.org,
-        court_code=p.court_code,
-        enterprise=p.enterprise,
-        requires_assignment=bool(c.grants and c.grants.requires_assignment),
-    )
+    return workflow.Actor(**actor_fields(info), enterprise=ctx(info).principal.enterprise)
 
 
 # --- the party ---------------------------------------------------------------------------------
@@ -295,11 +278,7 @@ async def file(info: Info, data: PartyRequestFileInput) -> PartyRequestPayload:
             kind=RequestKind(data.kind.value),
             text=rules.long_text(data.text, "text", rules.MAX_TEXT),
             attachments=rules.attachments([(a.name, a.sha256) for a in data.attachments]),
-            client_request_id=(
-                text_argument(data.client_request_id, "clientRequestId")
-                if data.client_request_id is not None
-                else None
-            ),
+            client_request_id=optional_text_argument(data.client_request_id, "clientRequestId"),
         )
     except HubError as exc:
         return PartyRequestPayload(errors=_failed(exc))

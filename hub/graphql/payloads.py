@@ -1,15 +1,33 @@
-"""What mutation payloads share: their typed errors, the text arguments they check, and the
-audit entry of a refused attempt."""
+"""What mutations share: their payloads' typed errors, the text arguments they check, the audit
+entry of a refused attempt, the caller as their workflow's actor and the workflow's view of the
+hub during the operation."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import Enum
 from typing import Any
 
+import strawberry
+from strawberry.types import Info
+
 from hub.audit.entries import AccessRecord
 from hub.errors import BadUserInput, HubError
+from hub.federation import lookups as L
 from hub.graphql.context import ctx
 from hub.identifiers import check_characters
+
+
+@strawberry.type
+class PayloadError:
+    """The fields of every mutation payload's typed error (:func:`error_fields` fills them); each
+    payload's own error type narrows ``code`` to its enum. Not a type of the schema itself."""
+
+    code: Enum
+    message: str
+    field: str | None = None
+    reason: str | None = None
+    rule: str | None = None
 
 
 def error_fields(exc: HubError, codes: type[Enum]) -> dict[str, Any]:
@@ -36,6 +54,11 @@ def text_argument(value: str, name: str, limit: int = 64) -> str:
     return value
 
 
+def optional_text_argument(value: str | None, name: str, limit: int = 64) -> str | None:
+    """None if ``value`` is None, else :func:`text_argument`."""
+    return None if value is None else text_argument(value, name, limit)
+
+
 _REFUSED = {"FORBIDDEN": "DENIED", "PURPOSE_REQUIRED": "PURPOSE_REQUIRED", "NOT_FOUND": "NOT_FOUND"}
 
 
@@ -58,3 +81,36 @@ def record_refusal(info: Any, action: str, exc: HubError, target: dict[str, Any]
             detail={k: str(v) for k, v in target.items()},
         )
     )
+
+
+def actor_fields(info: Info) -> dict[str, Any]:
+    """The caller as every workflow's ``Actor`` names it: user, org, court, and whether it acts
+    only on the cases it is assigned to; a workflow's own fields are added by its caller."""
+    c = ctx(info)
+    p = c.principal
+    return {
+        "user_id": p.sub,
+        "org": p.org,
+        "court_code": p.court_code,
+        "requires_assignment": bool(c.grants and c.grants.requires_assignment),
+    }
+
+
+class WorkflowGateway:
+    """A workflow's view of the hub during one GraphQL operation: the database, the case a
+    command cites (through the operation's loaders) and the audit log in the action's own
+    transaction, each entry on the mutation's path."""
+
+    def __init__(self, info: Info) -> None:
+        self.context = ctx(info)
+        self.engine = self.context.runtime.engine
+        self.path = (info.path.key,)
+
+    async def case(self, case_number: str) -> Any:
+        return await self.context.loaders.load(L.CASE_PURPOSES, case_number)
+
+    async def audit(self, conn: Any, accesses: Sequence[AccessRecord]) -> None:
+        for access in accesses:
+            access.path = self.path
+        await self.context.runtime.audit.record_in(conn, self.context, accesses)
+        self.context.named.update(a.subject_id for a in accesses if a.subject_id)

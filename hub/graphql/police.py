@@ -9,7 +9,7 @@ Reading requests, answers and sightings is on record with the respondent as the 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -19,11 +19,18 @@ from strawberry.types import Info
 
 from hub.audit.entries import AccessRecord, BatchRecord
 from hub.errors import BadUserInput, HubError, Unauthenticated
-from hub.federation import lookups as L
 from hub.graphql import resolvers
 from hub.graphql.context import ctx
 from hub.graphql.paging import Counter, PageInfo, decode, encode, micros, moment, page_size
-from hub.graphql.payloads import error_fields, record_refusal, text_argument
+from hub.graphql.payloads import (
+    PayloadError,
+    WorkflowGateway,
+    actor_fields,
+    error_fields,
+    optional_text_argument,
+    record_refusal,
+    text_argument,
+)
 from hub.identifiers import (
     check_id_number,
     check_uscc,
@@ -40,7 +47,7 @@ from hub.police.states import (
     RequestKind,
     RequestStatus,
 )
-from hub.policy.enforce import policy_plan
+from hub.policy.enforce import policy_in_force, policy_plan
 
 CURSOR = "police"
 POLL = 0.5  # seconds between looks for new events of a followed request
@@ -78,12 +85,8 @@ class PoliceErrorCode(Enum):
 
 
 @strawberry.type(description="Why a police-assistance action was not taken")
-class PoliceError:
+class PoliceError(PayloadError):
     code: PoliceErrorCode
-    message: str
-    field: str | None = None
-    reason: str | None = None
-    rule: str | None = None
 
 
 @strawberry.type(description="One record public security shares about where a respondent is")
@@ -326,34 +329,17 @@ def _failed(exc: HubError) -> list[PoliceError]:
     return [PoliceError(**error_fields(exc, PoliceErrorCode))]
 
 
-class _Gateway:
-    """The police workflow's view of the hub during one GraphQL operation."""
+class _Gateway(WorkflowGateway):
+    """The police workflow's view of the hub during one GraphQL operation, with the system log
+    for what the hub itself ends."""
 
     def __init__(self, info: Info) -> None:
-        self.context = ctx(info)
-        self.engine = self.context.runtime.engine
+        super().__init__(info)
         self.system_log = self.context.runtime.audit
-        self.path = (info.path.key,)
-
-    async def case(self, case_number: str) -> Any:
-        return await self.context.loaders.load(L.CASE_PURPOSES, case_number)
-
-    async def audit(self, conn: Any, accesses: Sequence[AccessRecord]) -> None:
-        for access in accesses:
-            access.path = self.path
-        await self.context.runtime.audit.record_in(conn, self.context, accesses)
-        self.context.named.update(a.subject_id for a in accesses if a.subject_id)
 
 
 def _actor(info: Info) -> workflow.Actor:
-    c = ctx(info)
-    p = c.principal
-    return workflow.Actor(
-        user_id=p.sub,
-        org=p.org,
-        court_code=p.court_code,
-        requires_assignment=bool(c.grants and c.grants.requires_assignment),
-    )
+    return workflow.Actor(**actor_fields(info))
 
 
 def _subject(value: str) -> str:
@@ -402,11 +388,7 @@ async def file(info: Info, data: PoliceRequestFileInput) -> PoliceRequestPayload
             order_id=text_argument(data.order_id, "orderId", 32) if data.order_id else None,
             term_end=data.term_end,
             basis=ExitBanBasis(data.basis.value) if data.basis is not None else None,
-            client_request_id=(
-                text_argument(data.client_request_id, "clientRequestId")
-                if data.client_request_id is not None
-                else None
-            ),
+            client_request_id=optional_text_argument(data.client_request_id, "clientRequestId"),
         )
     except HubError as exc:
         return PoliceRequestPayload(errors=_failed(exc))
@@ -419,17 +401,29 @@ async def file(info: Info, data: PoliceRequestFileInput) -> PoliceRequestPayload
 
 
 async def court_change(info: Info, verb: str, request_id: str, reason: str) -> PoliceRequestPayload:
-    try:
-        key, why = _id(request_id), _reason(reason)
-    except HubError as exc:
-        return PoliceRequestPayload(errors=_failed(exc))
     call = {"cancel": workflow.cancel, "stop": workflow.stop, "lift": workflow.lift}[verb]
     action = {
         "cancel": "POLICE_REQUEST_CANCEL",
         "stop": "POLICE_VEHICLE_STOP",
         "lift": "POLICE_EXIT_BAN_LIFT",
     }[verb]
-    return await _run(info, action, {"request": key}, call(_Gateway(info), _actor(info), key, why))
+    return await _with_reason(info, action, call, request_id, reason)
+
+
+async def _with_reason(
+    info: Info,
+    action: str,
+    step: Callable[[workflow.Gateway, workflow.Actor, str, str], Awaitable[dict[str, Any]]],
+    request_id: str,
+    reason: str,
+) -> PoliceRequestPayload:
+    """An action on a request that names only the request and the reason (cancel, stop, lift,
+    refuse)."""
+    try:
+        key, why = _id(request_id), _reason(reason)
+    except HubError as exc:
+        return PoliceRequestPayload(errors=_failed(exc))
+    return await _run(info, action, {"request": key}, step(_Gateway(info), _actor(info), key, why))
 
 
 # --- public security ---------------------------------------------------------------------------
@@ -473,16 +467,7 @@ def _aware(value: datetime, name: str) -> datetime:
 
 
 async def refuse(info: Info, request_id: str, reason: str) -> PoliceRequestPayload:
-    try:
-        key, why = _id(request_id), _reason(reason)
-    except HubError as exc:
-        return PoliceRequestPayload(errors=_failed(exc))
-    return await _run(
-        info,
-        "POLICE_REQUEST_REFUSE",
-        {"request": key},
-        workflow.refuse(_Gateway(info), _actor(info), key, why),
-    )
+    return await _with_reason(info, "POLICE_REQUEST_REFUSE", workflow.refuse, request_id, reason)
 
 
 async def confirm(info: Info, request_id: str, receipt_number: str) -> PoliceRequestPayload:
@@ -650,6 +635,7 @@ async def follow(
             current = await service.get_request(conn, row["id"])
             events = await service.events_of(conn, row["id"], after=cursor)
         if events:
+            policy_in_force(info)  # before the delivery is recorded and the events leave
             async with engine.begin() as conn:
                 await c.runtime.audit.record_in(
                     conn,

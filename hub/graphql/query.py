@@ -6,9 +6,9 @@ Validation, purpose binding and the caller's grants are declared on each subject
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -89,6 +89,8 @@ from hub.graphql.subject_access import SubjectAccess
 from hub.graphql.subjects import Enterprise, Person
 from hub.policy.enforce import plan_for
 
+Subject = TypeVar("Subject", Person, Enterprise)
+
 
 async def _exist(info: Info[Any, Any], kind: str, keys: list[str]) -> list[bool]:
     """Which subjects the authoritative agency knows. If it cannot answer, every subject is
@@ -125,6 +127,29 @@ async def _exist(info: Info[Any, Any], kind: str, keys: list[str]) -> list[bool]
                 access.reason = str(exc.extra.get("reason"))
         raise
     return [bool(rec) for rec in found]
+
+
+def _person(id_number: str) -> Person:
+    return Person(key=id_number, id_number=id_number)
+
+
+def _enterprise(uscc: str) -> Enterprise:
+    return Enterprise(key=uscc, uscc=uscc)
+
+
+async def _one(
+    info: Info[Any, Any], kind: str, key: str, subject: Callable[[str], Subject]
+) -> Subject | None:
+    """The subject of ``key`` if its agency knows it (see :func:`_exist`), else None."""
+    return subject(key) if (await _exist(info, kind, [key]))[0] else None
+
+
+async def _many(
+    info: Info[Any, Any], kind: str, keys: list[str], subject: Callable[[str], Subject]
+) -> list[Subject | None]:
+    """The subjects of ``keys`` in the order asked, None where the agency does not know one."""
+    found = await _exist(info, kind, keys)
+    return [subject(k) if ok else None for k, ok in zip(keys, found, strict=True)]
 
 
 @strawberry.type
@@ -485,11 +510,7 @@ class Query:
     async def person(
         self, info: Info, id_number: str, case_number: str | None = None
     ) -> Person | None:
-        return (
-            Person(key=id_number, id_number=id_number)
-            if (await _exist(info, "PERSON", [id_number]))[0]
-            else None
-        )
+        return await _one(info, "PERSON", id_number, _person)
 
     @resolvers.field(
         description="Up to 1,000 persons at once, in the order asked; null where unknown",
@@ -498,11 +519,7 @@ class Query:
     async def persons(
         self, info: Info, id_numbers: list[str], case_number: str | None = None
     ) -> list[Person | None]:
-        found = await _exist(info, "PERSON", id_numbers)
-        return [
-            Person(key=k, id_number=k) if ok else None
-            for k, ok in zip(id_numbers, found, strict=True)
-        ]
+        return await _many(info, "PERSON", id_numbers, _person)
 
     @resolvers.field(
         description="An enterprise's full profile; null if market supervision does not know it",
@@ -511,11 +528,7 @@ class Query:
     async def enterprise(
         self, info: Info, uscc: str, case_number: str | None = None
     ) -> Enterprise | None:
-        return (
-            Enterprise(key=uscc, uscc=uscc)
-            if (await _exist(info, "ENTERPRISE", [uscc]))[0]
-            else None
-        )
+        return await _one(info, "ENTERPRISE", uscc, _enterprise)
 
     @resolvers.field(
         description="Up to 1,000 enterprises at once, in the order asked; null where unknown",
@@ -524,10 +537,7 @@ class Query:
     async def enterprises(
         self, info: Info, usccs: list[str], case_number: str | None = None
     ) -> list[Enterprise | None]:
-        found = await _exist(info, "ENTERPRISE", usccs)
-        return [
-            Enterprise(key=k, uscc=k) if ok else None for k, ok in zip(usccs, found, strict=True)
-        ]
+        return await _many(info, "ENTERPRISE", usccs, _enterprise)
 
     @resolvers.field(description="Search the audit log, newest first (auditors)")
     async def audit_events(

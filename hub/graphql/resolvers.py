@@ -8,11 +8,14 @@ method is still the method), as strawberry's own bare ``@strawberry.field`` does
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import AsyncGenerator, Callable
 from typing import Any, TypeVar
 
 import strawberry
 from strawberry.extensions.field_extension import FieldExtension
+
+from hub.policy.enforce import policy_in_force
 
 R = TypeVar("R", bound=Callable[..., Any])
 
@@ -45,6 +48,22 @@ def mutation(
 
 
 def subscription(*, description: str, name: str | None = None) -> Callable[[R], R]:
-    """``@strawberry.subscription(...)`` on a resolver."""
-    decorate: Callable[[R], R] = strawberry.subscription(description=description, name=name)
+    """``@strawberry.subscription(...)`` on a resolver (an async generator taking ``info``),
+    which stops before an event leaves once the policy its grants are of is no longer in force
+    (:func:`hub.policy.enforce.policy_in_force`; each subscription also checks before it records
+    an event)."""
+
+    def decorate(fn: R) -> R:
+        @functools.wraps(fn)
+        async def under_the_policy(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, None]:
+            info = kwargs["info"]
+            async for event in fn(*args, **kwargs):
+                policy_in_force(info)
+                yield event
+
+        wrapped: R = strawberry.subscription(description=description, name=name)(
+            under_the_policy
+        )
+        return wrapped
+
     return decorate

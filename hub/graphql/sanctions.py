@@ -42,9 +42,17 @@ from hub.graphql.enums import (
     SubjectKind,
 )
 from hub.graphql.paging import Counter, PageInfo, page_size
-from hub.graphql.payloads import error_fields, record_refusal, text_argument
+from hub.graphql.payloads import (
+    PayloadError,
+    WorkflowGateway,
+    actor_fields,
+    error_fields,
+    optional_text_argument,
+    record_refusal,
+    text_argument,
+)
 from hub.identifiers import check_characters, normalize_case_number
-from hub.policy.enforce import policy_plan
+from hub.policy.enforce import policy_in_force, policy_plan
 from hub.policy.masking import Mask, masked
 from hub.sanctions import queries, rules, service, workflow
 from hub.sanctions.catalogue import Matter
@@ -119,12 +127,8 @@ class SanctionFeedbackAction(Enum):
 
 
 @strawberry.type
-class SanctionError:
+class SanctionError(PayloadError):
     code: SanctionErrorCode
-    message: str
-    field: str | None = None
-    reason: str | None = None
-    rule: str | None = None
 
 
 @strawberry.input(description="A person (idNumber) or an enterprise (uscc): exactly one")
@@ -517,10 +521,6 @@ def _ground_codes(grounds: list[SanctionGround] | None) -> tuple[str, ...] | Non
     return None if grounds is None else tuple(str(g.value) for g in grounds)
 
 
-def _optional_text(value: str | None, name: str, limit: int) -> str | None:
-    return None if value is None else text_argument(value, name, limit)
-
-
 def _matter(info: Info, code: str) -> Matter:
     catalogue = ctx(info).runtime.sanction_matters
     matter = catalogue.get(code.strip()) if isinstance(code, str) else None
@@ -537,16 +537,9 @@ def _matter(info: Info, code: str) -> Matter:
 # --- court: publish and end ---------------------------------------------------------------------
 
 
-class _RequestGateway:
-    """The sanctions workflow's view of the hub during one GraphQL operation."""
-
-    def __init__(self, info: Info) -> None:
-        self.context = ctx(info)
-        self.engine = self.context.runtime.engine
-        self.path = (info.path.key,)
-
-    async def case(self, case_number: str) -> Any:
-        return await self.context.loaders.load(L.CASE_PURPOSES, case_number)
+class _RequestGateway(WorkflowGateway):
+    """The sanctions workflow's view of the hub during one GraphQL operation, with the
+    enterprise's register (market supervision) for the persons an entry binds."""
 
     async def enterprise_register(self, uscc: str) -> list[workflow.RegisteredPerson]:
         loaders = self.context.loaders
@@ -570,25 +563,12 @@ class _RequestGateway:
         ]
         return persons
 
-    async def audit(self, conn: Any, accesses: Sequence[AccessRecord]) -> None:
-        for access in accesses:
-            access.path = self.path
-        await self.context.runtime.audit.record_in(conn, self.context, accesses)
-        self.context.named.update(a.subject_id for a in accesses if a.subject_id)
-
 
 RequestGateway = _RequestGateway  # for workflows that act through the sanctions workflow
 
 
 def _actor(info: Info) -> workflow.Actor:
-    c = ctx(info)
-    p = c.principal
-    return workflow.Actor(
-        user_id=p.sub,
-        org=p.org,
-        court_code=p.court_code,
-        requires_assignment=bool(c.grants and c.grants.requires_assignment),
-    )
+    return workflow.Actor(**actor_fields(info))
 
 
 Command = TypeVar("Command")
@@ -622,10 +602,10 @@ async def publish(info: Info, data: SanctionEntryPublishInput) -> SanctionEntryP
             case_number=normalize_case_number(data.case_number),
             obligation=text_argument(data.obligation, "obligation", 500),
             published_on=data.published_on,
-            legal_basis=_optional_text(data.legal_basis, "legalBasis", 128),
+            legal_basis=optional_text_argument(data.legal_basis, "legalBasis", 128),
             grounds=_ground_codes(data.grounds) or (),
             extension_years=data.extension_years or 0,
-            extension_reason=_optional_text(data.extension_reason, "extensionReason", 128),
+            extension_reason=optional_text_argument(data.extension_reason, "extensionReason", 128),
             bound_persons=_named(data.bound_persons),
         )
 
@@ -635,28 +615,36 @@ async def publish(info: Info, data: SanctionEntryPublishInput) -> SanctionEntryP
 
 
 async def revoke(info: Info, entry_id: str, reason: str) -> SanctionEntryPayload:
-    return await _entry_action(
-        info,
-        "SANCTION_REVOKE",
-        {"entry": entry_id},
-        lambda: workflow.RevokeEntry(
-            entry_id=text_argument(entry_id, "id", 32),
-            reason=text_argument(reason, "reason", 128),
-        ),
-        workflow.revoke,
+    return await _end_with_reason(
+        info, "SANCTION_REVOKE", entry_id, reason, workflow.RevokeEntry, workflow.revoke
     )
 
 
 async def annul(info: Info, entry_id: str, reason: str) -> SanctionEntryPayload:
+    return await _end_with_reason(
+        info, "SANCTION_ANNUL", entry_id, reason, workflow.AnnulEntry, workflow.annul
+    )
+
+
+async def _end_with_reason(
+    info: Info,
+    action: str,
+    entry_id: str,
+    reason: str,
+    command: Callable[..., Command],
+    step: Callable[[workflow.Gateway, workflow.Actor, Command], Awaitable[workflow.EntryOutcome]],
+) -> SanctionEntryPayload:
+    """An end of an entry that names only the entry and the reason (``command``: RevokeEntry,
+    AnnulEntry)."""
     return await _entry_action(
         info,
-        "SANCTION_ANNUL",
+        action,
         {"entry": entry_id},
-        lambda: workflow.AnnulEntry(
+        lambda: command(
             entry_id=text_argument(entry_id, "id", 32),
             reason=text_argument(reason, "reason", 128),
         ),
-        workflow.annul,
+        step,
     )
 
 
@@ -686,9 +674,9 @@ async def correct(
             reason=text_argument(data.reason, "reason", 128),
             grounds=_ground_codes(data.grounds),
             extension_years=data.extension_years,
-            extension_reason=_optional_text(data.extension_reason, "extensionReason", 128),
-            obligation=_optional_text(data.obligation, "obligation", 500),
-            legal_basis=_optional_text(data.legal_basis, "legalBasis", 128),
+            extension_reason=optional_text_argument(data.extension_reason, "extensionReason", 128),
+            obligation=optional_text_argument(data.obligation, "obligation", 500),
+            legal_basis=optional_text_argument(data.legal_basis, "legalBasis", 128),
             bound_persons=_named(data.bound_persons),
         ),
         workflow.correct,
@@ -723,7 +711,7 @@ async def feedback(info: Info, data: SanctionCheckFeedbackInput) -> SanctionFeed
             subject_kind=kind,
             subject_id=subject_id,
             action=str(data.action.value),
-            reason=_optional_text(data.reason, "reason", 256),
+            reason=optional_text_argument(data.reason, "reason", 256),
         )
         c = ctx(info)
         row = await workflow.feedback(
@@ -936,6 +924,7 @@ async def follow(info: Info, after: str | None) -> Any:
         async with c.runtime.engine.connect() as conn:
             rows = await service.changes_after(conn, cursor, MAX_CHANGES_PAGE)
         for row in rows:
+            policy_in_force(info)  # before the event is recorded and leaves
             cursor = row["seq"]
             # each event is on record (written before it leaves) and shown as the policy says
             c.audit_subjects.append(

@@ -428,28 +428,36 @@ async def visible_to_police(gateway: Gateway, actor: Actor, request_id: str) -> 
 
 
 async def _expire(engine: AsyncEngine, log: SystemLog, row: dict[str, Any], why: str) -> None:
-    moment = now()
-    async with engine.begin() as conn:
-        await lock_for_write(conn)
-        current = await service.get_request(conn, row["id"])
-        if current["status"] != row["status"]:
-            return
-        changed = await service.move(
-            conn,
-            row["id"],
-            RequestStatus.EXPIRED,
-            verb="expired",
-            values={"ended_at": moment, "end_reason": why},
-        )
-        await service.add_event(
-            conn, row["id"], Event.EXPIRED, by=HUB, at=moment, detail={"reason": why}
-        )
-        await log.record_system_in(
-            conn, [_system("POLICE_REQUEST_EXPIRE", changed, {"reason": why})]
-        )
+    await _end_by_hub(
+        engine,
+        log,
+        row,
+        why,
+        RequestStatus.EXPIRED,
+        "expired",
+        Event.EXPIRED,
+        "POLICE_REQUEST_EXPIRE",
+    )
 
 
 async def _end_watch(engine: AsyncEngine, log: SystemLog, row: dict[str, Any], why: str) -> None:
+    await _end_by_hub(
+        engine, log, row, why, RequestStatus.ENDED, "ended", Event.ENDED, "POLICE_REQUEST_END"
+    )
+
+
+async def _end_by_hub(
+    engine: AsyncEngine,
+    log: SystemLog,
+    row: dict[str, Any],
+    why: str,
+    status: RequestStatus,
+    verb: str,
+    event: Event,
+    action: str,
+) -> None:
+    """The hub itself moves the request to ``status`` for ``why`` (nothing if it has moved since
+    ``row`` was read), with its ``event`` and a system entry of ``action``."""
     moment = now()
     async with engine.begin() as conn:
         await lock_for_write(conn)
@@ -459,14 +467,12 @@ async def _end_watch(engine: AsyncEngine, log: SystemLog, row: dict[str, Any], w
         changed = await service.move(
             conn,
             row["id"],
-            RequestStatus.ENDED,
-            verb="ended",
+            status,
+            verb=verb,
             values={"ended_at": moment, "end_reason": why},
         )
-        await service.add_event(
-            conn, row["id"], Event.ENDED, by=HUB, at=moment, detail={"reason": why}
-        )
-        await log.record_system_in(conn, [_system("POLICE_REQUEST_END", changed, {"reason": why})])
+        await service.add_event(conn, row["id"], event, by=HUB, at=moment, detail={"reason": why})
+        await log.record_system_in(conn, [_system(action, changed, {"reason": why})])
 
 
 async def _holds(engine: AsyncEngine, row: dict[str, Any]) -> str | None:

@@ -322,6 +322,23 @@ def plan_for(grants: Grants, fields: dict[str, FieldInfo], info: Info[Any, Any])
     return plan
 
 
+def policy_in_force(info: Info[Any, Any]) -> None:
+    """Refuses to go on with an operation whose grants are of a policy no longer in force.
+
+    A subscription runs for as long as its caller stays connected, with the grants of the policy
+    in force when it started: after ``fyt policy reload`` (or a policy generation another
+    process recorded) it would go on releasing what the new policy may no longer grant. So each
+    subscription calls this before it records and sends an event, and the subscription ends with
+    ``FORBIDDEN`` (reason ``POLICY_CHANGED``): subscribed again, it runs under the new policy."""
+    context = info._raw_info.context
+    if context.runtime.policy is not context.policy:
+        raise Forbidden(
+            "the access policy changed while this subscription ran; subscribe again to follow"
+            " under the policy in force",
+            reason="POLICY_CHANGED",
+        )
+
+
 def policy_plan(info: Info[Any, Any]) -> Plan:
     """The caller's plan for this field, refused as the policy says: for fields that cannot
     carry :class:`PolicyField` (subscriptions apply it to each event themselves)."""

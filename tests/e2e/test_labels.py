@@ -40,8 +40,9 @@ ALLOWED = [
     re.compile(r"(?<![0-9A-Za-z])(?=[0-9A-Z*]*[0-9])[0-9A-Z*]{15,30}(?![0-9A-Za-z])"),
     # plates: 鲁F12345, 鲁FAB123
     re.compile(r"[\u4e00-\u9fff][A-Z][0-9A-Z]{4,8}(?![0-9A-Za-z])"),
-    # order, request, deduction and 查控 request ids: FO-2026-1A2B3C4D5E6F, SQ-…, DD-…, CK-…
-    re.compile(r"(?:FO|SQ|DD|CK)-\d{4}-[0-9A-F]{12}"),
+    # order, request, deduction, 查控 and police request ids: FO-2026-1A2B3C4D5E6F, SQ-…, DD-…,
+    # CK-…, GA-…
+    re.compile(r"(?:FO|SQ|DD|CK|GA)-\d{4}-[0-9A-F]{12}"),
     # the name of the hash an attachment is known by (诉求反映)
     re.compile(r"SHA-256"),
     # hashes, signatures and the signed note's lines (base64)
@@ -444,6 +445,7 @@ def test_the_scan_finds_what_the_issue_reported() -> None:
     identifiers = (
         "370602195904021480 37**************80 91370683165403481K LVBDV08MXRW053988 "
         "鲁FX6757 鲁FAB123 370602002019GB00222F00050073 FO-2026-A1B2C3D4E5F6 CK-2026-ABCDEF012345 "
+        "GA-2026-ACFC2D8E75DD "
         "（2026）鲁0602执123号 judge-zhang YOrtezZ2YKcCEHjVfgC1eAehLg3E2+qX4yeMKKSl8LY= "
         "— fyt-hub.local/audit ipuknD5o+SKGDKqjMu+r+BhazPAVc4QEsKq7ICvUqXzJ5lRJN/VQTVvnyv"
     )

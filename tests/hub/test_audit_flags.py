@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from datetime import time as clock
+from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.audit.entries import AccessRecord
 from hub.audit.flags import FlagTracker
+from hub.audit.keys import AuditKeys, generate_audit_keys
+from hub.audit.models import audit_entries
+from hub.audit.rows import entry_row
+from hub.audit.writer import AuditLog
+from hub.db.engine import create_hub_engine, upgrade
 
 
 def tracker(**kw: int) -> FlagTracker:
@@ -98,3 +108,129 @@ def test_bulk_window_forgets_subjects_after_an_hour(monkeypatch: pytest.MonkeyPa
     assert "BULK" not in flags(t, index="s3")
     assert "BULK" not in flags(t, index="s4")  # s0, s3, s4
     assert "BULK" in flags(t, index="s5")  # four distinct subjects within the hour
+
+
+# --- the windows across processes: two hub processes on one database --------------------------
+
+
+@pytest.fixture
+async def two_processes(tmp_path: Path) -> AsyncIterator[tuple[AuditLog, AuditLog, AsyncEngine]]:
+    """Two audit logs, each with its own tracker (as two processes of the hub), one database;
+    both know that two processes serve (as hub_processes tells them)."""
+    generate_audit_keys(tmp_path / "audit.key", tmp_path / "audit.pem")
+    keys = AuditKeys.load(tmp_path / "audit.key", tmp_path / "audit.pem", "test.example/audit")
+    engine = create_hub_engine(f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite3'}")
+    await upgrade(engine)
+    logs = []
+    for _ in range(2):
+        t = tracker(burst=5, bulk=10)
+        t.serving(2)
+        logs.append(AuditLog(engine, keys, t))
+    try:
+        yield logs[0], logs[1], engine
+    finally:
+        await engine.dispose()
+
+
+async def write(log: AuditLog, *, outcome: str, index: str | None, user: str = "u") -> None:
+    """One entry as a request's audit trail writes it: flags from the process's tracker."""
+    now = datetime.now(UTC)
+    a = access()
+    row = entry_row(
+        occurred_at=now,
+        request_id="req",
+        user_id=user,
+        org="court:370602",
+        roles="enforcement_judge",
+        case_number=a.case_number,
+        action=a.action,
+        subject_kind="PERSON",
+        subject_index=index,
+        outcome=outcome,
+        flags=" ".join(
+            log.flags.flags(
+                user=user,
+                org="court:370602",
+                access=a,
+                outcome=outcome,
+                subject_index=index,
+                now=now,
+            )
+        ),
+        content="{}",
+    )
+    await log.append([row])
+
+
+async def flags_on_record(engine: AsyncEngine) -> list[list[str]]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(select(audit_entries.c.flags).order_by(audit_entries.c.id))
+        return [f.split() for (f,) in rows]
+
+
+async def test_a_burst_of_refusals_spread_over_two_processes_is_flagged(
+    two_processes: tuple[AuditLog, AuditLog, AsyncEngine],
+) -> None:
+    # given a limit of 5 refusals a minute, 3 refused in one process and 2 in the other
+    a, b, engine = two_processes
+    for log in (a, b, a, b, a):
+        await write(log, outcome="DENIED", index="i1")
+    # then the fifth is flagged DENIED_BURST, though neither process refused 5 itself
+    assert ["DENIED_BURST" in f for f in await flags_on_record(engine)] == [
+        False,
+        False,
+        False,
+        False,
+        True,
+    ]
+    # and another user's refusal is not
+    await write(b, outcome="DENIED", index="i1", user="someone-else")
+    assert "DENIED_BURST" not in (await flags_on_record(engine))[-1]
+
+
+async def test_bulk_subjects_spread_over_two_processes_are_flagged(
+    two_processes: tuple[AuditLog, AuditLog, AsyncEngine],
+) -> None:
+    # given a limit of 10 distinct subjects an hour: 6 looked up in one process, then 6 others
+    # in the other (and one of the first 6 again)
+    a, b, engine = two_processes
+    for i in range(6):
+        await write(a, outcome="OK", index=f"s{i}")
+    await write(b, outcome="OK", index="s0")
+    for i in range(6, 12):
+        await write(b, outcome="OK", index=f"s{i}")
+    # then the 11th and 12th distinct subjects are flagged BULK, no other entry
+    assert ["BULK" in f for f in await flags_on_record(engine)] == [False] * 11 + [True, True]
+
+
+async def test_one_process_alone_reads_no_window_from_the_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given one process serving: its own window is the whole window, so a look-up costs no
+    # read of the log (only a refusal does)
+    from hub.audit import flags as flags_module
+
+    generate_audit_keys(tmp_path / "audit.key", tmp_path / "audit.pem")
+    keys = AuditKeys.load(tmp_path / "audit.key", tmp_path / "audit.pem", "test.example/audit")
+    engine = create_hub_engine(f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite3'}")
+    await upgrade(engine)
+    reads: list[str] = []
+    real = flags_module.select
+
+    def counting(*args: Any) -> Any:
+        reads.append("select")
+        return real(*args)
+
+    monkeypatch.setattr(flags_module, "select", counting)
+    try:
+        log = AuditLog(engine, keys, tracker(burst=5, bulk=3))
+        for i in range(5):
+            await write(log, outcome="OK", index=f"s{i}")
+        assert reads == []
+        await write(log, outcome="DENIED", index="s0")
+        assert reads == ["select"]
+        assert [("BULK" in f) for f in (await flags_on_record(engine))[:5]] == [False] * 3 + [
+            True
+        ] * 2
+    finally:
+        await engine.dispose()

@@ -21,9 +21,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import shutil
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -673,3 +675,67 @@ async def test_a_client_request_id_files_once(
     assert [(e["code"], e["reason"]) for e in other["errors"]] == [
         ("CONFLICT", "CLIENT_REQUEST_ID_REUSED")
     ]
+
+
+async def test_a_following_judge_is_cut_off_when_the_policy_changes(
+    api: Api,
+    app: Any,
+    tokens: dict[str, str],
+    case: dict[str, str],
+    vehicle: str,
+    tmp_path: Path,
+) -> None:
+    judge, police = tokens["judge-zhang"], tokens["police-chen"]
+    runtime = app.state.runtime
+    # given a confirmed watch the judge follows live
+    request = (await file(api, judge, watch(case, vehicle)))["request"]
+    await call(api, CONFIRM, police, id=request["id"], receipt="GA-BK-002")
+    stream = await schema_of(app).subscribe(
+        FOLLOW, variable_values={"id": request["id"]}, context_value=context_for(app, judge)
+    )
+    for expected in ("FILED", "CONFIRMED"):
+        got = await asyncio.wait_for(stream.__anext__(), 5)
+        assert got.data["policeRequestEvents"]["event"] == expected
+    deliveries = [a for a in await actions_of(app, request["id"]) if a[0] == "POLICE_EVENT_DELIVER"]
+    assert deliveries
+    # when a policy without the judge's grant of the events is reloaded
+    reduced = shutil.copytree(runtime.settings.policy_dir, tmp_path / "policies")
+    lines = (reduced / "policy.csv").read_text(encoding="utf-8").splitlines()
+    kept = [
+        ln
+        for ln in lines
+        if not (ln.startswith("p, enforcement_judge,") and "PoliceRequestEvent" in ln)
+    ]
+    assert len(kept) == len(lines) - 1
+    (reduced / "policy.csv").write_text("\n".join(kept) + "\n", encoding="utf-8")
+    runtime.reload_policy(reduced)
+    try:
+        # and public security then records a sighting
+        seen = await call(
+            api,
+            SIGHTING,
+            police,
+            id=request["id"],
+            input={"checkpoint": "G20潍坊东卡口", "place": "潍坊市奎文区", "at": later(minutes=-2)},
+        )
+        assert seen["errors"] == []
+        # then the open subscription does not release it: it ends, refused for the change
+        cut = await asyncio.wait_for(stream.__anext__(), 5)
+        assert cut.data is None
+        assert [(e.extensions["code"], e.extensions["reason"]) for e in cut.errors] == [
+            ("FORBIDDEN", "POLICY_CHANGED")
+        ]
+        with pytest.raises(StopAsyncIteration):
+            await asyncio.wait_for(stream.__anext__(), 5)
+        # and no delivery of the sighting is on record
+        after = [a for a in await actions_of(app, request["id"]) if a[0] == "POLICE_EVENT_DELIVER"]
+        assert after == deliveries
+        # and subscribing again is refused by the policy now in force
+        again = await schema_of(app).subscribe(
+            FOLLOW, variable_values={"id": request["id"]}, context_value=context_for(app, judge)
+        )
+        # (the new policy's grants of the judge are compiled first: seconds on a loaded machine)
+        refused = await asyncio.wait_for(again.__anext__(), 60)
+        assert refused.data is None and refused.errors[0].extensions["code"] == "FORBIDDEN"
+    finally:
+        runtime.reload_policy()
