@@ -487,6 +487,8 @@ def test_a_replica_killed_under_load_loses_nothing_and_its_jobs_move(
             replicas.append(start_replica(f"hub-{i + 1}", host, deployment, tmp_path))
         wait_ready(replicas, ops_token)
 
+        # a trial token, as the pilot-token job mints it, for the hubs' issuer and audience
+        settings = k8s_container("k8s Deployment/hub hub").env
         key, kid = load_private_key(deployment.jwt_private_key)
         token = issue_token(
             private_key=key,
@@ -495,8 +497,8 @@ def test_a_replica_killed_under_load_loses_nothing_and_its_jobs_move(
             org="court:370602",
             roles=["enforcement_judge"],
             ttl=timedelta(hours=1),
-            issuer="fyt-hub",
-            audience="fyt-hub",
+            issuer=settings["HUB_JWT_ISSUER"],
+            audience=settings["HUB_JWT_AUDIENCE"],
         )
         # the demo judge's open cases' respondents and their accounts (looked up through
         # both replicas): one freeze per account and case (one measure per asset and case)
