@@ -8,7 +8,7 @@
 import { follow, gql } from "./api.js";
 import { dialogForm } from "./judge.js";
 import { pagedList } from "./lists.js";
-import { badge, busy, card, courtNowLocal, fmtDateTime, h, onLeave, reloadSoon, screen, table, today, daysFrom } from "./ui.js";
+import { badge, busy, card, courtNowLocal, fmtDateTime, h, onLeave, reloadSoon, screen, stillOn, table, today, daysFrom } from "./ui.js";
 
 const KINDS = { LOCATE: "查人", VEHICLE_WATCH: "车辆布控", EXIT_BAN: "限制出境" };
 const STATUSES = {
@@ -50,7 +50,7 @@ const PAGE = "pageInfo { endCursor hasNextPage } totalCount";
 const MINE = `query PoliceRequests($after: String) { policeRequests(first: 50, after: $after) { nodes { ${FIELDS} } ${PAGE} } }`;
 const INBOX = `query PoliceInbox($after: String) { policeInbox(first: 50, after: $after) { nodes { ${FIELDS} } ${PAGE} } }`;
 const ONE = `query PoliceRequest($id: String!) { policeRequest(id: $id) { id events { id event at checkpoint place seenAt } } }`;
-const FOLLOW = "subscription Follow($id: String!) { policeRequestEvents(id: $id) { id event } }";
+const FOLLOW = "subscription Follow($id: String!, $after: Int) { policeRequestEvents(id: $id, after: $after) { id event } }";
 const FILE = `mutation File($input: PoliceRequestFileInput!) { policeRequestFile(input: $input) { request { id status } ${ERRORS} } }`;
 const COURT = {
   cancel: `mutation C($id: String!, $reason: String!) { policeRequestCancel(id: $id, reason: $reason) { request { id status } ${ERRORS} } }`,
@@ -136,7 +136,7 @@ export async function requests() {
             h("div", {}, h("strong", {}, what(r)), h("br"), h("small", {}, `${r.id} · ${fmtDateTime(r.filedAt)}`)),
             h("div", {}, r.caseNumber, h("br"), r.subjectId),
             statusBadge(r.status),
-            answerText(r),
+            h("div", {}, answerText(r), r.kind === "VEHICLE_WATCH" && ACTIVE.includes(r.status) ? h("p", { dataset: { lastSighting: r.id } }) : null),
             log,
             h(
               "div",
@@ -167,7 +167,26 @@ export async function requests() {
     ),
   );
   // answers and sightings appear by themselves (the first ten requests still under way)
-  for (const id of active.slice(0, 10)) onLeave(follow(FOLLOW, { id }, reloadSoon));
+  for (const id of active.slice(0, 10)) followFrom(id, list);
+}
+
+// Follow a request from its latest event: the subscription replays every event from the first
+// without `after`, and a replay must not reload the page (it would reload for ever). The events
+// read here also give a watch's latest sighting.
+async function followFrom(id, list) {
+  const here = stillOn();
+  let events;
+  try {
+    events = (await gql(ONE, { id })).data.policeRequest?.events;
+  } catch {
+    return; // not followed: the page shows what it read, and opening it again follows it
+  }
+  if (!events || !here()) return;
+  const seen = [...events].reverse().find((e) => e.event === "SIGHTING");
+  const cell = list.querySelector(`[data-last-sighting="${id}"]`);
+  if (cell && seen) cell.textContent = `最近发现：${seen.checkpoint}，${seen.place}（${fmtDateTime(seen.seenAt)}）`;
+  const after = events.length ? Number(events[events.length - 1].id) : null;
+  onLeave(follow(FOLLOW, { id, after }, reloadSoon));
 }
 
 async function answerDialog(r) {

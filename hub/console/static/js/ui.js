@@ -57,6 +57,12 @@ export function nextScreen() {
   for (const fn of cleanups) fn();
 }
 
+/** Whether the screen current at this call is still the one shown (for work after an await). */
+export function stillOn() {
+  const mine = generation;
+  return () => mine === generation;
+}
+
 /** Run `fn` when the current screen is left (stop following a subscription). */
 export function onLeave(fn) {
   leaving.push(fn);
