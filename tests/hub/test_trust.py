@@ -493,12 +493,13 @@ async def test_an_unassigned_judge_of_the_same_court_cannot_release_or_renew(
     renewed = await api.query(
         RENEW, {"id": order["id"], "input": {"rulingNumber": ruling}}, token=tokens["judge-zhou"]
     )
-    # then both are refused for the assignment, and the order is as it was
+    # then both are refused as for an order that does not exist (the order is not named to one
+    # who may not act on it: README, Orders), and the order is as it was
     for payload in (released["data"]["freezeOrderRelease"], renewed["data"]["freezeOrderRenew"]):
         assert payload["order"] is None
         assert (payload["errors"][0]["code"], payload["errors"][0]["reason"]) == (
-            "FORBIDDEN",
-            "NOT_ASSIGNED",
+            "NOT_FOUND",
+            None,
         )
     still = await api.query(
         "query($id: String!) { freezeOrder(id: $id) { status renewals } }", {"id": order["id"]}
@@ -582,12 +583,10 @@ async def test_an_unassigned_judge_cannot_renew_or_release_an_order_in_force(
         {"id": order["id"], "input": {"rulingNumber": ruling, "reason": "x"}},
         token=tokens["judge-zhou"],
     )
-    # then both are refused for the assignment
+    # then both are refused as for an order that does not exist (README, Orders)
     for payload in (renewed["data"]["freezeOrderRenew"], released["data"]["freezeOrderRelease"]):
         assert payload["order"] is None, payload
-        assert [(e["code"], e["reason"]) for e in payload["errors"]] == [
-            ("FORBIDDEN", "NOT_ASSIGNED")
-        ]
+        assert [(e["code"], e["reason"]) for e in payload["errors"]] == [("NOT_FOUND", None)]
     # and the order is still in force as accepted: not renewed, not released
     still = await api.query(
         "query($id: String!) { freezeOrder(id: $id) { status expiresOn renewals } }",
