@@ -232,7 +232,14 @@ async def file(info: Info, data: DepositInquiryFileInput) -> DepositInquiryPaylo
     try:
         row = await workflow.file(_Gateway(info), _actor(info), command, banks=banks)
     except HubError as exc:
-        record_refusal(info, "DEPOSIT_INQUIRY_FILE", exc, {"caseNumber": command.case_number})
+        record_refusal(
+            info,
+            "DEPOSIT_INQUIRY_FILE",
+            exc,
+            {"caseNumber": command.case_number},
+            case_number=command.case_number,
+            named=command.subjects,
+        )
         return _failed(exc)
     async with ctx(info).runtime.engine.connect() as conn:
         rows = await service.banks_of(conn, row["id"])
