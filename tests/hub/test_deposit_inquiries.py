@@ -5,6 +5,7 @@ Expected accounts are read from the banks' databases with plain SQL (tests.hub.t
 
 from __future__ import annotations
 
+import json
 from datetime import time as clock
 from pathlib import Path
 from typing import Any
@@ -238,6 +239,41 @@ async def test_a_request_of_another_judges_case_is_not_found(
         "message"
     ].replace("CK-2026-000000000000", "X")
     assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_read_refused_as_not_found_is_on_record_naming_only_the_id(
+    app: Any, api: Api, settings: Settings, demo: dict[str, Any], tokens: dict[str, str]
+) -> None:
+    import asyncio
+
+    from tests.hub.test_order_events import context_for, schema_of
+
+    # given a request of judge-zhang's case
+    case, sample, _ = await respondent_case(app, settings, demo)
+    body = await api.query(FILE, {"case": case, "subjects": [sample["idNumber"]]})
+    inquiry = body["data"]["depositInquiryFile"]["inquiry"]["id"]
+    # when a judge of another court reads it, and a judge not assigned follows it
+    body, request_id = await ask(api, READ, {"id": inquiry}, tokens["judge-li"])
+    assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    stream = await schema_of(app).subscribe(
+        PROGRESS,
+        variable_values={"id": inquiry},
+        context_value=context_for(app, tokens["judge-zhou"]),
+    )
+    refused = await asyncio.wait_for(stream.__anext__(), 5)
+    assert refused.errors[0].extensions["code"] == "NOT_FOUND"
+    # then both attempts are on record as NOT_FOUND, naming the id and nothing of the request
+    [read] = await entries(app, request_id)
+    followed = [e for e in await entries(app, "sub") if inquiry in e["content"]]
+    for entry, user in ((read, "judge-li"), (followed[-1], "judge-zhou")):
+        assert (entry["user_id"], entry["action"], entry["outcome"]) == (
+            user,
+            "DEPOSIT_INQUIRY_VIEW",
+            "NOT_FOUND",
+        )
+        assert (entry["case_number"], entry["subject_index"]) == (None, None)
+        assert json.loads(entry["content"])["detail"] == {"inquiry": inquiry}
+        assert await subject_rows(app, entry["id"]) == []
 
 
 MASKS = """
