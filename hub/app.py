@@ -155,7 +155,10 @@ def create_app(
             leadership.add(
                 "police-worker",
                 PoliceWorker(
-                    runtime.engine, runtime.audit, demo_sightings=settings.police_demo_sightings
+                    runtime.engine,
+                    runtime.audit,
+                    demo_sightings=settings.police_demo_sightings,
+                    source=runtime.sources.get("public_security"),
                 ),
             )
         # Policy generations recorded by `fyt policy reload`, followed by every process.

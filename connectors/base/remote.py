@@ -23,7 +23,7 @@ import types
 import typing
 import weakref
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -73,6 +73,8 @@ def _decoder(hint: Any) -> Any:
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         inner = next(a for a in typing.get_args(hint) if a is not type(None))
         return _decoder(inner)
+    if hint is datetime:
+        return datetime.fromisoformat
     if hint is date:
         return date.fromisoformat
     if hint is Decimal:

@@ -1,6 +1,9 @@
-"""Public security's tables: household registration (户籍) and motor vehicle registration."""
+"""Public security's tables: household registration (户籍), motor vehicle registration, and the
+records of where persons and vehicles were: accommodation registrations (旅馆住宿登记), transport
+bookings (交通订票) and checkpoint passages (卡口通行). Times are China Standard Time (UTC+8), as
+the registers write them, without a zone."""
 
-from sqlalchemy import Column, Date, Index, MetaData, String, Table
+from sqlalchemy import Column, Date, DateTime, Index, MetaData, String, Table
 
 from connectors.base.annotations import annotation_table
 
@@ -41,3 +44,36 @@ vehicles = Table(
 
 # The register of courts' seizures (查封/扣押) of vehicles, one row per measure.
 vehicle_seizures = annotation_table("vehicle_seizures", metadata, "plate", 16)
+
+# 旅馆住宿登记: one row per stay a hotel registered (check-out empty while the guest stays).
+accommodations = Table(
+    "accommodations",
+    metadata,
+    Column("id_number", String(18), primary_key=True),
+    Column("check_in", DateTime, primary_key=True),
+    Column("check_out", DateTime),
+    Column("hotel", String(64), nullable=False),
+    Column("place", String(128), nullable=False),  # the hotel's address
+)
+
+# 交通订票: tickets booked in the person's name (航空 / 铁路 / 客运).
+bookings = Table(
+    "bookings",
+    metadata,
+    Column("id_number", String(18), primary_key=True),
+    Column("departure", DateTime, primary_key=True),
+    Column("mode", String(4), nullable=False),  # 航空 / 铁路 / 客运
+    Column("number", String(16), nullable=False),  # flight, train or coach number
+    Column("origin", String(32), nullable=False),  # station or airport
+    Column("destination", String(32), nullable=False),
+)
+
+# 卡口通行: a registered vehicle seen passing a checkpoint (卡口).
+passages = Table(
+    "passages",
+    metadata,
+    Column("plate", String(16), primary_key=True),
+    Column("passed_at", DateTime, primary_key=True),
+    Column("checkpoint", String(64), nullable=False),
+    Column("place", String(64), nullable=False),
+)

@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 
 from connectors.base.annotations import Measure
 from connectors.base.remote import RemoteSource, Visible
-from connectors.public_security.records import IdentityRecord, VehicleRecord
+from connectors.public_security.records import (
+    AccommodationRecord,
+    BookingRecord,
+    IdentityRecord,
+    PassageRecord,
+    VehicleRecord,
+)
 
 if TYPE_CHECKING:
     from connectors.public_security.source import PublicSecuritySource
@@ -31,6 +37,21 @@ class RemotePublicSecuritySource(RemoteSource):
         self, plates: Sequence[str], visible: Visible | None = None
     ) -> dict[str, VehicleRecord]:
         return await self._lookup("vehicles_by_plate", plates, visible)
+
+    async def accommodations(
+        self, id_numbers: Sequence[str], visible: Visible | None = None
+    ) -> dict[str, list[AccommodationRecord]]:
+        return await self._lookup("accommodations", id_numbers, visible)
+
+    async def bookings(
+        self, id_numbers: Sequence[str], visible: Visible | None = None
+    ) -> dict[str, list[BookingRecord]]:
+        return await self._lookup("bookings", id_numbers, visible)
+
+    async def passages(
+        self, plates: Sequence[str], visible: Visible | None = None
+    ) -> dict[str, list[PassageRecord]]:
+        return await self._lookup("passages", plates, visible)
 
     async def registered(
         self, id_numbers: Sequence[str], visible: Visible | None = None

@@ -1,4 +1,5 @@
-"""Public security's typed source: batch look-ups of identities and vehicles."""
+"""Public security's typed source: batch look-ups of identities, vehicles, and where persons and
+vehicles were (accommodation registrations, transport bookings, checkpoint passages)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,21 @@ from connectors.base.annotations import (
     store_annotation,
 )
 from connectors.base.source import DatabaseSource, KeyedQuery, group_rows, record_select
-from connectors.public_security.models import residents, vehicle_seizures, vehicles
-from connectors.public_security.records import IdentityRecord, VehicleRecord
+from connectors.public_security.models import (
+    accommodations,
+    bookings,
+    passages,
+    residents,
+    vehicle_seizures,
+    vehicles,
+)
+from connectors.public_security.records import (
+    AccommodationRecord,
+    BookingRecord,
+    IdentityRecord,
+    PassageRecord,
+    VehicleRecord,
+)
 
 
 class PublicSecuritySource(Protocol):
@@ -38,6 +52,20 @@ class PublicSecuritySource(Protocol):
         """The register of courts' seizures of each vehicle (every row, in rank order)."""
         ...
 
+    async def accommodations(
+        self, id_numbers: Sequence[str]
+    ) -> dict[str, list[AccommodationRecord]]:
+        """旅馆住宿登记 of each person, newest check-in first."""
+        ...
+
+    async def bookings(self, id_numbers: Sequence[str]) -> dict[str, list[BookingRecord]]:
+        """交通订票 of each person, latest departure first."""
+        ...
+
+    async def passages(self, plates: Sequence[str]) -> dict[str, list[PassageRecord]]:
+        """卡口通行 of each vehicle, newest first."""
+        ...
+
 
 # 查封、扣押动产的期限不得超过两年 (民诉法解释 第四百八十五条): vehicles are movables.
 TERM_YEARS = 2
@@ -48,6 +76,22 @@ _REGISTERED = KeyedQuery(select(residents.c.id_number), residents.c.id_number)
 _VEHICLE = record_select(VehicleRecord, vehicles).order_by(vehicles.c.registered_on)
 _VEHICLE_BY_OWNER = KeyedQuery(_VEHICLE, vehicles.c.owner_id)
 _VEHICLE_BY_PLATE = KeyedQuery(_VEHICLE, vehicles.c.plate)
+_ACCOMMODATIONS = KeyedQuery(
+    record_select(AccommodationRecord, accommodations).order_by(
+        accommodations.c.id_number, accommodations.c.check_in.desc()
+    ),
+    accommodations.c.id_number,
+)
+_BOOKINGS = KeyedQuery(
+    record_select(BookingRecord, bookings).order_by(
+        bookings.c.id_number, bookings.c.departure.desc()
+    ),
+    bookings.c.id_number,
+)
+_PASSAGES = KeyedQuery(
+    record_select(PassageRecord, passages).order_by(passages.c.plate, passages.c.passed_at.desc()),
+    passages.c.plate,
+)
 
 
 def _identities(conn: Connection, keys: Sequence[str]) -> dict[str, IdentityRecord]:
@@ -66,6 +110,20 @@ def _vehicles_by_owner(conn: Connection, keys: Sequence[str]) -> dict[str, list[
 
 def _vehicles_by_plate(conn: Connection, keys: Sequence[str]) -> dict[str, VehicleRecord]:
     return {r[0]: VehicleRecord(*r) for r in _VEHICLE_BY_PLATE.rows(conn, keys)}
+
+
+def _accommodations(conn: Connection, keys: Sequence[str]) -> dict[str, list[AccommodationRecord]]:
+    return group_rows(
+        _ACCOMMODATIONS.rows(conn, keys), lambda r: r[0], lambda r: AccommodationRecord(*r)
+    )
+
+
+def _bookings(conn: Connection, keys: Sequence[str]) -> dict[str, list[BookingRecord]]:
+    return group_rows(_BOOKINGS.rows(conn, keys), lambda r: r[0], lambda r: BookingRecord(*r))
+
+
+def _passages(conn: Connection, keys: Sequence[str]) -> dict[str, list[PassageRecord]]:
+    return group_rows(_PASSAGES.rows(conn, keys), lambda r: r[0], lambda r: PassageRecord(*r))
 
 
 def _annotate(conn: Connection, a: Annotation) -> bool:
@@ -121,6 +179,17 @@ class EmbeddedPublicSecuritySource(DatabaseSource):
 
     async def measures(self, plates: Sequence[str]) -> dict[str, list[Measure]]:
         return await self.run(_measures, plates)
+
+    async def accommodations(
+        self, id_numbers: Sequence[str]
+    ) -> dict[str, list[AccommodationRecord]]:
+        return await self.run(_accommodations, id_numbers)
+
+    async def bookings(self, id_numbers: Sequence[str]) -> dict[str, list[BookingRecord]]:
+        return await self.run(_bookings, id_numbers)
+
+    async def passages(self, plates: Sequence[str]) -> dict[str, list[PassageRecord]]:
+        return await self.run(_passages, plates)
 
     async def annotate(self, annotation: Annotation) -> bool:
         return await self.write(_annotate, annotation)

@@ -1,4 +1,5 @@
-"""Public security's federation subgraph: Person.identity, Person/Enterprise.vehicles, Vehicle."""
+"""Public security's federation subgraph: Person.identity, Person/Enterprise.vehicles, Vehicle,
+Person.accommodations / Person.bookings, and a vehicle's checkpoint passages (Plate.passages)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,15 @@ from connectors.base.subgraph import (
     loader_field,
     record_type,
 )
-from connectors.public_security.records import IdentityRecord, VehicleRecord
+from connectors.public_security.records import (
+    AccommodationRecord,
+    BookingRecord,
+    IdentityRecord,
+    PassageRecord,
+    VehicleRecord,
+)
 
-MANY = frozenset({"vehicles_by_owner"})
+MANY = frozenset({"vehicles_by_owner", "accommodations", "bookings", "passages"})
 
 Identity = record_type(IdentityRecord, "Identity", description="户籍 identity record")
 Vehicle = record_type(
@@ -22,6 +29,15 @@ Vehicle = record_type(
     description="A registered motor vehicle",
     key="plate",
     reference="vehicles_by_plate",
+)
+Accommodation = record_type(
+    AccommodationRecord, "Accommodation", description="旅馆住宿登记: a stay a hotel registered"
+)
+Booking = record_type(
+    BookingRecord, "Booking", description="交通订票: a ticket booked (航空/铁路/客运)"
+)
+Passage = record_type(
+    PassageRecord, "Passage", description="卡口通行: a vehicle seen passing a checkpoint"
 )
 
 Person = entity(
@@ -37,6 +53,20 @@ Person = entity(
             many=True,
             key_attr="id_number",
             description="Vehicles registered to the person",
+        ),
+        "accommodations": loader_field(
+            "accommodations",
+            Accommodation,
+            many=True,
+            key_attr="id_number",
+            description="Accommodation registrations (旅馆住宿登记), newest check-in first",
+        ),
+        "bookings": loader_field(
+            "bookings",
+            Booking,
+            many=True,
+            key_attr="id_number",
+            description="Transport bookings (交通订票), latest departure first",
         ),
     },
     description="A natural person, keyed by ID number",
@@ -56,6 +86,21 @@ Enterprise = entity(
     description="An enterprise, keyed by unified social credit code",
 )
 
+Plate = entity(
+    "Plate",
+    "plate",
+    {
+        "passages": loader_field(
+            "passages",
+            Passage,
+            many=True,
+            key_attr="plate",
+            description="Checkpoint passages (卡口通行), newest first",
+        ),
+    },
+    description="A number plate, as checkpoints read it (registered or not)",
+)
+
 
 def build_schema(source: Any = None) -> SubgraphSchema:
-    return build_subgraph(types=[Person, Enterprise, Vehicle])
+    return build_subgraph(types=[Person, Enterprise, Vehicle, Plate])

@@ -1,4 +1,5 @@
-"""Synthetic public-security data: residents (户籍) and motor vehicles, derived from the world."""
+"""Synthetic public-security data: residents (户籍), motor vehicles, and where persons and vehicles
+were (:mod:`connectors.public_security.movements`), derived from the world."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from connectors.base.annotations import term_end
 from connectors.base.world import AS_OF, CITIES, COURTS, REGIONS, World
+from connectors.public_security.movements import generate_movements
 from connectors.public_security.source import TERM_YEARS
 
 __all__ = ["generate"]
@@ -100,12 +102,22 @@ _PLATE_PREFIXES = {code: CITIES[city][1] for code, (_, city, _) in REGIONS.items
 
 
 def generate(world: World) -> dict[str, list[dict[str, Any]]]:
-    """Rows of ``residents``, ``vehicles`` and ``vehicle_seizures`` for ``world``."""
+    """Rows of ``residents``, ``vehicles``, ``vehicle_seizures``, ``accommodations``,
+    ``bookings`` and ``passages`` for ``world``."""
     rng = random.Random(f"{world.seed}:public_security")
     vehicles = _vehicles(rng, world)
     # The register of seizures draws from a stream of its own: the vehicles stay as they were.
     seizures = _seizures(random.Random(f"{world.seed}:public_security:seizures"), vehicles)
-    return {"residents": _residents(world), "vehicles": vehicles, "vehicle_seizures": seizures}
+    # So do the movements: the tables before them stay as they were.
+    movements = generate_movements(
+        random.Random(f"{world.seed}:public_security:movements"), world, vehicles
+    )
+    return {
+        "residents": _residents(world),
+        "vehicles": vehicles,
+        "vehicle_seizures": seizures,
+        **movements,
+    }
 
 
 def _residents(world: World) -> list[dict[str, Any]]:

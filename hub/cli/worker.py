@@ -55,7 +55,10 @@ def worker(interval: float) -> None:
         )
         rounds.start()
         police = PoliceWorker(
-            runtime.engine, runtime.audit, demo_sightings=settings.police_demo_sightings
+            runtime.engine,
+            runtime.audit,
+            demo_sightings=settings.police_demo_sightings,
+            source=runtime.sources.get("public_security"),
         )
         police.start()
         click.echo(

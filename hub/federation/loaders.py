@@ -27,6 +27,14 @@ log = logging.getLogger(__name__)
 
 # Subgraph types the hub shows under another name for some look-ups.
 HUB_TYPE = {("shareholders", "Equity"): "Shareholder"}
+# Look-ups whose records the hub shows through one field only, remade into its own type
+# (public security's registers as a 查人 request's holdings): requested whole when the caller
+# may read that field, not at all otherwise.
+SHOWN_THROUGH = {
+    "accommodations": "PoliceRequest.holdings",
+    "bookings": "PoliceRequest.holdings",
+    "passages": "PoliceRequest.holdings",
+}
 
 
 class FieldVisibility:
@@ -41,6 +49,9 @@ class FieldVisibility:
         self._method = method
 
     def __call__(self, typename: str, field: str) -> bool:
+        through = SHOWN_THROUGH.get(self._method)
+        if through is not None:
+            return self._decision(through) is not Decision.DENY
         hub_type = HUB_TYPE.get((self._method, typename), typename)
         return self._decision(f"{hub_type}.{field}") is not Decision.DENY
 

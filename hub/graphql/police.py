@@ -39,7 +39,7 @@ from hub.identifiers import (
     normalize_ruling_number,
     subject_kind,
 )
-from hub.police import rules, service, workflow
+from hub.police import holdings, rules, service, workflow
 from hub.police.states import (
     FOR_POLICE,
     Event,
@@ -96,6 +96,19 @@ class PoliceFinding:
     at: datetime = strawberry.field(description="When (check-in, departure, passage)")
     place: str
     detail: str | None = None
+
+
+@strawberry.type(
+    description="A record public security holds on a 查人 request's respondent (旅馆住宿登记,"
+    " 交通订票, 卡口通行), in the shape of a finding: what the officer may pick to answer with"
+)
+class PoliceHolding:
+    category: PoliceFindingCategory
+    at: datetime = strawberry.field(description="Check-in, departure or passage (UTC+8)")
+    place: str = strawberry.field(
+        description="The hotel's address, the journey (from→to), the checkpoint's county"
+    )
+    detail: str = strawberry.field(description="Hotel and stay, ticket, or plate and checkpoint")
 
 
 @strawberry.type(description="A stopped vehicle handed over to the court (查扣), with the receipt")
@@ -160,6 +173,15 @@ class PoliceRequest:
     @resolvers.field(description="What happened to it, oldest first (sightings included)")
     def events(self) -> list[PoliceRequestEvent]:
         return [event_of(e) for e in self.request_events or []]
+
+    @resolvers.field(
+        description="LOCATE, public security only: what its registers hold on the respondent —"
+        " accommodation registrations, transport bookings, the checkpoint passages of the"
+        " respondent's vehicles — newest first, to pick the answer's findings from (null for"
+        " the other kinds). Reading it is on record with the respondent as the subject"
+    )
+    async def holdings(self, info: Info) -> list[PoliceHolding] | None:
+        return await holdings_of(info, self)
 
 
 @strawberry.type
@@ -691,6 +713,40 @@ async def many(
         page_info=PageInfo(end_cursor=end, has_next_page=len(rows) > first),
         count=count,
     )
+
+
+async def holdings_of(info: Info, request: PoliceRequest) -> list[PoliceHolding] | None:
+    """Public security's records on a 查人 request's respondent, from its source: a person's
+    stays and bookings, and the passages of the respondent's vehicles. One audit entry per
+    request read, the respondent as the subject (the counts of each category, no places)."""
+    if request.kind is not RequestKind.LOCATE:
+        return None
+    c = ctx(info)
+    subject = request.subject_id
+    if request.subject_kind == "PERSON":
+        stays, tickets, vehicles = await asyncio.gather(
+            c.loaders.load(L.ACCOMMODATIONS, subject),
+            c.loaders.load(L.BOOKINGS, subject),
+            c.loaders.load(L.VEHICLES_BY_OWNER, subject),
+        )
+    else:  # an enterprise: its vehicles only
+        stays, tickets = [], []
+        vehicles = await c.loaders.load(L.VEHICLES_BY_OWNER, subject)
+    plates = [v.plate for v in vehicles]
+    passages = [p for found in await c.loaders.load_many(L.PASSAGES, plates) for p in found]
+    found = holdings.holdings(stays, tickets, passages)
+    c.audit_batches.append(
+        BatchRecord(
+            action="POLICE_HOLDINGS_VIEW",
+            path=tuple(info.path.as_list()),
+            subjects=[(request.subject_kind, subject)],
+            detail={"requests": [request.id], "holdings": holdings.counts(found)},
+            case_number=request.case_number,
+        )
+    )
+    return [
+        PoliceHolding(category=h.category, at=h.at, place=h.place, detail=h.detail) for h in found
+    ]
 
 
 async def follow(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import time
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -18,8 +19,9 @@ class PoliceWorker(Periodic):
     """Every ``interval`` seconds :func:`hub.police.workflow.sweep` (watches end with their
     seizure; 查人 requests and exit bans expire); with ``demo_sightings`` > 0, every that many
     seconds one synthetic sighting of each watched vehicle
-    (:func:`hub.police.workflow.demo_sightings`). Several processes may run it: each change is
-    conditional on the state it read."""
+    (:func:`hub.police.workflow.demo_sightings`): the plate's own checkpoint passages at public
+    security (``source``), replayed in turn, or a fixed list's checkpoint for a plate with none.
+    Several processes may run it: each change is conditional on the state it read."""
 
     name = "police assistance"
 
@@ -31,12 +33,15 @@ class PoliceWorker(Periodic):
         demo_sightings: float = 0.0,
         interval: float = SWEEP_INTERVAL,
         seed: int | None = None,
+        source: Any = None,
     ) -> None:
         super().__init__(min(interval, demo_sightings) if demo_sightings > 0 else interval)
         self.engine = engine
         self.log = log
         self.demo_sightings = demo_sightings
         self.rng = random.Random(seed)
+        self.source = source
+        self.turns: dict[str, int] = {}  # passages replayed per plate
         self._last_sighting = time.monotonic()
 
     async def tick(self) -> None:
@@ -46,4 +51,4 @@ class PoliceWorker(Periodic):
             and time.monotonic() - self._last_sighting >= self.demo_sightings
         ):
             self._last_sighting = time.monotonic()
-            await workflow.demo_sightings(self.engine, self.log, self.rng)
+            await workflow.demo_sightings(self.engine, self.log, self.rng, self.source, self.turns)

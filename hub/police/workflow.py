@@ -33,6 +33,7 @@ respondent as the subject in the same transaction.
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -62,6 +63,8 @@ from hub.police.states import (
 
 POLICE_ORG = "agency:public_security"
 HUB = "hub"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -750,18 +753,37 @@ _CHECKPOINTS = (
 )
 
 
-async def demo_sightings(engine: AsyncEngine, log: SystemLog, rng: random.Random) -> int:
+async def demo_sightings(
+    engine: AsyncEngine,
+    log: SystemLog,
+    rng: random.Random,
+    source: Any = None,
+    turns: dict[str, int] | None = None,
+) -> int:
     """Demo mode: one synthetic sighting for every watch in place, recorded by public security
-    (``hub`` on its behalf), as a checkpoint would report it. How many were recorded."""
+    (``hub`` on its behalf), as a checkpoint would report it, timestamped now. With public
+    security's ``source``, a plate's own checkpoint passages (卡口通行) are replayed, oldest
+    first, one per sighting and round again (``turns``: how many each plate has had, kept by
+    the caller); a plate with none, or a source that does not answer, gets a checkpoint of a
+    small fixed list. How many were recorded."""
     async with engine.connect() as conn:
         watches = await service.in_states(
             conn, RequestKind.VEHICLE_WATCH.value, [s.value for s in SIGHTED]
         )
+    passages = await _passages(source, [row["plate"] for row in watches if row["plate"]])
+    turns = {} if turns is None else turns
     recorded = 0
     for row in watches:
         if await _holds(engine, row) is not None:
             continue
-        checkpoint, place = rng.choice(_CHECKPOINTS)
+        own = passages.get(row["plate"] or "")
+        if own:
+            turn = turns.get(row["plate"], 0)
+            passage = own[turn % len(own)]
+            turns[row["plate"]] = turn + 1
+            checkpoint, place = passage.checkpoint, passage.place
+        else:
+            checkpoint, place = rng.choice(_CHECKPOINTS)
 
         async def audit(
             conn: Any, accesses: Sequence[AccessRecord], row: dict[str, Any] = row
@@ -783,3 +805,16 @@ async def demo_sightings(engine: AsyncEngine, log: SystemLog, rng: random.Random
             continue
         recorded += 1
     return recorded
+
+
+async def _passages(source: Any, plates: list[str]) -> dict[str, list[Any]]:
+    """The plates' checkpoint passages at public security, oldest first; none without a source
+    or when it does not answer (the demo goes on with the fixed list)."""
+    if source is None or not plates:
+        return {}
+    try:
+        found = await source.passages(plates)
+    except Exception:
+        logger.warning("demo sightings: public security's passages unavailable", exc_info=True)
+        return {}
+    return {plate: sorted(found.get(plate) or [], key=lambda p: p.passed_at) for plate in plates}

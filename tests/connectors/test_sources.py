@@ -14,7 +14,7 @@ import typing
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,13 @@ from connectors.market_supervision.records import (
     StakeRecord,
 )
 from connectors.public_security import models as ps
-from connectors.public_security.records import IdentityRecord, VehicleRecord
+from connectors.public_security.records import (
+    AccommodationRecord,
+    BookingRecord,
+    IdentityRecord,
+    PassageRecord,
+    VehicleRecord,
+)
 from connectors.real_estate import models as re_
 from connectors.real_estate.records import (
     MortgageRecord,
@@ -357,7 +363,9 @@ def ref_utility_accounts(key: str) -> Reference:
             months = conn.execute(
                 select(*columns(UtilityUsageRecord, u)).where(u.c.account_number == r[1])
             )
-            out[r[0]].append(UtilityAccountRecord(*r[1:], usage=[UtilityUsageRecord(*m) for m in months]))
+            out[r[0]].append(
+                UtilityAccountRecord(*r[1:], usage=[UtilityUsageRecord(*m) for m in months])
+            )
         return dict(out)
 
     return ref
@@ -369,6 +377,9 @@ CASES = [
     Case("public_security", "vehicles_by_owner", ps.vehicles.c.owner_id, grouped(VehicleRecord, ps.vehicles, "owner_id"), lambda v: v.registered_on),
     Case("public_security", "vehicles_by_plate", ps.vehicles.c.plate, one_each(VehicleRecord, ps.vehicles, "plate")),
     Case("public_security", "measures", ps.vehicle_seizures.c.plate, register(ps.vehicle_seizures, "plate"), lambda m: m.rank),
+    Case("public_security", "accommodations", ps.accommodations.c.id_number, grouped(AccommodationRecord, ps.accommodations, "id_number"), lambda a: datetime.max - a.check_in),
+    Case("public_security", "bookings", ps.bookings.c.id_number, grouped(BookingRecord, ps.bookings, "id_number"), lambda b: datetime.max - b.departure),
+    Case("public_security", "passages", ps.passages.c.plate, grouped(PassageRecord, ps.passages, "plate"), lambda p: datetime.max - p.passed_at),
     Case("real_estate", "properties_by_owner", re_.owners.c.owner_id, ref_properties_by_owner, lambda p: (p.registered_on, p.unit_number)),
     Case("real_estate", "properties_by_unit", re_.units.c.unit_number, ref_properties_by_unit),
     Case("real_estate", "measures", re_.seizures.c.unit_number, register(re_.seizures, "unit_number"), lambda m: m.rank),
@@ -519,8 +530,7 @@ def test_every_batch_method_has_a_contract_case(implementations: dict[str, Any])
             methods = {
                 m
                 for m in dir(type(source))
-                if not m.startswith("_")
-                and asyncio.iscoroutinefunction(getattr(type(source), m))
+                if not m.startswith("_") and asyncio.iscoroutinefunction(getattr(type(source), m))
             }
         assert methods - NOT_LOOKUPS == {c.method for c in CASES if c.connector == name}, name
 

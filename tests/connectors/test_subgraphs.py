@@ -37,9 +37,12 @@ query Entities($reps: [_Any!]!) {
       idNumber
       identity { idNumber name gender birthDate ethnicity registeredAddress registrationStatus issuingAuthority phone }
       vehicles { ...VehicleFields }
+      accommodations { idNumber checkIn checkOut hotel place }
+      bookings { idNumber departure mode number origin destination }
     }
     ... on Enterprise { uscc vehicles { ...VehicleFields } }
     ... on Vehicle { ...VehicleFields }
+    ... on Plate { plate passages { plate passedAt checkpoint place } }
   }
 }
 fragment VehicleFields on Vehicle {
@@ -164,7 +167,12 @@ ENTITIES = {
 
 # field of the subgraph's Person / Enterprise -> the source's batch method behind it
 PERSON_FIELDS = {
-    "public_security": {"identity": "identities", "vehicles": "vehicles_by_owner"},
+    "public_security": {
+        "identity": "identities",
+        "vehicles": "vehicles_by_owner",
+        "accommodations": "accommodations",
+        "bookings": "bookings",
+    },
     "real_estate": {"realEstates": "properties_by_owner"},
     "market_supervision": {"enterpriseRoles": "roles_by_person", "equities": "stakes_by_holder"},
     "social_security": {
@@ -204,7 +212,14 @@ OWN_ENTITIES: dict[str, tuple[str, str, Column[Any], str]] = {
 }
 # an entity of the agency's that is only a key with a list field: type, key field, column, field
 KEYED_ENTITIES: dict[str, tuple[str, str, Column[Any], str, str]] = {
-    "utilities": ("UtilityAddress", "address", ut.accounts.c.address, "accounts", "accounts_by_address"),
+    "public_security": ("Plate", "plate", ps.passages.c.plate, "passages", "passages"),
+    "utilities": (
+        "UtilityAddress",
+        "address",
+        ut.accounts.c.address,
+        "accounts",
+        "accounts_by_address",
+    ),
 }
 # where persons and enterprises with data for the agency are found
 PERSON_KEYS: dict[str, Column[Any]] = {

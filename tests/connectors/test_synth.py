@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from sqlalchemy import MetaData, create_engine, func, select
 
 from connectors.base.identifiers import validate_id_number, validate_uscc
 from connectors.base.seeding import write_tables
-from connectors.base.world import AS_OF, World, age_on, build_world
+from connectors.base.world import AS_OF, REGIONS, World, age_on, build_world
 from connectors.market_supervision import models as market_models
 from connectors.market_supervision import synth as market_synth
 from connectors.public_security import models as police_models
@@ -284,6 +284,92 @@ def test_a_seized_vehicle_is_seized_in_the_register(data: dict[str, Rows]) -> No
     # and it goes back to NORMAL when that seizure ends
     for v in police["vehicles"]:
         assert v["status_before_seizure"] == ("NORMAL" if v["plate"] in seized else None)
+
+
+def test_movements_are_of_living_registered_persons_and_registered_vehicles(
+    world: World, data: dict[str, Rows]
+) -> None:
+    # given public security's records of stays, bookings and checkpoint passages
+    police = data["public_security"]
+    living = {r["id_number"] for r in police["residents"] if r["registration_status"] != "死亡"}
+    plates = {v["plate"] for v in police["vehicles"]}
+    travellers = {r["id_number"] for r in police["accommodations"]} | {
+        r["id_number"] for r in police["bookings"]
+    }
+    # then every record names a living registered person or a registered vehicle
+    assert police["accommodations"] and police["bookings"] and police["passages"]
+    assert travellers <= living
+    assert {p["plate"] for p in police["passages"]} <= plates
+    # and only some persons have any: neither nobody nor everybody
+    assert 0.1 * len(world.persons) < len(travellers) < 0.6 * len(world.persons)
+    # and the register's keys are unique (person and time, plate and time)
+    for table, key in (("accommodations", "check_in"), ("bookings", "departure")):
+        pairs = [(r["id_number"], r[key]) for r in police[table]]
+        assert len(pairs) == len(set(pairs)), table
+    pairs = [(p["plate"], p["passed_at"]) for p in police["passages"]]
+    assert len(pairs) == len(set(pairs))
+
+
+def test_movements_fall_in_the_90_days_before_the_seed_date_in_shandong(
+    data: dict[str, Rows],
+) -> None:
+    # given the records and the window: the 90 days before AS_OF (midnight starting AS_OF)
+    police = data["public_security"]
+    end = datetime(AS_OF.year, AS_OF.month, AS_OF.day)
+    start = end - timedelta(days=90)
+    times = (
+        [r["check_in"] for r in police["accommodations"]]
+        + [r["check_out"] for r in police["accommodations"] if r["check_out"] is not None]
+        + [r["departure"] for r in police["bookings"]]
+        + [p["passed_at"] for p in police["passages"]]
+    )
+    # then every time is in the window, to the second
+    assert all(start <= t < end and t.microsecond == 0 for t in times)
+    # and stays are in Shandong, end after they begin, and a few are still going on AS_OF
+    stays = police["accommodations"]
+    assert all(r["place"].startswith("山东省") for r in stays)
+    assert all(r["check_out"] is None or r["check_out"] > r["check_in"] for r in stays)
+    assert any(r["check_out"] is None for r in stays)
+    # and checkpoints are in Shandong, bookings of the three modes
+    assert all(p["place"].startswith("山东省") for p in police["passages"])
+    assert {r["mode"] for r in police["bookings"]} == {"航空", "铁路", "客运"}
+
+
+def test_travel_starts_from_the_registered_address(world: World, data: dict[str, Rows]) -> None:
+    # given each person's registered county, by the world's GB/T 2260 code
+    home = {p.id_number: REGIONS[p.region] for p in world.persons}
+    police = data["public_security"]
+    first: dict[str, dict[str, Any]] = {}
+    for r in police["bookings"]:
+        if r["id_number"] not in first or r["departure"] < first[r["id_number"]]["departure"]:
+            first[r["id_number"]] = r
+    # then a person's first booking leaves from their own city or county
+    assert first
+    for id_number, r in first.items():
+        _, city, county = home[id_number]
+        assert city[:-1] in r["origin"] or county[:-1] in r["origin"], (r, city, county)
+    # and nobody stays in a hotel of their own county
+    for r in police["accommodations"]:
+        province, city, county = home[r["id_number"]]
+        assert not r["place"].startswith(f"{province}{city}{county}"), r
+
+
+def test_vehicles_are_seen_near_their_owners_home(world: World, data: dict[str, Rows]) -> None:
+    # given the vehicles of persons registered outside Shandong
+    police = data["public_security"]
+    region = {p.id_number: p.region for p in world.persons} | {
+        e.uscc: e.region for e in world.enterprises
+    }
+    outside = {
+        v["plate"] for v in police["vehicles"] if REGIONS[region[v["owner_id"]]][0] != "山东省"
+    }
+    owner_city = {v["plate"]: REGIONS[region[v["owner_id"]]][1] for v in police["vehicles"]}
+    # then they are never seen near a home they do not have in Shandong, and most passages of
+    # a Shandong vehicle are in its owner's city
+    passages = police["passages"]
+    assert not {p["plate"] for p in passages} & outside
+    at_home = sum(owner_city[p["plate"]] in p["place"] for p in passages)
+    assert at_home > len(passages) / 2
 
 
 # --- market supervision -----------------------------------------------------------------------

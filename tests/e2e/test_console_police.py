@@ -39,6 +39,8 @@ async def test_judge_files_a_locate_request_and_reads_the_police_answer(
     await console.go("#/police-inbox", f"tr[data-police='{request_id}']")
     await console.shot("police-inbox")
     await console.page.click(f"[data-answer='{request_id}']")
+    # the dialog first shows what public security's registers hold on the respondent
+    await console.page.wait_for_selector("#answer-holdings", timeout=WAIT_MS)
     await console.page.fill("#answer-place", "烟台市芝罘区某宾馆")
     await console.confirm()
     await console.page.wait_for_selector(

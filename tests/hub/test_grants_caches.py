@@ -40,3 +40,30 @@ def test_a_visibility_speaks_of_the_hubs_type_names() -> None:
     assert visible("Equity", "name")
     assert not FieldVisibility.of(grants, "stakes_by_holder")("Equity", "name")
     assert set(grants.wire) == {"shareholders", "stakes_by_holder"}
+
+
+def test_public_securitys_registers_are_requested_whole_for_who_reads_the_holdings() -> None:
+    # given an officer who reads a 查人 request's holdings, and a judge who does not
+    officer = Grants(
+        roles=("police_officer",),
+        org="agency:public_security",
+        decisions={"PoliceRequest.holdings": Decision.READ},
+        requires_purpose=False,
+        requires_assignment=False,
+    )
+    judge = Grants(
+        roles=("enforcement_judge",),
+        org="court:370602",
+        decisions={"PoliceRequest.id": Decision.READ},
+        requires_purpose=True,
+        requires_assignment=True,
+    )
+    # then the registers' look-ups request every field for the officer (the hub has no type of
+    # the subgraph's Accommodation, Booking, Passage) and none for the judge
+    for method, typename, field in (
+        ("accommodations", "Accommodation", "hotel"),
+        ("bookings", "Booking", "destination"),
+        ("passages", "Passage", "checkpoint"),
+    ):
+        assert FieldVisibility.of(officer, method)(typename, field)
+        assert not FieldVisibility.of(judge, method)(typename, field)

@@ -12,6 +12,7 @@ the request live. The rules tested come from the articles' words:
   决定" — the request names its basis; without one it is refused (REQUIRED).
 - A 查人 request's validity: nothing is answered after it (VALIDITY_ENDED).
 - A vehicle is watched while an order of the case holds it; the watch ends with the seizure.
+- 查人 is answered from what public security holds (its registers, read by the officer only).
 
 Cases and orders are written with the tests' own SQL; expected values come from the rules' words.
 """
@@ -21,25 +22,29 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import random
 import shutil
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from connectors.base.identifiers import make_id_number
 from connectors.base.world import build_world
+from connectors.public_security.models import accommodations, bookings, passages
 from hub.audit.models import audit_entries, audit_subjects
 from hub.cases.models import case_parties, cases
 from hub.orders.models import freeze_orders
 from hub.police import workflow
 from hub.police.models import police_requests
 from tests.conftest import TEST_PERSONS, TEST_SEED, Api, add_case
+from tests.hub.assets import fresh_vehicle, strike_off
 from tests.hub.test_audit_recording import ask
 from tests.hub.test_audit_recording import entries as audit_entries_of
 from tests.hub.test_order_events import context_for, schema_of
@@ -562,8 +567,6 @@ async def test_only_a_vehicle_the_case_holds_is_watched(
 async def test_demo_sightings_reach_every_watch_in_place(
     api: Api, app: Any, tokens: dict[str, str], case: dict[str, str], vehicle: str
 ) -> None:
-    import random
-
     request = (await file(api, tokens["judge-zhang"], watch(case, vehicle)))["request"]
     await call(api, CONFIRM, tokens["police-chen"], id=request["id"], receipt="GA-BK-004")
     runtime = app.state.runtime
@@ -988,3 +991,206 @@ async def test_reads_and_lists_are_flagged_off_hours(
         ("police-chen", "POLICE_REQUEST_VIEW"),
     ]
     assert all("OFF_HOURS" in e["flags"].split() for e in reads), [e["flags"] for e in reads]
+
+
+# --- what public security holds: 查人 answered from its registers, demo sightings -------------
+
+HOLDINGS = """query($id: String!) {
+  policeRequest(id: $id) { id holdings { category at place detail } }
+}"""
+STAY_IN = datetime(2026, 10, 20, 21, 5)
+DEPART = datetime(2026, 10, 20, 17, 30)
+PASSED = datetime(2026, 10, 21, 8, 15)
+
+
+def _engine(app: Any) -> Any:
+    return app.state.runtime.sources["public_security"].engine
+
+
+@contextmanager
+def on_record(app: Any, respondent: str) -> Iterator[str]:
+    """A stay, a booking, and a vehicle of the respondent's with one passage; struck off after."""
+    plate = fresh_vehicle(app, {"idNumber": respondent, "name": "测试被执行人"})
+    with _engine(app).begin() as conn:
+        conn.execute(
+            insert(accommodations).values(
+                id_number=respondent,
+                check_in=STAY_IN,
+                check_out=None,
+                hotel="测试宾馆（莱山观海路店）",
+                place="山东省烟台市莱山区观海路1号",
+            )
+        )
+        conn.execute(
+            insert(bookings).values(
+                id_number=respondent,
+                departure=DEPART,
+                mode="铁路",
+                number="G1234",
+                origin="济南西站",
+                destination="烟台站",
+            )
+        )
+        conn.execute(
+            insert(passages).values(
+                plate=plate,
+                passed_at=PASSED,
+                checkpoint="测试路与观海路路口卡口",
+                place="山东省烟台市莱山区",
+            )
+        )
+    try:
+        yield plate
+    finally:
+        with _engine(app).begin() as conn:
+            conn.execute(delete(accommodations).where(accommodations.c.id_number == respondent))
+            conn.execute(delete(bookings).where(bookings.c.id_number == respondent))
+            conn.execute(delete(passages).where(passages.c.plate == plate))
+        strike_off(app, plate)
+
+
+async def holdings_views(app: Any, request_id: str) -> list[list[str]]:
+    """The subjects (blind indexes) of each POLICE_HOLDINGS_VIEW entry naming the request."""
+    async with app.state.runtime.engine.connect() as conn:
+        entries = (
+            await conn.execute(
+                select(audit_entries.c.id, audit_entries.c.content)
+                .where(audit_entries.c.action == "POLICE_HOLDINGS_VIEW")
+                .order_by(audit_entries.c.id)
+            )
+        ).all()
+        out = []
+        for entry_id, content in entries:
+            if request_id in (content or ""):
+                rows = await conn.execute(
+                    select(audit_subjects.c.subject_index)
+                    .where(audit_subjects.c.entry_id == entry_id)
+                    .order_by(audit_subjects.c.position)
+                )
+                out.append(list(rows.scalars()))
+    return out
+
+
+async def test_the_officer_reads_the_registers_and_answers_with_what_it_picks(
+    api: Api, app: Any, tokens: dict[str, str], case: dict[str, str]
+) -> None:
+    judge, police = tokens["judge-zhang"], tokens["police-chen"]
+    with on_record(app, case["respondent"]) as plate:
+        # given a 查人 request for a respondent public security holds records on
+        request = (await file(api, judge, locate(case)))["request"]
+        # when the officer reads it
+        seen = await call(api, HOLDINGS, police, id=request["id"])
+        # then the stay, the booking and the passage of the respondent's vehicle are there,
+        # newest first; the registers' China Standard Time read as the instant it is (UTC)
+        assert [(h["category"], h["at"], h["place"]) for h in seen["holdings"]] == [
+            ("CHECKPOINT", "2026-10-21T00:15:00+00:00", "山东省烟台市莱山区"),
+            ("ACCOMMODATION", "2026-10-20T13:05:00+00:00", "山东省烟台市莱山区观海路1号"),
+            ("TRANSPORT", "2026-10-20T09:30:00+00:00", "济南西站→烟台站"),
+        ]
+        checkpoint, stay, ticket = (h["detail"] for h in seen["holdings"])
+        assert plate in checkpoint and "测试路与观海路路口卡口" in checkpoint
+        assert "测试宾馆（莱山观海路店）" in stay and "未退房" in stay
+        assert "铁路" in ticket and "G1234" in ticket
+        # and the read is on record with the respondent as the subject
+        index = app.state.runtime.audit.keys.blind_index(case["respondent"])
+        assert await holdings_views(app, request["id"]) == [[index]]
+        # when the officer answers with the stay alone
+        _, picked, _ = seen["holdings"]
+        answered = await call(
+            api,
+            ANSWER,
+            police,
+            id=request["id"],
+            input={"findings": [{k: picked[k] for k in ("category", "at", "place", "detail")}]},
+        )
+        assert answered["errors"] == []
+        # then the judge reads that finding and nothing else of the registers
+        read = await call(api, ONE, judge, id=request["id"])
+        assert [(f["category"], f["place"]) for f in read["findings"]] == [
+            ("ACCOMMODATION", "山东省烟台市莱山区观海路1号")
+        ]
+
+
+async def test_the_judge_is_refused_the_registers(
+    api: Api, app: Any, tokens: dict[str, str], case: dict[str, str]
+) -> None:
+    judge = tokens["judge-zhang"]
+    with on_record(app, case["respondent"]):
+        request = (await file(api, judge, locate(case)))["request"]
+        # when the judge of the case asks for the registers behind the request
+        body = await api.query(HOLDINGS, {"id": request["id"]}, token=judge)
+        # then the field is refused by the policy, the rest of the request is read
+        assert body["data"]["policeRequest"] == {"id": request["id"], "holdings": None}
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
+        assert [e["path"] for e in body["errors"]] == [["policeRequest", "holdings"]]
+        # and no register was read on the judge's behalf
+        assert await holdings_views(app, request["id"]) == []
+
+
+async def test_other_kinds_have_no_holdings(
+    api: Api, tokens: dict[str, str], case: dict[str, str], vehicle: str
+) -> None:
+    request = (await file(api, tokens["judge-zhang"], watch(case, vehicle)))["request"]
+    seen = await call(api, HOLDINGS, tokens["police-chen"], id=request["id"])
+    assert seen["holdings"] is None
+
+
+async def test_demo_sightings_replay_the_plates_own_passages(
+    api: Api, app: Any, tokens: dict[str, str], case: dict[str, str], vehicle: str
+) -> None:
+    # given a watch in place of a plate with two passages at public security
+    request = (await file(api, tokens["judge-zhang"], watch(case, vehicle)))["request"]
+    await call(api, CONFIRM, tokens["police-chen"], id=request["id"], receipt="GA-BK-010")
+    plate = (
+        await call(
+            api, ONE.replace("id kind", "id plate kind"), tokens["judge-zhang"], id=request["id"]
+        )
+    )["plate"]
+    rows = [
+        (datetime(2026, 10, 3, 9, 0), "第一卡口", "山东省烟台市芝罘区"),
+        (datetime(2026, 10, 9, 18, 30), "第二卡口", "山东省烟台市福山区"),
+    ]
+    with _engine(app).begin() as conn:
+        for at, checkpoint, place in rows:
+            conn.execute(
+                insert(passages).values(
+                    plate=plate, passed_at=at, checkpoint=checkpoint, place=place
+                )
+            )
+    runtime = app.state.runtime
+    turns: dict[str, int] = {}
+    try:
+        # when three rounds of demo sightings run with public security's source
+        for _ in range(3):
+            await workflow.demo_sightings(
+                runtime.engine,
+                runtime.audit,
+                random.Random(1),
+                runtime.sources["public_security"],
+                turns,
+            )
+    finally:
+        with _engine(app).begin() as conn:
+            conn.execute(delete(passages).where(passages.c.plate == plate))
+    # then the sightings are the plate's passages, oldest first, then round again
+    seen = await call(api, ONE, tokens["judge-zhang"], id=request["id"])
+    sightings = [(e["checkpoint"], e["place"]) for e in seen["events"] if e["event"] == "SIGHTING"]
+    assert sightings == [
+        ("第一卡口", "山东省烟台市芝罘区"),
+        ("第二卡口", "山东省烟台市福山区"),
+        ("第一卡口", "山东省烟台市芝罘区"),
+    ]
+
+
+async def test_a_plate_without_passages_is_sighted_at_a_listed_checkpoint(
+    api: Api, app: Any, tokens: dict[str, str], case: dict[str, str], vehicle: str
+) -> None:
+    request = (await file(api, tokens["judge-zhang"], watch(case, vehicle)))["request"]
+    await call(api, CONFIRM, tokens["police-chen"], id=request["id"], receipt="GA-BK-011")
+    runtime = app.state.runtime
+    await workflow.demo_sightings(
+        runtime.engine, runtime.audit, random.Random(1), runtime.sources["public_security"]
+    )
+    seen = await call(api, ONE, tokens["judge-zhang"], id=request["id"])
+    (sighting,) = [e for e in seen["events"] if e["event"] == "SIGHTING"]
+    assert sighting["checkpoint"].endswith("卡口") and sighting["place"].startswith("山东省")

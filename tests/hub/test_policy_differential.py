@@ -5,7 +5,9 @@ over the real schema, starting at the root fields the caller may call (``person`
 ``persons`` / ``enterprise`` / ``enterprises`` with subjects and, for the judge, a case it may
 cite; ``myCases``, ``assignedCases``, ``freezeOrders``, ``agencyInbox``, ``sanctionMatters``,
 ``sanctionListChanges``, ``sanctionStats``, ``sanctionCheck(s)``, ``auditEvents``,
-``auditActivity``, the enterprise party's ``myEnterprise``; now and then one it may not call),
+``auditActivity``, the enterprise party's ``myEnterprise``, police assistance's ``policeRequests``,
+``policeRequest`` and ``policeInbox``, the 查控 requests' ``depositInquiries`` and
+``depositInquiry``; now and then one it may not call),
 with random selections of leaves and nested objects, the same field under several aliases with
 different sub-selections, inline fragments, named fragments spread several times in different
 places with different siblings,
@@ -59,6 +61,23 @@ Two tests per caller: ``test_no_document_shape_gets_around_the_policy__…`` (on
 the same document twice) and ``test_no_transport_gets_around_the_policy__…`` (2–3 operations in
 one batched request or on one websocket connection), so that a defect of one kind does not hide
 the other.
+
+**Police assistance and 查控 requests** (docs/police.md, docs/banks.md): the module files
+requests in every state through the API as the demo judges and police officer (``Seeded``:
+answered, refused, an exit ban in force, a watch handed over, open; another judge's and another
+court's). A request by id the caller may not know of must be ``NOT_FOUND`` (the oracle says
+which, from who filed it, not from the hub), and no page may list one. Besides the generated
+documents, three tests per caller: every field of each of those roots
+(``test_every_police_and_inquiry_field_as_the_policy_says``), each mutation once with every
+field of its payload (``test_police_and_inquiry_mutations_as_the_policy_says``: refused by the
+policy and on record with the request unchanged, ``NOT_FOUND`` for another court's or judge's
+request, or every leaf as the table says against the request read afterwards), and the
+subscriptions ``policeRequestEvents`` / ``depositInquiryProgress`` against the reader's own
+(``test_police_and_inquiry_subscriptions_as_the_policy_says``).
+
+``HUB_DIFF_POLICY_DIR`` holds the answers to a decision table compiled from another policy
+directory instead of the hub's own: with a copy that grants less than the hub's policy (or a hub
+whose policy grants more), the tests must fail where the hub releases the difference.
 """
 
 from __future__ import annotations
@@ -73,6 +92,7 @@ from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -100,7 +120,7 @@ from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.internal.conjecture import engine as hypothesis_engine
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from stdnum.cn import uscc as stdnum_uscc
 
 from connectors import registry
@@ -111,9 +131,14 @@ from hub.config import POLICY_DIR
 from hub.db.engine import create_hub_engine
 from hub.federation.court import CourtSource
 from hub.graphql.schema import schema as hub_schema
+from hub.inquiries import workflow as inquiry_workflow
+from hub.orders.models import freeze_orders
 from hub.orders.service import court_day, waiting_line
-from hub.policy.table import Decision
+from hub.police import workflow as police_workflow
+from hub.policy.table import Decision, PolicyTable
 from hub.sanctions.catalogue import load_catalogue
+from tests.conftest import add_case
+from tests.hub.test_police import fresh_person, seized_vehicle
 from tests.hub.test_policy_matrix import CALLERS
 from tests.hub.transports import (
     Entry,
@@ -122,6 +147,7 @@ from tests.hub.transports import (
     batch,
     over_websocket,
     single,
+    subscription,
 )
 
 # --- hypothesis profiles ------------------------------------------------------------------------
@@ -162,6 +188,8 @@ if hasattr(hypothesis_engine, "MAX_SHRINKING_SECONDS"):
 
 S = hub_schema._schema
 QUERY = S.query_type
+MUTATION = S.mutation_type
+SUBSCRIPTION = S.subscription_type
 SUBJECT_TYPES = ("Person", "Enterprise")
 SUBJECT_ROOTS = {
     "person": ("PERSON", "idNumber", False),
@@ -899,6 +927,13 @@ class Writer:
     def root_args(self, root: str) -> str:
         """The arguments of a root field of the hub's own records: fixed, so its answer is
         stable while the test runs (the audit log before the test began, a past window, …)."""
+        if root in ("policeRequest", "depositInquiry"):
+            # one of the requests the module filed: the caller's, another judge's of the same
+            # court, another court's (NOT_FOUND for a judge, docs/police.md and docs/banks.md)
+            kind, count = BY_ID[root]
+            return f'(id: "⟦{kind}:{self.draw(st.integers(0, count - 1))}⟧")'
+        if root in LIST_ARGS:
+            return self.draw(st.sampled_from(LIST_ARGS[root]))
         if root in ("sanctionCheck", "sanctionChecks"):
             person = f"⟦PERSON:*:{self.draw(st.integers(0, POOL_SLOTS - 1))}⟧"
             matter = self.focus.matter
@@ -1159,6 +1194,29 @@ class Checker:
     def problem(self, path: tuple[Any, ...], coordinate: str, text: str) -> None:
         self.problems.append(f"{'.'.join(map(str, path))} ({coordinate}): {text}")
 
+    def listed_ids(
+        self, nodes: list[FieldNode], value: dict[str, Any], type_name: str
+    ) -> list[tuple[tuple[Any, ...], Any]]:
+        """The ids a page's answer shows, under whatever aliases the document asked them."""
+        out = []
+        page = self.collect([n.selection_set for n in nodes], type_name)
+        item = get_named_type(object_type(type_name).fields["nodes"].type).name
+        for key, fnodes in page.items():
+            if fnodes[0].name.value != "nodes" or not isinstance(value.get(key), list):
+                continue
+            inner = self.collect([n.selection_set for n in fnodes], item)
+            id_keys = [k for k, f in inner.items() if f[0].name.value == "id"]
+            for i, node in enumerate(value[key]):
+                out += [((key, i, k), node[k]) for k in id_keys if node and k in node]
+        return out
+
+    def not_found(self, path: tuple[Any, ...]) -> bool:
+        error = self.errors.get(path)
+        if error is None or error.get("extensions", {}).get("code") != "NOT_FOUND":
+            return False
+        self.explained.add(path)
+        return True
+
     def refused(self, path: tuple[Any, ...], reason: str | None = None) -> bool:
         error = self.errors.get(path)
         if error is None or error.get("extensions", {}).get("code") != "FORBIDDEN":
@@ -1310,10 +1368,16 @@ class Checker:
             or self.all_denied(nodes, named, True)
             or self.all_denied(nodes, named, False)
         )
+        hidden = None  # a request by id the caller may not know of: NOT_FOUND, as if none
+        if name in BY_ID:
+            ident = get_argument_values(fdef, nodes[0], self.variables)["id"]
+            hidden = not self.world.seeded.visible(self.caller, name, ident)
         if value is None:
             if self.refused(path) and refusable:
                 # an attempt at a field the role may not call is on record, without a subject
                 self.expected.entries.append(("ACCESS_REFUSED", None, "DENIED"))
+                return
+            if hidden and d != Decision.DENY and self.not_found(path):
                 return
             self.problem(path, coordinate, f"null: {self.errors.get(path)}")
             return
@@ -1322,6 +1386,17 @@ class Checker:
         ):
             self.problem(path, coordinate, f"should be refused, got {value!r}")
             return
+        if hidden:
+            self.problem(path, coordinate, f"LEAK: not the caller's to know of, got {value!r}")
+            return
+        if name in LIST_ARGS:
+            # a page lists none of the module's requests the caller may not know of (the reader
+            # lists through the same scope: this is the check that does not)
+            kind = "POLICE" if name.startswith("police") else "INQUIRY"
+            hidden_ids = self.world.seeded.hidden(self.caller, kind)
+            for where, ident in self.listed_ids(nodes, value, named.name):
+                if ident in hidden_ids:
+                    self.problem((*path, *where), coordinate, f"LEAK: lists {ident}")
         if name in AUDIT_ROOTS:
             self.expected.entries.append(("AUDIT_QUERY", None, "*"))
         elif name in ("myCases", "assignedCases"):
@@ -1333,6 +1408,15 @@ class Checker:
             self.expected.entries.append(("ORDER_LIST", None, "*"))
         elif name == "sanctionListChanges" and (value.get("nodes") or []):
             self.expected.entries.append(("SANCTION_FEED", None, "*"))
+        elif name in ("policeRequests", "policeInbox") and (value.get("nodes") or []):
+            # a page of requests names their respondents: one entry with a row per request
+            self.expected.entries.append(("POLICE_REQUEST_LIST", None, "*"))
+        elif name == "depositInquiries" and (value.get("nodes") or []):
+            self.expected.entries.append(("DEPOSIT_INQUIRY_LIST", None, "*"))
+        elif name == "policeRequest":
+            self.expected.entries.append(("POLICE_REQUEST_VIEW", None, "*"))
+        elif name == "depositInquiry":
+            self.expected.entries.append(("DEPOSIT_INQUIRY_VIEW", None, "*"))
         elif name == "myEnterprise":
             # an enterprise party's own zone: one entry, its own enterprise the subject
             self.expected.entries.append(("PARTY_VIEW", self.caller.org.split(":", 1)[1], "OK"))
@@ -1561,12 +1645,22 @@ class Checker:
 
 # Entries about the hub's own records, or lists of subjects (one entry with a row per subject):
 # their outcome is not compared, only that they are there.
-RECORD_ACTIONS = ("AUDIT_QUERY", "CASE_LIST", "SANCTION_CHECK", "ORDER_LIST", "SANCTION_FEED")
+RECORD_ACTIONS = (
+    "AUDIT_QUERY",
+    "CASE_LIST",
+    "SANCTION_CHECK",
+    "ORDER_LIST",
+    "SANCTION_FEED",
+    "POLICE_REQUEST_LIST",
+    "POLICE_REQUEST_VIEW",
+    "DEPOSIT_INQUIRY_LIST",
+    "DEPOSIT_INQUIRY_VIEW",
+)
 # Identifiers an answer shows in clear beyond the subjects it looked up (co-owners, key
 # personnel, …) get one SUBJECTS_SHOWN entry; whether there are any depends on the data, so it
 # is not compared here (tests/hub/test_trust.py checks it).
 OPTIONAL_ACTIONS = ("SUBJECTS_SHOWN",)
-LIST_ACTIONS = ("ORDER_LIST", "SANCTION_FEED")
+LIST_ACTIONS = ("ORDER_LIST", "SANCTION_FEED", "POLICE_REQUEST_LIST", "DEPOSIT_INQUIRY_LIST")
 
 
 def check_audit(caller: Caller, expected: Expected, entries: list[Entry]) -> list[str]:
@@ -1632,6 +1726,7 @@ class World:
         pool: Pool,
         t0: str,
         callers: dict[tuple[str, str], Caller],
+        seeded: Seeded,
     ) -> None:
         self.app = app
         self.client = client
@@ -1642,6 +1737,7 @@ class World:
         self.pool = pool
         self.t0 = t0
         self.callers = callers
+        self.seeded = seeded
         self._answers: dict[tuple[str, str], Any] = {}
 
     def __repr__(self) -> str:
@@ -1654,6 +1750,8 @@ class World:
             return cases[int(rest[0]) % len(cases)]
         if kind == "OUT":
             return self.pool.outsiders[rest[0]]
+        if kind in ("POLICE", "INQUIRY", "PCASE", "ICASE"):
+            return self.seeded.placeholder(kind, rest)
         slot, k = rest
         if slot == "*":
             subjects = self.pool.persons if kind == "PERSON" else self.pool.enterprises
@@ -1673,13 +1771,19 @@ class World:
 
         return sub(document), {k: sub(v) for k, v in variables.items()}
 
+    def forget(self, roots: set[str]) -> None:
+        for memo in [m for m in self._answers if any(m[1].startswith(f"{{ {r}(") for r in roots)]:
+            del self._answers[memo]
+
     async def reader_answer(self, caller: Caller, root: str, args: str, type_name: str) -> Any:
         """The reader's answer (caller's user and org) to a minimal document of one root."""
         document = f"{{ {root}{args} {full_selection(type_name)} }}"
         memo = (caller.sub + caller.org, document)
         if memo not in self._answers:
             body = await single(self.client, caller.reader, document, {})
-            assert "errors" not in body, (document, body)
+            # a request by id the reader (the caller's user and org) may not know of either
+            unknown = root in BY_ID and [e["extensions"]["code"] for e in body.get("errors", [])]
+            assert "errors" not in body or unknown == ["NOT_FOUND"], (document, body)
             self._answers[memo] = body["data"][root]
         value = self._answers[memo]
         if isinstance(value, list):
@@ -1706,8 +1810,37 @@ SUPPORTED_ROOTS = [
     "auditEvents",
     "auditActivity",
     "myEnterprise",
+    "policeRequests",
+    "policeRequest",
+    "policeInbox",
+    "depositInquiries",
+    "depositInquiry",
 ]
+# Police assistance and 查控 requests by id: (placeholder kind, how many the module files).
+BY_ID = {"policeRequest": ("POLICE", 7), "depositInquiry": ("INQUIRY", 3)}
+LIST_ARGS = {
+    "policeRequests": [
+        "(first: 3)",
+        '(filter: {caseNumber: "⟦PCASE⟧"}, first: 5)',
+        "(filter: {status: IN_FORCE}, first: 2)",
+    ],
+    "policeInbox": [
+        "(first: 3)",
+        "(filter: {status: HANDED_OVER}, first: 2)",
+        "(filter: {kind: LOCATE, status: ANSWERED}, first: 2)",
+    ],
+    "depositInquiries": [
+        "(first: 2)",
+        "(filter: {status: DONE}, first: 3)",
+        '(filter: {caseNumber: "⟦ICASE⟧"}, first: 2)',
+    ],
+}
+# Roots whose records the module's mutation tests change: the reader is asked afresh each time.
+FRESH_ROOTS = {*BY_ID, *LIST_ARGS}
 STRANGERS = [
+    "policeInbox",
+    "policeRequest",
+    "depositInquiries",
     "person",
     "enterprise",
     "assignedCases",
@@ -1821,11 +1954,19 @@ async def world(app: Any, api: Any, demo: dict[str, Any], mint: Any, settings: A
         pool, parties = await _pool(app, oracle)
         respondents = await _respondents(court_engine, list(parties))
         callers = {}
+        # the decision table the answers are held to: the hub's own, or one compiled from
+        # HUB_DIFF_POLICY_DIR (a check of the check: a copy of the policy that grants less than
+        # the hub's must make the tests fail where the hub releases the difference)
+        table = app.state.runtime.policy
+        if os.environ.get("HUB_DIFF_POLICY_DIR"):
+            table = PolicyTable.load(
+                Path(os.environ["HUB_DIFF_POLICY_DIR"]), app.state.runtime.policy_fields
+            )
         for role, org in CALLERS:
             user = next(u for u in demo["users"] if role in u["roles"] and u["org"] == org)
             if role == "enforcement_judge":
                 user = next(u for u in demo["users"] if u["id"] == "judge-zhang")
-            grants = app.state.runtime.policy.grants((role,), org)
+            grants = table.grants((role,), org)
             # the reader lists the rows the caller lists: for an @assignment role, those of the
             # cases the user is assigned to (a scope of the caller, not a decision on a field)
             scope = ("test_assigned",) if grants.requires_assignment else ()
@@ -1837,6 +1978,10 @@ async def world(app: Any, api: Any, demo: dict[str, Any], mint: Any, settings: A
                 reader=mint(sub=user["id"], org=org, roles=("test_reader", *scope)),
                 grants=grants,
             )
+        inquired = next(c for c in sorted(pool.cases) if respondents.get(c))
+        seeded = await seed_requests(
+            app, api.client, demo, (inquired, sorted(respondents[inquired])[:2])
+        )
         yield World(
             app=app,
             client=api.client,
@@ -1847,11 +1992,196 @@ async def world(app: Any, api: Any, demo: dict[str, Any], mint: Any, settings: A
             pool=pool,
             t0=await _integrated_before(app),
             callers=callers,
+            seeded=seeded,
         )
+        # the module's cases end with it (other tests look for an open case's respondent), its
+        # 查控 requests are answered and its watches end now, not at another test's sweep
+        runtime = app.state.runtime
+        while await inquiry_workflow.run_round(
+            runtime.engine, runtime.audit, inquiry_workflow.asker(runtime.sources)
+        ):
+            pass
+        async with runtime.engine.begin() as conn:
+            await conn.execute(
+                update(freeze_orders)
+                .where(freeze_orders.c.id.in_(seeded.orders))
+                .values(status="RELEASED")
+            )
+        await police_workflow.sweep(runtime.engine, runtime.audit)
+        async with app.state.runtime.engine.begin() as conn:
+            await conn.execute(
+                update(cases).where(cases.c.case_number.in_(seeded.cases)).values(status="CLOSED")
+            )
+            await conn.execute(delete(freeze_orders).where(freeze_orders.c.id.in_(seeded.orders)))
     finally:
         for source in sources.values():
             source.close()
         await court_engine.dispose()
+
+
+# --- police assistance and 查控 requests the module files -----------------------------------------
+
+POLICE_FILE = """mutation($input: PoliceRequestFileInput!) {
+  policeRequestFile(input: $input) { request { id status } errors { code reason rule } }
+}"""
+POLICE_ACT = {
+    "answer": """mutation($id: String!) { policeRequestAnswer(id: $id, input: {note: "已查明",
+      findings: [{category: ACCOMMODATION, at: "2026-03-01T20:15:00+08:00", place: "烟台市芝罘区某宾馆",
+      detail: "入住两晚"}, {category: CHECKPOINT, at: "2026-03-02T08:00:00+08:00",
+      place: "G18荣乌高速烟台收费站"}]}) { request { status } errors { code reason } } }""",
+    "refuse": """mutation($id: String!) { policeRequestRefuse(id: $id, reason: "信息不足")
+      { request { status } errors { code reason } } }""",
+    "confirm": """mutation($id: String!) { policeRequestConfirm(id: $id, receiptNumber: "GA-R-1")
+      { request { status } errors { code reason } } }""",
+    "sighting": """mutation($id: String!) { policeSightingRecord(id: $id, input: {checkpoint: "K1",
+      place: "烟台市福山区卡口", at: "2026-03-03T09:30:00+08:00"}) { event { id } errors { code } } }""",
+    "stop": """mutation($id: String!) { policeVehicleStop(id: $id, reason: "请予查扣")
+      { request { status } errors { code reason } } }""",
+    "handOver": """mutation($id: String!) { policeVehicleHandOver(id: $id, input: {receiptNumber:
+      "GA-H-1", place: "烟台市公安局莱山分局", at: "2026-03-04T10:00:00+08:00"})
+      { request { status } errors { code reason } } }""",
+    "lift": """mutation($id: String!) { policeExitBanLift(id: $id, reason: "已履行")
+      { request { status } errors { code reason } } }""",
+    "cancel": """mutation($id: String!) { policeRequestCancel(id: $id, reason: "撤回")
+      { request { status } errors { code reason } } }""",
+}
+INQUIRY_FILE = """mutation($case: String!, $subjects: [String!]!) {
+  depositInquiryFile(input: {caseNumber: $case, subjects: $subjects})
+    { inquiry { id status } errors { code reason rule } }
+}"""
+
+
+def _later(**kw: Any) -> str:
+    return (datetime.now(UTC) + timedelta(**kw)).isoformat()
+
+
+@dataclass
+class Seeded:
+    """The requests the module filed, and who may know of them (docs/police.md, "API": another
+    court's judge or an unassigned judge reads NOT_FOUND; public security reads every request;
+    docs/banks.md: a 查控 request is its court's, for a judge the cases the judge is assigned to)."""
+
+    police: list[str]  # 0 ANSWERED, 1 REFUSED, 2 IN_FORCE, 3 HANDED_OVER, 4 OPEN: judge-zhang's;
+    # 5 OPEN: judge-zhou's (same court); 6 OPEN: judge-li's (another court)
+    inquiries: list[str]  # 0 judge-zhang's, 1 judge-zhou's, 2 judge-li's; all DONE
+    police_case: str  # judge-zhang's case of requests 0–4
+    respondent: str  # its respondent (被执行人)
+    inquiry_case: str  # judge-zhang's case of inquiry 0
+    inquiry_subjects: list[str]  # its subjects (respondents of that case)
+    tokens: dict[str, str]  # the demo users who filed and answered them
+    cases: list[str]  # the cases the module opened (closed when it ends)
+    orders: list[str] = field(default_factory=list)  # the vehicle orders it wrote
+
+    def placeholder(self, kind: str, rest: list[str]) -> str:
+        if kind == "PCASE":
+            return self.police_case
+        if kind == "ICASE":
+            return self.inquiry_case
+        return (self.police if kind == "POLICE" else self.inquiries)[int(rest[0])]
+
+    def hidden(self, caller: Caller, kind: str) -> set[str]:
+        """The module's requests of ``kind`` (POLICE, INQUIRY) the caller may not know of."""
+        root = "policeRequest" if kind == "POLICE" else "depositInquiry"
+        ids = self.police if kind == "POLICE" else self.inquiries
+        return {i for i in ids if not self.visible(caller, root, i)}
+
+    def visible(self, caller: Caller, root: str, ident: str) -> bool:
+        if root == "policeRequest":
+            if caller.org == "agency:public_security":
+                return True
+            return caller.sub == "judge-zhang" and ident in self.police[:5]
+        return caller.sub == "judge-zhang" and ident == self.inquiries[0]
+
+
+async def _gql(client: Any, token: str, document: str, variables: dict[str, Any]) -> Any:
+    body = await single(client, token, document, variables)
+    assert "errors" not in body, body
+    payload = next(iter(body["data"].values()))
+    assert payload["errors"] == [], payload
+    return payload
+
+
+async def _new_case(app: Any, judge: str, court: tuple[str, str]) -> tuple[str, str]:
+    """A new open case of ``judge`` whose respondent is a person no agency knows."""
+    respondent = fresh_person()
+    number = await add_case(
+        app, [("被执行人", "PERSON", respondent, "测试被执行人")], judges=(judge,), court=court
+    )
+    return number, respondent
+
+
+async def seed_requests(app: Any, client: Any, demo: dict[str, Any], world_cases: Any) -> Seeded:
+    """Police-assistance requests in every state the API shows, and 查控 requests answered by
+    every bank, filed through the API by the demo users (the hub's own records the roots read)."""
+    tokens = {u["id"]: u["token"] for u in demo["users"]}
+    here, li_court = ("370602", "鲁0602"), ("370612", "鲁0612")
+    zhang, respondent = await _new_case(app, "judge-zhang", here)
+    zhou, zhou_respondent = await _new_case(app, "judge-zhou", here)
+    li, li_respondent = await _new_case(app, "judge-li", li_court)
+    judge, police = tokens["judge-zhang"], tokens["police-chen"]
+
+    def request(case: str, subject: str, kind: str = "LOCATE", **extra: Any) -> dict[str, Any]:
+        out = {
+            "kind": kind,
+            "caseNumber": case,
+            "subject": subject,
+            "rulingNumber": "（2026）鲁0602执1号之一",
+            "reason": "被执行人下落不明",
+            **extra,
+        }
+        if kind == "LOCATE":
+            out["validUntil"] = _later(days=30)
+        return out
+
+    async def file(token: str, fields: dict[str, Any]) -> str:
+        payload = await _gql(client, token, POLICE_FILE, {"input": fields})
+        return str(payload["request"]["id"])
+
+    async def act(token: str, verb: str, ident: str) -> None:
+        await _gql(client, token, POLICE_ACT[verb], {"id": ident})
+
+    ids = [await file(judge, request(zhang, respondent)) for _ in range(2)]
+    await act(police, "answer", ids[0])
+    await act(police, "refuse", ids[1])
+    term = (datetime.now(UTC) + timedelta(days=180)).date().isoformat()
+    ids.append(
+        await file(judge, request(zhang, respondent, "EXIT_BAN", termEnd=term, basis="APPLICATION"))
+    )
+    await act(police, "confirm", ids[2])
+    order = await seized_vehicle(app, {"caseNumber": zhang, "respondent": respondent})
+    orders = [order]
+    ids.append(await file(judge, request(zhang, respondent, "VEHICLE_WATCH", orderId=order)))
+    for token, verb in (
+        (police, "confirm"),
+        (police, "sighting"),
+        (judge, "stop"),
+        (police, "handOver"),
+    ):
+        await act(token, verb, ids[3])
+    ids.append(await file(judge, request(zhang, respondent)))
+    ids.append(await file(tokens["judge-zhou"], request(zhou, zhou_respondent)))
+    ids.append(await file(tokens["judge-li"], request(li, li_respondent)))
+
+    # 查控: the respondents of one of the judge's pool cases, and the other judges' cases
+    pcase, subjects = world_cases
+    inquiries = []
+    for token, case, who in (
+        (judge, pcase, subjects),
+        (tokens["judge-zhou"], zhou, [zhou_respondent]),
+        (tokens["judge-li"], li, [li_respondent]),
+    ):
+        payload = await _gql(client, token, INQUIRY_FILE, {"case": case, "subjects": who})
+        inquiries.append(str(payload["inquiry"]["id"]))
+    runtime = app.state.runtime
+    for _ in range(10):  # every bank answers (the embedded banks do, at once)
+        progress = await inquiry_workflow.run_round(
+            runtime.engine, runtime.audit, inquiry_workflow.asker(runtime.sources)
+        )
+        if not progress:
+            break
+    return Seeded(
+        ids, inquiries, zhang, respondent, pcase, list(subjects), tokens, [zhang, zhou, li], orders
+    )
 
 
 # --- the property ---------------------------------------------------------------------------------
@@ -1927,7 +2257,9 @@ async def run_scenario(world: World, caller: Caller, scenario: Scenario) -> None
     ]
     with contextlib.suppress(InvalidArgument):  # outside hypothesis (an explicit scenario)
         note("\n".join(sent))
-    # the oracle of the hub's own records is asked first (its own audit entries come before)
+    # the oracle of the hub's own records is asked first (its own audit entries come before);
+    # the records the mutation tests change are asked afresh for every scenario
+    world.forget(FRESH_ROOTS)
     for document, variables in operations:
         await Checker(world, caller, document, variables, {"data": None}, Expected()).prefetch()
     if scenario.transport == "twice":
@@ -1978,3 +2310,295 @@ for _role, _org in CALLERS:
     for _transports in (DOCUMENTS, CONTEXTS):
         _name, _test = _differential_test(_role, _org, _transports)
         globals()[_name] = _test
+
+
+# --- police assistance and 查控 requests, every field for every caller --------------------------------
+#
+# The generated documents reach these roots now and then; here every caller asks each of them once
+# with every field (the reader's own document: fragments and aliases are the generator's part), for
+# every request the module filed (its own, another judge's, another court's) and every listing.
+
+
+def _complete_reads() -> list[str]:
+    documents = []
+    for root, (kind, count) in BY_ID.items():
+        named = get_named_type(QUERY.fields[root].type).name
+        documents += [
+            f'query {{ {root}(id: "⟦{kind}:{k}⟧") {full_selection(named)} }}' for k in range(count)
+        ]
+    for root, variants in LIST_ARGS.items():
+        named = get_named_type(QUERY.fields[root].type).name
+        documents += [f"query {{ {root}{args} {full_selection(named)} }}" for args in variants]
+    return documents
+
+
+COMPLETE_READS = _complete_reads()
+
+
+@pytest.mark.parametrize(("role", "org"), CALLERS, ids=[f"{r}@{o}" for r, o in CALLERS])
+async def test_every_police_and_inquiry_field_as_the_policy_says(
+    world: World, role: str, org: str
+) -> None:
+    caller = world.callers[(role, org)]
+    for document in COMPLETE_READS:
+        await run_scenario(world, caller, Scenario("http", [(document, {})]))
+
+
+# --- the mutations and subscriptions of police assistance and 查控 requests --------------------------
+#
+# Each caller calls each mutation once, on a request in the state the mutation acts on (filed and
+# brought there by the demo judge and police officer), asking every field of the payload. Where the
+# policy refuses the mutation: null, FORBIDDEN at its path, the attempt on record, and the request
+# unchanged. Where it grants it: every leaf of the payload as the caller's decision table says,
+# against the request as the reader (the caller's user and org) reads it afterwards; a request of
+# another court's or another judge's case is NOT_FOUND in the payload, and unchanged.
+
+PAYLOAD_FIELDS = {
+    "PoliceRequestPayload": "request",
+    "PoliceSightingPayload": "event",
+    "DepositInquiryPayload": "inquiry",
+}
+MUTATION_ARGS = {
+    "policeRequestFile": ("$input: PoliceRequestFileInput!", "input: $input"),
+    "policeRequestCancel": ("$id: String!", 'id: $id, reason: "撤回协助请求"'),
+    "policeVehicleStop": ("$id: String!", 'id: $id, reason: "请予查扣"'),
+    "policeExitBanLift": ("$id: String!", 'id: $id, reason: "被执行人已履行"'),
+    "policeRequestAnswer": (
+        "$id: String!",
+        'id: $id, input: {note: "已查明", findings: [{category: TRANSPORT,'
+        ' at: "2026-03-05T07:40:00+08:00", place: "烟台南站", detail: "G452次"}]}',
+    ),
+    "policeRequestRefuse": ("$id: String!", 'id: $id, reason: "请求信息不全"'),
+    "policeRequestConfirm": ("$id: String!", 'id: $id, receiptNumber: "GA-R-9"'),
+    "policeSightingRecord": (
+        "$id: String!",
+        'id: $id, input: {checkpoint: "K7", place: "烟台市莱山区卡口",'
+        ' at: "2026-03-06T11:00:00+08:00"}',
+    ),
+    "policeVehicleHandOver": (
+        "$id: String!",
+        'id: $id, input: {receiptNumber: "GA-H-9", place: "烟台市公安局芝罘分局",'
+        ' at: "2026-03-07T15:00:00+08:00"}',
+    ),
+    "depositInquiryFile": (
+        "$case: String!, $subjects: [String!]!",
+        "input: {caseNumber: $case, subjects: $subjects}",
+    ),
+}
+# The state each police mutation acts on: the steps from a new request of that kind.
+PREPARE = {
+    "policeRequestCancel": ("LOCATE", []),
+    "policeVehicleStop": ("VEHICLE_WATCH", [("police", "confirm")]),
+    "policeExitBanLift": ("EXIT_BAN", [("police", "confirm")]),
+    "policeRequestAnswer": ("LOCATE", []),
+    "policeRequestRefuse": ("LOCATE", []),
+    "policeRequestConfirm": ("EXIT_BAN", []),
+    "policeSightingRecord": ("VEHICLE_WATCH", [("police", "confirm")]),
+    "policeVehicleHandOver": ("VEHICLE_WATCH", [("police", "confirm"), ("judge", "stop")]),
+}
+REQUEST_VIEW = f"query($id: String!) {{ policeRequest(id: $id) {full_selection('PoliceRequest')} }}"
+INQUIRY_VIEW = (
+    f"query($id: String!) {{ depositInquiry(id: $id) {full_selection('DepositInquiry')} }}"
+)
+
+
+async def _prepared(world: World, mutation: str) -> str:
+    """A new request of the judge's case, brought to the state ``mutation`` acts on."""
+    seeded = world.seeded
+    kind, steps = PREPARE[mutation]
+    fields: dict[str, Any] = {
+        "kind": kind,
+        "caseNumber": seeded.police_case,
+        "subject": seeded.respondent,
+        "rulingNumber": "（2026）鲁0602执1号之二",
+        "reason": "被执行人下落不明",
+    }
+    if kind == "LOCATE":
+        fields["validUntil"] = _later(days=30)
+    elif kind == "EXIT_BAN":
+        fields |= {"termEnd": (datetime.now(UTC) + timedelta(days=90)).date().isoformat()}
+        fields["basis"] = "EX_OFFICIO"
+    else:
+        order = await seized_vehicle(
+            world.app, {"caseNumber": seeded.police_case, "respondent": seeded.respondent}
+        )
+        seeded.orders.append(order)
+        fields["orderId"] = order
+    judge, police = seeded.tokens["judge-zhang"], seeded.tokens["police-chen"]
+    payload = await _gql(world.client, judge, POLICE_FILE, {"input": fields})
+    ident = str(payload["request"]["id"])
+    for who, verb in steps:
+        await _gql(
+            world.client, judge if who == "judge" else police, POLICE_ACT[verb], {"id": ident}
+        )
+    return ident
+
+
+async def _snapshot(world: World, document: str, ident: str) -> Any:
+    """A request as public security or the court reads it (the reader of the demo judge)."""
+    reader = world.callers[("enforcement_judge", "court:370602")].reader
+    body = await single(world.client, reader, document, {"id": ident})
+    return body.get("data")
+
+
+async def _mutation_cases(world: World, caller: Caller) -> list[tuple[str, dict[str, Any], str]]:
+    """(mutation, variables, what it should do: ok / forbidden / not_found) for a caller."""
+    seeded = world.seeded
+    out: list[tuple[str, dict[str, Any], str]] = []
+    for mutation in MUTATION_ARGS:
+        granted = caller.grants.decision(f"Mutation.{mutation}") != Decision.DENY
+        if mutation == "policeRequestFile":
+            fields = {
+                "kind": "LOCATE",
+                "caseNumber": seeded.police_case,
+                "subject": seeded.respondent,
+                "rulingNumber": "（2026）鲁0602执1号之三",
+                "reason": "被执行人下落不明",
+                "validUntil": _later(days=10),
+            }
+            out.append((mutation, {"input": fields}, "ok" if granted else "forbidden"))
+        elif mutation == "depositInquiryFile":
+            variables = {"case": seeded.inquiry_case, "subjects": seeded.inquiry_subjects}
+            out.append((mutation, variables, "ok" if granted else "forbidden"))
+        elif granted:
+            out.append((mutation, {"id": await _prepared(world, mutation)}, "ok"))
+            if caller.org.startswith("court:"):
+                # another judge's case of the court, and another court's: as if none
+                out += [(mutation, {"id": i}, "not_found") for i in seeded.police[5:7]]
+        else:
+            out.append((mutation, {"id": seeded.police[4]}, "forbidden"))
+    return out
+
+
+async def _check_mutation(
+    world: World, caller: Caller, mutation: str, variables: dict[str, Any], outcome: str
+) -> list[str]:
+    fdef = MUTATION.fields[mutation]
+    payload_type = get_named_type(fdef.type).name
+    definitions, args = MUTATION_ARGS[mutation]
+    document = f"mutation M({definitions}) {{ {mutation}({args}) {full_selection(payload_type)} }}"
+    ident = variables.get("id")
+    before = await _snapshot(world, REQUEST_VIEW, ident) if ident else None
+    mark = await audit_mark(world.app)
+    body = await single(world.client, caller.token, document, variables)
+    entries = await audit_since(world.app, mark, caller.sub)
+    sent = f"# {caller.role}@{caller.org}: {outcome}\n{document}\nvariables: {variables}"
+    checker = Checker(world, caller, document, variables, body, Expected())
+    nodes = checker.collect([checker.operation.selection_set], "Mutation")[mutation]
+    value = (body.get("data") or {}).get(mutation)
+    path = (mutation,)
+    problems = []
+    if outcome == "forbidden":
+        if value is not None or not checker.refused(path, "POLICY"):
+            problems.append(f"refused by the policy, answered {body}")
+        if "ACCESS_REFUSED" not in [e.action for e in entries]:
+            problems.append(f"the refused attempt is not on record: {entries}")
+    elif outcome == "not_found":
+        codes = [e.get("code") for e in (value or {}).get("errors") or []]
+        if codes != ["NOT_FOUND"] or (value or {}).get(PAYLOAD_FIELDS[payload_type]):
+            problems.append(f"another court's or judge's request: NOT_FOUND, got {body}")
+    else:
+        problems += checker.problems
+        if value is None or value.get("errors"):
+            problems.append(f"the caller's mutation failed: {body}")
+        else:
+            name = PAYLOAD_FIELDS[payload_type]
+            oracle = await _payload_oracle(world, caller, mutation, value[name])
+            await checker.value(
+                fdef.type,
+                value,
+                JsonRaw(payload_type, {name: oracle, "errors": []}),
+                nodes,
+                path,
+                f"Mutation.{mutation}",
+                False,
+            )
+            problems += checker.problems
+    if ident and outcome != "ok" and await _snapshot(world, REQUEST_VIEW, ident) != before:
+        problems.append(f"the request changed: {before}")
+    if body.get("errors") and outcome == "ok":
+        problems.append(f"errors: {body['errors']}")
+    return [f"{p}\n--- sent ---\n{sent}" for p in problems]
+
+
+async def _payload_oracle(world: World, caller: Caller, mutation: str, shown: Any) -> Any:
+    """What the payload should hold, read afterwards by the caller's reader: the request (its
+    events are read in policeRequest and followed in policeRequestEvents, not in a payload), the
+    sighting recorded (the request's newest event), or the 查控 request filed."""
+    if not isinstance(shown, dict) or not shown.get("id"):
+        return None
+    if mutation == "depositInquiryFile":
+        return (await single(world.client, caller.reader, INQUIRY_VIEW, {"id": shown["id"]}))[
+            "data"
+        ]["depositInquiry"]
+    ident = shown["requestId"] if mutation == "policeSightingRecord" else shown["id"]
+    read = (await single(world.client, caller.reader, REQUEST_VIEW, {"id": ident}))["data"]
+    request = read["policeRequest"]
+    if mutation == "policeSightingRecord":
+        return request["events"][-1]
+    return {**request, "events": []}
+
+
+@pytest.mark.parametrize(("role", "org"), CALLERS, ids=[f"{r}@{o}" for r, o in CALLERS])
+async def test_police_and_inquiry_mutations_as_the_policy_says(
+    world: World, role: str, org: str
+) -> None:
+    caller = world.callers[(role, org)]
+    problems: list[str] = []
+    for mutation, variables, outcome in await _mutation_cases(world, caller):
+        problems += await _check_mutation(world, caller, mutation, variables, outcome)
+    assert not problems, "\n".join(problems[:10])
+
+
+SUBSCRIPTIONS = {
+    # a request that has ended (its events, then the end) and one of another court
+    "policeRequestEvents": ("POLICE", (3, 6)),
+    "depositInquiryProgress": ("INQUIRY", (0, 2)),
+}
+
+
+@pytest.mark.parametrize(("role", "org"), CALLERS, ids=[f"{r}@{o}" for r, o in CALLERS])
+async def test_police_and_inquiry_subscriptions_as_the_policy_says(
+    world: World, role: str, org: str
+) -> None:
+    caller = world.callers[(role, org)]
+    problems: list[str] = []
+    for root, (kind, slots) in SUBSCRIPTIONS.items():
+        named = get_named_type(SUBSCRIPTION.fields[root].type).name
+        document = f"subscription S($id: String!) {{ {root}(id: $id) {full_selection(named)} }}"
+        for slot in slots:
+            ident = world.seeded.placeholder(kind, [str(slot)])
+            got = await subscription(world.app, caller.token, document, {"id": ident})
+            sent = f"# {role}@{org}\n{document}\nvariables: {{'id': {ident!r}}}"
+            decision = caller.grants.decision(f"Subscription.{root}")
+            lookup = "policeRequest" if kind == "POLICE" else "depositInquiry"
+            codes = [
+                e.get("extensions", {}).get("code") for p in got for e in p.get("errors") or []
+            ]
+            if decision == Decision.DENY:
+                if codes != ["FORBIDDEN"] or any((p.get("data") or {}).get(root) for p in got):
+                    problems.append(f"refused by the policy, got {got}\n{sent}")
+                continue
+            if not world.seeded.visible(caller, lookup, ident):
+                if codes != ["NOT_FOUND"] or any((p.get("data") or {}).get(root) for p in got):
+                    problems.append(f"not the caller's: NOT_FOUND, got {got}\n{sent}")
+                continue
+            want = await subscription(world.app, caller.reader, document, {"id": ident})
+            if not want or len(got) != len(want):
+                problems.append(f"{len(want)} events for the reader, got {got}\n{sent}")
+                continue
+            for body, oracle in zip(got, want, strict=True):
+                checker = Checker(world, caller, document, {"id": ident}, body, Expected())
+                nodes = checker.collect([checker.operation.selection_set], "Subscription")[root]
+                fdef = SUBSCRIPTION.fields[root]
+                await checker.value(
+                    fdef.type,
+                    body["data"][root],
+                    JsonRaw(named, oracle["data"][root]),
+                    nodes,
+                    (root,),
+                    f"Subscription.{root}",
+                    False,
+                )
+                problems += [f"{p}\n{sent}" for p in checker.problems]
+    assert not problems, "\n".join(problems[:10])

@@ -12,15 +12,19 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select, update
 
 from connectors import registry
 from connectors.base.service import Faults, agency_app
+from connectors.public_security import models as ps
+from hub.cases.models import cases
 from hub.config import Settings
-from tests.conftest import Api, start_app
+from tests.conftest import Api, add_case, start_app
 from tests.hub.queries import PERSON_FULL
 from tests.servers import Served
 
@@ -345,3 +349,72 @@ async def test_the_worker_annotates_through_the_agency_service(
         await source.annotate(
             Annotation(**{**base, "asset_id": "no-such-plate"}, status="EFFECTIVE")
         )
+
+
+HOLDINGS = """query($id: String!) {
+  policeRequest(id: $id) { id holdings { category at place detail } }
+}"""
+LOCATE = """mutation($input: PoliceRequestFileInput!) {
+  policeRequestFile(input: $input) { request { id } errors { code message } }
+}"""
+
+
+async def test_public_securitys_holdings_come_whole_over_the_wire(
+    app: Any,
+    api: Api,
+    remote: Api,
+    agencies: dict[str, Served],
+    tokens: dict[str, str],
+    demo: dict[str, Any],
+) -> None:
+    # given a 查人 request for a person public security holds stays and vehicle passages of
+    with app.state.runtime.sources["public_security"].engine.connect() as conn:
+        person = conn.execute(
+            select(ps.accommodations.c.id_number)
+            .join(ps.vehicles, ps.vehicles.c.owner_id == ps.accommodations.c.id_number)
+            .join(ps.passages, ps.passages.c.plate == ps.vehicles.c.plate)
+            .limit(1)
+        ).scalar_one()
+    applicant = demo["samples"]["enterprises"][0]
+    number = await add_case(
+        app,
+        [
+            ("申请执行人", "ENTERPRISE", applicant["uscc"], applicant["name"]),
+            ("被执行人", "PERSON", person, "测试被执行人"),
+        ],
+    )
+    try:
+        filed = await api.query(
+            LOCATE,
+            {
+                "input": {
+                    "kind": "LOCATE",
+                    "caseNumber": number,
+                    "subject": person,
+                    "rulingNumber": "（2026）鲁0602执1号之一",
+                    "reason": "被执行人下落不明",
+                    "validUntil": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
+                }
+            },
+            token=tokens["judge-zhang"],
+        )
+        request_id = filed["data"]["policeRequestFile"]["request"]["id"]
+        recorder: Recorder = agencies["public_security"].app  # type: ignore[assignment]
+        recorder.queries.clear()
+        # when public security's officer reads what it holds, embedded and over the wire
+        police = tokens["police-chen"]
+        embedded = await api.query(HOLDINGS, {"id": request_id}, token=police)
+        over_http = await remote.query(HOLDINGS, {"id": request_id}, token=police)
+        # then both read the same records, every field of them requested from the agency
+        assert "errors" not in over_http, over_http["errors"]
+        assert over_http == embedded
+        holdings = over_http["data"]["policeRequest"]["holdings"]
+        assert {h["category"] for h in holdings} >= {"ACCOMMODATION", "CHECKPOINT"}
+        sent = " ".join(recorder.queries)
+        for field in ("hotel", "checkIn", "checkpoint", "passedAt"):
+            assert field in sent, sent
+    finally:
+        async with app.state.runtime.engine.begin() as conn:
+            await conn.execute(
+                update(cases).where(cases.c.case_number == number).values(status="CLOSED")
+            )

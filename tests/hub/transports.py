@@ -179,3 +179,66 @@ async def audit_since(app: Any, mark: int, user_id: str) -> list[Entry]:
             )
         )
     return out
+
+
+async def subscription(
+    app: Any,
+    token: str,
+    query: str,
+    variables: dict[str, Any],
+    *,
+    wait: float = 10.0,
+    idle: float = 3.0,
+) -> list[dict[str, Any]]:
+    """Every result of one subscription (the payload of each ``next`` message, or of ``error``)
+    until the hub completes it, on a connection of its own; a stream still open ``idle`` seconds
+    after its last result is ended by the client (what it sent is returned)."""
+    inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+    def say(message: dict[str, Any]) -> None:
+        inbox.put_nowait({"type": "websocket.receive", "text": json.dumps(message)})
+
+    async def send(message: dict[str, Any]) -> None:
+        outbox.put_nowait(message)
+
+    async def hear() -> dict[str, Any]:
+        while True:
+            message = await asyncio.wait_for(outbox.get(), wait)
+            if message["type"] == "websocket.send":
+                return json.loads(message.get("text") or message["bytes"])  # type: ignore[no-any-return]
+            if message["type"] == "websocket.close":
+                raise WebSocketClosed(f"the hub closed the websocket: {message}")
+            assert message["type"] == "websocket.accept", message
+
+    inbox.put_nowait({"type": "websocket.connect"})
+    session = asyncio.ensure_future(app(graphql_ws_scope(app), inbox.get, send))
+    payloads: list[dict[str, Any]] = []
+    try:
+        say({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+        ack = await hear()
+        assert ack["type"] == "connection_ack", ack
+        say({"id": "s", "type": "subscribe", "payload": {"query": query, "variables": variables}})
+        while True:
+            try:
+                message = await asyncio.wait_for(hear(), idle if payloads else wait)
+            except TimeoutError:
+                if not payloads:
+                    raise
+                say({"id": "s", "type": "complete"})
+                break
+            if message.get("type") == "ping":
+                say({"type": "pong"})
+                continue
+            assert message.get("id") == "s", message
+            if message["type"] == "next":
+                payloads.append(message["payload"])
+            elif message["type"] == "error":
+                payloads.append({"data": None, "errors": message["payload"]})
+                break
+            elif message["type"] == "complete":
+                break
+    finally:
+        inbox.put_nowait({"type": "websocket.disconnect", "code": 1000})
+        await asyncio.wait_for(session, wait)
+    return payloads

@@ -487,7 +487,9 @@ async def test_gateway_composes_every_subgraph_unchanged(
     assert set(got["Person"]) == {
         "idNumber",
         "identity",
-        "vehicles",  # public security
+        "vehicles",
+        "accommodations",
+        "bookings",  # public security
         "realEstates",  # real estate
         "enterpriseRoles",
         "equities",  # market supervision

@@ -1,6 +1,8 @@
 // Police assistance (公安协助): the judge files 查人, 车辆布控 and 限制出境 requests for respondents of
 // their cases and follows them (policeRequests, policeRequestEvents); public security works its
-// inbox (policeInbox): answers, refuses, confirms, records sightings, hands a vehicle over.
+// inbox (policeInbox): answers, refuses, confirms, records sightings, hands a vehicle over. A 查人
+// answer is picked from what public security's registers hold on the respondent
+// (policeRequest.holdings, read when the answer dialog opens), or written by hand.
 // See docs/police.md.
 
 import { follow, gql } from "./api.js";
@@ -55,6 +57,7 @@ const COURT = {
   stop: `mutation S($id: String!, $reason: String!) { policeVehicleStop(id: $id, reason: $reason) { request { id status } ${ERRORS} } }`,
   lift: `mutation L($id: String!, $reason: String!) { policeExitBanLift(id: $id, reason: $reason) { request { id status } ${ERRORS} } }`,
 };
+const HOLDINGS = `query PoliceHoldings($id: String!) { policeRequest(id: $id) { id holdings { category at place detail } } }`;
 const ANSWER = `mutation A($id: String!, $input: PoliceLocateAnswerInput!) { policeRequestAnswer(id: $id, input: $input) { request { id status } ${ERRORS} } }`;
 const REFUSE = `mutation R($id: String!, $reason: String!) { policeRequestRefuse(id: $id, reason: $reason) { request { id status } ${ERRORS} } }`;
 const CONFIRM = `mutation C($id: String!, $receipt: String!) { policeRequestConfirm(id: $id, receiptNumber: $receipt) { request { id status } ${ERRORS} } }`;
@@ -167,7 +170,34 @@ export async function requests() {
   for (const id of active.slice(0, 10)) onLeave(follow(FOLLOW, { id }, reloadSoon));
 }
 
-function answerDialog(r) {
+async function answerDialog(r) {
+  // What the registers hold on the respondent (reading it is on record); the officer ticks what
+  // to send and may add one record by hand.
+  let holdings = [];
+  let unreadable = null;
+  try {
+    const { data, errors } = await busy("正在读取公安登记信息…", gql(HOLDINGS, { id: r.id }));
+    holdings = data.policeRequest?.holdings || [];
+    if (errors.length) unreadable = errors.map((e) => e.message).join("；");
+  } catch (err) {
+    unreadable = err.message;
+  }
+  const boxes = holdings.map((f, i) => h("input", { type: "checkbox", name: `holding-${i}`, value: String(i), dataset: { holding: String(i) } }));
+  const picked = h(
+    "div",
+    { id: "answer-holdings", class: "field wide" },
+    h("strong", {}, "公安登记信息（最新在前，勾选要提供的）"),
+    unreadable
+      ? h("p", { class: "denied-block" }, `登记信息暂不可读：${unreadable}`)
+      : holdings.length
+        ? h(
+            "ul",
+            { class: "findings" },
+            holdings.map((f, i) => h("li", {}, h("label", {}, boxes[i], ` ${FINDINGS[f.category]} · ${fmtDateTime(f.at)} · ${f.place} · ${f.detail}`))),
+          )
+        : h("p", { class: "muted" }, "登记信息中没有该被执行人的住宿、订票或卡口记录。"),
+    h("p", { class: "muted" }, "也可在下面另填一条；地点不填则只提供勾选的信息。"),
+  );
   const { inputs } = dialogForm(
     `答复查人请求：${r.id}`,
     [
@@ -176,11 +206,16 @@ function answerDialog(r) {
       ["place", "地点"],
     ],
     async ({ category, at, place }) => {
-      const { data } = await busy("正在答复…", gql(ANSWER, { id: r.id, input: { findings: [{ category, at, place }] } }));
+      const findings = holdings.filter((_, i) => boxes[i].checked).map(({ category, at, place, detail }) => ({ category, at, place, detail }));
+      if (place) findings.push({ category, at, place });
+      if (!findings.length) throw new Error("请勾选登记信息，或另填一条记录的地点");
+      const { data } = await busy("正在答复…", gql(ANSWER, { id: r.id, input: { findings } }));
       return data.policeRequestAnswer;
     },
+    picked,
   );
   inputs.at.value = courtNowLocal();
+  inputs.place.required = false;
   for (const [name, el] of Object.entries(inputs)) el.id = `answer-${name}`;
 }
 
