@@ -735,6 +735,7 @@ async def holdings_of(info: Info, request: PoliceRequest) -> list[PoliceHolding]
     plates = [v.plate for v in vehicles]
     passages = [p for found in await c.loaders.load_many(L.PASSAGES, plates) for p in found]
     found = holdings.holdings(stays, tickets, passages)
+    closed = await _closed(info, [request.case_number])
     c.audit_batches.append(
         BatchRecord(
             action="POLICE_HOLDINGS_VIEW",
@@ -742,6 +743,7 @@ async def holdings_of(info: Info, request: PoliceRequest) -> list[PoliceHolding]
             subjects=[(request.subject_kind, subject)],
             detail={"requests": [request.id], "holdings": holdings.counts(found)},
             case_number=request.case_number,
+            case_closed=bool(closed),
         )
     )
     return [

@@ -949,6 +949,8 @@ async def test_reading_a_closed_cases_requests_is_flagged_case_closed(
         assert first.data["policeRequestEvents"]["event"] == "FILED"
     finally:
         await stream.aclose()
+    # and public security reads what it holds on the respondent
+    await call(api, HOLDINGS, tokens["police-chen"], id=request["id"])
     # then every read is on record with the case, flagged CASE_CLOSED
     index = app.state.runtime.audit.keys.blind_index(case["respondent"])
     reads = await entries_naming(app, request["id"], since)
@@ -958,6 +960,8 @@ async def test_reading_a_closed_cases_requests_is_flagged_case_closed(
         ("POLICE_REQUEST_VIEW", case["caseNumber"], True),
         ("POLICE_REQUEST_LIST", case["caseNumber"], True),
         ("POLICE_EVENT_DELIVER", case["caseNumber"], True),
+        ("POLICE_REQUEST_VIEW", case["caseNumber"], True),
+        ("POLICE_HOLDINGS_VIEW", case["caseNumber"], True),
     ]
     assert [e["subjects"] for e in reads[:2]] == [[(index, "OK")], [(index, "OK")]]
     assert reads[2]["subject_index"] == index
