@@ -123,6 +123,11 @@ class AccessRecord:
     # other subjects whose identifiers the same answer released in clear (kind, id): subject
     # rows of this entry, outcome SHOWN, so each is found by their own access history
     shown: list[tuple[str, str]] = field(default_factory=list)
+    # the subjects an attempt named (kind, id), when it is not about one subject of its own (a
+    # refused request for many subjects): subject rows of this entry with the entry's outcome
+    named: list[tuple[str, str]] = field(default_factory=list)
+    # the case the entry names was closed when it was read (flag CASE_CLOSED)
+    case_closed: bool = False
 
 
 @dataclass
@@ -135,6 +140,7 @@ class BatchRecord:
     subjects: list[tuple[str, str]]  # (PERSON | ENTERPRISE, id) in the order served
     detail: dict[str, Any] = field(default_factory=dict)
     case_number: str | None = None
+    case_closed: bool = False  # a case it served was closed when it was read (flag CASE_CLOSED)
 
 
 def new_salt() -> bytes:

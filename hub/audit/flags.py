@@ -1,5 +1,10 @@
 """Anomaly flags decided when an audit entry is written: the rules and their per-user windows.
 
+:meth:`FlagTracker.flags` decides them for every entry a user's operation writes, whatever
+builds it (:mod:`hub.audit.rows`: an entry per subject, an entry naming its subjects as rows — a
+page, a read, a filing for many subjects —, an entry written in a workflow's transaction); the
+hub's own entries have none.
+
 Two flags count a user's entries over a window: ``DENIED_BURST`` (``HUB_DENIED_BURST`` refusals
 within a minute) and ``BULK`` (more than ``HUB_BULK_SUBJECTS_PER_HOUR`` distinct subjects looked
 up within an hour). A user's requests may reach any process of the hub and any replica on the
@@ -89,6 +94,8 @@ class FlagTracker:
             out.append("NO_CASE")  # a court looked a subject up without citing a case
         if access.reason in ("CASE_CLOSED", "CASE_OTHER_COURT"):
             out.append(access.reason)
+        elif access.case_closed:
+            out.append("CASE_CLOSED")  # read (allowed) after the case was closed
         if outcome == "RATE_LIMITED" and access.reason == "ENUMERATION":
             out.append("ENUMERATION")  # unknown identifiers past the daily limit: a probe
         local = now.astimezone(CHINA)

@@ -102,20 +102,23 @@ def access_entries(
     data: Any,
     errors: Sequence[Any],
 ) -> tuple[list[dict[str, Any]], list[tuple[dict[str, Any], list[dict[str, Any]]]]]:
-    """The entries of :func:`access_rows`, those that carry subjects shown (``shown``) apart,
-    each with its subject rows (outcome SHOWN) and committed to them by ``subjects_hash``."""
+    """The entries of :func:`access_rows`, those that carry subject rows apart — the subjects an
+    attempt named (``named``, the entry's outcome) and those shown (``shown``, outcome SHOWN) —
+    each committed to its rows by ``subjects_hash``."""
     rows = access_rows(keys, flags, context, accesses, data, errors)
     plain: list[dict[str, Any]] = []
     hosts: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
     for access, row in zip(accesses, rows, strict=True):
-        if not access.shown:
+        if not access.shown and not access.named:
             plain.append(row)
             continue
-        sealed = seal(keys, [subject_id for _, subject_id in access.shown])
+        listed = [(kind, s, row["outcome"]) for kind, s in access.named]
+        listed += [(kind, s, "SHOWN") for kind, s in access.shown]
+        sealed = seal(keys, [subject_id for _, subject_id, _ in listed])
         subject_rows = subject_rows_of(
             [
-                (kind, "SHOWN", {"subject": cipher}, index)
-                for (kind, _), (cipher, index) in zip(access.shown, sealed, strict=True)
+                (kind, outcome, {"subject": cipher}, index)
+                for (kind, _, outcome), (cipher, index) in zip(listed, sealed, strict=True)
             ]
         )
         row["subjects_hash"] = subjects_hash(subject_rows)
@@ -229,6 +232,7 @@ def seal(keys: AuditKeys, subject_ids: Sequence[str]) -> list[tuple[str, str]]:
 
 
 def check_entry(
+    flags: FlagTracker | None,
     context: Any,
     matter: str,
     checks: Sequence[tuple[str, str, str, list[str]]],
@@ -240,6 +244,7 @@ def check_entry(
     commits to the rows through ``subjects_hash``."""
     blocked = sum(decision == "BLOCK" for _, _, decision, _ in checks)
     return many_entry(
+        flags,
         context,
         action="SANCTION_CHECK",
         case_number=None,
@@ -252,14 +257,16 @@ def check_entry(
 
 
 def batch_entry(
-    keys: AuditKeys, context: Any, record: BatchRecord
+    keys: AuditKeys, flags: FlagTracker | None, context: Any, record: BatchRecord
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The entry of a list of subjects served by one field (:class:`BatchRecord`)."""
     sealed = seal(keys, [subject_id for _, subject_id in record.subjects])
     return many_entry(
+        flags,
         context,
         action=record.action,
         case_number=record.case_number,
+        case_closed=record.case_closed,
         detail={**record.detail, "subjects": len(record.subjects)},
         subjects=[
             (kind, "OK", {"subject": cipher}, index)
@@ -294,19 +301,44 @@ def subject_rows_of(
 
 
 def many_entry(
+    flags: FlagTracker | None,
     context: Any,
     *,
     action: str,
     case_number: str | None,
     detail: dict[str, Any],
     subjects: Sequence[tuple[str, str, dict[str, Any], str]],
+    case_closed: bool = False,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """One entry (no subject of its own) and a row per (kind, outcome, contents, blind
-    index), in order; the entry commits to the rows through ``subjects_hash``."""
+    index), in order; the entry commits to the rows through ``subjects_hash``. Its anomaly
+    flags are decided by ``flags`` as for any entry of a user's operation (None: the hub's own
+    entry, which has none); with no subject of its own it counts toward no BULK window."""
     principal = context.principal
+    now = datetime.now(UTC)
+    decided = (
+        flags.flags(
+            user=principal.sub,
+            org=principal.org,
+            access=AccessRecord(
+                action=action,
+                subject_kind=None,
+                subject_id=None,
+                case_number=case_number,
+                path=(),
+                outcome="OK",
+                case_closed=case_closed,
+            ),
+            outcome="OK",
+            subject_index=None,
+            now=now,
+        )
+        if flags is not None
+        else []
+    )
     rows = subject_rows_of(subjects)
     entry = entry_row(
-        occurred_at=datetime.now(UTC),
+        occurred_at=now,
         request_id=context.request_id,
         user_id=principal.sub,
         org=principal.org,
@@ -316,7 +348,7 @@ def many_entry(
         subject_kind=None,
         subject_index=None,
         outcome="OK",
-        flags="",  # lists and automatic checks: volume and hours are their normal work
+        flags=" ".join(decided),
         content=content_json({"client": context.client, "detail": detail}).decode(),
         subjects_hash=subjects_hash(rows),
     )

@@ -115,13 +115,13 @@ class AuditLog:
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The entry of a sanction check and its subject rows
         (:func:`hub.audit.rows.check_entry`)."""
-        return audit_rows.check_entry(context, matter, checks, sealed)
+        return audit_rows.check_entry(self.flags, context, matter, checks, sealed)
 
     def batch_entry(
         self, context: Any, record: BatchRecord
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The entry of a list of subjects served by one field (:class:`BatchRecord`)."""
-        return audit_rows.batch_entry(self.keys, context, record)
+        return audit_rows.batch_entry(self.keys, self.flags, context, record)
 
     # --- writing ----------------------------------------------------------------------------
 
@@ -173,6 +173,7 @@ class AuditLog:
         operation context, or None for the hub itself."""
         sealed = self.seal([subject_id for _, subject_id in subjects])
         entry, rows = audit_rows.many_entry(
+            self.flags if context is not None else None,
             context if context is not None else _HUB,
             action=action,
             case_number=case_number,
@@ -276,8 +277,10 @@ class AuditLog:
                     ):
                         if self.writer is self.engine:
                             await bound_wait(conn, self.write_timeout)
+                        if rows or small:
+                            # the entries with subject rows are refusals and look-ups too
+                            await shared_flags(conn, rows + [e for e, _ in small], self.flags)
                         if rows:
-                            await shared_flags(conn, rows, self.flags)
                             await insert_entries(conn, rows)
                         await insert_small_batches(conn, small)
                         for _, also, _, _ in batch:

@@ -232,7 +232,14 @@ async def file(info: Info, data: DepositInquiryFileInput) -> DepositInquiryPaylo
     try:
         row = await workflow.file(_Gateway(info), _actor(info), command, banks=banks)
     except HubError as exc:
-        record_refusal(info, "DEPOSIT_INQUIRY_FILE", exc, {"caseNumber": command.case_number})
+        record_refusal(
+            info,
+            "DEPOSIT_INQUIRY_FILE",
+            exc,
+            {"caseNumber": command.case_number},
+            case_number=command.case_number,
+            named=command.subjects,
+        )
         return _failed(exc)
     async with ctx(info).runtime.engine.connect() as conn:
         rows = await service.banks_of(conn, row["id"])
@@ -243,26 +250,31 @@ def _not_found(inquiry_id: str) -> NotFound:
     return NotFound(f"no 查控 request {inquiry_id} of the caller's court and cases")
 
 
-async def _visible(info: Info, inquiry_id: str) -> dict[str, Any]:
+async def _visible(info: Info, inquiry_id: str, action: str) -> dict[str, Any]:
     """The request, if it is of the caller's court and (for a role bound to its cases) a case
-    the caller is assigned to; NOT_FOUND otherwise, the same for one that does not exist."""
+    the caller is assigned to; NOT_FOUND otherwise, the same for one that does not exist. A read
+    refused so is on record as ``action`` with outcome NOT_FOUND, naming only the id asked."""
     c = ctx(info)
     key = text_argument(inquiry_id, "id", 32)
-    async with c.runtime.engine.connect() as conn:
-        row = await service.get_inquiry(conn, key)
-    if row is None or row["court_code"] != c.principal.court_code:
-        raise _not_found(key)
-    if c.grants is not None and c.grants.requires_assignment:
-        record = await c.loaders.load(L.CASE_PURPOSES, row["case_number"])
-        if record is None or c.principal.sub not in record.judges:
+    try:
+        async with c.runtime.engine.connect() as conn:
+            row = await service.get_inquiry(conn, key)
+        if row is None or row["court_code"] != c.principal.court_code:
             raise _not_found(key)
+        if c.grants is not None and c.grants.requires_assignment:
+            record = await c.loaders.load(L.CASE_PURPOSES, row["case_number"])
+            if record is None or c.principal.sub not in record.judges:
+                raise _not_found(key)
+    except NotFound as exc:
+        record_refusal(info, action, exc, {"inquiry": key})
+        raise
     return row
 
 
 async def inquiry(info: Info, inquiry_id: str) -> DepositInquiry:
     """The request with every bank's state and answer; reading it is on record (one entry, a
     subject row per subject) as a look-up is."""
-    row = await _visible(info, inquiry_id)
+    row = await _visible(info, inquiry_id, "DEPOSIT_INQUIRY_VIEW")
     c = ctx(info)
     async with c.runtime.engine.connect() as conn:
         banks = await service.banks_of(conn, row["id"])
@@ -283,7 +295,7 @@ async def progress(info: Info, inquiry_id: str) -> AsyncGenerator[DepositInquiry
     """Each bank's change of state, as the rounds record it (whichever process runs them), until
     every bank has ended. The events carry states, not subject data."""
     plan = policy_plan(info)
-    row = await _visible(info, inquiry_id)
+    row = await _visible(info, inquiry_id, "DEPOSIT_INQUIRY_VIEW")
     engine = ctx(info).runtime.engine
     seen: dict[str, str] = {}
     first = True

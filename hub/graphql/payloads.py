@@ -62,23 +62,41 @@ def optional_text_argument(value: str | None, name: str, limit: int = 64) -> str
 _REFUSED = {"FORBIDDEN": "DENIED", "PURPOSE_REQUIRED": "PURPOSE_REQUIRED", "NOT_FOUND": "NOT_FOUND"}
 
 
-def record_refusal(info: Any, action: str, exc: HubError, target: dict[str, Any]) -> None:
-    """A mutation refused for who asked or what it named (not for malformed input or the
-    state of the thing) is an attempt auditors look for: an entry without a subject, written
-    with the operation's others before the payload leaves, counted toward DENIED_BURST."""
+def record_refusal(
+    info: Any,
+    action: str,
+    exc: HubError,
+    target: dict[str, Any],
+    *,
+    case_number: str | None = None,
+    subject: tuple[str, str] | None = None,
+    named: Sequence[tuple[str, str]] = (),
+    conflict: bool = False,
+) -> None:
+    """A mutation refused for who asked or what it named (not for malformed input) is an
+    attempt auditors look for: an entry written with the operation's others before the payload
+    leaves, counted toward DENIED_BURST when DENIED. A refusal answered as NOT_FOUND to hide
+    what the caller may not know (``exc.withheld``) is on record as DENIED with the reason. It names the case cited (``case_number``)
+    and the subject (``subject``: the entry's own) or subjects (``named``: subject rows) the
+    attempt named, encrypted as every entry's, so that a subject's access history finds it; a
+    request the caller may not see is named by its id alone (``target``). With ``conflict``, a
+    refusal for the state of the thing (CONFLICT) is on record too, outcome CONFLICT."""
     outcome = "DENIED" if exc.withheld else _REFUSED.get(exc.code)
+    if outcome is None and conflict and exc.code == "CONFLICT":
+        outcome = "CONFLICT"
     if outcome is None:
         return
     ctx(info).audit_subjects.append(
         AccessRecord(
             action=action,
-            subject_kind=None,
-            subject_id=None,
-            case_number=None,
+            subject_kind=subject[0] if subject is not None else None,
+            subject_id=subject[1] if subject is not None else None,
+            case_number=case_number,
             path=(info.path.key,),
             outcome=outcome,
             reason=str(exc.withheld or exc.extra.get("reason") or exc.code),
             detail={k: str(v) for k, v in target.items()},
+            named=list(named),
         )
     )
 

@@ -9,7 +9,7 @@ Reading requests, answers and sightings is on record with the respondent as the 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -18,7 +18,7 @@ import strawberry
 from strawberry.types import Info
 
 from hub.audit.entries import AccessRecord, BatchRecord
-from hub.errors import BadUserInput, HubError, Unauthenticated
+from hub.errors import BadUserInput, HubError, NotFound, Unauthenticated
 from hub.federation import lookups as L
 from hub.graphql import resolvers
 from hub.graphql.context import ctx
@@ -391,11 +391,33 @@ def _id(value: str) -> str:
     return text_argument(value, "id", 32)
 
 
-async def _run(info: Info, action: str, target: dict[str, Any], call: Any) -> PoliceRequestPayload:
+async def _refused(info: Info, action: str, exc: HubError, request_id: str) -> None:
+    """A refused action on a request is on record (:func:`record_refusal`): one the caller may
+    not see (NOT_FOUND) by its id alone; one refused for its state (CONFLICT: the validity
+    ended, the case closed, the watch ended …) with its case and respondent, as its action
+    would have been."""
+    row = None
+    if exc.code == "CONFLICT":
+        try:
+            row = await _visible(info, request_id)
+        except HubError:
+            row = None
+    record_refusal(
+        info,
+        action,
+        exc,
+        {"request": request_id},
+        case_number=row["case_number"] if row is not None else None,
+        subject=(row["subject_kind"], row["subject_id"]) if row is not None else None,
+        conflict=True,
+    )
+
+
+async def _run(info: Info, action: str, request_id: str, call: Any) -> PoliceRequestPayload:
     try:
         row = await call
     except HubError as exc:
-        record_refusal(info, action, exc, target)
+        await _refused(info, action, exc, request_id)
         return PoliceRequestPayload(errors=_failed(exc))
     return PoliceRequestPayload(request=request_of(row))
 
@@ -422,7 +444,15 @@ async def file(info: Info, data: PoliceRequestFileInput) -> PoliceRequestPayload
     try:
         row, _created = await workflow.file(_Gateway(info), _actor(info), command)
     except HubError as exc:
-        record_refusal(info, "POLICE_REQUEST_FILE", exc, {"caseNumber": command.case_number})
+        record_refusal(
+            info,
+            "POLICE_REQUEST_FILE",
+            exc,
+            {"caseNumber": command.case_number},
+            case_number=command.case_number,
+            subject=(subject_kind(command.subject_id), command.subject_id),
+            conflict=True,
+        )
         return PoliceRequestPayload(errors=_failed(exc))
     return PoliceRequestPayload(request=request_of(row))
 
@@ -450,7 +480,7 @@ async def _with_reason(
         key, why = _id(request_id), _reason(reason)
     except HubError as exc:
         return PoliceRequestPayload(errors=_failed(exc))
-    return await _run(info, action, {"request": key}, step(_Gateway(info), _actor(info), key, why))
+    return await _run(info, action, key, step(_Gateway(info), _actor(info), key, why))
 
 
 # --- public security ---------------------------------------------------------------------------
@@ -482,7 +512,7 @@ async def answer(
     return await _run(
         info,
         "POLICE_LOCATE_ANSWER",
-        {"request": command.request_id},
+        command.request_id,
         workflow.answer(_Gateway(info), _actor(info), command),
     )
 
@@ -506,7 +536,7 @@ async def confirm(info: Info, request_id: str, receipt_number: str) -> PoliceReq
     return await _run(
         info,
         "POLICE_REQUEST_CONFIRM",
-        {"request": key},
+        key,
         workflow.confirm(_Gateway(info), _actor(info), key, receipt),
     )
 
@@ -524,7 +554,7 @@ async def sighting(info: Info, request_id: str, data: PoliceSightingInput) -> Po
     try:
         event = await workflow.record_sighting(_Gateway(info), _actor(info), command)
     except HubError as exc:
-        record_refusal(info, "POLICE_SIGHTING_RECORD", exc, {"request": command.request_id})
+        await _refused(info, "POLICE_SIGHTING_RECORD", exc, command.request_id)
         return PoliceSightingPayload(errors=_failed(exc))
     return PoliceSightingPayload(event=event_of(event))
 
@@ -542,7 +572,7 @@ async def hand_over(info: Info, request_id: str, data: PoliceHandOverInput) -> P
     return await _run(
         info,
         "POLICE_VEHICLE_HAND_OVER",
-        {"request": command.request_id},
+        command.request_id,
         workflow.hand_over(_Gateway(info), _actor(info), command),
     )
 
@@ -564,18 +594,58 @@ async def _visible(info: Info, request_id: str) -> dict[str, Any]:
     return await workflow.visible_to_police(gateway, actor, key)
 
 
+async def _read(info: Info, request_id: str, action: str) -> dict[str, Any]:
+    """The request for a read (:func:`one`, :func:`follow`); a read refused as NOT_FOUND (a
+    request of another court, of a case the judge is not assigned to, or none) is on record as
+    ``action`` with outcome NOT_FOUND, naming only the id asked, as a refused mutation is. The
+    caller's answer is the same either way."""
+    try:
+        return await _visible(info, request_id)
+    except NotFound as exc:
+        record_refusal(info, action, exc, {"request": _id(request_id)})
+        raise
+
+
+async def _closed(info: Info, case_numbers: Iterable[str], *, fresh: bool = False) -> set[str]:
+    """Which of these cases are closed: reading a closed case's requests is allowed (the
+    court's own records) and flagged CASE_CLOSED, as a look-up citing a closed case is. A case
+    the court's records do not answer for now is not counted (the read is not refused for it).
+    ``fresh``: read again, not from this operation's loader (a subscription lasts)."""
+    c = ctx(info)
+    numbers = sorted(set(case_numbers))
+    if not numbers:
+        return set()
+    if fresh:
+        loader = c.loaders.loader(L.CASE_PURPOSES)
+        for number in numbers:
+            loader.clear(number)
+    try:
+        records = await c.loaders.load_many(L.CASE_PURPOSES, numbers)
+    except HubError:
+        return set()
+    return {
+        n
+        for n, r in zip(numbers, records, strict=True)
+        if r is not None and not isinstance(r, BaseException) and r.status != "OPEN"
+    }
+
+
 async def one(info: Info, request_id: str) -> PoliceRequest:
-    """One request with its events; reading it is on record with the respondent as subject."""
-    row = await _visible(info, request_id)
+    """One request with its events; reading it is on record with the respondent as subject
+    and its case (flagged CASE_CLOSED once the case is closed)."""
+    row = await _read(info, request_id, "POLICE_REQUEST_VIEW")
     c = ctx(info)
     async with c.runtime.engine.connect() as conn:
         events = await service.events_of(conn, row["id"])
+    closed = await _closed(info, [row["case_number"]])
     c.audit_batches.append(
         BatchRecord(
             action="POLICE_REQUEST_VIEW",
             path=tuple(info.path.as_list()),
             subjects=[(row["subject_kind"], row["subject_id"])],
             detail={"requests": [row["id"]], "events": len(events)},
+            case_number=row["case_number"],
+            case_closed=bool(closed),
         )
     )
     return request_of(row, events)
@@ -622,12 +692,19 @@ async def many(
         )
     page = rows[:first]
     if page:
+        closed = await _closed(info, (r["case_number"] for r in page))
         c.audit_batches.append(
             BatchRecord(
                 action="POLICE_REQUEST_LIST",
                 path=tuple(info.path.as_list()),
                 subjects=[(r["subject_kind"], r["subject_id"]) for r in page],
-                detail={"requests": [r["id"] for r in page], "inbox": inbox},
+                detail={
+                    "requests": [r["id"] for r in page],
+                    "inbox": inbox,
+                    **({"closedCases": sorted(closed)} if closed else {}),
+                },
+                case_number=case,
+                case_closed=bool(closed),
             )
         )
 
@@ -663,6 +740,7 @@ async def holdings_of(info: Info, request: PoliceRequest) -> list[PoliceHolding]
     plates = [v.plate for v in vehicles]
     passages = [p for found in await c.loaders.load_many(L.PASSAGES, plates) for p in found]
     found = holdings.holdings(stays, tickets, passages)
+    closed = await _closed(info, [request.case_number])
     c.audit_batches.append(
         BatchRecord(
             action="POLICE_HOLDINGS_VIEW",
@@ -670,6 +748,7 @@ async def holdings_of(info: Info, request: PoliceRequest) -> list[PoliceHolding]
             subjects=[(request.subject_kind, subject)],
             detail={"requests": [request.id], "holdings": holdings.counts(found)},
             case_number=request.case_number,
+            case_closed=bool(closed),
         )
     )
     return [
@@ -689,7 +768,7 @@ async def follow(
             'send the token in the connection_init payload: {"Authorization": "Bearer …"}'
         )
     plan = policy_plan(info)
-    row = await _visible(info, request_id)
+    row = await _read(info, request_id, "POLICE_EVENT_DELIVER")
     engine = c.runtime.engine
     cursor = max(after or 0, 0)
     while True:
@@ -698,6 +777,7 @@ async def follow(
             events = await service.events_of(conn, row["id"], after=cursor)
         if events:
             policy_in_force(info)  # before the delivery is recorded and the events leave
+            closed = await _closed(info, [row["case_number"]], fresh=True)
             async with engine.begin() as conn:
                 await c.runtime.audit.record_in(
                     conn,
@@ -710,6 +790,7 @@ async def follow(
                             case_number=row["case_number"],
                             path=(info.path.key,),
                             outcome="OK",
+                            case_closed=bool(closed),
                             detail={
                                 "request": row["id"],
                                 "events": [e["id"] for e in events],

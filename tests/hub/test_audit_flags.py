@@ -6,13 +6,15 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from datetime import time as clock
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub.audit.entries import AccessRecord
+from hub.audit import rows as audit_rows
+from hub.audit.entries import AccessRecord, BatchRecord
 from hub.audit.flags import FlagTracker
 from hub.audit.keys import AuditKeys, generate_audit_keys
 from hub.audit.models import audit_entries
@@ -232,5 +234,79 @@ async def test_one_process_alone_reads_no_window_from_the_log(
         assert [("BULK" in f) for f in (await flags_on_record(engine))[:5]] == [False] * 3 + [
             True
         ] * 2
+    finally:
+        await engine.dispose()
+
+
+# --- every entry of a user's operation, whatever path writes it -----------------------------
+
+
+def operation(user: str = "u") -> Any:
+    """What the entry builders read of an operation's context."""
+    principal = SimpleNamespace(sub=user, org="court:370602", roles=("enforcement_judge",))
+    return SimpleNamespace(principal=principal, request_id="req", client=None)
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> AuditKeys:
+    generate_audit_keys(tmp_path / "audit.key", tmp_path / "audit.pem")
+    return AuditKeys.load(tmp_path / "audit.key", tmp_path / "audit.pem", "test.example/audit")
+
+
+def never_working() -> FlagTracker:
+    """Working hours that never hold: every moment is off hours."""
+    return FlagTracker(working_hours=(clock(0, 0), clock(0, 0)), bulk_subjects=1, denied_burst=1)
+
+
+def test_a_list_entry_has_the_flags_of_any_entry_but_bulk(keys: AuditKeys) -> None:
+    # given a page of 3 subjects (past a bulk limit of 1) read off hours, of a closed case
+    tracker = never_working()
+    page = BatchRecord(
+        action="POLICE_REQUEST_LIST",
+        path=("policeRequests",),
+        subjects=[("PERSON", f"s{i}") for i in range(3)],
+        case_number="（2026）鲁0602执1号",
+        case_closed=True,
+    )
+    # when its entry is built
+    entry, rows = audit_rows.batch_entry(keys, tracker, operation(), page)
+    # then it is flagged OFF_HOURS and CASE_CLOSED; a list is no look-up, so no BULK
+    assert entry["flags"].split() == ["CASE_CLOSED", "OFF_HOURS"]
+    assert len(rows) == 3
+    # and an approval system's sanction check has none (flags.py: checks are its normal work)
+    checked, _ = audit_rows.check_entry(
+        tracker, operation(), "XF-1", [("PERSON", "s0", "ALLOW", [])], audit_rows.seal(keys, ["s0"])
+    )
+    assert checked["flags"] == ""
+
+
+async def test_an_entry_written_in_a_workflows_transaction_has_its_flags(
+    keys: AuditKeys, tmp_path: Path
+) -> None:
+    # given a workflow writing entries in its own transaction, off hours
+    engine = create_hub_engine(f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite3'}")
+    await upgrade(engine)
+    log = AuditLog(engine, keys, never_working())
+    try:
+        async with engine.begin() as conn:
+            # a user's request for many subjects, and the hub's own answer to it
+            await log.record_many_in(
+                conn,
+                operation(),
+                action="DEPOSIT_INQUIRY_FILE",
+                case_number="（2026）鲁0602执1号",
+                detail={},
+                subjects=[("PERSON", "s0"), ("PERSON", "s1")],
+            )
+            await log.record_many_in(
+                conn,
+                None,
+                action="DEPOSIT_INQUIRY_ANSWER",
+                case_number="（2026）鲁0602执1号",
+                detail={},
+                subjects=[("PERSON", "s0")],
+            )
+        # then the user's is flagged OFF_HOURS, the hub's is not
+        assert await flags_on_record(engine) == [["OFF_HOURS"], []]
     finally:
         await engine.dispose()

@@ -5,10 +5,16 @@ Expected accounts are read from the banks' databases with plain SQL (tests.hub.t
 
 from __future__ import annotations
 
+import json
+from datetime import time as clock
 from pathlib import Path
 from typing import Any
 
+import pytest
+from sqlalchemy import select
+
 from connectors import registry
+from hub.audit.models import audit_subjects
 from hub.config import Settings
 from hub.inquiries import workflow
 from tests.conftest import Api, add_case, start_app
@@ -101,6 +107,99 @@ async def test_a_subject_the_case_does_not_reach_refuses_the_request_and_writes_
     )
     actions = [(e["action"], e["outcome"]) for e in await entries(app, request_id)]
     assert actions == [("DEPOSIT_INQUIRY_FILE", "DENIED")]
+    # and the refusal names the case cited and both subjects named, a subject row each
+    # (encrypted, found by their blind index)
+    [entry] = await entries(app, request_id)
+    keys = app.state.runtime.audit.keys
+    assert entry["case_number"] == case
+    assert await subject_rows(app, entry["id"]) == [
+        (keys.blind_index(sample["idNumber"]), "DENIED"),
+        (keys.blind_index(applicant["uscc"]), "DENIED"),
+    ]
+
+
+async def subject_rows(app: Any, entry_id: int) -> list[tuple[str, str]]:
+    """(blind index, outcome) of an entry's subject rows, in order."""
+    async with app.state.runtime.engine.connect() as conn:
+        rows = await conn.execute(
+            select(audit_subjects.c.subject_index, audit_subjects.c.outcome)
+            .where(audit_subjects.c.entry_id == entry_id)
+            .order_by(audit_subjects.c.position)
+        )
+        return [(i, o) for i, o in rows]
+
+
+async def test_a_refusal_for_the_case_names_the_case_and_the_subjects(
+    app: Any, api: Api, settings: Settings, demo: dict[str, Any], tokens: dict[str, str]
+) -> None:
+    # given judge-zhang's open case and a closed one of the same respondent
+    case, sample, _ = await respondent_case(app, settings, demo)
+    closed = await add_case(
+        app, [("被执行人", "PERSON", sample["idNumber"], sample["name"])], status="CLOSED"
+    )
+    keys = app.state.runtime.audit.keys
+    for user, number, reason in (
+        ("judge-li", case, "CASE_OTHER_COURT"),
+        ("judge-zhou", case, "NOT_ASSIGNED"),
+        ("judge-zhang", closed, "CASE_CLOSED"),
+        ("judge-zhang", "（2026）鲁0602执999998号", "CASE_UNKNOWN"),
+    ):
+        # when a judge files a request the case does not allow them
+        body, request_id = await ask(
+            api, FILE, {"case": number, "subjects": [sample["idNumber"]]}, tokens[user]
+        )
+        [error] = body["data"]["depositInquiryFile"]["errors"]
+        assert (error["code"], error["reason"]) == ("FORBIDDEN", reason)
+        # then the refusal is on record with the case cited and the subject named, flagged
+        # as its reason says
+        [entry] = await entries(app, request_id)
+        assert (entry["user_id"], entry["action"], entry["outcome"], entry["case_number"]) == (
+            user,
+            "DEPOSIT_INQUIRY_FILE",
+            "DENIED",
+            number,
+        )
+        assert await subject_rows(app, entry["id"]) == [
+            (keys.blind_index(sample["idNumber"]), "DENIED")
+        ]
+        flags = set(entry["flags"].split())
+        assert ("CASE_CLOSED" in flags, "CASE_OTHER_COURT" in flags) == (
+            reason == "CASE_CLOSED",
+            reason == "CASE_OTHER_COURT",
+        )
+
+
+async def test_reads_of_a_request_are_flagged_off_hours(
+    app: Any,
+    api: Api,
+    settings: Settings,
+    demo: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given a request, and working hours that never hold (every moment is off hours)
+    case, sample, _ = await respondent_case(app, settings, demo)
+    body = await api.query(FILE, {"case": case, "subjects": [sample["idNumber"]]})
+    inquiry = body["data"]["depositInquiryFile"]["inquiry"]["id"]
+    flags = app.state.runtime.audit.flags
+    monkeypatch.setattr(flags, "start", clock(0, 0))
+    monkeypatch.setattr(flags, "end", clock(0, 0))
+    # when the judge files another, reads the request and lists the case's requests
+    _, filed = await ask(api, FILE, {"case": case, "subjects": [sample["idNumber"]]})
+    _, read = await ask(api, READ, {"id": inquiry})
+    _, listed = await ask(api, LIST, {"case": case})
+    # then each entry is flagged OFF_HOURS, whichever path wrote it
+    written = [e for rid in (filed, read, listed) for e in await entries(app, rid)]
+    assert [e["action"] for e in written] == [
+        "DEPOSIT_INQUIRY_FILE",
+        "DEPOSIT_INQUIRY_VIEW",
+        "DEPOSIT_INQUIRY_LIST",
+    ]
+    assert all("OFF_HOURS" in e["flags"].split() for e in written), [e["flags"] for e in written]
+
+
+LIST = """query($case: String!) {
+  depositInquiries(filter: {caseNumber: $case}, first: 10) { nodes { id status } }
+}"""
 
 
 async def test_malformed_input_is_refused_naming_the_subject_and_rule(api: Api) -> None:
@@ -140,6 +239,41 @@ async def test_a_request_of_another_judges_case_is_not_found(
         "message"
     ].replace("CK-2026-000000000000", "X")
     assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_read_refused_as_not_found_is_on_record_naming_only_the_id(
+    app: Any, api: Api, settings: Settings, demo: dict[str, Any], tokens: dict[str, str]
+) -> None:
+    import asyncio
+
+    from tests.hub.test_order_events import context_for, schema_of
+
+    # given a request of judge-zhang's case
+    case, sample, _ = await respondent_case(app, settings, demo)
+    body = await api.query(FILE, {"case": case, "subjects": [sample["idNumber"]]})
+    inquiry = body["data"]["depositInquiryFile"]["inquiry"]["id"]
+    # when a judge of another court reads it, and a judge not assigned follows it
+    body, request_id = await ask(api, READ, {"id": inquiry}, tokens["judge-li"])
+    assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    stream = await schema_of(app).subscribe(
+        PROGRESS,
+        variable_values={"id": inquiry},
+        context_value=context_for(app, tokens["judge-zhou"]),
+    )
+    refused = await asyncio.wait_for(stream.__anext__(), 5)
+    assert refused.errors[0].extensions["code"] == "NOT_FOUND"
+    # then both attempts are on record as NOT_FOUND, naming the id and nothing of the request
+    [read] = await entries(app, request_id)
+    followed = [e for e in await entries(app, "sub") if inquiry in e["content"]]
+    for entry, user in ((read, "judge-li"), (followed[-1], "judge-zhou")):
+        assert (entry["user_id"], entry["action"], entry["outcome"]) == (
+            user,
+            "DEPOSIT_INQUIRY_VIEW",
+            "NOT_FOUND",
+        )
+        assert (entry["case_number"], entry["subject_index"]) == (None, None)
+        assert json.loads(entry["content"])["detail"] == {"inquiry": inquiry}
+        assert await subject_rows(app, entry["id"]) == []
 
 
 MASKS = """

@@ -28,11 +28,12 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from connectors.base.identifiers import make_id_number
 from connectors.base.world import build_world
@@ -44,6 +45,8 @@ from hub.police import workflow
 from hub.police.models import police_requests
 from tests.conftest import TEST_PERSONS, TEST_SEED, Api, add_case
 from tests.hub.assets import fresh_vehicle, strike_off
+from tests.hub.test_audit_recording import ask
+from tests.hub.test_audit_recording import entries as audit_entries_of
 from tests.hub.test_order_events import context_for, schema_of
 
 WORLD = build_world(TEST_SEED, TEST_PERSONS)
@@ -811,6 +814,256 @@ async def test_a_following_judge_is_cut_off_when_the_policy_changes(
         assert refused.data is None and refused.errors[0].extensions["code"] == "FORBIDDEN"
     finally:
         runtime.reload_policy()
+
+
+# --- on record: refusals, reads of closed cases, anomaly flags --------------------------------
+
+
+async def entries_naming(app: Any, text: str, since: int = 0) -> list[dict[str, Any]]:
+    """The audit entries after id ``since`` whose contents name ``text`` (a request id), in
+    order, each with its subject rows (``subjects``: (blind index, outcome))."""
+    async with app.state.runtime.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(audit_entries).where(audit_entries.c.id > since).order_by(audit_entries.c.id)
+            )
+        ).all()
+        out = []
+        for r in rows:
+            if text not in (r.content or ""):
+                continue
+            subjects = (
+                await conn.execute(
+                    select(audit_subjects.c.subject_index, audit_subjects.c.outcome)
+                    .where(audit_subjects.c.entry_id == r.id)
+                    .order_by(audit_subjects.c.position)
+                )
+            ).all()
+            out.append({**r._mapping, "subjects": [tuple(s) for s in subjects]})
+    return out
+
+
+async def last_entry_id(app: Any) -> int:
+    async with app.state.runtime.engine.connect() as conn:
+        found = (await conn.execute(select(func.max(audit_entries.c.id)))).scalar_one()
+    return int(found or 0)
+
+
+def header(e: dict[str, Any]) -> tuple[Any, ...]:
+    return (e["user_id"], e["action"], e["outcome"], e["case_number"], e["subject_index"])
+
+
+async def close_case(app: Any, case_number: str) -> None:
+    async with app.state.runtime.engine.begin() as conn:
+        await conn.execute(
+            update(cases).where(cases.c.case_number == case_number).values(status="CLOSED")
+        )
+
+
+async def test_a_read_refused_as_not_found_is_on_record_naming_only_the_id(
+    api: Api, app: Any, tokens: dict[str, str], case: dict[str, str]
+) -> None:
+    # given a request of judge-zhang's case
+    request = (await file(api, tokens["judge-zhang"], locate(case)))["request"]
+    since = await last_entry_id(app)
+    # when a judge not assigned and a judge of another court read it, and follow it
+    for user in ("judge-zhou", "judge-li"):
+        body = await api.query(ONE, {"id": request["id"]}, token=tokens[user])
+        assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+        stream = await schema_of(app).subscribe(
+            FOLLOW,
+            variable_values={"id": request["id"]},
+            context_value=context_for(app, tokens[user]),
+        )
+        refused = await asyncio.wait_for(stream.__anext__(), 5)
+        assert refused.data is None
+        assert refused.errors[0].extensions["code"] == "NOT_FOUND"
+    # then each attempt is on record as NOT_FOUND, naming the request id and nothing of it
+    # (neither its case nor its respondent: the entry says what was asked, not what exists)
+    on_record = [header(e) for e in await entries_naming(app, request["id"], since)]
+    assert on_record == [
+        ("judge-zhou", "POLICE_REQUEST_VIEW", "NOT_FOUND", None, None),
+        ("judge-zhou", "POLICE_EVENT_DELIVER", "NOT_FOUND", None, None),
+        ("judge-li", "POLICE_REQUEST_VIEW", "NOT_FOUND", None, None),
+        ("judge-li", "POLICE_EVENT_DELIVER", "NOT_FOUND", None, None),
+    ]
+    for e in await entries_naming(app, request["id"], since):
+        content = json.loads(e["content"])
+        assert (content["subject"], content["reason"]) == (None, "REQUEST_UNKNOWN")
+        assert content["detail"] == {"request": request["id"]}
+
+
+async def test_public_securitys_refusals_for_the_state_are_on_record_with_the_respondent(
+    api: Api, app: Any, tokens: dict[str, str], case: dict[str, str], vehicle: str
+) -> None:
+    police = tokens["police-chen"]
+    index = app.state.runtime.audit.keys.blind_index(case["respondent"])
+    number = case["caseNumber"]
+    # given a 查人 request past its validity, another of a case closed meanwhile, and a watch
+    # whose seizure was released
+    lapsed = (await file(api, tokens["judge-zhang"], locate(case)))["request"]["id"]
+    async with app.state.runtime.engine.begin() as conn:
+        await conn.execute(
+            update(police_requests)
+            .where(police_requests.c.id == lapsed)
+            .values(valid_until=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    shut = (await file(api, tokens["judge-zhang"], locate(case)))["request"]["id"]
+    watched = (await file(api, tokens["judge-zhang"], watch(case, vehicle)))["request"]["id"]
+    await call(api, CONFIRM, police, id=watched, receipt="GA-BK-010")
+    await close_case(app, number)
+    await set_order(app, vehicle, "RELEASED")
+    since = await last_entry_id(app)
+    # when public security answers and refuses the first, answers the second, and records
+    # sightings of the watch (the first ends it, the second finds it ended)
+    finding = {"findings": [{"category": "CHECKPOINT", "at": later(hours=-1), "place": "卡口"}]}
+    answers = [
+        await call(api, ANSWER, police, id=lapsed, input=finding),
+        await call(api, REFUSE, police, id=lapsed, reason="无"),
+        await call(api, ANSWER, police, id=shut, input=finding),
+    ]
+    sight = {"checkpoint": "卡口", "place": "某地", "at": later(minutes=-1)}
+    sightings = [await call(api, SIGHTING, police, id=watched, input=sight) for _ in range(2)]
+    reasons = [p["errors"][0]["reason"] for p in answers + sightings]
+    assert reasons == ["VALIDITY_ENDED", "VALIDITY_ENDED", "CASE_CLOSED", "WATCH_ENDED", "STATE"]
+    # then each refusal is on record as CONFLICT with its reason, the case and the respondent
+    refused = [
+        e
+        for request_id in (lapsed, shut, watched)
+        for e in await entries_naming(app, request_id, since)
+        if e["user_id"] == "police-chen"
+    ]
+    assert [header(e) for e in refused] == [
+        ("police-chen", "POLICE_LOCATE_ANSWER", "CONFLICT", number, index),
+        ("police-chen", "POLICE_REQUEST_REFUSE", "CONFLICT", number, index),
+        ("police-chen", "POLICE_LOCATE_ANSWER", "CONFLICT", number, index),
+        ("police-chen", "POLICE_SIGHTING_RECORD", "CONFLICT", number, index),
+        ("police-chen", "POLICE_SIGHTING_RECORD", "CONFLICT", number, index),
+    ]
+    assert [json.loads(e["content"])["reason"] for e in refused] == reasons
+    # and the answer to a closed case is flagged as a closed case's
+    assert ["CASE_CLOSED" in e["flags"].split() for e in refused] == [
+        False,
+        False,
+        True,
+        False,
+        False,
+    ]
+
+
+async def test_a_refused_filing_names_the_case_cited_and_the_subject_named(
+    api: Api, app: Any, tokens: dict[str, str], case: dict[str, str]
+) -> None:
+    keys = app.state.runtime.audit.keys
+    closed = await add_case(
+        app, [("被执行人", "PERSON", case["respondent"], "测试被执行人")], status="CLOSED"
+    )
+    unknown = "（2026）鲁0602执999999号"
+    attempts = [
+        ("judge-zhang", case["caseNumber"], case["applicant"], "NOT_A_RESPONDENT"),
+        ("judge-li", case["caseNumber"], case["respondent"], "CASE_OTHER_COURT"),
+        ("judge-zhang", closed, case["respondent"], "CASE_CLOSED"),
+        ("judge-zhang", unknown, case["respondent"], "CASE_UNKNOWN"),
+    ]
+    for user, number, subject, reason in attempts:
+        since = await last_entry_id(app)
+        # when a judge files a request that is refused
+        body, request_id = await ask(
+            api, FILE, {"input": locate(case, caseNumber=number, subject=subject)}, tokens[user]
+        )
+        [error] = body["data"]["policeRequestFile"]["errors"]
+        assert (error["code"], error["reason"]) == ("FORBIDDEN", reason)
+        # then the refusal is on record with the case cited and the subject named (encrypted,
+        # found by the subject's blind index), flagged as its reason says
+        [entry] = [e for e in await audit_entries_of(app, request_id) if e["id"] > since]
+        assert header(entry) == (
+            user,
+            "POLICE_REQUEST_FILE",
+            "DENIED",
+            number,
+            keys.blind_index(subject),
+        )
+        assert keys.decrypt(json.loads(entry["content"])["subject"]) == subject
+        flags = set(entry["flags"].split())
+        assert ("CASE_CLOSED" in flags, "CASE_OTHER_COURT" in flags) == (
+            reason == "CASE_CLOSED",
+            reason == "CASE_OTHER_COURT",
+        )
+
+
+async def test_reading_a_closed_cases_requests_is_flagged_case_closed(
+    api: Api, app: Any, tokens: dict[str, str], case: dict[str, str]
+) -> None:
+    judge = tokens["judge-zhang"]
+    request = (await file(api, judge, locate(case)))["request"]
+    # given a read while the case is open: no CASE_CLOSED
+    since = await last_entry_id(app)
+    await call(api, ONE, judge, id=request["id"])
+    [open_read] = await entries_naming(app, request["id"], since)
+    assert open_read["action"] == "POLICE_REQUEST_VIEW"
+    assert open_read["case_number"] == case["caseNumber"]
+    assert "CASE_CLOSED" not in open_read["flags"].split()
+    # when the case is closed and the judge reads the request, lists it and follows it
+    await close_case(app, case["caseNumber"])
+    since = await last_entry_id(app)
+    seen = await call(api, ONE, judge, id=request["id"])
+    assert seen["status"] == "OPEN"  # the court's own records: still readable
+    mine = await call(api, MINE, judge, filter={"caseNumber": case["caseNumber"]})
+    assert [n["id"] for n in mine["nodes"]] == [request["id"]]
+    stream = await schema_of(app).subscribe(
+        FOLLOW, variable_values={"id": request["id"]}, context_value=context_for(app, judge)
+    )
+    try:
+        first = await asyncio.wait_for(stream.__anext__(), 5)
+        assert first.data["policeRequestEvents"]["event"] == "FILED"
+    finally:
+        await stream.aclose()
+    # and public security reads what it holds on the respondent
+    await call(api, HOLDINGS, tokens["police-chen"], id=request["id"])
+    # then every read is on record with the case, flagged CASE_CLOSED
+    index = app.state.runtime.audit.keys.blind_index(case["respondent"])
+    reads = await entries_naming(app, request["id"], since)
+    assert [
+        (e["action"], e["case_number"], "CASE_CLOSED" in e["flags"].split()) for e in reads
+    ] == [
+        ("POLICE_REQUEST_VIEW", case["caseNumber"], True),
+        ("POLICE_REQUEST_LIST", case["caseNumber"], True),
+        ("POLICE_EVENT_DELIVER", case["caseNumber"], True),
+        ("POLICE_REQUEST_VIEW", case["caseNumber"], True),
+        ("POLICE_HOLDINGS_VIEW", case["caseNumber"], True),
+    ]
+    assert [e["subjects"] for e in reads[:2]] == [[(index, "OK")], [(index, "OK")]]
+    assert reads[2]["subject_index"] == index
+
+
+async def test_reads_and_lists_are_flagged_off_hours(
+    api: Api,
+    app: Any,
+    tokens: dict[str, str],
+    case: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    judge, police = tokens["judge-zhang"], tokens["police-chen"]
+    request = (await file(api, judge, locate(case)))["request"]
+    # given working hours that never hold (HUB_WORKING_HOURS: every moment is off hours)
+    flags = app.state.runtime.audit.flags
+    monkeypatch.setattr(flags, "start", clock(0, 0))
+    monkeypatch.setattr(flags, "end", clock(0, 0))
+    since = await last_entry_id(app)
+    # when the judge reads and lists, and public security reads its inbox and the request
+    await call(api, ONE, judge, id=request["id"])
+    await call(api, MINE, judge, filter={"caseNumber": case["caseNumber"]})
+    await call(api, INBOX, police, filter={"kind": "LOCATE"})
+    await call(api, ONE, police, id=request["id"])
+    # then every entry is flagged OFF_HOURS, whichever path wrote it
+    reads = await entries_naming(app, request["id"], since)
+    assert [(e["user_id"], e["action"]) for e in reads] == [
+        ("judge-zhang", "POLICE_REQUEST_VIEW"),
+        ("judge-zhang", "POLICE_REQUEST_LIST"),
+        ("police-chen", "POLICE_REQUEST_LIST"),
+        ("police-chen", "POLICE_REQUEST_VIEW"),
+    ]
+    assert all("OFF_HOURS" in e["flags"].split() for e in reads), [e["flags"] for e in reads]
 
 
 # --- what public security holds: 查人 answered from its registers, demo sightings -------------

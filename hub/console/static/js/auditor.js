@@ -26,7 +26,7 @@ query History($id: String!, $after: String) {
 }`;
 
 function outcomeBadge(outcome) {
-  const kind = { OK: "ok", PARTIAL: "warn", DENIED: "bad", PURPOSE_REQUIRED: "bad", BLOCK: "bad", ALLOW: "ok" }[outcome] || "";
+  const kind = { OK: "ok", PARTIAL: "warn", DENIED: "bad", PURPOSE_REQUIRED: "bad", CONFLICT: "warn", BLOCK: "bad", ALLOW: "ok" }[outcome] || "";
   return badge(label("outcome", outcome), kind);
 }
 
@@ -79,7 +79,7 @@ export async function log(params) {
   // days of the courts' calendar, both included: from 00:00 of the first to 24:00 of the last
   const from = h("input", { type: "date", id: "filter-from", value: filterDay(params.get("from")) || "" });
   const to = h("input", { type: "date", id: "filter-to", value: filterDay(params.get("to")) || "" });
-  const outcome = h("select", { id: "filter-outcome" }, h("option", { value: "" }, "全部"), ["OK", "PARTIAL", "NOT_FOUND", "DENIED", "PURPOSE_REQUIRED"].map((o) => h("option", { value: o, selected: params.get("outcome") === o }, label("outcome", o))));
+  const outcome = h("select", { id: "filter-outcome" }, h("option", { value: "" }, "全部"), ["OK", "PARTIAL", "NOT_FOUND", "DENIED", "PURPOSE_REQUIRED", "CONFLICT"].map((o) => h("option", { value: o, selected: params.get("outcome") === o }, label("outcome", o))));
   const flag = h("select", { id: "filter-flag" }, h("option", { value: "" }, "全部"), Object.keys(LABELS.flag).map((f) => h("option", { value: f, selected: params.get("flag") === f }, label("flag", f))));
   const form = h(
     "form",

@@ -91,7 +91,7 @@ export const LABELS = {
   },
   outcome: {
     OK: "成功", PARTIAL: "部分成功", NOT_FOUND: "未找到", DENIED: "被拒绝", PURPOSE_REQUIRED: "缺少查询事由",
-    RATE_LIMITED: "超出频次限制", SHOWN: "随结果显示", CANCELLED: "已取消",
+    RATE_LIMITED: "超出频次限制", CONFLICT: "因状态被拒", SHOWN: "随结果显示", CANCELLED: "已取消",
     CONNECTOR_UNAVAILABLE: "部门系统无法访问", CONNECTOR_TIMEOUT: "部门系统响应超时",
     BLOCK: "拦截", ALLOW: "放行",
   },
