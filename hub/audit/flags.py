@@ -38,7 +38,9 @@ from hub.audit.models import audit_entries
 
 CHINA = ZoneInfo("Asia/Shanghai")
 SUBJECT_LOOKUPS = frozenset({"PROFILE_VIEW", "REFERENCE_VIEW"})
-DENIED_OUTCOMES = ("DENIED", "PURPOSE_REQUIRED", "RATE_LIMITED")
+# the outcomes that count toward DENIED_BURST: refused, and asked for what is not there (an
+# unknown subject, order or request: what probing looks like)
+DENIED_OUTCOMES = ("DENIED", "PURPOSE_REQUIRED", "RATE_LIMITED", "NOT_FOUND")
 LOOKED_UP = ("OK", "PARTIAL")
 
 
@@ -102,7 +104,7 @@ class FlagTracker:
         if local.weekday() >= 5 or not (self.start <= local.time() < self.end):
             out.append("OFF_HOURS")
         mono = time.monotonic()
-        if outcome in ("DENIED", "PURPOSE_REQUIRED", "RATE_LIMITED"):
+        if outcome in DENIED_OUTCOMES:
             window = self._denied[user]
             window.append(mono)
             while window and window[0] < mono - self.burst_seconds:

@@ -91,6 +91,14 @@ def test_denied_attempts_in_a_burst() -> None:
     assert "DENIED_BURST" not in flags(t, outcome="DENIED", user="someone-else")
 
 
+def test_asking_for_what_is_not_there_counts_toward_a_burst() -> None:
+    # README (Audit log): answers NOT_FOUND count toward DENIED_BURST, as refusals do
+    t = tracker(burst=3)
+    outcomes = ["NOT_FOUND", "DENIED", "NOT_FOUND"]
+    assert ["DENIED_BURST" in flags(t, outcome=o) for o in outcomes] == [False, False, True]
+    assert "DENIED_BURST" not in flags(tracker(burst=1), outcome="CONFLICT")
+
+
 def test_bulk_access_counts_distinct_subjects() -> None:
     t = tracker(bulk=3)
     assert all("BULK" not in flags(t, index=f"s{i}") for i in range(3))
