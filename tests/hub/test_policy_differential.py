@@ -1581,8 +1581,11 @@ class Checker:
                 self.problem(here, coordinate, "null where the source has data")
             return
         if coordinate == "PoliceRequest.holdings":
-            # each read of a 查人 request's holdings is on record, the respondent the subject
-            # (docs/police.md, "Audit"): one entry per field answered, even an empty list
+            # a 查人 request's only (docs/police.md); each read of them is on record, the
+            # respondent the subject ("Audit"): one entry per field answered, even an empty list
+            if await raw.leaf("kind") != "LOCATE":
+                self.problem(here, coordinate, f"not a 查人 request's, answered {value!r}")
+                return
             self.expected.entries.append(("POLICE_HOLDINGS_VIEW", None, "OK"))
         await self.value(fdef.type, value, child, nodes, here, coordinate, subject_data)
 
