@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +21,7 @@ from graphql import GraphQLObjectType, build_schema, get_named_type
 from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select
 from sqlalchemy.exc import StatementError
 
+from connectors.public_security.models import accommodations, bookings, passages, vehicles
 from hub.db.types import UtcDateTime
 from hub.inquiries import workflow as inquiry_flow
 from hub.orders.models import freeze_orders
@@ -31,7 +32,7 @@ from tests.hub.assets import fresh_account, strike_off
 from tests.hub.test_order_events import context_for, listening, schema_of
 from tests.hub.test_orders import submit_input
 from tests.hub.test_party_requests import unlisted_enterprise
-from tests.hub.test_police import seized_vehicle
+from tests.hub.test_police import on_record, seized_vehicle
 from tests.hub.test_sanctions import (
     a_free_party,
     listed,  # noqa: F401  (fixture)
@@ -99,6 +100,8 @@ POLICE_HAND_OVER = """mutation($id: String!, $at: DateTime!) { policeVehicleHand
 POLICE_ONE = """query($id: String!) { policeRequest(id: $id) { __typename filedAt validUntil
   answeredAt stopRequestedAt endedAt findings { __typename at } handOver { __typename handedOverAt }
   events { __typename at seenAt } } }"""
+POLICE_HOLDINGS = """query($id: String!) { policeRequest(id: $id) {
+  holdings { __typename at } } }"""
 INQUIRY_FILE = """mutation($case: String!, $s: [String!]!) {
   depositInquiryFile(input: {caseNumber: $case, subjects: $s}) {
     inquiry { __typename id filedAt deadline } errors { code message } } }"""
@@ -144,6 +147,22 @@ def token_expiry(token: str) -> datetime:
 def instant(value: str) -> datetime:
     assert UTC_MOMENT.fullmatch(value), f"{value!r} is not a moment with its offset"
     return datetime.fromisoformat(value)
+
+
+def written_in_cst(app: Any, id_number: str) -> list[datetime]:
+    """The times public security's registers hold on a person, as written there (China Standard
+    Time, no zone): check-ins, departures, and the passages of the person's vehicles. Read from
+    its tables, not through the hub."""
+    engine = app.state.runtime.sources["public_security"].engine
+    with engine.connect() as conn:
+        plates = select(vehicles.c.plate).where(vehicles.c.owner_id == id_number)
+        return [
+            *conn.scalars(
+                select(accommodations.c.check_in).where(accommodations.c.id_number == id_number)
+            ),
+            *conn.scalars(select(bookings.c.departure).where(bookings.c.id_number == id_number)),
+            *conn.scalars(select(passages.c.passed_at).where(passages.c.plate.in_(plates))),
+        ]
 
 
 async def ok(api: Api, document: str, variables: dict[str, Any], token: str) -> dict[str, Any]:
@@ -292,6 +311,11 @@ async def test_every_datetime_field_answers_with_its_offset_and_its_instant(
     filed = await ok(api, POLICE_FILE, {"input": locate}, judge)
     answers.append(filed)
     locate_id = filed["data"]["policeRequestFile"]["request"]["id"]
+    # (the officer reads what public security's registers hold on the respondent first: a
+    # stay, a ticket and a passage of the respondent's vehicle, written in China Standard Time)
+    with on_record(app, target["idNumber"]):
+        answers.append(await ok(api, POLICE_HOLDINGS, {"id": locate_id}, police))
+        registers = written_in_cst(app, target["idNumber"])
     answers.append(await ok(api, POLICE_ANSWER, {"id": locate_id, "at": given.isoformat()}, police))
     answers.append(await ok(api, POLICE_ONE, {"id": locate_id}, judge))
     vehicle = await seized_vehicle(app, {"caseNumber": target["caseNumber"],
@@ -327,6 +351,12 @@ async def test_every_datetime_field_answers_with_its_offset_and_its_instant(
     # (what the judge and the police gave: the validity, the times of a passage, a sighting, a
     # hand-over)
     assert set(values.pop(("PoliceRequest", "validUntil"))) == {valid_until}
+    # (the registers' times, China Standard Time without a zone, are the instants UTC+8 names)
+    cst = timezone(timedelta(hours=8))
+    assert len(registers) >= 3
+    assert sorted(values.pop(("PoliceHolding", "at"))) == sorted(
+        t.replace(tzinfo=cst) for t in registers
+    )
     for key in (("PoliceFinding", "at"), ("PoliceRequestEvent", "seenAt"),
                 ("PoliceHandOver", "handedOverAt")):  # fmt: skip
         assert set(values.pop(key)) == {given}, key
