@@ -165,7 +165,7 @@ def create_app(
                 InquiryWorker(
                     runtime.engine,
                     runtime.audit,
-                    runtime.sources,
+                    runtime.round_sources or runtime.sources,
                     runtime.guards,
                     call_timeout=settings.inquiry_call_timeout,
                 ),

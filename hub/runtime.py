@@ -128,6 +128,11 @@ class Runtime:
     # it came from (None: the files read at start-up or on SIGHUP, no recorded generation)
     policy_digest: str = ""
     policy_generation: int | None = None
+    # What the 查控 rounds ask (hub.inquiries.worker): a remote bank through a client of its own
+    # whose reads may take HUB_INQUIRY_CALL_TIMEOUT — the look-ups' client gives up after the
+    # bank's look-up timeout, too soon for a round's batched call of every due subject — and
+    # every other source as the look-ups have it. Made by open; empty: ``sources``.
+    round_sources: dict[str, Any] = field(default_factory=dict)
     leadership: Leadership | None = None  # this process's leases (made when serving)
 
     @classmethod
@@ -147,6 +152,12 @@ class Runtime:
                 continue
             opened[name] = conf.open_source(registry.get(name))
         opened.update(sources or {})
+        rounds = dict(opened)
+        for name in registry.banks():
+            bank = settings.connectors.get(name)
+            if bank is not None and bank.mode == "remote" and not (sources and name in sources):
+                patient = bank.replace(timeout=max(bank.timeout, settings.inquiry_call_timeout))
+                rounds[name] = patient.open_source(registry.get(name))
         metrics = metrics or Metrics()
         guards = {
             name: Guard(
@@ -188,6 +199,7 @@ class Runtime:
             settings=settings,
             engine=engine,
             sources=opened,
+            round_sources=rounds,
             verifier=verifier,
             policy=policy,
             policy_fields=policy_fields,
@@ -289,7 +301,8 @@ class Runtime:
         return self.policy_generation, self.policy_digest
 
     async def close(self) -> None:
-        for source in self.sources.values():
+        own = [s for n, s in self.round_sources.items() if s is not self.sources.get(n)]
+        for source in [*self.sources.values(), *own]:
             aclose = getattr(source, "aclose", None)
             if aclose is not None:
                 await aclose()

@@ -49,7 +49,7 @@ def worker(interval: float) -> None:
         rounds = InquiryWorker(
             runtime.engine,
             runtime.audit,
-            runtime.sources,
+            runtime.round_sources or runtime.sources,
             runtime.guards,
             call_timeout=settings.inquiry_call_timeout,
         )

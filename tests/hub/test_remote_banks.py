@@ -121,3 +121,45 @@ async def test_a_dead_bank_and_a_hanging_bank_cost_only_their_entries(
         hanging.app.state.faults.hang = False
         await dead.start()
     await asyncio.sleep(0)  # the breaker stays open until its reset: later tests use no bank
+
+
+async def test_a_round_reads_a_remote_banks_batched_answer_past_its_look_up_timeout(
+    settings: Settings, banks: dict[str, Served]
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from hub.inquiries import workflow
+    from tests.hub.test_deposit_inquiry_rounds import cleanup, filed, rows_of
+
+    # given a remote bank with a 0.3 s look-up timeout that answers 0.8 s late, and a 查控 round
+    # call timeout of 5 s
+    slow = "bank:104"
+    connectors = dict(settings.connectors)
+    connectors[slow] = connectors[slow].replace(
+        mode="remote", service_url=banks[slow].url, timeout=0.3, retries=0
+    )
+    app, lifespan = await start_app(
+        settings.replace(connectors=connectors, inquiry_call_timeout=5.0)
+    )
+    runtime = app.state.runtime
+    banks[slow].app.state.faults.latency_ms = 800
+    at = datetime.now(UTC)
+    inquiry = await filed(runtime.engine, 20, 9300, at, [slow])
+    try:
+        # when a round asks it through the look-ups' client, then the client gives up (its
+        # reads are bounded by the look-up timeout)
+        ask = workflow.asker(runtime.sources, runtime.guards, 5.0)
+        await workflow.run_round(runtime.engine, runtime.audit, ask, at=at)
+        row = (await rows_of(runtime.engine, inquiry))[slow]
+        assert (row["state"], row["last_error"]) == ("PENDING", "CONNECTOR_TIMEOUT")
+        # when the rounds' own sources ask it (as the InquiryWorker does), then its answer is
+        # recorded
+        ask = workflow.asker(runtime.round_sources, runtime.guards, 5.0)
+        await workflow.run_round(runtime.engine, runtime.audit, ask, at=at + timedelta(seconds=5))
+        row = (await rows_of(runtime.engine, inquiry))[slow]
+        assert row["state"] == "ANSWERED"
+        assert runtime.round_sources[slow] is not runtime.sources[slow]
+    finally:
+        banks[slow].app.state.faults.latency_ms = 0
+        await cleanup(runtime.engine, [inquiry])
+        await lifespan.__aexit__(None, None, None)
