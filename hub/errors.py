@@ -19,6 +19,7 @@ reaches the client only as ``INTERNAL_SERVER_ERROR`` without details.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from connectors.base.errors import ConnectorError
@@ -34,6 +35,22 @@ def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
     if len(text) <= limit:
         return repr(text)
     return repr(text[:limit])[:-1] + "…" + repr(text[:limit])[-1]
+
+
+# a quoted stretch of a message (graphql-core's and starlette's quote names and values with
+# ' or ", strawberry's operation name with \") longer than QUOTE_LIMIT characters
+_LONG_QUOTE = re.compile(r"""(\\?['"])([^'"\\]{""" + str(QUOTE_LIMIT + 1) + r""",})(\\?['"])""")
+_LONG_RUN = re.compile(r"[^\s'\"]{" + str(4 * QUOTE_LIMIT + 1) + ",}")
+
+
+def cut_quotes(message: str) -> str:
+    """``message`` with every long quote in it cut to its first ``QUOTE_LIMIT`` characters and
+    "…" (and any unquoted run of more than four times that, a path or a token, likewise): for
+    the messages the hub does not write itself — graphql-core's validation of a document
+    (an enum value or input field of 20,000 characters), an unknown operation name, an unknown
+    path — as :func:`quoted` is for its own."""
+    message = _LONG_QUOTE.sub(lambda m: m[1] + m[2][:QUOTE_LIMIT] + "…" + m[3], message)
+    return _LONG_RUN.sub(lambda m: m[0][:QUOTE_LIMIT] + "…", message)
 
 
 class HubError(Exception):

@@ -25,6 +25,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hub.errors import cut_quotes
+
 log = logging.getLogger("hub")
 
 JSON = "application/json"
@@ -107,8 +109,8 @@ def negotiate(accept: str | None) -> str:
 
 
 def error(message: str, *, code: str, **extensions: Any) -> dict[str, Any]:
-    """One error of the documented shape."""
-    return {"message": message, "extensions": {"code": code, **extensions}}
+    """One error of the documented shape (a long quote in the message cut: hub.errors)."""
+    return {"message": cut_quotes(message), "extensions": {"code": code, **extensions}}
 
 
 def error_response(

@@ -23,7 +23,7 @@ from cross_web import HTTPException
 from graphql import GraphQLError
 from strawberry.http import GraphQLRequestData
 
-from hub.errors import quoted
+from hub.errors import cut_quotes, quoted
 
 _SHAPE = (
     'send {"query": "…", "variables": {…}, "operationName": "…"} (an object), or an array of'
@@ -58,7 +58,7 @@ class RequestError(HTTPException):
         self.headers = dict(headers or {})
 
     def error(self) -> dict[str, Any]:
-        return {"message": self.message, "extensions": self.extensions}
+        return {"message": cut_quotes(self.message), "extensions": self.extensions}
 
 
 _REQUEST_KEYS = (b'"query"', b'"operationName"', b'"variables"', b'"extensions"')

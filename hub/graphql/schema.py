@@ -21,6 +21,7 @@ from strawberry.types.base import get_object_definition
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
+from hub.errors import cut_quotes
 from hub.graphql.audit_trail import AuditTrail, OperationScope
 from hub.graphql.context import AuthedContext
 from hub.graphql.errors import (
@@ -121,6 +122,8 @@ class HubSchema(strawberry.Schema):
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         log_unexpected(errors, execution_context)
+        for error in errors:  # graphql-core's own messages quote the document: cut long quotes
+            error.message = cut_quotes(error.message)
 
 
 def _strawberry_types(root: type) -> list[type]:

@@ -178,3 +178,37 @@ async def test_a_long_case_and_ruling_number_are_quoted_cut(
     assert error["field"] == "rulingNumber"
     assert ruling[:QUOTE_LIMIT] + "…" in error["message"]
     assert len(error["message"]) <= MAX_MESSAGE
+
+
+async def test_the_documents_own_values_and_names_are_quoted_cut(api: Api) -> None:
+    """What graphql-core and the transport quote of the request itself — an enum literal, an
+    unknown input field, an operation name, a path — is cut as the hub's own quotes are."""
+    z = "Z" * 20_000
+
+    def short(message: str) -> None:
+        assert "Z" * (QUOTE_LIMIT - 1) + "…" in message, message[:200]
+        assert "Z" * (QUOTE_LIMIT + 1) not in message
+        assert len(message) <= MAX_MESSAGE
+
+    # an enum literal inline, and an unknown input field (quoted twice by graphql-core)
+    for document in (
+        "{ policeRequests(filter: {kind: " + z + "}) { totalCount } }",
+        "{ policeRequests(filter: {kind: LOCATE, " + z + ": 1}) { totalCount } }",
+    ):
+        response = await api.post(document)
+        for error in response.json()["errors"]:
+            short(error["message"])
+    # an operation name the document does not have
+    response = await api.client.post(
+        "/graphql",
+        json={"query": "query A { me { id } }", "operationName": z[:10_000]},
+        headers={"Authorization": f"Bearer {api.token}"},
+    )
+    assert response.status_code == 400
+    for error in response.json()["errors"]:
+        short(error["message"])
+    # a path nothing is at
+    response = await api.client.get("/" + z[:8_000])
+    assert response.status_code == 404
+    for error in response.json()["errors"]:
+        short(error["message"])
