@@ -435,10 +435,19 @@ async def publish(
     return row
 
 
+def no_entry(entry_id: str, withheld: str | None = None) -> NotFound:
+    """NOT_FOUND for an entry: one that does not exist and one the caller may not act on
+    (another court's, a colleague's case's) are answered word for word alike, as orders are
+    (hub.orders.service.no_order); ``withheld`` is why, for the audit record only."""
+    error = NotFound(f"no sanction entry {entry_id}")
+    error.withheld = withheld
+    return error
+
+
 async def _active_entry_of(conn: AsyncConnection, entry_id: str, court_code: str) -> dict[str, Any]:
     row = await get_entry(conn, entry_id)
     if row["court_code"] != court_code:
-        raise Forbidden(f"entry {entry_id} was published by another court", reason="OTHER_COURT")
+        raise no_entry(entry_id, "OTHER_COURT")
     if row["status"] != "ACTIVE":
         raise Conflict(f"entry {entry_id} is {row['status']}; only an ACTIVE entry can change")
     return row
@@ -642,7 +651,7 @@ async def get_entry(conn: AsyncConnection, entry_id: str) -> dict[str, Any]:
         await conn.execute(select(sanction_entries).where(sanction_entries.c.id == entry_id))
     ).first()
     if row is None:
-        raise NotFound(f"no sanction entry {entry_id}")
+        raise no_entry(entry_id)
     return dict(row._mapping)
 
 

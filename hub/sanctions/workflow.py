@@ -367,12 +367,18 @@ async def publish(gateway: Gateway, actor: Actor, cmd: PublishEntry) -> EntryOut
 
 
 async def _court_entry(gateway: Gateway, actor: Actor, entry_id: str, what: str) -> dict[str, Any]:
-    """The entry, once the caller may act on it (another court's entry: the service refuses)."""
+    """The entry, once the caller may act on it. Another court's entry, and one of a case the
+    judge is not assigned to, are answered as an entry that does not exist (NOT_FOUND, the
+    reason kept for the audit record): a refusal naming the case would tell of it."""
     court = _court(actor, what)
     async with gateway.engine.connect() as conn:
         existing = await service.get_entry(conn, entry_id)
-    if existing["court_code"] == court:
+    if existing["court_code"] != court:
+        raise service.no_entry(entry_id, "OTHER_COURT")
+    try:
         await _assigned(gateway, actor, existing["case_number"])
+    except Forbidden as exc:
+        raise service.no_entry(entry_id, str(exc.extra.get("reason") or exc.code)) from None
     return existing
 
 

@@ -694,12 +694,13 @@ async def test_revoke_own_active_entries_only(
     entry = await published(api, listed, "DISHONEST", party)
     approval = approver("LH-BIDDING")
     assert (await check(api, approval, subject(party), "LH-BIDDING"))["decision"] == "BLOCK"
-    # another court may not revoke it
+    # another court may not revoke it: answered as an entry that does not exist
     body = await api.query(
         REVOKE, {"id": entry["id"], "reason": "已履行"}, token=tokens["judge-li"]
     )
     [error] = body["data"]["sanctionEntryRevoke"]["errors"]
-    assert (error["code"], error["reason"]) == ("FORBIDDEN", "OTHER_COURT")
+    assert (error["code"], error["reason"]) == ("NOT_FOUND", None)
+    assert error["message"] == f"no sanction entry {entry['id']}"
     # a reason is required
     body = await api.query(REVOKE, {"id": entry["id"], "reason": "  "})
     [error] = body["data"]["sanctionEntryRevoke"]["errors"]

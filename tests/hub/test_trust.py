@@ -529,7 +529,9 @@ async def test_an_unassigned_judge_cannot_publish_or_revoke_a_list_entry(
         REVOKE, {"id": entry["id"], "reason": "已履行"}, token=tokens["judge-zhou"]
     )
     error = body["data"]["sanctionEntryRevoke"]["errors"][0]
-    assert (error["code"], error["reason"]) == ("FORBIDDEN", "NOT_ASSIGNED")
+    # then it is answered as an entry that does not exist (naming no case)
+    assert (error["code"], error["reason"]) == ("NOT_FOUND", None)
+    assert error["message"] == f"no sanction entry {entry['id']}"
     # (cleanup: the assigned judge revokes it)
     done = await api.query(REVOKE, {"id": entry["id"], "reason": "测试结束"})
     assert done["data"]["sanctionEntryRevoke"]["errors"] == []
