@@ -632,7 +632,7 @@ async def test_an_unassigned_judge_of_the_same_court_takes_no_court_action(
     """A court action on a case (submit, release and renew an order; publish and revoke a
     sanction-list entry) is for the judges assigned to it (承办人, README "Security model":
     ``@assignment``): judge-zhou of the same court, not assigned, is refused NOT_ASSIGNED (an
-    order of the case NOT_FOUND, as one that does not exist) and nothing changes."""
+    order or an entry of the case NOT_FOUND, as one that does not exist) and nothing changes."""
     from hub.cases.service import judges_of_case
 
     case = target["caseNumber"]
@@ -680,10 +680,13 @@ async def test_an_unassigned_judge_of_the_same_court_takes_no_court_action(
     else:
         body = await api.query(REVOKE, {"id": entry_id, "reason": "已履行"}, token=zhou)
         payload = body["data"]["sanctionEntryRevoke"]
-    # then it is refused for the assignment (an order of a case the judge is not assigned to
-    # is answered as one that does not exist: an action is no way to learn which orders exist)
+    # then it is refused for the assignment (an order or a list entry of a case the judge is
+    # not assigned to is answered as one that does not exist: an action is no way to learn
+    # which exist, nor of which case)
     expected = (
-        ("NOT_FOUND", None) if action in ("release", "renew") else ("FORBIDDEN", "NOT_ASSIGNED")
+        ("NOT_FOUND", None)
+        if action in ("release", "renew", "revoke")
+        else ("FORBIDDEN", "NOT_ASSIGNED")
     )
     assert [(e["code"], e["reason"]) for e in payload["errors"]] == [expected]
     assert payload.get("order", payload.get("entry")) is None
