@@ -34,7 +34,7 @@ from hub.graphql.payloads import (
 from hub.graphql.records import DepositAccount
 from hub.identifiers import normalize_case_number
 from hub.inquiries import rules, service, workflow
-from hub.policy.enforce import plan_for, policy_in_force, policy_plan
+from hub.policy.enforce import plan_for, policy_plan
 from hub.policy.masking import Mask, masked
 
 POLL = 0.5  # seconds between looks at a followed request
@@ -314,7 +314,6 @@ async def progress(info: Info, inquiry_id: str) -> AsyncGenerator[DepositInquiry
             s: sum(v == s for v in states.values()) for s in ("ANSWERED", "TIMED_OUT", "PENDING")
         }
         for i, bank in enumerate(changed):
-            policy_in_force(info)
             yield plan.apply(
                 DepositInquiryProgress(
                     inquiry_id=row["id"],

@@ -40,7 +40,7 @@ from hub.identifiers import normalize_case_number, normalize_ruling_number
 from hub.orders import service, workflow
 from hub.orders.measures import Assessment, AssetFacts, Valuation
 from hub.orders.signing import OrderKeys
-from hub.policy.enforce import policy_in_force, policy_plan
+from hub.policy.enforce import policy_plan
 from hub.policy.masking import Mask, masked
 
 CURSOR = "order"
@@ -705,7 +705,6 @@ async def events(info: Info, case_number: str | None) -> Any:
             return bool((case is None or e.case_number == case) and e.agency == principal.agency)
 
     async for event in c.runtime.order_events.subscribe(wants):
-        policy_in_force(info)
         yield plan.apply(
             FreezeOrderEvent(
                 order_id=event.order_id,

@@ -50,8 +50,8 @@ def mutation(
 def subscription(*, description: str, name: str | None = None) -> Callable[[R], R]:
     """``@strawberry.subscription(...)`` on a resolver (an async generator taking ``info``),
     which stops before an event leaves once the policy its grants are of is no longer in force
-    (:func:`hub.policy.enforce.policy_in_force`; each subscription also checks before it records
-    an event)."""
+    (:func:`hub.policy.enforce.policy_in_force`; one that records its events before yielding
+    them also checks before it records)."""
 
     def decorate(fn: R) -> R:
         @functools.wraps(fn)

@@ -327,9 +327,11 @@ def policy_in_force(info: Info[Any, Any]) -> None:
 
     A subscription runs for as long as its caller stays connected, with the grants of the policy
     in force when it started: after ``fyt policy reload`` (or a policy generation another
-    process recorded) it would go on releasing what the new policy may no longer grant. So each
-    subscription calls this before it records and sends an event, and the subscription ends with
-    ``FORBIDDEN`` (reason ``POLICY_CHANGED``): subscribed again, it runs under the new policy."""
+    process recorded) it would go on releasing what the new policy may no longer grant. So the
+    subscription decorator (hub.graphql.resolvers.subscription) calls this before each event
+    leaves, and a subscription that records its events before yielding them (police, sanction
+    feed) calls it before it records; the subscription ends with ``FORBIDDEN`` (reason
+    ``POLICY_CHANGED``): subscribed again, it runs under the new policy."""
     context = info._raw_info.context
     if context.runtime.policy is not context.policy:
         raise Forbidden(
