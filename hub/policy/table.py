@@ -38,6 +38,15 @@ MARKERS = {"@purpose": "require", "@assignment": "require"}
 EFFECTS = ("allow", "deny")
 
 
+
+# Every Casbin evaluation of the process, one at a time, whatever table it is of: Casbin's
+# matcher is evaluated with simpleeval, which parses it with ``ast.parse``, and CPython 3.11's
+# parser is not safe to run in two threads at once ("SystemError: AST constructor recursion
+# depth mismatch", seen when two apps' grants compiled in worker threads together, and possible
+# whenever a reloaded table compiles beside the old one). Compilations are rare (once per kind
+# of caller and policy) and each is already off the event loop (grants_off_loop).
+CASBIN = threading.Lock()
+
 class Decision(IntEnum):
     """Ordered: a field's decision is the most restrictive of its coordinate and its tags."""
 
@@ -174,10 +183,10 @@ class PolicyTable:
                 self._parents.setdefault(ln.values[0], set()).add(ln.values[1])
         self._tables: dict[tuple[tuple[str, ...], frozenset[str]], Grants] = {}
         self._by_caller: dict[tuple[tuple[str, ...], str], Grants] = {}
-        self._lock = threading.Lock()
         self._compiling: dict[tuple[tuple[str, ...], str], asyncio.Future[Grants]] = {}
         # Compile once up front so a broken model or policy fails at load, not at a request.
-        self._enforcer(("__probe__",), frozenset())
+        with CASBIN:
+            self._enforcer(("__probe__",), frozenset())
 
     @classmethod
     def load(cls, directory: Path, fields: Mapping[str, FieldInfo]) -> PolicyTable:
@@ -248,7 +257,7 @@ class PolicyTable:
         key = (tuple(sorted(roles)), patterns)
         table = self._tables.get(key)
         if table is None:
-            with self._lock:
+            with CASBIN:
                 table = self._tables.get(key) or self._compile(key[0], org, patterns)
                 self._tables[key] = table
         if table.org != org:

@@ -11,6 +11,8 @@ import threading
 import time
 from typing import Any
 
+import pytest
+
 from hub.config import Settings
 from hub.policy.table import PolicyTable
 from tests.conftest import served
@@ -90,3 +92,36 @@ async def test_simultaneous_first_requests_of_a_role_compile_once(
         # others waited for it without holding a thread of their own
         assert [r.status_code for r in responses] == [200] * 12
         assert threads.count(("auditor",)) == 1
+
+
+def test_two_tables_never_compile_at_once(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Casbin parses its matcher with ast.parse, which CPython 3.11 does not allow in two
+    threads at once (SystemError: AST constructor recursion depth mismatch): every table's
+    compilation in the process takes one lock (hub.policy.table.CASBIN)."""
+    from hub.graphql.schema import build_schema
+    from hub.policy.fields import schema_fields
+
+    fields = schema_fields(build_schema())
+    tables = [PolicyTable.load(settings.policy_dir, fields) for _ in range(2)]
+    inside, overlaps = [0], [0]
+    compile_ = PolicyTable._compile
+
+    def watched(self: PolicyTable, *args: Any) -> Any:
+        inside[0] += 1
+        overlaps[0] = max(overlaps[0], inside[0])
+        time.sleep(0.2)
+        try:
+            return compile_(self, *args)
+        finally:
+            inside[0] -= 1
+
+    monkeypatch.setattr(PolicyTable, "_compile", watched)
+    threads = [
+        threading.Thread(target=t.grants, args=(("enforcement_judge",), "court:370602"))
+        for t in tables
+    ]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert overlaps[0] == 1
