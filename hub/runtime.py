@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -344,9 +345,9 @@ class PolicyFollower(Periodic):
         if latest is None or (self.seen is not None and latest[0] <= self.seen):
             return
         generation, digest = latest
-        self.seen = generation
         runtime = self.runtime
         if digest == runtime.policy_digest:
+            self.seen = generation
             runtime.policy_generation = generation
             return
         files = await policy_generation_files(runtime.engine, generation)
@@ -355,6 +356,8 @@ class PolicyFollower(Periodic):
         directory = await asyncio.to_thread(
             _write_generation, runtime.settings.data_dir, generation, files
         )
+        # taken as seen only once read and written: a failure (a full disk) is tried again
+        self.seen = generation
         try:
             table = await runtime.reload_policy_off_loop(directory, generation)
         except PolicyError as exc:  # a CatalogueError too
@@ -378,7 +381,8 @@ def _write_generation(data_dir: Path, generation: int, files: Mapping[str, str])
     target = root / str(generation)
     if target.is_dir():
         return target
-    staging = root / f".{generation}.{os.getpid()}"
+    # a staging directory of this call's own (two hubs of one process — tests — write at once)
+    staging = root / f".{generation}.{os.getpid()}.{secrets.token_hex(4)}"
     staging.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         if name in POLICY_FILES:  # nothing else is written, whatever the record holds
